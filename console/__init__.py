@@ -1,0 +1,1 @@
+"""Chairside domain, persistence and services. Never imports the user interface."""

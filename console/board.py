@@ -1,0 +1,80 @@
+"""The day's sessions as the Today board shows them: one query, plain rows."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import func, type_coerce
+from sqlmodel import select
+
+from console.database import Database
+from console.models import Patient, TreatmentSession, VitalSigns
+from console.timestamps import UTCDateTime
+from console.vocab import Method, SessionStatus
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    session_id: int
+    version: int
+    scheduled_time: time
+    chair: str
+    patient_id: int
+    patient_name: str
+    mrn: str
+    date_of_birth: date
+    method: Method
+    status: SessionStatus
+    checked_in_at: datetime | None
+    started_at: datetime | None
+    discharged_at: datetime | None
+    pain_before: int | None
+    pain_after: int | None
+    last_vitals_at: datetime | None
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def day_sessions(db: Database, day: date) -> list[BoardRow]:
+    """Every session of `day` in time order, then by chair."""
+    last_vitals = (
+        # type_coerce keeps the UTC decoding that an aggregate would otherwise drop (SQLite gives text).
+        select(
+            VitalSigns.session_id, type_coerce(func.max(VitalSigns.measured_at), UTCDateTime).label("last_at")
+        )
+        .join(TreatmentSession, TreatmentSession.id == VitalSigns.session_id)
+        .where(TreatmentSession.clinic_date == day)
+        .group_by(VitalSigns.session_id)
+        .subquery()
+    )
+    query = (
+        select(TreatmentSession, Patient, last_vitals.c.last_at)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .outerjoin(last_vitals, last_vitals.c.session_id == TreatmentSession.id)
+        .where(TreatmentSession.clinic_date == day)
+        .order_by(TreatmentSession.scheduled_time, TreatmentSession.chair)
+    )
+    with db.read() as session:
+        return [_row(s, p, last_at) for s, p, last_at in session.exec(query)]
+
+
+def _row(s: TreatmentSession, p: Patient, last_at) -> BoardRow:
+    return BoardRow(
+        session_id=s.id,
+        version=s.version,
+        scheduled_time=s.scheduled_time,
+        chair=s.chair,
+        patient_id=p.id,
+        patient_name=p.display_name,
+        mrn=p.mrn,
+        date_of_birth=p.date_of_birth,
+        method=Method(s.method),
+        status=SessionStatus(s.status),
+        checked_in_at=s.checked_in_at,
+        started_at=s.started_at,
+        discharged_at=s.discharged_at,
+        pain_before=s.pain_before,
+        pain_after=s.pain_after,
+        last_vitals_at=last_at,
+    )

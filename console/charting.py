@@ -1,0 +1,199 @@
+"""Recording what happens at the chair: doses, vital signs, side effects and pain scores.
+
+Every confirmed entry is its own committed transaction with its audit event, so nothing
+a nurse confirmed is lost if the workstation dies a moment later.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from console.actors import Actor, require_clinical
+from console.database import Database
+from console.errors import InvalidInput, NotAllowed
+from console.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, parse
+from console.models import (
+    DoseAdministration,
+    PainScore,
+    Patient,
+    SideEffect,
+    TreatmentSession,
+    UserAccount,
+    VitalSigns,
+)
+from console.records import get_or_refuse, insert, update_versioned
+from console.vocab import CLINICAL_ROLES, Method, PainKind, Role, Route
+from console.vocab import SessionStatus as S
+
+# A clock a few minutes fast on one workstation must not block a genuine entry.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+RECORDABLE = {S.CHECKED_IN, S.IN_TREATMENT, S.OBSERVATION, S.DISCHARGED}
+
+
+def _open_session(session: Session, session_id: int) -> TreatmentSession:
+    row = get_or_refuse(session, TreatmentSession, session_id, "Session")
+    if row.status not in RECORDABLE:
+        raise NotAllowed(f"this session is {S(row.status).label.lower()}: check the patient in first")
+    return row
+
+
+def _not_future(db: Database, when: datetime, field: str, label: str) -> None:
+    if when > db.clock.now() + FUTURE_TOLERANCE:
+        raise InvalidInput(field, f"{label}: cannot be in the future.")
+
+
+def record_vitals(db: Database, actor: Actor, session_id: int, data: dict) -> VitalSigns:
+    """Store one reading; `measured_at` is when it was taken, `recorded_at` when it was typed."""
+    user_id = require_clinical(actor)
+    vitals_in = parse(VitalsIn, data)
+    _not_future(db, vitals_in.measured_at, "measured_at", "Measured at")
+    now = db.clock.now()
+    with db.write() as session:
+        _open_session(session, session_id)
+        row = VitalSigns.model_validate(
+            vitals_in.model_dump() | {"session_id": session_id, "taken_by": user_id, "recorded_at": now}
+        )
+        return insert(session, row, actor=actor, action="vitals.record", at=now)
+
+
+def record_side_effect(db: Database, actor: Actor, session_id: int, data: dict) -> SideEffect:
+    user_id = require_clinical(actor)
+    effect_in = parse(SideEffectIn, data)
+    _not_future(db, effect_in.onset_at, "onset_at", "Onset")
+    if effect_in.resolved_at:
+        _not_future(db, effect_in.resolved_at, "resolved_at", "Resolved at")
+    now = db.clock.now()
+    with db.write() as session:
+        _open_session(session, session_id)
+        row = SideEffect.model_validate(
+            effect_in.model_dump() | {"session_id": session_id, "recorded_by": user_id, "recorded_at": now}
+        )
+        return insert(session, row, actor=actor, action="side_effect.record", at=now)
+
+
+def resolve_side_effect(
+    db: Database,
+    actor: Actor,
+    side_effect_id: int,
+    expected_version: int,
+    resolved_at: datetime,
+    action_taken: str,
+) -> SideEffect:
+    require_clinical(actor)
+    with db.read() as session:
+        current = get_or_refuse(session, SideEffect, side_effect_id, "Side effect")
+    effect_in = parse(
+        SideEffectIn,
+        {
+            "effect": current.effect,
+            "other_text": current.other_text,
+            "grade": current.grade,
+            "onset_at": current.onset_at,
+            "action_taken": action_taken,
+            "resolved_at": resolved_at,
+        },
+    )
+    _not_future(db, resolved_at, "resolved_at", "Resolved at")
+    now = db.clock.now()
+    with db.write() as session:
+        row = get_or_refuse(session, SideEffect, side_effect_id, "Side effect")
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values={"resolved_at": effect_in.resolved_at, "action_taken": effect_in.action_taken},
+            actor=actor,
+            action="side_effect.resolve",
+            at=now,
+        )
+
+
+def record_pain(
+    db: Database, actor: Actor, session_id: int, data: dict, expected_version: int | None = None
+) -> PainScore:
+    """Store an NRS score; before/after also set the session's headline scores (version-checked)."""
+    user_id = require_clinical(actor)
+    pain_in = parse(PainIn, data)
+    _not_future(db, pain_in.scored_at, "scored_at", "Scored at")
+    now = db.clock.now()
+    with db.write() as session:
+        treatment = _open_session(session, session_id)
+        row = PainScore.model_validate(
+            pain_in.model_dump() | {"session_id": session_id, "recorded_by": user_id, "recorded_at": now}
+        )
+        insert(session, row, actor=actor, action="pain.record", at=now)
+        if pain_in.kind is not PainKind.EXTRA:
+            if expected_version is None:
+                raise InvalidInput(
+                    "expected_version", "the session's version is needed to change its pain score"
+                )
+            update_versioned(
+                session,
+                treatment,
+                expected_version=expected_version,
+                values={f"pain_{pain_in.kind.value}": pain_in.score, "updated_at": now},
+                actor=actor,
+                action=f"session.pain_{pain_in.kind.value}",
+                at=now,
+            )
+        return row
+
+
+def record_dose(db: Database, actor: Actor, session_id: int, data: dict) -> DoseAdministration:
+    """Record a dose with its controlled-substance fields; mg/kg comes from the recorded weight.
+
+    A dose on a checked-in session starts the treatment: the status follows what was recorded.
+    """
+    user_id = require_clinical(actor)
+    now = db.clock.now()
+    with db.write() as session:
+        treatment = _open_session(session, session_id)
+        route = Route.INTRAVENOUS if treatment.method == Method.IV else Route.NASAL
+        dose_in = parse(DoseIn, dict(data) | {"route": route})
+        _not_future(db, dose_in.administered_at, "administered_at", "Given at")
+        if treatment.checked_in_at and dose_in.administered_at < treatment.checked_in_at:
+            raise InvalidInput("administered_at", "Given at: cannot be before the patient checked in.")
+        patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
+        if not patient.weight_kg:
+            raise InvalidInput(
+                "weight_kg", "Weight: record the patient's weight before dosing (mg/kg needs it)."
+            )
+        if dose_in.drawn_mg + 1e-9 < dose_in.wasted_mg:
+            raise InvalidInput("wasted_mg", "Amount wasted: cannot exceed the amount drawn.")
+        witness_id = _witness_id(session, dose_in.witness, user_id)
+        row = DoseAdministration.model_validate(
+            dose_in.model_dump(exclude={"witness"})
+            | {
+                "session_id": session_id,
+                "mg_per_kg": round(dose_in.dose_mg / patient.weight_kg, 4),
+                "weight_kg_used": patient.weight_kg,
+                "witness_id": witness_id,
+                "administered_by": user_id,
+                "recorded_at": now,
+            }
+        )
+        insert(session, row, actor=actor, action="dose.record", at=now)
+        if treatment.status == S.CHECKED_IN:
+            update_versioned(
+                session,
+                treatment,
+                expected_version=treatment.version,
+                values={"status": S.IN_TREATMENT, "started_at": dose_in.administered_at, "updated_at": now},
+                actor=actor,
+                action="session.start",
+                at=now,
+            )
+        return row
+
+
+def _witness_id(session: Session, username: str | None, administered_by: int) -> int | None:
+    if not username:
+        return None
+    witness = session.exec(
+        select(UserAccount).where(UserAccount.username == username.strip().lower())
+    ).first()
+    if witness is None or not witness.active or Role(witness.role) not in CLINICAL_ROLES:
+        raise InvalidInput("witness", f"Waste witness: {username!r} is not an active nurse or physician.")
+    if witness.id == administered_by:
+        raise InvalidInput("witness", "Waste witness: must be a different user from the one giving the dose.")
+    return witness.id

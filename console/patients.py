@@ -1,0 +1,72 @@
+"""Patients: registration, correction under a version check, and lookup by wristband MRN."""
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from console.actors import Actor, require_clinical
+from console.database import Database
+from console.errors import InvalidInput
+from console.inputs import PatientIn, parse
+from console.models import Patient
+from console.records import get_or_refuse, insert, update_versioned
+
+
+def normalise_mrn(mrn: str) -> str:
+    """Scanners and people type MRNs in either case and with stray spaces."""
+    return mrn.strip().upper()
+
+
+def _validated(db: Database, data: dict) -> PatientIn:
+    patient_in = parse(PatientIn, data)
+    today = db.clock.now().date()
+    if patient_in.date_of_birth > today:
+        raise InvalidInput("date_of_birth", "Date of birth: a date from 1900 up to today.")
+    if patient_in.weight_measured_on and patient_in.weight_measured_on > today + timedelta(days=1):
+        raise InvalidInput("weight_measured_on", "Weight measured on: a date up to today.")
+    return patient_in.model_copy(
+        update={"mrn": normalise_mrn(patient_in.mrn), "diagnosis_code": patient_in.diagnosis_code.upper()}
+    )
+
+
+def create_patient(db: Database, actor: Actor, data: dict) -> Patient:
+    """Register a patient; refuses an MRN already in use."""
+    require_clinical(actor)
+    patient_in = _validated(db, data)
+    with db.write() as session:
+        if session.exec(select(Patient.id).where(Patient.mrn == patient_in.mrn)).first():
+            raise InvalidInput("mrn", f"MRN: {patient_in.mrn} already belongs to another patient.")
+        row = Patient.model_validate(patient_in.model_dump() | {"created_at": db.clock.now()})
+        return insert(session, row, actor=actor, action="patient.create", at=db.clock.now())
+
+
+def update_patient(db: Database, actor: Actor, patient_id: int, expected_version: int, data: dict) -> Patient:
+    """Correct a patient's details; refused as a Conflict if someone else changed them first."""
+    require_clinical(actor)
+    patient_in = _validated(db, data)
+    with db.write() as session:
+        row = get_or_refuse(session, Patient, patient_id, "Patient")
+        clash = session.exec(
+            select(Patient.id).where(Patient.mrn == patient_in.mrn, Patient.id != patient_id)
+        ).first()
+        if clash:
+            raise InvalidInput("mrn", f"MRN: {patient_in.mrn} already belongs to another patient.")
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values=patient_in.model_dump(),
+            actor=actor,
+            action="patient.update",
+            at=db.clock.now(),
+        )
+
+
+def find_by_mrn(db: Database, mrn: str) -> Patient | None:
+    with db.read() as session:
+        return session.exec(select(Patient).where(Patient.mrn == normalise_mrn(mrn))).first()
+
+
+def get_patient(db: Database, patient_id: int) -> Patient:
+    with db.read() as session:
+        return get_or_refuse(session, Patient, patient_id, "Patient")

@@ -1,0 +1,55 @@
+"""Schema version: Alembic migrations applied at start, and a refusal of databases that are newer."""
+
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+
+from console.database import Database
+from console.errors import SchemaTooNew
+
+# The newest migration this code knows; a test proves it is Alembic's head.
+SCHEMA_HEAD = "0001"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def current_revision(db: Database) -> str | None:
+    with db.read() as session:
+        connection = session.connection()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+
+
+def ensure_schema(db: Database) -> None:
+    """Create or upgrade the schema; refuse a database written by a newer Chairside."""
+    revision = current_revision(db)
+    if revision == SCHEMA_HEAD:
+        return  # the common case: no Alembic import on start-up
+    if revision is not None and revision not in known_revisions():
+        raise SchemaTooNew(
+            f"this database has schema {revision}, newer than this Chairside ({SCHEMA_HEAD}): "
+            "upgrade Chairside before opening it"
+        )
+    upgrade(db)
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    from alembic import command
+
+    with db.write() as session:
+        command.upgrade(alembic_config(session.connection()), revision)
+
+
+def alembic_config(connection):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config

@@ -1,0 +1,103 @@
+"""Controlled vocabularies: the closed sets of words the clinical record may use."""
+
+from enum import StrEnum
+
+
+class Method(StrEnum):
+    IV = "iv_infusion"
+    NASAL = "nasal_spray"
+
+    @property
+    def label(self) -> str:
+        return {"iv_infusion": "IV infusion", "nasal_spray": "Nasal spray"}[self.value]
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CHECKED_IN = "checked_in"
+    IN_TREATMENT = "in_treatment"
+    OBSERVATION = "observation"
+    DISCHARGED = "discharged"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Role(StrEnum):
+    NURSE = "nurse"
+    PHYSICIAN = "physician"
+    ADMIN = "admin"
+
+
+class Sex(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Drug(StrEnum):
+    KETAMINE = "ketamine"
+    ESKETAMINE = "esketamine"
+
+
+class Route(StrEnum):
+    INTRAVENOUS = "intravenous"
+    NASAL = "nasal"
+
+
+class PainKind(StrEnum):
+    BEFORE = "before"
+    AFTER = "after"
+    EXTRA = "extra"
+
+
+class SideEffectType(StrEnum):
+    NAUSEA = "nausea"
+    VOMITING = "vomiting"
+    DIZZINESS = "dizziness"
+    DISSOCIATION = "dissociation"
+    EMERGENCE_REACTION = "emergence_reaction"
+    SEDATION = "sedation"
+    RAISED_BP = "raised_bp"
+    TACHYCARDIA = "tachycardia"
+    HEADACHE = "headache"
+    BLURRED_VISION = "blurred_vision"
+    ANXIETY = "anxiety"
+    HYPERSALIVATION = "hypersalivation"
+    RESPIRATORY_DEPRESSION = "respiratory_depression"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return SIDE_EFFECT_LABELS[self]
+
+
+SIDE_EFFECT_LABELS = {
+    SideEffectType.NAUSEA: "Nausea",
+    SideEffectType.VOMITING: "Vomiting",
+    SideEffectType.DIZZINESS: "Dizziness",
+    SideEffectType.DISSOCIATION: "Dissociation",
+    SideEffectType.EMERGENCE_REACTION: "Hallucinations / emergence reaction",
+    SideEffectType.SEDATION: "Sedation",
+    SideEffectType.RAISED_BP: "Raised blood pressure",
+    SideEffectType.TACHYCARDIA: "Tachycardia",
+    SideEffectType.HEADACHE: "Headache",
+    SideEffectType.BLURRED_VISION: "Blurred vision / diplopia",
+    SideEffectType.ANXIETY: "Anxiety / agitation",
+    SideEffectType.HYPERSALIVATION: "Hypersalivation",
+    SideEffectType.RESPIRATORY_DEPRESSION: "Respiratory depression",
+    SideEffectType.OTHER: "Other",
+}
+
+# Roles allowed to write clinical data (admins manage users only).
+CLINICAL_ROLES = frozenset({Role.NURSE, Role.PHYSICIAN})
+
+
+def sql_in(column: str, enum: type[StrEnum]) -> str:
+    """A CHECK expression that keeps `column` inside the enum's values."""
+    values = ", ".join(f"'{member.value}'" for member in enum)
+    return f"{column} IN ({values})"
