@@ -33,5 +33,5 @@ def require_clinical(actor: Actor) -> int:
 
 def require_user_admin(actor: Actor) -> None:
     """Users are managed by admins, or by the command line run at the workstation itself."""
-    if not (actor.is_system or actor.role is Role.ADMIN):
+    if not (actor.is_system or actor.role == Role.ADMIN):
         raise NotAllowed(f"{actor.username} cannot manage users: only an administrator can")

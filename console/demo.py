@@ -32,7 +32,7 @@ from console.demo_data import (
 from console.errors import ConfigurationError
 from console.models import DoseAdministration, PainScore, Patient, SideEffect, TreatmentSession, VitalSigns
 from console.schema import ensure_schema
-from console.vocab import Method, SessionStatus
+from console.vocab import Method, Role, SessionStatus
 
 NEW_PATIENTS_PER_DAY = 3.9  # sized so five years hold more than 100,000 sessions
 CHAIRS = 8
@@ -112,7 +112,7 @@ def _create_staff(db: Database, clock: FixedClock) -> dict[str, Actor]:
         user = users.create_user(
             db, system, {"username": username, "display_name": name, "role": role, "password": password}
         )
-        staff[username] = Actor(username=username, role=user.role, user_id=user.id, display_name=name)
+        staff[username] = Actor(username=username, role=Role(user.role), user_id=user.id, display_name=name)
     return staff
 
 

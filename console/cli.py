@@ -1,0 +1,227 @@
+"""The `chairside` command line. Opening the console itself is handed in by app.py (the UI)."""
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from console.errors import ChairsideError, ConfigurationError
+
+OpenConsole = Callable[["Context"], None]
+
+cli = typer.Typer(
+    name="chairside",
+    help="Chairside: the infusion-chair console of a ketamine clinic.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=False,
+)
+user_cli = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
+cli.add_typer(user_cli, name="user")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(audit_cli, name="audit")
+
+
+@dataclass
+class Context:
+    """What every command needs: settings and where the database is."""
+
+    db_path: Path | None
+    config: Path | None
+    demo: bool
+    open_console: OpenConsole | None
+
+    def settings(self):
+        from console.settings import load_settings
+
+        return load_settings(self.config)
+
+    def url(self) -> str:
+        from console.locations import database_url
+
+        return database_url(self.settings(), self.db_path, self.demo)
+
+    def database(self):
+        """The database, migrated to this code's schema (refused if it is newer)."""
+        from console.database import Database
+        from console.schema import ensure_schema
+
+        db = Database(self.url())
+        ensure_schema(db)
+        return db
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"chairside {version('chairside')}")
+        raise typer.Exit()
+
+
+@cli.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        Path | None, typer.Option("--db", help="SQLite database file to use.", dir_okay=False)
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Settings file (TOML).", dir_okay=False)
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Open the demo clinic (built on first use).")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Open the console; or run one of the commands below."""
+    state = Context(db, config, demo, ctx.obj)
+    ctx.obj = state
+    if ctx.invoked_subcommand is not None:
+        return
+    if demo:
+        _ensure_demo(state)
+    if state.open_console is None:
+        raise ConfigurationError("the console is not available in this installation")
+    state.open_console(state)
+
+
+def _ensure_demo(state: Context) -> None:
+    from console.database import Database
+    from console.schema import current_revision
+
+    url = state.url()
+    probe = Database(url)
+    try:
+        built = current_revision(probe) is not None
+    finally:
+        probe.dispose()
+    if not built:
+        typer.echo("Building the demo clinic (first time only)...", err=True)
+        _build_demo(state, url, date.today(), 0.5, 7, now=datetime.now().astimezone())
+
+
+def _build_demo(state: Context, url: str, day: date, years: float, seed: int, now=None):
+    from console.demo import build_demo
+
+    settings = state.settings()
+    return build_demo(url, today=day, years=years, seed=seed, zone=settings.zone, now=now)
+
+
+@cli.command("demo")
+def demo_command(
+    ctx: typer.Context,
+    db: Annotated[Path, typer.Option("--db", help="New SQLite file for the demo clinic.", dir_okay=False)],
+    day: Annotated[
+        datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="The demo's today (default: today)."),
+    ] = None,
+    years: Annotated[float, typer.Option("--years", help="Years of history.", min=0.01, max=10)] = 0.5,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed: the same seed builds the same clinic.")
+    ] = 7,
+) -> None:
+    """Build a realistic, deterministic demo clinic in a new database file."""
+    from console.database import sqlite_url
+
+    state: Context = ctx.obj
+    path = db.expanduser().resolve()
+    if path.exists() and path.stat().st_size > 0:
+        raise ConfigurationError(f"{path} already exists: the demo is built in a new file")
+    summary = _build_demo(state, sqlite_url(path), (day.date() if day else date.today()), years, seed)
+    size_mb = path.stat().st_size / 1_000_000
+    typer.echo(
+        f"Demo clinic in {path}: {summary.patients} patients, {summary.sessions} past sessions, "
+        f"{summary.vitals} vitals readings, {summary.today_sessions} sessions today "
+        f"({summary.seconds:.1f} s, {size_mb:.1f} MB)."
+    )
+
+
+@user_cli.command("add")
+def user_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Sign-in name, lower case.")],
+    name: Annotated[str, typer.Option("--name", help="Printed name, e.g. 'Dr. Priya Raman'.")],
+    role: Annotated[str, typer.Option("--role", help="nurse, physician or admin.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Create a user account (asks for the password twice)."""
+    from console.actors import Actor
+    from console.users import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    db = ctx.obj.database()
+    user = create_user(
+        db,
+        Actor.system("cli"),
+        {"username": username, "display_name": name, "role": role, "password": password},
+    )
+    typer.echo(f"Created {user.role} {user.username} ({user.display_name}).")
+
+
+@user_cli.command("unlock")
+def user_unlock(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="The locked account.")]
+) -> None:
+    """Clear the failed sign-in counter of a locked account."""
+    from console.actors import Actor
+    from console.users import unlock_user
+
+    unlock_user(ctx.obj.database(), Actor.system("cli"), username)
+    typer.echo(f"Unlocked {username}.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply every pending schema migration."""
+    from console.schema import SCHEMA_HEAD
+
+    ctx.obj.database()
+    typer.echo(f"Database is at schema {SCHEMA_HEAD}.")
+
+
+@audit_cli.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Check the whole audit hash chain; exit 1 naming the first altered event."""
+    from console.audit import verify_chain
+
+    db = ctx.obj.database()
+    with db.read() as session:
+        report = verify_chain(session)
+    if not report.intact:
+        typer.echo(f"audit chain broken at event {report.broken_at}: {report.problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit chain intact: {report.events} events, head {report.head}")
+
+
+def run(open_console: OpenConsole | None = None, argv: list[str] | None = None) -> int:
+    """Run the command line; user errors print one line and return a non-zero code."""
+    command = typer.main.get_command(cli)
+    try:
+        result = command.main(args=argv, prog_name="chairside", obj=open_console, standalone_mode=False)
+    except typer.Abort:
+        typer.echo("chairside: cancelled", err=True)
+        return 130
+    except typer.TyperException as exc:  # usage errors: unknown option, bad value, missing argument
+        if message := exc.format_message():  # empty when the help was shown instead
+            typer.echo(f"chairside: error: {message}", err=True)
+        return exc.exit_code or 2
+    except ChairsideError as exc:
+        typer.echo(f"chairside: error: {exc}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug, not the user's doing: still one line, never a traceback on screen
+        typer.echo(f"chairside: internal error ({type(exc).__name__}): {exc}", err=True)
+        return 70
+    return result if isinstance(result, int) else 0

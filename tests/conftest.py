@@ -1,0 +1,100 @@
+"""Fixtures: every database test runs on SQLite and on a real PostgreSQL server started here."""
+
+import itertools
+import os
+from datetime import UTC, datetime
+
+import pytest
+
+from console.actors import Actor
+from console.clock import FixedClock
+from console.database import Database, sqlite_url
+from console.schema import ensure_schema
+from console.vocab import Role
+from tests import pg_server
+
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # 10:00 in the clinic's zone used by the tests
+BACKENDS = ("sqlite", "postgresql")
+_names = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path):
+    """No test reads the user's own settings or data, and passwords hash quickly (still argon2id)."""
+    for key in list(os.environ):
+        if key.startswith("CHAIRSIDE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("CHAIRSIDE_CONFIG", str(tmp_path / "no-settings.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    from argon2 import PasswordHasher
+
+    import console.users
+
+    monkeypatch.setattr(
+        console.users, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL cluster per test process; a failure to start fails the tests, never skips them."""
+    server = pg_server.start()
+    template = f"chairside_template_{os.getpid()}"
+    url = server.create_database(template)
+    template_db = Database(url)
+    ensure_schema(template_db)
+    template_db.dispose()
+    server.template = template
+    yield server
+    server.stop()
+
+
+def make_database(backend: str, tmp_path, request, clock=None) -> Database:
+    if backend == "sqlite":
+        url = sqlite_url(tmp_path / f"clinic-{next(_names)}.sqlite3")
+        db = Database(url, clock)
+        ensure_schema(db)
+        return db
+    server = request.getfixturevalue("postgres")
+    url = server.create_database(f"t{os.getpid()}_{next(_names)}", template=server.template)
+    return Database(url, clock)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db(backend, tmp_path, request, clock):
+    database = make_database(backend, tmp_path, request, clock)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def staff(db) -> dict[str, Actor]:
+    """A nurse, a second nurse (waste witness), a physician and an admin."""
+    from console.users import create_user
+
+    people = {}
+    for username, role in (
+        ("nina", "nurse"),
+        ("marcus", "nurse"),
+        ("priya", "physician"),
+        ("office", "admin"),
+    ):
+        user = create_user(
+            db, Actor.system("test"),
+            {"username": username, "display_name": username.title(), "role": role, "password": "long enough pw"},
+        )  # fmt: skip
+        people[username] = Actor(
+            username=username, role=Role(user.role), user_id=user.id, display_name=user.display_name
+        )
+    return people

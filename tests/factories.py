@@ -1,0 +1,75 @@
+"""Valid example records; tests override just the field they are about."""
+
+from datetime import date, timedelta
+
+from console import charting, patients, sessions
+from console.actors import Actor
+from console.database import Database
+from console.models import TreatmentSession
+
+
+def patient_data(**changes) -> dict:
+    return {
+        "mrn": "MRN-1001",
+        "family_name": "Doe",
+        "given_name": "Jane",
+        "date_of_birth": date(1970, 5, 17),
+        "sex": "female",
+        "weight_kg": 70.0,
+        "weight_measured_on": date(2026, 11, 1),
+        "allergies": "Penicillin",
+        "diagnosis_code": "G90.512",
+        "diagnosis_label": "CRPS type I of left upper limb",
+    } | changes
+
+
+def vitals_data(db: Database, **changes) -> dict:
+    return {
+        "measured_at": db.clock.now() - timedelta(minutes=1),
+        "systolic": 128,
+        "diastolic": 82,
+        "heart_rate": 76,
+        "spo2": 98,
+        "resp_rate": 14,
+        "moaas": 5,
+    } | changes
+
+
+def iv_dose_data(db: Database, **changes) -> dict:
+    return {
+        "drug": "ketamine",
+        "dose_mg": 35,
+        "rate_mg_per_kg_h": 0.5,
+        "planned_duration_min": 60,
+        "administered_at": db.clock.now(),
+        "lot_number": "KET-2026-41",
+        "concentration_mg_per_ml": 10,
+        "drawn_mg": 50,
+        "wasted_mg": 15,
+        "witness": "marcus",
+    } | changes
+
+
+def scheduled_session(
+    db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001"
+) -> TreatmentSession:
+    patient = patients.find_by_mrn(db, mrn) or patients.create_patient(db, nurse, patient_data(mrn=mrn))
+    today = db.clock.now().date()
+    return sessions.schedule_session(
+        db, nurse,
+        {"patient_id": patient.id, "clinic_date": today, "scheduled_time": "09:00", "chair": "3", "method": method,
+         "series_number": 2, "series_length": 6},
+    )  # fmt: skip
+
+
+def checked_in_session(db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001"):
+    row = scheduled_session(db, nurse, method, mrn)
+    db.clock.advance(minutes=-30)
+    try:
+        return sessions.check_in(db, nurse, row.id, row.version)
+    finally:
+        db.clock.advance(minutes=30)
+
+
+def record_baseline(db: Database, nurse: Actor, session_id: int):
+    return charting.record_vitals(db, nurse, session_id, vitals_data(db))

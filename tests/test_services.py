@@ -1,0 +1,228 @@
+"""The service layer without any UI: the whole chair flow, role checks, refusals and conflicts."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from console import charting, patients, sessions, users
+from console.actors import Actor
+from console.board import day_sessions
+from console.errors import AuthenticationFailed, Conflict, InvalidInput, NotAllowed, NotFound
+from console.models import AuditEvent, DoseAdministration, PainScore
+from console.vocab import SessionStatus
+from tests.factories import checked_in_session, iv_dose_data, patient_data, scheduled_session, vitals_data
+
+
+def audit_actions(db) -> list[str]:
+    with db.read() as session:
+        return list(session.exec(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_whole_iv_session_is_recorded_and_audited(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    assert row.status == SessionStatus.CHECKED_IN and row.nurse_id == nurse.user_id
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    row = sessions.get_session(db, row.id)
+    charting.record_pain(db, nurse, row.id, {"kind": "before", "score": 7, "scored_at": db.clock.now()}, row.version)
+    dose = charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    assert dose.mg_per_kg == pytest.approx(0.5) and dose.route == "intravenous"
+    row = sessions.get_session(db, row.id)
+    assert row.status == SessionStatus.IN_TREATMENT and row.started_at == dose.administered_at
+    db.clock.advance(minutes=60)
+    row = sessions.end_treatment(db, nurse, row.id, row.version)
+    db.clock.advance(minutes=45)
+    charting.record_pain(db, nurse, row.id, {"kind": "after", "score": 3, "scored_at": db.clock.now()}, row.version)
+    row = sessions.get_session(db, row.id)
+    row = sessions.discharge(db, nurse, row.id, row.version)
+    assert row.status == SessionStatus.DISCHARGED
+    assert (row.pain_before, row.pain_after) == (7, 3)
+    board = day_sessions(db, db.clock.now().date())
+    assert [(b.status, b.pain_before, b.pain_after) for b in board] == [(SessionStatus.DISCHARGED, 7, 3)]
+    actions = audit_actions(db)
+    assert actions[-4:] == ["session.end_treatment", "pain.record", "session.pain_after", "session.discharge"]
+    for expected in ("session.check_in", "vitals.record", "dose.record", "session.start", "session.discharge"):
+        assert expected in actions
+
+
+def test_nasal_dose_needs_devices_and_gets_nasal_route(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, method="nasal_spray")
+    nasal = {"drug": "esketamine", "dose_mg": 56, "administered_at": db.clock.now(), "lot_number": "ESK7",
+             "concentration_mg_per_ml": 140, "drawn_mg": 56}  # fmt: skip
+    with pytest.raises(InvalidInput) as refused:
+        charting.record_dose(db, nurse, row.id, nasal)
+    assert refused.value.field == "device_count"
+    dose = charting.record_dose(db, nurse, row.id, nasal | {"device_count": 2})
+    assert dose.route == "nasal" and dose.rate_mg_per_kg_h is None
+
+
+def test_status_flow_refuses_steps_out_of_order(db, staff):
+    nurse = staff["nina"]
+    row = scheduled_session(db, nurse)
+    with pytest.raises(NotAllowed, match="must be checked in"):
+        sessions.start_treatment(db, nurse, row.id, row.version)
+    with pytest.raises(NotAllowed, match="check the patient in first"):
+        charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    row = sessions.mark_no_show(db, nurse, row.id, row.version)
+    with pytest.raises(NotAllowed):
+        sessions.check_in(db, nurse, row.id, row.version)
+
+
+def test_cancel_needs_a_reason_and_keeps_it(db, staff):
+    row = scheduled_session(db, staff["nina"])
+    with pytest.raises(InvalidInput) as refused:
+        sessions.cancel(db, staff["nina"], row.id, row.version, " ")
+    assert refused.value.field == "reason"
+    row = sessions.cancel(db, staff["nina"], row.id, row.version, "Patient has a fever")
+    assert row.status == SessionStatus.CANCELLED and "fever" in row.notes
+
+
+def test_stale_version_is_a_conflict_and_changes_nothing(db, staff):
+    nurse, other = staff["nina"], staff["marcus"]
+    row = checked_in_session(db, nurse)
+    stale = row.version
+    sessions.update_notes(db, other, row.id, stale, "Escort: daughter, phone 555-0100")
+    events_before = len(audit_actions(db))
+    with pytest.raises(Conflict, match="another workstation"):
+        sessions.update_notes(db, nurse, row.id, stale, "overwriting attempt")
+    with pytest.raises(Conflict):
+        charting.record_pain(db, nurse, row.id, {"kind": "before", "score": 4, "scored_at": db.clock.now()}, stale)
+    fresh = sessions.get_session(db, row.id)
+    assert fresh.notes == "Escort: daughter, phone 555-0100" and fresh.pain_before is None
+    assert len(audit_actions(db)) == events_before  # the refused writes left no trace but the refusal
+    with db.read() as session:
+        assert session.exec(select(PainScore)).all() == []
+
+
+def test_admin_cannot_record_clinical_data_and_nurse_cannot_add_users(db, staff):
+    row = checked_in_session(db, staff["nina"])
+    with pytest.raises(NotAllowed, match="only nurses and physicians"):
+        charting.record_vitals(db, staff["office"], row.id, vitals_data(db))
+    with pytest.raises(NotAllowed, match="only an administrator"):
+        users.create_user(db, staff["nina"], {"username": "eve", "display_name": "Eve", "role": "admin",
+                                              "password": "long enough pw"})  # fmt: skip
+    created = users.create_user(db, staff["office"], {"username": "newnurse", "display_name": "New Nurse",
+                                                      "role": "nurse", "password": "long enough pw"})  # fmt: skip
+    assert created.role == "nurse"
+
+
+def test_physician_can_record_clinical_data(db, staff):
+    row = checked_in_session(db, staff["priya"])
+    assert charting.record_vitals(db, staff["priya"], row.id, vitals_data(db)).taken_by == staff["priya"].user_id
+
+
+def test_dose_refusals_name_the_field(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    cases = {
+        "witness": iv_dose_data(db, witness="nina"),
+        "wasted_mg": iv_dose_data(db, drawn_mg=10, wasted_mg=15),
+        "rate_mg_per_kg_h": iv_dose_data(db, rate_mg_per_kg_h=None),
+        "administered_at": iv_dose_data(db, administered_at=db.clock.now() - timedelta(hours=3)),
+        "dose_mg": iv_dose_data(db, dose_mg=0),
+    }
+    for field, data in cases.items():
+        with pytest.raises(InvalidInput) as refused:
+            charting.record_dose(db, nurse, row.id, data)
+        assert refused.value.field == field, str(refused.value)
+    unknown_witness = iv_dose_data(db, witness="nobody")
+    with pytest.raises(InvalidInput, match="not an active nurse or physician"):
+        charting.record_dose(db, nurse, row.id, unknown_witness)
+    with db.read() as session:
+        assert session.exec(select(DoseAdministration)).all() == []
+
+
+def test_dose_needs_a_recorded_weight(db, staff):
+    nurse = staff["nina"]
+    patients.create_patient(db, nurse, patient_data(mrn="NOWEIGHT1", weight_kg=None, weight_measured_on=None))
+    row = checked_in_session(db, nurse, mrn="NOWEIGHT1")
+    with pytest.raises(InvalidInput) as refused:
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    assert refused.value.field == "weight_kg"
+
+
+def test_future_reading_is_refused(db, staff):
+    row = checked_in_session(db, staff["nina"])
+    with pytest.raises(InvalidInput) as refused:
+        charting.record_vitals(db, staff["nina"], row.id, vitals_data(db, measured_at=db.clock.now() + timedelta(hours=1)))
+    assert refused.value.field == "measured_at"
+
+
+def test_side_effect_other_needs_text_and_can_be_resolved(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    onset = db.clock.now() - timedelta(minutes=10)
+    with pytest.raises(InvalidInput) as refused:
+        charting.record_side_effect(db, nurse, row.id, {"effect": "other", "grade": 1, "onset_at": onset})
+    assert refused.value.field == "other_text"
+    effect = charting.record_side_effect(db, nurse, row.id, {"effect": "nausea", "grade": 2, "onset_at": onset})
+    resolved = charting.resolve_side_effect(db, nurse, effect.id, effect.version, db.clock.now(), "Ondansetron 4 mg")
+    assert resolved.resolved_at == db.clock.now() and resolved.version == 2
+    with pytest.raises(Conflict):
+        charting.resolve_side_effect(db, nurse, effect.id, effect.version, db.clock.now(), "again")
+
+
+def test_patient_mrn_is_unique_normalised_and_updates_are_versioned(db, staff):
+    nurse = staff["nina"]
+    patient = patients.create_patient(db, nurse, patient_data(mrn=" mrn-77 "))
+    assert patient.mrn == "MRN-77"
+    assert patients.find_by_mrn(db, "mrn-77").id == patient.id
+    with pytest.raises(InvalidInput) as refused:
+        patients.create_patient(db, nurse, patient_data(mrn="MRN-77"))
+    assert refused.value.field == "mrn"
+    updated = patients.update_patient(db, nurse, patient.id, 1, patient_data(mrn="MRN-77", weight_kg=72.5))
+    assert updated.weight_kg == 72.5 and updated.version == 2
+    with pytest.raises(Conflict):
+        patients.update_patient(db, nurse, patient.id, 1, patient_data(mrn="MRN-77", weight_kg=80))
+    with pytest.raises(NotFound):
+        patients.get_patient(db, 9999)
+
+
+def test_future_birth_date_refused(db, staff):
+    with pytest.raises(InvalidInput) as refused:
+        patients.create_patient(db, staff["nina"], patient_data(date_of_birth=db.clock.now().date() + timedelta(days=2)))
+    assert refused.value.field == "date_of_birth"
+
+
+def test_sign_in_counts_failures_audits_them_and_locks(db, staff):
+    assert users.authenticate(db, "Nina ", "long enough pw").user_id == staff["nina"].user_id
+    for _ in range(users.MAX_FAILED_ATTEMPTS - 1):
+        with pytest.raises(AuthenticationFailed, match="Wrong username or password"):
+            users.authenticate(db, "nina", "wrong")
+    with pytest.raises(AuthenticationFailed, match="locked"):
+        users.authenticate(db, "nina", "wrong")
+    with pytest.raises(AuthenticationFailed, match="locked"):
+        users.authenticate(db, "nina", "long enough pw")  # even the right password, until unlocked
+    with pytest.raises(AuthenticationFailed, match="Wrong username or password"):
+        users.authenticate(db, "ghost", "whatever")
+    assert audit_actions(db).count("login.failed") == users.MAX_FAILED_ATTEMPTS + 2
+    with pytest.raises(NotAllowed):
+        users.unlock_user(db, staff["nina"], "nina")
+    users.unlock_user(db, staff["office"], "nina")
+    assert users.authenticate(db, "nina", "long enough pw").username == "nina"
+
+
+def test_audit_snapshot_never_holds_password_hashes(db, staff):
+    with db.read() as session:
+        texts = [e.after_json or "" for e in session.exec(select(AuditEvent))]
+    assert texts and not any("argon2" in text or "password" in text for text in texts)
+
+
+def test_board_lists_the_day_in_time_order(db, staff):
+    nurse = staff["nina"]
+    today = db.clock.now().date()
+    for mrn, at in (("MRN-2", "11:00"), ("MRN-3", "08:30"), ("MRN-4", "09:15")):
+        patient = patients.create_patient(db, nurse, patient_data(mrn=mrn))
+        sessions.schedule_session(db, nurse, {"patient_id": patient.id, "clinic_date": today, "scheduled_time": at,
+                                              "chair": "1", "method": "nasal_spray"})  # fmt: skip
+    rows = day_sessions(db, today)
+    assert [f"{r.scheduled_time:%H:%M}" for r in rows] == ["08:30", "09:15", "11:00"]
+    assert day_sessions(db, today + timedelta(days=1)) == []
+
+
+def test_system_actor_cannot_chart(db, staff):
+    row = checked_in_session(db, staff["nina"])
+    with pytest.raises(NotAllowed):
+        charting.record_vitals(db, Actor.system("script"), row.id, vitals_data(db))

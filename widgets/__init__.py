@@ -1,0 +1,1 @@
+"""Chairside's Textual screens and widgets: they show and collect, the console/ services decide."""
