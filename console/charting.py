@@ -165,7 +165,7 @@ def record_dose(db: Database, actor: Actor, session_id: int, data: dict) -> Dose
             dose_in.model_dump(exclude={"witness"})
             | {
                 "session_id": session_id,
-                "mg_per_kg": round(dose_in.dose_mg / patient.weight_kg, 4),
+                "mg_per_kg": dose_in.dose_mg / patient.weight_kg,
                 "weight_kg_used": patient.weight_kg,
                 "witness_id": witness_id,
                 "administered_by": user_id,

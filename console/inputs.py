@@ -301,6 +301,8 @@ def refusal(model: type[BaseModel], exc: ValidationError) -> InvalidInput:
     info = model.model_fields.get(field)
     if info is None:
         return InvalidInput(field, f"{field}: not a field of this record.")
+    if error["type"] == "missing":
+        return InvalidInput(field, f"{info.title}: required; {info.description}.")
     got = error.get("input")
-    shown = "nothing" if got is None else repr(got)[:40]
+    shown = "nothing" if got is None or got == "" else repr(got)[:40]
     return InvalidInput(field, f"{info.title}: {info.description} (got {shown}).")

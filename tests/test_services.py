@@ -25,7 +25,9 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
     assert row.status == SessionStatus.CHECKED_IN and row.nurse_id == nurse.user_id
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     row = sessions.get_session(db, row.id)
-    charting.record_pain(db, nurse, row.id, {"kind": "before", "score": 7, "scored_at": db.clock.now()}, row.version)
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "before", "score": 7, "scored_at": db.clock.now()}, row.version
+    )
     dose = charting.record_dose(db, nurse, row.id, iv_dose_data(db))
     assert dose.mg_per_kg == pytest.approx(0.5) and dose.route == "intravenous"
     row = sessions.get_session(db, row.id)
@@ -33,7 +35,9 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
     db.clock.advance(minutes=60)
     row = sessions.end_treatment(db, nurse, row.id, row.version)
     db.clock.advance(minutes=45)
-    charting.record_pain(db, nurse, row.id, {"kind": "after", "score": 3, "scored_at": db.clock.now()}, row.version)
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "after", "score": 3, "scored_at": db.clock.now()}, row.version
+    )
     row = sessions.get_session(db, row.id)
     row = sessions.discharge(db, nurse, row.id, row.version)
     assert row.status == SessionStatus.DISCHARGED
@@ -42,7 +46,13 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
     assert [(b.status, b.pain_before, b.pain_after) for b in board] == [(SessionStatus.DISCHARGED, 7, 3)]
     actions = audit_actions(db)
     assert actions[-4:] == ["session.end_treatment", "pain.record", "session.pain_after", "session.discharge"]
-    for expected in ("session.check_in", "vitals.record", "dose.record", "session.start", "session.discharge"):
+    for expected in (
+        "session.check_in",
+        "vitals.record",
+        "dose.record",
+        "session.start",
+        "session.discharge",
+    ):
         assert expected in actions
 
 
@@ -88,7 +98,9 @@ def test_stale_version_is_a_conflict_and_changes_nothing(db, staff):
     with pytest.raises(Conflict, match="another workstation"):
         sessions.update_notes(db, nurse, row.id, stale, "overwriting attempt")
     with pytest.raises(Conflict):
-        charting.record_pain(db, nurse, row.id, {"kind": "before", "score": 4, "scored_at": db.clock.now()}, stale)
+        charting.record_pain(
+            db, nurse, row.id, {"kind": "before", "score": 4, "scored_at": db.clock.now()}, stale
+        )
     fresh = sessions.get_session(db, row.id)
     assert fresh.notes == "Escort: daughter, phone 555-0100" and fresh.pain_before is None
     assert len(audit_actions(db)) == events_before  # the refused writes left no trace but the refusal
@@ -110,7 +122,9 @@ def test_admin_cannot_record_clinical_data_and_nurse_cannot_add_users(db, staff)
 
 def test_physician_can_record_clinical_data(db, staff):
     row = checked_in_session(db, staff["priya"])
-    assert charting.record_vitals(db, staff["priya"], row.id, vitals_data(db)).taken_by == staff["priya"].user_id
+    assert (
+        charting.record_vitals(db, staff["priya"], row.id, vitals_data(db)).taken_by == staff["priya"].user_id
+    )
 
 
 def test_dose_refusals_name_the_field(db, staff):
@@ -146,7 +160,9 @@ def test_dose_needs_a_recorded_weight(db, staff):
 def test_future_reading_is_refused(db, staff):
     row = checked_in_session(db, staff["nina"])
     with pytest.raises(InvalidInput) as refused:
-        charting.record_vitals(db, staff["nina"], row.id, vitals_data(db, measured_at=db.clock.now() + timedelta(hours=1)))
+        charting.record_vitals(
+            db, staff["nina"], row.id, vitals_data(db, measured_at=db.clock.now() + timedelta(hours=1))
+        )
     assert refused.value.field == "measured_at"
 
 
@@ -157,8 +173,12 @@ def test_side_effect_other_needs_text_and_can_be_resolved(db, staff):
     with pytest.raises(InvalidInput) as refused:
         charting.record_side_effect(db, nurse, row.id, {"effect": "other", "grade": 1, "onset_at": onset})
     assert refused.value.field == "other_text"
-    effect = charting.record_side_effect(db, nurse, row.id, {"effect": "nausea", "grade": 2, "onset_at": onset})
-    resolved = charting.resolve_side_effect(db, nurse, effect.id, effect.version, db.clock.now(), "Ondansetron 4 mg")
+    effect = charting.record_side_effect(
+        db, nurse, row.id, {"effect": "nausea", "grade": 2, "onset_at": onset}
+    )
+    resolved = charting.resolve_side_effect(
+        db, nurse, effect.id, effect.version, db.clock.now(), "Ondansetron 4 mg"
+    )
     assert resolved.resolved_at == db.clock.now() and resolved.version == 2
     with pytest.raises(Conflict):
         charting.resolve_side_effect(db, nurse, effect.id, effect.version, db.clock.now(), "again")
@@ -182,7 +202,9 @@ def test_patient_mrn_is_unique_normalised_and_updates_are_versioned(db, staff):
 
 def test_future_birth_date_refused(db, staff):
     with pytest.raises(InvalidInput) as refused:
-        patients.create_patient(db, staff["nina"], patient_data(date_of_birth=db.clock.now().date() + timedelta(days=2)))
+        patients.create_patient(
+            db, staff["nina"], patient_data(date_of_birth=db.clock.now().date() + timedelta(days=2))
+        )
     assert refused.value.field == "date_of_birth"
 
 
