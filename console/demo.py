@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert
+from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
 from console import audit, charting, patients, sessions, users
@@ -214,6 +214,7 @@ class _History:
                         self._session(buffers, course, index, day)
                 buffers.flush(session)
             buffers.flush(session, force=True)
+            _advance_sequences(session)
             audit.record(
                 session,
                 at=db.clock.now(),
@@ -611,6 +612,16 @@ class _Today:
             )
             row = sessions.get_session(db, row.id)
             sessions.discharge(db, nurse, row.id, row.version)
+
+
+def _advance_sequences(session: Session) -> None:
+    """PostgreSQL's id sequences do not see explicitly numbered rows: move them past the history."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("patient", "treatment_session"):
+        session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(max(id), 1) FROM {table}))")
+        )
 
 
 def _open_day(day: date) -> date:

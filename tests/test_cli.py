@@ -1,0 +1,104 @@
+"""The command line: every user error is one readable line and a non-zero exit, never a traceback."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from console.cli import run
+from console.database import Database, sqlite_url
+
+CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err, err
+    assert err.startswith("chairside: error: "), err
+    return err
+
+
+def test_version(capsys):
+    assert run(None, ["--version"]) == 0
+    assert capsys.readouterr().out.startswith("chairside 0.")
+
+
+@pytest.mark.parametrize(
+    "argv, says",
+    [(["--bogus"], "No such option"), (["demo"], "Missing option '--db'"),
+     (["demo", "--db", "x.db", "--years", "50"], "--years"), (["user", "add", "amy"], "Missing option")],
+)  # fmt: skip
+def test_usage_errors(capsys, argv, says):
+    assert run(None, argv) == 2
+    assert says in one_line_error(capsys)
+
+
+@pytest.mark.parametrize(
+    "url, says",
+    [("not a url", "not valid"), ("mysql://u@h/x", "driver"),
+     ("postgresql+psycopg://u@/x?host=/nonexistent-socket-dir&port=5432", "unavailable")],
+)  # fmt: skip
+def test_bad_database_urls(capsys, monkeypatch, url, says):
+    monkeypatch.setenv("CHAIRSIDE_DATABASE_URL", url)
+    assert run(None, ["db", "upgrade"]) == 1
+    assert says in one_line_error(capsys)
+
+
+def test_unwritable_database_path(capsys):
+    assert run(None, ["--db", "/proc/no/such/place.sqlite3", "db", "upgrade"]) == 1
+    assert "cannot create the database folder" in one_line_error(capsys)
+
+
+def test_bad_setting(capsys, tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('timezone = "Nowhere/Special"\n')
+    assert run(None, ["--config", str(config), "--db", str(tmp_path / "x.db"), "db", "upgrade"]) == 1
+    assert "timezone" in one_line_error(capsys)
+
+
+def test_user_add_creates_refuses_duplicates_and_bad_roles(capsys, monkeypatch, tmp_path):
+    import io
+
+    db_path = str(tmp_path / "users.sqlite3")
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+    assert run(None, ["--db", db_path, "user", "add", "amy", "--name", "Amy Ng, RN", "--role", "nurse",
+                      "--password-stdin"]) == 0  # fmt: skip
+    assert "Created nurse amy" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+    assert run(None, ["--db", db_path, "user", "add", "amy", "--name", "A", "--role", "nurse", "--password-stdin"]) == 1
+    assert "already taken" in one_line_error(capsys)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+    assert run(None, ["--db", db_path, "user", "add", "bob", "--name", "B", "--role", "chief", "--password-stdin"]) == 1
+    assert "Role: nurse, physician or admin" in one_line_error(capsys)
+
+
+def test_demo_builds_once_and_audit_verify_finds_tampering(capsys, tmp_path):
+    db_path = tmp_path / "demo.sqlite3"
+    assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.1"]) == 0
+    assert "sessions today" in capsys.readouterr().out
+    assert run(None, ["demo", "--db", str(db_path)]) == 1
+    assert "already exists" in one_line_error(capsys)
+    assert run(None, ["--db", str(db_path), "audit", "verify"]) == 0
+    assert "audit chain intact" in capsys.readouterr().out
+    db = Database(sqlite_url(db_path))
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER audit_event_no_update"))
+        connection.execute(text("UPDATE audit_event SET actor = 'mallory' WHERE id = 7"))
+    assert run(None, ["--db", str(db_path), "audit", "verify"]) == 1
+    assert "audit chain broken at event 7" in capsys.readouterr().err
+
+
+def test_db_upgrade_reports_the_schema(capsys, tmp_path):
+    assert run(None, ["--db", str(tmp_path / "u.sqlite3"), "db", "upgrade"]) == 0
+    assert "schema 0001" in capsys.readouterr().out
+
+
+def test_the_installed_command_exits_non_zero_with_one_line(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHAIRSIDE_DATABASE_URL": "bogus://"}
+    result = subprocess.run([CHAIRSIDE, "audit", "verify"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "chairside: error:" in result.stderr
+    version = subprocess.run([CHAIRSIDE, "--version"], capture_output=True, text=True, env=env, timeout=60)
+    assert version.returncode == 0 and version.stdout.startswith("chairside ")

@@ -1,0 +1,123 @@
+"""Nothing confirmed is lost: writers killed mid-flight, and several writers racing on one record."""
+
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import select
+
+from console import audit
+from console.clock import SystemClock
+from console.database import Database, sqlite_url
+from console.models import VitalSigns
+from console.schema import ensure_schema
+from tests.factories import checked_in_session
+
+ROOT = Path(__file__).resolve().parent.parent
+KILLS = 50
+
+
+def _worker(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "tests.workers", *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+@pytest.mark.xdist_group("durability")
+def test_sigkill_at_random_points_loses_no_acknowledged_write(tmp_path, staff_sqlite):
+    url, session_id = staff_sqlite
+    rng = random.Random(20261126)
+    acknowledged: set[int] = set()
+    for _ in range(KILLS):
+        writer = _worker("vitals", url, str(session_id))
+        assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
+        time.sleep(rng.uniform(0.0, 0.25))
+        writer.send_signal(signal.SIGKILL)
+        output, _ = writer.communicate()
+        acknowledged.update(int(line) for line in output.split() if line.isdigit())
+    db = Database(url)
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    with db.read() as session:
+        stored = set(session.exec(select(VitalSigns.id)))
+        report = audit.verify_chain(session)
+    assert len(acknowledged) > KILLS  # the writers really were mid-stream when killed
+    assert acknowledged <= stored
+    assert report.intact
+
+
+@pytest.fixture
+def staff_sqlite(tmp_path):
+    """A SQLite clinic with real time (the writers run on the system clock) and one checked-in session."""
+    from console.actors import Actor
+    from console.users import create_user
+    from console.vocab import Role
+
+    db = Database(sqlite_url(tmp_path / "durable.sqlite3"), SystemClock())
+    ensure_schema(db)
+    user = create_user(db, Actor.system("test"), {"username": "nina", "display_name": "Nina", "role": "nurse",
+                                                  "password": "long enough pw"})  # fmt: skip
+    nurse = Actor("nina", Role.NURSE, user.id, "Nina")
+    from console.clock import FixedClock
+
+    db.clock = FixedClock(SystemClock().now())
+    row = checked_in_session(db, nurse)
+    db.dispose()
+    return db.url, row.id
+
+
+@pytest.mark.xdist_group("durability")
+@pytest.mark.parametrize("writers, updates", [(4, 15)])
+def test_concurrent_writers_lose_no_update(db, staff, tmp_path, writers, updates):
+    row = checked_in_session(db, staff["nina"])
+    start = tmp_path / "go"
+    processes = [_worker("notes", db.url, str(row.id), f"w{n}", str(updates), str(start)) for n in range(writers)]
+    time.sleep(1.5)  # let every worker connect and sign in
+    start.touch()
+    outputs = [process.communicate(timeout=240) for process in processes]
+    for process, (_, errors) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, errors
+    with db.read() as session:
+        notes = session.exec(text("SELECT notes, version FROM treatment_session WHERE id = :id"),
+                             params={"id": row.id}).one()  # fmt: skip
+    lines = [line for line in notes[0].split("\n") if line]
+    expected = {f"w{n}-{i}" for n in range(writers) for i in range(updates)}
+    assert sorted(lines) == sorted(expected)  # every update kept, none twice
+    assert notes[1] == row.version + writers * updates
+    with db.read() as session:
+        assert audit.verify_chain(session).intact
+    conflicts = sum(int(out.split()[-1]) for out, _ in outputs)
+    print(f"{conflicts} stale writes were refused and retried")
+
+
+def test_unreachable_server_is_a_clear_storage_error(tmp_path):
+    from console.errors import StorageError
+    from console.schema import current_revision
+
+    db = Database(f"postgresql+psycopg://chairside@/none?host={tmp_path}&port=5432")
+    with pytest.raises(StorageError, match="database is unavailable") as refused:
+        current_revision(db)
+    assert "\n" not in str(refused.value)
+
+
+def test_failed_transaction_leaves_nothing_behind(db, staff):
+    """A failure in the middle of a write (here: the audit append) rolls back the clinical row too."""
+    from unittest import mock
+
+    from console import charting
+    from console.errors import StorageError
+    from tests.factories import vitals_data
+
+    row = checked_in_session(db, staff["nina"])
+    with db.read() as session:
+        before = session.exec(text("SELECT count(*) FROM audit_event")).one()[0]
+    with mock.patch("console.audit.canonical_event", side_effect=OSError(28, "No space left on device")):
+        with pytest.raises(StorageError, match="No space left"):
+            charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))
+    with db.read() as session:
+        assert session.exec(select(VitalSigns)).all() == []
+        assert session.exec(text("SELECT count(*) FROM audit_event")).one()[0] == before
