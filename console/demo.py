@@ -619,9 +619,8 @@ def _advance_sequences(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     for table in ("patient", "treatment_session"):
-        session.execute(
-            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(max(id), 1) FROM {table}))")
-        )
+        sequence = f"pg_get_serial_sequence('{table}', 'id')"
+        session.execute(text(f"SELECT setval({sequence}, (SELECT COALESCE(max(id), 1) FROM {table}))"))
 
 
 def _open_day(day: date) -> date:

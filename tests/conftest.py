@@ -91,10 +91,49 @@ def staff(db) -> dict[str, Actor]:
         ("office", "admin"),
     ):
         user = create_user(
-            db, Actor.system("test"),
-            {"username": username, "display_name": username.title(), "role": role, "password": "long enough pw"},
-        )  # fmt: skip
+            db,
+            Actor.system("test"),
+            {
+                "username": username,
+                "display_name": username.title(),
+                "role": role,
+                "password": "long enough pw",
+            },
+        )
         people[username] = Actor(
             username=username, role=Role(user.role), user_id=user.id, display_name=user.display_name
         )
     return people
+
+
+DEMO_DAY = datetime(2026, 11, 26).date()
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory):
+    """A small demo clinic built once; each UI test works on its own copy."""
+    from zoneinfo import ZoneInfo
+
+    from console.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    build_demo(sqlite_url(path), today=DEMO_DAY, years=0.1, seed=11, zone=ZoneInfo("America/Chicago"))
+    return path
+
+
+@pytest.fixture
+def demo_app(demo_file, tmp_path):
+    """A ChairsideApp on a copy of the demo clinic, at 11:30 clinic time on the demo day."""
+    import shutil
+    from zoneinfo import ZoneInfo
+
+    from app import ChairsideApp
+    from console.settings import Settings
+
+    copy = tmp_path / "clinic.sqlite3"
+    shutil.copy(demo_file, copy)
+    clock = FixedClock(datetime(2026, 11, 26, 11, 30, tzinfo=ZoneInfo("America/Chicago")))
+    db = Database(sqlite_url(copy), clock)
+    settings = Settings(clinic_name="Lakeside Pain Clinic", timezone="America/Chicago")
+    yield ChairsideApp(db, settings, clock)
+    db.dispose()

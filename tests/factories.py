@@ -56,10 +56,18 @@ def scheduled_session(
     patient = patients.find_by_mrn(db, mrn) or patients.create_patient(db, nurse, patient_data(mrn=mrn))
     today = db.clock.now().date()
     return sessions.schedule_session(
-        db, nurse,
-        {"patient_id": patient.id, "clinic_date": today, "scheduled_time": "09:00", "chair": "3", "method": method,
-         "series_number": 2, "series_length": 6},
-    )  # fmt: skip
+        db,
+        nurse,
+        {
+            "patient_id": patient.id,
+            "clinic_date": today,
+            "scheduled_time": "09:00",
+            "chair": "3",
+            "method": method,
+            "series_number": 2,
+            "series_length": 6,
+        },
+    )
 
 
 def checked_in_session(db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001"):

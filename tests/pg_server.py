@@ -74,9 +74,36 @@ def start() -> PgServer:
         postgres = pwd.getpwnam("postgres")
         os.chown(server.root, postgres.pw_uid, postgres.pw_gid)
     data = server.root / "data"
-    _run(server, [str(server.bindir / "initdb"), "-D", str(data), "-U", "chairside", "--auth=trust",
-                  "-E", "UTF8", "--no-sync", "--no-instructions"])  # fmt: skip
+    _run(
+        server,
+        [
+            str(server.bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "chairside",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
+        ],
+    )
     options = f"-k {server.root} -p {PORT} -c listen_addresses='' -c fsync=off -c max_connections=60"
-    _run(server, [str(server.bindir / "pg_ctl"), "-D", str(data), "-o", options,
-                  "-l", str(server.root / "server.log"), "-w", "-t", "60", "start"])  # fmt: skip
+    _run(
+        server,
+        [
+            str(server.bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(server.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+    )
     return server

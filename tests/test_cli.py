@@ -27,9 +27,13 @@ def test_version(capsys):
 
 @pytest.mark.parametrize(
     "argv, says",
-    [(["--bogus"], "No such option"), (["demo"], "Missing option '--db'"),
-     (["demo", "--db", "x.db", "--years", "50"], "--years"), (["user", "add", "amy"], "Missing option")],
-)  # fmt: skip
+    [
+        (["--bogus"], "No such option"),
+        (["demo"], "Missing option '--db'"),
+        (["demo", "--db", "x.db", "--years", "50"], "--years"),
+        (["user", "add", "amy"], "Missing option"),
+    ],
+)
 def test_usage_errors(capsys, argv, says):
     assert run(None, argv) == 2
     assert says in one_line_error(capsys)
@@ -37,9 +41,12 @@ def test_usage_errors(capsys, argv, says):
 
 @pytest.mark.parametrize(
     "url, says",
-    [("not a url", "not valid"), ("mysql://u@h/x", "driver"),
-     ("postgresql+psycopg://u@/x?host=/nonexistent-socket-dir&port=5432", "unavailable")],
-)  # fmt: skip
+    [
+        ("not a url", "not valid"),
+        ("mysql://u@h/x", "driver"),
+        ("postgresql+psycopg://u@/x?host=/nonexistent-socket-dir&port=5432", "unavailable"),
+    ],
+)
 def test_bad_database_urls(capsys, monkeypatch, url, says):
     monkeypatch.setenv("CHAIRSIDE_DATABASE_URL", url)
     assert run(None, ["db", "upgrade"]) == 1
@@ -63,14 +70,42 @@ def test_user_add_creates_refuses_duplicates_and_bad_roles(capsys, monkeypatch, 
 
     db_path = str(tmp_path / "users.sqlite3")
     monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
-    assert run(None, ["--db", db_path, "user", "add", "amy", "--name", "Amy Ng, RN", "--role", "nurse",
-                      "--password-stdin"]) == 0  # fmt: skip
+    assert (
+        run(
+            None,
+            [
+                "--db",
+                db_path,
+                "user",
+                "add",
+                "amy",
+                "--name",
+                "Amy Ng, RN",
+                "--role",
+                "nurse",
+                "--password-stdin",
+            ],
+        )
+        == 0
+    )
     assert "Created nurse amy" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
-    assert run(None, ["--db", db_path, "user", "add", "amy", "--name", "A", "--role", "nurse", "--password-stdin"]) == 1
+    assert (
+        run(
+            None,
+            ["--db", db_path, "user", "add", "amy", "--name", "A", "--role", "nurse", "--password-stdin"],
+        )
+        == 1
+    )
     assert "already taken" in one_line_error(capsys)
     monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
-    assert run(None, ["--db", db_path, "user", "add", "bob", "--name", "B", "--role", "chief", "--password-stdin"]) == 1
+    assert (
+        run(
+            None,
+            ["--db", db_path, "user", "add", "bob", "--name", "B", "--role", "chief", "--password-stdin"],
+        )
+        == 1
+    )
     assert "Role: nurse, physician or admin" in one_line_error(capsys)
 
 
@@ -97,7 +132,9 @@ def test_db_upgrade_reports_the_schema(capsys, tmp_path):
 
 def test_the_installed_command_exits_non_zero_with_one_line(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHAIRSIDE_DATABASE_URL": "bogus://"}
-    result = subprocess.run([CHAIRSIDE, "audit", "verify"], capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [CHAIRSIDE, "audit", "verify"], capture_output=True, text=True, env=env, timeout=60
+    )
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0 and "chairside: error:" in result.stderr
     version = subprocess.run([CHAIRSIDE, "--version"], capture_output=True, text=True, env=env, timeout=60)

@@ -20,13 +20,25 @@ def _insert_raw(db, row) -> None:
 
 @pytest.mark.parametrize(
     "field, value",
-    [("systolic", 300), ("systolic", 49), ("diastolic", 19), ("heart_rate", 251), ("spo2", 101), ("spo2", 49),
-     ("resp_rate", 3), ("moaas", 6), ("moaas", -1), ("temperature_c", 45.0), ("diastolic", 140)],
-)  # fmt: skip
+    [
+        ("systolic", 300),
+        ("systolic", 49),
+        ("diastolic", 19),
+        ("heart_rate", 251),
+        ("spo2", 101),
+        ("spo2", 49),
+        ("resp_rate", 3),
+        ("moaas", 6),
+        ("moaas", -1),
+        ("temperature_c", 45.0),
+        ("diastolic", 140),
+    ],
+)
 def test_vitals_checks_refuse_raw_rows(db, staff, field, value):
     row = checked_in_session(db, staff["nina"])
-    reading = VitalSigns(**vitals_data(db), session_id=row.id, taken_by=staff["nina"].user_id,
-                         recorded_at=db.clock.now())  # fmt: skip
+    reading = VitalSigns(
+        **vitals_data(db), session_id=row.id, taken_by=staff["nina"].user_id, recorded_at=db.clock.now()
+    )
     setattr(reading, field, value)
     with pytest.raises(IntegrityError):
         _insert_raw(db, reading)
@@ -46,17 +58,26 @@ def test_session_checks_refuse_raw_rows(db, staff, field, value):
 
 def test_side_effect_grade_and_vocabulary_checked(db, staff):
     row = checked_in_session(db, staff["nina"])
-    base = {"session_id": row.id, "onset_at": db.clock.now(), "recorded_by": staff["nina"].user_id,
-            "recorded_at": db.clock.now()}  # fmt: skip
-    for bad in ({"effect": "nausea", "grade": 6}, {"effect": "nausea", "grade": 0}, {"effect": "itching", "grade": 1},
-                {"effect": "other", "grade": 1, "other_text": ""}):  # fmt: skip
+    base = {
+        "session_id": row.id,
+        "onset_at": db.clock.now(),
+        "recorded_by": staff["nina"].user_id,
+        "recorded_at": db.clock.now(),
+    }
+    for bad in (
+        {"effect": "nausea", "grade": 6},
+        {"effect": "nausea", "grade": 0},
+        {"effect": "itching", "grade": 1},
+        {"effect": "other", "grade": 1, "other_text": ""},
+    ):
         with pytest.raises(IntegrityError):
             _insert_raw(db, SideEffect(**base, **bad))
 
 
 def test_foreign_keys_are_enforced(db, staff):
-    reading = VitalSigns(**vitals_data(db), session_id=424242, taken_by=staff["nina"].user_id,
-                         recorded_at=db.clock.now())  # fmt: skip
+    reading = VitalSigns(
+        **vitals_data(db), session_id=424242, taken_by=staff["nina"].user_id, recorded_at=db.clock.now()
+    )
     with pytest.raises(IntegrityError):
         _insert_raw(db, reading)
 
@@ -105,15 +126,19 @@ def test_tampering_is_found_and_named(db, staff, tamper):
     _drop_audit_triggers(db)
     with db.engine.begin() as connection:
         if tamper == "edit":
-            connection.execute(text("UPDATE audit_event SET after_json = replace(after_json, '128', '118') WHERE id = :id"),
-                               {"id": target})  # fmt: skip
+            connection.execute(
+                text("UPDATE audit_event SET after_json = replace(after_json, '128', '118') WHERE id = :id"),
+                {"id": target},
+            )
         elif tamper == "delete":
             connection.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": target})
         else:  # a careful forger recomputes the event's own hash: the next event's link still exposes it
             with db.read() as session:
                 forged = session.get(AuditEvent, target).model_copy(update={"actor": "mallory"})
-            connection.execute(text("UPDATE audit_event SET actor = 'mallory', hash = :h WHERE id = :id"),
-                               {"id": target, "h": audit.chain_hash(forged.prev_hash, forged)})  # fmt: skip
+            connection.execute(
+                text("UPDATE audit_event SET actor = 'mallory', hash = :h WHERE id = :id"),
+                {"id": target, "h": audit.chain_hash(forged.prev_hash, forged)},
+            )
     with db.read() as session:
         report = audit.verify_chain(session)
     assert not report.intact

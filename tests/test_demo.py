@@ -20,8 +20,12 @@ DAY = date(2026, 11, 26)
 def _fingerprint(url: str) -> tuple:
     db = Database(url)
     with db.read() as session:
-        patients = session.exec(select(Patient.mrn, Patient.family_name, Patient.weight_kg).order_by(Patient.id)).all()
-        counts = tuple(session.exec(select(func.count()).select_from(m)).one() for m in (TreatmentSession, VitalSigns))
+        patients = session.exec(
+            select(Patient.mrn, Patient.family_name, Patient.weight_kg).order_by(Patient.id)
+        ).all()
+        counts = tuple(
+            session.exec(select(func.count()).select_from(m)).one() for m in (TreatmentSession, VitalSigns)
+        )
         head = audit.head(session)
     db.dispose()
     return patients, counts, head
@@ -63,4 +67,3 @@ def test_demo_clinic_is_realistic(backend, tmp_path, request):
     for username, password in (("nurse", "demo-nurse-pass"), ("doctor", "demo-doctor-pass")):
         assert authenticate(db, username, password).username == username
     db.dispose()
-

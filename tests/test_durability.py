@@ -23,8 +23,13 @@ KILLS = 50
 
 
 def _worker(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.workers", *args], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.workers", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.xdist_group("durability")
@@ -59,8 +64,11 @@ def staff_sqlite(tmp_path):
 
     db = Database(sqlite_url(tmp_path / "durable.sqlite3"), SystemClock())
     ensure_schema(db)
-    user = create_user(db, Actor.system("test"), {"username": "nina", "display_name": "Nina", "role": "nurse",
-                                                  "password": "long enough pw"})  # fmt: skip
+    user = create_user(
+        db,
+        Actor.system("test"),
+        {"username": "nina", "display_name": "Nina", "role": "nurse", "password": "long enough pw"},
+    )
     nurse = Actor("nina", Role.NURSE, user.id, "Nina")
     from console.clock import FixedClock
 
@@ -75,15 +83,18 @@ def staff_sqlite(tmp_path):
 def test_concurrent_writers_lose_no_update(db, staff, tmp_path, writers, updates):
     row = checked_in_session(db, staff["nina"])
     start = tmp_path / "go"
-    processes = [_worker("notes", db.url, str(row.id), f"w{n}", str(updates), str(start)) for n in range(writers)]
+    processes = [
+        _worker("notes", db.url, str(row.id), f"w{n}", str(updates), str(start)) for n in range(writers)
+    ]
     time.sleep(1.5)  # let every worker connect and sign in
     start.touch()
     outputs = [process.communicate(timeout=240) for process in processes]
     for process, (_, errors) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, errors
     with db.read() as session:
-        notes = session.exec(text("SELECT notes, version FROM treatment_session WHERE id = :id"),
-                             params={"id": row.id}).one()  # fmt: skip
+        notes = session.exec(
+            text("SELECT notes, version FROM treatment_session WHERE id = :id"), params={"id": row.id}
+        ).one()
     lines = [line for line in notes[0].split("\n") if line]
     expected = {f"w{n}-{i}" for n in range(writers) for i in range(updates)}
     assert sorted(lines) == sorted(expected)  # every update kept, none twice
@@ -115,9 +126,12 @@ def test_failed_transaction_leaves_nothing_behind(db, staff):
     row = checked_in_session(db, staff["nina"])
     with db.read() as session:
         before = session.exec(text("SELECT count(*) FROM audit_event")).one()[0]
-    with mock.patch("console.audit.canonical_event", side_effect=OSError(28, "No space left on device")):
-        with pytest.raises(StorageError, match="No space left"):
-            charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))
+    disk_full = OSError(28, "No space left on device")
+    with (
+        mock.patch("console.audit.canonical_event", side_effect=disk_full),
+        pytest.raises(StorageError, match="No space left"),
+    ):
+        charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))
     with db.read() as session:
         assert session.exec(select(VitalSigns)).all() == []
         assert session.exec(text("SELECT count(*) FROM audit_event")).one()[0] == before

@@ -1,6 +1,6 @@
 """Property tests for every input path: any value either becomes a valid row or a clear refusal."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -10,7 +10,7 @@ from console import charting, patients, sessions, users
 from console.actors import Actor
 from console.errors import ChairsideError, InvalidInput, NotAllowed
 from console.inputs import DoseIn, PainIn, PatientIn, SessionIn, SideEffectIn, UserIn, VitalsIn, parse
-from console.models import DoseAdministration, Patient, PainScore, SideEffect, TreatmentSession, VitalSigns
+from console.models import DoseAdministration, PainScore, Patient, SideEffect, TreatmentSession, VitalSigns
 from console.vocab import Drug, Method, PainKind, Role, Sex, SideEffectType
 from tests.conftest import NOW
 from tests.factories import checked_in_session, patient_data
@@ -70,11 +70,14 @@ def assert_clear_refusal(error: ChairsideError, model) -> None:
 
 vitals_fields = fields(
     measured_at=maybe(recent, datetime(2026, 11, 26, 9, 0)),
-    systolic=maybe(st.integers(90, 260), 49, 261), diastolic=maybe(st.integers(20, 89), 19, 161),
-    heart_rate=maybe(st.integers(20, 250), 19, 251), spo2=maybe(st.integers(50, 100), 49, 101),
-    resp_rate=maybe(st.integers(4, 60), 3, 61), moaas=maybe(st.integers(0, 5), -1, 6),
+    systolic=maybe(st.integers(90, 260), 49, 261),
+    diastolic=maybe(st.integers(20, 89), 19, 161),
+    heart_rate=maybe(st.integers(20, 250), 19, 251),
+    spo2=maybe(st.integers(50, 100), 49, 101),
+    resp_rate=maybe(st.integers(4, 60), 3, 61),
+    moaas=maybe(st.integers(0, 5), -1, 6),
     temperature_c=maybe(st.none() | st.floats(30, 43), 29.9, 43.1),
-)  # fmt: skip
+)
 
 
 @PROPERTY
@@ -92,13 +95,19 @@ def test_vitals_input(db, staff, data):
 
 patient_fields = fields(
     mrn=maybe(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{2,19}", fullmatch=True), "AB", "X" * 21, "A B C"),
-    family_name=maybe(words(1, 80), "", "x" * 81), given_name=maybe(words(1, 80), ""),
-    date_of_birth=maybe(st.dates(date(1900, 1, 1), date(2026, 11, 26)), date(1899, 12, 31), date(2026, 12, 1)),
-    sex=maybe(st.sampled_from(list(Sex))), weight_kg=maybe(st.floats(2, 400), 1.9, 400.1, float("nan")),
+    family_name=maybe(words(1, 80), "", "x" * 81),
+    given_name=maybe(words(1, 80), ""),
+    date_of_birth=maybe(
+        st.dates(date(1900, 1, 1), date(2026, 11, 26)), date(1899, 12, 31), date(2026, 12, 1)
+    ),
+    sex=maybe(st.sampled_from(list(Sex))),
+    weight_kg=maybe(st.floats(2, 400), 1.9, 400.1, float("nan")),
     weight_measured_on=maybe(st.dates(date(2020, 1, 1), date(2026, 11, 26)), date(2027, 1, 1)),
-    allergies=maybe(words(0, 500), "a" * 501), diagnosis_code=maybe(st.sampled_from(["G90.512", "M79.7", "g89.4", ""]), "X"),
-    diagnosis_label=maybe(words(0, 120)), contraindication_notes=maybe(words(0, 50)),
-)  # fmt: skip
+    allergies=maybe(words(0, 500), "a" * 501),
+    diagnosis_code=maybe(st.sampled_from(["G90.512", "M79.7", "g89.4", ""]), "X"),
+    diagnosis_label=maybe(words(0, 120)),
+    contraindication_notes=maybe(words(0, 50)),
+)
 
 
 @PROPERTY
@@ -116,11 +125,15 @@ def test_patient_input(db, staff, data):
 
 
 session_fields = fields(
-    patient_id=maybe(st.just(1), 0, 99), clinic_date=maybe(st.dates(date(2026, 1, 1), date(2027, 1, 1))),
-    scheduled_time=maybe(st.times()), chair=maybe(st.from_regex(r"[A-Za-z0-9]{1,8}", fullmatch=True), "", "123456789"),
-    method=maybe(st.sampled_from(list(Method))), series_number=maybe(st.none() | st.integers(1, 6), 0),
-    series_length=maybe(st.none() | st.integers(6, 8), 0), notes=maybe(words(0, 40)),
-)  # fmt: skip
+    patient_id=maybe(st.just(1), 0, 99),
+    clinic_date=maybe(st.dates(date(2026, 1, 1), date(2027, 1, 1))),
+    scheduled_time=maybe(st.times()),
+    chair=maybe(st.from_regex(r"[A-Za-z0-9]{1,8}", fullmatch=True), "", "123456789"),
+    method=maybe(st.sampled_from(list(Method))),
+    series_number=maybe(st.none() | st.integers(1, 6), 0),
+    series_length=maybe(st.none() | st.integers(6, 8), 0),
+    notes=maybe(words(0, 40)),
+)
 
 
 @PROPERTY
@@ -137,14 +150,20 @@ def test_session_input(db, staff, data):
 
 
 dose_fields = fields(
-    drug=maybe(st.sampled_from(list(Drug))), dose_mg=maybe(st.floats(0.5, 1000), 0, 1000.5, float("inf")),
-    rate_mg_per_kg_h=maybe(st.floats(0.1, 10), 0, 10.5), planned_duration_min=maybe(st.integers(1, 600), 0, 601),
+    drug=maybe(st.sampled_from(list(Drug))),
+    dose_mg=maybe(st.floats(0.5, 1000), 0, 1000.5, float("inf")),
+    rate_mg_per_kg_h=maybe(st.floats(0.1, 10), 0, 10.5),
+    planned_duration_min=maybe(st.integers(1, 600), 0, 601),
     device_count=maybe(st.none() | st.integers(1, 3), 0, 4),
-    administered_at=maybe(st.builds(lambda m: NOW - timedelta(minutes=m), st.integers(0, 60)), NOW + timedelta(hours=1)),
+    administered_at=maybe(
+        st.builds(lambda m: NOW - timedelta(minutes=m), st.integers(0, 60)), NOW + timedelta(hours=1)
+    ),
     lot_number=maybe(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9/-]{0,29}", fullmatch=True), "", "L" * 31),
-    concentration_mg_per_ml=maybe(st.floats(0.1, 500), 0, 501), drawn_mg=maybe(st.floats(0, 2000), -1, 2001),
-    wasted_mg=maybe(st.just(0.0) | st.floats(0, 50), -1), witness=maybe(st.sampled_from(["marcus", None]), "nina", "office", "nobody"),
-)  # fmt: skip
+    concentration_mg_per_ml=maybe(st.floats(0.1, 500), 0, 501),
+    drawn_mg=maybe(st.floats(0, 2000), -1, 2001),
+    wasted_mg=maybe(st.just(0.0) | st.floats(0, 50), -1),
+    witness=maybe(st.sampled_from(["marcus", None]), "nina", "office", "nobody"),
+)
 
 
 @PROPERTY
@@ -164,10 +183,13 @@ def test_dose_input(db, staff, data):
 
 
 effect_fields = fields(
-    effect=maybe(st.sampled_from(list(SideEffectType)), "itching"), other_text=maybe(words(1, 200), "x" * 201),
-    grade=maybe(st.integers(1, 5), 0, 6), onset_at=maybe(recent), action_taken=maybe(words(0, 200), "y" * 201),
+    effect=maybe(st.sampled_from(list(SideEffectType)), "itching"),
+    other_text=maybe(words(1, 200), "x" * 201),
+    grade=maybe(st.integers(1, 5), 0, 6),
+    onset_at=maybe(recent),
+    action_taken=maybe(words(0, 200), "y" * 201),
     resolved_at=maybe(st.none() | st.just(NOW)),
-)  # fmt: skip
+)
 
 
 @PROPERTY
@@ -209,10 +231,11 @@ def test_pain_input(db, staff, data):
 @given(
     data=fields(
         username=maybe(st.from_regex(r"[a-z][a-z0-9._-]{2,31}", fullmatch=True), "ab", "Bad Name", "x" * 33),
-        display_name=maybe(words(1, 80), ""), role=maybe(st.sampled_from(list(Role)), "chief"),
+        display_name=maybe(words(1, 80), ""),
+        role=maybe(st.sampled_from(list(Role)), "chief"),
         password=maybe(st.text(min_size=10, max_size=128), "short", "p" * 129),
     )
-)  # fmt: skip
+)
 def test_user_input(db, data):
     try:
         stored = users.create_user(db, Actor.system("test"), data)

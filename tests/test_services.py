@@ -59,8 +59,14 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
 def test_nasal_dose_needs_devices_and_gets_nasal_route(db, staff):
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, method="nasal_spray")
-    nasal = {"drug": "esketamine", "dose_mg": 56, "administered_at": db.clock.now(), "lot_number": "ESK7",
-             "concentration_mg_per_ml": 140, "drawn_mg": 56}  # fmt: skip
+    nasal = {
+        "drug": "esketamine",
+        "dose_mg": 56,
+        "administered_at": db.clock.now(),
+        "lot_number": "ESK7",
+        "concentration_mg_per_ml": 140,
+        "drawn_mg": 56,
+    }
     with pytest.raises(InvalidInput) as refused:
         charting.record_dose(db, nurse, row.id, nasal)
     assert refused.value.field == "device_count"
@@ -113,10 +119,16 @@ def test_admin_cannot_record_clinical_data_and_nurse_cannot_add_users(db, staff)
     with pytest.raises(NotAllowed, match="only nurses and physicians"):
         charting.record_vitals(db, staff["office"], row.id, vitals_data(db))
     with pytest.raises(NotAllowed, match="only an administrator"):
-        users.create_user(db, staff["nina"], {"username": "eve", "display_name": "Eve", "role": "admin",
-                                              "password": "long enough pw"})  # fmt: skip
-    created = users.create_user(db, staff["office"], {"username": "newnurse", "display_name": "New Nurse",
-                                                      "role": "nurse", "password": "long enough pw"})  # fmt: skip
+        users.create_user(
+            db,
+            staff["nina"],
+            {"username": "eve", "display_name": "Eve", "role": "admin", "password": "long enough pw"},
+        )
+    created = users.create_user(
+        db,
+        staff["office"],
+        {"username": "newnurse", "display_name": "New Nurse", "role": "nurse", "password": "long enough pw"},
+    )
     assert created.role == "nurse"
 
 
@@ -237,8 +249,17 @@ def test_board_lists_the_day_in_time_order(db, staff):
     today = db.clock.now().date()
     for mrn, at in (("MRN-2", "11:00"), ("MRN-3", "08:30"), ("MRN-4", "09:15")):
         patient = patients.create_patient(db, nurse, patient_data(mrn=mrn))
-        sessions.schedule_session(db, nurse, {"patient_id": patient.id, "clinic_date": today, "scheduled_time": at,
-                                              "chair": "1", "method": "nasal_spray"})  # fmt: skip
+        sessions.schedule_session(
+            db,
+            nurse,
+            {
+                "patient_id": patient.id,
+                "clinic_date": today,
+                "scheduled_time": at,
+                "chair": "1",
+                "method": "nasal_spray",
+            },
+        )
     rows = day_sessions(db, today)
     assert [f"{r.scheduled_time:%H:%M}" for r in rows] == ["08:30", "09:15", "11:00"]
     assert day_sessions(db, today + timedelta(days=1)) == []

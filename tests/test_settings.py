@@ -17,11 +17,16 @@ def test_defaults_come_from_the_clinical_reference():
 
 def test_file_then_environment(tmp_path, monkeypatch):
     config = tmp_path / "clinic.toml"
-    config.write_text('clinic_name = "Lakeside Pain Clinic"\ntimezone = "America/Chicago"\n'
-                      "[protocol]\niv_vitals_interval_min = 10\n")  # fmt: skip
+    config.write_text(
+        'clinic_name = "Lakeside Pain Clinic"\ntimezone = "America/Chicago"\n'
+        "[protocol]\niv_vitals_interval_min = 10\n"
+    )
     settings = load_settings(config)
     assert (settings.clinic_name, settings.timezone, settings.protocol.iv_vitals_interval_min) == (
-        "Lakeside Pain Clinic", "America/Chicago", 10)  # fmt: skip
+        "Lakeside Pain Clinic",
+        "America/Chicago",
+        10,
+    )
     monkeypatch.setenv("CHAIRSIDE_CLINIC_NAME", "From the environment")
     monkeypatch.setenv("CHAIRSIDE_PROTOCOL__THRESHOLDS__SPO2_LOW", "90")
     settings = load_settings(config)
@@ -30,10 +35,14 @@ def test_file_then_environment(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(
     "content, named",
-    [('timezone = "Mars/Olympus"', "timezone"), ("[protocol]\niv_vitals_interval_min = 0", "iv_vitals_interval_min"),
-     ("clinic_name = ", "not valid TOML"), ("colour = 'blue'", "colour"),
-     ("[protocol.thresholds]\nheart_rate_low = 110\nheart_rate_high = 100", "heart_rate_low")],
-)  # fmt: skip
+    [
+        ('timezone = "Mars/Olympus"', "timezone"),
+        ("[protocol]\niv_vitals_interval_min = 0", "iv_vitals_interval_min"),
+        ("clinic_name = ", "not valid TOML"),
+        ("colour = 'blue'", "colour"),
+        ("[protocol.thresholds]\nheart_rate_low = 110\nheart_rate_high = 100", "heart_rate_low"),
+    ],
+)
 def test_bad_file_is_refused_naming_the_key(tmp_path, content, named):
     config = tmp_path / "bad.toml"
     config.write_text(content)

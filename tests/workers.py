@@ -14,9 +14,20 @@ def keep_recording_vitals(url: str, session_id: int) -> None:
     nurse = authenticate(db, "nina", "long enough pw")
     print("ready", flush=True)
     while True:
-        reading = charting.record_vitals(db, nurse, session_id, {
-            "measured_at": db.clock.now(), "systolic": 120, "diastolic": 80, "heart_rate": 70, "spo2": 98,
-            "resp_rate": 14, "moaas": 5})  # fmt: skip
+        reading = charting.record_vitals(
+            db,
+            nurse,
+            session_id,
+            {
+                "measured_at": db.clock.now(),
+                "systolic": 120,
+                "diastolic": 80,
+                "heart_rate": 70,
+                "spo2": 98,
+                "resp_rate": 14,
+                "moaas": 5,
+            },
+        )
         print(reading.id, flush=True)
 
 

@@ -11,6 +11,13 @@ from console.errors import ChairsideError
 from console.users import authenticate
 
 
+class NextFieldInput(Input):
+    """Enter moves on at once, so fast typing (or a badge scanner) lands in the next field, not this one."""
+
+    async def action_submit(self) -> None:
+        self.screen.focus_next()
+
+
 class LoginScreen(Screen):
     """The first screen: nothing of the clinic is shown before a user signs in."""
 
@@ -28,7 +35,7 @@ class LoginScreen(Screen):
         with Center(), Vertical(id="login-box"):
             yield Static(self.app.settings.clinic_name, id="clinic")
             yield Label("Username")
-            yield Input(id="username", placeholder="e.g. nurse", max_length=32)
+            yield NextFieldInput(id="username", placeholder="e.g. nurse", max_length=32)
             yield Label("Password")
             yield Input(id="password", password=True, max_length=128)
             yield Static("", id="login-error")
@@ -37,10 +44,6 @@ class LoginScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
-
-    @on(Input.Submitted, "#username")
-    def _to_password(self) -> None:
-        self.query_one("#password", Input).focus()
 
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#sign-in")

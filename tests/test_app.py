@@ -1,0 +1,117 @@
+"""The console driven as a nurse would: Textual's Pilot on the demo clinic."""
+
+from datetime import time
+
+from textual.widgets import DataTable, Input, Static
+
+from console import patients, sessions
+from console.actors import Actor
+from console.board import day_sessions
+from console.database import Database
+from console.vocab import Role
+from widgets.login import LoginScreen
+from widgets.today import TodayScreen
+
+from .conftest import DEMO_DAY
+
+
+async def sign_in(pilot, username="nurse", password="demo-nurse-pass") -> None:
+    await pilot.press(*username, "enter")
+    await pilot.press(*password, "enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def board_loaded(pilot) -> DataTable:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    return pilot.app.screen.query_one("#board", DataTable)
+
+
+async def test_wrong_password_is_refused_on_the_login_screen(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, password="not-the-password")
+        assert isinstance(demo_app.screen, LoginScreen)
+        assert "Wrong username or password" in str(demo_app.screen.query_one("#login-error", Static).render())
+        assert demo_app.screen.query_one("#password", Input).value == ""
+        assert demo_app.focused.id == "password"
+
+
+async def test_empty_username_is_refused(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await pilot.click("#sign-in")
+        await pilot.pause()
+        assert "Username" in str(demo_app.screen.query_one("#login-error", Static).render())
+
+
+async def test_sign_in_shows_todays_sessions_in_time_order(demo_app):
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await sign_in(pilot)
+        assert isinstance(demo_app.screen, TodayScreen)
+        table = await board_loaded(pilot)
+        expected = day_sessions(demo_app.db, DEMO_DAY)
+        assert table.row_count == len(expected) >= 8
+        first = table.get_row_at(0)
+        assert first[0] == f"{expected[0].scheduled_time:%H:%M}" and first[2] == expected[0].patient_name
+        assert "Thursday 26 November 2026" in str(demo_app.screen.query_one("#board-title", Static).render())
+        statuses = {table.get_row_at(i)[5] for i in range(table.row_count)}
+        assert "✓ Discharged" in statuses and "○ Scheduled" in statuses
+
+
+async def test_previous_and_next_day_then_back_to_today(demo_app):
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        await pilot.press("left_square_bracket")
+        table = await board_loaded(pilot)
+        title = str(demo_app.screen.query_one("#board-title", Static).render())
+        assert "Wednesday 25 November 2026" in title and "not today" in title
+        assert table.row_count == len(day_sessions(demo_app.db, DEMO_DAY.replace(day=25)))
+        await pilot.press("ctrl+t")
+        await board_loaded(pilot)
+        assert "Thursday 26 November" in str(demo_app.screen.query_one("#board-title", Static).render())
+
+
+async def test_change_at_another_workstation_appears_within_two_seconds(demo_app):
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        await sign_in(pilot)
+        table = await board_loaded(pilot)
+        before = table.row_count
+        other_station = Database(demo_app.db.url, demo_app.clock)
+        nurse = Actor("nurse2", Role.NURSE, 2, "Marcus")
+        patient = patients.find_by_mrn(other_station, "MRN100001")
+        sessions.schedule_session(
+            other_station,
+            nurse,
+            {
+                "patient_id": patient.id,
+                "clinic_date": DEMO_DAY,
+                "scheduled_time": time(16, 45),
+                "chair": "5",
+                "method": "nasal_spray",
+            },
+        )
+        other_station.dispose()
+        await pilot.pause(2.3)
+        table = await board_loaded(pilot)
+        assert table.row_count == before + 1
+        assert table.get_row_at(table.row_count - 1)[0] == "16:45"
+
+
+async def test_sign_out_returns_to_login(demo_app):
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, LoginScreen) and demo_app.actor is None
+
+
+async def test_type_ahead_after_enter_lands_in_the_password_field(demo_app):
+    """A nurse (or a badge scanner) typing without pausing must not spill the password into the username."""
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        for key in (*"nurse", "enter", *"demo-nurse-pass", "enter"):
+            await pilot.press(key)  # no pause for workers between the two fields
+        await demo_app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(demo_app.screen, TodayScreen)

@@ -1,0 +1,39 @@
+"""console/ stays usable without the UI, and importing it does no work."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONSOLE_MODULES = sorted(
+    ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    for path in (ROOT / "console").rglob("*.py")
+    if "migrations" not in path.parts
+)
+
+
+def _python(code: str, cwd: Path) -> str:
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_console_never_loads_textual(tmp_path):
+    imports = "; ".join(f"import {name}" for name in CONSOLE_MODULES)
+    loaded = _python(
+        f"import sys; sys.path.insert(0, {str(ROOT)!r}); {imports}; print(sorted(sys.modules))", tmp_path
+    )
+    assert "'textual'" not in loaded and "'widgets'" not in loaded and "'app'" not in loaded
+
+
+def test_importing_console_creates_nothing(tmp_path):
+    """No engine, folder or file appears just because a module was imported."""
+    imports = "; ".join(f"import {name}" for name in CONSOLE_MODULES)
+    home = tmp_path / "home"
+    home.mkdir()
+    code = (
+        f"import os, sys; os.environ['HOME'] = {str(home)!r}; sys.path.insert(0, {str(ROOT)!r}); {imports}; "
+        "import console.cli; print('alembic' in sys.modules, 'argon2' in sys.modules)"
+    )
+    assert _python(code, tmp_path).split() == ["False", "False"]  # heavy imports are deferred too
+    assert list(home.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["home"]
