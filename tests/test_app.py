@@ -110,8 +110,7 @@ async def test_sign_out_returns_to_login(demo_app):
 async def test_type_ahead_after_enter_lands_in_the_password_field(demo_app):
     """A nurse (or a badge scanner) typing without pausing must not spill the password into the username."""
     async with demo_app.run_test(size=(80, 24)) as pilot:
-        for key in (*"nurse", "enter", *"demo-nurse-pass", "enter"):
-            await pilot.press(key)  # no pause for workers between the two fields
+        await pilot.press(*"nurse", "enter", *"demo-nurse-pass", "enter")  # no pause between the fields
         await demo_app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(demo_app.screen, TodayScreen)

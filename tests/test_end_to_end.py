@@ -63,9 +63,7 @@ def test_nurse_signs_in_sees_today_and_quits(tmp_path, terminal):
     command = f"env {env} {shlex.quote(CHAIRSIDE)} --db {shlex.quote(str(db_path))}; echo EXITED $?; sleep 30"
     terminal.tmux("new-session", "-d", "-s", "nurse", "-x", "100", "-y", "30", command)
     terminal.wait_for("Username")
-    terminal.type("nurse")
-    terminal.wait_for("nurse ")  # the name shows in its field: the screen has focus and takes keys
-    terminal.type("Enter", "demo-nurse-pass", "Enter")
+    terminal.type("nurse", "Enter", "demo-nurse-pass", "Enter")  # as fast as a badge scanner
     screen = terminal.wait_for("Scheduled")
     assert "Nina Alvarez, RN" in screen and "Time" in screen and "Chair" in screen
     terminal.type("C-q")

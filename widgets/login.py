@@ -1,21 +1,21 @@
-"""Sign-in: username, then password, Enter to go on; refusals shown under the fields."""
+"""Sign-in: username, then password, Enter to go on; refusals shown under the fields.
+
+Nurses type fast and badge scanners faster. Enter is a priority binding, handled by the app in
+the order keys arrive: the focus moves before the next key is routed, and submission waits in
+the password field's queue behind every character typed before it, so no keystroke lands in
+the wrong field or is left out.
+"""
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from console.errors import ChairsideError
 from console.users import authenticate
-
-
-class NextFieldInput(Input):
-    """Enter moves on at once, so fast typing (or a badge scanner) lands in the next field, not this one."""
-
-    async def action_submit(self) -> None:
-        self.screen.focus_next()
 
 
 class LoginScreen(Screen):
@@ -29,13 +29,19 @@ class LoginScreen(Screen):
     #login-error { color: $error; min-height: 1; }
     #sign-in { width: 100%; }
     """
-    BINDINGS = [Binding("escape", "clear", "Clear", id="login.clear", tooltip="Clear both fields")]
+    BINDINGS = [
+        Binding("enter", "enter", "Next / sign in", id="login.enter", priority=True, show=False),
+        Binding("escape", "clear", "Clear", id="login.clear", tooltip="Clear both fields"),
+    ]
+
+    class SubmitRequested(Message):
+        """Sent through the password field's queue, so it arrives after every key typed before Enter."""
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
             yield Static(self.app.settings.clinic_name, id="clinic")
             yield Label("Username")
-            yield NextFieldInput(id="username", placeholder="e.g. nurse", max_length=32)
+            yield Input(id="username", placeholder="e.g. nurse", max_length=32)
             yield Label("Password")
             yield Input(id="password", password=True, max_length=128)
             yield Static("", id="login-error")
@@ -43,16 +49,22 @@ class LoginScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#username", Input).focus()
+        self.set_focus(self.query_one("#username", Input))
 
-    @on(Input.Submitted, "#password")
+    def action_enter(self) -> None:
+        if self.focused is self.query_one("#username", Input):
+            self.set_focus(self.query_one("#password", Input))  # synchronous: the next key goes there
+        else:
+            (self.focused or self).post_message(self.SubmitRequested())
+
+    @on(SubmitRequested)
     @on(Button.Pressed, "#sign-in")
     def _submit(self) -> None:
         username = self.query_one("#username", Input).value
         password = self.query_one("#password", Input).value
         if not username.strip():
             self._refuse("Username: type your sign-in name.")
-            self.query_one("#username", Input).focus()
+            self.set_focus(self.query_one("#username", Input))
             return
         self.query_one("#sign-in", Button).disabled = True
         self._authenticate(username, password)
@@ -71,10 +83,10 @@ class LoginScreen(Screen):
         self.query_one("#sign-in", Button).disabled = False
         password = self.query_one("#password", Input)
         password.value = ""
-        password.focus()
+        self.set_focus(password)
 
     def action_clear(self) -> None:
         for field in self.query(Input):
             field.value = ""
         self.query_one("#login-error", Static).update("")
-        self.query_one("#username", Input).focus()
+        self.set_focus(self.query_one("#username", Input))
