@@ -117,6 +117,9 @@ class TreatmentSession(SQLModel, table=True):
             name="discharge_after_check_in",
         ),
         CheckConstraint("length(chair) BETWEEN 1 AND 8", name="chair_length"),
+        CheckConstraint(
+            "contraindications_found = '' OR contraindications_screened_at IS NOT NULL", name="screen_dated"
+        ),
         CheckConstraint("version >= 1", name="version_positive"),
         UniqueConstraint("patient_id", "clinic_date", "scheduled_time"),
         Index(None, "clinic_date", "scheduled_time"),
@@ -138,6 +141,10 @@ class TreatmentSession(SQLModel, table=True):
     series_length: int | None = None
     pain_before: int | None = None
     pain_after: int | None = None
+    escort_confirmed: bool = False
+    contraindications_screened_at: datetime | None = _utc(nullable=True)
+    # Comma-separated Contraindication values found at the screen; empty = none found.
+    contraindications_found: str = Field(default="", sa_type=String(200))
     notes: str = Field(default="", sa_type=Text)
     version: int = 1
     created_at: datetime = _utc()

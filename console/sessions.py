@@ -10,6 +10,7 @@ from console.errors import InvalidInput, NotAllowed
 from console.inputs import SessionIn, parse
 from console.models import Patient, TreatmentSession
 from console.records import get_or_refuse, insert, update_versioned
+from console.vocab import Contraindication
 from console.vocab import SessionStatus as S
 
 # Which statuses each step may start from; anything else is refused with the reason.
@@ -179,5 +180,46 @@ def update_notes(
             values={"notes": notes, "updated_at": now},
             actor=actor,
             action="session.notes",
+            at=now,
+        )
+
+
+def record_pre_assessment(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    expected_version: int,
+    *,
+    escort_confirmed: bool,
+    contraindications: list[str],
+) -> TreatmentSession:
+    """Record the contraindication screen (the items found, or none) and the escort confirmation."""
+    require_clinical(actor)
+    found = []
+    for item in contraindications:
+        try:
+            found.append(Contraindication(item))
+        except ValueError:
+            accepted = ", ".join(c.value for c in Contraindication)
+            raise InvalidInput(
+                "contraindications", f"Contraindications: one of {accepted} (got {item!r})."
+            ) from None
+    now = db.clock.now()
+    with db.write() as session:
+        row = get_or_refuse(session, TreatmentSession, session_id, "Session")
+        if row.status in {S.SCHEDULED, S.NO_SHOW, S.CANCELLED}:
+            raise NotAllowed(f"this session is {S(row.status).label.lower()}: check the patient in first")
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values={
+                "escort_confirmed": bool(escort_confirmed),
+                "contraindications_found": ",".join(sorted(set(found))),
+                "contraindications_screened_at": now,
+                "updated_at": now,
+            },
+            actor=actor,
+            action="session.pre_assessment",
             at=now,
         )

@@ -93,6 +93,31 @@ SIDE_EFFECT_LABELS = {
     SideEffectType.OTHER: "Other",
 }
 
+
+class Contraindication(StrEnum):
+    """Relative contraindications screened before the first dose (ASRA/AAPM/ASA guideline)."""
+
+    PREGNANCY = "pregnancy"
+    CARDIOVASCULAR = "cardiovascular"
+    PSYCHOSIS = "psychosis"
+    HEPATIC = "hepatic"
+    RAISED_PRESSURE = "raised_pressure"
+    SUBSTANCE_MISUSE = "substance_misuse"
+
+    @property
+    def label(self) -> str:
+        return CONTRAINDICATION_LABELS[self]
+
+
+CONTRAINDICATION_LABELS = {
+    Contraindication.PREGNANCY: "Pregnancy",
+    Contraindication.CARDIOVASCULAR: "Poorly controlled cardiovascular disease / uncontrolled hypertension",
+    Contraindication.PSYCHOSIS: "Active psychosis",
+    Contraindication.HEPATIC: "Severe hepatic disease",
+    Contraindication.RAISED_PRESSURE: "Raised intracranial or intra-ocular pressure",
+    Contraindication.SUBSTANCE_MISUSE: "Active substance misuse",
+}
+
 # Roles allowed to write clinical data (admins manage users only).
 CLINICAL_ROLES = frozenset({Role.NURSE, Role.PHYSICIAN})
 

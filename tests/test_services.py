@@ -269,3 +269,23 @@ def test_system_actor_cannot_chart(db, staff):
     row = checked_in_session(db, staff["nina"])
     with pytest.raises(NotAllowed):
         charting.record_vitals(db, Actor.system("script"), row.id, vitals_data(db))
+
+
+def test_pre_assessment_records_screen_and_escort(db, staff):
+    nurse = staff["nina"]
+    row = scheduled_session(db, nurse)
+    with pytest.raises(NotAllowed):
+        sessions.record_pre_assessment(
+            db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[]
+        )
+    row = checked_in_session(db, nurse, mrn="MRN-PRE")
+    with pytest.raises(InvalidInput) as refused:
+        sessions.record_pre_assessment(
+            db, nurse, row.id, row.version, escort_confirmed=True, contraindications=["flu"]
+        )
+    assert refused.value.field == "contraindications"
+    row = sessions.record_pre_assessment(
+        db, nurse, row.id, row.version, escort_confirmed=True, contraindications=["psychosis", "pregnancy"]
+    )
+    assert row.contraindications_found == "pregnancy,psychosis" and row.escort_confirmed
+    assert row.contraindications_screened_at == db.clock.now()

@@ -1,0 +1,98 @@
+"""Everything the session screen shows, read in one transaction."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from console.database import Database
+from console.models import (
+    DoseAdministration,
+    PainScore,
+    Patient,
+    SideEffect,
+    TreatmentSession,
+    UserAccount,
+    VitalSigns,
+)
+from console.records import get_or_refuse
+
+
+@dataclass(frozen=True)
+class PreviousSession:
+    clinic_date: date
+    pain_before: int | None
+    pain_after: int | None
+    side_effects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SessionView:
+    session: TreatmentSession
+    patient: Patient
+    doses: list[DoseAdministration]
+    vitals: list[VitalSigns]
+    side_effects: list[SideEffect]
+    pain_scores: list[PainScore]
+    previous: PreviousSession | None
+    staff: dict[int, str]
+
+    def staff_name(self, user_id: int | None) -> str:
+        return self.staff.get(user_id, "") if user_id is not None else ""
+
+
+def load_session_view(db: Database, session_id: int) -> SessionView:
+    with db.read() as session:
+        row = get_or_refuse(session, TreatmentSession, session_id, "Session")
+        patient = session.get(Patient, row.patient_id)
+
+        def children(model, order):
+            return list(
+                session.exec(select(model).where(model.session_id == session_id).order_by(order, model.id))
+            )
+
+        previous = session.exec(
+            select(TreatmentSession)
+            .where(
+                TreatmentSession.patient_id == row.patient_id,
+                TreatmentSession.clinic_date < row.clinic_date,
+                TreatmentSession.status == "discharged",
+            )
+            .order_by(TreatmentSession.clinic_date.desc())
+            .limit(1)
+        ).first()
+        previous_effects = ()
+        if previous is not None:
+            previous_effects = tuple(
+                session.exec(select(SideEffect.effect).where(SideEffect.session_id == previous.id))
+            )
+        staff = {user.id: user.display_name for user in session.exec(select(UserAccount))}
+        return SessionView(
+            session=row,
+            patient=patient,
+            doses=children(DoseAdministration, DoseAdministration.administered_at),
+            vitals=children(VitalSigns, VitalSigns.measured_at),
+            side_effects=children(SideEffect, SideEffect.onset_at),
+            pain_scores=children(PainScore, PainScore.scored_at),
+            previous=None
+            if previous is None
+            else PreviousSession(
+                previous.clinic_date, previous.pain_before, previous.pain_after, previous_effects
+            ),
+            staff=staff,
+        )
+
+
+def todays_session_for_mrn(db: Database, mrn: str, day: date) -> int | None:
+    """The session to open when a wristband is scanned: the patient's first open session of the day."""
+    from console.patients import normalise_mrn
+
+    with db.read() as session:
+        rows = session.exec(
+            select(TreatmentSession.id, TreatmentSession.status)
+            .join(Patient, Patient.id == TreatmentSession.patient_id)
+            .where(Patient.mrn == normalise_mrn(mrn), TreatmentSession.clinic_date == day)
+            .order_by(TreatmentSession.scheduled_time)
+        ).all()
+    open_rows = [sid for sid, status in rows if status not in ("discharged", "no_show", "cancelled")]
+    return (open_rows or [sid for sid, _ in rows] or [None])[0]

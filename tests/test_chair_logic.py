@@ -1,0 +1,135 @@
+"""Chair-side logic without the UI: quick vitals lines, pain change classes, when vitals are due."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from console.errors import InvalidInput
+from console.inputs import VitalsIn, parse
+from console.pain import PainChange, PainChangeClass
+from console.quick_vitals import parse_quick_vitals
+from console.settings import Protocol
+from console.vitals_due import describe_due, next_vitals_due
+from console.vocab import Method, SessionStatus
+
+NOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
+ZONE = ZoneInfo("America/Chicago")
+
+
+def test_quick_line_becomes_a_reading():
+    values = parse(VitalsIn, parse_quick_vitals("128/82 76 98 14 5", NOW, ZONE))
+    assert (
+        values.systolic,
+        values.diastolic,
+        values.heart_rate,
+        values.spo2,
+        values.resp_rate,
+        values.moaas,
+    ) == (128, 82, 76, 98, 14, 5)
+    assert values.measured_at == NOW and values.temperature_c is None
+
+
+def test_quick_line_with_time_and_temperature():
+    values = parse(VitalsIn, parse_quick_vitals("@9:45 130/85 80 97 16 4 36.9", NOW, ZONE))
+    assert values.measured_at == datetime(2026, 11, 26, 9, 45, tzinfo=ZONE) and values.temperature_c == 36.9
+
+
+@pytest.mark.parametrize(
+    "line, field, says",
+    [
+        ("", "quick_vitals", "blood pressure is missing"),
+        ("128/82 76 98", "quick_vitals", "respiratory rate"),
+        ("12882 76 98 14 5", "systolic", "systolic/diastolic"),
+        ("128/82 7x 98 14 5", "heart_rate", "Heart rate"),
+        ("128/82 76 98 14 5 36 9", "quick_vitals", "too many"),
+        ("@25:00 128/82 76 98 14 5", "measured_at", "@HH:MM"),
+        ("@11:00 128/82 76 98 14 5", "measured_at", "later than now"),
+    ],
+)
+def test_quick_line_refusals_name_the_part(line, field, says):
+    with pytest.raises(InvalidInput) as refused:
+        parse_quick_vitals(line, NOW, ZONE)
+    assert refused.value.field == field and says in str(refused.value)
+
+
+def test_out_of_range_part_is_refused_by_the_input_model():
+    with pytest.raises(InvalidInput) as refused:
+        parse(VitalsIn, parse_quick_vitals("128/82 76 101 14 5", NOW, ZONE))
+    assert refused.value.field == "spo2" and "50 to 100" in str(refused.value)
+
+
+@given(st.text(max_size=60))
+def test_any_line_is_a_reading_or_a_clear_refusal(line):
+    try:
+        parse(VitalsIn, parse_quick_vitals(line, NOW, ZONE))
+    except InvalidInput as refused:
+        assert refused.field and str(refused)
+
+
+@pytest.mark.parametrize(
+    "before, after, klass",
+    [
+        (8, 4, PainChangeClass.SUBSTANTIAL),
+        (10, 7, PainChangeClass.MODERATE),
+        (10, 8, PainChangeClass.MINIMAL),
+        (6, 6, PainChangeClass.NONE),
+        (5, 7, PainChangeClass.WORSE),
+        (0, 0, PainChangeClass.NONE),
+        (0, 2, PainChangeClass.WORSE),
+        (7, 5, PainChangeClass.MINIMAL),
+        (6, 3, PainChangeClass.SUBSTANTIAL),
+    ],
+)
+def test_immpact_classes(before, after, klass):
+    assert PainChange(before, after).klass is klass
+
+
+def test_pain_change_wording():
+    assert PainChange(8, 4).describe() == "8 → 4 (-4, +50% relief): substantial"
+
+
+def _due(method, status, started_offset, last_offset, protocol=Protocol()):
+    checked_in = NOW - timedelta(minutes=90)
+    started = None if started_offset is None else NOW + timedelta(minutes=started_offset)
+    last = None if last_offset is None else NOW + timedelta(minutes=last_offset)
+    return next_vitals_due(
+        method=method,
+        status=status,
+        checked_in_at=checked_in,
+        started_at=started,
+        last_reading_at=last,
+        protocol=protocol,
+    )
+
+
+def test_iv_vitals_every_interval_after_the_last_reading():
+    assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -10) == NOW + timedelta(minutes=5)
+    assert _due(Method.IV, SessionStatus.IN_TREATMENT, -3, -20) == NOW + timedelta(minutes=12)
+    assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -10, Protocol(iv_vitals_interval_min=10)) == NOW
+
+
+def test_baseline_due_at_check_in_then_nothing_until_dosing():
+    assert _due(Method.IV, SessionStatus.CHECKED_IN, None, None) == NOW - timedelta(minutes=90)
+    assert _due(Method.NASAL, SessionStatus.CHECKED_IN, None, -5) is None
+
+
+def test_nasal_schedule_follows_the_protocol():
+    assert _due(Method.NASAL, SessionStatus.IN_TREATMENT, -10, -12) == NOW + timedelta(minutes=30)  # 40 min
+    assert _due(Method.NASAL, SessionStatus.OBSERVATION, -50, -11) == NOW + timedelta(
+        minutes=70
+    )  # before leaving
+    assert _due(Method.NASAL, SessionStatus.OBSERVATION, -125, -1) is None
+
+
+def test_no_vitals_due_when_not_in_the_chair():
+    for status in (SessionStatus.SCHEDULED, SessionStatus.DISCHARGED, SessionStatus.NO_SHOW):
+        assert _due(Method.IV, status, -30, -10) is None
+
+
+def test_due_is_described_in_words():
+    assert describe_due(NOW - timedelta(minutes=7), NOW) == "⚠ OVERDUE 7 min"
+    assert describe_due(NOW + timedelta(minutes=4, seconds=30), NOW) == "in 4 min"
+    assert describe_due(None, NOW) == "—"
