@@ -158,8 +158,6 @@ def record_dose(db: Database, actor: Actor, session_id: int, data: dict) -> Dose
             raise InvalidInput(
                 "weight_kg", "Weight: record the patient's weight before dosing (mg/kg needs it)."
             )
-        if dose_in.drawn_mg + 1e-9 < dose_in.wasted_mg:
-            raise InvalidInput("wasted_mg", "Amount wasted: cannot exceed the amount drawn.")
         witness_id = _witness_id(session, dose_in.witness, user_id)
         row = DoseAdministration.model_validate(
             dose_in.model_dump(exclude={"witness"})
@@ -186,14 +184,28 @@ def record_dose(db: Database, actor: Actor, session_id: int, data: dict) -> Dose
         return row
 
 
-def _witness_id(session: Session, username: str | None, administered_by: int) -> int | None:
-    if not username:
+def _witness_id(session: Session, typed: str | None, administered_by: int) -> int | None:
+    """The witness by username, or by the unique start of a username or of a word of a name ("m" for Marcus)."""
+    if not typed:
         return None
-    witness = session.exec(
-        select(UserAccount).where(UserAccount.username == username.strip().lower())
-    ).first()
-    if witness is None or not witness.active or Role(witness.role) not in CLINICAL_ROLES:
-        raise InvalidInput("witness", f"Waste witness: {username!r} is not an active nurse or physician.")
-    if witness.id == administered_by:
+    wanted = typed.strip().lower()
+    candidates = [
+        user
+        for user in session.exec(select(UserAccount).where(UserAccount.active))
+        if Role(user.role) in CLINICAL_ROLES and user.id != administered_by
+    ]
+    exact = [user for user in candidates if user.username == wanted]
+    matches = exact or [
+        user
+        for user in candidates
+        if user.username.startswith(wanted)
+        or any(word.startswith(wanted) for word in user.display_name.lower().replace(".", " ").split())
+    ]
+    if len(matches) == 1:
+        return matches[0].id
+    if not exact and session.get(UserAccount, administered_by).username == wanted:
         raise InvalidInput("witness", "Waste witness: must be a different user from the one giving the dose.")
-    return witness.id
+    if not matches:
+        raise InvalidInput("witness", f"Waste witness: {typed!r} is not another active nurse or physician.")
+    names = ", ".join(sorted(user.username for user in matches))
+    raise InvalidInput("witness", f"Waste witness: {typed!r} could be {names}; type more letters.")

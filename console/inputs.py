@@ -191,6 +191,9 @@ class DoseIn(Input):
                 )
         elif self.device_count is None:
             raise InvalidInput("device_count", "Devices: a nasal dose needs 1, 2 or 3 devices.")
+        if self.dose_mg + self.wasted_mg > self.drawn_mg + 0.05:
+            needed = round(self.dose_mg + self.wasted_mg, 2)
+            raise InvalidInput("drawn_mg", f"Amount drawn: at least the dose plus the waste ({needed:g} mg).")
         if self.wasted_mg > 0 and not self.witness:
             raise InvalidInput("witness", "Waste witness: wasted drug needs a witness (another user).")
         return self

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 
-from console.database import Database
-from console.errors import SchemaTooNew
+from console.database import Database, translate_errors
+from console.errors import SchemaTooNew, StorageError
 
 # The newest migration this code knows; a test proves it is Alembic's head.
 SCHEMA_HEAD = "0002"
@@ -40,10 +40,23 @@ def ensure_schema(db: Database) -> None:
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
+    """Apply migrations in one transaction; on SQLite, with foreign keys checked once at the end."""
     from alembic import command
 
-    with db.write() as session:
-        command.upgrade(alembic_config(session.connection()), revision)
+    with translate_errors(), db.engine.execution_options(chairside_write=True).connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        raw = connection.connection.driver_connection  # outside any transaction, where the PRAGMA works
+        if sqlite:
+            # Batch mode rebuilds tables by copy and rename, which per-statement checks would refuse.
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                command.upgrade(alembic_config(connection), revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise StorageError("the migration would break links between records; nothing was changed")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def alembic_config(connection):

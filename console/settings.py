@@ -37,6 +37,7 @@ class Protocol(BaseModel):
         120, ge=0, le=600, description="observation after the first nasal device"
     )
     nasal_vitals_at_min: list[int] = Field([40], description="minutes after dosing when nasal vitals are due")
+    nasal_device_mg: float = Field(28, gt=0, le=200, description="esketamine per nasal device (mg)")
     thresholds: AlertThresholds = AlertThresholds()
 
 

@@ -91,7 +91,7 @@ def test_pain_change_wording():
     assert PainChange(8, 4).describe() == "8 → 4 (-4, +50% relief): substantial"
 
 
-def _due(method, status, started_offset, last_offset, protocol=Protocol()):
+def _due(method, status, started_offset, last_offset, protocol=None):
     checked_in = NOW - timedelta(minutes=90)
     started = None if started_offset is None else NOW + timedelta(minutes=started_offset)
     last = None if last_offset is None else NOW + timedelta(minutes=last_offset)

@@ -5,10 +5,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 from console import schema
 from console.errors import SchemaTooNew
+from console.models import TreatmentSession
 
 
 def test_schema_head_constant_is_alembics_head():
@@ -48,3 +49,34 @@ def test_sqlite_connections_are_durable(tmp_path):
             for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
         }
     assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 30000}
+
+
+def test_upgrade_keeps_existing_records(db, staff):
+    """A clinic created at the first schema keeps every record through later migrations."""
+    from console import charting
+    from console.models import VitalSigns
+    from tests.factories import checked_in_session, vitals_data
+
+    row = checked_in_session(db, staff["nina"])
+    charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))
+    from alembic import command
+
+    with db.engine.connect() as connection:
+        if db.backend == "sqlite":
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        with connection.begin():
+            command.downgrade(schema.alembic_config(connection), "0001")
+    db.dispose()
+    assert schema.current_revision(db) == "0001"
+    schema.ensure_schema(db)
+    assert schema.current_revision(db) == schema.SCHEMA_HEAD
+    with db.read() as session:
+        assert len(session.exec(select(VitalSigns)).all()) == 1
+        kept = session.get(TreatmentSession, row.id)
+    assert (
+        kept.status == "checked_in" and kept.escort_confirmed is False and kept.contraindications_found == ""
+    )
+    with db.engine.connect() as connection:
+        if db.backend == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").first() is None
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -144,7 +144,7 @@ def test_dose_refusals_name_the_field(db, staff):
     row = checked_in_session(db, nurse)
     cases = {
         "witness": iv_dose_data(db, witness="nina"),
-        "wasted_mg": iv_dose_data(db, drawn_mg=10, wasted_mg=15),
+        "drawn_mg": iv_dose_data(db, drawn_mg=10, wasted_mg=15),
         "rate_mg_per_kg_h": iv_dose_data(db, rate_mg_per_kg_h=None),
         "administered_at": iv_dose_data(db, administered_at=db.clock.now() - timedelta(hours=3)),
         "dose_mg": iv_dose_data(db, dose_mg=0),
@@ -154,7 +154,7 @@ def test_dose_refusals_name_the_field(db, staff):
             charting.record_dose(db, nurse, row.id, data)
         assert refused.value.field == field, str(refused.value)
     unknown_witness = iv_dose_data(db, witness="nobody")
-    with pytest.raises(InvalidInput, match="not an active nurse or physician"):
+    with pytest.raises(InvalidInput, match="not another active nurse or physician"):
         charting.record_dose(db, nurse, row.id, unknown_witness)
     with db.read() as session:
         assert session.exec(select(DoseAdministration)).all() == []
@@ -289,3 +289,27 @@ def test_pre_assessment_records_screen_and_escort(db, staff):
     )
     assert row.contraindications_found == "pregnancy,psychosis" and row.escort_confirmed
     assert row.contraindications_screened_at == db.clock.now()
+
+
+def test_witness_found_by_unique_start_of_username_or_name(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    assert (
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db, witness="M")).witness_id
+        == staff["marcus"].user_id
+    )
+    assert (
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db, witness="pri")).witness_id
+        == staff["priya"].user_id
+    )
+    users.create_user(
+        db,
+        staff["office"],
+        {"username": "mary", "display_name": "Mary Poe", "role": "nurse", "password": "long enough pw"},
+    )
+    with pytest.raises(InvalidInput, match="could be marcus, mary"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db, witness="ma"))
+    with pytest.raises(InvalidInput, match="not another active"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db, witness="office"))
+    with pytest.raises(InvalidInput, match="different user"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db, witness="nina"))

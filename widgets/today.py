@@ -2,17 +2,21 @@
 
 from datetime import date, datetime, timedelta
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from console.board import BoardRow, day_sessions
+from console.patients import normalise_mrn
+from console.vitals_due import describe_due, next_vitals_due
 from console.vocab import Method, SessionStatus
+from widgets.session import SessionScreen
 
 REFRESH_SECONDS = 2.0
+CLOSED = {SessionStatus.DISCHARGED, SessionStatus.NO_SHOW, SessionStatus.CANCELLED}
 
 # A symbol and a word for every status, so nothing depends on colour.
 STATUS_TEXT = {
@@ -32,9 +36,24 @@ COLUMNS = (
     ("Method", 6),
     ("Status", 14),
     ("In chair", 8),
-    ("Vitals", 6),
-    ("Pain", 7),
+    ("Next vitals", 15),
+    ("Pain", 5),
+    ("MRN", 10),
 )
+
+
+class ScanInput(Input):
+    """The scan / search box: takes every key a wristband MRN or a name can contain, and no more."""
+
+    # Left to the board: day navigation, which no MRN or name needs.
+    PASSED_ON = frozenset("[]")
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        return character not in self.PASSED_ON and super().check_consume_key(key, character)
+
+    def _on_key(self, event) -> None:
+        if event.character in self.PASSED_ON:
+            event.prevent_default()  # let it bubble to the board's binding instead of typing it
 
 
 class TodayScreen(Screen):
@@ -43,11 +62,15 @@ class TodayScreen(Screen):
     DEFAULT_CSS = """
     TodayScreen { layout: vertical; }
     #board-title { height: 1; padding: 0 1; background: $primary; color: $text; text-style: bold; }
+    #scan { margin: 0 0; }
     #board { height: 1fr; }
+    #board-message { height: auto; padding: 0 1; color: $warning; }
     #board-empty { height: auto; padding: 1 2; display: none; }
     #board-empty.shown { display: block; }
     """
     BINDINGS = [
+        Binding("down", "cursor(1)", "Down", id="board.down", show=False),
+        Binding("up", "cursor(-1)", "Up", id="board.up", show=False),
         Binding(
             "left_square_bracket",
             "previous_day",
@@ -56,7 +79,11 @@ class TodayScreen(Screen):
             tooltip="Show the day before",
         ),
         Binding(
-            "right_square_bracket", "next_day", "Next day", id="board.next_day", tooltip="Show the day after"
+            "right_square_bracket",
+            "next_day",
+            "Next day",
+            id="board.next_day",
+            tooltip="Show the day after",
         ),
         Binding("ctrl+t", "today", "Today", id="board.today", tooltip="Back to today"),
         Binding("f5", "refresh", "Refresh", id="board.refresh", tooltip="Reload the board now"),
@@ -68,9 +95,12 @@ class TodayScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self._shown: list[BoardRow] | None = None
+        self._all_rows: list[BoardRow] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="board-title")
+        yield ScanInput(id="scan", placeholder="Scan a wristband or type MRN / name, then Enter to open")
+        yield Static("", id="board-message")
         table = DataTable(id="board", cursor_type="row", zebra_stripes=True)
         table.loading = True
         yield table
@@ -83,6 +113,10 @@ class TodayScreen(Screen):
             table.add_column(label, width=width, key=label)
         self.day = self.app.today()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
+        self.set_focus(self.query_one("#scan", Input))
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
 
     def watch_day(self) -> None:
         self._shown = None
@@ -108,6 +142,8 @@ class TodayScreen(Screen):
     def _show(self, day: date, rows: list[BoardRow]) -> None:
         if day != self.day:
             return  # the user moved on to another day while this one loaded
+        self._all_rows = rows
+        rows = self._filtered(rows)
         table = self.query_one("#board", DataTable)
         table.loading = False
         self.query_one("#board-empty").set_class(not rows, "shown")
@@ -126,6 +162,56 @@ class TodayScreen(Screen):
     def _refresh_clock_columns(self, table: DataTable, rows: list[BoardRow]) -> None:
         for row in rows:
             table.update_cell(str(row.session_id), "In chair", self._in_chair(row))
+            table.update_cell(str(row.session_id), "Next vitals", self._next_vitals(row))
+
+    def _filtered(self, rows: list[BoardRow]) -> list[BoardRow]:
+        text = self.query_one("#scan", Input).value.strip().lower()
+        if not text:
+            return rows
+        return [r for r in rows if text in r.patient_name.lower() or text in r.mrn.lower()]
+
+    @on(Input.Changed, "#scan")
+    def _search(self) -> None:
+        self.query_one("#board-message", Static).update("")
+        if self._all_rows is not None:
+            self._shown = None
+            self._show(self.day, self._all_rows)
+
+    @on(Input.Submitted, "#scan")
+    def _scanned(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if text:
+            wanted = normalise_mrn(text)
+            matches = [r for r in self._all_rows or [] if r.mrn == wanted]
+            if not matches:
+                matches = self._filtered(self._all_rows or [])
+            if not matches:
+                self.query_one("#board-message", Static).update(f"⚠ No session on this day for {text!r}.")
+                self.app.bell()
+                return
+            open_rows = [r for r in matches if r.status not in CLOSED] or matches
+            event.input.value = ""
+            self._open(open_rows[0].session_id)
+            return
+        self.action_open()
+
+    @on(DataTable.RowSelected, "#board")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        self._open(int(event.row_key.value))
+
+    def action_open(self) -> None:
+        table = self.query_one("#board", DataTable)
+        key = self._cursor_key(table)
+        if key is not None:
+            self._open(int(key))
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one("#board", DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
+
+    def _open(self, session_id: int) -> None:
+        self.app.push_screen(SessionScreen(session_id))
 
     @staticmethod
     def _cursor_key(table: DataTable) -> str | None:
@@ -142,9 +228,23 @@ class TodayScreen(Screen):
             "IV" if row.method is Method.IV else "Nasal",
             STATUS_TEXT[row.status],
             self._in_chair(row),
-            self._local(row.last_vitals_at),
+            self._next_vitals(row),
             self._pain(row),
+            row.mrn,
         )
+
+    def _next_vitals(self, row: BoardRow) -> str:
+        due = next_vitals_due(
+            method=row.method,
+            status=row.status,
+            checked_in_at=row.checked_in_at,
+            started_at=row.started_at,
+            last_reading_at=row.last_vitals_at,
+            protocol=self.app.settings.protocol,
+        )
+        if due is None:
+            return self._local(row.last_vitals_at) and f"last {self._local(row.last_vitals_at)}"
+        return describe_due(due, self.app.clock.now())
 
     def _in_chair(self, row: BoardRow) -> str:
         if row.checked_in_at is None:

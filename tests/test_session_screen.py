@@ -1,0 +1,222 @@
+"""A nurse's whole session at the chair, driven through the screen with Pilot, keystrokes counted."""
+
+import math
+from datetime import time
+
+import pytest
+from sqlmodel import select
+from textual.widgets import Static
+
+from console import sessions
+from console.actors import Actor
+from console.models import DoseAdministration, Patient, SideEffect, TreatmentSession, VitalSigns
+from console.vocab import Role, SessionStatus
+from widgets.session import SessionScreen
+from widgets.today import TodayScreen
+
+from .conftest import DEMO_DAY
+from .test_app import sign_in
+
+KEYSTROKE_BUDGET = 120  # a complete IV session, digits included
+
+
+class Nurse:
+    """Presses keys like a nurse and counts them."""
+
+    def __init__(self, pilot) -> None:
+        self.pilot = pilot
+        self.keys = 0
+
+    async def type(self, *keys: str) -> None:
+        for key in keys:
+            # A string longer than one character and not a key name is typed letter by letter.
+            letters = list(key) if len(key) > 1 and key not in NAMED_KEYS else [key]
+            self.keys += len(letters)
+            await self.pilot.press(*letters)
+        await self.settle()
+
+    async def settle(self) -> None:
+        await self.pilot.app.workers.wait_for_complete()
+        await self.pilot.pause()
+        await self.pilot.app.workers.wait_for_complete()
+        await self.pilot.pause()
+
+
+NAMED_KEYS = {"enter", "tab", "space", "escape", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "shift+tab"}
+
+
+def _series_patient(db, method: str) -> Patient:
+    """A demo patient with an earlier dose of this method, so the dose form starts from it."""
+    drug = "ketamine" if method == "iv_infusion" else "esketamine"
+    with db.read() as session:
+        today_patients = select(TreatmentSession.patient_id).where(TreatmentSession.clinic_date == DEMO_DAY)
+        return session.exec(
+            select(Patient)
+            .join(TreatmentSession, TreatmentSession.patient_id == Patient.id)
+            .join(DoseAdministration, DoseAdministration.session_id == TreatmentSession.id)
+            .where(DoseAdministration.drug == drug, Patient.id.not_in(today_patients))
+            .order_by(Patient.id)
+            .limit(1)
+        ).one()
+
+
+def _book(app, method: str, at: time = time(12, 30)) -> tuple[Patient, int]:
+    patient = _series_patient(app.db, method)
+    nurse = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
+    row = sessions.schedule_session(
+        app.db,
+        nurse,
+        {
+            "patient_id": patient.id,
+            "clinic_date": DEMO_DAY,
+            "scheduled_time": at,
+            "chair": "6",
+            "method": method,
+        },
+    )
+    return patient, row.id
+
+
+def _error(app) -> str:
+    return str(app.screen.query_one("#entry-error", Static).render())
+
+
+async def test_whole_iv_session_within_the_keystroke_budget(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(patient.mrn.lower(), "enter")  # the wristband scanner types the MRN
+        assert isinstance(demo_app.screen, SessionScreen) and demo_app.screen.session_id == session_id
+        nurse.keys = 0  # count from the open session, as a nurse works at the chair
+        await nurse.type("f2")  # check in
+        await nurse.type("7", "enter")  # pain before
+        await nurse.type("128/82 76 98 14 5", "enter")  # baseline vitals
+        await nurse.type("tab", "space", "enter")  # no contraindication, escort confirmed, save
+        # Dose: rate, duration, lot and concentration come from the last session and today's lot.
+        await nurse.type("enter", "enter", "enter", "enter")
+        total = float(str(demo_app.screen.query_one("#dose-total", Static).render()).split()[3])
+        drawn = str(math.ceil(total / 10) * 10)  # whole vials of 10 mg
+        await nurse.type(drawn, "enter", "m", "enter")
+        assert _error(demo_app) == "", _error(demo_app)
+        for line in ("130/84 74 97 14 4", "126/80 72 98 14 4", "124/78 70 98 14 4", "122/78 70 98 14 5"):
+            demo_app.clock.advance(minutes=15)
+            await nurse.type(line, "enter")
+        await nurse.type("f6", "n", "enter", "1", "enter")  # nausea, grade 1
+        await nurse.type("f6", "d", "enter", "2", "enter")  # dizziness, grade 2
+        demo_app.clock.advance(minutes=5)
+        await nurse.type("f8")  # dosing over: observation
+        demo_app.clock.advance(minutes=40)
+        await nurse.type("3", "enter")  # pain after
+        assert "substantial" in str(demo_app.screen.query_one("#pain-change", Static).render())
+        await nurse.type("enter")  # discharge
+        assert _error(demo_app) == "", _error(demo_app)
+        print(f"keystrokes for a complete IV session: {nurse.keys}")
+        assert nurse.keys <= KEYSTROKE_BUDGET
+    with demo_app.db.read() as session:
+        row = session.get(TreatmentSession, session_id)
+        assert (row.status, row.pain_before, row.pain_after, row.escort_confirmed) == (
+            "discharged",
+            7,
+            3,
+            True,
+        )
+        assert row.contraindications_screened_at is not None and row.contraindications_found == ""
+        readings = session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).all()
+        assert [r.systolic for r in readings] == [128, 130, 126, 124, 122]
+        dose = session.exec(
+            select(DoseAdministration).where(DoseAdministration.session_id == session_id)
+        ).one()
+        assert dose.route == "intravenous" and dose.drawn_mg == float(drawn) and dose.witness_id is not None
+        assert dose.dose_mg + dose.wasted_mg == pytest.approx(dose.drawn_mg)
+        effects = session.exec(
+            select(SideEffect.effect, SideEffect.grade).where(SideEffect.session_id == session_id)
+        )
+        assert sorted(effects) == [("dizziness", 2), ("nausea", 1)]
+
+
+async def test_whole_nasal_session(demo_app):
+    patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(patient.mrn, "enter")
+        await nurse.type("f2", "6", "enter", "132/84 80 99 16 5", "enter", "tab", "space", "enter")
+        screen = demo_app.screen
+        assert screen.query_one("#dose-devices").has_focus
+        await nurse.type("3", "enter")
+        assert "84 mg" in str(screen.query_one("#dose-total", Static).render())
+        await nurse.type("enter", "enter", "84", "enter")  # lot, concentration, drawn: nothing wasted
+        assert _error(demo_app) == "", _error(demo_app)
+        demo_app.clock.advance(minutes=40)
+        await nurse.type("138/88 82 98 15 4", "enter")
+        await nurse.type("f8")
+        demo_app.clock.advance(minutes=80)
+        await nurse.type("f5", "126/80 76 99 15 5", "enter", "f7", "2", "enter", "enter")
+        assert _error(demo_app) == "", _error(demo_app)
+    with demo_app.db.read() as session:
+        row = session.get(TreatmentSession, session_id)
+        dose = session.exec(
+            select(DoseAdministration).where(DoseAdministration.session_id == session_id)
+        ).one()
+    assert row.status == SessionStatus.DISCHARGED and (row.pain_before, row.pain_after) == (6, 2)
+    assert (dose.route, dose.device_count, dose.dose_mg, dose.wasted_mg) == ("nasal", 3, 84, 0)
+
+
+async def test_unknown_mrn_is_refused_on_the_board(demo_app):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot)
+        await Nurse(pilot).type("MRN-NOBODY", "enter")
+        assert isinstance(demo_app.screen, TodayScreen)
+        assert "No session on this day for 'MRN-NOBODY'" in str(
+            demo_app.screen.query_one("#board-message").render()
+        )
+
+
+@pytest.mark.parametrize(
+    "line, says",
+    [
+        ("128/82 76 98", "respiratory rate is missing"),
+        ("300/82 76 98 14 5", "Systolic BP"),
+        ("128/82 76 98 14 9", "MOAA/S"),
+        ("82/128 76 98 14 5", "lower than systolic"),
+    ],
+)
+async def test_refused_vitals_line_says_why_where_the_nurse_types(demo_app, line, says):
+    _, session_id = _book(demo_app, "iv_infusion")
+    nurse_actor = Actor("nurse", Role.NURSE, 1, "Nina")
+    row = sessions.check_in(demo_app.db, nurse_actor, session_id, 1)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        demo_app.push_screen(SessionScreen(row.id))
+        nurse = Nurse(pilot)
+        await nurse.settle()
+        await nurse.type("f5", line, "enter")
+        assert says in _error(demo_app)
+        assert demo_app.screen.query_one("#quick-vitals").value == line  # kept for correction
+    with demo_app.db.read() as session:
+        assert session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).all() == []
+
+
+async def test_conflict_reloads_and_overwrites_nothing(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(patient.mrn, "enter", "f2")
+        # Another workstation records the pain score first.
+        other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
+        current = sessions.get_session(demo_app.db, session_id)
+        from console import charting
+
+        charting.record_pain(
+            demo_app.db,
+            other,
+            session_id,
+            {"kind": "before", "score": 5, "scored_at": demo_app.clock.now()},
+            current.version,
+        )
+        await nurse.type("8", "enter")
+        assert "changed at another workstation" in _error(demo_app)
+        assert demo_app.screen.view.session.pain_before == 5  # the screen shows what was really stored
+    assert sessions.get_session(demo_app.db, session_id).pain_before == 5

@@ -1,0 +1,553 @@
+"""The session screen: one patient's chair visit, from check-in to discharge.
+
+Each step has its own small form; focus lands where the next value goes, and every confirmed
+entry is stored at once by the service layer (there is no Save to forget). A refusal appears
+under the field being typed in. If another workstation changed the session, the save is refused
+as a conflict and the screen reloads.
+"""
+
+from datetime import datetime
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    ContentSwitcher,
+    DataTable,
+    Footer,
+    Input,
+    Label,
+    SelectionList,
+    Sparkline,
+    Static,
+)
+
+from console import charting, sessions
+from console.dose_plan import suggested_dose, total_mg
+from console.errors import ChairsideError, Conflict
+from console.inputs import VitalsIn, parse
+from console.pain import PainChange
+from console.quick_vitals import FORMAT_HINT, parse_quick_vitals
+from console.session_view import SessionView, load_session_view
+from console.vitals_due import describe_due, next_vitals_due
+from console.vocab import Contraindication, Method, SessionStatus, SideEffectType
+from widgets.side_effect import SideEffectDialog
+
+
+class ConfirmBox(Checkbox):
+    """Space ticks it; Enter goes on (saves the step) instead of ticking it again."""
+
+    BINDINGS = [Binding("enter", "done", "Save", show=False)]
+
+    class Done(Message):
+        """Enter was pressed on the box."""
+
+    def action_done(self) -> None:
+        self.post_message(self.Done())
+
+
+class SessionScreen(Screen):
+    """Records one session; Esc goes back to the board."""
+
+    DEFAULT_CSS = """
+    SessionScreen { layout: vertical; }
+    #patient-header { height: auto; padding: 0 1; background: $primary; color: $text; }
+    #status-line { height: auto; padding: 0 1; background: $boost; }
+    #body { height: 1fr; }
+    #entry { width: 46; height: 1fr; padding: 0 1; }
+    #chart { width: 1fr; height: 1fr; }
+    SessionScreen.narrow #body { layout: vertical; }
+    SessionScreen.narrow #entry { width: 1fr; height: auto; max-height: 60%; }
+    #entry-error { color: $error; height: auto; min-height: 1; }
+    #entry Input { width: 100%; }
+    #flowsheet { height: 1fr; min-height: 4; }
+    .spark-row { height: 1; }
+    .spark-row Label { width: 10; }
+    .spark-row Sparkline { width: 1fr; }
+    #effects { height: auto; max-height: 6; }
+    ContentSwitcher { height: auto; }
+    #contraindications { height: 8; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Board", id="session.back", tooltip="Back to the Today board"),
+        Binding("f2", "check_in", "Check in", id="session.check_in", tooltip="The patient has arrived"),
+        Binding(
+            "f3",
+            "step('step-pre')",
+            "Pre",
+            id="session.pre",
+            tooltip="Pre-assessment: pain, baseline, screen",
+        ),
+        Binding("f4", "step('step-dose')", "Dose", id="session.dose", tooltip="Record the dose"),
+        Binding("f5", "step('step-monitor')", "Vitals", id="session.vitals", tooltip="Record vital signs"),
+        Binding("f6", "side_effect", "Side effect", id="session.side_effect", tooltip="Record a side effect"),
+        Binding(
+            "f7", "step('step-post')", "Post/discharge", id="session.post", tooltip="Post pain, discharge"
+        ),
+        Binding(
+            "f8",
+            "end_treatment",
+            "End dosing",
+            id="session.end",
+            tooltip="Dosing is over: observation starts",
+        ),
+    ]
+
+    def __init__(self, session_id: int) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.view: SessionView | None = None
+
+    # ----- layout -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static("", id="patient-header")
+        yield Static("", id="status-line")
+        with Horizontal(id="body"):
+            with VerticalScroll(id="entry"), ContentSwitcher(id="steps", initial="step-checkin"):
+                with Vertical(id="step-checkin"):
+                    yield Label("The patient is not checked in yet.")
+                    yield Button("Check in  (F2)", id="check-in", variant="primary")
+                with Vertical(id="step-pre"):
+                    yield Label("Pain before (NRS 0-10)")
+                    yield Input(id="pain-before", type="integer", max_length=2)
+                    yield Label(f"Baseline vitals: {FORMAT_HINT}")
+                    yield Input(id="baseline-vitals", placeholder="128/82 76 98 14 5")
+                    yield Label("Contraindications found (space to tick; none = leave empty)")
+                    yield SelectionList[str](
+                        *[(c.label, c.value) for c in Contraindication], id="contraindications"
+                    )
+                    yield ConfirmBox("Escort / driver confirmed (space), Enter to save", id="escort")
+                    yield Button("Save pre-assessment", id="save-pre", variant="primary")
+                with Vertical(id="step-dose"):
+                    yield Static("", id="dose-heading")
+                    yield Label("Rate (mg/kg/h)", classes="iv")
+                    yield Input(id="dose-rate", type="number", classes="iv")
+                    yield Label("Planned duration (min)", classes="iv")
+                    yield Input(id="dose-duration", type="integer", classes="iv")
+                    yield Label("Nasal devices (1-3)", classes="nasal")
+                    yield Input(id="dose-devices", type="integer", classes="nasal")
+                    yield Static("", id="dose-total")
+                    yield Label("Lot number")
+                    yield Input(id="dose-lot")
+                    yield Label("Concentration (mg/mL)")
+                    yield Input(id="dose-concentration", type="number")
+                    yield Label("Amount drawn (mg)")
+                    yield Input(id="dose-drawn", type="number")
+                    yield Label("Amount wasted (mg)")
+                    yield Input(id="dose-wasted", type="number")
+                    yield Label("Waste witness (username)")
+                    yield Input(id="dose-witness")
+                    yield Button("Confirm dose", id="confirm-dose", variant="primary")
+                with Vertical(id="step-monitor"):
+                    yield Label(f"Vitals: {FORMAT_HINT}; @HH:MM first for an earlier time")
+                    yield Input(id="quick-vitals", placeholder="128/82 76 98 14 5")
+                    yield Button("End treatment (dosing over)", id="end-treatment")
+                with Vertical(id="step-post"):
+                    yield Label("Pain after (NRS 0-10)")
+                    yield Input(id="pain-after", type="integer", max_length=2)
+                    yield Static("", id="pain-change")
+                    yield Button("Discharge", id="discharge", variant="primary")
+            yield Static("", id="entry-error")
+            with Vertical(id="chart"):
+                yield DataTable(id="flowsheet", cursor_type="row", zebra_stripes=True)
+                with Horizontal(classes="spark-row"):
+                    yield Label("SBP trend")
+                    yield Sparkline([], id="spark-sbp")
+                with Horizontal(classes="spark-row"):
+                    yield Label("HR trend")
+                    yield Sparkline([], id="spark-hr")
+                yield Static("", id="effects")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#flowsheet", DataTable)
+        for label, width in (
+            ("Time", 5),
+            ("BP", 7),
+            ("HR", 3),
+            ("SpO2", 4),
+            ("RR", 3),
+            ("MOAA/S", 6),
+            ("Temp", 4),
+            ("By", 12),
+        ):
+            table.add_column(label, width=width)
+        self.set_interval(15, self._refresh_status)
+        self.reload(focus_next=True)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 110, "narrow")
+
+    # ----- loading ----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="session")
+    def reload(self, focus_next: bool = False) -> None:
+        view = load_session_view(self.app.db, self.session_id)
+        plan = suggested_dose(self.app.db, view.session) if not view.doses else None
+        self.app.call_from_thread(self._show, view, plan, focus_next)
+
+    def _show(self, view: SessionView, plan, focus_next: bool) -> None:
+        self.view = view
+        self._show_header(view)
+        self._refresh_status()
+        self._show_flowsheet(view)
+        self._show_effects(view)
+        if plan is not None:
+            self._prefill_dose(plan)
+        self._show_dose_heading(view)
+        self._show_pain_change(view)
+        if focus_next:
+            self.action_step(self._current_step(view))
+
+    def _show_header(self, view: SessionView) -> None:
+        p, s = view.patient, view.session
+        today = s.clinic_date
+        age = (
+            today.year
+            - p.date_of_birth.year
+            - ((today.month, today.day) < (p.date_of_birth.month, p.date_of_birth.day))
+        )
+        weight = (
+            f"{p.weight_kg:g} kg ({p.weight_measured_on:%d %b %Y})" if p.weight_kg else "weight not recorded"
+        )
+        series = f"session {s.series_number} of {s.series_length}" if s.series_length else "maintenance"
+        last = "first session"
+        if view.previous:
+            prev = view.previous
+            pain = (
+                f"pain {prev.pain_before}→{prev.pain_after}"
+                if prev.pain_before is not None
+                else "no pain score"
+            )
+            effects = (
+                ", ".join(SideEffectType(e).label.lower() for e in prev.side_effects) or "no side effects"
+            )
+            last = f"last {prev.clinic_date:%d %b}: {pain}, {effects}"
+        self.query_one("#patient-header", Static).update(
+            f"[b]{p.display_name}[/b]  {age} y · {p.sex} · {weight} · MRN {p.mrn}\n"
+            f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}\n"
+            f"{Method(s.method).label}, {series} · {last}"
+        )
+
+    def _refresh_status(self) -> None:
+        if self.view is None:
+            return
+        s = self.view.session
+        zone, now = self.app.settings.zone, self.app.clock.now()
+
+        def at(value: datetime | None) -> str:
+            return f"{value.astimezone(zone):%H:%M}" if value else "—"
+
+        due = next_vitals_due(
+            method=Method(s.method),
+            status=SessionStatus(s.status),
+            checked_in_at=s.checked_in_at,
+            started_at=s.started_at,
+            last_reading_at=self.view.vitals[-1].measured_at if self.view.vitals else None,
+            protocol=self.app.settings.protocol,
+        )
+        self.query_one("#status-line", Static).update(
+            f"Status: {SessionStatus(s.status).label} · chair {s.chair} · checked in {at(s.checked_in_at)}"
+            f" · started {at(s.started_at)} · ended {at(s.ended_at)} · next vitals: {describe_due(due, now)}"
+        )
+
+    def _show_flowsheet(self, view: SessionView) -> None:
+        table = self.query_one("#flowsheet", DataTable)
+        zone = self.app.settings.zone
+        table.clear()
+        for reading in view.vitals:
+            table.add_row(
+                f"{reading.measured_at.astimezone(zone):%H:%M}",
+                f"{reading.systolic}/{reading.diastolic}",
+                str(reading.heart_rate),
+                str(reading.spo2),
+                str(reading.resp_rate),
+                str(reading.moaas),
+                "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
+                view.staff_name(reading.taken_by),
+            )
+        if view.vitals:
+            table.move_cursor(row=len(view.vitals) - 1)
+        self.query_one("#spark-sbp", Sparkline).data = [r.systolic for r in view.vitals]
+        self.query_one("#spark-hr", Sparkline).data = [r.heart_rate for r in view.vitals]
+
+    def _show_effects(self, view: SessionView) -> None:
+        zone = self.app.settings.zone
+        lines = []
+        for effect in view.side_effects:
+            name = (
+                effect.other_text
+                if effect.effect == SideEffectType.OTHER
+                else SideEffectType(effect.effect).label
+            )
+            resolved = f", resolved {effect.resolved_at.astimezone(zone):%H:%M}" if effect.resolved_at else ""
+            action = f" · {effect.action_taken}" if effect.action_taken else ""
+            lines.append(
+                f"• {name}, grade {effect.grade}, {effect.onset_at.astimezone(zone):%H:%M}{resolved}{action}"
+            )
+        self.query_one("#effects", Static).update(
+            "Side effects: none" if not lines else "Side effects:\n" + "\n".join(lines)
+        )
+
+    def _show_dose_heading(self, view: SessionView) -> None:
+        iv = view.session.method == Method.IV
+        for widget in self.query(".iv"):
+            widget.display = iv
+        for widget in self.query(".nasal"):
+            widget.display = not iv
+        if view.doses:
+            dose = view.doses[-1]
+            text = (
+                f"Given: {dose.drug} {dose.dose_mg:g} mg ({dose.mg_per_kg:.2f} mg/kg), "
+                f"lot {dose.lot_number}, drawn {dose.drawn_mg:g}, wasted {dose.wasted_mg:g} mg"
+            )
+        else:
+            drug = "ketamine IV infusion" if iv else "esketamine nasal spray"
+            text = f"Dose: {drug} · weight {view.patient.weight_kg or '?'} kg"
+        self.query_one("#dose-heading", Static).update(text)
+        self._update_total()
+
+    def _prefill_dose(self, plan) -> None:
+        values = {
+            "#dose-rate": plan.rate_mg_per_kg_h,
+            "#dose-duration": plan.planned_duration_min,
+            "#dose-devices": plan.device_count,
+            "#dose-lot": plan.lot_number,
+            "#dose-concentration": plan.concentration_mg_per_ml,
+        }
+        for selector, value in values.items():
+            field = self.query_one(selector, Input)
+            if not field.value and value not in (None, ""):
+                field.value = f"{value:g}" if isinstance(value, float) else str(value)
+
+    def _show_pain_change(self, view: SessionView) -> None:
+        s = view.session
+        text = ""
+        if s.pain_before is not None and s.pain_after is not None:
+            text = f"Pain {PainChange(s.pain_before, s.pain_after).describe()}"
+        elif s.pain_before is not None:
+            text = f"Pain before: {s.pain_before}"
+        self.query_one("#pain-change", Static).update(text)
+
+    @staticmethod
+    def _current_step(view: SessionView) -> str:
+        """Where the nurse most likely goes next; every step stays reachable by its key."""
+        s = view.session
+        if s.status == SessionStatus.SCHEDULED:
+            return "step-checkin"
+        if s.status == SessionStatus.CHECKED_IN and (
+            s.pain_before is None or not view.vitals or s.contraindications_screened_at is None
+        ):
+            return "step-pre"
+        if not view.doses:
+            return "step-dose"
+        return "step-monitor" if s.status == SessionStatus.IN_TREATMENT else "step-post"
+
+    # ----- navigation -------------------------------------------------------------------------
+    def action_step(self, step: str) -> None:
+        self.query_one("#steps", ContentSwitcher).current = step
+        first = {
+            "step-checkin": "#check-in",
+            "step-pre": "#pain-before",
+            "step-dose": "#dose-rate",
+            "step-monitor": "#quick-vitals",
+            "step-post": "#pain-after",
+        }[step]
+        if step == "step-dose" and self.view and self.view.session.method != Method.IV:
+            first = "#dose-devices"
+        if step == "step-pre" and self.view and self.view.session.pain_before is not None:
+            first = "#baseline-vitals"
+        self.set_focus(self.query_one(first))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _refuse(self, message: str) -> None:
+        self.query_one("#entry-error", Static).update(f"⚠ {message}")
+        self.app.bell()
+
+    def _clear_refusal(self) -> None:
+        self.query_one("#entry-error", Static).update("")
+
+    # ----- saving -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="save")
+    def _save(self, store, then_focus: str | None = None, clear: tuple[str, ...] = ()) -> None:
+        """Run one service call off the UI thread; show a refusal, reload on success or conflict."""
+        try:
+            store()
+        except Conflict as exc:
+            self.app.call_from_thread(self._refuse, f"{exc}. The screen was reloaded.")
+            self.app.call_from_thread(self.reload)
+            return
+        except ChairsideError as exc:
+            self.app.call_from_thread(self._refuse, str(exc))
+            return
+        self.app.call_from_thread(self._saved, then_focus, clear)
+
+    def _saved(self, then_focus: str | None, clear: tuple[str, ...]) -> None:
+        self._clear_refusal()
+        for selector in clear:
+            self.query_one(selector, Input).value = ""
+        self.reload(focus_next=then_focus is None)
+        if then_focus:
+            self.set_focus(self.query_one(then_focus))
+
+    def _version(self) -> int:
+        return self.view.session.version
+
+    def action_check_in(self) -> None:
+        if self.view is None:
+            return
+        db, actor, version = self.app.db, self.app.actor, self._version()
+        self._save(lambda: sessions.check_in(db, actor, self.session_id, version))
+
+    @on(Button.Pressed, "#check-in")
+    def _check_in_pressed(self) -> None:
+        self.action_check_in()
+
+    @on(Input.Submitted, "#pain-before")
+    def _pain_before(self, event: Input.Submitted) -> None:
+        self._pain("before", event.value, "#baseline-vitals")
+
+    @on(Input.Submitted, "#pain-after")
+    def _pain_after(self, event: Input.Submitted) -> None:
+        self._pain("after", event.value, "#discharge")
+
+    def _pain(self, kind: str, value: str, then_focus: str) -> None:
+        db, actor, version, now = self.app.db, self.app.actor, self._version(), self.app.clock.now()
+        data = {"kind": kind, "score": value.strip() or None, "scored_at": now}
+        self._save(lambda: charting.record_pain(db, actor, self.session_id, data, version), then_focus)
+
+    @on(Input.Submitted, "#baseline-vitals")
+    @on(Input.Submitted, "#quick-vitals")
+    def _vitals(self, event: Input.Submitted) -> None:
+        db, actor = self.app.db, self.app.actor
+        try:
+            values = parse_quick_vitals(event.value, self.app.clock.now(), self.app.settings.zone)
+            parse(VitalsIn, values)  # refuse here, where the nurse is typing, before any round trip
+        except ChairsideError as exc:
+            self._refuse(str(exc))
+            return
+        next_focus = "#contraindications" if event.input.id == "baseline-vitals" else "#quick-vitals"
+        selector = f"#{event.input.id}"
+        self._save(
+            lambda: charting.record_vitals(db, actor, self.session_id, values), next_focus, (selector,)
+        )
+
+    @on(Input.Changed, "#dose-rate")
+    @on(Input.Changed, "#dose-duration")
+    @on(Input.Changed, "#dose-devices")
+    @on(Input.Changed, "#dose-drawn")
+    def _update_total(self) -> None:
+        if self.view is None:
+            return
+        method, weight = Method(self.view.session.method), self.view.patient.weight_kg or 0
+        total = total_mg(
+            method,
+            weight,
+            self.app.settings.protocol,
+            rate=_number(self, "#dose-rate"),
+            minutes=_integer(self, "#dose-duration"),
+            devices=_integer(self, "#dose-devices"),
+        )
+        self.query_one("#dose-total", Static).update(
+            "Total: —" if total is None else f"Total to give: [b]{total:g} mg[/b] ({weight:g} kg)"
+        )
+        drawn = _number(self, "#dose-drawn")
+        if total is not None and drawn is not None and drawn >= total:
+            # Drawn = given + wasted: the waste follows unless the nurse typed another figure.
+            self.query_one("#dose-wasted", Input).value = f"{round(drawn - total, 2):g}"
+
+    @on(Input.Submitted, "#step-dose Input")
+    def _dose_field_done(self, event: Input.Submitted) -> None:
+        if event.input.id == "dose-witness":
+            self._confirm_dose()
+        elif event.input.id == "dose-drawn":
+            # The waste is computed from drawn and given (Shift+Tab reaches it); only waste needs a witness.
+            if (_number(self, "#dose-wasted") or 0) > 0:
+                self.set_focus(self.query_one("#dose-witness", Input))
+            else:
+                self._confirm_dose()
+        else:
+            self.focus_next()
+
+    @on(Button.Pressed, "#confirm-dose")
+    def _confirm_dose(self) -> None:
+        if self.view is None:
+            return
+        method = Method(self.view.session.method)
+        protocol = self.app.settings.protocol
+        weight = self.view.patient.weight_kg or 0
+        rate, minutes, devices = (
+            _number(self, "#dose-rate"),
+            _integer(self, "#dose-duration"),
+            _integer(self, "#dose-devices"),
+        )
+        total = total_mg(method, weight, protocol, rate=rate, minutes=minutes, devices=devices)
+        data = {
+            "drug": "ketamine" if method == Method.IV else "esketamine",
+            "dose_mg": total,
+            "rate_mg_per_kg_h": rate if method == Method.IV else None,
+            "planned_duration_min": minutes if method == Method.IV else None,
+            "device_count": devices if method != Method.IV else None,
+            "administered_at": self.app.clock.now(),
+            "lot_number": self.query_one("#dose-lot", Input).value,
+            "concentration_mg_per_ml": self.query_one("#dose-concentration", Input).value or None,
+            "drawn_mg": self.query_one("#dose-drawn", Input).value or None,
+            "wasted_mg": self.query_one("#dose-wasted", Input).value or 0,
+            "witness": self.query_one("#dose-witness", Input).value or None,
+        }
+        db, actor = self.app.db, self.app.actor
+        self._save(lambda: charting.record_dose(db, actor, self.session_id, data), "#quick-vitals")
+
+    @on(Button.Pressed, "#save-pre")
+    @on(ConfirmBox.Done)
+    def _save_pre(self) -> None:
+        found = list(self.query_one("#contraindications", SelectionList).selected)
+        escort = self.query_one("#escort", Checkbox).value
+        db, actor, version = self.app.db, self.app.actor, self._version()
+        self._save(
+            lambda: sessions.record_pre_assessment(
+                db, actor, self.session_id, version, escort_confirmed=escort, contraindications=found
+            )
+        )
+
+    @on(Button.Pressed, "#end-treatment")
+    def action_end_treatment(self) -> None:
+        db, actor, version = self.app.db, self.app.actor, self._version()
+        self._save(lambda: sessions.end_treatment(db, actor, self.session_id, version), "#pain-after")
+
+    @on(Button.Pressed, "#discharge")
+    def _discharge(self) -> None:
+        db, actor, version = self.app.db, self.app.actor, self._version()
+        self._save(lambda: sessions.discharge(db, actor, self.session_id, version))
+
+    def action_side_effect(self) -> None:
+        if self.view is None:
+            return
+
+        def record(data: dict | None) -> None:
+            if data is None:
+                return
+            db, actor = self.app.db, self.app.actor
+            self._save(lambda: charting.record_side_effect(db, actor, self.session_id, data), "#quick-vitals")
+
+        self.app.push_screen(SideEffectDialog(self.app.clock.now()), record)
+
+
+def _number(screen: Screen, selector: str) -> float | None:
+    try:
+        return float(screen.query_one(selector, Input).value)
+    except ValueError:
+        return None
+
+
+def _integer(screen: Screen, selector: str) -> int | None:
+    try:
+        return int(screen.query_one(selector, Input).value)
+    except ValueError:
+        return None

@@ -1,0 +1,92 @@
+"""A dialog to record a side effect: pick from the vocabulary, grade, action, and Enter."""
+
+from datetime import datetime
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from console.errors import ChairsideError
+from console.inputs import SideEffectIn, parse
+from console.vocab import SideEffectType
+
+
+class SideEffectDialog(ModalScreen[dict | None]):
+    """Returns the side effect's fields, already validated, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    SideEffectDialog { align: center middle; }
+    #effect-box {
+        width: 64; height: auto; max-height: 100%; border: round $warning; padding: 0 1; background: $surface;
+    }
+    #effect-list { height: 10; }
+    #effect-error { color: $error; height: auto; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="side_effect.cancel", tooltip="Close without saving")
+    ]
+
+    def __init__(self, now: datetime) -> None:
+        super().__init__()
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="effect-box"):
+            yield Label("Side effect (arrows or first letter, Enter)")
+            yield OptionList(*[Option(e.label, id=e.value) for e in SideEffectType], id="effect-list")
+            yield Label("Describe (for Other)")
+            yield Input(id="effect-other", max_length=200)
+            yield Label("CTCAE grade: 1 mild, 2 moderate, 3 severe, 4 life-threatening, 5 death; Enter saves")
+            yield Input(id="effect-grade", type="integer", max_length=1)
+            yield Label("Action taken (optional: Tab here before Enter)")
+            yield Input(id="effect-action", max_length=200)
+            yield Static("", id="effect-error")
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#effect-list", OptionList))
+
+    def on_key(self, event) -> None:
+        """Typing a letter in the list jumps to the first side effect starting with it."""
+        options = self.query_one("#effect-list", OptionList)
+        if self.focused is options and event.character and event.character.isalpha():
+            letter = event.character.lower()
+            for index, effect in enumerate(SideEffectType):
+                if effect.label.lower().startswith(letter):
+                    options.highlighted = index
+                    event.stop()
+                    return
+
+    @on(OptionList.OptionSelected, "#effect-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        target = "#effect-other" if event.option.id == SideEffectType.OTHER else "#effect-grade"
+        self.set_focus(self.query_one(target, Input))
+
+    @on(Input.Submitted, "#effect-other")
+    def _described(self) -> None:
+        self.set_focus(self.query_one("#effect-grade", Input))
+
+    @on(Input.Submitted, "#effect-grade")
+    @on(Input.Submitted, "#effect-action")
+    def _save(self) -> None:
+        options = self.query_one("#effect-list", OptionList)
+        highlighted = options.highlighted
+        data = {
+            "effect": None if highlighted is None else options.get_option_at_index(highlighted).id,
+            "other_text": self.query_one("#effect-other", Input).value,
+            "grade": self.query_one("#effect-grade", Input).value or None,
+            "onset_at": self.now,
+            "action_taken": self.query_one("#effect-action", Input).value,
+        }
+        try:
+            parse(SideEffectIn, data)
+        except ChairsideError as exc:
+            self.query_one("#effect-error", Static).update(f"⚠ {exc}")
+            return
+        self.dismiss(data)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
