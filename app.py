@@ -10,6 +10,7 @@ from console.actors import Actor
 from console.clock import Clock
 from console.database import Database
 from console.settings import Settings
+from widgets.help import HelpScreen, help_text
 from widgets.login import LoginScreen
 from widgets.today import TodayScreen
 
@@ -18,7 +19,12 @@ class ChairsideApp(App):
     """Sign-in, then the Today board."""
 
     TITLE = "Chairside"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave Chairside", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave Chairside", priority=True),
+        Binding(
+            "f1", "help", "Help", id="app.help", tooltip="Help for the focused part and this screen's keys"
+        ),
+    ]
 
     def __init__(self, db: Database, settings: Settings, clock: Clock | None = None) -> None:
         super().__init__()
@@ -37,6 +43,11 @@ class ChairsideApp(App):
     def signed_in(self, actor: Actor) -> None:
         self.actor = actor
         self.switch_screen(TodayScreen())
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(help_text(self.screen, self.focused)))
 
     def sign_out(self) -> None:
         self.actor = None

@@ -185,7 +185,7 @@ def record_dose(db: Database, actor: Actor, session_id: int, data: dict) -> Dose
 
 
 def _witness_id(session: Session, typed: str | None, administered_by: int) -> int | None:
-    """The witness by username, or by the unique start of a username or of a word of a name ("m" for Marcus)."""
+    """The witness by username, or by the unique start of a username or a word of a name ("m": Marcus)."""
     if not typed:
         return None
     wanted = typed.strip().lower()

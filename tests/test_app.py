@@ -54,7 +54,7 @@ async def test_sign_in_shows_todays_sessions_in_time_order(demo_app):
         first = table.get_row_at(0)
         assert first[0] == f"{expected[0].scheduled_time:%H:%M}" and first[2] == expected[0].patient_name
         assert "Thursday 26 November 2026" in str(demo_app.screen.query_one("#board-title", Static).render())
-        statuses = {table.get_row_at(i)[5] for i in range(table.row_count)}
+        statuses = {table.get_row_at(i)[3] for i in range(table.row_count)}
         assert "✓ Discharged" in statuses and "○ Scheduled" in statuses
 
 
@@ -112,5 +112,23 @@ async def test_type_ahead_after_enter_lands_in_the_password_field(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"nurse", "enter", *"demo-nurse-pass", "enter")  # no pause between the fields
         await demo_app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(demo_app.screen, TodayScreen)
+
+
+async def test_f1_explains_the_focused_field_and_lists_the_keys(demo_app):
+    from textual.widgets import Markdown
+
+    from widgets.help import HelpScreen
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, HelpScreen)
+        text = demo_app.screen.query_one(Markdown).source
+        assert "Scan the patient's wristband" in text and "Show the day before" in text and "Sign out" in text
+        await pilot.press("escape")
         await pilot.pause()
         assert isinstance(demo_app.screen, TodayScreen)

@@ -101,7 +101,7 @@ def _due(method, status, started_offset, last_offset, protocol=None):
         checked_in_at=checked_in,
         started_at=started,
         last_reading_at=last,
-        protocol=protocol,
+        protocol=protocol or Protocol(),
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlmodel import select
 
 from console.database import Database, sqlite_url
-from console.models import AuditEvent
+from console.models import AuditEvent, Patient, TreatmentSession, VitalSigns
 
 CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
 
@@ -50,9 +50,8 @@ def terminal(tmp_path):
     subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True)
 
 
-def test_nurse_signs_in_sees_today_and_quits(tmp_path, terminal):
+def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_path, terminal):
     db_path = tmp_path / "clinic.sqlite3"
-    env = f"HOME={tmp_path} CHAIRSIDE_CONFIG={tmp_path / 'none.toml'} TERM=xterm-256color"
     build = subprocess.run(
         [CHAIRSIDE, "demo", "--db", str(db_path), "--years", "0.05"],
         capture_output=True,
@@ -60,15 +59,62 @@ def test_nurse_signs_in_sees_today_and_quits(tmp_path, terminal):
         timeout=300,
     )
     assert build.returncode == 0, build.stderr
+    db = Database(sqlite_url(db_path))
+    session_id, mrn = _book_late_session(db)
+    env = f"HOME={tmp_path} CHAIRSIDE_CONFIG={tmp_path / 'none.toml'} TERM=xterm-256color"
     command = f"env {env} {shlex.quote(CHAIRSIDE)} --db {shlex.quote(str(db_path))}; echo EXITED $?; sleep 30"
     terminal.tmux("new-session", "-d", "-s", "nurse", "-x", "100", "-y", "30", command)
     terminal.wait_for("Username")
     terminal.type("nurse", "Enter", "demo-nurse-pass", "Enter")  # as fast as a badge scanner
     screen = terminal.wait_for("Scheduled")
-    assert "Nina Alvarez, RN" in screen and "Time" in screen and "Chair" in screen
+    assert "Nina Alvarez, RN" in screen and "Next vitals" in screen
+    terminal.type(mrn.lower(), "Enter")  # the wristband scanner
+    terminal.wait_for(f"MRN {mrn}")
+    terminal.type("F2")  # check in
+    terminal.wait_for("Pain before")
+    terminal.type("6", "Enter", "131/83 77 97 15 4", "Enter")
+    terminal.wait_for("131/83")
+    terminal.type("Escape")
+    terminal.wait_for("Scan a wristband")
     terminal.type("C-q")
     terminal.wait_for("EXITED 0")
-    db = Database(sqlite_url(db_path))
     with db.read() as session:
+        readings = session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).all()
+        row = session.get(TreatmentSession, session_id)
         logins = session.exec(select(AuditEvent.actor).where(AuditEvent.action == "login")).all()
-    assert logins == ["nurse"]
+    assert [(r.systolic, r.diastolic, r.heart_rate, r.spo2, r.resp_rate, r.moaas) for r in readings][-1] == (
+        131,
+        83,
+        77,
+        97,
+        15,
+        4,
+    )
+    assert row.pain_before == 6 and row.status == "checked_in" and logins == ["nurse"]
+
+
+def _book_late_session(db: Database) -> tuple[int, str]:
+    """Today's last appointment for a patient not otherwise booked today: scheduled whatever the hour."""
+    from datetime import date, time
+
+    from console import sessions
+    from console.actors import Actor
+    from console.users import find_user
+    from console.vocab import Role
+
+    nurse = find_user(db, "nurse2")
+    with db.read() as session:
+        booked = select(TreatmentSession.patient_id).where(TreatmentSession.clinic_date == date.today())
+        patient = session.exec(select(Patient).where(Patient.id.not_in(booked)).order_by(Patient.id)).first()
+    row = sessions.schedule_session(
+        db,
+        Actor(nurse.username, Role.NURSE, nurse.id, nurse.display_name),
+        {
+            "patient_id": patient.id,
+            "clinic_date": date.today(),
+            "scheduled_time": time(23, 45),
+            "chair": "4",
+            "method": "iv_infusion",
+        },
+    )
+    return row.id, patient.mrn

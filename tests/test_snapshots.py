@@ -3,6 +3,11 @@
 import pytest
 from textual.widgets import Input
 
+from console.board import day_sessions
+from console.vocab import SessionStatus
+from widgets.session import SessionScreen
+
+from .conftest import DEMO_DAY
 from .test_app import board_loaded, sign_in
 
 SIZES = [(80, 24), (160, 50)]
@@ -11,6 +16,7 @@ SIZES = [(80, 24), (160, 50)]
 async def _steady(pilot) -> None:
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -27,6 +33,33 @@ def test_today_board(snap_compare, demo_app, size):
         await _steady(pilot)
 
     assert snap_compare(demo_app, terminal_size=size, run_before=signed_in)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_session_screen_in_treatment(snap_compare, demo_app, size):
+    in_treatment = next(
+        r for r in day_sessions(demo_app.db, DEMO_DAY) if r.status == SessionStatus.IN_TREATMENT
+    )
+
+    async def opened(pilot):
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        pilot.app.push_screen(SessionScreen(in_treatment.session_id))
+        await _steady(pilot)
+        await _steady(pilot)
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=opened)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_on_the_board(snap_compare, demo_app, size):
+    async def helped(pilot):
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        await pilot.press("f1")
+        await _steady(pilot)
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=helped)
 
 
 def test_login_refusal(snap_compare, demo_app):

@@ -6,6 +6,7 @@ under the field being typed in. If another workstation changed the session, the 
 as a conflict and the screen reloads.
 """
 
+import threading
 from datetime import datetime
 
 from textual import on, work
@@ -65,6 +66,7 @@ class SessionScreen(Screen):
     SessionScreen.narrow #entry { width: 1fr; height: auto; max-height: 60%; }
     #entry-error { color: $error; height: auto; min-height: 1; }
     #entry Input { width: 100%; }
+    #entry Label { width: 100%; }
     #flowsheet { height: 1fr; min-height: 4; }
     .spark-row { height: 1; }
     .spark-row Label { width: 10; }
@@ -96,63 +98,90 @@ class SessionScreen(Screen):
             id="session.end",
             tooltip="Dosing is over: observation starts",
         ),
+        Binding("enter", "enter", "Enter", id="session.enter", priority=True, show=False),
     ]
+
+    # Where focus goes when Enter is pressed in a typed field (None: stay, the entry completes the step).
+    NEXT_FIELD = {
+        "pain-before": "#baseline-vitals",
+        "baseline-vitals": "#contraindications",
+        "quick-vitals": "#quick-vitals",
+        "pain-after": "#discharge",
+        "dose-rate": "#dose-duration",
+        "dose-duration": "#dose-lot",
+        "dose-devices": "#dose-lot",
+        "dose-lot": "#dose-concentration",
+        "dose-concentration": "#dose-drawn",
+        "dose-drawn": "#dose-witness",
+        "dose-wasted": "#dose-witness",
+        "dose-witness": None,
+    }
+
+    class FieldDone(Message):
+        """Enter in a typed field, queued behind every key typed into it before Enter."""
+
+        def __init__(self, field: Input) -> None:
+            super().__init__()
+            self.field = field
 
     def __init__(self, session_id: int) -> None:
         super().__init__()
         self.session_id = session_id
         self.view: SessionView | None = None
+        self._last_job = threading.Event()
+        self._last_job.set()
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static("", id="patient-header")
         yield Static("", id="status-line")
         with Horizontal(id="body"):
-            with VerticalScroll(id="entry"), ContentSwitcher(id="steps", initial="step-checkin"):
-                with Vertical(id="step-checkin"):
-                    yield Label("The patient is not checked in yet.")
-                    yield Button("Check in  (F2)", id="check-in", variant="primary")
-                with Vertical(id="step-pre"):
-                    yield Label("Pain before (NRS 0-10)")
-                    yield Input(id="pain-before", type="integer", max_length=2)
-                    yield Label(f"Baseline vitals: {FORMAT_HINT}")
-                    yield Input(id="baseline-vitals", placeholder="128/82 76 98 14 5")
-                    yield Label("Contraindications found (space to tick; none = leave empty)")
-                    yield SelectionList[str](
-                        *[(c.label, c.value) for c in Contraindication], id="contraindications"
-                    )
-                    yield ConfirmBox("Escort / driver confirmed (space), Enter to save", id="escort")
-                    yield Button("Save pre-assessment", id="save-pre", variant="primary")
-                with Vertical(id="step-dose"):
-                    yield Static("", id="dose-heading")
-                    yield Label("Rate (mg/kg/h)", classes="iv")
-                    yield Input(id="dose-rate", type="number", classes="iv")
-                    yield Label("Planned duration (min)", classes="iv")
-                    yield Input(id="dose-duration", type="integer", classes="iv")
-                    yield Label("Nasal devices (1-3)", classes="nasal")
-                    yield Input(id="dose-devices", type="integer", classes="nasal")
-                    yield Static("", id="dose-total")
-                    yield Label("Lot number")
-                    yield Input(id="dose-lot")
-                    yield Label("Concentration (mg/mL)")
-                    yield Input(id="dose-concentration", type="number")
-                    yield Label("Amount drawn (mg)")
-                    yield Input(id="dose-drawn", type="number")
-                    yield Label("Amount wasted (mg)")
-                    yield Input(id="dose-wasted", type="number")
-                    yield Label("Waste witness (username)")
-                    yield Input(id="dose-witness")
-                    yield Button("Confirm dose", id="confirm-dose", variant="primary")
-                with Vertical(id="step-monitor"):
-                    yield Label(f"Vitals: {FORMAT_HINT}; @HH:MM first for an earlier time")
-                    yield Input(id="quick-vitals", placeholder="128/82 76 98 14 5")
-                    yield Button("End treatment (dosing over)", id="end-treatment")
-                with Vertical(id="step-post"):
-                    yield Label("Pain after (NRS 0-10)")
-                    yield Input(id="pain-after", type="integer", max_length=2)
-                    yield Static("", id="pain-change")
-                    yield Button("Discharge", id="discharge", variant="primary")
-            yield Static("", id="entry-error")
+            with VerticalScroll(id="entry"):
+                with ContentSwitcher(id="steps", initial="step-checkin"):
+                    with Vertical(id="step-checkin"):
+                        yield Label("The patient is not checked in yet.")
+                        yield Button("Check in  (F2)", id="check-in", variant="primary")
+                    with Vertical(id="step-pre"):
+                        yield Label("Pain before (NRS 0-10)")
+                        yield Input(id="pain-before", type="integer", max_length=2)
+                        yield Label(f"Baseline vitals: {FORMAT_HINT}")
+                        yield Input(id="baseline-vitals", placeholder="128/82 76 98 14 5")
+                        yield Label("Contraindications found (space to tick; none = leave empty)")
+                        yield SelectionList[str](
+                            *[(c.label, c.value) for c in Contraindication], id="contraindications"
+                        )
+                        yield ConfirmBox("Escort / driver confirmed (space), Enter to save", id="escort")
+                        yield Button("Save pre-assessment", id="save-pre", variant="primary")
+                    with Vertical(id="step-dose"):
+                        yield Static("", id="dose-heading")
+                        yield Label("Rate (mg/kg/h)", classes="iv")
+                        yield Input(id="dose-rate", type="number", classes="iv")
+                        yield Label("Planned duration (min)", classes="iv")
+                        yield Input(id="dose-duration", type="integer", classes="iv")
+                        yield Label("Nasal devices (1-3)", classes="nasal")
+                        yield Input(id="dose-devices", type="integer", classes="nasal")
+                        yield Static("", id="dose-total")
+                        yield Label("Lot number")
+                        yield Input(id="dose-lot")
+                        yield Label("Concentration (mg/mL)")
+                        yield Input(id="dose-concentration", type="number")
+                        yield Label("Amount drawn (mg)")
+                        yield Input(id="dose-drawn", type="number")
+                        yield Label("Amount wasted (mg)")
+                        yield Input(id="dose-wasted", type="number")
+                        yield Label("Waste witness (username)")
+                        yield Input(id="dose-witness")
+                        yield Button("Confirm dose", id="confirm-dose", variant="primary")
+                    with Vertical(id="step-monitor"):
+                        yield Label(f"Vitals: {FORMAT_HINT}; @HH:MM first for an earlier time")
+                        yield Input(id="quick-vitals", placeholder="128/82 76 98 14 5")
+                        yield Button("End treatment (dosing over)", id="end-treatment")
+                    with Vertical(id="step-post"):
+                        yield Label("Pain after (NRS 0-10)")
+                        yield Input(id="pain-after", type="integer", max_length=2)
+                        yield Static("", id="pain-change")
+                        yield Button("Discharge", id="discharge", variant="primary")
+                yield Static("", id="entry-error")
             with Vertical(id="chart"):
                 yield DataTable(id="flowsheet", cursor_type="row", zebra_stripes=True)
                 with Horizontal(classes="spark-row"):
@@ -184,11 +213,9 @@ class SessionScreen(Screen):
         self.set_class(self.size.width < 110, "narrow")
 
     # ----- loading ----------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="session")
     def reload(self, focus_next: bool = False) -> None:
-        view = load_session_view(self.app.db, self.session_id)
-        plan = suggested_dose(self.app.db, view.session) if not view.doses else None
-        self.app.call_from_thread(self._show, view, plan, focus_next)
+        """Read the record again through the writer queue, so it never overtakes a pending save."""
+        self._save(lambda _version: None, None, "next" if focus_next else None)
 
     def _show(self, view: SessionView, plan, focus_next: bool) -> None:
         self.view = view
@@ -366,77 +393,105 @@ class SessionScreen(Screen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    def _refuse(self, message: str) -> None:
+    def _refuse(self, message: str, field: Input | None = None) -> None:
         self.query_one("#entry-error", Static).update(f"⚠ {message}")
         self.app.bell()
+        if field is not None:
+            self.set_focus(field)  # back to where the wrong value is, to correct it
 
     def _clear_refusal(self) -> None:
         self.query_one("#entry-error", Static).update("")
 
     # ----- saving -----------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="save")
-    def _save(self, store, then_focus: str | None = None, clear: tuple[str, ...] = ()) -> None:
-        """Run one service call off the UI thread; show a refusal, reload on success or conflict."""
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # Enter is ours only in typed fields; buttons, lists and boxes keep their own Enter.
+        return action != "enter" or isinstance(self.focused, Input)
+
+    def action_enter(self) -> None:
+        """Move focus now, so the next keys land in the next field; handle the value once it is complete."""
+        field = self.focused
+        target = self.NEXT_FIELD.get(field.id)
+        if target:
+            self.set_focus(self.query_one(target))
+        field.post_message(self.FieldDone(field))
+
+    @on(FieldDone)
+    def _field_done(self, message: FieldDone) -> None:
+        handlers = {
+            "pain-before": lambda f: self._pain("before", f),
+            "pain-after": lambda f: self._pain("after", f),
+            "baseline-vitals": self._vitals,
+            "quick-vitals": self._vitals,
+            "dose-drawn": self._drawn_done,
+            "dose-witness": lambda f: self._confirm_dose(),
+        }
+        handler = handlers.get(message.field.id)
+        if handler:
+            handler(message.field)
+
+    def _save(self, store, field: Input | None = None, step: str | None = None) -> None:
+        """Run one service call off the UI thread, after every call confirmed before it."""
+        previous, done = self._last_job, threading.Event()
+        self._last_job = done
+        self._run_job(store, field, step, previous, done)
+
+    @work(thread=True, group="saves")
+    def _run_job(self, store, field: Input | None, step: str | None, previous, done) -> None:
+        """One job of the chain: each sees the record as the job before it left it."""
         try:
-            store()
-        except Conflict as exc:
-            self.app.call_from_thread(self._refuse, f"{exc}. The screen was reloaded.")
-            self.app.call_from_thread(self.reload)
-            return
-        except ChairsideError as exc:
-            self.app.call_from_thread(self._refuse, str(exc))
-            return
-        self.app.call_from_thread(self._saved, then_focus, clear)
+            previous.wait()
+            try:
+                store(self.view.session.version if self.view else 0)
+            except Conflict as exc:
+                self.app.call_from_thread(self._refuse, f"{exc}. The screen was reloaded.", field)
+                self._reload_now()
+                return
+            except ChairsideError as exc:
+                self.app.call_from_thread(self._refuse, str(exc), field)
+                return
+            if field is not None or step is not None:
+                self.app.call_from_thread(self._saved, field)
+            self._reload_now(focus_next=step == "next")
+            if step not in (None, "next"):
+                self.app.call_from_thread(self.action_step, step)
+        finally:
+            done.set()
 
-    def _saved(self, then_focus: str | None, clear: tuple[str, ...]) -> None:
+    def _reload_now(self, focus_next: bool = False) -> None:
+        view = load_session_view(self.app.db, self.session_id)
+        plan = suggested_dose(self.app.db, view.session) if not view.doses else None
+        self.view = view  # the next queued job reads its version from here
+        self.app.call_from_thread(self._show, view, plan, focus_next)
+
+    def _saved(self, field: Input | None) -> None:
         self._clear_refusal()
-        for selector in clear:
-            self.query_one(selector, Input).value = ""
-        self.reload(focus_next=then_focus is None)
-        if then_focus:
-            self.set_focus(self.query_one(then_focus))
-
-    def _version(self) -> int:
-        return self.view.session.version
+        if field is not None and field.id in ("baseline-vitals", "quick-vitals"):
+            field.value = ""
 
     def action_check_in(self) -> None:
         if self.view is None:
             return
-        db, actor, version = self.app.db, self.app.actor, self._version()
-        self._save(lambda: sessions.check_in(db, actor, self.session_id, version))
+        db, actor = self.app.db, self.app.actor
+        self._save(lambda version: sessions.check_in(db, actor, self.session_id, version), step="next")
 
     @on(Button.Pressed, "#check-in")
     def _check_in_pressed(self) -> None:
         self.action_check_in()
 
-    @on(Input.Submitted, "#pain-before")
-    def _pain_before(self, event: Input.Submitted) -> None:
-        self._pain("before", event.value, "#baseline-vitals")
+    def _pain(self, kind: str, field: Input) -> None:
+        db, actor, now = self.app.db, self.app.actor, self.app.clock.now()
+        data = {"kind": kind, "score": field.value.strip() or None, "scored_at": now}
+        self._save(lambda version: charting.record_pain(db, actor, self.session_id, data, version), field)
 
-    @on(Input.Submitted, "#pain-after")
-    def _pain_after(self, event: Input.Submitted) -> None:
-        self._pain("after", event.value, "#discharge")
-
-    def _pain(self, kind: str, value: str, then_focus: str) -> None:
-        db, actor, version, now = self.app.db, self.app.actor, self._version(), self.app.clock.now()
-        data = {"kind": kind, "score": value.strip() or None, "scored_at": now}
-        self._save(lambda: charting.record_pain(db, actor, self.session_id, data, version), then_focus)
-
-    @on(Input.Submitted, "#baseline-vitals")
-    @on(Input.Submitted, "#quick-vitals")
-    def _vitals(self, event: Input.Submitted) -> None:
+    def _vitals(self, field: Input) -> None:
         db, actor = self.app.db, self.app.actor
         try:
-            values = parse_quick_vitals(event.value, self.app.clock.now(), self.app.settings.zone)
+            values = parse_quick_vitals(field.value, self.app.clock.now(), self.app.settings.zone)
             parse(VitalsIn, values)  # refuse here, where the nurse is typing, before any round trip
         except ChairsideError as exc:
-            self._refuse(str(exc))
+            self._refuse(str(exc), field)
             return
-        next_focus = "#contraindications" if event.input.id == "baseline-vitals" else "#quick-vitals"
-        selector = f"#{event.input.id}"
-        self._save(
-            lambda: charting.record_vitals(db, actor, self.session_id, values), next_focus, (selector,)
-        )
+        self._save(lambda _version: charting.record_vitals(db, actor, self.session_id, values), field)
 
     @on(Input.Changed, "#dose-rate")
     @on(Input.Changed, "#dose-duration")
@@ -462,18 +517,10 @@ class SessionScreen(Screen):
             # Drawn = given + wasted: the waste follows unless the nurse typed another figure.
             self.query_one("#dose-wasted", Input).value = f"{round(drawn - total, 2):g}"
 
-    @on(Input.Submitted, "#step-dose Input")
-    def _dose_field_done(self, event: Input.Submitted) -> None:
-        if event.input.id == "dose-witness":
+    def _drawn_done(self, field: Input) -> None:
+        """The waste is computed from drawn and given (Shift+Tab reaches it); only waste needs a witness."""
+        if (_number(self, "#dose-wasted") or 0) == 0:
             self._confirm_dose()
-        elif event.input.id == "dose-drawn":
-            # The waste is computed from drawn and given (Shift+Tab reaches it); only waste needs a witness.
-            if (_number(self, "#dose-wasted") or 0) > 0:
-                self.set_focus(self.query_one("#dose-witness", Input))
-            else:
-                self._confirm_dose()
-        else:
-            self.focus_next()
 
     @on(Button.Pressed, "#confirm-dose")
     def _confirm_dose(self) -> None:
@@ -502,29 +549,34 @@ class SessionScreen(Screen):
             "witness": self.query_one("#dose-witness", Input).value or None,
         }
         db, actor = self.app.db, self.app.actor
-        self._save(lambda: charting.record_dose(db, actor, self.session_id, data), "#quick-vitals")
+        self._save(
+            lambda _version: charting.record_dose(db, actor, self.session_id, data), step="step-monitor"
+        )
 
     @on(Button.Pressed, "#save-pre")
     @on(ConfirmBox.Done)
     def _save_pre(self) -> None:
         found = list(self.query_one("#contraindications", SelectionList).selected)
         escort = self.query_one("#escort", Checkbox).value
-        db, actor, version = self.app.db, self.app.actor, self._version()
+        db, actor = self.app.db, self.app.actor
         self._save(
-            lambda: sessions.record_pre_assessment(
+            lambda version: sessions.record_pre_assessment(
                 db, actor, self.session_id, version, escort_confirmed=escort, contraindications=found
-            )
+            ),
+            step="next",
         )
 
     @on(Button.Pressed, "#end-treatment")
     def action_end_treatment(self) -> None:
-        db, actor, version = self.app.db, self.app.actor, self._version()
-        self._save(lambda: sessions.end_treatment(db, actor, self.session_id, version), "#pain-after")
+        db, actor = self.app.db, self.app.actor
+        self._save(
+            lambda version: sessions.end_treatment(db, actor, self.session_id, version), step="step-post"
+        )
 
     @on(Button.Pressed, "#discharge")
     def _discharge(self) -> None:
-        db, actor, version = self.app.db, self.app.actor, self._version()
-        self._save(lambda: sessions.discharge(db, actor, self.session_id, version))
+        db, actor = self.app.db, self.app.actor
+        self._save(lambda version: sessions.discharge(db, actor, self.session_id, version))
 
     def action_side_effect(self) -> None:
         if self.view is None:
@@ -534,7 +586,7 @@ class SessionScreen(Screen):
             if data is None:
                 return
             db, actor = self.app.db, self.app.actor
-            self._save(lambda: charting.record_side_effect(db, actor, self.session_id, data), "#quick-vitals")
+            self._save(lambda _version: charting.record_side_effect(db, actor, self.session_id, data))
 
         self.app.push_screen(SideEffectDialog(self.app.clock.now()), record)
 

@@ -28,15 +28,16 @@ STATUS_TEXT = {
     SessionStatus.NO_SHOW: "✗ No-show",
     SessionStatus.CANCELLED: "⊘ Cancelled",
 }
+# Most urgent first, so an 80-column terminal shows who, where, what state and what is due.
 COLUMNS = (
     ("Time", 5),
     ("Chair", 5),
-    ("Patient", 22),
-    ("Age", 3),
-    ("Method", 6),
+    ("Patient", 20),
     ("Status", 14),
-    ("In chair", 8),
     ("Next vitals", 15),
+    ("Method", 6),
+    ("Age", 3),
+    ("In chair", 8),
     ("Pain", 5),
     ("MRN", 10),
 )
@@ -62,7 +63,8 @@ class TodayScreen(Screen):
     DEFAULT_CSS = """
     TodayScreen { layout: vertical; }
     #board-title { height: 1; padding: 0 1; background: $primary; color: $text; text-style: bold; }
-    #scan { margin: 0 0; }
+    #scan { border: none; height: 1; padding: 0 1; background: $boost; }
+    #scan:focus { background: $accent 30%; }
     #board { height: 1fr; }
     #board-message { height: auto; padding: 0 1; color: $warning; }
     #board-empty { height: auto; padding: 1 2; display: none; }
@@ -224,11 +226,11 @@ class TodayScreen(Screen):
             f"{row.scheduled_time:%H:%M}",
             row.chair,
             row.patient_name,
-            str(row.age_on(self.day)),
-            "IV" if row.method is Method.IV else "Nasal",
             STATUS_TEXT[row.status],
-            self._in_chair(row),
             self._next_vitals(row),
+            "IV" if row.method is Method.IV else "Nasal",
+            str(row.age_on(self.day)),
+            self._in_chair(row),
             self._pain(row),
             row.mrn,
         )
