@@ -35,3 +35,9 @@ def require_user_admin(actor: Actor) -> None:
     """Users are managed by admins, or by the command line run at the workstation itself."""
     if not (actor.is_system or actor.role == Role.ADMIN):
         raise NotAllowed(f"{actor.username} cannot manage users: only an administrator can")
+
+
+def require_scheduler(actor: Actor) -> None:
+    """Appointments are booked by nurses, physicians, or the command line at the workstation."""
+    if not (actor.is_system or actor.role in CLINICAL_ROLES):
+        raise NotAllowed(f"{actor.username} cannot book appointments: only nurses and physicians can")

@@ -23,9 +23,11 @@ cli = typer.Typer(
 user_cli = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
+schedule_cli = typer.Typer(help="Appointments.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(schedule_cli, name="schedule")
 
 
 @dataclass
@@ -202,6 +204,30 @@ def audit_verify(ctx: typer.Context) -> None:
         typer.echo(f"audit chain broken at event {report.broken_at}: {report.problem}", err=True)
         raise typer.Exit(1)
     typer.echo(f"audit chain intact: {report.events} events, head {report.head}")
+
+
+@schedule_cli.command("import")
+def schedule_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV: date, time, chair, mrn, name, date_of_birth, method.")],
+) -> None:
+    """Import appointments from the scheduling system; one bad row refuses the whole file."""
+    from console.actors import Actor
+    from console.schedule_import import import_schedule, read_schedule
+
+    rows = read_schedule(file)
+    result = import_schedule(ctx.obj.database(), Actor.system("cli"), rows)
+    if result.problems:
+        typer.echo(
+            f"chairside: error: {file} has {len(result.problems)} problem(s); nothing was imported:", err=True
+        )
+        for problem in result.problems:
+            typer.echo(f"  {problem}", err=True)
+        raise typer.Exit(1)
+    typer.echo(
+        f"Imported {result.sessions_created} session(s) from {file}: "
+        f"{result.patients_created} new patient(s), {result.already_booked} already booked."
+    )
 
 
 def run(open_console: OpenConsole | None = None, argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from console.actors import Actor, require_clinical
 from console.database import Database
@@ -17,7 +17,7 @@ def normalise_mrn(mrn: str) -> str:
     return mrn.strip().upper()
 
 
-def _validated(db: Database, data: dict) -> PatientIn:
+def validated_patient(db: Database, data: dict) -> PatientIn:
     patient_in = parse(PatientIn, data)
     today = db.clock.now().date()
     if patient_in.date_of_birth > today:
@@ -32,18 +32,23 @@ def _validated(db: Database, data: dict) -> PatientIn:
 def create_patient(db: Database, actor: Actor, data: dict) -> Patient:
     """Register a patient; refuses an MRN already in use."""
     require_clinical(actor)
-    patient_in = _validated(db, data)
+    patient_in = validated_patient(db, data)
     with db.write() as session:
-        if session.exec(select(Patient.id).where(Patient.mrn == patient_in.mrn)).first():
-            raise InvalidInput("mrn", f"MRN: {patient_in.mrn} already belongs to another patient.")
-        row = Patient.model_validate(patient_in.model_dump() | {"created_at": db.clock.now()})
-        return insert(session, row, actor=actor, action="patient.create", at=db.clock.now())
+        return add_patient(session, db, actor, patient_in)
+
+
+def add_patient(session: Session, db: Database, actor: Actor, patient_in: PatientIn) -> Patient:
+    """Insert a validated patient in the caller's transaction; refuses an MRN already in use."""
+    if session.exec(select(Patient.id).where(Patient.mrn == patient_in.mrn)).first():
+        raise InvalidInput("mrn", f"MRN: {patient_in.mrn} already belongs to another patient.")
+    row = Patient.model_validate(patient_in.model_dump() | {"created_at": db.clock.now()})
+    return insert(session, row, actor=actor, action="patient.create", at=db.clock.now())
 
 
 def update_patient(db: Database, actor: Actor, patient_id: int, expected_version: int, data: dict) -> Patient:
     """Correct a patient's details; refused as a Conflict if someone else changed them first."""
     require_clinical(actor)
-    patient_in = _validated(db, data)
+    patient_in = validated_patient(db, data)
     with db.write() as session:
         row = get_or_refuse(session, Patient, patient_id, "Patient")
         clash = session.exec(

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from console.actors import Actor, require_clinical
 from console.database import Database
@@ -28,24 +28,36 @@ def schedule_session(db: Database, actor: Actor, data: dict) -> TreatmentSession
     """Book a chair for a patient (an appointment or a walk-in)."""
     require_clinical(actor)
     session_in = parse(SessionIn, data)
-    now = db.clock.now()
     with db.write() as session:
-        patient = get_or_refuse(session, Patient, session_in.patient_id, "Patient")
-        if not patient.active:
-            raise InvalidInput("patient_id", f"Patient: {patient.display_name} is inactive.")
-        clash = session.exec(
+        return add_session(session, db, actor, session_in)
+
+
+def booked(session: Session, session_in: SessionIn) -> bool:
+    """Whether the patient already has a session at that date and time."""
+    return (
+        session.exec(
             select(TreatmentSession.id).where(
-                TreatmentSession.patient_id == patient.id,
+                TreatmentSession.patient_id == session_in.patient_id,
                 TreatmentSession.clinic_date == session_in.clinic_date,
                 TreatmentSession.scheduled_time == session_in.scheduled_time,
             )
         ).first()
-        if clash:
-            raise InvalidInput("scheduled_time", "Time: this patient already has a session at that time.")
-        row = TreatmentSession.model_validate(
-            session_in.model_dump() | {"status": S.SCHEDULED, "created_at": now, "updated_at": now}
-        )
-        return insert(session, row, actor=actor, action="session.schedule", at=now)
+        is not None
+    )
+
+
+def add_session(session: Session, db: Database, actor: Actor, session_in: SessionIn) -> TreatmentSession:
+    """Insert a validated booking in the caller's transaction."""
+    now = db.clock.now()
+    patient = get_or_refuse(session, Patient, session_in.patient_id, "Patient")
+    if not patient.active:
+        raise InvalidInput("patient_id", f"Patient: {patient.display_name} is inactive.")
+    if booked(session, session_in):
+        raise InvalidInput("scheduled_time", "Time: this patient already has a session at that time.")
+    row = TreatmentSession.model_validate(
+        session_in.model_dump() | {"status": S.SCHEDULED, "created_at": now, "updated_at": now}
+    )
+    return insert(session, row, actor=actor, action="session.schedule", at=now)
 
 
 def get_session(db: Database, session_id: int) -> TreatmentSession:
