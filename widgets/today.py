@@ -88,6 +88,13 @@ class TodayScreen(Screen):
             tooltip="Show the day after",
         ),
         Binding("ctrl+t", "today", "Today", id="board.today", tooltip="Back to today"),
+        Binding("f2", "book", "Book", id="board.book", tooltip="Book an appointment or a walk-in"),
+        Binding("f6", "cycle('status')", "Status", id="board.filter_status", tooltip="Filter by status"),
+        Binding("f7", "cycle('chair')", "Chair", id="board.filter_chair", tooltip="Filter by chair"),
+        Binding("f8", "cycle('method')", "Method", id="board.filter_method", tooltip="Filter by method"),
+        Binding(
+            "f9", "import_schedule", "Import", id="board.import", tooltip="Import the day's schedule (CSV)"
+        ),
         Binding("f5", "refresh", "Refresh", id="board.refresh", tooltip="Reload the board now"),
         Binding("ctrl+o", "sign_out", "Sign out", id="board.sign_out", tooltip="Sign out of Chairside"),
     ]
@@ -98,6 +105,7 @@ class TodayScreen(Screen):
         super().__init__()
         self._shown: list[BoardRow] | None = None
         self._all_rows: list[BoardRow] | None = None
+        self.filters: dict[str, str | None] = {"status": None, "chair": None, "method": None}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="board-title")
@@ -129,8 +137,10 @@ class TodayScreen(Screen):
     def _update_title(self) -> None:
         app = self.app
         marker = "" if self.day == app.today() else "  (not today)"
+        active = [f"{name} {value}" for name, value in self.filters.items() if value is not None]
+        shown = f" · showing {', '.join(active)}" if active else ""
         self.query_one("#board-title", Static).update(
-            f"{app.settings.clinic_name} · {self.day:%A %d %B %Y}{marker} · {app.actor.display_name}"
+            f"{app.settings.clinic_name} · {self.day:%A %d %B %Y}{marker} · {app.actor.display_name}{shown}"
         )
 
     def action_refresh(self) -> None:
@@ -168,9 +178,41 @@ class TodayScreen(Screen):
 
     def _filtered(self, rows: list[BoardRow]) -> list[BoardRow]:
         text = self.query_one("#scan", Input).value.strip().lower()
-        if not text:
-            return rows
-        return [r for r in rows if text in r.patient_name.lower() or text in r.mrn.lower()]
+        wanted = {name: value for name, value in self.filters.items() if value is not None}
+        return [
+            r
+            for r in rows
+            if (not text or text in r.patient_name.lower() or text in r.mrn.lower())
+            and all(_facet(r, name) == value for name, value in wanted.items())
+        ]
+
+    def action_cycle(self, facet: str) -> None:
+        """Step a filter through the values present today, then back to all."""
+        values = sorted({_facet(r, facet) for r in self._all_rows or []})
+        current = self.filters[facet]
+        following = values[values.index(current) + 1 :] if current in values else values
+        self.filters[facet] = following[0] if following else None
+        self._update_title()
+        self._shown = None
+        if self._all_rows is not None:
+            self._show(self.day, self._all_rows)
+
+    def action_book(self) -> None:
+        from widgets.booking import BookingDialog
+
+        def booked(session_id: int | None) -> None:
+            if session_id is not None:
+                self.query_one("#board-message", Static).update("✓ Booked.")
+                self.action_refresh()
+
+        self.app.push_screen(
+            BookingDialog(self.day, self.app.clock.now().astimezone(self.app.settings.zone)), booked
+        )
+
+    def action_import_schedule(self) -> None:
+        from widgets.schedule_import import ImportDialog
+
+        self.app.push_screen(ImportDialog(), lambda imported: self.action_refresh())
 
     @on(Input.Changed, "#scan")
     def _search(self) -> None:
@@ -276,3 +318,12 @@ class TodayScreen(Screen):
 
     def action_sign_out(self) -> None:
         self.app.sign_out()
+
+
+def _facet(row: BoardRow, facet: str) -> str:
+    """The words a filter shows and compares: a status, a chair or a method."""
+    if facet == "status":
+        return row.status.label.lower()
+    if facet == "chair":
+        return f"chair {row.chair}"
+    return "IV" if row.method is Method.IV else "nasal"

@@ -1,0 +1,123 @@
+"""The Today board: filters, booking an appointment or a walk-in, importing the schedule."""
+
+from textual.widgets import Input, Select, Static
+
+from console.board import day_sessions
+from widgets.booking import BookingDialog
+from widgets.schedule_import import ImportDialog
+
+from .conftest import DEMO_DAY
+from .test_app import board_loaded, sign_in
+
+
+def _title(app) -> str:
+    return str(app.screen.query_one("#board-title", Static).render())
+
+
+async def test_filters_cycle_through_statuses_chairs_and_methods(demo_app):
+    rows = day_sessions(demo_app.db, DEMO_DAY)
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        await sign_in(pilot)
+        table = await board_loaded(pilot)
+        await pilot.press("f6")
+        first_status = sorted({r.status.label.lower() for r in rows})[0]
+        assert f"showing status {first_status}" in _title(demo_app)
+        assert table.row_count == sum(r.status.label.lower() == first_status for r in rows)
+        await pilot.press("f6")
+        await pilot.press("f8")
+        assert "method IV" in _title(demo_app)
+        for _ in range(10):  # keep cycling the status filter until it is off again
+            if "status" not in _title(demo_app):
+                break
+            await pilot.press("f6")
+        assert "status" not in _title(demo_app)
+        assert table.row_count == sum(r.method.value == "iv_infusion" for r in rows)
+        await pilot.press("f8", "f8")
+        assert "showing" not in _title(demo_app) and table.row_count == len(rows)
+
+
+async def test_typing_filters_by_name(demo_app):
+    rows = day_sessions(demo_app.db, DEMO_DAY)
+    family = rows[0].patient_name.split(",")[0]
+    async with demo_app.run_test(size=(120, 30)) as pilot:
+        await sign_in(pilot)
+        table = await board_loaded(pilot)
+        await pilot.press(*family.lower())
+        await pilot.pause()
+        assert 1 <= table.row_count == sum(family.lower() in r.patient_name.lower() for r in rows)
+
+
+async def test_book_a_walk_in_for_a_new_patient(demo_app):
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        before = len(day_sessions(demo_app.db, DEMO_DAY))
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, BookingDialog)
+        await pilot.press(*"WALK-77", "tab")
+        await demo_app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "New MRN" in str(demo_app.screen.query_one("#patient-found", Static).render())
+        screen = demo_app.screen
+        for field, value in (
+            ("#book-family", "Nakamura"),
+            ("#book-given", "Yui"),
+            ("#book-dob", "1979-04-02"),
+            ("#book-weight", "61.5"),
+            ("#book-time", "15:30"),
+            ("#book-chair", "5"),
+        ):
+            screen.query_one(field, Input).value = value
+        screen.query_one("#book-method", Select).value = "nasal_spray"
+        await pilot.click("#book")
+        await demo_app.workers.wait_for_complete()
+        await pilot.pause()
+        await board_loaded(pilot)
+        rows = day_sessions(demo_app.db, DEMO_DAY)
+        assert len(rows) == before + 1
+        booked = next(r for r in rows if r.mrn == "WALK-77")
+        assert (booked.patient_name, f"{booked.scheduled_time:%H:%M}", booked.chair) == (
+            "Nakamura, Yui",
+            "15:30",
+            "5",
+        )
+
+
+async def test_booking_refusal_is_shown_in_the_dialog(demo_app):
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        await pilot.press("f2", *"NEW-1", "tab")
+        await demo_app.workers.wait_for_complete()
+        await pilot.click("#book")
+        await demo_app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(demo_app.screen, BookingDialog)
+        assert "Family name" in str(demo_app.screen.query_one("#booking-error", Static).render())
+
+
+async def test_import_from_the_board(demo_app, tmp_path):
+    header = "date,time,chair,mrn,name,date_of_birth,method\n"
+    good, bad = tmp_path / "schedule.csv", tmp_path / "bad.csv"
+    good.write_text(header + f'{DEMO_DAY},16:00,6,IMP-1,"Ito, Ken",1966-06-06,IV\n')
+    bad.write_text(header + f'{DEMO_DAY},16:00,6,IMP-2,"Ito, Ken",1966-06-06,oral\n')
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        await pilot.press("f9")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ImportDialog)
+        await pilot.press(*str(bad), "enter")
+        await demo_app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "line 2: method" in str(demo_app.screen.query_one("#import-result", Static).render())
+        demo_app.screen.query_one("#import-path", Input).value = str(good)
+        await pilot.press("enter")
+        await demo_app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "Imported 1 session(s)" in str(demo_app.screen.query_one("#import-result", Static).render())
+        await pilot.press("escape")
+        await board_loaded(pilot)
+    assert any(r.mrn == "IMP-1" for r in day_sessions(demo_app.db, DEMO_DAY))
+    assert not any(r.mrn == "IMP-2" for r in day_sessions(demo_app.db, DEMO_DAY))

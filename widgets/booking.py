@@ -1,0 +1,129 @@
+"""Book an appointment or a walk-in from the board: an existing patient by MRN, or a new one."""
+
+from datetime import date, datetime, timedelta
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from console.errors import ChairsideError
+from console.patients import create_patient, find_by_mrn
+from console.sessions import schedule_session
+from console.vocab import Method, Sex
+
+
+class BookingDialog(ModalScreen[int | None]):
+    """Returns the new session's id, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    BookingDialog { align: center middle; }
+    #booking-box { width: 70; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
+    #booking-box Input, #booking-box Select { width: 100%; }
+    #booking-error { color: $error; height: auto; }
+    #patient-found { height: auto; color: $success; }
+    .new-patient { display: none; }
+    BookingDialog.new .new-patient { display: block; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.cancel", tooltip="Close without booking")]
+
+    def __init__(self, day: date, now: datetime) -> None:
+        super().__init__()
+        self.day = day
+        self.now = now
+
+    def compose(self) -> ComposeResult:
+        slot = (self.now + timedelta(minutes=15 - self.now.minute % 15)).strftime("%H:%M")
+        with VerticalScroll(id="booking-box"):
+            yield Label(f"Book a session on {self.day:%A %d %B %Y}")
+            yield Label("MRN (scan the wristband, or type a new MRN for a new patient)")
+            yield Input(id="book-mrn", max_length=20)
+            yield Static("", id="patient-found")
+            with Vertical(classes="new-patient"):
+                yield Label("New patient: family name")
+                yield Input(id="book-family", max_length=80)
+                yield Label("Given name")
+                yield Input(id="book-given", max_length=80)
+                yield Label("Date of birth (YYYY-MM-DD)")
+                yield Input(id="book-dob", max_length=10)
+                yield Label("Sex")
+                yield Select([(s.value, s.value) for s in Sex], id="book-sex", value=Sex.UNKNOWN.value)
+                yield Label("Weight (kg), measured today")
+                yield Input(id="book-weight", type="number")
+            yield Label("Time (HH:MM)")
+            yield Input(id="book-time", value=slot, max_length=5)
+            yield Label("Chair")
+            yield Input(id="book-chair", max_length=8)
+            yield Label("Method")
+            yield Select([(m.label, m.value) for m in Method], id="book-method", value=Method.IV.value)
+            yield Static("", id="booking-error")
+            yield Button("Book", id="book", variant="primary")
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#book-mrn", Input))
+
+    @on(Input.Changed, "#book-mrn")
+    def _look_up(self, event: Input.Changed) -> None:
+        self._find(event.value)
+
+    @work(thread=True, exclusive=True, group="booking-lookup")
+    def _find(self, mrn: str) -> None:
+        patient = find_by_mrn(self.app.db, mrn) if len(mrn.strip()) >= 3 else None
+        self.app.call_from_thread(self._found, patient, mrn)
+
+    def _found(self, patient, mrn: str) -> None:
+        text = f"✓ {patient.display_name}, born {patient.date_of_birth}" if patient else ""
+        if not patient and len(mrn.strip()) >= 3:
+            text = "New MRN: enter the new patient's details."
+        self.query_one("#patient-found", Static).update(text)
+        self.set_class(patient is None and len(mrn.strip()) >= 3, "new")
+
+    @on(Input.Submitted)
+    def _next(self) -> None:
+        self.focus_next()
+
+    @on(Button.Pressed, "#book")
+    def _book(self) -> None:
+        values = {w.id: w.value for w in self.query(Input)} | {s.id: s.value for s in self.query(Select)}
+        self._store(values)
+
+    @work(thread=True, exclusive=True, group="booking")
+    def _store(self, values: dict) -> None:
+        db, actor = self.app.db, self.app.actor
+        try:
+            patient = find_by_mrn(db, values["book-mrn"])
+            if patient is None:
+                weight = values["book-weight"] or None
+                patient = create_patient(
+                    db,
+                    actor,
+                    {
+                        "mrn": values["book-mrn"],
+                        "family_name": values["book-family"],
+                        "given_name": values["book-given"],
+                        "date_of_birth": values["book-dob"] or None,
+                        "sex": values["book-sex"],
+                        "weight_kg": weight,
+                        "weight_measured_on": self.day if weight else None,
+                    },
+                )
+            session = schedule_session(
+                db,
+                actor,
+                {
+                    "patient_id": patient.id,
+                    "clinic_date": self.day,
+                    "scheduled_time": values["book-time"] or None,
+                    "chair": values["book-chair"],
+                    "method": values["book-method"],
+                },
+            )
+        except ChairsideError as exc:
+            self.app.call_from_thread(self.query_one("#booking-error", Static).update, f"⚠ {exc}")
+            return
+        self.app.call_from_thread(self.dismiss, session.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

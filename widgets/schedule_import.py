@@ -1,0 +1,62 @@
+"""Import the scheduling system's CSV from the board: type the file's path, Enter."""
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Static
+
+from console.errors import ChairsideError
+from console.schedule_import import COLUMNS, import_schedule, read_schedule
+
+
+class ImportDialog(ModalScreen[bool]):
+    """Returns True when sessions were imported."""
+
+    DEFAULT_CSS = """
+    ImportDialog { align: center middle; }
+    #import-box {
+        width: 80; height: auto; max-height: 90%; border: round $accent; background: $surface; padding: 0 1;
+    }
+    #import-result { height: auto; }
+    """
+    BINDINGS = [Binding("escape", "close", "Close", id="import.close", tooltip="Close")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="import-box"):
+            yield Label(f"Schedule file (CSV with columns {', '.join(COLUMNS)}), Enter to import")
+            yield Input(id="import-path", placeholder="/path/to/schedule.csv")
+            yield Static("", id="import-result")
+
+    @on(Input.Submitted, "#import-path")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#import-result", Static).update("Importing…")
+        self._import(event.value.strip())
+
+    @work(thread=True, exclusive=True, group="import")
+    def _import(self, path: str) -> None:
+        try:
+            result = import_schedule(self.app.db, self.app.actor, read_schedule(Path(path).expanduser()))
+        except ChairsideError as exc:
+            self.app.call_from_thread(self._show, f"⚠ {exc}", False)
+            return
+        if result.problems:
+            lines = "\n".join(result.problems[:15])
+            more = f"\n… and {len(result.problems) - 15} more" if len(result.problems) > 15 else ""
+            self.app.call_from_thread(self._show, f"⚠ Nothing was imported:\n{lines}{more}", False)
+            return
+        text = (
+            f"✓ Imported {result.sessions_created} session(s), {result.patients_created} new patient(s), "
+            f"{result.already_booked} already booked. Esc returns to the board."
+        )
+        self.app.call_from_thread(self._show, text, result.sessions_created > 0)
+
+    def _show(self, text: str, imported: bool) -> None:
+        self.query_one("#import-result", Static).update(text)
+        self.imported = imported
+
+    def action_close(self) -> None:
+        self.dismiss(getattr(self, "imported", False))
