@@ -1,18 +1,26 @@
-"""Chairside's Textual application and the `chairside` entry point."""
+"""Chairside's Textual application and the `chairside` entry point.
+
+Start-up is kept light: the sign-in screen is drawn first, and the database layer (SQLAlchemy,
+pydantic-settings, the schema check) is loaded in a worker while the nurse types.
+"""
 
 import sys
+from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
 from console.actors import Actor
-from console.clock import Clock
-from console.database import Database
-from console.settings import Settings
-from widgets.help import HelpScreen, help_text
+from console.errors import ChairsideError
 from widgets.login import LoginScreen
-from widgets.today import TodayScreen
+
+if TYPE_CHECKING:
+    from console.clock import Clock
+    from console.database import Database
+    from console.settings import Settings
 
 
 class ChairsideApp(App):
@@ -26,25 +34,64 @@ class ChairsideApp(App):
         ),
     ]
 
-    def __init__(self, db: Database, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        db: "Database | None" = None,
+        settings: "Settings | None" = None,
+        clock: "Clock | None" = None,
+        connect: "Callable[[], tuple[Database, Settings]] | None" = None,
+    ) -> None:
+        """Either a ready database and settings, or `connect`, run after the first frame."""
         super().__init__()
         self.db = db
         self.settings = settings
-        self.clock = clock or db.clock
+        self.clock = clock or (db.clock if db else None)
+        self._connect_with = connect
+        self.startup_error: ChairsideError | None = None
         self.actor: Actor | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.db is not None
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen())
+        if not self.connected:
+            self._connect()
+
+    @work(thread=True, group="connect")
+    def _connect(self) -> None:
+        try:
+            db, settings = self._connect_with()
+        except ChairsideError as error:
+            self.startup_error = error
+            self.call_from_thread(self.exit, return_code=1)
+            return
+        self.call_from_thread(self._connected, db, settings)
+
+    def _connected(self, db: "Database", settings: "Settings") -> None:
+        self.db, self.settings = db, settings
+        self.clock = self.clock or db.clock
+        if isinstance(self.screen, LoginScreen):
+            self.screen.connected()
+
+    @property
+    def clinic_name(self) -> str:
+        return self.settings.clinic_name if self.settings else "Chairside"
 
     def today(self) -> date:
         """The clinic's date now, in its own time zone."""
         return self.clock.now().astimezone(self.settings.zone).date()
 
     def signed_in(self, actor: Actor) -> None:
+        from widgets.today import TodayScreen
+
         self.actor = actor
         self.switch_screen(TodayScreen())
 
     def action_help(self) -> None:
+        from widgets.help import HelpScreen, help_text
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(help_text(self.screen, self.focused)))
@@ -56,11 +103,14 @@ class ChairsideApp(App):
 
 def open_console(context) -> None:
     """Open the console on the database and settings the command line resolved."""
-    db = context.database()
+    app = ChairsideApp(connect=lambda: (context.database(), context.settings()))
     try:
-        ChairsideApp(db, context.settings()).run()
+        app.run()
     finally:
-        db.dispose()
+        if app.db is not None:
+            app.db.dispose()
+    if app.startup_error is not None:
+        raise app.startup_error
 
 
 def main() -> None:

@@ -132,3 +132,43 @@ async def test_f1_explains_the_focused_field_and_lists_the_keys(demo_app):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(demo_app.screen, TodayScreen)
+
+
+async def test_records_open_after_the_first_frame_and_an_early_sign_in_waits(demo_app):
+    """Start-up draws the sign-in screen first; Enter pressed before the records are open is kept."""
+    import threading
+
+    from app import ChairsideApp
+
+    gate = threading.Event()
+
+    def slow_connect():
+        gate.wait(10)
+        return demo_app.db, demo_app.settings
+
+    app = ChairsideApp(clock=demo_app.clock, connect=slow_connect)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, LoginScreen) and not app.connected
+        assert "Opening the clinic's records" in str(app.screen.query_one("#login-error", Static).render())
+        await pilot.press(*"nurse", "enter", *"demo-nurse-pass", "enter")
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        assert str(app.screen.query_one("#board-title", Static).render()).startswith("Lakeside Pain Clinic")
+
+
+async def test_a_failure_to_open_the_records_ends_the_console_with_the_reason():
+    from app import ChairsideApp
+    from console.errors import StorageError
+
+    def broken():
+        raise StorageError("the database is unavailable: connection refused")
+
+    app = ChairsideApp(connect=broken)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert app.return_code == 1 and "connection refused" in str(app.startup_error)

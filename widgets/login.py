@@ -15,7 +15,6 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from console.errors import ChairsideError
-from console.users import authenticate
 
 
 class LoginScreen(Screen):
@@ -39,7 +38,7 @@ class LoginScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
-            yield Static(self.app.settings.clinic_name, id="clinic")
+            yield Static(self.app.clinic_name, id="clinic")
             yield Label("Username")
             yield Input(id="username", placeholder="e.g. nurse", max_length=32)
             yield Label("Password")
@@ -50,6 +49,17 @@ class LoginScreen(Screen):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#username", Input))
+        self._waiting = False
+        if not self.app.connected:
+            self.query_one("#login-error", Static).update("Opening the clinic's records…")
+
+    def connected(self) -> None:
+        """The database is open: show the clinic's name, and sign in if Enter was already pressed."""
+        self.query_one("#clinic", Static).update(self.app.clinic_name)
+        self.query_one("#login-error", Static).update("")
+        if self._waiting:
+            self._waiting = False
+            self._submit()
 
     def action_enter(self) -> None:
         if self.focused is self.query_one("#username", Input):
@@ -66,11 +76,16 @@ class LoginScreen(Screen):
             self._refuse("Username: type your sign-in name.")
             self.set_focus(self.query_one("#username", Input))
             return
+        if not self.app.connected:
+            self._waiting = True  # signs in as soon as the records are open
+            return
         self.query_one("#sign-in", Button).disabled = True
         self._authenticate(username, password)
 
     @work(thread=True, exclusive=True, group="login")
     def _authenticate(self, username: str, password: str) -> None:
+        from console.users import authenticate
+
         try:
             actor = authenticate(self.app.db, username, password)
         except ChairsideError as exc:

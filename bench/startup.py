@@ -1,0 +1,245 @@
+"""Start-up and entry latency of the console on the five-year demo clinic, one JSON line each.
+
+    .venv/bin/python bench/startup.py [--db FIVE_YEAR.sqlite3] [--runs 5]
+
+1. start-up: from launching a process until the first screen is drawn, for Chairside and, in the
+   same run, for a minimal Textual app that shows one line (the reference); then until the board
+   shows today's patients after sign-in. Best of N runs.
+2. vitals entry: from Enter on a typed vitals line until the flowsheet shows it (p50/p95).
+3. a busy day: reloading and redrawing a board of 150 sessions (p50/p95).
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL_APP = """
+import time, sys
+from textual.app import App
+from textual.widgets import Static
+class One(App):
+    def compose(self):
+        yield Static("ready")
+    def on_ready(self):
+        print("first_frame", time.perf_counter() - START, flush=True)
+        self.exit()
+START = float(sys.argv[1])
+One().run(headless=True)
+"""
+CHAIRSIDE_PROBE = """
+import sys, time
+START = float(sys.argv[2])
+from app import ChairsideApp  # the entry point's own imports
+from console.cli import Context
+
+class Probe(ChairsideApp):
+    def on_ready(self):
+        print("first_frame", time.perf_counter() - START, flush=True)
+        self.set_interval(0.005, self._sign_in_when_open)
+
+    def _sign_in_when_open(self):
+        if self.connected and self.actor is None:
+            from console.users import authenticate
+
+            self.signed_in(authenticate(self.db, "nurse", "demo-nurse-pass"))
+            self.set_interval(0.005, self._board_shown)
+    def _board_shown(self):
+        from widgets.today import TodayScreen
+        screen = self.screen
+        if isinstance(screen, TodayScreen) and screen.query_one("#board").row_count:
+            print("board", time.perf_counter() - START, flush=True)
+            self.exit()
+
+context = Context(db_path=__import__("pathlib").Path(sys.argv[1]), config=None, demo=False, open_console=None)
+Probe(connect=lambda: (context.database(), context.settings())).run(headless=True)  # as open_console does
+"""
+
+
+def timed(code: str, *args: str) -> dict[str, float]:
+    """Run `code` in a fresh interpreter; it prints 'name seconds' lines measured from our launch."""
+    started = time.perf_counter()
+    argv = [sys.executable, "-c", code, *args, str(started)]
+    out = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    figures = {}
+    for line in out.splitlines():
+        name, _, seconds = line.rpartition(" ")
+        figures[name or "first_frame"] = float(seconds)
+    return figures
+
+
+def startup(db: Path, runs: int) -> dict:
+    reference = min(timed(MINIMAL_APP)["first_frame"] for _ in range(runs))
+    probes = [timed(CHAIRSIDE_PROBE, str(db)) for _ in range(runs)]
+    first = min(p["first_frame"] for p in probes)
+    board = min(p["board"] for p in probes)
+    return {
+        "bench": "startup",
+        "runs": runs,
+        "reference_minimal_textual_s": round(reference, 3),
+        "chairside_first_screen_s": round(first, 3),
+        "chairside_board_after_sign_in_s": round(board, 3),
+        "ratio_first_screen": round(first / reference, 2),
+        "ratio_board": round(board / reference, 2),
+    }
+
+
+async def _vitals_latency(db_path: Path, samples: int) -> dict:
+    """Enter on a vitals line until the flowsheet shows the stored reading, timed inside the app."""
+    import shutil
+    from datetime import UTC, datetime
+
+    from app import ChairsideApp
+    from console import sessions
+    from console.actors import Actor
+    from console.board import day_sessions
+    from console.clock import FixedClock
+    from console.database import Database, sqlite_url
+    from console.settings import Settings
+    from console.vocab import Role, SessionStatus
+    from widgets.session import SessionScreen
+
+    copy = Path(tempfile.mkdtemp()) / "clinic.sqlite3"
+    shutil.copy(db_path, copy)  # the benchmark records readings: never into the caller's clinic
+    clock = FixedClock(datetime.now(UTC))
+    db = Database(sqlite_url(copy), clock)
+    row = next(r for r in day_sessions(db, clock.now().date()) if r.status == SessionStatus.SCHEDULED)
+    nurse = Actor("nurse", Role.NURSE, 1, "Nina")
+    sessions.check_in(db, nurse, row.session_id, row.version)
+    app = ChairsideApp(db, Settings(), clock)
+    app.actor = nurse
+    marks: dict[str, float] = {}
+    original_enter, original_flowsheet = SessionScreen.action_enter, SessionScreen._show_flowsheet
+
+    def enter(screen):
+        marks["enter"] = time.perf_counter()
+        original_enter(screen)
+
+    def flowsheet(screen, view):
+        original_flowsheet(screen, view)
+        marks["shown"] = time.perf_counter()
+
+    SessionScreen.action_enter, SessionScreen._show_flowsheet = enter, flowsheet
+    timings = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(SessionScreen(row.session_id))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("f5")
+        table = app.screen.query_one("#flowsheet")
+        for index in range(samples):
+            clock.advance(minutes=1)
+            await pilot.press(*f"{120 + index % 40}/80 72 98 14 5")
+            before = table.row_count
+            await pilot.press("enter")
+            while table.row_count == before:
+                await pilot.pause(0.001)
+            timings.append((marks["shown"] - marks["enter"]) * 1000)
+    db.dispose()
+    shutil.rmtree(copy.parent)
+    timings.sort()
+    return {
+        "bench": "vitals_entry",
+        "samples": samples,
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
+        "max_ms": round(timings[-1], 1),
+    }
+
+
+async def _busy_day(db_path: Path, sessions_per_day: int, refreshes: int) -> dict:
+    """A day with many sessions: time to reload and redraw the board (refresh every 2 s), p95."""
+    import shutil
+    from datetime import UTC, datetime, timedelta
+    from datetime import time as clock_time
+
+    from sqlmodel import select
+
+    from app import ChairsideApp
+    from console import sessions
+    from console.actors import Actor
+    from console.clock import FixedClock
+    from console.database import Database, sqlite_url
+    from console.models import Patient
+    from console.settings import Settings
+    from console.vocab import Role
+    from widgets.today import TodayScreen
+
+    copy = Path(tempfile.mkdtemp()) / "clinic.sqlite3"
+    shutil.copy(db_path, copy)
+    clock = FixedClock(datetime.now(UTC) + timedelta(days=1))
+    db = Database(sqlite_url(copy), clock)
+    nurse = Actor("nurse", Role.NURSE, 1, "Nina")
+    with db.read() as session:
+        patient_ids = session.exec(select(Patient.id).order_by(Patient.id).limit(sessions_per_day)).all()
+    for index, patient_id in enumerate(patient_ids):
+        at = clock_time(7 + index % 12, (index // 12) * 4 % 60)
+        sessions.schedule_session(
+            db,
+            nurse,
+            {
+                "patient_id": patient_id,
+                "clinic_date": clock.now().date(),
+                "scheduled_time": at,
+                "chair": str(index % 8 + 1),
+                "method": "iv_infusion" if index % 3 else "nasal_spray",
+            },
+        )
+    app = ChairsideApp(db, Settings(), clock)
+    app.actor = nurse
+    timings = []
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.push_screen(TodayScreen())
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        board = app.screen
+        for _ in range(refreshes):
+            board._shown = None  # force a full redraw, the worst case of a refresh
+            started = time.perf_counter()
+            board.action_refresh()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            timings.append((time.perf_counter() - started) * 1000)
+        rows = board.query_one("#board").row_count
+    db.dispose()
+    shutil.rmtree(copy.parent)
+    timings.sort()
+    return {
+        "bench": "busy_day_board",
+        "sessions": rows,
+        "refreshes": refreshes,
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="a five-year demo clinic (built when omitted)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--samples", type=int, default=40)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as folder:
+        db = args.db
+        if db is None:
+            from console.database import sqlite_url
+            from console.demo import build_demo
+
+            db = Path(folder) / "five-years.sqlite3"
+            build_demo(sqlite_url(db), today=date.today(), years=5, seed=7)
+        print(json.dumps(startup(db, args.runs)), flush=True)
+        import asyncio
+
+        print(json.dumps(asyncio.run(_vitals_latency(db, args.samples))), flush=True)
+        print(json.dumps(asyncio.run(_busy_day(db, 150, 20))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
