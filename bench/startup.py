@@ -74,6 +74,15 @@ def timed(code: str, *args: str) -> dict[str, float]:
     return figures
 
 
+def percentiles(timings_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(timings_ms)
+    return {
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
 def startup(db: Path, runs: int) -> dict:
     reference = min(timed(MINIMAL_APP)["first_frame"] for _ in range(runs))
     probes = [timed(CHAIRSIDE_PROBE, str(db)) for _ in range(runs)]
@@ -143,14 +152,7 @@ async def _vitals_latency(db_path: Path, samples: int) -> dict:
             timings.append((marks["shown"] - marks["enter"]) * 1000)
     db.dispose()
     shutil.rmtree(copy.parent)
-    timings.sort()
-    return {
-        "bench": "vitals_entry",
-        "samples": samples,
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
-        "max_ms": round(timings[-1], 1),
-    }
+    return {"bench": "vitals_entry", "samples": samples, **percentiles(timings)}
 
 
 async def _busy_day(db_path: Path, sessions_per_day: int, refreshes: int) -> dict:
@@ -209,14 +211,7 @@ async def _busy_day(db_path: Path, sessions_per_day: int, refreshes: int) -> dic
         rows = board.query_one("#board").row_count
     db.dispose()
     shutil.rmtree(copy.parent)
-    timings.sort()
-    return {
-        "bench": "busy_day_board",
-        "sessions": rows,
-        "refreshes": refreshes,
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(timings[int(0.95 * (len(timings) - 1))], 1),
-    }
+    return {"bench": "busy_day_board", "sessions": rows, "refreshes": refreshes, **percentiles(timings)}
 
 
 def main() -> None:

@@ -24,21 +24,21 @@ def suggested_dose(db: Database, session: TreatmentSession) -> DosePlan:
     """Series patients usually get what they had last time; the lot is the one in use today."""
     iv = session.method == Method.IV
     drug = "ketamine" if iv else "esketamine"
+
+    def latest(s, condition, newest_first):
+        return s.exec(
+            select(DoseAdministration)
+            .join(TreatmentSession, TreatmentSession.id == DoseAdministration.session_id)
+            .where(condition, DoseAdministration.drug == drug)
+            .order_by(newest_first.desc())
+            .limit(1)
+        ).first()
+
     with db.read() as s:
-        last = s.exec(
-            select(DoseAdministration)
-            .join(TreatmentSession, TreatmentSession.id == DoseAdministration.session_id)
-            .where(TreatmentSession.patient_id == session.patient_id, DoseAdministration.drug == drug)
-            .order_by(DoseAdministration.administered_at.desc())
-            .limit(1)
-        ).first()
-        lot = s.exec(
-            select(DoseAdministration)
-            .join(TreatmentSession, TreatmentSession.id == DoseAdministration.session_id)
-            .where(TreatmentSession.clinic_date == session.clinic_date, DoseAdministration.drug == drug)
-            .order_by(DoseAdministration.recorded_at.desc())
-            .limit(1)
-        ).first()
+        last = latest(
+            s, TreatmentSession.patient_id == session.patient_id, DoseAdministration.administered_at
+        )
+        lot = latest(s, TreatmentSession.clinic_date == session.clinic_date, DoseAdministration.recorded_at)
     return DosePlan(
         drug=drug,
         rate_mg_per_kg_h=last.rate_mg_per_kg_h if last and iv else None,
