@@ -220,3 +220,42 @@ async def test_conflict_reloads_and_overwrites_nothing(demo_app):
         assert "changed at another workstation" in _error(demo_app)
         assert demo_app.screen.view.session.pain_before == 5  # the screen shows what was really stored
     assert sessions.get_session(demo_app.db, session_id).pain_before == 5
+
+
+async def test_brackets_in_names_and_notes_show_as_typed(demo_app):
+    """Text people typed is never read as markup (a stray '[/b]' must not break the screen)."""
+    from console import patients
+
+    nurse = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
+    odd = patients.create_patient(
+        demo_app.db,
+        nurse,
+        {
+            "mrn": "ODD-1",
+            "family_name": "Doe [/b]",
+            "given_name": "[bold]Jo",
+            "date_of_birth": "1980-01-01",
+            "sex": "female",
+            "allergies": "[red]latex[/red]",
+            "weight_kg": 70,
+            "weight_measured_on": DEMO_DAY,
+        },
+    )
+    sessions.schedule_session(
+        demo_app.db,
+        nurse,
+        {
+            "patient_id": odd.id,
+            "clinic_date": DEMO_DAY,
+            "scheduled_time": time(15, 0),
+            "chair": "2",
+            "method": "iv_infusion",
+        },
+    )
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await sign_in(pilot)
+        nurse_keys = Nurse(pilot)
+        await nurse_keys.type("odd-1", "enter")
+        assert isinstance(demo_app.screen, SessionScreen)
+        header = str(demo_app.screen.query_one("#patient-header", Static).render())
+        assert "Doe [/b], [bold]Jo" in header and "[red]latex[/red]" in header

@@ -40,7 +40,7 @@ class BookingDialog(ModalScreen[int | None]):
             yield Label(f"Book a session on {self.day:%A %d %B %Y}")
             yield Label("MRN (scan the wristband, or type a new MRN for a new patient)")
             yield Input(id="book-mrn", max_length=20)
-            yield Static("", id="patient-found")
+            yield Static("", id="patient-found", markup=False)
             with Vertical(classes="new-patient"):
                 yield Label("New patient: family name")
                 yield Input(id="book-family", max_length=80)
@@ -58,7 +58,7 @@ class BookingDialog(ModalScreen[int | None]):
             yield Input(id="book-chair", max_length=8)
             yield Label("Method")
             yield Select([(m.label, m.value) for m in Method], id="book-method", value=Method.IV.value)
-            yield Static("", id="booking-error")
+            yield Static("", id="booking-error", markup=False)
             yield Button("Book", id="book", variant="primary")
 
     def on_mount(self) -> None:

@@ -38,12 +38,12 @@ class LoginScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
-            yield Static(self.app.clinic_name, id="clinic")
+            yield Static(self.app.clinic_name, id="clinic", markup=False)
             yield Label("Username")
             yield Input(id="username", placeholder="e.g. nurse", max_length=32)
             yield Label("Password")
             yield Input(id="password", password=True, max_length=128)
-            yield Static("", id="login-error")
+            yield Static("", id="login-error", markup=False)
             yield Button("Sign in", id="sign-in", variant="primary")
         yield Footer()
 

@@ -29,7 +29,7 @@ class ImportDialog(ModalScreen[bool]):
         with Vertical(id="import-box"):
             yield Label(f"Schedule file (CSV with columns {', '.join(COLUMNS)}), Enter to import")
             yield Input(id="import-path", placeholder="/path/to/schedule.csv")
-            yield Static("", id="import-result")
+            yield Static("", id="import-result", markup=False)
 
     @on(Input.Submitted, "#import-path")
     def _submitted(self, event: Input.Submitted) -> None:

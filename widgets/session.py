@@ -9,6 +9,7 @@ as a conflict and the screen reloads.
 import threading
 from datetime import datetime
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -37,6 +38,7 @@ from console.quick_vitals import FORMAT_HINT, parse_quick_vitals
 from console.session_view import SessionView, load_session_view
 from console.vitals_due import describe_due, next_vitals_due
 from console.vocab import Contraindication, Method, SessionStatus, SideEffectType
+from widgets.plain import plain_cells
 from widgets.side_effect import SideEffectDialog
 
 
@@ -134,7 +136,7 @@ class SessionScreen(Screen):
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static("", id="patient-header")
-        yield Static("", id="status-line")
+        yield Static("", id="status-line", markup=False)
         with Horizontal(id="body"):
             with VerticalScroll(id="entry"):
                 with ContentSwitcher(id="steps", initial="step-checkin"):
@@ -153,7 +155,7 @@ class SessionScreen(Screen):
                         yield ConfirmBox("Escort / driver confirmed (space), Enter to save", id="escort")
                         yield Button("Save pre-assessment", id="save-pre", variant="primary")
                     with Vertical(id="step-dose"):
-                        yield Static("", id="dose-heading")
+                        yield Static("", id="dose-heading", markup=False)
                         yield Label("Rate (mg/kg/h)", classes="iv")
                         yield Input(id="dose-rate", type="number", classes="iv")
                         yield Label("Planned duration (min)", classes="iv")
@@ -179,9 +181,9 @@ class SessionScreen(Screen):
                     with Vertical(id="step-post"):
                         yield Label("Pain after (NRS 0-10)")
                         yield Input(id="pain-after", type="integer", max_length=2)
-                        yield Static("", id="pain-change")
+                        yield Static("", id="pain-change", markup=False)
                         yield Button("Discharge", id="discharge", variant="primary")
-                yield Static("", id="entry-error")
+                yield Static("", id="entry-error", markup=False)
             with Vertical(id="chart"):
                 yield DataTable(id="flowsheet", cursor_type="row", zebra_stripes=True)
                 with Horizontal(classes="spark-row"):
@@ -190,7 +192,7 @@ class SessionScreen(Screen):
                 with Horizontal(classes="spark-row"):
                     yield Label("HR trend")
                     yield Sparkline([], id="spark-hr")
-                yield Static("", id="effects")
+                yield Static("", id="effects", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -255,9 +257,12 @@ class SessionScreen(Screen):
             )
             last = f"last {prev.clinic_date:%d %b}: {pain}, {effects}"
         self.query_one("#patient-header", Static).update(
-            f"[b]{p.display_name}[/b]  {age} y · {p.sex} · {weight} · MRN {p.mrn}\n"
-            f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}\n"
-            f"{Method(s.method).label}, {series} · {last}"
+            Text.assemble(
+                (p.display_name, "bold"),
+                f"  {age} y · {p.sex} · {weight} · MRN {p.mrn}\n"
+                f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}\n"
+                f"{Method(s.method).label}, {series} · {last}",
+            )
         )
 
     def _refresh_status(self) -> None:
@@ -288,14 +293,16 @@ class SessionScreen(Screen):
         table.clear()
         for reading in view.vitals:
             table.add_row(
-                f"{reading.measured_at.astimezone(zone):%H:%M}",
-                f"{reading.systolic}/{reading.diastolic}",
-                str(reading.heart_rate),
-                str(reading.spo2),
-                str(reading.resp_rate),
-                str(reading.moaas),
-                "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
-                view.staff_name(reading.taken_by),
+                *plain_cells(
+                    f"{reading.measured_at.astimezone(zone):%H:%M}",
+                    f"{reading.systolic}/{reading.diastolic}",
+                    str(reading.heart_rate),
+                    str(reading.spo2),
+                    str(reading.resp_rate),
+                    str(reading.moaas),
+                    "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
+                    view.staff_name(reading.taken_by),
+                )
             )
         if view.vitals:
             table.move_cursor(row=len(view.vitals) - 1)

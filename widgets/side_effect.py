@@ -44,7 +44,7 @@ class SideEffectDialog(ModalScreen[dict | None]):
             yield Input(id="effect-grade", type="integer", max_length=1)
             yield Label("Action taken (optional: Tab here before Enter)")
             yield Input(id="effect-action", max_length=200)
-            yield Static("", id="effect-error")
+            yield Static("", id="effect-error", markup=False)
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#effect-list", OptionList))

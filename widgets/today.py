@@ -2,6 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +14,7 @@ from console.board import BoardRow, day_sessions
 from console.patients import normalise_mrn
 from console.vitals_due import describe_due, next_vitals_due
 from console.vocab import Method, SessionStatus
+from widgets.plain import plain_cells
 from widgets.session import SessionScreen
 
 REFRESH_SECONDS = 2.0
@@ -108,9 +110,9 @@ class TodayScreen(Screen):
         self.filters: dict[str, str | None] = {"status": None, "chair": None, "method": None}
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="board-title")
+        yield Static("", id="board-title", markup=False)
         yield ScanInput(id="scan", placeholder="Scan a wristband or type MRN / name, then Enter to open")
-        yield Static("", id="board-message")
+        yield Static("", id="board-message", markup=False)
         table = DataTable(id="board", cursor_type="row", zebra_stripes=True)
         table.loading = True
         yield table
@@ -166,15 +168,15 @@ class TodayScreen(Screen):
         with self.app.batch_update():
             table.clear()
             for row in rows:
-                table.add_row(*self._cells(row), key=str(row.session_id))
+                table.add_row(*plain_cells(*self._cells(row)), key=str(row.session_id))
         self._shown = rows
         if cursor_key is not None and cursor_key in {str(r.session_id) for r in rows}:
             table.move_cursor(row=table.get_row_index(cursor_key))
 
     def _refresh_clock_columns(self, table: DataTable, rows: list[BoardRow]) -> None:
         for row in rows:
-            table.update_cell(str(row.session_id), "In chair", self._in_chair(row))
-            table.update_cell(str(row.session_id), "Next vitals", self._next_vitals(row))
+            table.update_cell(str(row.session_id), "In chair", Text(self._in_chair(row)))
+            table.update_cell(str(row.session_id), "Next vitals", Text(self._next_vitals(row)))
 
     def _filtered(self, rows: list[BoardRow]) -> list[BoardRow]:
         text = self.query_one("#scan", Input).value.strip().lower()
