@@ -92,6 +92,12 @@ class PatientIn(Input):
         return self
 
 
+class WeightIn(Input):
+    weight_kg: float = Field(
+        title="Weight", description="kilograms, from 2 to 400", ge=2, le=400, allow_inf_nan=False
+    )
+
+
 class SessionIn(Input):
     patient_id: int = Field(title="Patient", description="an existing patient", ge=1)
     clinic_date: date = Field(title="Date", description="a date (YYYY-MM-DD)")

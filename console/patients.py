@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from console.actors import Actor, require_clinical
 from console.database import Database
 from console.errors import InvalidInput
-from console.inputs import PatientIn, parse
+from console.inputs import PatientIn, WeightIn, parse
 from console.models import Patient
 from console.records import get_or_refuse, insert, update_versioned
 
@@ -75,3 +75,21 @@ def find_by_mrn(db: Database, mrn: str) -> Patient | None:
 def get_patient(db: Database, patient_id: int) -> Patient:
     with db.read() as session:
         return get_or_refuse(session, Patient, patient_id, "Patient")
+
+
+def record_weight(db: Database, actor: Actor, patient_id: int, expected_version: int, weight_kg) -> Patient:
+    """Weigh the patient today (mg/kg dosing uses it); refused as a Conflict if the record moved on."""
+    require_clinical(actor)
+    weight = parse(WeightIn, {"weight_kg": weight_kg}).weight_kg
+    today = db.clock.now().date()
+    with db.write() as session:
+        row = get_or_refuse(session, Patient, patient_id, "Patient")
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values={"weight_kg": weight, "weight_measured_on": today},
+            actor=actor,
+            action="patient.weight",
+            at=db.clock.now(),
+        )

@@ -313,3 +313,16 @@ def test_witness_found_by_unique_start_of_username_or_name(db, staff):
         charting.record_dose(db, nurse, row.id, iv_dose_data(db, witness="office"))
     with pytest.raises(InvalidInput, match="different user"):
         charting.record_dose(db, nurse, row.id, iv_dose_data(db, witness="nina"))
+
+
+def test_weight_is_recorded_today_and_refused_out_of_range(db, staff):
+    patient = patients.create_patient(
+        db, staff["nina"], patient_data(mrn="W-1", weight_kg=None, weight_measured_on=None)
+    )
+    with pytest.raises(InvalidInput) as refused:
+        patients.record_weight(db, staff["nina"], patient.id, patient.version, "1.5")
+    assert refused.value.field == "weight_kg" and "2 to 400" in str(refused.value)
+    weighed = patients.record_weight(db, staff["nina"], patient.id, patient.version, "64.2")
+    assert (weighed.weight_kg, weighed.weight_measured_on) == (64.2, db.clock.now().date())
+    with pytest.raises(Conflict):
+        patients.record_weight(db, staff["nina"], patient.id, patient.version, "65")

@@ -259,3 +259,41 @@ async def test_brackets_in_names_and_notes_show_as_typed(demo_app):
         assert isinstance(demo_app.screen, SessionScreen)
         header = str(demo_app.screen.query_one("#patient-header", Static).render())
         assert "Doe [/b], [bold]Jo" in header and "[red]latex[/red]" in header
+
+
+async def test_patient_without_weight_is_weighed_first(demo_app):
+    from console import patients
+
+    nurse = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
+    new = patients.create_patient(
+        demo_app.db,
+        nurse,
+        {
+            "mrn": "NEW-W",
+            "family_name": "Lund",
+            "given_name": "Eva",
+            "date_of_birth": "1975-03-03",
+            "sex": "female",
+        },
+    )
+    row = sessions.schedule_session(
+        demo_app.db,
+        nurse,
+        {
+            "patient_id": new.id,
+            "clinic_date": DEMO_DAY,
+            "scheduled_time": time(15, 30),
+            "chair": "1",
+            "method": "iv_infusion",
+        },
+    )
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse_keys = Nurse(pilot)
+        await nurse_keys.type("NEW-W", "enter", "f2")
+        assert demo_app.screen.query_one("#weight").has_focus
+        await nurse_keys.type("64.5", "enter", "6", "enter")
+        assert _error(demo_app) == ""
+    weighed = patients.get_patient(demo_app.db, new.id)
+    assert (weighed.weight_kg, weighed.weight_measured_on) == (64.5, DEMO_DAY)
+    assert sessions.get_session(demo_app.db, row.id).pain_before == 6

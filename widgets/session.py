@@ -34,6 +34,7 @@ from console.dose_plan import suggested_dose, total_mg
 from console.errors import ChairsideError, Conflict
 from console.inputs import VitalsIn, parse
 from console.pain import PainChange
+from console.patients import record_weight
 from console.quick_vitals import FORMAT_HINT, parse_quick_vitals
 from console.session_view import SessionView, load_session_view
 from console.vitals_due import describe_due, next_vitals_due
@@ -105,6 +106,7 @@ class SessionScreen(Screen):
 
     # Where focus goes when Enter is pressed in a typed field (None: stay, the entry completes the step).
     NEXT_FIELD = {
+        "weight": "#pain-before",
         "pain-before": "#baseline-vitals",
         "baseline-vitals": "#contraindications",
         "quick-vitals": "#quick-vitals",
@@ -144,6 +146,8 @@ class SessionScreen(Screen):
                         yield Label("The patient is not checked in yet.")
                         yield Button("Check in  (F2)", id="check-in", variant="primary")
                     with Vertical(id="step-pre"):
+                        yield Label("Weight today (kg): Enter to record; Tab skips", id="weight-label")
+                        yield Input(id="weight", type="number", max_length=6)
                         yield Label("Pain before (NRS 0-10)")
                         yield Input(id="pain-before", type="integer", max_length=2)
                         yield Label(f"Baseline vitals: {FORMAT_HINT}")
@@ -243,6 +247,9 @@ class SessionScreen(Screen):
         weight = (
             f"{p.weight_kg:g} kg ({p.weight_measured_on:%d %b %Y})" if p.weight_kg else "weight not recorded"
         )
+        weight_field = self.query_one("#weight", Input)
+        if not weight_field.has_focus:
+            weight_field.value = f"{p.weight_kg:g}" if p.weight_kg else ""
         series = f"session {s.series_number} of {s.series_length}" if s.series_length else "maintenance"
         last = "first session"
         if view.previous:
@@ -393,7 +400,9 @@ class SessionScreen(Screen):
         }[step]
         if step == "step-dose" and self.view and self.view.session.method != Method.IV:
             first = "#dose-devices"
-        if step == "step-pre" and self.view and self.view.session.pain_before is not None:
+        if step == "step-pre" and self.view and not self.view.patient.weight_kg:
+            first = "#weight"  # dosing needs a weight: ask for it first when there is none
+        elif step == "step-pre" and self.view and self.view.session.pain_before is not None:
             first = "#baseline-vitals"
         self.set_focus(self.query_one(first))
 
@@ -425,6 +434,7 @@ class SessionScreen(Screen):
     @on(FieldDone)
     def _field_done(self, message: FieldDone) -> None:
         handlers = {
+            "weight": self._weight,
             "pain-before": lambda f: self._pain("before", f),
             "pain-after": lambda f: self._pain("after", f),
             "baseline-vitals": self._vitals,
@@ -489,6 +499,12 @@ class SessionScreen(Screen):
         db, actor, now = self.app.db, self.app.actor, self.app.clock.now()
         data = {"kind": kind, "score": field.value.strip() or None, "scored_at": now}
         self._save(lambda version: charting.record_pain(db, actor, self.session_id, data, version), field)
+
+    def _weight(self, field: Input) -> None:
+        db, actor, patient = self.app.db, self.app.actor, self.view.patient
+        self._save(
+            lambda _version: record_weight(db, actor, patient.id, patient.version, field.value or None), field
+        )
 
     def _vitals(self, field: Input) -> None:
         db, actor = self.app.db, self.app.actor
