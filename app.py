@@ -96,6 +96,25 @@ class ChairsideApp(App):
             return
         self.push_screen(HelpScreen(help_text(self.screen, self.focused)))
 
+    def get_system_commands(self, screen):
+        """The command palette lists every action the current screen offers, with its key."""
+        from functools import partial
+
+        from textual.app import SystemCommand
+
+        yield from super().get_system_commands(screen)
+        seen = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or not active.enabled or (binding.action, active.node) in seen:
+                continue
+            seen.add((binding.action, active.node))
+            yield SystemCommand(
+                f"{binding.description} ({self.get_key_display(binding)})",
+                binding.tooltip or binding.description,
+                partial(active.node.run_action, binding.action),
+            )
+
     def sign_out(self) -> None:
         self.actor = None
         self.switch_screen(LoginScreen())

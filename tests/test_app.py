@@ -172,3 +172,18 @@ async def test_a_failure_to_open_the_records_ends_the_console_with_the_reason():
         await app.workers.wait_for_complete()
         await pilot.pause()
     assert app.return_code == 1 and "connection refused" in str(app.startup_error)
+
+
+async def test_command_palette_lists_the_screens_actions(demo_app):
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        titles = [command.title for command in demo_app.get_system_commands(demo_app.screen)]
+        for expected in ("Prev day", "Next day", "Today", "Book", "Import", "Sign out", "Help", "Quit"):
+            assert any(title.startswith(expected) for title in titles), (expected, titles)
+        book = next(c for c in demo_app.get_system_commands(demo_app.screen) if c.title.startswith("Book"))
+        await book.callback()
+        await pilot.pause()
+        from widgets.booking import BookingDialog
+
+        assert isinstance(demo_app.screen, BookingDialog)
