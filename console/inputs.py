@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from console.errors import InvalidInput
-from console.vocab import Drug, Method, PainKind, Role, Route, Sex, SideEffectType
+from console.vocab import Drug, InfusionEventKind, Method, PainKind, Role, Route, Sex, SideEffectType
 
 ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 
@@ -202,6 +202,27 @@ class DoseIn(Input):
             raise InvalidInput("drawn_mg", f"Amount drawn: at least the dose plus the waste ({needed:g} mg).")
         if self.wasted_mg > 0 and not self.witness:
             raise InvalidInput("witness", "Waste witness: wasted drug needs a witness (another user).")
+        return self
+
+
+class InfusionEventIn(Input):
+    kind: InfusionEventKind = Field(title="Infusion event", description="pause, resume, rate_change or stop")
+    at: AwareDatetime = Field(title="At", description="the date and time (with time zone) it happened")
+    rate_mg_per_kg_h: float | None = Field(
+        default=None,
+        title="New rate",
+        description="mg/kg/h, more than 0 and at most 10",
+        gt=0,
+        le=10,
+        allow_inf_nan=False,
+    )
+
+    @model_validator(mode="after")
+    def _rate_with_change(self) -> "InfusionEventIn":
+        if (self.kind is InfusionEventKind.RATE_CHANGE) != (self.rate_mg_per_kg_h is not None):
+            raise InvalidInput(
+                "rate_mg_per_kg_h", "New rate: give a rate (mg/kg/h) with a rate change, and only then."
+            )
         return self
 
 

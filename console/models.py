@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from console.timestamps import UTCDateTime
 from console.vocab import (
     Drug,
+    InfusionEventKind,
     Method,
     PainKind,
     Role,
@@ -205,6 +206,27 @@ class DoseAdministration(SQLModel, table=True):
     wasted_mg: float = 0
     witness_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
     administered_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    recorded_at: datetime = _utc()
+
+
+class InfusionEvent(SQLModel, table=True):
+    """What happened to a running IV infusion after it started: pause, resume, rate change, stop."""
+
+    __tablename__ = "infusion_event"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", InfusionEventKind), name="kind_known"),
+        CheckConstraint(
+            "(kind = 'rate_change') = (rate_mg_per_kg_h IS NOT NULL)", name="rate_only_with_rate_change"
+        ),
+        _between("rate_mg_per_kg_h", 0.01, 10),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dose_id: int = Field(foreign_key="dose_administration.id", ondelete="RESTRICT", index=True)
+    kind: str = Field(sa_type=String(12))
+    at: datetime = _utc()
+    rate_mg_per_kg_h: float | None = None
+    recorded_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
     recorded_at: datetime = _utc()
 
 

@@ -8,6 +8,7 @@ from sqlmodel import select
 from console.database import Database
 from console.models import (
     DoseAdministration,
+    InfusionEvent,
     PainScore,
     Patient,
     SideEffect,
@@ -31,6 +32,7 @@ class SessionView:
     session: TreatmentSession
     patient: Patient
     doses: list[DoseAdministration]
+    infusion_events: list[InfusionEvent]
     vitals: list[VitalSigns]
     side_effects: list[SideEffect]
     pain_scores: list[PainScore]
@@ -67,10 +69,19 @@ def load_session_view(db: Database, session_id: int) -> SessionView:
                 session.exec(select(SideEffect.effect).where(SideEffect.session_id == previous.id))
             )
         staff = {user.id: user.display_name for user in session.exec(select(UserAccount))}
+        doses = children(DoseAdministration, DoseAdministration.administered_at)
+        events = list(
+            session.exec(
+                select(InfusionEvent)
+                .where(InfusionEvent.dose_id.in_([dose.id for dose in doses]))
+                .order_by(InfusionEvent.at, InfusionEvent.id)
+            )
+        )
         return SessionView(
             session=row,
             patient=patient,
-            doses=children(DoseAdministration, DoseAdministration.administered_at),
+            doses=doses,
+            infusion_events=events,
             vitals=children(VitalSigns, VitalSigns.measured_at),
             side_effects=children(SideEffect, SideEffect.onset_at),
             pain_scores=children(PainScore, PainScore.scored_at),

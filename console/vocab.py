@@ -55,6 +55,13 @@ class PainKind(StrEnum):
     EXTRA = "extra"
 
 
+class InfusionEventKind(StrEnum):
+    PAUSE = "pause"
+    RESUME = "resume"
+    RATE_CHANGE = "rate_change"
+    STOP = "stop"
+
+
 class SideEffectType(StrEnum):
     NAUSEA = "nausea"
     VOMITING = "vomiting"

@@ -9,7 +9,14 @@ from textual.widgets import Static
 
 from console import sessions
 from console.actors import Actor
-from console.models import DoseAdministration, Patient, SideEffect, TreatmentSession, VitalSigns
+from console.models import (
+    DoseAdministration,
+    InfusionEvent,
+    Patient,
+    SideEffect,
+    TreatmentSession,
+    VitalSigns,
+)
 from console.vocab import Role, SessionStatus
 from widgets.session import SessionScreen
 from widgets.today import TodayScreen
@@ -42,7 +49,7 @@ class Nurse:
         await self.pilot.pause()
 
 
-NAMED_KEYS = {"enter", "tab", "space", "escape", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "shift+tab"}
+NAMED_KEYS = {"enter", "tab", "space", "escape", "shift+tab", *(f"f{n}" for n in range(1, 13))}
 
 
 def _series_patient(db, method: str) -> Patient:
@@ -297,3 +304,31 @@ async def test_patient_without_weight_is_weighed_first(demo_app):
     weighed = patients.get_patient(demo_app.db, new.id)
     assert (weighed.weight_kg, weighed.weight_measured_on) == (64.5, DEMO_DAY)
     assert sessions.get_session(demo_app.db, row.id).pain_before == 6
+
+
+async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(
+            patient.mrn, "enter", "f2", "7", "enter", "128/82 76 98 14 5", "enter", "tab", "space", "enter"
+        )
+        await nurse.type("enter", "enter", "enter", "enter")
+        total = float(str(demo_app.screen.query_one("#dose-total", Static).render()).split()[3])
+        await nurse.type(str(math.ceil(total / 10) * 10), "enter", "m", "enter")
+        state = demo_app.screen.query_one("#infusion-state", Static)
+        demo_app.clock.advance(minutes=20)
+        await nurse.type("f9")
+        assert str(state.render()).startswith("Infusion paused"), _error(demo_app)
+        demo_app.clock.advance(minutes=5)
+        await nurse.type("f9", "f10", "1", "enter")
+        assert "running" in str(state.render()) and "at 1 mg/kg/h" in str(state.render())
+        demo_app.clock.advance(minutes=10)
+        await nurse.type("f8")
+        assert str(state.render()).startswith("Infusion stopped")
+    row = sessions.get_session(demo_app.db, session_id)
+    assert row.status == SessionStatus.OBSERVATION
+    with demo_app.db.read() as session:
+        kinds = session.exec(select(InfusionEvent.kind).order_by(InfusionEvent.id)).all()
+    assert kinds[-4:] == ["pause", "resume", "rate_change", "stop"]

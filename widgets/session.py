@@ -32,6 +32,7 @@ from textual.widgets import (
 from console import charting, sessions
 from console.dose_plan import suggested_dose, total_mg
 from console.errors import ChairsideError, Conflict
+from console.infusion import infusion_state, record_infusion_event
 from console.inputs import VitalsIn, parse
 from console.pain import PainChange
 from console.patients import record_weight
@@ -77,6 +78,8 @@ class SessionScreen(Screen):
     #effects { height: auto; max-height: 6; }
     ContentSwitcher { height: auto; }
     #contraindications { height: 8; }
+    .rate-change { display: none; }
+    SessionScreen.changing-rate .rate-change { display: block; }
     """
     BINDINGS = [
         Binding("escape", "back", "Board", id="session.back", tooltip="Back to the Today board"),
@@ -101,6 +104,14 @@ class SessionScreen(Screen):
             id="session.end",
             tooltip="Dosing is over: observation starts",
         ),
+        Binding(
+            "f9",
+            "pause_resume",
+            "Pause/resume",
+            id="session.pause",
+            tooltip="Pause or resume the IV infusion",
+        ),
+        Binding("f10", "change_rate", "Rate", id="session.rate", tooltip="Change the IV infusion rate"),
         Binding("enter", "enter", "Enter", id="session.enter", priority=True, show=False),
     ]
 
@@ -119,6 +130,7 @@ class SessionScreen(Screen):
         "dose-drawn": "#dose-witness",
         "dose-wasted": "#dose-witness",
         "dose-witness": None,
+        "new-rate": "#quick-vitals",
     }
 
     class FieldDone(Message):
@@ -181,7 +193,12 @@ class SessionScreen(Screen):
                     with Vertical(id="step-monitor"):
                         yield Label(f"Vitals: {FORMAT_HINT}; @HH:MM first for an earlier time")
                         yield Input(id="quick-vitals", placeholder="128/82 76 98 14 5")
-                        yield Button("End treatment (dosing over)", id="end-treatment")
+                        yield Static("", id="infusion-state", markup=False)
+                        yield Label(
+                            "New rate (mg/kg/h), Enter to change", id="rate-label", classes="rate-change"
+                        )
+                        yield Input(id="new-rate", type="number", classes="rate-change")
+                        yield Button("End treatment (dosing over)  F8", id="end-treatment")
                     with Vertical(id="step-post"):
                         yield Label("Pain after (NRS 0-10)")
                         yield Input(id="pain-after", type="integer", max_length=2)
@@ -289,10 +306,55 @@ class SessionScreen(Screen):
             last_reading_at=self.view.vitals[-1].measured_at if self.view.vitals else None,
             protocol=self.app.settings.protocol,
         )
+        self.query_one("#infusion-state", Static).update(self._infusion_text())
         self.query_one("#status-line", Static).update(
             f"Status: {SessionStatus(s.status).label} · chair {s.chair} · checked in {at(s.checked_in_at)}"
             f" · started {at(s.started_at)} · ended {at(s.ended_at)} · next vitals: {describe_due(due, now)}"
         )
+
+    def _infusion(self):
+        """The running IV dose and its state now, or None."""
+        view = self.view
+        ivs = [dose for dose in view.doses if dose.route == "intravenous"] if view else []
+        if not ivs:
+            return None, None
+        dose = ivs[-1]
+        events = [e for e in view.infusion_events if e.dose_id == dose.id]
+        return dose, infusion_state(dose, events, self.app.clock.now())
+
+    def _infusion_text(self) -> str:
+        dose, state = self._infusion()
+        if dose is None:
+            return ""
+        zone = self.app.settings.zone
+        since = f"{state.last_change.astimezone(zone):%H:%M}"
+        return (
+            f"Infusion {state.state} since {since} at {state.rate_mg_per_kg_h:g} mg/kg/h · "
+            f"given so far {state.given_mg:g} of {dose.dose_mg:g} mg planned"
+        )
+
+    def _infusion_event(self, kind: str, rate: str | None = None, field: Input | None = None) -> None:
+        dose, _ = self._infusion()
+        if dose is None:
+            self._refuse("No IV infusion has been started in this session.")
+            return
+        db, actor, now = self.app.db, self.app.actor, self.app.clock.now()
+        data = {"kind": kind, "at": now, "rate_mg_per_kg_h": rate}
+        self._save(lambda _version: record_infusion_event(db, actor, dose.id, data), field)
+
+    def action_pause_resume(self) -> None:
+        _, state = self._infusion()
+        self._infusion_event("resume" if state is not None and state.state == "paused" else "pause")
+
+    def action_change_rate(self) -> None:
+        self.add_class("changing-rate")
+        self.action_step("step-monitor")
+        self.set_focus(self.query_one("#new-rate", Input))
+
+    def _new_rate(self, field: Input) -> None:
+        self.remove_class("changing-rate")
+        self._infusion_event("rate_change", field.value or None, field)
+        field.value = ""
 
     def _show_flowsheet(self, view: SessionView) -> None:
         table = self.query_one("#flowsheet", DataTable)
@@ -441,6 +503,7 @@ class SessionScreen(Screen):
             "quick-vitals": self._vitals,
             "dose-drawn": self._drawn_done,
             "dose-witness": lambda f: self._confirm_dose(),
+            "new-rate": self._new_rate,
         }
         handler = handlers.get(message.field.id)
         if handler:
@@ -592,6 +655,9 @@ class SessionScreen(Screen):
     @on(Button.Pressed, "#end-treatment")
     def action_end_treatment(self) -> None:
         db, actor = self.app.db, self.app.actor
+        dose, state = self._infusion()
+        if dose is not None and state.state != "stopped":
+            self._infusion_event("stop")  # the infusion stops when dosing is over
         self._save(
             lambda version: sessions.end_treatment(db, actor, self.session_id, version), step="step-post"
         )
