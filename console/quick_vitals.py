@@ -16,6 +16,7 @@ PARTS = ("blood pressure", "heart rate", "SpO2", "respiratory rate", "MOAA/S")
 FORMAT_HINT = "type BP HR SpO2 RR MOAA/S, e.g. 128/82 76 98 14 5"
 _BP = re.compile(r"^(\d{2,3})/(\d{2,3})$")
 _AT = re.compile(r"^@(\d{1,2}):?(\d{2})$")
+_CLOCK = re.compile(r"^(\d{1,2}):?(\d{2})$")
 
 
 def parse_quick_vitals(line: str, now: datetime, zone: ZoneInfo) -> dict:
@@ -48,11 +49,28 @@ def parse_quick_vitals(line: str, now: datetime, zone: ZoneInfo) -> dict:
 
 
 def _time_today(text: str, now: datetime, zone: ZoneInfo) -> datetime:
-    match = _AT.match(text)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+    if not _AT.match(text):
         raise InvalidInput("measured_at", f"Measured at: type @HH:MM, e.g. @10:45 (got {text!r}).")
+    try:
+        return clock_time_today(text[1:], now, zone, field="measured_at", label="Measured at")
+    except InvalidInput as refused:
+        if "later than now" in str(refused):
+            raise
+        raise InvalidInput("measured_at", f"Measured at: type @HH:MM, e.g. @10:45 (got {text!r}).") from None
+
+
+def clock_time_today(
+    text: str, now: datetime, zone: ZoneInfo, field: str = "time", label: str = "Time"
+) -> datetime | None:
+    """`HH:MM` typed at the chair as a moment of today in the clinic's zone; blank is None."""
+    text = text.strip()
+    if not text:
+        return None
+    match = _CLOCK.match(text)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise InvalidInput(field, f"{label}: type HH:MM, e.g. 10:45 (got {text!r}).")
     local_now = now.astimezone(zone)
     at = datetime.combine(local_now.date(), time(int(match[1]), int(match[2])), tzinfo=zone)
     if at > local_now + timedelta(minutes=5):
-        raise InvalidInput("measured_at", f"Measured at: {text[1:]} is later than now.")
+        raise InvalidInput(field, f"{label}: {text} is later than now.")
     return at

@@ -332,3 +332,35 @@ async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):
     with demo_app.db.read() as session:
         kinds = session.exec(select(InfusionEvent.kind).order_by(InfusionEvent.id)).all()
     assert kinds[-4:] == ["pause", "resume", "rate_change", "stop"]
+
+
+async def test_extra_pain_score_and_resolving_a_side_effect(demo_app):
+    _, session_id = _book(demo_app, "iv_infusion")
+    nurse_actor = Actor("nurse", Role.NURSE, 1, "Nina")
+    row = sessions.check_in(demo_app.db, nurse_actor, session_id, 1)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        demo_app.push_screen(SessionScreen(row.id))
+        nurse = Nurse(pilot)
+        await nurse.settle()
+        await nurse.type("f6", "h", "enter", "2", "tab", "Acetaminophen 1 g", "tab", "11:10", "enter")
+        assert _error(demo_app) == ""
+        demo_app.clock.advance(minutes=20)
+        await nurse.type("f5")
+        await nurse.type("tab", "4", "enter")  # an extra pain score, from the monitoring step
+        await nurse.type("f11", "enter", "enter", "enter")  # the only open side effect, keep the action, now
+        assert _error(demo_app) == ""
+        await nurse.type("f11")
+        assert "No side effect" in _error(demo_app)
+    from console.models import PainScore
+
+    with demo_app.db.read() as session:
+        effect = session.exec(select(SideEffect).where(SideEffect.session_id == session_id)).one()
+        extra = session.exec(select(PainScore).where(PainScore.session_id == session_id)).one()
+    assert (effect.effect, effect.grade, effect.action_taken) == (
+        "emergence_reaction",
+        2,
+        "Acetaminophen 1 g",
+    )
+    assert effect.onset_at.astimezone(demo_app.settings.zone).strftime("%H:%M") == "11:10"
+    assert effect.resolved_at == demo_app.clock.now() and (extra.kind, extra.score) == ("extra", 4)

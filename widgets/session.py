@@ -41,7 +41,7 @@ from console.session_view import SessionView, load_session_view
 from console.vitals_due import describe_due, next_vitals_due
 from console.vocab import Contraindication, Method, SessionStatus, SideEffectType
 from widgets.plain import plain_cells
-from widgets.side_effect import SideEffectDialog
+from widgets.side_effect import ResolveDialog, SideEffectDialog
 
 
 class ConfirmBox(Checkbox):
@@ -112,6 +112,13 @@ class SessionScreen(Screen):
             tooltip="Pause or resume the IV infusion",
         ),
         Binding("f10", "change_rate", "Rate", id="session.rate", tooltip="Change the IV infusion rate"),
+        Binding(
+            "f11",
+            "resolve_side_effect",
+            "Resolved",
+            id="session.resolve",
+            tooltip="A side effect has resolved",
+        ),
         Binding("enter", "enter", "Enter", id="session.enter", priority=True, show=False),
     ]
 
@@ -131,6 +138,7 @@ class SessionScreen(Screen):
         "dose-wasted": "#dose-witness",
         "dose-witness": None,
         "new-rate": "#quick-vitals",
+        "pain-extra": "#quick-vitals",
     }
 
     class FieldDone(Message):
@@ -193,6 +201,8 @@ class SessionScreen(Screen):
                     with Vertical(id="step-monitor"):
                         yield Label(f"Vitals: {FORMAT_HINT}; @HH:MM first for an earlier time")
                         yield Input(id="quick-vitals", placeholder="128/82 76 98 14 5")
+                        yield Label("Extra pain score (0-10), any time")
+                        yield Input(id="pain-extra", type="integer", max_length=2)
                         yield Static("", id="infusion-state", markup=False)
                         yield Label(
                             "New rate (mg/kg/h), Enter to change", id="rate-label", classes="rate-change"
@@ -504,6 +514,7 @@ class SessionScreen(Screen):
             "dose-drawn": self._drawn_done,
             "dose-witness": lambda f: self._confirm_dose(),
             "new-rate": self._new_rate,
+            "pain-extra": lambda f: self._pain("extra", f),
         }
         handler = handlers.get(message.field.id)
         if handler:
@@ -545,7 +556,7 @@ class SessionScreen(Screen):
 
     def _saved(self, field: Input | None) -> None:
         self._clear_refusal()
-        if field is not None and field.id in ("baseline-vitals", "quick-vitals"):
+        if field is not None and field.id in ("baseline-vitals", "quick-vitals", "pain-extra"):
             field.value = ""
 
     def action_check_in(self) -> None:
@@ -677,7 +688,27 @@ class SessionScreen(Screen):
             db, actor = self.app.db, self.app.actor
             self._save(lambda _version: charting.record_side_effect(db, actor, self.session_id, data))
 
-        self.app.push_screen(SideEffectDialog(self.app.clock.now()), record)
+        self.app.push_screen(SideEffectDialog(self.app.clock.now(), self.app.settings.zone), record)
+
+    def action_resolve_side_effect(self) -> None:
+        open_effects = [e for e in self.view.side_effects if e.resolved_at is None] if self.view else []
+        if not open_effects:
+            self._refuse("No side effect of this session is waiting to be resolved.")
+            return
+
+        def resolve(choice: dict | None) -> None:
+            if choice is None:
+                return
+            db, actor = self.app.db, self.app.actor
+            self._save(
+                lambda _version: charting.resolve_side_effect(
+                    db, actor, choice["id"], choice["version"], choice["resolved_at"], choice["action_taken"]
+                )
+            )
+
+        self.app.push_screen(
+            ResolveDialog(open_effects, self.app.clock.now(), self.app.settings.zone), resolve
+        )
 
 
 def _number(screen: Screen, selector: str) -> float | None:

@@ -1,6 +1,7 @@
 """A dialog to record a side effect: pick from the vocabulary, grade, action, and Enter."""
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from console.errors import ChairsideError
 from console.inputs import SideEffectIn, parse
+from console.quick_vitals import clock_time_today
 from console.vocab import SideEffectType
 
 
@@ -30,9 +32,10 @@ class SideEffectDialog(ModalScreen[dict | None]):
         Binding("escape", "cancel", "Cancel", id="side_effect.cancel", tooltip="Close without saving")
     ]
 
-    def __init__(self, now: datetime) -> None:
+    def __init__(self, now: datetime, zone: ZoneInfo) -> None:
         super().__init__()
         self.now = now
+        self.zone = zone
 
     def compose(self) -> ComposeResult:
         with Vertical(id="effect-box"):
@@ -44,6 +47,10 @@ class SideEffectDialog(ModalScreen[dict | None]):
             yield Input(id="effect-grade", type="integer", max_length=1)
             yield Label("Action taken (optional: Tab here before Enter)")
             yield Input(id="effect-action", max_length=200)
+            yield Label("Onset HH:MM (optional; blank = now)")
+            yield Input(id="effect-onset", max_length=5)
+            yield Label("Resolved HH:MM (optional; or later with F11)")
+            yield Input(id="effect-resolved", max_length=5)
             yield Static("", id="effect-error", markup=False)
 
     def on_mount(self) -> None:
@@ -71,6 +78,8 @@ class SideEffectDialog(ModalScreen[dict | None]):
 
     @on(Input.Submitted, "#effect-grade")
     @on(Input.Submitted, "#effect-action")
+    @on(Input.Submitted, "#effect-onset")
+    @on(Input.Submitted, "#effect-resolved")
     def _save(self) -> None:
         options = self.query_one("#effect-list", OptionList)
         highlighted = options.highlighted
@@ -78,15 +87,106 @@ class SideEffectDialog(ModalScreen[dict | None]):
             "effect": None if highlighted is None else options.get_option_at_index(highlighted).id,
             "other_text": self.query_one("#effect-other", Input).value,
             "grade": self.query_one("#effect-grade", Input).value or None,
-            "onset_at": self.now,
             "action_taken": self.query_one("#effect-action", Input).value,
         }
         try:
+            data["onset_at"] = (
+                clock_time_today(self.query_one("#effect-onset", Input).value, self.now, self.zone)
+                or self.now
+            )
+            data["resolved_at"] = clock_time_today(
+                self.query_one("#effect-resolved", Input).value, self.now, self.zone
+            )
             parse(SideEffectIn, data)
         except ChairsideError as exc:
             self.query_one("#effect-error", Static).update(f"⚠ {exc}")
             return
         self.dismiss(data)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ResolveDialog(ModalScreen[dict | None]):
+    """Mark a side effect resolved: pick it, say what was done, Enter (time blank = now)."""
+
+    DEFAULT_CSS = """
+    ResolveDialog { align: center middle; }
+    #resolve-box { width: 64; height: auto; border: round $success; padding: 0 1; background: $surface; }
+    #resolve-list { height: auto; max-height: 8; }
+    #resolve-error { color: $error; height: auto; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="resolve.cancel", tooltip="Close without saving")]
+
+    def __init__(self, open_effects: list, now: datetime, zone: ZoneInfo) -> None:
+        super().__init__()
+        self.open_effects = open_effects
+        self.now = now
+        self.zone = zone
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="resolve-box"):
+            yield Label("Resolved side effect (arrows, Enter)")
+            yield OptionList(
+                *[
+                    Option(
+                        f"{SideEffectType(e.effect).label}, grade {e.grade}, {self._onset(e)}", id=str(e.id)
+                    )
+                    for e in self.open_effects
+                ],
+                id="resolve-list",
+            )
+            yield Label("Action taken")
+            yield Input(id="resolve-action", max_length=200)
+            yield Label("Resolved at HH:MM (blank = now), Enter saves")
+            yield Input(id="resolve-at", max_length=5)
+            yield Static("", id="resolve-error", markup=False)
+
+    def _onset(self, effect) -> str:
+        return f"{effect.onset_at.astimezone(self.zone):%H:%M}"
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#resolve-list", OptionList))
+
+    @on(OptionList.OptionSelected, "#resolve-list")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        effect = next(e for e in self.open_effects if str(e.id) == event.option.id)
+        self.query_one("#resolve-action", Input).value = effect.action_taken
+        self.set_focus(self.query_one("#resolve-action", Input))
+
+    @on(Input.Submitted, "#resolve-action")
+    def _to_time(self) -> None:
+        self.set_focus(self.query_one("#resolve-at", Input))
+
+    @on(Input.Submitted, "#resolve-at")
+    def _save(self) -> None:
+        options = self.query_one("#resolve-list", OptionList)
+        if options.highlighted is None:
+            self.query_one("#resolve-error", Static).update("⚠ Pick the side effect that resolved.")
+            return
+        effect = self.open_effects[options.highlighted]
+        try:
+            at = (
+                clock_time_today(
+                    self.query_one("#resolve-at", Input).value,
+                    self.now,
+                    self.zone,
+                    "resolved_at",
+                    "Resolved at",
+                )
+                or self.now
+            )
+        except ChairsideError as exc:
+            self.query_one("#resolve-error", Static).update(f"⚠ {exc}")
+            return
+        self.dismiss(
+            {
+                "id": effect.id,
+                "version": effect.version,
+                "resolved_at": at,
+                "action_taken": self.query_one("#resolve-action", Input).value,
+            }
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(None)
