@@ -56,6 +56,28 @@ def record_vitals(db: Database, actor: Actor, session_id: int, data: dict) -> Vi
         return insert(session, row, actor=actor, action="vitals.record", at=now)
 
 
+def correct_vitals(
+    db: Database, actor: Actor, reading_id: int, expected_version: int, data: dict
+) -> VitalSigns:
+    """Correct a reading typed wrongly; the audit trail keeps the old values next to the new."""
+    require_clinical(actor)
+    vitals_in = parse(VitalsIn, data)
+    _not_future(db, vitals_in.measured_at, "measured_at", "Measured at")
+    now = db.clock.now()
+    with db.write() as session:
+        row = get_or_refuse(session, VitalSigns, reading_id, "Reading")
+        _open_session(session, row.session_id)
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values=vitals_in.model_dump(),
+            actor=actor,
+            action="vitals.correct",
+            at=now,
+        )
+
+
 def record_side_effect(db: Database, actor: Actor, session_id: int, data: dict) -> SideEffect:
     user_id = require_clinical(actor)
     effect_in = parse(SideEffectIn, data)

@@ -241,6 +241,7 @@ class VitalSigns(SQLModel, table=True):
         CheckConstraint("resp_rate BETWEEN 4 AND 60", name="resp_rate_range"),
         _between("temperature_c", 30, 43),
         CheckConstraint("moaas BETWEEN 0 AND 5", name="moaas_range"),
+        CheckConstraint("version >= 1", name="version_positive"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -255,6 +256,7 @@ class VitalSigns(SQLModel, table=True):
     moaas: int
     taken_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
     recorded_at: datetime = _utc()
+    version: int = 1
 
 
 class SideEffect(SQLModel, table=True):

@@ -326,3 +326,26 @@ def test_weight_is_recorded_today_and_refused_out_of_range(db, staff):
     assert (weighed.weight_kg, weighed.weight_measured_on) == (64.2, db.clock.now().date())
     with pytest.raises(Conflict):
         patients.record_weight(db, staff["nina"], patient.id, patient.version, "65")
+
+
+def test_correcting_a_reading_keeps_the_original_in_the_audit_trail(db, staff):
+    import json
+
+    row = checked_in_session(db, staff["nina"])
+    reading = charting.record_vitals(db, staff["nina"], row.id, vitals_data(db, systolic=182))
+    corrected = charting.correct_vitals(
+        db, staff["marcus"], reading.id, reading.version, vitals_data(db, systolic=128)
+    )
+    assert (corrected.systolic, corrected.version) == (128, 2)
+    with db.read() as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "vitals.correct")).one()
+    assert event.actor == "marcus"
+    assert (
+        json.loads(event.before_json)["systolic"] == 182 and json.loads(event.after_json)["systolic"] == 128
+    )
+    with pytest.raises(Conflict):
+        charting.correct_vitals(db, staff["nina"], reading.id, reading.version, vitals_data(db, systolic=130))
+    with pytest.raises(InvalidInput):
+        charting.correct_vitals(
+            db, staff["nina"], reading.id, corrected.version, vitals_data(db, systolic=300)
+        )

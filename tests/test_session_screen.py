@@ -364,3 +364,41 @@ async def test_extra_pain_score_and_resolving_a_side_effect(demo_app):
     )
     assert effect.onset_at.astimezone(demo_app.settings.zone).strftime("%H:%M") == "11:10"
     assert effect.resolved_at == demo_app.clock.now() and (extra.kind, extra.score) == ("extra", 4)
+
+
+async def test_a_reading_is_corrected_from_the_flowsheet(demo_app):
+    _, session_id = _book(demo_app, "iv_infusion")
+    nurse_actor = Actor("nurse", Role.NURSE, 1, "Nina")
+    sessions.check_in(demo_app.db, nurse_actor, session_id, 1)
+    from console import charting
+
+    charting.record_vitals(
+        demo_app.db,
+        nurse_actor,
+        session_id,
+        {
+            "measured_at": demo_app.clock.now(),
+            "systolic": 182,
+            "diastolic": 82,
+            "heart_rate": 76,
+            "spo2": 98,
+            "resp_rate": 14,
+            "moaas": 5,
+        },
+    )
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        demo_app.push_screen(SessionScreen(session_id))
+        nurse = Nurse(pilot)
+        await nurse.settle()
+        demo_app.screen.set_focus(demo_app.screen.query_one("#flowsheet"))
+        await nurse.type("enter")
+        line = demo_app.screen.query_one("#correction-line")
+        assert line.value.endswith("182/82 76 98 14 5")
+        line.value = line.value.replace("182/", "128/")
+        await nurse.type("enter")
+        assert _error(demo_app) == ""
+    with demo_app.db.read() as session:
+        assert session.exec(select(VitalSigns.systolic).where(VitalSigns.session_id == session_id)).all() == [
+            128
+        ]

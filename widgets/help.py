@@ -29,7 +29,8 @@ FIELD_HELP = {
     "dose-drawn": "Amount drawn up in mg. The waste is drawn minus the dose; any waste needs a witness.",
     "dose-wasted": "Amount wasted in mg (normally computed: drawn minus given).",
     "dose-witness": "Who watched the waste: their username, or the first letters of it or of their name.",
-    "flowsheet": "Every reading of this session, with the time it was taken and who took it.",
+    "flowsheet": "Every reading of this session, with the time it was taken and who took it. Enter on a "
+    "reading corrects it; the original values stay in the audit trail.",
 }
 
 

@@ -40,6 +40,7 @@ from console.quick_vitals import FORMAT_HINT, parse_quick_vitals
 from console.session_view import SessionView, load_session_view
 from console.vitals_due import describe_due, next_vitals_due
 from console.vocab import Contraindication, Method, SessionStatus, SideEffectType
+from widgets.correction import CorrectionDialog
 from widgets.plain import plain_cells
 from widgets.side_effect import ResolveDialog, SideEffectDialog
 
@@ -381,7 +382,8 @@ class SessionScreen(Screen):
                     str(reading.moaas),
                     "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
                     view.staff_name(reading.taken_by),
-                )
+                ),
+                key=str(reading.id),
             )
         if view.vitals:
             table.move_cursor(row=len(view.vitals) - 1)
@@ -689,6 +691,20 @@ class SessionScreen(Screen):
             self._save(lambda _version: charting.record_side_effect(db, actor, self.session_id, data))
 
         self.app.push_screen(SideEffectDialog(self.app.clock.now(), self.app.settings.zone), record)
+
+    @on(DataTable.RowSelected, "#flowsheet")
+    def _correct_reading(self, event: DataTable.RowSelected) -> None:
+        reading = next(r for r in self.view.vitals if str(r.id) == event.row_key.value)
+
+        def correct(values: dict | None) -> None:
+            if values is None:
+                return
+            db, actor = self.app.db, self.app.actor
+            self._save(
+                lambda _version: charting.correct_vitals(db, actor, reading.id, reading.version, values)
+            )
+
+        self.app.push_screen(CorrectionDialog(reading, self.app.clock.now(), self.app.settings.zone), correct)
 
     def action_resolve_side_effect(self) -> None:
         open_effects = [e for e in self.view.side_effects if e.resolved_at is None] if self.view else []
