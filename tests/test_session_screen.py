@@ -402,3 +402,19 @@ async def test_a_reading_is_corrected_from_the_flowsheet(demo_app):
         assert session.exec(select(VitalSigns.systolic).where(VitalSigns.session_id == session_id)).all() == [
             128
         ]
+
+
+async def test_notes_are_added_signed_and_kept(demo_app):
+    _, session_id = _book(demo_app, "nasal_spray")
+    sessions.check_in(demo_app.db, Actor("nurse", Role.NURSE, 1, "Nina"), session_id, 1)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        demo_app.push_screen(SessionScreen(session_id))
+        nurse = Nurse(pilot)
+        await nurse.settle()
+        await nurse.type("f7")
+        demo_app.screen.set_focus(demo_app.screen.query_one("#note"))
+        await nurse.type("Driver: husband, 555-0100", "enter", "Prefers dim lights", "enter")
+        assert _error(demo_app) == ""
+    notes = sessions.get_session(demo_app.db, session_id).notes.splitlines()
+    assert notes == ["11:30 Nina Alvarez, RN: Driver: husband, 555-0100", "11:30 Nina Alvarez, RN: Prefers dim lights"]

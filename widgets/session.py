@@ -140,6 +140,7 @@ class SessionScreen(Screen):
         "dose-witness": None,
         "new-rate": "#quick-vitals",
         "pain-extra": "#quick-vitals",
+        "note": "#note",
     }
 
     class FieldDone(Message):
@@ -215,6 +216,9 @@ class SessionScreen(Screen):
                         yield Input(id="pain-after", type="integer", max_length=2)
                         yield Static("", id="pain-change", markup=False)
                         yield Button("Discharge", id="discharge", variant="primary")
+                        yield Label("Add a note (Enter adds it, signed with your name and the time)")
+                        yield Input(id="note", max_length=500)
+                        yield Static("", id="notes", markup=False)
                 yield Static("", id="entry-error", markup=False)
             with Vertical(id="chart"):
                 yield DataTable(id="flowsheet", cursor_type="row", zebra_stripes=True)
@@ -261,6 +265,7 @@ class SessionScreen(Screen):
             self._prefill_dose(plan)
         self._show_dose_heading(view)
         self._show_pain_change(view)
+        self.query_one("#notes", Static).update(view.session.notes)
         if focus_next:
             self.action_step(self._current_step(view))
 
@@ -517,6 +522,7 @@ class SessionScreen(Screen):
             "dose-witness": lambda f: self._confirm_dose(),
             "new-rate": self._new_rate,
             "pain-extra": lambda f: self._pain("extra", f),
+            "note": self._add_note,
         }
         handler = handlers.get(message.field.id)
         if handler:
@@ -558,7 +564,7 @@ class SessionScreen(Screen):
 
     def _saved(self, field: Input | None) -> None:
         self._clear_refusal()
-        if field is not None and field.id in ("baseline-vitals", "quick-vitals", "pain-extra"):
+        if field is not None and field.id in ("baseline-vitals", "quick-vitals", "pain-extra", "note"):
             field.value = ""
 
     def action_check_in(self) -> None:
@@ -575,6 +581,21 @@ class SessionScreen(Screen):
         db, actor, now = self.app.db, self.app.actor, self.app.clock.now()
         data = {"kind": kind, "score": field.value.strip() or None, "scored_at": now}
         self._save(lambda version: charting.record_pain(db, actor, self.session_id, data, version), field)
+
+    def _add_note(self, field: Input) -> None:
+        text = field.value.strip()
+        if not text:
+            return
+        db, actor, now = self.app.db, self.app.actor, self.app.clock.now()
+        stamp = f"{now.astimezone(self.app.settings.zone):%H:%M} {actor.display_name}: {text}"
+
+        def add(version: int) -> None:
+            notes = self.view.session.notes
+            sessions.update_notes(
+                db, actor, self.session_id, version, f"{notes}\n{stamp}" if notes else stamp
+            )
+
+        self._save(add, field)
 
     def _weight(self, field: Input) -> None:
         db, actor, patient = self.app.db, self.app.actor, self.view.patient
