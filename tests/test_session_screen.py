@@ -417,4 +417,7 @@ async def test_notes_are_added_signed_and_kept(demo_app):
         await nurse.type("Driver: husband, 555-0100", "enter", "Prefers dim lights", "enter")
         assert _error(demo_app) == ""
     notes = sessions.get_session(demo_app.db, session_id).notes.splitlines()
-    assert notes == ["11:30 Nina Alvarez, RN: Driver: husband, 555-0100", "11:30 Nina Alvarez, RN: Prefers dim lights"]
+    assert notes == [
+        "11:30 Nina Alvarez, RN: Driver: husband, 555-0100",
+        "11:30 Nina Alvarez, RN: Prefers dim lights",
+    ]
