@@ -6,6 +6,7 @@ from datetime import date, datetime, time
 from sqlalchemy import func, type_coerce
 from sqlmodel import select
 
+from console.alerts import open_alert_counts
 from console.database import Database
 from console.models import Patient, TreatmentSession, VitalSigns
 from console.timestamps import UTCDateTime
@@ -30,6 +31,7 @@ class BoardRow:
     pain_before: int | None
     pain_after: int | None
     last_vitals_at: datetime | None
+    open_alerts: int = 0
 
     def age_on(self, day: date) -> int:
         born = self.date_of_birth
@@ -56,10 +58,12 @@ def day_sessions(db: Database, day: date) -> list[BoardRow]:
         .order_by(TreatmentSession.scheduled_time, TreatmentSession.chair)
     )
     with db.read() as session:
-        return [_row(s, p, last_at) for s, p, last_at in session.exec(query)]
+        rows = session.exec(query).all()
+        alerts = open_alert_counts(session, [s.id for s, _, _ in rows])
+        return [_row(s, p, last_at, alerts.get(s.id, 0)) for s, p, last_at in rows]
 
 
-def _row(s: TreatmentSession, p: Patient, last_at) -> BoardRow:
+def _row(s: TreatmentSession, p: Patient, last_at, open_alerts: int) -> BoardRow:
     return BoardRow(
         session_id=s.id,
         version=s.version,
@@ -77,4 +81,5 @@ def _row(s: TreatmentSession, p: Patient, last_at) -> BoardRow:
         pain_before=s.pain_before,
         pain_after=s.pain_after,
         last_vitals_at=last_at,
+        open_alerts=open_alerts,
     )

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from console.actors import Actor, require_clinical
+from console.alerts import raise_alerts
 from console.database import Database
 from console.errors import InvalidInput, NotAllowed
 from console.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, parse
@@ -22,6 +23,7 @@ from console.models import (
     VitalSigns,
 )
 from console.records import get_or_refuse, insert, update_versioned
+from console.settings import AlertThresholds
 from console.vocab import CLINICAL_ROLES, Method, PainKind, Role, Route
 from console.vocab import SessionStatus as S
 
@@ -42,18 +44,26 @@ def _not_future(db: Database, when: datetime, field: str, label: str) -> None:
         raise InvalidInput(field, f"{label}: cannot be in the future.")
 
 
-def record_vitals(db: Database, actor: Actor, session_id: int, data: dict) -> VitalSigns:
-    """Store one reading; `measured_at` is when it was taken, `recorded_at` when it was typed."""
+def record_vitals(
+    db: Database, actor: Actor, session_id: int, data: dict, limits: AlertThresholds | None = None
+) -> VitalSigns:
+    """Store one reading, and an alert for each protocol threshold it is past (`limits`).
+
+    `measured_at` is when the reading was taken, `recorded_at` when it was typed.
+    """
     user_id = require_clinical(actor)
     vitals_in = parse(VitalsIn, data)
     _not_future(db, vitals_in.measured_at, "measured_at", "Measured at")
     now = db.clock.now()
     with db.write() as session:
-        _open_session(session, session_id)
+        treatment = _open_session(session, session_id)
         row = VitalSigns.model_validate(
             vitals_in.model_dump() | {"session_id": session_id, "taken_by": user_id, "recorded_at": now}
         )
-        return insert(session, row, actor=actor, action="vitals.record", at=now)
+        insert(session, row, actor=actor, action="vitals.record", at=now)
+        before_dose = treatment.started_at is None
+        raise_alerts(session, actor, row, limits or AlertThresholds(), before_dose, now)
+        return row
 
 
 def correct_vitals(

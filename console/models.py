@@ -282,6 +282,31 @@ class SideEffect(SQLModel, table=True):
     version: int = 1
 
 
+class Alert(SQLModel, table=True):
+    """A rule of the clinic protocol that a value broke; it stays open until acknowledged."""
+
+    __table_args__ = (
+        CheckConstraint("length(rule) BETWEEN 1 AND 40", name="rule_named"),
+        CheckConstraint(
+            "(acknowledged_at IS NULL) = (acknowledged_by IS NULL)", name="acknowledged_by_someone"
+        ),
+        CheckConstraint("acknowledged_at IS NULL OR acknowledged_at >= raised_at", name="ack_after_raise"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    vitals_id: int | None = Field(default=None, foreign_key="vital_signs.id", ondelete="RESTRICT")
+    rule: str = Field(sa_type=String(40))
+    value: str = Field(sa_type=String(40))
+    message: str = Field(sa_type=String(200))
+    raised_at: datetime = _utc()
+    acknowledged_at: datetime | None = _utc(nullable=True)
+    acknowledged_by: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
+    acknowledgement: str = Field(default="", sa_type=String(300))
+    version: int = 1
+
+
 class AuditEvent(SQLModel, table=True):
     """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
 

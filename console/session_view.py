@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from console.database import Database
 from console.models import (
+    Alert,
     DoseAdministration,
     InfusionEvent,
     PainScore,
@@ -33,6 +34,7 @@ class SessionView:
     patient: Patient
     doses: list[DoseAdministration]
     infusion_events: list[InfusionEvent]
+    alerts: list[Alert]
     vitals: list[VitalSigns]
     side_effects: list[SideEffect]
     pain_scores: list[PainScore]
@@ -82,6 +84,7 @@ def load_session_view(db: Database, session_id: int) -> SessionView:
             patient=patient,
             doses=doses,
             infusion_events=events,
+            alerts=children(Alert, Alert.raised_at),
             vitals=children(VitalSigns, VitalSigns.measured_at),
             side_effects=children(SideEffect, SideEffect.onset_at),
             pain_scores=children(PainScore, PainScore.scored_at),

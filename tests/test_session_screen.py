@@ -10,6 +10,7 @@ from textual.widgets import Static
 from console import sessions
 from console.actors import Actor
 from console.models import (
+    Alert,
     DoseAdministration,
     InfusionEvent,
     Patient,
@@ -421,3 +422,26 @@ async def test_notes_are_added_signed_and_kept(demo_app):
         "11:30 Nina Alvarez, RN: Driver: husband, 555-0100",
         "11:30 Nina Alvarez, RN: Prefers dim lights",
     ]
+
+
+async def test_an_alert_shows_on_screen_and_on_the_board_until_acknowledged(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion")
+    sessions.check_in(demo_app.db, Actor("nurse", Role.NURSE, 1, "Nina"), session_id, 1)
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(patient.mrn, "enter", "f5", "128/82 76 89 14 5", "enter")
+        shown = str(demo_app.screen.query_one("#alerts", Static).render())
+        assert "⚠ ALERT" in shown and "SpO2 89% below 92%" in shown
+        await nurse.type("escape")
+        board = demo_app.screen.query_one("#board")
+        await nurse.settle()
+        row = next(
+            board.get_row_at(i) for i in range(board.row_count) if str(board.get_row_at(i)[-1]) == patient.mrn
+        )
+        assert str(row[4]) == "⚠ 1"
+        await nurse.type(patient.mrn, "enter", "f12", "enter", "Repositioned, SpO2 96", "enter")
+        assert str(demo_app.screen.query_one("#alerts", Static).render()) == ""
+    with demo_app.db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.session_id == session_id)).one()
+    assert alert.acknowledgement == "Repositioned, SpO2 96"

@@ -14,10 +14,13 @@ SIZES = [(80, 24), (160, 50)]
 
 
 async def _steady(pilot) -> None:
+    """Wait until data, layout and scrolling have settled, so the picture never depends on timing."""
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.05)
 
 
 @pytest.mark.parametrize("size", SIZES)

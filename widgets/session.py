@@ -29,7 +29,7 @@ from textual.widgets import (
     Static,
 )
 
-from console import charting, sessions
+from console import alerts, charting, sessions
 from console.dose_plan import suggested_dose, total_mg
 from console.errors import ChairsideError, Conflict
 from console.infusion import infusion_state, record_infusion_event
@@ -40,6 +40,7 @@ from console.quick_vitals import FORMAT_HINT, parse_quick_vitals
 from console.session_view import SessionView, load_session_view
 from console.vitals_due import describe_due, next_vitals_due
 from console.vocab import Contraindication, Method, SessionStatus, SideEffectType
+from widgets.acknowledge import AcknowledgeDialog
 from widgets.correction import CorrectionDialog
 from widgets.plain import plain_cells
 from widgets.side_effect import ResolveDialog, SideEffectDialog
@@ -77,6 +78,7 @@ class SessionScreen(Screen):
     .spark-row Label { width: 10; }
     .spark-row Sparkline { width: 1fr; }
     #effects { height: auto; max-height: 6; }
+    #alerts { height: auto; max-height: 6; color: $warning; text-style: bold; }
     ContentSwitcher { height: auto; }
     #contraindications { height: 8; }
     .rate-change { display: none; }
@@ -113,6 +115,9 @@ class SessionScreen(Screen):
             tooltip="Pause or resume the IV infusion",
         ),
         Binding("f10", "change_rate", "Rate", id="session.rate", tooltip="Change the IV infusion rate"),
+        Binding(
+            "f12", "acknowledge", "Acknowledge", id="session.acknowledge", tooltip="Acknowledge an alert"
+        ),
         Binding(
             "f11",
             "resolve_side_effect",
@@ -228,6 +233,7 @@ class SessionScreen(Screen):
                 with Horizontal(classes="spark-row"):
                     yield Label("HR trend")
                     yield Sparkline([], id="spark-hr")
+                yield Static("", id="alerts", markup=False)
                 yield Static("", id="effects", markup=False)
         yield Footer()
 
@@ -244,11 +250,16 @@ class SessionScreen(Screen):
             ("By", 12),
         ):
             table.add_column(label, width=width)
+        self._fit(self.app.size.width)  # before any data arrives, so the layout never shifts under it
         self.set_interval(15, self._refresh_status)
         self.reload(focus_next=True)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 110, "narrow")
+        self._fit(self.size.width)
+
+    def _fit(self, width: int) -> None:
+        """Side by side on a wide terminal, stacked on a narrow one."""
+        self.set_class(width < 110, "narrow")
 
     # ----- loading ----------------------------------------------------------------------------
     def reload(self, focus_next: bool = False) -> None:
@@ -261,6 +272,7 @@ class SessionScreen(Screen):
         self._refresh_status()
         self._show_flowsheet(view)
         self._show_effects(view)
+        self._show_alerts(view)
         if plan is not None:
             self._prefill_dose(plan)
         self._show_dose_heading(view)
@@ -376,7 +388,7 @@ class SessionScreen(Screen):
         table = self.query_one("#flowsheet", DataTable)
         zone = self.app.settings.zone
         table.clear()
-        for reading in view.vitals:
+        for reading in reversed(view.vitals):  # newest first: the latest reading is always in view
             table.add_row(
                 *plain_cells(
                     f"{reading.measured_at.astimezone(zone):%H:%M}",
@@ -390,10 +402,17 @@ class SessionScreen(Screen):
                 ),
                 key=str(reading.id),
             )
-        if view.vitals:
-            table.move_cursor(row=len(view.vitals) - 1)
         self.query_one("#spark-sbp", Sparkline).data = [r.systolic for r in view.vitals]
         self.query_one("#spark-hr", Sparkline).data = [r.heart_rate for r in view.vitals]
+
+    def _show_alerts(self, view: SessionView) -> None:
+        zone = self.app.settings.zone
+        lines = [
+            f"⚠ ALERT {alert.raised_at.astimezone(zone):%H:%M}: {alert.message} (F12 to acknowledge)"
+            for alert in view.alerts
+            if alert.acknowledged_at is None
+        ]
+        self.query_one("#alerts", Static).update("\n".join(lines))
 
     def _show_effects(self, view: SessionView) -> None:
         zone = self.app.settings.zone
@@ -611,7 +630,8 @@ class SessionScreen(Screen):
         except ChairsideError as exc:
             self._refuse(str(exc), field)
             return
-        self._save(lambda _version: charting.record_vitals(db, actor, self.session_id, values), field)
+        limits = self.app.settings.protocol.thresholds
+        self._save(lambda _version: charting.record_vitals(db, actor, self.session_id, values, limits), field)
 
     @on(Input.Changed, "#dose-rate")
     @on(Input.Changed, "#dose-duration")
@@ -726,6 +746,24 @@ class SessionScreen(Screen):
             )
 
         self.app.push_screen(CorrectionDialog(reading, self.app.clock.now(), self.app.settings.zone), correct)
+
+    def action_acknowledge(self) -> None:
+        open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None] if self.view else []
+        if not open_alerts:
+            self._refuse("No open alert in this session.")
+            return
+
+        def acknowledge(choice: dict | None) -> None:
+            if choice is None:
+                return
+            db, actor = self.app.db, self.app.actor
+            self._save(
+                lambda _version: alerts.acknowledge(
+                    db, actor, choice["id"], choice["version"], choice["note"]
+                )
+            )
+
+        self.app.push_screen(AcknowledgeDialog(open_alerts), acknowledge)
 
     def action_resolve_side_effect(self) -> None:
         open_effects = [e for e in self.view.side_effects if e.resolved_at is None] if self.view else []

@@ -1,0 +1,78 @@
+"""Safety alerts from the protocol's thresholds: raised with the reading, open until acknowledged."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from console import alerts, charting
+from console.board import day_sessions
+from console.errors import Conflict, InvalidInput, NotAllowed
+from console.models import Alert, AuditEvent, VitalSigns
+from console.settings import AlertThresholds
+from tests.factories import checked_in_session, iv_dose_data, vitals_data
+
+LIMITS = AlertThresholds()
+
+readings = st.builds(
+    lambda s, d, hr, spo2, moaas: VitalSigns(
+        systolic=s, diastolic=min(d, s - 1), heart_rate=hr, spo2=spo2, resp_rate=14, moaas=moaas
+    ),
+    st.integers(50, 260),
+    st.integers(20, 160),
+    st.integers(20, 250),
+    st.integers(50, 100),
+    st.integers(0, 5),
+)
+
+
+@given(readings, st.booleans())
+def test_a_reading_alerts_exactly_when_it_is_past_a_threshold(reading, before_dose):
+    rules = {b.rule for b in alerts.breaches(reading, LIMITS, before_dose)}
+    hold = reading.systolic >= LIMITS.systolic_hold or reading.diastolic >= LIMITS.diastolic_hold
+    assert ("bp_hold" in rules) == hold
+    predose = (
+        reading.systolic > LIMITS.systolic_predose_warn or reading.diastolic > LIMITS.diastolic_predose_warn
+    )
+    assert ("bp_predose" in rules) == (before_dose and predose and not hold)
+    assert ("spo2_low" in rules) == (reading.spo2 < LIMITS.spo2_low)
+    assert ("heart_rate_low" in rules) == (reading.heart_rate < LIMITS.heart_rate_low)
+    assert ("heart_rate_high" in rules) == (reading.heart_rate > LIMITS.heart_rate_high)
+    assert ("moaas_low" in rules) == (reading.moaas <= LIMITS.moaas_low)
+
+
+def test_thresholds_come_from_the_protocol():
+    reading = VitalSigns(systolic=120, diastolic=80, heart_rate=70, spo2=93, resp_rate=14, moaas=5)
+    assert alerts.breaches(reading, LIMITS, False) == []
+    assert [b.rule for b in alerts.breaches(reading, AlertThresholds(spo2_low=95), False)] == ["spo2_low"]
+
+
+def test_alert_is_stored_with_the_reading_shown_on_the_board_and_acknowledged(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=150, diastolic=95))  # before the dose
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, spo2=88, moaas=2))
+    with db.read() as session:
+        stored = session.exec(select(Alert).order_by(Alert.id)).all()
+        raised = session.exec(select(AuditEvent).where(AuditEvent.action == "alert.raise")).all()
+    assert [a.rule for a in stored] == ["bp_predose", "spo2_low", "moaas_low"] and len(raised) == 3
+    assert day_sessions(db, db.clock.now().date())[0].open_alerts == 3
+    with pytest.raises(InvalidInput):
+        alerts.acknowledge(db, nurse, stored[1].id, stored[1].version, " ")
+    done = alerts.acknowledge(
+        db, staff["priya"], stored[1].id, stored[1].version, "Oxygen 2 L, SpO2 back to 96"
+    )
+    assert done.acknowledged_by == staff["priya"].user_id and done.acknowledged_at == db.clock.now()
+    with pytest.raises(NotAllowed):
+        alerts.acknowledge(db, nurse, stored[1].id, done.version, "again")
+    with pytest.raises(Conflict):
+        alerts.acknowledge(db, nurse, stored[2].id, stored[2].version + 5, "stale")
+    assert day_sessions(db, db.clock.now().date())[0].open_alerts == 2
+
+
+def test_a_reading_within_limits_raises_nothing(db, staff):
+    row = checked_in_session(db, staff["nina"])
+    charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))
+    with db.read() as session:
+        assert session.exec(select(Alert)).all() == []
