@@ -187,3 +187,21 @@ async def test_command_palette_lists_the_screens_actions(demo_app):
         from widgets.booking import BookingDialog
 
         assert isinstance(demo_app.screen, BookingDialog)
+
+
+async def test_a_database_failure_on_the_board_is_reported_not_a_crash(demo_app, monkeypatch):
+    from console.errors import StorageError
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+
+        def unavailable(db, day):
+            raise StorageError("the database is unavailable: server closed the connection")
+
+        monkeypatch.setattr("widgets.today.day_sessions", unavailable)
+        await pilot.press("f5")
+        await board_loaded(pilot)
+        message = str(demo_app.screen.query_one("#board-message", Static).render())
+        assert "server closed the connection" in message
+        assert demo_app.is_running and demo_app.screen.query_one("#board", DataTable).row_count > 0

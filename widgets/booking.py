@@ -70,7 +70,11 @@ class BookingDialog(ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, group="booking-lookup")
     def _find(self, mrn: str) -> None:
-        patient = find_by_mrn(self.app.db, mrn) if len(mrn.strip()) >= 3 else None
+        try:
+            patient = find_by_mrn(self.app.db, mrn) if len(mrn.strip()) >= 3 else None
+        except ChairsideError as exc:
+            self.app.call_from_thread(self.query_one("#booking-error", Static).update, f"⚠ {exc}")
+            return
         self.app.call_from_thread(self._found, patient, mrn)
 
     def _found(self, patient, mrn: str) -> None:

@@ -576,8 +576,12 @@ class SessionScreen(Screen):
             done.set()
 
     def _reload_now(self, focus_next: bool = False) -> None:
-        view = load_session_view(self.app.db, self.session_id)
-        plan = suggested_dose(self.app.db, view.session) if not view.doses else None
+        try:
+            view = load_session_view(self.app.db, self.session_id)
+            plan = suggested_dose(self.app.db, view.session) if not view.doses else None
+        except ChairsideError as exc:  # the database went away: say so, keep what is on screen
+            self.app.call_from_thread(self._refuse, f"{exc}. What was confirmed before is stored.")
+            return
         self.view = view  # the next queued job reads its version from here
         self.app.call_from_thread(self._show, view, plan, focus_next)
 

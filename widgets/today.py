@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from console.board import BoardRow, day_sessions
+from console.errors import ChairsideError
 from console.patients import normalise_mrn
 from console.vitals_due import describe_due, next_vitals_due
 from console.vocab import Method, SessionStatus
@@ -108,6 +109,7 @@ class TodayScreen(Screen):
         super().__init__()
         self._shown: list[BoardRow] | None = None
         self._all_rows: list[BoardRow] | None = None
+        self._loading = False
         self.filters: dict[str, str | None] = {"status": None, "chair": None, "method": None}
 
     def compose(self) -> ComposeResult:
@@ -125,7 +127,7 @@ class TodayScreen(Screen):
         for label, width in COLUMNS:
             table.add_column(label, width=width, key=label)
         self.day = self.app.today()
-        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+        self.set_interval(REFRESH_SECONDS, self._tick)
         self.set_focus(self.query_one("#scan", Input))
 
     def on_screen_resume(self) -> None:
@@ -149,10 +151,25 @@ class TodayScreen(Screen):
     def action_refresh(self) -> None:
         self._load(self.day)
 
-    @work(thread=True, exclusive=True, group="board")
+    def _tick(self) -> None:
+        """The 2-second refresh; skipped while a load is still running, so loads never pile up."""
+        if not self._loading:
+            self.action_refresh()
+
+    @work(thread=True, group="board")
     def _load(self, day: date) -> None:
-        rows = day_sessions(self.app.db, day)
+        self._loading = True
+        try:
+            rows = day_sessions(self.app.db, day)
+        except ChairsideError as error:
+            self.app.call_from_thread(self._report, f"⚠ {error}")
+            return
+        finally:
+            self._loading = False
         self.app.call_from_thread(self._show, day, rows)
+
+    def _report(self, message: str) -> None:
+        self.query_one("#board-message", Static).update(message)
 
     def _show(self, day: date, rows: list[BoardRow]) -> None:
         if day != self.day:
