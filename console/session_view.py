@@ -95,18 +95,3 @@ def load_session_view(db: Database, session_id: int) -> SessionView:
             ),
             staff=staff,
         )
-
-
-def todays_session_for_mrn(db: Database, mrn: str, day: date) -> int | None:
-    """The session to open when a wristband is scanned: the patient's first open session of the day."""
-    from console.patients import normalise_mrn
-
-    with db.read() as session:
-        rows = session.exec(
-            select(TreatmentSession.id, TreatmentSession.status)
-            .join(Patient, Patient.id == TreatmentSession.patient_id)
-            .where(Patient.mrn == normalise_mrn(mrn), TreatmentSession.clinic_date == day)
-            .order_by(TreatmentSession.scheduled_time)
-        ).all()
-    open_rows = [sid for sid, status in rows if status not in ("discharged", "no_show", "cancelled")]
-    return (open_rows or [sid for sid, _ in rows] or [None])[0]
