@@ -103,6 +103,28 @@ def record_side_effect(db: Database, actor: Actor, session_id: int, data: dict) 
         return insert(session, row, actor=actor, action="side_effect.record", at=now)
 
 
+def correct_side_effect(
+    db: Database, actor: Actor, side_effect_id: int, expected_version: int, data: dict
+) -> SideEffect:
+    """Correct a side effect typed wrongly (type, grade, times, action); the audit trail keeps the old."""
+    require_clinical(actor)
+    effect_in = parse(SideEffectIn, data)
+    _not_future(db, effect_in.onset_at, "onset_at", "Onset")
+    now = db.clock.now()
+    with db.write() as session:
+        row = get_or_refuse(session, SideEffect, side_effect_id, "Side effect")
+        _open_session(session, row.session_id)
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values=effect_in.model_dump(),
+            actor=actor,
+            action="side_effect.correct",
+            at=now,
+        )
+
+
 def resolve_side_effect(
     db: Database,
     actor: Actor,

@@ -349,3 +349,26 @@ def test_correcting_a_reading_keeps_the_original_in_the_audit_trail(db, staff):
         charting.correct_vitals(
             db, staff["nina"], reading.id, corrected.version, vitals_data(db, systolic=300)
         )
+
+
+def test_correcting_a_side_effect_keeps_the_original_in_the_audit_trail(db, staff):
+    import json
+
+    row = checked_in_session(db, staff["nina"])
+    onset = db.clock.now() - timedelta(minutes=5)
+    effect = charting.record_side_effect(
+        db, staff["nina"], row.id, {"effect": "nausea", "grade": 3, "onset_at": onset}
+    )
+    fixed = charting.correct_side_effect(
+        db, staff["nina"], effect.id, effect.version, {"effect": "dizziness", "grade": 1, "onset_at": onset}
+    )
+    assert (fixed.effect, fixed.grade, fixed.version) == ("dizziness", 1, 2)
+    with db.read() as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "side_effect.correct")).one()
+    assert (
+        json.loads(event.before_json)["grade"] == 3 and json.loads(event.after_json)["effect"] == "dizziness"
+    )
+    with pytest.raises(Conflict):
+        charting.correct_side_effect(
+            db, staff["nina"], effect.id, effect.version, {"effect": "nausea", "grade": 2, "onset_at": onset}
+        )

@@ -445,3 +445,32 @@ async def test_an_alert_shows_on_screen_and_on_the_board_until_acknowledged(demo
     with demo_app.db.read() as session:
         alert = session.exec(select(Alert).where(Alert.session_id == session_id)).one()
     assert alert.acknowledgement == "Repositioned, SpO2 96"
+
+
+async def test_a_side_effect_is_corrected_from_its_table(demo_app):
+    _, session_id = _book(demo_app, "iv_infusion")
+    nurse_actor = Actor("nurse", Role.NURSE, 1, "Nina")
+    sessions.check_in(demo_app.db, nurse_actor, session_id, 1)
+    from console import charting
+
+    charting.record_side_effect(
+        demo_app.db,
+        nurse_actor,
+        session_id,
+        {"effect": "nausea", "grade": 3, "onset_at": demo_app.clock.now()},
+    )
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await sign_in(pilot)
+        demo_app.push_screen(SessionScreen(session_id))
+        nurse = Nurse(pilot)
+        await nurse.settle()
+        demo_app.screen.set_focus(demo_app.screen.query_one("#effects"))
+        await nurse.type("enter")
+        assert demo_app.screen.query_one("#effect-grade").value == "3"
+        demo_app.screen.query_one("#effect-grade").value = "1"
+        demo_app.screen.set_focus(demo_app.screen.query_one("#effect-grade"))
+        await nurse.type("enter")
+        assert _error(demo_app) == ""
+    with demo_app.db.read() as session:
+        effect = session.exec(select(SideEffect).where(SideEffect.session_id == session_id)).one()
+    assert (effect.effect, effect.grade, effect.version) == ("nausea", 1, 2)

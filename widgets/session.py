@@ -77,7 +77,7 @@ class SessionScreen(Screen):
     .spark-row { height: 1; }
     .spark-row Label { width: 10; }
     .spark-row Sparkline { width: 1fr; }
-    #effects { height: auto; max-height: 6; }
+    #effects { height: auto; max-height: 7; }
     #alerts { height: auto; max-height: 6; color: $warning; text-style: bold; }
     ContentSwitcher { height: auto; }
     #contraindications { height: 8; }
@@ -234,10 +234,19 @@ class SessionScreen(Screen):
                     yield Label("HR trend")
                     yield Sparkline([], id="spark-hr")
                 yield Static("", id="alerts", markup=False)
-                yield Static("", id="effects", markup=False)
+                yield DataTable(id="effects", cursor_type="row", show_header=True)
         yield Footer()
 
     def on_mount(self) -> None:
+        effects = self.query_one("#effects", DataTable)
+        for label, width in (
+            ("Side effect", 22),
+            ("Grade", 5),
+            ("Onset", 5),
+            ("Resolved", 8),
+            ("Action", 24),
+        ):
+            effects.add_column(label, width=width)
         table = self.query_one("#flowsheet", DataTable)
         for label, width in (
             ("Time", 5),
@@ -415,22 +424,42 @@ class SessionScreen(Screen):
         self.query_one("#alerts", Static).update("\n".join(lines))
 
     def _show_effects(self, view: SessionView) -> None:
+        """Side effects as a table: Enter on one corrects it (type, grade, times, action)."""
         zone = self.app.settings.zone
-        lines = []
+        table = self.query_one("#effects", DataTable)
+        table.clear()
         for effect in view.side_effects:
             name = (
                 effect.other_text
                 if effect.effect == SideEffectType.OTHER
                 else SideEffectType(effect.effect).label
             )
-            resolved = f", resolved {effect.resolved_at.astimezone(zone):%H:%M}" if effect.resolved_at else ""
-            action = f" · {effect.action_taken}" if effect.action_taken else ""
-            lines.append(
-                f"• {name}, grade {effect.grade}, {effect.onset_at.astimezone(zone):%H:%M}{resolved}{action}"
+            resolved = f"{effect.resolved_at.astimezone(zone):%H:%M}" if effect.resolved_at else "open"
+            table.add_row(
+                *plain_cells(
+                    name,
+                    str(effect.grade),
+                    f"{effect.onset_at.astimezone(zone):%H:%M}",
+                    resolved,
+                    effect.action_taken,
+                ),
+                key=str(effect.id),
             )
-        self.query_one("#effects", Static).update(
-            "Side effects: none" if not lines else "Side effects:\n" + "\n".join(lines)
-        )
+
+    @on(DataTable.RowSelected, "#effects")
+    def _correct_effect(self, event: DataTable.RowSelected) -> None:
+        effect = next(e for e in self.view.side_effects if str(e.id) == event.row_key.value)
+
+        def correct(data: dict | None) -> None:
+            if data is None:
+                return
+            db, actor = self.app.db, self.app.actor
+            self._save(
+                lambda _version: charting.correct_side_effect(db, actor, effect.id, effect.version, data)
+            )
+
+        dialog = SideEffectDialog(self.app.clock.now(), self.app.settings.zone, existing=effect)
+        self.app.push_screen(dialog, correct)
 
     def _show_dose_heading(self, view: SessionView) -> None:
         iv = view.session.method == Method.IV

@@ -32,10 +32,12 @@ class SideEffectDialog(ModalScreen[dict | None]):
         Binding("escape", "cancel", "Cancel", id="side_effect.cancel", tooltip="Close without saving")
     ]
 
-    def __init__(self, now: datetime, zone: ZoneInfo) -> None:
+    def __init__(self, now: datetime, zone: ZoneInfo, existing=None) -> None:
+        """With `existing`, the dialog corrects that side effect instead of recording a new one."""
         super().__init__()
         self.now = now
         self.zone = zone
+        self.existing = existing
 
     def compose(self) -> ComposeResult:
         with Vertical(id="effect-box"):
@@ -55,6 +57,17 @@ class SideEffectDialog(ModalScreen[dict | None]):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#effect-list", OptionList))
+        effect = self.existing
+        if effect is not None:
+            self.query_one("#effect-list", OptionList).highlighted = list(SideEffectType).index(effect.effect)
+            self.query_one("#effect-other", Input).value = effect.other_text
+            self.query_one("#effect-grade", Input).value = str(effect.grade)
+            self.query_one("#effect-action", Input).value = effect.action_taken
+            self.query_one("#effect-onset", Input).value = self._clock(effect.onset_at)
+            self.query_one("#effect-resolved", Input).value = self._clock(effect.resolved_at)
+
+    def _clock(self, at: datetime | None) -> str:
+        return "" if at is None else f"{at.astimezone(self.zone):%H:%M}"
 
     def on_key(self, event) -> None:
         """Typing a letter in the list jumps to the first side effect starting with it."""
