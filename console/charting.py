@@ -238,6 +238,34 @@ def record_dose(db: Database, actor: Actor, session_id: int, data: dict) -> Dose
         return row
 
 
+def correct_dose(
+    db: Database, actor: Actor, dose_id: int, expected_version: int, data: dict
+) -> DoseAdministration:
+    """Correct a dose typed wrongly (amounts, lot, witness); mg/kg follows, the audit trail keeps the old."""
+    user_id = require_clinical(actor)
+    now = db.clock.now()
+    with db.write() as session:
+        row = get_or_refuse(session, DoseAdministration, dose_id, "Dose")
+        _open_session(session, row.session_id)
+        dose_in = parse(DoseIn, dict(data) | {"route": row.route})
+        _not_future(db, dose_in.administered_at, "administered_at", "Given at")
+        values = dose_in.model_dump(exclude={"witness", "route"}) | {
+            "mg_per_kg": dose_in.dose_mg / row.weight_kg_used,
+            "witness_id": _witness_id(session, dose_in.witness, row.administered_by),
+        }
+        if user_id != row.administered_by and values["witness_id"] == user_id:
+            raise InvalidInput("witness", "Waste witness: the person correcting cannot also be the witness.")
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values=values,
+            actor=actor,
+            action="dose.correct",
+            at=now,
+        )
+
+
 def _witness_id(session: Session, typed: str | None, administered_by: int) -> int | None:
     """The witness by username, or by the unique start of a username or a word of a name ("m": Marcus)."""
     if not typed:
@@ -248,7 +276,7 @@ def _witness_id(session: Session, typed: str | None, administered_by: int) -> in
         for user in session.exec(select(UserAccount).where(UserAccount.active))
         if Role(user.role) in CLINICAL_ROLES and user.id != administered_by
     ]
-    exact = [user for user in candidates if user.username == wanted]
+    exact = [user for user in candidates if wanted in (user.username, user.display_name.lower())]
     matches = exact or [
         user
         for user in candidates

@@ -186,6 +186,7 @@ class DoseAdministration(SQLModel, table=True):
         CheckConstraint("witness_id IS NULL OR witness_id <> administered_by", name="witness_not_self"),
         CheckConstraint("stopped_at IS NULL OR stopped_at >= administered_at", name="stop_after_start"),
         CheckConstraint("length(lot_number) BETWEEN 1 AND 30", name="lot_present"),
+        CheckConstraint("version >= 1", name="version_positive"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -207,6 +208,7 @@ class DoseAdministration(SQLModel, table=True):
     witness_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
     administered_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
     recorded_at: datetime = _utc()
+    version: int = 1
 
 
 class InfusionEvent(SQLModel, table=True):

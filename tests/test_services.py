@@ -372,3 +372,27 @@ def test_correcting_a_side_effect_keeps_the_original_in_the_audit_trail(db, staf
         charting.correct_side_effect(
             db, staff["nina"], effect.id, effect.version, {"effect": "nausea", "grade": 2, "onset_at": onset}
         )
+
+
+def test_correcting_a_dose_recomputes_mg_per_kg_and_is_audited(db, staff):
+    import json
+
+    row = checked_in_session(db, staff["nina"])
+    dose = charting.record_dose(db, staff["nina"], row.id, iv_dose_data(db, lot_number="KET-WRONG"))
+    fixed = charting.correct_dose(
+        db,
+        staff["nina"],
+        dose.id,
+        dose.version,
+        iv_dose_data(db, lot_number="KET-2026-41", dose_mg=42, drawn_mg=50, wasted_mg=8),
+    )
+    assert (fixed.lot_number, fixed.dose_mg, fixed.version) == ("KET-2026-41", 42, 2)
+    assert fixed.mg_per_kg == pytest.approx(0.6) and fixed.route == "intravenous"
+    with db.read() as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "dose.correct")).one()
+    assert json.loads(event.before_json)["lot_number"] == "KET-WRONG"
+    with pytest.raises(Conflict):
+        charting.correct_dose(db, staff["nina"], dose.id, dose.version, iv_dose_data(db))
+    with pytest.raises(InvalidInput) as refused:
+        charting.correct_dose(db, staff["nina"], dose.id, fixed.version, iv_dose_data(db, drawn_mg=10))
+    assert refused.value.field == "drawn_mg"

@@ -474,3 +474,26 @@ async def test_a_side_effect_is_corrected_from_its_table(demo_app):
     with demo_app.db.read() as session:
         effect = session.exec(select(SideEffect).where(SideEffect.session_id == session_id)).one()
     assert (effect.effect, effect.grade, effect.version) == ("nausea", 1, 2)
+
+
+async def test_a_dose_is_corrected_from_its_form(demo_app):
+    patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(
+            patient.mrn, "enter", "f2", "6", "enter", "132/84 80 99 16 5", "enter", "tab", "space", "enter"
+        )
+        await nurse.type("2", "enter", "enter", "enter", "56", "enter")
+        assert _error(demo_app) == ""
+        await nurse.type("f4")
+        screen = demo_app.screen
+        assert str(screen.query_one("#confirm-dose").label) == "Correct dose"
+        assert screen.query_one("#dose-devices").value == "2"
+        await nurse.type("3", "enter", "enter", "enter", "84", "enter")  # it was three devices
+        assert _error(demo_app) == ""
+    with demo_app.db.read() as session:
+        dose = session.exec(
+            select(DoseAdministration).where(DoseAdministration.session_id == session_id)
+        ).one()
+    assert (dose.device_count, dose.dose_mg, dose.drawn_mg, dose.version) == (3, 84, 84, 2)

@@ -467,8 +467,10 @@ class SessionScreen(Screen):
             widget.display = iv
         for widget in self.query(".nasal"):
             widget.display = not iv
+        self.query_one("#confirm-dose", Button).label = "Correct dose" if view.doses else "Confirm dose"
         if view.doses:
             dose = view.doses[-1]
+            self._fill_dose_form(dose, view)
             text = (
                 f"Given: {dose.drug} {dose.dose_mg:g} mg ({dose.mg_per_kg:.2f} mg/kg), "
                 f"lot {dose.lot_number}, drawn {dose.drawn_mg:g}, wasted {dose.wasted_mg:g} mg"
@@ -478,6 +480,25 @@ class SessionScreen(Screen):
             text = f"Dose: {drug} · weight {view.patient.weight_kg or '?'} kg"
         self.query_one("#dose-heading", Static).update(text)
         self._update_total()
+
+    def _fill_dose_form(self, dose, view: SessionView) -> None:
+        """A recorded dose comes back into the form, to be corrected if it was typed wrongly."""
+        values = {
+            "#dose-rate": dose.rate_mg_per_kg_h,
+            "#dose-duration": dose.planned_duration_min,
+            "#dose-devices": dose.device_count,
+            "#dose-lot": dose.lot_number,
+            "#dose-concentration": dose.concentration_mg_per_ml,
+            "#dose-drawn": dose.drawn_mg,
+            "#dose-wasted": dose.wasted_mg,
+            "#dose-witness": view.staff_name(dose.witness_id),
+        }
+        for selector, value in values.items():
+            field = self.query_one(selector, Input)
+            if not field.has_focus:
+                field.value = (
+                    "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+                )
 
     def _prefill_dose(self, plan) -> None:
         values = {
@@ -674,6 +695,8 @@ class SessionScreen(Screen):
         if self.view is None:
             return
         method, weight = Method(self.view.session.method), self.view.patient.weight_kg or 0
+        if self.view.doses:
+            weight = self.view.doses[-1].weight_kg_used
         total = total_mg(
             method,
             weight,
@@ -707,6 +730,9 @@ class SessionScreen(Screen):
             _integer(self, "#dose-duration"),
             _integer(self, "#dose-devices"),
         )
+        given = self.view.doses[-1] if self.view.doses else None
+        if given is not None:
+            weight = given.weight_kg_used  # a correction keeps the weight the dose was worked out from
         total = total_mg(method, weight, protocol, rate=rate, minutes=minutes, devices=devices)
         data = {
             "drug": "ketamine" if method == Method.IV else "esketamine",
@@ -714,7 +740,7 @@ class SessionScreen(Screen):
             "rate_mg_per_kg_h": rate if method == Method.IV else None,
             "planned_duration_min": minutes if method == Method.IV else None,
             "device_count": devices if method != Method.IV else None,
-            "administered_at": self.app.clock.now(),
+            "administered_at": given.administered_at if given else self.app.clock.now(),
             "lot_number": self.query_one("#dose-lot", Input).value,
             "concentration_mg_per_ml": self.query_one("#dose-concentration", Input).value or None,
             "drawn_mg": self.query_one("#dose-drawn", Input).value or None,
@@ -722,6 +748,9 @@ class SessionScreen(Screen):
             "witness": self.query_one("#dose-witness", Input).value or None,
         }
         db, actor = self.app.db, self.app.actor
+        if given is not None:
+            self._save(lambda _version: charting.correct_dose(db, actor, given.id, given.version, data))
+            return
         self._save(
             lambda _version: charting.record_dose(db, actor, self.session_id, data), step="step-monitor"
         )
