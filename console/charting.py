@@ -73,18 +73,33 @@ def correct_vitals(
     require_clinical(actor)
     vitals_in = parse(VitalsIn, data)
     _not_future(db, vitals_in.measured_at, "measured_at", "Measured at")
-    now = db.clock.now()
+    return _correct(
+        db,
+        actor,
+        VitalSigns,
+        reading_id,
+        expected_version,
+        "vitals.correct",
+        lambda *_: vitals_in.model_dump(),
+    )
+
+
+def _correct(db: Database, actor: Actor, model, row_id: int, expected_version: int, action: str, values_for):
+    """The shared half of every correction: the row's session must be open and its version current.
+
+    `values_for(session, row)` gives the corrected columns; the audit event keeps the old ones.
+    """
     with db.write() as session:
-        row = get_or_refuse(session, VitalSigns, reading_id, "Reading")
+        row = get_or_refuse(session, model, row_id, "Record")
         _open_session(session, row.session_id)
         return update_versioned(
             session,
             row,
             expected_version=expected_version,
-            values=vitals_in.model_dump(),
+            values=values_for(session, row),
             actor=actor,
-            action="vitals.correct",
-            at=now,
+            action=action,
+            at=db.clock.now(),
         )
 
 
@@ -110,19 +125,15 @@ def correct_side_effect(
     require_clinical(actor)
     effect_in = parse(SideEffectIn, data)
     _not_future(db, effect_in.onset_at, "onset_at", "Onset")
-    now = db.clock.now()
-    with db.write() as session:
-        row = get_or_refuse(session, SideEffect, side_effect_id, "Side effect")
-        _open_session(session, row.session_id)
-        return update_versioned(
-            session,
-            row,
-            expected_version=expected_version,
-            values=effect_in.model_dump(),
-            actor=actor,
-            action="side_effect.correct",
-            at=now,
-        )
+    return _correct(
+        db,
+        actor,
+        SideEffect,
+        side_effect_id,
+        expected_version,
+        "side_effect.correct",
+        lambda *_: effect_in.model_dump(),
+    )
 
 
 def resolve_side_effect(
@@ -243,27 +254,19 @@ def correct_dose(
 ) -> DoseAdministration:
     """Correct a dose typed wrongly (amounts, lot, witness); mg/kg follows, the audit trail keeps the old."""
     user_id = require_clinical(actor)
-    now = db.clock.now()
-    with db.write() as session:
-        row = get_or_refuse(session, DoseAdministration, dose_id, "Dose")
-        _open_session(session, row.session_id)
+
+    def values_for(session: Session, row: DoseAdministration) -> dict:
         dose_in = parse(DoseIn, dict(data) | {"route": row.route})
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
-        values = dose_in.model_dump(exclude={"witness", "route"}) | {
-            "mg_per_kg": dose_in.dose_mg / row.weight_kg_used,
-            "witness_id": _witness_id(session, dose_in.witness, row.administered_by),
-        }
-        if user_id != row.administered_by and values["witness_id"] == user_id:
+        witness_id = _witness_id(session, dose_in.witness, row.administered_by)
+        if user_id != row.administered_by and witness_id == user_id:
             raise InvalidInput("witness", "Waste witness: the person correcting cannot also be the witness.")
-        return update_versioned(
-            session,
-            row,
-            expected_version=expected_version,
-            values=values,
-            actor=actor,
-            action="dose.correct",
-            at=now,
-        )
+        return dose_in.model_dump(exclude={"witness", "route"}) | {
+            "mg_per_kg": dose_in.dose_mg / row.weight_kg_used,
+            "witness_id": witness_id,
+        }
+
+    return _correct(db, actor, DoseAdministration, dose_id, expected_version, "dose.correct", values_for)
 
 
 def _witness_id(session: Session, typed: str | None, administered_by: int) -> int | None:
