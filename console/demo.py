@@ -445,6 +445,9 @@ class _Today:
         new_patients = count - len(chosen)
         anchor_local = self.anchor.astimezone(self.zone)
         first_slot = datetime.combine(self.today, time(8, 0), tzinfo=self.zone)
+        # Opened early in the morning, the day starts earlier, so the board still shows every state.
+        early = (anchor_local - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+        first_slot = max(min(first_slot, early), datetime.combine(self.today, time(0, 0), tzinfo=self.zone))
         span_min = max(60, int((anchor_local - first_slot).total_seconds() // 60) + 180)
         slots = (
             sorted(rng.sample(range(0, span_min, 30), count))

@@ -67,3 +67,12 @@ def test_demo_clinic_is_realistic(backend, tmp_path, request):
     for username, password in (("nurse", "demo-nurse-pass"), ("doctor", "demo-doctor-pass")):
         assert authenticate(db, username, password).username == username
     db.dispose()
+
+
+def test_demo_opened_early_in_the_morning_still_shows_every_state(tmp_path):
+    from datetime import UTC, datetime
+
+    url = sqlite_url(tmp_path / "early.sqlite3")
+    build_demo(url, today=DAY, years=0.05, seed=7, now=datetime(2026, 11, 26, 6, 30, tzinfo=UTC))
+    statuses = {row.status for row in day_sessions(Database(url), DAY)}
+    assert {SessionStatus.DISCHARGED, SessionStatus.IN_TREATMENT, SessionStatus.SCHEDULED} <= statuses
