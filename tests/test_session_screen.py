@@ -51,6 +51,7 @@ class Nurse:
 
 
 NAMED_KEYS = {"enter", "tab", "space", "escape", "shift+tab", *(f"f{n}" for n in range(1, 13))}
+NURSE = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
 
 
 def _series_patient(db, method: str) -> Patient:
@@ -70,7 +71,7 @@ def _series_patient(db, method: str) -> Patient:
 
 def _book(app, method: str, at: time = time(12, 30)) -> tuple[Patient, int]:
     patient = _series_patient(app.db, method)
-    nurse = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
+    nurse = NURSE
     row = sessions.schedule_session(
         app.db,
         nurse,
@@ -83,6 +84,22 @@ def _book(app, method: str, at: time = time(12, 30)) -> tuple[Patient, int]:
         },
     )
     return patient, row.id
+
+
+def _checked_in(app, method: str = "iv_infusion") -> tuple[Patient, int]:
+    """A session booked today and already checked in."""
+    patient, session_id = _book(app, method)
+    sessions.check_in(app.db, NURSE, session_id, 1)
+    return patient, session_id
+
+
+async def _open(pilot, session_id: int) -> "Nurse":
+    """Sign in and open the session screen straight away."""
+    await sign_in(pilot)
+    pilot.app.push_screen(SessionScreen(session_id))
+    nurse = Nurse(pilot)
+    await nurse.settle()
+    return nurse
 
 
 def _error(app) -> str:
@@ -191,14 +208,9 @@ async def test_unknown_mrn_is_refused_on_the_board(demo_app):
     ],
 )
 async def test_refused_vitals_line_says_why_where_the_nurse_types(demo_app, line, says):
-    _, session_id = _book(demo_app, "iv_infusion")
-    nurse_actor = Actor("nurse", Role.NURSE, 1, "Nina")
-    row = sessions.check_in(demo_app.db, nurse_actor, session_id, 1)
+    _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
-        demo_app.push_screen(SessionScreen(row.id))
-        nurse = Nurse(pilot)
-        await nurse.settle()
+        nurse = await _open(pilot, session_id)
         await nurse.type("f5", line, "enter")
         assert says in _error(demo_app)
         assert demo_app.screen.query_one("#quick-vitals").value == line  # kept for correction
@@ -234,7 +246,7 @@ async def test_brackets_in_names_and_notes_show_as_typed(demo_app):
     """Text people typed is never read as markup (a stray '[/b]' must not break the screen)."""
     from console import patients
 
-    nurse = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
+    nurse = NURSE
     odd = patients.create_patient(
         demo_app.db,
         nurse,
@@ -272,7 +284,7 @@ async def test_brackets_in_names_and_notes_show_as_typed(demo_app):
 async def test_patient_without_weight_is_weighed_first(demo_app):
     from console import patients
 
-    nurse = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
+    nurse = NURSE
     new = patients.create_patient(
         demo_app.db,
         nurse,
@@ -336,14 +348,9 @@ async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):
 
 
 async def test_extra_pain_score_and_resolving_a_side_effect(demo_app):
-    _, session_id = _book(demo_app, "iv_infusion")
-    nurse_actor = Actor("nurse", Role.NURSE, 1, "Nina")
-    row = sessions.check_in(demo_app.db, nurse_actor, session_id, 1)
+    _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
-        demo_app.push_screen(SessionScreen(row.id))
-        nurse = Nurse(pilot)
-        await nurse.settle()
+        nurse = await _open(pilot, session_id)
         await nurse.type("f6", "h", "enter", "2", "tab", "Acetaminophen 1 g", "tab", "11:10", "enter")
         assert _error(demo_app) == ""
         demo_app.clock.advance(minutes=20)
@@ -368,14 +375,12 @@ async def test_extra_pain_score_and_resolving_a_side_effect(demo_app):
 
 
 async def test_a_reading_is_corrected_from_the_flowsheet(demo_app):
-    _, session_id = _book(demo_app, "iv_infusion")
-    nurse_actor = Actor("nurse", Role.NURSE, 1, "Nina")
-    sessions.check_in(demo_app.db, nurse_actor, session_id, 1)
+    _, session_id = _checked_in(demo_app)
     from console import charting
 
     charting.record_vitals(
         demo_app.db,
-        nurse_actor,
+        NURSE,
         session_id,
         {
             "measured_at": demo_app.clock.now(),
@@ -388,10 +393,7 @@ async def test_a_reading_is_corrected_from_the_flowsheet(demo_app):
         },
     )
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
-        demo_app.push_screen(SessionScreen(session_id))
-        nurse = Nurse(pilot)
-        await nurse.settle()
+        nurse = await _open(pilot, session_id)
         demo_app.screen.set_focus(demo_app.screen.query_one("#flowsheet"))
         await nurse.type("enter")
         line = demo_app.screen.query_one("#correction-line")
@@ -406,13 +408,9 @@ async def test_a_reading_is_corrected_from_the_flowsheet(demo_app):
 
 
 async def test_notes_are_added_signed_and_kept(demo_app):
-    _, session_id = _book(demo_app, "nasal_spray")
-    sessions.check_in(demo_app.db, Actor("nurse", Role.NURSE, 1, "Nina"), session_id, 1)
+    _, session_id = _checked_in(demo_app, "nasal_spray")
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
-        demo_app.push_screen(SessionScreen(session_id))
-        nurse = Nurse(pilot)
-        await nurse.settle()
+        nurse = await _open(pilot, session_id)
         await nurse.type("f7")
         demo_app.screen.set_focus(demo_app.screen.query_one("#note"))
         await nurse.type("Driver: husband, 555-0100", "enter", "Prefers dim lights", "enter")
@@ -425,8 +423,7 @@ async def test_notes_are_added_signed_and_kept(demo_app):
 
 
 async def test_an_alert_shows_on_screen_and_on_the_board_until_acknowledged(demo_app):
-    patient, session_id = _book(demo_app, "iv_infusion")
-    sessions.check_in(demo_app.db, Actor("nurse", Role.NURSE, 1, "Nina"), session_id, 1)
+    patient, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await sign_in(pilot)
         nurse = Nurse(pilot)
@@ -448,22 +445,17 @@ async def test_an_alert_shows_on_screen_and_on_the_board_until_acknowledged(demo
 
 
 async def test_a_side_effect_is_corrected_from_its_table(demo_app):
-    _, session_id = _book(demo_app, "iv_infusion")
-    nurse_actor = Actor("nurse", Role.NURSE, 1, "Nina")
-    sessions.check_in(demo_app.db, nurse_actor, session_id, 1)
+    _, session_id = _checked_in(demo_app)
     from console import charting
 
     charting.record_side_effect(
         demo_app.db,
-        nurse_actor,
+        NURSE,
         session_id,
         {"effect": "nausea", "grade": 3, "onset_at": demo_app.clock.now()},
     )
     async with demo_app.run_test(size=(160, 50)) as pilot:
-        await sign_in(pilot)
-        demo_app.push_screen(SessionScreen(session_id))
-        nurse = Nurse(pilot)
-        await nurse.settle()
+        nurse = await _open(pilot, session_id)
         demo_app.screen.set_focus(demo_app.screen.query_one("#effects"))
         await nurse.type("enter")
         assert demo_app.screen.query_one("#effect-grade").value == "3"
