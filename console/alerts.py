@@ -12,6 +12,7 @@ from console.actors import Actor, require_clinical
 from console.database import Database
 from console.errors import InvalidInput, NotAllowed
 from console.models import Alert, VitalSigns
+from console.record_lock import open_for_change
 from console.records import get_or_refuse, insert, update_versioned
 from console.settings import AlertThresholds
 
@@ -110,6 +111,7 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
     now = db.clock.now()
     with db.write() as session:
         alert = get_or_refuse(session, Alert, alert_id, "Alert")
+        open_for_change(session, alert.session_id)
         if alert.acknowledged_at is not None:
             raise NotAllowed("this alert was already acknowledged")
         return update_versioned(

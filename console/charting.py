@@ -22,6 +22,7 @@ from console.models import (
     UserAccount,
     VitalSigns,
 )
+from console.record_lock import open_for_change
 from console.records import get_or_refuse, insert, update_versioned
 from console.settings import AlertThresholds
 from console.vocab import CLINICAL_ROLES, Method, PainKind, Role, Route
@@ -33,7 +34,7 @@ RECORDABLE = {S.CHECKED_IN, S.IN_TREATMENT, S.OBSERVATION, S.DISCHARGED}
 
 
 def _open_session(session: Session, session_id: int) -> TreatmentSession:
-    row = get_or_refuse(session, TreatmentSession, session_id, "Session")
+    row = open_for_change(session, session_id)
     if row.status not in RECORDABLE:
         raise NotAllowed(f"this session is {S(row.status).label.lower()}: check the patient in first")
     return row
@@ -162,6 +163,7 @@ def resolve_side_effect(
     now = db.clock.now()
     with db.write() as session:
         row = get_or_refuse(session, SideEffect, side_effect_id, "Side effect")
+        _open_session(session, row.session_id)
         return update_versioned(
             session,
             row,

@@ -194,16 +194,22 @@ def db_upgrade(ctx: typer.Context) -> None:
 
 @audit_cli.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
-    """Check the whole audit hash chain; exit 1 naming the first altered event."""
+    """Check the audit hash chain and every signature and addendum; exit 1 naming the first altered."""
     from console.audit import verify_chain
+    from console.signature_check import verify_signatures
 
     db = ctx.obj.database()
     with db.read() as session:
         report = verify_chain(session)
+        signed = verify_signatures(session)
     if not report.intact:
         typer.echo(f"audit chain broken at event {report.broken_at}: {report.problem}", err=True)
+    if not signed.intact:
+        typer.echo(f"signed record altered: {signed.problem}", err=True)
+    if not (report.intact and signed.intact):
         raise typer.Exit(1)
     typer.echo(f"audit chain intact: {report.events} events, head {report.head}")
+    typer.echo(f"signed records intact: {signed.signatures} signatures, {signed.addenda} addenda")
 
 
 @schedule_cli.command("import")

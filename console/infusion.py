@@ -11,6 +11,7 @@ from console.database import Database
 from console.errors import InvalidInput, NotAllowed
 from console.inputs import InfusionEventIn, parse
 from console.models import DoseAdministration, InfusionEvent
+from console.record_lock import open_for_change
 from console.records import get_or_refuse, insert
 from console.timestamps import iso_utc
 from console.vocab import InfusionEventKind as Kind
@@ -60,6 +61,7 @@ def record_infusion_event(db: Database, actor: Actor, dose_id: int, data: dict) 
         raise InvalidInput("at", "At: cannot be in the future.")
     with db.write() as session:
         dose = get_or_refuse(session, DoseAdministration, dose_id, "Dose")
+        open_for_change(session, dose.session_id)
         if dose.route != Route.INTRAVENOUS:
             raise NotAllowed("only an IV infusion can be paused, changed or stopped")
         events = list(session.exec(select(InfusionEvent).where(InfusionEvent.dose_id == dose_id)))

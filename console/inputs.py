@@ -12,7 +12,17 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from console.errors import InvalidInput
-from console.vocab import Drug, InfusionEventKind, Method, PainKind, Role, Route, Sex, SideEffectType
+from console.vocab import (
+    Drug,
+    InfusionEventKind,
+    Method,
+    PainKind,
+    Role,
+    Route,
+    Sex,
+    SideEffectType,
+    SignatureMeaning,
+)
 
 ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 
@@ -311,6 +321,31 @@ class UserIn(Input):
     display_name: Text = Field(title="Name", description="1 to 80 characters", min_length=1, max_length=80)
     role: Role = Field(title="Role", description="nurse, physician or admin")
     password: str = Field(title="Password", description="10 to 128 characters", min_length=10, max_length=128)
+
+
+class PinIn(Input):
+    pin: str = Field(title="Signing PIN", description="4 to 8 digits", pattern=r"^[0-9]{4,8}$")
+
+
+class SignatureIn(Input):
+    meaning: SignatureMeaning = Field(title="Meaning", description="reviewed or approved")
+
+
+class AddendumIn(Input):
+    reason: Text = Field(title="Reason", description="3 to 200 characters", min_length=3, max_length=200)
+    text: Text = Field(title="Addendum", description="3 to 4000 characters", min_length=3, max_length=4000)
+
+
+class ReturnIn(Input):
+    comment: Text = Field(
+        title="Comment", description="what to correct, 3 to 500 characters", min_length=3, max_length=500
+    )
+
+
+class ResubmitIn(Input):
+    response: Text = Field(
+        title="Response", description="what was corrected, 3 to 500 characters", min_length=3, max_length=500
+    )
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -20,6 +20,7 @@ from console.vocab import (
     SessionStatus,
     Sex,
     SideEffectType,
+    SignatureMeaning,
     sql_in,
 )
 
@@ -56,6 +57,8 @@ class UserAccount(SQLModel, table=True):
     display_name: str = Field(sa_type=String(80))
     role: str = Field(sa_type=String(16))
     password_hash: str = Field(sa_type=String(200))
+    # The short second factor for later signatures in a sitting (argon2id); None until the user sets one.
+    signing_pin_hash: str | None = Field(default=None, sa_type=String(200))
     active: bool = True
     failed_attempts: int = 0
     created_at: datetime = _utc()
@@ -306,6 +309,73 @@ class Alert(SQLModel, table=True):
     acknowledged_at: datetime | None = _utc(nullable=True)
     acknowledged_by: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
     acknowledgement: str = Field(default="", sa_type=String(300))
+    version: int = 1
+
+
+class SessionSignature(SQLModel, table=True):
+    """The physician's signature: after it, database triggers refuse any change to the session."""
+
+    __tablename__ = "session_signature"
+    __table_args__ = (
+        CheckConstraint(sql_in("meaning", SignatureMeaning), name="meaning_known"),
+        CheckConstraint("length(record_hash) = 64", name="record_hash_sha256"),
+        CheckConstraint("length(signer_name) >= 1", name="signer_named"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", unique=True)
+    signer_id: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    # The printed name as it was when signing; a later rename does not change a signature.
+    signer_name: str = Field(sa_type=String(80))
+    meaning: str = Field(sa_type=String(16))
+    signed_at: datetime = _utc()
+    # SHA-256 of the canonical session record (see console.signing.record_hash).
+    record_hash: str = Field(sa_type=String(64))
+
+
+class Addendum(SQLModel, table=True):
+    """A signed note added after signing; the original record never changes."""
+
+    __table_args__ = (
+        CheckConstraint("length(reason) BETWEEN 3 AND 200", name="reason_length"),
+        CheckConstraint("length(text) BETWEEN 3 AND 4000", name="text_length"),
+        CheckConstraint("length(content_hash) = 64", name="content_hash_sha256"),
+        CheckConstraint("length(author_name) >= 1", name="author_named"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    author_id: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    author_name: str = Field(sa_type=String(80))
+    author_role: str = Field(sa_type=String(16))
+    written_at: datetime = _utc()
+    reason: str = Field(sa_type=String(200))
+    text: str = Field(sa_type=Text)
+    # SHA-256 of the canonical addendum (see console.signing.addendum_hash).
+    content_hash: str = Field(sa_type=String(64))
+
+
+class ReviewReturn(SQLModel, table=True):
+    """A session sent back to the nurse for correction before signing, and its resubmission."""
+
+    __tablename__ = "review_return"
+    __table_args__ = (
+        CheckConstraint("length(comment) BETWEEN 3 AND 500", name="comment_length"),
+        CheckConstraint("(resubmitted_at IS NULL) = (resubmitted_by IS NULL)", name="resubmitted_by_someone"),
+        CheckConstraint(
+            "resubmitted_at IS NULL OR resubmitted_at >= returned_at", name="resubmit_after_return"
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    returned_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    returned_at: datetime = _utc()
+    comment: str = Field(sa_type=String(500))
+    resubmitted_at: datetime | None = _utc(nullable=True)
+    resubmitted_by: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
+    response: str = Field(default="", sa_type=String(500))
     version: int = 1
 
 

@@ -9,6 +9,7 @@ from console.database import Database
 from console.errors import InvalidInput, NotAllowed
 from console.inputs import SessionIn, parse
 from console.models import Patient, TreatmentSession
+from console.record_lock import open_for_change
 from console.records import get_or_refuse, insert, update_versioned
 from console.vocab import Contraindication
 from console.vocab import SessionStatus as S
@@ -71,7 +72,7 @@ def _step(
     user_id = require_clinical(actor)
     now = db.clock.now()
     with db.write() as session:
-        row = get_or_refuse(session, TreatmentSession, session_id, "Session")
+        row = open_for_change(session, session_id)
         if row.status not in ALLOWED_FROM[step]:
             allowed = " or ".join(sorted(status.label.lower() for status in ALLOWED_FROM[step]))
             current = S(row.status).label.lower()
@@ -184,7 +185,7 @@ def update_notes(
     require_clinical(actor)
     now = db.clock.now()
     with db.write() as session:
-        row = get_or_refuse(session, TreatmentSession, session_id, "Session")
+        row = open_for_change(session, session_id)
         return update_versioned(
             session,
             row,
@@ -218,7 +219,7 @@ def record_pre_assessment(
             ) from None
     now = db.clock.now()
     with db.write() as session:
-        row = get_or_refuse(session, TreatmentSession, session_id, "Session")
+        row = open_for_change(session, session_id)
         if row.status in {S.SCHEDULED, S.NO_SHOW, S.CANCELLED}:
             raise NotAllowed(f"this session is {S(row.status).label.lower()}: check the patient in first")
         return update_versioned(

@@ -32,6 +32,17 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class SignatureMeaning(StrEnum):
+    """What the physician's signature on a session means (21 CFR 11.50: shown with every signature)."""
+
+    REVIEWED = "reviewed"
+    APPROVED = "approved"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
 class Sex(StrEnum):
     FEMALE = "female"
     MALE = "male"

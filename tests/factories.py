@@ -81,3 +81,23 @@ def checked_in_session(db: Database, nurse: Actor, method: str = "iv_infusion", 
 
 def record_baseline(db: Database, nurse: Actor, session_id: int):
     return charting.record_vitals(db, nurse, session_id, vitals_data(db))
+
+
+def discharged_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> TreatmentSession:
+    """A complete IV session ready for review: vitals, a dose, pain before and after, discharged."""
+    row = checked_in_session(db, nurse, mrn=mrn)
+    db.clock.advance(minutes=-20)
+    try:
+        charting.record_pain(
+            db, nurse, row.id, {"kind": "before", "score": 7, "scored_at": db.clock.now()}, row.version
+        )
+        record_baseline(db, nurse, row.id)
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    finally:
+        db.clock.advance(minutes=20)
+    current = sessions.get_session(db, row.id)
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "after", "score": 3, "scored_at": db.clock.now()}, current.version
+    )
+    current = sessions.get_session(db, row.id)
+    return sessions.discharge(db, nurse, row.id, current.version)

@@ -1,0 +1,144 @@
+"""Database triggers that lock a signed session and keep signatures and addenda append-only.
+
+Kept in one place because a batch migration that rebuilds one of these tables on SQLite drops
+its triggers: such a migration calls `create()` again (a test checks they exist at head).
+"""
+
+from alembic import op
+
+# Tables whose rows belong to one treatment session through a session_id column.
+SESSION_CHILDREN = (
+    "dose_administration",
+    "vital_signs",
+    "side_effect",
+    "pain_score",
+    "alert",
+    "review_return",
+)
+APPEND_ONLY = ("session_signature", "addendum")
+LOCKED = "the session is signed and locked: add an addendum instead"
+
+_SIGNED = "EXISTS (SELECT 1 FROM session_signature WHERE session_id IN ({ids}))"
+_SIGNED_VIA_DOSE = (
+    "EXISTS (SELECT 1 FROM session_signature s JOIN dose_administration d ON d.session_id = s.session_id"
+    " WHERE d.id IN ({ids}))"
+)
+
+
+def _sqlite_lock(table: str, verb: str, condition: str) -> str:
+    return (
+        f"CREATE TRIGGER {table}_locked_{verb.lower()} BEFORE {verb} ON {table} WHEN {condition} "
+        f"BEGIN SELECT RAISE(ABORT, '{LOCKED}'); END"
+    )
+
+
+def _sqlite_statements() -> list[str]:
+    statements = []
+    for table in SESSION_CHILDREN:
+        statements += [
+            _sqlite_lock(table, "INSERT", _SIGNED.format(ids="NEW.session_id")),
+            _sqlite_lock(table, "UPDATE", _SIGNED.format(ids="OLD.session_id, NEW.session_id")),
+            _sqlite_lock(table, "DELETE", _SIGNED.format(ids="OLD.session_id")),
+        ]
+    statements += [
+        _sqlite_lock("infusion_event", "INSERT", _SIGNED_VIA_DOSE.format(ids="NEW.dose_id")),
+        _sqlite_lock("infusion_event", "UPDATE", _SIGNED_VIA_DOSE.format(ids="OLD.dose_id, NEW.dose_id")),
+        _sqlite_lock("infusion_event", "DELETE", _SIGNED_VIA_DOSE.format(ids="OLD.dose_id")),
+        _sqlite_lock("treatment_session", "UPDATE", _SIGNED.format(ids="OLD.id")),
+        _sqlite_lock("treatment_session", "DELETE", _SIGNED.format(ids="OLD.id")),
+        "CREATE TRIGGER session_signature_physician_only BEFORE INSERT ON session_signature "
+        "WHEN (SELECT role FROM user_account WHERE id = NEW.signer_id) IS NOT 'physician' "
+        "BEGIN SELECT RAISE(ABORT, 'only a physician can sign a session'); END",
+    ]
+    for table in APPEND_ONLY:
+        for verb in ("UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
+            )
+    return statements
+
+
+_PG_FUNCTIONS = [
+    """CREATE OR REPLACE FUNCTION chairside_session_of(tbl text, rec jsonb) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    sid bigint;
+BEGIN
+    IF tbl = 'treatment_session' THEN
+        RETURN (rec ->> 'id')::bigint;
+    ELSIF tbl = 'infusion_event' THEN
+        SELECT session_id INTO sid FROM dose_administration WHERE id = (rec ->> 'dose_id')::bigint;
+        RETURN sid;
+    END IF;
+    RETURN (rec ->> 'session_id')::bigint;
+END $$""",
+    f"""CREATE OR REPLACE FUNCTION chairside_signed_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' AND EXISTS (SELECT 1 FROM session_signature
+            WHERE session_id = chairside_session_of(TG_TABLE_NAME, to_jsonb(OLD))) THEN
+        RAISE EXCEPTION '{LOCKED}';
+    END IF;
+    IF TG_OP <> 'DELETE' AND EXISTS (SELECT 1 FROM session_signature
+            WHERE session_id = chairside_session_of(TG_TABLE_NAME, to_jsonb(NEW))) THEN
+        RAISE EXCEPTION '{LOCKED}';
+    END IF;
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+END $$""",
+    """CREATE OR REPLACE FUNCTION chairside_signer_is_physician() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT role FROM user_account WHERE id = NEW.signer_id) IS DISTINCT FROM 'physician' THEN
+        RAISE EXCEPTION 'only a physician can sign a session';
+    END IF;
+    RETURN NEW;
+END $$""",
+    """CREATE OR REPLACE FUNCTION chairside_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% rows are append-only', TG_TABLE_NAME;
+END $$""",
+]
+
+
+def _pg_statements() -> list[str]:
+    statements = list(_PG_FUNCTIONS)
+    for table in (*SESSION_CHILDREN, "infusion_event"):
+        statements.append(
+            f"CREATE TRIGGER {table}_locked BEFORE INSERT OR UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION chairside_signed_lock()"
+        )
+    statements += [
+        "CREATE TRIGGER treatment_session_locked BEFORE UPDATE OR DELETE ON treatment_session "
+        "FOR EACH ROW EXECUTE FUNCTION chairside_signed_lock()",
+        "CREATE TRIGGER session_signature_physician_only BEFORE INSERT ON session_signature "
+        "FOR EACH ROW EXECUTE FUNCTION chairside_signer_is_physician()",
+    ]
+    for table in APPEND_ONLY:
+        statements += [
+            f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION chairside_append_only()",
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION chairside_append_only()",
+        ]
+    return statements
+
+
+def create() -> None:
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for statement in _sqlite_statements() if sqlite else _pg_statements():
+        op.execute(statement)
+
+
+def drop() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in _sqlite_statements():
+            name = statement.split()[2]
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        return
+    for statement in _pg_statements():
+        words = statement.split()
+        if words[1] == "TRIGGER":
+            op.execute(f"DROP TRIGGER IF EXISTS {words[2]} ON {words[words.index('ON') + 1]}")
+    for name in ("chairside_signed_lock()", "chairside_signer_is_physician()", "chairside_append_only()"):
+        op.execute(f"DROP FUNCTION IF EXISTS {name}")
+    op.execute("DROP FUNCTION IF EXISTS chairside_session_of(text, jsonb)")

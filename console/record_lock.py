@@ -1,0 +1,29 @@
+"""The gate every change to a session passes: a signed session is locked (addenda only)."""
+
+from sqlmodel import Session, select
+
+from console.errors import NotAllowed, NotFound
+from console.models import SessionSignature, TreatmentSession
+
+
+def is_signed(session: Session, session_id: int) -> bool:
+    return (
+        session.exec(select(SessionSignature.id).where(SessionSignature.session_id == session_id)).first()
+        is not None
+    )
+
+
+def open_for_change(session: Session, session_id: int) -> TreatmentSession:
+    """The session, share-locked until commit and refused if signed.
+
+    Signing takes the same row FOR UPDATE, so on PostgreSQL a change and a signature cannot
+    interleave: either the change lands before the record is hashed, or it sees the signature.
+    """
+    row = session.exec(
+        select(TreatmentSession).where(TreatmentSession.id == session_id).with_for_update(read=True)
+    ).first()
+    if row is None:
+        raise NotFound(f"Session {session_id} does not exist")
+    if is_signed(session, session_id):
+        raise NotAllowed(f"session {session_id} is signed and locked: add an addendum instead")
+    return row
