@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
-from console import audit, charting, patients, sessions, users
+from console import audit, charting, patients, returns, sessions, signing, users
 from console.actors import Actor
 from console.clock import FixedClock
 from console.database import Database
@@ -30,8 +30,17 @@ from console.demo_data import (
     STAFF,
 )
 from console.errors import ConfigurationError
-from console.models import DoseAdministration, PainScore, Patient, SideEffect, TreatmentSession, VitalSigns
+from console.models import (
+    DoseAdministration,
+    PainScore,
+    Patient,
+    SessionSignature,
+    SideEffect,
+    TreatmentSession,
+    VitalSigns,
+)
 from console.schema import ensure_schema
+from console.signature_check import BULK_ACTION, signature_digest
 from console.vocab import Method, Role, SessionStatus
 
 NEW_PATIENTS_PER_DAY = 3.9  # sized so five years hold more than 100,000 sessions
@@ -40,6 +49,8 @@ BATCH = 20_000
 IV_DURATIONS = ((60, 15), (120, 35), (180, 30), (240, 20))  # (minutes, share)
 KETAMINE_MG_PER_ML = 10.0
 NASAL_DEVICE_MG = 28
+UNSIGNED_DAYS = 3  # the last days before today still await the physician's review
+DEMO_PIN = "2468"
 
 
 @dataclass
@@ -64,7 +75,15 @@ class _Buffers:
         if not force and max((len(rows) for rows in self.tables.values()), default=0) < BATCH:
             return
         # Parents first, so foreign keys hold at every flush.
-        for model in (Patient, TreatmentSession, DoseAdministration, VitalSigns, PainScore, SideEffect):
+        for model in (
+            Patient,
+            TreatmentSession,
+            DoseAdministration,
+            VitalSigns,
+            PainScore,
+            SideEffect,
+            SessionSignature,
+        ):
             rows = self.tables.get(model)
             if rows:
                 session.execute(insert(model.__table__), rows)
@@ -99,6 +118,7 @@ def build_demo(
         staff = _create_staff(db, clock)
         summary = _History(rng, zone, staff, today, years).write(db)
         summary.today_sessions = _Today(db, clock, rng, zone, staff, today, anchor).build()
+        _review_examples(db, clock, staff, today, anchor)
         summary.seconds = round(timer.perf_counter() - started, 2)
         return summary
     finally:
@@ -113,7 +133,47 @@ def _create_staff(db: Database, clock: FixedClock) -> dict[str, Actor]:
             db, system, {"username": username, "display_name": name, "role": role, "password": password}
         )
         staff[username] = Actor(username=username, role=Role(user.role), user_id=user.id, display_name=name)
+        if user.role == Role.PHYSICIAN:
+            users.set_signing_pin(db, staff[username], password, DEMO_PIN)
     return staff
+
+
+def _review_examples(db: Database, clock: FixedClock, staff: dict[str, Actor], today: date, anchor) -> None:
+    """One unsigned session back with the nurses for correction, and one signed session with an addendum."""
+    doctor, nurse = staff["doctor"], staff["nurse"]
+    nurse_password = next(password for name, *_, password in STAFF if name == "nurse")
+    signed = select(SessionSignature.id).where(SessionSignature.session_id == TreatmentSession.id).exists()
+    with db.read() as session:
+        waiting = session.exec(
+            select(TreatmentSession.id)
+            .where(
+                TreatmentSession.status == SessionStatus.DISCHARGED,
+                TreatmentSession.clinic_date < today,
+                ~signed,
+            )
+            .order_by(TreatmentSession.clinic_date, TreatmentSession.scheduled_time)
+        ).first()
+        last_signed = session.exec(
+            select(SessionSignature.session_id).order_by(SessionSignature.id.desc())
+        ).first()
+    clock.at = anchor - timedelta(hours=3)
+    if waiting is not None:
+        returns.return_for_correction(
+            db,
+            doctor,
+            waiting,
+            "The lot number on the dose does not match the pharmacy log: please check it.",
+        )
+    if last_signed is not None:
+        signing.add_addendum(
+            db,
+            nurse,
+            last_signed,
+            {"reason": "Follow-up call", "text": "Called the next morning: home safely, mild headache only."},
+            signing.Proof(nurse.username, nurse_password),
+            signing.SigningSitting(nurse.username, timedelta(minutes=10)),
+        )
+    clock.at = anchor
 
 
 def _weighted(rng: random.Random, table, share: int = -1):
@@ -172,6 +232,7 @@ class _History:
         self.rng, self.zone, self.today = rng, zone, today
         self.start = today - timedelta(days=int(years * 365))
         self.nurses = [staff[name].user_id for name in ("nurse", "nurse2", "nurse3")]
+        self.doctor = staff["doctor"]
         self.people = _People(rng)
         self.summary = DemoSummary()
         self.session_id = self.dose_id = 0
@@ -215,6 +276,7 @@ class _History:
                 buffers.flush(session)
             buffers.flush(session, force=True)
             _advance_sequences(session)
+            _record_signed_history(session, db.clock.now())
             audit.record(
                 session,
                 at=db.clock.now(),
@@ -297,6 +359,7 @@ class _History:
             updated_at=leave,
         )
         buffers.add(TreatmentSession, row)
+        marks = {name: len(buffers.tables.get(model, ())) for name, model in signing.SESSION_CHILDREN.items()}
         for kind, score, at in (("before", pre, check_in + timedelta(minutes=5)), ("after", post, leave)):
             buffers.add(
                 PainScore,
@@ -313,6 +376,22 @@ class _History:
         self._vitals(buffers, course.method, sid, nurse, check_in, start, end, leave)
         if rng.random() < 0.25:
             self._side_effect(buffers, sid, nurse, start, end)
+        if day < self.today - timedelta(days=UNSIGNED_DAYS):
+            children = {
+                name: buffers.tables.get(model, [])[marks[name] :]
+                for name, model in signing.SESSION_CHILDREN.items()
+            }
+            buffers.add(
+                SessionSignature,
+                {
+                    "session_id": sid,
+                    "signer_id": self.doctor.user_id,
+                    "signer_name": self.doctor.display_name,
+                    "meaning": "approved",
+                    "signed_at": leave + timedelta(hours=20),
+                    "record_hash": signing.record_hash(row, children),
+                },
+            )
 
     def _dose(self, buffers, course, sid, nurse, start, duration) -> None:
         rng, weight = self.rng, course.patient["weight_kg"]
@@ -615,6 +694,27 @@ class _Today:
             )
             row = sessions.get_session(db, row.id)
             sessions.discharge(db, nurse, row.id, row.version)
+
+
+def _record_signed_history(session: Session, at: datetime) -> None:
+    """One audit event holds the digest of every signature the history was written with."""
+    signed = session.exec(select(SessionSignature).order_by(SessionSignature.id)).all()
+    if not signed:
+        return
+    audit.record(
+        session,
+        at=at,
+        actor="demo",
+        action=BULK_ACTION,
+        entity=SessionSignature.__tablename__,
+        entity_id=f"{signed[0].id}-{signed[-1].id}",
+        after={
+            "from_id": signed[0].id,
+            "to_id": signed[-1].id,
+            "count": len(signed),
+            "sha256": signature_digest(signed),
+        },
+    )
 
 
 def _advance_sequences(session: Session) -> None:

@@ -11,6 +11,8 @@ from console.board import day_sessions
 from console.database import Database, sqlite_url
 from console.demo import build_demo
 from console.models import Patient, SideEffect, TreatmentSession, VitalSigns
+from console.review_queue import review_queue
+from console.signature_check import verify_signatures
 from console.users import authenticate
 from console.vocab import SessionStatus
 
@@ -60,6 +62,11 @@ def test_demo_clinic_is_realistic(backend, tmp_path, request):
         assert session.exec(select(func.count()).select_from(SideEffect)).one() > 0
         history = session.exec(select(TreatmentSession).where(TreatmentSession.clinic_date < DAY)).all()
         assert audit.verify_chain(session).intact
+        signed = verify_signatures(session)
+    assert signed.intact and signed.signatures > 0.8 * summary.sessions and signed.addenda == 1
+    queue = review_queue(db)
+    assert queue.rows and queue.returned == 1  # a few recent sessions await review, one is back with a nurse
+    assert all(row.clinic_date >= date(2026, 11, 22) for row in queue.rows)
     assert summary.sessions == len(history) > 1000 and summary.vitals > 10 * 1000
     discharged = [s for s in history if s.status == SessionStatus.DISCHARGED]
     improved = sum(s.pain_after < s.pain_before for s in discharged) / len(discharged)
