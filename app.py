@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from console.clock import Clock
     from console.database import Database
     from console.settings import Settings
+    from console.signing import SigningSitting
 
 
 class ChairsideApp(App):
@@ -49,6 +50,7 @@ class ChairsideApp(App):
         self._connect_with = connect
         self.startup_error: ChairsideError | None = None
         self.actor: Actor | None = None
+        self.signing_sitting: SigningSitting | None = None
 
     @property
     def connected(self) -> bool:
@@ -84,10 +86,19 @@ class ChairsideApp(App):
         return self.clock.now().astimezone(self.settings.zone).date()
 
     def signed_in(self, actor: Actor) -> None:
+        """Physicians start at their review queue, everyone else at the Today board."""
+        from datetime import timedelta
+
+        from console.signing import SigningSitting
+        from console.vocab import Role
+        from widgets.review_queue import ReviewQueueScreen
         from widgets.today import TodayScreen
 
         self.actor = actor
-        self.switch_screen(TodayScreen())
+        self.signing_sitting = SigningSitting(
+            actor.username, timedelta(minutes=self.settings.signing_idle_minutes)
+        )
+        self.switch_screen(ReviewQueueScreen() if actor.role is Role.PHYSICIAN else TodayScreen())
 
     def action_help(self) -> None:
         from widgets.help import HelpScreen, help_text
@@ -117,6 +128,9 @@ class ChairsideApp(App):
 
     def sign_out(self) -> None:
         self.actor = None
+        self.signing_sitting = None
+        while len(self.screen_stack) > 2:  # screens pushed over the home screen go too
+            self.pop_screen()
         self.switch_screen(LoginScreen())
 
 

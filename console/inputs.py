@@ -323,6 +323,17 @@ class UserIn(Input):
     password: str = Field(title="Password", description="10 to 128 characters", min_length=10, max_length=128)
 
 
+class QueueDatesIn(Input):
+    date_from: date | None = Field(default=None, title="From", description="a date (YYYY-MM-DD), or empty")
+    date_to: date | None = Field(default=None, title="To", description="a date (YYYY-MM-DD) on or after From")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "QueueDatesIn":
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise InvalidInput("date_to", "To: a date on or after From.")
+        return self
+
+
 class PinIn(Input):
     pin: str = Field(title="Signing PIN", description="4 to 8 digits", pattern=r"^[0-9]{4,8}$")
 

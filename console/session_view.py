@@ -7,11 +7,14 @@ from sqlmodel import select
 
 from console.database import Database
 from console.models import (
+    Addendum,
     Alert,
     DoseAdministration,
     InfusionEvent,
     PainScore,
     Patient,
+    ReviewReturn,
+    SessionSignature,
     SideEffect,
     TreatmentSession,
     UserAccount,
@@ -40,6 +43,14 @@ class SessionView:
     pain_scores: list[PainScore]
     previous: PreviousSession | None
     staff: dict[int, str]
+    signature: SessionSignature | None = None
+    addenda: tuple[Addendum, ...] = ()
+    returns: tuple[ReviewReturn, ...] = ()
+
+    @property
+    def open_return(self) -> ReviewReturn | None:
+        """The physician's request for correction the nurse has not answered yet."""
+        return next((r for r in self.returns if r.resubmitted_at is None), None)
 
     def staff_name(self, user_id: int | None) -> str:
         return self.staff.get(user_id, "") if user_id is not None else ""
@@ -94,4 +105,9 @@ def load_session_view(db: Database, session_id: int) -> SessionView:
                 previous.clinic_date, previous.pain_before, previous.pain_after, previous_effects
             ),
             staff=staff,
+            signature=session.exec(
+                select(SessionSignature).where(SessionSignature.session_id == session_id)
+            ).first(),
+            addenda=tuple(children(Addendum, Addendum.written_at)),
+            returns=tuple(children(ReviewReturn, ReviewReturn.returned_at)),
         )

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default: a SQLite file in the data folder"
     )
+    signing_idle_minutes: int = Field(
+        10, ge=1, le=240, description="minutes without a signature before the password is asked again"
+    )
     protocol: Protocol = Protocol()
 
     @field_validator("timezone")

@@ -29,7 +29,7 @@ from textual.widgets import (
     Static,
 )
 
-from console import alerts, charting, sessions
+from console import alerts, charting, record_text, sessions
 from console.dose_plan import suggested_dose, total_mg
 from console.errors import ChairsideError, Conflict
 from console.infusion import infusion_state, record_infusion_event
@@ -65,6 +65,8 @@ class SessionScreen(Screen):
     SessionScreen { layout: vertical; }
     #patient-header { height: auto; padding: 0 1; background: $primary; color: $text; }
     #status-line { height: auto; padding: 0 1; background: $boost; }
+    #record-state { height: auto; padding: 0 1; background: $warning 20%; display: none; }
+    #record-state.shown { display: block; }
     #body { height: 1fr; }
     #entry { width: 46; height: 1fr; padding: 0 1; }
     #chart { width: 1fr; height: 1fr; }
@@ -125,6 +127,18 @@ class SessionScreen(Screen):
             id="session.resolve",
             tooltip="A side effect has resolved",
         ),
+        Binding(
+            "ctrl+g", "trajectory", "Trajectory", id="session.trajectory", tooltip="The patient's course"
+        ),
+        Binding("ctrl+l", "audit", "Audit trail", id="session.audit", tooltip="Who did what and when"),
+        Binding(
+            "ctrl+r",
+            "resubmit",
+            "Resubmit",
+            id="session.resubmit",
+            tooltip="Corrected: back to the physician",
+        ),
+        Binding("ctrl+n", "addendum", "Addendum", id="session.addendum", tooltip="Add a signed addendum"),
         Binding("enter", "enter", "Enter", id="session.enter", priority=True, show=False),
     ]
 
@@ -166,6 +180,7 @@ class SessionScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Static("", id="patient-header")
         yield Static("", id="status-line", markup=False)
+        yield Static("", id="record-state", markup=False)
         with Horizontal(id="body"):
             with VerticalScroll(id="entry"):
                 with ContentSwitcher(id="steps", initial="step-checkin"):
@@ -279,6 +294,7 @@ class SessionScreen(Screen):
         self.view = view
         self._show_header(view)
         self._refresh_status()
+        self._show_record_state(view)
         self._show_flowsheet(view)
         self._show_effects(view)
         self._show_alerts(view)
@@ -325,6 +341,23 @@ class SessionScreen(Screen):
                 f"{Method(s.method).label}, {series} · {last}",
             )
         )
+
+    def _show_record_state(self, view: SessionView) -> None:
+        """Signed (locked, addenda only) or returned by the physician: said before anything else."""
+        zone = self.app.settings.zone
+        lines = []
+        if view.signature is not None:
+            lines.append(
+                f"{record_text.signature_text(view.signature, zone)} · locked: Ctrl+N adds an addendum"
+            )
+            lines += [record_text.addendum_text(a, n, zone) for n, a in enumerate(view.addenda, start=1)]
+        elif view.open_return is not None:
+            lines.append(f"{record_text.return_text(view.open_return, view, zone)}")
+            lines.append("Correct the record, then Ctrl+R to resubmit it to the physician.")
+        state = self.query_one("#record-state", Static)
+        state.update("\n".join(lines))
+        state.set_class(bool(lines), "shown")
+        self.refresh_bindings()
 
     def _refresh_status(self) -> None:
         if self.view is None:
@@ -568,8 +601,58 @@ class SessionScreen(Screen):
 
     # ----- saving -----------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "resubmit":
+            return self.view is not None and self.view.open_return is not None
+        if action == "addendum":
+            return self.view is not None and self.view.signature is not None
         # Enter is ours only in typed fields; buttons, lists and boxes keep their own Enter.
         return action != "enter" or isinstance(self.focused, Input)
+
+    def action_trajectory(self) -> None:
+        from widgets.trajectory import TrajectoryScreen
+
+        if self.view is not None:
+            self.app.push_screen(TrajectoryScreen(self.view.patient.id))
+
+    def action_audit(self) -> None:
+        from console.audit_trail import session_trail
+        from widgets.audit_trail import AuditTrailScreen
+
+        if self.view is not None:
+            title = (
+                f"Audit trail: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
+            )
+            self.app.push_screen(AuditTrailScreen(title, lambda db: session_trail(db, self.session_id)))
+
+    def action_resubmit(self) -> None:
+        from console.returns import resubmit
+        from widgets.note_dialog import NoteDialog
+
+        app, session_id, returned = self.app, self.session_id, self.view.open_return
+
+        def store(response: str) -> None:
+            resubmit(app.db, app.actor, session_id, response)
+
+        dialog = NoteDialog(
+            "Resubmit to the physician",
+            "What did you correct? Enter resubmits.",
+            store,
+            context=f"Physician's comment: {returned.comment}",
+        )
+        app.push_screen(dialog, lambda sent: self.reload() if sent else None)
+
+    def action_addendum(self) -> None:
+        from console.signing import add_addendum
+        from widgets.sign_dialog import AddendumDialog
+
+        app, session_id, sitting = self.app, self.session_id, self.app.signing_sitting
+
+        def add(data: dict, proof) -> None:
+            add_addendum(app.db, app.actor, session_id, data, proof, sitting)
+
+        heading = f"Addendum: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
+        dialog = AddendumDialog(heading, sitting.needs_password(app.clock.now()), sitting, add)
+        app.push_screen(dialog, lambda added: self.reload() if added else None)
 
     def action_enter(self) -> None:
         """Move focus now, so the next keys land in the next field; handle the value once it is complete."""

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from console.board import BoardRow, day_sessions
 from console.errors import ChairsideError
 from console.patients import normalise_mrn
+from console.returns import ReturnedSession, returned_sessions
 from console.vitals_due import describe_due, next_vitals_due
 from console.vocab import Method, SessionStatus
 from widgets.plain import plain_cells
@@ -71,6 +72,8 @@ class TodayScreen(Screen):
     #scan:focus { background: $accent 30%; }
     #board { height: 1fr; }
     #board-message { height: auto; padding: 0 1; color: $warning; }
+    #board-returned { height: auto; padding: 0 1; background: $warning 20%; display: none; }
+    #board-returned.shown { display: block; }
     #board-empty { height: auto; padding: 1 2; display: none; }
     #board-empty.shown { display: block; }
     """
@@ -101,6 +104,14 @@ class TodayScreen(Screen):
         ),
         Binding("f5", "refresh", "Refresh", id="board.refresh", tooltip="Reload the board now"),
         Binding("ctrl+o", "sign_out", "Sign out", id="board.sign_out", tooltip="Sign out of Chairside"),
+        Binding(
+            "f10",
+            "open_returned",
+            "Returned",
+            id="board.returned",
+            tooltip="Open a session returned for correction",
+        ),
+        Binding("escape", "back", "Queue", id="board.back", tooltip="Back to the review queue"),
     ]
 
     day: reactive[date] = reactive(date.min, init=False)
@@ -110,12 +121,14 @@ class TodayScreen(Screen):
         self._shown: list[BoardRow] | None = None
         self._all_rows: list[BoardRow] | None = None
         self._loading = False
+        self.returned: list[ReturnedSession] = []
         self.filters: dict[str, str | None] = {"status": None, "chair": None, "method": None}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="board-title", markup=False)
         yield ScanInput(id="scan", placeholder="Scan a wristband or type MRN / name, then Enter to open")
         yield Static("", id="board-message", markup=False)
+        yield Static("", id="board-returned", markup=False)
         table = DataTable(id="board", cursor_type="row", zebra_stripes=True)
         table.loading = True
         yield table
@@ -161,12 +174,42 @@ class TodayScreen(Screen):
         self._loading = True
         try:
             rows = day_sessions(self.app.db, day)
+            returned = returned_sessions(self.app.db)
         except ChairsideError as error:
             self.app.call_from_thread(self._report, f"⚠ {error}")
             return
         finally:
             self._loading = False
+        self.app.call_from_thread(self._show_returned, returned)
         self.app.call_from_thread(self._show, day, rows)
+
+    def _show_returned(self, returned: list[ReturnedSession]) -> None:
+        """Sessions a physician sent back stay here, whatever their day, until they are resubmitted."""
+        self.returned = returned
+        banner = self.query_one("#board-returned", Static)
+        banner.set_class(bool(returned), "shown")
+        lines = [f"↩ {len(returned)} session(s) returned for correction (F10 opens the first):"]
+        lines += [
+            f"  {r.clinic_date:%a %d %b} · {r.patient_name} ({r.mrn}) · {r.returned_by}: {r.comment}"
+            for r in returned[:3]
+        ]
+        banner.update("\n".join(lines) if returned else "")
+
+    def action_open_returned(self) -> None:
+        if self.returned:
+            self._open(self.returned[0].session_id)
+        else:
+            self.query_one("#board-message", Static).update("No session is waiting for a correction.")
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "back":
+            from widgets.review_queue import ReviewQueueScreen
+
+            return len(self.app.screen_stack) > 2 and isinstance(self.app.screen_stack[-2], ReviewQueueScreen)
+        return True
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
 
     def _report(self, message: str) -> None:
         self.query_one("#board-message", Static).update(message)

@@ -1,0 +1,298 @@
+"""The physician's review of one session: the whole record, read-only, with sign, return and addendum."""
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+
+from console import alerts, record_text, returns, signing
+from console.errors import ChairsideError
+from console.session_view import SessionView, load_session_view
+from console.vocab import Method, Role, SessionStatus
+from widgets.plain import plain_cells
+
+FLOWSHEET = (
+    ("Time", 5),
+    ("BP", 7),
+    ("HR", 3),
+    ("SpO2", 4),
+    ("RR", 3),
+    ("MOAA/S", 6),
+    ("Temp", 4),
+    ("By", 20),
+)
+
+
+class ReviewScreen(Screen):
+    """One session for review; F8 moves on to the next in the queue, and signing does so by itself."""
+
+    DEFAULT_CSS = """
+    ReviewScreen { layout: vertical; }
+    #review-title { height: auto; padding: 0 1; background: $primary; color: $text; }
+    #review-state { height: auto; padding: 0 1; background: $boost; }
+    #review-message { height: auto; padding: 0 1; color: $warning; }
+    #review-body { height: 1fr; padding: 0 1; }
+    .section { text-style: bold; margin-top: 1; }
+    #review-flowsheet { height: auto; max-height: 14; }
+    .spark-row { height: 1; }
+    .spark-row Label { width: 10; }
+    .spark-row Sparkline { width: 1fr; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="review.back", tooltip="Back to the review queue"),
+        Binding("f2", "sign", "Sign", id="review.sign", tooltip="Sign this session (reviewed or approved)"),
+        Binding(
+            "f3", "return_session", "Return", id="review.return", tooltip="Send back to the nurse to correct"
+        ),
+        Binding("f4", "addendum", "Addendum", id="review.addendum", tooltip="Add a signed addendum"),
+        Binding("f5", "trajectory", "Trajectory", id="review.trajectory", tooltip="The patient's course"),
+        Binding("f6", "audit", "Audit trail", id="review.audit", tooltip="Who did what and when"),
+        Binding(
+            "f7", "move(-1)", "Previous", id="review.previous", tooltip="The previous session in the queue"
+        ),
+        Binding("f8", "move(1)", "Next", id="review.next", tooltip="The next session in the queue"),
+        Binding("f12", "acknowledge", "Acknowledge", id="review.acknowledge", tooltip="Acknowledge an alert"),
+    ]
+
+    def __init__(self, session_id: int, queue: list[int] | None = None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.queue = queue or [session_id]
+        self.view: SessionView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="review-title")
+        yield Static("", id="review-state", markup=False)
+        yield Static("", id="review-message", markup=False)
+        with VerticalScroll(id="review-body"):
+            yield Static("", id="review-times", markup=False)
+            yield Static("", id="review-pain", markup=False)
+            yield Label("Dose and controlled-substance record", classes="section")
+            yield Static("", id="review-dose", markup=False)
+            yield Label("Vital signs", classes="section")
+            yield DataTable(id="review-flowsheet", cursor_type="row", zebra_stripes=True)
+            for label, key in (("SBP trend", "sbp"), ("HR trend", "hr"), ("SpO2 trend", "spo2")):
+                with Horizontal(classes="spark-row"):
+                    yield Label(label)
+                    yield Sparkline([], id=f"spark-{key}")
+            yield Label("Side effects", classes="section")
+            yield Static("", id="review-effects", markup=False)
+            yield Label("Alerts and what was done", classes="section")
+            yield Static("", id="review-alerts", markup=False)
+            yield Label("Notes", classes="section")
+            yield Static("", id="review-notes", markup=False)
+            yield Static("", id="review-returns", markup=False)
+            yield Label("Signature and addenda", classes="section")
+            yield Static("", id="review-addenda", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#review-flowsheet", DataTable)
+        for label, width in FLOWSHEET:
+            table.add_column(label, width=width)
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="review")
+    def reload(self) -> None:
+        try:
+            view = load_session_view(self.app.db, self.session_id)
+        except ChairsideError as error:
+            self.app.call_from_thread(self.tell, f"⚠ {error}")
+            return
+        self.app.call_from_thread(self._show, view)
+
+    def tell(self, message: str) -> None:
+        self.query_one("#review-message", Static).update(message)
+
+    # ----- showing -----------------------------------------------------------------------------
+    def _show(self, view: SessionView) -> None:
+        self.view = view
+        zone = self.app.settings.zone
+        p, s = view.patient, view.session
+        position = f" · {self.queue.index(self.session_id) + 1} of {len(self.queue)} in queue"
+        series = f"session {s.series_number} of {s.series_length}" if s.series_length else "maintenance"
+        self.query_one("#review-title", Static).update(
+            Text.assemble(
+                (p.display_name, "bold"),
+                f"  MRN {p.mrn} · {s.clinic_date:%a %d %b %Y} {s.scheduled_time:%H:%M} · chair {s.chair}"
+                f" · {Method(s.method).label}, {series}{position if len(self.queue) > 1 else ''}\n"
+                f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}",
+            )
+        )
+        self.query_one("#review-state", Static).update(self._state(view))
+        self.query_one("#review-times", Static).update(record_text.times_text(view, zone))
+        self.query_one("#review-pain", Static).update(record_text.pain_text(view))
+        self.query_one("#review-dose", Static).update("\n".join(record_text.dose_lines(view, zone)))
+        self.query_one("#review-effects", Static).update("\n".join(record_text.side_effect_lines(view, zone)))
+        self.query_one("#review-alerts", Static).update("\n".join(record_text.alert_lines(view, zone)))
+        self.query_one("#review-notes", Static).update(s.notes or "No notes.")
+        self.query_one("#review-returns", Static).update(
+            "\n".join(record_text.return_text(r, view, zone) for r in view.returns)
+        )
+        self.query_one("#review-addenda", Static).update(self._signature_and_addenda(view))
+        self._show_flowsheet(view)
+        self.refresh_bindings()
+
+    def _state(self, view: SessionView) -> str:
+        zone = self.app.settings.zone
+        if view.signature is not None:
+            return record_text.signature_text(view.signature, zone)
+        if view.open_return is not None:
+            return record_text.return_text(view.open_return, view, zone)
+        if view.session.status != SessionStatus.DISCHARGED:
+            return (
+                f"Not finished: {SessionStatus(view.session.status).label.lower()}; signed after discharge."
+            )
+        open_alerts = sum(1 for a in view.alerts if a.acknowledged_at is None)
+        waiting = "Awaiting signature (F2 sign · F3 return to the nurse)"
+        return f"{waiting} · ⚠ {open_alerts} alert(s) to acknowledge first (F12)" if open_alerts else waiting
+
+    def _signature_and_addenda(self, view: SessionView) -> str:
+        zone = self.app.settings.zone
+        if view.signature is None:
+            return "Not signed."
+        parts = [record_text.signature_text(view.signature, zone)]
+        parts += [record_text.addendum_text(a, n, zone) for n, a in enumerate(view.addenda, start=1)]
+        return "\n\n".join(parts)
+
+    def _show_flowsheet(self, view: SessionView) -> None:
+        zone = self.app.settings.zone
+        table = self.query_one("#review-flowsheet", DataTable)
+        table.clear()
+        for reading in view.vitals:
+            table.add_row(
+                *plain_cells(
+                    f"{reading.measured_at.astimezone(zone):%H:%M}",
+                    f"{reading.systolic}/{reading.diastolic}",
+                    str(reading.heart_rate),
+                    str(reading.spo2),
+                    str(reading.resp_rate),
+                    str(reading.moaas),
+                    "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
+                    view.staff_name(reading.taken_by),
+                )
+            )
+        self.query_one("#spark-sbp", Sparkline).data = [r.systolic for r in view.vitals]
+        self.query_one("#spark-hr", Sparkline).data = [r.heart_rate for r in view.vitals]
+        self.query_one("#spark-spo2", Sparkline).data = [r.spo2 for r in view.vitals]
+
+    # ----- actions -----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        view = self.view
+        physician = self.app.actor.role is Role.PHYSICIAN
+        if action in {"sign", "return_session"}:
+            return physician and view is not None and view.signature is None and view.open_return is None
+        if action == "addendum":
+            return view is not None and view.signature is not None
+        if action == "acknowledge":
+            return view is not None and any(a.acknowledged_at is None for a in view.alerts)
+        if action == "move":
+            return len(self.queue) > 1
+        return True
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_move(self, step: int) -> None:
+        index = (self.queue.index(self.session_id) + step) % len(self.queue)
+        self.app.switch_screen(ReviewScreen(self.queue[index], self.queue))
+
+    def _heading(self, what: str) -> str:
+        p, s = self.view.patient, self.view.session
+        return f"{what}: {p.display_name} · {s.clinic_date:%d %b %Y} · {Method(s.method).label}"
+
+    def action_sign(self) -> None:
+        from widgets.sign_dialog import SignDialog
+
+        app, session_id = self.app, self.session_id
+        sitting = app.signing_sitting
+
+        def sign(meaning: str, proof: signing.Proof) -> None:
+            signing.sign_session(app.db, app.actor, session_id, meaning, proof, sitting)
+
+        dialog = SignDialog(
+            self._heading(f"Sign as {app.actor.display_name}"),
+            sitting.needs_password(app.clock.now()),
+            sitting,
+            sign,
+        )
+        app.push_screen(dialog, self._after_signing)
+
+    def _after_signing(self, signed: bool | None) -> None:
+        if not signed:
+            return
+        remaining = [sid for sid in self.queue if sid != self.session_id]
+        if not remaining:
+            self.app.pop_screen()
+            self.app.notify("Signed. The queue is clear.")
+            return
+        following = self.queue[(self.queue.index(self.session_id) + 1) % len(self.queue)]
+        self.app.notify("Signed. Next session in the queue.")
+        self.app.switch_screen(ReviewScreen(following, remaining))
+
+    def action_return_session(self) -> None:
+        from widgets.note_dialog import NoteDialog
+
+        app, session_id = self.app, self.session_id
+
+        def send_back(comment: str) -> None:
+            returns.return_for_correction(app.db, app.actor, session_id, comment)
+
+        def done(sent: bool | None) -> None:
+            if sent:
+                self.tell("↩ Returned to the nurse for correction.")
+                self.reload()
+
+        prompt = "What should the nurse correct? Enter sends it back."
+        app.push_screen(NoteDialog(self._heading("Return for correction"), prompt, send_back), done)
+
+    def action_addendum(self) -> None:
+        from widgets.sign_dialog import AddendumDialog
+
+        app, session_id = self.app, self.session_id
+        sitting = app.signing_sitting
+
+        def add(data: dict, proof: signing.Proof) -> None:
+            signing.add_addendum(app.db, app.actor, session_id, data, proof, sitting)
+
+        def done(added: bool | None) -> None:
+            if added:
+                self.tell("✓ Addendum added and signed.")
+                self.reload()
+
+        needs_password = sitting.needs_password(app.clock.now())
+        app.push_screen(AddendumDialog(self._heading("Addendum"), needs_password, sitting, add), done)
+
+    def action_trajectory(self) -> None:
+        from widgets.trajectory import TrajectoryScreen
+
+        if self.view is not None:
+            self.app.push_screen(TrajectoryScreen(self.view.patient.id))
+
+    def action_audit(self) -> None:
+        from console.audit_trail import session_trail
+        from widgets.audit_trail import AuditTrailScreen
+
+        if self.view is not None:
+            title = self._heading("Audit trail of the session")
+            self.app.push_screen(AuditTrailScreen(title, lambda db: session_trail(db, self.session_id)))
+
+    def action_acknowledge(self) -> None:
+        from widgets.acknowledge import AcknowledgeDialog
+
+        app = self.app
+        open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None]
+
+        def acknowledge(choice: dict | None) -> None:
+            if choice is None:
+                return
+            try:
+                alerts.acknowledge(app.db, app.actor, choice["id"], choice["version"], choice["note"])
+            except ChairsideError as error:
+                self.tell(f"⚠ {error}")
+            self.reload()
+
+        app.push_screen(AcknowledgeDialog(open_alerts), acknowledge)

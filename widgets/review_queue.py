@@ -1,0 +1,211 @@
+"""The physician's home: sessions awaiting signature, flagged first, then oldest first."""
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label, Static
+
+from console.errors import ChairsideError
+from console.inputs import QueueDatesIn, parse
+from console.review_queue import Queue, QueueFilter, QueueRow, clinical_staff, review_queue
+from console.vocab import Method
+from widgets.plain import plain_cells
+
+COLUMNS = (
+    ("Flag", 4),
+    ("Date", 10),
+    ("Time", 5),
+    ("Patient", 22),
+    ("Method", 6),
+    ("Nurse", 18),
+    ("Pain", 5),
+    ("Why flagged", 28),
+    ("MRN", 12),
+)
+
+
+class ReviewQueueScreen(Screen):
+    DEFAULT_CSS = """
+    ReviewQueueScreen { layout: vertical; }
+    #queue-title { height: 1; padding: 0 1; background: $primary; color: $text; text-style: bold; }
+    #queue-filters { height: 1; background: $boost; }
+    #queue-filters Label { padding: 0 1; }
+    #queue-filters Input { border: none; height: 1; width: 14; padding: 0 1; background: $surface; }
+    #queue-filters Input:focus { background: $accent 30%; }
+    #queue-counts { height: 1; padding: 0 1; }
+    #queue-message { height: auto; padding: 0 1; color: $warning; }
+    #queue { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("f2", "board", "Today board", id="queue.board", tooltip="The nurses' Today board"),
+        Binding("f4", "set_pin", "Signing PIN", id="queue.pin", tooltip="Set your signing PIN"),
+        Binding("f5", "refresh", "Refresh", id="queue.refresh", tooltip="Reload the queue"),
+        Binding("f7", "cycle_nurse", "Nurse", id="queue.nurse", tooltip="Filter by nurse"),
+        Binding("f8", "cycle_method", "Method", id="queue.method", tooltip="Filter by method"),
+        Binding("ctrl+o", "sign_out", "Sign out", id="queue.sign_out", tooltip="Sign out of Chairside"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters = QueueFilter()
+        self.nurses: list[tuple[int, str]] = []
+        self.queue: Queue | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="queue-title", markup=False)
+        with Horizontal(id="queue-filters"):
+            yield Label("From")
+            yield Input(id="queue-from", placeholder="YYYY-MM-DD", max_length=10)
+            yield Label("To")
+            yield Input(id="queue-to", placeholder="YYYY-MM-DD", max_length=10)
+            yield Static("", id="queue-facets", markup=False)
+        yield Static("", id="queue-counts", markup=False)
+        yield Static("", id="queue-message", markup=False)
+        table = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        table.loading = True
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#queue", DataTable)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
+        self.query_one("#queue-title", Static).update(
+            f"{self.app.clinic_name} · Review queue · {self.app.actor.display_name}"
+        )
+        self._show_facets()
+        self.set_focus(table)
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self._load(self.filters)
+
+    @work(thread=True, exclusive=True, group="queue")
+    def _load(self, filters: QueueFilter) -> None:
+        try:
+            if not self.nurses:
+                self.nurses = clinical_staff(self.app.db)
+            queue = review_queue(self.app.db, filters)
+        except ChairsideError as error:
+            self.app.call_from_thread(self.tell, f"⚠ {error}")
+            return
+        self.app.call_from_thread(self._show, queue)
+
+    def tell(self, message: str) -> None:
+        self.query_one("#queue-message", Static).update(message)
+
+    def _show(self, queue: Queue) -> None:
+        self.queue = queue
+        table = self.query_one("#queue", DataTable)
+        table.loading = False
+        cursor = table.cursor_row
+        table.clear()
+        for row in queue.rows:
+            table.add_row(*self._cells(row), key=str(row.session_id))
+        if queue.rows:
+            table.move_cursor(row=min(cursor, len(queue.rows) - 1))
+        returned = f" · {queue.returned} back with the nurses for correction" if queue.returned else ""
+        empty = " · nothing to sign" if not queue.rows else ""
+        self.query_one("#queue-counts", Static).update(
+            f"{len(queue.rows)} awaiting signature · {queue.flagged} flagged{returned}{empty}"
+        )
+
+    @staticmethod
+    def _cells(row: QueueRow) -> list:
+        pain = (
+            ""
+            if row.pain_before is None
+            else f"{row.pain_before}→{'' if row.pain_after is None else row.pain_after}"
+        )
+        why = ", ".join(row.flags)
+        if row.resubmitted:
+            why = ", ".join(filter(None, [why, "resubmitted"]))
+        return [
+            Text("⚑", style="bold red") if row.flagged else Text(""),
+            *plain_cells(
+                f"{row.clinic_date:%Y-%m-%d}",
+                f"{row.scheduled_time:%H:%M}",
+                row.patient_name,
+                "IV" if row.method is Method.IV else "Nasal",
+                row.nurse,
+                pain,
+                why,
+                row.mrn,
+            ),
+        ]
+
+    # ----- filters -----------------------------------------------------------------------------
+    @on(Input.Submitted, "#queue-from")
+    @on(Input.Submitted, "#queue-to")
+    def _dates(self, event: Input.Submitted) -> None:
+        try:
+            dates = parse(
+                QueueDatesIn,
+                {
+                    "date_from": self.query_one("#queue-from", Input).value or None,
+                    "date_to": self.query_one("#queue-to", Input).value or None,
+                },
+            )
+        except ChairsideError as refused:
+            self.tell(f"⚠ {refused}")
+            return
+        self.tell("")
+        self.filters = QueueFilter(dates.date_from, dates.date_to, self.filters.nurse_id, self.filters.method)
+        self.action_refresh()
+        if event.input.id == "queue-from":
+            self.set_focus(self.query_one("#queue-to", Input))
+        else:
+            self.set_focus(self.query_one("#queue", DataTable))
+
+    def action_cycle_nurse(self) -> None:
+        ids = [None] + [nurse_id for nurse_id, _ in self.nurses]
+        following = ids[(ids.index(self.filters.nurse_id) + 1) % len(ids)]
+        self.filters = QueueFilter(
+            self.filters.date_from, self.filters.date_to, following, self.filters.method
+        )
+        self._show_facets()
+        self.action_refresh()
+
+    def action_cycle_method(self) -> None:
+        methods = [None, Method.IV, Method.NASAL]
+        following = methods[(methods.index(self.filters.method) + 1) % len(methods)]
+        self.filters = QueueFilter(
+            self.filters.date_from, self.filters.date_to, self.filters.nurse_id, following
+        )
+        self._show_facets()
+        self.action_refresh()
+
+    def _show_facets(self) -> None:
+        nurse = dict(self.nurses).get(self.filters.nurse_id, "all nurses")
+        method = self.filters.method.label if self.filters.method else "both methods"
+        self.query_one("#queue-facets", Static).update(f"  {nurse} (F7) · {method} (F8)")
+
+    # ----- opening -----------------------------------------------------------------------------
+    @on(DataTable.RowSelected, "#queue")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        from widgets.review import ReviewScreen
+
+        order = [row.session_id for row in self.queue.rows]
+        self.app.push_screen(ReviewScreen(int(event.row_key.value), order))
+
+    def action_board(self) -> None:
+        from widgets.today import TodayScreen
+
+        self.app.push_screen(TodayScreen())
+
+    def action_set_pin(self) -> None:
+        from widgets.pin_dialog import SetPinDialog
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self.tell("✓ Signing PIN set.")
+
+        self.app.push_screen(SetPinDialog(), done)
+
+    def action_sign_out(self) -> None:
+        self.app.sign_out()

@@ -1,0 +1,133 @@
+"""A patient's course: pain before and after each session, change from the series baseline, side effects."""
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+
+from console.errors import ChairsideError
+from console.pain import PainChange
+from console.trajectory import Trajectory, patient_trajectory
+from console.vocab import Method
+from widgets.plain import plain_cells
+
+COLUMNS = (
+    ("Date", 11),
+    ("#", 5),
+    ("Method", 6),
+    ("Pain", 6),
+    ("Change", 34),
+    ("Side effects", 30),
+    ("Signed", 6),
+)
+
+
+class TrajectoryScreen(Screen):
+    DEFAULT_CSS = """
+    TrajectoryScreen { layout: vertical; }
+    #trajectory-title { height: auto; padding: 0 1; background: $primary; color: $text; }
+    #trajectory-body { height: 1fr; padding: 0 1; }
+    #trajectory-series { height: auto; margin-bottom: 1; }
+    .spark-row { height: 2; }
+    .spark-row Label { width: 22; }
+    .spark-row Sparkline { width: 1fr; }
+    #trajectory-visits { height: auto; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="trajectory.back", tooltip="Back to the session"),
+        Binding(
+            "f6", "audit", "Audit trail", id="trajectory.audit", tooltip="The patient's whole audit trail"
+        ),
+    ]
+
+    def __init__(self, patient_id: int) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.trajectory: Trajectory | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="trajectory-title")
+        with VerticalScroll(id="trajectory-body"):
+            yield Static("", id="trajectory-series", markup=False)
+            for label, key in (
+                ("Pain before (0-10)", "before"),
+                ("Pain after (0-10)", "after"),
+                ("Side effect grade", "grade"),
+            ):
+                with Horizontal(classes="spark-row"):
+                    yield Label(label)
+                    yield Sparkline([], id=f"spark-{key}")
+            yield DataTable(id="trajectory-visits", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#trajectory-visits", DataTable)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width)
+        self._load()
+
+    @work(thread=True, group="trajectory")
+    def _load(self) -> None:
+        try:
+            trajectory = patient_trajectory(self.app.db, self.patient_id)
+        except ChairsideError as error:
+            self.app.call_from_thread(self.query_one("#trajectory-title", Static).update, f"⚠ {error}")
+            return
+        self.app.call_from_thread(self._show, trajectory)
+
+    def _show(self, trajectory: Trajectory) -> None:
+        self.trajectory = trajectory
+        p = trajectory.patient
+        self.query_one("#trajectory-title", Static).update(
+            Text.assemble(
+                ("Trajectory: ", "bold"),
+                (p.display_name, "bold"),
+                f"  MRN {p.mrn} · {p.diagnosis_code} {p.diagnosis_label} · {len(trajectory.visits)} sessions",
+            )
+        )
+        self.query_one("#trajectory-series", Static).update(
+            "\n".join(series.describe(number) for number, series in enumerate(trajectory.series, start=1))
+            or "No sessions yet."
+        )
+        treated = [v for v in trajectory.visits if v.treated and v.pain_before is not None]
+        self.query_one("#spark-before", Sparkline).data = [v.pain_before for v in treated]
+        self.query_one("#spark-after", Sparkline).data = [
+            v.pain_after if v.pain_after is not None else v.pain_before for v in treated
+        ]
+        self.query_one("#spark-grade", Sparkline).data = [v.highest_grade or 0 for v in treated]
+        table = self.query_one("#trajectory-visits", DataTable)
+        table.clear()
+        for visit in reversed(trajectory.visits):  # newest first
+            number = f"{visit.series_number}/{visit.series_length}" if visit.series_length else "maint."
+            pain, change = "", ""
+            if visit.pain_before is not None and visit.pain_after is not None:
+                pain = f"{visit.pain_before}→{visit.pain_after}"
+                session_change = PainChange(visit.pain_before, visit.pain_after)
+                percent = "" if session_change.percent is None else f"{session_change.percent:+.0f}% relief, "
+                change = f"{percent}{session_change.klass.value}"
+            elif not visit.treated:
+                pain = visit.status.label.lower()
+            table.add_row(
+                *plain_cells(
+                    f"{visit.clinic_date:%d %b %Y}",
+                    number,
+                    "IV" if visit.method is Method.IV else "Nasal",
+                    pain,
+                    change,
+                    ", ".join(visit.side_effects) or "none",
+                    "✓" if visit.signed else "",
+                )
+            )
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_audit(self) -> None:
+        from console.audit_trail import patient_trail
+        from widgets.audit_trail import AuditTrailScreen
+
+        title = f"Audit trail of {self.trajectory.patient.display_name}" if self.trajectory else "Audit trail"
+        self.app.push_screen(AuditTrailScreen(title, lambda db: patient_trail(db, self.patient_id)))
