@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, select
 
-from console import audit, charting, patients, returns, sessions, signing, users
+from console import alerts, audit, charting, patients, returns, sessions, signing, users
 from console.actors import Actor
 from console.clock import FixedClock
 from console.database import Database
@@ -31,6 +31,7 @@ from console.demo_data import (
 )
 from console.errors import ConfigurationError
 from console.models import (
+    Alert,
     DoseAdministration,
     PainScore,
     Patient,
@@ -49,7 +50,7 @@ BATCH = 20_000
 IV_DURATIONS = ((60, 15), (120, 35), (180, 30), (240, 20))  # (minutes, share)
 KETAMINE_MG_PER_ML = 10.0
 NASAL_DEVICE_MG = 28
-UNSIGNED_DAYS = 3  # the last days before today still await the physician's review
+UNSIGNED_FROM = time(14, 0)  # the last clinic day's afternoon still awaits the physician's review
 DEMO_PIN = "2468"
 
 
@@ -139,31 +140,32 @@ def _create_staff(db: Database, clock: FixedClock) -> dict[str, Actor]:
 
 
 def _review_examples(db: Database, clock: FixedClock, staff: dict[str, Actor], today: date, anchor) -> None:
-    """One unsigned session back with the nurses for correction, and one signed session with an addendum."""
+    """Examples for the queue: one session returned, two flagged; and a signed session with an addendum."""
     doctor, nurse = staff["doctor"], staff["nurse"]
     nurse_password = next(password for name, *_, password in STAFF if name == "nurse")
     signed = select(SessionSignature.id).where(SessionSignature.session_id == TreatmentSession.id).exists()
     with db.read() as session:
         waiting = session.exec(
-            select(TreatmentSession.id)
+            select(TreatmentSession)
             .where(
                 TreatmentSession.status == SessionStatus.DISCHARGED,
                 TreatmentSession.clinic_date < today,
                 ~signed,
             )
             .order_by(TreatmentSession.clinic_date, TreatmentSession.scheduled_time)
-        ).first()
+        ).all()
         last_signed = session.exec(
             select(SessionSignature.session_id).order_by(SessionSignature.id.desc())
         ).first()
     clock.at = anchor - timedelta(hours=3)
-    if waiting is not None:
+    if len(waiting) >= 3:
         returns.return_for_correction(
             db,
             doctor,
-            waiting,
+            waiting[0].id,
             "The lot number on the dose does not match the pharmacy log: please check it.",
         )
+        _flag_examples(db, nurse, waiting[1], waiting[2])
     if last_signed is not None:
         signing.add_addendum(
             db,
@@ -233,6 +235,7 @@ class _History:
         self.start = today - timedelta(days=int(years * 365))
         self.nurses = [staff[name].user_id for name in ("nurse", "nurse2", "nurse3")]
         self.doctor = staff["doctor"]
+        self.last_day = today - timedelta(days=2 if today.weekday() == 0 else 1)  # Sundays are closed
         self.people = _People(rng)
         self.summary = DemoSummary()
         self.session_id = self.dose_id = 0
@@ -376,7 +379,7 @@ class _History:
         self._vitals(buffers, course.method, sid, nurse, check_in, start, end, leave)
         if rng.random() < 0.25:
             self._side_effect(buffers, sid, nurse, start, end)
-        if day < self.today - timedelta(days=UNSIGNED_DAYS):
+        if day < self.last_day or slot < UNSIGNED_FROM:
             children = {
                 name: buffers.tables.get(model, [])[marks[name] :]
                 for name, model in signing.SESSION_CHILDREN.items()
@@ -694,6 +697,37 @@ class _Today:
             )
             row = sessions.get_session(db, row.id)
             sessions.discharge(db, nurse, row.id, row.version)
+
+
+def _flag_examples(
+    db: Database, nurse: Actor, effect_on: TreatmentSession, alert_on: TreatmentSession
+) -> None:
+    """A grade 2 side effect and an acknowledged low-SpO2 alert: the physician's queue lists them first."""
+    charting.record_side_effect(
+        db,
+        nurse,
+        effect_on.id,
+        {
+            "effect": "vomiting",
+            "grade": 2,
+            "onset_at": effect_on.started_at + timedelta(minutes=25),
+            "action_taken": "Ondansetron 4 mg IV, infusion paused 10 min",
+            "resolved_at": effect_on.started_at + timedelta(minutes=50),
+        },
+    )
+    reading = {
+        "measured_at": alert_on.started_at + timedelta(minutes=20),
+        "systolic": 134,
+        "diastolic": 84,
+        "heart_rate": 88,
+        "spo2": 90,
+        "resp_rate": 10,
+        "moaas": 3,
+    }
+    charting.record_vitals(db, nurse, alert_on.id, reading)
+    with db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.session_id == alert_on.id)).first()
+    alerts.acknowledge(db, nurse, alert.id, alert.version, "Chin lift, O2 2 L/min; SpO2 97% at 5 min")
 
 
 def _record_signed_history(session: Session, at: datetime) -> None:

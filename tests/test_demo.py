@@ -66,7 +66,7 @@ def test_demo_clinic_is_realistic(backend, tmp_path, request):
     assert signed.intact and signed.signatures > 0.8 * summary.sessions and signed.addenda == 1
     queue = review_queue(db)
     assert queue.rows and queue.returned == 1  # a few recent sessions await review, one is back with a nurse
-    assert all(row.clinic_date >= date(2026, 11, 22) for row in queue.rows)
+    assert 3 <= len(queue.rows) <= 30 and all(row.clinic_date >= date(2026, 11, 25) for row in queue.rows)
     assert summary.sessions == len(history) > 1000 and summary.vitals > 10 * 1000
     discharged = [s for s in history if s.status == SessionStatus.DISCHARGED]
     improved = sum(s.pain_after < s.pain_before for s in discharged) / len(discharged)

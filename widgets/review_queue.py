@@ -28,6 +28,7 @@ COLUMNS = (
 
 
 class ReviewQueueScreen(Screen):
+    AUTO_FOCUS = "#queue"  # never a date filter: Enter opens the first session as soon as it is loaded
     DEFAULT_CSS = """
     ReviewQueueScreen { layout: vertical; }
     #queue-title { height: 1; padding: 0 1; background: $primary; color: $text; text-style: bold; }
@@ -77,7 +78,6 @@ class ReviewQueueScreen(Screen):
             f"{self.app.clinic_name} · Review queue · {self.app.actor.display_name}"
         )
         self._show_facets()
-        self.set_focus(table)
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
@@ -103,6 +103,8 @@ class ReviewQueueScreen(Screen):
         self.queue = queue
         table = self.query_one("#queue", DataTable)
         table.loading = False
+        if self.focused is None:
+            self.set_focus(table)  # Enter opens the first session at once; the date filters are a Tab away
         cursor = table.cursor_row
         table.clear()
         for row in queue.rows:

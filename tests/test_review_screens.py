@@ -1,0 +1,186 @@
+"""The physician's review at the console: queue, filters, review, signing, returns, addenda, trajectory, audit."""
+
+from textual.widgets import DataTable, Input, Static
+
+from console.review_queue import review_queue
+from console.vocab import Method
+from widgets.review import ReviewScreen
+from widgets.review_queue import ReviewQueueScreen
+from widgets.today import TodayScreen
+
+from .test_app import sign_in
+
+DOCTOR_PASSWORD = "demo-doctor-pass"
+PIN = "2468"
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def text_of(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def open_queue(pilot) -> DataTable:
+    await sign_in(pilot, "doctor", DOCTOR_PASSWORD)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ReviewQueueScreen)
+    return pilot.app.screen.query_one("#queue", DataTable)
+
+
+async def test_the_physician_starts_at_the_queue_flagged_first_then_oldest(demo_app):
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        table = await open_queue(pilot)
+        queue = review_queue(demo_app.db)
+        assert table.row_count == len(queue.rows) > 0
+        flagged = [row.flagged for row in queue.rows]
+        assert flagged == sorted(flagged, reverse=True)
+        unflagged = [(r.clinic_date, r.scheduled_time) for r in queue.rows if not r.flagged]
+        assert unflagged == sorted(unflagged)
+        counts = text_of(demo_app, "#queue-counts")
+        assert f"{len(queue.rows)} awaiting signature" in counts and "1 back with the nurses" in counts
+
+
+async def test_filters_by_method_nurse_and_dates_with_a_refusal_for_a_bad_date(demo_app):
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        table = await open_queue(pilot)
+        everything = table.row_count
+        await pilot.press("f8")
+        await settle(pilot)
+        iv = [r for r in review_queue(demo_app.db).rows if r.method is Method.IV]
+        assert table.row_count == len(iv) < everything
+        await pilot.press("f8", "f8")  # nasal, then both again
+        await settle(pilot)
+        assert table.row_count == everything
+        await pilot.press("f7")
+        await settle(pilot)
+        assert table.row_count < everything and "Hannah Kowalski" in text_of(demo_app, "#queue-facets")
+        await pilot.press("f7", "f7", "f7")
+        await settle(pilot)
+        demo_app.screen.set_focus(demo_app.screen.query_one("#queue-from", Input))
+        await pilot.press(*"2026-13-01", "enter")
+        await settle(pilot)
+        assert "From: a date" in text_of(demo_app, "#queue-message")
+        demo_app.screen.query_one("#queue-from", Input).value = ""
+        await pilot.press(*"2026-11-25", "enter")
+        await pilot.press(*"2026-11-25", "enter")
+        await settle(pilot)
+        assert 0 < table.row_count < everything
+        assert all(str(table.get_row_at(i)[1]) == "2026-11-25" for i in range(table.row_count))
+
+
+async def test_clearing_the_queue_from_the_keyboard_password_first_then_pin(demo_app):
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        table = await open_queue(pilot)
+        total = table.row_count
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ReviewScreen)
+        signed = 0
+        for _ in range(total):
+            screen = demo_app.screen
+            if any(a.acknowledged_at is None for a in screen.view.alerts):
+                await pilot.press("f12", "enter", *"reviewed, no action", "enter")
+                await settle(pilot)
+            await pilot.press("f2", "enter")  # sign, with the first meaning (approved)
+            if signed == 0:
+                await pilot.press(*"doctor", "enter", *DOCTOR_PASSWORD, "enter")
+            else:
+                await pilot.press(*PIN, "enter")
+            await settle(pilot)
+            signed += 1
+        assert isinstance(demo_app.screen, ReviewQueueScreen)
+        await settle(pilot)
+        assert table.row_count == 0 and "nothing to sign" in text_of(demo_app, "#queue-counts")
+
+
+async def test_a_wrong_password_is_refused_in_the_dialog_and_nothing_is_signed(demo_app):
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        review = demo_app.screen
+        await pilot.press("f2", "enter", *"doctor", "enter", *"wrong-pass", "enter")
+        await settle(pilot)
+        assert "Wrong username or password" in text_of(demo_app, ".sign-error")
+        assert demo_app.focused.id == "cred-password" and demo_app.focused.value == ""
+        await pilot.press("escape")
+        await settle(pilot)
+        assert demo_app.screen is review and review.view.signature is None
+
+
+async def test_return_for_correction_then_the_nurse_sees_it_and_resubmits(demo_app):
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        session_id = demo_app.screen.session_id
+        await pilot.press("f3", *"Pain after has no time", "enter")
+        await settle(pilot)
+        assert "Returned for correction" in text_of(demo_app, "#review-state")
+        await pilot.press("escape", "ctrl+o")
+        await settle(pilot)
+        await sign_in(pilot)
+        await settle(pilot)
+        assert isinstance(demo_app.screen, TodayScreen)
+        banner = text_of(demo_app, "#board-returned")
+        assert "2 session(s) returned" in banner and "Pain after has no time" in banner
+        returned = [r.session_id for r in demo_app.screen.returned]
+        while returned[0] != session_id:
+            returned.pop(0)
+        demo_app.screen._open(session_id)
+        await settle(pilot)
+        assert "Pain after has no time" in text_of(demo_app, "#record-state")
+        await pilot.press("ctrl+r", *"Time added", "enter")
+        await settle(pilot)
+        assert "Resubmitted" not in text_of(demo_app, "#record-state")  # no longer waiting
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "1 session(s) returned" in text_of(demo_app, "#board-returned")
+
+
+async def test_an_addendum_on_a_signed_session_shows_under_the_signature(demo_app):
+    from sqlmodel import select
+
+    from console.models import SessionSignature
+
+    with demo_app.db.read() as session:
+        signed_id = session.exec(select(SessionSignature.session_id).order_by(SessionSignature.id)).first()
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        demo_app.push_screen(ReviewScreen(signed_id))
+        await settle(pilot)
+        assert "Signed by Dr. Priya Raman" in text_of(demo_app, "#review-state")
+        await pilot.press("f2")  # signed: no second signature
+        await settle(pilot)
+        await pilot.press("f4", *"Late entry", "enter", *"Phoned next day: well.", "enter")
+        await pilot.press(*"doctor", "enter", *DOCTOR_PASSWORD, "enter")
+        await settle(pilot)
+        addenda = text_of(demo_app, "#review-addenda")
+        assert (
+            "Addendum 1" in addenda
+            and "Phoned next day: well." in addenda
+            and "Reason: Late entry" in addenda
+        )
+
+
+async def test_trajectory_and_audit_trail_open_from_the_review(demo_app):
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        patient = demo_app.screen.view.patient.display_name
+        await pilot.press("f5")
+        await settle(pilot)
+        assert patient in text_of(demo_app, "#trajectory-title")
+        assert "Series 1" in text_of(demo_app, "#trajectory-series")
+        assert demo_app.screen.query_one("#trajectory-visits", DataTable).row_count >= 1
+        await pilot.press("escape", "f6")
+        await settle(pilot)
+        trail = demo_app.screen.query_one("#trail", DataTable)
+        assert trail.row_count >= 1
+        await pilot.press("down")
+        await pilot.pause()
+        assert "Event" in text_of(demo_app, "#trail-detail")
