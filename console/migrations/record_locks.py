@@ -61,7 +61,7 @@ def _sqlite_statements() -> list[str]:
 
 _PG_FUNCTIONS = [
     """CREATE OR REPLACE FUNCTION chairside_session_of(tbl text, rec jsonb) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql STABLE AS $$
 DECLARE
     sid bigint;
 BEGIN
@@ -74,14 +74,21 @@ BEGIN
     RETURN (rec ->> 'session_id')::bigint;
 END $$""",
     f"""CREATE OR REPLACE FUNCTION chairside_signed_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    sid bigint;
 BEGIN
-    IF TG_OP <> 'INSERT' AND EXISTS (SELECT 1 FROM session_signature
-            WHERE session_id = chairside_session_of(TG_TABLE_NAME, to_jsonb(OLD))) THEN
-        RAISE EXCEPTION '{LOCKED}';
+    -- The session id goes into a variable first: inside the WHERE it would be computed per row.
+    IF TG_OP <> 'INSERT' THEN
+        sid := chairside_session_of(TG_TABLE_NAME, to_jsonb(OLD));
+        IF EXISTS (SELECT 1 FROM session_signature WHERE session_id = sid) THEN
+            RAISE EXCEPTION '{LOCKED}';
+        END IF;
     END IF;
-    IF TG_OP <> 'DELETE' AND EXISTS (SELECT 1 FROM session_signature
-            WHERE session_id = chairside_session_of(TG_TABLE_NAME, to_jsonb(NEW))) THEN
-        RAISE EXCEPTION '{LOCKED}';
+    IF TG_OP <> 'DELETE' THEN
+        sid := chairside_session_of(TG_TABLE_NAME, to_jsonb(NEW));
+        IF EXISTS (SELECT 1 FROM session_signature WHERE session_id = sid) THEN
+            RAISE EXCEPTION '{LOCKED}';
+        END IF;
     END IF;
     IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
     RETURN NEW;
