@@ -118,8 +118,8 @@ def build_demo(
         clock.at = anchor - timedelta(days=int(years * 365) + 2)
         staff = _create_staff(db, clock)
         summary = _History(rng, zone, staff, today, years).write(db)
+        _review_examples(db, clock, staff, today)
         summary.today_sessions = _Today(db, clock, rng, zone, staff, today, anchor).build()
-        _review_examples(db, clock, staff, today, anchor)
         summary.seconds = round(timer.perf_counter() - started, 2)
         return summary
     finally:
@@ -139,8 +139,11 @@ def _create_staff(db: Database, clock: FixedClock) -> dict[str, Actor]:
     return staff
 
 
-def _review_examples(db: Database, clock: FixedClock, staff: dict[str, Actor], today: date, anchor) -> None:
-    """Examples for the queue: one session returned, two flagged; and a signed session with an addendum."""
+def _review_examples(db: Database, clock: FixedClock, staff: dict[str, Actor], today: date) -> None:
+    """The last day's evening: two sessions flagged, one returned, and an addendum to a signed one.
+
+    Recorded through the service layer at the times they happened, so the audit trail stays in order.
+    """
     doctor, nurse = staff["doctor"], staff["nurse"]
     nurse_password = next(password for name, *_, password in STAFF if name == "nurse")
     signed = select(SessionSignature.id).where(SessionSignature.session_id == TreatmentSession.id).exists()
@@ -154,28 +157,31 @@ def _review_examples(db: Database, clock: FixedClock, staff: dict[str, Actor], t
             )
             .order_by(TreatmentSession.clinic_date, TreatmentSession.scheduled_time)
         ).all()
-        last_signed = session.exec(
-            select(SessionSignature.session_id).order_by(SessionSignature.id.desc())
+    if len(waiting) < 3:
+        return
+    _flag_examples(db, clock, nurse, waiting[1], waiting[2])
+    clock.at = max(row.discharged_at for row in waiting) + timedelta(minutes=30)
+    returns.return_for_correction(
+        db,
+        doctor,
+        waiting[0].id,
+        "The lot number on the dose does not match the pharmacy log: please check it.",
+    )
+    clock.advance(minutes=5)
+    with db.read() as session:
+        latest_signed = session.exec(
+            select(SessionSignature.session_id)
+            .where(SessionSignature.signed_at <= clock.now())
+            .order_by(SessionSignature.signed_at.desc())
         ).first()
-    clock.at = anchor - timedelta(hours=3)
-    if len(waiting) >= 3:
-        returns.return_for_correction(
-            db,
-            doctor,
-            waiting[0].id,
-            "The lot number on the dose does not match the pharmacy log: please check it.",
-        )
-        _flag_examples(db, nurse, waiting[1], waiting[2])
-    if last_signed is not None:
-        signing.add_addendum(
-            db,
-            nurse,
-            last_signed,
-            {"reason": "Follow-up call", "text": "Called the next morning: home safely, mild headache only."},
-            signing.Proof(nurse.username, nurse_password),
-            signing.SigningSitting(nurse.username, timedelta(minutes=10)),
-        )
-    clock.at = anchor
+    signing.add_addendum(
+        db,
+        nurse,
+        latest_signed,
+        {"reason": "Follow-up call", "text": "Called this evening: home safely, mild headache only."},
+        signing.Proof(nurse.username, nurse_password),
+        signing.SigningSitting(nurse.username, timedelta(minutes=10)),
+    )
 
 
 def _weighted(rng: random.Random, table, share: int = -1):
@@ -391,7 +397,7 @@ class _History:
                     "signer_id": self.doctor.user_id,
                     "signer_name": self.doctor.display_name,
                     "meaning": "approved",
-                    "signed_at": leave + timedelta(hours=20),
+                    "signed_at": leave + timedelta(hours=2),  # signed the same evening
                     "record_hash": signing.record_hash(row, children),
                 },
             )
@@ -700,9 +706,11 @@ class _Today:
 
 
 def _flag_examples(
-    db: Database, nurse: Actor, effect_on: TreatmentSession, alert_on: TreatmentSession
+    db: Database, clock: FixedClock, nurse: Actor, effect_on: TreatmentSession, alert_on: TreatmentSession
 ) -> None:
     """A grade 2 side effect and an acknowledged low-SpO2 alert: the physician's queue lists them first."""
+    onset = effect_on.started_at + timedelta(minutes=25)
+    clock.at = onset + timedelta(minutes=30)
     charting.record_side_effect(
         db,
         nurse,
@@ -710,13 +718,15 @@ def _flag_examples(
         {
             "effect": "vomiting",
             "grade": 2,
-            "onset_at": effect_on.started_at + timedelta(minutes=25),
+            "onset_at": onset,
             "action_taken": "Ondansetron 4 mg IV, infusion paused 10 min",
-            "resolved_at": effect_on.started_at + timedelta(minutes=50),
+            "resolved_at": onset + timedelta(minutes=25),
         },
     )
+    measured = alert_on.started_at + timedelta(minutes=20)
+    clock.at = measured + timedelta(minutes=1)
     reading = {
-        "measured_at": alert_on.started_at + timedelta(minutes=20),
+        "measured_at": measured,
         "systolic": 134,
         "diastolic": 84,
         "heart_rate": 88,
@@ -727,6 +737,7 @@ def _flag_examples(
     charting.record_vitals(db, nurse, alert_on.id, reading)
     with db.read() as session:
         alert = session.exec(select(Alert).where(Alert.session_id == alert_on.id)).first()
+    clock.advance(minutes=5)
     alerts.acknowledge(db, nurse, alert.id, alert.version, "Chin lift, O2 2 L/min; SpO2 97% at 5 min")
 
 

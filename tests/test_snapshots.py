@@ -71,3 +71,46 @@ def test_login_refusal(snap_compare, demo_app):
         await _steady(pilot)
 
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=refused)
+
+
+async def _physician(pilot) -> None:
+    await sign_in(pilot, "doctor", "demo-doctor-pass")
+    await _steady(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_review_queue(snap_compare, demo_app, size):
+    assert snap_compare(demo_app, terminal_size=size, run_before=_physician)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_review_screen_of_a_flagged_session(snap_compare, demo_app, size):
+    async def reviewing(pilot):
+        await _physician(pilot)
+        await pilot.press("down", "enter")  # the second flagged session: an acknowledged alert
+        await _steady(pilot)
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=reviewing)
+
+
+def test_sign_dialog(snap_compare, demo_app):
+    async def signing(pilot):
+        await _physician(pilot)
+        await pilot.press("enter")
+        await _steady(pilot)
+        await pilot.press("f2")
+        await _steady(pilot)
+
+    assert snap_compare(demo_app, terminal_size=(160, 50), run_before=signing)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_patient_trajectory(snap_compare, demo_app, size):
+    async def trajectory(pilot):
+        await _physician(pilot)
+        await pilot.press("enter")
+        await _steady(pilot)
+        await pilot.press("f5")
+        await _steady(pilot)
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=trajectory)

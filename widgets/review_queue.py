@@ -20,7 +20,7 @@ COLUMNS = (
     ("Time", 5),
     ("Patient", 22),
     ("Method", 6),
-    ("Nurse", 18),
+    ("Nurse", 20),
     ("Pain", 5),
     ("Why flagged", 28),
     ("MRN", 12),

@@ -4,9 +4,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+from textual.widgets import DataTable, Footer, Static
 
 from console.errors import ChairsideError
 from console.pain import PainChange
@@ -31,9 +31,7 @@ class TrajectoryScreen(Screen):
     #trajectory-title { height: auto; padding: 0 1; background: $primary; color: $text; }
     #trajectory-body { height: 1fr; padding: 0 1; }
     #trajectory-series { height: auto; margin-bottom: 1; }
-    .spark-row { height: 2; }
-    .spark-row Label { width: 22; }
-    .spark-row Sparkline { width: 1fr; }
+    #trajectory-chart { height: auto; margin-bottom: 1; }
     #trajectory-visits { height: auto; }
     """
     BINDINGS = [
@@ -52,14 +50,7 @@ class TrajectoryScreen(Screen):
         yield Static("", id="trajectory-title")
         with VerticalScroll(id="trajectory-body"):
             yield Static("", id="trajectory-series", markup=False)
-            for label, key in (
-                ("Pain before (0-10)", "before"),
-                ("Pain after (0-10)", "after"),
-                ("Side effect grade", "grade"),
-            ):
-                with Horizontal(classes="spark-row"):
-                    yield Label(label)
-                    yield Sparkline([], id=f"spark-{key}")
+            yield Static("", id="trajectory-chart", markup=False)
             yield DataTable(id="trajectory-visits", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
@@ -92,12 +83,7 @@ class TrajectoryScreen(Screen):
             "\n".join(series.describe(number) for number, series in enumerate(trajectory.series, start=1))
             or "No sessions yet."
         )
-        treated = [v for v in trajectory.visits if v.treated and v.pain_before is not None]
-        self.query_one("#spark-before", Sparkline).data = [v.pain_before for v in treated]
-        self.query_one("#spark-after", Sparkline).data = [
-            v.pain_after if v.pain_after is not None else v.pain_before for v in treated
-        ]
-        self.query_one("#spark-grade", Sparkline).data = [v.highest_grade or 0 for v in treated]
+        self.query_one("#trajectory-chart", Static).update(_chart(trajectory))
         table = self.query_one("#trajectory-visits", DataTable)
         table.clear()
         for visit in reversed(trajectory.visits):  # newest first
@@ -131,3 +117,28 @@ class TrajectoryScreen(Screen):
 
         title = f"Audit trail of {self.trajectory.patient.display_name}" if self.trajectory else "Audit trail"
         self.app.push_screen(AuditTrailScreen(title, lambda db: patient_trail(db, self.patient_id)))
+
+
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def bars(values: list[int | None], top: int) -> str:
+    """One block per session on a fixed 0..top scale (a sparkline would rescale to the data)."""
+    gap = " " if len(values) <= 30 else ""  # a long course stays on one line
+    return gap.join("·" if v is None else BLOCKS[round(v / top * (len(BLOCKS) - 1))] for v in values)
+
+
+def _chart(trajectory: Trajectory) -> str:
+    """Pain before and after per treated session, oldest on the left, and the worst side effect grade."""
+    treated = [v for v in trajectory.visits if v.treated and v.pain_before is not None]
+    if not treated:
+        return "No treated session yet."
+    span = f"{treated[0].clinic_date:%d %b %Y} → {treated[-1].clinic_date:%d %b %Y}, {len(treated)} sessions"
+    return "\n".join(
+        [
+            f"Pain before (0-10)      {bars([v.pain_before for v in treated], 10)}",
+            f"Pain after  (0-10)      {bars([v.pain_after for v in treated], 10)}",
+            f"Side effect grade (0-5) {bars([v.highest_grade or 0 for v in treated], 5)}",
+            f"                        {span}",
+        ]
+    )
