@@ -14,13 +14,15 @@ def is_signed(session: Session, session_id: int) -> bool:
 
 
 def open_for_change(session: Session, session_id: int) -> TreatmentSession:
-    """The session, share-locked until commit and refused if signed.
+    """The session, locked until commit and refused if signed.
 
-    Signing takes the same row FOR UPDATE, so on PostgreSQL a change and a signature cannot
-    interleave: either the change lands before the record is hashed, or it sees the signature.
+    Signing takes the same row lock, so on PostgreSQL a change and a signature cannot interleave:
+    either the change lands before the record is hashed, or it sees the signature. The lock is
+    exclusive (FOR UPDATE) because most changes go on to update this row: two shared locks
+    upgrading at once would deadlock.
     """
     row = session.exec(
-        select(TreatmentSession).where(TreatmentSession.id == session_id).with_for_update(read=True)
+        select(TreatmentSession).where(TreatmentSession.id == session_id).with_for_update()
     ).first()
     if row is None:
         raise NotFound(f"Session {session_id} does not exist")

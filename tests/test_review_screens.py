@@ -1,4 +1,4 @@
-"""The physician's review at the console: queue, filters, review, signing, returns, addenda, trajectory, audit."""
+"""The physician's review at the console: queue, filters, signing, returns, addenda, trajectory, audit."""
 
 from textual.widgets import DataTable, Input, Static
 
@@ -78,8 +78,7 @@ async def test_clearing_the_queue_from_the_keyboard_password_first_then_pin(demo
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(demo_app.screen, ReviewScreen)
-        signed = 0
-        for _ in range(total):
+        for signed in range(total):
             screen = demo_app.screen
             if any(a.acknowledged_at is None for a in screen.view.alerts):
                 await pilot.press("f12", "enter", *"reviewed, no action", "enter")
@@ -90,7 +89,6 @@ async def test_clearing_the_queue_from_the_keyboard_password_first_then_pin(demo
             else:
                 await pilot.press(*PIN, "enter")
             await settle(pilot)
-            signed += 1
         assert isinstance(demo_app.screen, ReviewQueueScreen)
         await settle(pilot)
         assert table.row_count == 0 and "nothing to sign" in text_of(demo_app, "#queue-counts")
