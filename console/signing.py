@@ -8,6 +8,7 @@ same record always gives the same hash on SQLite and PostgreSQL. `console.verify
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,6 +49,15 @@ SESSION_CHILDREN: dict[str, type[SQLModel]] = {
 }
 
 
+@cache
+def _columns(model: type[SQLModel]) -> tuple[tuple[str, bool, Any], ...]:
+    """(name, is a float column, default) of each column, looked up once per model."""
+    return tuple(
+        (column.name, isinstance(column.type, Float), model.model_fields[column.name].default)
+        for column in model.__table__.columns
+    )
+
+
 def plain_row(
     model: type[SQLModel], values: dict[str, Any], keep_id: bool = False, leave_out: frozenset = frozenset()
 ) -> dict[str, Any]:
@@ -57,13 +67,12 @@ def plain_row(
     read back. Child rows leave out their own id: the record is its content, not its numbering.
     """
     out = {}
-    for column in model.__table__.columns:
-        name = column.name
+    for name, is_float, default in _columns(model):
         if (name == "id" and not keep_id) or name in leave_out:
             continue
-        value = values[name] if name in values else model.model_fields[name].default
+        value = values.get(name, default)
         if value is not None:
-            if isinstance(column.type, Float):
+            if is_float:
                 value = float(value)
             elif isinstance(value, datetime):
                 value = iso_utc(value)
@@ -73,13 +82,17 @@ def plain_row(
     return out
 
 
-def canonical_record(session_row: dict[str, Any], children: dict[str, list[dict[str, Any]]]) -> dict:
-    record: dict[str, Any] = {"session": plain_row(TreatmentSession, session_row, keep_id=True)}
-    models = SESSION_CHILDREN | {"infusion_events": InfusionEvent}
-    for name, model in models.items():
-        rows = [plain_row(model, row) for row in children.get(name, ())]
-        record[name] = sorted(rows, key=audit.canonical_json)
-    return record
+def record_json(session_row: dict[str, Any], children: dict[str, list[dict[str, Any]]]) -> str:
+    """The canonical session record: every list sorted by its rows' canonical text, keys sorted.
+
+    Written out by hand so each row is serialised once; the text equals `canonical_json` of the
+    same nested dict (a test keeps it so).
+    """
+    parts = {"session": audit.canonical_json(plain_row(TreatmentSession, session_row, keep_id=True))}
+    for name, model in (SESSION_CHILDREN | {"infusion_events": InfusionEvent}).items():
+        rows = sorted(audit.canonical_json(plain_row(model, row)) for row in children.get(name, ()))
+        parts[name] = "[" + ",".join(rows) + "]"
+    return "{" + ",".join(f'"{name}":{parts[name]}' for name in sorted(parts)) + "}"
 
 
 def sha256_of(data: Any) -> str:
@@ -87,7 +100,7 @@ def sha256_of(data: Any) -> str:
 
 
 def record_hash(session_row: dict[str, Any], children: dict[str, list[dict[str, Any]]]) -> str:
-    return sha256_of(canonical_record(session_row, children))
+    return hashlib.sha256(record_json(session_row, children).encode()).hexdigest()
 
 
 def load_record(session: Session, session_id: int) -> tuple[dict, dict[str, list[dict]]]:

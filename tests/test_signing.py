@@ -122,3 +122,19 @@ def test_an_unfinished_session_or_one_with_open_alerts_is_not_signed(db, staff):
     charting.record_vitals(db, nurse, alerting.id, vitals_data(db, spo2=85))
     with pytest.raises(NotAllowed, match="not acknowledged"):
         sign_session(db, doctor, alerting.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
+
+
+def test_the_hand_written_record_text_is_canonical_json(db, staff):
+    import json
+
+    from console.audit import canonical_json
+    from console.signing import load_record, record_json
+
+    row = discharged_session(db, staff["nina"])
+    charting.record_side_effect(
+        db, staff["nina"], row.id, {"effect": "nausea", "grade": 1, "onset_at": db.clock.now()}
+    )
+    with db.read() as session:
+        text = record_json(*load_record(session, row.id))
+    assert canonical_json(json.loads(text)) == text
+    assert len(json.loads(text)["vitals"]) == 1 and json.loads(text)["session"]["id"] == row.id

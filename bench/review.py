@@ -1,0 +1,213 @@
+"""The physician's review on the five-year demo clinic: queue, open, sign, verify; one JSON line each.
+
+    .venv/bin/python bench/review.py [--db FIVE_YEAR.sqlite3] [--samples 30]
+
+1. queue: loading the review queue (an anti-join over every session) until the table shows it.
+2. open: from Enter on a queue row until the review screen shows the whole record (p50/p95).
+   Reference in the same run: the sqlite3 command-line tool reading the same session's rows
+   (session, doses, vitals, side effects, pain, alerts), per session.
+3. sign: from Enter on the PIN until the next session of the queue is shown (p50/p95), and the
+   argon2id PIN check alone, which is most of it by design (a PIN must be slow to guess).
+4. verify: `audit verify` over the whole clinic (hash chain, every signature and addendum)
+   against the sqlite3 tool reading the same rows.
+"""
+
+import argparse
+import asyncio
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORD_SQL = """
+SELECT * FROM treatment_session WHERE id = {sid};
+SELECT * FROM dose_administration WHERE session_id = {sid};
+SELECT * FROM vital_signs WHERE session_id = {sid} ORDER BY measured_at;
+SELECT * FROM side_effect WHERE session_id = {sid};
+SELECT * FROM pain_score WHERE session_id = {sid};
+SELECT * FROM alert WHERE session_id = {sid};
+"""
+VERIFY_SQL = """
+SELECT * FROM audit_event ORDER BY id;
+SELECT * FROM session_signature ORDER BY session_id;
+SELECT * FROM treatment_session ORDER BY id;
+SELECT * FROM dose_administration ORDER BY session_id, id;
+SELECT * FROM vital_signs ORDER BY session_id, id;
+SELECT * FROM side_effect ORDER BY session_id, id;
+SELECT * FROM pain_score ORDER BY session_id, id;
+SELECT * FROM alert ORDER BY session_id, id;
+SELECT * FROM addendum ORDER BY id;
+"""
+
+
+def percentiles(timings_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(timings_ms)
+    return {
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
+        "max_ms": round(ordered[-1], 1),
+    }
+
+
+def sqlite3_seconds(db: Path, sql: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(["sqlite3", str(db)], input=sql, capture_output=True, text=True, check=True)
+    return time.perf_counter() - started
+
+
+async def review_session(db_path: Path, samples: int) -> list[dict]:
+    from argon2 import PasswordHasher
+
+    from app import ChairsideApp
+    from console.clock import FixedClock
+    from console.database import Database, sqlite_url
+    from console.settings import Settings
+    from console.signing import SigningSitting
+    from console.users import authenticate, find_user
+    from widgets.review import ReviewScreen
+    from widgets.review_queue import ReviewQueueScreen
+
+    clock = FixedClock(datetime.now(UTC))
+    db = Database(sqlite_url(db_path), clock)
+    app = ChairsideApp(db, Settings(), clock)
+    marks: dict[str, float] = {}
+    original_show = ReviewScreen._show
+
+    def show(screen, view):
+        original_show(screen, view)
+        marks["shown"] = time.perf_counter()
+
+    ReviewScreen._show = show
+    results = []
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.actor = authenticate(db, "doctor", "demo-doctor-pass")
+        app.signing_sitting = SigningSitting("doctor", timedelta(minutes=10), last_active=clock.now())
+        started = time.perf_counter()
+        app.push_screen(ReviewQueueScreen())
+        queue_screen = app.screen
+        while queue_screen.queue is None:
+            await pilot.pause(0.001)
+        queue_ms = (time.perf_counter() - started) * 1000
+        queued = [row.session_id for row in queue_screen.queue.rows]
+        results.append(
+            {
+                "bench": "review_queue",
+                "sessions_in_clinic": _count(db),
+                "queued": len(queued),
+                "load_ms": round(queue_ms, 1),
+            }
+        )
+
+        opens = []
+        for _ in range(samples):
+            marks.clear()
+            started = time.perf_counter()
+            await pilot.press("enter")
+            while "shown" not in marks:
+                await pilot.pause(0.001)
+            opens.append((marks["shown"] - started) * 1000)
+            await pilot.press("escape")
+            await pilot.pause()
+        reference = sqlite3_seconds(db_path, "".join(RECORD_SQL.format(sid=sid) for sid in queued * 10))
+        per_session_ms = reference * 1000 / (len(queued) * 10)
+        results.append(
+            {
+                "bench": "review_open",
+                "samples": samples,
+                **percentiles(opens),
+                "reference_sqlite3_cli_per_session_ms": round(per_session_ms, 2),
+                "ratio_p50": round(statistics.median(opens) / per_session_ms, 1),
+            }
+        )
+
+        signs = []
+        await pilot.press("enter")
+        while "shown" not in marks:
+            await pilot.pause(0.001)
+        for _ in range(min(samples, len(queued) - 1)):
+            marks.clear()
+            await pilot.press("f2", "enter", *"2468")
+            started = time.perf_counter()
+            await pilot.press("enter")
+            while "shown" not in marks:
+                await pilot.pause(0.001)
+            signs.append((marks["shown"] - started) * 1000)
+        pin_hash = find_user(db, "doctor").signing_pin_hash
+        hasher, checks = PasswordHasher(), []
+        for _ in range(10):
+            started = time.perf_counter()
+            hasher.verify(pin_hash, "2468")
+            checks.append((time.perf_counter() - started) * 1000)
+        results.append(
+            {
+                "bench": "review_sign_then_next",
+                "samples": len(signs),
+                **percentiles(signs),
+                "argon2id_pin_check_p50_ms": round(statistics.median(checks), 1),
+            }
+        )
+    db.dispose()
+    return results
+
+
+def _count(db) -> int:
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from console.models import TreatmentSession
+
+    with db.read() as session:
+        return session.exec(select(func.count()).select_from(TreatmentSession)).one()
+
+
+def verify(db_path: Path) -> dict:
+    from console.audit import verify_chain
+    from console.database import Database, sqlite_url
+    from console.signature_check import verify_signatures
+
+    db = Database(sqlite_url(db_path))
+    started = time.perf_counter()
+    with db.read() as session:
+        chain, signed = verify_chain(session), verify_signatures(session)
+    seconds = time.perf_counter() - started
+    db.dispose()
+    reference = sqlite3_seconds(db_path, f".output /dev/null\n{VERIFY_SQL}")
+    return {
+        "bench": "audit_verify",
+        "events": chain.events,
+        "signatures": signed.signatures,
+        "intact": chain.intact and signed.intact,
+        "seconds": round(seconds, 2),
+        "reference_sqlite3_cli_reading_same_rows_s": round(reference, 2),
+        "ratio": round(seconds / reference, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="a five-year demo clinic (built when omitted; never changed)")
+    parser.add_argument("--samples", type=int, default=30)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "clinic.sqlite3"
+        if args.db is None:
+            from console.database import sqlite_url
+            from console.demo import build_demo
+
+            build_demo(sqlite_url(copy), today=date.today(), years=5, seed=7)
+        else:
+            shutil.copy(args.db, copy)  # signing changes the clinic: never the caller's own file
+        print(json.dumps(verify(copy)), flush=True)
+        for line in asyncio.run(review_session(copy, args.samples)):
+            print(json.dumps(line), flush=True)
+
+
+if __name__ == "__main__":
+    main()
