@@ -125,6 +125,20 @@ def test_demo_builds_once_and_audit_verify_finds_tampering(capsys, tmp_path):
     assert "audit chain broken at event 7" in capsys.readouterr().err
 
 
+def test_audit_verify_names_a_signed_record_changed_behind_the_triggers(capsys, tmp_path):
+    db_path = tmp_path / "demo.sqlite3"
+    assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.05"]) == 0
+    assert run(None, ["--db", str(db_path), "audit", "verify"]) == 0
+    assert "signed records intact" in capsys.readouterr().out
+    db = Database(sqlite_url(db_path))
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER vital_signs_locked_update"))
+        session_id = connection.execute(text("SELECT min(session_id) FROM session_signature")).scalar()
+        connection.execute(text("UPDATE vital_signs SET spo2 = 99 WHERE session_id = :s"), {"s": session_id})
+    assert run(None, ["--db", str(db_path), "audit", "verify"]) == 1
+    assert f"(session {session_id}): the record no longer matches what was signed" in capsys.readouterr().err
+
+
 def test_db_upgrade_reports_the_schema(capsys, tmp_path):
     assert run(None, ["--db", str(tmp_path / "u.sqlite3"), "db", "upgrade"]) == 0
     assert "schema 0007" in capsys.readouterr().out

@@ -182,3 +182,63 @@ async def test_trajectory_and_audit_trail_open_from_the_review(demo_app):
         await pilot.press("down")
         await pilot.pause()
         assert "Event" in text_of(demo_app, "#trail-detail")
+
+
+async def test_five_wrong_pins_lock_the_account_at_the_dialog(demo_app):
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f2", "enter", *"doctor", "enter", *DOCTOR_PASSWORD, "enter")
+        await settle(pilot)  # signed: the sitting is open and the next session is shown
+        for attempt in range(5):
+            await pilot.press("f2", "enter", *"0000", "enter")
+            await settle(pilot)
+            message = text_of(demo_app, ".sign-error")
+            if attempt < 4:
+                assert f"{4 - attempt} attempts left" in message
+            await pilot.press("escape")
+        assert "locked" in message
+        await pilot.press("f2", "enter", *PIN, "enter")
+        await settle(pilot)
+        assert "locked" in text_of(demo_app, ".sign-error")  # even the right PIN, until an admin unlocks
+
+
+async def test_after_the_idle_timeout_the_password_is_asked_again(demo_app):
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f2", "enter", *"doctor", "enter", *DOCTOR_PASSWORD, "enter")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert demo_app.screen.query("#cred-pin") and not demo_app.screen.query("#cred-password")
+        await pilot.press("escape")
+        demo_app.clock.advance(minutes=demo_app.settings.signing_idle_minutes + 1)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert demo_app.screen.query("#cred-password") and not demo_app.screen.query("#cred-pin")
+
+
+async def test_a_nurse_has_no_way_to_sign(demo_app):
+    from sqlmodel import select
+
+    from console.models import TreatmentSession
+
+    with demo_app.db.read() as session:
+        discharged = session.exec(
+            select(TreatmentSession.id).where(TreatmentSession.status == "discharged")
+        ).first()
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await sign_in(pilot)
+        await settle(pilot)
+        assert isinstance(demo_app.screen, TodayScreen)
+        demo_app.push_screen(ReviewScreen(discharged))
+        await settle(pilot)
+        assert not demo_app.screen.check_action("sign", ()) and not demo_app.screen.check_action(
+            "return_session", ()
+        )
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ReviewScreen)  # no dialog opened
