@@ -13,17 +13,18 @@ from widgets.login import LoginScreen
 from widgets.today import TodayScreen
 
 from .conftest import DEMO_DAY
+from .ui import workers_done
 
 
 async def sign_in(pilot, username="nurse", password="demo-nurse-pass") -> None:
     await pilot.press(*username, "enter")
     await pilot.press(*password, "enter")
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 
 async def board_loaded(pilot) -> DataTable:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
     return pilot.app.screen.query_one("#board", DataTable)
 
@@ -111,7 +112,7 @@ async def test_type_ahead_after_enter_lands_in_the_password_field(demo_app):
     """A nurse (or a badge scanner) typing without pausing must not spill the password into the username."""
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"nurse", "enter", *"demo-nurse-pass", "enter")  # no pause between the fields
-        await demo_app.workers.wait_for_complete()
+        await workers_done(demo_app)
         await pilot.pause()
         assert isinstance(demo_app.screen, TodayScreen)
 
@@ -152,9 +153,9 @@ async def test_records_open_after_the_first_frame_and_an_early_sign_in_waits(dem
         assert "Opening the clinic's records" in str(app.screen.query_one("#login-error", Static).render())
         await pilot.press(*"nurse", "enter", *"demo-nurse-pass", "enter")
         gate.set()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         assert isinstance(app.screen, TodayScreen)
         assert str(app.screen.query_one("#board-title", Static).render()).startswith("Lakeside Pain Clinic")
@@ -169,7 +170,7 @@ async def test_a_failure_to_open_the_records_ends_the_console_with_the_reason():
 
     app = ChairsideApp(connect=broken)
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
     assert app.return_code == 1 and "connection refused" in str(app.startup_error)
 

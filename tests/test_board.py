@@ -8,6 +8,7 @@ from widgets.schedule_import import ImportDialog
 
 from .conftest import DEMO_DAY
 from .test_app import board_loaded, sign_in
+from .ui import workers_done
 
 
 def _title(app) -> str:
@@ -56,7 +57,7 @@ async def test_book_a_walk_in_for_a_new_patient(demo_app):
         await pilot.pause()
         assert isinstance(demo_app.screen, BookingDialog)
         await pilot.press(*"WALK-77", "tab")
-        await demo_app.workers.wait_for_complete()
+        await workers_done(demo_app)
         await pilot.pause()
         assert "New MRN" in str(demo_app.screen.query_one("#patient-found", Static).render())
         screen = demo_app.screen
@@ -71,7 +72,7 @@ async def test_book_a_walk_in_for_a_new_patient(demo_app):
             screen.query_one(field, Input).value = value
         screen.query_one("#book-method", Select).value = "nasal_spray"
         await pilot.click("#book")
-        await demo_app.workers.wait_for_complete()
+        await workers_done(demo_app)
         await pilot.pause()
         await board_loaded(pilot)
         rows = day_sessions(demo_app.db, DEMO_DAY)
@@ -89,9 +90,9 @@ async def test_booking_refusal_is_shown_in_the_dialog(demo_app):
         await sign_in(pilot)
         await board_loaded(pilot)
         await pilot.press("f2", *"NEW-1", "tab")
-        await demo_app.workers.wait_for_complete()
+        await workers_done(demo_app)
         await pilot.click("#book")
-        await demo_app.workers.wait_for_complete()
+        await workers_done(demo_app)
         await pilot.pause()
         assert isinstance(demo_app.screen, BookingDialog)
         assert "Family name" in str(demo_app.screen.query_one("#booking-error", Static).render())
@@ -109,12 +110,12 @@ async def test_import_from_the_board(demo_app, tmp_path):
         await pilot.pause()
         assert isinstance(demo_app.screen, ImportDialog)
         await pilot.press(*str(bad), "enter")
-        await demo_app.workers.wait_for_complete()
+        await workers_done(demo_app)
         await pilot.pause()
         assert "line 2: method" in str(demo_app.screen.query_one("#import-result", Static).render())
         demo_app.screen.query_one("#import-path", Input).value = str(good)
         await pilot.press("enter")
-        await demo_app.workers.wait_for_complete()
+        await workers_done(demo_app)
         await pilot.pause()
         assert "Imported 1 session(s)" in str(demo_app.screen.query_one("#import-result", Static).render())
         await pilot.press("escape")

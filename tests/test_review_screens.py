@@ -9,13 +9,14 @@ from widgets.review_queue import ReviewQueueScreen
 from widgets.today import TodayScreen
 
 from .test_app import sign_in
+from .ui import workers_done
 
 DOCTOR_PASSWORD = "demo-doctor-pass"
 PIN = "2468"
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -24,6 +24,7 @@ from widgets.today import TodayScreen
 
 from .conftest import DEMO_DAY
 from .test_app import sign_in
+from .ui import workers_done
 
 KEYSTROKE_BUDGET = 120  # a complete IV session, digits included
 
@@ -44,9 +45,9 @@ class Nurse:
         await self.settle()
 
     async def settle(self) -> None:
-        await self.pilot.app.workers.wait_for_complete()
+        await workers_done(self.pilot.app)
         await self.pilot.pause()
-        await self.pilot.app.workers.wait_for_complete()
+        await workers_done(self.pilot.app)
         await self.pilot.pause()
 
 

@@ -9,6 +9,7 @@ from widgets.session import SessionScreen
 
 from .conftest import DEMO_DAY
 from .test_app import board_loaded, sign_in
+from .ui import workers_done
 
 SIZES = [(80, 24), (160, 50)]
 
@@ -18,7 +19,7 @@ async def _steady(pilot) -> None:
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.05)
 
