@@ -24,6 +24,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from figures import percentiles
+
 ROOT = Path(__file__).resolve().parent.parent
 RECORD_SQL = """
 SELECT * FROM treatment_session WHERE id = {sid};
@@ -44,15 +46,6 @@ SELECT * FROM pain_score ORDER BY session_id, id;
 SELECT * FROM alert ORDER BY session_id, id;
 SELECT * FROM addendum ORDER BY id;
 """
-
-
-def percentiles(timings_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(timings_ms)
-    return {
-        "p50_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
-        "max_ms": round(ordered[-1], 1),
-    }
 
 
 def sqlite3_seconds(db: Path, sql: str) -> float:

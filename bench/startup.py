@@ -11,13 +11,14 @@
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
+
+from figures import percentiles
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL_APP = """
@@ -72,15 +73,6 @@ def timed(code: str, *args: str) -> dict[str, float]:
         name, _, seconds = line.rpartition(" ")
         figures[name or "first_frame"] = float(seconds)
     return figures
-
-
-def percentiles(timings_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(timings_ms)
-    return {
-        "p50_ms": round(statistics.median(ordered), 1),
-        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 1),
-        "max_ms": round(ordered[-1], 1),
-    }
 
 
 def startup(db: Path, runs: int) -> dict:

@@ -4,7 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from console.infusion import infusion_state
-from console.models import Addendum, ReviewReturn, SessionSignature
+from console.models import Addendum, ReviewReturn, SessionSignature, VitalSigns
 from console.pain import PainChange
 from console.session_view import SessionView
 from console.vocab import Drug, Route, SideEffectType, SignatureMeaning
@@ -98,6 +98,20 @@ def dose_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
             f" ({view.staff_name(event.recorded_by)})"
         )
     return lines or ["No dose recorded."]
+
+
+def vitals_cells(reading: VitalSigns, view: SessionView, zone: ZoneInfo) -> tuple[str, ...]:
+    """One flowsheet row: time, BP, HR, SpO2, RR, MOAA/S, temperature, who took it."""
+    return (
+        f"{reading.measured_at.astimezone(zone):%H:%M}",
+        f"{reading.systolic}/{reading.diastolic}",
+        str(reading.heart_rate),
+        str(reading.spo2),
+        str(reading.resp_rate),
+        str(reading.moaas),
+        "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
+        view.staff_name(reading.taken_by),
+    )
 
 
 def side_effect_lines(view: SessionView, zone: ZoneInfo) -> list[str]:

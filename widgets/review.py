@@ -163,18 +163,7 @@ class ReviewScreen(Screen):
         table = self.query_one("#review-flowsheet", DataTable)
         table.clear()
         for reading in view.vitals:
-            table.add_row(
-                *plain_cells(
-                    f"{reading.measured_at.astimezone(zone):%H:%M}",
-                    f"{reading.systolic}/{reading.diastolic}",
-                    str(reading.heart_rate),
-                    str(reading.spo2),
-                    str(reading.resp_rate),
-                    str(reading.moaas),
-                    "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
-                    view.staff_name(reading.taken_by),
-                )
-            )
+            table.add_row(*plain_cells(*record_text.vitals_cells(reading, view, zone)))
         self.query_one("#spark-sbp", Sparkline).data = [r.systolic for r in view.vitals]
         self.query_one("#spark-hr", Sparkline).data = [r.heart_rate for r in view.vitals]
         self.query_one("#spark-spo2", Sparkline).data = [r.spo2 for r in view.vitals]

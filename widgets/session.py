@@ -432,16 +432,7 @@ class SessionScreen(Screen):
         table.clear()
         for reading in reversed(view.vitals):  # newest first: the latest reading is always in view
             table.add_row(
-                *plain_cells(
-                    f"{reading.measured_at.astimezone(zone):%H:%M}",
-                    f"{reading.systolic}/{reading.diastolic}",
-                    str(reading.heart_rate),
-                    str(reading.spo2),
-                    str(reading.resp_rate),
-                    str(reading.moaas),
-                    "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
-                    view.staff_name(reading.taken_by),
-                ),
+                *plain_cells(*record_text.vitals_cells(reading, view, zone)),
                 key=str(reading.id),
             )
         self.query_one("#spark-sbp", Sparkline).data = [r.systolic for r in view.vitals]
