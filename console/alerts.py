@@ -12,9 +12,9 @@ from console.actors import Actor, require_clinical
 from console.database import Database
 from console.errors import InvalidInput, NotAllowed
 from console.models import Alert, VitalSigns
+from console.protocol import AlertThresholds
 from console.record_lock import open_for_change
 from console.records import get_or_refuse, insert, update_versioned
-from console.settings import AlertThresholds
 
 
 @dataclass(frozen=True)

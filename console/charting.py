@@ -22,9 +22,9 @@ from console.models import (
     UserAccount,
     VitalSigns,
 )
+from console.protocol import AlertThresholds
 from console.record_lock import open_for_change
 from console.records import get_or_refuse, insert, update_versioned
-from console.settings import AlertThresholds
 from console.vocab import CLINICAL_ROLES, Method, PainKind, Role, Route
 from console.vocab import SessionStatus as S
 

@@ -28,6 +28,8 @@ cli.add_typer(user_cli, name="user")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(schedule_cli, name="schedule")
+protocol_cli = typer.Typer(help="The clinic protocol.", no_args_is_help=True)
+cli.add_typer(protocol_cli, name="protocol")
 
 
 @dataclass
@@ -38,11 +40,12 @@ class Context:
     config: Path | None
     demo: bool
     open_console: OpenConsole | None
+    protocol: Path | None = None
 
     def settings(self):
         from console.settings import load_settings
 
-        return load_settings(self.config)
+        return load_settings(self.config, self.protocol)
 
     def url(self) -> str:
         from console.locations import database_url
@@ -77,12 +80,18 @@ def main(
         Path | None, typer.Option("--config", help="Settings file (TOML).", dir_okay=False)
     ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Open the demo clinic (built on first use).")] = False,
+    protocol: Annotated[
+        Path | None,
+        typer.Option(
+            "--protocol", help="Clinic protocol file (TOML); or CHAIRSIDE_PROTOCOL.", dir_okay=False
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
     """Open the console; or run one of the commands below."""
-    state = Context(db, config, demo, ctx.obj)
+    state = Context(db, config, demo, ctx.obj, protocol)
     ctx.obj = state
     if ctx.invoked_subcommand is not None:
         return
@@ -210,6 +219,16 @@ def audit_verify(ctx: typer.Context) -> None:
         raise typer.Exit(1)
     typer.echo(f"audit chain intact: {report.events} events, head {report.head}")
     typer.echo(f"signed records intact: {signed.signatures} signatures, {signed.addenda} addenda")
+
+
+@protocol_cli.command("check")
+def protocol_check(
+    file: Annotated[Path, typer.Argument(help="Protocol file (TOML) to check.", dir_okay=False)],
+) -> None:
+    """Validate a protocol file and print the effective protocol, defaults merged."""
+    from console.protocol import describe, load_protocol
+
+    typer.echo(describe(load_protocol(file)), nl=False)
 
 
 @schedule_cli.command("import")

@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from console.database import Database
 from console.models import DoseAdministration, TreatmentSession
-from console.settings import Protocol
+from console.protocol import Protocol
 from console.vocab import Method
 
 
@@ -63,4 +63,4 @@ def total_mg(
         if rate is None or minutes is None:
             return None
         return round(rate * weight_kg * minutes / 60, 1)
-    return None if devices is None else devices * protocol.nasal_device_mg
+    return None if devices is None else devices * protocol.nasal.device_mg

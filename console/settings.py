@@ -5,7 +5,7 @@ import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -14,31 +14,7 @@ from pydantic_settings import (
 )
 
 from console.errors import ConfigurationError
-
-
-class AlertThresholds(BaseModel):
-    """Default alert thresholds from the clinical reference; every clinic may change them."""
-
-    systolic_hold: int = Field(180, ge=100, le=260, description="SBP at or above this holds dosing (mmHg)")
-    diastolic_hold: int = Field(110, ge=60, le=160, description="DBP at or above this holds dosing (mmHg)")
-    systolic_predose_warn: int = Field(
-        140, ge=100, le=260, description="pre-dose SBP above this warns (mmHg)"
-    )
-    diastolic_predose_warn: int = Field(90, ge=50, le=160, description="pre-dose DBP above this warns (mmHg)")
-    spo2_low: int = Field(92, ge=70, le=100, description="SpO2 below this alerts (%)")
-    heart_rate_low: int = Field(50, ge=20, le=100, description="HR below this alerts (/min)")
-    heart_rate_high: int = Field(120, ge=60, le=250, description="HR above this alerts (/min)")
-    moaas_low: int = Field(2, ge=0, le=5, description="MOAA/S at or below this alerts")
-
-
-class Protocol(BaseModel):
-    iv_vitals_interval_min: int = Field(15, ge=1, le=120, description="minutes between IV readings")
-    nasal_observation_min: int = Field(
-        120, ge=0, le=600, description="observation after the first nasal device"
-    )
-    nasal_vitals_at_min: list[int] = Field([40], description="minutes after dosing when nasal vitals are due")
-    nasal_device_mg: float = Field(28, gt=0, le=200, description="esketamine per nasal device (mg)")
-    thresholds: AlertThresholds = AlertThresholds()
+from console.protocol import Protocol, load_protocol
 
 
 class Settings(BaseSettings):
@@ -52,7 +28,8 @@ class Settings(BaseSettings):
     signing_idle_minutes: int = Field(
         10, ge=1, le=240, description="minutes without a signature before the password is asked again"
     )
-    protocol: Protocol = Protocol()
+    # The clinic protocol comes from its own file (`--protocol`, CHAIRSIDE_PROTOCOL), not from here.
+    _protocol: Protocol = PrivateAttr(default_factory=Protocol)
 
     @field_validator("timezone")
     @classmethod
@@ -65,16 +42,18 @@ class Settings(BaseSettings):
             ) from None
         return value
 
-    @model_validator(mode="after")
-    def _thresholds_ordered(self) -> "Settings":
-        t = self.protocol.thresholds
-        if t.heart_rate_low >= t.heart_rate_high:
-            raise ValueError("protocol.thresholds: heart_rate_low must be below heart_rate_high")
-        return self
-
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def protocol(self) -> Protocol:
+        return self._protocol
+
+    def with_protocol(self, protocol: Protocol) -> "Settings":
+        settings = self.model_copy()
+        settings._protocol = protocol
+        return settings
 
 
 def default_config_file() -> Path:
@@ -83,8 +62,12 @@ def default_config_file() -> Path:
     return Path(user_config_dir("chairside")) / "chairside.toml"
 
 
-def load_settings(config_file: Path | None = None) -> Settings:
-    """Read settings: environment over file over defaults; a bad value is one clear error."""
+def load_settings(config_file: Path | None = None, protocol_file: Path | None = None) -> Settings:
+    """Read settings (environment over file over defaults) and the clinic protocol.
+
+    The protocol file is `protocol_file`, else CHAIRSIDE_PROTOCOL, else the defaults. A bad value
+    in either is one clear error naming the key.
+    """
     path = config_file or Path(os.environ.get("CHAIRSIDE_CONFIG") or default_config_file())
     if config_file is not None and not path.is_file():
         raise ConfigurationError(f"configuration file not found: {path}")
@@ -104,13 +87,17 @@ def load_settings(config_file: Path | None = None) -> Settings:
             return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
 
     try:
-        return FileSettings()
+        settings = FileSettings()
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"]) or "settings"
         raise ConfigurationError(
             f"setting {key} (in {path} or CHAIRSIDE_ variables): {error['msg']}"
         ) from None
+    chosen = protocol_file or (
+        Path(os.environ["CHAIRSIDE_PROTOCOL"]) if os.environ.get("CHAIRSIDE_PROTOCOL") else None
+    )
+    return settings.with_protocol(load_protocol(chosen))
 
 
 def default_data_dir() -> Path:

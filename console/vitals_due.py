@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from console.settings import Protocol
+from console.protocol import Protocol
 from console.vocab import Method, SessionStatus
 
 # A reading taken a little before the scheduled moment still counts for it.
@@ -25,10 +25,10 @@ def next_vitals_due(
     if started_at is None:  # before dosing: one baseline reading
         return checked_in_at if last_reading_at is None or last_reading_at < checked_in_at else None
     if method == Method.IV:
-        interval = timedelta(minutes=protocol.iv_vitals_interval_min)
+        interval = timedelta(minutes=protocol.iv.vitals_interval_min)
         return max(started_at, last_reading_at or started_at) + interval
-    points = [started_at + timedelta(minutes=m) for m in sorted(protocol.nasal_vitals_at_min)]
-    points.append(started_at + timedelta(minutes=protocol.nasal_observation_min))  # before leaving
+    points = [started_at + timedelta(minutes=m) for m in sorted(protocol.nasal.vitals_at_min)]
+    points.append(started_at + timedelta(minutes=protocol.nasal.observation_min))  # before leaving
     for point in points:
         if last_reading_at is None or last_reading_at < point - EARLY_TOLERANCE:
             return point

@@ -9,7 +9,7 @@ from console import alerts, charting
 from console.board import day_sessions
 from console.errors import Conflict, InvalidInput, NotAllowed
 from console.models import Alert, AuditEvent, VitalSigns
-from console.settings import AlertThresholds
+from console.protocol import AlertThresholds
 from tests.factories import checked_in_session, iv_dose_data, vitals_data
 
 LIMITS = AlertThresholds()

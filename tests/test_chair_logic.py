@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from console.errors import InvalidInput
 from console.inputs import VitalsIn, parse
 from console.pain import PainChange, PainChangeClass
+from console.protocol import Protocol
 from console.quick_vitals import parse_quick_vitals
-from console.settings import Protocol
 from console.vitals_due import describe_due, next_vitals_due
 from console.vocab import Method, SessionStatus
 
@@ -108,7 +108,9 @@ def _due(method, status, started_offset, last_offset, protocol=None):
 def test_iv_vitals_every_interval_after_the_last_reading():
     assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -10) == NOW + timedelta(minutes=5)
     assert _due(Method.IV, SessionStatus.IN_TREATMENT, -3, -20) == NOW + timedelta(minutes=12)
-    assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -10, Protocol(iv_vitals_interval_min=10)) == NOW
+    assert (
+        _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -10, Protocol(iv={"vitals_interval_min": 10})) == NOW
+    )
 
 
 def test_baseline_due_at_check_in_then_nothing_until_dosing():

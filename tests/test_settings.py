@@ -1,55 +1,91 @@
-"""Settings come from a TOML file and CHAIRSIDE_ variables; a bad value is one clear error."""
+"""Settings and the clinic protocol come from TOML files and the environment; bad values are refused."""
 
 import pytest
 
 from console.errors import ConfigurationError
+from console.protocol import Protocol, describe, load_protocol
 from console.settings import load_settings
 
 
-def test_defaults_come_from_the_clinical_reference():
-    settings = load_settings()
-    assert settings.protocol.iv_vitals_interval_min == 15
-    assert settings.protocol.nasal_observation_min == 120
-    thresholds = settings.protocol.thresholds
+def test_protocol_defaults_come_from_the_clinical_reference():
+    protocol = load_settings().protocol
+    assert (protocol.iv.vitals_interval_min, protocol.nasal.observation_min) == (15, 120)
+    assert (protocol.iv.rate_min_mg_per_kg_h, protocol.iv.rate_max_mg_per_kg_h) == (0.5, 2.0)
+    assert protocol.nasal.allowed_doses_mg == [56, 84] and protocol.nasal.vitals_at_min == [40]
+    thresholds = protocol.thresholds
     assert (thresholds.systolic_hold, thresholds.diastolic_hold, thresholds.spo2_low) == (180, 110, 92)
     assert (thresholds.heart_rate_low, thresholds.heart_rate_high, thresholds.moaas_low) == (50, 120, 2)
+    assert (thresholds.systolic_predose_warn, thresholds.diastolic_predose_warn) == (140, 90)
 
 
-def test_file_then_environment(tmp_path, monkeypatch):
+def test_settings_file_then_environment(tmp_path, monkeypatch):
     config = tmp_path / "clinic.toml"
-    config.write_text(
-        'clinic_name = "Lakeside Pain Clinic"\ntimezone = "America/Chicago"\n'
-        "[protocol]\niv_vitals_interval_min = 10\n"
-    )
+    config.write_text('clinic_name = "Lakeside Pain Clinic"\ntimezone = "America/Chicago"\n')
     settings = load_settings(config)
-    assert (settings.clinic_name, settings.timezone, settings.protocol.iv_vitals_interval_min) == (
-        "Lakeside Pain Clinic",
-        "America/Chicago",
-        10,
-    )
+    assert (settings.clinic_name, settings.timezone) == ("Lakeside Pain Clinic", "America/Chicago")
     monkeypatch.setenv("CHAIRSIDE_CLINIC_NAME", "From the environment")
-    monkeypatch.setenv("CHAIRSIDE_PROTOCOL__THRESHOLDS__SPO2_LOW", "90")
-    settings = load_settings(config)
-    assert settings.clinic_name == "From the environment" and settings.protocol.thresholds.spo2_low == 90
+    assert load_settings(config).clinic_name == "From the environment"
+
+
+def test_the_protocol_file_is_chosen_by_argument_or_environment(tmp_path, monkeypatch):
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(
+        'version = "lakeside-7"\n[iv]\nvitals_interval_min = 10\n[thresholds]\nspo2_low = 90\n'
+    )
+    chosen = load_settings(protocol_file=protocol).protocol
+    assert (chosen.version, chosen.iv.vitals_interval_min, chosen.thresholds.spo2_low) == (
+        "lakeside-7",
+        10,
+        90,
+    )
+    assert chosen.nasal.observation_min == 120  # what the file leaves out keeps its default
+    monkeypatch.setenv("CHAIRSIDE_PROTOCOL", str(protocol))
+    assert load_settings().protocol.version == "lakeside-7"
 
 
 @pytest.mark.parametrize(
     "content, named",
     [
         ('timezone = "Mars/Olympus"', "timezone"),
-        ("[protocol]\niv_vitals_interval_min = 0", "iv_vitals_interval_min"),
         ("clinic_name = ", "not valid TOML"),
         ("colour = 'blue'", "colour"),
-        ("[protocol.thresholds]\nheart_rate_low = 110\nheart_rate_high = 100", "heart_rate_low"),
     ],
 )
-def test_bad_file_is_refused_naming_the_key(tmp_path, content, named):
+def test_bad_settings_file_is_refused_naming_the_key(tmp_path, content, named):
     config = tmp_path / "bad.toml"
     config.write_text(content)
     with pytest.raises(ConfigurationError, match=named):
         load_settings(config)
 
 
-def test_missing_named_file_is_refused(tmp_path):
+@pytest.mark.parametrize(
+    "content, named",
+    [
+        ("[iv]\nvitals_interval_min = 0", "iv.vitals_interval_min"),
+        ("[thresholds]\nheart_rate_low = 90\nheart_rate_high = 80", "heart_rate_low must be below"),
+        ("[iv]\nrate_min_mg_per_kg_h = 3\nrate_max_mg_per_kg_h = 2", "rate_min_mg_per_kg_h"),
+        ("[nasal]\nallowed_doses_mg = []", "nasal.allowed_doses_mg"),
+        ("[override_roles]\ndischarge = 'janitor'", "override_roles.discharge"),
+        ("[iv]\nspeed = 3", "iv.speed"),
+        ("version = ", "not valid TOML"),
+    ],
+)
+def test_bad_protocol_file_is_refused_naming_the_key(tmp_path, content, named):
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(content)
+    with pytest.raises(ConfigurationError, match=named):
+        load_protocol(protocol)
+
+
+def test_missing_named_files_are_refused(tmp_path):
     with pytest.raises(ConfigurationError, match="not found"):
         load_settings(tmp_path / "absent.toml")
+    with pytest.raises(ConfigurationError, match="protocol file not found"):
+        load_protocol(tmp_path / "absent-protocol.toml")
+
+
+def test_the_effective_protocol_reads_back_as_the_same_protocol(tmp_path):
+    protocol = Protocol(version="x-1", iv={"rate_max_mg_per_kg_h": 1.5})
+    written = tmp_path / "effective.toml"
+    written.write_text(describe(protocol))
+    assert load_protocol(written) == protocol
