@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
+from console import dose_rules
 from console.actors import Actor, require_clinical
 from console.alerts import raise_alerts
 from console.database import Database
@@ -22,10 +23,11 @@ from console.models import (
     UserAccount,
     VitalSigns,
 )
-from console.protocol import AlertThresholds
+from console.overrides import overridden
+from console.protocol import AlertThresholds, Protocol
 from console.record_lock import open_for_change
 from console.records import get_or_refuse, insert, update_versioned
-from console.vocab import CLINICAL_ROLES, Method, PainKind, Role, Route
+from console.vocab import CLINICAL_ROLES, Method, OverrideRule, PainKind, Role, Route
 from console.vocab import SessionStatus as S
 
 # A clock a few minutes fast on one workstation must not block a genuine entry.
@@ -206,11 +208,15 @@ def record_pain(
         return row
 
 
-def record_dose(db: Database, actor: Actor, session_id: int, data: dict) -> DoseAdministration:
+def record_dose(
+    db: Database, actor: Actor, session_id: int, data: dict, protocol: Protocol | None = None
+) -> DoseAdministration:
     """Record a dose with its controlled-substance fields; mg/kg comes from the recorded weight.
 
-    A dose on a checked-in session starts the treatment: the status follows what was recorded.
+    The protocol's checks come first (screen, contraindications, pre-dose hold, weight age, dose
+    range; see console.dose_rules). A dose on a checked-in session starts the treatment.
     """
+    protocol = protocol or Protocol()
     user_id = require_clinical(actor)
     now = db.clock.now()
     with db.write() as session:
@@ -220,11 +226,22 @@ def record_dose(db: Database, actor: Actor, session_id: int, data: dict) -> Dose
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
         if treatment.checked_in_at and dose_in.administered_at < treatment.checked_in_at:
             raise InvalidInput("administered_at", "Given at: cannot be before the patient checked in.")
+        set_aside = overridden(session, session_id)
+        first = session.exec(
+            select(DoseAdministration.id).where(DoseAdministration.session_id == session_id)
+        ).first()
+        if first is None:
+            readings = session.exec(
+                select(VitalSigns).where(
+                    VitalSigns.session_id == session_id, VitalSigns.measured_at <= dose_in.administered_at
+                )
+            ).all()
+            dose_rules.before_first_dose(treatment, list(readings), set_aside, protocol)
         patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
-        if not patient.weight_kg:
-            raise InvalidInput(
-                "weight_kg", "Weight: record the patient's weight before dosing (mg/kg needs it)."
-            )
+        dose_rules.weight_recent(patient, now.date(), protocol)
+        refusal = dose_rules.out_of_range(dose_in, protocol)
+        if refusal is not None and OverrideRule.DOSE_RANGE not in set_aside:
+            raise refusal
         witness_id = _witness_id(session, dose_in.witness, user_id)
         row = DoseAdministration.model_validate(
             dose_in.model_dump(exclude={"witness"})

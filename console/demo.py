@@ -40,6 +40,7 @@ from console.models import (
     TreatmentSession,
     VitalSigns,
 )
+from console.protocol import Protocol
 from console.schema import ensure_schema
 from console.signature_check import BULK_ACTION, signature_digest
 from console.vocab import Method, Role, SessionStatus
@@ -634,11 +635,19 @@ class _Today:
             {"kind": "before", "score": rng.randint(5, 8), "scored_at": clock.now()},
             row.version,
         )
+        row = sessions.get_session(db, row.id)
+        sessions.record_pre_assessment(
+            db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[]
+        )
         if minutes_ago < 20:
             return  # checked in, pre-assessment done
         start = scheduled + timedelta(minutes=15)
+        patient = patients.get_patient(db, row.patient_id)
+        if patient.weight_measured_on < self.today - timedelta(days=Protocol().weight_max_age_days):
+            clock.at = start - timedelta(minutes=5)  # weighed again: the protocol wants a recent weight
+            patient = patients.record_weight(db, nurse, patient.id, patient.version, patient.weight_kg)
         clock.at = start
-        weight = patients.get_patient(db, row.patient_id).weight_kg
+        weight = patient.weight_kg
         if method == Method.IV:
             dose = round(0.5 * weight, 1)
             charting.record_dose(
@@ -692,6 +701,8 @@ class _Today:
             row = sessions.end_treatment(db, nurse, row.id, row.version)
         discharge_after = treatment_min + (45 if method == Method.IV else 120)
         if elapsed > discharge_after:
+            clock.at = start + timedelta(minutes=discharge_after - 2)
+            charting.record_vitals(db, nurse, row.id, vitals | {"measured_at": clock.now(), "moaas": 5})
             clock.at = start + timedelta(minutes=discharge_after)
             row = sessions.get_session(db, row.id)
             charting.record_pain(

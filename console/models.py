@@ -14,6 +14,7 @@ from console.vocab import (
     Drug,
     InfusionEventKind,
     Method,
+    OverrideRule,
     PainKind,
     Role,
     Route,
@@ -150,6 +151,8 @@ class TreatmentSession(SQLModel, table=True):
     # Comma-separated Contraindication values found at the screen; empty = none found.
     contraindications_found: str = Field(default="", sa_type=String(200))
     notes: str = Field(default="", sa_type=Text)
+    # The clinic protocol in force when the patient was checked in.
+    protocol_version: str | None = Field(default=None, sa_type=String(40))
     version: int = 1
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
@@ -310,6 +313,25 @@ class Alert(SQLModel, table=True):
     acknowledged_by: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
     acknowledgement: str = Field(default="", sa_type=String(300))
     version: int = 1
+
+
+class Override(SQLModel, table=True):
+    """A protocol rule set aside for one session by someone with the protocol's override role."""
+
+    __table_args__ = (
+        CheckConstraint(sql_in("rule", OverrideRule), name="rule_known"),
+        CheckConstraint("length(reason) BETWEEN 3 AND 300", name="reason_length"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    rule: str = Field(sa_type=String(24))
+    # What was set aside, in words (e.g. "BP 186/104", "2.5 mg/kg/h").
+    details: str = Field(default="", sa_type=String(200))
+    reason: str = Field(sa_type=String(300))
+    overridden_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    role: str = Field(sa_type=String(16))
+    at: datetime = _utc()
 
 
 class SessionSignature(SQLModel, table=True):

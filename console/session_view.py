@@ -11,6 +11,7 @@ from console.models import (
     Alert,
     DoseAdministration,
     InfusionEvent,
+    Override,
     PainScore,
     Patient,
     ReviewReturn,
@@ -43,6 +44,7 @@ class SessionView:
     pain_scores: list[PainScore]
     previous: PreviousSession | None
     staff: dict[int, str]
+    overrides: tuple[Override, ...] = ()
     signature: SessionSignature | None = None
     addenda: tuple[Addendum, ...] = ()
     returns: tuple[ReviewReturn, ...] = ()
@@ -108,6 +110,7 @@ def load_session_view(db: Database, session_id: int) -> SessionView:
             signature=session.exec(
                 select(SessionSignature).where(SessionSignature.session_id == session_id)
             ).first(),
+            overrides=tuple(children(Override, Override.at)),
             addenda=tuple(children(Addendum, Addendum.written_at)),
             returns=tuple(children(ReviewReturn, ReviewReturn.returned_at)),
         )

@@ -2,16 +2,20 @@
 
 from datetime import datetime
 
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, select
 
+from console import discharge_gate
 from console.actors import Actor, require_clinical
 from console.database import Database
 from console.errors import InvalidInput, NotAllowed
 from console.inputs import SessionIn, parse
-from console.models import Patient, TreatmentSession
+from console.models import DoseAdministration, InfusionEvent, Patient, TreatmentSession, VitalSigns
+from console.overrides import overridden
+from console.protocol import Protocol
 from console.record_lock import open_for_change
 from console.records import get_or_refuse, insert, update_versioned
-from console.vocab import Contraindication
+from console.vocab import Contraindication, OverrideRule
 from console.vocab import SessionStatus as S
 
 # Which statuses each step may start from; anything else is refused with the reason.
@@ -105,8 +109,19 @@ def _at(now: datetime, at: datetime | None, field: str, not_before: datetime | N
     return when
 
 
-def check_in(db: Database, actor: Actor, session_id: int, expected_version: int, at: datetime | None = None):
-    """The patient has arrived; the checking-in nurse becomes the responsible nurse."""
+def check_in(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    expected_version: int,
+    at: datetime | None = None,
+    protocol: Protocol | None = None,
+):
+    """The patient has arrived; the checking-in nurse becomes the responsible nurse.
+
+    The version of the protocol in force is stored with the session from now on.
+    """
+    version = (protocol or Protocol()).version
     return _step(
         db,
         actor,
@@ -116,6 +131,7 @@ def check_in(db: Database, actor: Actor, session_id: int, expected_version: int,
         lambda row, now: {
             "status": S.CHECKED_IN,
             "checked_in_at": _at(now, at, "checked_in_at", None, "Checked in at"),
+            "protocol_version": version,
         },
     )
 
@@ -153,12 +169,39 @@ def end_treatment(
     )
 
 
-def discharge(db: Database, actor: Actor, session_id: int, expected_version: int, at: datetime | None = None):
+def discharge(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    expected_version: int,
+    at: datetime | None = None,
+    protocol: Protocol | None = None,
+):
+    """The patient leaves: refused, with everything still missing, until the protocol's criteria hold.
+
+    A discharge override (by the protocol's role, with a reason) sets the criteria aside; a
+    controlled-substance mismatch is never set aside: the dose record must be corrected.
+    """
+    protocol = protocol or Protocol()
+
     def values(row: TreatmentSession, now: datetime) -> dict:
         when = _at(now, at, "discharged_at", row.ended_at or row.started_at, "Discharged at")
+        _discharge_gate(row, when, protocol)
         return {"status": S.DISCHARGED, "discharged_at": when, "ended_at": row.ended_at or when}
 
     return _step(db, actor, session_id, expected_version, "discharge", values)
+
+
+def _discharge_gate(row: TreatmentSession, when: datetime, protocol: Protocol) -> None:
+    session = object_session(row)
+    doses = list(session.exec(select(DoseAdministration).where(DoseAdministration.session_id == row.id)))
+    events = list(session.exec(select(InfusionEvent).where(InfusionEvent.dose_id.in_([d.id for d in doses]))))
+    readings = list(session.exec(select(VitalSigns).where(VitalSigns.session_id == row.id)))
+    blocking = discharge_gate.unreconciled(doses, events, protocol)
+    if OverrideRule.DISCHARGE not in overridden(session, row.id):
+        blocking += discharge_gate.missing_for_discharge(row, doses, readings, protocol, when)
+    if blocking:
+        raise NotAllowed("discharge refused: " + "; ".join(blocking))
 
 
 def mark_no_show(db: Database, actor: Actor, session_id: int, expected_version: int):

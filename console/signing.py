@@ -25,6 +25,7 @@ from console.models import (
     Alert,
     DoseAdministration,
     InfusionEvent,
+    Override,
     PainScore,
     ReviewReturn,
     SessionSignature,
@@ -46,6 +47,7 @@ SESSION_CHILDREN: dict[str, type[SQLModel]] = {
     "side_effects": SideEffect,
     "pain_scores": PainScore,
     "alerts": Alert,
+    "overrides": Override,
 }
 
 
@@ -65,19 +67,21 @@ def plain_row(
 
     Missing columns take the model's default, so a row about to be inserted hashes like the row
     read back. Child rows leave out their own id: the record is its content, not its numbering.
+    Empty (NULL) columns are left out, so a nullable column added later keeps old hashes valid.
     """
     out = {}
     for name, is_float, default in _columns(model):
         if (name == "id" and not keep_id) or name in leave_out:
             continue
         value = values.get(name, default)
-        if value is not None:
-            if is_float:
-                value = float(value)
-            elif isinstance(value, datetime):
-                value = iso_utc(value)
-            elif isinstance(value, date | time):
-                value = value.isoformat()
+        if value is None:
+            continue
+        if is_float:
+            value = float(value)
+        elif isinstance(value, datetime):
+            value = iso_utc(value)
+        elif isinstance(value, date | time):
+            value = value.isoformat()
         out[name] = value
     return out
 

@@ -32,6 +32,27 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+class OverrideRule(StrEnum):
+    """The protocol rules a person with the protocol's override role may set aside, with a reason."""
+
+    CONTRAINDICATION = "contraindication"
+    PREDOSE_HOLD = "predose_hold"
+    DOSE_RANGE = "dose_range"
+    DISCHARGE = "discharge"
+
+    @property
+    def label(self) -> str:
+        return OVERRIDE_LABELS[self]
+
+
+OVERRIDE_LABELS = {
+    OverrideRule.CONTRAINDICATION: "Dose despite a contraindication",
+    OverrideRule.PREDOSE_HOLD: "Dose despite a pre-dose hold",
+    OverrideRule.DOSE_RANGE: "Dose outside the protocol range",
+    OverrideRule.DISCHARGE: "Discharge before the criteria hold",
+}
+
+
 class SignatureMeaning(StrEnum):
     """What the physician's signature on a session means (21 CFR 11.50: shown with every signature)."""
 

@@ -70,31 +70,54 @@ def scheduled_session(
     )
 
 
-def checked_in_session(db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001"):
+def checked_in_session(
+    db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001", minutes_ago: int = 30
+):
+    """Checked in `minutes_ago`, with the pre-assessment screen done (nothing found, escort confirmed)."""
     row = scheduled_session(db, nurse, method, mrn)
-    db.clock.advance(minutes=-30)
+    db.clock.advance(minutes=-minutes_ago)
     try:
-        return sessions.check_in(db, nurse, row.id, row.version)
+        row = sessions.check_in(db, nurse, row.id, row.version)
+        return sessions.record_pre_assessment(
+            db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[]
+        )
     finally:
-        db.clock.advance(minutes=30)
+        db.clock.advance(minutes=minutes_ago)
 
 
 def record_baseline(db: Database, nurse: Actor, session_id: int):
     return charting.record_vitals(db, nurse, session_id, vitals_data(db))
 
 
-def discharged_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> TreatmentSession:
-    """A complete IV session ready for review: vitals, a dose, pain before and after, discharged."""
-    row = checked_in_session(db, nurse, mrn=mrn)
-    db.clock.advance(minutes=-20)
+def at_minutes_ago(db: Database, minutes: int, action):
+    """Run `action()` with the clock `minutes` earlier, then put it back."""
+    db.clock.advance(minutes=-minutes)
     try:
+        return action()
+    finally:
+        db.clock.advance(minutes=minutes)
+
+
+def discharged_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> TreatmentSession:
+    """A complete IV session ready for review, every discharge criterion met.
+
+    Checked in 100 min ago, dosed 90 min ago (60 min), dosing ended 30 min ago, a reading 5 min
+    ago, pain after now.
+    """
+    row = checked_in_session(db, nurse, mrn=mrn, minutes_ago=100)
+
+    def before_dose():
         charting.record_pain(
             db, nurse, row.id, {"kind": "before", "score": 7, "scored_at": db.clock.now()}, row.version
         )
         record_baseline(db, nurse, row.id)
         charting.record_dose(db, nurse, row.id, iv_dose_data(db))
-    finally:
-        db.clock.advance(minutes=20)
+
+    at_minutes_ago(db, 90, before_dose)
+    at_minutes_ago(
+        db, 30, lambda: sessions.end_treatment(db, nurse, row.id, sessions.get_session(db, row.id).version)
+    )
+    at_minutes_ago(db, 5, lambda: record_baseline(db, nurse, row.id))
     current = sessions.get_session(db, row.id)
     charting.record_pain(
         db, nurse, row.id, {"kind": "after", "score": 3, "scored_at": db.clock.now()}, current.version

@@ -71,8 +71,8 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
     terminal.type(mrn.lower(), "Enter")  # the wristband scanner
     terminal.wait_for(f"MRN {mrn}")
     terminal.type("F2")  # check in
-    terminal.wait_for("Pain before")
-    terminal.type("6", "Enter", "131/83 77 97 15 4", "Enter")
+    terminal.wait_for("weigh the patient")  # the last weight is older than the protocol accepts
+    terminal.type("72.5", "Enter", "6", "Enter", "131/83 77 97 15 4", "Enter")
     terminal.wait_for("131/83")
     terminal.type("Escape")
     terminal.wait_for("Scan a wristband")
@@ -91,6 +91,8 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
         4,
     )
     assert row.pain_before == 6 and row.status == "checked_in" and logins == ["nurse"]
+    with db.read() as session:
+        assert session.get(Patient, row.patient_id).weight_kg == 72.5
 
 
 def _book_late_session(db: Database) -> tuple[int, str]:

@@ -35,6 +35,7 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
     db.clock.advance(minutes=60)
     row = sessions.end_treatment(db, nurse, row.id, row.version)
     db.clock.advance(minutes=45)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
     charting.record_pain(
         db, nurse, row.id, {"kind": "after", "score": 3, "scored_at": db.clock.now()}, row.version
     )
@@ -45,7 +46,13 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
     board = day_sessions(db, db.clock.now().date())
     assert [(b.status, b.pain_before, b.pain_after) for b in board] == [(SessionStatus.DISCHARGED, 7, 3)]
     actions = audit_actions(db)
-    assert actions[-4:] == ["session.end_treatment", "pain.record", "session.pain_after", "session.discharge"]
+    assert actions[-5:] == [
+        "session.end_treatment",
+        "vitals.record",
+        "pain.record",
+        "session.pain_after",
+        "session.discharge",
+    ]
     for expected in (
         "session.check_in",
         "vitals.record",

@@ -137,4 +137,4 @@ def test_the_hand_written_record_text_is_canonical_json(db, staff):
     with db.read() as session:
         text = record_json(*load_record(session, row.id))
     assert canonical_json(json.loads(text)) == text
-    assert len(json.loads(text)["vitals"]) == 1 and json.loads(text)["session"]["id"] == row.id
+    assert len(json.loads(text)["vitals"]) == 2 and json.loads(text)["session"]["id"] == row.id

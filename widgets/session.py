@@ -318,8 +318,15 @@ class SessionScreen(Screen):
             f"{p.weight_kg:g} kg ({p.weight_measured_on:%d %b %Y})" if p.weight_kg else "weight not recorded"
         )
         weight_field = self.query_one("#weight", Input)
+        stale = self._weight_needed()
         if not weight_field.has_focus:
-            weight_field.value = f"{p.weight_kg:g}" if p.weight_kg else ""
+            weight_field.value = "" if stale else f"{p.weight_kg:g}"  # an old weight is measured again
+        self.query_one("#weight-label", Label).update(
+            f"Weight today (kg): the last is over {self.app.settings.protocol.weight_max_age_days} days old;"
+            " weigh the patient, Enter"
+            if stale and p.weight_kg
+            else "Weight today (kg): Enter to record; Tab skips"
+        )
         series = f"session {s.series_number} of {s.series_length}" if s.series_length else "maintenance"
         last = "first session"
         if view.previous:
@@ -572,11 +579,19 @@ class SessionScreen(Screen):
         }[step]
         if step == "step-dose" and self.view and self.view.session.method != Method.IV:
             first = "#dose-devices"
-        if step == "step-pre" and self.view and not self.view.patient.weight_kg:
-            first = "#weight"  # dosing needs a weight: ask for it first when there is none
+        if step == "step-pre" and self.view and self._weight_needed():
+            first = "#weight"  # dosing needs a recent weight: ask for it first when there is none
         elif step == "step-pre" and self.view and self.view.session.pain_before is not None:
             first = "#baseline-vitals"
         self.set_focus(self.query_one(first))
+
+    def _weight_needed(self) -> bool:
+        """No weight, or one older than the protocol accepts for mg/kg."""
+        p = self.view.patient
+        if not p.weight_kg:
+            return True
+        age = (self.app.today() - p.weight_measured_on).days
+        return age > self.app.settings.protocol.weight_max_age_days
 
     def action_back(self) -> None:
         self.app.pop_screen()

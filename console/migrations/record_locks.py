@@ -1,21 +1,13 @@
 """Database triggers that lock a signed session and keep signatures and addenda append-only.
 
 Kept in one place because a batch migration that rebuilds one of these tables on SQLite drops
-its triggers: such a migration calls `create()` again (a test checks they exist at head).
+its triggers: such a migration drops and creates them again. Each migration passes the tables of
+its own revision (those whose rows belong to a session through session_id, and the append-only
+ones), so an old migration never names a table that does not exist yet.
 """
 
 from alembic import op
 
-# Tables whose rows belong to one treatment session through a session_id column.
-SESSION_CHILDREN = (
-    "dose_administration",
-    "vital_signs",
-    "side_effect",
-    "pain_score",
-    "alert",
-    "review_return",
-)
-APPEND_ONLY = ("session_signature", "addendum")
 LOCKED = "the session is signed and locked: add an addendum instead"
 
 _SIGNED = "EXISTS (SELECT 1 FROM session_signature WHERE session_id IN ({ids}))"
@@ -32,9 +24,9 @@ def _sqlite_lock(table: str, verb: str, condition: str) -> str:
     )
 
 
-def _sqlite_statements() -> list[str]:
+def _sqlite_statements(children: tuple[str, ...], append_only: tuple[str, ...]) -> list[str]:
     statements = []
-    for table in SESSION_CHILDREN:
+    for table in children:
         statements += [
             _sqlite_lock(table, "INSERT", _SIGNED.format(ids="NEW.session_id")),
             _sqlite_lock(table, "UPDATE", _SIGNED.format(ids="OLD.session_id, NEW.session_id")),
@@ -50,7 +42,7 @@ def _sqlite_statements() -> list[str]:
         "WHEN (SELECT role FROM user_account WHERE id = NEW.signer_id) IS NOT 'physician' "
         "BEGIN SELECT RAISE(ABORT, 'only a physician can sign a session'); END",
     ]
-    for table in APPEND_ONLY:
+    for table in append_only:
         for verb in ("UPDATE", "DELETE"):
             statements.append(
                 f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
@@ -107,9 +99,9 @@ END $$""",
 ]
 
 
-def _pg_statements() -> list[str]:
+def _pg_statements(children: tuple[str, ...], append_only: tuple[str, ...]) -> list[str]:
     statements = list(_PG_FUNCTIONS)
-    for table in (*SESSION_CHILDREN, "infusion_event"):
+    for table in (*children, "infusion_event"):
         statements.append(
             f"CREATE TRIGGER {table}_locked BEFORE INSERT OR UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION chairside_signed_lock()"
@@ -120,7 +112,7 @@ def _pg_statements() -> list[str]:
         "CREATE TRIGGER session_signature_physician_only BEFORE INSERT ON session_signature "
         "FOR EACH ROW EXECUTE FUNCTION chairside_signer_is_physician()",
     ]
-    for table in APPEND_ONLY:
+    for table in append_only:
         statements += [
             f"CREATE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION chairside_append_only()",
@@ -130,19 +122,19 @@ def _pg_statements() -> list[str]:
     return statements
 
 
-def create() -> None:
+def create(children: tuple[str, ...], append_only: tuple[str, ...]) -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
-    for statement in _sqlite_statements() if sqlite else _pg_statements():
+    for statement in (_sqlite_statements if sqlite else _pg_statements)(children, append_only):
         op.execute(statement)
 
 
-def drop() -> None:
+def drop(children: tuple[str, ...], append_only: tuple[str, ...]) -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for statement in _sqlite_statements():
+        for statement in _sqlite_statements(children, append_only):
             name = statement.split()[2]
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         return
-    for statement in _pg_statements():
+    for statement in _pg_statements(children, append_only):
         words = statement.split()
         if words[1] == "TRIGGER":
             op.execute(f"DROP TRIGGER IF EXISTS {words[2]} ON {words[words.index('ON') + 1]}")

@@ -11,6 +11,17 @@ from alembic import op
 from console.migrations import record_locks
 from console.timestamps import UTCDateTime
 
+# The tables locked once their session is signed, and those that are append-only, at this revision.
+SESSION_CHILDREN = (
+    "dose_administration",
+    "vital_signs",
+    "side_effect",
+    "pain_score",
+    "alert",
+    "review_return",
+)
+APPEND_ONLY = ("session_signature", "addendum")
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -126,11 +137,11 @@ def upgrade() -> None:
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.add_column(sa.Column("signing_pin_hash", sa.String(length=200), nullable=True))
 
-    record_locks.create()
+    record_locks.create(SESSION_CHILDREN, APPEND_ONLY)
 
 
 def downgrade() -> None:
-    record_locks.drop()
+    record_locks.drop(SESSION_CHILDREN, APPEND_ONLY)
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_column("signing_pin_hash")
 
