@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from console.alerts import open_alert_counts
 from console.database import Database
-from console.models import Patient, TreatmentSession, VitalSigns
+from console.models import Override, Patient, TreatmentSession, VitalSigns
 from console.timestamps import UTCDateTime
 from console.vocab import Method, SessionStatus
 
@@ -32,6 +32,7 @@ class BoardRow:
     pain_after: int | None
     last_vitals_at: datetime | None
     open_alerts: int = 0
+    overrides: int = 0
 
     def age_on(self, day: date) -> int:
         born = self.date_of_birth
@@ -59,11 +60,25 @@ def day_sessions(db: Database, day: date) -> list[BoardRow]:
     )
     with db.read() as session:
         rows = session.exec(query).all()
-        alerts = open_alert_counts(session, [s.id for s, _, _ in rows])
-        return [_row(s, p, last_at, alerts.get(s.id, 0)) for s, p, last_at in rows]
+        ids = [s.id for s, _, _ in rows]
+        alerts = open_alert_counts(session, ids)
+        overrides = override_counts(session, ids)
+        return [_row(s, p, last_at, alerts.get(s.id, 0), overrides.get(s.id, 0)) for s, p, last_at in rows]
 
 
-def _row(s: TreatmentSession, p: Patient, last_at, open_alerts: int) -> BoardRow:
+def override_counts(session, session_ids: list[int]) -> dict[int, int]:
+    """Protocol rules set aside, per treatment session."""
+    if not session_ids:
+        return {}
+    rows = session.exec(
+        select(Override.session_id, func.count())
+        .where(Override.session_id.in_(session_ids))
+        .group_by(Override.session_id)
+    )
+    return dict(rows.all())
+
+
+def _row(s: TreatmentSession, p: Patient, last_at, open_alerts: int, overrides: int) -> BoardRow:
     return BoardRow(
         session_id=s.id,
         version=s.version,
@@ -82,4 +97,5 @@ def _row(s: TreatmentSession, p: Patient, last_at, open_alerts: int) -> BoardRow
         pain_after=s.pain_after,
         last_vitals_at=last_at,
         open_alerts=open_alerts,
+        overrides=overrides,
     )

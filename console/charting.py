@@ -23,6 +23,7 @@ from console.models import (
     UserAccount,
     VitalSigns,
 )
+from console.overdue import close_overdue
 from console.overrides import overridden
 from console.protocol import AlertThresholds, Protocol
 from console.record_lock import open_for_change
@@ -64,6 +65,7 @@ def record_vitals(
             vitals_in.model_dump() | {"session_id": session_id, "taken_by": user_id, "recorded_at": now}
         )
         insert(session, row, actor=actor, action="vitals.record", at=now)
+        close_overdue(session, actor, user_id, session_id, now)
         before_dose = treatment.started_at is None
         raise_alerts(session, actor, row, limits or AlertThresholds(), before_dose, now)
         return row

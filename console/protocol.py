@@ -92,6 +92,7 @@ class Protocol(_Section):
     reconciliation_tolerance_mg: float = Field(
         0.5, ge=0, le=10, description="drawn = given + wasted within this many mg"
     )
+    overdue_after_min: int = Field(5, ge=0, le=60, description="a reading this late raises an overdue alert")
     overdue_bell: bool = Field(False, description="ring the terminal bell when a reading becomes overdue")
     thresholds: AlertThresholds = AlertThresholds()
     iv: IVRules = IVRules()

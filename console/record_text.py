@@ -7,7 +7,7 @@ from console.infusion import infusion_state
 from console.models import Addendum, ReviewReturn, SessionSignature, VitalSigns
 from console.pain import PainChange
 from console.session_view import SessionView
-from console.vocab import Drug, Route, SideEffectType, SignatureMeaning
+from console.vocab import Drug, OverrideRule, Route, SideEffectType, SignatureMeaning
 
 
 def when(at: datetime | None, zone: ZoneInfo, fmt: str = "%d %b %Y %H:%M %Z") -> str:
@@ -98,6 +98,16 @@ def dose_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
             f" ({view.staff_name(event.recorded_by)})"
         )
     return lines or ["No dose recorded."]
+
+
+def override_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
+    """Each rule set aside: which, by whom and in what role, when, and why."""
+    lines = []
+    for o in view.overrides:
+        what = OverrideRule(o.rule).label.lower() + (f" ({o.details})" if o.details else "")
+        by = f"{view.staff_name(o.overridden_by)} ({o.role})"
+        lines.append(f"⚑ OVERRIDE {when(o.at, zone, '%H:%M')} {what} by {by}: {o.reason}")
+    return lines
 
 
 def vitals_cells(reading: VitalSigns, view: SessionView, zone: ZoneInfo) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from sqlmodel import select
 from console.database import Database
 from console.models import (
     Alert,
+    Override,
     Patient,
     ReviewReturn,
     SessionSignature,
@@ -44,12 +45,15 @@ class QueueRow:
     alerts: int
     highest_grade: int | None
     resubmitted: bool
+    overrides: int = 0
 
     @property
     def flags(self) -> list[str]:
         found = []
         if self.alerts:
             found.append(f"{self.alerts} alert{'s' if self.alerts > 1 else ''}")
+        if self.overrides:
+            found.append(f"{self.overrides} override{'s' if self.overrides > 1 else ''}")
         if self.highest_grade is not None and self.highest_grade >= FLAG_GRADE:
             found.append(f"grade {self.highest_grade} side effect")
         return found
@@ -104,6 +108,7 @@ def review_queue(db: Database, filters: QueueFilter = QueueFilter()) -> Queue:
         grades = _per_session(
             session, select(SideEffect.session_id, func.max(SideEffect.grade)), SideEffect, ids
         )
+        overrides = _per_session(session, select(Override.session_id, func.count()), Override, ids)
         resubmitted = set(
             session.exec(select(ReviewReturn.session_id).where(ReviewReturn.session_id.in_(ids))).all()
         )
@@ -124,6 +129,7 @@ def review_queue(db: Database, filters: QueueFilter = QueueFilter()) -> Queue:
             alerts=alerts.get(s.id, 0),
             highest_grade=grades.get(s.id),
             resubmitted=s.id in resubmitted,
+            overrides=overrides.get(s.id, 0),
         )
         for s, p, nurse in found
     ]

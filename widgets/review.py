@@ -80,7 +80,7 @@ class ReviewScreen(Screen):
                     yield Sparkline([], id=f"spark-{key}")
             yield Label("Side effects", classes="section")
             yield Static("", id="review-effects", markup=False)
-            yield Label("Alerts and what was done", classes="section")
+            yield Label("Alerts, overrides and what was done", classes="section")
             yield Static("", id="review-alerts", markup=False)
             yield Label("Notes", classes="section")
             yield Static("", id="review-notes", markup=False)
@@ -127,7 +127,9 @@ class ReviewScreen(Screen):
         self.query_one("#review-pain", Static).update(record_text.pain_text(view))
         self.query_one("#review-dose", Static).update("\n".join(record_text.dose_lines(view, zone)))
         self.query_one("#review-effects", Static).update("\n".join(record_text.side_effect_lines(view, zone)))
-        self.query_one("#review-alerts", Static).update("\n".join(record_text.alert_lines(view, zone)))
+        self.query_one("#review-alerts", Static).update(
+            "\n".join(record_text.alert_lines(view, zone) + record_text.override_lines(view, zone))
+        )
         self.query_one("#review-notes", Static).update(s.notes or "No notes.")
         self.query_one("#review-returns", Static).update(
             "\n".join(record_text.return_text(r, view, zone) for r in view.returns)

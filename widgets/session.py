@@ -139,6 +139,13 @@ class SessionScreen(Screen):
             tooltip="Corrected: back to the physician",
         ),
         Binding("ctrl+n", "addendum", "Addendum", id="session.addendum", tooltip="Add a signed addendum"),
+        Binding(
+            "ctrl+y",
+            "override",
+            "Override",
+            id="session.override",
+            tooltip="Set a protocol rule aside, with a reason",
+        ),
         Binding("enter", "enter", "Enter", id="session.enter", priority=True, show=False),
     ]
 
@@ -452,6 +459,7 @@ class SessionScreen(Screen):
             for alert in view.alerts
             if alert.acknowledged_at is None
         ]
+        lines += record_text.override_lines(view, zone)
         self.query_one("#alerts", Static).update("\n".join(lines))
 
     def _show_effects(self, view: SessionView) -> None:
@@ -614,6 +622,25 @@ class SessionScreen(Screen):
         # Enter is ours only in typed fields; buttons, lists and boxes keep their own Enter.
         return action != "enter" or isinstance(self.focused, Input)
 
+    def action_override(self) -> None:
+        from console.overrides import record_override
+        from widgets.override_dialog import OverrideDialog
+
+        app, session_id = self.app, self.session_id
+
+        def store(rule: str, reason: str) -> None:
+            record_override(app.db, app.actor, session_id, rule, reason, app.settings.protocol)
+
+        def done(recorded: bool | None) -> None:
+            if recorded:
+                self.query_one("#entry-error", Static).update(
+                    "✓ Override recorded: the step can be done now."
+                )
+                self.reload()
+
+        heading = f"Override for {self.view.patient.display_name} (recorded as {app.actor.display_name})"
+        app.push_screen(OverrideDialog(heading, store), done)
+
     def action_trajectory(self) -> None:
         from widgets.trajectory import TrajectoryScreen
 
@@ -733,7 +760,11 @@ class SessionScreen(Screen):
         if self.view is None:
             return
         db, actor = self.app.db, self.app.actor
-        self._save(lambda version: sessions.check_in(db, actor, self.session_id, version), step="next")
+        protocol = self.app.settings.protocol
+        self._save(
+            lambda version: sessions.check_in(db, actor, self.session_id, version, protocol=protocol),
+            step="next",
+        )
 
     @on(Button.Pressed, "#check-in")
     def _check_in_pressed(self) -> None:
@@ -841,7 +872,8 @@ class SessionScreen(Screen):
             self._save(lambda _version: charting.correct_dose(db, actor, given.id, given.version, data))
             return
         self._save(
-            lambda _version: charting.record_dose(db, actor, self.session_id, data), step="step-monitor"
+            lambda _version: charting.record_dose(db, actor, self.session_id, data, protocol),
+            step="step-monitor",
         )
 
     @on(Button.Pressed, "#save-pre")
@@ -870,7 +902,8 @@ class SessionScreen(Screen):
     @on(Button.Pressed, "#discharge")
     def _discharge(self) -> None:
         db, actor = self.app.db, self.app.actor
-        self._save(lambda version: sessions.discharge(db, actor, self.session_id, version))
+        protocol = self.app.settings.protocol
+        self._save(lambda version: sessions.discharge(db, actor, self.session_id, version, protocol=protocol))
 
     def action_side_effect(self) -> None:
         if self.view is None:

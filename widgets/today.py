@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from console.board import BoardRow, day_sessions
 from console.errors import ChairsideError
+from console.overdue import flag_overdue, overdue
 from console.patients import normalise_mrn
 from console.returns import ReturnedSession, returned_sessions
 from console.vitals_due import describe_due, next_vitals_due
@@ -38,7 +39,7 @@ COLUMNS = (
     ("Chair", 5),
     ("Patient", 20),
     ("Status", 14),
-    ("Alerts", 6),
+    ("Alerts", 7),
     ("Next vitals", 15),
     ("Method", 6),
     ("Age", 3),
@@ -175,6 +176,8 @@ class TodayScreen(Screen):
         try:
             rows = day_sessions(self.app.db, day)
             returned = returned_sessions(self.app.db)
+            if self._flag_overdue(rows):
+                rows = day_sessions(self.app.db, day)  # with the new alerts counted
         except ChairsideError as error:
             self.app.call_from_thread(self._report, f"⚠ {error}")
             return
@@ -182,6 +185,15 @@ class TodayScreen(Screen):
             self._loading = False
         self.app.call_from_thread(self._show_returned, returned)
         self.app.call_from_thread(self._show, day, rows)
+
+    def _flag_overdue(self, rows: list[BoardRow]) -> bool:
+        """Store an alert for each reading later than the protocol allows (bell if the protocol says so)."""
+        app = self.app
+        protocol = app.settings.protocol
+        flagged = flag_overdue(app.db, overdue(rows, protocol, app.clock.now()), app.settings.zone)
+        if flagged and protocol.overdue_bell:
+            app.call_from_thread(app.bell)
+        return bool(flagged)
 
     def _show_returned(self, returned: list[ReturnedSession]) -> None:
         """Sessions a physician sent back stay here, whatever their day, until they are resubmitted."""
@@ -332,7 +344,14 @@ class TodayScreen(Screen):
             row.chair,
             row.patient_name,
             STATUS_TEXT[row.status],
-            f"⚠ {row.open_alerts}" if row.open_alerts else "",
+            " ".join(
+                part
+                for part in (
+                    f"⚠ {row.open_alerts}" if row.open_alerts else "",
+                    f"⚑ {row.overrides}" if row.overrides else "",
+                )
+                if part
+            ),
             self._next_vitals(row),
             "IV" if row.method is Method.IV else "Nasal",
             str(row.age_on(self.day)),
