@@ -1,0 +1,297 @@
+"""Each protocol rule at the service layer, on both backends, with time injected."""
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from console import charting, dose_rules, patients, sessions
+from console.errors import InvalidInput, NotAllowed
+from console.inputs import DoseIn
+from console.models import Alert, AuditEvent, DoseAdministration, Override
+from console.overdue import OVERDUE_RULE, flag_overdue, overdue
+from console.overrides import record_override
+from console.protocol import Protocol
+from tests.factories import at_minutes_ago, checked_in_session, iv_dose_data, scheduled_session, vitals_data
+
+PROTOCOL = Protocol()
+ZONE = __import__("zoneinfo").ZoneInfo("America/Chicago")
+
+
+def _screened(db, nurse, found: list[str], **kwargs):
+    row = checked_in_session(db, nurse, **kwargs)
+    return sessions.record_pre_assessment(
+        db, nurse, row.id, row.version, escort_confirmed=True, contraindications=found
+    )
+
+
+# ----- contraindication screen -------------------------------------------------------------------
+def test_no_first_dose_without_the_contraindication_screen(db, staff):
+    nurse = staff["nina"]
+    row = scheduled_session(db, nurse)
+    row = sessions.check_in(db, nurse, row.id, row.version)
+    with pytest.raises(NotAllowed, match="contraindication screen"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+
+
+def test_a_positive_screen_blocks_dosing_until_a_physician_overrides_with_a_reason(db, staff):
+    nurse, doctor = staff["nina"], staff["priya"]
+    row = _screened(db, nurse, ["pregnancy"])
+    with pytest.raises(NotAllowed, match=r"contraindication found \(Pregnancy\)"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    with pytest.raises(NotAllowed, match="the protocol needs a physician"):
+        record_override(db, nurse, row.id, "contraindication", "patient insists", PROTOCOL)
+    with pytest.raises(InvalidInput, match="Reason"):
+        record_override(db, doctor, row.id, "contraindication", " ", PROTOCOL)
+    record_override(
+        db, doctor, row.id, "contraindication", "Negative pregnancy test today; discussed", PROTOCOL
+    )
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    with db.read() as session:
+        override = session.exec(select(Override)).one()
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "override.record")).one()
+    assert (override.rule, override.role, override.overridden_by) == (
+        "contraindication",
+        "physician",
+        doctor.user_id,
+    )
+    assert event.actor == "priya" and "Negative pregnancy test" in event.after_json
+
+
+def test_the_override_role_comes_from_the_protocol(db, staff):
+    row = _screened(db, staff["nina"], ["hepatic"])
+    nurses_may = Protocol(override_roles={"contraindication": "nurse"})
+    record_override(
+        db, staff["marcus"], row.id, "contraindication", "Liver tests normal last week", nurses_may
+    )
+    charting.record_dose(db, staff["nina"], row.id, iv_dose_data(db), nurses_may)
+
+
+# ----- pre-dose hold -------------------------------------------------------------------------------
+def test_a_pre_dose_reading_past_the_hold_threshold_blocks_dosing_until_an_override(db, staff):
+    nurse, doctor = staff["nina"], staff["priya"]
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=186, diastolic=104))
+    with pytest.raises(NotAllowed, match="pre-dose hold: BP 186/104"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    record_override(
+        db, doctor, row.id, "predose_hold", "Rechecked manually 150/90; anxious", PROTOCOL, "BP 186/104"
+    )
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+
+
+def test_a_later_reading_below_the_hold_lifts_it(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    at_minutes_ago(db, 10, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=182)))
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=150))
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+
+
+# ----- dose range and weight -----------------------------------------------------------------------
+def _dose(**changes) -> DoseIn:
+    data = {
+        "route": "intravenous",
+        "drug": "ketamine",
+        "dose_mg": 35,
+        "rate_mg_per_kg_h": 0.5,
+        "planned_duration_min": 60,
+        "administered_at": "2026-11-26T15:00:00Z",
+        "lot_number": "K1",
+        "concentration_mg_per_ml": 10,
+        "drawn_mg": 40,
+        "wasted_mg": 5,
+        "witness": "marcus",
+    }
+    return DoseIn.model_validate(data | changes)
+
+
+@given(st.floats(0.01, 10, allow_nan=False))
+def test_an_iv_rate_is_refused_exactly_when_outside_the_protocol_range(rate):
+    refusal = dose_rules.out_of_range(_dose(rate_mg_per_kg_h=rate), PROTOCOL)
+    inside = PROTOCOL.iv.rate_min_mg_per_kg_h <= rate <= PROTOCOL.iv.rate_max_mg_per_kg_h
+    assert (refusal is None) == inside
+    if refusal is not None:
+        assert refusal.field == "rate_mg_per_kg_h" and "physician override" in str(refusal)
+
+
+@given(st.floats(0.1, 1000, allow_nan=False))
+def test_an_iv_total_is_refused_exactly_above_the_protocol_maximum(total):
+    refusal = dose_rules.out_of_range(_dose(dose_mg=total, drawn_mg=total + 5), PROTOCOL)
+    assert (refusal is None) == (total <= PROTOCOL.iv.max_total_mg)
+
+
+@given(st.integers(1, 3))
+def test_nasal_doses_are_the_protocol_list(devices):
+    dose = _dose(
+        route="nasal",
+        drug="esketamine",
+        dose_mg=28 * devices,
+        device_count=devices,
+        drawn_mg=28 * devices,
+        wasted_mg=0,
+        rate_mg_per_kg_h=None,
+        planned_duration_min=None,
+    )
+    assert (dose_rules.out_of_range(dose, PROTOCOL) is None) == (28 * devices in (56, 84))
+
+
+def test_an_out_of_range_dose_needs_a_physician_override(db, staff):
+    nurse, doctor = staff["nina"], staff["priya"]
+    row = checked_in_session(db, nurse)
+    fast = iv_dose_data(db, rate_mg_per_kg_h=2.5, dose_mg=175, drawn_mg=180, wasted_mg=5)
+    with pytest.raises(
+        InvalidInput, match=r"Rate: 2.5 mg/kg/h is outside the protocol's 0.5-2 mg/kg/h"
+    ) as refused:
+        charting.record_dose(db, nurse, row.id, fast)
+    assert refused.value.field == "rate_mg_per_kg_h"
+    record_override(db, doctor, row.id, "dose_range", "Tolerated 2.5 mg/kg/h in the last series", PROTOCOL)
+    assert charting.record_dose(db, nurse, row.id, fast).rate_mg_per_kg_h == 2.5
+
+
+def test_mg_per_kg_needs_a_weight_the_protocol_still_trusts(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    patient = patients.find_by_mrn(db, "MRN-1001")
+    old = db.clock.now().date() - timedelta(days=31)
+    with db.write() as session:
+        stored = session.get(type(patient), patient.id)
+        stored.weight_measured_on = old
+        session.add(stored)
+    with pytest.raises(InvalidInput, match="Weight: measured 31 days ago"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    patient = patients.find_by_mrn(db, "MRN-1001")
+    patients.record_weight(db, nurse, patient.id, patient.version, 71)
+    assert charting.record_dose(db, nurse, row.id, iv_dose_data(db)).weight_kg_used == 71
+
+
+# ----- discharge gate ------------------------------------------------------------------------------
+def _nasal_session_dosed(db, nurse):
+    row = checked_in_session(db, nurse, method="nasal_spray", minutes_ago=10)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    row = sessions.get_session(db, row.id)
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "before", "score": 6, "scored_at": db.clock.now()}, row.version
+    )
+    nasal = {
+        "drug": "esketamine",
+        "dose_mg": 56,
+        "device_count": 2,
+        "administered_at": db.clock.now(),
+        "lot_number": "ESK-1",
+        "concentration_mg_per_ml": 140,
+        "drawn_mg": 56,
+    }
+    charting.record_dose(db, nurse, row.id, nasal)
+    return sessions.get_session(db, row.id)
+
+
+def test_nasal_discharge_is_refused_at_119_minutes_and_allowed_at_120(db, staff):
+    nurse = staff["nina"]
+    row = _nasal_session_dosed(db, nurse)
+    dosed_at = db.clock.now()
+    db.clock.advance(minutes=40)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, moaas=4))
+    row = sessions.end_treatment(db, nurse, row.id, sessions.get_session(db, row.id).version)
+    db.clock.at = dosed_at + timedelta(minutes=115)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    row = sessions.get_session(db, row.id)
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, row.version
+    )
+    db.clock.at = dosed_at + timedelta(minutes=119)
+    with pytest.raises(NotAllowed, match=r"observation time not reached \(120 min; 1 min to go\)"):
+        sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)
+    db.clock.at = dosed_at + timedelta(minutes=120)
+    assert (
+        sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version).status == "discharged"
+    )
+
+
+def test_the_refusal_lists_everything_missing(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, minutes_ago=60)
+    row = sessions.record_pre_assessment(
+        db, nurse, row.id, row.version, escort_confirmed=False, contraindications=[]
+    )
+    at_minutes_ago(
+        db, 55, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db, moaas=4, spo2=90))
+    )
+    at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db)))
+    with pytest.raises(NotAllowed) as refused:
+        sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)
+    message = str(refused.value)
+    for missing in (
+        "observation time not reached (30 min; 30 min to go)",
+        "latest vital signs are 56 min old",
+        "SpO2 90% below 92%",
+        "MOAA/S is 4 (needs 5)",
+        "pain after not recorded",
+        "escort / driver not confirmed",
+    ):
+        assert missing in message, missing
+
+
+def test_a_physician_override_discharges_but_never_past_a_controlled_substance_mismatch(db, staff):
+    nurse, doctor = staff["nina"], staff["priya"]
+    row = checked_in_session(db, nurse, minutes_ago=60)
+    at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db, wasted_mg=10)))
+    with pytest.raises(NotAllowed, match="discharge refused"):
+        sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)
+    record_override(db, doctor, row.id, "discharge", "Leaving against advice; escort present", PROTOCOL)
+    with pytest.raises(
+        NotAllowed, match=r"lot KET-2026-41 drawn 50 mg ≠ given 35 \+ wasted 10 mg"
+    ) as refused:
+        sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)
+    assert "observation" not in str(refused.value)  # the override set the criteria aside
+    with db.read() as session:  # the waste is corrected with its witness, then discharge goes through
+        given = session.exec(select(DoseAdministration)).one()
+    charting.correct_dose(
+        db, nurse, given.id, given.version, iv_dose_data(db, administered_at=given.administered_at)
+    )
+    assert (
+        sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version).status == "discharged"
+    )
+
+
+# ----- overdue readings --------------------------------------------------------------------------
+def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(db, staff):
+    from console.board import day_sessions
+
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, minutes_ago=60)
+    at_minutes_ago(db, 55, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db)))
+    at_minutes_ago(db, 40, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    late = overdue(day_sessions(db, db.clock.now().date()), PROTOCOL, db.clock.now())
+    assert late == {row.id: db.clock.now() - timedelta(minutes=26)}  # 15 min after the last reading
+    assert flag_overdue(db, late, ZONE) == [row.id]
+    assert flag_overdue(db, late, ZONE) == []  # one alert, however often the board looks
+    with db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.rule == OVERDUE_RULE)).one()
+    assert alert.acknowledged_at is None and "vital signs overdue" in alert.message
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    with db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.rule == OVERDUE_RULE)).one()
+    assert alert.acknowledged_by == nurse.user_id and alert.acknowledgement == "closed by the next reading"
+    assert overdue(day_sessions(db, db.clock.now().date()), PROTOCOL, db.clock.now()) == {}
+
+
+def test_a_reading_a_little_late_is_not_yet_overdue(db, staff):
+    from console.board import day_sessions
+
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, minutes_ago=40)
+    at_minutes_ago(db, 35, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db)))
+    at_minutes_ago(db, 19, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    assert overdue(day_sessions(db, db.clock.now().date()), PROTOCOL, db.clock.now()) == {}
+
+
+def test_the_protocol_version_is_stored_at_check_in(db, staff):
+    row = scheduled_session(db, staff["nina"])
+    checked = sessions.check_in(
+        db, staff["nina"], row.id, row.version, protocol=Protocol(version="lakeside-7")
+    )
+    assert checked.protocol_version == "lakeside-7"
