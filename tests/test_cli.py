@@ -153,3 +153,17 @@ def test_the_installed_command_exits_non_zero_with_one_line(tmp_path):
     assert result.stderr.strip().count("\n") == 0 and "chairside: error:" in result.stderr
     version = subprocess.run([CHAIRSIDE, "--version"], capture_output=True, text=True, env=env, timeout=60)
     assert version.returncode == 0 and version.stdout.startswith("chairside ")
+
+
+def test_protocol_check_prints_the_effective_protocol_or_names_the_bad_key(capsys, tmp_path):
+    good = tmp_path / "protocol.toml"
+    good.write_text('version = "lakeside-7"\n[nasal]\nobservation_min = 150\n')
+    assert run(None, ["protocol", "check", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert 'version = "lakeside-7"' in out and "observation_min = 150" in out and "spo2_low = 92" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[iv]\nrate_max_mg_per_kg_h = -1\n")
+    assert run(None, ["protocol", "check", str(bad)]) == 1
+    assert "iv.rate_max_mg_per_kg_h" in one_line_error(capsys)
+    assert run(None, ["--db", str(tmp_path / "c.sqlite3"), "--protocol", str(bad), "db", "upgrade"]) == 1
+    assert "iv.rate_max_mg_per_kg_h" in one_line_error(capsys)  # a bad protocol stops everything

@@ -36,6 +36,9 @@ def _raw(db, sql: str, **params) -> None:
         " FROM treatment_session WHERE id = :id",
         "UPDATE session_signature SET meaning = 'reviewed' WHERE session_id = :id",
         "DELETE FROM session_signature WHERE session_id = :id",
+        "INSERT INTO override (session_id, rule, details, reason, overridden_by, role, at)"
+        " SELECT :id, 'discharge', '', 'late', nurse_id, 'physician', discharged_at FROM treatment_session"
+        " WHERE id = :id",
     ],
 )
 def test_the_database_refuses_changes_to_a_signed_session(db, staff, sql):

@@ -51,7 +51,15 @@ class Nurse:
         await self.pilot.pause()
 
 
-NAMED_KEYS = {"enter", "tab", "space", "escape", "shift+tab", *(f"f{n}" for n in range(1, 13))}
+NAMED_KEYS = {
+    "enter",
+    "tab",
+    "space",
+    "escape",
+    "shift+tab",
+    *(f"f{n}" for n in range(1, 13)),
+    *(f"ctrl+{letter}" for letter in "gilnruy"),
+}
 NURSE = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
 
 

@@ -1,0 +1,160 @@
+"""What the nurse sees when a protocol rule stops a step, and how the override or the fix lets it go on."""
+
+from datetime import timedelta
+
+from sqlmodel import select
+from textual.widgets import Static
+
+from console import charting, sessions
+from console.actors import Actor
+from console.models import Alert
+from console.overrides import record_override
+from console.vocab import Role
+
+from .test_app import sign_in
+from .test_session_screen import NURSE, Nurse, _book, _error
+
+DOCTOR = Actor("doctor", Role.PHYSICIAN, 4, "Dr. Priya Raman")
+
+
+async def _pre_assessed(pilot, patient, contraindication: bool = False, baseline: str = "128/82 76 98 14 5"):
+    """Open the session, check in, pain, baseline, screen (ticking the first item when asked), save."""
+    await sign_in(pilot)
+    nurse = Nurse(pilot)
+    await nurse.type(patient.mrn, "enter", "f2", "7", "enter", baseline, "enter")
+    await nurse.type(*(["space"] if contraindication else []), "tab", "space", "enter")
+    return nurse
+
+
+async def _confirm_dose(nurse: Nurse, rate: str | None = None) -> None:
+    app = nurse.pilot.app
+    if rate is not None:
+        await nurse.type("ctrl+u", rate)  # over the rate of the last session
+    await nurse.type("enter", "enter", "enter", "enter")
+    total = float(str(app.screen.query_one("#dose-total", Static).render()).split()[3])
+    await nurse.type(str(int(total) + 10), "enter", "m", "enter")
+
+
+async def test_a_positive_screen_blocks_the_dose_until_the_physician_overrides(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _pre_assessed(pilot, patient, contraindication=True)
+        await _confirm_dose(nurse)
+        assert "contraindication found (Pregnancy)" in _error(demo_app)
+        assert "physician records an override" in _error(demo_app)
+        await nurse.type("ctrl+y", "enter", *"patient says so", "enter")  # a nurse may not override
+        assert "the protocol needs a physician" in str(demo_app.screen.query_one("#override-error").render())
+        await nurse.type("escape")
+        record_override(
+            demo_app.db,
+            DOCTOR,
+            session_id,
+            "contraindication",
+            "Negative test today",
+            demo_app.settings.protocol,
+        )
+        await nurse.type("f4")
+        await _confirm_dose(nurse)
+        assert _error(demo_app) == "", _error(demo_app)
+        assert "⚑ OVERRIDE" in str(demo_app.screen.query_one("#alerts", Static).render())
+    assert sessions.get_session(demo_app.db, session_id).status == "in_treatment"
+
+
+async def test_a_physician_records_the_override_at_the_chair(demo_app):
+    _, session_id = _book(demo_app, "iv_infusion")
+    sessions.check_in(demo_app.db, NURSE, session_id, 1)
+    current = sessions.get_session(demo_app.db, session_id)
+    sessions.record_pre_assessment(
+        demo_app.db, NURSE, session_id, current.version, escort_confirmed=True, contraindications=["hepatic"]
+    )
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "doctor", "demo-doctor-pass")
+        await pilot.pause()
+        from widgets.session import SessionScreen
+
+        demo_app.push_screen(SessionScreen(session_id))
+        nurse = Nurse(pilot)
+        await nurse.settle()
+        await nurse.type("ctrl+y", "enter", *"Liver tests normal last week", "enter")
+        assert "Override recorded" in _error(demo_app)
+        shown = str(demo_app.screen.query_one("#alerts", Static).render())
+        assert "dose despite a contraindication" in shown and "Dr. Priya Raman (physician)" in shown
+
+
+async def test_a_pre_dose_hold_stops_the_dose_on_screen(demo_app):
+    patient, _ = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _pre_assessed(pilot, patient, baseline="188/112 80 98 14 5")
+        await _confirm_dose(nurse)
+        assert "pre-dose hold: BP 188/112" in _error(demo_app)
+
+
+async def test_an_iv_rate_outside_the_protocol_is_refused_naming_the_range(demo_app):
+    patient, _ = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _pre_assessed(pilot, patient)
+        await _confirm_dose(nurse, rate="2.5")
+        assert "Rate: 2.5 mg/kg/h is outside the protocol's 0.5-2 mg/kg/h" in _error(demo_app)
+
+
+async def test_discharge_refusal_lists_what_is_missing(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _pre_assessed(pilot, patient)
+        await _confirm_dose(nurse)
+        demo_app.clock.advance(minutes=40)
+        await nurse.type("f7", "3", "enter", "enter")  # pain after, then Discharge
+        refusal = _error(demo_app)
+        assert refusal.startswith("⚠ discharge refused:")
+        assert "observation time not reached" in refusal and "latest vital signs are 40 min old" in refusal
+    assert sessions.get_session(demo_app.db, session_id).status == "in_treatment"
+
+
+async def test_an_overdue_reading_shows_on_the_board_and_the_next_reading_clears_it(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion")
+    db = demo_app.db
+    sessions.check_in(db, NURSE, session_id, 1, at=demo_app.clock.now() - timedelta(minutes=45))
+    demo_app.clock.advance(minutes=-40)
+    try:
+        charting.record_vitals(
+            db,
+            NURSE,
+            session_id,
+            {
+                "measured_at": demo_app.clock.now(),
+                "systolic": 120,
+                "diastolic": 80,
+                "heart_rate": 70,
+                "spo2": 98,
+                "resp_rate": 14,
+                "moaas": 5,
+            },
+        )
+    finally:
+        demo_app.clock.advance(minutes=40)
+    current = sessions.get_session(db, session_id)
+    sessions.start_treatment(
+        db, NURSE, session_id, current.version, at=demo_app.clock.now() - timedelta(minutes=35)
+    )
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.settle()
+        board = demo_app.screen.query_one("#board")
+
+        def shown() -> list[str]:
+            index = next(i for i in range(board.row_count) if str(board.get_row_at(i)[-1]) == patient.mrn)
+            return [str(cell) for cell in board.get_row_at(index)]
+
+        for _ in range(40):  # the 2-second refresh redraws what another load drew a moment before
+            if shown()[4] == "⚠ 1":
+                break
+            await pilot.pause(0.1)
+        assert shown()[4] == "⚠ 1" and "OVERDUE" in shown()[5]
+        await nurse.type(patient.mrn, "enter")
+        assert "vital signs overdue" in str(demo_app.screen.query_one("#alerts", Static).render())
+        await nurse.type("f5", "126/80 72 98 14 5", "enter")
+        assert "overdue" not in str(demo_app.screen.query_one("#alerts", Static).render())
+    with db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.session_id == session_id)).one()
+    assert alert.rule == "vitals_overdue" and alert.acknowledgement == "closed by the next reading"
