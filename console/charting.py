@@ -271,14 +271,26 @@ def record_dose(
 
 
 def correct_dose(
-    db: Database, actor: Actor, dose_id: int, expected_version: int, data: dict
+    db: Database,
+    actor: Actor,
+    dose_id: int,
+    expected_version: int,
+    data: dict,
+    protocol: Protocol | None = None,
 ) -> DoseAdministration:
-    """Correct a dose typed wrongly (amounts, lot, witness); mg/kg follows, the audit trail keeps the old."""
+    """Correct a dose typed wrongly (amounts, lot, witness); mg/kg follows, the audit trail keeps the old.
+
+    A correction is held to the protocol's dose range like the dose itself.
+    """
+    protocol = protocol or Protocol()
     user_id = require_clinical(actor)
 
     def values_for(session: Session, row: DoseAdministration) -> dict:
         dose_in = parse(DoseIn, dict(data) | {"route": row.route})
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
+        refusal = dose_rules.out_of_range(dose_in, protocol)
+        if refusal is not None and OverrideRule.DOSE_RANGE not in overridden(session, row.session_id):
+            raise refusal
         witness_id = _witness_id(session, dose_in.witness, row.administered_by)
         if user_id != row.administered_by and witness_id == user_id:
             raise InvalidInput("witness", "Waste witness: the person correcting cannot also be the witness.")

@@ -295,3 +295,12 @@ def test_the_protocol_version_is_stored_at_check_in(db, staff):
         db, staff["nina"], row.id, row.version, protocol=Protocol(version="lakeside-7")
     )
     assert checked.protocol_version == "lakeside-7"
+
+
+def test_a_correction_is_held_to_the_dose_range_too(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    dose = charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    fast = iv_dose_data(db, rate_mg_per_kg_h=3, dose_mg=210, drawn_mg=210, wasted_mg=0, witness=None)
+    with pytest.raises(InvalidInput, match="Rate: 3 mg/kg/h is outside"):
+        charting.correct_dose(db, nurse, dose.id, dose.version, fast)

@@ -605,6 +605,8 @@ class SessionScreen(Screen):
         self.app.pop_screen()
 
     def _refuse(self, message: str, field: Input | None = None) -> None:
+        if "override" in message:
+            message += " (Ctrl+Y records an override)"
         self.query_one("#entry-error", Static).update(f"⚠ {message}")
         self.app.bell()
         if field is not None:
@@ -869,7 +871,9 @@ class SessionScreen(Screen):
         }
         db, actor = self.app.db, self.app.actor
         if given is not None:
-            self._save(lambda _version: charting.correct_dose(db, actor, given.id, given.version, data))
+            self._save(
+                lambda _version: charting.correct_dose(db, actor, given.id, given.version, data, protocol)
+            )
             return
         self._save(
             lambda _version: charting.record_dose(db, actor, self.session_id, data, protocol),
