@@ -9,7 +9,9 @@ from sqlmodel import select
 from console.alerts import open_alert_counts
 from console.database import Database
 from console.models import Override, Patient, TreatmentSession, VitalSigns
+from console.protocol import Protocol
 from console.timestamps import UTCDateTime
+from console.vitals_due import next_vitals_due
 from console.vocab import Method, SessionStatus
 
 
@@ -33,6 +35,17 @@ class BoardRow:
     last_vitals_at: datetime | None
     open_alerts: int = 0
     overrides: int = 0
+
+    def vitals_due(self, protocol: Protocol) -> datetime | None:
+        """When this session's next reading is due under `protocol` (None: none expected)."""
+        return next_vitals_due(
+            method=self.method,
+            status=self.status,
+            checked_in_at=self.checked_in_at,
+            started_at=self.started_at,
+            last_reading_at=self.last_vitals_at,
+            protocol=protocol,
+        )
 
     def age_on(self, day: date) -> int:
         born = self.date_of_birth

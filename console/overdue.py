@@ -16,7 +16,6 @@ from console.models import Alert
 from console.protocol import Protocol
 from console.record_lock import open_for_change
 from console.records import insert, update_versioned
-from console.vitals_due import next_vitals_due
 
 OVERDUE_RULE = "vitals_overdue"
 SYSTEM = Actor.system("chairside")
@@ -27,14 +26,7 @@ def overdue(rows: list[BoardRow], protocol: Protocol, now: datetime) -> dict[int
     late = timedelta(minutes=protocol.overdue_after_min)
     found = {}
     for row in rows:
-        due = next_vitals_due(
-            method=row.method,
-            status=row.status,
-            checked_in_at=row.checked_in_at,
-            started_at=row.started_at,
-            last_reading_at=row.last_vitals_at,
-            protocol=protocol,
-        )
+        due = row.vitals_due(protocol)
         if due is not None and now > due + late:
             found[row.session_id] = due
     return found

@@ -15,7 +15,7 @@ from console.errors import ChairsideError
 from console.overdue import flag_overdue, overdue
 from console.patients import normalise_mrn
 from console.returns import ReturnedSession, returned_sessions
-from console.vitals_due import describe_due, next_vitals_due
+from console.vitals_due import describe_due
 from console.vocab import Method, SessionStatus
 from widgets.plain import plain_cells
 from widgets.session import SessionScreen
@@ -361,14 +361,7 @@ class TodayScreen(Screen):
         )
 
     def _next_vitals(self, row: BoardRow) -> str:
-        due = next_vitals_due(
-            method=row.method,
-            status=row.status,
-            checked_in_at=row.checked_in_at,
-            started_at=row.started_at,
-            last_reading_at=row.last_vitals_at,
-            protocol=self.app.settings.protocol,
-        )
+        due = row.vitals_due(self.app.settings.protocol)
         if due is None:
             return self._local(row.last_vitals_at) and f"last {self._local(row.last_vitals_at)}"
         return describe_due(due, self.app.clock.now())
