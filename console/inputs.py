@@ -16,6 +16,7 @@ from console.vocab import (
     Drug,
     InfusionEventKind,
     Method,
+    OverrideRule,
     PainKind,
     Role,
     Route,
@@ -332,6 +333,19 @@ class QueueDatesIn(Input):
         if self.date_from and self.date_to and self.date_to < self.date_from:
             raise InvalidInput("date_to", "To: a date on or after From.")
         return self
+
+
+class OverrideIn(Input):
+    rule: OverrideRule = Field(
+        title="Rule", description="contraindication, predose_hold, dose_range or discharge"
+    )
+    reason: Text = Field(
+        title="Reason",
+        description="why the rule is set aside, 3 to 300 characters",
+        min_length=3,
+        max_length=300,
+    )
+    details: Text = Field(default="", title="Details", description="up to 200 characters", max_length=200)
 
 
 class PinIn(Input):

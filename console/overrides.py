@@ -4,7 +4,8 @@ from sqlmodel import Session, select
 
 from console.actors import Actor, require_clinical
 from console.database import Database
-from console.errors import InvalidInput, NotAllowed
+from console.errors import NotAllowed
+from console.inputs import OverrideIn, parse
 from console.models import Override
 from console.protocol import Protocol
 from console.record_lock import open_for_change
@@ -17,27 +18,21 @@ def record_override(
 ) -> Override:
     """Store who set which rule aside, when, why and for what value; it is audited like every write."""
     user_id = require_clinical(actor)
-    try:
-        wanted = OverrideRule(rule)
-    except ValueError:
-        accepted = ", ".join(r.value for r in OverrideRule)
-        raise InvalidInput("rule", f"Rule: one of {accepted} (got {rule!r}).") from None
+    override_in = parse(OverrideIn, {"rule": rule, "reason": reason, "details": details})
+    wanted = override_in.rule
     needed = Role(getattr(protocol.override_roles, wanted.value))
     if actor.role is not needed:
         raise NotAllowed(
             f"{actor.username} cannot override '{wanted.label.lower()}': the protocol needs a {needed}"
         )
-    reason = reason.strip()
-    if not 3 <= len(reason) <= 300 or any(ord(ch) < 32 for ch in reason):
-        raise InvalidInput("reason", "Reason: say why the rule is set aside (3 to 300 printable characters).")
     now = db.clock.now()
     with db.write() as session:
         open_for_change(session, session_id)
         row = Override(
             session_id=session_id,
             rule=wanted,
-            details=details[:200],
-            reason=reason,
+            details=override_in.details,
+            reason=override_in.reason,
             overridden_by=user_id,
             role=actor.role.value,
             at=now,

@@ -270,3 +270,47 @@ def test_refusal_is_not_a_permission_error(db, staff):
     with pytest.raises(InvalidInput) as refused:
         charting.record_vitals(db, staff["nina"], row.id, {"systolic": "abc"})
     assert not isinstance(refused.value, NotAllowed)
+
+
+@PROPERTY
+@given(
+    rule=maybe(st.sampled_from(["contraindication", "predose_hold", "dose_range", "discharge"]), "override"),
+    reason=maybe(words(3, 300), "ab", "x" * 301, "bad\x07bell"),
+)
+def test_an_override_is_stored_valid_or_refused_naming_the_field(db, staff, rule, reason):
+    from console.models import Override
+    from console.overrides import record_override
+    from console.protocol import Protocol
+
+    row = _session(db, staff)
+    try:
+        stored = record_override(db, staff["priya"], row.id, rule, reason, Protocol())
+    except InvalidInput as refused:
+        assert refused.field in {"rule", "reason"} and str(refused).split(":")[0] in {"Rule", "Reason"}
+        event("refused")
+        return
+    with db.read() as session:
+        kept = session.get(Override, stored.id)
+    assert kept.rule == rule and 3 <= len(kept.reason) <= 300
+
+
+@PROPERTY
+@given(
+    reason=maybe(words(3, 200), "ab", "x" * 201),
+    text=maybe(words(3, 400), "", "no\x00nul"),
+    pin=maybe(st.from_regex(r"[0-9]{4,8}", fullmatch=True), "123", "123456789", "12a4"),
+    comment=maybe(words(3, 500), "", "x" * 501),
+)
+def test_signing_inputs_are_valid_or_refused_naming_the_field(reason, text, pin, comment):
+    from console.inputs import AddendumIn, PinIn, ReturnIn
+
+    for model, data in (
+        (AddendumIn, {"reason": reason, "text": text}),
+        (PinIn, {"pin": pin}),
+        (ReturnIn, {"comment": comment}),
+    ):
+        try:
+            parse(model, data)
+        except InvalidInput as refused:
+            assert refused.field in data
+            assert str(refused).split(":")[0] == model.model_fields[refused.field].title
