@@ -231,6 +231,57 @@ def protocol_check(
     typer.echo(describe(load_protocol(file)), nl=False)
 
 
+@cli.command("export")
+def export_command(
+    ctx: typer.Context,
+    day: Annotated[
+        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="First clinic day (YYYY-MM-DD).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.", file_okay=False)],
+    to: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last clinic day (default: --date).")
+    ] = None,
+    export_format: Annotated[str, typer.Option("--format", help="csv (fhir: not available yet).")] = "csv",
+    deidentify: Annotated[
+        bool, typer.Option("--deidentify", help="No names, MRNs or dates of birth.")
+    ] = False,
+    bom: Annotated[bool, typer.Option("--bom", help="Write the UTF-8 byte-order mark Excel needs.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an export already in the folder.")
+    ] = False,
+) -> None:
+    """Export the clinic days' records as CSV files with a manifest (all files, or none)."""
+    import getpass
+
+    from rich.progress import Progress
+
+    from console.export import ExportRequest, export_csv
+
+    if export_format != "csv":
+        raise ConfigurationError(f"--format {export_format}: only csv is available")
+    settings = ctx.obj.settings()
+    request = ExportRequest(
+        date_from=day.date(),
+        date_to=(to or day).date(),
+        out=out,
+        deidentify=deidentify,
+        bom=bom,
+        force=force,
+        pseudonym_key=settings.pseudonym_key,
+    )
+    db = ctx.obj.database()
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+        tasks: dict[str, int] = {}
+
+        def advance(name: str, rows: int) -> None:
+            tasks.setdefault(name, progress.add_task(name, total=None))
+            progress.update(tasks[name], completed=rows, description=f"{name}: {rows} rows")
+
+        manifest = export_csv(db, f"cli:{getpass.getuser()}", request, settings.zone, advance)
+    counts = ", ".join(f"{name} {rows}" for name, rows in manifest.rows.items())
+    typer.echo(f"Exported to {out}: {counts}.")
+
+
 @schedule_cli.command("import")
 def schedule_import(
     ctx: typer.Context,

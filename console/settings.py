@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     signing_idle_minutes: int = Field(
         10, ge=1, le=240, description="minutes without a signature before the password is asked again"
     )
+    pseudonym_key: str | None = Field(
+        None, min_length=16, max_length=200, description="secret of the clinic for de-identified exports"
+    )
     # The clinic protocol comes from its own file (`--protocol`, CHAIRSIDE_PROTOCOL), not from here.
     _protocol: Protocol = PrivateAttr(default_factory=Protocol)
 

@@ -167,3 +167,26 @@ def test_protocol_check_prints_the_effective_protocol_or_names_the_bad_key(capsy
     assert "iv.rate_max_mg_per_kg_h" in one_line_error(capsys)
     assert run(None, ["--db", str(tmp_path / "c.sqlite3"), "--protocol", str(bad), "db", "upgrade"]) == 1
     assert "iv.rate_max_mg_per_kg_h" in one_line_error(capsys)  # a bad protocol stops everything
+
+
+def test_export_writes_the_csv_set_once_and_refuses_to_overwrite(capsys, tmp_path):
+    db_path = tmp_path / "demo.sqlite3"
+    assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.05"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "out"
+    args = ["--db", str(db_path), "export", "--date", "2026-11-20", "--to", "2026-11-25", "--out", str(out)]
+    assert run(None, args) == 0
+    assert "Exported to" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == [
+        "controlled_substances.csv",
+        "manifest.json",
+        "sessions.csv",
+        "side_effects.csv",
+        "vitals.csv",
+    ]
+    assert run(None, args) == 1
+    assert "already holds an export" in one_line_error(capsys)
+    assert run(None, [*args, "--force", "--deidentify"]) == 1
+    assert "pseudonym_key" in one_line_error(capsys)
+    assert run(None, [*args, "--force", "--format", "fhir"]) == 1
+    assert "only csv" in one_line_error(capsys)

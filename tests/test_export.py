@@ -1,0 +1,219 @@
+"""The end-of-day CSV export: known values, round trip, spreadsheet safety, de-identification, failure."""
+
+import csv
+import json
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from console import charting, patients
+from console.errors import InvalidInput, StorageError
+from console.export import FILES, ExportRequest, columns, export_csv
+from console.models import VitalSigns
+from tests.factories import discharged_session, patient_data
+
+ZONE = ZoneInfo("America/Chicago")
+KEY = "a clinic secret of some length"
+
+
+def _export(db, tmp_path, **options) -> Path:
+    day = db.clock.now().astimezone(ZONE).date()
+    out = tmp_path / options.pop("folder", "export")
+    export_csv(db, "office", ExportRequest(day, day, out, pseudonym_key=KEY, **options), ZONE)
+    return out
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        return list(csv.DictReader(stream))
+
+
+def test_sessions_csv_column_by_column(db, staff, tmp_path):
+    row = discharged_session(db, staff["nina"])
+    charting.record_side_effect(
+        db, staff["nina"], row.id, {"effect": "nausea", "grade": 2, "onset_at": db.clock.now()}
+    )
+    out = _export(db, tmp_path)
+    (session,) = _rows(out / "sessions.csv")
+    assert list(session) == columns("sessions.csv", deidentify=False)
+    expected = {
+        "session_id": str(row.id),
+        "chair": "3",
+        "mrn": "MRN-1001",
+        "patient": "Doe, Jane",
+        "method": "iv_infusion",
+        "drug": "ketamine",
+        "dose_mg": "35.0",
+        "mg_per_kg": "0.5",
+        "rate_mg_per_kg_h": "0.5",
+        "duration_min": "100",
+        "pain_before": "7",
+        "pain_after": "3",
+        "pain_change": "-4",
+        "percent_change": "57.1",
+        "immpact_class": "substantial",
+        "side_effects": "nausea (grade 2)",
+        "highest_grade": "2",
+        "alerts": "0",
+        "overrides": "0",
+        "status": "discharged",
+        "nurse": "Nina",
+        "signed_by": "",
+        "addenda": "0",
+    }
+    assert {key: session[key] for key in expected} == expected
+    assert session["start"] == (db.clock.now() - timedelta(minutes=100)).astimezone(ZONE).isoformat(
+        timespec="seconds"
+    )
+    assert session["start"].endswith("-06:00")  # ISO 8601 with the clinic's offset
+
+
+def test_vitals_round_trip_equals_the_database(db, staff, tmp_path):
+    row = discharged_session(db, staff["nina"])
+    charting.record_vitals(
+        db,
+        staff["nina"],
+        row.id,
+        {
+            "measured_at": db.clock.now(),
+            "systolic": 130,
+            "diastolic": 85,
+            "heart_rate": 80,
+            "spo2": 90,
+            "resp_rate": 14,
+            "moaas": 5,
+            "temperature_c": 36.8,
+        },
+    )
+    out = _export(db, tmp_path)
+    with db.read() as session:
+        stored = session.exec(select(VitalSigns).order_by(VitalSigns.measured_at, VitalSigns.id)).all()
+    exported = _rows(out / "vitals.csv")
+    assert [
+        (int(r["systolic"]), int(r["diastolic"]), int(r["heart_rate"]), int(r["spo2"]), int(r["moaas"]))
+        for r in exported
+    ] == [(v.systolic, v.diastolic, v.heart_rate, v.spo2, v.moaas) for v in stored]
+    assert [r["alert_raised"] for r in exported] == ["false", "false", "true"]  # SpO2 90 raised one
+    assert exported[-1]["temperature_c"] == "36.8" and exported[0]["temperature_c"] == ""
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["files"]["vitals.csv"]["rows"] == 3 and manifest["exported_by"] == "office"
+
+
+def test_controlled_substances_per_dose_then_per_lot_and_day(db, staff, tmp_path):
+    discharged_session(db, staff["nina"])
+    discharged_session(db, staff["nina"], mrn="MRN-2002")
+    rows = _rows(_export(db, tmp_path) / "controlled_substances.csv")
+    assert [r["row_type"] for r in rows] == ["administration", "administration", "lot_day_total"]
+    total = rows[-1]
+    assert (
+        total["lot_number"],
+        total["drawn_mg"],
+        total["given_mg"],
+        total["wasted_mg"],
+        total["mismatch"],
+    ) == ("KET-2026-41", "100.0", "70.0", "30.0", "false")
+    assert rows[0]["witness"] == "Marcus" and rows[0]["administered_by"] == "Nina"
+
+
+@pytest.mark.parametrize("payload", ["=1+2", "+SUM(A1)", "-2+3", "@cmd", '=HYPERLINK("http://x","y")'])
+def test_every_injection_payload_is_neutralised(db, staff, tmp_path, payload):
+    nurse = staff["nina"]
+    patients.create_patient(db, nurse, patient_data(mrn="MRN-2002", family_name=payload.strip() or "x"))
+    row = discharged_session(db, nurse, mrn="MRN-2002")
+    charting.record_side_effect(
+        db,
+        nurse,
+        row.id,
+        {
+            "effect": "other",
+            "other_text": payload.replace("\r", "") or "x",
+            "grade": 1,
+            "onset_at": db.clock.now(),
+            "action_taken": payload.replace("\r", ""),
+        },
+    )
+    out = _export(db, tmp_path)
+    for name in FILES:
+        for record in _rows(out / name):
+            for value in record.values():
+                assert not value.startswith(("=", "+", "@", "\t", "\r", "\n")), (name, value)
+                assert not value.startswith("-") or value.lstrip("-").replace(".", "").isdigit(), (
+                    name,
+                    value,
+                )
+    (effect,) = _rows(out / "side_effects.csv")
+    assert effect["action_taken"] == "'" + payload.replace("\r", "")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n", "\0"])
+def test_the_cell_writer_neutralises_every_dangerous_start(start):
+    from console.csv_safe import cell
+
+    assert cell(f"{start}cmd") == f"'{start}cmd"
+    assert cell(f"a{start}cmd") == f"a{start}cmd"  # only the first character matters
+    assert cell(-4) == -4 and cell(-2.5) == -2.5  # numbers are not text
+
+
+def test_numbers_stay_numbers(db, staff, tmp_path):
+    discharged_session(db, staff["nina"])
+    (session,) = _rows(_export(db, tmp_path) / "sessions.csv")
+    assert session["pain_change"] == "-4" and float(session["percent_change"]) == 57.1
+
+
+def test_deidentified_export_leaks_no_name_mrn_or_birth_date(db, staff, tmp_path):
+    discharged_session(db, staff["nina"])
+    first = _export(db, tmp_path, deidentify=True, folder="a")
+    second = _export(db, tmp_path, deidentify=True, folder="b")
+    for name in FILES:
+        text = (first / name).read_text(encoding="utf-8")
+        for secret in ("Doe", "Jane", "MRN-1001", "1970-05-17"):
+            assert secret not in text, (name, secret)
+    (one,), (two,) = _rows(first / "sessions.csv"), _rows(second / "sessions.csv")
+    assert (
+        one["pseudonym"] == two["pseudonym"] and len(one["pseudonym"]) == 16 and one["birth_year"] == "1970"
+    )
+    assert "mrn" not in one and "patient" not in one
+
+
+def test_deidentified_export_needs_the_clinic_key(db, staff, tmp_path):
+    day = db.clock.now().date()
+    with pytest.raises(InvalidInput, match="pseudonym_key"):
+        export_csv(db, "office", ExportRequest(day, day, tmp_path / "x", deidentify=True), ZONE)
+
+
+def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, staff, tmp_path):
+    discharged_session(db, staff["nina"])
+    out = _export(db, tmp_path)
+    assert not (out / "sessions.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    with pytest.raises(InvalidInput, match="already holds an export"):
+        _export(db, tmp_path)
+    _export(db, tmp_path, force=True, bom=True)
+    assert (out / "sessions.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypatch):
+    import console.export
+
+    discharged_session(db, staff["nina"])
+
+    def disk_full(*_args):
+        yield {"session_id": 1}
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(console.export, "_side_effects", disk_full)
+    with pytest.raises(StorageError, match="No space left on device"):
+        _export(db, tmp_path)
+    assert list((tmp_path / "export").iterdir()) == []
+
+
+def test_the_data_dictionary_lists_every_column_of_every_file():
+    text = (Path(__file__).resolve().parent.parent / "docs" / "export.md").read_text(encoding="utf-8")
+    for name, described in FILES.items():
+        section = text.split(f"## {name}")[1].split("\n## ")[0]
+        listed = [
+            line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| `")
+        ]
+        assert listed == [column for column, *_ in described], name
