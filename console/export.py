@@ -291,12 +291,25 @@ def _sessions(session: Session, request: ExportRequest, zone: ZoneInfo) -> Itera
     alerts = _per_session(Alert, func.count().label("n"))
     overrides = _per_session(Override, func.count().label("n"))
     addenda = _per_session(Addendum, func.count().label("n"))
+    s, p = TreatmentSession, Patient
     query = (
         select(
-            TreatmentSession,
-            Patient,
-            nurse.display_name,
-            signer.display_name,
+            s.id,
+            s.clinic_date,
+            s.chair,
+            s.method,
+            s.checked_in_at,
+            s.discharged_at,
+            s.pain_before,
+            s.pain_after,
+            s.status,
+            p.id.label("patient_id"),
+            p.mrn,
+            p.family_name,
+            p.given_name,
+            p.date_of_birth,
+            nurse.display_name.label("nurse"),
+            signer.display_name.label("signer"),
             SessionSignature.signed_at,
             SessionSignature.meaning,
             doses.c.drug,
@@ -305,9 +318,9 @@ def _sessions(session: Session, request: ExportRequest, zone: ZoneInfo) -> Itera
             doses.c.rate,
             effects.c.summary,
             effects.c.grade,
-            alerts.c.n,
-            overrides.c.n,
-            addenda.c.n,
+            alerts.c.n.label("alerts"),
+            overrides.c.n.label("overrides"),
+            addenda.c.n.label("addenda"),
         )
         .join(Patient, Patient.id == TreatmentSession.patient_id)
         .outerjoin(nurse, nurse.id == TreatmentSession.nurse_id)
@@ -321,44 +334,41 @@ def _sessions(session: Session, request: ExportRequest, zone: ZoneInfo) -> Itera
         .where(_in_range(request))
         .order_by(TreatmentSession.clinic_date, TreatmentSession.scheduled_time, TreatmentSession.id)
     )
-    for s, p, nurse_name, signer_name, signed_at, meaning, drug, dose, per_kg, rate, *rest in _stream(
-        session, query
-    ):
-        summary, grade, n_alerts, n_overrides, n_addenda = rest
+    for r in _stream(session, query):  # plain rows, not ORM objects: a five-year export stays small
         record = {
-            "date": s.clinic_date.isoformat(),
-            "session_id": s.id,
-            "chair": s.chair,
-            "method": s.method,
-            "drug": drug,
-            "dose_mg": dose,
-            "mg_per_kg": None if per_kg is None else round(per_kg, 3),
-            "rate_mg_per_kg_h": rate,
-            "start": _local(s.checked_in_at, zone),
-            "end": _local(s.discharged_at, zone),
-            "duration_min": _minutes(s.checked_in_at, s.discharged_at),
-            "pain_before": s.pain_before,
-            "pain_after": s.pain_after,
-            "side_effects": summary,
-            "highest_grade": grade,
-            "alerts": n_alerts or 0,
-            "overrides": n_overrides or 0,
-            "status": s.status,
-            "nurse": nurse_name,
-            "signed_by": signer_name,
-            "signed_at": _local(signed_at, zone),
-            "signature_meaning": meaning,
-            "addenda": n_addenda or 0,
+            "date": r.clinic_date.isoformat(),
+            "session_id": r.id,
+            "chair": r.chair,
+            "method": r.method,
+            "drug": r.drug,
+            "dose_mg": r.dose_mg,
+            "mg_per_kg": None if r.mg_per_kg is None else round(r.mg_per_kg, 3),
+            "rate_mg_per_kg_h": r.rate,
+            "start": _local(r.checked_in_at, zone),
+            "end": _local(r.discharged_at, zone),
+            "duration_min": _minutes(r.checked_in_at, r.discharged_at),
+            "pain_before": r.pain_before,
+            "pain_after": r.pain_after,
+            "side_effects": r.summary,
+            "highest_grade": r.grade,
+            "alerts": r.alerts or 0,
+            "overrides": r.overrides or 0,
+            "status": r.status,
+            "nurse": r.nurse,
+            "signed_by": r.signer,
+            "signed_at": _local(r.signed_at, zone),
+            "signature_meaning": r.meaning,
+            "addenda": r.addenda or 0,
         }
         if request.deidentify:
             record |= {
-                "pseudonym": pseudonym(request.pseudonym_key, p.id),
-                "birth_year": p.date_of_birth.year,
+                "pseudonym": pseudonym(request.pseudonym_key, r.patient_id),
+                "birth_year": r.date_of_birth.year,
             }
         else:
-            record |= {"mrn": p.mrn, "patient": p.display_name}
-        if s.pain_before is not None and s.pain_after is not None:
-            change = PainChange(s.pain_before, s.pain_after)
+            record |= {"mrn": r.mrn, "patient": f"{r.family_name}, {r.given_name}"}
+        if r.pain_before is not None and r.pain_after is not None:
+            change = PainChange(r.pain_before, r.pain_after)
             record |= {
                 "pain_change": change.change,
                 "percent_change": change.percent,
@@ -373,27 +383,40 @@ def _minutes(start: datetime | None, end: datetime | None) -> int | None:
 
 def _vitals(session: Session, request: ExportRequest, zone: ZoneInfo) -> Iterator[dict]:
     alerted = select(Alert.vitals_id).where(Alert.vitals_id.is_not(None)).distinct().subquery()
+    v = VitalSigns
     query = (
-        select(VitalSigns, UserAccount.display_name, alerted.c.vitals_id)
+        select(
+            v.session_id,
+            v.measured_at,
+            v.systolic,
+            v.diastolic,
+            v.heart_rate,
+            v.spo2,
+            v.resp_rate,
+            v.moaas,
+            v.temperature_c,
+            UserAccount.display_name.label("taken_by"),
+            alerted.c.vitals_id.label("alerted"),
+        )
         .join(TreatmentSession, TreatmentSession.id == VitalSigns.session_id)
         .join(UserAccount, UserAccount.id == VitalSigns.taken_by)
         .outerjoin(alerted, alerted.c.vitals_id == VitalSigns.id)
         .where(_in_range(request))
         .order_by(TreatmentSession.clinic_date, VitalSigns.session_id, VitalSigns.measured_at, VitalSigns.id)
     )
-    for v, taken_by, alerted_id in _stream(session, query):
+    for r in _stream(session, query):
         yield {
-            "session_id": v.session_id,
-            "measured_at": _local(v.measured_at, zone),
-            "systolic": v.systolic,
-            "diastolic": v.diastolic,
-            "heart_rate": v.heart_rate,
-            "spo2": v.spo2,
-            "resp_rate": v.resp_rate,
-            "moaas": v.moaas,
-            "temperature_c": v.temperature_c,
-            "taken_by": taken_by,
-            "alert_raised": alerted_id is not None,
+            "session_id": r.session_id,
+            "measured_at": _local(r.measured_at, zone),
+            "systolic": r.systolic,
+            "diastolic": r.diastolic,
+            "heart_rate": r.heart_rate,
+            "spo2": r.spo2,
+            "resp_rate": r.resp_rate,
+            "moaas": r.moaas,
+            "temperature_c": r.temperature_c,
+            "taken_by": r.taken_by,
+            "alert_raised": r.alerted is not None,
         }
 
 

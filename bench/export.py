@@ -1,0 +1,132 @@
+"""The whole five-year demo clinic exported as CSV: rows per second and peak memory, one JSON line each.
+
+    .venv/bin/python bench/export.py [--db FIVE_YEAR.sqlite3]
+
+1. sessions.csv alone, rows per second, against the sqlite3 command-line tool writing the
+   equivalent query (the same joins and per-session aggregates) as CSV in the same run.
+2. the whole CSV set in a fresh process: seconds and peak resident memory (ru_maxrss).
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_SQL = """
+.mode csv
+.headers on
+.output {out}
+SELECT s.clinic_date, s.id, s.chair, p.mrn, p.family_name || ', ' || p.given_name, s.method,
+       d.drug, d.dose_mg, d.mg_per_kg, d.rate, s.checked_in_at, s.discharged_at, s.pain_before,
+       s.pain_after, e.summary, e.grade, a.n, o.n, s.status, n.display_name, g.display_name,
+       sig.signed_at, sig.meaning, ad.n
+FROM treatment_session s JOIN patient p ON p.id = s.patient_id
+LEFT JOIN user_account n ON n.id = s.nurse_id
+LEFT JOIN session_signature sig ON sig.session_id = s.id
+LEFT JOIN user_account g ON g.id = sig.signer_id
+LEFT JOIN (SELECT session_id, min(drug) drug, sum(dose_mg) dose_mg, sum(mg_per_kg) mg_per_kg,
+                  max(rate_mg_per_kg_h) rate FROM dose_administration GROUP BY session_id) d
+       ON d.session_id = s.id
+LEFT JOIN (SELECT session_id, group_concat(effect || ' (grade ' || grade || ')', '; ') summary,
+                  max(grade) grade FROM side_effect GROUP BY session_id) e ON e.session_id = s.id
+LEFT JOIN (SELECT session_id, count(*) n FROM alert GROUP BY session_id) a ON a.session_id = s.id
+LEFT JOIN (SELECT session_id, count(*) n FROM override GROUP BY session_id) o ON o.session_id = s.id
+LEFT JOIN (SELECT session_id, count(*) n FROM addendum GROUP BY session_id) ad ON ad.session_id = s.id
+WHERE s.clinic_date BETWEEN '{first}' AND '{last}'
+ORDER BY s.clinic_date, s.scheduled_time, s.id;
+"""
+WHOLE_SET = """
+import json, resource, sys, time
+from datetime import date
+from pathlib import Path
+from zoneinfo import ZoneInfo
+from console.database import Database, sqlite_url
+from console.export import ExportRequest, export_csv
+db = Database(sqlite_url(Path(sys.argv[1])))
+started = time.perf_counter()
+request = ExportRequest(date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4]), Path(sys.argv[2]))
+manifest = export_csv(db, "bench", request, ZoneInfo("UTC"))
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "rows": manifest.rows,
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def sessions_only(db: Path, folder: Path, first: date, last: date) -> dict:
+    from zoneinfo import ZoneInfo
+
+    from console import export
+    from console.database import Database, sqlite_url
+
+    database = Database(sqlite_url(db))
+    request = export.ExportRequest(first, last, folder)
+    with database.read() as session:
+        started = time.perf_counter()
+        rows, _ = export._write(
+            folder / "sessions.csv",
+            export.columns("sessions.csv", False),
+            export._sessions(session, request, ZoneInfo("UTC")),
+            False,
+            None,
+            "sessions.csv",
+        )
+        seconds = time.perf_counter() - started
+    database.dispose()
+    reference_out = folder / "reference.csv"
+    started = time.perf_counter()
+    sql = REFERENCE_SQL.format(out=reference_out, first=first, last=last)
+    subprocess.run(["sqlite3", str(db)], input=sql, text=True, check=True, capture_output=True)
+    reference = time.perf_counter() - started
+    return {
+        "bench": "export_sessions_csv",
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+        "reference_sqlite3_cli_s": round(reference, 2),
+        "reference_rows_per_s": round(rows / reference),
+        "ratio": round(seconds / reference, 2),
+    }
+
+
+def whole_set(db: Path, folder: Path, first: date, last: date) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", WHOLE_SET, str(db), str(folder / "set"), first.isoformat(), last.isoformat()],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    ).stdout
+    figures = json.loads(out)
+    return {
+        "bench": "export_whole_csv_set",
+        "rows": figures["rows"],
+        "seconds": round(figures["seconds"], 1),
+        "peak_rss_mb": round(figures["peak_rss_mb"], 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="a five-year demo clinic (built when omitted)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as folder:
+        db = args.db
+        if db is None:
+            from console.database import sqlite_url
+            from console.demo import build_demo
+
+            db = Path(folder) / "five-years.sqlite3"
+            build_demo(sqlite_url(db), today=date.today(), years=5, seed=7)
+        first, last = date(2000, 1, 1), date(2100, 1, 1)
+        print(json.dumps(sessions_only(db, Path(folder), first, last)), flush=True)
+        print(json.dumps(whole_set(db, Path(folder), first, last)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
