@@ -248,7 +248,16 @@ def _write(
         os.fsync(stream.fileno())
     if progress:
         progress(name, count)
-    return count, hashlib.sha256(path.read_bytes()).hexdigest()
+    return count, _sha256(path)
+
+
+def _sha256(path: Path) -> str:
+    """The file's digest, read in chunks: a five-year vitals.csv is larger than the export's memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _local(value: datetime | None, zone: ZoneInfo) -> datetime | None:
