@@ -5,6 +5,7 @@ from textual.widgets import Input, Select, Static
 from console.board import day_sessions
 from widgets.booking import BookingDialog
 from widgets.schedule_import import ImportDialog
+from widgets.today import TodayScreen
 
 from .conftest import DEMO_DAY
 from .test_app import board_loaded, sign_in
@@ -122,3 +123,32 @@ async def test_import_from_the_board(demo_app, tmp_path):
         await board_loaded(pilot)
     assert any(r.mrn == "IMP-1" for r in day_sessions(demo_app.db, DEMO_DAY))
     assert not any(r.mrn == "IMP-2" for r in day_sessions(demo_app.db, DEMO_DAY))
+
+
+async def test_export_from_the_board_writes_the_day_and_shows_the_folder(demo_app, tmp_path):
+    from textual.widgets import Input
+
+    from widgets.export_dialog import ExportDialog
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, ExportDialog)
+        assert demo_app.screen.query_one("#export-from", Input).value == "2026-11-26"
+        folder = demo_app.screen.query_one("#export-out", Input)
+        folder.value = str(tmp_path / "day")
+        await pilot.press("enter")
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert "✓ Exported to" in str(demo_app.screen.query_one("#export-result", Static).render())
+        await pilot.press("enter")  # again: the export is kept, the refusal says how to overwrite
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert "already holds an export" in str(demo_app.screen.query_one("#export-result", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, TodayScreen)
+        assert str(tmp_path / "day") in str(demo_app.screen.query_one("#board-message", Static).render())
+    assert sorted(p.name for p in (tmp_path / "day").iterdir())[-1] == "vitals.csv"

@@ -112,6 +112,7 @@ class TodayScreen(Screen):
             id="board.returned",
             tooltip="Open a session returned for correction",
         ),
+        Binding("f4", "export", "Export", id="board.export", tooltip="Export the day's records (CSV)"),
         Binding("escape", "back", "Queue", id="board.back", tooltip="Back to the review queue"),
     ]
 
@@ -283,6 +284,15 @@ class TodayScreen(Screen):
         self.app.push_screen(
             BookingDialog(self.day, self.app.clock.now().astimezone(self.app.settings.zone)), booked
         )
+
+    def action_export(self) -> None:
+        from widgets.export_dialog import ExportDialog
+
+        def exported(folder) -> None:
+            if folder is not None:
+                self.query_one("#board-message", Static).update(f"✓ Exported to {folder}")
+
+        self.app.push_screen(ExportDialog(self.day), exported)
 
     def action_import_schedule(self) -> None:
         from widgets.schedule_import import ImportDialog

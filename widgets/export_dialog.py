@@ -1,0 +1,114 @@
+"""The end-of-day export from the board: the days, the folder, Enter; a progress bar while it runs."""
+
+from datetime import date
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, ProgressBar, Static
+
+from console.errors import ChairsideError
+from console.export import FILES, ExportRequest, export_csv
+from console.inputs import QueueDatesIn, parse
+
+
+def default_folder(day: date) -> Path:
+    return Path.home() / "chairside-exports" / day.isoformat()
+
+
+class ExportDialog(ModalScreen[Path | None]):
+    """Returns the folder written, or None when closed without exporting."""
+
+    DEFAULT_CSS = """
+    ExportDialog { align: center middle; }
+    #export-box { width: 84; height: auto; border: round $accent; padding: 0 1; background: $surface; }
+    #export-box Input { width: 100%; }
+    #export-result { height: auto; min-height: 1; }
+    #export-progress { display: none; }
+    #export-progress.running { display: block; }
+    """
+    BINDINGS = [Binding("escape", "close", "Close", id="export.close", tooltip="Close")]
+
+    def __init__(self, day: date) -> None:
+        super().__init__()
+        self.day = day
+        self.written: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-box"):
+            yield Label("First day (YYYY-MM-DD)")
+            yield Input(self.day.isoformat(), id="export-from", max_length=10)
+            yield Label("Last day (YYYY-MM-DD)")
+            yield Input(self.day.isoformat(), id="export-to", max_length=10)
+            yield Label("Folder, Enter to export")
+            yield Input(str(default_folder(self.day)), id="export-out")
+            yield Checkbox("De-identified (no names, MRNs or dates of birth)", id="export-deidentify")
+            yield Checkbox("Overwrite an export already in the folder", id="export-force")
+            yield ProgressBar(id="export-progress", show_eta=False)
+            yield Static("", id="export-result", markup=False)
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#export-out", Input))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "export-out":
+            fields = list(self.query(Input))
+            self.set_focus(fields[fields.index(event.input) + 1])
+            return
+        try:
+            days = parse(
+                QueueDatesIn,
+                {
+                    "date_from": self.query_one("#export-from", Input).value,
+                    "date_to": self.query_one("#export-to", Input).value,
+                },
+            )
+        except ChairsideError as refused:
+            self.query_one("#export-result", Static).update(f"⚠ {refused}")
+            return
+        settings = self.app.settings
+        request = ExportRequest(
+            date_from=days.date_from or self.day,
+            date_to=days.date_to or days.date_from or self.day,
+            out=Path(event.value.strip()).expanduser(),
+            deidentify=self.query_one("#export-deidentify", Checkbox).value,
+            force=self.query_one("#export-force", Checkbox).value,
+            pseudonym_key=settings.pseudonym_key,
+        )
+        self.query_one("#export-progress", ProgressBar).add_class("running")
+        self.query_one("#export-result", Static).update("Exporting…")
+        self._export(request)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, request: ExportRequest) -> None:
+        app = self.app
+
+        def progress(name: str, rows: int) -> None:
+            app.call_from_thread(self._progress, name, rows)
+
+        try:
+            manifest = export_csv(app.db, app.actor.username, request, app.settings.zone, progress)
+        except ChairsideError as refused:
+            app.call_from_thread(self._done, f"⚠ {refused}", None)
+            return
+        counts = ", ".join(f"{name} {rows}" for name, rows in manifest.rows.items())
+        app.call_from_thread(self._done, f"✓ Exported to {request.out}: {counts}. Esc closes.", request.out)
+
+    def _progress(self, name: str, rows: int) -> None:
+        """One step per file: how many rows a file will have is known only once it is written."""
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=len(FILES), progress=list(FILES).index(name))
+        self.query_one("#export-result", Static).update(f"Exporting {name}: {rows} rows…")
+
+    def _done(self, text: str, written: Path | None) -> None:
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.update(total=len(FILES), progress=len(FILES) if written else 0)
+        self.query_one("#export-result", Static).update(text)
+        self.written = written or self.written  # a refused retry does not undo the export before it
+
+    def action_close(self) -> None:
+        self.dismiss(self.written)
