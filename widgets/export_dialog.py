@@ -62,9 +62,9 @@ class ExportDialog(ModalScreen[Path | None]):
         try:
             days = parse(
                 QueueDatesIn,
-                {
-                    "date_from": self.query_one("#export-from", Input).value,
-                    "date_to": self.query_one("#export-to", Input).value,
+                {  # an empty day means the board's day
+                    "date_from": self.query_one("#export-from", Input).value or None,
+                    "date_to": self.query_one("#export-to", Input).value or None,
                 },
             )
         except ChairsideError as refused:
