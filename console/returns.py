@@ -82,13 +82,3 @@ def returned_sessions(db: Database) -> list[ReturnedSession]:
             ReturnedSession(r.session_id, day, p.display_name, p.mrn, by, r.returned_at, r.comment)
             for r, day, p, by in session.exec(query)
         ]
-
-
-def returns_of(db: Database, session_id: int) -> list[ReviewReturn]:
-    """Every return of one session and its resubmission, oldest first."""
-    with db.read() as session:
-        return list(
-            session.exec(
-                select(ReviewReturn).where(ReviewReturn.session_id == session_id).order_by(ReviewReturn.id)
-            )
-        )

@@ -142,9 +142,6 @@ class SigningSitting:
     def needs_password(self, now: datetime) -> bool:
         return self.last_active is None or now - self.last_active > self.idle
 
-    def end(self) -> None:
-        self.last_active = None
-
 
 @dataclass(frozen=True)
 class Proof:
