@@ -3,17 +3,21 @@
     .venv/bin/python bench/export.py [--db FIVE_YEAR.sqlite3]
 
 1. sessions.csv alone, rows per second, against the sqlite3 command-line tool writing the
-   equivalent query (the same joins and per-session aggregates) as CSV in the same run.
+   equivalent query (the same joins and per-session aggregates) as CSV in the same run;
+   the medians of --runs runs of each, taken in turn.
 2. the whole CSV set in a fresh process: seconds and peak resident memory (ru_maxrss).
+3. the FHIR bundle of the clinic's last year, the same way (the whole five years would be
+   several gigabytes of JSON).
 """
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,73 +50,82 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 from console.database import Database, sqlite_url
-from console.export import ExportRequest, export_csv
+from console.export import ExportRequest, export
 db = Database(sqlite_url(Path(sys.argv[1])))
 started = time.perf_counter()
-request = ExportRequest(date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4]), Path(sys.argv[2]))
-manifest = export_csv(db, "bench", request, ZoneInfo("UTC"))
+first, last = date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4])
+request = ExportRequest(first, last, Path(sys.argv[2]), format=sys.argv[5])
+manifest = export(db, "bench", request, ZoneInfo("UTC"))
 seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "rows": manifest.rows,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def sessions_only(db: Path, folder: Path, first: date, last: date) -> dict:
+def sessions_only(db: Path, folder: Path, first: date, last: date, runs: int) -> dict:
+    """Median of `runs` exports of sessions.csv and of `runs` reference runs, alternating."""
     from zoneinfo import ZoneInfo
 
-    from console import export
+    from console import export, export_rows
     from console.database import Database, sqlite_url
 
     database = Database(sqlite_url(db))
     request = export.ExportRequest(first, last, folder)
-    with database.read() as session:
+    ours, reference, rows = [], [], 0
+    sql = REFERENCE_SQL.format(out=folder / "reference.csv", first=first, last=last)
+    for _ in range(runs):
+        with database.read() as session:
+            started = time.perf_counter()
+            records = export_rows.sessions(session, first, last, None)
+            rows = export._write_csv(
+                folder / "sessions.csv", "sessions.csv", records, request, ZoneInfo("UTC"), None
+            )
+            ours.append(time.perf_counter() - started)
         started = time.perf_counter()
-        rows, _ = export._write(
-            folder / "sessions.csv",
-            export.columns("sessions.csv", False),
-            export._sessions(session, request, ZoneInfo("UTC")),
-            False,
-            None,
-            "sessions.csv",
-        )
-        seconds = time.perf_counter() - started
+        subprocess.run(["sqlite3", str(db)], input=sql, text=True, check=True, capture_output=True)
+        reference.append(time.perf_counter() - started)
     database.dispose()
-    reference_out = folder / "reference.csv"
-    started = time.perf_counter()
-    sql = REFERENCE_SQL.format(out=reference_out, first=first, last=last)
-    subprocess.run(["sqlite3", str(db)], input=sql, text=True, check=True, capture_output=True)
-    reference = time.perf_counter() - started
+    seconds, reference_s = statistics.median(ours), statistics.median(reference)
     return {
         "bench": "export_sessions_csv",
         "rows": rows,
+        "runs": runs,
         "seconds": round(seconds, 2),
         "rows_per_s": round(rows / seconds),
-        "reference_sqlite3_cli_s": round(reference, 2),
-        "reference_rows_per_s": round(rows / reference),
-        "ratio": round(seconds / reference, 2),
+        "reference_sqlite3_cli_s": round(reference_s, 2),
+        "reference_rows_per_s": round(rows / reference_s),
+        "ratio": round(seconds / reference_s, 2),
     }
 
 
-def whole_set(db: Path, folder: Path, first: date, last: date) -> dict:
+def in_fresh_process(db: Path, folder: Path, first: date, last: date, export_format: str) -> dict:
+    """One whole export in its own process, so that its peak memory is its own."""
+    arguments = [str(db), str(folder / export_format), first.isoformat(), last.isoformat(), export_format]
     out = subprocess.run(
-        [sys.executable, "-c", WHOLE_SET, str(db), str(folder / "set"), first.isoformat(), last.isoformat()],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=True,
+        [sys.executable, "-c", WHOLE_SET, *arguments], capture_output=True, text=True, cwd=ROOT, check=True
     ).stdout
     figures = json.loads(out)
     return {
-        "bench": "export_whole_csv_set",
+        "bench": f"export_{export_format}",
+        "from": first.isoformat(),
+        "to": last.isoformat(),
         "rows": figures["rows"],
         "seconds": round(figures["seconds"], 1),
+        "rows_per_s": round(sum(figures["rows"].values()) / figures["seconds"]),
         "peak_rss_mb": round(figures["peak_rss_mb"], 1),
     }
+
+
+def _last_day(db: Path) -> date:
+    query = "SELECT max(clinic_date) FROM treatment_session;"
+    out = subprocess.run(["sqlite3", str(db), query], capture_output=True, text=True, check=True).stdout
+    return date.fromisoformat(out.strip())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="a five-year demo clinic (built when omitted)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each side; the medians are compared")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as folder:
@@ -124,8 +137,11 @@ def main() -> None:
             db = Path(folder) / "five-years.sqlite3"
             build_demo(sqlite_url(db), today=date.today(), years=5, seed=7)
         first, last = date(2000, 1, 1), date(2100, 1, 1)
-        print(json.dumps(sessions_only(db, Path(folder), first, last)), flush=True)
-        print(json.dumps(whole_set(db, Path(folder), first, last)), flush=True)
+        print(json.dumps(sessions_only(db, Path(folder), first, last, args.runs)), flush=True)
+        print(json.dumps(in_fresh_process(db, Path(folder), first, last, "csv")), flush=True)
+        last_day = _last_day(db)
+        year = (last_day - timedelta(days=364), last_day)
+        print(json.dumps(in_fresh_process(db, Path(folder), *year, "fhir")), flush=True)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,11 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(schedule_cli, name="schedule")
 protocol_cli = typer.Typer(help="The clinic protocol.", no_args_is_help=True)
 cli.add_typer(protocol_cli, name="protocol")
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    FHIR = "fhir"
 
 
 @dataclass
@@ -241,7 +247,9 @@ def export_command(
     to: Annotated[
         datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last clinic day (default: --date).")
     ] = None,
-    export_format: Annotated[str, typer.Option("--format", help="csv (fhir: not available yet).")] = "csv",
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv: the CSV set; fhir: one FHIR R4B Bundle.")
+    ] = ExportFormat.CSV,
     deidentify: Annotated[
         bool, typer.Option("--deidentify", help="No names, MRNs or dates of birth.")
     ] = False,
@@ -250,24 +258,24 @@ def export_command(
         bool, typer.Option("--force", help="Overwrite an export already in the folder.")
     ] = False,
 ) -> None:
-    """Export the clinic days' records as CSV files with a manifest (all files, or none)."""
+    """Export the clinic days' records as CSV files or a FHIR bundle, with a manifest (all, or none)."""
     import getpass
 
     from rich.progress import Progress
 
-    from console.export import ExportRequest, export_csv
+    from console.export import ExportRequest, export
 
-    if export_format != "csv":
-        raise ConfigurationError(f"--format {export_format}: only csv is available")
     settings = ctx.obj.settings()
     request = ExportRequest(
         date_from=day.date(),
         date_to=(to or day).date(),
         out=out,
+        format=export_format.value,
         deidentify=deidentify,
         bom=bom,
         force=force,
         pseudonym_key=settings.pseudonym_key,
+        tolerance_mg=settings.protocol.reconciliation_tolerance_mg,
     )
     db = ctx.obj.database()
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
@@ -277,7 +285,7 @@ def export_command(
             tasks.setdefault(name, progress.add_task(name, total=None))
             progress.update(tasks[name], completed=rows, description=f"{name}: {rows} rows")
 
-        manifest = export_csv(db, f"cli:{getpass.getuser()}", request, settings.zone, advance)
+        manifest = export(db, f"cli:{getpass.getuser()}", request, settings.zone, advance)
     counts = ", ".join(f"{name} {rows}" for name, rows in manifest.rows.items())
     typer.echo(f"Exported to {out}: {counts}.")
 

@@ -1,12 +1,12 @@
 """CSV that opens safely in a spreadsheet: RFC 4180 via the csv module, no formula injection.
 
 OWASP CSV injection: a text cell beginning with =, +, -, @, tab, CR, LF or NUL could run as a
-formula, so it gets a leading apostrophe. Numbers are written as numbers and stay numeric.
+formula, so it gets a leading apostrophe. Numbers are written as numbers and stay numeric;
+the export's data dictionary says which columns are text.
 """
 
 import csv
-from datetime import datetime
-from typing import IO, Any
+from typing import IO
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 NEUTRALISER = "'"
@@ -14,19 +14,6 @@ NEUTRALISER = "'"
 
 def safe_text(text: str) -> str:
     return NEUTRALISER + text if text.startswith(DANGEROUS_START) else text
-
-
-def cell(value: Any) -> Any:
-    """A value as the cell to write: text neutralised, numbers untouched, times as ISO 8601 with offset."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    return safe_text(str(value))
 
 
 def writer(stream: IO[str]):

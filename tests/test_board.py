@@ -125,7 +125,7 @@ async def test_import_from_the_board(demo_app, tmp_path):
     assert not any(r.mrn == "IMP-2" for r in day_sessions(demo_app.db, DEMO_DAY))
 
 
-async def test_export_from_the_board_writes_the_day_and_shows_the_folder(demo_app, tmp_path):
+async def test_export_from_the_board_writes_the_day_as_csv_or_fhir_and_shows_the_folder(demo_app, tmp_path):
     from textual.widgets import Input
 
     from widgets.export_dialog import ExportDialog
@@ -147,8 +147,16 @@ async def test_export_from_the_board_writes_the_day_and_shows_the_folder(demo_ap
         await workers_done(demo_app)
         await pilot.pause()
         assert "already holds an export" in str(demo_app.screen.query_one("#export-result", Static).render())
+        await pilot.click("#export-fhir")  # the same day as a FHIR bundle, in another folder
+        await pilot.click("#export-out")
+        folder.value = str(tmp_path / "fhir")
+        await pilot.press("enter")
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert "bundle.json" in str(demo_app.screen.query_one("#export-result", Static).render())
+        assert sorted(p.name for p in (tmp_path / "fhir").iterdir()) == ["bundle.json", "manifest.json"]
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(demo_app.screen, TodayScreen)
-        assert str(tmp_path / "day") in str(demo_app.screen.query_one("#board-message", Static).render())
+        assert str(tmp_path / "fhir") in str(demo_app.screen.query_one("#board-message", Static).render())
     assert sorted(p.name for p in (tmp_path / "day").iterdir())[-1] == "vitals.csv"

@@ -1,5 +1,6 @@
 """The command line: every user error is one readable line and a non-zero exit, never a traceback."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -169,7 +170,7 @@ def test_protocol_check_prints_the_effective_protocol_or_names_the_bad_key(capsy
     assert "iv.rate_max_mg_per_kg_h" in one_line_error(capsys)  # a bad protocol stops everything
 
 
-def test_export_writes_the_csv_set_once_and_refuses_to_overwrite(capsys, tmp_path):
+def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrite(capsys, tmp_path):
     db_path = tmp_path / "demo.sqlite3"
     assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.05"]) == 0
     capsys.readouterr()
@@ -188,5 +189,11 @@ def test_export_writes_the_csv_set_once_and_refuses_to_overwrite(capsys, tmp_pat
     assert "already holds an export" in one_line_error(capsys)
     assert run(None, [*args, "--force", "--deidentify"]) == 1
     assert "pseudonym_key" in one_line_error(capsys)
-    assert run(None, [*args, "--force", "--format", "fhir"]) == 1
-    assert "only csv" in one_line_error(capsys)
+    assert run(None, [*args, "--force", "--format", "xml"]) == 2
+    assert "'xml' is not one of 'csv', 'fhir'" in one_line_error(capsys)
+    fhir = tmp_path / "fhir"
+    assert run(None, [*args[:-1], str(fhir), "--format", "fhir"]) == 0
+    assert "bundle.json" in capsys.readouterr().out
+    assert sorted(p.name for p in fhir.iterdir()) == ["bundle.json", "manifest.json"]
+    manifest = json.loads((fhir / "manifest.json").read_text())
+    assert manifest["format"] == "fhir" and manifest["files"]["bundle.json"]["rows"] > 100

@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from console import charting, patients
 from console.errors import InvalidInput, StorageError
-from console.export import FILES, ExportRequest, columns, export_csv
+from console.export import ExportRequest, export
+from console.export_dictionary import FILES, columns
 from console.models import VitalSigns
 from tests.factories import discharged_session, patient_data
 
@@ -22,7 +23,7 @@ KEY = "a clinic secret of some length"
 def _export(db, tmp_path, **options) -> Path:
     day = db.clock.now().astimezone(ZONE).date()
     out = tmp_path / options.pop("folder", "export")
-    export_csv(db, "office", ExportRequest(day, day, out, pseudonym_key=KEY, **options), ZONE)
+    export(db, "office", ExportRequest(day, day, out, pseudonym_key=KEY, **options), ZONE)
     return out
 
 
@@ -149,12 +150,11 @@ def test_every_injection_payload_is_neutralised(db, staff, tmp_path, payload):
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n", "\0"])
-def test_the_cell_writer_neutralises_every_dangerous_start(start):
-    from console.csv_safe import cell
+def test_a_text_cell_is_neutralised_on_every_dangerous_start(start):
+    from console.csv_safe import safe_text
 
-    assert cell(f"{start}cmd") == f"'{start}cmd"
-    assert cell(f"a{start}cmd") == f"a{start}cmd"  # only the first character matters
-    assert cell(-4) == -4 and cell(-2.5) == -2.5  # numbers are not text
+    assert safe_text(f"{start}cmd") == f"'{start}cmd"
+    assert safe_text(f"a{start}cmd") == f"a{start}cmd"  # only the first character matters
 
 
 def test_numbers_stay_numbers(db, staff, tmp_path):
@@ -181,7 +181,7 @@ def test_deidentified_export_leaks_no_name_mrn_or_birth_date(db, staff, tmp_path
 def test_deidentified_export_needs_the_clinic_key(db, staff, tmp_path):
     day = db.clock.now().date()
     with pytest.raises(InvalidInput, match="pseudonym_key"):
-        export_csv(db, "office", ExportRequest(day, day, tmp_path / "x", deidentify=True), ZONE)
+        export(db, "office", ExportRequest(day, day, tmp_path / "x", deidentify=True), ZONE)
 
 
 def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, staff, tmp_path):
@@ -195,15 +195,15 @@ def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, st
 
 
 def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypatch):
-    import console.export
+    import console.export_rows
 
     discharged_session(db, staff["nina"])
 
     def disk_full(*_args):
-        yield {"session_id": 1}
+        yield (1, "nausea", None, 1, None, None, None, "Nina")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(console.export, "_side_effects", disk_full)
+    monkeypatch.setattr(console.export_rows, "side_effects", disk_full)
     with pytest.raises(StorageError, match="No space left on device"):
         _export(db, tmp_path)
     assert list((tmp_path / "export").iterdir()) == []
@@ -214,6 +214,8 @@ def test_the_data_dictionary_lists_every_column_of_every_file():
     for name, described in FILES.items():
         section = text.split(f"## {name}")[1].split("\n## ")[0]
         listed = [
-            line.split("|")[1].strip().strip("`") for line in section.splitlines() if line.startswith("| `")
+            tuple(part.strip().strip("`") for part in line.split("|")[1:-1])
+            for line in section.splitlines()
+            if line.startswith("| `")
         ]
-        assert listed == [column for column, *_ in described], name
+        assert listed == [tuple(column) for column in described], name

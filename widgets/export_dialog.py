@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, ProgressBar, Static
 
 from console.errors import ChairsideError
-from console.export import FILES, ExportRequest, export_csv
+from console.export import ExportRequest, export
 from console.inputs import QueueDatesIn, parse
 
 
@@ -24,8 +24,11 @@ class ExportDialog(ModalScreen[Path | None]):
 
     DEFAULT_CSS = """
     ExportDialog { align: center middle; }
-    #export-box { width: 84; height: auto; border: round $accent; padding: 0 1; background: $surface; }
+    #export-box {
+        width: 84; max-width: 100%; height: auto; border: round $accent; padding: 0 1; background: $surface;
+    }
     #export-box Input { width: 100%; }
+    #export-box Checkbox { border: none; height: 1; padding: 0; }  /* three options fit a 24-line terminal */
     #export-result { height: auto; min-height: 1; }
     #export-progress { display: none; }
     #export-progress.running { display: block; }
@@ -36,6 +39,7 @@ class ExportDialog(ModalScreen[Path | None]):
         super().__init__()
         self.day = day
         self.written: Path | None = None
+        self.files: list[str] = []  # the files of the export running
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
@@ -45,6 +49,7 @@ class ExportDialog(ModalScreen[Path | None]):
             yield Input(self.day.isoformat(), id="export-to", max_length=10)
             yield Label("Folder, Enter to export")
             yield Input(str(default_folder(self.day)), id="export-out")
+            yield Checkbox("FHIR R4B bundle instead of the CSV files", id="export-fhir")
             yield Checkbox("De-identified (no names, MRNs or dates of birth)", id="export-deidentify")
             yield Checkbox("Overwrite an export already in the folder", id="export-force")
             yield ProgressBar(id="export-progress", show_eta=False)
@@ -75,10 +80,13 @@ class ExportDialog(ModalScreen[Path | None]):
             date_from=days.date_from or self.day,
             date_to=days.date_to or days.date_from or self.day,
             out=Path(event.value.strip()).expanduser(),
+            format="fhir" if self.query_one("#export-fhir", Checkbox).value else "csv",
             deidentify=self.query_one("#export-deidentify", Checkbox).value,
             force=self.query_one("#export-force", Checkbox).value,
             pseudonym_key=settings.pseudonym_key,
+            tolerance_mg=settings.protocol.reconciliation_tolerance_mg,
         )
+        self.files = request.files
         self.query_one("#export-progress", ProgressBar).add_class("running")
         self.query_one("#export-result", Static).update("Exporting…")
         self._export(request)
@@ -91,7 +99,7 @@ class ExportDialog(ModalScreen[Path | None]):
             app.call_from_thread(self._progress, name, rows)
 
         try:
-            manifest = export_csv(app.db, app.actor.username, request, app.settings.zone, progress)
+            manifest = export(app.db, app.actor.username, request, app.settings.zone, progress)
         except ChairsideError as refused:
             app.call_from_thread(self._done, f"⚠ {refused}", None)
             return
@@ -101,12 +109,12 @@ class ExportDialog(ModalScreen[Path | None]):
     def _progress(self, name: str, rows: int) -> None:
         """One step per file: how many rows a file will have is known only once it is written."""
         bar = self.query_one("#export-progress", ProgressBar)
-        bar.update(total=len(FILES), progress=list(FILES).index(name))
-        self.query_one("#export-result", Static).update(f"Exporting {name}: {rows} rows…")
+        bar.update(total=len(self.files), progress=self.files.index(name))
+        self.query_one("#export-result", Static).update(f"Exporting {name}: {rows:,}…")
 
     def _done(self, text: str, written: Path | None) -> None:
         bar = self.query_one("#export-progress", ProgressBar)
-        bar.update(total=len(FILES), progress=len(FILES) if written else 0)
+        bar.update(total=len(self.files), progress=len(self.files) if written else 0)
         self.query_one("#export-result", Static).update(text)
         self.written = written or self.written  # a refused retry does not undo the export before it
 

@@ -1,0 +1,121 @@
+"""The export's data dictionary: every column of every CSV file, its meaning, unit and type.
+
+docs/export.md shows the same table to people; a test keeps the two equal.
+"""
+
+from typing import NamedTuple
+
+# A code is one of the fixed values its meaning lists (a CHECK constraint holds the column to them).
+TEXT, CODE, INTEGER, NUMBER, DATE, TIME, BOOLEAN = (
+    "text",
+    "code",
+    "integer",
+    "number",
+    "date",
+    "ISO 8601 time with offset",
+    "true/false",
+)
+
+
+class Column(NamedTuple):
+    name: str
+    meaning: str
+    unit: str
+    type: str
+
+
+# Every file's columns, in file order; the row producers yield values in this order.
+SESSIONS: list[Column] = [
+    Column("date", "clinic day of the session", "", DATE),
+    Column("session_id", "the session's number in Chairside", "", INTEGER),
+    Column("chair", "chair", "", TEXT),
+    Column("mrn", "medical record number (not in a de-identified export)", "", TEXT),
+    Column("patient", "family name, given name (not in a de-identified export)", "", TEXT),
+    Column("pseudonym", "stable pseudonymous patient id (de-identified export only)", "", TEXT),
+    Column("birth_year", "year of birth (de-identified export only)", "", INTEGER),
+    Column("method", "iv_infusion or nasal_spray", "", CODE),
+    Column("drug", "ketamine or esketamine", "", CODE),
+    Column("dose_mg", "dose given (planned total for an infusion)", "mg", NUMBER),
+    Column("mg_per_kg", "dose per kilogram of the weight used", "mg/kg", NUMBER),
+    Column("rate_mg_per_kg_h", "infusion rate at the start (IV only)", "mg/kg/h", NUMBER),
+    Column("start", "checked in", "", TIME),
+    Column("end", "discharged", "", TIME),
+    Column("duration_min", "time in the chair, check-in to discharge", "min", INTEGER),
+    Column("pain_before", "NRS before the session", "0-10", INTEGER),
+    Column("pain_after", "NRS after the session", "0-10", INTEGER),
+    Column("pain_change", "after minus before", "NRS points", INTEGER),
+    Column("percent_change", "relief in percent of the score before (positive = less pain)", "%", NUMBER),
+    Column(
+        "immpact_class",
+        "IMMPACT class of the change: substantial (>= 50% relief), moderately important (>= 30%),"
+        " minimally important (>= 10%), no meaningful change or worse",
+        "",
+        CODE,
+    ),
+    Column("side_effects", "side effects with their CTCAE grade, '; '-separated", "", TEXT),
+    Column("highest_grade", "highest CTCAE grade of the side effects", "1-5", INTEGER),
+    Column("alerts", "protocol alerts raised", "count", INTEGER),
+    Column("overrides", "protocol rules set aside by an override", "count", INTEGER),
+    Column(
+        "status",
+        "scheduled, checked_in, in_treatment, observation, discharged, no_show or cancelled",
+        "",
+        CODE,
+    ),
+    Column("nurse", "responsible nurse", "", TEXT),
+    Column("signed_by", "physician who signed", "", TEXT),
+    Column("signed_at", "time of the signature", "", TIME),
+    Column("signature_meaning", "reviewed or approved", "", CODE),
+    Column("addenda", "addenda added after signing", "count", INTEGER),
+]
+VITALS = [
+    Column("session_id", "the session's number", "", INTEGER),
+    Column("measured_at", "when the reading was taken", "", TIME),
+    Column("systolic", "systolic blood pressure", "mmHg", INTEGER),
+    Column("diastolic", "diastolic blood pressure", "mmHg", INTEGER),
+    Column("heart_rate", "heart rate", "/min", INTEGER),
+    Column("spo2", "oxygen saturation by pulse oximetry", "%", INTEGER),
+    Column("resp_rate", "respiratory rate", "/min", INTEGER),
+    Column("moaas", "MOAA/S sedation score", "0-5", INTEGER),
+    Column("temperature_c", "body temperature", "°C", NUMBER),
+    Column("taken_by", "who took the reading", "", TEXT),
+    Column("alert_raised", "whether the reading raised a protocol alert", "", BOOLEAN),
+]
+SIDE_EFFECTS = [
+    Column("session_id", "the session's number", "", INTEGER),
+    Column("effect", "side effect (controlled vocabulary)", "", CODE),
+    Column("other_text", "description when the effect is 'other'", "", TEXT),
+    Column("grade", "CTCAE grade", "1-5", INTEGER),
+    Column("onset_at", "onset", "", TIME),
+    Column("resolved_at", "resolved (empty while not resolved)", "", TIME),
+    Column("action_taken", "what was done", "", TEXT),
+    Column("recorded_by", "who recorded it", "", TEXT),
+]
+CONTROLLED = [
+    Column("row_type", "administration (one per dose), then lot_day_total (per lot and day)", "", CODE),
+    Column("date", "clinic day", "", DATE),
+    Column("session_id", "the session's number (administration rows)", "", INTEGER),
+    Column("drug", "ketamine or esketamine", "", CODE),
+    Column("lot_number", "lot of the vial or device", "", TEXT),
+    Column("concentration_mg_per_ml", "concentration (administration rows)", "mg/mL", NUMBER),
+    Column("drawn_mg", "amount drawn", "mg", NUMBER),
+    Column("given_mg", "amount given (a stopped infusion counts what it gave)", "mg", NUMBER),
+    Column("wasted_mg", "amount wasted", "mg", NUMBER),
+    Column("witness", "who witnessed the waste (administration rows)", "", TEXT),
+    Column("administered_by", "who gave the dose (administration rows)", "", TEXT),
+    Column("mismatch", "drawn is not given + wasted, past the protocol's tolerance", "", BOOLEAN),
+]
+FILES = {
+    "sessions.csv": SESSIONS,
+    "vitals.csv": VITALS,
+    "side_effects.csv": SIDE_EFFECTS,
+    "controlled_substances.csv": CONTROLLED,
+}
+IDENTIFYING = {"mrn", "patient"}
+PSEUDONYMOUS = {"pseudonym", "birth_year"}
+
+
+def columns(file: str, deidentify: bool) -> list[str]:
+    """The columns a file has: identified exports name the patient, de-identified ones do not."""
+    left_out = IDENTIFYING if deidentify else PSEUDONYMOUS
+    return [column.name for column in FILES[file] if column.name not in left_out]

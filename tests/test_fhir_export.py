@@ -1,0 +1,206 @@
+"""The FHIR R4B bundle: every resource valid (fhir.resources), the reporting codes, references resolved."""
+
+import json
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
+
+from console import charting
+from console.database import Database, sqlite_url
+from console.errors import StorageError
+from console.export import ExportRequest, export
+from tests.conftest import DEMO_DAY
+from tests.factories import checked_in_session, discharged_session, record_baseline
+
+ZONE = ZoneInfo("America/Chicago")
+KEY = "a clinic secret of some length"
+# R4B required value sets that fhir.resources does not check (it checks the code's form only).
+STATUSES = {
+    "Encounter": {"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled"},
+    "MedicationAdministration": {"in-progress", "not-done", "on-hold", "completed", "stopped", "unknown"},
+    "Observation": {"registered", "preliminary", "final", "amended", "corrected", "cancelled"},
+}
+GENDERS = {"male", "female", "other", "unknown"}
+
+
+def _bundle(db, tmp_path, folder="fhir", first=None, last=None, **options) -> dict:
+    day = db.clock.now().astimezone(ZONE).date()
+    out = tmp_path / folder
+    request = ExportRequest(first or day, last or day, out, format="fhir", pseudonym_key=KEY, **options)
+    export(db, "office", request, ZONE)
+    return json.loads((out / "bundle.json").read_text(encoding="utf-8"))
+
+
+def _references(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "reference":
+                yield item
+            else:
+                yield from _references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _references(item)
+
+
+def _valid(bundle: dict) -> dict[str, list[dict]]:
+    """Validate the bundle and each resource (R4B); every reference resolves; resources by type."""
+    Bundle.model_validate(bundle)
+    assert bundle["type"] == "collection"
+    urls = {entry["fullUrl"] for entry in bundle["entry"]}
+    assert len(urls) == len(bundle["entry"])  # no resource twice
+    by_type: dict[str, list[dict]] = {}
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
+        contained = {f"#{inner['id']}" for inner in resource.get("contained", [])}
+        for reference in _references(resource):
+            assert reference in urls or reference in contained, reference
+        kind = resource["resourceType"]
+        if kind in STATUSES:
+            assert resource["status"] in STATUSES[kind], resource
+        assert kind != "Patient" or resource["gender"] in GENDERS
+        assert kind != "AdverseEvent" or resource["actuality"] == "actual"
+        by_type.setdefault(kind, []).append(resource)
+    return by_type
+
+
+def _codes(resource: dict) -> set[str]:
+    return {coding["code"] for coding in resource["code"].get("coding", [])}
+
+
+def test_an_iv_session_becomes_valid_resources_with_the_reporting_codes(db, staff, tmp_path):
+    row = discharged_session(db, staff["nina"])
+    charting.record_side_effect(
+        db, staff["nina"], row.id, {"effect": "nausea", "grade": 2, "onset_at": db.clock.now()}
+    )
+    found = _valid(_bundle(db, tmp_path))
+    assert {kind: len(items) for kind, items in found.items()} == {
+        "Patient": 1,
+        "Encounter": 1,
+        "MedicationAdministration": 1,
+        "Observation": 12,  # 2 pain scores, 2 readings x (BP panel, HR, SpO2, RR, MOAA/S)
+        "AdverseEvent": 1,
+    }
+    (patient,), (encounter,) = found["Patient"], found["Encounter"]
+    assert patient["name"] == [{"family": "Doe", "given": ["Jane"]}] and patient["birthDate"] == "1970-05-17"
+    assert patient["identifier"][0]["value"] == "MRN-1001" and patient["gender"] == "female"
+    assert encounter["class"]["code"] == "AMB" and encounter["status"] == "finished"
+    start = (db.clock.now() - timedelta(minutes=100)).astimezone(ZONE).isoformat(timespec="seconds")
+    assert encounter["period"]["start"] == start and start.endswith("-06:00")
+    (given,) = found["MedicationAdministration"]
+    assert given["status"] == "completed"
+    assert given["dosage"]["route"]["coding"][0]["code"] == "47625008"
+    assert given["dosage"]["dose"] == {
+        "value": 35.0,
+        "unit": "mg",
+        "system": "http://unitsofmeasure.org",
+        "code": "mg",
+    }
+    assert (
+        given["dosage"]["rateQuantity"]["value"] == 0.5
+        and given["dosage"]["rateQuantity"]["code"] == "mg/kg/h"
+    )
+    assert set(given["effectivePeriod"]) == {"start", "end"}
+    assert given["contained"][0]["batch"]["lotNumber"] == "KET-2026-41"
+    assert given["context"]["reference"] == f"urn:uuid:{encounter['id']}"
+    observations = found["Observation"]
+    pain = [o["valueQuantity"]["value"] for o in observations if _codes(o) == {"72514-3"}]
+    assert pain == [7, 3]
+    codes = Counter(code for o in observations for code in _codes(o))
+    assert codes == {"72514-3": 2, "85354-9": 2, "8867-4": 2, "59408-5": 2, "9279-1": 2}
+    panel = next(o for o in observations if _codes(o) == {"85354-9"})
+    assert [(c["code"]["coding"][0]["code"], c["valueQuantity"]["value"]) for c in panel["component"]] == [
+        ("8480-6", 128),
+        ("8462-4", 82),
+    ]
+    assert {o["category"][0]["coding"][0]["code"] for o in observations} == {"survey", "vital-signs", "exam"}
+    (event,) = found["AdverseEvent"]
+    assert (
+        event["severity"]["coding"][0]["code"] == "moderate" and event["severity"]["text"] == "CTCAE grade 2"
+    )
+    assert event["suspectEntity"][0]["instance"]["reference"] == f"urn:uuid:{given['id']}"
+    assert event["outcome"]["coding"][0]["code"] == "ongoing"
+
+
+def test_a_nasal_dose_has_the_nasal_route_and_no_rate(db, staff, tmp_path):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, method="nasal_spray")
+    record_baseline(db, nurse, row.id)
+    nasal = {
+        "drug": "esketamine",
+        "dose_mg": 56,
+        "device_count": 2,
+        "administered_at": db.clock.now(),
+        "lot_number": "ESK7",
+        "concentration_mg_per_ml": 140,
+        "drawn_mg": 56,
+    }
+    charting.record_dose(db, nurse, row.id, nasal)
+    found = _valid(_bundle(db, tmp_path))
+    (given,) = found["MedicationAdministration"]
+    assert given["dosage"]["route"]["coding"][0]["code"] == "46713006"
+    assert "rateQuantity" not in given["dosage"] and "effectiveDateTime" in given
+    assert given["dosage"]["dose"]["value"] == 56.0 and given["status"] == "completed"
+    assert (
+        found["Encounter"][0]["status"] in {"arrived", "in-progress"}
+        and "end" not in found["Encounter"][0]["period"]
+    )
+
+
+def test_a_deidentified_bundle_names_nobody_and_keeps_its_ids(db, staff, tmp_path):
+    discharged_session(db, staff["nina"])
+    first = _bundle(db, tmp_path, folder="a", deidentify=True)
+    second = _bundle(db, tmp_path, folder="b", deidentify=True)
+    identified = _bundle(db, tmp_path, folder="c")
+    text = json.dumps(first)
+    for secret in ("Doe", "Jane", "MRN-1001", "1970-05-17"):
+        assert secret not in text, secret
+    (patient,) = _valid(first)["Patient"]
+    assert patient["birthDate"] == "1970" and "name" not in patient
+    assert first == second  # the same records, the same resources and ids
+    assert patient["id"] != _valid(identified)["Patient"][0]["id"]  # the id does not lead back
+
+
+def test_every_resource_of_the_demo_clinic_is_valid(demo_file, tmp_path):
+    """A week of the demo clinic: sessions in every state, stopped infusions, side effects of every grade."""
+    db = Database(sqlite_url(demo_file))
+    try:
+        found = _valid(_bundle(db, tmp_path, first=DEMO_DAY - timedelta(days=7), last=DEMO_DAY))
+    finally:
+        db.dispose()
+    statuses = {encounter["status"] for encounter in found["Encounter"]}
+    assert {"finished", "planned"} <= statuses
+    assert len(found["Patient"]) < len(found["Encounter"])  # a patient once, however many sessions
+    assert found["AdverseEvent"] and found["MedicationAdministration"]
+
+
+def test_a_failure_part_way_through_the_bundle_leaves_no_file(db, staff, tmp_path, monkeypatch):
+    import console.fhir_bundle
+
+    discharged_session(db, staff["nina"])
+
+    def disk_full(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(console.fhir_bundle, "_pain", disk_full)
+    with pytest.raises(StorageError, match="No space left on device"):
+        _bundle(db, tmp_path)
+    assert list((tmp_path / "fhir").iterdir()) == []
+
+
+def test_the_manifest_holds_the_bundle_digest(db, staff, tmp_path):
+    import hashlib
+
+    discharged_session(db, staff["nina"])
+    bundle = _bundle(db, tmp_path)
+    manifest = json.loads((tmp_path / "fhir" / "manifest.json").read_text())
+    digest = hashlib.sha256(Path(tmp_path / "fhir" / "bundle.json").read_bytes()).hexdigest()
+    assert manifest["files"] == {"bundle.json": {"rows": len(bundle["entry"]), "sha256": digest}}
+    assert manifest["format"] == "fhir"
