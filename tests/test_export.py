@@ -4,17 +4,21 @@ import csv
 import json
 from datetime import timedelta
 from pathlib import Path
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from console import charting, patients
+from console.board import day_sessions
 from console.errors import InvalidInput, StorageError
 from console.export import ExportRequest, export
 from console.export_dictionary import FILES, columns
 from console.models import VitalSigns
-from tests.factories import discharged_session, patient_data
+from tests.factories import checked_in_session, discharged_session, patient_data
 
 ZONE = ZoneInfo("America/Chicago")
 KEY = "a clinic secret of some length"
@@ -219,3 +223,40 @@ def test_the_data_dictionary_lists_every_column_of_every_file():
             if line.startswith("| `")
         ]
         assert listed == [tuple(column) for column in described], name
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(typed=st.text(max_size=60), action=st.text(max_size=60))
+def test_any_accepted_text_comes_back_from_both_formats_exactly_as_stored(db, staff, tmp_path, typed, action):
+    """Whatever a nurse can type and the record accepts is exported unaltered (bar the apostrophe)."""
+    from console.csv_safe import safe_text
+    from console.errors import ChairsideError
+
+    day = db.clock.now().astimezone(ZONE).date()
+    booked = day_sessions(db, day)  # the examples share the database: one session for all of them
+    session_id = booked[0].session_id if booked else checked_in_session(db, staff["nina"]).id
+    data = {
+        "effect": "other",
+        "other_text": typed,
+        "grade": 1,
+        "onset_at": db.clock.now(),
+        "action_taken": action,
+    }
+    try:
+        stored = charting.record_side_effect(db, staff["nina"], session_id, data)
+    except ChairsideError:
+        event("refused")
+        return  # refused where it was typed, with the field named: nothing to export
+    folder = tmp_path / uuid4().hex
+    export(db, "office", ExportRequest(day, day, folder / "csv"), ZONE)
+    export(db, "office", ExportRequest(day, day, folder / "fhir", format="fhir"), ZONE)
+    exported = _rows(folder / "csv" / "side_effects.csv")[-1]  # the newest: same onset, highest id
+    assert exported["other_text"] == safe_text(stored.other_text)
+    assert exported["action_taken"] == safe_text(stored.action_taken)
+    bundle = json.loads((folder / "fhir" / "bundle.json").read_text(encoding="utf-8"))
+    events = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "AdverseEvent"]
+    assert events[-1]["event"]["text"] == stored.other_text
