@@ -18,7 +18,13 @@ from console.errors import InvalidInput, StorageError
 from console.export import ExportRequest, export
 from console.export_dictionary import FILES, columns
 from console.models import VitalSigns
-from tests.factories import checked_in_session, discharged_session, patient_data
+from tests.factories import (
+    checked_in_session,
+    discharged_session,
+    iv_dose_data,
+    patient_data,
+    record_baseline,
+)
 
 ZONE = ZoneInfo("America/Chicago")
 KEY = "a clinic secret of some length"
@@ -121,6 +127,16 @@ def test_controlled_substances_per_dose_then_per_lot_and_day(db, staff, tmp_path
         total["mismatch"],
     ) == ("KET-2026-41", "100.0", "70.0", "30.0", "false")
     assert rows[0]["witness"] == "Marcus" and rows[0]["administered_by"] == "Nina"
+
+
+def test_a_mismatch_is_judged_by_the_protocols_tolerance(db, staff, tmp_path):
+    row = checked_in_session(db, staff["nina"])
+    record_baseline(db, staff["nina"], row.id)
+    charting.record_dose(db, staff["nina"], row.id, iv_dose_data(db, wasted_mg=14))  # 50 drawn, 35 + 14
+    strict = _rows(_export(db, tmp_path, folder="strict") / "controlled_substances.csv")
+    lenient = _rows(_export(db, tmp_path, folder="lenient", tolerance_mg=2.0) / "controlled_substances.csv")
+    assert [r["mismatch"] for r in strict] == ["true", "true"]  # the dose and its lot's day total
+    assert [r["mismatch"] for r in lenient] == ["false", "false"]
 
 
 @pytest.mark.parametrize("payload", ["=1+2", "+SUM(A1)", "-2+3", "@cmd", '=HYPERLINK("http://x","y")'])
