@@ -27,6 +27,7 @@ from console.export_dictionary import BOOLEAN, FILES, TEXT, TIME, columns
 PROGRESS_EVERY = 2000
 BUNDLE = fhir_bundle.FILE_NAME
 MANIFEST = "manifest.json"
+EVERY_FILE = [*FILES, BUNDLE, MANIFEST]
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,12 @@ def _check(request: ExportRequest) -> None:
 
 @contextmanager
 def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[str, Path]]:
-    """Temporary files in `out`, renamed to `names` only when the block completes."""
-    existing = [name for name in names if (out / name).exists()]
+    """Temporary files in `out`, renamed to `names` only when the block completes.
+
+    An export forced over one in the other format removes that one's files: a folder never holds
+    files its manifest does not list.
+    """
+    existing = [name for name in EVERY_FILE if (out / name).exists()]
     if existing and not force:
         held = ", ".join(existing)
         raise InvalidInput("out", f"Folder: {out} already holds an export ({held}); use --force.")
@@ -122,6 +127,8 @@ def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[s
         yield partial
         for name, temporary in partial.items():
             os.replace(temporary, out / name)  # all complete: now they appear
+        for name in set(existing) - set(names):
+            (out / name).unlink()
     except OSError as exc:
         raise StorageError(f"the export failed and left no file behind: {exc.strerror or exc}") from None
     finally:

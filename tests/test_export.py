@@ -212,6 +212,10 @@ def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, st
         _export(db, tmp_path)
     _export(db, tmp_path, force=True, bom=True)
     assert (out / "sessions.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    with pytest.raises(InvalidInput, match="already holds an export"):
+        _export(db, tmp_path, format="fhir")  # another format is refused the same way
+    _export(db, tmp_path, format="fhir", force=True)
+    assert sorted(p.name for p in out.iterdir()) == ["bundle.json", "manifest.json"]  # no stale CSV
 
 
 def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypatch):
