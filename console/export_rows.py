@@ -132,6 +132,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
         .order_by(s.clinic_date, s.scheduled_time, s.id)
     )
     pseudonyms: dict[int, str] = {}
+    # Unpacked into names: reading a Row's attributes instead makes sessions.csv a third slower.
     for (
         day,
         session_id,

@@ -50,6 +50,18 @@ def iv_dose_data(db: Database, **changes) -> dict:
     } | changes
 
 
+def nasal_dose_data(db: Database, **changes) -> dict:
+    return {
+        "drug": "esketamine",
+        "dose_mg": 56,
+        "device_count": 2,
+        "administered_at": db.clock.now(),
+        "lot_number": "ESK7",
+        "concentration_mg_per_ml": 140,
+        "drawn_mg": 56,
+    } | changes
+
+
 def scheduled_session(
     db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001"
 ) -> TreatmentSession:

@@ -15,7 +15,7 @@ from console.database import Database, sqlite_url
 from console.errors import StorageError
 from console.export import ExportRequest, export
 from tests.conftest import DEMO_DAY
-from tests.factories import checked_in_session, discharged_session, record_baseline
+from tests.factories import checked_in_session, discharged_session, nasal_dose_data, record_baseline
 
 ZONE = ZoneInfo("America/Chicago")
 KEY = "a clinic secret of some length"
@@ -133,16 +133,7 @@ def test_a_nasal_dose_has_the_nasal_route_and_no_rate(db, staff, tmp_path):
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, method="nasal_spray")
     record_baseline(db, nurse, row.id)
-    nasal = {
-        "drug": "esketamine",
-        "dose_mg": 56,
-        "device_count": 2,
-        "administered_at": db.clock.now(),
-        "lot_number": "ESK7",
-        "concentration_mg_per_ml": 140,
-        "drawn_mg": 56,
-    }
-    charting.record_dose(db, nurse, row.id, nasal)
+    charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
     found = _valid(_bundle(db, tmp_path))
     (given,) = found["MedicationAdministration"]
     assert given["dosage"]["route"]["coding"][0]["code"] == "46713006"

@@ -9,7 +9,7 @@ from console import charting
 from console.errors import InvalidInput, NotAllowed
 from console.infusion import infusion_state, record_infusion_event
 from console.models import DoseAdministration, InfusionEvent
-from tests.factories import checked_in_session, iv_dose_data
+from tests.factories import checked_in_session, iv_dose_data, nasal_dose_data
 
 
 def _running_dose(db, staff):
@@ -65,19 +65,6 @@ def test_events_out_of_order_are_refused(db, staff):
 
 def test_a_nasal_dose_has_no_infusion(db, staff):
     row = checked_in_session(db, staff["nina"], method="nasal_spray")
-    dose = charting.record_dose(
-        db,
-        staff["nina"],
-        row.id,
-        {
-            "drug": "esketamine",
-            "dose_mg": 56,
-            "device_count": 2,
-            "administered_at": db.clock.now(),
-            "lot_number": "ESK7",
-            "concentration_mg_per_ml": 140,
-            "drawn_mg": 56,
-        },
-    )
+    dose = charting.record_dose(db, staff["nina"], row.id, nasal_dose_data(db))
     with pytest.raises(NotAllowed, match="only an IV infusion"):
         _event(db, staff, dose, "pause", 1)

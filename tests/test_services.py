@@ -11,7 +11,14 @@ from console.board import day_sessions
 from console.errors import AuthenticationFailed, Conflict, InvalidInput, NotAllowed, NotFound
 from console.models import AuditEvent, DoseAdministration, PainScore
 from console.vocab import SessionStatus
-from tests.factories import checked_in_session, iv_dose_data, patient_data, scheduled_session, vitals_data
+from tests.factories import (
+    checked_in_session,
+    iv_dose_data,
+    nasal_dose_data,
+    patient_data,
+    scheduled_session,
+    vitals_data,
+)
 
 
 def audit_actions(db) -> list[str]:
@@ -66,18 +73,11 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
 def test_nasal_dose_needs_devices_and_gets_nasal_route(db, staff):
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, method="nasal_spray")
-    nasal = {
-        "drug": "esketamine",
-        "dose_mg": 56,
-        "administered_at": db.clock.now(),
-        "lot_number": "ESK7",
-        "concentration_mg_per_ml": 140,
-        "drawn_mg": 56,
-    }
+    nasal = nasal_dose_data(db)
     with pytest.raises(InvalidInput) as refused:
-        charting.record_dose(db, nurse, row.id, nasal)
+        charting.record_dose(db, nurse, row.id, {k: v for k, v in nasal.items() if k != "device_count"})
     assert refused.value.field == "device_count"
-    dose = charting.record_dose(db, nurse, row.id, nasal | {"device_count": 2})
+    dose = charting.record_dose(db, nurse, row.id, nasal)
     assert dose.route == "nasal" and dose.rate_mg_per_kg_h is None
 
 
