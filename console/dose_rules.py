@@ -7,7 +7,7 @@ dose service applies them and refuses with the first problem.
 from datetime import date, timedelta
 
 from console.alerts import breaches
-from console.errors import InvalidInput, NotAllowed
+from console.errors import InvalidInput, NeedsConfirmation, NotAllowed
 from console.inputs import DoseIn
 from console.models import Patient, TreatmentSession, VitalSigns
 from console.protocol import Protocol
@@ -52,6 +52,20 @@ def weight_recent(patient: Patient, today: date, protocol: Protocol) -> None:
             "weight_kg",
             f"Weight: measured {age} days ago; record today's weight (the protocol accepts "
             f"{protocol.weight_max_age_days} days at most).",
+        )
+
+
+def weight_change(patient: Patient, weight_kg: float, protocol: Protocol) -> None:
+    """A new weight far from the last one is a likely typo (mg/kg follows it): ask to confirm it."""
+    if not patient.weight_kg:
+        return
+    change = 100 * (weight_kg - patient.weight_kg) / patient.weight_kg
+    if abs(change) > protocol.weight_change_confirm_percent:
+        raise NeedsConfirmation(
+            "weight_kg",
+            f"Weight: {weight_kg:g} kg is {abs(change):.0f}% {'above' if change > 0 else 'below'} the "
+            f"last ({patient.weight_kg:g} kg on {patient.weight_measured_on:%d %b %Y}); "
+            "check it and enter it again to confirm.",
         )
 
 

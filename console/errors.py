@@ -13,6 +13,10 @@ class InvalidInput(ChairsideError):
         self.field = field
 
 
+class NeedsConfirmation(InvalidInput):
+    """A plausible but unusual value: accepted only when the person enters it again."""
+
+
 class NotFound(ChairsideError):
     """The record asked for does not exist."""
 

@@ -6,9 +6,11 @@ from sqlmodel import Session, select
 
 from console.actors import Actor, require_clinical
 from console.database import Database
+from console.dose_rules import weight_change
 from console.errors import InvalidInput
 from console.inputs import PatientIn, WeightIn, parse
 from console.models import Patient
+from console.protocol import Protocol
 from console.records import get_or_refuse, insert, update_versioned
 
 
@@ -77,19 +79,32 @@ def get_patient(db: Database, patient_id: int) -> Patient:
         return get_or_refuse(session, Patient, patient_id, "Patient")
 
 
-def record_weight(db: Database, actor: Actor, patient_id: int, expected_version: int, weight_kg) -> Patient:
-    """Weigh the patient today (mg/kg dosing uses it); refused as a Conflict if the record moved on."""
+def record_weight(
+    db: Database,
+    actor: Actor,
+    patient_id: int,
+    expected_version: int,
+    weight_kg,
+    protocol: Protocol | None = None,
+    confirmed: bool = False,
+) -> Patient:
+    """Weigh the patient today (mg/kg dosing uses it); refused as a Conflict if the record moved on.
+
+    A weight far from the last one is refused (NeedsConfirmation) unless `confirmed`.
+    """
     require_clinical(actor)
     weight = parse(WeightIn, {"weight_kg": weight_kg}).weight_kg
     today = db.clock.now().date()
     with db.write() as session:
         row = get_or_refuse(session, Patient, patient_id, "Patient")
+        if not confirmed:
+            weight_change(row, weight, protocol or Protocol())
         return update_versioned(
             session,
             row,
             expected_version=expected_version,
             values={"weight_kg": weight, "weight_measured_on": today},
             actor=actor,
-            action="patient.weight",
+            action="patient.weight.confirmed" if confirmed else "patient.weight",
             at=db.clock.now(),
         )

@@ -89,6 +89,9 @@ class Protocol(_Section):
         "default-2026.11", min_length=1, max_length=40, description="stored with each session"
     )
     weight_max_age_days: int = Field(30, ge=0, le=365, description="mg/kg only from a weight this recent")
+    weight_change_confirm_percent: float = Field(
+        10, ge=1, le=100, description="a weight this far (in %) from the last one is entered twice"
+    )
     reconciliation_tolerance_mg: float = Field(
         0.5, ge=0, le=10, description="drawn = given + wasted within this many mg"
     )

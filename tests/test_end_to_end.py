@@ -72,7 +72,11 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
     terminal.wait_for(f"MRN {mrn}")
     terminal.type("F2")  # check in
     terminal.wait_for("weigh the patient")  # the last weight is older than the protocol accepts
-    terminal.type("72.5", "Enter", "6", "Enter", "131/83 77 97 15 4", "Enter")
+    with db.read() as session:
+        weighed = round(session.exec(select(Patient).where(Patient.mrn == mrn)).one().weight_kg * 0.8, 1)
+    terminal.type(f"{weighed:g}", "Enter")
+    terminal.wait_for("enter it again")  # 20% below the last weight: a typo is likelier
+    terminal.type("Enter", "6", "Enter", "131/83 77 97 15 4", "Enter")
     terminal.wait_for("131/83")
     terminal.type("Escape")
     terminal.wait_for("Scan a wristband")
@@ -92,7 +96,7 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
     )
     assert row.pain_before == 6 and row.status == "checked_in" and logins == ["nurse"]
     with db.read() as session:
-        assert session.get(Patient, row.patient_id).weight_kg == 72.5
+        assert session.get(Patient, row.patient_id).weight_kg == weighed
 
 
 def _book_late_session(db: Database) -> tuple[int, str]:

@@ -1,6 +1,6 @@
 """Each protocol rule at the service layer, on both backends, with time injected."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -8,13 +8,20 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from console import charting, dose_rules, patients, sessions
-from console.errors import InvalidInput, NotAllowed
+from console.errors import InvalidInput, NeedsConfirmation, NotAllowed
 from console.inputs import DoseIn
-from console.models import Alert, AuditEvent, DoseAdministration, Override
+from console.models import Alert, AuditEvent, DoseAdministration, Override, Patient
 from console.overdue import OVERDUE_RULE, flag_overdue, overdue
 from console.overrides import record_override
 from console.protocol import Protocol
-from tests.factories import at_minutes_ago, checked_in_session, iv_dose_data, scheduled_session, vitals_data
+from tests.factories import (
+    at_minutes_ago,
+    checked_in_session,
+    iv_dose_data,
+    patient_data,
+    scheduled_session,
+    vitals_data,
+)
 
 PROTOCOL = Protocol()
 ZONE = __import__("zoneinfo").ZoneInfo("America/Chicago")
@@ -165,6 +172,37 @@ def test_mg_per_kg_needs_a_weight_the_protocol_still_trusts(db, staff):
     patient = patients.find_by_mrn(db, "MRN-1001")
     patients.record_weight(db, nurse, patient.id, patient.version, 71)
     assert charting.record_dose(db, nurse, row.id, iv_dose_data(db)).weight_kg_used == 71
+
+
+def test_a_weight_far_from_the_last_one_is_stored_only_when_confirmed(db, staff):
+    nurse = staff["nina"]
+    patient = patients.find_by_mrn(db, "MRN-1001") or patients.create_patient(db, nurse, patient_data())
+    with pytest.raises(NeedsConfirmation, match=r"7 kg is 90% below the last \(70 kg on") as refused:
+        patients.record_weight(db, nurse, patient.id, patient.version, "7", PROTOCOL)  # 70 with a digit lost
+    assert refused.value.field == "weight_kg"
+    assert patients.find_by_mrn(db, "MRN-1001").weight_kg == 70  # nothing stored
+    patient = patients.record_weight(db, nurse, patient.id, patient.version, "76", PROTOCOL)  # within 10%
+    assert patient.weight_kg == 76
+    lenient = Protocol(weight_change_confirm_percent=50)
+    with pytest.raises(NeedsConfirmation, match="53% above"):
+        patients.record_weight(db, nurse, patient.id, patient.version, "116", lenient)
+    patient = patients.record_weight(db, nurse, patient.id, patient.version, "116", lenient, confirmed=True)
+    assert patient.weight_kg == 116
+    with db.read() as session:
+        actions = session.exec(select(AuditEvent.action).where(AuditEvent.entity == "patient")).all()
+    assert actions[-2:] == ["patient.weight", "patient.weight.confirmed"]
+
+
+@given(last=st.floats(2, 400), new=st.floats(2, 400), percent=st.floats(1, 100))
+def test_the_weight_change_needs_confirming_exactly_past_the_protocol_percent(last, new, percent):
+    patient = Patient(weight_kg=last, weight_measured_on=date(2026, 11, 1))
+    protocol = Protocol(weight_change_confirm_percent=percent)
+    beyond = abs(new - last) / last * 100 > percent
+    try:
+        dose_rules.weight_change(patient, new, protocol)
+        assert not beyond
+    except NeedsConfirmation:
+        assert beyond
 
 
 # ----- discharge gate ------------------------------------------------------------------------------

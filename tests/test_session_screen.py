@@ -53,6 +53,7 @@ class Nurse:
 
 NAMED_KEYS = {
     "enter",
+    "backspace",
     "tab",
     "space",
     "escape",
@@ -333,6 +334,22 @@ async def test_patient_without_weight_is_weighed_first(demo_app):
     weighed = patients.get_patient(demo_app.db, new.id)
     assert (weighed.weight_kg, weighed.weight_measured_on) == (64.5, DEMO_DAY)
     assert sessions.get_session(demo_app.db, row.id).pain_before == 6
+
+
+async def test_a_weight_far_from_the_last_is_stored_when_entered_again(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion", weighed=False)
+    last, weighed = patient.weight_kg, round(patient.weight_kg * 0.8, 1)
+    async with demo_app.run_test(size=(100, 30)) as pilot:  # narrow: the refusal must still show
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f2", "7", "enter")  # a digit lost
+        assert "Weight: 7 kg is" in _error(demo_app) and "enter it again" in _error(demo_app)
+        assert demo_app.screen.query_one("#weight").has_focus
+        assert patients.get_patient(demo_app.db, patient.id).weight_kg == last  # nothing stored
+        await nurse.type("backspace", f"{weighed:g}", "enter")  # another value is checked afresh
+        assert "enter it again" in _error(demo_app)
+        await nurse.type("enter")  # the same value again: confirmed
+        assert _error(demo_app) == ""
+    assert patients.get_patient(demo_app.db, patient.id).weight_kg == weighed
 
 
 async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):

@@ -31,7 +31,7 @@ from textual.widgets import (
 
 from console import alerts, charting, record_text, sessions
 from console.dose_plan import suggested_dose, total_mg
-from console.errors import ChairsideError, Conflict
+from console.errors import ChairsideError, Conflict, NeedsConfirmation
 from console.infusion import infusion_state, record_infusion_event
 from console.inputs import VitalsIn, parse
 from console.pain import PainChange
@@ -68,11 +68,13 @@ class SessionScreen(Screen):
     #record-state { height: auto; padding: 0 1; background: $warning 20%; display: none; }
     #record-state.shown { display: block; }
     #body { height: 1fr; }
-    #entry { width: 46; height: 1fr; padding: 0 1; }
+    #entry-column { width: 46; height: 1fr; }
+    #entry { height: 1fr; padding: 0 1; }
     #chart { width: 1fr; height: 1fr; }
     SessionScreen.narrow #body { layout: vertical; }
-    SessionScreen.narrow #entry { width: 1fr; height: auto; max-height: 60%; }
-    #entry-error { color: $error; height: auto; min-height: 1; }
+    SessionScreen.narrow #entry-column { width: 1fr; height: 60%; }
+    /* under the fields, outside their scrolling: a refusal is always in view */
+    #entry-error { color: $error; height: auto; max-height: 4; padding: 0 1; }
     #entry Input { width: 100%; }
     #entry Label { width: 100%; }
     #flowsheet { height: 1fr; min-height: 4; }
@@ -182,6 +184,7 @@ class SessionScreen(Screen):
         self.view: SessionView | None = None
         self._last_job = threading.Event()
         self._last_job.set()
+        self._weight_to_confirm: str | None = None  # a weight refused as unusual, stored if entered again
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -189,8 +192,8 @@ class SessionScreen(Screen):
         yield Static("", id="status-line", markup=False)
         yield Static("", id="record-state", markup=False)
         with Horizontal(id="body"):
-            with VerticalScroll(id="entry"):
-                with ContentSwitcher(id="steps", initial="step-checkin"):
+            with Vertical(id="entry-column"):
+                with VerticalScroll(id="entry"), ContentSwitcher(id="steps", initial="step-checkin"):
                     with Vertical(id="step-checkin"):
                         yield Label("The patient is not checked in yet.")
                         yield Button("Check in  (F2)", id="check-in", variant="primary")
@@ -793,10 +796,25 @@ class SessionScreen(Screen):
         self._save(add, field)
 
     def _weight(self, field: Input) -> None:
-        db, actor, patient = self.app.db, self.app.actor, self.view.patient
-        self._save(
-            lambda _version: record_weight(db, actor, patient.id, patient.version, field.value or None), field
+        """A weight far from the last one is stored when the nurse enters the same value again."""
+        db, actor, patient, protocol = (
+            self.app.db,
+            self.app.actor,
+            self.view.patient,
+            self.app.settings.protocol,
         )
+        typed = field.value.strip()
+        confirmed = bool(typed) and typed == self._weight_to_confirm
+
+        def store(_version: int) -> None:
+            try:
+                record_weight(db, actor, patient.id, patient.version, typed or None, protocol, confirmed)
+            except NeedsConfirmation:
+                self._weight_to_confirm = typed
+                raise
+            self._weight_to_confirm = None
+
+        self._save(store, field)
 
     def _vitals(self, field: Input) -> None:
         db, actor = self.app.db, self.app.actor
