@@ -122,7 +122,8 @@ class TodayScreen(Screen):
         super().__init__()
         self._shown: list[BoardRow] | None = None
         self._all_rows: list[BoardRow] | None = None
-        self._loading = False
+        self._loading = False  # one load at a time, so that an older result never replaces a newer one
+        self._reload_wanted = False
         self.returned: list[ReturnedSession] = []
         self.filters: dict[str, str | None] = {"status": None, "chair": None, "method": None}
 
@@ -164,6 +165,11 @@ class TodayScreen(Screen):
         )
 
     def action_refresh(self) -> None:
+        """Load the board; while a load runs, another follows it (loads never overlap)."""
+        if self._loading:
+            self._reload_wanted = True
+            return
+        self._loading = True
         self._load(self.day)
 
     def _tick(self) -> None:
@@ -173,19 +179,26 @@ class TodayScreen(Screen):
 
     @work(thread=True, group="board")
     def _load(self, day: date) -> None:
-        self._loading = True
         try:
             rows = day_sessions(self.app.db, day)
             returned = returned_sessions(self.app.db)
             if self._flag_overdue(rows):
                 rows = day_sessions(self.app.db, day)  # with the new alerts counted
         except ChairsideError as error:
-            self.app.call_from_thread(self._report, f"⚠ {error}")
+            self.app.call_from_thread(self._loaded, f"⚠ {error}")
             return
-        finally:
-            self._loading = False
-        self.app.call_from_thread(self._show_returned, returned)
-        self.app.call_from_thread(self._show, day, rows)
+        self.app.call_from_thread(self._loaded, None, day, rows, returned)
+
+    def _loaded(self, error: str | None, day: date | None = None, rows=None, returned=None) -> None:
+        self._loading = False
+        if error:
+            self._report(error)
+        else:
+            self._show_returned(returned)
+            self._show(day, rows)
+        if self._reload_wanted:
+            self._reload_wanted = False
+            self.action_refresh()
 
     def _flag_overdue(self, rows: list[BoardRow]) -> bool:
         """Store an alert for each reading later than the protocol allows (bell if the protocol says so)."""
