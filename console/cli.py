@@ -283,7 +283,7 @@ def export_command(
 
         def advance(name: str, rows: int) -> None:
             tasks.setdefault(name, progress.add_task(name, total=None))
-            progress.update(tasks[name], completed=rows, description=f"{name}: {rows} rows")
+            progress.update(tasks[name], completed=rows, description=f"{name}: {rows:,} written")
 
         manifest = export(db, f"cli:{getpass.getuser()}", request, settings.zone, advance)
     counts = ", ".join(f"{name} {rows}" for name, rows in manifest.rows.items())

@@ -110,7 +110,7 @@ class ExportDialog(ModalScreen[Path | None]):
         """One step per file: how many rows a file will have is known only once it is written."""
         bar = self.query_one("#export-progress", ProgressBar)
         bar.update(total=len(self.files), progress=self.files.index(name))
-        self.query_one("#export-result", Static).update(f"Exporting {name}: {rows:,}…")
+        self.query_one("#export-result", Static).update(f"Exporting {name}: {rows:,} written…")
 
     def _done(self, text: str, written: Path | None) -> None:
         bar = self.query_one("#export-progress", ProgressBar)
