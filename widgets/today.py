@@ -112,7 +112,7 @@ class TodayScreen(Screen):
             id="board.returned",
             tooltip="Open a session returned for correction",
         ),
-        Binding("f4", "export", "Export", id="board.export", tooltip="Export the day's records (CSV)"),
+        Binding("f4", "export", "Export", id="board.export", tooltip="Export the records: CSV or FHIR"),
         Binding("escape", "back", "Queue", id="board.back", tooltip="Back to the review queue"),
     ]
 
