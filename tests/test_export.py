@@ -233,6 +233,22 @@ def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypat
     assert list((tmp_path / "export").iterdir()) == []
 
 
+def test_the_database_failing_part_way_leaves_no_file_and_says_so(db, staff, tmp_path, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    import console.export_rows
+
+    discharged_session(db, staff["nina"])
+
+    def server_gone(*_args):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(console.export_rows, "vitals", server_gone)
+    with pytest.raises(StorageError, match="database is unavailable: server closed the connection"):
+        _export(db, tmp_path)
+    assert list((tmp_path / "export").iterdir()) == []
+
+
 def test_the_data_dictionary_lists_every_column_of_every_file():
     text = (Path(__file__).resolve().parent.parent / "docs" / "export.md").read_text(encoding="utf-8")
     for name, described in FILES.items():
