@@ -117,7 +117,13 @@ def resources(session: Session, request: "ExportRequest", zone: ZoneInfo) -> Ite
     for batch in result.partitions():
         children = _children(session, [row.TreatmentSession.id for row in batch])
         for visit, patient, nurse_name in batch:
-            context = Context(_patient_ref(patient, key), _reference("session", visit.id), people, zone)
+            context = Context(
+                _patient_ref(patient, key),
+                _reference("session", visit.id),
+                people,
+                zone,
+                request.tolerance_mg,
+            )
             if patient.id not in patients_written:
                 patients_written.add(patient.id)
                 yield _patient(patient, key)
@@ -133,6 +139,7 @@ class Context:
     encounter: dict
     people: dict[int, str]
     zone: ZoneInfo
+    tolerance_mg: float  # the protocol's: a total this close to the plan counts as completed
 
     def time(self, value: datetime) -> str:
         return _time(value, self.zone)
@@ -240,8 +247,8 @@ def _administration(
     intravenous = dose.route == Route.INTRAVENOUS
     if intravenous and dose.stopped_at is None and visit.ended_at is None:
         status = "in-progress"
-    elif given < dose.dose_mg:
-        status = "stopped"  # an infusion stopped before its planned total
+    elif given < dose.dose_mg - context.tolerance_mg:
+        status = "stopped"  # an infusion stopped short of its planned total
     else:
         status = "completed"
     code, display = ROUTES[Route(dose.route)]

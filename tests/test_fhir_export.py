@@ -15,7 +15,13 @@ from console.database import Database, sqlite_url
 from console.errors import StorageError
 from console.export import ExportRequest, export
 from tests.conftest import DEMO_DAY
-from tests.factories import checked_in_session, discharged_session, nasal_dose_data, record_baseline
+from tests.factories import (
+    checked_in_session,
+    discharged_session,
+    iv_dose_data,
+    nasal_dose_data,
+    record_baseline,
+)
 
 ZONE = ZoneInfo("America/Chicago")
 KEY = "a clinic secret of some length"
@@ -145,6 +151,24 @@ def test_a_nasal_dose_has_the_nasal_route_and_no_rate(db, staff, tmp_path):
     )
 
 
+def test_an_infusion_stopped_short_is_stopped_with_what_it_gave(db, staff, tmp_path):
+    from console.infusion import record_infusion_event
+
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, minutes_ago=60)
+    record_baseline(db, nurse, row.id)
+    db.clock.advance(minutes=-45)
+    try:
+        dose = charting.record_dose(db, nurse, row.id, iv_dose_data(db))  # 35 mg over 60 min
+    finally:
+        db.clock.advance(minutes=45)
+    stop = db.clock.now() - timedelta(minutes=15)  # after 30 min: half of it
+    record_infusion_event(db, nurse, dose.id, {"kind": "stop", "at": stop})
+    (given,) = _valid(_bundle(db, tmp_path))["MedicationAdministration"]
+    assert given["status"] == "stopped" and given["dosage"]["dose"]["value"] == 17.5
+    assert given["effectivePeriod"]["end"] == stop.astimezone(ZONE).isoformat(timespec="seconds")
+
+
 def test_a_deidentified_bundle_names_nobody_and_keeps_its_ids(db, staff, tmp_path):
     discharged_session(db, staff["nina"])
     first = _bundle(db, tmp_path, folder="a", deidentify=True)
@@ -160,7 +184,7 @@ def test_a_deidentified_bundle_names_nobody_and_keeps_its_ids(db, staff, tmp_pat
 
 
 def test_every_resource_of_the_demo_clinic_is_valid(demo_file, tmp_path):
-    """A week of the demo clinic: sessions in every state, stopped infusions, side effects of every grade."""
+    """A week of the demo clinic: finished, running and planned sessions, side effects, many patients."""
     db = Database(sqlite_url(demo_file))
     try:
         found = _valid(_bundle(db, tmp_path, first=DEMO_DAY - timedelta(days=7), last=DEMO_DAY))
