@@ -6,13 +6,13 @@ same record always gives the same hash on SQLite and PostgreSQL. `console.verify
 """
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import Float
 from sqlmodel import Session, SQLModel, select
 
 from console import audit
@@ -51,12 +51,24 @@ SESSION_CHILDREN: dict[str, type[SQLModel]] = {
 }
 
 
+# How a value of each column type becomes canonical; other values (int, text, bool) stay as they are.
+_CANONICAL = {float: float, datetime: iso_utc, date: date.isoformat, time: time.isoformat}
+
+
+def _python_type(column: sa.Column) -> type:
+    """The column's Python type; a TypeDecorator (UTC timestamps) answers for the type it wraps."""
+    return getattr(column.type, "impl_instance", column.type).python_type
+
+
 @cache
-def _columns(model: type[SQLModel]) -> tuple[tuple[str, bool, Any], ...]:
-    """(name, is a float column, default) of each column, looked up once per model."""
+def _columns(
+    model: type[SQLModel], keep_id: bool, leave_out: frozenset
+) -> tuple[tuple[str, Callable | None, Any], ...]:
+    """(name, canonical form, default) of each column hashed, looked up once per model."""
     return tuple(
-        (column.name, isinstance(column.type, Float), model.model_fields[column.name].default)
+        (column.name, _CANONICAL.get(_python_type(column)), model.model_fields[column.name].default)
         for column in model.__table__.columns
+        if (column.name != "id" or keep_id) and column.name not in leave_out
     )
 
 
@@ -70,19 +82,10 @@ def plain_row(
     Empty (NULL) columns are left out, so a nullable column added later keeps old hashes valid.
     """
     out = {}
-    for name, is_float, default in _columns(model):
-        if (name == "id" and not keep_id) or name in leave_out:
-            continue
+    for name, canonical, default in _columns(model, keep_id, leave_out):
         value = values.get(name, default)
-        if value is None:
-            continue
-        if is_float:
-            value = float(value)
-        elif isinstance(value, datetime):
-            value = iso_utc(value)
-        elif isinstance(value, date | time):
-            value = value.isoformat()
-        out[name] = value
+        if value is not None:
+            out[name] = value if canonical is None else canonical(value)
     return out
 
 

@@ -1,8 +1,10 @@
 """Signing: only physicians sign, a password opens a sitting and a PIN continues it, a signature locks."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from console import charting, sessions, users
 from console.errors import AuthenticationFailed, NotAllowed
@@ -138,3 +140,140 @@ def test_the_hand_written_record_text_is_canonical_json(db, staff):
         text = record_json(*load_record(session, row.id))
     assert canonical_json(json.loads(text)) == text
     assert len(json.loads(text)["vitals"]) == 2 and json.loads(text)["session"]["id"] == row.id
+
+
+# A signed record's hash must never change with the code: these values were computed when the
+# canonical form was first written; a different result would break every stored signature.
+GOLDEN_RECORD_HASH = "6775ba5468f8df71372af9d11fa1bd0684fd0fb20e87b97c78338f6c58fe59a6"
+GOLDEN_ADDENDUM_HASH = "94e8bbd0e567f913b5553bd452e4eb4a9b8a62e40ebec56104ad847ef27ea2ca"
+
+
+def test_the_canonical_record_hashes_as_it_always_has():
+    from datetime import UTC, date, datetime, time, timezone
+
+    from console.signing import addendum_hash, record_hash
+
+    at = datetime(2026, 11, 26, 9, 30, 15, 123456, tzinfo=UTC)
+    session_row = {
+        "id": 7,
+        "patient_id": 3,
+        "clinic_date": date(2026, 11, 26),
+        "scheduled_time": time(9, 0),
+        "chair": "3",
+        "method": "iv_infusion",
+        "status": "discharged",
+        "nurse_id": 1,
+        "checked_in_at": at,
+        "started_at": at + timedelta(minutes=10),
+        "ended_at": at + timedelta(minutes=70),
+        "discharged_at": at + timedelta(minutes=100),
+        "pain_before": 7,
+        "pain_after": 3,
+        "version": 9,
+        "notes": "Tolerated well; \u00e9l\u00e8ve",
+        "escort_confirmed": True,
+    }
+    local = timezone(timedelta(hours=-6))
+    children = {
+        "doses": [
+            {
+                "id": 11,
+                "session_id": 7,
+                "drug": "ketamine",
+                "route": "intravenous",
+                "dose_mg": 35,
+                "mg_per_kg": 0.5,
+                "weight_kg_used": 70,
+                "rate_mg_per_kg_h": 0.5,
+                "planned_duration_min": 60,
+                "administered_at": at.astimezone(local),
+                "lot_number": "KET-1",
+                "concentration_mg_per_ml": 10,
+                "drawn_mg": 50,
+                "wasted_mg": 15,
+                "witness_id": 2,
+                "administered_by": 1,
+                "recorded_at": at,
+                "version": 1,
+            }
+        ],
+        "vitals": [
+            {
+                "id": 21,
+                "session_id": 7,
+                "measured_at": at,
+                "systolic": 128,
+                "diastolic": 82,
+                "heart_rate": 76,
+                "spo2": 98,
+                "resp_rate": 14,
+                "temperature_c": 36.8,
+                "moaas": 5,
+                "taken_by": 1,
+                "recorded_at": at,
+                "version": 1,
+            },
+            {
+                "id": 22,
+                "session_id": 7,
+                "measured_at": at + timedelta(minutes=15),
+                "systolic": 131,
+                "diastolic": 80,
+                "heart_rate": 70,
+                "spo2": 97,
+                "resp_rate": 15,
+                "temperature_c": None,
+                "moaas": 4,
+                "taken_by": 2,
+                "recorded_at": at,
+                "version": 2,
+            },
+        ],
+        "side_effects": [
+            {
+                "id": 31,
+                "session_id": 7,
+                "effect": "nausea",
+                "other_text": "",
+                "grade": 2,
+                "onset_at": at,
+                "action_taken": "ondansetron",
+                "resolved_at": None,
+                "recorded_by": 1,
+                "recorded_at": at,
+                "version": 1,
+            }
+        ],
+        "pain_scores": [
+            {
+                "id": 41,
+                "session_id": 7,
+                "kind": "before",
+                "score": 7,
+                "scored_at": at,
+                "recorded_by": 1,
+                "recorded_at": at,
+            }
+        ],
+    }
+
+    addendum = {
+        "id": 1,
+        "session_id": 7,
+        "author_id": 3,
+        "author_name": "Dr. Priya Raman",
+        "author_role": "physician",
+        "reason": "late entry",
+        "text": "=cmd",
+        "written_at": at,
+        "content_hash": "x",
+    }
+    assert record_hash(session_row, children) == GOLDEN_RECORD_HASH
+    assert addendum_hash(addendum) == GOLDEN_ADDENDUM_HASH
+
+
+@given(st.datetimes(datetime(1000, 1, 2), datetime(9999, 12, 30), timezones=st.timezones()))
+def test_the_canonical_time_text_is_the_strftime_form(moment):
+    from console.timestamps import iso_utc
+
+    assert iso_utc(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
