@@ -20,6 +20,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from figures import build_five_year_clinic
+
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_SQL = """
 .mode csv
@@ -129,13 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as folder:
-        db = args.db
-        if db is None:
-            from console.database import sqlite_url
-            from console.demo import build_demo
-
-            db = Path(folder) / "five-years.sqlite3"
-            build_demo(sqlite_url(db), today=date.today(), years=5, seed=7)
+        db = args.db or build_five_year_clinic(Path(folder) / "five-years.sqlite3")
         first, last = date(2000, 1, 1), date(2100, 1, 1)
         print(json.dumps(sessions_only(db, Path(folder), first, last, args.runs)), flush=True)
         print(json.dumps(in_fresh_process(db, Path(folder), first, last, "csv")), flush=True)

@@ -1,6 +1,17 @@
-"""Shared by the benchmark scripts: percentiles of a list of timings."""
+"""Shared by the benchmark scripts: percentiles of a list of timings, the five-year clinic they measure."""
 
 import statistics
+from datetime import date
+from pathlib import Path
+
+
+def build_five_year_clinic(path: Path) -> Path:
+    """The five-year demo clinic the figures in README are measured on (same seed), built at `path`."""
+    from console.database import sqlite_url
+    from console.demo import build_demo
+
+    build_demo(sqlite_url(path), today=date.today(), years=5, seed=7)
+    return path
 
 
 def percentiles(timings_ms: list[float]) -> dict[str, float]:

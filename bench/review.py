@@ -21,10 +21,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from figures import percentiles
+from figures import build_five_year_clinic, percentiles
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD_SQL = """
@@ -191,10 +191,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "clinic.sqlite3"
         if args.db is None:
-            from console.database import sqlite_url
-            from console.demo import build_demo
-
-            build_demo(sqlite_url(copy), today=date.today(), years=5, seed=7)
+            build_five_year_clinic(copy)
         else:
             shutil.copy(args.db, copy)  # signing changes the clinic: never the caller's own file
         print(json.dumps(verify(copy)), flush=True)

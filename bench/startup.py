@@ -15,10 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-from figures import percentiles
+from figures import build_five_year_clinic, percentiles
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL_APP = """
@@ -214,13 +213,7 @@ def main() -> None:
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as folder:
-        db = args.db
-        if db is None:
-            from console.database import sqlite_url
-            from console.demo import build_demo
-
-            db = Path(folder) / "five-years.sqlite3"
-            build_demo(sqlite_url(db), today=date.today(), years=5, seed=7)
+        db = args.db or build_five_year_clinic(Path(folder) / "five-years.sqlite3")
         print(json.dumps(startup(db, args.runs)), flush=True)
         import asyncio
 
