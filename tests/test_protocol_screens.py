@@ -10,6 +10,7 @@ from console.actors import Actor
 from console.models import Alert
 from console.overrides import record_override
 from console.vocab import Role
+from tests.factories import vitals_data
 
 from .test_app import sign_in
 from .test_session_screen import NURSE, Nurse, _book, _error
@@ -116,20 +117,8 @@ async def test_an_overdue_reading_shows_on_the_board_and_the_next_reading_clears
     sessions.check_in(db, NURSE, session_id, 1, at=demo_app.clock.now() - timedelta(minutes=45))
     demo_app.clock.advance(minutes=-40)
     try:
-        charting.record_vitals(
-            db,
-            NURSE,
-            session_id,
-            {
-                "measured_at": demo_app.clock.now(),
-                "systolic": 120,
-                "diastolic": 80,
-                "heart_rate": 70,
-                "spo2": 98,
-                "resp_rate": 14,
-                "moaas": 5,
-            },
-        )
+        reading = vitals_data(db, measured_at=demo_app.clock.now(), systolic=120, diastolic=80, heart_rate=70)
+        charting.record_vitals(db, NURSE, session_id, reading)
     finally:
         demo_app.clock.advance(minutes=40)
     current = sessions.get_session(db, session_id)
