@@ -185,17 +185,21 @@ class TodayScreen(Screen):
             if self._flag_overdue(rows):
                 rows = day_sessions(self.app.db, day)  # with the new alerts counted
         except ChairsideError as error:
-            self.app.call_from_thread(self._loaded, f"⚠ {error}")
+            self.app.call_from_thread(self._load_failed, f"⚠ {error}")
             return
-        self.app.call_from_thread(self._loaded, None, day, rows, returned)
+        self.app.call_from_thread(self._loaded, day, rows, returned)
 
-    def _loaded(self, error: str | None, day: date | None = None, rows=None, returned=None) -> None:
+    def _loaded(self, day: date, rows: list[BoardRow], returned: list[ReturnedSession]) -> None:
+        self._show_returned(returned)
+        self._show(day, rows)
+        self._load_done()
+
+    def _load_failed(self, error: str) -> None:
+        self._report(error)
+        self._load_done()
+
+    def _load_done(self) -> None:
         self._loading = False
-        if error:
-            self._report(error)
-        else:
-            self._show_returned(returned)
-            self._show(day, rows)
         if self._reload_wanted:
             self._reload_wanted = False
             self.action_refresh()
