@@ -23,8 +23,8 @@ from console.csv_safe import safe_text, writer
 from console.database import Database
 from console.errors import InvalidInput, StorageError
 from console.export_dictionary import BOOLEAN, FILES, TEXT, TIME, columns
+from console.export_rows import PROGRESS_EVERY, Progress
 
-PROGRESS_EVERY = 2000
 BUNDLE = fhir_bundle.FILE_NAME
 MANIFEST = "manifest.json"
 EVERY_FILE = [*FILES, BUNDLE, MANIFEST]
@@ -51,9 +51,6 @@ class ExportRequest:
 class Manifest:
     path: Path
     rows: dict[str, int]
-
-
-Progress = Callable[[str, int], None]
 
 
 def export(

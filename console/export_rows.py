@@ -7,7 +7,7 @@ Timestamps come as stored (`raw_time`): UTC, without an offset on SQLite; the wr
 
 import hashlib
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import cache
 
@@ -32,7 +32,9 @@ from console.models import (
 from console.pain import PainChange
 
 BATCH = 2000
+PROGRESS_EVERY = BATCH  # rows (or bundle entries) between two progress reports
 Row = tuple
+Progress = Callable[[str, int], None]  # (file name, how many written so far)
 
 
 def pseudonym(key: str, patient_id: int) -> str:

@@ -12,7 +12,7 @@ import json
 import os
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from console.discharge_gate import given_mg
-from console.export_rows import in_range, pseudonym
+from console.export_rows import PROGRESS_EVERY, Progress, in_range, pseudonym
 from console.models import (
     DoseAdministration,
     InfusionEvent,
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 NAMESPACE = uuid.UUID("6f1d8a52-3c0e-4b8e-9a57-2f6a8f0c9e31")  # Chairside's: ids stay stable
 FILE_NAME = "bundle.json"
 SESSIONS_PER_BATCH = 500
-PROGRESS_EVERY = 2000
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
@@ -71,8 +70,6 @@ VITAL_SIGNS = [
     ("9279-1", "Respiratory rate", "resp_rate", "/min"),
     ("8310-5", "Body temperature", "temperature_c", "Cel"),
 ]
-
-Progress = Callable[[str, int], None]
 
 
 def write(
