@@ -13,15 +13,15 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding
 
-from console.actors import Actor
-from console.errors import ChairsideError
+from console.domain.actors import Actor
+from console.domain.errors import ChairsideError
 from widgets.login import LoginScreen
 
 if TYPE_CHECKING:
-    from console.clock import Clock
-    from console.database import Database
-    from console.settings import Settings
-    from console.signing import SigningSitting
+    from console.clinic.settings import Settings
+    from console.domain.clock import Clock
+    from console.review.signing import SigningSitting
+    from console.store.database import Database
 
 
 class ChairsideApp(App):
@@ -89,8 +89,8 @@ class ChairsideApp(App):
         """Physicians start at their review queue, everyone else at the Today board."""
         from datetime import timedelta
 
-        from console.signing import SigningSitting
-        from console.vocab import Role
+        from console.domain.vocab import Role
+        from console.review.signing import SigningSitting
         from widgets.review_queue import ReviewQueueScreen
         from widgets.today import TodayScreen
 

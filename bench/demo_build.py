@@ -19,9 +19,9 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import select
 
-from console.database import Database, sqlite_url
-from console.demo import build_demo
-from console.models import TreatmentSession, VitalSigns
+from console.demo.builder import build_demo
+from console.store.database import Database, sqlite_url
+from console.store.models import TreatmentSession, VitalSigns
 
 REFERENCE_SQL = """
 PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;

@@ -51,8 +51,9 @@ import json, resource, sys, time
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
-from console.database import Database, sqlite_url
-from console.export import ExportRequest, export
+from console.store.database import Database, sqlite_url
+from console.export.files import export
+from console.export.request import ExportRequest
 db = Database(sqlite_url(Path(sys.argv[1])))
 started = time.perf_counter()
 first, last = date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4])
@@ -68,8 +69,9 @@ def sessions_only(db: Path, folder: Path, first: date, last: date, runs: int) ->
     """Median of `runs` exports of sessions.csv and of `runs` reference runs, alternating."""
     from zoneinfo import ZoneInfo
 
-    from console import export, export_rows
-    from console.database import Database, sqlite_url
+    from console.export import files as export
+    from console.export import rows as export_rows
+    from console.store.database import Database, sqlite_url
 
     database = Database(sqlite_url(db))
     request = export.ExportRequest(first, last, folder)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 def build_five_year_clinic(path: Path) -> Path:
     """The five-year demo clinic the figures in README are measured on (same seed), built at `path`."""
-    from console.database import sqlite_url
-    from console.demo import build_demo
+    from console.demo.builder import build_demo
+    from console.store.database import sqlite_url
 
     build_demo(sqlite_url(path), today=date.today(), years=5, seed=7)
     return path

@@ -58,11 +58,11 @@ async def review_session(db_path: Path, samples: int) -> list[dict]:
     from argon2 import PasswordHasher
 
     from app import ChairsideApp
-    from console.clock import FixedClock
-    from console.database import Database, sqlite_url
-    from console.settings import Settings
-    from console.signing import SigningSitting
-    from console.users import authenticate, find_user
+    from console.clinic.settings import Settings
+    from console.clinic.users import authenticate, find_user
+    from console.domain.clock import FixedClock
+    from console.review.signing import SigningSitting
+    from console.store.database import Database, sqlite_url
     from widgets.review import ReviewScreen
     from widgets.review_queue import ReviewQueueScreen
 
@@ -153,16 +153,16 @@ def _count(db) -> int:
     from sqlalchemy import func
     from sqlmodel import select
 
-    from console.models import TreatmentSession
+    from console.store.models import TreatmentSession
 
     with db.read() as session:
         return session.exec(select(func.count()).select_from(TreatmentSession)).one()
 
 
 def verify(db_path: Path) -> dict:
-    from console.audit import verify_chain
-    from console.database import Database, sqlite_url
-    from console.signature_check import verify_signatures
+    from console.review.signature_check import verify_signatures
+    from console.store.audit import verify_chain
+    from console.store.database import Database, sqlite_url
 
     db = Database(sqlite_url(db_path))
     started = time.perf_counter()

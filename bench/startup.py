@@ -46,7 +46,7 @@ class Probe(ChairsideApp):
 
     def _sign_in_when_open(self):
         if self.connected and self.actor is None:
-            from console.users import authenticate
+            from console.clinic.users import authenticate
 
             self.signed_in(authenticate(self.db, "nurse", "demo-nurse-pass"))
             self.set_interval(0.005, self._board_shown)
@@ -96,13 +96,13 @@ async def _vitals_latency(db_path: Path, samples: int) -> dict:
     from datetime import UTC, datetime
 
     from app import ChairsideApp
-    from console import sessions
-    from console.actors import Actor
-    from console.board import day_sessions
-    from console.clock import FixedClock
-    from console.database import Database, sqlite_url
-    from console.settings import Settings
-    from console.vocab import Role, SessionStatus
+    from console.chair import sessions
+    from console.chair.board import day_sessions
+    from console.clinic.settings import Settings
+    from console.domain.actors import Actor
+    from console.domain.clock import FixedClock
+    from console.domain.vocab import Role, SessionStatus
+    from console.store.database import Database, sqlite_url
     from widgets.session import SessionScreen
 
     copy = Path(tempfile.mkdtemp()) / "clinic.sqlite3"
@@ -155,13 +155,13 @@ async def _busy_day(db_path: Path, sessions_per_day: int, refreshes: int) -> dic
     from sqlmodel import select
 
     from app import ChairsideApp
-    from console import sessions
-    from console.actors import Actor
-    from console.clock import FixedClock
-    from console.database import Database, sqlite_url
-    from console.models import Patient
-    from console.settings import Settings
-    from console.vocab import Role
+    from console.chair import sessions
+    from console.clinic.settings import Settings
+    from console.domain.actors import Actor
+    from console.domain.clock import FixedClock
+    from console.domain.vocab import Role
+    from console.store.database import Database, sqlite_url
+    from console.store.models import Patient
     from widgets.today import TodayScreen
 
     copy = Path(tempfile.mkdtemp()) / "clinic.sqlite3"

@@ -1,1 +1,1 @@
-"""Chairside domain, persistence and services. Never imports the user interface."""
+"""Chairside without its screens: domain, store, clinic, chair, review, export, demo, and the command line."""

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from console.errors import ChairsideError, ConfigurationError
+from console.domain.errors import ChairsideError, ConfigurationError
 
 OpenConsole = Callable[["Context"], None]
 
@@ -49,19 +49,19 @@ class Context:
     protocol: Path | None = None
 
     def settings(self):
-        from console.settings import load_settings
+        from console.clinic.settings import load_settings
 
         return load_settings(self.config, self.protocol)
 
     def url(self) -> str:
-        from console.locations import database_url
+        from console.clinic.locations import database_url
 
         return database_url(self.settings(), self.db_path, self.demo)
 
     def database(self):
         """The database, migrated to this code's schema (refused if it is newer)."""
-        from console.database import Database
-        from console.schema import ensure_schema
+        from console.store.database import Database
+        from console.store.schema import ensure_schema
 
         db = Database(self.url())
         ensure_schema(db)
@@ -109,8 +109,8 @@ def main(
 
 
 def _ensure_demo(state: Context) -> None:
-    from console.database import Database
-    from console.schema import current_revision
+    from console.store.database import Database
+    from console.store.schema import current_revision
 
     url = state.url()
     probe = Database(url)
@@ -124,7 +124,7 @@ def _ensure_demo(state: Context) -> None:
 
 
 def _build_demo(state: Context, url: str, day: date, years: float, seed: int, now=None):
-    from console.demo import build_demo
+    from console.demo.builder import build_demo
 
     settings = state.settings()
     return build_demo(url, today=day, years=years, seed=seed, zone=settings.zone, now=now)
@@ -144,7 +144,7 @@ def demo_command(
     ] = 7,
 ) -> None:
     """Build a realistic, deterministic demo clinic in a new database file."""
-    from console.database import sqlite_url
+    from console.store.database import sqlite_url
 
     state: Context = ctx.obj
     path = db.expanduser().resolve()
@@ -170,8 +170,8 @@ def user_add(
     ] = False,
 ) -> None:
     """Create a user account (asks for the password twice)."""
-    from console.actors import Actor
-    from console.users import create_user
+    from console.clinic.users import create_user
+    from console.domain.actors import Actor
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -191,8 +191,8 @@ def user_unlock(
     ctx: typer.Context, username: Annotated[str, typer.Argument(help="The locked account.")]
 ) -> None:
     """Clear the failed sign-in counter of a locked account."""
-    from console.actors import Actor
-    from console.users import unlock_user
+    from console.clinic.users import unlock_user
+    from console.domain.actors import Actor
 
     unlock_user(ctx.obj.database(), Actor.system("cli"), username)
     typer.echo(f"Unlocked {username}.")
@@ -201,7 +201,7 @@ def user_unlock(
 @db_cli.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply every pending schema migration."""
-    from console.schema import SCHEMA_HEAD
+    from console.store.schema import SCHEMA_HEAD
 
     ctx.obj.database()
     typer.echo(f"Database is at schema {SCHEMA_HEAD}.")
@@ -210,8 +210,8 @@ def db_upgrade(ctx: typer.Context) -> None:
 @audit_cli.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Check the audit hash chain and every signature and addendum; exit 1 naming the first altered."""
-    from console.audit import verify_chain
-    from console.signature_check import verify_signatures
+    from console.review.signature_check import verify_signatures
+    from console.store.audit import verify_chain
 
     db = ctx.obj.database()
     with db.read() as session:
@@ -232,7 +232,7 @@ def protocol_check(
     file: Annotated[Path, typer.Argument(help="Protocol file (TOML) to check.", dir_okay=False)],
 ) -> None:
     """Validate a protocol file and print the effective protocol, defaults merged."""
-    from console.protocol import describe, load_protocol
+    from console.domain.protocol import describe, load_protocol
 
     typer.echo(describe(load_protocol(file)), nl=False)
 
@@ -263,7 +263,8 @@ def export_command(
 
     from rich.progress import Progress
 
-    from console.export import ExportRequest, export
+    from console.export.files import export
+    from console.export.request import ExportRequest
 
     settings = ctx.obj.settings()
     request = ExportRequest(
@@ -296,8 +297,8 @@ def schedule_import(
     file: Annotated[Path, typer.Argument(help="CSV: date, time, chair, mrn, name, date_of_birth, method.")],
 ) -> None:
     """Import appointments from the scheduling system; one bad row refuses the whole file."""
-    from console.actors import Actor
-    from console.schedule_import import import_schedule, read_schedule
+    from console.chair.schedule_import import import_schedule, read_schedule
+    from console.domain.actors import Actor
 
     rows = read_schedule(file)
     result = import_schedule(ctx.obj.database(), Actor.system("cli"), rows)

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from console.actors import Actor
-from console.clock import FixedClock
-from console.database import Database, sqlite_url
-from console.schema import ensure_schema
-from console.vocab import Role
+from console.domain.actors import Actor
+from console.domain.clock import FixedClock
+from console.domain.vocab import Role
+from console.store.database import Database, sqlite_url
+from console.store.schema import ensure_schema
 from tests import pg_server
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # 10:00 in the clinic's zone used by the tests
@@ -29,10 +29,10 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     from argon2 import PasswordHasher
 
-    import console.users
+    import console.clinic.users
 
     monkeypatch.setattr(
-        console.users, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        console.clinic.users, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
 
 
@@ -81,7 +81,7 @@ def db(backend, tmp_path, request, clock):
 @pytest.fixture
 def staff(db) -> dict[str, Actor]:
     """A nurse, a second nurse (waste witness), a physician and an admin."""
-    from console.users import create_user
+    from console.clinic.users import create_user
 
     people = {}
     for username, role in (
@@ -114,7 +114,7 @@ def demo_file(tmp_path_factory):
     """A small demo clinic built once; each UI test works on its own copy."""
     from zoneinfo import ZoneInfo
 
-    from console.demo import build_demo
+    from console.demo.builder import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     build_demo(sqlite_url(path), today=DEMO_DAY, years=0.1, seed=11, zone=ZoneInfo("America/Chicago"))
@@ -128,7 +128,7 @@ def demo_app(demo_file, tmp_path):
     from zoneinfo import ZoneInfo
 
     from app import ChairsideApp
-    from console.settings import Settings
+    from console.clinic.settings import Settings
 
     copy = tmp_path / "clinic.sqlite3"
     shutil.copy(demo_file, copy)

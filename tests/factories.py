@@ -2,10 +2,11 @@
 
 from datetime import date, timedelta
 
-from console import charting, patients, sessions
-from console.actors import Actor
-from console.database import Database
-from console.models import TreatmentSession
+from console.chair import charting, sessions
+from console.clinic import patients
+from console.domain.actors import Actor
+from console.store.database import Database
+from console.store.models import TreatmentSession
 
 
 def patient_data(**changes) -> dict:

@@ -5,11 +5,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from console import alerts, charting
-from console.board import day_sessions
-from console.errors import Conflict, InvalidInput, NotAllowed
-from console.models import Alert, AuditEvent, VitalSigns
-from console.protocol import AlertThresholds
+from console.chair import alerts, charting
+from console.chair.board import day_sessions
+from console.domain.errors import Conflict, InvalidInput, NotAllowed
+from console.domain.protocol import AlertThresholds
+from console.store.models import Alert, AuditEvent, VitalSigns
 from tests.factories import checked_in_session, iv_dose_data, vitals_data
 
 LIMITS = AlertThresholds()

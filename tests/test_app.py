@@ -4,11 +4,12 @@ from datetime import time
 
 from textual.widgets import DataTable, Input, Static
 
-from console import patients, sessions
-from console.actors import Actor
-from console.board import day_sessions
-from console.database import Database
-from console.vocab import Role
+from console.chair import sessions
+from console.chair.board import day_sessions
+from console.clinic import patients
+from console.domain.actors import Actor
+from console.domain.vocab import Role
+from console.store.database import Database
 from widgets.login import LoginScreen
 from widgets.today import TodayScreen
 
@@ -163,7 +164,7 @@ async def test_records_open_after_the_first_frame_and_an_early_sign_in_waits(dem
 
 async def test_a_failure_to_open_the_records_ends_the_console_with_the_reason():
     from app import ChairsideApp
-    from console.errors import StorageError
+    from console.domain.errors import StorageError
 
     def broken():
         raise StorageError("the database is unavailable: connection refused")
@@ -191,7 +192,7 @@ async def test_command_palette_lists_the_screens_actions(demo_app):
 
 
 async def test_a_database_failure_on_the_board_is_reported_not_a_crash(demo_app, monkeypatch):
-    from console.errors import StorageError
+    from console.domain.errors import StorageError
 
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot)

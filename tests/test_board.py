@@ -2,7 +2,7 @@
 
 from textual.widgets import Input, Select, Static
 
-from console.board import day_sessions
+from console.chair.board import day_sessions
 from widgets.booking import BookingDialog
 from widgets.schedule_import import ImportDialog
 from widgets.today import TodayScreen

@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.errors import InvalidInput
-from console.inputs import VitalsIn, parse
-from console.pain import PainChange, PainChangeClass
-from console.protocol import Protocol
-from console.quick_vitals import parse_quick_vitals
-from console.vitals_due import describe_due, next_vitals_due
-from console.vocab import Method, SessionStatus
+from console.chair.vitals_due import describe_due, next_vitals_due
+from console.domain.errors import InvalidInput
+from console.domain.inputs import VitalsIn, parse
+from console.domain.pain import PainChange, PainChangeClass
+from console.domain.protocol import Protocol
+from console.domain.quick_vitals import parse_quick_vitals
+from console.domain.vocab import Method, SessionStatus
 
 NOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
 ZONE = ZoneInfo("America/Chicago")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from console.cli import run
-from console.database import Database, sqlite_url
+from console.store.database import Database, sqlite_url
 
 CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
 

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from console import audit, charting
-from console.models import AuditEvent, SideEffect, TreatmentSession, VitalSigns
+from console.chair import charting
+from console.store import audit
+from console.store.models import AuditEvent, SideEffect, TreatmentSession, VitalSigns
 from tests.factories import checked_in_session, vitals_data
 
 

@@ -6,15 +6,15 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import select
 
-from console import audit
-from console.board import day_sessions
-from console.database import Database, sqlite_url
-from console.demo import build_demo
-from console.models import Patient, SideEffect, TreatmentSession, VitalSigns
-from console.review_queue import review_queue
-from console.signature_check import verify_signatures
-from console.users import authenticate
-from console.vocab import SessionStatus
+from console.chair.board import day_sessions
+from console.clinic.users import authenticate
+from console.demo.builder import build_demo
+from console.domain.vocab import SessionStatus
+from console.review.queue import review_queue
+from console.review.signature_check import verify_signatures
+from console.store import audit
+from console.store.database import Database, sqlite_url
+from console.store.models import Patient, SideEffect, TreatmentSession, VitalSigns
 
 DAY = date(2026, 11, 26)
 

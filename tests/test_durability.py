@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from console import audit
-from console.clock import SystemClock
-from console.database import Database, sqlite_url
-from console.models import VitalSigns
-from console.schema import ensure_schema
+from console.domain.clock import SystemClock
+from console.store import audit
+from console.store.database import Database, sqlite_url
+from console.store.models import VitalSigns
+from console.store.schema import ensure_schema
 from tests.factories import checked_in_session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,9 +58,9 @@ def test_sigkill_at_random_points_loses_no_acknowledged_write(tmp_path, staff_sq
 @pytest.fixture
 def staff_sqlite(tmp_path):
     """A SQLite clinic with real time (the writers run on the system clock) and one checked-in session."""
-    from console.actors import Actor
-    from console.users import create_user
-    from console.vocab import Role
+    from console.clinic.users import create_user
+    from console.domain.actors import Actor
+    from console.domain.vocab import Role
 
     db = Database(sqlite_url(tmp_path / "durable.sqlite3"), SystemClock())
     ensure_schema(db)
@@ -70,7 +70,7 @@ def staff_sqlite(tmp_path):
         {"username": "nina", "display_name": "Nina", "role": "nurse", "password": "long enough pw"},
     )
     nurse = Actor("nina", Role.NURSE, user.id, "Nina")
-    from console.clock import FixedClock
+    from console.domain.clock import FixedClock
 
     db.clock = FixedClock(SystemClock().now())
     row = checked_in_session(db, nurse)
@@ -106,8 +106,8 @@ def test_concurrent_writers_lose_no_update(db, staff, tmp_path, writers, updates
 
 
 def test_unreachable_server_is_a_clear_storage_error(tmp_path):
-    from console.errors import StorageError
-    from console.schema import current_revision
+    from console.domain.errors import StorageError
+    from console.store.schema import current_revision
 
     db = Database(f"postgresql+psycopg://chairside@/none?host={tmp_path}&port=5432")
     with pytest.raises(StorageError, match="database is unavailable") as refused:
@@ -119,8 +119,8 @@ def test_failed_transaction_leaves_nothing_behind(db, staff):
     """A failure in the middle of a write (here: the audit append) rolls back the clinical row too."""
     from unittest import mock
 
-    from console import charting
-    from console.errors import StorageError
+    from console.chair import charting
+    from console.domain.errors import StorageError
     from tests.factories import vitals_data
 
     row = checked_in_session(db, staff["nina"])
@@ -128,7 +128,7 @@ def test_failed_transaction_leaves_nothing_behind(db, staff):
         before = session.exec(text("SELECT count(*) FROM audit_event")).one()[0]
     disk_full = OSError(28, "No space left on device")
     with (
-        mock.patch("console.audit.canonical_event", side_effect=disk_full),
+        mock.patch("console.store.audit.canonical_event", side_effect=disk_full),
         pytest.raises(StorageError, match="No space left"),
     ):
         charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from console.database import Database, sqlite_url
-from console.models import AuditEvent, Patient, TreatmentSession, VitalSigns
+from console.store.database import Database, sqlite_url
+from console.store.models import AuditEvent, Patient, TreatmentSession, VitalSigns
 
 CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
 
@@ -103,10 +103,10 @@ def _book_late_session(db: Database) -> tuple[int, str]:
     """Today's last appointment for a patient not otherwise booked today: scheduled whatever the hour."""
     from datetime import date, time
 
-    from console import sessions
-    from console.actors import Actor
-    from console.users import find_user
-    from console.vocab import Role
+    from console.chair import sessions
+    from console.clinic.users import find_user
+    from console.domain.actors import Actor
+    from console.domain.vocab import Role
 
     nurse = find_user(db, "nurse2")
     with db.read() as session:

@@ -12,12 +12,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from console import charting, patients
-from console.board import day_sessions
-from console.errors import InvalidInput, StorageError
-from console.export import ExportRequest, export
-from console.export_dictionary import FILES, columns
-from console.models import VitalSigns
+from console.chair import charting
+from console.chair.board import day_sessions
+from console.clinic import patients
+from console.domain.errors import InvalidInput, StorageError
+from console.export.dictionary import FILES, columns
+from console.export.files import export
+from console.export.request import ExportRequest
+from console.store.models import VitalSigns
 from tests.factories import (
     checked_in_session,
     discharged_session,
@@ -171,7 +173,7 @@ def test_every_injection_payload_is_neutralised(db, staff, tmp_path, payload):
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n", "\0"])
 def test_a_text_cell_is_neutralised_on_every_dangerous_start(start):
-    from console.csv_safe import safe_text
+    from console.export.csv_safe import safe_text
 
     assert safe_text(f"{start}cmd") == f"'{start}cmd"
     assert safe_text(f"a{start}cmd") == f"a{start}cmd"  # only the first character matters
@@ -219,7 +221,7 @@ def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, st
 
 
 def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypatch):
-    import console.export_rows
+    import console.export.rows
 
     discharged_session(db, staff["nina"])
 
@@ -227,7 +229,7 @@ def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypat
         yield (1, "nausea", None, 1, None, None, None, "Nina")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(console.export_rows, "side_effects", disk_full)
+    monkeypatch.setattr(console.export.rows, "side_effects", disk_full)
     with pytest.raises(StorageError, match="No space left on device"):
         _export(db, tmp_path)
     assert list((tmp_path / "export").iterdir()) == []
@@ -236,14 +238,14 @@ def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypat
 def test_the_database_failing_part_way_leaves_no_file_and_says_so(db, staff, tmp_path, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    import console.export_rows
+    import console.export.rows
 
     discharged_session(db, staff["nina"])
 
     def server_gone(*_args):
         raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
 
-    monkeypatch.setattr(console.export_rows, "vitals", server_gone)
+    monkeypatch.setattr(console.export.rows, "vitals", server_gone)
     with pytest.raises(StorageError, match="database is unavailable: server closed the connection"):
         _export(db, tmp_path)
     assert list((tmp_path / "export").iterdir()) == []
@@ -269,8 +271,8 @@ def test_the_data_dictionary_lists_every_column_of_every_file():
 @given(typed=st.text(max_size=60), action=st.text(max_size=60))
 def test_any_accepted_text_comes_back_from_both_formats_exactly_as_stored(db, staff, tmp_path, typed, action):
     """Whatever a nurse can type and the record accepts is exported unaltered (bar the apostrophe)."""
-    from console.csv_safe import safe_text
-    from console.errors import ChairsideError
+    from console.domain.errors import ChairsideError
+    from console.export.csv_safe import safe_text
 
     day = db.clock.now().astimezone(ZONE).date()
     booked = day_sessions(db, day)  # the examples share the database: one session for all of them

@@ -10,10 +10,11 @@ import pytest
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
-from console import charting
-from console.database import Database, sqlite_url
-from console.errors import StorageError
-from console.export import ExportRequest, export
+from console.chair import charting
+from console.domain.errors import StorageError
+from console.export.files import export
+from console.export.request import ExportRequest
+from console.store.database import Database, sqlite_url
 from tests.conftest import DEMO_DAY
 from tests.factories import (
     checked_in_session,
@@ -152,7 +153,7 @@ def test_a_nasal_dose_has_the_nasal_route_and_no_rate(db, staff, tmp_path):
 
 
 def test_an_infusion_stopped_short_is_stopped_with_what_it_gave(db, staff, tmp_path):
-    from console.infusion import record_infusion_event
+    from console.chair.infusion import record_infusion_event
 
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, minutes_ago=60)
@@ -197,14 +198,14 @@ def test_every_resource_of_the_demo_clinic_is_valid(demo_file, tmp_path):
 
 
 def test_a_failure_part_way_through_the_bundle_leaves_no_file(db, staff, tmp_path, monkeypatch):
-    import console.fhir_bundle
+    import console.export.fhir
 
     discharged_session(db, staff["nina"])
 
     def disk_full(*_args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(console.fhir_bundle, "_pain", disk_full)
+    monkeypatch.setattr(console.export.fhir, "_pain", disk_full)
     with pytest.raises(StorageError, match="No space left on device"):
         _bundle(db, tmp_path)
     assert list((tmp_path / "fhir").iterdir()) == []

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from console import charting
-from console.errors import InvalidInput, NotAllowed
-from console.infusion import infusion_state, record_infusion_event
-from console.models import DoseAdministration, InfusionEvent
+from console.chair import charting
+from console.chair.infusion import infusion_state, record_infusion_event
+from console.domain.errors import InvalidInput, NotAllowed
+from console.store.models import DoseAdministration, InfusionEvent
 from tests.factories import checked_in_session, iv_dose_data, nasal_dose_data
 
 

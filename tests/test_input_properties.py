@@ -6,12 +6,20 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from console import charting, patients, sessions, users
-from console.actors import Actor
-from console.errors import ChairsideError, InvalidInput, NotAllowed
-from console.inputs import DoseIn, PainIn, PatientIn, SessionIn, SideEffectIn, UserIn, VitalsIn, parse
-from console.models import DoseAdministration, PainScore, Patient, SideEffect, TreatmentSession, VitalSigns
-from console.vocab import Drug, Method, PainKind, Role, Sex, SideEffectType
+from console.chair import charting, sessions
+from console.clinic import patients, users
+from console.domain.actors import Actor
+from console.domain.errors import ChairsideError, InvalidInput, NotAllowed
+from console.domain.inputs import DoseIn, PainIn, PatientIn, SessionIn, SideEffectIn, UserIn, VitalsIn, parse
+from console.domain.vocab import Drug, Method, PainKind, Role, Sex, SideEffectType
+from console.store.models import (
+    DoseAdministration,
+    PainScore,
+    Patient,
+    SideEffect,
+    TreatmentSession,
+    VitalSigns,
+)
 from tests.conftest import NOW
 from tests.factories import checked_in_session, patient_data
 
@@ -278,9 +286,9 @@ def test_refusal_is_not_a_permission_error(db, staff):
     reason=maybe(words(3, 300), "ab", "x" * 301, "bad\x07bell"),
 )
 def test_an_override_is_stored_valid_or_refused_naming_the_field(db, staff, rule, reason):
-    from console.models import Override
-    from console.overrides import record_override
-    from console.protocol import Protocol
+    from console.chair.overrides import record_override
+    from console.domain.protocol import Protocol
+    from console.store.models import Override
 
     row = _session(db, staff)
     try:
@@ -302,7 +310,7 @@ def test_an_override_is_stored_valid_or_refused_naming_the_field(db, staff, rule
     comment=maybe(words(3, 500), "", "x" * 501),
 )
 def test_signing_inputs_are_valid_or_refused_naming_the_field(reason, text, pin, comment):
-    from console.inputs import AddendumIn, PinIn, ReturnIn
+    from console.domain.inputs import AddendumIn, PinIn, ReturnIn
 
     for model, data in (
         (AddendumIn, {"reason": reason, "text": text}),

@@ -7,13 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from console import charting, dose_rules, patients, sessions
-from console.errors import InvalidInput, NeedsConfirmation, NotAllowed
-from console.inputs import DoseIn
-from console.models import Alert, AuditEvent, DoseAdministration, Override, Patient
-from console.overdue import OVERDUE_RULE, flag_overdue, overdue
-from console.overrides import record_override
-from console.protocol import Protocol
+from console.chair import charting, dose_rules, sessions
+from console.chair.overdue import OVERDUE_RULE, flag_overdue, overdue
+from console.chair.overrides import record_override
+from console.clinic import patients
+from console.domain.errors import InvalidInput, NeedsConfirmation, NotAllowed
+from console.domain.inputs import DoseIn
+from console.domain.protocol import Protocol
+from console.store.models import Alert, AuditEvent, DoseAdministration, Override, Patient
 from tests.factories import (
     at_minutes_ago,
     checked_in_session,
@@ -199,7 +200,7 @@ def test_the_weight_change_needs_confirming_exactly_past_the_protocol_percent(la
     protocol = Protocol(weight_change_confirm_percent=percent)
     beyond = abs(new - last) / last * 100 > percent
     try:
-        dose_rules.weight_change(patient, new, protocol)
+        patients.weight_change(patient, new, protocol)
         assert not beyond
     except NeedsConfirmation:
         assert beyond
@@ -296,7 +297,7 @@ def test_a_physician_override_discharges_but_never_past_a_controlled_substance_m
 
 # ----- overdue readings --------------------------------------------------------------------------
 def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(db, staff):
-    from console.board import day_sessions
+    from console.chair.board import day_sessions
 
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, minutes_ago=60)
@@ -318,7 +319,7 @@ def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(db, st
 
 
 def test_a_reading_a_little_late_is_not_yet_overdue(db, staff):
-    from console.board import day_sessions
+    from console.chair.board import day_sessions
 
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, minutes_ago=40)

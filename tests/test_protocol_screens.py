@@ -5,11 +5,11 @@ from datetime import timedelta
 from sqlmodel import select
 from textual.widgets import Static
 
-from console import charting, sessions
-from console.actors import Actor
-from console.models import Alert
-from console.overrides import record_override
-from console.vocab import Role
+from console.chair import charting, sessions
+from console.chair.overrides import record_override
+from console.domain.actors import Actor
+from console.domain.vocab import Role
+from console.store.models import Alert
 from tests.factories import vitals_data
 
 from .test_app import sign_in

@@ -4,10 +4,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from console import returns, users
-from console.errors import NotAllowed
-from console.signature_check import verify_signatures
-from console.signing import Proof, SigningSitting, add_addendum, sign_session
+from console.clinic import users
+from console.domain.errors import NotAllowed
+from console.review import returns
+from console.review.signature_check import verify_signatures
+from console.review.signing import Proof, SigningSitting, add_addendum, sign_session
 from tests.factories import discharged_session
 from tests.test_signing import PASSWORD, sitting
 
@@ -90,7 +91,7 @@ def _drop_lock_triggers(db) -> None:
     ],
 )
 def test_verify_names_a_signed_record_altered_behind_the_triggers(db, staff, tamper):
-    from console import charting
+    from console.chair import charting
     from tests.factories import vitals_data
 
     row = discharged_session(db, staff["nina"])
@@ -145,7 +146,7 @@ def test_return_for_correction_and_resubmission(db, staff):
 
 
 def test_setting_a_pin_needs_the_password_and_digits(db, staff):
-    from console.errors import AuthenticationFailed, InvalidInput
+    from console.domain.errors import AuthenticationFailed, InvalidInput
 
     with pytest.raises(InvalidInput, match="Signing PIN: 4 to 8 digits"):
         users.set_signing_pin(db, staff["priya"], PASSWORD, "12ab")

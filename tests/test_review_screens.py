@@ -2,8 +2,8 @@
 
 from textual.widgets import DataTable, Input, Static
 
-from console.review_queue import review_queue
-from console.vocab import Method
+from console.domain.vocab import Method
+from console.review.queue import review_queue
 from widgets.review import ReviewScreen
 from widgets.review_queue import ReviewQueueScreen
 from widgets.today import TodayScreen
@@ -143,7 +143,7 @@ async def test_return_for_correction_then_the_nurse_sees_it_and_resubmits(demo_a
 async def test_an_addendum_on_a_signed_session_shows_under_the_signature(demo_app):
     from sqlmodel import select
 
-    from console.models import SessionSignature
+    from console.store.models import SessionSignature
 
     with demo_app.db.read() as session:
         signed_id = session.exec(select(SessionSignature.session_id).order_by(SessionSignature.id)).first()
@@ -225,7 +225,7 @@ async def test_after_the_idle_timeout_the_password_is_asked_again(demo_app):
 async def test_a_nurse_has_no_way_to_sign(demo_app):
     from sqlmodel import select
 
-    from console.models import TreatmentSession
+    from console.store.models import TreatmentSession
 
     with demo_app.db.read() as session:
         discharged = session.exec(

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from console.actors import Actor
-from console.board import day_sessions
+from console.chair.board import day_sessions
+from console.chair.schedule_import import import_schedule, read_schedule
 from console.cli import run
-from console.errors import InvalidInput, NotAllowed
-from console.models import Patient, TreatmentSession
-from console.schedule_import import import_schedule, read_schedule
+from console.domain.actors import Actor
+from console.domain.errors import InvalidInput, NotAllowed
+from console.store.models import Patient, TreatmentSession
 from tests.factories import patient_data
 
 GOOD = """date,time,chair,mrn,name,date_of_birth,method
@@ -33,7 +33,7 @@ def _count(db, model) -> int:
 
 
 def test_good_file_books_sessions_and_registers_new_patients(db, staff, tmp_path):
-    from console import patients
+    from console.clinic import patients
 
     patients.create_patient(db, staff["nina"], patient_data())
     result = import_schedule(db, staff["nina"], read_schedule(_file(tmp_path, GOOD)))
@@ -68,7 +68,7 @@ def test_one_bad_row_refuses_the_whole_file(db, staff, tmp_path, bad_line, says)
 
 
 def test_mrn_of_another_patient_is_caught_and_nothing_is_kept(db, staff, tmp_path):
-    from console import patients
+    from console.clinic import patients
 
     patients.create_patient(db, staff["nina"], patient_data(date_of_birth="1971-01-01"))
     result = import_schedule(db, staff["nina"], read_schedule(_file(tmp_path, GOOD)))

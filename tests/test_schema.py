@@ -7,9 +7,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlmodel import SQLModel, select
 
-from console import schema
-from console.errors import SchemaTooNew
-from console.models import TreatmentSession
+from console.domain.errors import SchemaTooNew
+from console.store import schema
+from console.store.models import TreatmentSession
 
 
 def test_schema_head_constant_is_alembics_head():
@@ -40,7 +40,7 @@ def test_migrations_downgrade_and_upgrade_cleanly(db):
 
 
 def test_sqlite_connections_are_durable(tmp_path):
-    from console.database import Database, sqlite_url
+    from console.store.database import Database, sqlite_url
 
     db = Database(sqlite_url(tmp_path / "c.sqlite3"))
     with db.engine.connect() as connection:
@@ -53,8 +53,8 @@ def test_sqlite_connections_are_durable(tmp_path):
 
 def test_upgrade_keeps_existing_records(db, staff):
     """A clinic created at the first schema keeps every record through later migrations."""
-    from console import charting
-    from console.models import VitalSigns
+    from console.chair import charting
+    from console.store.models import VitalSigns
     from tests.factories import checked_in_session, vitals_data
 
     row = checked_in_session(db, staff["nina"])

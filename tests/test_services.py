@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from console import charting, patients, sessions, users
-from console.actors import Actor
-from console.board import day_sessions
-from console.errors import AuthenticationFailed, Conflict, InvalidInput, NotAllowed, NotFound
-from console.models import AuditEvent, DoseAdministration, PainScore
-from console.vocab import SessionStatus
+from console.chair import charting, sessions
+from console.chair.board import day_sessions
+from console.clinic import patients, users
+from console.domain.actors import Actor
+from console.domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotAllowed, NotFound
+from console.domain.vocab import SessionStatus
+from console.store.models import AuditEvent, DoseAdministration, PainScore
 from tests.factories import (
     checked_in_session,
     iv_dose_data,

@@ -7,9 +7,11 @@ import pytest
 from sqlmodel import select
 from textual.widgets import Input, Static
 
-from console import patients, sessions
-from console.actors import Actor
-from console.models import (
+from console.chair import sessions
+from console.clinic import patients
+from console.domain.actors import Actor
+from console.domain.vocab import Role, SessionStatus
+from console.store.models import (
     Alert,
     DoseAdministration,
     InfusionEvent,
@@ -18,7 +20,6 @@ from console.models import (
     TreatmentSession,
     VitalSigns,
 )
-from console.vocab import Role, SessionStatus
 from widgets.session import SessionScreen
 from widgets.today import TodayScreen
 
@@ -244,7 +245,7 @@ async def test_conflict_reloads_and_overwrites_nothing(demo_app):
         # Another workstation records the pain score first.
         other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
         current = sessions.get_session(demo_app.db, session_id)
-        from console import charting
+        from console.chair import charting
 
         charting.record_pain(
             demo_app.db,
@@ -261,7 +262,7 @@ async def test_conflict_reloads_and_overwrites_nothing(demo_app):
 
 async def test_brackets_in_names_and_notes_show_as_typed(demo_app):
     """Text people typed is never read as markup (a stray '[/b]' must not break the screen)."""
-    from console import patients
+    from console.clinic import patients
 
     nurse = NURSE
     odd = patients.create_patient(
@@ -299,7 +300,7 @@ async def test_brackets_in_names_and_notes_show_as_typed(demo_app):
 
 
 async def test_patient_without_weight_is_weighed_first(demo_app):
-    from console import patients
+    from console.clinic import patients
 
     nurse = NURSE
     new = patients.create_patient(
@@ -393,7 +394,7 @@ async def test_extra_pain_score_and_resolving_a_side_effect(demo_app):
         assert _error(demo_app) == ""
         await nurse.type("f11")
         assert "No side effect" in _error(demo_app)
-    from console.models import PainScore
+    from console.store.models import PainScore
 
     with demo_app.db.read() as session:
         effect = session.exec(select(SideEffect).where(SideEffect.session_id == session_id)).one()
@@ -409,7 +410,7 @@ async def test_extra_pain_score_and_resolving_a_side_effect(demo_app):
 
 async def test_a_reading_is_corrected_from_the_flowsheet(demo_app):
     _, session_id = _checked_in(demo_app)
-    from console import charting
+    from console.chair import charting
 
     charting.record_vitals(
         demo_app.db,
@@ -479,7 +480,7 @@ async def test_an_alert_shows_on_screen_and_on_the_board_until_acknowledged(demo
 
 async def test_a_side_effect_is_corrected_from_its_table(demo_app):
     _, session_id = _checked_in(demo_app)
-    from console import charting
+    from console.chair import charting
 
     charting.record_side_effect(
         demo_app.db,

@@ -2,9 +2,9 @@
 
 import pytest
 
-from console.errors import ConfigurationError
-from console.protocol import Protocol, describe, load_protocol
-from console.settings import load_settings
+from console.clinic.settings import load_settings
+from console.domain.errors import ConfigurationError
+from console.domain.protocol import Protocol, describe, load_protocol
 
 
 def test_protocol_defaults_come_from_the_clinical_reference():

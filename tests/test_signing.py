@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console import charting, sessions, users
-from console.errors import AuthenticationFailed, NotAllowed
-from console.signing import Proof, SigningSitting, add_addendum, sign_session
+from console.chair import charting, sessions
+from console.clinic import users
+from console.domain.errors import AuthenticationFailed, NotAllowed
+from console.review.signing import Proof, SigningSitting, add_addendum, sign_session
 from tests.factories import discharged_session, vitals_data
 
 PASSWORD = "long enough pw"
@@ -61,7 +62,7 @@ def test_the_idle_timeout_ends_the_sitting(db, staff):
 def test_five_wrong_pins_lock_the_account_and_every_failure_is_audited(db, staff):
     from sqlmodel import select
 
-    from console.models import AuditEvent
+    from console.store.models import AuditEvent
 
     doctor = staff["priya"]
     users.set_signing_pin(db, doctor, PASSWORD, "2468")
@@ -129,8 +130,8 @@ def test_an_unfinished_session_or_one_with_open_alerts_is_not_signed(db, staff):
 def test_the_hand_written_record_text_is_canonical_json(db, staff):
     import json
 
-    from console.audit import canonical_json
-    from console.signing import load_record, record_json
+    from console.review.signing import load_record, record_json
+    from console.store.audit import canonical_json
 
     row = discharged_session(db, staff["nina"])
     charting.record_side_effect(
@@ -151,7 +152,7 @@ GOLDEN_ADDENDUM_HASH = "94e8bbd0e567f913b5553bd452e4eb4a9b8a62e40ebec56104ad847e
 def test_the_canonical_record_hashes_as_it_always_has():
     from datetime import UTC, date, datetime, time, timezone
 
-    from console.signing import addendum_hash, record_hash
+    from console.review.signing import addendum_hash, record_hash
 
     at = datetime(2026, 11, 26, 9, 30, 15, 123456, tzinfo=UTC)
     session_row = {
@@ -274,6 +275,6 @@ def test_the_canonical_record_hashes_as_it_always_has():
 
 @given(st.datetimes(datetime(1000, 1, 2), datetime(9999, 12, 30), timezones=st.timezones()))
 def test_the_canonical_time_text_is_the_strftime_form(moment):
-    from console.timestamps import iso_utc
+    from console.store.timestamps import iso_utc
 
     assert iso_utc(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -3,8 +3,8 @@
 import pytest
 from textual.widgets import Input
 
-from console.board import day_sessions
-from console.vocab import SessionStatus
+from console.chair.board import day_sessions
+from console.domain.vocab import SessionStatus
 from widgets.session import SessionScreen
 
 from .conftest import DEMO_DAY

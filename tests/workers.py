@@ -2,10 +2,10 @@
 
 import sys
 
-from console import charting, sessions
-from console.database import Database
-from console.errors import Conflict
-from console.users import authenticate
+from console.chair import charting, sessions
+from console.clinic.users import authenticate
+from console.domain.errors import Conflict
+from console.store.database import Database
 
 
 def keep_recording_vitals(url: str, session_id: int) -> None:

@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from console.audit_trail import TrailEntry
-from console.database import Database
-from console.errors import ChairsideError
+from console.domain.errors import ChairsideError
+from console.review.audit_trail import TrailEntry
+from console.store.database import Database
 from widgets.plain import plain_cells
 
 COLUMNS = (("When", 17), ("Who", 10), ("What", 22), ("Record", 22), ("Changes", 60))

@@ -9,10 +9,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from console.errors import ChairsideError
-from console.patients import create_patient, find_by_mrn
-from console.sessions import schedule_session
-from console.vocab import Method, Sex
+from console.chair.sessions import schedule_session
+from console.clinic.patients import create_patient, find_by_mrn
+from console.domain.errors import ChairsideError
+from console.domain.vocab import Method, Sex
 
 
 class BookingDialog(ModalScreen[int | None]):

@@ -10,9 +10,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from console.errors import ChairsideError
-from console.inputs import VitalsIn, parse
-from console.quick_vitals import FORMAT_HINT, parse_quick_vitals
+from console.domain.errors import ChairsideError
+from console.domain.inputs import VitalsIn, parse
+from console.domain.quick_vitals import FORMAT_HINT, parse_quick_vitals
 
 
 def quick_line(reading, zone: ZoneInfo) -> str:

@@ -4,7 +4,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label
 
-from console.signing import Proof, SigningSitting
+from console.review.signing import Proof, SigningSitting
 
 
 class Credentials(Vertical):

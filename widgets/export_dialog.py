@@ -10,9 +10,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, ProgressBar, Static
 
-from console.errors import ChairsideError
-from console.export import ExportRequest, export
-from console.inputs import QueueDatesIn, parse
+from console.domain.errors import ChairsideError
+from console.domain.inputs import QueueDatesIn, parse
+from console.export.files import export
+from console.export.request import ExportRequest
 
 
 def default_folder(day: date) -> Path:

@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from console.errors import ChairsideError
+from console.domain.errors import ChairsideError
 
 
 class LoginScreen(Screen):
@@ -84,7 +84,7 @@ class LoginScreen(Screen):
 
     @work(thread=True, exclusive=True, group="login")
     def _authenticate(self, username: str, password: str) -> None:
-        from console.users import authenticate
+        from console.clinic.users import authenticate
 
         try:
             actor = authenticate(self.app.db, username, password)

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from console.errors import ChairsideError
+from console.domain.errors import ChairsideError
 
 
 class NoteDialog(ModalScreen[bool]):

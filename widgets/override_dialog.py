@@ -10,8 +10,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.errors import ChairsideError
-from console.vocab import OverrideRule
+from console.domain.errors import ChairsideError
+from console.domain.vocab import OverrideRule
 
 
 class OverrideDialog(ModalScreen[bool]):

@@ -7,8 +7,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from console.errors import ChairsideError
-from console.users import set_signing_pin
+from console.clinic.users import set_signing_pin
+from console.domain.errors import ChairsideError
 
 
 class SetPinDialog(ModalScreen[bool]):

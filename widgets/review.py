@@ -8,10 +8,11 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static
 
-from console import alerts, record_text, returns, signing
-from console.errors import ChairsideError
-from console.session_view import SessionView, load_session_view
-from console.vocab import Method, Role, SessionStatus
+from console.chair import alerts
+from console.chair.session_view import SessionView, load_session_view
+from console.domain.errors import ChairsideError
+from console.domain.vocab import Method, Role, SessionStatus
+from console.review import record_text, returns, signing
 from widgets.plain import plain_cells
 
 FLOWSHEET = (
@@ -264,7 +265,7 @@ class ReviewScreen(Screen):
             self.app.push_screen(TrajectoryScreen(self.view.patient.id))
 
     def action_audit(self) -> None:
-        from console.audit_trail import session_trail
+        from console.review.audit_trail import session_trail
         from widgets.audit_trail import AuditTrailScreen
 
         if self.view is not None:

@@ -8,10 +8,10 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 
-from console.errors import ChairsideError
-from console.inputs import QueueDatesIn, parse
-from console.review_queue import Queue, QueueFilter, QueueRow, clinical_staff, review_queue
-from console.vocab import Method
+from console.domain.errors import ChairsideError
+from console.domain.inputs import QueueDatesIn, parse
+from console.domain.vocab import Method
+from console.review.queue import Queue, QueueFilter, QueueRow, clinical_staff, review_queue
 from widgets.plain import plain_cells
 
 COLUMNS = (
@@ -198,7 +198,7 @@ class ReviewQueueScreen(Screen):
     def action_board(self) -> None:
         from widgets.today import TodayScreen
 
-        self.app.push_screen(TodayScreen())
+        self.app.push_screen(TodayScreen(over_review_queue=True))
 
     def action_set_pin(self) -> None:
         from widgets.pin_dialog import SetPinDialog

@@ -9,8 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from console.errors import ChairsideError
-from console.schedule_import import COLUMNS, import_schedule, read_schedule
+from console.chair.schedule_import import COLUMNS, import_schedule, read_schedule
+from console.domain.errors import ChairsideError
 
 
 class ImportDialog(ModalScreen[bool]):

@@ -29,17 +29,18 @@ from textual.widgets import (
     Static,
 )
 
-from console import alerts, charting, record_text, sessions
-from console.dose_plan import suggested_dose, total_mg
-from console.errors import ChairsideError, Conflict, NeedsConfirmation
-from console.infusion import infusion_state, record_infusion_event
-from console.inputs import VitalsIn, parse
-from console.pain import PainChange
-from console.patients import record_weight
-from console.quick_vitals import FORMAT_HINT, parse_quick_vitals
-from console.session_view import SessionView, load_session_view
-from console.vitals_due import describe_due, next_vitals_due
-from console.vocab import Contraindication, Method, SessionStatus, SideEffectType
+from console.chair import alerts, charting, sessions
+from console.chair.dose_plan import suggested_dose, total_mg
+from console.chair.infusion import infusion_state, record_infusion_event
+from console.chair.session_view import SessionView, load_session_view
+from console.chair.vitals_due import describe_due, next_vitals_due
+from console.clinic.patients import record_weight
+from console.domain.errors import ChairsideError, Conflict, NeedsConfirmation
+from console.domain.inputs import VitalsIn, parse
+from console.domain.pain import PainChange
+from console.domain.quick_vitals import FORMAT_HINT, parse_quick_vitals
+from console.domain.vocab import Contraindication, Method, SessionStatus, SideEffectType
+from console.review import record_text
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.correction import CorrectionDialog
 from widgets.plain import plain_cells
@@ -628,7 +629,7 @@ class SessionScreen(Screen):
         return action != "enter" or isinstance(self.focused, Input)
 
     def action_override(self) -> None:
-        from console.overrides import record_override
+        from console.chair.overrides import record_override
         from widgets.override_dialog import OverrideDialog
 
         app, session_id = self.app, self.session_id
@@ -653,7 +654,7 @@ class SessionScreen(Screen):
             self.app.push_screen(TrajectoryScreen(self.view.patient.id))
 
     def action_audit(self) -> None:
-        from console.audit_trail import session_trail
+        from console.review.audit_trail import session_trail
         from widgets.audit_trail import AuditTrailScreen
 
         if self.view is not None:
@@ -663,7 +664,7 @@ class SessionScreen(Screen):
             self.app.push_screen(AuditTrailScreen(title, lambda db: session_trail(db, self.session_id)))
 
     def action_resubmit(self) -> None:
-        from console.returns import resubmit
+        from console.review.returns import resubmit
         from widgets.note_dialog import NoteDialog
 
         app, session_id, returned = self.app, self.session_id, self.view.open_return
@@ -680,7 +681,7 @@ class SessionScreen(Screen):
         app.push_screen(dialog, lambda sent: self.reload() if sent else None)
 
     def action_addendum(self) -> None:
-        from console.signing import add_addendum
+        from console.review.signing import add_addendum
         from widgets.sign_dialog import AddendumDialog
 
         app, session_id, sitting = self.app, self.session_id, self.app.signing_sitting

@@ -11,10 +11,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.errors import ChairsideError
-from console.inputs import SideEffectIn, parse
-from console.quick_vitals import clock_time_today
-from console.vocab import SideEffectType
+from console.domain.errors import ChairsideError
+from console.domain.inputs import SideEffectIn, parse
+from console.domain.quick_vitals import clock_time_today
+from console.domain.vocab import SideEffectType
 
 
 class SideEffectDialog(ModalScreen[dict | None]):

@@ -10,9 +10,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.errors import ChairsideError, InvalidInput
-from console.signing import Proof
-from console.vocab import SignatureMeaning
+from console.domain.errors import ChairsideError, InvalidInput
+from console.domain.vocab import SignatureMeaning
+from console.review.signing import Proof
 from widgets.credentials import Credentials
 
 MEANINGS = {

@@ -10,13 +10,13 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from console.board import BoardRow, day_sessions
-from console.errors import ChairsideError
-from console.overdue import flag_overdue, overdue
-from console.patients import normalise_mrn
-from console.returns import ReturnedSession, returned_sessions
-from console.vitals_due import describe_due
-from console.vocab import Method, SessionStatus
+from console.chair.board import BoardRow, day_sessions
+from console.chair.overdue import flag_overdue, overdue
+from console.chair.vitals_due import describe_due
+from console.clinic.patients import normalise_mrn
+from console.domain.errors import ChairsideError
+from console.domain.vocab import Method, SessionStatus
+from console.review.returns import ReturnedSession, returned_sessions
 from widgets.plain import plain_cells
 from widgets.session import SessionScreen
 
@@ -118,8 +118,10 @@ class TodayScreen(Screen):
 
     day: reactive[date] = reactive(date.min, init=False)
 
-    def __init__(self) -> None:
+    def __init__(self, over_review_queue: bool = False) -> None:
+        """`over_review_queue`: a physician opened the board from the queue, and Esc goes back to it."""
         super().__init__()
+        self.over_review_queue = over_review_queue
         self._shown: list[BoardRow] | None = None
         self._all_rows: list[BoardRow] | None = None
         self._loading = False  # one load at a time, so that an older result never replaces a newer one
@@ -233,9 +235,7 @@ class TodayScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         if action == "back":
-            from widgets.review_queue import ReviewQueueScreen
-
-            return len(self.app.screen_stack) > 2 and isinstance(self.app.screen_stack[-2], ReviewQueueScreen)
+            return self.over_review_queue
         return True
 
     def action_back(self) -> None:

@@ -8,10 +8,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from console.errors import ChairsideError
-from console.pain import PainChange
-from console.trajectory import Trajectory, patient_trajectory
-from console.vocab import Method
+from console.domain.errors import ChairsideError
+from console.domain.pain import PainChange
+from console.domain.vocab import Method
+from console.review.trajectory import Trajectory, patient_trajectory
 from widgets.plain import plain_cells
 
 COLUMNS = (
@@ -112,7 +112,7 @@ class TrajectoryScreen(Screen):
         self.app.pop_screen()
 
     def action_audit(self) -> None:
-        from console.audit_trail import patient_trail
+        from console.review.audit_trail import patient_trail
         from widgets.audit_trail import AuditTrailScreen
 
         title = f"Audit trail of {self.trajectory.patient.display_name}" if self.trajectory else "Audit trail"

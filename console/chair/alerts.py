@@ -1,0 +1,137 @@
+"""Safety alerts: a reading past a protocol threshold raises an alert that stays until acknowledged.
+
+The thresholds come from the clinic protocol (settings); nothing clinical is hard-coded here.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from console.domain.actors import Actor, require_clinical
+from console.domain.errors import InvalidInput, NotAllowed
+from console.domain.protocol import AlertThresholds
+from console.store.database import Database
+from console.store.models import Alert, VitalSigns
+from console.store.rows import get_or_refuse, insert, update_versioned
+from console.store.session_lock import open_for_change
+
+
+@dataclass(frozen=True)
+class Breach:
+    rule: str
+    value: str
+    message: str
+
+
+def breaches(reading: VitalSigns, limits: AlertThresholds, before_dose: bool) -> list[Breach]:
+    """Every threshold this reading is past; none when it is within all of them."""
+    bp = f"{reading.systolic}/{reading.diastolic}"
+    found = []
+    if reading.systolic >= limits.systolic_hold or reading.diastolic >= limits.diastolic_hold:
+        found.append(
+            Breach(
+                "bp_hold",
+                bp,
+                f"BP {bp} at or above {limits.systolic_hold}/{limits.diastolic_hold}: "
+                "hold dosing and call the physician",
+            )
+        )
+    elif before_dose and (
+        reading.systolic > limits.systolic_predose_warn or reading.diastolic > limits.diastolic_predose_warn
+    ):
+        found.append(
+            Breach(
+                "bp_predose",
+                bp,
+                f"pre-dose BP {bp} above {limits.systolic_predose_warn}/"
+                f"{limits.diastolic_predose_warn}: consider delaying the dose",
+            )
+        )
+    if reading.spo2 < limits.spo2_low:
+        found.append(Breach("spo2_low", f"{reading.spo2}%", f"SpO2 {reading.spo2}% below {limits.spo2_low}%"))
+    if reading.heart_rate < limits.heart_rate_low:
+        found.append(
+            Breach(
+                "heart_rate_low",
+                str(reading.heart_rate),
+                f"heart rate {reading.heart_rate} below {limits.heart_rate_low}/min",
+            )
+        )
+    if reading.heart_rate > limits.heart_rate_high:
+        found.append(
+            Breach(
+                "heart_rate_high",
+                str(reading.heart_rate),
+                f"heart rate {reading.heart_rate} above {limits.heart_rate_high}/min",
+            )
+        )
+    if reading.moaas <= limits.moaas_low:
+        found.append(
+            Breach(
+                "moaas_low",
+                str(reading.moaas),
+                f"MOAA/S {reading.moaas}: deep sedation (at or below {limits.moaas_low})",
+            )
+        )
+    return found
+
+
+def raise_alerts(
+    session: Session, actor: Actor, reading: VitalSigns, limits: AlertThresholds, before_dose: bool, at
+) -> list[Alert]:
+    """Store an alert per breach in the caller's transaction: the reading and its alerts commit together."""
+    return [
+        insert(
+            session,
+            Alert(
+                session_id=reading.session_id,
+                vitals_id=reading.id,
+                rule=b.rule,
+                value=b.value,
+                message=b.message,
+                raised_at=at,
+            ),
+            actor=actor,
+            action="alert.raise",
+            at=at,
+        )
+        for b in breaches(reading, limits, before_dose)
+    ]
+
+
+def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int, note: str) -> Alert:
+    """A nurse or physician has seen the alert; what they did is recorded with it."""
+    user_id = require_clinical(actor)
+    note = note.strip()
+    if not 2 <= len(note) <= 300:
+        raise InvalidInput(
+            "acknowledgement", "Acknowledgement: say what was seen or done (2 to 300 characters)."
+        )
+    now = db.clock.now()
+    with db.write() as session:
+        alert = get_or_refuse(session, Alert, alert_id, "Alert")
+        open_for_change(session, alert.session_id)
+        if alert.acknowledged_at is not None:
+            raise NotAllowed("this alert was already acknowledged")
+        return update_versioned(
+            session,
+            alert,
+            expected_version=expected_version,
+            actor=actor,
+            action="alert.acknowledge",
+            at=now,
+            values={"acknowledged_at": now, "acknowledged_by": user_id, "acknowledgement": note},
+        )
+
+
+def open_alert_counts(session: Session, session_ids: list[int]) -> dict[int, int]:
+    """Unacknowledged alerts per treatment session."""
+    if not session_ids:
+        return {}
+    rows = session.exec(
+        select(Alert.session_id, func.count())
+        .where(Alert.session_id.in_(session_ids), Alert.acknowledged_at.is_(None))
+        .group_by(Alert.session_id)
+    )
+    return dict(rows.all())

@@ -1,0 +1,114 @@
+"""The day's sessions as the Today board shows them: one query, plain rows."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import func, type_coerce
+from sqlmodel import select
+
+from console.chair.alerts import open_alert_counts
+from console.chair.vitals_due import next_vitals_due
+from console.domain.protocol import Protocol
+from console.domain.vocab import Method, SessionStatus
+from console.store.database import Database
+from console.store.models import Override, Patient, TreatmentSession, VitalSigns
+from console.store.timestamps import UTCDateTime
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    session_id: int
+    version: int
+    scheduled_time: time
+    chair: str
+    patient_id: int
+    patient_name: str
+    mrn: str
+    date_of_birth: date
+    method: Method
+    status: SessionStatus
+    checked_in_at: datetime | None
+    started_at: datetime | None
+    discharged_at: datetime | None
+    pain_before: int | None
+    pain_after: int | None
+    last_vitals_at: datetime | None
+    open_alerts: int = 0
+    overrides: int = 0
+
+    def vitals_due(self, protocol: Protocol) -> datetime | None:
+        """When this session's next reading is due under `protocol` (None: none expected)."""
+        return next_vitals_due(
+            method=self.method,
+            status=self.status,
+            checked_in_at=self.checked_in_at,
+            started_at=self.started_at,
+            last_reading_at=self.last_vitals_at,
+            protocol=protocol,
+        )
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def day_sessions(db: Database, day: date) -> list[BoardRow]:
+    """Every session of `day` in time order, then by chair."""
+    last_vitals = (
+        # type_coerce keeps the UTC decoding that an aggregate would otherwise drop (SQLite gives text).
+        select(
+            VitalSigns.session_id, type_coerce(func.max(VitalSigns.measured_at), UTCDateTime).label("last_at")
+        )
+        .join(TreatmentSession, TreatmentSession.id == VitalSigns.session_id)
+        .where(TreatmentSession.clinic_date == day)
+        .group_by(VitalSigns.session_id)
+        .subquery()
+    )
+    query = (
+        select(TreatmentSession, Patient, last_vitals.c.last_at)
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .outerjoin(last_vitals, last_vitals.c.session_id == TreatmentSession.id)
+        .where(TreatmentSession.clinic_date == day)
+        .order_by(TreatmentSession.scheduled_time, TreatmentSession.chair)
+    )
+    with db.read() as session:
+        rows = session.exec(query).all()
+        ids = [s.id for s, _, _ in rows]
+        alerts = open_alert_counts(session, ids)
+        overrides = override_counts(session, ids)
+        return [_row(s, p, last_at, alerts.get(s.id, 0), overrides.get(s.id, 0)) for s, p, last_at in rows]
+
+
+def override_counts(session, session_ids: list[int]) -> dict[int, int]:
+    """Protocol rules set aside, per treatment session."""
+    if not session_ids:
+        return {}
+    rows = session.exec(
+        select(Override.session_id, func.count())
+        .where(Override.session_id.in_(session_ids))
+        .group_by(Override.session_id)
+    )
+    return dict(rows.all())
+
+
+def _row(s: TreatmentSession, p: Patient, last_at, open_alerts: int, overrides: int) -> BoardRow:
+    return BoardRow(
+        session_id=s.id,
+        version=s.version,
+        scheduled_time=s.scheduled_time,
+        chair=s.chair,
+        patient_id=p.id,
+        patient_name=p.display_name,
+        mrn=p.mrn,
+        date_of_birth=p.date_of_birth,
+        method=Method(s.method),
+        status=SessionStatus(s.status),
+        checked_in_at=s.checked_in_at,
+        started_at=s.started_at,
+        discharged_at=s.discharged_at,
+        pain_before=s.pain_before,
+        pain_after=s.pain_after,
+        last_vitals_at=last_at,
+        open_alerts=open_alerts,
+        overrides=overrides,
+    )

@@ -1,0 +1,329 @@
+"""Recording what happens at the chair: doses, vital signs, side effects and pain scores.
+
+Every confirmed entry is its own committed transaction with its audit event, so nothing
+a nurse confirmed is lost if the workstation dies a moment later.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from console.chair import dose_rules
+from console.chair.alerts import raise_alerts
+from console.chair.overdue import close_overdue
+from console.chair.overrides import overridden
+from console.domain.actors import Actor, require_clinical
+from console.domain.errors import InvalidInput, NotAllowed
+from console.domain.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, parse
+from console.domain.protocol import AlertThresholds, Protocol
+from console.domain.vocab import CLINICAL_ROLES, Method, OverrideRule, PainKind, Role, Route
+from console.domain.vocab import SessionStatus as S
+from console.store.database import Database
+from console.store.models import (
+    DoseAdministration,
+    PainScore,
+    Patient,
+    SideEffect,
+    TreatmentSession,
+    UserAccount,
+    VitalSigns,
+)
+from console.store.rows import get_or_refuse, insert, update_versioned
+from console.store.session_lock import open_for_change
+
+# A clock a few minutes fast on one workstation must not block a genuine entry.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+RECORDABLE = {S.CHECKED_IN, S.IN_TREATMENT, S.OBSERVATION, S.DISCHARGED}
+
+
+def _open_session(session: Session, session_id: int) -> TreatmentSession:
+    row = open_for_change(session, session_id)
+    if row.status not in RECORDABLE:
+        raise NotAllowed(f"this session is {S(row.status).label.lower()}: check the patient in first")
+    return row
+
+
+def _not_future(db: Database, when: datetime, field: str, label: str) -> None:
+    if when > db.clock.now() + FUTURE_TOLERANCE:
+        raise InvalidInput(field, f"{label}: cannot be in the future.")
+
+
+def record_vitals(
+    db: Database, actor: Actor, session_id: int, data: dict, limits: AlertThresholds | None = None
+) -> VitalSigns:
+    """Store one reading, and an alert for each protocol threshold it is past (`limits`).
+
+    `measured_at` is when the reading was taken, `recorded_at` when it was typed.
+    """
+    user_id = require_clinical(actor)
+    vitals_in = parse(VitalsIn, data)
+    _not_future(db, vitals_in.measured_at, "measured_at", "Measured at")
+    now = db.clock.now()
+    with db.write() as session:
+        treatment = _open_session(session, session_id)
+        row = VitalSigns.model_validate(
+            vitals_in.model_dump() | {"session_id": session_id, "taken_by": user_id, "recorded_at": now}
+        )
+        insert(session, row, actor=actor, action="vitals.record", at=now)
+        close_overdue(session, actor, user_id, session_id, now)
+        before_dose = treatment.started_at is None
+        raise_alerts(session, actor, row, limits or AlertThresholds(), before_dose, now)
+        return row
+
+
+def correct_vitals(
+    db: Database, actor: Actor, reading_id: int, expected_version: int, data: dict
+) -> VitalSigns:
+    """Correct a reading typed wrongly; the audit trail keeps the old values next to the new."""
+    require_clinical(actor)
+    vitals_in = parse(VitalsIn, data)
+    _not_future(db, vitals_in.measured_at, "measured_at", "Measured at")
+    return _correct(
+        db,
+        actor,
+        VitalSigns,
+        reading_id,
+        expected_version,
+        "vitals.correct",
+        lambda *_: vitals_in.model_dump(),
+    )
+
+
+def _correct(db: Database, actor: Actor, model, row_id: int, expected_version: int, action: str, values_for):
+    """The shared half of every correction: the row's session must be open and its version current.
+
+    `values_for(session, row)` gives the corrected columns; the audit event keeps the old ones.
+    """
+    with db.write() as session:
+        row = get_or_refuse(session, model, row_id, "Record")
+        _open_session(session, row.session_id)
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values=values_for(session, row),
+            actor=actor,
+            action=action,
+            at=db.clock.now(),
+        )
+
+
+def record_side_effect(db: Database, actor: Actor, session_id: int, data: dict) -> SideEffect:
+    user_id = require_clinical(actor)
+    effect_in = parse(SideEffectIn, data)
+    _not_future(db, effect_in.onset_at, "onset_at", "Onset")
+    if effect_in.resolved_at:
+        _not_future(db, effect_in.resolved_at, "resolved_at", "Resolved at")
+    now = db.clock.now()
+    with db.write() as session:
+        _open_session(session, session_id)
+        row = SideEffect.model_validate(
+            effect_in.model_dump() | {"session_id": session_id, "recorded_by": user_id, "recorded_at": now}
+        )
+        return insert(session, row, actor=actor, action="side_effect.record", at=now)
+
+
+def correct_side_effect(
+    db: Database, actor: Actor, side_effect_id: int, expected_version: int, data: dict
+) -> SideEffect:
+    """Correct a side effect typed wrongly (type, grade, times, action); the audit trail keeps the old."""
+    require_clinical(actor)
+    effect_in = parse(SideEffectIn, data)
+    _not_future(db, effect_in.onset_at, "onset_at", "Onset")
+    return _correct(
+        db,
+        actor,
+        SideEffect,
+        side_effect_id,
+        expected_version,
+        "side_effect.correct",
+        lambda *_: effect_in.model_dump(),
+    )
+
+
+def resolve_side_effect(
+    db: Database,
+    actor: Actor,
+    side_effect_id: int,
+    expected_version: int,
+    resolved_at: datetime,
+    action_taken: str,
+) -> SideEffect:
+    require_clinical(actor)
+    with db.read() as session:
+        current = get_or_refuse(session, SideEffect, side_effect_id, "Side effect")
+    effect_in = parse(
+        SideEffectIn,
+        {
+            "effect": current.effect,
+            "other_text": current.other_text,
+            "grade": current.grade,
+            "onset_at": current.onset_at,
+            "action_taken": action_taken,
+            "resolved_at": resolved_at,
+        },
+    )
+    _not_future(db, resolved_at, "resolved_at", "Resolved at")
+    now = db.clock.now()
+    with db.write() as session:
+        row = get_or_refuse(session, SideEffect, side_effect_id, "Side effect")
+        _open_session(session, row.session_id)
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values={"resolved_at": effect_in.resolved_at, "action_taken": effect_in.action_taken},
+            actor=actor,
+            action="side_effect.resolve",
+            at=now,
+        )
+
+
+def record_pain(
+    db: Database, actor: Actor, session_id: int, data: dict, expected_version: int | None = None
+) -> PainScore:
+    """Store an NRS score; before/after also set the session's headline scores (version-checked)."""
+    user_id = require_clinical(actor)
+    pain_in = parse(PainIn, data)
+    _not_future(db, pain_in.scored_at, "scored_at", "Scored at")
+    now = db.clock.now()
+    with db.write() as session:
+        treatment = _open_session(session, session_id)
+        row = PainScore.model_validate(
+            pain_in.model_dump() | {"session_id": session_id, "recorded_by": user_id, "recorded_at": now}
+        )
+        insert(session, row, actor=actor, action="pain.record", at=now)
+        if pain_in.kind is not PainKind.EXTRA:
+            if expected_version is None:
+                raise InvalidInput(
+                    "expected_version", "the session's version is needed to change its pain score"
+                )
+            update_versioned(
+                session,
+                treatment,
+                expected_version=expected_version,
+                values={f"pain_{pain_in.kind.value}": pain_in.score, "updated_at": now},
+                actor=actor,
+                action=f"session.pain_{pain_in.kind.value}",
+                at=now,
+            )
+        return row
+
+
+def record_dose(
+    db: Database, actor: Actor, session_id: int, data: dict, protocol: Protocol | None = None
+) -> DoseAdministration:
+    """Record a dose with its controlled-substance fields; mg/kg comes from the recorded weight.
+
+    The protocol's checks come first (screen, contraindications, pre-dose hold, weight age, dose
+    range; see console.chair.dose_rules). A dose on a checked-in session starts the treatment.
+    """
+    protocol = protocol or Protocol()
+    user_id = require_clinical(actor)
+    now = db.clock.now()
+    with db.write() as session:
+        treatment = _open_session(session, session_id)
+        route = Route.INTRAVENOUS if treatment.method == Method.IV else Route.NASAL
+        dose_in = parse(DoseIn, dict(data) | {"route": route})
+        _not_future(db, dose_in.administered_at, "administered_at", "Given at")
+        if treatment.checked_in_at and dose_in.administered_at < treatment.checked_in_at:
+            raise InvalidInput("administered_at", "Given at: cannot be before the patient checked in.")
+        set_aside = overridden(session, session_id)
+        first = session.exec(
+            select(DoseAdministration.id).where(DoseAdministration.session_id == session_id)
+        ).first()
+        if first is None:
+            readings = session.exec(
+                select(VitalSigns).where(
+                    VitalSigns.session_id == session_id, VitalSigns.measured_at <= dose_in.administered_at
+                )
+            ).all()
+            dose_rules.before_first_dose(treatment, list(readings), set_aside, protocol)
+        patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
+        dose_rules.weight_recent(patient, now.date(), protocol)
+        refusal = dose_rules.out_of_range(dose_in, protocol)
+        if refusal is not None and OverrideRule.DOSE_RANGE not in set_aside:
+            raise refusal
+        witness_id = _witness_id(session, dose_in.witness, user_id)
+        row = DoseAdministration.model_validate(
+            dose_in.model_dump(exclude={"witness"})
+            | {
+                "session_id": session_id,
+                "mg_per_kg": dose_in.dose_mg / patient.weight_kg,
+                "weight_kg_used": patient.weight_kg,
+                "witness_id": witness_id,
+                "administered_by": user_id,
+                "recorded_at": now,
+            }
+        )
+        insert(session, row, actor=actor, action="dose.record", at=now)
+        if treatment.status == S.CHECKED_IN:
+            update_versioned(
+                session,
+                treatment,
+                expected_version=treatment.version,
+                values={"status": S.IN_TREATMENT, "started_at": dose_in.administered_at, "updated_at": now},
+                actor=actor,
+                action="session.start",
+                at=now,
+            )
+        return row
+
+
+def correct_dose(
+    db: Database,
+    actor: Actor,
+    dose_id: int,
+    expected_version: int,
+    data: dict,
+    protocol: Protocol | None = None,
+) -> DoseAdministration:
+    """Correct a dose typed wrongly (amounts, lot, witness); mg/kg follows, the audit trail keeps the old.
+
+    A correction is held to the protocol's dose range like the dose itself.
+    """
+    protocol = protocol or Protocol()
+    user_id = require_clinical(actor)
+
+    def values_for(session: Session, row: DoseAdministration) -> dict:
+        dose_in = parse(DoseIn, dict(data) | {"route": row.route})
+        _not_future(db, dose_in.administered_at, "administered_at", "Given at")
+        refusal = dose_rules.out_of_range(dose_in, protocol)
+        if refusal is not None and OverrideRule.DOSE_RANGE not in overridden(session, row.session_id):
+            raise refusal
+        witness_id = _witness_id(session, dose_in.witness, row.administered_by)
+        if user_id != row.administered_by and witness_id == user_id:
+            raise InvalidInput("witness", "Waste witness: the person correcting cannot also be the witness.")
+        return dose_in.model_dump(exclude={"witness", "route"}) | {
+            "mg_per_kg": dose_in.dose_mg / row.weight_kg_used,
+            "witness_id": witness_id,
+        }
+
+    return _correct(db, actor, DoseAdministration, dose_id, expected_version, "dose.correct", values_for)
+
+
+def _witness_id(session: Session, typed: str | None, administered_by: int) -> int | None:
+    """The witness by username, or by the unique start of a username or a word of a name ("m": Marcus)."""
+    if not typed:
+        return None
+    wanted = typed.strip().lower()
+    candidates = [
+        user
+        for user in session.exec(select(UserAccount).where(UserAccount.active))
+        if Role(user.role) in CLINICAL_ROLES and user.id != administered_by
+    ]
+    exact = [user for user in candidates if wanted in (user.username, user.display_name.lower())]
+    matches = exact or [
+        user
+        for user in candidates
+        if user.username.startswith(wanted)
+        or any(word.startswith(wanted) for word in user.display_name.lower().replace(".", " ").split())
+    ]
+    if len(matches) == 1:
+        return matches[0].id
+    if not exact and session.get(UserAccount, administered_by).username == wanted:
+        raise InvalidInput("witness", "Waste witness: must be a different user from the one giving the dose.")
+    if not matches:
+        raise InvalidInput("witness", f"Waste witness: {typed!r} is not another active nurse or physician.")
+    names = ", ".join(sorted(user.username for user in matches))
+    raise InvalidInput("witness", f"Waste witness: {typed!r} could be {names}; type more letters.")

@@ -1,0 +1,84 @@
+"""The discharge gate: what must hold before a patient leaves the chair, from the clinic protocol.
+
+`missing_for_discharge` lists every criterion not met (a physician override may set these aside);
+`unreconciled` lists controlled-substance mismatches, which only a corrected record resolves.
+"""
+
+import math
+from datetime import datetime, timedelta
+
+from console.chair.alerts import breaches
+from console.chair.infusion import infusion_state
+from console.domain.protocol import Protocol
+from console.domain.vocab import Method, Route
+from console.store.models import DoseAdministration, InfusionEvent, TreatmentSession, VitalSigns
+
+
+def observed_since(
+    session: TreatmentSession, doses: list[DoseAdministration], now: datetime
+) -> datetime | None:
+    """When observation started: the first nasal device, or the end of IV dosing (now, if it ends now)."""
+    if not doses:
+        return None
+    if session.method == Method.NASAL:
+        return min(dose.administered_at for dose in doses)
+    return session.ended_at or now
+
+
+def missing_for_discharge(
+    session: TreatmentSession,
+    doses: list[DoseAdministration],
+    readings: list[VitalSigns],
+    protocol: Protocol,
+    now: datetime,
+) -> list[str]:
+    """Every discharge criterion that does not hold yet, in words; empty when the patient may leave."""
+    criteria, missing = protocol.discharge, []
+    since = observed_since(session, doses, now)
+    if since is not None:
+        rules = protocol.nasal if session.method == Method.NASAL else protocol.iv
+        ready_at = since + timedelta(minutes=rules.observation_min)
+        if now < ready_at:
+            left = math.ceil((ready_at - now).total_seconds() / 60)
+            missing.append(f"observation time not reached ({rules.observation_min} min; {left} min to go)")
+    latest = max(readings, key=lambda r: (r.measured_at, r.id or 0)) if readings else None
+    if latest is None:
+        missing.append("no vital signs recorded")
+    else:
+        age = (now - latest.measured_at).total_seconds() / 60
+        if age > criteria.latest_vitals_max_age_min:
+            missing.append(
+                f"latest vital signs are {int(age)} min old (at most {criteria.latest_vitals_max_age_min})"
+            )
+        past = breaches(latest, protocol.thresholds, before_dose=False)
+        if past:
+            missing.append(f"latest vital signs out of range ({'; '.join(b.message for b in past)})")
+        if latest.moaas < criteria.moaas:
+            missing.append(f"MOAA/S is {latest.moaas} (needs {criteria.moaas})")
+    if criteria.require_post_pain and session.pain_after is None:
+        missing.append("pain after not recorded")
+    if criteria.require_escort and not session.escort_confirmed:
+        missing.append("escort / driver not confirmed")
+    return missing
+
+
+def given_mg(dose: DoseAdministration, events: list[InfusionEvent]) -> float:
+    """What the patient received: a stopped infusion's running total (at most the dose), else the dose."""
+    if dose.route == Route.INTRAVENOUS and dose.stopped_at is not None:
+        return min(dose.dose_mg, infusion_state(dose, events, dose.stopped_at).given_mg)
+    return dose.dose_mg
+
+
+def unreconciled(
+    doses: list[DoseAdministration], events: list[InfusionEvent], protocol: Protocol
+) -> list[str]:
+    """Each dose whose drawn amount is not given + wasted (within the protocol's tolerance)."""
+    problems = []
+    for dose in doses:
+        given = given_mg(dose, [e for e in events if e.dose_id == dose.id])
+        if abs(dose.drawn_mg - given - dose.wasted_mg) > protocol.reconciliation_tolerance_mg:
+            problems.append(
+                f"controlled substance: lot {dose.lot_number} drawn {dose.drawn_mg:g} mg ≠ given {given:g} + "
+                f"wasted {dose.wasted_mg:g} mg: correct the dose record (amount wasted, witnessed)"
+            )
+    return problems

@@ -1,0 +1,83 @@
+"""The protocol's checks before a dose is confirmed: screen, contraindications, pre-dose hold, range, weight.
+
+Pure functions of the record and the protocol, so each rule is tested without a database; the
+dose service applies them and refuses with the first problem.
+"""
+
+from datetime import date, timedelta
+
+from console.chair.alerts import breaches
+from console.domain.errors import InvalidInput, NotAllowed
+from console.domain.inputs import DoseIn
+from console.domain.protocol import Protocol
+from console.domain.vocab import Contraindication, OverrideRule, Route
+from console.store.models import Patient, TreatmentSession, VitalSigns
+
+HOLD_RULES = {"bp_hold"}
+
+
+def before_first_dose(
+    treatment: TreatmentSession,
+    readings: list[VitalSigns],
+    overridden: set[OverrideRule],
+    protocol: Protocol,
+) -> None:
+    """Refuse the first dose while the screen is missing, positive or a pre-dose hold stands."""
+    if treatment.contraindications_screened_at is None:
+        raise NotAllowed("record the contraindication screen (pre-assessment) before the first dose")
+    found = [Contraindication(c).label for c in treatment.contraindications_found.split(",") if c]
+    if found and OverrideRule.CONTRAINDICATION not in overridden:
+        raise NotAllowed(
+            f"contraindication found ({'; '.join(found)}): dosing is blocked until a "
+            f"{protocol.override_roles.contraindication} records an override with a reason"
+        )
+    if readings and OverrideRule.PREDOSE_HOLD not in overridden:
+        latest = max(readings, key=lambda r: (r.measured_at, r.id or 0))
+        holds = [b for b in breaches(latest, protocol.thresholds, before_dose=True) if b.rule in HOLD_RULES]
+        if holds:
+            raise NotAllowed(
+                f"pre-dose hold: {holds[0].message}; dosing is blocked until a "
+                f"{protocol.override_roles.predose_hold} records an override with a reason"
+            )
+
+
+def weight_recent(patient: Patient, today: date, protocol: Protocol) -> None:
+    """mg/kg only from a weight the protocol still trusts."""
+    if not patient.weight_kg:
+        raise InvalidInput("weight_kg", "Weight: record the patient's weight before dosing (mg/kg needs it).")
+    oldest = today - timedelta(days=protocol.weight_max_age_days)
+    if patient.weight_measured_on < oldest:
+        age = (today - patient.weight_measured_on).days
+        raise InvalidInput(
+            "weight_kg",
+            f"Weight: measured {age} days ago; record today's weight (the protocol accepts "
+            f"{protocol.weight_max_age_days} days at most).",
+        )
+
+
+def out_of_range(dose: DoseIn, protocol: Protocol) -> InvalidInput | None:
+    """The refusal for a dose outside the protocol's range, or None when it is within."""
+    who = protocol.override_roles.dose_range
+    needed = f"a {who} override with a reason is needed to give it"
+    if dose.route == Route.INTRAVENOUS:
+        iv = protocol.iv
+        rate = dose.rate_mg_per_kg_h or 0
+        if not iv.rate_min_mg_per_kg_h <= rate <= iv.rate_max_mg_per_kg_h:
+            return InvalidInput(
+                "rate_mg_per_kg_h",
+                f"Rate: {rate:g} mg/kg/h is outside the protocol's {iv.rate_min_mg_per_kg_h:g}-"
+                f"{iv.rate_max_mg_per_kg_h:g} mg/kg/h; {needed}.",
+            )
+        if dose.dose_mg > iv.max_total_mg:
+            return InvalidInput(
+                "dose_mg",
+                f"Dose: {dose.dose_mg:g} mg is above the protocol's {iv.max_total_mg:g} mg; {needed}.",
+            )
+        return None
+    allowed = protocol.nasal.allowed_doses_mg
+    if not any(abs(dose.dose_mg - mg) < 0.01 for mg in allowed):
+        shown = " or ".join(f"{mg:g} mg" for mg in allowed)
+        return InvalidInput(
+            "device_count", f"Devices: {dose.dose_mg:g} mg is not an allowed nasal dose ({shown}); {needed}."
+        )
+    return None

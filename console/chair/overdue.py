@@ -1,0 +1,87 @@
+"""Overdue vital signs: a stored alert when a reading is late, closed by the next reading.
+
+The board finds late readings from what it already shows; only a session without an open overdue
+alert costs a write, so the 2-second refresh stays a read.
+"""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from console.chair.board import BoardRow
+from console.domain.actors import Actor
+from console.domain.protocol import Protocol
+from console.store.database import Database
+from console.store.models import Alert
+from console.store.rows import insert, update_versioned
+from console.store.session_lock import open_for_change
+
+OVERDUE_RULE = "vitals_overdue"
+SYSTEM = Actor.system("chairside")
+
+
+def overdue(rows: list[BoardRow], protocol: Protocol, now: datetime) -> dict[int, datetime]:
+    """Session id → when its reading was due, for every reading later than the protocol allows."""
+    late = timedelta(minutes=protocol.overdue_after_min)
+    found = {}
+    for row in rows:
+        due = row.vitals_due(protocol)
+        if due is not None and now > due + late:
+            found[row.session_id] = due
+    return found
+
+
+def _open_overdue(session: Session, session_ids) -> set[int]:
+    query = select(Alert.session_id).where(
+        Alert.session_id.in_(list(session_ids)), Alert.rule == OVERDUE_RULE, Alert.acknowledged_at.is_(None)
+    )
+    return set(session.exec(query).all())
+
+
+def flag_overdue(db: Database, due_by_session: dict[int, datetime], zone: ZoneInfo) -> list[int]:
+    """Store an overdue alert for each late session that has none open; the sessions newly flagged."""
+    if not due_by_session:
+        return []
+    with db.read() as session:
+        missing = set(due_by_session) - _open_overdue(session, due_by_session)
+    flagged = []
+    for session_id in sorted(missing):
+        due = due_by_session[session_id]
+        with db.write() as session:
+            open_for_change(session, session_id)  # one workstation flags it; the others see it open
+            if _open_overdue(session, [session_id]):
+                continue
+            now = db.clock.now()
+            alert = Alert(
+                session_id=session_id,
+                rule=OVERDUE_RULE,
+                value=f"due {due.astimezone(zone):%H:%M}",
+                message=f"vital signs overdue: due at {due.astimezone(zone):%H:%M}, none recorded since",
+                raised_at=now,
+            )
+            insert(session, alert, actor=SYSTEM, action="alert.raise", at=now)
+            flagged.append(session_id)
+    return flagged
+
+
+def close_overdue(session: Session, actor: Actor, user_id: int, session_id: int, at: datetime) -> None:
+    """A reading was recorded: the session's overdue alert is closed by it, in the same transaction."""
+    for alert in session.exec(
+        select(Alert).where(
+            Alert.session_id == session_id, Alert.rule == OVERDUE_RULE, Alert.acknowledged_at.is_(None)
+        )
+    ).all():
+        update_versioned(
+            session,
+            alert,
+            expected_version=alert.version,
+            values={
+                "acknowledged_at": at,
+                "acknowledged_by": user_id,
+                "acknowledgement": "closed by the next reading",
+            },
+            actor=actor,
+            action="alert.close",
+            at=at,
+        )

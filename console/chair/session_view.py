@@ -1,0 +1,116 @@
+"""Everything the session screen shows, read in one transaction."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from console.store.database import Database
+from console.store.models import (
+    Addendum,
+    Alert,
+    DoseAdministration,
+    InfusionEvent,
+    Override,
+    PainScore,
+    Patient,
+    ReviewReturn,
+    SessionSignature,
+    SideEffect,
+    TreatmentSession,
+    UserAccount,
+    VitalSigns,
+)
+from console.store.rows import get_or_refuse
+
+
+@dataclass(frozen=True)
+class PreviousSession:
+    clinic_date: date
+    pain_before: int | None
+    pain_after: int | None
+    side_effects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SessionView:
+    session: TreatmentSession
+    patient: Patient
+    doses: list[DoseAdministration]
+    infusion_events: list[InfusionEvent]
+    alerts: list[Alert]
+    vitals: list[VitalSigns]
+    side_effects: list[SideEffect]
+    pain_scores: list[PainScore]
+    previous: PreviousSession | None
+    staff: dict[int, str]
+    overrides: tuple[Override, ...] = ()
+    signature: SessionSignature | None = None
+    addenda: tuple[Addendum, ...] = ()
+    returns: tuple[ReviewReturn, ...] = ()
+
+    @property
+    def open_return(self) -> ReviewReturn | None:
+        """The physician's request for correction the nurse has not answered yet."""
+        return next((r for r in self.returns if r.resubmitted_at is None), None)
+
+    def staff_name(self, user_id: int | None) -> str:
+        return self.staff.get(user_id, "") if user_id is not None else ""
+
+
+def load_session_view(db: Database, session_id: int) -> SessionView:
+    with db.read() as session:
+        row = get_or_refuse(session, TreatmentSession, session_id, "Session")
+        patient = session.get(Patient, row.patient_id)
+
+        def children(model, order):
+            return list(
+                session.exec(select(model).where(model.session_id == session_id).order_by(order, model.id))
+            )
+
+        previous = session.exec(
+            select(TreatmentSession)
+            .where(
+                TreatmentSession.patient_id == row.patient_id,
+                TreatmentSession.clinic_date < row.clinic_date,
+                TreatmentSession.status == "discharged",
+            )
+            .order_by(TreatmentSession.clinic_date.desc())
+            .limit(1)
+        ).first()
+        previous_effects = ()
+        if previous is not None:
+            previous_effects = tuple(
+                session.exec(select(SideEffect.effect).where(SideEffect.session_id == previous.id))
+            )
+        staff = {user.id: user.display_name for user in session.exec(select(UserAccount))}
+        doses = children(DoseAdministration, DoseAdministration.administered_at)
+        events = list(
+            session.exec(
+                select(InfusionEvent)
+                .where(InfusionEvent.dose_id.in_([dose.id for dose in doses]))
+                .order_by(InfusionEvent.at, InfusionEvent.id)
+            )
+        )
+        return SessionView(
+            session=row,
+            patient=patient,
+            doses=doses,
+            infusion_events=events,
+            alerts=children(Alert, Alert.raised_at),
+            vitals=children(VitalSigns, VitalSigns.measured_at),
+            side_effects=children(SideEffect, SideEffect.onset_at),
+            pain_scores=children(PainScore, PainScore.scored_at),
+            previous=None
+            if previous is None
+            else PreviousSession(
+                previous.clinic_date, previous.pain_before, previous.pain_after, previous_effects
+            ),
+            staff=staff,
+            signature=session.exec(
+                select(SessionSignature).where(SessionSignature.session_id == session_id)
+            ).first(),
+            overrides=tuple(children(Override, Override.at)),
+            addenda=tuple(children(Addendum, Addendum.written_at)),
+            returns=tuple(children(ReviewReturn, ReviewReturn.returned_at)),
+        )

@@ -1,0 +1,281 @@
+"""Treatment sessions: scheduling and the status flow from check-in to discharge."""
+
+from datetime import datetime
+
+from sqlalchemy.orm import object_session
+from sqlmodel import Session, select
+
+from console.chair import discharge_gate
+from console.chair.overrides import overridden
+from console.domain.actors import Actor, require_clinical
+from console.domain.errors import InvalidInput, NotAllowed
+from console.domain.inputs import SessionIn, parse
+from console.domain.protocol import Protocol
+from console.domain.vocab import Contraindication, OverrideRule
+from console.domain.vocab import SessionStatus as S
+from console.store.database import Database
+from console.store.models import DoseAdministration, InfusionEvent, Patient, TreatmentSession, VitalSigns
+from console.store.rows import get_or_refuse, insert, update_versioned
+from console.store.session_lock import open_for_change
+
+# Which statuses each step may start from; anything else is refused with the reason.
+ALLOWED_FROM: dict[str, set[S]] = {
+    "check_in": {S.SCHEDULED},
+    "start": {S.CHECKED_IN},
+    "end_treatment": {S.IN_TREATMENT},
+    "discharge": {S.IN_TREATMENT, S.OBSERVATION},
+    "no_show": {S.SCHEDULED},
+    "cancel": {S.SCHEDULED, S.CHECKED_IN},
+}
+
+
+def schedule_session(db: Database, actor: Actor, data: dict) -> TreatmentSession:
+    """Book a chair for a patient (an appointment or a walk-in)."""
+    require_clinical(actor)
+    session_in = parse(SessionIn, data)
+    with db.write() as session:
+        return add_session(session, db, actor, session_in)
+
+
+def booked(session: Session, session_in: SessionIn) -> bool:
+    """Whether the patient already has a session at that date and time."""
+    return (
+        session.exec(
+            select(TreatmentSession.id).where(
+                TreatmentSession.patient_id == session_in.patient_id,
+                TreatmentSession.clinic_date == session_in.clinic_date,
+                TreatmentSession.scheduled_time == session_in.scheduled_time,
+            )
+        ).first()
+        is not None
+    )
+
+
+def add_session(session: Session, db: Database, actor: Actor, session_in: SessionIn) -> TreatmentSession:
+    """Insert a validated booking in the caller's transaction."""
+    now = db.clock.now()
+    patient = get_or_refuse(session, Patient, session_in.patient_id, "Patient")
+    if not patient.active:
+        raise InvalidInput("patient_id", f"Patient: {patient.display_name} is inactive.")
+    if booked(session, session_in):
+        raise InvalidInput("scheduled_time", "Time: this patient already has a session at that time.")
+    row = TreatmentSession.model_validate(
+        session_in.model_dump() | {"status": S.SCHEDULED, "created_at": now, "updated_at": now}
+    )
+    return insert(session, row, actor=actor, action="session.schedule", at=now)
+
+
+def get_session(db: Database, session_id: int) -> TreatmentSession:
+    with db.read() as session:
+        return get_or_refuse(session, TreatmentSession, session_id, "Session")
+
+
+def _step(
+    db: Database, actor: Actor, session_id: int, expected_version: int, step: str, values: dict
+) -> TreatmentSession:
+    user_id = require_clinical(actor)
+    now = db.clock.now()
+    with db.write() as session:
+        row = open_for_change(session, session_id)
+        if row.status not in ALLOWED_FROM[step]:
+            allowed = " or ".join(sorted(status.label.lower() for status in ALLOWED_FROM[step]))
+            current = S(row.status).label.lower()
+            raise NotAllowed(
+                f"cannot {step.replace('_', ' ')} a session that is {current} (it must be {allowed})"
+            )
+        values = dict(values(row, now) if callable(values) else values)
+        if step == "check_in":
+            values["nurse_id"] = user_id
+        values["updated_at"] = now
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values=values,
+            actor=actor,
+            action=f"session.{step}",
+            at=now,
+        )
+
+
+def _at(now: datetime, at: datetime | None, field: str, not_before: datetime | None, label: str) -> datetime:
+    when = at or now
+    if when.tzinfo is None:
+        raise InvalidInput(field, f"{label}: a date and time with its time zone.")
+    if when > now:
+        raise InvalidInput(field, f"{label}: cannot be in the future.")
+    if not_before is not None and when < not_before:
+        raise InvalidInput(field, f"{label}: cannot be before {not_before:%H:%M} UTC.")
+    return when
+
+
+def check_in(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    expected_version: int,
+    at: datetime | None = None,
+    protocol: Protocol | None = None,
+):
+    """The patient has arrived; the checking-in nurse becomes the responsible nurse.
+
+    The version of the protocol in force is stored with the session from now on.
+    """
+    version = (protocol or Protocol()).version
+    return _step(
+        db,
+        actor,
+        session_id,
+        expected_version,
+        "check_in",
+        lambda row, now: {
+            "status": S.CHECKED_IN,
+            "checked_in_at": _at(now, at, "checked_in_at", None, "Checked in at"),
+            "protocol_version": version,
+        },
+    )
+
+
+def start_treatment(
+    db: Database, actor: Actor, session_id: int, expected_version: int, at: datetime | None = None
+):
+    return _step(
+        db,
+        actor,
+        session_id,
+        expected_version,
+        "start",
+        lambda row, now: {
+            "status": S.IN_TREATMENT,
+            "started_at": _at(now, at, "started_at", row.checked_in_at, "Started at"),
+        },
+    )
+
+
+def end_treatment(
+    db: Database, actor: Actor, session_id: int, expected_version: int, at: datetime | None = None
+):
+    """Dosing is over; the patient is observed until discharge."""
+    return _step(
+        db,
+        actor,
+        session_id,
+        expected_version,
+        "end_treatment",
+        lambda row, now: {
+            "status": S.OBSERVATION,
+            "ended_at": _at(now, at, "ended_at", row.started_at, "Ended at"),
+        },
+    )
+
+
+def discharge(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    expected_version: int,
+    at: datetime | None = None,
+    protocol: Protocol | None = None,
+):
+    """The patient leaves: refused, with everything still missing, until the protocol's criteria hold.
+
+    A discharge override (by the protocol's role, with a reason) sets the criteria aside; a
+    controlled-substance mismatch is never set aside: the dose record must be corrected.
+    """
+    protocol = protocol or Protocol()
+
+    def values(row: TreatmentSession, now: datetime) -> dict:
+        when = _at(now, at, "discharged_at", row.ended_at or row.started_at, "Discharged at")
+        _discharge_gate(row, when, protocol)
+        return {"status": S.DISCHARGED, "discharged_at": when, "ended_at": row.ended_at or when}
+
+    return _step(db, actor, session_id, expected_version, "discharge", values)
+
+
+def _discharge_gate(row: TreatmentSession, when: datetime, protocol: Protocol) -> None:
+    session = object_session(row)
+    doses = list(session.exec(select(DoseAdministration).where(DoseAdministration.session_id == row.id)))
+    events = list(session.exec(select(InfusionEvent).where(InfusionEvent.dose_id.in_([d.id for d in doses]))))
+    readings = list(session.exec(select(VitalSigns).where(VitalSigns.session_id == row.id)))
+    blocking = discharge_gate.unreconciled(doses, events, protocol)
+    if OverrideRule.DISCHARGE not in overridden(session, row.id):
+        blocking += discharge_gate.missing_for_discharge(row, doses, readings, protocol, when)
+    if blocking:
+        raise NotAllowed("discharge refused: " + "; ".join(blocking))
+
+
+def mark_no_show(db: Database, actor: Actor, session_id: int, expected_version: int):
+    return _step(db, actor, session_id, expected_version, "no_show", {"status": S.NO_SHOW})
+
+
+def cancel(db: Database, actor: Actor, session_id: int, expected_version: int, reason: str):
+    reason = reason.strip()
+    if not 3 <= len(reason) <= 500:
+        raise InvalidInput("reason", "Reason: say why the session is cancelled (3 to 500 characters).")
+
+    def values(row: TreatmentSession, now: datetime) -> dict:
+        note = f"Cancelled: {reason}"
+        return {"status": S.CANCELLED, "notes": f"{row.notes}\n{note}" if row.notes else note}
+
+    return _step(db, actor, session_id, expected_version, "cancel", values)
+
+
+def update_notes(
+    db: Database, actor: Actor, session_id: int, expected_version: int, notes: str
+) -> TreatmentSession:
+    if len(notes) > 2000 or any(ord(ch) < 32 and ch not in "\n\t" for ch in notes):
+        raise InvalidInput("notes", "Notes: up to 2000 characters of printable text.")
+    require_clinical(actor)
+    now = db.clock.now()
+    with db.write() as session:
+        row = open_for_change(session, session_id)
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values={"notes": notes, "updated_at": now},
+            actor=actor,
+            action="session.notes",
+            at=now,
+        )
+
+
+def record_pre_assessment(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    expected_version: int,
+    *,
+    escort_confirmed: bool,
+    contraindications: list[str],
+) -> TreatmentSession:
+    """Record the contraindication screen (the items found, or none) and the escort confirmation."""
+    require_clinical(actor)
+    found = []
+    for item in contraindications:
+        try:
+            found.append(Contraindication(item))
+        except ValueError:
+            accepted = ", ".join(c.value for c in Contraindication)
+            raise InvalidInput(
+                "contraindications", f"Contraindications: one of {accepted} (got {item!r})."
+            ) from None
+    now = db.clock.now()
+    with db.write() as session:
+        row = open_for_change(session, session_id)
+        if row.status in {S.SCHEDULED, S.NO_SHOW, S.CANCELLED}:
+            raise NotAllowed(f"this session is {S(row.status).label.lower()}: check the patient in first")
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values={
+                "escort_confirmed": bool(escort_confirmed),
+                "contraindications_found": ",".join(sorted(set(found))),
+                "contraindications_screened_at": now,
+                "updated_at": now,
+            },
+            actor=actor,
+            action="session.pre_assessment",
+            at=now,
+        )

@@ -1,0 +1,109 @@
+"""Configuration: a TOML file and CHAIRSIDE_ environment variables, validated at start."""
+
+import os
+import tomllib
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, PrivateAttr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from console.domain.errors import ConfigurationError
+from console.domain.protocol import Protocol, load_protocol
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHAIRSIDE_", env_nested_delimiter="__", extra="forbid")
+
+    clinic_name: str = Field("Chairside Clinic", min_length=1, max_length=80)
+    timezone: str = Field("UTC", description="IANA time zone of the clinic, e.g. America/Chicago")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: a SQLite file in the data folder"
+    )
+    signing_idle_minutes: int = Field(
+        10, ge=1, le=240, description="minutes without a signature before the password is asked again"
+    )
+    pseudonym_key: str | None = Field(
+        None, min_length=16, max_length=200, description="secret of the clinic for de-identified exports"
+    )
+    # The clinic protocol comes from its own file (`--protocol`, CHAIRSIDE_PROTOCOL), not from here.
+    _protocol: Protocol = PrivateAttr(default_factory=Protocol)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/London)"
+            ) from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def protocol(self) -> Protocol:
+        return self._protocol
+
+    def with_protocol(self, protocol: Protocol) -> "Settings":
+        settings = self.model_copy()
+        settings._protocol = protocol
+        return settings
+
+
+def default_config_file() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("chairside")) / "chairside.toml"
+
+
+def load_settings(config_file: Path | None = None, protocol_file: Path | None = None) -> Settings:
+    """Read settings (environment over file over defaults) and the clinic protocol.
+
+    The protocol file is `protocol_file`, else CHAIRSIDE_PROTOCOL, else the defaults. A bad value
+    in either is one clear error naming the key.
+    """
+    path = config_file or Path(os.environ.get("CHAIRSIDE_CONFIG") or default_config_file())
+    if config_file is not None and not path.is_file():
+        raise ConfigurationError(f"configuration file not found: {path}")
+    try:
+        if path.is_file():
+            tomllib.loads(path.read_text(encoding="utf-8"))  # syntax first, for a precise message
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot be read ({exc.strerror})") from None
+
+    class FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
+
+    try:
+        settings = FileSettings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(part) for part in error["loc"]) or "settings"
+        raise ConfigurationError(
+            f"setting {key} (in {path} or CHAIRSIDE_ variables): {error['msg']}"
+        ) from None
+    chosen = protocol_file or (
+        Path(os.environ["CHAIRSIDE_PROTOCOL"]) if os.environ.get("CHAIRSIDE_PROTOCOL") else None
+    )
+    return settings.with_protocol(load_protocol(chosen))
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("chairside"))

@@ -1,0 +1,171 @@
+"""User accounts: creation by an administrator, argon2id passwords, sign-in with lockout."""
+
+from functools import cache
+
+from sqlmodel import select
+
+from console.domain.actors import Actor, require_user_admin
+from console.domain.errors import AuthenticationFailed, InvalidInput
+from console.domain.inputs import PinIn, UserIn, parse
+from console.domain.vocab import Role
+from console.store import audit
+from console.store.database import Database
+from console.store.models import UserAccount
+from console.store.rows import insert
+
+MAX_FAILED_ATTEMPTS = 5
+
+
+@cache
+def _hasher():
+    from argon2 import PasswordHasher  # argon2id by default
+
+    return PasswordHasher()
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher().hash(secret)
+
+
+def _matches(stored_hash: str, secret: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return _hasher().verify(stored_hash, secret)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _decoy_hash() -> str:
+    return hash_secret("decoy password for unknown users")
+
+
+def create_user(db: Database, actor: Actor, data: dict) -> UserAccount:
+    """Create a user from raw values; refuses a taken username."""
+    require_user_admin(actor)
+    user_in = parse(UserIn, data)
+    password_hash = hash_secret(user_in.password)
+    with db.write() as session:
+        if session.exec(select(UserAccount.id).where(UserAccount.username == user_in.username)).first():
+            raise InvalidInput("username", f"Username: {user_in.username!r} is already taken.")
+        row = UserAccount(
+            username=user_in.username,
+            display_name=user_in.display_name,
+            role=user_in.role,
+            password_hash=password_hash,
+            created_at=db.clock.now(),
+        )
+        return insert(session, row, actor=actor, action="user.create", at=db.clock.now())
+
+
+def authenticate(db: Database, username: str, password: str) -> Actor:
+    """Sign a user in; every failure is counted and audited, and too many lock the account."""
+    return verify_secret(db, username, password, kind="password", action="login")
+
+
+def verify_secret(db: Database, username: str, secret: str, *, kind: str, action: str) -> Actor:
+    """Check a user's password or signing PIN (`kind`), with the shared failed-attempt counter.
+
+    Sign-in and e-signatures share the counter, so five wrong secrets of any kind lock the account.
+    """
+    username = username.strip().lower()
+    with db.write() as session:
+        user = session.exec(select(UserAccount).where(UserAccount.username == username)).first()
+        stored = (
+            None if user is None else (user.password_hash if kind == "password" else user.signing_pin_hash)
+        )
+        if user is None:
+            _matches(_decoy_hash(), secret)  # same cost as a real check: no hint that the name is unknown
+            failure = "unknown user"
+        elif not user.active:
+            failure = "inactive account"
+        elif user.failed_attempts >= MAX_FAILED_ATTEMPTS:
+            failure = "locked account"
+        elif stored is None:
+            failure = "no signing PIN"
+        elif not _matches(stored, secret):
+            user.failed_attempts += 1
+            session.add(user)
+            failure = f"wrong {kind}"
+        else:
+            failure = ""
+            if user.failed_attempts:
+                user.failed_attempts = 0
+                session.add(user)
+        audit.record(
+            session,
+            at=db.clock.now(),
+            actor=username[:32] or "?",
+            action=f"{action}.failed" if failure else action,
+            entity="user_account",
+            entity_id=user.id if user else "-",
+            after={"reason": failure} if failure else None,
+        )
+    # The transaction above has committed, so the failure stays counted and audited.
+    if failure == "locked account" or (user is not None and user.failed_attempts >= MAX_FAILED_ATTEMPTS):
+        raise AuthenticationFailed(
+            f"This account is locked after {MAX_FAILED_ATTEMPTS} failed attempts: "
+            "an administrator must unlock it."
+        )
+    if failure == "inactive account":
+        raise AuthenticationFailed("This account is inactive: ask an administrator.")
+    if failure == "no signing PIN":
+        raise AuthenticationFailed("No signing PIN is set: sign with your password, then set a PIN.")
+    if failure == "wrong pin":
+        left = MAX_FAILED_ATTEMPTS - user.failed_attempts
+        raise AuthenticationFailed(f"Wrong signing PIN ({left} attempts left before the account locks).")
+    if failure:
+        raise AuthenticationFailed("Wrong username or password.")
+    return Actor(
+        username=user.username, role=Role(user.role), user_id=user.id, display_name=user.display_name
+    )
+
+
+def set_signing_pin(db: Database, actor: Actor, password: str, pin: str) -> None:
+    """A user sets their own signing PIN, proving who they are with their password."""
+    if actor.user_id is None:
+        raise AuthenticationFailed("Only a signed-in user can set a signing PIN.")
+    pin_in = parse(PinIn, {"pin": pin})
+    verify_secret(db, actor.username, password, kind="password", action="pin.authorise")
+    pin_hash = hash_secret(pin_in.pin)
+    with db.write() as session:
+        user = session.get(UserAccount, actor.user_id)
+        user.signing_pin_hash = pin_hash
+        session.add(user)
+        audit.record(
+            session,
+            at=db.clock.now(),
+            actor=actor.username,
+            action="user.set_pin",
+            entity="user_account",
+            entity_id=user.id,
+            after={"signing_pin": "set"},  # never the PIN or its hash
+        )
+
+
+def unlock_user(db: Database, actor: Actor, username: str) -> None:
+    """Reset the failed-attempt counter (administrators only)."""
+    require_user_admin(actor)
+    with db.write() as session:
+        user = session.exec(select(UserAccount).where(UserAccount.username == username)).first()
+        if user is None:
+            raise InvalidInput("username", f"Username: no user is called {username!r}.")
+        before = user.failed_attempts
+        user.failed_attempts = 0
+        session.add(user)
+        audit.record(
+            session,
+            at=db.clock.now(),
+            actor=actor.username,
+            action="user.unlock",
+            entity="user_account",
+            entity_id=user.id,
+            before={"failed_attempts": before},
+            after={"failed_attempts": 0},
+        )
+
+
+def find_user(db: Database, username: str) -> UserAccount | None:
+    with db.read() as session:
+        return session.exec(select(UserAccount).where(UserAccount.username == username)).first()

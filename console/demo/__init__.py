@@ -1,0 +1,1 @@
+"""The demo clinic: a realistic, deterministic history and today's board."""

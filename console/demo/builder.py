@@ -1,0 +1,802 @@
+"""A realistic, deterministic demo clinic: staff, patients in series, years of history, today's board.
+
+History is written in bulk (a five-year clinic is over a million rows) inside one transaction,
+guarded by the same CHECK constraints as every other row, and recorded as one audit event.
+Today's sessions go through the service layer, so they carry a full audit trail like real work.
+"""
+
+import math
+import random
+import time as timer
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, text
+from sqlmodel import Session, select
+
+from console.chair import alerts, charting, sessions
+from console.clinic import patients, users
+from console.demo.words import (
+    ALLERGIES,
+    CONTRAINDICATION_NOTES,
+    DIAGNOSES,
+    FAMILY_NAMES,
+    GIVEN_NAMES,
+    SIDE_EFFECTS,
+    STAFF,
+)
+from console.domain.actors import Actor
+from console.domain.clock import FixedClock
+from console.domain.errors import ConfigurationError
+from console.domain.protocol import Protocol
+from console.domain.vocab import Method, Role, SessionStatus
+from console.review import returns, signing
+from console.review.signature_check import BULK_ACTION, signature_digest
+from console.store import audit
+from console.store.database import Database
+from console.store.models import (
+    Alert,
+    DoseAdministration,
+    PainScore,
+    Patient,
+    SessionSignature,
+    SideEffect,
+    TreatmentSession,
+    VitalSigns,
+)
+from console.store.schema import ensure_schema
+
+NEW_PATIENTS_PER_DAY = 3.9  # sized so five years hold more than 100,000 sessions
+CHAIRS = 8
+BATCH = 20_000
+IV_DURATIONS = ((60, 15), (120, 35), (180, 30), (240, 20))  # (minutes, share)
+KETAMINE_MG_PER_ML = 10.0
+NASAL_DEVICE_MG = 28
+UNSIGNED_FROM = time(14, 0)  # the last clinic day's afternoon still awaits the physician's review
+DEMO_PIN = "2468"
+
+
+@dataclass
+class DemoSummary:
+    patients: int = 0
+    sessions: int = 0
+    vitals: int = 0
+    doses: int = 0
+    side_effects: int = 0
+    today_sessions: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Buffers:
+    tables: dict[type, list[dict]] = field(default_factory=dict)
+
+    def add(self, model: type, row: dict) -> None:
+        self.tables.setdefault(model, []).append(row)
+
+    def flush(self, session: Session, force: bool = False) -> None:
+        if not force and max((len(rows) for rows in self.tables.values()), default=0) < BATCH:
+            return
+        # Parents first, so foreign keys hold at every flush.
+        for model in (
+            Patient,
+            TreatmentSession,
+            DoseAdministration,
+            VitalSigns,
+            PainScore,
+            SideEffect,
+            SessionSignature,
+        ):
+            rows = self.tables.get(model)
+            if rows:
+                session.execute(insert(model.__table__), rows)
+                rows.clear()
+
+
+def build_demo(
+    url: str,
+    *,
+    today: date,
+    years: float = 0.5,
+    seed: int = 7,
+    zone: ZoneInfo = UTC,
+    now: datetime | None = None,
+) -> DemoSummary:
+    """Create the demo clinic in an empty database at `url`."""
+    if not 0 < years <= 10:
+        raise ConfigurationError("--years must be more than 0 and at most 10")
+    started = timer.perf_counter()
+    anchor = now or datetime.combine(today, time(11, 30), tzinfo=zone)
+    clock = FixedClock(anchor)
+    db = Database(url, clock)
+    try:
+        ensure_schema(db)
+        with db.read() as session:
+            if session.exec(select(func.count()).select_from(Patient)).one():
+                raise ConfigurationError(
+                    "this database already holds a clinic: choose a new file for the demo"
+                )
+        rng = random.Random(seed)
+        clock.at = anchor - timedelta(days=int(years * 365) + 2)
+        staff = _create_staff(db, clock)
+        summary = _History(rng, zone, staff, today, years).write(db)
+        _review_examples(db, clock, staff, today)
+        summary.today_sessions = _Today(db, clock, rng, zone, staff, today, anchor).build()
+        summary.seconds = round(timer.perf_counter() - started, 2)
+        return summary
+    finally:
+        db.dispose()
+
+
+def _create_staff(db: Database, clock: FixedClock) -> dict[str, Actor]:
+    system = Actor.system("demo")
+    staff = {}
+    for username, name, role, password in STAFF:
+        user = users.create_user(
+            db, system, {"username": username, "display_name": name, "role": role, "password": password}
+        )
+        staff[username] = Actor(username=username, role=Role(user.role), user_id=user.id, display_name=name)
+        if user.role == Role.PHYSICIAN:
+            users.set_signing_pin(db, staff[username], password, DEMO_PIN)
+    return staff
+
+
+def _review_examples(db: Database, clock: FixedClock, staff: dict[str, Actor], today: date) -> None:
+    """The last day's evening: two sessions flagged, one returned, and an addendum to a signed one.
+
+    Recorded through the service layer at the times they happened, so the audit trail stays in order.
+    """
+    doctor, nurse = staff["doctor"], staff["nurse"]
+    nurse_password = next(password for name, *_, password in STAFF if name == "nurse")
+    signed = select(SessionSignature.id).where(SessionSignature.session_id == TreatmentSession.id).exists()
+    with db.read() as session:
+        waiting = session.exec(
+            select(TreatmentSession)
+            .where(
+                TreatmentSession.status == SessionStatus.DISCHARGED,
+                TreatmentSession.clinic_date < today,
+                ~signed,
+            )
+            .order_by(TreatmentSession.clinic_date, TreatmentSession.scheduled_time)
+        ).all()
+    if len(waiting) < 3:
+        return
+    _flag_examples(db, clock, nurse, waiting[1], waiting[2])
+    clock.at = max(row.discharged_at for row in waiting) + timedelta(minutes=30)
+    returns.return_for_correction(
+        db,
+        doctor,
+        waiting[0].id,
+        "The lot number on the dose does not match the pharmacy log: please check it.",
+    )
+    clock.advance(minutes=5)
+    with db.read() as session:
+        latest_signed = session.exec(
+            select(SessionSignature.session_id)
+            .where(SessionSignature.signed_at <= clock.now())
+            .order_by(SessionSignature.signed_at.desc())
+        ).first()
+    signing.add_addendum(
+        db,
+        nurse,
+        latest_signed,
+        {"reason": "Follow-up call", "text": "Called this evening: home safely, mild headache only."},
+        signing.Proof(nurse.username, nurse_password),
+        signing.SigningSitting(nurse.username, timedelta(minutes=10)),
+    )
+
+
+def _weighted(rng: random.Random, table, share: int = -1):
+    """A random row of `table`, chosen in proportion to the number at index `share`."""
+    return rng.choices(table, weights=[row[share] for row in table])[0]
+
+
+class _People:
+    """Invents patients; every one gets a unique MRN and a plausible record."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.count = 0
+
+    def new(self, first_visit: date) -> dict:
+        rng = self.rng
+        self.count += 1
+        code, label, _ = _weighted(rng, DIAGNOSES)
+        sex = rng.choice(("female", "female", "male", "male", "female", "other"))
+        weight = round(rng.uniform(48, 125), 1)
+        return {
+            "id": self.count,
+            "mrn": f"MRN{100000 + self.count:06d}",
+            "family_name": rng.choice(FAMILY_NAMES),
+            "given_name": rng.choice(GIVEN_NAMES),
+            "date_of_birth": date(rng.randint(1944, 2002), rng.randint(1, 12), rng.randint(1, 28)),
+            "sex": sex,
+            "weight_kg": weight,
+            "weight_measured_on": first_visit,
+            "allergies": _weighted(rng, ALLERGIES)[0],
+            "diagnosis_code": code,
+            "diagnosis_label": label,
+            "contraindication_notes": _weighted(rng, CONTRAINDICATION_NOTES)[0],
+            "active": True,
+            "version": 1,
+            "created_at": datetime.combine(first_visit, time(7, 0), tzinfo=UTC),
+        }
+
+
+@dataclass
+class _Course:
+    """One patient's treatment: an initial series, then (for responders) maintenance sessions."""
+
+    patient: dict
+    method: Method
+    series_length: int
+    dates: list[date]
+    baseline_pain: int
+    response: float  # 0 = no benefit, 0.6 = pain falls by up to 60% over the series
+
+
+class _History:
+    def __init__(
+        self, rng: random.Random, zone: ZoneInfo, staff: dict[str, Actor], today: date, years: float
+    ):
+        self.rng, self.zone, self.today = rng, zone, today
+        self.start = today - timedelta(days=int(years * 365))
+        self.nurses = [staff[name].user_id for name in ("nurse", "nurse2", "nurse3")]
+        self.doctor = staff["doctor"]
+        self.last_day = today - timedelta(days=2 if today.weekday() == 0 else 1)  # Sundays are closed
+        self.people = _People(rng)
+        self.summary = DemoSummary()
+        self.session_id = self.dose_id = 0
+
+    def courses(self) -> Iterator[_Course]:
+        rng = self.rng
+        day = self.start - timedelta(days=60)  # courses already under way when the history begins
+        while day < self.today:
+            for _ in range(_poisson(rng, NEW_PATIENTS_PER_DAY)):
+                yield self._course(day)
+            day += timedelta(days=1)
+
+    def _course(self, first: date) -> _Course:
+        rng = self.rng
+        method = Method.IV if rng.random() < 0.75 else Method.NASAL
+        length, gaps = (6, (2, 3)) if method is Method.IV else (8, (3, 4))
+        dates, day = [], first
+        for _ in range(length):
+            dates.append(day)
+            day += timedelta(days=rng.choice(gaps))
+        response = rng.uniform(0.25, 0.6) if rng.random() < 0.65 else rng.uniform(0.0, 0.2)
+        if response > 0.2:
+            for _ in range(rng.randint(2, 30)):
+                day += timedelta(days=rng.randint(21, 42))
+                dates.append(day)
+        dates = [_open_day(d) for d in dates]
+        return _Course(self.people.new(first), method, length, dates, rng.randint(5, 9), response)
+
+    def write(self, db: Database) -> DemoSummary:
+        buffers = _Buffers()
+        with db.write() as session:
+            for course in self.courses():
+                kept = [d for d in course.dates if self.start <= d < self.today]
+                if not kept:
+                    continue
+                buffers.add(Patient, course.patient)
+                self.summary.patients += 1
+                for index, day in enumerate(course.dates):
+                    if self.start <= day < self.today:
+                        self._session(buffers, course, index, day)
+                buffers.flush(session)
+            buffers.flush(session, force=True)
+            _advance_sequences(session)
+            _record_signed_history(session, db.clock.now())
+            audit.record(
+                session,
+                at=db.clock.now(),
+                actor="demo",
+                action="demo.history",
+                entity="clinic",
+                entity_id=self.start.isoformat(),
+                after={
+                    "from": self.start.isoformat(),
+                    "to": (self.today - timedelta(days=1)).isoformat(),
+                    "patients": self.summary.patients,
+                    "sessions": self.summary.sessions,
+                    "vitals": self.summary.vitals,
+                    "side_effects": self.summary.side_effects,
+                },
+            )
+        return self.summary
+
+    def _local(self, day: date, at: time, minutes: float = 0) -> datetime:
+        return (datetime.combine(day, at, tzinfo=self.zone) + timedelta(minutes=minutes)).astimezone(UTC)
+
+    def _session(self, buffers: _Buffers, course: _Course, index: int, day: date) -> None:
+        rng, summary = self.rng, self.summary
+        self.session_id += 1
+        summary.sessions += 1
+        sid, nurse = self.session_id, rng.choice(self.nurses)
+        slot = time(7 + rng.randint(0, 10), rng.choice((0, 30)))
+        in_series = index < course.series_length
+        row = {
+            "id": sid,
+            "patient_id": course.patient["id"],
+            "clinic_date": day,
+            "scheduled_time": slot,
+            "chair": str(rng.randint(1, CHAIRS)),
+            "method": course.method,
+            "nurse_id": nurse,
+            "series_number": index + 1 if in_series else None,
+            "series_length": course.series_length if in_series else None,
+            "notes": "",
+            "version": 1,
+            "checked_in_at": None,
+            "started_at": None,
+            "ended_at": None,
+            "discharged_at": None,
+            "pain_before": None,
+            "pain_after": None,
+            "created_at": self._local(day, slot, -60 * 24 * 7),
+            "updated_at": self._local(day, slot),
+        }
+        fate = rng.random()
+        if fate < 0.03 or fate > 0.985:
+            row["status"] = SessionStatus.NO_SHOW if fate < 0.03 else SessionStatus.CANCELLED
+            row["nurse_id"] = None
+            buffers.add(TreatmentSession, row)
+            return
+        check_in = self._local(day, slot, rng.randint(-10, 10))
+        start = check_in + timedelta(minutes=rng.randint(10, 25))
+        if course.method is Method.IV:
+            duration = _weighted(rng, IV_DURATIONS)[0]
+            end = start + timedelta(minutes=duration)
+            leave = end + timedelta(minutes=rng.randint(30, 50))
+        else:
+            duration = 0
+            end = start + timedelta(minutes=rng.randint(5, 12))
+            leave = start + timedelta(minutes=120 + rng.randint(0, 30))
+        progress = min(index, 6) / 6
+        pre = _clamp(
+            round(course.baseline_pain * (1 - course.response * progress) + rng.uniform(-1, 1)), 0, 10
+        )
+        relief = rng.uniform(0.2, 0.6) if course.response > 0.2 else rng.uniform(0.0, 0.25)
+        post = _clamp(round(pre * (1 - relief)), 0, 10)
+        row.update(
+            status=SessionStatus.DISCHARGED,
+            checked_in_at=check_in,
+            started_at=start,
+            ended_at=end,
+            discharged_at=leave,
+            pain_before=pre,
+            pain_after=post,
+            updated_at=leave,
+        )
+        buffers.add(TreatmentSession, row)
+        marks = {name: len(buffers.tables.get(model, ())) for name, model in signing.SESSION_CHILDREN.items()}
+        for kind, score, at in (("before", pre, check_in + timedelta(minutes=5)), ("after", post, leave)):
+            buffers.add(
+                PainScore,
+                {
+                    "session_id": sid,
+                    "kind": kind,
+                    "score": score,
+                    "scored_at": at,
+                    "recorded_by": nurse,
+                    "recorded_at": at,
+                },
+            )
+        self._dose(buffers, course, sid, nurse, start, duration)
+        self._vitals(buffers, course.method, sid, nurse, check_in, start, end, leave)
+        if rng.random() < 0.25:
+            self._side_effect(buffers, sid, nurse, start, end)
+        if day < self.last_day or slot < UNSIGNED_FROM:
+            children = {
+                name: buffers.tables.get(model, [])[marks[name] :]
+                for name, model in signing.SESSION_CHILDREN.items()
+            }
+            buffers.add(
+                SessionSignature,
+                {
+                    "session_id": sid,
+                    "signer_id": self.doctor.user_id,
+                    "signer_name": self.doctor.display_name,
+                    "meaning": "approved",
+                    "signed_at": leave + timedelta(hours=2),  # signed the same evening
+                    "record_hash": signing.record_hash(row, children),
+                },
+            )
+
+    def _dose(self, buffers, course, sid, nurse, start, duration) -> None:
+        rng, weight = self.rng, course.patient["weight_kg"]
+        witness = rng.choice([n for n in self.nurses if n != nurse])
+        if course.method is Method.IV:
+            rate = rng.choice((0.5, 0.5, 0.75, 1.0))
+            dose = round(rate * weight * duration / 60, 1)
+            drawn = math.ceil(dose / 10) * 10 + 10
+            extra = {
+                "drug": "ketamine",
+                "route": "intravenous",
+                "rate_mg_per_kg_h": rate,
+                "planned_duration_min": duration,
+                "device_count": None,
+                "stopped_at": start + timedelta(minutes=duration),
+                "concentration_mg_per_ml": KETAMINE_MG_PER_ML,
+            }
+        else:
+            devices = rng.choice((2, 3, 3))
+            dose = drawn = float(devices * NASAL_DEVICE_MG)
+            extra = {
+                "drug": "esketamine",
+                "route": "nasal",
+                "rate_mg_per_kg_h": None,
+                "planned_duration_min": None,
+                "device_count": devices,
+                "stopped_at": None,
+                "concentration_mg_per_ml": 140.0,
+            }
+        wasted = round(drawn - dose, 1)
+        buffers.add(
+            DoseAdministration,
+            extra
+            | {
+                "session_id": sid,
+                "dose_mg": dose,
+                "mg_per_kg": round(dose / weight, 4),
+                "weight_kg_used": weight,
+                "administered_at": start,
+                "lot_number": f"LOT{start.year}{(start.month - 1) // 3 + 1}{rng.randint(1, 4)}",
+                "drawn_mg": drawn,
+                "wasted_mg": wasted,
+                "witness_id": witness if wasted else None,
+                "administered_by": nurse,
+                "recorded_at": start,
+            },
+        )
+        self.summary.doses += 1
+
+    def _vitals(self, buffers, method, sid, nurse, check_in, start, end, leave) -> None:
+        rng = self.rng
+        sbp, hr = rng.gauss(128, 12), rng.gauss(76, 9)
+        if method is Method.IV:
+            times = [check_in + timedelta(minutes=3)]
+            at = start + timedelta(minutes=15)
+            while at <= leave:
+                times.append(at)
+                at += timedelta(minutes=15)
+        else:
+            times = [start - timedelta(minutes=5)] + [start + timedelta(minutes=m) for m in (40, 80, 120)]
+        for at in times:
+            during = start <= at <= end + timedelta(minutes=20)
+            s = _clamp(round(sbp + (rng.gauss(8, 6) if during else rng.gauss(0, 5))), 90, 210)
+            buffers.add(
+                VitalSigns,
+                {
+                    "session_id": sid,
+                    "measured_at": at,
+                    "systolic": s,
+                    "diastolic": _clamp(round(s * 0.63 + rng.gauss(0, 4)), 50, s - 25),
+                    "heart_rate": _clamp(round(hr + rng.gauss(4 if during else 0, 5)), 45, 140),
+                    "spo2": _clamp(round(rng.gauss(97.5, 1.2)), 91, 100),
+                    "resp_rate": rng.randint(12, 18),
+                    "temperature_c": round(rng.uniform(36.3, 37.2), 1) if at == times[0] else None,
+                    "moaas": rng.choice((4, 4, 5, 3)) if during and method is Method.IV else 5,
+                    "taken_by": nurse,
+                    "recorded_at": at + timedelta(seconds=rng.randint(20, 240)),
+                },
+            )
+            self.summary.vitals += 1
+
+    def _side_effect(self, buffers, sid, nurse, start, end) -> None:
+        rng = self.rng
+        effect, _, action = _weighted(rng, SIDE_EFFECTS, share=1)
+        onset = start + timedelta(minutes=rng.randint(5, max(6, int((end - start).total_seconds() // 60))))
+        buffers.add(
+            SideEffect,
+            {
+                "session_id": sid,
+                "effect": effect,
+                "other_text": "",
+                "version": 1,
+                "grade": rng.choices((1, 2, 3), weights=(80, 18, 2))[0],
+                "onset_at": onset,
+                "action_taken": action,
+                "resolved_at": onset + timedelta(minutes=rng.randint(5, 60)),
+                "recorded_by": nurse,
+                "recorded_at": onset + timedelta(minutes=2),
+            },
+        )
+        self.summary.side_effects += 1
+
+
+class _Today:
+    """Today's board in mixed states, recorded through the service layer at plausible times."""
+
+    def __init__(self, db, clock, rng, zone, staff, today, anchor) -> None:
+        self.db, self.clock, self.rng, self.zone, self.today, self.anchor = (
+            db,
+            clock,
+            rng,
+            zone,
+            today,
+            anchor,
+        )
+        self.nurses = [staff["nurse"], staff["nurse2"], staff["nurse3"]]
+
+    def build(self) -> int:
+        rng = self.rng
+        count = rng.randint(8, 14)
+        with self.db.read() as session:
+            recent = session.exec(
+                select(Patient.id)
+                .join(TreatmentSession, TreatmentSession.patient_id == Patient.id)
+                .where(TreatmentSession.clinic_date >= self.today - timedelta(days=10))
+                .distinct()
+                .order_by(Patient.id)
+            ).all()
+        chosen = rng.sample(recent, min(count - 2, len(recent))) if recent else []
+        new_patients = count - len(chosen)
+        anchor_local = self.anchor.astimezone(self.zone)
+        first_slot = datetime.combine(self.today, time(8, 0), tzinfo=self.zone)
+        # Opened early in the morning, the day starts earlier, so the board still shows every state.
+        early = (anchor_local - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+        first_slot = max(min(first_slot, early), datetime.combine(self.today, time(0, 0), tzinfo=self.zone))
+        span_min = max(60, int((anchor_local - first_slot).total_seconds() // 60) + 180)
+        slots = (
+            sorted(rng.sample(range(0, span_min, 30), count))
+            if span_min // 30 >= count
+            else [30 * i for i in range(count)]
+        )
+        patient_ids = chosen + [self._walk_in(i) for i in range(new_patients)]
+        for chair_index, (patient_id, offset) in enumerate(zip(patient_ids, slots, strict=True)):
+            self._session(patient_id, first_slot + timedelta(minutes=offset), str(chair_index % 6 + 1))
+        self.clock.at = self.anchor
+        return count
+
+    def _walk_in(self, index: int) -> int:
+        self.clock.at = self.anchor - timedelta(hours=4)
+        nurse = self.nurses[0]
+        patient = patients.create_patient(
+            self.db,
+            nurse,
+            {
+                "mrn": f"MRN9{self.today:%y%m%d}{index}",
+                "family_name": self.rng.choice(FAMILY_NAMES),
+                "given_name": self.rng.choice(GIVEN_NAMES),
+                "date_of_birth": date(1971 + index, 3, 14),
+                "sex": "female",
+                "weight_kg": 72.5,
+                "weight_measured_on": self.today,
+                "allergies": "No known drug allergies",
+                "diagnosis_code": "G89.4",
+                "diagnosis_label": "Chronic pain syndrome",
+            },
+        )
+        return patient.id
+
+    def _series_position(self, patient_id: int, method: str) -> tuple[int | None, int | None]:
+        with self.db.read() as session:
+            done = session.exec(
+                select(func.count())
+                .select_from(TreatmentSession)
+                .where(TreatmentSession.patient_id == patient_id, TreatmentSession.series_number.is_not(None))
+            ).one()
+        length = 6 if method == Method.IV else 8
+        return (done + 1, length) if done < length else (None, None)
+
+    def _session(self, patient_id: int, scheduled: datetime, chair: str) -> None:
+        rng, db, clock = self.rng, self.db, self.clock
+        nurse = rng.choice(self.nurses)
+        with db.read() as session:
+            previous = session.exec(
+                select(TreatmentSession.method)
+                .where(TreatmentSession.patient_id == patient_id)
+                .order_by(TreatmentSession.clinic_date.desc())
+            ).first()
+        method = previous or rng.choice((Method.IV, Method.NASAL))
+        number, length = self._series_position(patient_id, method)
+        clock.at = min(self.anchor, scheduled) - timedelta(hours=3)
+        row = sessions.schedule_session(
+            db,
+            nurse,
+            {
+                "patient_id": patient_id,
+                "clinic_date": self.today,
+                "scheduled_time": scheduled.time(),
+                "chair": chair,
+                "method": method,
+                "series_number": number,
+                "series_length": length,
+            },
+        )
+        minutes_ago = (self.anchor - scheduled).total_seconds() / 60
+        if minutes_ago < 0:
+            return  # later today: still scheduled
+        if minutes_ago > 30 and rng.random() < 0.08:
+            clock.at = scheduled + timedelta(minutes=30)
+            sessions.mark_no_show(db, nurse, row.id, row.version)
+            return
+        self._advance(nurse, row, method, scheduled, minutes_ago)
+
+    def _advance(self, nurse, row, method, scheduled, minutes_ago) -> None:
+        db, clock, rng = self.db, self.clock, self.rng
+        clock.at = scheduled + timedelta(minutes=min(minutes_ago, 5))
+        row = sessions.check_in(db, nurse, row.id, row.version)
+        vitals = {
+            "systolic": rng.randint(112, 138),
+            "diastolic": rng.randint(68, 86),
+            "heart_rate": rng.randint(62, 88),
+            "spo2": rng.randint(96, 100),
+            "resp_rate": rng.randint(12, 16),
+            "moaas": 5,
+        }
+        charting.record_vitals(db, nurse, row.id, vitals | {"measured_at": clock.now()})
+        row = sessions.get_session(db, row.id)
+        charting.record_pain(
+            db,
+            nurse,
+            row.id,
+            {"kind": "before", "score": rng.randint(5, 8), "scored_at": clock.now()},
+            row.version,
+        )
+        row = sessions.get_session(db, row.id)
+        sessions.record_pre_assessment(
+            db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[]
+        )
+        if minutes_ago < 20:
+            return  # checked in, pre-assessment done
+        start = scheduled + timedelta(minutes=15)
+        patient = patients.get_patient(db, row.patient_id)
+        if patient.weight_measured_on < self.today - timedelta(days=Protocol().weight_max_age_days):
+            clock.at = start - timedelta(minutes=5)  # weighed again: the protocol wants a recent weight
+            patient = patients.record_weight(db, nurse, patient.id, patient.version, patient.weight_kg)
+        clock.at = start
+        weight = patient.weight_kg
+        if method == Method.IV:
+            dose = round(0.5 * weight, 1)
+            charting.record_dose(
+                db,
+                nurse,
+                row.id,
+                {
+                    "drug": "ketamine",
+                    "dose_mg": dose,
+                    "rate_mg_per_kg_h": 0.5,
+                    "planned_duration_min": 60,
+                    "administered_at": start,
+                    "lot_number": f"LOT{self.today:%Y}41",
+                    "concentration_mg_per_ml": 10,
+                    "drawn_mg": math.ceil(dose / 10) * 10,
+                    "wasted_mg": round(math.ceil(dose / 10) * 10 - dose, 1),
+                    "witness": self.nurses[0].username
+                    if nurse is not self.nurses[0]
+                    else self.nurses[1].username,
+                },
+            )
+            treatment_min = 60
+        else:
+            charting.record_dose(
+                db,
+                nurse,
+                row.id,
+                {
+                    "drug": "esketamine",
+                    "dose_mg": 56,
+                    "device_count": 2,
+                    "administered_at": start,
+                    "lot_number": f"ESK{self.today:%Y}7",
+                    "concentration_mg_per_ml": 140,
+                    "drawn_mg": 56,
+                },
+            )
+            treatment_min = 10
+        elapsed = minutes_ago - 15
+        for minute in range(15, int(min(elapsed, treatment_min + 45)) + 1, 15):
+            clock.at = start + timedelta(minutes=minute)
+            charting.record_vitals(
+                db,
+                nurse,
+                row.id,
+                vitals | {"measured_at": clock.now(), "moaas": 4 if minute <= treatment_min else 5},
+            )
+        if elapsed > treatment_min:
+            clock.at = start + timedelta(minutes=treatment_min)
+            row = sessions.get_session(db, row.id)
+            row = sessions.end_treatment(db, nurse, row.id, row.version)
+        discharge_after = treatment_min + (45 if method == Method.IV else 120)
+        if elapsed > discharge_after:
+            clock.at = start + timedelta(minutes=discharge_after - 2)
+            charting.record_vitals(db, nurse, row.id, vitals | {"measured_at": clock.now(), "moaas": 5})
+            clock.at = start + timedelta(minutes=discharge_after)
+            row = sessions.get_session(db, row.id)
+            charting.record_pain(
+                db,
+                nurse,
+                row.id,
+                {"kind": "after", "score": rng.randint(1, 4), "scored_at": clock.now()},
+                row.version,
+            )
+            row = sessions.get_session(db, row.id)
+            sessions.discharge(db, nurse, row.id, row.version)
+
+
+def _flag_examples(
+    db: Database, clock: FixedClock, nurse: Actor, effect_on: TreatmentSession, alert_on: TreatmentSession
+) -> None:
+    """A grade 2 side effect and an acknowledged low-SpO2 alert: the physician's queue lists them first."""
+    onset = effect_on.started_at + timedelta(minutes=25)
+    clock.at = onset + timedelta(minutes=30)
+    charting.record_side_effect(
+        db,
+        nurse,
+        effect_on.id,
+        {
+            "effect": "vomiting",
+            "grade": 2,
+            "onset_at": onset,
+            "action_taken": "Ondansetron 4 mg IV, infusion paused 10 min",
+            "resolved_at": onset + timedelta(minutes=25),
+        },
+    )
+    measured = alert_on.started_at + timedelta(minutes=20)
+    clock.at = measured + timedelta(minutes=1)
+    reading = {
+        "measured_at": measured,
+        "systolic": 134,
+        "diastolic": 84,
+        "heart_rate": 88,
+        "spo2": 90,
+        "resp_rate": 10,
+        "moaas": 3,
+    }
+    charting.record_vitals(db, nurse, alert_on.id, reading)
+    with db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.session_id == alert_on.id)).first()
+    clock.advance(minutes=5)
+    alerts.acknowledge(db, nurse, alert.id, alert.version, "Chin lift, O2 2 L/min; SpO2 97% at 5 min")
+
+
+def _record_signed_history(session: Session, at: datetime) -> None:
+    """One audit event holds the digest of every signature the history was written with."""
+    signed = session.exec(select(SessionSignature).order_by(SessionSignature.id)).all()
+    if not signed:
+        return
+    audit.record(
+        session,
+        at=at,
+        actor="demo",
+        action=BULK_ACTION,
+        entity=SessionSignature.__tablename__,
+        entity_id=f"{signed[0].id}-{signed[-1].id}",
+        after={
+            "from_id": signed[0].id,
+            "to_id": signed[-1].id,
+            "count": len(signed),
+            "sha256": signature_digest(signed),
+        },
+    )
+
+
+def _advance_sequences(session: Session) -> None:
+    """PostgreSQL's id sequences do not see explicitly numbered rows: move them past the history."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("patient", "treatment_session"):
+        sequence = f"pg_get_serial_sequence('{table}', 'id')"
+        session.execute(text(f"SELECT setval({sequence}, (SELECT COALESCE(max(id), 1) FROM {table}))"))
+
+
+def _open_day(day: date) -> date:
+    """The clinic is closed on Sundays: such a visit moves to Monday."""
+    return day + timedelta(days=1) if day.weekday() == 6 else day
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    limit, k, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        k += 1
+        product *= rng.random()
+    return k

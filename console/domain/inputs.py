@@ -1,0 +1,398 @@
+"""Pydantic models for every value a person or a file can supply.
+
+Each field's `title` names it for the user and its `description` says what is accepted, so a
+refusal can always say both. `parse()` turns pydantic's errors into one `InvalidInput`.
+"""
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from console.domain.errors import InvalidInput
+from console.domain.vocab import (
+    Drug,
+    InfusionEventKind,
+    Method,
+    OverrideRule,
+    PainKind,
+    Role,
+    Route,
+    Sex,
+    SideEffectType,
+    SignatureMeaning,
+)
+
+ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("a time with a time zone")
+    return value
+
+
+def _text(value: str) -> str:
+    if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
+        raise ValueError("printable text")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+Text = Annotated[str, AfterValidator(_text)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid", frozen=True)
+
+
+class PatientIn(Input):
+    mrn: str = Field(
+        title="MRN",
+        description="3 to 20 letters, digits or dashes, as printed on the wristband",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{2,19}$",
+    )
+    family_name: Text = Field(
+        title="Family name", description="1 to 80 characters", min_length=1, max_length=80
+    )
+    given_name: Text = Field(
+        title="Given name", description="1 to 80 characters", min_length=1, max_length=80
+    )
+    date_of_birth: date = Field(title="Date of birth", description="a date (YYYY-MM-DD) from 1900 on")
+    sex: Sex = Field(title="Sex", description="female, male, other or unknown")
+    weight_kg: float | None = Field(
+        default=None,
+        title="Weight",
+        description="kilograms, from 2 to 400",
+        ge=2,
+        le=400,
+        allow_inf_nan=False,
+    )
+    weight_measured_on: date | None = Field(
+        default=None, title="Weight measured on", description="the date the weight was measured"
+    )
+    allergies: Text = Field(default="", title="Allergies", description="up to 500 characters", max_length=500)
+    diagnosis_code: str = Field(
+        default="",
+        title="Diagnosis code",
+        description="an ICD-10 code such as G90.50",
+        max_length=8,
+    )
+    diagnosis_label: Text = Field(
+        default="", title="Diagnosis", description="up to 120 characters", max_length=120
+    )
+    contraindication_notes: Text = Field(
+        default="",
+        title="Contraindication notes",
+        description="up to 1000 characters",
+        max_length=1000,
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "PatientIn":
+        if self.date_of_birth.year < 1900:
+            raise InvalidInput("date_of_birth", "Date of birth: a date from 1900 on.")
+        if self.diagnosis_code and not ICD10.match(self.diagnosis_code.upper()):
+            raise InvalidInput("diagnosis_code", "Diagnosis code: an ICD-10 code such as G90.50.")
+        if (self.weight_kg is None) != (self.weight_measured_on is None):
+            raise InvalidInput(
+                "weight_measured_on", "Weight measured on: give the weight and its date together."
+            )
+        return self
+
+
+class WeightIn(Input):
+    weight_kg: float = Field(
+        title="Weight", description="kilograms, from 2 to 400", ge=2, le=400, allow_inf_nan=False
+    )
+
+
+class SessionIn(Input):
+    patient_id: int = Field(title="Patient", description="an existing patient", ge=1)
+    clinic_date: date = Field(title="Date", description="a date (YYYY-MM-DD)")
+    scheduled_time: time = Field(title="Time", description="a time of day (HH:MM)")
+    chair: str = Field(title="Chair", description="1 to 8 letters or digits", pattern=r"^[A-Za-z0-9]{1,8}$")
+    method: Method = Field(title="Method", description="IV infusion or nasal spray")
+    series_number: int | None = Field(
+        default=None, title="Series position", description="a whole number from 1", ge=1, le=999
+    )
+    series_length: int | None = Field(
+        default=None,
+        title="Series length",
+        description="a whole number from 1 (empty for maintenance)",
+        ge=1,
+        le=99,
+    )
+    notes: Text = Field(default="", title="Notes", description="up to 2000 characters", max_length=2000)
+
+    @model_validator(mode="after")
+    def _series(self) -> "SessionIn":
+        if self.series_length is not None and (
+            self.series_number is None or self.series_number > self.series_length
+        ):
+            raise InvalidInput("series_number", "Series position: from 1 up to the series length.")
+        return self
+
+
+class DoseIn(Input):
+    route: Route = Field(title="Route", description="intravenous or nasal")
+    drug: Drug = Field(title="Drug", description="ketamine or esketamine")
+    dose_mg: float = Field(
+        title="Dose",
+        description="milligrams, more than 0 and at most 1000",
+        gt=0,
+        le=1000,
+        allow_inf_nan=False,
+    )
+    rate_mg_per_kg_h: float | None = Field(
+        default=None,
+        title="Rate",
+        description="mg/kg/h, more than 0 and at most 10",
+        gt=0,
+        le=10,
+        allow_inf_nan=False,
+    )
+    planned_duration_min: int | None = Field(
+        default=None, title="Planned duration", description="minutes, from 1 to 600", ge=1, le=600
+    )
+    device_count: int | None = Field(
+        default=None, title="Devices", description="1, 2 or 3 nasal devices", ge=1, le=3
+    )
+    administered_at: AwareDatetime = Field(
+        title="Given at", description="the date and time (with time zone) the dose was started"
+    )
+    lot_number: str = Field(
+        title="Lot number",
+        description="1 to 30 letters, digits or dashes",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9/-]{0,29}$",
+    )
+    concentration_mg_per_ml: float = Field(
+        title="Concentration",
+        description="mg/mL, more than 0 and at most 500",
+        gt=0,
+        le=500,
+        allow_inf_nan=False,
+    )
+    drawn_mg: float = Field(
+        title="Amount drawn",
+        description="milligrams, 0 to 2000",
+        ge=0,
+        le=2000,
+        allow_inf_nan=False,
+    )
+    wasted_mg: float = Field(
+        default=0,
+        title="Amount wasted",
+        description="milligrams, 0 to 2000",
+        ge=0,
+        le=2000,
+        allow_inf_nan=False,
+    )
+    witness: str | None = Field(
+        default=None,
+        title="Waste witness",
+        description="the username of another nurse or physician",
+    )
+
+    @model_validator(mode="after")
+    def _route_fields(self) -> "DoseIn":
+        if self.route is Route.INTRAVENOUS:
+            if self.rate_mg_per_kg_h is None:
+                raise InvalidInput("rate_mg_per_kg_h", "Rate: an IV infusion needs a rate in mg/kg/h.")
+            if self.planned_duration_min is None:
+                raise InvalidInput(
+                    "planned_duration_min",
+                    "Planned duration: an IV infusion needs minutes, 1 to 600.",
+                )
+        elif self.device_count is None:
+            raise InvalidInput("device_count", "Devices: a nasal dose needs 1, 2 or 3 devices.")
+        if self.dose_mg + self.wasted_mg > self.drawn_mg + 0.05:
+            needed = round(self.dose_mg + self.wasted_mg, 2)
+            raise InvalidInput("drawn_mg", f"Amount drawn: at least the dose plus the waste ({needed:g} mg).")
+        if self.wasted_mg > 0 and not self.witness:
+            raise InvalidInput("witness", "Waste witness: wasted drug needs a witness (another user).")
+        return self
+
+
+class InfusionEventIn(Input):
+    kind: InfusionEventKind = Field(title="Infusion event", description="pause, resume, rate_change or stop")
+    at: AwareDatetime = Field(title="At", description="the date and time (with time zone) it happened")
+    rate_mg_per_kg_h: float | None = Field(
+        default=None,
+        title="New rate",
+        description="mg/kg/h, more than 0 and at most 10",
+        gt=0,
+        le=10,
+        allow_inf_nan=False,
+    )
+
+    @model_validator(mode="after")
+    def _rate_with_change(self) -> "InfusionEventIn":
+        if (self.kind is InfusionEventKind.RATE_CHANGE) != (self.rate_mg_per_kg_h is not None):
+            raise InvalidInput(
+                "rate_mg_per_kg_h", "New rate: give a rate (mg/kg/h) with a rate change, and only then."
+            )
+        return self
+
+
+class VitalsIn(Input):
+    measured_at: AwareDatetime = Field(
+        title="Measured at", description="the date and time (with time zone) the reading was taken"
+    )
+    systolic: int = Field(
+        title="Systolic BP", description="mmHg, a whole number from 50 to 260", ge=50, le=260
+    )
+    diastolic: int = Field(
+        title="Diastolic BP", description="mmHg, a whole number from 20 to 160", ge=20, le=160
+    )
+    heart_rate: int = Field(
+        title="Heart rate", description="beats/min, a whole number from 20 to 250", ge=20, le=250
+    )
+    spo2: int = Field(title="SpO2", description="percent, a whole number from 50 to 100", ge=50, le=100)
+    resp_rate: int = Field(
+        title="Respiratory rate",
+        description="breaths/min, a whole number from 4 to 60",
+        ge=4,
+        le=60,
+    )
+    temperature_c: float | None = Field(
+        default=None,
+        title="Temperature",
+        description="degrees C, from 30 to 43",
+        ge=30,
+        le=43,
+        allow_inf_nan=False,
+    )
+    moaas: int = Field(title="MOAA/S", description="sedation score, a whole number from 0 to 5", ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _pressure(self) -> "VitalsIn":
+        if self.diastolic >= self.systolic:
+            raise InvalidInput("diastolic", "Diastolic BP: must be lower than systolic.")
+        return self
+
+
+class SideEffectIn(Input):
+    effect: SideEffectType = Field(title="Side effect", description="one of the listed side effects")
+    other_text: Text = Field(
+        default="", title="Description", description="up to 200 characters", max_length=200
+    )
+    grade: int = Field(
+        title="CTCAE grade",
+        description="1 mild, 2 moderate, 3 severe, 4 life-threatening, 5 death",
+        ge=1,
+        le=5,
+    )
+    onset_at: AwareDatetime = Field(title="Onset", description="the date and time (with time zone) it began")
+    action_taken: Text = Field(
+        default="", title="Action taken", description="up to 200 characters", max_length=200
+    )
+    resolved_at: AwareDatetime | None = Field(
+        default=None, title="Resolved at", description="a time after the onset"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "SideEffectIn":
+        if self.effect is SideEffectType.OTHER and not self.other_text:
+            raise InvalidInput("other_text", "Description: say what the other side effect is.")
+        if self.resolved_at is not None and self.resolved_at < self.onset_at:
+            raise InvalidInput("resolved_at", "Resolved at: must not be before the onset.")
+        return self
+
+
+class PainIn(Input):
+    kind: PainKind = Field(title="Pain score kind", description="before, after or extra")
+    score: int = Field(
+        title="Pain (NRS)", description="a whole number from 0 (no pain) to 10 (worst)", ge=0, le=10
+    )
+    scored_at: AwareDatetime = Field(
+        title="Scored at",
+        description="the date and time (with time zone) the patient gave the score",
+    )
+
+
+class UserIn(Input):
+    username: str = Field(
+        title="Username",
+        description="3 to 32 lower-case letters, digits, dots, dashes or underscores, starting with a letter",
+        pattern=r"^[a-z][a-z0-9._-]{2,31}$",
+    )
+    display_name: Text = Field(title="Name", description="1 to 80 characters", min_length=1, max_length=80)
+    role: Role = Field(title="Role", description="nurse, physician or admin")
+    password: str = Field(title="Password", description="10 to 128 characters", min_length=10, max_length=128)
+
+
+class QueueDatesIn(Input):
+    date_from: date | None = Field(default=None, title="From", description="a date (YYYY-MM-DD), or empty")
+    date_to: date | None = Field(default=None, title="To", description="a date (YYYY-MM-DD) on or after From")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "QueueDatesIn":
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise InvalidInput("date_to", "To: a date on or after From.")
+        return self
+
+
+class OverrideIn(Input):
+    rule: OverrideRule = Field(
+        title="Rule", description="contraindication, predose_hold, dose_range or discharge"
+    )
+    reason: Text = Field(
+        title="Reason",
+        description="why the rule is set aside, 3 to 300 characters",
+        min_length=3,
+        max_length=300,
+    )
+    details: Text = Field(default="", title="Details", description="up to 200 characters", max_length=200)
+
+
+class PinIn(Input):
+    pin: str = Field(title="Signing PIN", description="4 to 8 digits", pattern=r"^[0-9]{4,8}$")
+
+
+class SignatureIn(Input):
+    meaning: SignatureMeaning = Field(title="Meaning", description="reviewed or approved")
+
+
+class AddendumIn(Input):
+    reason: Text = Field(title="Reason", description="3 to 200 characters", min_length=3, max_length=200)
+    text: Text = Field(title="Addendum", description="3 to 4000 characters", min_length=3, max_length=4000)
+
+
+class ReturnIn(Input):
+    comment: Text = Field(
+        title="Comment", description="what to correct, 3 to 500 characters", min_length=3, max_length=500
+    )
+
+
+class ResubmitIn(Input):
+    response: Text = Field(
+        title="Response", description="what was corrected, 3 to 500 characters", min_length=3, max_length=500
+    )
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], data: Mapping[str, Any]) -> M:
+    """Validate `data` into `model`, or raise one InvalidInput naming the first bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise refusal(model, exc) from None
+
+
+def refusal(model: type[BaseModel], exc: ValidationError) -> InvalidInput:
+    """The first pydantic error as a message naming the field and what it accepts."""
+    error = exc.errors()[0]
+    field = str(error["loc"][0]) if error["loc"] else "record"
+    info = model.model_fields.get(field)
+    if info is None:
+        return InvalidInput(field, f"{field}: not a field of this record.")
+    if error["type"] == "missing":
+        return InvalidInput(field, f"{info.title}: required; {info.description}.")
+    got = error.get("input")
+    shown = "nothing" if got is None or got == "" else repr(got)[:40]
+    return InvalidInput(field, f"{info.title}: {info.description} (got {shown}).")

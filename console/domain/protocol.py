@@ -1,0 +1,153 @@
+"""The clinic protocol: every clinical number the console enforces, from a TOML file.
+
+Defaults come from the clinical reference (ASRA/AAPM/ASA 2018 for IV ketamine, the esketamine
+REMS for nasal spray); a clinic changes them in its protocol file, never in code. `load_protocol`
+turns any problem into one ConfigurationError naming the key.
+"""
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from console.domain.errors import ConfigurationError
+from console.domain.vocab import Role
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AlertThresholds(_Section):
+    """A reading past one of these raises an alert that must be acknowledged."""
+
+    systolic_hold: int = Field(180, ge=100, le=260, description="SBP at or above this holds dosing (mmHg)")
+    diastolic_hold: int = Field(110, ge=60, le=160, description="DBP at or above this holds dosing (mmHg)")
+    systolic_predose_warn: int = Field(
+        140, ge=100, le=260, description="pre-dose SBP above this warns (mmHg)"
+    )
+    diastolic_predose_warn: int = Field(90, ge=50, le=160, description="pre-dose DBP above this warns (mmHg)")
+    spo2_low: int = Field(92, ge=70, le=100, description="SpO2 below this alerts (%)")
+    heart_rate_low: int = Field(50, ge=20, le=100, description="HR below this alerts (/min)")
+    heart_rate_high: int = Field(120, ge=60, le=250, description="HR above this alerts (/min)")
+    moaas_low: int = Field(2, ge=0, le=5, description="MOAA/S at or below this alerts")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "AlertThresholds":
+        if self.heart_rate_low >= self.heart_rate_high:
+            raise ValueError("heart_rate_low must be below heart_rate_high")
+        return self
+
+
+class IVRules(_Section):
+    vitals_interval_min: int = Field(15, ge=1, le=120, description="minutes between readings during infusion")
+    rate_min_mg_per_kg_h: float = Field(0.5, gt=0, le=10, description="lowest infusion rate without override")
+    rate_max_mg_per_kg_h: float = Field(
+        2.0, gt=0, le=10, description="highest infusion rate without override"
+    )
+    max_total_mg: float = Field(400, gt=0, le=1000, description="largest planned total dose without override")
+    observation_min: int = Field(
+        30, ge=0, le=600, description="observation after dosing ends, before discharge"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "IVRules":
+        if self.rate_min_mg_per_kg_h > self.rate_max_mg_per_kg_h:
+            raise ValueError("rate_min_mg_per_kg_h must not be above rate_max_mg_per_kg_h")
+        return self
+
+
+class NasalRules(_Section):
+    device_mg: float = Field(28, gt=0, le=200, description="esketamine per device (mg)")
+    allowed_doses_mg: list[float] = Field(
+        [56, 84], min_length=1, description="doses allowed without override"
+    )
+    vitals_at_min: list[int] = Field([40], description="minutes after dosing when a reading is due")
+    observation_min: int = Field(120, ge=0, le=600, description="observation after the first device")
+
+
+class DischargeCriteria(_Section):
+    moaas: int = Field(5, ge=0, le=5, description="MOAA/S of the latest reading")
+    latest_vitals_max_age_min: int = Field(
+        30, ge=1, le=240, description="the latest reading is at most this old"
+    )
+    require_post_pain: bool = Field(True, description="pain after the session is recorded")
+    require_escort: bool = Field(True, description="an escort or driver is confirmed")
+
+
+class OverrideRoles(_Section):
+    """Who may record an override of each rule, with a reason."""
+
+    contraindication: Role = Role.PHYSICIAN
+    predose_hold: Role = Role.PHYSICIAN
+    dose_range: Role = Role.PHYSICIAN
+    discharge: Role = Role.PHYSICIAN
+
+
+class Protocol(_Section):
+    version: str = Field(
+        "default-2026.11", min_length=1, max_length=40, description="stored with each session"
+    )
+    weight_max_age_days: int = Field(30, ge=0, le=365, description="mg/kg only from a weight this recent")
+    weight_change_confirm_percent: float = Field(
+        10, ge=1, le=100, description="a weight this far (in %) from the last one is entered twice"
+    )
+    reconciliation_tolerance_mg: float = Field(
+        0.5, ge=0, le=10, description="drawn = given + wasted within this many mg"
+    )
+    overdue_after_min: int = Field(5, ge=0, le=60, description="a reading this late raises an overdue alert")
+    overdue_bell: bool = Field(False, description="ring the terminal bell when a reading becomes overdue")
+    thresholds: AlertThresholds = AlertThresholds()
+    iv: IVRules = IVRules()
+    nasal: NasalRules = NasalRules()
+    discharge: DischargeCriteria = DischargeCriteria()
+    override_roles: OverrideRoles = OverrideRoles()
+
+
+def load_protocol(path: Path | None) -> Protocol:
+    """The protocol in `path`, over the defaults; none given: the defaults alone."""
+    if path is None:
+        return Protocol()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigurationError(f"protocol file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigurationError(f"{path}: cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        return Protocol.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(part) for part in error["loc"]) or "protocol"
+        raise ConfigurationError(f"protocol {path}: {key}: {error['msg']}") from None
+
+
+def describe(protocol: Protocol) -> str:
+    """The effective protocol as TOML, defaults merged, for `chairside protocol check`."""
+    lines = []
+
+    def section(name: str, model: BaseModel) -> None:
+        simple = {k: v for k, v in model.model_dump(mode="json").items() if not isinstance(v, dict)}
+        if name:
+            lines.append(f"\n[{name}]")
+        for key, value in simple.items():
+            lines.append(f"{key} = {_toml(value)}")
+        for key in type(model).model_fields:
+            child = getattr(model, key)
+            if isinstance(child, BaseModel):
+                section(f"{name}.{key}" if name else key, child)
+
+    section("", protocol)
+    return "\n".join(lines).strip() + "\n"
+
+
+def _toml(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)

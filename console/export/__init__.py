@@ -1,0 +1,1 @@
+"""End-of-day export: the CSV set and the FHIR bundle, their rows, the data dictionary, the manifest."""

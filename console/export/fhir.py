@@ -1,0 +1,369 @@
+"""The export as a FHIR R4B collection Bundle (JSON), streamed one entry at a time.
+
+Per session: the Patient (once), an Encounter (class AMB), a MedicationAdministration per dose
+(route SNOMED, dose, rate, period, the lot in a contained Medication), an Observation per pain
+score (LOINC 72514-3) and per vital sign (BP panel 85354-9 with 8480-6/8462-4, 8867-4, 59408-5,
+9279-1, 8310-5), and an AdverseEvent per side effect. Every reference is a `urn:uuid:` derived
+from the record (stable from one export to the next); a de-identified bundle derives the
+patient's from the pseudonym and names nobody.
+"""
+
+import json
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from console.chair.discharge_gate import given_mg
+from console.domain.vocab import Route, SessionStatus
+from console.export.request import BUNDLE, ExportRequest
+from console.export.rows import PROGRESS_EVERY, Progress, in_range, pseudonym
+from console.store.models import (
+    DoseAdministration,
+    InfusionEvent,
+    PainScore,
+    Patient,
+    SideEffect,
+    TreatmentSession,
+    UserAccount,
+    VitalSigns,
+)
+
+NAMESPACE = uuid.UUID("6f1d8a52-3c0e-4b8e-9a57-2f6a8f0c9e31")  # Chairside's: ids stay stable
+FILE_NAME = BUNDLE
+SESSIONS_PER_BATCH = 500
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+ROUTES = {Route.INTRAVENOUS: ("47625008", "Intravenous route"), Route.NASAL: ("46713006", "Nasal route")}
+ENCOUNTER_STATUS = {
+    SessionStatus.SCHEDULED: "planned",
+    SessionStatus.CHECKED_IN: "arrived",
+    SessionStatus.IN_TREATMENT: "in-progress",
+    SessionStatus.OBSERVATION: "in-progress",
+    SessionStatus.DISCHARGED: "finished",
+    SessionStatus.NO_SHOW: "cancelled",
+    SessionStatus.CANCELLED: "cancelled",
+}
+SERVICE = {"iv_infusion": "IV ketamine infusion", "nasal_spray": "nasal esketamine"}
+PAIN_NOTE = {"before": "before the session", "after": "after the session", "extra": "during the session"}
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+SEVERITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
+OUTCOME_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
+# CTCAE grade → FHIR severity; grades 3-5 are all "severe" (the grade itself is in the text).
+SEVERITY = {1: "mild", 2: "moderate"}
+# (LOINC, display, VitalSigns column, UCUM unit) for each single-value vital sign.
+VITAL_SIGNS = [
+    ("8867-4", "Heart rate", "heart_rate", "/min"),
+    ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", "spo2", "%"),
+    ("9279-1", "Respiratory rate", "resp_rate", "/min"),
+    ("8310-5", "Body temperature", "temperature_c", "Cel"),
+]
+
+
+def write(
+    path: Path,
+    session: Session,
+    request: ExportRequest,
+    zone: ZoneInfo,
+    at: datetime,
+    progress: Progress | None = None,
+) -> int:
+    """Write the bundle; returns the number of entries."""
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        opening = {"resourceType": "Bundle", "type": "collection", "timestamp": _time(at, zone)}
+        out.write(json.dumps(opening)[:-1] + ', "entry": [\n')  # the entries follow one by one
+        for resource in resources(session, request, zone):
+            entry = {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
+            out.write((",\n" if count else "") + json.dumps(entry, ensure_ascii=False))
+            count += 1
+            if progress and count % PROGRESS_EVERY == 0:
+                progress(FILE_NAME, count)
+        out.write("\n]}\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return count
+
+
+def resources(session: Session, request: ExportRequest, zone: ZoneInfo) -> Iterator[dict]:
+    """Every resource of the range, session by session, children loaded a batch of sessions at a time."""
+    nurse = aliased(UserAccount)
+    query = (
+        select(TreatmentSession, Patient, nurse.display_name.label("nurse"))
+        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .outerjoin(nurse, nurse.id == TreatmentSession.nurse_id)
+        .where(in_range(request.date_from, request.date_to))
+        .order_by(TreatmentSession.clinic_date, TreatmentSession.scheduled_time, TreatmentSession.id)
+    )
+    key = request.pseudonym_key if request.deidentify else None
+    people = dict(session.execute(select(UserAccount.id, UserAccount.display_name)).all())
+    patients_written: set[int] = set()
+    result = session.execute(query.execution_options(yield_per=SESSIONS_PER_BATCH))
+    for batch in result.partitions():
+        children = _children(session, [row.TreatmentSession.id for row in batch])
+        for visit, patient, nurse_name in batch:
+            context = Context(
+                _patient_ref(patient, key),
+                _reference("session", visit.id),
+                people,
+                zone,
+                request.tolerance_mg,
+            )
+            if patient.id not in patients_written:
+                patients_written.add(patient.id)
+                yield _patient(patient, key)
+            yield _encounter(visit, nurse_name, context)
+            yield from _session_resources(visit, children, context)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every resource of one session refers to."""
+
+    patient: dict
+    encounter: dict
+    people: dict[int, str]
+    zone: ZoneInfo
+    tolerance_mg: float  # the protocol's: a total this close to the plan counts as completed
+
+    def time(self, value: datetime) -> str:
+        return _time(value, self.zone)
+
+    def person(self, user_id: int | None) -> dict:
+        return {"display": self.people.get(user_id, "unknown")}
+
+
+def _children(session: Session, ids: list[int]) -> dict[str, dict[int, list]]:
+    """A batch's doses, infusion events, pain scores, readings and side effects, by session (or dose)."""
+    found: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for model, name in [
+        (DoseAdministration, "doses"),
+        (PainScore, "pains"),
+        (VitalSigns, "vitals"),
+        (SideEffect, "effects"),
+    ]:
+        for row in session.scalars(select(model).where(model.session_id.in_(ids)).order_by(model.id)):
+            found[name][row.session_id].append(row)
+    dose_ids = [dose.id for doses in found["doses"].values() for dose in doses]
+    if dose_ids:
+        events = select(InfusionEvent).where(InfusionEvent.dose_id.in_(dose_ids)).order_by(InfusionEvent.id)
+        for event in session.scalars(events):
+            found["events"][event.dose_id].append(event)
+    return found
+
+
+def _session_resources(visit: TreatmentSession, children, context: Context) -> Iterator[dict]:
+    suspects = []
+    for dose in children["doses"][visit.id]:
+        administration = _administration(dose, children["events"][dose.id], visit, context)
+        suspects.append({"instance": {"reference": f"urn:uuid:{administration['id']}"}})
+        yield administration
+    for score in children["pains"][visit.id]:
+        yield _pain(score, context)
+    for reading in children["vitals"][visit.id]:
+        yield from _vital_signs(reading, context)
+    for effect in children["effects"][visit.id]:
+        yield _adverse_event(effect, suspects, context)
+
+
+def _id(*parts) -> str:
+    return str(uuid.uuid5(NAMESPACE, ":".join(str(part) for part in parts)))
+
+
+def _reference(*parts) -> dict:
+    return {"reference": f"urn:uuid:{_id(*parts)}"}
+
+
+def _time(value: datetime, zone: ZoneInfo) -> str:
+    return value.astimezone(zone).isoformat(timespec="seconds")
+
+
+def _patient_ref(patient: Patient, key: str | None) -> dict:
+    return _reference("patient", pseudonym(key, patient.id) if key else patient.id)
+
+
+def _patient(patient: Patient, key: str | None) -> dict:
+    resource = {
+        "resourceType": "Patient",
+        "id": _patient_ref(patient, key)["reference"].removeprefix("urn:uuid:"),
+        "gender": patient.sex,
+    }
+    if key:  # de-identified: a pseudonym and the year of birth only
+        identifier = {"system": "urn:chairside:pseudonym", "value": pseudonym(key, patient.id)}
+        return resource | {"identifier": [identifier], "birthDate": str(patient.date_of_birth.year)}
+    return resource | {
+        "identifier": [{"type": {"text": "MRN"}, "system": "urn:chairside:mrn", "value": patient.mrn}],
+        "name": [{"family": patient.family_name, "given": [patient.given_name]}],
+        "birthDate": patient.date_of_birth.isoformat(),
+    }
+
+
+def _encounter(visit: TreatmentSession, nurse: str | None, context: Context) -> dict:
+    resource = {
+        "resourceType": "Encounter",
+        "id": context.encounter["reference"].removeprefix("urn:uuid:"),
+        "identifier": [{"system": "urn:chairside:session", "value": str(visit.id)}],
+        "status": ENCOUNTER_STATUS[SessionStatus(visit.status)],
+        "class": {
+            "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+            "code": "AMB",
+            "display": "ambulatory",
+        },
+        "serviceType": {"text": SERVICE[visit.method]},
+        "subject": context.patient,
+        "location": [{"location": {"display": f"Chair {visit.chair}"}}],
+    }
+    if nurse:
+        resource["participant"] = [{"individual": {"display": nurse}}]
+    period = {}
+    if visit.checked_in_at:
+        period["start"] = context.time(visit.checked_in_at)
+    if visit.discharged_at:
+        period["end"] = context.time(visit.discharged_at)
+    if period:
+        resource["period"] = period
+    return resource
+
+
+def _administration(
+    dose: DoseAdministration, events: list[InfusionEvent], visit: TreatmentSession, context: Context
+) -> dict:
+    given = round(given_mg(dose, events), 1)
+    intravenous = dose.route == Route.INTRAVENOUS
+    if intravenous and dose.stopped_at is None and visit.ended_at is None:
+        status = "in-progress"
+    elif given < dose.dose_mg - context.tolerance_mg:
+        status = "stopped"  # an infusion stopped short of its planned total
+    else:
+        status = "completed"
+    code, display = ROUTES[Route(dose.route)]
+    dosage = {
+        "route": {"coding": [{"system": SNOMED, "code": code, "display": display}]},
+        "dose": _quantity(given, "mg"),
+    }
+    if dose.rate_mg_per_kg_h is not None:
+        dosage["rateQuantity"] = _quantity(dose.rate_mg_per_kg_h, "mg/kg/h")
+    medication = {  # contained: the lot is the controlled-substance record's key
+        "resourceType": "Medication",
+        "id": "medication",
+        "code": {"text": dose.drug},
+        "batch": {"lotNumber": dose.lot_number},
+    }
+    resource = {
+        "resourceType": "MedicationAdministration",
+        "id": _id("dose", dose.id),
+        "contained": [medication],
+        "status": status,
+        "medicationReference": {"reference": "#medication"},
+        "subject": context.patient,
+        "context": context.encounter,
+        "performer": [{"actor": context.person(dose.administered_by)}],
+        "dosage": dosage,
+    }
+    end = dose.stopped_at or (visit.ended_at if intravenous else None)
+    if end is None:
+        return resource | {"effectiveDateTime": context.time(dose.administered_at)}
+    return resource | {
+        "effectivePeriod": {"start": context.time(dose.administered_at), "end": context.time(end)}
+    }
+
+
+def _observation(
+    resource_id: str, code: dict, category: str, at: datetime, by: int, context: Context
+) -> dict:
+    return {
+        "resourceType": "Observation",
+        "id": resource_id,
+        "status": "final",
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": category}]}],
+        "code": code,
+        "subject": context.patient,
+        "encounter": context.encounter,
+        "effectiveDateTime": context.time(at),
+        "performer": [context.person(by)],
+    }
+
+
+def _loinc(code: str, display: str) -> dict:
+    return {"coding": [{"system": LOINC, "code": code, "display": display}], "text": display}
+
+
+def _quantity(value: float, unit: str) -> dict:
+    return {"value": value, "unit": unit, "system": UCUM, "code": unit}
+
+
+def _pain(score: PainScore, context: Context) -> dict:
+    code = _loinc("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported")
+    resource = _observation(
+        _id("pain", score.id), code, "survey", score.scored_at, score.recorded_by, context
+    )
+    return resource | {
+        "valueQuantity": _quantity(score.score, "{score}"),
+        "note": [{"text": PAIN_NOTE[score.kind]}],
+    }
+
+
+def _vital_signs(reading: VitalSigns, context: Context) -> Iterator[dict]:
+    """The BP panel, each sign taken, the MOAA/S score; a corrected reading's are 'amended'."""
+    status = {"status": "amended" if reading.version > 1 else "final"}
+
+    def observation(part: str, code: dict, category: str = "vital-signs") -> dict:
+        made = _observation(
+            _id("reading", reading.id, part), code, category, reading.measured_at, reading.taken_by, context
+        )
+        return made | status
+
+    yield observation("85354-9", _loinc("85354-9", "Blood pressure panel")) | {
+        "component": [
+            {
+                "code": _loinc("8480-6", "Systolic blood pressure"),
+                "valueQuantity": _quantity(reading.systolic, "mm[Hg]"),
+            },
+            {
+                "code": _loinc("8462-4", "Diastolic blood pressure"),
+                "valueQuantity": _quantity(reading.diastolic, "mm[Hg]"),
+            },
+        ]
+    }
+    for code, display, column, unit in VITAL_SIGNS:
+        value = getattr(reading, column)
+        if value is not None:
+            yield observation(code, _loinc(code, display)) | {"valueQuantity": _quantity(value, unit)}
+    yield observation("moaas", {"text": "MOAA/S sedation score (0-5)"}, "exam") | {
+        "valueInteger": reading.moaas
+    }
+
+
+def _adverse_event(effect: SideEffect, suspects: list[dict], context: Context) -> dict:
+    label = (
+        effect.other_text
+        if effect.effect == "other" and effect.other_text
+        else effect.effect.replace("_", " ")
+    )
+    outcome = "fatal" if effect.grade == 5 else "resolved" if effect.resolved_at else "ongoing"
+    resource = {
+        "resourceType": "AdverseEvent",
+        "id": _id("side_effect", effect.id),
+        "actuality": "actual",
+        "event": {"coding": [{"system": "urn:chairside:side-effect", "code": effect.effect}], "text": label},
+        "subject": context.patient,
+        "encounter": context.encounter,
+        "date": context.time(effect.onset_at),
+        "recordedDate": context.time(effect.recorded_at),
+        "recorder": context.person(effect.recorded_by),
+        "severity": {
+            "coding": [{"system": SEVERITY_SYSTEM, "code": SEVERITY.get(effect.grade, "severe")}],
+            "text": f"CTCAE grade {effect.grade}",
+        },
+        "outcome": {"coding": [{"system": OUTCOME_SYSTEM, "code": outcome}]},
+    }
+    return resource | ({"suspectEntity": suspects} if suspects else {})

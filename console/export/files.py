@@ -1,0 +1,190 @@
+"""End-of-day export: the CSV set or a FHIR bundle, with a manifest; all files, or none.
+
+Every file is streamed (`yield_per`), written to a temporary name in the target folder, and
+renamed only when all of them are complete: a failure part way leaves no export file behind.
+"""
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from operator import itemgetter
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from console.domain.errors import InvalidInput, StorageError
+from console.export import fhir, rows
+from console.export.csv_safe import safe_text, writer
+from console.export.dictionary import BOOLEAN, FILES, TEXT, TIME, columns
+from console.export.request import BUNDLE, ExportRequest
+from console.export.rows import PROGRESS_EVERY, Progress
+from console.store import audit
+from console.store.database import Database
+
+MANIFEST = "manifest.json"
+EVERY_FILE = [*FILES, BUNDLE, MANIFEST]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    rows: dict[str, int]
+
+
+def export(
+    db: Database, who: str, request: ExportRequest, zone: ZoneInfo, progress: Progress | None = None
+) -> Manifest:
+    """Write the request's files and manifest.json into `request.out`; all of them, or nothing."""
+    _check(request)
+    counts: dict[str, int] = {}
+    with _all_or_nothing(request.out, [*request.files, MANIFEST], request.force) as partial:
+        with db.read() as session:
+            head = audit.head(session)
+            if request.format == "csv":
+                for name in FILES:
+                    records = _records(session, name, request)
+                    counts[name] = _write_csv(partial[name], name, records, request, zone, progress)
+            else:
+                counts[BUNDLE] = fhir.write(partial[BUNDLE], session, request, zone, db.clock.now(), progress)
+        manifest = {
+            "from": request.date_from.isoformat(),
+            "to": request.date_to.isoformat(),
+            "format": request.format,
+            "exported_at": db.clock.now().astimezone(zone).isoformat(timespec="seconds"),
+            "exported_by": who,
+            "deidentified": request.deidentify,
+            "audit_chain_head": head,
+            "files": {
+                name: {"rows": counts[name], "sha256": _sha256(partial[name])} for name in request.files
+            },
+        }
+        partial[MANIFEST].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    with db.write() as session:
+        audit.record(
+            session,
+            at=db.clock.now(),
+            actor=who[:32],
+            action=f"export.{request.format}",
+            entity="export",
+            entity_id=f"{request.date_from}..{request.date_to}",
+            after={"rows": counts, "deidentified": request.deidentify},
+        )
+    return Manifest(request.out / MANIFEST, counts)
+
+
+def _check(request: ExportRequest) -> None:
+    if request.date_to < request.date_from:
+        raise InvalidInput("to", "To: a date on or after the first date.")
+    if request.deidentify and not request.pseudonym_key:
+        raise InvalidInput(
+            "pseudonym_key",
+            "De-identified export: set pseudonym_key in the settings (16 characters or more).",
+        )
+
+
+@contextmanager
+def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[str, Path]]:
+    """Temporary files in `out`, renamed to `names` only when the block completes.
+
+    An export forced over one in the other format removes that one's files: a folder never holds
+    files its manifest does not list.
+    """
+    existing = [name for name in EVERY_FILE if (out / name).exists()]
+    if existing and not force:
+        held = ", ".join(existing)
+        raise InvalidInput("out", f"Folder: {out} already holds an export ({held}); use --force.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(f"cannot create {out}: {exc.strerror}") from None
+    partial = {name: out / f".{name}.partial" for name in names}
+    try:
+        yield partial
+        for name, temporary in partial.items():
+            os.replace(temporary, out / name)  # all complete: now they appear
+        for name in set(existing) - set(names):
+            (out / name).unlink()
+    except OSError as exc:
+        raise StorageError(f"the export failed and left no file behind: {exc.strerror or exc}") from None
+    finally:
+        for temporary in partial.values():
+            temporary.unlink(missing_ok=True)
+
+
+def _records(session: Session, name: str, request: ExportRequest) -> Iterator[tuple]:
+    first, last = request.date_from, request.date_to
+    if name == "sessions.csv":
+        key = request.pseudonym_key if request.deidentify else None
+        return rows.sessions(session, first, last, key)
+    if name == "vitals.csv":
+        return rows.vitals(session, first, last)
+    if name == "side_effects.csv":
+        return rows.side_effects(session, first, last)
+    return rows.controlled_substances(session, first, last, request.tolerance_mg)
+
+
+def _formats(zone: ZoneInfo) -> dict[str, Callable]:
+    """How a value of each dictionary type becomes a cell; numbers and dates write themselves."""
+
+    def time(value: datetime) -> str:
+        if value.tzinfo is None:  # as SQLite stores it: UTC without an offset
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(zone).isoformat(timespec="seconds")
+
+    def boolean(value: bool) -> str:
+        return "true" if value else "false"
+
+    return {TEXT: safe_text, TIME: time, BOOLEAN: boolean}
+
+
+def _write_csv(
+    path: Path,
+    name: str,
+    records: Iterator[tuple],
+    request: ExportRequest,
+    zone: ZoneInfo,
+    progress: Progress | None,
+) -> int:
+    """Write one file; only the columns needing it are formatted (a None is an empty cell)."""
+    header = columns(name, request.deidentify)
+    layout = {column.name: (position, column.type) for position, column in enumerate(FILES[name])}
+    pick = itemgetter(*(layout[column][0] for column in header))
+    formats = _formats(zone)
+    formatted = [
+        (position, formats[layout[column][1]])
+        for position, column in enumerate(header)
+        if layout[column][1] in formats
+    ]
+    count = 0
+    with path.open("w", encoding="utf-8-sig" if request.bom else "utf-8", newline="") as stream:
+        out = writer(stream)
+        out.writerow(header)
+        for record in records:
+            values = list(pick(record))
+            for position, format_value in formatted:
+                value = values[position]
+                if value is not None:
+                    values[position] = format_value(value)
+            out.writerow(values)
+            count += 1
+            if progress and count % PROGRESS_EVERY == 0:
+                progress(name, count)
+        stream.flush()
+        os.fsync(stream.fileno())
+    if progress:
+        progress(name, count)
+    return count
+
+
+def _sha256(path: Path) -> str:
+    """The file's digest, read in chunks: a five-year vitals.csv is larger than the export's memory."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,156 @@
+"""The signed record in words: the lines the review screen, the session screen and exports print."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from console.chair.infusion import infusion_state
+from console.chair.session_view import SessionView
+from console.domain.pain import PainChange
+from console.domain.vocab import Drug, OverrideRule, Route, SideEffectType, SignatureMeaning
+from console.store.models import Addendum, ReviewReturn, SessionSignature, VitalSigns
+
+
+def when(at: datetime | None, zone: ZoneInfo, fmt: str = "%d %b %Y %H:%M %Z") -> str:
+    return "—" if at is None else at.astimezone(zone).strftime(fmt)
+
+
+def signature_text(signature: SessionSignature, zone: ZoneInfo) -> str:
+    """Printed name, date and time, meaning: shown wherever the record is shown."""
+    meaning = SignatureMeaning(signature.meaning).label
+    return f"✓ Signed by {signature.signer_name} · {when(signature.signed_at, zone)} · {meaning}"
+
+
+def addendum_text(addendum: Addendum, number: int, zone: ZoneInfo) -> str:
+    return (
+        f"Addendum {number} · {when(addendum.written_at, zone)} · signed by {addendum.author_name}"
+        f" ({addendum.author_role})\nReason: {addendum.reason}\n{addendum.text}"
+    )
+
+
+def return_text(returned: ReviewReturn, view: SessionView, zone: ZoneInfo) -> str:
+    text = (
+        f"↩ Returned for correction {when(returned.returned_at, zone)} by "
+        f"{view.staff_name(returned.returned_by)}: {returned.comment}"
+    )
+    if returned.resubmitted_at is not None:
+        text += (
+            f"\n  Resubmitted {when(returned.resubmitted_at, zone)} by "
+            f"{view.staff_name(returned.resubmitted_by)}: {returned.response}"
+        )
+    return text
+
+
+def times_text(view: SessionView, zone: ZoneInfo) -> str:
+    s = view.session
+    minutes = None
+    if s.checked_in_at and s.discharged_at:
+        minutes = int((s.discharged_at - s.checked_in_at).total_seconds() // 60)
+    in_chair = "" if minutes is None else f" · in chair {minutes // 60}h{minutes % 60:02d}"
+    steps = (
+        ("Checked in", s.checked_in_at),
+        ("started", s.started_at),
+        ("dosing ended", s.ended_at),
+        ("discharged", s.discharged_at),
+    )
+    times = " · ".join(f"{label} {when(at, zone, '%H:%M')}" for label, at in steps)
+    return f"{times}{in_chair} · nurse {view.staff_name(s.nurse_id) or '—'}"
+
+
+def pain_text(view: SessionView) -> str:
+    s = view.session
+    if s.pain_before is None:
+        return "Pain: not recorded"
+    if s.pain_after is None:
+        return f"Pain before {s.pain_before}; after: not recorded"
+    return f"Pain {PainChange(s.pain_before, s.pain_after).describe()}"
+
+
+def dose_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
+    """Each dose with its controlled-substance record, and what happened to an IV infusion."""
+    lines = []
+    for dose in view.doses:
+        drug = Drug(dose.drug).value.capitalize()
+        given = ""
+        if dose.route == Route.INTRAVENOUS:
+            how = (
+                f"IV {dose.dose_mg:g} mg planned ({dose.mg_per_kg:.2f} mg/kg at {dose.weight_kg_used:g} kg),"
+                f" {dose.rate_mg_per_kg_h:g} mg/kg/h for {dose.planned_duration_min} min"
+            )
+            if dose.stopped_at:
+                events = [e for e in view.infusion_events if e.dose_id == dose.id]
+                given = f" · given {infusion_state(dose, events, dose.stopped_at).given_mg:.1f} mg"
+        else:
+            how = f"nasal {dose.dose_mg:g} mg, {dose.device_count} device(s) ({dose.mg_per_kg:.2f} mg/kg)"
+        lines.append(
+            f"{drug} {how} · started {when(dose.administered_at, zone, '%H:%M')}"
+            f"{' · stopped ' + when(dose.stopped_at, zone, '%H:%M') if dose.stopped_at else ''}{given}"
+        )
+        witness = view.staff_name(dose.witness_id) or "—"
+        giver = view.staff_name(dose.administered_by)
+        lines.append(
+            f"  Lot {dose.lot_number} · {dose.concentration_mg_per_ml:g} mg/mL · drawn {dose.drawn_mg:g} mg"
+            f" · wasted {dose.wasted_mg:g} mg · witness {witness} · given by {giver}"
+        )
+    for event in view.infusion_events:
+        rate = f" to {event.rate_mg_per_kg_h:g} mg/kg/h" if event.rate_mg_per_kg_h else ""
+        lines.append(
+            f"  {when(event.at, zone, '%H:%M')} infusion {event.kind.replace('_', ' ')}{rate}"
+            f" ({view.staff_name(event.recorded_by)})"
+        )
+    return lines or ["No dose recorded."]
+
+
+def override_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
+    """Each rule set aside: which, by whom and in what role, when, and why."""
+    lines = []
+    for o in view.overrides:
+        what = OverrideRule(o.rule).label.lower() + (f" ({o.details})" if o.details else "")
+        by = f"{view.staff_name(o.overridden_by)} ({o.role})"
+        lines.append(f"⚑ OVERRIDE {when(o.at, zone, '%H:%M')} {what} by {by}: {o.reason}")
+    return lines
+
+
+def vitals_cells(reading: VitalSigns, view: SessionView, zone: ZoneInfo) -> tuple[str, ...]:
+    """One flowsheet row: time, BP, HR, SpO2, RR, MOAA/S, temperature, who took it."""
+    return (
+        f"{reading.measured_at.astimezone(zone):%H:%M}",
+        f"{reading.systolic}/{reading.diastolic}",
+        str(reading.heart_rate),
+        str(reading.spo2),
+        str(reading.resp_rate),
+        str(reading.moaas),
+        "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
+        view.staff_name(reading.taken_by),
+    )
+
+
+def side_effect_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
+    lines = []
+    for effect in view.side_effects:
+        name = (
+            effect.other_text
+            if effect.effect == SideEffectType.OTHER
+            else SideEffectType(effect.effect).label
+        )
+        resolved = (
+            f"resolved {when(effect.resolved_at, zone, '%H:%M')}" if effect.resolved_at else "not resolved"
+        )
+        action = f" · {effect.action_taken}" if effect.action_taken else ""
+        onset = when(effect.onset_at, zone, "%H:%M")
+        lines.append(f"{name} · grade {effect.grade} · onset {onset} · {resolved}{action}")
+    return lines or ["No side effects."]
+
+
+def alert_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
+    """Every alert with what was done about it (who, when, the note)."""
+    lines = []
+    for alert in view.alerts:
+        if alert.acknowledged_at is None:
+            outcome = "OPEN: not acknowledged"
+        else:
+            outcome = (
+                f"acknowledged {when(alert.acknowledged_at, zone, '%H:%M')} by "
+                f"{view.staff_name(alert.acknowledged_by)}: {alert.acknowledgement}"
+            )
+        lines.append(f"⚠ {when(alert.raised_at, zone, '%H:%M')} {alert.message} · {outcome}")
+    return lines or ["No alerts."]

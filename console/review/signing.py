@@ -1,0 +1,271 @@
+"""Electronic signatures: the canonical session record, signing sittings, signing and addenda.
+
+A signature stores the SHA-256 of the canonical session record: the session row and every row
+that belongs to it, each column normalised by its type and each list in a fixed order, so the
+same record always gives the same hash on SQLite and PostgreSQL. `console.verify` recomputes it.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, select
+
+from console.clinic.users import verify_secret
+from console.domain.actors import Actor, require_clinical
+from console.domain.errors import AuthenticationFailed, NotAllowed
+from console.domain.inputs import AddendumIn, SignatureIn, parse
+from console.domain.vocab import Role
+from console.domain.vocab import SessionStatus as S
+from console.store import audit
+from console.store.database import Database
+from console.store.models import (
+    Addendum,
+    Alert,
+    DoseAdministration,
+    InfusionEvent,
+    Override,
+    PainScore,
+    ReviewReturn,
+    SessionSignature,
+    SideEffect,
+    TreatmentSession,
+    VitalSigns,
+)
+from console.store.rows import get_or_refuse, insert
+from console.store.session_lock import is_signed
+from console.store.timestamps import iso_utc
+
+# The rows of a session record, by the name they carry in the canonical form.
+SESSION_CHILDREN: dict[str, type[SQLModel]] = {
+    "doses": DoseAdministration,
+    "vitals": VitalSigns,
+    "side_effects": SideEffect,
+    "pain_scores": PainScore,
+    "alerts": Alert,
+    "overrides": Override,
+}
+
+
+# How a value of each column type becomes canonical; other values (int, text, bool) stay as they are.
+_CANONICAL = {float: float, datetime: iso_utc, date: date.isoformat, time: time.isoformat}
+
+
+def _python_type(column: sa.Column) -> type:
+    """The column's Python type; a TypeDecorator (UTC timestamps) answers for the type it wraps."""
+    return getattr(column.type, "impl_instance", column.type).python_type
+
+
+@cache
+def _columns(
+    model: type[SQLModel], keep_id: bool, leave_out: frozenset
+) -> tuple[tuple[str, Callable | None, Any], ...]:
+    """(name, canonical form, default) of each column hashed, looked up once per model."""
+    return tuple(
+        (column.name, _CANONICAL.get(_python_type(column)), model.model_fields[column.name].default)
+        for column in model.__table__.columns
+        if (column.name != "id" or keep_id) and column.name not in leave_out
+    )
+
+
+def plain_row(
+    model: type[SQLModel], values: dict[str, Any], keep_id: bool = False, leave_out: frozenset = frozenset()
+) -> dict[str, Any]:
+    """A row's columns as JSON-able values normalised by column type (a REAL 28 is 28.0 everywhere).
+
+    Missing columns take the model's default, so a row about to be inserted hashes like the row
+    read back. Child rows leave out their own id: the record is its content, not its numbering.
+    Empty (NULL) columns are left out, so a nullable column added later keeps old hashes valid.
+    """
+    out = {}
+    for name, canonical, default in _columns(model, keep_id, leave_out):
+        value = values.get(name, default)
+        if value is not None:
+            out[name] = value if canonical is None else canonical(value)
+    return out
+
+
+def record_json(session_row: dict[str, Any], children: dict[str, list[dict[str, Any]]]) -> str:
+    """The canonical session record: every list sorted by its rows' canonical text, keys sorted.
+
+    Written out by hand so each row is serialised once; the text equals `canonical_json` of the
+    same nested dict (a test keeps it so).
+    """
+    parts = {"session": audit.canonical_json(plain_row(TreatmentSession, session_row, keep_id=True))}
+    for name, model in (SESSION_CHILDREN | {"infusion_events": InfusionEvent}).items():
+        rows = sorted(audit.canonical_json(plain_row(model, row)) for row in children.get(name, ()))
+        parts[name] = "[" + ",".join(rows) + "]"
+    return "{" + ",".join(f'"{name}":{parts[name]}' for name in sorted(parts)) + "}"
+
+
+def sha256_of(data: Any) -> str:
+    return hashlib.sha256(audit.canonical_json(data).encode()).hexdigest()
+
+
+def record_hash(session_row: dict[str, Any], children: dict[str, list[dict[str, Any]]]) -> str:
+    return hashlib.sha256(record_json(session_row, children).encode()).hexdigest()
+
+
+def load_record(session: Session, session_id: int) -> tuple[dict, dict[str, list[dict]]]:
+    """The session row and its children as plain mappings, read in the caller's transaction."""
+    table = TreatmentSession.__table__
+    row = session.execute(sa.select(table).where(table.c.id == session_id)).mappings().one()
+    children = {
+        name: [
+            dict(r)
+            for r in session.execute(sa.select(m.__table__).where(m.session_id == session_id)).mappings()
+        ]
+        for name, m in SESSION_CHILDREN.items()
+    }
+    events = session.execute(
+        sa.select(InfusionEvent.__table__)
+        .join(DoseAdministration, DoseAdministration.id == InfusionEvent.dose_id)
+        .where(DoseAdministration.session_id == session_id)
+    ).mappings()
+    children["infusion_events"] = [dict(r) for r in events]
+    return dict(row), children
+
+
+def addendum_hash(values: dict[str, Any]) -> str:
+    return sha256_of(plain_row(Addendum, values, leave_out=frozenset({"content_hash"})))
+
+
+@dataclass
+class SigningSitting:
+    """One user's run of signatures: a password opens it, the PIN continues it until it is idle too long."""
+
+    username: str
+    idle: timedelta
+    last_active: datetime | None = None
+
+    def needs_password(self, now: datetime) -> bool:
+        return self.last_active is None or now - self.last_active > self.idle
+
+
+@dataclass(frozen=True)
+class Proof:
+    """What the signer typed: username and password to open a sitting, or the PIN within one."""
+
+    username: str = ""
+    password: str = ""
+    pin: str = ""
+
+
+def authorise(db: Database, actor: Actor, sitting: SigningSitting, proof: Proof) -> None:
+    """Check the signer's proof; failures count towards the lockout and are audited."""
+    if sitting.username != actor.username:
+        raise NotAllowed("this signing sitting belongs to another user")
+    now = db.clock.now()
+    if sitting.needs_password(now):
+        if not proof.password:
+            raise AuthenticationFailed(
+                "Signing needs your username and password (the sitting is new or ended)."
+            )
+        typed = proof.username.strip().lower()
+        if typed != actor.username:
+            # A different name is refused without a check: one signs only as the signed-in user.
+            with db.write() as session:
+                audit.record(
+                    session,
+                    at=now,
+                    actor=actor.username,
+                    action="signature.authorise.failed",
+                    entity="user_account",
+                    entity_id=actor.user_id,
+                    after={"reason": "username is not the signed-in user"},
+                )
+            raise AuthenticationFailed(f"Username: sign as yourself ({actor.username}).")
+        verify_secret(db, actor.username, proof.password, kind="password", action="signature.authorise")
+    else:
+        verify_secret(db, actor.username, proof.pin, kind="pin", action="signature.authorise")
+    sitting.last_active = now
+
+
+def require_physician(actor: Actor) -> int:
+    if actor.role is not Role.PHYSICIAN or actor.user_id is None:
+        raise NotAllowed(f"{actor.username} cannot sign sessions: only a physician can")
+    return actor.user_id
+
+
+def ready_to_sign(session: Session, row: TreatmentSession) -> None:
+    """Refuse a signature on a session that is not finished, already signed, returned, or alerting."""
+    if row.status != S.DISCHARGED:
+        raise NotAllowed(
+            f"this session is {S(row.status).label.lower()}: only discharged sessions are signed"
+        )
+    if is_signed(session, row.id):
+        raise NotAllowed("this session is already signed: add an addendum instead")
+    if open_return(session, row.id) is not None:
+        raise NotAllowed("this session is back with the nurse for correction: wait until it is resubmitted")
+    open_alerts = session.exec(
+        select(Alert.id).where(Alert.session_id == row.id, Alert.acknowledged_at.is_(None))
+    ).all()
+    if open_alerts:
+        raise NotAllowed(
+            f"{len(open_alerts)} alert(s) on this session are not acknowledged: acknowledge first"
+        )
+
+
+def open_return(session: Session, session_id: int) -> ReviewReturn | None:
+    return session.exec(
+        select(ReviewReturn).where(
+            ReviewReturn.session_id == session_id, ReviewReturn.resubmitted_at.is_(None)
+        )
+    ).first()
+
+
+def sign_session(
+    db: Database, actor: Actor, session_id: int, meaning: str, proof: Proof, sitting: SigningSitting
+) -> SessionSignature:
+    """Sign a discharged session; from then on only addenda may be added."""
+    signer_id = require_physician(actor)
+    meaning_in = parse(SignatureIn, {"meaning": meaning})
+    with db.read() as session:
+        ready_to_sign(session, get_or_refuse(session, TreatmentSession, session_id, "Session"))
+    authorise(db, actor, sitting, proof)
+    now = db.clock.now()
+    with db.write() as session:
+        # FOR UPDATE: a change in flight finishes first, and none can start until this commits.
+        row = session.exec(
+            select(TreatmentSession).where(TreatmentSession.id == session_id).with_for_update()
+        ).one()
+        ready_to_sign(session, row)
+        signature = SessionSignature(
+            session_id=session_id,
+            signer_id=signer_id,
+            signer_name=actor.display_name or actor.username,
+            meaning=meaning_in.meaning,
+            signed_at=now,
+            record_hash=record_hash(*load_record(session, session_id)),
+        )
+        return insert(session, signature, actor=actor, action="session.sign", at=now)
+
+
+def add_addendum(
+    db: Database, actor: Actor, session_id: int, data: dict, proof: Proof, sitting: SigningSitting
+) -> Addendum:
+    """Add a signed addendum to a signed session; the original record stays as it was."""
+    author_id = require_clinical(actor)
+    addendum_in = parse(AddendumIn, data)
+    with db.read() as session:
+        get_or_refuse(session, TreatmentSession, session_id, "Session")
+        if not is_signed(session, session_id):
+            raise NotAllowed("this session is not signed yet: correct it or add to its notes instead")
+    authorise(db, actor, sitting, proof)
+    now = db.clock.now()
+    values = {
+        "session_id": session_id,
+        "author_id": author_id,
+        "author_name": actor.display_name or actor.username,
+        "author_role": actor.role.value,
+        "written_at": now,
+        "reason": addendum_in.reason,
+        "text": addendum_in.text,
+    }
+    with db.write() as session:
+        row = Addendum(**values, content_hash=addendum_hash(values))
+        return insert(session, row, actor=actor, action="addendum.add", at=now)

@@ -1,0 +1,154 @@
+"""A patient's course: every session by series, pain before and after, change from the series baseline."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from console.domain.pain import PainChange
+from console.domain.vocab import Method, SessionStatus, SideEffectType
+from console.store.database import Database
+from console.store.models import Patient, SessionSignature, SideEffect, TreatmentSession
+from console.store.rows import get_or_refuse
+
+
+@dataclass(frozen=True)
+class Visit:
+    session_id: int
+    clinic_date: date
+    method: Method
+    status: SessionStatus
+    series_number: int | None
+    series_length: int | None
+    pain_before: int | None
+    pain_after: int | None
+    side_effects: tuple[str, ...]  # "Nausea (grade 1)", in onset order
+    highest_grade: int | None
+    signed: bool
+
+    @property
+    def treated(self) -> bool:
+        return self.status == SessionStatus.DISCHARGED
+
+
+@dataclass(frozen=True)
+class Series:
+    """A planned course (series_number 1..length) and the maintenance sessions that follow it."""
+
+    visits: tuple[Visit, ...]
+
+    @property
+    def method(self) -> Method:
+        return self.visits[0].method
+
+    @property
+    def length(self) -> int | None:
+        return self.visits[0].series_length
+
+    @property
+    def treated(self) -> list[Visit]:
+        return [v for v in self.visits if v.treated and v.pain_before is not None]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for v in self.visits if v.treated and v.series_number is not None)
+
+    @property
+    def to_go(self) -> int | None:
+        return None if self.length is None else max(0, self.length - self.done)
+
+    @property
+    def baseline(self) -> int | None:
+        """Pain before the first treated session of the series."""
+        treated = self.treated
+        return treated[0].pain_before if treated else None
+
+    @property
+    def change_from_baseline(self) -> PainChange | None:
+        """Baseline against the latest pain after a session (the relief the course is giving now)."""
+        treated = [v for v in self.treated if v.pain_after is not None]
+        if not treated or self.baseline is None:
+            return None
+        return PainChange(self.baseline, treated[-1].pain_after)
+
+    def describe(self, number: int) -> str:
+        """One line: progress, baseline and the change from it with its IMMPACT class."""
+        first = self.visits[0].clinic_date
+        progress = (
+            f"{self.done} of {self.length} done, {self.to_go} to go" if self.length else "maintenance only"
+        )
+        extra = len(self.visits) - (self.length or 0)
+        if self.length and extra > 0:
+            progress += f" + {extra} maintenance"
+        change = self.change_from_baseline
+        if change is None:
+            relief = "no pain scores yet"
+        else:
+            percent = "" if change.percent is None else f" ({change.percent:+.0f}% relief)"
+            relief = f"baseline {change.before} → latest {change.after}{percent}: {change.klass.value}"
+        return f"Series {number} · {self.method.label} from {first:%d %b %Y} · {progress} · {relief}"
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    patient: Patient
+    series: tuple[Series, ...]  # oldest first; the last is the current series
+
+    @property
+    def visits(self) -> list[Visit]:
+        return [visit for series in self.series for visit in series.visits]
+
+
+def patient_trajectory(db: Database, patient_id: int) -> Trajectory:
+    with db.read() as session:
+        patient = get_or_refuse(session, Patient, patient_id, "Patient")
+        rows = session.exec(
+            select(TreatmentSession)
+            .where(TreatmentSession.patient_id == patient_id)
+            .order_by(TreatmentSession.clinic_date, TreatmentSession.scheduled_time)
+        ).all()
+        ids = [row.id for row in rows]
+        effects: dict[int, list[str]] = {}
+        grades: dict[int, int] = {}
+        for sid, effect, other, grade in session.exec(
+            select(SideEffect.session_id, SideEffect.effect, SideEffect.other_text, SideEffect.grade)
+            .where(SideEffect.session_id.in_(ids))
+            .order_by(SideEffect.onset_at)
+        ):
+            name = other if effect == SideEffectType.OTHER else SideEffectType(effect).label
+            effects.setdefault(sid, []).append(f"{name} (grade {grade})")
+            grades[sid] = max(grade, grades.get(sid, 0))
+        signed = set(
+            session.exec(
+                select(SessionSignature.session_id).where(SessionSignature.session_id.in_(ids))
+            ).all()
+        )
+    visits = [
+        Visit(
+            session_id=row.id,
+            clinic_date=row.clinic_date,
+            method=Method(row.method),
+            status=SessionStatus(row.status),
+            series_number=row.series_number,
+            series_length=row.series_length,
+            pain_before=row.pain_before,
+            pain_after=row.pain_after,
+            side_effects=tuple(effects.get(row.id, ())),
+            highest_grade=grades.get(row.id),
+            signed=row.id in signed,
+        )
+        for row in rows
+    ]
+    return Trajectory(patient, tuple(_series(visits)))
+
+
+def _series(visits: list[Visit]) -> list[Series]:
+    """A series starts at session 1 of a course (or a change of method); other sessions join the last."""
+    groups: list[list[Visit]] = []
+    for visit in visits:
+        starts = not groups or visit.series_number == 1 or visit.method != groups[-1][0].method
+        if starts:
+            groups.append([visit])
+        else:
+            groups[-1].append(visit)
+    return [Series(tuple(group)) for group in groups]

@@ -1,0 +1,1 @@
+"""The database: connections, tables, migrations, audited writes, the signed-session lock, the audit chain."""

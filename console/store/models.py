@@ -1,0 +1,422 @@
+"""The clinical record as SQLModel tables; every essential rule is repeated as a CHECK constraint.
+
+Rows are built only from validated input models (see `console.domain.inputs`): constructing a
+`table=True` model directly skips pydantic validation, so the constraints are the last guard.
+"""
+
+from datetime import date, datetime, time
+
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from console.domain.vocab import (
+    Drug,
+    InfusionEventKind,
+    Method,
+    OverrideRule,
+    PainKind,
+    Role,
+    Route,
+    SessionStatus,
+    Sex,
+    SideEffectType,
+    SignatureMeaning,
+    sql_in,
+)
+from console.store.timestamps import UTCDateTime
+
+# Named constraints keep Alembic batch migrations on SQLite reproducible.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _utc(nullable: bool = False):
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
+
+
+def _between(column: str, low: float, high: float) -> CheckConstraint:
+    return CheckConstraint(
+        f"{column} IS NULL OR ({column} >= {low} AND {column} <= {high})", name=f"{column}_range"
+    )
+
+
+class UserAccount(SQLModel, table=True):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint(sql_in("role", Role), name="role_known"),
+        CheckConstraint("failed_attempts >= 0", name="failed_attempts_nonnegative"),
+        CheckConstraint("length(username) BETWEEN 3 AND 32", name="username_length"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_type=String(32), unique=True)
+    display_name: str = Field(sa_type=String(80))
+    role: str = Field(sa_type=String(16))
+    password_hash: str = Field(sa_type=String(200))
+    # The short second factor for later signatures in a sitting (argon2id); None until the user sets one.
+    signing_pin_hash: str | None = Field(default=None, sa_type=String(200))
+    active: bool = True
+    failed_attempts: int = 0
+    created_at: datetime = _utc()
+
+
+class Patient(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("length(mrn) BETWEEN 3 AND 20", name="mrn_length"),
+        CheckConstraint(sql_in("sex", Sex), name="sex_known"),
+        _between("weight_kg", 2, 400),
+        CheckConstraint("(weight_kg IS NULL) = (weight_measured_on IS NULL)", name="weight_dated"),
+        CheckConstraint("length(family_name) >= 1 AND length(given_name) >= 1", name="named"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    mrn: str = Field(sa_type=String(20), unique=True)
+    family_name: str = Field(sa_type=String(80))
+    given_name: str = Field(sa_type=String(80))
+    date_of_birth: date
+    sex: str = Field(sa_type=String(8))
+    weight_kg: float | None = None
+    weight_measured_on: date | None = None
+    allergies: str = Field(default="", sa_type=Text)
+    diagnosis_code: str = Field(default="", sa_type=String(10))
+    diagnosis_label: str = Field(default="", sa_type=String(120))
+    contraindication_notes: str = Field(default="", sa_type=Text)
+    active: bool = True
+    version: int = 1
+    created_at: datetime = _utc()
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name}, {self.given_name}"
+
+
+class TreatmentSession(SQLModel, table=True):
+    __tablename__ = "treatment_session"
+    __table_args__ = (
+        CheckConstraint(sql_in("method", Method), name="method_known"),
+        CheckConstraint(sql_in("status", SessionStatus), name="status_known"),
+        _between("pain_before", 0, 10),
+        _between("pain_after", 0, 10),
+        CheckConstraint("series_number IS NULL OR series_number >= 1", name="series_number_positive"),
+        CheckConstraint(
+            "series_length IS NULL OR (series_length >= 1 AND series_number IS NOT NULL"
+            " AND series_number <= series_length)",
+            name="series_within_length",
+        ),
+        CheckConstraint(
+            "started_at IS NULL OR checked_in_at IS NOT NULL AND started_at >= checked_in_at",
+            name="start_after_check_in",
+        ),
+        CheckConstraint(
+            "ended_at IS NULL OR started_at IS NOT NULL AND ended_at >= started_at",
+            name="end_after_start",
+        ),
+        CheckConstraint(
+            "discharged_at IS NULL OR checked_in_at IS NOT NULL AND discharged_at >= checked_in_at",
+            name="discharge_after_check_in",
+        ),
+        CheckConstraint("length(chair) BETWEEN 1 AND 8", name="chair_length"),
+        CheckConstraint(
+            "contraindications_found = '' OR contraindications_screened_at IS NOT NULL", name="screen_dated"
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+        UniqueConstraint("patient_id", "clinic_date", "scheduled_time"),
+        Index(None, "clinic_date", "scheduled_time"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", ondelete="RESTRICT", index=True)
+    clinic_date: date
+    scheduled_time: time
+    chair: str = Field(sa_type=String(8))
+    method: str = Field(sa_type=String(16))
+    status: str = Field(default=SessionStatus.SCHEDULED, sa_type=String(16))
+    nurse_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
+    checked_in_at: datetime | None = _utc(nullable=True)
+    started_at: datetime | None = _utc(nullable=True)
+    ended_at: datetime | None = _utc(nullable=True)
+    discharged_at: datetime | None = _utc(nullable=True)
+    series_number: int | None = None
+    series_length: int | None = None
+    pain_before: int | None = None
+    pain_after: int | None = None
+    escort_confirmed: bool = False
+    contraindications_screened_at: datetime | None = _utc(nullable=True)
+    # Comma-separated Contraindication values found at the screen; empty = none found.
+    contraindications_found: str = Field(default="", sa_type=String(200))
+    notes: str = Field(default="", sa_type=Text)
+    # The clinic protocol in force when the patient was checked in.
+    protocol_version: str | None = Field(default=None, sa_type=String(40))
+    version: int = 1
+    created_at: datetime = _utc()
+    updated_at: datetime = _utc()
+
+
+class PainScore(SQLModel, table=True):
+    __tablename__ = "pain_score"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", PainKind), name="kind_known"),
+        CheckConstraint("score >= 0 AND score <= 10", name="nrs_range"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    kind: str = Field(sa_type=String(8))
+    score: int
+    scored_at: datetime = _utc()
+    recorded_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    recorded_at: datetime = _utc()
+
+
+class DoseAdministration(SQLModel, table=True):
+    __tablename__ = "dose_administration"
+    __table_args__ = (
+        CheckConstraint(sql_in("drug", Drug), name="drug_known"),
+        CheckConstraint(sql_in("route", Route), name="route_known"),
+        CheckConstraint("dose_mg > 0 AND dose_mg <= 1000", name="dose_range"),
+        CheckConstraint("mg_per_kg > 0", name="mg_per_kg_positive"),
+        CheckConstraint(
+            "route <> 'intravenous' OR (rate_mg_per_kg_h > 0 AND planned_duration_min > 0)",
+            name="iv_has_rate",
+        ),
+        CheckConstraint("route <> 'nasal' OR (device_count BETWEEN 1 AND 3)", name="nasal_has_devices"),
+        CheckConstraint("concentration_mg_per_ml > 0", name="concentration_positive"),
+        CheckConstraint("drawn_mg >= 0 AND wasted_mg >= 0", name="amounts_nonnegative"),
+        CheckConstraint("wasted_mg = 0 OR witness_id IS NOT NULL", name="waste_witnessed"),
+        CheckConstraint("witness_id IS NULL OR witness_id <> administered_by", name="witness_not_self"),
+        CheckConstraint("stopped_at IS NULL OR stopped_at >= administered_at", name="stop_after_start"),
+        CheckConstraint("length(lot_number) BETWEEN 1 AND 30", name="lot_present"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    drug: str = Field(sa_type=String(16))
+    route: str = Field(sa_type=String(16))
+    dose_mg: float
+    mg_per_kg: float
+    weight_kg_used: float
+    rate_mg_per_kg_h: float | None = None
+    planned_duration_min: int | None = None
+    device_count: int | None = None
+    administered_at: datetime = _utc()
+    stopped_at: datetime | None = _utc(nullable=True)
+    lot_number: str = Field(sa_type=String(30))
+    concentration_mg_per_ml: float
+    drawn_mg: float
+    wasted_mg: float = 0
+    witness_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
+    administered_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    recorded_at: datetime = _utc()
+    version: int = 1
+
+
+class InfusionEvent(SQLModel, table=True):
+    """What happened to a running IV infusion after it started: pause, resume, rate change, stop."""
+
+    __tablename__ = "infusion_event"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", InfusionEventKind), name="kind_known"),
+        CheckConstraint(
+            "(kind = 'rate_change') = (rate_mg_per_kg_h IS NOT NULL)", name="rate_only_with_rate_change"
+        ),
+        _between("rate_mg_per_kg_h", 0.01, 10),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dose_id: int = Field(foreign_key="dose_administration.id", ondelete="RESTRICT", index=True)
+    kind: str = Field(sa_type=String(12))
+    at: datetime = _utc()
+    rate_mg_per_kg_h: float | None = None
+    recorded_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    recorded_at: datetime = _utc()
+
+
+class VitalSigns(SQLModel, table=True):
+    __tablename__ = "vital_signs"
+    __table_args__ = (
+        CheckConstraint("systolic BETWEEN 50 AND 260", name="systolic_range"),
+        CheckConstraint("diastolic BETWEEN 20 AND 160", name="diastolic_range"),
+        CheckConstraint("diastolic < systolic", name="diastolic_below_systolic"),
+        CheckConstraint("heart_rate BETWEEN 20 AND 250", name="heart_rate_range"),
+        CheckConstraint("spo2 BETWEEN 50 AND 100", name="spo2_range"),
+        CheckConstraint("resp_rate BETWEEN 4 AND 60", name="resp_rate_range"),
+        _between("temperature_c", 30, 43),
+        CheckConstraint("moaas BETWEEN 0 AND 5", name="moaas_range"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    measured_at: datetime = _utc()
+    systolic: int
+    diastolic: int
+    heart_rate: int
+    spo2: int
+    resp_rate: int
+    temperature_c: float | None = None
+    moaas: int
+    taken_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    recorded_at: datetime = _utc()
+    version: int = 1
+
+
+class SideEffect(SQLModel, table=True):
+    __tablename__ = "side_effect"
+    __table_args__ = (
+        CheckConstraint(sql_in("effect", SideEffectType), name="effect_known"),
+        CheckConstraint("effect <> 'other' OR length(other_text) > 0", name="other_described"),
+        CheckConstraint("grade BETWEEN 1 AND 5", name="ctcae_grade"),
+        CheckConstraint("resolved_at IS NULL OR resolved_at >= onset_at", name="resolved_after_onset"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    effect: str = Field(sa_type=String(32))
+    other_text: str = Field(default="", sa_type=String(200))
+    grade: int
+    onset_at: datetime = _utc()
+    action_taken: str = Field(default="", sa_type=String(200))
+    resolved_at: datetime | None = _utc(nullable=True)
+    recorded_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    recorded_at: datetime = _utc()
+    version: int = 1
+
+
+class Alert(SQLModel, table=True):
+    """A rule of the clinic protocol that a value broke; it stays open until acknowledged."""
+
+    __table_args__ = (
+        CheckConstraint("length(rule) BETWEEN 1 AND 40", name="rule_named"),
+        CheckConstraint(
+            "(acknowledged_at IS NULL) = (acknowledged_by IS NULL)", name="acknowledged_by_someone"
+        ),
+        CheckConstraint("acknowledged_at IS NULL OR acknowledged_at >= raised_at", name="ack_after_raise"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    vitals_id: int | None = Field(default=None, foreign_key="vital_signs.id", ondelete="RESTRICT")
+    rule: str = Field(sa_type=String(40))
+    value: str = Field(sa_type=String(40))
+    message: str = Field(sa_type=String(200))
+    raised_at: datetime = _utc()
+    acknowledged_at: datetime | None = _utc(nullable=True)
+    acknowledged_by: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
+    acknowledgement: str = Field(default="", sa_type=String(300))
+    version: int = 1
+
+
+class Override(SQLModel, table=True):
+    """A protocol rule set aside for one session by someone with the protocol's override role."""
+
+    __table_args__ = (
+        CheckConstraint(sql_in("rule", OverrideRule), name="rule_known"),
+        CheckConstraint("length(reason) BETWEEN 3 AND 300", name="reason_length"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    rule: str = Field(sa_type=String(24))
+    # What was set aside, in words (e.g. "BP 186/104", "2.5 mg/kg/h").
+    details: str = Field(default="", sa_type=String(200))
+    reason: str = Field(sa_type=String(300))
+    overridden_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    role: str = Field(sa_type=String(16))
+    at: datetime = _utc()
+
+
+class SessionSignature(SQLModel, table=True):
+    """The physician's signature: after it, database triggers refuse any change to the session."""
+
+    __tablename__ = "session_signature"
+    __table_args__ = (
+        CheckConstraint(sql_in("meaning", SignatureMeaning), name="meaning_known"),
+        CheckConstraint("length(record_hash) = 64", name="record_hash_sha256"),
+        CheckConstraint("length(signer_name) >= 1", name="signer_named"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", unique=True)
+    signer_id: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    # The printed name as it was when signing; a later rename does not change a signature.
+    signer_name: str = Field(sa_type=String(80))
+    meaning: str = Field(sa_type=String(16))
+    signed_at: datetime = _utc()
+    # SHA-256 of the canonical session record (see console.review.signing.record_hash).
+    record_hash: str = Field(sa_type=String(64))
+
+
+class Addendum(SQLModel, table=True):
+    """A signed note added after signing; the original record never changes."""
+
+    __table_args__ = (
+        CheckConstraint("length(reason) BETWEEN 3 AND 200", name="reason_length"),
+        CheckConstraint("length(text) BETWEEN 3 AND 4000", name="text_length"),
+        CheckConstraint("length(content_hash) = 64", name="content_hash_sha256"),
+        CheckConstraint("length(author_name) >= 1", name="author_named"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    author_id: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    author_name: str = Field(sa_type=String(80))
+    author_role: str = Field(sa_type=String(16))
+    written_at: datetime = _utc()
+    reason: str = Field(sa_type=String(200))
+    text: str = Field(sa_type=Text)
+    # SHA-256 of the canonical addendum (see console.review.signing.addendum_hash).
+    content_hash: str = Field(sa_type=String(64))
+
+
+class ReviewReturn(SQLModel, table=True):
+    """A session sent back to the nurse for correction before signing, and its resubmission."""
+
+    __tablename__ = "review_return"
+    __table_args__ = (
+        CheckConstraint("length(comment) BETWEEN 3 AND 500", name="comment_length"),
+        CheckConstraint("(resubmitted_at IS NULL) = (resubmitted_by IS NULL)", name="resubmitted_by_someone"),
+        CheckConstraint(
+            "resubmitted_at IS NULL OR resubmitted_at >= returned_at", name="resubmit_after_return"
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
+    returned_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    returned_at: datetime = _utc()
+    comment: str = Field(sa_type=String(500))
+    resubmitted_at: datetime | None = _utc(nullable=True)
+    resubmitted_by: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
+    response: str = Field(default="", sa_type=String(500))
+    version: int = 1
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        CheckConstraint("length(hash) = 64 AND length(prev_hash) = 64", name="hashes_sha256"),
+        Index(None, "entity", "entity_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc()
+    actor: str = Field(sa_type=String(32))
+    action: str = Field(sa_type=String(40))
+    entity: str = Field(sa_type=String(40))
+    entity_id: str = Field(sa_type=String(40))
+    before_json: str | None = Field(default=None, sa_type=Text)
+    after_json: str | None = Field(default=None, sa_type=Text)
+    prev_hash: str = Field(sa_type=String(64))
+    hash: str = Field(sa_type=String(64), unique=True)
