@@ -6,7 +6,6 @@ pydantic-settings, the schema check) is loaded in a worker while the nurse types
 
 import sys
 from collections.abc import Callable
-from datetime import date
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -20,8 +19,8 @@ from widgets.login import LoginScreen
 if TYPE_CHECKING:
     from console.clinic.settings import Settings
     from console.domain.clock import Clock
-    from console.review.signing import SigningSitting
     from console.store.database import Database
+    from widgets.context import Clinic
 
 
 class ChairsideApp(App):
@@ -39,18 +38,21 @@ class ChairsideApp(App):
         self,
         db: "Database | None" = None,
         settings: "Settings | None" = None,
-        clock: "Clock | None" = None,
         connect: "Callable[[], tuple[Database, Settings]] | None" = None,
     ) -> None:
         """Either a ready database and settings, or `connect`, run after the first frame."""
         super().__init__()
         self.db = db
         self.settings = settings
-        self.clock = clock or (db.clock if db else None)
         self._connect_with = connect
         self.startup_error: ChairsideError | None = None
-        self.actor: Actor | None = None
-        self.signing_sitting: SigningSitting | None = None
+        self.clinic: Clinic | None = None  # who is signed in, and what their screens reach
+
+    @property
+    def clock(self) -> "Clock":
+        """The one clock: the database's, which stamps every record."""
+        assert self.db is not None, "the clinic's records are not open yet"
+        return self.db.clock
 
     @property
     def connected(self) -> bool:
@@ -73,7 +75,6 @@ class ChairsideApp(App):
 
     def _connected(self, db: "Database", settings: "Settings") -> None:
         self.db, self.settings = db, settings
-        self.clock = self.clock or db.clock
         if isinstance(self.screen, LoginScreen):
             self.screen.connected()
 
@@ -81,24 +82,16 @@ class ChairsideApp(App):
     def clinic_name(self) -> str:
         return self.settings.clinic_name if self.settings else "Chairside"
 
-    def today(self) -> date:
-        """The clinic's date now, in its own time zone."""
-        return self.clock.now().astimezone(self.settings.zone).date()
-
     def signed_in(self, actor: Actor) -> None:
         """Physicians start at their review queue, everyone else at the Today board."""
-        from datetime import timedelta
-
         from console.domain.vocab import Role
-        from console.review.signing import SigningSitting
+        from widgets.context import Clinic
         from widgets.review_queue import ReviewQueueScreen
         from widgets.today import TodayScreen
 
-        self.actor = actor
-        self.signing_sitting = SigningSitting(
-            actor.username, timedelta(minutes=self.settings.signing_idle_minutes)
-        )
-        self.switch_screen(ReviewQueueScreen() if actor.role is Role.PHYSICIAN else TodayScreen())
+        assert self.db is not None and self.settings is not None, "sign-in needs the clinic's records open"
+        clinic = self.clinic = Clinic.signed_in(self.db, self.settings, actor)
+        self.switch_screen(ReviewQueueScreen(clinic) if actor.role is Role.PHYSICIAN else TodayScreen(clinic))
 
     def action_help(self) -> None:
         from widgets.help import HelpScreen, help_text
@@ -127,8 +120,7 @@ class ChairsideApp(App):
             )
 
     def sign_out(self) -> None:
-        self.actor = None
-        self.signing_sitting = None
+        self.clinic = None
         while len(self.screen_stack) > 2:  # screens pushed over the home screen go too
             self.pop_screen()
         self.switch_screen(LoginScreen())

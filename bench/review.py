@@ -63,12 +63,13 @@ async def review_session(db_path: Path, samples: int) -> list[dict]:
     from console.domain.clock import FixedClock
     from console.review.signing import SigningSitting
     from console.store.database import Database, sqlite_url
+    from widgets.context import Clinic
     from widgets.review import ReviewScreen
     from widgets.review_queue import ReviewQueueScreen
 
     clock = FixedClock(datetime.now(UTC))
     db = Database(sqlite_url(db_path), clock)
-    app = ChairsideApp(db, Settings(), clock)
+    app = ChairsideApp(db, Settings())
     marks: dict[str, float] = {}
     original_show = ReviewScreen._show
 
@@ -79,10 +80,14 @@ async def review_session(db_path: Path, samples: int) -> list[dict]:
     ReviewScreen._show = show
     results = []
     async with app.run_test(size=(160, 50)) as pilot:
-        app.actor = authenticate(db, "doctor", "demo-doctor-pass")
-        app.signing_sitting = SigningSitting("doctor", timedelta(minutes=10), last_active=clock.now())
+        clinic = Clinic(
+            db,
+            app.settings,
+            authenticate(db, "doctor", "demo-doctor-pass"),
+            SigningSitting("doctor", timedelta(minutes=10), last_active=clock.now()),
+        )
         started = time.perf_counter()
-        app.push_screen(ReviewQueueScreen())
+        app.push_screen(ReviewQueueScreen(clinic))
         queue_screen = app.screen
         while queue_screen.queue is None:
             await pilot.pause(0.001)

@@ -45,13 +45,14 @@ class Probe(ChairsideApp):
         self.set_interval(0.005, self._sign_in_when_open)
 
     def _sign_in_when_open(self):
-        if self.connected and self.actor is None:
+        if self.connected and self.clinic is None:
             from console.clinic.users import authenticate
 
             self.signed_in(authenticate(self.db, "nurse", "demo-nurse-pass"))
             self.set_interval(0.005, self._board_shown)
     def _board_shown(self):
         from widgets.today import TodayScreen
+
         screen = self.screen
         if isinstance(screen, TodayScreen) and screen.query_one("#board").row_count:
             print("board", time.perf_counter() - START, flush=True)
@@ -103,6 +104,7 @@ async def _vitals_latency(db_path: Path, samples: int) -> dict:
     from console.domain.clock import FixedClock
     from console.domain.vocab import Role, SessionStatus
     from console.store.database import Database, sqlite_url
+    from widgets.context import Clinic
     from widgets.session import SessionScreen
 
     copy = Path(tempfile.mkdtemp()) / "clinic.sqlite3"
@@ -112,8 +114,8 @@ async def _vitals_latency(db_path: Path, samples: int) -> dict:
     row = next(r for r in day_sessions(db, clock.now().date()) if r.status == SessionStatus.SCHEDULED)
     nurse = Actor("nurse", Role.NURSE, 1, "Nina")
     sessions.check_in(db, nurse, row.session_id, row.version)
-    app = ChairsideApp(db, Settings(), clock)
-    app.actor = nurse
+    app = ChairsideApp(db, Settings())
+    clinic = Clinic.signed_in(db, Settings(), nurse)
     marks: dict[str, float] = {}
     original_enter, original_flowsheet = SessionScreen.action_enter, SessionScreen._show_flowsheet
 
@@ -128,7 +130,7 @@ async def _vitals_latency(db_path: Path, samples: int) -> dict:
     SessionScreen.action_enter, SessionScreen._show_flowsheet = enter, flowsheet
     timings = []
     async with app.run_test(size=(120, 40)) as pilot:
-        app.push_screen(SessionScreen(row.session_id))
+        app.push_screen(SessionScreen(clinic, row.session_id))
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("f5")
@@ -162,6 +164,7 @@ async def _busy_day(db_path: Path, sessions_per_day: int, refreshes: int) -> dic
     from console.domain.vocab import Role
     from console.store.database import Database, sqlite_url
     from console.store.models import Patient
+    from widgets.context import Clinic
     from widgets.today import TodayScreen
 
     copy = Path(tempfile.mkdtemp()) / "clinic.sqlite3"
@@ -184,11 +187,11 @@ async def _busy_day(db_path: Path, sessions_per_day: int, refreshes: int) -> dic
                 "method": "iv_infusion" if index % 3 else "nasal_spray",
             },
         )
-    app = ChairsideApp(db, Settings(), clock)
-    app.actor = nurse
+    app = ChairsideApp(db, Settings())
+    clinic = Clinic.signed_in(db, Settings(), nurse)
     timings = []
     async with app.run_test(size=(160, 50)) as pilot:
-        app.push_screen(TodayScreen())
+        app.push_screen(TodayScreen(clinic))
         await app.workers.wait_for_complete()
         await pilot.pause()
         board = app.screen

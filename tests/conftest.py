@@ -135,5 +135,5 @@ def demo_app(demo_file, tmp_path):
     clock = FixedClock(datetime(2026, 11, 26, 11, 30, tzinfo=ZoneInfo("America/Chicago")))
     db = Database(sqlite_url(copy), clock)
     settings = Settings(clinic_name="Lakeside Pain Clinic", timezone="America/Chicago")
-    yield ChairsideApp(db, settings, clock)
+    yield ChairsideApp(db, settings)
     db.dispose()

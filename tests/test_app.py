@@ -106,7 +106,7 @@ async def test_sign_out_returns_to_login(demo_app):
         await board_loaded(pilot)
         await pilot.press("ctrl+o")
         await pilot.pause()
-        assert isinstance(demo_app.screen, LoginScreen) and demo_app.actor is None
+        assert isinstance(demo_app.screen, LoginScreen) and demo_app.clinic is None
 
 
 async def test_type_ahead_after_enter_lands_in_the_password_field(demo_app):
@@ -148,7 +148,7 @@ async def test_records_open_after_the_first_frame_and_an_early_sign_in_waits(dem
         gate.wait(10)
         return demo_app.db, demo_app.settings
 
-    app = ChairsideApp(clock=demo_app.clock, connect=slow_connect)
+    app = ChairsideApp(connect=slow_connect)
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.screen, LoginScreen) and not app.connected
         assert "Opening the clinic's records" in str(app.screen.query_one("#login-error", Static).render())

@@ -73,7 +73,7 @@ async def test_a_physician_records_the_override_at_the_chair(demo_app):
         await pilot.pause()
         from widgets.session import SessionScreen
 
-        demo_app.push_screen(SessionScreen(session_id))
+        demo_app.push_screen(SessionScreen(demo_app.clinic, session_id))
         nurse = Nurse(pilot)
         await nurse.settle()
         await nurse.type("ctrl+y", "enter", *"Liver tests normal last week", "enter")

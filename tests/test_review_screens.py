@@ -149,7 +149,7 @@ async def test_an_addendum_on_a_signed_session_shows_under_the_signature(demo_ap
         signed_id = session.exec(select(SessionSignature.session_id).order_by(SessionSignature.id)).first()
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
-        demo_app.push_screen(ReviewScreen(signed_id))
+        demo_app.push_screen(ReviewScreen(demo_app.clinic, signed_id))
         await settle(pilot)
         assert "Signed by Dr. Priya Raman" in text_of(demo_app, "#review-state")
         await pilot.press("f2")  # signed: no second signature
@@ -235,7 +235,7 @@ async def test_a_nurse_has_no_way_to_sign(demo_app):
         await sign_in(pilot)
         await settle(pilot)
         assert isinstance(demo_app.screen, TodayScreen)
-        demo_app.push_screen(ReviewScreen(discharged))
+        demo_app.push_screen(ReviewScreen(demo_app.clinic, discharged))
         await settle(pilot)
         assert not demo_app.screen.check_action("sign", ()) and not demo_app.screen.check_action(
             "return_session", ()

@@ -110,7 +110,7 @@ def _checked_in(app, method: str = "iv_infusion") -> tuple[Patient, int]:
 async def _open(pilot, session_id: int) -> "Nurse":
     """Sign in and open the session screen straight away."""
     await sign_in(pilot)
-    pilot.app.push_screen(SessionScreen(session_id))
+    pilot.app.push_screen(SessionScreen(pilot.app.clinic, session_id))
     nurse = Nurse(pilot)
     await nurse.settle()
     return nurse

@@ -48,7 +48,7 @@ def test_session_screen_in_treatment(snap_compare, demo_app, size):
     async def opened(pilot):
         await sign_in(pilot)
         await board_loaded(pilot)
-        pilot.app.push_screen(SessionScreen(in_treatment.session_id))
+        pilot.app.push_screen(SessionScreen(pilot.app.clinic, in_treatment.session_id))
         await _steady(pilot)
         await _steady(pilot)
 

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Static
 from console.domain.errors import ChairsideError
 from console.review.audit_trail import TrailEntry
 from console.store.database import Database
+from widgets.context import Clinic
 from widgets.plain import plain_cells
 
 COLUMNS = (("When", 17), ("Who", 10), ("What", 22), ("Record", 22), ("Changes", 60))
@@ -25,8 +26,9 @@ class AuditTrailScreen(Screen):
     """
     BINDINGS = [Binding("escape", "back", "Back", id="trail.back", tooltip="Back")]
 
-    def __init__(self, title: str, load: Callable[[Database], list[TrailEntry]]) -> None:
+    def __init__(self, clinic: Clinic, title: str, load: Callable[[Database], list[TrailEntry]]) -> None:
         super().__init__()
+        self.clinic = clinic
         self.heading, self.load = title, load
         self.entries: list[TrailEntry] = []
 
@@ -46,7 +48,7 @@ class AuditTrailScreen(Screen):
     @work(thread=True, group="trail")
     def _load(self) -> None:
         try:
-            entries = self.load(self.app.db)
+            entries = self.load(self.clinic.db)
         except ChairsideError as error:
             self.app.call_from_thread(self.query_one("#trail-detail", Static).update, f"⚠ {error}")
             return
@@ -54,7 +56,7 @@ class AuditTrailScreen(Screen):
 
     def _show(self, entries: list[TrailEntry]) -> None:
         self.entries = entries
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         table = self.query_one("#trail", DataTable)
         table.loading = False
         for entry in entries:
@@ -77,7 +79,7 @@ class AuditTrailScreen(Screen):
         entry = next((e for e in self.entries if str(e.event_id) == event.row_key.value), None)
         if entry is None:
             return
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         lines = [f"Event {entry.event_id} · {entry.at.astimezone(zone):%Y-%m-%d %H:%M:%S %Z} · {entry.actor}"]
         lines += [f"  {c.field}: {c.old if c.old is not None else '—'} → {c.new}" for c in entry.changes]
         self.query_one("#trail-detail", Static).update("\n".join(lines))

@@ -13,6 +13,7 @@ from console.chair.sessions import schedule_session
 from console.clinic.patients import create_patient, find_by_mrn
 from console.domain.errors import ChairsideError
 from console.domain.vocab import Method, Sex
+from widgets.context import Clinic
 
 
 class BookingDialog(ModalScreen[int | None]):
@@ -29,8 +30,9 @@ class BookingDialog(ModalScreen[int | None]):
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.cancel", tooltip="Close without booking")]
 
-    def __init__(self, day: date, now: datetime) -> None:
+    def __init__(self, clinic: Clinic, day: date, now: datetime) -> None:
         super().__init__()
+        self.clinic = clinic
         self.day = day
         self.now = now
 
@@ -71,7 +73,7 @@ class BookingDialog(ModalScreen[int | None]):
     @work(thread=True, exclusive=True, group="booking-lookup")
     def _find(self, mrn: str) -> None:
         try:
-            patient = find_by_mrn(self.app.db, mrn) if len(mrn.strip()) >= 3 else None
+            patient = find_by_mrn(self.clinic.db, mrn) if len(mrn.strip()) >= 3 else None
         except ChairsideError as exc:
             self.app.call_from_thread(self.query_one("#booking-error", Static).update, f"⚠ {exc}")
             return
@@ -95,7 +97,7 @@ class BookingDialog(ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, group="booking")
     def _store(self, values: dict) -> None:
-        db, actor = self.app.db, self.app.actor
+        db, actor = self.clinic.db, self.clinic.actor
         try:
             patient = find_by_mrn(db, values["book-mrn"])
             if patient is None:

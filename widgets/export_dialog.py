@@ -14,6 +14,7 @@ from console.domain.errors import ChairsideError
 from console.domain.inputs import QueueDatesIn, parse
 from console.export.files import export
 from console.export.request import ExportRequest
+from widgets.context import Clinic
 
 
 def default_folder(day: date) -> Path:
@@ -36,8 +37,9 @@ class ExportDialog(ModalScreen[Path | None]):
     """
     BINDINGS = [Binding("escape", "close", "Close", id="export.close", tooltip="Close")]
 
-    def __init__(self, day: date) -> None:
+    def __init__(self, clinic: Clinic, day: date) -> None:
         super().__init__()
+        self.clinic = clinic
         self.day = day
         self.written: Path | None = None
         self.files: list[str] = []  # the files of the export running
@@ -76,7 +78,7 @@ class ExportDialog(ModalScreen[Path | None]):
         except ChairsideError as refused:
             self.query_one("#export-result", Static).update(f"⚠ {refused}")
             return
-        settings = self.app.settings
+        settings = self.clinic.settings
         request = ExportRequest(
             date_from=days.date_from or self.day,
             date_to=days.date_to or days.date_from or self.day,
@@ -94,13 +96,13 @@ class ExportDialog(ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, group="export")
     def _export(self, request: ExportRequest) -> None:
-        app = self.app
+        app, clinic = self.app, self.clinic
 
         def progress(name: str, rows: int) -> None:
             app.call_from_thread(self._progress, name, rows)
 
         try:
-            manifest = export(app.db, app.actor.username, request, app.settings.zone, progress)
+            manifest = export(clinic.db, clinic.actor.username, request, clinic.zone, progress)
         except ChairsideError as refused:
             app.call_from_thread(self._done, f"⚠ {refused}", None)
             return

@@ -9,6 +9,7 @@ from textual.widgets import Input, Label, Static
 
 from console.clinic.users import set_signing_pin
 from console.domain.errors import ChairsideError
+from widgets.context import Clinic
 
 
 class SetPinDialog(ModalScreen[bool]):
@@ -21,6 +22,10 @@ class SetPinDialog(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="pin.cancel", tooltip="Close; the PIN is not changed")
     ]
+
+    def __init__(self, clinic: Clinic) -> None:
+        super().__init__()
+        self.clinic = clinic
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pin-box"):
@@ -50,7 +55,7 @@ class SetPinDialog(ModalScreen[bool]):
     @work(thread=True, group="pin")
     def _store(self, password: str, pin: str) -> None:
         try:
-            set_signing_pin(self.app.db, self.app.actor, password, pin)
+            set_signing_pin(self.clinic.db, self.clinic.actor, password, pin)
         except ChairsideError as refused:
             self.app.call_from_thread(self._refused, str(refused))
             return

@@ -13,6 +13,7 @@ from console.chair.session_view import SessionView, load_session_view
 from console.domain.errors import ChairsideError
 from console.domain.vocab import Method, Role, SessionStatus
 from console.review import record_text, returns, signing
+from widgets.context import Clinic
 from widgets.plain import plain_cells
 
 FLOWSHEET = (
@@ -58,8 +59,9 @@ class ReviewScreen(Screen):
         Binding("f12", "acknowledge", "Acknowledge", id="review.acknowledge", tooltip="Acknowledge an alert"),
     ]
 
-    def __init__(self, session_id: int, queue: list[int] | None = None) -> None:
+    def __init__(self, clinic: Clinic, session_id: int, queue: list[int] | None = None) -> None:
         super().__init__()
+        self.clinic = clinic
         self.session_id = session_id
         self.queue = queue or [session_id]
         self.view: SessionView | None = None
@@ -99,7 +101,7 @@ class ReviewScreen(Screen):
     @work(thread=True, exclusive=True, group="review")
     def reload(self) -> None:
         try:
-            view = load_session_view(self.app.db, self.session_id)
+            view = load_session_view(self.clinic.db, self.session_id)
         except ChairsideError as error:
             self.app.call_from_thread(self.tell, f"⚠ {error}")
             return
@@ -111,7 +113,7 @@ class ReviewScreen(Screen):
     # ----- showing -----------------------------------------------------------------------------
     def _show(self, view: SessionView) -> None:
         self.view = view
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         p, s = view.patient, view.session
         position = f" · {self.queue.index(self.session_id) + 1} of {len(self.queue)} in queue"
         series = f"session {s.series_number} of {s.series_length}" if s.series_length else "maintenance"
@@ -140,7 +142,7 @@ class ReviewScreen(Screen):
         self.refresh_bindings()
 
     def _state(self, view: SessionView) -> str:
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         if view.signature is not None:
             return record_text.signature_text(view.signature, zone)
         if view.open_return is not None:
@@ -154,7 +156,7 @@ class ReviewScreen(Screen):
         return f"{waiting} · ⚠ {open_alerts} alert(s) to acknowledge first (F12)" if open_alerts else waiting
 
     def _signature_and_addenda(self, view: SessionView) -> str:
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         if view.signature is None:
             return "Not signed."
         parts = [record_text.signature_text(view.signature, zone)]
@@ -162,7 +164,7 @@ class ReviewScreen(Screen):
         return "\n\n".join(parts)
 
     def _show_flowsheet(self, view: SessionView) -> None:
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         table = self.query_one("#review-flowsheet", DataTable)
         table.clear()
         for reading in view.vitals:
@@ -174,7 +176,7 @@ class ReviewScreen(Screen):
     # ----- actions -----------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:
         view = self.view
-        physician = self.app.actor.role is Role.PHYSICIAN
+        physician = self.clinic.actor.role is Role.PHYSICIAN
         if action in {"sign", "return_session"}:
             return physician and view is not None and view.signature is None and view.open_return is None
         if action == "addendum":
@@ -190,7 +192,7 @@ class ReviewScreen(Screen):
 
     def action_move(self, step: int) -> None:
         index = (self.queue.index(self.session_id) + step) % len(self.queue)
-        self.app.switch_screen(ReviewScreen(self.queue[index], self.queue))
+        self.app.switch_screen(ReviewScreen(self.clinic, self.queue[index], self.queue))
 
     def _heading(self, what: str) -> str:
         p, s = self.view.patient, self.view.session
@@ -199,15 +201,15 @@ class ReviewScreen(Screen):
     def action_sign(self) -> None:
         from widgets.sign_dialog import SignDialog
 
-        app, session_id = self.app, self.session_id
-        sitting = app.signing_sitting
+        app, clinic, session_id = self.app, self.clinic, self.session_id
+        sitting = clinic.sitting
 
         def sign(meaning: str, proof: signing.Proof) -> None:
-            signing.sign_session(app.db, app.actor, session_id, meaning, proof, sitting)
+            signing.sign_session(clinic.db, clinic.actor, session_id, meaning, proof, sitting)
 
         dialog = SignDialog(
-            self._heading(f"Sign as {app.actor.display_name}"),
-            sitting.needs_password(app.clock.now()),
+            self._heading(f"Sign as {clinic.actor.display_name}"),
+            sitting.needs_password(clinic.now()),
             sitting,
             sign,
         )
@@ -223,15 +225,15 @@ class ReviewScreen(Screen):
             return
         following = self.queue[(self.queue.index(self.session_id) + 1) % len(self.queue)]
         self.app.notify("Signed. Next session in the queue.")
-        self.app.switch_screen(ReviewScreen(following, remaining))
+        self.app.switch_screen(ReviewScreen(self.clinic, following, remaining))
 
     def action_return_session(self) -> None:
         from widgets.note_dialog import NoteDialog
 
-        app, session_id = self.app, self.session_id
+        app, clinic, session_id = self.app, self.clinic, self.session_id
 
         def send_back(comment: str) -> None:
-            returns.return_for_correction(app.db, app.actor, session_id, comment)
+            returns.return_for_correction(clinic.db, clinic.actor, session_id, comment)
 
         def done(sent: bool | None) -> None:
             if sent:
@@ -244,25 +246,25 @@ class ReviewScreen(Screen):
     def action_addendum(self) -> None:
         from widgets.sign_dialog import AddendumDialog
 
-        app, session_id = self.app, self.session_id
-        sitting = app.signing_sitting
+        app, clinic, session_id = self.app, self.clinic, self.session_id
+        sitting = clinic.sitting
 
         def add(data: dict, proof: signing.Proof) -> None:
-            signing.add_addendum(app.db, app.actor, session_id, data, proof, sitting)
+            signing.add_addendum(clinic.db, clinic.actor, session_id, data, proof, sitting)
 
         def done(added: bool | None) -> None:
             if added:
                 self.tell("✓ Addendum added and signed.")
                 self.reload()
 
-        needs_password = sitting.needs_password(app.clock.now())
+        needs_password = sitting.needs_password(clinic.now())
         app.push_screen(AddendumDialog(self._heading("Addendum"), needs_password, sitting, add), done)
 
     def action_trajectory(self) -> None:
         from widgets.trajectory import TrajectoryScreen
 
         if self.view is not None:
-            self.app.push_screen(TrajectoryScreen(self.view.patient.id))
+            self.app.push_screen(TrajectoryScreen(self.clinic, self.view.patient.id))
 
     def action_audit(self) -> None:
         from console.review.audit_trail import session_trail
@@ -270,19 +272,21 @@ class ReviewScreen(Screen):
 
         if self.view is not None:
             title = self._heading("Audit trail of the session")
-            self.app.push_screen(AuditTrailScreen(title, lambda db: session_trail(db, self.session_id)))
+            self.app.push_screen(
+                AuditTrailScreen(self.clinic, title, lambda db: session_trail(db, self.session_id))
+            )
 
     def action_acknowledge(self) -> None:
         from widgets.acknowledge import AcknowledgeDialog
 
-        app = self.app
+        app, clinic = self.app, self.clinic
         open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None]
 
         def acknowledge(choice: dict | None) -> None:
             if choice is None:
                 return
             try:
-                alerts.acknowledge(app.db, app.actor, choice["id"], choice["version"], choice["note"])
+                alerts.acknowledge(clinic.db, clinic.actor, choice["id"], choice["version"], choice["note"])
             except ChairsideError as error:
                 self.tell(f"⚠ {error}")
             self.reload()

@@ -12,6 +12,7 @@ from console.domain.errors import ChairsideError
 from console.domain.inputs import QueueDatesIn, parse
 from console.domain.vocab import Method
 from console.review.queue import Queue, QueueFilter, QueueRow, clinical_staff, review_queue
+from widgets.context import Clinic
 from widgets.plain import plain_cells
 
 COLUMNS = (
@@ -49,8 +50,9 @@ class ReviewQueueScreen(Screen):
         Binding("ctrl+o", "sign_out", "Sign out", id="queue.sign_out", tooltip="Sign out of Chairside"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, clinic: Clinic) -> None:
         super().__init__()
+        self.clinic = clinic
         self.filters = QueueFilter()
         self.nurses: list[tuple[int, str]] = []
         self.queue: Queue | None = None
@@ -75,7 +77,7 @@ class ReviewQueueScreen(Screen):
         for label, width in COLUMNS:
             table.add_column(label, width=width)
         self.query_one("#queue-title", Static).update(
-            f"{self.app.clinic_name} · Review queue · {self.app.actor.display_name}"
+            f"{self.clinic.settings.clinic_name} · Review queue · {self.clinic.actor.display_name}"
         )
         self._show_facets()
 
@@ -89,8 +91,8 @@ class ReviewQueueScreen(Screen):
     def _load(self, filters: QueueFilter) -> None:
         try:
             if not self.nurses:
-                self.nurses = clinical_staff(self.app.db)
-            queue = review_queue(self.app.db, filters)
+                self.nurses = clinical_staff(self.clinic.db)
+            queue = review_queue(self.clinic.db, filters)
         except ChairsideError as error:
             self.app.call_from_thread(self.tell, f"⚠ {error}")
             return
@@ -193,12 +195,12 @@ class ReviewQueueScreen(Screen):
         from widgets.review import ReviewScreen
 
         order = [row.session_id for row in self.queue.rows]
-        self.app.push_screen(ReviewScreen(int(event.row_key.value), order))
+        self.app.push_screen(ReviewScreen(self.clinic, int(event.row_key.value), order))
 
     def action_board(self) -> None:
         from widgets.today import TodayScreen
 
-        self.app.push_screen(TodayScreen(over_review_queue=True))
+        self.app.push_screen(TodayScreen(self.clinic, over_review_queue=True))
 
     def action_set_pin(self) -> None:
         from widgets.pin_dialog import SetPinDialog
@@ -207,7 +209,7 @@ class ReviewQueueScreen(Screen):
             if changed:
                 self.tell("✓ Signing PIN set.")
 
-        self.app.push_screen(SetPinDialog(), done)
+        self.app.push_screen(SetPinDialog(self.clinic), done)
 
     def action_sign_out(self) -> None:
         self.app.sign_out()

@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, Static
 
 from console.chair.schedule_import import COLUMNS, import_schedule, read_schedule
 from console.domain.errors import ChairsideError
+from widgets.context import Clinic
 
 
 class ImportDialog(ModalScreen[bool]):
@@ -31,6 +32,10 @@ class ImportDialog(ModalScreen[bool]):
             yield Input(id="import-path", placeholder="/path/to/schedule.csv")
             yield Static("", id="import-result", markup=False)
 
+    def __init__(self, clinic: Clinic) -> None:
+        super().__init__()
+        self.clinic = clinic
+
     @on(Input.Submitted, "#import-path")
     def _submitted(self, event: Input.Submitted) -> None:
         self.query_one("#import-result", Static).update("Importing…")
@@ -39,7 +44,9 @@ class ImportDialog(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="import")
     def _import(self, path: str) -> None:
         try:
-            result = import_schedule(self.app.db, self.app.actor, read_schedule(Path(path).expanduser()))
+            result = import_schedule(
+                self.clinic.db, self.clinic.actor, read_schedule(Path(path).expanduser())
+            )
         except ChairsideError as exc:
             self.app.call_from_thread(self._show, f"⚠ {exc}", False)
             return

@@ -42,6 +42,7 @@ from console.domain.quick_vitals import FORMAT_HINT, parse_quick_vitals
 from console.domain.vocab import Contraindication, Method, SessionStatus, SideEffectType
 from console.review import record_text
 from widgets.acknowledge import AcknowledgeDialog
+from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
 from widgets.plain import plain_cells
 from widgets.side_effect import ResolveDialog, SideEffectDialog
@@ -179,8 +180,9 @@ class SessionScreen(Screen):
             super().__init__()
             self.field = field
 
-    def __init__(self, session_id: int) -> None:
+    def __init__(self, clinic: Clinic, session_id: int) -> None:
         super().__init__()
+        self.clinic = clinic
         self.session_id = session_id
         self.view: SessionView | None = None
         self._last_job = threading.Event()
@@ -333,7 +335,7 @@ class SessionScreen(Screen):
         if not weight_field.has_focus:
             weight_field.value = "" if stale else f"{p.weight_kg:g}"  # an old weight is measured again
         self.query_one("#weight-label", Label).update(
-            f"Weight today (kg): the last is over {self.app.settings.protocol.weight_max_age_days} days old;"
+            f"Weight today (kg): the last is over {self.clinic.protocol.weight_max_age_days} days old;"
             " weigh the patient, Enter"
             if stale and p.weight_kg
             else "Weight today (kg): Enter to record; Tab skips"
@@ -362,7 +364,7 @@ class SessionScreen(Screen):
 
     def _show_record_state(self, view: SessionView) -> None:
         """Signed (locked, addenda only) or returned by the physician: said before anything else."""
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         lines = []
         if view.signature is not None:
             lines.append(
@@ -381,7 +383,7 @@ class SessionScreen(Screen):
         if self.view is None:
             return
         s = self.view.session
-        zone, now = self.app.settings.zone, self.app.clock.now()
+        zone, now = self.clinic.zone, self.clinic.now()
 
         def at(value: datetime | None) -> str:
             return f"{value.astimezone(zone):%H:%M}" if value else "—"
@@ -392,7 +394,7 @@ class SessionScreen(Screen):
             checked_in_at=s.checked_in_at,
             started_at=s.started_at,
             last_reading_at=self.view.vitals[-1].measured_at if self.view.vitals else None,
-            protocol=self.app.settings.protocol,
+            protocol=self.clinic.protocol,
         )
         self.query_one("#infusion-state", Static).update(self._infusion_text())
         self.query_one("#status-line", Static).update(
@@ -408,13 +410,13 @@ class SessionScreen(Screen):
             return None, None
         dose = ivs[-1]
         events = [e for e in view.infusion_events if e.dose_id == dose.id]
-        return dose, infusion_state(dose, events, self.app.clock.now())
+        return dose, infusion_state(dose, events, self.clinic.now())
 
     def _infusion_text(self) -> str:
         dose, state = self._infusion()
         if dose is None:
             return ""
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         since = f"{state.last_change.astimezone(zone):%H:%M}"
         return (
             f"Infusion {state.state} since {since} at {state.rate_mg_per_kg_h:g} mg/kg/h · "
@@ -426,7 +428,7 @@ class SessionScreen(Screen):
         if dose is None:
             self._refuse("No IV infusion has been started in this session.")
             return
-        db, actor, now = self.app.db, self.app.actor, self.app.clock.now()
+        db, actor, now = self.clinic.db, self.clinic.actor, self.clinic.now()
         data = {"kind": kind, "at": now, "rate_mg_per_kg_h": rate}
         self._save(lambda _version: record_infusion_event(db, actor, dose.id, data), field)
 
@@ -446,7 +448,7 @@ class SessionScreen(Screen):
 
     def _show_flowsheet(self, view: SessionView) -> None:
         table = self.query_one("#flowsheet", DataTable)
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         table.clear()
         for reading in reversed(view.vitals):  # newest first: the latest reading is always in view
             table.add_row(
@@ -457,7 +459,7 @@ class SessionScreen(Screen):
         self.query_one("#spark-hr", Sparkline).data = [r.heart_rate for r in view.vitals]
 
     def _show_alerts(self, view: SessionView) -> None:
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         lines = [
             f"⚠ ALERT {alert.raised_at.astimezone(zone):%H:%M}: {alert.message} (F12 to acknowledge)"
             for alert in view.alerts
@@ -468,7 +470,7 @@ class SessionScreen(Screen):
 
     def _show_effects(self, view: SessionView) -> None:
         """Side effects as a table: Enter on one corrects it (type, grade, times, action)."""
-        zone = self.app.settings.zone
+        zone = self.clinic.zone
         table = self.query_one("#effects", DataTable)
         table.clear()
         for effect in view.side_effects:
@@ -496,12 +498,12 @@ class SessionScreen(Screen):
         def correct(data: dict | None) -> None:
             if data is None:
                 return
-            db, actor = self.app.db, self.app.actor
+            db, actor = self.clinic.db, self.clinic.actor
             self._save(
                 lambda _version: charting.correct_side_effect(db, actor, effect.id, effect.version, data)
             )
 
-        dialog = SideEffectDialog(self.app.clock.now(), self.app.settings.zone, existing=effect)
+        dialog = SideEffectDialog(self.clinic.now(), self.clinic.zone, existing=effect)
         self.app.push_screen(dialog, correct)
 
     def _show_dose_heading(self, view: SessionView) -> None:
@@ -602,8 +604,8 @@ class SessionScreen(Screen):
         p = self.view.patient
         if not p.weight_kg:
             return True
-        age = (self.app.today() - p.weight_measured_on).days
-        return age > self.app.settings.protocol.weight_max_age_days
+        age = (self.clinic.today() - p.weight_measured_on).days
+        return age > self.clinic.protocol.weight_max_age_days
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -632,10 +634,10 @@ class SessionScreen(Screen):
         from console.chair.overrides import record_override
         from widgets.override_dialog import OverrideDialog
 
-        app, session_id = self.app, self.session_id
+        app, clinic, session_id = self.app, self.clinic, self.session_id
 
         def store(rule: str, reason: str) -> None:
-            record_override(app.db, app.actor, session_id, rule, reason, app.settings.protocol)
+            record_override(clinic.db, clinic.actor, session_id, rule, reason, clinic.protocol)
 
         def done(recorded: bool | None) -> None:
             if recorded:
@@ -644,14 +646,14 @@ class SessionScreen(Screen):
                 )
                 self.reload()
 
-        heading = f"Override for {self.view.patient.display_name} (recorded as {app.actor.display_name})"
+        heading = f"Override for {self.view.patient.display_name} (recorded as {clinic.actor.display_name})"
         app.push_screen(OverrideDialog(heading, store), done)
 
     def action_trajectory(self) -> None:
         from widgets.trajectory import TrajectoryScreen
 
         if self.view is not None:
-            self.app.push_screen(TrajectoryScreen(self.view.patient.id))
+            self.app.push_screen(TrajectoryScreen(self.clinic, self.view.patient.id))
 
     def action_audit(self) -> None:
         from console.review.audit_trail import session_trail
@@ -661,16 +663,18 @@ class SessionScreen(Screen):
             title = (
                 f"Audit trail: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
             )
-            self.app.push_screen(AuditTrailScreen(title, lambda db: session_trail(db, self.session_id)))
+            self.app.push_screen(
+                AuditTrailScreen(self.clinic, title, lambda db: session_trail(db, self.session_id))
+            )
 
     def action_resubmit(self) -> None:
         from console.review.returns import resubmit
         from widgets.note_dialog import NoteDialog
 
-        app, session_id, returned = self.app, self.session_id, self.view.open_return
+        app, clinic, session_id, returned = self.app, self.clinic, self.session_id, self.view.open_return
 
         def store(response: str) -> None:
-            resubmit(app.db, app.actor, session_id, response)
+            resubmit(clinic.db, clinic.actor, session_id, response)
 
         dialog = NoteDialog(
             "Resubmit to the physician",
@@ -684,13 +688,13 @@ class SessionScreen(Screen):
         from console.review.signing import add_addendum
         from widgets.sign_dialog import AddendumDialog
 
-        app, session_id, sitting = self.app, self.session_id, self.app.signing_sitting
+        app, clinic, session_id, sitting = self.app, self.clinic, self.session_id, self.clinic.sitting
 
         def add(data: dict, proof) -> None:
-            add_addendum(app.db, app.actor, session_id, data, proof, sitting)
+            add_addendum(clinic.db, clinic.actor, session_id, data, proof, sitting)
 
         heading = f"Addendum: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
-        dialog = AddendumDialog(heading, sitting.needs_password(app.clock.now()), sitting, add)
+        dialog = AddendumDialog(heading, sitting.needs_password(clinic.now()), sitting, add)
         app.push_screen(dialog, lambda added: self.reload() if added else None)
 
     def action_enter(self) -> None:
@@ -749,8 +753,8 @@ class SessionScreen(Screen):
 
     def _reload_now(self, focus_next: bool = False) -> None:
         try:
-            view = load_session_view(self.app.db, self.session_id)
-            plan = suggested_dose(self.app.db, view.session) if not view.doses else None
+            view = load_session_view(self.clinic.db, self.session_id)
+            plan = suggested_dose(self.clinic.db, view.session) if not view.doses else None
         except ChairsideError as exc:  # the database went away: say so, keep what is on screen
             self.app.call_from_thread(self._refuse, f"{exc}. What was confirmed before is stored.")
             return
@@ -765,8 +769,8 @@ class SessionScreen(Screen):
     def action_check_in(self) -> None:
         if self.view is None:
             return
-        db, actor = self.app.db, self.app.actor
-        protocol = self.app.settings.protocol
+        db, actor = self.clinic.db, self.clinic.actor
+        protocol = self.clinic.protocol
         self._save(
             lambda version: sessions.check_in(db, actor, self.session_id, version, protocol=protocol),
             step="next",
@@ -777,7 +781,7 @@ class SessionScreen(Screen):
         self.action_check_in()
 
     def _pain(self, kind: str, field: Input) -> None:
-        db, actor, now = self.app.db, self.app.actor, self.app.clock.now()
+        db, actor, now = self.clinic.db, self.clinic.actor, self.clinic.now()
         data = {"kind": kind, "score": field.value.strip() or None, "scored_at": now}
         self._save(lambda version: charting.record_pain(db, actor, self.session_id, data, version), field)
 
@@ -785,8 +789,8 @@ class SessionScreen(Screen):
         text = field.value.strip()
         if not text:
             return
-        db, actor, now = self.app.db, self.app.actor, self.app.clock.now()
-        stamp = f"{now.astimezone(self.app.settings.zone):%H:%M} {actor.display_name}: {text}"
+        db, actor, now = self.clinic.db, self.clinic.actor, self.clinic.now()
+        stamp = f"{now.astimezone(self.clinic.zone):%H:%M} {actor.display_name}: {text}"
 
         def add(version: int) -> None:
             notes = self.view.session.notes
@@ -799,10 +803,10 @@ class SessionScreen(Screen):
     def _weight(self, field: Input) -> None:
         """A weight far from the last one is stored when the nurse enters the same value again."""
         db, actor, patient, protocol = (
-            self.app.db,
-            self.app.actor,
+            self.clinic.db,
+            self.clinic.actor,
             self.view.patient,
-            self.app.settings.protocol,
+            self.clinic.protocol,
         )
         typed = field.value.strip()
         confirmed = bool(typed) and typed == self._weight_to_confirm
@@ -818,14 +822,14 @@ class SessionScreen(Screen):
         self._save(store, field)
 
     def _vitals(self, field: Input) -> None:
-        db, actor = self.app.db, self.app.actor
+        db, actor = self.clinic.db, self.clinic.actor
         try:
-            values = parse_quick_vitals(field.value, self.app.clock.now(), self.app.settings.zone)
+            values = parse_quick_vitals(field.value, self.clinic.now(), self.clinic.zone)
             parse(VitalsIn, values)  # refuse here, where the nurse is typing, before any round trip
         except ChairsideError as exc:
             self._refuse(str(exc), field)
             return
-        limits = self.app.settings.protocol.thresholds
+        limits = self.clinic.protocol.thresholds
         self._save(lambda _version: charting.record_vitals(db, actor, self.session_id, values, limits), field)
 
     @on(Input.Changed, "#dose-rate")
@@ -841,7 +845,7 @@ class SessionScreen(Screen):
         total = total_mg(
             method,
             weight,
-            self.app.settings.protocol,
+            self.clinic.protocol,
             rate=_number(self, "#dose-rate"),
             minutes=_integer(self, "#dose-duration"),
             devices=_integer(self, "#dose-devices"),
@@ -864,7 +868,7 @@ class SessionScreen(Screen):
         if self.view is None:
             return
         method = Method(self.view.session.method)
-        protocol = self.app.settings.protocol
+        protocol = self.clinic.protocol
         weight = self.view.patient.weight_kg or 0
         rate, minutes, devices = (
             _number(self, "#dose-rate"),
@@ -881,14 +885,14 @@ class SessionScreen(Screen):
             "rate_mg_per_kg_h": rate if method == Method.IV else None,
             "planned_duration_min": minutes if method == Method.IV else None,
             "device_count": devices if method != Method.IV else None,
-            "administered_at": given.administered_at if given else self.app.clock.now(),
+            "administered_at": given.administered_at if given else self.clinic.now(),
             "lot_number": self.query_one("#dose-lot", Input).value,
             "concentration_mg_per_ml": self.query_one("#dose-concentration", Input).value or None,
             "drawn_mg": self.query_one("#dose-drawn", Input).value or None,
             "wasted_mg": self.query_one("#dose-wasted", Input).value or 0,
             "witness": self.query_one("#dose-witness", Input).value or None,
         }
-        db, actor = self.app.db, self.app.actor
+        db, actor = self.clinic.db, self.clinic.actor
         if given is not None:
             self._save(
                 lambda _version: charting.correct_dose(db, actor, given.id, given.version, data, protocol)
@@ -904,7 +908,7 @@ class SessionScreen(Screen):
     def _save_pre(self) -> None:
         found = list(self.query_one("#contraindications", SelectionList).selected)
         escort = self.query_one("#escort", Checkbox).value
-        db, actor = self.app.db, self.app.actor
+        db, actor = self.clinic.db, self.clinic.actor
         self._save(
             lambda version: sessions.record_pre_assessment(
                 db, actor, self.session_id, version, escort_confirmed=escort, contraindications=found
@@ -914,7 +918,7 @@ class SessionScreen(Screen):
 
     @on(Button.Pressed, "#end-treatment")
     def action_end_treatment(self) -> None:
-        db, actor = self.app.db, self.app.actor
+        db, actor = self.clinic.db, self.clinic.actor
         dose, state = self._infusion()
         if dose is not None and state.state != "stopped":
             self._infusion_event("stop")  # the infusion stops when dosing is over
@@ -924,8 +928,8 @@ class SessionScreen(Screen):
 
     @on(Button.Pressed, "#discharge")
     def _discharge(self) -> None:
-        db, actor = self.app.db, self.app.actor
-        protocol = self.app.settings.protocol
+        db, actor = self.clinic.db, self.clinic.actor
+        protocol = self.clinic.protocol
         self._save(lambda version: sessions.discharge(db, actor, self.session_id, version, protocol=protocol))
 
     def action_side_effect(self) -> None:
@@ -935,10 +939,10 @@ class SessionScreen(Screen):
         def record(data: dict | None) -> None:
             if data is None:
                 return
-            db, actor = self.app.db, self.app.actor
+            db, actor = self.clinic.db, self.clinic.actor
             self._save(lambda _version: charting.record_side_effect(db, actor, self.session_id, data))
 
-        self.app.push_screen(SideEffectDialog(self.app.clock.now(), self.app.settings.zone), record)
+        self.app.push_screen(SideEffectDialog(self.clinic.now(), self.clinic.zone), record)
 
     @on(DataTable.RowSelected, "#flowsheet")
     def _correct_reading(self, event: DataTable.RowSelected) -> None:
@@ -947,12 +951,12 @@ class SessionScreen(Screen):
         def correct(values: dict | None) -> None:
             if values is None:
                 return
-            db, actor = self.app.db, self.app.actor
+            db, actor = self.clinic.db, self.clinic.actor
             self._save(
                 lambda _version: charting.correct_vitals(db, actor, reading.id, reading.version, values)
             )
 
-        self.app.push_screen(CorrectionDialog(reading, self.app.clock.now(), self.app.settings.zone), correct)
+        self.app.push_screen(CorrectionDialog(reading, self.clinic.now(), self.clinic.zone), correct)
 
     def action_acknowledge(self) -> None:
         open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None] if self.view else []
@@ -963,7 +967,7 @@ class SessionScreen(Screen):
         def acknowledge(choice: dict | None) -> None:
             if choice is None:
                 return
-            db, actor = self.app.db, self.app.actor
+            db, actor = self.clinic.db, self.clinic.actor
             self._save(
                 lambda _version: alerts.acknowledge(
                     db, actor, choice["id"], choice["version"], choice["note"]
@@ -981,16 +985,14 @@ class SessionScreen(Screen):
         def resolve(choice: dict | None) -> None:
             if choice is None:
                 return
-            db, actor = self.app.db, self.app.actor
+            db, actor = self.clinic.db, self.clinic.actor
             self._save(
                 lambda _version: charting.resolve_side_effect(
                     db, actor, choice["id"], choice["version"], choice["resolved_at"], choice["action_taken"]
                 )
             )
 
-        self.app.push_screen(
-            ResolveDialog(open_effects, self.app.clock.now(), self.app.settings.zone), resolve
-        )
+        self.app.push_screen(ResolveDialog(open_effects, self.clinic.now(), self.clinic.zone), resolve)
 
 
 def _number(screen: Screen, selector: str) -> float | None:

@@ -17,6 +17,7 @@ from console.clinic.patients import normalise_mrn
 from console.domain.errors import ChairsideError
 from console.domain.vocab import Method, SessionStatus
 from console.review.returns import ReturnedSession, returned_sessions
+from widgets.context import Clinic
 from widgets.plain import plain_cells
 from widgets.session import SessionScreen
 
@@ -118,9 +119,10 @@ class TodayScreen(Screen):
 
     day: reactive[date] = reactive(date.min, init=False)
 
-    def __init__(self, over_review_queue: bool = False) -> None:
+    def __init__(self, clinic: Clinic, over_review_queue: bool = False) -> None:
         """`over_review_queue`: a physician opened the board from the queue, and Esc goes back to it."""
         super().__init__()
+        self.clinic = clinic
         self.over_review_queue = over_review_queue
         self._shown: list[BoardRow] | None = None
         self._all_rows: list[BoardRow] | None = None
@@ -144,7 +146,7 @@ class TodayScreen(Screen):
         table = self.query_one("#board", DataTable)
         for label, width in COLUMNS:
             table.add_column(label, width=width, key=label)
-        self.day = self.app.today()
+        self.day = self.clinic.today()
         self.set_interval(REFRESH_SECONDS, self._tick)
         self.set_focus(self.query_one("#scan", Input))
 
@@ -158,12 +160,13 @@ class TodayScreen(Screen):
         self.action_refresh()
 
     def _update_title(self) -> None:
-        app = self.app
-        marker = "" if self.day == app.today() else "  (not today)"
+        clinic = self.clinic
+        marker = "" if self.day == clinic.today() else "  (not today)"
         active = [f"{name} {value}" for name, value in self.filters.items() if value is not None]
         shown = f" · showing {', '.join(active)}" if active else ""
         self.query_one("#board-title", Static).update(
-            f"{app.settings.clinic_name} · {self.day:%A %d %B %Y}{marker} · {app.actor.display_name}{shown}"
+            f"{clinic.settings.clinic_name} · {self.day:%A %d %B %Y}{marker} · "
+            f"{clinic.actor.display_name}{shown}"
         )
 
     def action_refresh(self) -> None:
@@ -182,10 +185,10 @@ class TodayScreen(Screen):
     @work(thread=True, group="board")
     def _load(self, day: date) -> None:
         try:
-            rows = day_sessions(self.app.db, day)
-            returned = returned_sessions(self.app.db)
+            rows = day_sessions(self.clinic.db, day)
+            returned = returned_sessions(self.clinic.db)
             if self._flag_overdue(rows):
-                rows = day_sessions(self.app.db, day)  # with the new alerts counted
+                rows = day_sessions(self.clinic.db, day)  # with the new alerts counted
         except ChairsideError as error:
             self.app.call_from_thread(self._load_failed, f"⚠ {error}")
             return
@@ -208,9 +211,9 @@ class TodayScreen(Screen):
 
     def _flag_overdue(self, rows: list[BoardRow]) -> bool:
         """Store an alert for each reading later than the protocol allows (bell if the protocol says so)."""
-        app = self.app
-        protocol = app.settings.protocol
-        flagged = flag_overdue(app.db, overdue(rows, protocol, app.clock.now()), app.settings.zone)
+        app, clinic = self.app, self.clinic
+        protocol = clinic.protocol
+        flagged = flag_overdue(clinic.db, overdue(rows, protocol, clinic.now()), clinic.zone)
         if flagged and protocol.overdue_bell:
             app.call_from_thread(app.bell)
         return bool(flagged)
@@ -299,7 +302,7 @@ class TodayScreen(Screen):
                 self.action_refresh()
 
         self.app.push_screen(
-            BookingDialog(self.day, self.app.clock.now().astimezone(self.app.settings.zone)), booked
+            BookingDialog(self.clinic, self.day, self.clinic.now().astimezone(self.clinic.zone)), booked
         )
 
     def action_export(self) -> None:
@@ -309,12 +312,12 @@ class TodayScreen(Screen):
             if folder is not None:
                 self.query_one("#board-message", Static).update(f"✓ Exported to {folder}")
 
-        self.app.push_screen(ExportDialog(self.day), exported)
+        self.app.push_screen(ExportDialog(self.clinic, self.day), exported)
 
     def action_import_schedule(self) -> None:
         from widgets.schedule_import import ImportDialog
 
-        self.app.push_screen(ImportDialog(), lambda imported: self.action_refresh())
+        self.app.push_screen(ImportDialog(self.clinic), lambda imported: self.action_refresh())
 
     @on(Input.Changed, "#scan")
     def _search(self) -> None:
@@ -357,7 +360,7 @@ class TodayScreen(Screen):
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + step)))
 
     def _open(self, session_id: int) -> None:
-        self.app.push_screen(SessionScreen(session_id))
+        self.app.push_screen(SessionScreen(self.clinic, session_id))
 
     @staticmethod
     def _cursor_key(table: DataTable) -> str | None:
@@ -388,20 +391,20 @@ class TodayScreen(Screen):
         )
 
     def _next_vitals(self, row: BoardRow) -> str:
-        due = row.vitals_due(self.app.settings.protocol)
+        due = row.vitals_due(self.clinic.protocol)
         if due is None:
             return self._local(row.last_vitals_at) and f"last {self._local(row.last_vitals_at)}"
-        return describe_due(due, self.app.clock.now())
+        return describe_due(due, self.clinic.now())
 
     def _in_chair(self, row: BoardRow) -> str:
         if row.checked_in_at is None:
             return ""
-        until = row.discharged_at or self.app.clock.now()
+        until = row.discharged_at or self.clinic.now()
         minutes = max(0, int((until - row.checked_in_at).total_seconds() // 60))
         return f"{minutes // 60}h{minutes % 60:02d}"
 
     def _local(self, at: datetime | None) -> str:
-        return "" if at is None else f"{at.astimezone(self.app.settings.zone):%H:%M}"
+        return "" if at is None else f"{at.astimezone(self.clinic.zone):%H:%M}"
 
     @staticmethod
     def _pain(row: BoardRow) -> str:
@@ -417,7 +420,7 @@ class TodayScreen(Screen):
         self.day += timedelta(days=1)
 
     def action_today(self) -> None:
-        self.day = self.app.today()
+        self.day = self.clinic.today()
 
     def action_sign_out(self) -> None:
         self.app.sign_out()

@@ -12,6 +12,7 @@ from console.domain.errors import ChairsideError
 from console.domain.pain import PainChange
 from console.domain.vocab import Method
 from console.review.trajectory import Trajectory, patient_trajectory
+from widgets.context import Clinic
 from widgets.plain import plain_cells
 
 COLUMNS = (
@@ -41,8 +42,9 @@ class TrajectoryScreen(Screen):
         ),
     ]
 
-    def __init__(self, patient_id: int) -> None:
+    def __init__(self, clinic: Clinic, patient_id: int) -> None:
         super().__init__()
+        self.clinic = clinic
         self.patient_id = patient_id
         self.trajectory: Trajectory | None = None
 
@@ -63,7 +65,7 @@ class TrajectoryScreen(Screen):
     @work(thread=True, group="trajectory")
     def _load(self) -> None:
         try:
-            trajectory = patient_trajectory(self.app.db, self.patient_id)
+            trajectory = patient_trajectory(self.clinic.db, self.patient_id)
         except ChairsideError as error:
             self.app.call_from_thread(self.query_one("#trajectory-title", Static).update, f"⚠ {error}")
             return
@@ -116,7 +118,9 @@ class TrajectoryScreen(Screen):
         from widgets.audit_trail import AuditTrailScreen
 
         title = f"Audit trail of {self.trajectory.patient.display_name}" if self.trajectory else "Audit trail"
-        self.app.push_screen(AuditTrailScreen(title, lambda db: patient_trail(db, self.patient_id)))
+        self.app.push_screen(
+            AuditTrailScreen(self.clinic, title, lambda db: patient_trail(db, self.patient_id))
+        )
 
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
