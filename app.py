@@ -27,6 +27,7 @@ class ChairsideApp(App):
     """Sign-in, then the Today board."""
 
     TITLE = "Chairside"
+    CSS_PATH = "widgets/chairside.tcss"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave Chairside", priority=True),
         Binding(

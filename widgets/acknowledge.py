@@ -1,36 +1,35 @@
 """Acknowledge a safety alert: pick it, say what was seen or done, Enter."""
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from console.store.models import Alert
+from widgets.dialog import StoreDialog
 
-class AcknowledgeDialog(ModalScreen[dict | None]):
-    """Returns the alert's id, version and the acknowledgement, or None when cancelled."""
+
+class AcknowledgeDialog(StoreDialog[Alert]):
+    """`store(alert, note)` records the acknowledgement; closes with the alert, or shows the refusal."""
 
     DEFAULT_CSS = """
-    AcknowledgeDialog { align: center middle; }
-    #ack-box { width: 76; height: auto; border: round $warning; padding: 0 1; background: $surface; }
+    #ack-box { width: 76; border: round $warning; }
     #ack-list { height: auto; max-height: 8; }
-    #ack-error { color: $error; height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="ack.cancel", tooltip="Close; the alert stays open")]
 
-    def __init__(self, open_alerts: list) -> None:
+    def __init__(self, open_alerts: list[Alert], store: Callable[[Alert, str], None]) -> None:
         super().__init__()
-        self.open_alerts = open_alerts
+        self.open_alerts, self.store = open_alerts, store
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="ack-box"):
+        with self.body("ack-box"):
             yield Label("Open alert (arrows, Enter)")
             yield OptionList(*[Option(a.message, id=str(a.id)) for a in self.open_alerts], id="ack-list")
             yield Label("What was seen or done (e.g. 'rechecked, physician informed'), Enter to acknowledge")
             yield Input(id="ack-note", max_length=300)
-            yield Static("", id="ack-error", markup=False)
+            yield self.refusal("ack-error")
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#ack-list", OptionList))
@@ -43,13 +42,14 @@ class AcknowledgeDialog(ModalScreen[dict | None]):
     def _done(self, event: Input.Submitted) -> None:
         highlighted = self.query_one("#ack-list", OptionList).highlighted
         if highlighted is None:
-            self.query_one("#ack-error", Static).update("⚠ Pick the alert to acknowledge.")
+            self.refuse("Pick the alert to acknowledge.")
             return
         if len(event.value.strip()) < 2:
-            self.query_one("#ack-error", Static).update("⚠ Say what was seen or done (2 to 300 characters).")
+            self.refuse("Say what was seen or done (2 to 300 characters).")
             return
-        alert = self.open_alerts[highlighted]
-        self.dismiss({"id": alert.id, "version": alert.version, "note": event.value})
+        alert, note = self.open_alerts[highlighted], event.value
+        self.save(lambda: self._stored(alert, note))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _stored(self, alert: Alert, note: str) -> Alert:
+        self.store(alert, note)
+        return alert

@@ -1,18 +1,19 @@
 """Correct a vital-signs reading typed wrongly: the line comes back for editing, Enter saves."""
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label
 
 from console.domain.errors import ChairsideError
 from console.domain.inputs import VitalsIn, parse
 from console.domain.quick_vitals import FORMAT_HINT, parse_quick_vitals
+from console.store.models import VitalSigns
+from widgets.dialog import StoreDialog
 
 
 def quick_line(reading, zone: ZoneInfo) -> str:
@@ -24,37 +25,35 @@ def quick_line(reading, zone: ZoneInfo) -> str:
     return line if reading.temperature_c is None else f"{line} {reading.temperature_c:g}"
 
 
-class CorrectionDialog(ModalScreen[dict | None]):
-    """Returns the corrected reading's fields, already validated, or None when cancelled."""
+class CorrectionDialog(StoreDialog[VitalSigns]):
+    """`store(values)` records the corrected reading; closes with the reading, or shows the refusal."""
 
     DEFAULT_CSS = """
-    CorrectionDialog { align: center middle; }
-    #correction-box { width: 70; height: auto; border: round $warning; padding: 0 1; background: $surface; }
-    #correction-error { color: $error; height: auto; }
+    #correction-box { width: 70; border: round $warning; }
     """
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="correction.cancel", tooltip="Keep the reading as it is")
-    ]
 
-    def __init__(self, reading, now: datetime, zone: ZoneInfo) -> None:
+    def __init__(
+        self, reading: VitalSigns, now: datetime, zone: ZoneInfo, store: Callable[[dict[str, Any]], None]
+    ) -> None:
         super().__init__()
-        self.reading, self.now, self.zone = reading, now, zone
+        self.reading, self.now, self.zone, self.store = reading, now, zone, store
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="correction-box"):
+        with self.body("correction-box"):
             yield Label(f"Correct this reading ({FORMAT_HINT}); the original stays in the audit trail.")
             yield Input(quick_line(self.reading, self.zone), id="correction-line")
-            yield Static("", id="correction-error", markup=False)
+            yield self.refusal("correction-error")
 
     @on(Input.Submitted, "#correction-line")
     def _save(self, event: Input.Submitted) -> None:
         try:
             values = parse_quick_vitals(event.value, self.now, self.zone)
-            parse(VitalsIn, values)
+            parse(VitalsIn, values)  # refused here, where the nurse is typing, before any round trip
         except ChairsideError as exc:
-            self.query_one("#correction-error", Static).update(f"⚠ {exc}")
+            self.refuse(str(exc))
             return
-        self.dismiss(values)
+        self.save(lambda: self._stored(values))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _stored(self, values: dict[str, Any]) -> VitalSigns:
+        self.store(values)
+        return self.reading

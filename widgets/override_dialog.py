@@ -4,38 +4,29 @@ from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.domain.errors import ChairsideError
 from console.domain.vocab import OverrideRule
+from widgets.dialog import StoreDialog
 
 
-class OverrideDialog(ModalScreen[bool]):
-    """`store(rule, reason)` records it; a refusal (wrong role, no reason) shows here and nothing closes."""
+class OverrideDialog(StoreDialog[OverrideRule]):
+    """`store(rule, reason)` records it; closes with the rule, or shows the refusal (role, reason)."""
 
     DEFAULT_CSS = """
-    OverrideDialog { align: center middle; }
-    #override-box { width: 84; height: auto; border: round $error; padding: 0 1; background: $surface; }
-    #override-box Input { width: 100%; }
+    #override-box { width: 84; border: round $error; }
     #override-rules { height: auto; }
-    #override-error { color: $error; height: auto; min-height: 1; }
     """
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="override.cancel", tooltip="Close; nothing is set aside")
-    ]
 
     def __init__(
-        self, heading: str, store: Callable[[str, str], None], suggested: OverrideRule | None = None
+        self, heading: str, store: Callable[[OverrideRule, str], None], suggested: OverrideRule | None = None
     ):
         super().__init__()
         self.heading, self.store, self.suggested = heading, store, suggested
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="override-box"):
+        with self.body("override-box"):
             yield Static(self.heading, markup=False)
             yield Label("Rule to set aside for this session (arrows, Enter)")
             yield OptionList(
@@ -43,7 +34,7 @@ class OverrideDialog(ModalScreen[bool]):
             )
             yield Label("Reason (kept with your name and the time), Enter to record")
             yield Input(id="override-reason", max_length=300)
-            yield Static("", id="override-error", markup=False)
+            yield self.refusal("override-error")
 
     def on_mount(self) -> None:
         rules = self.query_one("#override-rules", OptionList)
@@ -57,13 +48,9 @@ class OverrideDialog(ModalScreen[bool]):
     @on(Input.Submitted, "#override-reason")
     def _done(self, event: Input.Submitted) -> None:
         rules = self.query_one("#override-rules", OptionList)
-        rule = list(OverrideRule)[rules.highlighted or 0]
-        try:
-            self.store(rule.value, event.value)
-        except ChairsideError as refused:
-            self.query_one("#override-error", Static).update(f"⚠ {refused}")
-            return
-        self.dismiss(True)
+        rule, reason = list(OverrideRule)[rules.highlighted or 0], event.value
+        self.save(lambda: self._stored(rule, reason))
 
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+    def _stored(self, rule: OverrideRule, reason: str) -> OverrideRule:
+        self.store(rule, reason)
+        return rule

@@ -13,6 +13,7 @@ from console.chair.session_view import SessionView, load_session_view
 from console.domain.errors import ChairsideError
 from console.domain.vocab import Method, Role, SessionStatus
 from console.review import record_text, returns, signing
+from console.store.models import Alert
 from widgets.context import Clinic
 from widgets.plain import plain_cells
 
@@ -282,13 +283,9 @@ class ReviewScreen(Screen):
         app, clinic = self.app, self.clinic
         open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None]
 
-        def acknowledge(choice: dict | None) -> None:
-            if choice is None:
-                return
-            try:
-                alerts.acknowledge(clinic.db, clinic.actor, choice["id"], choice["version"], choice["note"])
-            except ChairsideError as error:
-                self.tell(f"⚠ {error}")
-            self.reload()
+        def acknowledge(alert: Alert, note: str) -> None:
+            alerts.acknowledge(clinic.db, clinic.actor, alert.id, alert.version, note)
 
-        app.push_screen(AcknowledgeDialog(open_alerts), acknowledge)
+        app.push_screen(
+            AcknowledgeDialog(open_alerts, acknowledge), lambda done: self.reload() if done else None
+        )

@@ -8,6 +8,7 @@ as a conflict and the screen reloads.
 
 import threading
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -39,8 +40,9 @@ from console.domain.errors import ChairsideError, Conflict, NeedsConfirmation
 from console.domain.inputs import VitalsIn, parse
 from console.domain.pain import PainChange
 from console.domain.quick_vitals import FORMAT_HINT, parse_quick_vitals
-from console.domain.vocab import Contraindication, Method, SessionStatus, SideEffectType
+from console.domain.vocab import Contraindication, Method, OverrideRule, SessionStatus, SideEffectType
 from console.review import record_text
+from console.store.models import Alert, SideEffect
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
@@ -495,16 +497,13 @@ class SessionScreen(Screen):
     def _correct_effect(self, event: DataTable.RowSelected) -> None:
         effect = next(e for e in self.view.side_effects if str(e.id) == event.row_key.value)
 
-        def correct(data: dict | None) -> None:
-            if data is None:
-                return
-            db, actor = self.clinic.db, self.clinic.actor
-            self._save(
-                lambda _version: charting.correct_side_effect(db, actor, effect.id, effect.version, data)
-            )
+        db, actor = self.clinic.db, self.clinic.actor
 
-        dialog = SideEffectDialog(self.clinic.now(), self.clinic.zone, existing=effect)
-        self.app.push_screen(dialog, correct)
+        def correct(data: dict[str, Any]) -> None:
+            charting.correct_side_effect(db, actor, effect.id, effect.version, data)
+
+        dialog = SideEffectDialog(self.clinic.now(), self.clinic.zone, correct, existing=effect)
+        self.app.push_screen(dialog, self._stored_by_dialog)
 
     def _show_dose_heading(self, view: SessionView) -> None:
         iv = view.session.method == Method.IV
@@ -636,10 +635,10 @@ class SessionScreen(Screen):
 
         app, clinic, session_id = self.app, self.clinic, self.session_id
 
-        def store(rule: str, reason: str) -> None:
+        def store(rule: OverrideRule, reason: str) -> None:
             record_override(clinic.db, clinic.actor, session_id, rule, reason, clinic.protocol)
 
-        def done(recorded: bool | None) -> None:
+        def done(recorded: OverrideRule | None) -> None:
             if recorded:
                 self.query_one("#entry-error", Static).update(
                     "✓ Override recorded: the step can be done now."
@@ -936,27 +935,25 @@ class SessionScreen(Screen):
         if self.view is None:
             return
 
-        def record(data: dict | None) -> None:
-            if data is None:
-                return
-            db, actor = self.clinic.db, self.clinic.actor
-            self._save(lambda _version: charting.record_side_effect(db, actor, self.session_id, data))
+        db, actor, session_id = self.clinic.db, self.clinic.actor, self.session_id
 
-        self.app.push_screen(SideEffectDialog(self.clinic.now(), self.clinic.zone), record)
+        def record(data: dict[str, Any]) -> None:
+            charting.record_side_effect(db, actor, session_id, data)
+
+        dialog = SideEffectDialog(self.clinic.now(), self.clinic.zone, record)
+        self.app.push_screen(dialog, self._stored_by_dialog)
 
     @on(DataTable.RowSelected, "#flowsheet")
     def _correct_reading(self, event: DataTable.RowSelected) -> None:
         reading = next(r for r in self.view.vitals if str(r.id) == event.row_key.value)
 
-        def correct(values: dict | None) -> None:
-            if values is None:
-                return
-            db, actor = self.clinic.db, self.clinic.actor
-            self._save(
-                lambda _version: charting.correct_vitals(db, actor, reading.id, reading.version, values)
-            )
+        db, actor = self.clinic.db, self.clinic.actor
 
-        self.app.push_screen(CorrectionDialog(reading, self.clinic.now(), self.clinic.zone), correct)
+        def correct(values: dict[str, Any]) -> None:
+            charting.correct_vitals(db, actor, reading.id, reading.version, values)
+
+        dialog = CorrectionDialog(reading, self.clinic.now(), self.clinic.zone, correct)
+        self.app.push_screen(dialog, self._stored_by_dialog)
 
     def action_acknowledge(self) -> None:
         open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None] if self.view else []
@@ -964,17 +961,12 @@ class SessionScreen(Screen):
             self._refuse("No open alert in this session.")
             return
 
-        def acknowledge(choice: dict | None) -> None:
-            if choice is None:
-                return
-            db, actor = self.clinic.db, self.clinic.actor
-            self._save(
-                lambda _version: alerts.acknowledge(
-                    db, actor, choice["id"], choice["version"], choice["note"]
-                )
-            )
+        db, actor = self.clinic.db, self.clinic.actor
 
-        self.app.push_screen(AcknowledgeDialog(open_alerts), acknowledge)
+        def acknowledge(alert: Alert, note: str) -> None:
+            alerts.acknowledge(db, actor, alert.id, alert.version, note)
+
+        self.app.push_screen(AcknowledgeDialog(open_alerts, acknowledge), self._stored_by_dialog)
 
     def action_resolve_side_effect(self) -> None:
         open_effects = [e for e in self.view.side_effects if e.resolved_at is None] if self.view else []
@@ -982,17 +974,19 @@ class SessionScreen(Screen):
             self._refuse("No side effect of this session is waiting to be resolved.")
             return
 
-        def resolve(choice: dict | None) -> None:
-            if choice is None:
-                return
-            db, actor = self.clinic.db, self.clinic.actor
-            self._save(
-                lambda _version: charting.resolve_side_effect(
-                    db, actor, choice["id"], choice["version"], choice["resolved_at"], choice["action_taken"]
-                )
-            )
+        db, actor = self.clinic.db, self.clinic.actor
 
-        self.app.push_screen(ResolveDialog(open_effects, self.clinic.now(), self.clinic.zone), resolve)
+        def resolve(effect: SideEffect, at: datetime, action_taken: str) -> None:
+            charting.resolve_side_effect(db, actor, effect.id, effect.version, at, action_taken)
+
+        dialog = ResolveDialog(open_effects, self.clinic.now(), self.clinic.zone, resolve)
+        self.app.push_screen(dialog, self._stored_by_dialog)
+
+    def _stored_by_dialog(self, stored: object | None) -> None:
+        """A dialog stored its entry (None: closed without storing): show the record as it is now."""
+        if stored is not None:
+            self._clear_refusal()
+            self.reload()
 
 
 def _number(screen: Screen, selector: str) -> float | None:

@@ -1,46 +1,44 @@
 """A dialog to record a side effect: pick from the vocabulary, grade, action, and Enter."""
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from console.domain.errors import ChairsideError
 from console.domain.inputs import SideEffectIn, parse
 from console.domain.quick_vitals import clock_time_today
 from console.domain.vocab import SideEffectType
+from console.store.models import SideEffect
+from widgets.dialog import StoreDialog
 
 
-class SideEffectDialog(ModalScreen[dict | None]):
-    """Returns the side effect's fields, already validated, or None when cancelled."""
+class SideEffectDialog(StoreDialog[dict[str, Any]]):
+    """`store(fields)` records (or corrects) the side effect; closes with its fields, or shows the refusal."""
 
     DEFAULT_CSS = """
-    SideEffectDialog { align: center middle; }
-    #effect-box {
-        width: 64; height: auto; max-height: 100%; border: round $warning; padding: 0 1; background: $surface;
-    }
+    #effect-box { width: 64; max-height: 100%; border: round $warning; }
     #effect-list { height: 10; }
-    #effect-error { color: $error; height: auto; }
     """
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="side_effect.cancel", tooltip="Close without saving")
-    ]
 
-    def __init__(self, now: datetime, zone: ZoneInfo, existing=None) -> None:
+    def __init__(
+        self,
+        now: datetime,
+        zone: ZoneInfo,
+        store: Callable[[dict[str, Any]], None],
+        existing: SideEffect | None = None,
+    ) -> None:
         """With `existing`, the dialog corrects that side effect instead of recording a new one."""
         super().__init__()
-        self.now = now
-        self.zone = zone
-        self.existing = existing
+        self.now, self.zone, self.store, self.existing = now, zone, store, existing
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="effect-box"):
+        with self.body("effect-box"):
             yield Label("Side effect (arrows or first letter, Enter)")
             yield OptionList(*[Option(e.label, id=e.value) for e in SideEffectType], id="effect-list")
             yield Label("Describe (for Other)")
@@ -53,7 +51,7 @@ class SideEffectDialog(ModalScreen[dict | None]):
             yield Input(id="effect-onset", max_length=5)
             yield Label("Resolved HH:MM (optional; or later with F11)")
             yield Input(id="effect-resolved", max_length=5)
-            yield Static("", id="effect-error", markup=False)
+            yield self.refusal("effect-error")
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#effect-list", OptionList))
@@ -96,7 +94,7 @@ class SideEffectDialog(ModalScreen[dict | None]):
     def _save(self) -> None:
         options = self.query_one("#effect-list", OptionList)
         highlighted = options.highlighted
-        data = {
+        data: dict[str, Any] = {
             "effect": None if highlighted is None else options.get_option_at_index(highlighted).id,
             "other_text": self.query_one("#effect-other", Input).value,
             "grade": self.query_one("#effect-grade", Input).value or None,
@@ -112,33 +110,35 @@ class SideEffectDialog(ModalScreen[dict | None]):
             )
             parse(SideEffectIn, data)
         except ChairsideError as exc:
-            self.query_one("#effect-error", Static).update(f"⚠ {exc}")
+            self.refuse(str(exc))
             return
-        self.dismiss(data)
+        self.save(lambda: self._stored(data))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _stored(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.store(data)
+        return data
 
 
-class ResolveDialog(ModalScreen[dict | None]):
-    """Mark a side effect resolved: pick it, say what was done, Enter (time blank = now)."""
+Resolve = Callable[[SideEffect, datetime, str], None]
+
+
+class ResolveDialog(StoreDialog[SideEffect]):
+    """Mark a side effect resolved: pick it, say what was done, Enter (time blank = now).
+
+    `store(effect, resolved_at, action_taken)` records it; closes with the effect, or shows the refusal.
+    """
 
     DEFAULT_CSS = """
-    ResolveDialog { align: center middle; }
-    #resolve-box { width: 64; height: auto; border: round $success; padding: 0 1; background: $surface; }
+    #resolve-box { width: 64; border: round $success; }
     #resolve-list { height: auto; max-height: 8; }
-    #resolve-error { color: $error; height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="resolve.cancel", tooltip="Close without saving")]
 
-    def __init__(self, open_effects: list, now: datetime, zone: ZoneInfo) -> None:
+    def __init__(self, open_effects: list[SideEffect], now: datetime, zone: ZoneInfo, store: Resolve) -> None:
         super().__init__()
-        self.open_effects = open_effects
-        self.now = now
-        self.zone = zone
+        self.open_effects, self.now, self.zone, self.store = open_effects, now, zone, store
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="resolve-box"):
+        with self.body("resolve-box"):
             yield Label("Resolved side effect (arrows, Enter)")
             yield OptionList(
                 *[
@@ -153,7 +153,7 @@ class ResolveDialog(ModalScreen[dict | None]):
             yield Input(id="resolve-action", max_length=200)
             yield Label("Resolved at HH:MM (blank = now), Enter saves")
             yield Input(id="resolve-at", max_length=5)
-            yield Static("", id="resolve-error", markup=False)
+            yield self.refusal("resolve-error")
 
     def _onset(self, effect) -> str:
         return f"{effect.onset_at.astimezone(self.zone):%H:%M}"
@@ -175,7 +175,7 @@ class ResolveDialog(ModalScreen[dict | None]):
     def _save(self) -> None:
         options = self.query_one("#resolve-list", OptionList)
         if options.highlighted is None:
-            self.query_one("#resolve-error", Static).update("⚠ Pick the side effect that resolved.")
+            self.refuse("Pick the side effect that resolved.")
             return
         effect = self.open_effects[options.highlighted]
         try:
@@ -190,16 +190,11 @@ class ResolveDialog(ModalScreen[dict | None]):
                 or self.now
             )
         except ChairsideError as exc:
-            self.query_one("#resolve-error", Static).update(f"⚠ {exc}")
+            self.refuse(str(exc))
             return
-        self.dismiss(
-            {
-                "id": effect.id,
-                "version": effect.version,
-                "resolved_at": at,
-                "action_taken": self.query_one("#resolve-action", Input).value,
-            }
-        )
+        action = self.query_one("#resolve-action", Input).value
+        self.save(lambda: self._stored(effect, at, action))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def _stored(self, effect: SideEffect, at: datetime, action: str) -> SideEffect:
+        self.store(effect, at, action)
+        return effect

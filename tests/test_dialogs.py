@@ -1,0 +1,54 @@
+"""The one dialog pattern: the store call runs off the UI thread, a refusal stays, Esc stores nothing."""
+
+import threading
+
+from textual.app import App
+from textual.widgets import Static
+
+from console.domain.errors import InvalidInput
+from widgets.note_dialog import NoteDialog
+
+
+class Host(App):
+    CSS_PATH = "../widgets/chairside.tcss"
+
+    def __init__(self, store) -> None:
+        super().__init__()
+        self.store, self.results = store, []
+
+    def on_mount(self) -> None:
+        self.push_screen(NoteDialog("Heading", "Prompt", self.store), self.results.append)
+
+
+async def test_the_store_call_runs_in_a_worker_and_closes_the_dialog_with_its_result():
+    threads = []
+    app = Host(lambda note: threads.append(threading.current_thread()))
+    async with app.run_test() as pilot:
+        await pilot.press(*"checked", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.results == ["checked"]
+        assert threads and threads[0] is not threading.main_thread()
+
+
+async def test_a_refusal_is_shown_in_the_dialog_which_stays_open_with_what_was_typed():
+    def refuse(note: str) -> None:
+        raise InvalidInput("comment", "Comment: 3 to 500 characters.")
+
+    app = Host(refuse)
+    async with app.run_test() as pilot:
+        await pilot.press(*"ok", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog) and app.results == []
+        assert "Comment: 3 to 500 characters." in str(app.screen.query_one("#note-error", Static).render())
+        assert app.screen.query_one("#note-text").value == "ok"
+
+
+async def test_escape_closes_with_nothing_stored():
+    stored = []
+    app = Host(stored.append)
+    async with app.run_test() as pilot:
+        await pilot.press(*"half typed", "escape")
+        await pilot.pause()
+        assert app.results == [None] and stored == []
