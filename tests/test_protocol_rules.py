@@ -343,3 +343,32 @@ def test_a_correction_is_held_to_the_dose_range_too(db, staff):
     fast = iv_dose_data(db, rate_mg_per_kg_h=3, dose_mg=210, drawn_mg=210, wasted_mg=0, witness=None)
     with pytest.raises(InvalidInput, match="Rate: 3 mg/kg/h is outside"):
         charting.correct_dose(db, nurse, dose.id, dose.version, fast)
+
+
+def test_an_overdue_reading_is_stored_by_whoever_looks_first_with_no_board_open(db, staff):
+    """Opening the session alone raises the overdue alert; the board then finds it open, not twice."""
+    from console.chair.overdue import board_for, session_view_for
+
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, minutes_ago=60)
+    at_minutes_ago(db, 55, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db)))
+    at_minutes_ago(db, 40, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    view = session_view_for(db, row.id, PROTOCOL, ZONE)
+    assert [alert.rule for alert in view.alerts] == [OVERDUE_RULE]
+    board = board_for(db, db.clock.now().date(), PROTOCOL, ZONE)
+    assert board.newly_overdue == []
+    assert next(r for r in board.rows if r.session_id == row.id).open_alerts == 1
+
+
+def test_the_board_stores_the_overdue_alert_and_counts_it_in_the_same_look(db, staff):
+    from console.chair.overdue import board_for
+
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, minutes_ago=60)
+    at_minutes_ago(db, 55, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db)))
+    at_minutes_ago(db, 40, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    board = board_for(db, db.clock.now().date(), PROTOCOL, ZONE)
+    assert board.newly_overdue == [row.id]
+    assert next(r for r in board.rows if r.session_id == row.id).open_alerts == 1

@@ -33,7 +33,8 @@ from textual.widgets import (
 from console.chair import alerts, charting, sessions
 from console.chair.dose_plan import suggested_dose, total_mg
 from console.chair.infusion import infusion_state, record_infusion_event
-from console.chair.session_view import SessionView, load_session_view
+from console.chair.overdue import session_view_for
+from console.chair.session_view import SessionView
 from console.chair.vitals_due import describe_due, next_vitals_due
 from console.clinic.patients import record_weight
 from console.domain.errors import ChairsideError, Conflict, NeedsConfirmation
@@ -752,7 +753,7 @@ class SessionScreen(Screen):
 
     def _reload_now(self, focus_next: bool = False) -> None:
         try:
-            view = load_session_view(self.clinic.db, self.session_id)
+            view = session_view_for(self.clinic.db, self.session_id, self.clinic.protocol, self.clinic.zone)
             plan = suggested_dose(self.clinic.db, view.session) if not view.doses else None
         except ChairsideError as exc:  # the database went away: say so, keep what is on screen
             self.app.call_from_thread(self._refuse, f"{exc}. What was confirmed before is stored.")

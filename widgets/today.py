@@ -10,8 +10,8 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from console.chair.board import BoardRow, day_sessions
-from console.chair.overdue import flag_overdue, overdue
+from console.chair.board import BoardRow
+from console.chair.overdue import board_for
 from console.chair.vitals_due import describe_due
 from console.clinic.patients import normalise_mrn
 from console.domain.errors import ChairsideError
@@ -185,14 +185,15 @@ class TodayScreen(Screen):
     @work(thread=True, group="board")
     def _load(self, day: date) -> None:
         try:
-            rows = day_sessions(self.clinic.db, day)
-            returned = returned_sessions(self.clinic.db)
-            if self._flag_overdue(rows):
-                rows = day_sessions(self.clinic.db, day)  # with the new alerts counted
+            clinic = self.clinic
+            board = board_for(clinic.db, day, clinic.protocol, clinic.zone)
+            returned = returned_sessions(clinic.db)
         except ChairsideError as error:
             self.app.call_from_thread(self._load_failed, f"⚠ {error}")
             return
-        self.app.call_from_thread(self._loaded, day, rows, returned)
+        if board.newly_overdue and clinic.protocol.overdue_bell:
+            self.app.call_from_thread(self.app.bell)
+        self.app.call_from_thread(self._loaded, day, board.rows, returned)
 
     def _loaded(self, day: date, rows: list[BoardRow], returned: list[ReturnedSession]) -> None:
         self._show_returned(returned)
@@ -208,15 +209,6 @@ class TodayScreen(Screen):
         if self._reload_wanted:
             self._reload_wanted = False
             self.action_refresh()
-
-    def _flag_overdue(self, rows: list[BoardRow]) -> bool:
-        """Store an alert for each reading later than the protocol allows (bell if the protocol says so)."""
-        app, clinic = self.app, self.clinic
-        protocol = clinic.protocol
-        flagged = flag_overdue(clinic.db, overdue(rows, protocol, clinic.now()), clinic.zone)
-        if flagged and protocol.overdue_bell:
-            app.call_from_thread(app.bell)
-        return bool(flagged)
 
     def _show_returned(self, returned: list[ReturnedSession]) -> None:
         """Sessions a physician sent back stay here, whatever their day, until they are resubmitted."""

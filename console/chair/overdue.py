@@ -1,17 +1,23 @@
 """Overdue vital signs: a stored alert when a reading is late, closed by the next reading.
 
-The board finds late readings from what it already shows; only a session without an open overdue
-alert costs a write, so the 2-second refresh stays a read.
+Whoever looks first raises it: loading the day's board (`board_for`) or one session
+(`session_view_for`) stores the alert, so it exists whether or not a board is open anywhere. Late
+readings are found from what is loaded anyway; only a session without an open overdue alert costs
+a write, so the 2-second refresh stays a read.
 """
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from console.chair.board import BoardRow
+from console.chair.board import BoardRow, day_sessions
+from console.chair.session_view import SessionView, load_session_view
+from console.chair.vitals_due import next_vitals_due
 from console.domain.actors import Actor
 from console.domain.protocol import Protocol
+from console.domain.vocab import Method, SessionStatus
 from console.store.database import Database
 from console.store.models import Alert
 from console.store.rows import insert, update_versioned
@@ -85,3 +91,38 @@ def close_overdue(session: Session, actor: Actor, user_id: int, session_id: int,
             action="alert.close",
             at=at,
         )
+
+
+@dataclass(frozen=True)
+class Board:
+    """The day's rows, counting the alerts this look raised, and the sessions it newly flagged."""
+
+    rows: list[BoardRow]
+    newly_overdue: list[int]
+
+
+def board_for(db: Database, day: date, protocol: Protocol, zone: ZoneInfo) -> Board:
+    """The day's board, after storing an overdue alert for every reading later than the protocol allows."""
+    rows = day_sessions(db, day)
+    flagged = flag_overdue(db, overdue(rows, protocol, db.clock.now()), zone)
+    if flagged:
+        rows = day_sessions(db, day)  # with the new alerts counted
+    return Board(rows, flagged)
+
+
+def session_view_for(db: Database, session_id: int, protocol: Protocol, zone: ZoneInfo) -> SessionView:
+    """One session as its screen shows it, after storing its overdue alert if its reading is late."""
+    view = load_session_view(db, session_id)
+    s = view.session
+    due = next_vitals_due(
+        method=Method(s.method),
+        status=SessionStatus(s.status),
+        checked_in_at=s.checked_in_at,
+        started_at=s.started_at,
+        last_reading_at=view.vitals[-1].measured_at if view.vitals else None,
+        protocol=protocol,
+    )
+    late = timedelta(minutes=protocol.overdue_after_min)
+    if due is not None and db.clock.now() > due + late and flag_overdue(db, {session_id: due}, zone):
+        view = load_session_view(db, session_id)  # with the new alert
+    return view
