@@ -296,14 +296,20 @@ def test_a_physician_override_discharges_but_never_past_a_controlled_substance_m
 
 
 # ----- overdue readings --------------------------------------------------------------------------
-def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(db, staff):
-    from console.chair.board import day_sessions
-
-    nurse = staff["nina"]
+def _late_session(db, nurse):
+    """An IV session whose last reading was 40 minutes ago: due 15 minutes after it, now 25 minutes late."""
     row = checked_in_session(db, nurse, minutes_ago=60)
     at_minutes_ago(db, 55, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
     at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db)))
     at_minutes_ago(db, 40, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    return row
+
+
+def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(db, staff):
+    from console.chair.board import day_sessions
+
+    nurse = staff["nina"]
+    row = _late_session(db, nurse)
     late = overdue(day_sessions(db, db.clock.now().date()), PROTOCOL, db.clock.now())
     assert late == {row.id: db.clock.now() - timedelta(minutes=26)}  # 15 min after the last reading
     assert flag_overdue(db, late, ZONE) == [row.id]
@@ -350,10 +356,7 @@ def test_an_overdue_reading_is_stored_by_whoever_looks_first_with_no_board_open(
     from console.chair.overdue import board_for, session_view_for
 
     nurse = staff["nina"]
-    row = checked_in_session(db, nurse, minutes_ago=60)
-    at_minutes_ago(db, 55, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
-    at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db)))
-    at_minutes_ago(db, 40, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    row = _late_session(db, nurse)
     view = session_view_for(db, row.id, PROTOCOL, ZONE)
     assert [alert.rule for alert in view.alerts] == [OVERDUE_RULE]
     board = board_for(db, db.clock.now().date(), PROTOCOL, ZONE)
@@ -365,10 +368,7 @@ def test_the_board_stores_the_overdue_alert_and_counts_it_in_the_same_look(db, s
     from console.chair.overdue import board_for
 
     nurse = staff["nina"]
-    row = checked_in_session(db, nurse, minutes_ago=60)
-    at_minutes_ago(db, 55, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
-    at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db)))
-    at_minutes_ago(db, 40, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    row = _late_session(db, nurse)
     board = board_for(db, db.clock.now().date(), PROTOCOL, ZONE)
     assert board.newly_overdue == [row.id]
     assert next(r for r in board.rows if r.session_id == row.id).open_alerts == 1
