@@ -6,6 +6,7 @@ pydantic-settings, the schema check) is loaded in a worker while the nurse types
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -27,7 +28,8 @@ class ChairsideApp(App):
     """Sign-in, then the Today board."""
 
     TITLE = "Chairside"
-    CSS_PATH = "widgets/chairside.tcss"
+    # Absolute, so that a subclass defined elsewhere (a probe, a test) finds it too.
+    CSS_PATH = Path(__file__).parent / "widgets" / "chairside.tcss"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="app.quit", tooltip="Leave Chairside", priority=True),
         Binding(

@@ -201,9 +201,26 @@ async def test_a_database_failure_on_the_board_is_reported_not_a_crash(demo_app,
         def unavailable(db, day):
             raise StorageError("the database is unavailable: server closed the connection")
 
-        monkeypatch.setattr("widgets.today.day_sessions", unavailable)
+        monkeypatch.setattr("console.chair.overdue.day_sessions", unavailable)  # the board reads through it
         await pilot.press("f5")
         await board_loaded(pilot)
         message = str(demo_app.screen.query_one("#board-message", Static).render())
         assert "server closed the connection" in message
         assert demo_app.is_running and demo_app.screen.query_one("#board", DataTable).row_count > 0
+
+
+async def test_records_opened_before_the_sign_in_screen_mounts_do_not_crash_the_console(demo_app):
+    """On a busy machine the connection can finish before the sign-in screen's on_mount has run."""
+    from app import ChairsideApp
+
+    class QuickRecords(ChairsideApp):
+        def on_mount(self) -> None:
+            self.push_screen(LoginScreen())
+            self._connected(demo_app.db, demo_app.settings)  # before the screen is mounted
+
+    app = QuickRecords()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and app.connected
+        await sign_in(pilot)
+        assert isinstance(app.screen, TodayScreen)

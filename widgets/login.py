@@ -36,6 +36,10 @@ class LoginScreen(Screen):
     class SubmitRequested(Message):
         """Sent through the password field's queue, so it arrives after every key typed before Enter."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._waiting = False  # Enter was pressed before the records were open
+
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
             yield Static(self.app.clinic_name, id="clinic", markup=False)
@@ -49,12 +53,15 @@ class LoginScreen(Screen):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#username", Input))
-        self._waiting = False
         if not self.app.connected:
             self.query_one("#login-error", Static).update("Opening the clinic's records…")
+        else:  # on a busy machine the records can open before this screen is mounted
+            self.query_one("#clinic", Static).update(self.app.clinic_name)
 
     def connected(self) -> None:
         """The database is open: show the clinic's name, and sign in if Enter was already pressed."""
+        if not self.is_mounted:
+            return  # on_mount shows the clinic's name
         self.query_one("#clinic", Static).update(self.app.clinic_name)
         self.query_one("#login-error", Static).update("")
         if self._waiting:
