@@ -35,7 +35,7 @@ from console.chair.dose_plan import suggested_dose, total_mg
 from console.chair.infusion import infusion_state, record_infusion_event
 from console.chair.overdue import session_view_for
 from console.chair.session_view import SessionView
-from console.chair.vitals_due import describe_due, next_vitals_due
+from console.chair.vitals_due import describe_due
 from console.clinic.patients import record_weight
 from console.domain.errors import ChairsideError, Conflict, NeedsConfirmation
 from console.domain.inputs import VitalsIn, parse
@@ -391,14 +391,7 @@ class SessionScreen(Screen):
         def at(value: datetime | None) -> str:
             return f"{value.astimezone(zone):%H:%M}" if value else "—"
 
-        due = next_vitals_due(
-            method=Method(s.method),
-            status=SessionStatus(s.status),
-            checked_in_at=s.checked_in_at,
-            started_at=s.started_at,
-            last_reading_at=self.view.vitals[-1].measured_at if self.view.vitals else None,
-            protocol=self.clinic.protocol,
-        )
+        due = self.view.vitals_due(self.clinic.protocol)
         self.query_one("#infusion-state", Static).update(self._infusion_text())
         self.query_one("#status-line", Static).update(
             f"Status: {SessionStatus(s.status).label} · chair {s.chair} · checked in {at(s.checked_in_at)}"

@@ -14,10 +14,8 @@ from sqlmodel import Session, select
 
 from console.chair.board import BoardRow, day_sessions
 from console.chair.session_view import SessionView, load_session_view
-from console.chair.vitals_due import next_vitals_due
 from console.domain.actors import Actor
 from console.domain.protocol import Protocol
-from console.domain.vocab import Method, SessionStatus
 from console.store.database import Database
 from console.store.models import Alert
 from console.store.rows import insert, update_versioned
@@ -29,13 +27,17 @@ SYSTEM = Actor.system("chairside")
 
 def overdue(rows: list[BoardRow], protocol: Protocol, now: datetime) -> dict[int, datetime]:
     """Session id → when its reading was due, for every reading later than the protocol allows."""
-    late = timedelta(minutes=protocol.overdue_after_min)
     found = {}
     for row in rows:
         due = row.vitals_due(protocol)
-        if due is not None and now > due + late:
+        if is_late(due, protocol, now):
             found[row.session_id] = due
     return found
+
+
+def is_late(due: datetime | None, protocol: Protocol, now: datetime) -> bool:
+    """A reading is overdue once it is more than the protocol's delay past its due time."""
+    return due is not None and now > due + timedelta(minutes=protocol.overdue_after_min)
 
 
 def _open_overdue(session: Session, session_ids) -> set[int]:
@@ -113,16 +115,12 @@ def board_for(db: Database, day: date, protocol: Protocol, zone: ZoneInfo) -> Bo
 def session_view_for(db: Database, session_id: int, protocol: Protocol, zone: ZoneInfo) -> SessionView:
     """One session as its screen shows it, after storing its overdue alert if its reading is late."""
     view = load_session_view(db, session_id)
-    s = view.session
-    due = next_vitals_due(
-        method=Method(s.method),
-        status=SessionStatus(s.status),
-        checked_in_at=s.checked_in_at,
-        started_at=s.started_at,
-        last_reading_at=view.vitals[-1].measured_at if view.vitals else None,
-        protocol=protocol,
-    )
-    late = timedelta(minutes=protocol.overdue_after_min)
-    if due is not None and db.clock.now() > due + late and flag_overdue(db, {session_id: due}, zone):
+    due = view.vitals_due(protocol)
+    if not is_late(due, protocol, db.clock.now()):
+        return view
+    # Already flagged is the common case while a screen reloads: no query for it.
+    if any(a.rule == OVERDUE_RULE and a.acknowledged_at is None for a in view.alerts):
+        return view
+    if flag_overdue(db, {session_id: due}, zone):
         view = load_session_view(db, session_id)  # with the new alert
     return view

@@ -1,10 +1,13 @@
 """Everything the session screen shows, read in one transaction."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import select
 
+from console.chair.vitals_due import next_vitals_due
+from console.domain.protocol import Protocol
+from console.domain.vocab import Method, SessionStatus
 from console.store.database import Database
 from console.store.models import (
     Addendum,
@@ -53,6 +56,18 @@ class SessionView:
     def open_return(self) -> ReviewReturn | None:
         """The physician's request for correction the nurse has not answered yet."""
         return next((r for r in self.returns if r.resubmitted_at is None), None)
+
+    def vitals_due(self, protocol: Protocol) -> datetime | None:
+        """When this session's next reading is due under `protocol` (None: none expected)."""
+        s = self.session
+        return next_vitals_due(
+            method=Method(s.method),
+            status=SessionStatus(s.status),
+            checked_in_at=s.checked_in_at,
+            started_at=s.started_at,
+            last_reading_at=self.vitals[-1].measured_at if self.vitals else None,
+            protocol=protocol,
+        )
 
     def staff_name(self, user_id: int | None) -> str:
         return self.staff.get(user_id, "") if user_id is not None else ""
