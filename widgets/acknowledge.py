@@ -48,8 +48,4 @@ class AcknowledgeDialog(StoreDialog[Alert]):
             self.refuse("Say what was seen or done (2 to 300 characters).")
             return
         alert, note = self.open_alerts[highlighted], event.value
-        self.save(lambda: self._stored(alert, note))
-
-    def _stored(self, alert: Alert, note: str) -> Alert:
-        self.store(alert, note)
-        return alert
+        self.save(lambda: self.store(alert, note), alert)

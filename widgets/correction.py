@@ -52,8 +52,4 @@ class CorrectionDialog(StoreDialog[VitalSigns]):
         except ChairsideError as exc:
             self.refuse(str(exc))
             return
-        self.save(lambda: self._stored(values))
-
-    def _stored(self, values: dict[str, Any]) -> VitalSigns:
-        self.store(values)
-        return self.reading
+        self.save(lambda: self.store(values), self.reading)

@@ -1,7 +1,7 @@
 """The one way a dialog saves: its store call runs in a worker, a refusal shows in the dialog, Esc closes.
 
 A subclass composes its fields inside `self.body()` and, when the person confirms, calls
-`self.save(store)` with a function that calls the service and returns the dialog's typed result.
+`self.save(store, result)`: `store` calls the service, `result` is what the dialog closes with.
 The console never waits on the database: the call runs off the UI thread. A refusal
 (`ChairsideError`) is shown under the fields and the dialog stays open with what was typed;
 success closes it with the result. Esc closes it with None and stores nothing.
@@ -42,18 +42,18 @@ class StoreDialog(ModalScreen[Result | None], Generic[Result]):
         """Say what is wrong, where the person is typing; the dialog stays open."""
         self.query_one(".dialog-error", Static).update(f"⚠ {message}" if message else "")
 
-    def save(self, store: Callable[[], Result]) -> None:
-        """Run `store` off the UI thread; close with its result, or show its refusal."""
+    def save(self, store: Callable[[], object], result: Result) -> None:
+        """Run `store` off the UI thread; close with `result` once it is stored, or show the refusal."""
         if self._saving:
             return  # a second Enter while the first save runs stores nothing twice
         self._saving = True
         self.refuse("")
-        self._run(store)
+        self._run(store, result)
 
     @work(thread=True, group="dialog-save")
-    def _run(self, store: Callable[[], Result]) -> None:
+    def _run(self, store: Callable[[], object], result: Result) -> None:
         try:
-            result = store()
+            store()
         except ChairsideError as refused:
             self.app.call_from_thread(self._refused, refused)
             return

@@ -36,8 +36,4 @@ class NoteDialog(StoreDialog[str]):
     @on(Input.Submitted, "#note-text")
     def _done(self, event: Input.Submitted) -> None:
         note = event.value
-        self.save(lambda: self._stored(note))
-
-    def _stored(self, note: str) -> str:
-        self.store(note)
-        return note
+        self.save(lambda: self.store(note), note)

@@ -49,8 +49,4 @@ class OverrideDialog(StoreDialog[OverrideRule]):
     def _done(self, event: Input.Submitted) -> None:
         rules = self.query_one("#override-rules", OptionList)
         rule, reason = list(OverrideRule)[rules.highlighted or 0], event.value
-        self.save(lambda: self._stored(rule, reason))
-
-    def _stored(self, rule: OverrideRule, reason: str) -> OverrideRule:
-        self.store(rule, reason)
-        return rule
+        self.save(lambda: self.store(rule, reason), rule)

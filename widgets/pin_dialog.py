@@ -46,11 +46,8 @@ class SetPinDialog(StoreDialog[bool]):
             self._start_again()
             return
         password = self.query_one("#pin-password", Input).value
-        self.save(lambda: self._stored(password, new))
-
-    def _stored(self, password: str, pin: str) -> bool:
-        set_signing_pin(self.clinic.db, self.clinic.actor, password, pin)
-        return True
+        db, actor = self.clinic.db, self.clinic.actor
+        self.save(lambda: set_signing_pin(db, actor, password, new), True)
 
     def after_refusal(self, refused: ChairsideError) -> None:
         self._start_again()

@@ -112,11 +112,7 @@ class SideEffectDialog(StoreDialog[dict[str, Any]]):
         except ChairsideError as exc:
             self.refuse(str(exc))
             return
-        self.save(lambda: self._stored(data))
-
-    def _stored(self, data: dict[str, Any]) -> dict[str, Any]:
-        self.store(data)
-        return data
+        self.save(lambda: self.store(data), data)
 
 
 Resolve = Callable[[SideEffect, datetime, str], None]
@@ -193,8 +189,4 @@ class ResolveDialog(StoreDialog[SideEffect]):
             self.refuse(str(exc))
             return
         action = self.query_one("#resolve-action", Input).value
-        self.save(lambda: self._stored(effect, at, action))
-
-    def _stored(self, effect: SideEffect, at: datetime, action: str) -> SideEffect:
-        self.store(effect, at, action)
-        return effect
+        self.save(lambda: self.store(effect, at, action), effect)
