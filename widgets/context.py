@@ -40,7 +40,7 @@ class Clinic:
         return self.settings.zone
 
     def now(self) -> datetime:
-        return self.db.clock.now()
+        return self.clock.now()
 
     def today(self) -> date:
         """The clinic's date now, in its own time zone."""

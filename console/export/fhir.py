@@ -38,7 +38,6 @@ from console.store.models import (
 )
 
 NAMESPACE = uuid.UUID("6f1d8a52-3c0e-4b8e-9a57-2f6a8f0c9e31")  # Chairside's: ids stay stable
-FILE_NAME = BUNDLE
 SESSIONS_PER_BATCH = 500
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -87,7 +86,7 @@ def write(
             out.write((",\n" if count else "") + json.dumps(entry, ensure_ascii=False))
             count += 1
             if progress and count % PROGRESS_EVERY == 0:
-                progress(FILE_NAME, count)
+                progress(BUNDLE, count)
         out.write("\n]}\n")
         out.flush()
         os.fsync(out.fileno())
