@@ -4,9 +4,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Sparkline, Static
+from textual.widgets import Footer, Label, Static
 
 from console.chair import alerts
 from console.chair.session_view import SessionView, load_session_view
@@ -15,18 +15,7 @@ from console.domain.vocab import Method, Role, SessionStatus
 from console.review import record_text, returns, signing
 from console.store.models import Alert
 from widgets.context import Clinic
-from widgets.plain import plain_cells
-
-FLOWSHEET = (
-    ("Time", 5),
-    ("BP", 7),
-    ("HR", 3),
-    ("SpO2", 4),
-    ("RR", 3),
-    ("MOAA/S", 6),
-    ("Temp", 4),
-    ("By", 20),
-)
+from widgets.session.flowsheet import Flowsheet
 
 
 class ReviewScreen(Screen):
@@ -40,9 +29,6 @@ class ReviewScreen(Screen):
     #review-body { height: 1fr; padding: 0 1; }
     .section { text-style: bold; margin-top: 1; }
     #review-flowsheet { height: auto; max-height: 14; }
-    .spark-row { height: 1; }
-    .spark-row Label { width: 10; }
-    .spark-row Sparkline { width: 1fr; }
     """
     BINDINGS = [
         Binding("escape", "back", "Back", id="review.back", tooltip="Back to the review queue"),
@@ -77,11 +63,7 @@ class ReviewScreen(Screen):
             yield Label("Dose and controlled-substance record", classes="section")
             yield Static("", id="review-dose", markup=False)
             yield Label("Vital signs", classes="section")
-            yield DataTable(id="review-flowsheet", cursor_type="row", zebra_stripes=True)
-            for label, key in (("SBP trend", "sbp"), ("HR trend", "hr"), ("SpO2 trend", "spo2")):
-                with Horizontal(classes="spark-row"):
-                    yield Label(label)
-                    yield Sparkline([], id=f"spark-{key}")
+            yield Flowsheet("review-flowsheet", trends=("sbp", "hr", "spo2"), by_width=20, newest_first=False)
             yield Label("Side effects", classes="section")
             yield Static("", id="review-effects", markup=False)
             yield Label("Alerts, overrides and what was done", classes="section")
@@ -94,9 +76,6 @@ class ReviewScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#review-flowsheet", DataTable)
-        for label, width in FLOWSHEET:
-            table.add_column(label, width=width)
         self.reload()
 
     @work(thread=True, exclusive=True, group="review")
@@ -139,7 +118,7 @@ class ReviewScreen(Screen):
             "\n".join(record_text.return_text(r, view, zone) for r in view.returns)
         )
         self.query_one("#review-addenda", Static).update(self._signature_and_addenda(view))
-        self._show_flowsheet(view)
+        self.query_one(Flowsheet).show(view, zone)
         self.refresh_bindings()
 
     def _state(self, view: SessionView) -> str:
@@ -163,16 +142,6 @@ class ReviewScreen(Screen):
         parts = [record_text.signature_text(view.signature, zone)]
         parts += [record_text.addendum_text(a, n, zone) for n, a in enumerate(view.addenda, start=1)]
         return "\n\n".join(parts)
-
-    def _show_flowsheet(self, view: SessionView) -> None:
-        zone = self.clinic.zone
-        table = self.query_one("#review-flowsheet", DataTable)
-        table.clear()
-        for reading in view.vitals:
-            table.add_row(*plain_cells(*record_text.vitals_cells(reading, view, zone)))
-        self.query_one("#spark-sbp", Sparkline).data = [r.systolic for r in view.vitals]
-        self.query_one("#spark-hr", Sparkline).data = [r.heart_rate for r in view.vitals]
-        self.query_one("#spark-spo2", Sparkline).data = [r.spo2 for r in view.vitals]
 
     # ----- actions -----------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple) -> bool | None:

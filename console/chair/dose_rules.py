@@ -4,9 +4,10 @@ Pure functions of the record and the protocol, so each rule is tested without a 
 dose service applies them and refuses with the first problem.
 """
 
-from datetime import date, timedelta
+from datetime import date
 
 from console.chair.alerts import breaches
+from console.clinic.patients import weight_is_stale
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn
 from console.domain.protocol import Protocol
@@ -45,8 +46,7 @@ def weight_recent(patient: Patient, today: date, protocol: Protocol) -> None:
     """mg/kg only from a weight the protocol still trusts."""
     if not patient.weight_kg:
         raise InvalidInput("weight_kg", "Weight: record the patient's weight before dosing (mg/kg needs it).")
-    oldest = today - timedelta(days=protocol.weight_max_age_days)
-    if patient.weight_measured_on < oldest:
+    if weight_is_stale(patient, today, protocol):
         age = (today - patient.weight_measured_on).days
         raise InvalidInput(
             "weight_kg",

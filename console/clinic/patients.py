@@ -1,6 +1,6 @@
 """Patients: registration, correction under a version check, and lookup by wristband MRN."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
@@ -121,3 +121,10 @@ def weight_change(patient: Patient, weight_kg: float, protocol: Protocol) -> Non
             f"last ({patient.weight_kg:g} kg on {patient.weight_measured_on:%d %b %Y}); "
             "check it and enter it again to confirm.",
         )
+
+
+def weight_is_stale(patient: Patient, today: date, protocol: Protocol) -> bool:
+    """No weight, or one older than the protocol trusts for mg/kg: the patient is weighed again."""
+    if not patient.weight_kg:
+        return True
+    return patient.weight_measured_on < today - timedelta(days=protocol.weight_max_age_days)

@@ -1,0 +1,168 @@
+"""What the session screen decides before it draws: the step, the weight to ask for, the lines it shows.
+
+Pure functions of a `SessionView`, the protocol and the time, so each decision is tested without a
+screen and without pressing keys.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from console.chair.infusion import InfusionState, infusion_state
+from console.chair.session_view import SessionView
+from console.chair.vitals_due import describe_due
+from console.clinic.patients import weight_is_stale
+from console.domain.pain import PainChange
+from console.domain.protocol import Protocol
+from console.domain.vocab import Method, Route, SessionStatus, SideEffectType
+from console.store.models import DoseAdministration
+
+
+class Step(StrEnum):
+    """The steps of a chair visit, in order."""
+
+    CHECK_IN = "checkin"
+    PRE = "pre"
+    DOSE = "dose"
+    MONITOR = "monitor"
+    POST = "post"
+
+
+class PreStart(StrEnum):
+    """Where the pre-assessment begins: the first thing still missing."""
+
+    WEIGHT = "weight"
+    PAIN = "pain"
+    VITALS = "vitals"
+
+
+def current_step(view: SessionView) -> Step:
+    """Where the nurse most likely goes next; every step stays reachable by its key."""
+    s = view.session
+    if s.status == SessionStatus.SCHEDULED:
+        return Step.CHECK_IN
+    if s.status == SessionStatus.CHECKED_IN and (
+        s.pain_before is None or not view.vitals or s.contraindications_screened_at is None
+    ):
+        return Step.PRE
+    if not view.doses:
+        return Step.DOSE
+    return Step.MONITOR if s.status == SessionStatus.IN_TREATMENT else Step.POST
+
+
+def weight_needed(view: SessionView, today: date, protocol: Protocol) -> bool:
+    """Dosing needs a recent weight: with none, the pre-assessment asks for it first."""
+    return weight_is_stale(view.patient, today, protocol)
+
+
+def pre_assessment_start(view: SessionView, today: date, protocol: Protocol) -> PreStart:
+    if weight_needed(view, today, protocol):
+        return PreStart.WEIGHT
+    return PreStart.VITALS if view.session.pain_before is not None else PreStart.PAIN
+
+
+def weight_prompt(view: SessionView, today: date, protocol: Protocol) -> str:
+    if weight_needed(view, today, protocol) and view.patient.weight_kg:
+        return (
+            f"Weight today (kg): the last is over {protocol.weight_max_age_days} days old;"
+            " weigh the patient, Enter"
+        )
+    return "Weight today (kg): Enter to record; Tab skips"
+
+
+def weight_to_show(view: SessionView, today: date, protocol: Protocol) -> str:
+    """The weight field's value: an old weight is measured again, so it is not offered."""
+    p = view.patient
+    return "" if weight_needed(view, today, protocol) else f"{p.weight_kg:g}"
+
+
+@dataclass(frozen=True)
+class Header:
+    name: str
+    details: str  # the rest of the first line and the two lines under it
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def header(view: SessionView) -> Header:
+    """The patient at a glance: who, allergies, diagnosis, where in the series, how the last visit went."""
+    p, s = view.patient, view.session
+    weight = f"{p.weight_kg:g} kg ({p.weight_measured_on:%d %b %Y})" if p.weight_kg else "weight not recorded"
+    series = f"session {s.series_number} of {s.series_length}" if s.series_length else "maintenance"
+    last = "first session"
+    if view.previous:
+        prev = view.previous
+        pain = (
+            f"pain {prev.pain_before}→{prev.pain_after}" if prev.pain_before is not None else "no pain score"
+        )
+        effects = ", ".join(SideEffectType(e).label.lower() for e in prev.side_effects) or "no side effects"
+        last = f"last {prev.clinic_date:%d %b}: {pain}, {effects}"
+    return Header(
+        p.display_name,
+        f"  {age_on(p.date_of_birth, s.clinic_date)} y · {p.sex} · {weight} · MRN {p.mrn}\n"
+        f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}\n"
+        f"{Method(s.method).label}, {series} · {last}",
+    )
+
+
+def status_line(view: SessionView, protocol: Protocol, zone: ZoneInfo, now: datetime) -> str:
+    s = view.session
+
+    def at(value: datetime | None) -> str:
+        return f"{value.astimezone(zone):%H:%M}" if value else "—"
+
+    due = describe_due(view.vitals_due(protocol), now)
+    return (
+        f"Status: {SessionStatus(s.status).label} · chair {s.chair} · checked in {at(s.checked_in_at)}"
+        f" · started {at(s.started_at)} · ended {at(s.ended_at)} · next vitals: {due}"
+    )
+
+
+def running_infusion(view: SessionView, now: datetime) -> tuple[DoseAdministration, InfusionState] | None:
+    """The session's latest IV dose and its state now, or None when no infusion was started."""
+    ivs = [dose for dose in view.doses if dose.route == Route.INTRAVENOUS]
+    if not ivs:
+        return None
+    dose = ivs[-1]
+    events = [e for e in view.infusion_events if e.dose_id == dose.id]
+    return dose, infusion_state(dose, events, now)
+
+
+def infusion_line(view: SessionView, zone: ZoneInfo, now: datetime) -> str:
+    infusion = running_infusion(view, now)
+    if infusion is None:
+        return ""
+    dose, state = infusion
+    return (
+        f"Infusion {state.state} since {state.last_change.astimezone(zone):%H:%M} at "
+        f"{state.rate_mg_per_kg_h:g} mg/kg/h · given so far {state.given_mg:g} of {dose.dose_mg:g} mg planned"
+    )
+
+
+def pain_change_line(view: SessionView) -> str:
+    s = view.session
+    if s.pain_before is not None and s.pain_after is not None:
+        return f"Pain {PainChange(s.pain_before, s.pain_after).describe()}"
+    if s.pain_before is not None:
+        return f"Pain before: {s.pain_before}"
+    return ""
+
+
+def dose_heading(view: SessionView) -> str:
+    if view.doses:
+        dose = view.doses[-1]
+        return (
+            f"Given: {dose.drug} {dose.dose_mg:g} mg ({dose.mg_per_kg:.2f} mg/kg), "
+            f"lot {dose.lot_number}, drawn {dose.drawn_mg:g}, wasted {dose.wasted_mg:g} mg"
+        )
+    drug = "ketamine IV infusion" if view.session.method == Method.IV else "esketamine nasal spray"
+    return f"Dose: {drug} · weight {view.patient.weight_kg or '?'} kg"
+
+
+def notes_with(notes: str, text: str, author: str, zone: ZoneInfo, now: datetime) -> str:
+    """The session's notes with one more line, stamped with the time and its author."""
+    line = f"{now.astimezone(zone):%H:%M} {author}: {text}"
+    return f"{notes}\n{line}" if notes else line

@@ -1,0 +1,19 @@
+"""Open safety alerts and the overrides in force, in the nurse's view while she charts."""
+
+from textual.widgets import Static
+
+from console.chair.session_view import SessionView
+from console.review import record_text
+from widgets.context import Clinic
+
+
+class AlertsPanel(Static):
+    def show(self, view: SessionView, clinic: Clinic) -> None:
+        zone = clinic.zone
+        lines = [
+            f"⚠ ALERT {alert.raised_at.astimezone(zone):%H:%M}: {alert.message} (F12 to acknowledge)"
+            for alert in view.alerts
+            if alert.acknowledged_at is None
+        ]
+        lines += record_text.override_lines(view, zone)
+        self.update("\n".join(lines))

@@ -1,0 +1,165 @@
+"""The dose: rate and duration (IV) or devices (nasal), lot, drawn, wasted and the waste witness."""
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Button, Input, Label, Static
+
+from console.chair import charting
+from console.chair.dose_form import (
+    DoseForm,
+    dose_to_record,
+    dose_weight,
+    form_total,
+    needs_witness,
+    waste_after_drawing,
+)
+from console.chair.dose_plan import DosePlan
+from console.chair.session_guide import Step, dose_heading
+from console.chair.session_view import SessionView
+from console.domain.vocab import Method
+from widgets.session.recorder import StepForm
+
+# The form's fields, by the DoseForm value each one holds.
+FIELDS = {
+    "rate": "#dose-rate",
+    "minutes": "#dose-duration",
+    "devices": "#dose-devices",
+    "lot": "#dose-lot",
+    "concentration": "#dose-concentration",
+    "drawn": "#dose-drawn",
+    "wasted": "#dose-wasted",
+    "witness": "#dose-witness",
+}
+
+
+def _shown(value: object) -> str:
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class DoseStep(StepForm):
+    STEP = Step.DOSE
+    NEXT_FIELD = {
+        "dose-rate": "#dose-duration",
+        "dose-duration": "#dose-lot",
+        "dose-devices": "#dose-lot",
+        "dose-lot": "#dose-concentration",
+        "dose-concentration": "#dose-drawn",
+        "dose-drawn": "#dose-witness",
+        "dose-wasted": "#dose-witness",
+        "dose-witness": None,
+    }
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="dose-heading", markup=False)
+        yield Label("Rate (mg/kg/h)", classes="iv")
+        yield Input(id="dose-rate", type="number", classes="iv")
+        yield Label("Planned duration (min)", classes="iv")
+        yield Input(id="dose-duration", type="integer", classes="iv")
+        yield Label("Nasal devices (1-3)", classes="nasal")
+        yield Input(id="dose-devices", type="integer", classes="nasal")
+        yield Static("", id="dose-total")
+        yield Label("Lot number")
+        yield Input(id="dose-lot")
+        yield Label("Concentration (mg/mL)")
+        yield Input(id="dose-concentration", type="number")
+        yield Label("Amount drawn (mg)")
+        yield Input(id="dose-drawn", type="number")
+        yield Label("Amount wasted (mg)")
+        yield Input(id="dose-wasted", type="number")
+        yield Label("Waste witness (username)")
+        yield Input(id="dose-witness")
+        yield Button("Confirm dose", id="confirm-dose", variant="primary")
+
+    def first_field(self, view: SessionView) -> str:
+        return "#dose-rate" if view.session.method == Method.IV else "#dose-devices"
+
+    def form(self) -> DoseForm:
+        return DoseForm(**{name: self.query_one(selector, Input).value for name, selector in FIELDS.items()})
+
+    def show(self, view: SessionView) -> None:
+        iv = view.session.method == Method.IV
+        for widget in self.query(".iv"):
+            widget.display = iv
+        for widget in self.query(".nasal"):
+            widget.display = not iv
+        self.query_one("#confirm-dose", Button).label = "Correct dose" if view.doses else "Confirm dose"
+        if view.doses:
+            self._fill(view)
+        self.query_one("#dose-heading", Static).update(dose_heading(view))
+        self._update_total()
+
+    def _fill(self, view: SessionView) -> None:
+        """A recorded dose comes back into the form, to be corrected if it was typed wrongly."""
+        dose = view.doses[-1]
+        values = {
+            "rate": dose.rate_mg_per_kg_h,
+            "minutes": dose.planned_duration_min,
+            "devices": dose.device_count,
+            "lot": dose.lot_number,
+            "concentration": dose.concentration_mg_per_ml,
+            "drawn": dose.drawn_mg,
+            "wasted": dose.wasted_mg,
+            "witness": view.staff_name(dose.witness_id),
+        }
+        for name, value in values.items():
+            field = self.query_one(FIELDS[name], Input)
+            if not field.has_focus:
+                field.value = _shown(value)
+
+    def prefill(self, plan: DosePlan) -> None:
+        """Empty fields start from the patient's last dose and today's lot."""
+        values = {
+            "rate": plan.rate_mg_per_kg_h,
+            "minutes": plan.planned_duration_min,
+            "devices": plan.device_count,
+            "lot": plan.lot_number,
+            "concentration": plan.concentration_mg_per_ml,
+        }
+        for name, value in values.items():
+            field = self.query_one(FIELDS[name], Input)
+            if not field.value and value not in (None, ""):
+                field.value = _shown(value)
+
+    @on(Input.Changed, "#dose-rate")
+    @on(Input.Changed, "#dose-duration")
+    @on(Input.Changed, "#dose-devices")
+    @on(Input.Changed, "#dose-drawn")
+    def _update_total(self) -> None:
+        view = self.recorder.view
+        if view is None:
+            return
+        form = self.form()
+        total = form_total(view, self.clinic.protocol, form)
+        weight = dose_weight(view)
+        self.query_one("#dose-total", Static).update(
+            "Total: —" if total is None else f"Total to give: [b]{total:g} mg[/b] ({weight:g} kg)"
+        )
+        waste = waste_after_drawing(total, form.drawn)
+        if waste is not None:  # the waste follows unless the nurse typed another figure after drawn
+            self.query_one("#dose-wasted", Input).value = f"{waste:g}"
+
+    def field_done(self, field: Input) -> None:
+        if field.id == "dose-drawn" and not needs_witness(self.form()):
+            self.confirm()  # the waste is computed from drawn and given (Shift+Tab reaches it)
+        elif field.id == "dose-witness":
+            self.confirm()
+
+    @on(Button.Pressed, "#confirm-dose")
+    def confirm(self) -> None:
+        view = self.recorder.view
+        if view is None:
+            return
+        clinic, session_id = self.clinic, self.recorder.session_id
+        data = dose_to_record(view, clinic.protocol, self.form(), clinic.now())
+        if view.doses:
+            given = view.doses[-1]
+            self.recorder.save(
+                lambda _version: charting.correct_dose(
+                    clinic.db, clinic.actor, given.id, given.version, data, clinic.protocol
+                )
+            )
+            return
+        self.recorder.save(
+            lambda _version: charting.record_dose(clinic.db, clinic.actor, session_id, data, clinic.protocol),
+            then=Step.MONITOR,
+        )

@@ -1,0 +1,67 @@
+"""The vitals flowsheet with its trend lines, shown alike at the chair and in the physician's review."""
+
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Label, Sparkline
+
+from console.chair.session_view import SessionView
+from console.review import record_text
+from console.store.models import VitalSigns
+from widgets.plain import plain_cells
+
+TRENDS: dict[str, tuple[str, Callable[[VitalSigns], float]]] = {
+    "sbp": ("SBP trend", lambda r: r.systolic),
+    "hr": ("HR trend", lambda r: r.heart_rate),
+    "spo2": ("SpO2 trend", lambda r: r.spo2),
+}
+COLUMNS = (("Time", 5), ("BP", 7), ("HR", 3), ("SpO2", 4), ("RR", 3), ("MOAA/S", 6), ("Temp", 4))
+
+
+class Flowsheet(Vertical):
+    """One row per reading, keyed by its id, and a sparkline per trend."""
+
+    DEFAULT_CSS = """
+    Flowsheet { height: auto; }
+    Flowsheet .spark-row { height: 1; }
+    Flowsheet .spark-row Label { width: 10; }
+    Flowsheet .spark-row Sparkline { width: 1fr; }
+    """
+
+    def __init__(
+        self,
+        table_id: str,
+        *,
+        trends: tuple[str, ...],
+        by_width: int,
+        newest_first: bool,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.table_id = table_id
+        self.trends = trends
+        self.by_width = by_width
+        self.newest_first = newest_first  # at the chair the latest reading is always in view
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id=self.table_id, cursor_type="row", zebra_stripes=True)
+        for key in self.trends:
+            with Horizontal(classes="spark-row"):
+                yield Label(TRENDS[key][0])
+                yield Sparkline([], id=f"spark-{key}")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for label, width in (*COLUMNS, ("By", self.by_width)):
+            table.add_column(label, width=width)
+
+    def show(self, view: SessionView, zone: ZoneInfo) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        readings = reversed(view.vitals) if self.newest_first else view.vitals
+        for reading in readings:
+            table.add_row(*plain_cells(*record_text.vitals_cells(reading, view, zone)), key=str(reading.id))
+        for key in self.trends:
+            self.query_one(f"#spark-{key}", Sparkline).data = [TRENDS[key][1](r) for r in view.vitals]

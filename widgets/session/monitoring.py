@@ -1,0 +1,92 @@
+"""Monitoring: vitals as they are taken, extra pain scores, and the running IV infusion."""
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Button, Input, Label, Static
+
+from console.chair import sessions
+from console.chair.infusion import record_infusion_event
+from console.chair.session_guide import Step, infusion_line, running_infusion
+from console.chair.session_view import SessionView
+from console.domain.quick_vitals import FORMAT_HINT
+from console.domain.vocab import InfusionEventKind
+from widgets.session.recorder import StepForm
+
+
+class MonitoringStep(StepForm):
+    STEP = Step.MONITOR
+    NEXT_FIELD = {"quick-vitals": "#quick-vitals", "new-rate": "#quick-vitals", "pain-extra": "#quick-vitals"}
+    ONE_SHOT = frozenset({"quick-vitals", "pain-extra"})
+    DEFAULT_CSS = """
+    MonitoringStep .rate-change { display: none; }
+    MonitoringStep.changing-rate .rate-change { display: block; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"Vitals: {FORMAT_HINT}; @HH:MM first for an earlier time")
+        yield Input(id="quick-vitals", placeholder="128/82 76 98 14 5")
+        yield Label("Extra pain score (0-10), any time")
+        yield Input(id="pain-extra", type="integer", max_length=2)
+        yield Static("", id="infusion-state", markup=False)
+        yield Label("New rate (mg/kg/h), Enter to change", id="rate-label", classes="rate-change")
+        yield Input(id="new-rate", type="number", classes="rate-change")
+        yield Button("End treatment (dosing over)  F8", id="end-treatment")
+
+    def first_field(self, view: SessionView) -> str:
+        return "#quick-vitals"
+
+    def show(self, view: SessionView) -> None:
+        self.show_infusion()
+
+    def show_infusion(self) -> None:
+        """The infusion's state and amount given so far, which change by the minute."""
+        view = self.recorder.view
+        text = infusion_line(view, self.clinic.zone, self.clinic.now()) if view else ""
+        self.query_one("#infusion-state", Static).update(text)
+
+    def field_done(self, field: Input) -> None:
+        if field.id == "quick-vitals":
+            self.record_vitals(field)
+        elif field.id == "pain-extra":
+            self.record_pain("extra", field)
+        elif field.id == "new-rate":
+            self.remove_class("changing-rate")
+            self._infusion_event(InfusionEventKind.RATE_CHANGE, field.value or None, field)
+            field.value = ""
+
+    def change_rate(self) -> None:
+        """Show the rate field; Enter in it records the change."""
+        self.add_class("changing-rate")
+
+    def pause_resume(self) -> None:
+        view = self.recorder.view
+        infusion = running_infusion(view, self.clinic.now()) if view else None
+        paused = infusion is not None and infusion[1].state == "paused"
+        self._infusion_event(InfusionEventKind.RESUME if paused else InfusionEventKind.PAUSE)
+
+    def _infusion_event(
+        self, kind: InfusionEventKind, rate: str | None = None, field: Input | None = None
+    ) -> None:
+        view = self.recorder.view
+        infusion = running_infusion(view, self.clinic.now()) if view else None
+        if infusion is None:
+            self.recorder.refuse("No IV infusion has been started in this session.")
+            return
+        dose_id, clinic = infusion[0].id, self.clinic
+        data = {"kind": kind, "at": clinic.now(), "rate_mg_per_kg_h": rate}
+        self.recorder.save(
+            lambda _version: record_infusion_event(clinic.db, clinic.actor, dose_id, data), field
+        )
+
+    @on(Button.Pressed, "#end-treatment")
+    def end_treatment(self) -> None:
+        """Dosing is over: a running infusion stops and observation starts."""
+        view = self.recorder.view
+        infusion = running_infusion(view, self.clinic.now()) if view else None
+        if infusion is not None and infusion[1].state != "stopped":
+            self._infusion_event(InfusionEventKind.STOP)
+        clinic, session_id = self.clinic, self.recorder.session_id
+        self.recorder.save(
+            lambda version: sessions.end_treatment(clinic.db, clinic.actor, session_id, version),
+            then=Step.POST,
+        )

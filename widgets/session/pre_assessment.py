@@ -1,0 +1,107 @@
+"""Pre-assessment: weight when it is missing or old, pain before, baseline vitals, the screen, the escort."""
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, Label, SelectionList
+
+from console.chair import sessions
+from console.chair.session_guide import PreStart, Step, pre_assessment_start, weight_prompt, weight_to_show
+from console.chair.session_view import SessionView
+from console.clinic.patients import record_weight
+from console.domain.errors import NeedsConfirmation
+from console.domain.quick_vitals import FORMAT_HINT
+from console.domain.vocab import Contraindication
+from widgets.session.recorder import StepForm
+
+FIRST_FIELD = {PreStart.WEIGHT: "#weight", PreStart.PAIN: "#pain-before", PreStart.VITALS: "#baseline-vitals"}
+
+
+class ConfirmBox(Checkbox):
+    """Space ticks it; Enter goes on (saves the step) instead of ticking it again."""
+
+    BINDINGS = [Binding("enter", "done", "Save", show=False)]
+
+    class Done(Message):
+        """Enter was pressed on the box."""
+
+    def action_done(self) -> None:
+        self.post_message(self.Done())
+
+
+class PreAssessmentStep(StepForm):
+    STEP = Step.PRE
+    NEXT_FIELD = {
+        "weight": "#pain-before",
+        "pain-before": "#baseline-vitals",
+        "baseline-vitals": "#contraindications",
+    }
+    ONE_SHOT = frozenset({"baseline-vitals"})
+    DEFAULT_CSS = "#contraindications { height: 8; }"
+
+    def __init__(self, recorder) -> None:
+        super().__init__(recorder)
+        self._weight_to_confirm: str | None = None  # a weight refused as unusual, stored if entered again
+
+    def compose(self) -> ComposeResult:
+        yield Label("Weight today (kg): Enter to record; Tab skips", id="weight-label")
+        yield Input(id="weight", type="number", max_length=6)
+        yield Label("Pain before (NRS 0-10)")
+        yield Input(id="pain-before", type="integer", max_length=2)
+        yield Label(f"Baseline vitals: {FORMAT_HINT}")
+        yield Input(id="baseline-vitals", placeholder="128/82 76 98 14 5")
+        yield Label("Contraindications found (space to tick; none = leave empty)")
+        yield SelectionList[str](*[(c.label, c.value) for c in Contraindication], id="contraindications")
+        yield ConfirmBox("Escort / driver confirmed (space), Enter to save", id="escort")
+        yield Button("Save pre-assessment", id="save-pre", variant="primary")
+
+    def first_field(self, view: SessionView) -> str:
+        return FIRST_FIELD[pre_assessment_start(view, self.clinic.today(), self.clinic.protocol)]
+
+    def show(self, view: SessionView) -> None:
+        today, protocol = self.clinic.today(), self.clinic.protocol
+        weight = self.query_one("#weight", Input)
+        if not weight.has_focus:
+            weight.value = weight_to_show(view, today, protocol)
+        self.query_one("#weight-label", Label).update(weight_prompt(view, today, protocol))
+
+    def field_done(self, field: Input) -> None:
+        if field.id == "weight":
+            self._weight(field)
+        elif field.id == "pain-before":
+            self.record_pain("before", field)
+        elif field.id == "baseline-vitals":
+            self.record_vitals(field)
+
+    def _weight(self, field: Input) -> None:
+        """A weight far from the last one is stored when the nurse enters the same value again."""
+        view = self.recorder.view
+        if view is None:
+            return
+        db, actor, patient, protocol = self.clinic.db, self.clinic.actor, view.patient, self.clinic.protocol
+        typed = field.value.strip()
+        confirmed = bool(typed) and typed == self._weight_to_confirm
+
+        def store(_version: int) -> None:
+            try:
+                record_weight(db, actor, patient.id, patient.version, typed or None, protocol, confirmed)
+            except NeedsConfirmation:
+                self._weight_to_confirm = typed
+                raise
+            self._weight_to_confirm = None
+
+        self.recorder.save(store, field)
+
+    @on(Button.Pressed, "#save-pre")
+    @on(ConfirmBox.Done)
+    def save(self) -> None:
+        found = list(self.query_one("#contraindications", SelectionList).selected)
+        escort = self.query_one("#escort", Checkbox).value
+        db, actor, session_id = self.clinic.db, self.clinic.actor, self.recorder.session_id
+        self.recorder.save(
+            lambda version: sessions.record_pre_assessment(
+                db, actor, session_id, version, escort_confirmed=escort, contraindications=found
+            ),
+            then="next",
+        )

@@ -1,0 +1,90 @@
+"""What a step's form needs from its screen: the record as last read and the one queue saves go through."""
+
+from collections.abc import Callable
+from typing import ClassVar, Literal, Protocol
+
+from textual import on
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input
+
+from console.chair import charting
+from console.chair.session_guide import Step
+from console.chair.session_view import SessionView
+from console.domain.errors import ChairsideError
+from console.domain.inputs import VitalsIn, parse
+from console.domain.quick_vitals import parse_quick_vitals
+from widgets.context import Clinic
+
+Store = Callable[[int], object]  # given the session's version as last read, stores one entry
+Then = Step | Literal["next"] | None  # where focus goes once the entry is stored
+
+
+class FieldDone(Message):
+    """Enter in a typed field, queued behind every key typed into it before Enter."""
+
+    def __init__(self, field: Input) -> None:
+        super().__init__()
+        self.field = field
+
+
+class Recorder(Protocol):
+    clinic: Clinic
+    session_id: int
+
+    @property
+    def view(self) -> SessionView | None: ...
+
+    def save(self, store: Store, field: Input | None = None, then: Then = None) -> None: ...
+
+    def refuse(self, message: str, field: Input | None = None) -> None: ...
+
+
+class StepForm(Vertical):
+    """One step's fields, their order and their saves; the screen shows one step at a time."""
+
+    STEP: ClassVar[Step]
+    # Where focus goes when Enter is pressed in a typed field (None: stay, the entry completes the step).
+    NEXT_FIELD: ClassVar[dict[str, str | None]] = {}
+    # Fields that take one entry at a time: emptied once it is stored, ready for the next.
+    ONE_SHOT: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__(id=f"step-{self.STEP}")
+        self.recorder = recorder
+        self.clinic = recorder.clinic
+
+    def first_field(self, view: SessionView) -> str:
+        """The selector of the field focus lands on when the step opens."""
+        raise NotImplementedError
+
+    def show(self, view: SessionView) -> None:
+        """Bring the step's fields in line with the record as just read."""
+
+    def field_done(self, field: Input) -> None:
+        """A typed value is complete (Enter): store it."""
+
+    @on(FieldDone)
+    def _field_done(self, message: FieldDone) -> None:
+        message.stop()
+        self.field_done(message.field)
+
+    def record_pain(self, kind: str, field: Input) -> None:
+        db, actor, session_id = self.clinic.db, self.clinic.actor, self.recorder.session_id
+        data = {"kind": kind, "score": field.value.strip() or None, "scored_at": self.clinic.now()}
+        self.recorder.save(lambda version: charting.record_pain(db, actor, session_id, data, version), field)
+
+    def record_vitals(self, field: Input) -> None:
+        """Refused here, where the nurse is typing, before any round trip to the database."""
+        clinic, session_id = self.clinic, self.recorder.session_id
+        try:
+            values = parse_quick_vitals(field.value, clinic.now(), clinic.zone)
+            parse(VitalsIn, values)
+        except ChairsideError as exc:
+            self.recorder.refuse(str(exc), field)
+            return
+        limits = clinic.protocol.thresholds
+        self.recorder.save(
+            lambda _version: charting.record_vitals(clinic.db, clinic.actor, session_id, values, limits),
+            field,
+        )

@@ -1,0 +1,442 @@
+"""The session screen: one patient's chair visit, from check-in to discharge.
+
+Each step is its own component (check-in, pre-assessment, dose, monitoring, discharge) owning its
+fields and saves; the screen holds the keys, moves between steps, and runs every save through one
+queue off the UI thread, so entries are stored in the order they were confirmed. A refusal appears
+under the field being typed in. If another workstation changed the session, the save is refused as
+a conflict and the screen reloads.
+"""
+
+import threading
+from datetime import datetime
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Static
+
+from console.chair import alerts, charting
+from console.chair.dose_plan import DosePlan, suggested_dose
+from console.chair.overdue import session_view_for
+from console.chair.session_guide import Step, current_step
+from console.chair.session_view import SessionView
+from console.domain.errors import ChairsideError, Conflict
+from console.domain.vocab import OverrideRule
+from console.store.models import Alert, SideEffect
+from widgets.acknowledge import AcknowledgeDialog
+from widgets.context import Clinic
+from widgets.correction import CorrectionDialog
+from widgets.session.alerts import AlertsPanel
+from widgets.session.check_in import CheckInStep
+from widgets.session.discharge import DischargeStep
+from widgets.session.dose import DoseStep
+from widgets.session.flowsheet import Flowsheet
+from widgets.session.header import PatientHeader, RecordState, StatusLine
+from widgets.session.monitoring import MonitoringStep
+from widgets.session.pre_assessment import PreAssessmentStep
+from widgets.session.recorder import FieldDone, StepForm, Store, Then
+from widgets.session.side_effects import SideEffectsTable
+from widgets.side_effect import ResolveDialog, SideEffectDialog
+
+
+class SessionScreen(Screen):
+    """Records one session; Esc goes back to the board."""
+
+    DEFAULT_CSS = """
+    SessionScreen { layout: vertical; }
+    #patient-header { height: auto; padding: 0 1; background: $primary; color: $text; }
+    #status-line { height: auto; padding: 0 1; background: $boost; }
+    #body { height: 1fr; }
+    #entry-column { width: 46; height: 1fr; }
+    #entry { height: 1fr; padding: 0 1; }
+    #chart { width: 1fr; height: 1fr; }
+    SessionScreen.narrow #body { layout: vertical; }
+    SessionScreen.narrow #entry-column { width: 1fr; height: 60%; }
+    /* under the fields, outside their scrolling: a refusal is always in view */
+    #entry-error { color: $error; height: auto; max-height: 4; padding: 0 1; }
+    #entry Input { width: 100%; }
+    #entry Label { width: 100%; }
+    #chart Flowsheet { height: 1fr; }
+    #flowsheet { height: 1fr; min-height: 4; }
+    #effects { height: auto; max-height: 7; }
+    #alerts { height: auto; max-height: 6; color: $warning; text-style: bold; }
+    ContentSwitcher { height: auto; }
+    """
+    BINDINGS = [
+        Binding("escape", "back", "Board", id="session.back", tooltip="Back to the Today board"),
+        Binding("f2", "check_in", "Check in", id="session.check_in", tooltip="The patient has arrived"),
+        Binding(
+            "f3", "step('pre')", "Pre", id="session.pre", tooltip="Pre-assessment: pain, baseline, screen"
+        ),
+        Binding("f4", "step('dose')", "Dose", id="session.dose", tooltip="Record the dose"),
+        Binding("f5", "step('monitor')", "Vitals", id="session.vitals", tooltip="Record vital signs"),
+        Binding("f6", "side_effect", "Side effect", id="session.side_effect", tooltip="Record a side effect"),
+        Binding("f7", "step('post')", "Post/discharge", id="session.post", tooltip="Post pain, discharge"),
+        Binding(
+            "f8",
+            "end_treatment",
+            "End dosing",
+            id="session.end",
+            tooltip="Dosing is over: observation starts",
+        ),
+        Binding(
+            "f9",
+            "pause_resume",
+            "Pause/resume",
+            id="session.pause",
+            tooltip="Pause or resume the IV infusion",
+        ),
+        Binding("f10", "change_rate", "Rate", id="session.rate", tooltip="Change the IV infusion rate"),
+        Binding(
+            "f12", "acknowledge", "Acknowledge", id="session.acknowledge", tooltip="Acknowledge an alert"
+        ),
+        Binding(
+            "f11",
+            "resolve_side_effect",
+            "Resolved",
+            id="session.resolve",
+            tooltip="A side effect has resolved",
+        ),
+        Binding(
+            "ctrl+g", "trajectory", "Trajectory", id="session.trajectory", tooltip="The patient's course"
+        ),
+        Binding("ctrl+l", "audit", "Audit trail", id="session.audit", tooltip="Who did what and when"),
+        Binding(
+            "ctrl+r",
+            "resubmit",
+            "Resubmit",
+            id="session.resubmit",
+            tooltip="Corrected: back to the physician",
+        ),
+        Binding("ctrl+n", "addendum", "Addendum", id="session.addendum", tooltip="Add a signed addendum"),
+        Binding(
+            "ctrl+y",
+            "override",
+            "Override",
+            id="session.override",
+            tooltip="Set a protocol rule aside, with a reason",
+        ),
+        Binding("enter", "enter", "Enter", id="session.enter", priority=True, show=False),
+    ]
+
+    def __init__(self, clinic: Clinic, session_id: int) -> None:
+        super().__init__()
+        self.clinic = clinic
+        self.session_id = session_id
+        self.view: SessionView | None = None
+        self._last_job = threading.Event()
+        self._last_job.set()
+
+    # ----- layout -----------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield PatientHeader("", id="patient-header")
+        yield StatusLine("", id="status-line", markup=False)
+        yield RecordState("", id="record-state", markup=False)
+        with Horizontal(id="body"):
+            with Vertical(id="entry-column"):
+                with VerticalScroll(id="entry"), ContentSwitcher(id="steps", initial=f"step-{Step.CHECK_IN}"):
+                    yield CheckInStep(self)
+                    yield PreAssessmentStep(self)
+                    yield DoseStep(self)
+                    yield MonitoringStep(self)
+                    yield DischargeStep(self)
+                yield Static("", id="entry-error", markup=False)
+            with Vertical(id="chart"):
+                yield Flowsheet("flowsheet", trends=("sbp", "hr"), by_width=12, newest_first=True)
+                yield AlertsPanel("", id="alerts", markup=False)
+                yield SideEffectsTable(id="effects", cursor_type="row", show_header=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._fit(self.app.size.width)  # before any data arrives, so the layout never shifts under it
+        self.set_interval(15, self._refresh_status)
+        self.reload(focus_next=True)
+
+    def on_resize(self) -> None:
+        self._fit(self.size.width)
+
+    def _fit(self, width: int) -> None:
+        """Side by side on a wide terminal, stacked on a narrow one."""
+        self.set_class(width < 110, "narrow")
+
+    def _form(self, step: Step) -> StepForm:
+        return self.query_one(f"#step-{step}", StepForm)
+
+    # ----- showing ----------------------------------------------------------------------------
+    def reload(self, focus_next: bool = False) -> None:
+        """Read the record again through the save queue, so it never overtakes a pending save."""
+        self.save(lambda _version: None, None, "next" if focus_next else None)
+
+    def _show(self, view: SessionView, plan: DosePlan | None, focus_next: bool) -> None:
+        self.view = view
+        clinic = self.clinic
+        self.query_one(PatientHeader).show(view)
+        self.query_one(RecordState).show(view, clinic)
+        self.query_one(Flowsheet).show(view, clinic.zone)
+        self.query_one(SideEffectsTable).show(view, clinic.zone)
+        self.query_one(AlertsPanel).show(view, clinic)
+        if plan is not None:
+            self.query_one(DoseStep).prefill(plan)
+        for form in self.query(StepForm):
+            form.show(view)
+        self._refresh_status()
+        self.refresh_bindings()
+        if focus_next:
+            self.action_step(current_step(view))
+
+    def _refresh_status(self) -> None:
+        if self.view is not None:
+            self.query_one(StatusLine).show(self.view, self.clinic)
+            self.query_one(MonitoringStep).show_infusion()
+
+    # ----- navigation -------------------------------------------------------------------------
+    def action_step(self, step: str) -> None:
+        form = self._form(Step(step))
+        self.query_one("#steps", ContentSwitcher).current = form.id
+        if self.view is not None:
+            self.set_focus(form.query_one(form.first_field(self.view)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "resubmit":
+            return self.view is not None and self.view.open_return is not None
+        if action == "addendum":
+            return self.view is not None and self.view.signature is not None
+        # Enter is ours only in typed fields; buttons, lists and boxes keep their own Enter.
+        return action != "enter" or isinstance(self.focused, Input)
+
+    def action_enter(self) -> None:
+        """Move focus now, so the next keys land in the next field; handle the value once it is complete."""
+        field = self.focused
+        if not isinstance(field, Input):
+            return
+        form = next(a for a in field.ancestors if isinstance(a, StepForm))
+        target = form.NEXT_FIELD.get(field.id or "")
+        if target:
+            self.set_focus(self.query_one(target))
+        field.post_message(FieldDone(field))
+
+    def refuse(self, message: str, field: Input | None = None) -> None:
+        if "override" in message:
+            message += " (Ctrl+Y records an override)"
+        self.query_one("#entry-error", Static).update(f"⚠ {message}")
+        self.app.bell()
+        if field is not None:
+            self.set_focus(field)  # back to where the wrong value is, to correct it
+
+    def _clear_refusal(self) -> None:
+        self.query_one("#entry-error", Static).update("")
+
+    # ----- the save queue ---------------------------------------------------------------------
+    def save(self, store: Store, field: Input | None = None, then: Then = None) -> None:
+        """Run one service call off the UI thread, after every call confirmed before it."""
+        previous, done = self._last_job, threading.Event()
+        self._last_job = done
+        self._run_job(store, field, then, previous, done)
+
+    @work(thread=True, group="saves")
+    def _run_job(
+        self, store: Store, field: Input | None, then: Then, previous: threading.Event, done: threading.Event
+    ) -> None:
+        """One job of the queue: each sees the record as the job before it left it."""
+        try:
+            previous.wait()
+            try:
+                store(self.view.session.version if self.view else 0)
+            except Conflict as exc:
+                self.app.call_from_thread(self.refuse, f"{exc}. The screen was reloaded.", field)
+                self._reload_now()
+                return
+            except ChairsideError as exc:
+                self.app.call_from_thread(self.refuse, str(exc), field)
+                return
+            if field is not None or then is not None:
+                self.app.call_from_thread(self._saved, field)
+            self._reload_now(focus_next=then == "next")
+            if then not in (None, "next"):
+                self.app.call_from_thread(self.action_step, then)
+        finally:
+            done.set()
+
+    def _reload_now(self, focus_next: bool = False) -> None:
+        clinic = self.clinic
+        try:
+            view = session_view_for(clinic.db, self.session_id, clinic.protocol, clinic.zone)
+            plan = suggested_dose(clinic.db, view.session) if not view.doses else None
+        except ChairsideError as exc:  # the database went away: say so, keep what is on screen
+            self.app.call_from_thread(self.refuse, f"{exc}. What was confirmed before is stored.")
+            return
+        self.view = view  # the next queued job reads its version from here
+        self.app.call_from_thread(self._show, view, plan, focus_next)
+
+    def _saved(self, field: Input | None) -> None:
+        self._clear_refusal()
+        if field is not None:
+            form = next(a for a in field.ancestors if isinstance(a, StepForm))
+            if field.id in form.ONE_SHOT:
+                field.value = ""
+
+    # ----- actions of the steps, by key -------------------------------------------------------
+    def action_check_in(self) -> None:
+        self.query_one(CheckInStep).check_in()
+
+    def action_end_treatment(self) -> None:
+        self.query_one(MonitoringStep).end_treatment()
+
+    def action_pause_resume(self) -> None:
+        self.query_one(MonitoringStep).pause_resume()
+
+    def action_change_rate(self) -> None:
+        self.query_one(MonitoringStep).change_rate()
+        self.action_step(Step.MONITOR)
+        self.set_focus(self.query_one("#new-rate", Input))
+
+    # ----- dialogs ----------------------------------------------------------------------------
+    def _stored_by_dialog(self, stored: object | None) -> None:
+        """A dialog stored its entry (None: closed without storing): show the record as it is now."""
+        if stored is not None:
+            self._clear_refusal()
+            self.reload()
+
+    def action_side_effect(self) -> None:
+        if self.view is None:
+            return
+        db, actor, session_id = self.clinic.db, self.clinic.actor, self.session_id
+
+        def record(data: dict[str, Any]) -> None:
+            charting.record_side_effect(db, actor, session_id, data)
+
+        self.app.push_screen(
+            SideEffectDialog(self.clinic.now(), self.clinic.zone, record), self._stored_by_dialog
+        )
+
+    @on(DataTable.RowSelected, "#effects")
+    def _correct_effect(self, event: DataTable.RowSelected) -> None:
+        if self.view is None:
+            return
+        effect = next(e for e in self.view.side_effects if str(e.id) == event.row_key.value)
+        db, actor = self.clinic.db, self.clinic.actor
+
+        def correct(data: dict[str, Any]) -> None:
+            charting.correct_side_effect(db, actor, effect.id, effect.version, data)
+
+        dialog = SideEffectDialog(self.clinic.now(), self.clinic.zone, correct, existing=effect)
+        self.app.push_screen(dialog, self._stored_by_dialog)
+
+    @on(DataTable.RowSelected, "#flowsheet")
+    def _correct_reading(self, event: DataTable.RowSelected) -> None:
+        if self.view is None:
+            return
+        reading = next(r for r in self.view.vitals if str(r.id) == event.row_key.value)
+        db, actor = self.clinic.db, self.clinic.actor
+
+        def correct(values: dict[str, Any]) -> None:
+            charting.correct_vitals(db, actor, reading.id, reading.version, values)
+
+        dialog = CorrectionDialog(reading, self.clinic.now(), self.clinic.zone, correct)
+        self.app.push_screen(dialog, self._stored_by_dialog)
+
+    def action_acknowledge(self) -> None:
+        open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None] if self.view else []
+        if not open_alerts:
+            self.refuse("No open alert in this session.")
+            return
+        db, actor = self.clinic.db, self.clinic.actor
+
+        def acknowledge(alert: Alert, note: str) -> None:
+            alerts.acknowledge(db, actor, alert.id, alert.version, note)
+
+        self.app.push_screen(AcknowledgeDialog(open_alerts, acknowledge), self._stored_by_dialog)
+
+    def action_resolve_side_effect(self) -> None:
+        open_effects = [e for e in self.view.side_effects if e.resolved_at is None] if self.view else []
+        if not open_effects:
+            self.refuse("No side effect of this session is waiting to be resolved.")
+            return
+        db, actor = self.clinic.db, self.clinic.actor
+
+        def resolve(effect: SideEffect, at: datetime, action_taken: str) -> None:
+            charting.resolve_side_effect(db, actor, effect.id, effect.version, at, action_taken)
+
+        dialog = ResolveDialog(open_effects, self.clinic.now(), self.clinic.zone, resolve)
+        self.app.push_screen(dialog, self._stored_by_dialog)
+
+    def action_override(self) -> None:
+        from console.chair.overrides import record_override
+        from widgets.override_dialog import OverrideDialog
+
+        if self.view is None:
+            return
+        clinic, session_id = self.clinic, self.session_id
+
+        def store(rule: OverrideRule, reason: str) -> None:
+            record_override(clinic.db, clinic.actor, session_id, rule, reason, clinic.protocol)
+
+        def done(recorded: OverrideRule | None) -> None:
+            if recorded:
+                self.query_one("#entry-error", Static).update(
+                    "✓ Override recorded: the step can be done now."
+                )
+                self.reload()
+
+        heading = f"Override for {self.view.patient.display_name} (recorded as {clinic.actor.display_name})"
+        self.app.push_screen(OverrideDialog(heading, store), done)
+
+    def action_trajectory(self) -> None:
+        from widgets.trajectory import TrajectoryScreen
+
+        if self.view is not None:
+            self.app.push_screen(TrajectoryScreen(self.clinic, self.view.patient.id))
+
+    def action_audit(self) -> None:
+        from console.review.audit_trail import session_trail
+        from widgets.audit_trail import AuditTrailScreen
+
+        if self.view is not None:
+            title = (
+                f"Audit trail: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
+            )
+            session_id = self.session_id
+            self.app.push_screen(
+                AuditTrailScreen(self.clinic, title, lambda db: session_trail(db, session_id))
+            )
+
+    def action_resubmit(self) -> None:
+        from console.review.returns import resubmit
+        from widgets.note_dialog import NoteDialog
+
+        returned = self.view.open_return if self.view else None
+        if returned is None:
+            return
+        clinic, session_id = self.clinic, self.session_id
+
+        def store(response: str) -> None:
+            resubmit(clinic.db, clinic.actor, session_id, response)
+
+        dialog = NoteDialog(
+            "Resubmit to the physician",
+            "What did you correct? Enter resubmits.",
+            store,
+            context=f"Physician's comment: {returned.comment}",
+        )
+        self.app.push_screen(dialog, lambda sent: self.reload() if sent else None)
+
+    def action_addendum(self) -> None:
+        from console.review.signing import Proof, add_addendum
+        from widgets.sign_dialog import AddendumDialog
+
+        if self.view is None:
+            return
+        clinic, session_id, sitting = self.clinic, self.session_id, self.clinic.sitting
+
+        def add(data: dict[str, Any], proof: Proof) -> None:
+            add_addendum(clinic.db, clinic.actor, session_id, data, proof, sitting)
+
+        heading = f"Addendum: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
+        dialog = AddendumDialog(heading, sitting.needs_password(clinic.now()), sitting, add)
+        self.app.push_screen(dialog, lambda added: self.reload() if added else None)
