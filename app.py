@@ -15,7 +15,7 @@ from textual.binding import Binding
 
 from console.domain.actors import Actor
 from console.domain.errors import ChairsideError
-from widgets.login import LoginScreen
+from widgets.login import LoginScreen, SignOut
 
 if TYPE_CHECKING:
     from console.clinic.settings import Settings
@@ -62,12 +62,14 @@ class ChairsideApp(App):
         return self.db is not None
 
     def on_mount(self) -> None:
-        self.push_screen(LoginScreen())
+        self.push_screen(LoginScreen(self.db, self.clinic_name))
         if not self.connected:
             self._connect()
 
     @work(thread=True, group="connect")
     def _connect(self) -> None:
+        if self._connect_with is None:
+            return
         try:
             db, settings = self._connect_with()
         except ChairsideError as error:
@@ -79,11 +81,17 @@ class ChairsideApp(App):
     def _connected(self, db: "Database", settings: "Settings") -> None:
         self.db, self.settings = db, settings
         if isinstance(self.screen, LoginScreen):
-            self.screen.connected()
+            self.screen.connected(db, self.clinic_name)
 
     @property
     def clinic_name(self) -> str:
         return self.settings.clinic_name if self.settings else "Chairside"
+
+    def on_login_screen_signed_in(self, message: LoginScreen.SignedIn) -> None:
+        self.signed_in(message.actor)
+
+    def on_sign_out(self, _message: SignOut) -> None:
+        self.sign_out()
 
     def signed_in(self, actor: Actor) -> None:
         """Physicians start at their review queue, everyone else at the Today board."""
@@ -126,7 +134,7 @@ class ChairsideApp(App):
         self.clinic = None
         while len(self.screen_stack) > 2:  # screens pushed over the home screen go too
             self.pop_screen()
-        self.switch_screen(LoginScreen())
+        self.switch_screen(LoginScreen(self.db, self.clinic_name))
 
 
 def open_console(context) -> None:

@@ -261,7 +261,7 @@ def export_command(
     """Export the clinic days' records as CSV files or a FHIR bundle, with a manifest (all, or none)."""
     import getpass
 
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from console.export.files import export
     from console.export.request import ExportRequest
@@ -280,10 +280,11 @@ def export_command(
     )
     db = ctx.obj.database()
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def advance(name: str, rows: int) -> None:
-            tasks.setdefault(name, progress.add_task(name, total=None))
+            if name not in tasks:  # one line per file, added when its first rows are written
+                tasks[name] = progress.add_task(name, total=None)
             progress.update(tasks[name], completed=rows, description=f"{name}: {rows:,} written")
 
         manifest = export(db, f"cli:{getpass.getuser()}", request, settings.zone, advance)

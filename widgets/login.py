@@ -6,6 +6,8 @@ the password field's queue behind every character typed before it, so no keystro
 the wrong field or is left out.
 """
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,7 +16,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
+from console.domain.actors import Actor
 from console.domain.errors import ChairsideError
+
+if TYPE_CHECKING:  # the database layer loads in a worker while the sign-in screen is drawn
+    from console.store.database import Database
+
+
+class SignOut(Message):
+    """Asked from any screen (Ctrl+O): the application closes the user's screens and asks for sign-in."""
 
 
 class LoginScreen(Screen):
@@ -36,13 +46,23 @@ class LoginScreen(Screen):
     class SubmitRequested(Message):
         """Sent through the password field's queue, so it arrives after every key typed before Enter."""
 
-    def __init__(self) -> None:
+    class SignedIn(Message):
+        """Who signed in; the application opens their first screen."""
+
+        def __init__(self, actor: Actor) -> None:
+            super().__init__()
+            self.actor = actor
+
+    def __init__(self, db: "Database | None" = None, clinic_name: str = "Chairside") -> None:
+        """`db` is None while the clinic's records are still opening (see `connected`)."""
         super().__init__()
+        self._db = db
+        self._clinic_name = clinic_name
         self._waiting = False  # Enter was pressed before the records were open
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="login-box"):
-            yield Static(self.app.clinic_name, id="clinic", markup=False)
+            yield Static(self._clinic_name, id="clinic", markup=False)
             yield Label("Username")
             yield Input(id="username", placeholder="e.g. nurse", max_length=32)
             yield Label("Password")
@@ -53,16 +73,17 @@ class LoginScreen(Screen):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#username", Input))
-        if not self.app.connected:
+        if self._db is None:
             self.query_one("#login-error", Static).update("Opening the clinic's records…")
         else:  # on a busy machine the records can open before this screen is mounted
-            self.query_one("#clinic", Static).update(self.app.clinic_name)
+            self.query_one("#clinic", Static).update(self._clinic_name)
 
-    def connected(self) -> None:
+    def connected(self, db: "Database", clinic_name: str) -> None:
         """The database is open: show the clinic's name, and sign in if Enter was already pressed."""
+        self._db, self._clinic_name = db, clinic_name
         if not self.is_mounted:
             return  # on_mount shows the clinic's name
-        self.query_one("#clinic", Static).update(self.app.clinic_name)
+        self.query_one("#clinic", Static).update(clinic_name)
         self.query_one("#login-error", Static).update("")
         if self._waiting:
             self._waiting = False
@@ -83,22 +104,22 @@ class LoginScreen(Screen):
             self._refuse("Username: type your sign-in name.")
             self.set_focus(self.query_one("#username", Input))
             return
-        if not self.app.connected:
+        if self._db is None:
             self._waiting = True  # signs in as soon as the records are open
             return
         self.query_one("#sign-in", Button).disabled = True
-        self._authenticate(username, password)
+        self._authenticate(self._db, username, password)
 
     @work(thread=True, exclusive=True, group="login")
-    def _authenticate(self, username: str, password: str) -> None:
+    def _authenticate(self, db: "Database", username: str, password: str) -> None:
         from console.clinic.users import authenticate
 
         try:
-            actor = authenticate(self.app.db, username, password)
+            actor = authenticate(db, username, password)
         except ChairsideError as exc:
             self.app.call_from_thread(self._refuse, str(exc))
             return
-        self.app.call_from_thread(self.app.signed_in, actor)
+        self.post_message(self.SignedIn(actor))
 
     def _refuse(self, message: str) -> None:
         self.query_one("#login-error", Static).update(message)

@@ -165,6 +165,8 @@ class ReviewScreen(Screen):
         self.app.switch_screen(ReviewScreen(self.clinic, self.queue[index], self.queue))
 
     def _heading(self, what: str) -> str:
+        if self.view is None:
+            return what
         p, s = self.view.patient, self.view.session
         return f"{what}: {p.display_name} · {s.clinic_date:%d %b %Y} · {Method(s.method).label}"
 
@@ -205,7 +207,7 @@ class ReviewScreen(Screen):
         def send_back(comment: str) -> None:
             returns.return_for_correction(clinic.db, clinic.actor, session_id, comment)
 
-        def done(sent: bool | None) -> None:
+        def done(sent: str | None) -> None:
             if sent:
                 self.tell("↩ Returned to the nurse for correction.")
                 self.reload()
@@ -250,11 +252,13 @@ class ReviewScreen(Screen):
         from widgets.acknowledge import AcknowledgeDialog
 
         app, clinic = self.app, self.clinic
-        open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None]
+        open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None] if self.view else []
 
         def acknowledge(alert: Alert, note: str) -> None:
             alerts.acknowledge(clinic.db, clinic.actor, alert.id, alert.version, note)
 
-        app.push_screen(
-            AcknowledgeDialog(open_alerts, acknowledge), lambda done: self.reload() if done else None
-        )
+        def done(acknowledged: Alert | None) -> None:
+            if acknowledged is not None:
+                self.reload()
+
+        app.push_screen(AcknowledgeDialog(open_alerts, acknowledge), done)

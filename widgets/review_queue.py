@@ -13,6 +13,7 @@ from console.domain.inputs import QueueDatesIn, parse
 from console.domain.vocab import Method
 from console.review.queue import Queue, QueueFilter, QueueRow, clinical_staff, review_queue
 from widgets.context import Clinic
+from widgets.login import SignOut
 from widgets.plain import plain_cells
 
 COLUMNS = (
@@ -67,7 +68,7 @@ class ReviewQueueScreen(Screen):
             yield Static("", id="queue-facets", markup=False)
         yield Static("", id="queue-counts", markup=False)
         yield Static("", id="queue-message", markup=False)
-        table = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str | Text] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         table.loading = True
         yield table
         yield Footer()
@@ -185,7 +186,8 @@ class ReviewQueueScreen(Screen):
         self.action_refresh()
 
     def _show_facets(self) -> None:
-        nurse = dict(self.nurses).get(self.filters.nurse_id, "all nurses")
+        nurse_id = self.filters.nurse_id
+        nurse = "all nurses" if nurse_id is None else dict(self.nurses).get(nurse_id, "all nurses")
         method = self.filters.method.label if self.filters.method else "both methods"
         self.query_one("#queue-facets", Static).update(f"  {nurse} (F7) · {method} (F8)")
 
@@ -194,6 +196,8 @@ class ReviewQueueScreen(Screen):
     def _open(self, event: DataTable.RowSelected) -> None:
         from widgets.review import ReviewScreen
 
+        if self.queue is None or event.row_key.value is None:
+            return
         order = [row.session_id for row in self.queue.rows]
         self.app.push_screen(ReviewScreen(self.clinic, int(event.row_key.value), order))
 
@@ -212,4 +216,4 @@ class ReviewQueueScreen(Screen):
         self.app.push_screen(SetPinDialog(self.clinic), done)
 
     def action_sign_out(self) -> None:
-        self.app.sign_out()
+        self.post_message(SignOut())

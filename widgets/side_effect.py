@@ -57,7 +57,9 @@ class SideEffectDialog(StoreDialog[dict[str, Any]]):
         self.set_focus(self.query_one("#effect-list", OptionList))
         effect = self.existing
         if effect is not None:
-            self.query_one("#effect-list", OptionList).highlighted = list(SideEffectType).index(effect.effect)
+            self.query_one("#effect-list", OptionList).highlighted = list(SideEffectType).index(
+                SideEffectType(effect.effect)
+            )
             self.query_one("#effect-other", Input).value = effect.other_text
             self.query_one("#effect-grade", Input).value = str(effect.grade)
             self.query_one("#effect-action", Input).value = effect.action_taken

@@ -113,7 +113,9 @@ class SignDialog(SigningDialog):
 
     def submit(self, proof: Proof) -> None:
         meanings = self.query_one("#meaning", OptionList)
-        self.sign(meanings.get_option_at_index(meanings.highlighted or 0).id, proof)
+        meaning = meanings.get_option_at_index(meanings.highlighted or 0).id
+        if meaning is not None:  # every option is made with its meaning as id
+            self.sign(meaning, proof)
 
 
 class AddendumDialog(SigningDialog):

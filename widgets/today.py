@@ -3,7 +3,7 @@
 from datetime import date, datetime, timedelta
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -18,6 +18,7 @@ from console.domain.errors import ChairsideError
 from console.domain.vocab import Method, SessionStatus
 from console.review.returns import ReturnedSession, returned_sessions
 from widgets.context import Clinic
+from widgets.login import SignOut
 from widgets.plain import plain_cells
 from widgets.session import SessionScreen
 
@@ -59,7 +60,7 @@ class ScanInput(Input):
     def check_consume_key(self, key: str, character: str | None) -> bool:
         return character not in self.PASSED_ON and super().check_consume_key(key, character)
 
-    def _on_key(self, event) -> None:
+    async def _on_key(self, event: events.Key) -> None:
         if event.character in self.PASSED_ON:
             event.prevent_default()  # let it bubble to the board's binding instead of typing it
 
@@ -136,7 +137,7 @@ class TodayScreen(Screen):
         yield ScanInput(id="scan", placeholder="Scan a wristband or type MRN / name, then Enter to open")
         yield Static("", id="board-message", markup=False)
         yield Static("", id="board-returned", markup=False)
-        table = DataTable(id="board", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="board", cursor_type="row", zebra_stripes=True)
         table.loading = True
         yield table
         yield Static("No sessions on this day.", id="board-empty")
@@ -338,7 +339,8 @@ class TodayScreen(Screen):
 
     @on(DataTable.RowSelected, "#board")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:
-        self._open(int(event.row_key.value))
+        if event.row_key.value is not None:  # every row is added with its session id as key
+            self._open(int(event.row_key.value))
 
     def action_open(self) -> None:
         table = self.query_one("#board", DataTable)
@@ -415,7 +417,7 @@ class TodayScreen(Screen):
         self.day = self.clinic.today()
 
     def action_sign_out(self) -> None:
-        self.app.sign_out()
+        self.post_message(SignOut())
 
 
 def _facet(row: BoardRow, facet: str) -> str:

@@ -6,7 +6,7 @@ The thresholds come from the clinic protocol (settings); nothing clinical is har
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import InvalidInput, NotAllowed
@@ -130,8 +130,8 @@ def open_alert_counts(session: Session, session_ids: list[int]) -> dict[int, int
     if not session_ids:
         return {}
     rows = session.exec(
-        select(Alert.session_id, func.count())
-        .where(Alert.session_id.in_(session_ids), Alert.acknowledged_at.is_(None))
-        .group_by(Alert.session_id)
+        select(col(Alert.session_id), func.count())
+        .where(col(Alert.session_id).in_(session_ids), col(Alert.acknowledged_at).is_(None))
+        .group_by(col(Alert.session_id))
     )
     return dict(rows.all())

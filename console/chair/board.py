@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import func, type_coerce
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.chair.alerts import open_alert_counts
 from console.chair.vitals_due import next_vitals_due
@@ -57,19 +57,20 @@ def day_sessions(db: Database, day: date) -> list[BoardRow]:
     last_vitals = (
         # type_coerce keeps the UTC decoding that an aggregate would otherwise drop (SQLite gives text).
         select(
-            VitalSigns.session_id, type_coerce(func.max(VitalSigns.measured_at), UTCDateTime).label("last_at")
+            col(VitalSigns.session_id),
+            type_coerce(func.max(VitalSigns.measured_at), UTCDateTime).label("last_at"),
         )
-        .join(TreatmentSession, TreatmentSession.id == VitalSigns.session_id)
+        .join(TreatmentSession, col(TreatmentSession.id) == VitalSigns.session_id)
         .where(TreatmentSession.clinic_date == day)
-        .group_by(VitalSigns.session_id)
+        .group_by(col(VitalSigns.session_id))
         .subquery()
     )
     query = (
         select(TreatmentSession, Patient, last_vitals.c.last_at)
-        .join(Patient, Patient.id == TreatmentSession.patient_id)
+        .join(Patient, col(Patient.id) == TreatmentSession.patient_id)
         .outerjoin(last_vitals, last_vitals.c.session_id == TreatmentSession.id)
         .where(TreatmentSession.clinic_date == day)
-        .order_by(TreatmentSession.scheduled_time, TreatmentSession.chair)
+        .order_by(col(TreatmentSession.scheduled_time), col(TreatmentSession.chair))
     )
     with db.read() as session:
         rows = session.exec(query).all()
@@ -84,9 +85,9 @@ def override_counts(session, session_ids: list[int]) -> dict[int, int]:
     if not session_ids:
         return {}
     rows = session.exec(
-        select(Override.session_id, func.count())
-        .where(Override.session_id.in_(session_ids))
-        .group_by(Override.session_id)
+        select(col(Override.session_id), func.count())
+        .where(col(Override.session_id).in_(session_ids))
+        .group_by(col(Override.session_id))
     )
     return dict(rows.all())
 

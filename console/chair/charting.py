@@ -240,7 +240,7 @@ def record_dose(
             ).all()
             dose_rules.before_first_dose(treatment, list(readings), set_aside, protocol)
         patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
-        dose_rules.weight_recent(patient, now.date(), protocol)
+        weight = dose_rules.weight_recent(patient, now.date(), protocol)
         refusal = dose_rules.out_of_range(dose_in, protocol)
         if refusal is not None and OverrideRule.DOSE_RANGE not in set_aside:
             raise refusal
@@ -249,8 +249,8 @@ def record_dose(
             dose_in.model_dump(exclude={"witness"})
             | {
                 "session_id": session_id,
-                "mg_per_kg": dose_in.dose_mg / patient.weight_kg,
-                "weight_kg_used": patient.weight_kg,
+                "mg_per_kg": dose_in.dose_mg / weight,
+                "weight_kg_used": weight,
                 "witness_id": witness_id,
                 "administered_by": user_id,
                 "recorded_at": now,
@@ -321,7 +321,8 @@ def _witness_id(session: Session, typed: str | None, administered_by: int) -> in
     ]
     if len(matches) == 1:
         return matches[0].id
-    if not exact and session.get(UserAccount, administered_by).username == wanted:
+    giver = session.get(UserAccount, administered_by)
+    if not exact and giver is not None and giver.username == wanted:
         raise InvalidInput("witness", "Waste witness: must be a different user from the one giving the dose.")
     if not matches:
         raise InvalidInput("witness", f"Waste witness: {typed!r} is not another active nurse or physician.")

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.domain.protocol import Protocol
 from console.domain.vocab import Method
@@ -28,7 +28,7 @@ def suggested_dose(db: Database, session: TreatmentSession) -> DosePlan:
     def latest(s, condition, newest_first):
         return s.exec(
             select(DoseAdministration)
-            .join(TreatmentSession, TreatmentSession.id == DoseAdministration.session_id)
+            .join(TreatmentSession, col(TreatmentSession.id) == DoseAdministration.session_id)
             .where(condition, DoseAdministration.drug == drug)
             .order_by(newest_first.desc())
             .limit(1)

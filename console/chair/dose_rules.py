@@ -42,9 +42,9 @@ def before_first_dose(
             )
 
 
-def weight_recent(patient: Patient, today: date, protocol: Protocol) -> None:
-    """mg/kg only from a weight the protocol still trusts."""
-    if not patient.weight_kg:
+def weight_recent(patient: Patient, today: date, protocol: Protocol) -> float:
+    """The weight for mg/kg, refused unless the protocol still trusts it."""
+    if not patient.weight_kg or patient.weight_measured_on is None:
         raise InvalidInput("weight_kg", "Weight: record the patient's weight before dosing (mg/kg needs it).")
     if weight_is_stale(patient, today, protocol):
         age = (today - patient.weight_measured_on).days
@@ -53,6 +53,7 @@ def weight_recent(patient: Patient, today: date, protocol: Protocol) -> None:
             f"Weight: measured {age} days ago; record today's weight (the protocol accepts "
             f"{protocol.weight_max_age_days} days at most).",
         )
+    return patient.weight_kg
 
 
 def out_of_range(dose: DoseIn, protocol: Protocol) -> InvalidInput | None:

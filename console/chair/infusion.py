@@ -43,7 +43,7 @@ def infusion_state(dose: DoseAdministration, events: list[InfusionEvent], until:
         elif event.kind == Kind.RESUME:
             state = "running"
         elif event.kind == Kind.RATE_CHANGE:
-            rate = event.rate_mg_per_kg_h
+            rate = event.rate_mg_per_kg_h if event.rate_mg_per_kg_h is not None else rate
         else:
             state = "stopped"
         since = event.at

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from console.chair.board import BoardRow, day_sessions
 from console.chair.session_view import SessionView, load_session_view
@@ -27,10 +27,10 @@ SYSTEM = Actor.system("chairside")
 
 def overdue(rows: list[BoardRow], protocol: Protocol, now: datetime) -> dict[int, datetime]:
     """Session id → when its reading was due, for every reading later than the protocol allows."""
-    found = {}
+    found: dict[int, datetime] = {}
     for row in rows:
         due = row.vitals_due(protocol)
-        if is_late(due, protocol, now):
+        if due is not None and is_late(due, protocol, now):
             found[row.session_id] = due
     return found
 
@@ -42,7 +42,9 @@ def is_late(due: datetime | None, protocol: Protocol, now: datetime) -> bool:
 
 def _open_overdue(session: Session, session_ids) -> set[int]:
     query = select(Alert.session_id).where(
-        Alert.session_id.in_(list(session_ids)), Alert.rule == OVERDUE_RULE, Alert.acknowledged_at.is_(None)
+        col(Alert.session_id).in_(list(session_ids)),
+        Alert.rule == OVERDUE_RULE,
+        col(Alert.acknowledged_at).is_(None),
     )
     return set(session.exec(query).all())
 
@@ -77,7 +79,7 @@ def close_overdue(session: Session, actor: Actor, user_id: int, session_id: int,
     """A reading was recorded: the session's overdue alert is closed by it, in the same transaction."""
     for alert in session.exec(
         select(Alert).where(
-            Alert.session_id == session_id, Alert.rule == OVERDUE_RULE, Alert.acknowledged_at.is_(None)
+            Alert.session_id == session_id, Alert.rule == OVERDUE_RULE, col(Alert.acknowledged_at).is_(None)
         )
     ).all():
         update_versioned(
@@ -116,7 +118,7 @@ def session_view_for(db: Database, session_id: int, protocol: Protocol, zone: Zo
     """One session as its screen shows it, after storing its overdue alert if its reading is late."""
     view = load_session_view(db, session_id)
     due = view.vitals_due(protocol)
-    if not is_late(due, protocol, db.clock.now()):
+    if due is None or not is_late(due, protocol, db.clock.now()):
         return view
     # Already flagged is the common case while a screen reloads: no query for it.
     if any(a.rule == OVERDUE_RULE and a.acknowledged_at is None for a in view.alerts):

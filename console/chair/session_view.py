@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.chair.vitals_due import next_vitals_due
 from console.domain.protocol import Protocol
@@ -76,7 +76,7 @@ class SessionView:
 def load_session_view(db: Database, session_id: int) -> SessionView:
     with db.read() as session:
         row = get_or_refuse(session, TreatmentSession, session_id, "Session")
-        patient = session.get(Patient, row.patient_id)
+        patient = get_or_refuse(session, Patient, row.patient_id, "Patient")
 
         def children(model, order):
             return list(
@@ -90,10 +90,10 @@ def load_session_view(db: Database, session_id: int) -> SessionView:
                 TreatmentSession.clinic_date < row.clinic_date,
                 TreatmentSession.status == "discharged",
             )
-            .order_by(TreatmentSession.clinic_date.desc())
+            .order_by(col(TreatmentSession.clinic_date).desc())
             .limit(1)
         ).first()
-        previous_effects = ()
+        previous_effects: tuple[str, ...] = ()
         if previous is not None:
             previous_effects = tuple(
                 session.exec(select(SideEffect.effect).where(SideEffect.session_id == previous.id))
@@ -103,8 +103,8 @@ def load_session_view(db: Database, session_id: int) -> SessionView:
         events = list(
             session.exec(
                 select(InfusionEvent)
-                .where(InfusionEvent.dose_id.in_([dose.id for dose in doses]))
-                .order_by(InfusionEvent.at, InfusionEvent.id)
+                .where(col(InfusionEvent.dose_id).in_([dose.id for dose in doses]))
+                .order_by(col(InfusionEvent.at), col(InfusionEvent.id))
             )
         )
         return SessionView(

@@ -1,9 +1,11 @@
 """Treatment sessions: scheduling and the status flow from check-in to discharge."""
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy.orm import object_session
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from console.chair import discharge_gate
 from console.chair.overrides import overridden
@@ -70,8 +72,11 @@ def get_session(db: Database, session_id: int) -> TreatmentSession:
         return get_or_refuse(session, TreatmentSession, session_id, "Session")
 
 
+StepValues = dict[str, Any] | Callable[[TreatmentSession, datetime], dict[str, Any]]
+
+
 def _step(
-    db: Database, actor: Actor, session_id: int, expected_version: int, step: str, values: dict
+    db: Database, actor: Actor, session_id: int, expected_version: int, step: str, values: StepValues
 ) -> TreatmentSession:
     user_id = require_clinical(actor)
     now = db.clock.now()
@@ -83,15 +88,15 @@ def _step(
             raise NotAllowed(
                 f"cannot {step.replace('_', ' ')} a session that is {current} (it must be {allowed})"
             )
-        values = dict(values(row, now) if callable(values) else values)
+        changes = dict(values(row, now) if callable(values) else values)
         if step == "check_in":
-            values["nurse_id"] = user_id
-        values["updated_at"] = now
+            changes["nurse_id"] = user_id
+        changes["updated_at"] = now
         return update_versioned(
             session,
             row,
             expected_version=expected_version,
-            values=values,
+            values=changes,
             actor=actor,
             action=f"session.{step}",
             at=now,
@@ -193,9 +198,11 @@ def discharge(
 
 
 def _discharge_gate(row: TreatmentSession, when: datetime, protocol: Protocol) -> None:
-    session = object_session(row)
+    session = cast(Session, object_session(row))  # a row given to a step is in its write session
     doses = list(session.exec(select(DoseAdministration).where(DoseAdministration.session_id == row.id)))
-    events = list(session.exec(select(InfusionEvent).where(InfusionEvent.dose_id.in_([d.id for d in doses]))))
+    events = list(
+        session.exec(select(InfusionEvent).where(col(InfusionEvent.dose_id).in_([d.id for d in doses])))
+    )
     readings = list(session.exec(select(VitalSigns).where(VitalSigns.session_id == row.id)))
     blocking = discharge_gate.unreconciled(doses, events, protocol)
     if OverrideRule.DISCHARGE not in overridden(session, row.id):

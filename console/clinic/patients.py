@@ -125,6 +125,6 @@ def weight_change(patient: Patient, weight_kg: float, protocol: Protocol) -> Non
 
 def weight_is_stale(patient: Patient, today: date, protocol: Protocol) -> bool:
     """No weight, or one older than the protocol trusts for mg/kg: the patient is weighed again."""
-    if not patient.weight_kg:
+    if not patient.weight_kg or patient.weight_measured_on is None:
         return True
     return patient.weight_measured_on < today - timedelta(days=protocol.weight_max_age_days)

@@ -11,7 +11,7 @@ from console.domain.vocab import Role
 from console.store import audit
 from console.store.database import Database
 from console.store.models import UserAccount
-from console.store.rows import insert
+from console.store.rows import get_or_refuse, insert
 
 MAX_FAILED_ATTEMPTS = 5
 
@@ -112,10 +112,10 @@ def verify_secret(db: Database, username: str, secret: str, *, kind: str, action
         raise AuthenticationFailed("This account is inactive: ask an administrator.")
     if failure == "no signing PIN":
         raise AuthenticationFailed("No signing PIN is set: sign with your password, then set a PIN.")
-    if failure == "wrong pin":
+    if failure == "wrong pin" and user is not None:
         left = MAX_FAILED_ATTEMPTS - user.failed_attempts
         raise AuthenticationFailed(f"Wrong signing PIN ({left} attempts left before the account locks).")
-    if failure:
+    if failure or user is None:
         raise AuthenticationFailed("Wrong username or password.")
     return Actor(
         username=user.username, role=Role(user.role), user_id=user.id, display_name=user.display_name
@@ -130,7 +130,7 @@ def set_signing_pin(db: Database, actor: Actor, password: str, pin: str) -> None
     verify_secret(db, actor.username, password, kind="password", action="pin.authorise")
     pin_hash = hash_secret(pin_in.pin)
     with db.write() as session:
-        user = session.get(UserAccount, actor.user_id)
+        user = get_or_refuse(session, UserAccount, actor.user_id, "User")
         user.signing_pin_hash = pin_hash
         session.add(user)
         audit.record(

@@ -11,13 +11,15 @@ import time as timer
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from console.chair import alerts, charting, sessions
 from console.clinic import patients, users
+from console.clinic.patients import weight_is_stale
 from console.demo.words import (
     ALLERGIES,
     CONTRAINDICATION_NOTES,
@@ -45,6 +47,7 @@ from console.store.models import (
     SideEffect,
     TreatmentSession,
     VitalSigns,
+    table_of,
 )
 from console.store.schema import ensure_schema
 
@@ -56,6 +59,8 @@ KETAMINE_MG_PER_ML = 10.0
 NASAL_DEVICE_MG = 28
 UNSIGNED_FROM = time(14, 0)  # the last clinic day's afternoon still awaits the physician's review
 DEMO_PIN = "2468"
+
+V = TypeVar("V")
 
 
 @dataclass
@@ -91,7 +96,7 @@ class _Buffers:
         ):
             rows = self.tables.get(model)
             if rows:
-                session.execute(insert(model.__table__), rows)
+                session.execute(insert(table_of(model)), rows)
                 rows.clear()
 
 
@@ -101,13 +106,14 @@ def build_demo(
     today: date,
     years: float = 0.5,
     seed: int = 7,
-    zone: ZoneInfo = UTC,
+    zone: ZoneInfo | None = None,
     now: datetime | None = None,
 ) -> DemoSummary:
     """Create the demo clinic in an empty database at `url`."""
     if not 0 < years <= 10:
         raise ConfigurationError("--years must be more than 0 and at most 10")
     started = timer.perf_counter()
+    zone = zone or ZoneInfo("UTC")
     anchor = now or datetime.combine(today, time(11, 30), tzinfo=zone)
     clock = FixedClock(anchor)
     db = Database(url, clock)
@@ -128,6 +134,13 @@ def build_demo(
         return summary
     finally:
         db.dispose()
+
+
+def _known(value: V | None) -> V:
+    """A value the demo's own history always writes (a treated session has its times, a patient a weight)."""
+    if value is None:
+        raise ValueError("the demo history is missing a value it always writes")
+    return value
 
 
 def _create_staff(db: Database, clock: FixedClock) -> dict[str, Actor]:
@@ -159,12 +172,12 @@ def _review_examples(db: Database, clock: FixedClock, staff: dict[str, Actor], t
                 TreatmentSession.clinic_date < today,
                 ~signed,
             )
-            .order_by(TreatmentSession.clinic_date, TreatmentSession.scheduled_time)
+            .order_by(col(TreatmentSession.clinic_date), col(TreatmentSession.scheduled_time))
         ).all()
     if len(waiting) < 3:
         return
     _flag_examples(db, clock, nurse, waiting[1], waiting[2])
-    clock.at = max(row.discharged_at for row in waiting) + timedelta(minutes=30)
+    clock.at = max(_known(row.discharged_at) for row in waiting) + timedelta(minutes=30)
     returns.return_for_correction(
         db,
         doctor,
@@ -176,8 +189,10 @@ def _review_examples(db: Database, clock: FixedClock, staff: dict[str, Actor], t
         latest_signed = session.exec(
             select(SessionSignature.session_id)
             .where(SessionSignature.signed_at <= clock.now())
-            .order_by(SessionSignature.signed_at.desc())
+            .order_by(col(SessionSignature.signed_at).desc())
         ).first()
+    if latest_signed is None:
+        return
     signing.add_addendum(
         db,
         nurse,
@@ -528,10 +543,10 @@ class _Today:
         with self.db.read() as session:
             recent = session.exec(
                 select(Patient.id)
-                .join(TreatmentSession, TreatmentSession.patient_id == Patient.id)
+                .join(TreatmentSession, col(TreatmentSession.patient_id) == Patient.id)
                 .where(TreatmentSession.clinic_date >= self.today - timedelta(days=10))
                 .distinct()
-                .order_by(Patient.id)
+                .order_by(col(Patient.id))
             ).all()
         chosen = rng.sample(recent, min(count - 2, len(recent))) if recent else []
         new_patients = count - len(chosen)
@@ -578,7 +593,10 @@ class _Today:
             done = session.exec(
                 select(func.count())
                 .select_from(TreatmentSession)
-                .where(TreatmentSession.patient_id == patient_id, TreatmentSession.series_number.is_not(None))
+                .where(
+                    TreatmentSession.patient_id == patient_id,
+                    col(TreatmentSession.series_number).is_not(None),
+                )
             ).one()
         length = 6 if method == Method.IV else 8
         return (done + 1, length) if done < length else (None, None)
@@ -590,7 +608,7 @@ class _Today:
             previous = session.exec(
                 select(TreatmentSession.method)
                 .where(TreatmentSession.patient_id == patient_id)
-                .order_by(TreatmentSession.clinic_date.desc())
+                .order_by(col(TreatmentSession.clinic_date).desc())
             ).first()
         method = previous or rng.choice((Method.IV, Method.NASAL))
         number, length = self._series_position(patient_id, method)
@@ -646,11 +664,11 @@ class _Today:
             return  # checked in, pre-assessment done
         start = scheduled + timedelta(minutes=15)
         patient = patients.get_patient(db, row.patient_id)
-        if patient.weight_measured_on < self.today - timedelta(days=Protocol().weight_max_age_days):
+        if weight_is_stale(patient, self.today, Protocol()):
             clock.at = start - timedelta(minutes=5)  # weighed again: the protocol wants a recent weight
             patient = patients.record_weight(db, nurse, patient.id, patient.version, patient.weight_kg)
         clock.at = start
-        weight = patient.weight_kg
+        weight = _known(patient.weight_kg)
         if method == Method.IV:
             dose = round(0.5 * weight, 1)
             charting.record_dose(
@@ -723,7 +741,7 @@ def _flag_examples(
     db: Database, clock: FixedClock, nurse: Actor, effect_on: TreatmentSession, alert_on: TreatmentSession
 ) -> None:
     """A grade 2 side effect and an acknowledged low-SpO2 alert: the physician's queue lists them first."""
-    onset = effect_on.started_at + timedelta(minutes=25)
+    onset = _known(effect_on.started_at) + timedelta(minutes=25)
     clock.at = onset + timedelta(minutes=30)
     charting.record_side_effect(
         db,
@@ -737,7 +755,7 @@ def _flag_examples(
             "resolved_at": onset + timedelta(minutes=25),
         },
     )
-    measured = alert_on.started_at + timedelta(minutes=20)
+    measured = _known(alert_on.started_at) + timedelta(minutes=20)
     clock.at = measured + timedelta(minutes=1)
     reading = {
         "measured_at": measured,
@@ -750,14 +768,14 @@ def _flag_examples(
     }
     charting.record_vitals(db, nurse, alert_on.id, reading)
     with db.read() as session:
-        alert = session.exec(select(Alert).where(Alert.session_id == alert_on.id)).first()
+        alert = _known(session.exec(select(Alert).where(Alert.session_id == alert_on.id)).first())
     clock.advance(minutes=5)
     alerts.acknowledge(db, nurse, alert.id, alert.version, "Chin lift, O2 2 L/min; SpO2 97% at 5 min")
 
 
 def _record_signed_history(session: Session, at: datetime) -> None:
     """One audit event holds the digest of every signature the history was written with."""
-    signed = session.exec(select(SessionSignature).order_by(SessionSignature.id)).all()
+    signed = session.exec(select(SessionSignature).order_by(col(SessionSignature.id))).all()
     if not signed:
         return
     audit.record(

@@ -52,11 +52,14 @@ def _time_today(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     if not _AT.match(text):
         raise InvalidInput("measured_at", f"Measured at: type @HH:MM, e.g. @10:45 (got {text!r}).")
     try:
-        return clock_time_today(text[1:], now, zone, field="measured_at", label="Measured at")
+        at = clock_time_today(text[1:], now, zone, field="measured_at", label="Measured at")
     except InvalidInput as refused:
         if "later than now" in str(refused):
             raise
         raise InvalidInput("measured_at", f"Measured at: type @HH:MM, e.g. @10:45 (got {text!r}).") from None
+    if at is None:  # not after _AT matched digits; refused all the same rather than assumed
+        raise InvalidInput("measured_at", f"Measured at: type @HH:MM, e.g. @10:45 (got {text!r}).")
+    return at
 
 
 def clock_time_today(

@@ -12,15 +12,16 @@ import json
 import os
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
 from console.domain.vocab import Route, SessionStatus
@@ -96,15 +97,17 @@ def write(
 def resources(session: Session, request: ExportRequest, zone: ZoneInfo) -> Iterator[dict]:
     """Every resource of the range, session by session, children loaded a batch of sessions at a time."""
     nurse = aliased(UserAccount)
-    query = (
-        select(TreatmentSession, Patient, nurse.display_name.label("nurse"))
-        .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .outerjoin(nurse, nurse.id == TreatmentSession.nurse_id)
+    query: Select[TreatmentSession, Patient, str] = (
+        select(TreatmentSession, Patient, col(nurse.display_name).label("nurse"))
+        .join(Patient, col(Patient.id) == TreatmentSession.patient_id)
+        .outerjoin(nurse, col(nurse.id) == TreatmentSession.nurse_id)
         .where(in_range(request.date_from, request.date_to))
-        .order_by(TreatmentSession.clinic_date, TreatmentSession.scheduled_time, TreatmentSession.id)
+        .order_by(
+            col(TreatmentSession.clinic_date), col(TreatmentSession.scheduled_time), col(TreatmentSession.id)
+        )
     )
     key = request.pseudonym_key if request.deidentify else None
-    people = dict(session.execute(select(UserAccount.id, UserAccount.display_name)).all())
+    people = dict(session.execute(select(col(UserAccount.id), col(UserAccount.display_name))).all())
     patients_written: set[int] = set()
     result = session.execute(query.execution_options(yield_per=SESSIONS_PER_BATCH))
     for batch in result.partitions():
@@ -138,23 +141,34 @@ class Context:
         return _time(value, self.zone)
 
     def person(self, user_id: int | None) -> dict:
-        return {"display": self.people.get(user_id, "unknown")}
+        return {"display": "unknown" if user_id is None else self.people.get(user_id, "unknown")}
+
+
+Child = TypeVar("Child", DoseAdministration, PainScore, VitalSigns, SideEffect)
+
+
+def _of_sessions(session: Session, model: type[Child], ids: list[int]) -> Sequence[Child]:
+    return session.scalars(select(model).where(col(model.session_id).in_(ids)).order_by(col(model.id))).all()
 
 
 def _children(session: Session, ids: list[int]) -> dict[str, dict[int, list]]:
     """A batch's doses, infusion events, pain scores, readings and side effects, by session (or dose)."""
     found: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for model, name in [
-        (DoseAdministration, "doses"),
-        (PainScore, "pains"),
-        (VitalSigns, "vitals"),
-        (SideEffect, "effects"),
-    ]:
-        for row in session.scalars(select(model).where(model.session_id.in_(ids)).order_by(model.id)):
+    for name, rows in (
+        ("doses", _of_sessions(session, DoseAdministration, ids)),
+        ("pains", _of_sessions(session, PainScore, ids)),
+        ("vitals", _of_sessions(session, VitalSigns, ids)),
+        ("effects", _of_sessions(session, SideEffect, ids)),
+    ):
+        for row in rows:
             found[name][row.session_id].append(row)
     dose_ids = [dose.id for doses in found["doses"].values() for dose in doses]
     if dose_ids:
-        events = select(InfusionEvent).where(InfusionEvent.dose_id.in_(dose_ids)).order_by(InfusionEvent.id)
+        events = (
+            select(InfusionEvent)
+            .where(col(InfusionEvent.dose_id).in_(dose_ids))
+            .order_by(col(InfusionEvent.id))
+        )
         for event in session.scalars(events):
             found["events"][event.dose_id].append(event)
     return found

@@ -13,7 +13,7 @@ from functools import cache
 
 from sqlalchemy import DateTime, String, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
 from console.domain.pain import PainChange
@@ -43,7 +43,7 @@ def pseudonym(key: str, patient_id: int) -> str:
 
 
 def in_range(first: date, last: date):
-    return TreatmentSession.clinic_date.between(first, last)
+    return col(TreatmentSession.clinic_date).between(first, last)
 
 
 def stream(session: Session, query):
@@ -94,44 +94,44 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
     s = TreatmentSession
     query = (
         select(
-            s.clinic_date,
-            s.id,
-            s.chair,
-            Patient.mrn,
+            col(s.clinic_date),
+            col(s.id),
+            col(s.chair),
+            col(Patient.mrn),
             (Patient.family_name + literal(", ") + Patient.given_name).label("patient"),
-            Patient.id.label("patient_id"),
-            Patient.date_of_birth,
-            s.method,
+            col(Patient.id).label("patient_id"),
+            col(Patient.date_of_birth),
+            col(s.method),
             doses.c.drug,
             doses.c.dose_mg,
             doses.c.mg_per_kg,
             doses.c.rate,
             raw_time(s.checked_in_at),
             raw_time(s.discharged_at),
-            s.pain_before,
-            s.pain_after,
+            col(s.pain_before),
+            col(s.pain_after),
             effects.c.summary,
             effects.c.grade,
             func.coalesce(alerts.c.n, 0),
             func.coalesce(overrides.c.n, 0),
-            s.status,
-            nurse.display_name,
-            signer.display_name,
+            col(s.status),
+            col(nurse.display_name),
+            col(signer.display_name),
             raw_time(SessionSignature.signed_at),
-            SessionSignature.meaning,
+            col(SessionSignature.meaning),
             func.coalesce(addenda.c.n, 0),
         )
-        .join(Patient, Patient.id == s.patient_id)
-        .outerjoin(nurse, nurse.id == s.nurse_id)
-        .outerjoin(SessionSignature, SessionSignature.session_id == s.id)
-        .outerjoin(signer, signer.id == SessionSignature.signer_id)
+        .join(Patient, col(Patient.id) == s.patient_id)
+        .outerjoin(nurse, col(nurse.id) == s.nurse_id)
+        .outerjoin(SessionSignature, col(SessionSignature.session_id) == s.id)
+        .outerjoin(signer, col(signer.id) == SessionSignature.signer_id)
         .outerjoin(doses, doses.c.session_id == s.id)
         .outerjoin(effects, effects.c.session_id == s.id)
         .outerjoin(alerts, alerts.c.session_id == s.id)
         .outerjoin(overrides, overrides.c.session_id == s.id)
         .outerjoin(addenda, addenda.c.session_id == s.id)
         .where(in_range(first, last))
-        .order_by(s.clinic_date, s.scheduled_time, s.id)
+        .order_by(col(s.clinic_date), col(s.scheduled_time), col(s.id))
     )
     pseudonyms: dict[int, str] = {}
     # Unpacked into names: reading a Row's attributes instead makes sessions.csv a third slower.
@@ -206,27 +206,27 @@ def _minutes(start: datetime | None, end: datetime | None) -> int | None:
 
 def vitals(session: Session, first: date, last: date) -> Iterator[Row]:
     """One row per reading, with whether it raised an alert."""
-    alerted = select(Alert.vitals_id).where(Alert.vitals_id.is_not(None)).distinct().subquery()
+    alerted = select(col(Alert.vitals_id)).where(col(Alert.vitals_id).is_not(None)).distinct().subquery()
     v = VitalSigns
     query = (
         select(
-            v.session_id,
+            col(v.session_id),
             raw_time(v.measured_at),
-            v.systolic,
-            v.diastolic,
-            v.heart_rate,
-            v.spo2,
-            v.resp_rate,
-            v.moaas,
-            v.temperature_c,
-            UserAccount.display_name,
+            col(v.systolic),
+            col(v.diastolic),
+            col(v.heart_rate),
+            col(v.spo2),
+            col(v.resp_rate),
+            col(v.moaas),
+            col(v.temperature_c),
+            col(UserAccount.display_name),
             alerted.c.vitals_id.is_not(None),
         )
-        .join(TreatmentSession, TreatmentSession.id == v.session_id)
-        .join(UserAccount, UserAccount.id == v.taken_by)
+        .join(TreatmentSession, col(TreatmentSession.id) == v.session_id)
+        .join(UserAccount, col(UserAccount.id) == v.taken_by)
         .outerjoin(alerted, alerted.c.vitals_id == v.id)
         .where(in_range(first, last))
-        .order_by(TreatmentSession.clinic_date, v.session_id, v.measured_at, v.id)
+        .order_by(col(TreatmentSession.clinic_date), col(v.session_id), col(v.measured_at), col(v.id))
     )
     yield from (tuple(row) for row in stream(session, query))
 
@@ -236,19 +236,19 @@ def side_effects(session: Session, first: date, last: date) -> Iterator[Row]:
     e = SideEffect
     query = (
         select(
-            e.session_id,
-            e.effect,
-            e.other_text,
-            e.grade,
+            col(e.session_id),
+            col(e.effect),
+            col(e.other_text),
+            col(e.grade),
             raw_time(e.onset_at),
             raw_time(e.resolved_at),
-            e.action_taken,
-            UserAccount.display_name,
+            col(e.action_taken),
+            col(UserAccount.display_name),
         )
-        .join(TreatmentSession, TreatmentSession.id == e.session_id)
-        .join(UserAccount, UserAccount.id == e.recorded_by)
+        .join(TreatmentSession, col(TreatmentSession.id) == e.session_id)
+        .join(UserAccount, col(UserAccount.id) == e.recorded_by)
         .where(in_range(first, last))
-        .order_by(TreatmentSession.clinic_date, e.session_id, e.onset_at, e.id)
+        .order_by(col(TreatmentSession.clinic_date), col(e.session_id), col(e.onset_at), col(e.id))
     )
     yield from (tuple(row) for row in stream(session, query))
 
@@ -257,12 +257,19 @@ def controlled_substances(session: Session, first: date, last: date, tolerance_m
     """One row per administration, then per lot and day the totals, any mismatch marked."""
     witness, giver = aliased(UserAccount), aliased(UserAccount)
     query = (
-        select(DoseAdministration, TreatmentSession.clinic_date, witness.display_name, giver.display_name)
-        .join(TreatmentSession, TreatmentSession.id == DoseAdministration.session_id)
-        .outerjoin(witness, witness.id == DoseAdministration.witness_id)
-        .join(giver, giver.id == DoseAdministration.administered_by)
+        select(
+            DoseAdministration,
+            col(TreatmentSession.clinic_date),
+            col(witness.display_name),
+            col(giver.display_name),
+        )
+        .join(TreatmentSession, col(TreatmentSession.id) == DoseAdministration.session_id)
+        .outerjoin(witness, col(witness.id) == DoseAdministration.witness_id)
+        .join(giver, col(giver.id) == DoseAdministration.administered_by)
         .where(in_range(first, last))
-        .order_by(TreatmentSession.clinic_date, DoseAdministration.lot_number, DoseAdministration.id)
+        .order_by(
+            col(TreatmentSession.clinic_date), col(DoseAdministration.lot_number), col(DoseAdministration.id)
+        )
     )
     totals: dict[tuple[date, str, str], list[float]] = {}
     doses = session.execute(query.execution_options(yield_per=BATCH))  # ORM: given_mg reads a dose

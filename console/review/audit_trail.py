@@ -1,12 +1,14 @@
 """The audit trail of one session or one patient, as a person reads it: who did what, when, old → new."""
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import and_, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from console.store.database import Database
 from console.store.models import (
@@ -22,6 +24,7 @@ from console.store.models import (
     SideEffect,
     TreatmentSession,
     VitalSigns,
+    table_of,
 )
 
 # Columns every row has that say nothing a reader needs in a trail entry.
@@ -82,27 +85,30 @@ def _entry(event: AuditEvent) -> TrailEntry:
 
 
 def _session_keys(session: Session, session_ids: list[int]) -> dict[str, list[str]]:
-    keys = {TreatmentSession.__tablename__: [str(i) for i in session_ids]}
-    dose_ids = []
+    keys = {table_of(TreatmentSession).name: [str(i) for i in session_ids]}
+    dose_ids: Sequence[int] = []
     for model in CHILDREN:
-        ids = session.exec(select(model.id).where(model.session_id.in_(session_ids))).all()
-        keys[model.__tablename__] = [str(i) for i in ids]
+        table = table_of(model)
+        ids = (
+            session.execute(sa.select(table.c.id).where(table.c.session_id.in_(session_ids))).scalars().all()
+        )
+        keys[table.name] = [str(i) for i in ids]
         if model is DoseAdministration:
             dose_ids = ids
-    events = session.exec(select(InfusionEvent.id).where(InfusionEvent.dose_id.in_(dose_ids))).all()
-    keys[InfusionEvent.__tablename__] = [str(i) for i in events]
+    events = session.exec(select(col(InfusionEvent.id)).where(col(InfusionEvent.dose_id).in_(dose_ids))).all()
+    keys[table_of(InfusionEvent).name] = [str(i) for i in events]
     return keys
 
 
 def _trail(session: Session, keys: dict[str, list[str]]) -> list[TrailEntry]:
     wanted = [
-        and_(AuditEvent.entity == entity, AuditEvent.entity_id.in_(ids))
+        and_(col(AuditEvent.entity) == entity, col(AuditEvent.entity_id).in_(ids))
         for entity, ids in keys.items()
         if ids
     ]
     if not wanted:
         return []
-    events = session.exec(select(AuditEvent).where(or_(*wanted)).order_by(AuditEvent.id))
+    events = session.exec(select(AuditEvent).where(or_(*wanted)).order_by(col(AuditEvent.id)))
     return [_entry(event) for event in events]
 
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.domain.vocab import Method, SessionStatus
 from console.store.database import Database
@@ -91,26 +91,26 @@ def review_queue(db: Database, filters: QueueFilter = QueueFilter()) -> Queue:
     """Sessions to sign: flagged first, then oldest first; returned ones are counted apart."""
     open_return = (
         select(ReviewReturn.id)
-        .where(ReviewReturn.session_id == TreatmentSession.id, ReviewReturn.resubmitted_at.is_(None))
+        .where(ReviewReturn.session_id == TreatmentSession.id, col(ReviewReturn.resubmitted_at).is_(None))
         .exists()
     )
     conditions = _awaiting(filters)
     query = (
-        select(TreatmentSession, Patient, UserAccount.display_name)
-        .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .outerjoin(UserAccount, UserAccount.id == TreatmentSession.nurse_id)
+        select(TreatmentSession, Patient, col(UserAccount.display_name))
+        .join(Patient, col(Patient.id) == TreatmentSession.patient_id)
+        .outerjoin(UserAccount, col(UserAccount.id) == TreatmentSession.nurse_id)
         .where(*conditions, ~open_return)
     )
     with db.read() as session:
         found = session.exec(query).all()
         ids = [s.id for s, _, _ in found]
-        alerts = _per_session(session, select(Alert.session_id, func.count()), Alert, ids)
+        alerts = _per_session(session, select(col(Alert.session_id), func.count()), Alert, ids)
         grades = _per_session(
-            session, select(SideEffect.session_id, func.max(SideEffect.grade)), SideEffect, ids
+            session, select(col(SideEffect.session_id), func.max(SideEffect.grade)), SideEffect, ids
         )
-        overrides = _per_session(session, select(Override.session_id, func.count()), Override, ids)
+        overrides = _per_session(session, select(col(Override.session_id), func.count()), Override, ids)
         resubmitted = set(
-            session.exec(select(ReviewReturn.session_id).where(ReviewReturn.session_id.in_(ids))).all()
+            session.exec(select(ReviewReturn.session_id).where(col(ReviewReturn.session_id).in_(ids))).all()
         )
         returned = session.exec(
             select(func.count()).select_from(TreatmentSession).where(*conditions, open_return)
@@ -147,6 +147,6 @@ def clinical_staff(db: Database) -> list[tuple[int, str]]:
     """(id, name) of every nurse, for the queue's nurse filter."""
     with db.read() as session:
         users = session.exec(
-            select(UserAccount).where(UserAccount.role == "nurse").order_by(UserAccount.display_name)
+            select(UserAccount).where(UserAccount.role == "nurse").order_by(col(UserAccount.display_name))
         )
         return [(user.id, user.display_name) for user in users]

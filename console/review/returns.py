@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import NotAllowed
@@ -70,12 +70,12 @@ class ReturnedSession:
 def returned_sessions(db: Database) -> list[ReturnedSession]:
     """Every session waiting for a nurse's correction, oldest first, whatever its date."""
     query = (
-        select(ReviewReturn, TreatmentSession.clinic_date, Patient, UserAccount.display_name)
-        .join(TreatmentSession, TreatmentSession.id == ReviewReturn.session_id)
-        .join(Patient, Patient.id == TreatmentSession.patient_id)
-        .join(UserAccount, UserAccount.id == ReviewReturn.returned_by)
-        .where(ReviewReturn.resubmitted_at.is_(None))
-        .order_by(ReviewReturn.returned_at)
+        select(ReviewReturn, col(TreatmentSession.clinic_date), Patient, col(UserAccount.display_name))
+        .join(TreatmentSession, col(TreatmentSession.id) == ReviewReturn.session_id)
+        .join(Patient, col(Patient.id) == TreatmentSession.patient_id)
+        .join(UserAccount, col(UserAccount.id) == ReviewReturn.returned_by)
+        .where(col(ReviewReturn.resubmitted_at).is_(None))
+        .order_by(col(ReviewReturn.returned_at))
     )
     with db.read() as session:
         return [

@@ -6,11 +6,11 @@ years of signed sessions never holds more than a batch of rows in memory.
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from console.review.signing import SESSION_CHILDREN, addendum_hash, record_hash
 from console.store import audit
@@ -21,6 +21,7 @@ from console.store.models import (
     InfusionEvent,
     SessionSignature,
     TreatmentSession,
+    table_of,
 )
 
 # The audit action that records a range of signatures imported at once (the demo's signed history).
@@ -58,7 +59,7 @@ def _stream(session: Session, query, batch: int) -> Iterator:
     return iter(session.execute(query.execution_options(yield_per=batch)).mappings())
 
 
-def signature_digest(signatures: list[SessionSignature]) -> str:
+def signature_digest(signatures: Sequence[SessionSignature]) -> str:
     """One SHA-256 over many signatures in id order, for a signed history imported in bulk."""
     digest = hashlib.sha256()
     for signature in signatures:
@@ -70,26 +71,26 @@ def _signature_events(session: Session, batch: int) -> str:
     """Each signature must equal what its hash-chained audit event recorded (signer, time, meaning)."""
     recorded: dict[str, str] = {}
     bulk = []
-    events = sa.select(AuditEvent.entity_id, AuditEvent.action, AuditEvent.after_json).where(
-        AuditEvent.entity == SessionSignature.__tablename__
+    events = sa.select(col(AuditEvent.entity_id), col(AuditEvent.action), col(AuditEvent.after_json)).where(
+        col(AuditEvent.entity) == table_of(SessionSignature).name
     )
     for entity_id, action, after in session.execute(events.execution_options(yield_per=batch)):
         if action == BULK_ACTION:
             bulk.append(json.loads(after))
         else:
             recorded[entity_id] = hashlib.sha256(after.encode()).hexdigest()
-    covered = set()
+    covered: set[int] = set()
     for event in bulk:
         rows = session.exec(
             select(SessionSignature)
-            .where(SessionSignature.id.between(event["from_id"], event["to_id"]))
-            .order_by(SessionSignature.id)
+            .where(col(SessionSignature.id).between(event["from_id"], event["to_id"]))
+            .order_by(col(SessionSignature.id))
         ).all()
         if len(rows) != event["count"] or signature_digest(rows) != event["sha256"]:
             return f"signatures {event['from_id']} to {event['to_id']} no longer match their audit event"
         covered.update(range(event["from_id"], event["to_id"] + 1))
     for row in session.execute(
-        sa.select(SessionSignature.__table__).execution_options(yield_per=batch)
+        sa.select(table_of(SessionSignature)).execution_options(yield_per=batch)
     ).mappings():
         if row["id"] in covered:
             continue
@@ -103,16 +104,16 @@ def verify_signatures(session: Session, batch: int = 2000) -> SignatureReport:
     problem = _signature_events(session, batch)
     if problem:
         return SignatureReport(0, 0, problem)
-    signed_ids = sa.select(SessionSignature.session_id)
+    signed_ids = sa.select(col(SessionSignature.session_id))
     signatures = _stream(
-        session, sa.select(SessionSignature.__table__).order_by(SessionSignature.session_id), batch
+        session, sa.select(table_of(SessionSignature)).order_by(col(SessionSignature.session_id)), batch
     )
     sessions = _Grouped(
         _stream(
             session,
-            sa.select(TreatmentSession.__table__)
-            .where(TreatmentSession.id.in_(signed_ids))
-            .order_by(TreatmentSession.id),
+            sa.select(table_of(TreatmentSession))
+            .where(col(TreatmentSession.id).in_(signed_ids))
+            .order_by(col(TreatmentSession.id)),
             batch,
         ),
         "id",
@@ -121,22 +122,22 @@ def verify_signatures(session: Session, batch: int = 2000) -> SignatureReport:
         name: _Grouped(
             _stream(
                 session,
-                sa.select(model.__table__)
-                .where(model.session_id.in_(signed_ids))
-                .order_by(model.session_id, model.id),
+                sa.select(table)
+                .where(table.c.session_id.in_(signed_ids))
+                .order_by(table.c.session_id, table.c.id),
                 batch,
             ),
             "session_id",
         )
-        for name, model in SESSION_CHILDREN.items()
+        for name, table in ((name, table_of(model)) for name, model in SESSION_CHILDREN.items())
     }
     children["infusion_events"] = _Grouped(
         _stream(
             session,
-            sa.select(InfusionEvent.__table__, DoseAdministration.session_id.label("owner_session_id"))
-            .join(DoseAdministration, DoseAdministration.id == InfusionEvent.dose_id)
-            .where(DoseAdministration.session_id.in_(signed_ids))
-            .order_by(DoseAdministration.session_id, InfusionEvent.id),
+            sa.select(table_of(InfusionEvent), col(DoseAdministration.session_id).label("owner_session_id"))
+            .join(DoseAdministration, col(DoseAdministration.id) == InfusionEvent.dose_id)
+            .where(col(DoseAdministration.session_id).in_(signed_ids))
+            .order_by(col(DoseAdministration.session_id), col(InfusionEvent.id)),
             batch,
         ),
         "owner_session_id",
@@ -156,7 +157,7 @@ def verify_signatures(session: Session, batch: int = 2000) -> SignatureReport:
                 f"signature {signature['id']} (session {sid}): the record no longer matches what was signed",
             )
     addenda = 0
-    for row in _stream(session, sa.select(Addendum.__table__).order_by(Addendum.id), batch):
+    for row in _stream(session, sa.select(table_of(Addendum)).order_by(col(Addendum.id)), batch):
         addenda += 1
         if addendum_hash(dict(row)) != row["content_hash"]:
             return SignatureReport(

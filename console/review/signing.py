@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from console.clinic.users import verify_secret
 from console.domain.actors import Actor, require_clinical
@@ -35,6 +35,7 @@ from console.store.models import (
     SideEffect,
     TreatmentSession,
     VitalSigns,
+    table_of,
 )
 from console.store.rows import get_or_refuse, insert
 from console.store.session_lock import is_signed
@@ -52,7 +53,12 @@ SESSION_CHILDREN: dict[str, type[SQLModel]] = {
 
 
 # How a value of each column type becomes canonical; other values (int, text, bool) stay as they are.
-_CANONICAL = {float: float, datetime: iso_utc, date: date.isoformat, time: time.isoformat}
+_CANONICAL: dict[type, Callable[..., Any]] = {
+    float: float,
+    datetime: iso_utc,
+    date: date.isoformat,
+    time: time.isoformat,
+}
 
 
 def _python_type(column: sa.Column) -> type:
@@ -67,7 +73,7 @@ def _columns(
     """(name, canonical form, default) of each column hashed, looked up once per model."""
     return tuple(
         (column.name, _CANONICAL.get(_python_type(column)), model.model_fields[column.name].default)
-        for column in model.__table__.columns
+        for column in table_of(model).columns
         if (column.name != "id" or keep_id) and column.name not in leave_out
     )
 
@@ -112,19 +118,16 @@ def record_hash(session_row: dict[str, Any], children: dict[str, list[dict[str, 
 
 def load_record(session: Session, session_id: int) -> tuple[dict, dict[str, list[dict]]]:
     """The session row and its children as plain mappings, read in the caller's transaction."""
-    table = TreatmentSession.__table__
+    table = table_of(TreatmentSession)
     row = session.execute(sa.select(table).where(table.c.id == session_id)).mappings().one()
     children = {
-        name: [
-            dict(r)
-            for r in session.execute(sa.select(m.__table__).where(m.session_id == session_id)).mappings()
-        ]
-        for name, m in SESSION_CHILDREN.items()
+        name: [dict(r) for r in session.execute(sa.select(t).where(t.c.session_id == session_id)).mappings()]
+        for name, t in ((name, table_of(m)) for name, m in SESSION_CHILDREN.items())
     }
     events = session.execute(
-        sa.select(InfusionEvent.__table__)
-        .join(DoseAdministration, DoseAdministration.id == InfusionEvent.dose_id)
-        .where(DoseAdministration.session_id == session_id)
+        sa.select(table_of(InfusionEvent))
+        .join(DoseAdministration, col(DoseAdministration.id) == InfusionEvent.dose_id)
+        .where(col(DoseAdministration.session_id) == session_id)
     ).mappings()
     children["infusion_events"] = [dict(r) for r in events]
     return dict(row), children
@@ -202,7 +205,7 @@ def ready_to_sign(session: Session, row: TreatmentSession) -> None:
     if open_return(session, row.id) is not None:
         raise NotAllowed("this session is back with the nurse for correction: wait until it is resubmitted")
     open_alerts = session.exec(
-        select(Alert.id).where(Alert.session_id == row.id, Alert.acknowledged_at.is_(None))
+        select(Alert.id).where(Alert.session_id == row.id, col(Alert.acknowledged_at).is_(None))
     ).all()
     if open_alerts:
         raise NotAllowed(
@@ -213,7 +216,7 @@ def ready_to_sign(session: Session, row: TreatmentSession) -> None:
 def open_return(session: Session, session_id: int) -> ReviewReturn | None:
     return session.exec(
         select(ReviewReturn).where(
-            ReviewReturn.session_id == session_id, ReviewReturn.resubmitted_at.is_(None)
+            ReviewReturn.session_id == session_id, col(ReviewReturn.resubmitted_at).is_(None)
         )
     ).first()
 
@@ -261,11 +264,11 @@ def add_addendum(
         "session_id": session_id,
         "author_id": author_id,
         "author_name": actor.display_name or actor.username,
-        "author_role": actor.role.value,
+        "author_role": str(actor.role),  # a clinical role: require_clinical checked it
         "written_at": now,
         "reason": addendum_in.reason,
         "text": addendum_in.text,
     }
     with db.write() as session:
-        row = Addendum(**values, content_hash=addendum_hash(values))
+        row = Addendum.model_validate(values | {"content_hash": addendum_hash(values)})
         return insert(session, row, actor=actor, action="addendum.add", at=now)

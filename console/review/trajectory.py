@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.domain.pain import PainChange
 from console.domain.vocab import Method, SessionStatus, SideEffectType
@@ -66,10 +66,10 @@ class Series:
     @property
     def change_from_baseline(self) -> PainChange | None:
         """Baseline against the latest pain after a session (the relief the course is giving now)."""
-        treated = [v for v in self.treated if v.pain_after is not None]
-        if not treated or self.baseline is None:
+        after = [v.pain_after for v in self.treated if v.pain_after is not None]
+        if not after or self.baseline is None:
             return None
-        return PainChange(self.baseline, treated[-1].pain_after)
+        return PainChange(self.baseline, after[-1])
 
     def describe(self, number: int) -> str:
         """One line: progress, baseline and the change from it with its IMMPACT class."""
@@ -105,22 +105,27 @@ def patient_trajectory(db: Database, patient_id: int) -> Trajectory:
         rows = session.exec(
             select(TreatmentSession)
             .where(TreatmentSession.patient_id == patient_id)
-            .order_by(TreatmentSession.clinic_date, TreatmentSession.scheduled_time)
+            .order_by(col(TreatmentSession.clinic_date), col(TreatmentSession.scheduled_time))
         ).all()
         ids = [row.id for row in rows]
         effects: dict[int, list[str]] = {}
         grades: dict[int, int] = {}
         for sid, effect, other, grade in session.exec(
-            select(SideEffect.session_id, SideEffect.effect, SideEffect.other_text, SideEffect.grade)
-            .where(SideEffect.session_id.in_(ids))
-            .order_by(SideEffect.onset_at)
+            select(
+                col(SideEffect.session_id),
+                col(SideEffect.effect),
+                col(SideEffect.other_text),
+                col(SideEffect.grade),
+            )
+            .where(col(SideEffect.session_id).in_(ids))
+            .order_by(col(SideEffect.onset_at))
         ):
             name = other if effect == SideEffectType.OTHER else SideEffectType(effect).label
             effects.setdefault(sid, []).append(f"{name} (grade {grade})")
             grades[sid] = max(grade, grades.get(sid, 0))
         signed = set(
             session.exec(
-                select(SessionSignature.session_id).where(SessionSignature.session_id.in_(ids))
+                select(SessionSignature.session_id).where(col(SessionSignature.session_id).in_(ids))
             ).all()
         )
     visits = [

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from console.store.models import AuditEvent
 from console.store.timestamps import iso_utc
@@ -21,10 +21,8 @@ GENESIS = "0" * 64
 CHAIN_LOCK_KEY = 7_204_112
 
 
-def snapshot(row: SQLModel | None, fields: set[str] | None = None) -> dict[str, Any] | None:
+def snapshot(row: SQLModel, fields: set[str] | None = None) -> dict[str, Any]:
     """The row's column values as plain JSON-able data (optionally only some columns)."""
-    if row is None:
-        return None
     data = row.model_dump(include=fields)
     data.pop("password_hash", None)  # secrets never enter the trail
     return {key: _plain(value) for key, value in data.items()}
@@ -38,9 +36,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def canonical_json(data: Any) -> str | None:
-    if data is None:
-        return None
+def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
@@ -75,15 +71,15 @@ def record(
     """Append one event in the caller's transaction, so the change and its trail commit together."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
-    previous = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    previous = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
     event = AuditEvent(
         at=at,
         actor=actor,
         action=action,
         entity=entity,
         entity_id=str(entity_id),
-        before_json=canonical_json(before),
-        after_json=canonical_json(after),
+        before_json=None if before is None else canonical_json(before),
+        after_json=None if after is None else canonical_json(after),
         prev_hash=previous or GENESIS,
         hash="",
     )
@@ -116,7 +112,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     """Walk every event in order; report the first whose link or content does not match."""
     expected_prev = GENESIS
     count = 0
-    rows = session.exec(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch))
+    rows = session.exec(select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=batch))
     for event in rows:
         count += 1
         if event.prev_hash != expected_prev:
@@ -129,4 +125,6 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
 
 def head(session: Session) -> str:
     """The hash of the newest event (the genesis value for an empty trail)."""
-    return session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first() or GENESIS
+    return (
+        session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first() or GENESIS
+    )

@@ -5,8 +5,9 @@ Rows are built only from validated input models (see `console.domain.inputs`): c
 """
 
 from datetime import date, datetime, time
+from typing import cast
 
-from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, Table, Text, UniqueConstraint, inspect
 from sqlmodel import Field, SQLModel
 
 from console.domain.vocab import (
@@ -24,6 +25,9 @@ from console.domain.vocab import (
     sql_in,
 )
 from console.store.timestamps import UTCDateTime
+
+# Every `id` is typed `int`: a row read from the database always has one, and code reads the id of a
+# new row only after its insert has flushed it (`Field(default=None)` lets the database assign it).
 
 # Named constraints keep Alembic batch migrations on SQLite reproducible.
 SQLModel.metadata.naming_convention = {
@@ -45,6 +49,11 @@ def _between(column: str, low: float, high: float) -> CheckConstraint:
     )
 
 
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table for bulk reads and inserts (SQLModel does not declare `__table__` for checkers)."""
+    return cast(Table, inspect(model).local_table)
+
+
 class UserAccount(SQLModel, table=True):
     __tablename__ = "user_account"
     __table_args__ = (
@@ -53,7 +62,7 @@ class UserAccount(SQLModel, table=True):
         CheckConstraint("length(username) BETWEEN 3 AND 32", name="username_length"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     username: str = Field(sa_type=String(32), unique=True)
     display_name: str = Field(sa_type=String(80))
     role: str = Field(sa_type=String(16))
@@ -75,7 +84,7 @@ class Patient(SQLModel, table=True):
         CheckConstraint("version >= 1", name="version_positive"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     mrn: str = Field(sa_type=String(20), unique=True)
     family_name: str = Field(sa_type=String(80))
     given_name: str = Field(sa_type=String(80))
@@ -130,7 +139,7 @@ class TreatmentSession(SQLModel, table=True):
         Index(None, "clinic_date", "scheduled_time"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     patient_id: int = Field(foreign_key="patient.id", ondelete="RESTRICT", index=True)
     clinic_date: date
     scheduled_time: time
@@ -165,7 +174,7 @@ class PainScore(SQLModel, table=True):
         CheckConstraint("score >= 0 AND score <= 10", name="nrs_range"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
     kind: str = Field(sa_type=String(8))
     score: int
@@ -195,7 +204,7 @@ class DoseAdministration(SQLModel, table=True):
         CheckConstraint("version >= 1", name="version_positive"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
     drug: str = Field(sa_type=String(16))
     route: str = Field(sa_type=String(16))
@@ -229,7 +238,7 @@ class InfusionEvent(SQLModel, table=True):
         _between("rate_mg_per_kg_h", 0.01, 10),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     dose_id: int = Field(foreign_key="dose_administration.id", ondelete="RESTRICT", index=True)
     kind: str = Field(sa_type=String(12))
     at: datetime = _utc()
@@ -252,7 +261,7 @@ class VitalSigns(SQLModel, table=True):
         CheckConstraint("version >= 1", name="version_positive"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
     measured_at: datetime = _utc()
     systolic: int
@@ -277,7 +286,7 @@ class SideEffect(SQLModel, table=True):
         CheckConstraint("version >= 1", name="version_positive"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
     effect: str = Field(sa_type=String(32))
     other_text: str = Field(default="", sa_type=String(200))
@@ -302,7 +311,7 @@ class Alert(SQLModel, table=True):
         CheckConstraint("version >= 1", name="version_positive"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
     vitals_id: int | None = Field(default=None, foreign_key="vital_signs.id", ondelete="RESTRICT")
     rule: str = Field(sa_type=String(40))
@@ -323,7 +332,7 @@ class Override(SQLModel, table=True):
         CheckConstraint("length(reason) BETWEEN 3 AND 300", name="reason_length"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
     rule: str = Field(sa_type=String(24))
     # What was set aside, in words (e.g. "BP 186/104", "2.5 mg/kg/h").
@@ -344,7 +353,7 @@ class SessionSignature(SQLModel, table=True):
         CheckConstraint("length(signer_name) >= 1", name="signer_named"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", unique=True)
     signer_id: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
     # The printed name as it was when signing; a later rename does not change a signature.
@@ -365,7 +374,7 @@ class Addendum(SQLModel, table=True):
         CheckConstraint("length(author_name) >= 1", name="author_named"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
     author_id: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
     author_name: str = Field(sa_type=String(80))
@@ -390,7 +399,7 @@ class ReviewReturn(SQLModel, table=True):
         CheckConstraint("version >= 1", name="version_positive"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
     returned_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
     returned_at: datetime = _utc()
@@ -410,7 +419,7 @@ class AuditEvent(SQLModel, table=True):
         Index(None, "entity", "entity_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     at: datetime = _utc()
     actor: str = Field(sa_type=String(32))
     action: str = Field(sa_type=String(40))

@@ -1,16 +1,22 @@
 """Shared write mechanics: find a row, insert it with its audit event, update it under a version check."""
 
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, inspect, update
 from sqlmodel import Session, SQLModel
 
 from console.domain.actors import Actor
 from console.domain.errors import Conflict, NotFound
 from console.store import audit
+from console.store.models import table_of
 
 T = TypeVar("T", bound=SQLModel)
+
+
+def row_id(row: SQLModel) -> int:
+    """A stored row's key: every table's key is its one integer `id` column."""
+    return int(inspect(row).identity[0])
 
 
 def get_or_refuse(session: Session, model: type[T], row_id: int, what: str) -> T:
@@ -29,8 +35,8 @@ def insert(session: Session, row: T, *, actor: Actor, action: str, at: datetime)
         at=at,
         actor=actor.username,
         action=action,
-        entity=row.__tablename__,
-        entity_id=row.id,
+        entity=table_of(type(row)).name,
+        entity_id=row_id(row),
         after=audit.snapshot(row),
     )
     return row
@@ -51,17 +57,19 @@ def update_versioned(
     The version test is inside the UPDATE itself, so two stations racing on the same
     record cannot both succeed: the second gets a Conflict and nothing is overwritten.
     """
-    model = type(row)
+    table, key = table_of(type(row)), row_id(row)
     before = audit.snapshot(row, set(values))
-    result = session.execute(
-        update(model)
-        .where(model.id == row.id, model.version == expected_version)
-        .values(**values, version=expected_version + 1)
-        .execution_options(synchronize_session=False)
+    result = cast(  # an UPDATE's result is a cursor result, which counts the rows it changed
+        CursorResult[Any],
+        session.execute(
+            update(table)
+            .where(table.c.id == key, table.c.version == expected_version)
+            .values(**values, version=expected_version + 1)
+        ),
     )
     if result.rowcount != 1:
         raise Conflict(
-            f"{model.__tablename__.replace('_', ' ')} {row.id} was changed at another workstation: "
+            f"{table.name.replace('_', ' ')} {key} was changed at another workstation: "
             "reload it; nothing was saved"
         )
     session.refresh(row)
@@ -72,8 +80,8 @@ def update_versioned(
         at=at,
         actor=actor.username,
         action=action,
-        entity=model.__tablename__,
-        entity_id=row.id,
+        entity=table.name,
+        entity_id=key,
         before=old,
         after=new,
     )

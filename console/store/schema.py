@@ -1,6 +1,7 @@
 """Schema version: Alembic migrations applied at start, and a refusal of databases that are newer."""
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import inspect, text
 
@@ -45,7 +46,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
 
     with translate_errors(), db.engine.execution_options(chairside_write=True).connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        raw = connection.connection.driver_connection  # outside any transaction, where the PRAGMA works
+        raw: Any = connection.connection.driver_connection  # outside any transaction, where PRAGMA works
         if sqlite:
             # Batch mode rebuilds tables by copy and rename, which per-statement checks would refuse.
             raw.execute("PRAGMA foreign_keys=OFF")
