@@ -1,5 +1,7 @@
 """Schema: migrations and models agree, the head is known, and a newer database is refused."""
 
+import os
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -80,3 +82,98 @@ def test_upgrade_keeps_existing_records(db, staff):
         if db.backend == "sqlite":
             assert connection.exec_driver_sql("PRAGMA foreign_key_check").first() is None
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def _shape(engine) -> dict[str, dict[str, object]]:
+    """Every table as the database itself reports it: columns, keys, indexes and CHECK constraints."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(engine)
+
+    def spaced(sql: str) -> str:
+        return " ".join(sql.split())
+
+    shape: dict[str, dict[str, object]] = {}
+    for table in sorted(set(inspector.get_table_names()) - {"alembic_version"}):
+        shape[table] = {
+            "columns": sorted(  # by name: a column added by a migration comes last, which is no difference
+                (c["name"], str(c["type"]), c["nullable"], spaced(str(c.get("default") or "")))
+                for c in inspector.get_columns(table)
+            ),
+            "primary key": inspector.get_pk_constraint(table)["constrained_columns"],
+            "foreign keys": sorted(
+                (
+                    fk["name"],
+                    tuple(fk["constrained_columns"]),
+                    fk["referred_table"],
+                    tuple(fk["referred_columns"]),
+                )
+                for fk in inspector.get_foreign_keys(table)
+            ),
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in inspector.get_indexes(table)
+            ),
+            "unique": sorted(
+                (u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)
+            ),
+            "checks": sorted(
+                (c["name"], spaced(c["sqltext"])) for c in inspector.get_check_constraints(table)
+            ),
+        }
+    return shape
+
+
+def _triggers(engine) -> set[str]:
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    )
+    with engine.connect() as connection:
+        return set(connection.exec_driver_sql(query).scalars())
+
+
+@pytest.fixture
+def from_models(backend, tmp_path, request):
+    """A database made straight from the models, as a new clinic would get it without migrations."""
+    from console.store.database import Database, sqlite_url
+
+    if backend == "sqlite":
+        made = Database(sqlite_url(tmp_path / "from-models.sqlite3"))
+    else:
+        made = Database(
+            request.getfixturevalue("postgres").create_database(f"models_{os.getpid()}_{id(request)}")
+        )
+    SQLModel.metadata.create_all(made.engine)
+    yield made
+    made.dispose()
+
+
+def test_a_migrated_database_has_exactly_the_models_tables_columns_keys_and_checks(db, from_models):
+    migrated, modelled = _shape(db.engine), _shape(from_models.engine)
+    assert migrated.keys() == modelled.keys()
+    for table in modelled:
+        assert migrated[table] == modelled[table], table
+    checks = sum(len(t["checks"]) for t in modelled.values())
+    assert checks > 60  # the models' rules are really there to compare, not an empty list on both sides
+
+
+def test_a_migrated_database_has_exactly_todays_triggers(db):
+    from console.store.lock_triggers import trigger_names
+
+    assert _triggers(db.engine) == trigger_names(db.backend)
+
+
+def test_a_dropped_check_or_trigger_is_noticed(db, from_models):
+    """The comparison has teeth: one constraint or trigger less is a difference."""
+    from console.store.lock_triggers import trigger_names
+
+    with db.engine.begin() as connection:
+        if db.backend == "sqlite":
+            connection.exec_driver_sql("DROP TRIGGER addendum_no_update")
+        else:
+            connection.exec_driver_sql("DROP TRIGGER addendum_no_change ON addendum")
+            connection.exec_driver_sql("ALTER TABLE vital_signs DROP CONSTRAINT ck_vital_signs_spo2_range")
+    assert _triggers(db.engine) != trigger_names(db.backend)
+    if db.backend == "postgresql":
+        assert _shape(db.engine)["vital_signs"] != _shape(from_models.engine)["vital_signs"]

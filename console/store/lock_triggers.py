@@ -158,7 +158,15 @@ def drop(children: tuple[str, ...], append_only: tuple[str, ...]) -> None:
     op.execute("DROP FUNCTION IF EXISTS chairside_session_of(text, jsonb)")
 
 
+# The audit trail's own append-only triggers, made by the first migration and unchanged since.
+AUDIT_TRAIL_TRIGGERS = {
+    "sqlite": {"audit_event_no_update", "audit_event_no_delete"},
+    "postgresql": {"audit_event_no_change", "audit_event_no_truncate"},
+}
+
+
 def trigger_names(dialect: str) -> set[str]:
-    """Every lock trigger today's schema has on this backend."""
+    """Every trigger today's schema has on this backend: the locks and the audit trail's."""
     statements = (_sqlite_statements if dialect == "sqlite" else _pg_statements)(LOCKED_CHILDREN, APPEND_ONLY)
-    return {statement.split()[2] for statement in statements if statement.split()[1] == "TRIGGER"}
+    locks = {statement.split()[2] for statement in statements if statement.split()[1] == "TRIGGER"}
+    return locks | AUDIT_TRAIL_TRIGGERS[dialect]
