@@ -7,7 +7,7 @@ from typing import Any
 from console.chair.dose_plan import total_mg
 from console.chair.session_view import SessionView
 from console.domain.protocol import Protocol
-from console.domain.vocab import Method
+from console.domain.vocab import Drug, Method
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def dose_to_record(view: SessionView, protocol: Protocol, form: DoseForm, now: d
     iv = Method(view.session.method) == Method.IV
     given = view.doses[-1] if view.doses else None
     return {
-        "drug": "ketamine" if iv else "esketamine",
+        "drug": Drug.KETAMINE if iv else Drug.ESKETAMINE,
         "dose_mg": form_total(view, protocol, form),
         "rate_mg_per_kg_h": _number(form.rate) if iv else None,
         "planned_duration_min": _integer(form.minutes) if iv else None,

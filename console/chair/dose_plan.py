@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 
 from console.domain.protocol import Protocol
-from console.domain.vocab import Method
+from console.domain.vocab import Drug, Method
 from console.store.database import Database
 from console.store.models import DoseAdministration, TreatmentSession
 
 
 @dataclass(frozen=True)
 class DosePlan:
-    drug: str
+    drug: Drug
     rate_mg_per_kg_h: float | None
     planned_duration_min: int | None
     device_count: int | None
@@ -23,7 +23,7 @@ class DosePlan:
 def suggested_dose(db: Database, session: TreatmentSession) -> DosePlan:
     """Series patients usually get what they had last time; the lot is the one in use today."""
     iv = session.method == Method.IV
-    drug = "ketamine" if iv else "esketamine"
+    drug = Drug.KETAMINE if iv else Drug.ESKETAMINE
 
     def latest(s, condition, newest_first):
         return s.exec(

@@ -34,7 +34,7 @@ def record_override(
             details=override_in.details,
             reason=override_in.reason,
             overridden_by=user_id,
-            role=actor.role.value,
+            role=needed,  # the role the protocol asks for, which the actor was just checked to hold
             at=now,
         )
         return insert(session, row, actor=actor, action="override.record", at=now)

@@ -88,7 +88,7 @@ def load_session_view(db: Database, session_id: int) -> SessionView:
             .where(
                 TreatmentSession.patient_id == row.patient_id,
                 TreatmentSession.clinic_date < row.clinic_date,
-                TreatmentSession.status == "discharged",
+                TreatmentSession.status == SessionStatus.DISCHARGED,
             )
             .order_by(col(TreatmentSession.clinic_date).desc())
             .limit(1)

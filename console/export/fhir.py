@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
-from console.domain.vocab import Route, SessionStatus
+from console.domain.vocab import Route, SessionStatus, SideEffectType
 from console.export.request import BUNDLE, ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress, in_range, pseudonym
 from console.store.models import (
@@ -359,7 +359,7 @@ def _vital_signs(reading: VitalSigns, context: Context) -> Iterator[dict]:
 def _adverse_event(effect: SideEffect, suspects: list[dict], context: Context) -> dict:
     label = (
         effect.other_text
-        if effect.effect == "other" and effect.other_text
+        if effect.effect == SideEffectType.OTHER and effect.other_text
         else effect.effect.replace("_", " ")
     )
     outcome = "fatal" if effect.grade == 5 else "resolved" if effect.resolved_at else "ongoing"

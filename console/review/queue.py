@@ -6,7 +6,7 @@ from datetime import date, time
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from console.domain.vocab import Method, SessionStatus
+from console.domain.vocab import Method, Role, SessionStatus
 from console.store.database import Database
 from console.store.models import (
     Alert,
@@ -147,6 +147,6 @@ def clinical_staff(db: Database) -> list[tuple[int, str]]:
     """(id, name) of every nurse, for the queue's nurse filter."""
     with db.read() as session:
         users = session.exec(
-            select(UserAccount).where(UserAccount.role == "nurse").order_by(col(UserAccount.display_name))
+            select(UserAccount).where(UserAccount.role == Role.NURSE).order_by(col(UserAccount.display_name))
         )
         return [(user.id, user.display_name) for user in users]

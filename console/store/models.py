@@ -24,6 +24,7 @@ from console.domain.vocab import (
     SignatureMeaning,
     sql_in,
 )
+from console.store.codes import Code
 from console.store.timestamps import UTCDateTime
 
 # Every `id` is typed `int`: a row read from the database always has one, and code reads the id of a
@@ -65,7 +66,7 @@ class UserAccount(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True)
     username: str = Field(sa_type=String(32), unique=True)
     display_name: str = Field(sa_type=String(80))
-    role: str = Field(sa_type=String(16))
+    role: Role = Field(sa_type=Code(Role, 16))
     password_hash: str = Field(sa_type=String(200))
     # The short second factor for later signatures in a sitting (argon2id); None until the user sets one.
     signing_pin_hash: str | None = Field(default=None, sa_type=String(200))
@@ -89,7 +90,7 @@ class Patient(SQLModel, table=True):
     family_name: str = Field(sa_type=String(80))
     given_name: str = Field(sa_type=String(80))
     date_of_birth: date
-    sex: str = Field(sa_type=String(8))
+    sex: Sex = Field(sa_type=Code(Sex, 8))
     weight_kg: float | None = None
     weight_measured_on: date | None = None
     allergies: str = Field(default="", sa_type=Text)
@@ -144,8 +145,8 @@ class TreatmentSession(SQLModel, table=True):
     clinic_date: date
     scheduled_time: time
     chair: str = Field(sa_type=String(8))
-    method: str = Field(sa_type=String(16))
-    status: str = Field(default=SessionStatus.SCHEDULED, sa_type=String(16))
+    method: Method = Field(sa_type=Code(Method, 16))
+    status: SessionStatus = Field(default=SessionStatus.SCHEDULED, sa_type=Code(SessionStatus, 16))
     nurse_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
     checked_in_at: datetime | None = _utc(nullable=True)
     started_at: datetime | None = _utc(nullable=True)
@@ -176,7 +177,7 @@ class PainScore(SQLModel, table=True):
 
     id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
-    kind: str = Field(sa_type=String(8))
+    kind: PainKind = Field(sa_type=Code(PainKind, 8))
     score: int
     scored_at: datetime = _utc()
     recorded_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
@@ -206,8 +207,8 @@ class DoseAdministration(SQLModel, table=True):
 
     id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
-    drug: str = Field(sa_type=String(16))
-    route: str = Field(sa_type=String(16))
+    drug: Drug = Field(sa_type=Code(Drug, 16))
+    route: Route = Field(sa_type=Code(Route, 16))
     dose_mg: float
     mg_per_kg: float
     weight_kg_used: float
@@ -240,7 +241,7 @@ class InfusionEvent(SQLModel, table=True):
 
     id: int = Field(default=None, primary_key=True)
     dose_id: int = Field(foreign_key="dose_administration.id", ondelete="RESTRICT", index=True)
-    kind: str = Field(sa_type=String(12))
+    kind: InfusionEventKind = Field(sa_type=Code(InfusionEventKind, 12))
     at: datetime = _utc()
     rate_mg_per_kg_h: float | None = None
     recorded_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
@@ -288,7 +289,7 @@ class SideEffect(SQLModel, table=True):
 
     id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
-    effect: str = Field(sa_type=String(32))
+    effect: SideEffectType = Field(sa_type=Code(SideEffectType, 32))
     other_text: str = Field(default="", sa_type=String(200))
     grade: int
     onset_at: datetime = _utc()
@@ -334,12 +335,12 @@ class Override(SQLModel, table=True):
 
     id: int = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
-    rule: str = Field(sa_type=String(24))
+    rule: OverrideRule = Field(sa_type=Code(OverrideRule, 24))
     # What was set aside, in words (e.g. "BP 186/104", "2.5 mg/kg/h").
     details: str = Field(default="", sa_type=String(200))
     reason: str = Field(sa_type=String(300))
     overridden_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
-    role: str = Field(sa_type=String(16))
+    role: Role = Field(sa_type=Code(Role, 16))
     at: datetime = _utc()
 
 
@@ -358,7 +359,7 @@ class SessionSignature(SQLModel, table=True):
     signer_id: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
     # The printed name as it was when signing; a later rename does not change a signature.
     signer_name: str = Field(sa_type=String(80))
-    meaning: str = Field(sa_type=String(16))
+    meaning: SignatureMeaning = Field(sa_type=Code(SignatureMeaning, 16))
     signed_at: datetime = _utc()
     # SHA-256 of the canonical session record (see console.review.signing.record_hash).
     record_hash: str = Field(sa_type=String(64))
@@ -378,7 +379,7 @@ class Addendum(SQLModel, table=True):
     session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", index=True)
     author_id: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
     author_name: str = Field(sa_type=String(80))
-    author_role: str = Field(sa_type=String(16))
+    author_role: Role = Field(sa_type=Code(Role, 16))
     written_at: datetime = _utc()
     reason: str = Field(sa_type=String(200))
     text: str = Field(sa_type=Text)
