@@ -2,7 +2,7 @@
 
 import csv
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -225,8 +225,10 @@ def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypat
 
     discharged_session(db, staff["nina"])
 
+    from console.export.records import SideEffectRow
+
     def disk_full(*_args):
-        yield (1, "nausea", None, 1, None, None, None, "Nina")
+        yield SideEffectRow(1, "nausea", "", 1, datetime(2026, 11, 26, 15, 0, tzinfo=UTC), None, "", "Nina")
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(console.export.rows, "side_effects", disk_full)
@@ -298,3 +300,25 @@ def test_any_accepted_text_comes_back_from_both_formats_exactly_as_stored(db, st
     bundle = json.loads((folder / "fhir" / "bundle.json").read_text(encoding="utf-8"))
     events = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "AdverseEvent"]
     assert events[-1]["event"]["text"] == stored.other_text
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_each_row_type_is_named_exactly_by_its_files_dictionary_columns(name):
+    from console.export.records import ROW_TYPES
+
+    assert ROW_TYPES[name]._fields == tuple(column.name for column in FILES[name])
+
+
+def test_a_query_is_labelled_by_the_dictionary_and_refuses_a_missing_or_extra_column():
+    from sqlalchemy import literal
+
+    from console.export.dictionary import SIDE_EFFECTS
+    from console.export.rows import labelled
+
+    names = [column.name for column in SIDE_EFFECTS]
+    given = {name: literal(n) for n, name in enumerate(reversed(names))}  # any order in, file order out
+    assert [column.name for column in labelled(SIDE_EFFECTS, given)] == names
+    with pytest.raises(ValueError, match="not the dictionary"):
+        labelled(SIDE_EFFECTS, {name: literal(1) for name in names[:-1]})
+    with pytest.raises(ValueError, match="not the dictionary"):
+        labelled(SIDE_EFFECTS, {**given, "surplus": literal(1)})

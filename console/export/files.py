@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import itemgetter
+from operator import attrgetter
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -116,7 +117,7 @@ def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[s
             temporary.unlink(missing_ok=True)
 
 
-def _records(session: Session, name: str, request: ExportRequest) -> Iterator[tuple]:
+def _records(session: Session, name: str, request: ExportRequest) -> Iterator[NamedTuple]:
     first, last = request.date_from, request.date_to
     if name == "sessions.csv":
         key = request.pseudonym_key if request.deidentify else None
@@ -145,20 +146,20 @@ def _formats(zone: ZoneInfo) -> dict[str, Callable]:
 def _write_csv(
     path: Path,
     name: str,
-    records: Iterator[tuple],
+    records: Iterator[NamedTuple],
     request: ExportRequest,
     zone: ZoneInfo,
     progress: Progress | None,
 ) -> int:
     """Write one file; only the columns needing it are formatted (a None is an empty cell)."""
     header = columns(name, request.deidentify)
-    layout = {column.name: (position, column.type) for position, column in enumerate(FILES[name])}
-    pick = itemgetter(*(layout[column][0] for column in header))
+    types = {column.name: column.type for column in FILES[name]}
+    pick = attrgetter(*header)  # each column by its name in the dictionary
     formats = _formats(zone)
     formatted = [
-        (position, formats[layout[column][1]])
+        (position, formats[types[column]])
         for position, column in enumerate(header)
-        if layout[column][1] in formats
+        if types[column] in formats
     ]
     count = 0
     with path.open("w", encoding="utf-8-sig" if request.bom else "utf-8", newline="") as stream:

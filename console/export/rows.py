@@ -1,15 +1,19 @@
-"""The rows of each export file, streamed from the database as tuples in the data dictionary's order.
+"""The rows of each export file, streamed from the database, each value named by its dictionary column.
 
-Plain rows, never ORM objects or dicts: a five-year export stays small and fast. Values are raw
-(numbers, dates, UTC datetimes, booleans); the file writer formats and neutralises them.
-Timestamps come as stored (`raw_time`): UTC, without an offset on SQLite; the writer adds it.
+Rows are the typed named tuples of `records.py`: the writer picks each column by name, and a query
+read straight into a row has its columns labelled and ordered by the dictionary (`labelled`), so a
+value can never land under another column's name. Never ORM objects or
+dicts: a five-year export stays small and fast. Values are raw (numbers, dates, UTC datetimes,
+booleans); the file writer formats and neutralises them. Timestamps come as stored (`raw_time`):
+UTC, without an offset on SQLite; the writer adds it.
 """
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import DateTime, String, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
@@ -17,6 +21,8 @@ from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
 from console.domain.pain import PainChange
+from console.export.dictionary import SIDE_EFFECTS, VITALS, Column
+from console.export.records import ControlledRow, SessionRow, SideEffectRow, VitalsRow
 from console.store.models import (
     Addendum,
     Alert,
@@ -33,8 +39,15 @@ from console.store.models import (
 
 BATCH = 2000
 PROGRESS_EVERY = BATCH  # rows (or bundle entries) between two progress reports
-Row = tuple
 Progress = Callable[[str, int], None]  # (file name, how many written so far)
+
+
+def labelled(file: list[Column], expressions: Mapping[str, Any]) -> list[Any]:
+    """A query's columns labelled with the dictionary's names, in its order; every column exactly once."""
+    names = [column.name for column in file]
+    if set(expressions) != set(names):
+        raise ValueError(f"query columns {sorted(expressions)} are not the dictionary's {names}")
+    return [expressions[name].label(name) for name in names]
 
 
 def pseudonym(key: str, patient_id: int) -> str:
@@ -56,6 +69,11 @@ def raw_time(column):
     return type_coerce(column, DateTime(timezone=True))
 
 
+def raw_code(column):
+    """A code as its stored text: the file holds the text, so no enum is made per value."""
+    return type_coerce(column, String)
+
+
 @cache  # 11 x 11 possible pairs: computed once each
 def _pain_columns(before: int | None, after: int | None) -> tuple:
     if before is None or after is None:
@@ -74,7 +92,7 @@ def _joined_text(session: Session, text):
     return func.string_agg(text, literal("; "))
 
 
-def sessions(session: Session, first: date, last: date, pseudonym_key: str | None) -> Iterator[Row]:
+def sessions(session: Session, first: date, last: date, pseudonym_key: str | None) -> Iterator[SessionRow]:
     """One row per session with its doses, side effects, counts and signature summarised."""
     nurse, signer = aliased(UserAccount), aliased(UserAccount)
     label = SideEffect.effect + literal(" (grade ") + cast(SideEffect.grade, String) + literal(")")
@@ -101,7 +119,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
             (Patient.family_name + literal(", ") + Patient.given_name).label("patient"),
             col(Patient.id).label("patient_id"),
             col(Patient.date_of_birth),
-            col(s.method),
+            raw_code(s.method),
             doses.c.drug,
             doses.c.dose_mg,
             doses.c.mg_per_kg,
@@ -114,11 +132,11 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
             effects.c.grade,
             func.coalesce(alerts.c.n, 0),
             func.coalesce(overrides.c.n, 0),
-            col(s.status),
+            raw_code(s.status),
             col(nurse.display_name),
             col(signer.display_name),
             raw_time(SessionSignature.signed_at),
-            col(SessionSignature.meaning),
+            raw_code(SessionSignature.meaning),
             func.coalesce(addenda.c.n, 0),
         )
         .join(Patient, col(Patient.id) == s.patient_id)
@@ -168,35 +186,38 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
             alias = pseudonyms.get(patient_id) or pseudonyms.setdefault(
                 patient_id, pseudonym(pseudonym_key, patient_id)
             )
-        yield (
-            day,
-            session_id,
-            chair,
-            mrn,
-            patient,
-            alias,
-            born.year,
-            method,
-            drug,
-            dose_mg,
-            None if mg_per_kg is None else round(mg_per_kg, 3),
-            rate,
-            start,
-            end,
-            _minutes(start, end),
-            before,
-            after,
-            *_pain_columns(before, after),
-            effects_text,
-            grade,
-            alert_count,
-            override_count,
-            status,
-            nurse_name,
-            signer_name,
-            signed_at,
-            meaning,
-            addenda_count,
+        change, percent, klass = _pain_columns(before, after)
+        yield SessionRow(
+            date=day,
+            session_id=session_id,
+            chair=chair,
+            mrn=mrn,
+            patient=patient,
+            pseudonym=alias,
+            birth_year=born.year,
+            method=method,
+            drug=drug,
+            dose_mg=dose_mg,
+            mg_per_kg=None if mg_per_kg is None else round(mg_per_kg, 3),
+            rate_mg_per_kg_h=rate,
+            start=start,
+            end=end,
+            duration_min=_minutes(start, end),
+            pain_before=before,
+            pain_after=after,
+            pain_change=change,
+            percent_change=percent,
+            immpact_class=klass,
+            side_effects=effects_text,
+            highest_grade=grade,
+            alerts=alert_count,
+            overrides=override_count,
+            status=status,
+            nurse=nurse_name,
+            signed_by=signer_name,
+            signed_at=signed_at,
+            signature_meaning=meaning,
+            addenda=addenda_count,
         )
 
 
@@ -204,56 +225,60 @@ def _minutes(start: datetime | None, end: datetime | None) -> int | None:
     return None if start is None or end is None else int((end - start).total_seconds() // 60)
 
 
-def vitals(session: Session, first: date, last: date) -> Iterator[Row]:
+def vitals(session: Session, first: date, last: date) -> Iterator[VitalsRow]:
     """One row per reading, with whether it raised an alert."""
     alerted = select(col(Alert.vitals_id)).where(col(Alert.vitals_id).is_not(None)).distinct().subquery()
     v = VitalSigns
+    columns = {
+        "session_id": col(v.session_id),
+        "measured_at": raw_time(v.measured_at),
+        "systolic": col(v.systolic),
+        "diastolic": col(v.diastolic),
+        "heart_rate": col(v.heart_rate),
+        "spo2": col(v.spo2),
+        "resp_rate": col(v.resp_rate),
+        "moaas": col(v.moaas),
+        "temperature_c": col(v.temperature_c),
+        "taken_by": col(UserAccount.display_name),
+        "alert_raised": alerted.c.vitals_id.is_not(None),
+    }
     query = (
-        select(
-            col(v.session_id),
-            raw_time(v.measured_at),
-            col(v.systolic),
-            col(v.diastolic),
-            col(v.heart_rate),
-            col(v.spo2),
-            col(v.resp_rate),
-            col(v.moaas),
-            col(v.temperature_c),
-            col(UserAccount.display_name),
-            alerted.c.vitals_id.is_not(None),
-        )
+        select(*labelled(VITALS, columns))
         .join(TreatmentSession, col(TreatmentSession.id) == v.session_id)
         .join(UserAccount, col(UserAccount.id) == v.taken_by)
         .outerjoin(alerted, alerted.c.vitals_id == v.id)
         .where(in_range(first, last))
         .order_by(col(TreatmentSession.clinic_date), col(v.session_id), col(v.measured_at), col(v.id))
     )
-    yield from (tuple(row) for row in stream(session, query))
+    yield from map(VitalsRow._make, stream(session, query))
 
 
-def side_effects(session: Session, first: date, last: date) -> Iterator[Row]:
+def side_effects(session: Session, first: date, last: date) -> Iterator[SideEffectRow]:
     """One row per side effect."""
     e = SideEffect
+    columns = {
+        "session_id": col(e.session_id),
+        "effect": raw_code(e.effect),
+        "other_text": col(e.other_text),
+        "grade": col(e.grade),
+        "onset_at": raw_time(e.onset_at),
+        "resolved_at": raw_time(e.resolved_at),
+        "action_taken": col(e.action_taken),
+        "recorded_by": col(UserAccount.display_name),
+    }
     query = (
-        select(
-            col(e.session_id),
-            col(e.effect),
-            col(e.other_text),
-            col(e.grade),
-            raw_time(e.onset_at),
-            raw_time(e.resolved_at),
-            col(e.action_taken),
-            col(UserAccount.display_name),
-        )
+        select(*labelled(SIDE_EFFECTS, columns))
         .join(TreatmentSession, col(TreatmentSession.id) == e.session_id)
         .join(UserAccount, col(UserAccount.id) == e.recorded_by)
         .where(in_range(first, last))
         .order_by(col(TreatmentSession.clinic_date), col(e.session_id), col(e.onset_at), col(e.id))
     )
-    yield from (tuple(row) for row in stream(session, query))
+    yield from map(SideEffectRow._make, stream(session, query))
 
 
-def controlled_substances(session: Session, first: date, last: date, tolerance_mg: float) -> Iterator[Row]:
+def controlled_substances(
+    session: Session, first: date, last: date, tolerance_mg: float
+) -> Iterator[ControlledRow]:
     """One row per administration, then per lot and day the totals, any mismatch marked."""
     witness, giver = aliased(UserAccount), aliased(UserAccount)
     query = (
@@ -282,32 +307,32 @@ def controlled_substances(session: Session, first: date, last: date, tolerance_m
         total[0] += dose.drawn_mg
         total[1] += given
         total[2] += dose.wasted_mg
-        yield (
-            "administration",
-            day,
-            dose.session_id,
-            dose.drug,
-            dose.lot_number,
-            dose.concentration_mg_per_ml,
-            dose.drawn_mg,
-            given,
-            dose.wasted_mg,
-            witness_name,
-            giver_name,
-            abs(dose.drawn_mg - given - dose.wasted_mg) > tolerance_mg,
+        yield ControlledRow(
+            row_type="administration",
+            date=day,
+            session_id=dose.session_id,
+            drug=dose.drug,
+            lot_number=dose.lot_number,
+            concentration_mg_per_ml=dose.concentration_mg_per_ml,
+            drawn_mg=dose.drawn_mg,
+            given_mg=given,
+            wasted_mg=dose.wasted_mg,
+            witness=witness_name,
+            administered_by=giver_name,
+            mismatch=abs(dose.drawn_mg - given - dose.wasted_mg) > tolerance_mg,
         )
     for (day, lot, drug), (drawn, given, wasted) in sorted(totals.items()):
-        yield (
-            "lot_day_total",
-            day,
-            None,
-            drug,
-            lot,
-            None,
-            round(drawn, 1),
-            round(given, 1),
-            round(wasted, 1),
-            None,
-            None,
-            abs(drawn - given - wasted) > tolerance_mg,
+        yield ControlledRow(
+            row_type="lot_day_total",
+            date=day,
+            session_id=None,
+            drug=drug,
+            lot_number=lot,
+            concentration_mg_per_ml=None,
+            drawn_mg=round(drawn, 1),
+            given_mg=round(given, 1),
+            wasted_mg=round(wasted, 1),
+            witness=None,
+            administered_by=None,
+            mismatch=abs(drawn - given - wasted) > tolerance_mg,
         )

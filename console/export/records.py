@@ -1,0 +1,89 @@
+"""One typed row per export file, its fields named exactly as the data dictionary's columns, in order.
+
+A test holds each row type's fields equal to its file's columns in `dictionary.py`; the producers
+in `rows.py` fill them by name and the writer picks them by name.
+"""
+
+from datetime import date, datetime
+from typing import NamedTuple
+
+
+class SessionRow(NamedTuple):
+    date: date
+    session_id: int
+    chair: str
+    mrn: str
+    patient: str
+    pseudonym: str | None
+    birth_year: int
+    method: str
+    drug: str | None
+    dose_mg: float | None
+    mg_per_kg: float | None
+    rate_mg_per_kg_h: float | None
+    start: datetime | None
+    end: datetime | None
+    duration_min: int | None
+    pain_before: int | None
+    pain_after: int | None
+    pain_change: int | None
+    percent_change: float | None
+    immpact_class: str | None
+    side_effects: str | None
+    highest_grade: int | None
+    alerts: int
+    overrides: int
+    status: str
+    nurse: str | None
+    signed_by: str | None
+    signed_at: datetime | None
+    signature_meaning: str | None
+    addenda: int
+
+
+class VitalsRow(NamedTuple):
+    session_id: int
+    measured_at: datetime
+    systolic: int
+    diastolic: int
+    heart_rate: int
+    spo2: int
+    resp_rate: int
+    moaas: int
+    temperature_c: float | None
+    taken_by: str
+    alert_raised: bool
+
+
+class SideEffectRow(NamedTuple):
+    session_id: int
+    effect: str
+    other_text: str
+    grade: int
+    onset_at: datetime
+    resolved_at: datetime | None
+    action_taken: str
+    recorded_by: str
+
+
+class ControlledRow(NamedTuple):
+    row_type: str
+    date: date
+    session_id: int | None
+    drug: str
+    lot_number: str
+    concentration_mg_per_ml: float | None
+    drawn_mg: float
+    given_mg: float
+    wasted_mg: float
+    witness: str | None
+    administered_by: str | None
+    mismatch: bool
+
+
+ROW_TYPES: dict[str, type[tuple]] = {
+    "sessions.csv": SessionRow,
+    "vitals.csv": VitalsRow,
+    "side_effects.csv": SideEffectRow,
+    "controlled_substances.csv": ControlledRow,
+}
