@@ -123,11 +123,15 @@ def _ensure_demo(state: Context) -> None:
         _build_demo(state, url, date.today(), 0.5, 7, now=datetime.now().astimezone())
 
 
-def _build_demo(state: Context, url: str, day: date, years: float, seed: int, now=None):
+def _build_demo(
+    state: Context, url: str, day: date, years: float, seed: int, now=None, unsigned_days: int = 0
+):
     from console.demo.builder import build_demo
 
     settings = state.settings()
-    return build_demo(url, today=day, years=years, seed=seed, zone=settings.zone, now=now)
+    return build_demo(
+        url, today=day, years=years, seed=seed, zone=settings.zone, now=now, unsigned_days=unsigned_days
+    )
 
 
 @cli.command("demo")
@@ -142,6 +146,12 @@ def demo_command(
     seed: Annotated[
         int, typer.Option("--seed", help="Random seed: the same seed builds the same clinic.")
     ] = 7,
+    unsigned_days: Annotated[
+        int,
+        typer.Option(
+            "--unsigned-days", min=0, help="The physician is this many days behind: a long review backlog."
+        ),
+    ] = 0,
 ) -> None:
     """Build a realistic, deterministic demo clinic in a new database file."""
     from console.store.database import sqlite_url
@@ -150,7 +160,8 @@ def demo_command(
     path = db.expanduser().resolve()
     if path.exists() and path.stat().st_size > 0:
         raise ConfigurationError(f"{path} already exists: the demo is built in a new file")
-    summary = _build_demo(state, sqlite_url(path), (day.date() if day else date.today()), years, seed)
+    today = day.date() if day else date.today()
+    summary = _build_demo(state, sqlite_url(path), today, years, seed, unsigned_days=unsigned_days)
     size_mb = path.stat().st_size / 1_000_000
     typer.echo(
         f"Demo clinic in {path}: {summary.patients} patients, {summary.sessions} past sessions, "

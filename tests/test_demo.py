@@ -83,3 +83,26 @@ def test_demo_opened_early_in_the_morning_still_shows_every_state(tmp_path):
     build_demo(url, today=DAY, years=0.05, seed=7, now=datetime(2026, 11, 26, 6, 30, tzinfo=UTC))
     statuses = {row.status for row in day_sessions(Database(url), DAY)}
     assert {SessionStatus.DISCHARGED, SessionStatus.IN_TREATMENT, SessionStatus.SCHEDULED} <= statuses
+
+
+def test_a_demo_with_a_review_backlog_leaves_those_days_unsigned_and_still_verifies(tmp_path):
+    from datetime import timedelta
+
+    url = sqlite_url(tmp_path / "backlog.sqlite3")
+    build_demo(url, today=DAY, years=0.1, seed=7, unsigned_days=10)
+    db = Database(url)
+    queue = review_queue(db)
+    with db.read() as session:
+        behind = session.exec(
+            select(func.count())
+            .select_from(TreatmentSession)
+            .where(
+                TreatmentSession.status == SessionStatus.DISCHARGED,
+                TreatmentSession.clinic_date >= DAY - timedelta(days=11),
+                TreatmentSession.clinic_date < DAY,
+            )
+        ).one()
+        signed = verify_signatures(session)
+    db.dispose()
+    assert signed.intact and len(queue.rows) + queue.returned >= behind > 30
+    assert min(row.clinic_date for row in queue.rows) >= DAY - timedelta(days=11)

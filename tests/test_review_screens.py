@@ -44,6 +44,28 @@ async def test_the_physician_starts_at_the_queue_flagged_first_then_oldest(demo_
         assert f"{len(queue.rows)} awaiting signature" in counts and "1 back with the nurses" in counts
 
 
+async def test_a_long_queue_shows_its_first_page_and_fetches_the_next_as_the_cursor_nears_it(
+    demo_app, monkeypatch
+):
+    import widgets.review_queue
+
+    monkeypatch.setattr(widgets.review_queue, "PAGE", 4)
+    whole = [row.session_id for row in review_queue(demo_app.db).rows]
+    assert len(whole) > 8
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        table = await open_queue(pilot)
+        assert table.row_count == 4  # one page, whatever the backlog
+        assert f"{len(whole)} awaiting signature" in text_of(demo_app, "#queue-counts")
+        for _ in range(len(whole)):
+            await pilot.press("down")
+            await settle(pilot)
+        assert table.row_count == len(whole)
+        assert [row.session_id for row in pilot.app.screen.rows] == whole
+        await pilot.press("home", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ReviewScreen) and pilot.app.screen.queue == whole
+
+
 async def test_filters_by_method_nurse_and_dates_with_a_refusal_for_a_bad_date(demo_app):
     async with demo_app.run_test(size=(160, 50)) as pilot:
         table = await open_queue(pilot)

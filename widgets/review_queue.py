@@ -1,4 +1,9 @@
-"""The physician's home: sessions awaiting signature, flagged first, then oldest first."""
+"""The physician's home: sessions awaiting signature, flagged first, then oldest first.
+
+A long backlog is read a page at a time: the first rows show at once, the next page is fetched as
+the cursor nears the end of what is loaded, and only the ids of the rest are held (for the review
+screen's next and previous).
+"""
 
 from rich.text import Text
 from textual import on, work
@@ -7,11 +12,21 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.worker import get_current_worker
 
 from console.domain.errors import ChairsideError
 from console.domain.inputs import QueueDatesIn, parse
 from console.domain.vocab import Method
-from console.review.queue import Queue, QueueFilter, QueueRow, clinical_staff, review_queue
+from console.review.queue import (
+    PAGE,
+    QueueCounts,
+    QueueFilter,
+    QueueRow,
+    clinical_staff,
+    queue_counts,
+    queue_order,
+    queue_page,
+)
 from widgets.context import Clinic
 from widgets.login import SignOut
 from widgets.plain import plain_cells
@@ -56,7 +71,10 @@ class ReviewQueueScreen(Screen):
         self.clinic = clinic
         self.filters = QueueFilter()
         self.nurses: list[tuple[int, str]] = []
-        self.queue: Queue | None = None
+        self.rows: list[QueueRow] = []  # loaded so far, in queue order
+        self.more = False  # the queue goes on past the loaded rows
+        self.order: list[int] = []  # every queued session's id, read after the first page is shown
+        self.counts: QueueCounts | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="queue-title", markup=False)
@@ -86,39 +104,86 @@ class ReviewQueueScreen(Screen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self._load(self.filters)
+        """The same filters again, as far down as the physician had scrolled."""
+        self._load(self.filters, max(PAGE, len(self.rows)))
+
+    def _filter(self, filters: QueueFilter) -> None:
+        self.filters, self.order = filters, []
+        self._show_facets()
+        self._load(filters, PAGE)
 
     @work(thread=True, exclusive=True, group="queue")
-    def _load(self, filters: QueueFilter) -> None:
+    def _load(self, filters: QueueFilter, limit: int) -> None:
+        """The first `limit` rows, then the counts, then the order of the whole queue."""
+        worker, db = get_current_worker(), self.clinic.db
         try:
             if not self.nurses:
-                self.nurses = clinical_staff(self.clinic.db)
-            queue = review_queue(self.clinic.db, filters)
+                self.nurses = clinical_staff(db)
+            rows = queue_page(db, filters, limit=limit)
+            if worker.is_cancelled:  # the filters changed meanwhile: a newer load shows its own
+                return
+            self.app.call_from_thread(self._show, rows, len(rows) == limit)
+            counts = queue_counts(db, filters)
+            if not worker.is_cancelled:
+                self.app.call_from_thread(self._show_counts, counts)
+            order = queue_order(db, filters)
         except ChairsideError as error:
             self.app.call_from_thread(self.tell, f"⚠ {error}")
             return
-        self.app.call_from_thread(self._show, queue)
+        if not worker.is_cancelled:
+            self.order = order
+
+    @work(thread=True, exclusive=True, group="queue-more")
+    def _load_more(self, filters: QueueFilter, after: QueueRow) -> None:
+        try:
+            rows = queue_page(self.clinic.db, filters, after=after, limit=PAGE)
+        except ChairsideError as error:
+            self.app.call_from_thread(self.tell, f"⚠ {error}")
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._append, after, rows)
 
     def tell(self, message: str) -> None:
         self.query_one("#queue-message", Static).update(message)
 
-    def _show(self, queue: Queue) -> None:
-        self.queue = queue
+    def _show(self, rows: list[QueueRow], more: bool) -> None:
         table = self.query_one("#queue", DataTable)
         table.loading = False
         if self.focused is None:
             self.set_focus(table)  # Enter opens the first session at once; the date filters are a Tab away
         cursor = table.cursor_row
         table.clear()
-        for row in queue.rows:
+        self.rows, self.more = [], more
+        self._add(rows)
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+
+    def _append(self, after: QueueRow, rows: list[QueueRow]) -> None:
+        if not self.rows or self.rows[-1] != after:
+            return  # the queue was reloaded meanwhile
+        self.more = len(rows) == PAGE
+        self._add(rows)
+
+    def _add(self, rows: list[QueueRow]) -> None:
+        table = self.query_one("#queue", DataTable)
+        for row in rows:
             table.add_row(*self._cells(row), key=str(row.session_id))
-        if queue.rows:
-            table.move_cursor(row=min(cursor, len(queue.rows) - 1))
-        returned = f" · {queue.returned} back with the nurses for correction" if queue.returned else ""
-        empty = " · nothing to sign" if not queue.rows else ""
+        self.rows.extend(rows)
+
+    def _show_counts(self, counts: QueueCounts) -> None:
+        self.counts = counts
+        returned = f" · {counts.returned} back with the nurses for correction" if counts.returned else ""
+        empty = " · nothing to sign" if not counts.awaiting else ""
         self.query_one("#queue-counts", Static).update(
-            f"{len(queue.rows)} awaiting signature · {queue.flagged} flagged{returned}{empty}"
+            f"{counts.awaiting} awaiting signature · {counts.flagged} flagged{returned}{empty}"
         )
+
+    @on(DataTable.RowHighlighted, "#queue")
+    def _near_the_end(self, event: DataTable.RowHighlighted) -> None:
+        """The cursor nears the last loaded row: the next page is fetched before it gets there."""
+        if self.more and self.rows and event.cursor_row >= len(self.rows) - PAGE // 4:
+            self.more = False  # one fetch at a time; the page that arrives says whether more follow
+            self._load_more(self.filters, self.rows[-1])
 
     @staticmethod
     def _cells(row: QueueRow) -> list:
@@ -160,8 +225,7 @@ class ReviewQueueScreen(Screen):
             self.tell(f"⚠ {refused}")
             return
         self.tell("")
-        self.filters = QueueFilter(dates.date_from, dates.date_to, self.filters.nurse_id, self.filters.method)
-        self.action_refresh()
+        self._filter(QueueFilter(dates.date_from, dates.date_to, self.filters.nurse_id, self.filters.method))
         if event.input.id == "queue-from":
             self.set_focus(self.query_one("#queue-to", Input))
         else:
@@ -170,20 +234,16 @@ class ReviewQueueScreen(Screen):
     def action_cycle_nurse(self) -> None:
         ids = [None] + [nurse_id for nurse_id, _ in self.nurses]
         following = ids[(ids.index(self.filters.nurse_id) + 1) % len(ids)]
-        self.filters = QueueFilter(
-            self.filters.date_from, self.filters.date_to, following, self.filters.method
+        self._filter(
+            QueueFilter(self.filters.date_from, self.filters.date_to, following, self.filters.method)
         )
-        self._show_facets()
-        self.action_refresh()
 
     def action_cycle_method(self) -> None:
         methods = [None, Method.IV, Method.NASAL]
         following = methods[(methods.index(self.filters.method) + 1) % len(methods)]
-        self.filters = QueueFilter(
-            self.filters.date_from, self.filters.date_to, self.filters.nurse_id, following
+        self._filter(
+            QueueFilter(self.filters.date_from, self.filters.date_to, self.filters.nurse_id, following)
         )
-        self._show_facets()
-        self.action_refresh()
 
     def _show_facets(self) -> None:
         nurse_id = self.filters.nurse_id
@@ -196,10 +256,11 @@ class ReviewQueueScreen(Screen):
     def _open(self, event: DataTable.RowSelected) -> None:
         from widgets.review import ReviewScreen
 
-        if self.queue is None or event.row_key.value is None:
+        if event.row_key.value is None:
             return
-        order = [row.session_id for row in self.queue.rows]
-        self.app.push_screen(ReviewScreen(self.clinic, int(event.row_key.value), order))
+        chosen = int(event.row_key.value)
+        order = self.order if chosen in self.order else [row.session_id for row in self.rows]
+        self.app.push_screen(ReviewScreen(self.clinic, chosen, order))
 
     def action_board(self) -> None:
         from widgets.today import TodayScreen

@@ -108,10 +108,17 @@ def build_demo(
     seed: int = 7,
     zone: ZoneInfo | None = None,
     now: datetime | None = None,
+    unsigned_days: int = 0,
 ) -> DemoSummary:
-    """Create the demo clinic in an empty database at `url`."""
+    """Create the demo clinic in an empty database at `url`.
+
+    `unsigned_days`: the physician is that many days behind, so the sessions of those days await
+    signature (a long review backlog); by default only the last day's afternoon does.
+    """
     if not 0 < years <= 10:
         raise ConfigurationError("--years must be more than 0 and at most 10")
+    if unsigned_days < 0:
+        raise ConfigurationError("--unsigned-days must be 0 or more")
     started = timer.perf_counter()
     zone = zone or ZoneInfo("UTC")
     anchor = now or datetime.combine(today, time(11, 30), tzinfo=zone)
@@ -127,7 +134,7 @@ def build_demo(
         rng = random.Random(seed)
         clock.at = anchor - timedelta(days=int(years * 365) + 2)
         staff = _create_staff(db, clock)
-        summary = _History(rng, zone, staff, today, years).write(db)
+        summary = _History(rng, zone, staff, today, years, unsigned_days).write(db)
         _review_examples(db, clock, staff, today)
         summary.today_sessions = _Today(db, clock, rng, zone, staff, today, anchor).build()
         summary.seconds = round(timer.perf_counter() - started, 2)
@@ -254,13 +261,20 @@ class _Course:
 
 class _History:
     def __init__(
-        self, rng: random.Random, zone: ZoneInfo, staff: dict[str, Actor], today: date, years: float
+        self,
+        rng: random.Random,
+        zone: ZoneInfo,
+        staff: dict[str, Actor],
+        today: date,
+        years: float,
+        unsigned_days: int,
     ):
         self.rng, self.zone, self.today = rng, zone, today
         self.start = today - timedelta(days=int(years * 365))
         self.nurses = [staff[name].user_id for name in ("nurse", "nurse2", "nurse3")]
         self.doctor = staff["doctor"]
         self.last_day = today - timedelta(days=2 if today.weekday() == 0 else 1)  # Sundays are closed
+        self.signed_before = self.last_day - timedelta(days=unsigned_days)  # signed up to this day
         self.people = _People(rng)
         self.summary = DemoSummary()
         self.session_id = self.dose_id = 0
@@ -404,7 +418,7 @@ class _History:
         self._vitals(buffers, course.method, sid, nurse, check_in, start, end, leave)
         if rng.random() < 0.25:
             self._side_effect(buffers, sid, nurse, start, end)
-        if day < self.last_day or slot < UNSIGNED_FROM:
+        if day < self.signed_before or (self.signed_before == self.last_day and slot < UNSIGNED_FROM):
             children = {
                 name: buffers.tables.get(model, [])[marks[name] :]
                 for name, model in signing.SESSION_CHILDREN.items()

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func, literal, or_, tuple_
 from sqlmodel import col, select
 
 from console.domain.vocab import Method, Role, SessionStatus
@@ -64,6 +65,13 @@ class QueueRow:
 
 
 @dataclass(frozen=True)
+class QueueCounts:
+    awaiting: int  # in the queue
+    flagged: int  # of those, flagged
+    returned: int  # back with the nurses, not in the queue
+
+
+@dataclass(frozen=True)
 class Queue:
     rows: list[QueueRow]
     returned: int  # back with the nurses, not in `rows`
@@ -73,7 +81,11 @@ class Queue:
         return sum(row.flagged for row in self.rows)
 
 
-def _awaiting(filters: QueueFilter):
+# Rows shown first, and then fetched as the physician scrolls: a long backlog costs one page at a time.
+PAGE = 200
+
+
+def _awaiting(filters: QueueFilter) -> list[Any]:
     signed = select(SessionSignature.id).where(SessionSignature.session_id == TreatmentSession.id)
     conditions = [TreatmentSession.status == SessionStatus.DISCHARGED, ~signed.exists()]
     if filters.date_from:
@@ -87,60 +99,116 @@ def _awaiting(filters: QueueFilter):
     return conditions
 
 
-def review_queue(db: Database, filters: QueueFilter = QueueFilter()) -> Queue:
-    """Sessions to sign: flagged first, then oldest first; returned ones are counted apart."""
-    open_return = (
+def _open_return() -> Any:
+    return (
         select(ReviewReturn.id)
         .where(ReviewReturn.session_id == TreatmentSession.id, col(ReviewReturn.resubmitted_at).is_(None))
         .exists()
     )
-    conditions = _awaiting(filters)
-    query = (
-        select(TreatmentSession, Patient, col(UserAccount.display_name))
+
+
+def _queued() -> Any:
+    """What the queue shows of each session, and the rank that puts flagged sessions first."""
+    alerts = func.coalesce(_count(Alert), 0)
+    overrides = func.coalesce(_count(Override), 0)
+    grade = (
+        select(func.max(SideEffect.grade))
+        .where(SideEffect.session_id == TreatmentSession.id)
+        .scalar_subquery()
+    )
+    resubmitted = select(ReviewReturn.id).where(ReviewReturn.session_id == TreatmentSession.id).exists()
+    flagged = or_(alerts > 0, overrides > 0, func.coalesce(grade, 0) >= FLAG_GRADE)
+    return (
+        col(TreatmentSession.id).label("session_id"),
+        col(TreatmentSession.clinic_date).label("clinic_date"),
+        col(TreatmentSession.scheduled_time).label("scheduled_time"),
+        (Patient.family_name + literal(", ") + Patient.given_name).label("patient_name"),
+        col(Patient.mrn).label("mrn"),
+        col(TreatmentSession.method).label("method"),
+        func.coalesce(UserAccount.display_name, "").label("nurse"),
+        col(TreatmentSession.pain_before).label("pain_before"),
+        col(TreatmentSession.pain_after).label("pain_after"),
+        alerts.label("alerts"),
+        grade.label("highest_grade"),
+        resubmitted.label("resubmitted"),
+        overrides.label("overrides"),
+        case((flagged, 0), else_=1).label("rank"),
+    )
+
+
+def _count(model: Any) -> Any:
+    return select(func.count()).where(model.session_id == TreatmentSession.id).scalar_subquery()
+
+
+def _ordered(filters: QueueFilter) -> Any:
+    """The queue as a subquery, in its order's columns: flagged first, then oldest first."""
+    return (
+        select(*_queued())
         .join(Patient, col(Patient.id) == TreatmentSession.patient_id)
         .outerjoin(UserAccount, col(UserAccount.id) == TreatmentSession.nurse_id)
-        .where(*conditions, ~open_return)
+        .where(*_awaiting(filters), ~_open_return())
+        .subquery()
     )
+
+
+def queue_page(
+    db: Database,
+    filters: QueueFilter = QueueFilter(),
+    after: QueueRow | None = None,
+    limit: int | None = PAGE,
+) -> list[QueueRow]:
+    """The next `limit` sessions of the queue after `after` (None: from the start; limit None: all)."""
+    q = _ordered(filters)
+    order = (q.c.rank, q.c.clinic_date, q.c.scheduled_time, q.c.session_id)
+    query = select(q).order_by(*order)
+    if after is not None:
+        last = (0 if after.flagged else 1, after.clinic_date, after.scheduled_time, after.session_id)
+        query = query.where(tuple_(*order) > tuple_(*last))
+    if limit is not None:
+        query = query.limit(limit)
     with db.read() as session:
-        found = session.exec(query).all()
-        ids = [s.id for s, _, _ in found]
-        alerts = _per_session(session, select(col(Alert.session_id), func.count()), Alert, ids)
-        grades = _per_session(
-            session, select(col(SideEffect.session_id), func.max(SideEffect.grade)), SideEffect, ids
-        )
-        overrides = _per_session(session, select(col(Override.session_id), func.count()), Override, ids)
-        resubmitted = set(
-            session.exec(select(ReviewReturn.session_id).where(col(ReviewReturn.session_id).in_(ids))).all()
-        )
-        returned = session.exec(
-            select(func.count()).select_from(TreatmentSession).where(*conditions, open_return)
-        ).one()
-    rows = [
+        found = session.execute(query).all()
+    return [
         QueueRow(
-            session_id=s.id,
-            clinic_date=s.clinic_date,
-            scheduled_time=s.scheduled_time,
-            patient_name=p.display_name,
-            mrn=p.mrn,
-            method=Method(s.method),
-            nurse=nurse or "",
-            pain_before=s.pain_before,
-            pain_after=s.pain_after,
-            alerts=alerts.get(s.id, 0),
-            highest_grade=grades.get(s.id),
-            resubmitted=s.id in resubmitted,
-            overrides=overrides.get(s.id, 0),
+            session_id=row.session_id,
+            clinic_date=row.clinic_date,
+            scheduled_time=row.scheduled_time,
+            patient_name=row.patient_name,
+            mrn=row.mrn,
+            method=Method(row.method),
+            nurse=row.nurse,
+            pain_before=row.pain_before,
+            pain_after=row.pain_after,
+            alerts=row.alerts,
+            highest_grade=row.highest_grade,
+            resubmitted=bool(row.resubmitted),
+            overrides=row.overrides,
         )
-        for s, p, nurse in found
+        for row in found
     ]
-    rows.sort(key=lambda r: (not r.flagged, r.clinic_date, r.scheduled_time, r.session_id))
-    return Queue(rows, returned)
 
 
-def _per_session(session, query, model, ids: list[int]) -> dict[int, int]:
-    if not ids:
-        return {}
-    return dict(session.exec(query.where(model.session_id.in_(ids)).group_by(model.session_id)).all())
+def queue_order(db: Database, filters: QueueFilter = QueueFilter()) -> list[int]:
+    """Every queued session's id in queue order: what the review screen's next and previous follow."""
+    q = _ordered(filters)
+    query = select(q.c.session_id).order_by(q.c.rank, q.c.clinic_date, q.c.scheduled_time, q.c.session_id)
+    with db.read() as session:
+        return list(session.execute(query).scalars())
+
+
+def queue_counts(db: Database, filters: QueueFilter = QueueFilter()) -> QueueCounts:
+    q = _ordered(filters)
+    returned = select(func.count()).select_from(TreatmentSession).where(*_awaiting(filters), _open_return())
+    with db.read() as session:
+        awaiting, flagged = session.execute(
+            select(func.count(), func.coalesce(func.sum(case((q.c.rank == 0, 1), else_=0)), 0)).select_from(q)
+        ).one()
+        return QueueCounts(awaiting, flagged, session.execute(returned).scalar_one())
+
+
+def review_queue(db: Database, filters: QueueFilter = QueueFilter()) -> Queue:
+    """The whole queue at once (a report or a test; the screen reads it a page at a time)."""
+    return Queue(queue_page(db, filters, limit=None), queue_counts(db, filters).returned)
 
 
 def clinical_staff(db: Database) -> list[tuple[int, str]]:
