@@ -98,7 +98,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
     label = SideEffect.effect + literal(" (grade ") + cast(SideEffect.grade, String) + literal(")")
     doses = _per_session(
         DoseAdministration,
-        func.min(DoseAdministration.drug).label("drug"),
+        func.min(raw_code(DoseAdministration.drug)).label("drug"),
         func.sum(DoseAdministration.dose_mg).label("dose_mg"),
         func.sum(DoseAdministration.mg_per_kg).label("mg_per_kg"),
         func.max(DoseAdministration.rate_mg_per_kg_h).label("rate"),
