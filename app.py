@@ -1,4 +1,4 @@
-"""Chairside's Textual application and the `chairside` entry point.
+"""Chairside's Textual application and `open_console`, the entry point the `chairside` command opens it by.
 
 Start-up is kept light: the sign-in screen is drawn first, and the database layer (SQLAlchemy,
 pydantic-settings, the schema check) is loaded in a worker while the nurse types.

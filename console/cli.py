@@ -1,4 +1,9 @@
-"""The `chairside` command line. Opening the console itself is handed in by app.py (the UI)."""
+"""The `chairside` command line.
+
+Opening the console is app.py's `open_console`, registered by the installation under the entry point
+group `chairside.console` and loaded only when the console opens: every other command (`--version`,
+`export`, `audit verify`...) runs without importing Textual.
+"""
 
 import sys
 from collections.abc import Callable
@@ -13,6 +18,7 @@ import typer
 from console.domain.errors import ChairsideError, ConfigurationError
 
 OpenConsole = Callable[["Context"], None]
+CONSOLE_GROUP = "chairside.console"  # where the installation names the function that opens the console
 
 cli = typer.Typer(
     name="chairside",
@@ -103,9 +109,18 @@ def main(
         return
     if demo:
         _ensure_demo(state)
-    if state.open_console is None:
+    open_console = state.open_console or installed_console()
+    if open_console is None:
         raise ConfigurationError("the console is not available in this installation")
-    state.open_console(state)
+    open_console(state)
+
+
+def installed_console() -> OpenConsole | None:
+    """The installation's console (app.py), imported now that a screen is to be shown."""
+    from importlib.metadata import entry_points
+
+    registered = entry_points(group=CONSOLE_GROUP, name="open")
+    return next(iter(registered)).load() if registered else None
 
 
 def _ensure_demo(state: Context) -> None:
@@ -325,6 +340,11 @@ def schedule_import(
         f"Imported {result.sessions_created} session(s) from {file}: "
         f"{result.patients_created} new patient(s), {result.already_booked} already booked."
     )
+
+
+def command() -> None:
+    """The `chairside` program."""
+    sys.exit(run())
 
 
 def run(open_console: OpenConsole | None = None, argv: list[str] | None = None) -> int:

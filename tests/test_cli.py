@@ -197,3 +197,32 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
     assert sorted(p.name for p in fhir.iterdir()) == ["bundle.json", "manifest.json"]
     manifest = json.loads((fhir / "manifest.json").read_text())
     assert manifest["format"] == "fhir" and manifest["files"]["bundle.json"]["rows"] > 100
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--version"],
+        ["--db", "{db}", "audit", "verify"],
+        ["--db", "{db}", "export", "--date", "2026-11-01", "--to", "2026-11-30", "--out", "{out}"],
+    ],
+    ids=["version", "audit-verify", "export"],
+)
+def test_commands_that_show_no_screen_import_no_textual(tmp_path, argv):
+    """Only opening the console loads the user interface: scripts and exports start fast."""
+    db_path = tmp_path / "clinic.sqlite3"
+    assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.02"]) == 0
+    filled = [a.format(db=db_path, out=tmp_path / "export") for a in argv]
+    result = subprocess.run(  # the installed command, as a script or a cron job runs it
+        [sys.executable, "-X", "importtime", CHAIRSIDE, *filled], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in result.stderr.splitlines()}
+    assert "typer" in imported and not imported & {"textual", "app", "widgets"}
+
+
+def test_the_installed_console_is_found_by_its_entry_point():
+    from console.cli import installed_console
+
+    opener = installed_console()
+    assert opener is not None and opener.__module__ == "app" and opener.__name__ == "open_console"
