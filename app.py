@@ -63,6 +63,9 @@ class ChairsideApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self.db, self.clinic_name))
+
+    def on_ready(self) -> None:
+        # After the first frame: loading the database layer would otherwise hold up drawing sign-in.
         if not self.connected:
             self._connect()
 

@@ -2,7 +2,8 @@
 
 Opening the console is app.py's `open_console`, registered by the installation under the entry point
 group `chairside.console` and loaded only when the console opens: every other command (`--version`,
-`export`, `audit verify`...) runs without importing Textual.
+`export`, `audit verify`...) runs without importing Textual. Built on click, which parses without
+building validation models: the sign-in screen is not kept waiting for the options to be read.
 """
 
 import sys
@@ -11,32 +12,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
 
 from console.domain.errors import ChairsideError, ConfigurationError
 
 OpenConsole = Callable[["Context"], None]
 CONSOLE_GROUP = "chairside.console"  # where the installation names the function that opens the console
+DAY = click.DateTime(formats=["%Y-%m-%d"])
 
-cli = typer.Typer(
-    name="chairside",
-    help="Chairside: the infusion-chair console of a ketamine clinic.",
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    no_args_is_help=False,
-)
-user_cli = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
-db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
-audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
-schedule_cli = typer.Typer(help="Appointments.", no_args_is_help=True)
-cli.add_typer(user_cli, name="user")
-cli.add_typer(db_cli, name="db")
-cli.add_typer(audit_cli, name="audit")
-cli.add_typer(schedule_cli, name="schedule")
-protocol_cli = typer.Typer(help="The clinic protocol.", no_args_is_help=True)
-cli.add_typer(protocol_cli, name="protocol")
+
+def _file(**kwargs) -> click.Path:
+    return click.Path(dir_okay=False, path_type=Path, **kwargs)
 
 
 class ExportFormat(StrEnum):
@@ -74,35 +61,28 @@ class Context:
         return db
 
 
-def _version(value: bool) -> None:
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value:
         from importlib.metadata import version
 
-        typer.echo(f"chairside {version('chairside')}")
-        raise typer.Exit()
+        click.echo(f"chairside {version('chairside')}")
+        ctx.exit()
 
 
-@cli.callback(invoke_without_command=True)
-def main(
-    ctx: typer.Context,
-    db: Annotated[
-        Path | None, typer.Option("--db", help="SQLite database file to use.", dir_okay=False)
-    ] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="Settings file (TOML).", dir_okay=False)
-    ] = None,
-    demo: Annotated[bool, typer.Option("--demo", help="Open the demo clinic (built on first use).")] = False,
-    protocol: Annotated[
-        Path | None,
-        typer.Option(
-            "--protocol", help="Clinic protocol file (TOML); or CHAIRSIDE_PROTOCOL.", dir_okay=False
-        ),
-    ] = None,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
-) -> None:
-    """Open the console; or run one of the commands below."""
+@click.group(name="chairside", invoke_without_command=True)
+@click.option("--db", type=_file(), help="SQLite database file to use.")
+@click.option("--config", type=_file(), help="Settings file (TOML).")
+@click.option("--demo", is_flag=True, help="Open the demo clinic (built on first use).")
+@click.option("--protocol", type=_file(), help="Clinic protocol file (TOML); or CHAIRSIDE_PROTOCOL.")
+@click.option(
+    "--version", is_flag=True, callback=_version, is_eager=True, expose_value=False, help="Show the version."
+)
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None, config: Path | None, demo: bool, protocol: Path | None) -> None:
+    """Chairside: the infusion-chair console of a ketamine clinic.
+
+    Without a command, open the console; or run one of the commands below.
+    """
     state = Context(db, config, demo, ctx.obj, protocol)
     ctx.obj = state
     if ctx.invoked_subcommand is not None:
@@ -113,6 +93,31 @@ def main(
     if open_console is None:
         raise ConfigurationError("the console is not available in this installation")
     open_console(state)
+
+
+@cli.group("user")
+def user_cli() -> None:
+    """Manage user accounts."""
+
+
+@cli.group("db")
+def db_cli() -> None:
+    """Database schema."""
+
+
+@cli.group("audit")
+def audit_cli() -> None:
+    """The audit trail."""
+
+
+@cli.group("schedule")
+def schedule_cli() -> None:
+    """Appointments."""
+
+
+@cli.group("protocol")
+def protocol_cli() -> None:
+    """The clinic protocol."""
 
 
 def installed_console() -> OpenConsole | None:
@@ -134,7 +139,7 @@ def _ensure_demo(state: Context) -> None:
     finally:
         probe.dispose()
     if not built:
-        typer.echo("Building the demo clinic (first time only)...", err=True)
+        click.echo("Building the demo clinic (first time only)...", err=True)
         _build_demo(state, url, date.today(), 0.5, 7, now=datetime.now().astimezone())
 
 
@@ -150,35 +155,32 @@ def _build_demo(
 
 
 @cli.command("demo")
+@click.option("--db", type=_file(), required=True, help="New SQLite file for the demo clinic.")
+@click.option("--date", "day", type=DAY, help="The demo's today (default: today).")
+@click.option(
+    "--years", type=click.FloatRange(0.01, 10), default=0.5, show_default=True, help="Years of history."
+)
+@click.option("--seed", type=int, default=7, help="Random seed: the same seed builds the same clinic.")
+@click.option(
+    "--unsigned-days",
+    type=click.IntRange(min=0),
+    default=0,
+    help="The physician is this many days behind: a long review backlog.",
+)
+@click.pass_obj
 def demo_command(
-    ctx: typer.Context,
-    db: Annotated[Path, typer.Option("--db", help="New SQLite file for the demo clinic.", dir_okay=False)],
-    day: Annotated[
-        datetime | None,
-        typer.Option("--date", formats=["%Y-%m-%d"], help="The demo's today (default: today)."),
-    ] = None,
-    years: Annotated[float, typer.Option("--years", help="Years of history.", min=0.01, max=10)] = 0.5,
-    seed: Annotated[
-        int, typer.Option("--seed", help="Random seed: the same seed builds the same clinic.")
-    ] = 7,
-    unsigned_days: Annotated[
-        int,
-        typer.Option(
-            "--unsigned-days", min=0, help="The physician is this many days behind: a long review backlog."
-        ),
-    ] = 0,
+    state: "Context", db: Path, day: datetime | None, years: float, seed: int, unsigned_days: int
 ) -> None:
     """Build a realistic, deterministic demo clinic in a new database file."""
     from console.store.database import sqlite_url
 
-    state: Context = ctx.obj
     path = db.expanduser().resolve()
     if path.exists() and path.stat().st_size > 0:
         raise ConfigurationError(f"{path} already exists: the demo is built in a new file")
     today = day.date() if day else date.today()
     summary = _build_demo(state, sqlite_url(path), today, years, seed, unsigned_days=unsigned_days)
     size_mb = path.stat().st_size / 1_000_000
-    typer.echo(
+    click.echo(
         f"Demo clinic in {path}: {summary.patients} patients, {summary.sessions} past sessions, "
         f"{summary.vitals} vitals readings, {summary.today_sessions} sessions today "
         f"({summary.seconds:.1f} s, {size_mb:.1f} MB)."
@@ -186,15 +188,12 @@ def demo_command(
 
 
 @user_cli.command("add")
-def user_add(
-    ctx: typer.Context,
-    username: Annotated[str, typer.Argument(help="Sign-in name, lower case.")],
-    name: Annotated[str, typer.Option("--name", help="Printed name, e.g. 'Dr. Priya Raman'.")],
-    role: Annotated[str, typer.Option("--role", help="nurse, physician or admin.")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
-    ] = False,
-) -> None:
+@click.argument("username")
+@click.option("--name", required=True, help="Printed name, e.g. 'Dr. Priya Raman'.")
+@click.option("--role", required=True, help="nurse, physician or admin.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@click.pass_obj
+def user_add(state: "Context", username: str, name: str, role: str, password_stdin: bool) -> None:
     """Create a user account (asks for the password twice)."""
     from console.clinic.users import create_user
     from console.domain.actors import Actor
@@ -202,87 +201,97 @@ def user_add(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    db = ctx.obj.database()
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    db = state.database()
     user = create_user(
         db,
         Actor.system("cli"),
         {"username": username, "display_name": name, "role": role, "password": password},
     )
-    typer.echo(f"Created {user.role} {user.username} ({user.display_name}).")
+    click.echo(f"Created {user.role} {user.username} ({user.display_name}).")
 
 
 @user_cli.command("unlock")
-def user_unlock(
-    ctx: typer.Context, username: Annotated[str, typer.Argument(help="The locked account.")]
-) -> None:
+@click.argument("username")
+@click.pass_obj
+def user_unlock(state: "Context", username: str) -> None:
     """Clear the failed sign-in counter of a locked account."""
     from console.clinic.users import unlock_user
     from console.domain.actors import Actor
 
-    unlock_user(ctx.obj.database(), Actor.system("cli"), username)
-    typer.echo(f"Unlocked {username}.")
+    unlock_user(state.database(), Actor.system("cli"), username)
+    click.echo(f"Unlocked {username}.")
 
 
 @db_cli.command("upgrade")
-def db_upgrade(ctx: typer.Context) -> None:
+@click.pass_obj
+def db_upgrade(state: "Context") -> None:
     """Apply every pending schema migration."""
     from console.store.schema import SCHEMA_HEAD
 
-    ctx.obj.database()
-    typer.echo(f"Database is at schema {SCHEMA_HEAD}.")
+    state.database()
+    click.echo(f"Database is at schema {SCHEMA_HEAD}.")
 
 
 @audit_cli.command("verify")
-def audit_verify(ctx: typer.Context) -> None:
+@click.pass_obj
+def audit_verify(state: "Context") -> None:
     """Check the audit hash chain and every signature and addendum; exit 1 naming the first altered."""
     from console.review.signature_check import verify_signatures
     from console.store.audit import verify_chain
 
-    db = ctx.obj.database()
+    db = state.database()
     with db.read() as session:
         report = verify_chain(session)
         signed = verify_signatures(session)
     if not report.intact:
-        typer.echo(f"audit chain broken at event {report.broken_at}: {report.problem}", err=True)
+        click.echo(f"audit chain broken at event {report.broken_at}: {report.problem}", err=True)
     if not signed.intact:
-        typer.echo(f"signed record altered: {signed.problem}", err=True)
+        click.echo(f"signed record altered: {signed.problem}", err=True)
     if not (report.intact and signed.intact):
-        raise typer.Exit(1)
-    typer.echo(f"audit chain intact: {report.events} events, head {report.head}")
-    typer.echo(f"signed records intact: {signed.signatures} signatures, {signed.addenda} addenda")
+        raise click.exceptions.Exit(1)
+    click.echo(f"audit chain intact: {report.events} events, head {report.head}")
+    click.echo(f"signed records intact: {signed.signatures} signatures, {signed.addenda} addenda")
 
 
 @protocol_cli.command("check")
-def protocol_check(
-    file: Annotated[Path, typer.Argument(help="Protocol file (TOML) to check.", dir_okay=False)],
-) -> None:
+@click.argument("file", type=_file())
+def protocol_check(file: Path) -> None:
     """Validate a protocol file and print the effective protocol, defaults merged."""
     from console.domain.protocol import describe, load_protocol
 
-    typer.echo(describe(load_protocol(file)), nl=False)
+    click.echo(describe(load_protocol(file)), nl=False)
 
 
 @cli.command("export")
+@click.option("--date", "day", type=DAY, required=True, help="First clinic day (YYYY-MM-DD).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the files into.",
+)
+@click.option("--to", type=DAY, help="Last clinic day (default: --date).")
+@click.option(
+    "--format",
+    "export_format",
+    type=click.Choice([f.value for f in ExportFormat]),
+    default=ExportFormat.CSV.value,
+    help="csv: the CSV set; fhir: one FHIR R4B Bundle.",
+)
+@click.option("--deidentify", is_flag=True, help="No names, MRNs or dates of birth.")
+@click.option("--bom", is_flag=True, help="Write the UTF-8 byte-order mark Excel needs.")
+@click.option("--force", is_flag=True, help="Overwrite an export already in the folder.")
+@click.pass_obj
 def export_command(
-    ctx: typer.Context,
-    day: Annotated[
-        datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="First clinic day (YYYY-MM-DD).")
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.", file_okay=False)],
-    to: Annotated[
-        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last clinic day (default: --date).")
-    ] = None,
-    export_format: Annotated[
-        ExportFormat, typer.Option("--format", help="csv: the CSV set; fhir: one FHIR R4B Bundle.")
-    ] = ExportFormat.CSV,
-    deidentify: Annotated[
-        bool, typer.Option("--deidentify", help="No names, MRNs or dates of birth.")
-    ] = False,
-    bom: Annotated[bool, typer.Option("--bom", help="Write the UTF-8 byte-order mark Excel needs.")] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Overwrite an export already in the folder.")
-    ] = False,
+    state: "Context",
+    day: datetime,
+    out: Path,
+    to: datetime | None,
+    export_format: str,
+    deidentify: bool,
+    bom: bool,
+    force: bool,
 ) -> None:
     """Export the clinic days' records as CSV files or a FHIR bundle, with a manifest (all, or none)."""
     import getpass
@@ -292,19 +301,19 @@ def export_command(
     from console.export.files import export
     from console.export.request import ExportRequest
 
-    settings = ctx.obj.settings()
+    settings = state.settings()
     request = ExportRequest(
         date_from=day.date(),
         date_to=(to or day).date(),
         out=out,
-        format=export_format.value,
+        format=ExportFormat(export_format).value,
         deidentify=deidentify,
         bom=bom,
         force=force,
         pseudonym_key=settings.pseudonym_key,
         tolerance_mg=settings.protocol.reconciliation_tolerance_mg,
     )
-    db = ctx.obj.database()
+    db = state.database()
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
         tasks: dict[str, TaskID] = {}
 
@@ -315,28 +324,27 @@ def export_command(
 
         manifest = export(db, f"cli:{getpass.getuser()}", request, settings.zone, advance)
     counts = ", ".join(f"{name} {rows}" for name, rows in manifest.rows.items())
-    typer.echo(f"Exported to {out}: {counts}.")
+    click.echo(f"Exported to {out}: {counts}.")
 
 
 @schedule_cli.command("import")
-def schedule_import(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV: date, time, chair, mrn, name, date_of_birth, method.")],
-) -> None:
+@click.argument("file", type=_file())
+@click.pass_obj
+def schedule_import(state: "Context", file: Path) -> None:
     """Import appointments from the scheduling system; one bad row refuses the whole file."""
     from console.chair.schedule_import import import_schedule, read_schedule
     from console.domain.actors import Actor
 
     rows = read_schedule(file)
-    result = import_schedule(ctx.obj.database(), Actor.system("cli"), rows)
+    result = import_schedule(state.database(), Actor.system("cli"), rows)
     if result.problems:
-        typer.echo(
+        click.echo(
             f"chairside: error: {file} has {len(result.problems)} problem(s); nothing was imported:", err=True
         )
         for problem in result.problems:
-            typer.echo(f"  {problem}", err=True)
-        raise typer.Exit(1)
-    typer.echo(
+            click.echo(f"  {problem}", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(
         f"Imported {result.sessions_created} session(s) from {file}: "
         f"{result.patients_created} new patient(s), {result.already_booked} already booked."
     )
@@ -349,22 +357,23 @@ def command() -> None:
 
 def run(open_console: OpenConsole | None = None, argv: list[str] | None = None) -> int:
     """Run the command line; user errors print one line and return a non-zero code."""
-    command = typer.main.get_command(cli)
     try:
-        result = command.main(args=argv, prog_name="chairside", obj=open_console, standalone_mode=False)
-    except typer.Abort:
-        typer.echo("chairside: cancelled", err=True)
+        result = cli.main(args=argv, prog_name="chairside", obj=open_console, standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as shown:  # a group named without its command: its help
+        click.echo(shown.format_message())
+        return shown.exit_code
+    except click.Abort:
+        click.echo("chairside: cancelled", err=True)
         return 130
-    except typer.TyperException as exc:  # usage errors: unknown option, bad value, missing argument
-        if message := exc.format_message():  # empty when the help was shown instead
-            typer.echo(f"chairside: error: {message}", err=True)
-        return exc.exit_code or 2
+    except click.ClickException as exc:  # usage errors: unknown option, bad value, missing argument
+        click.echo(f"chairside: error: {exc.format_message()}", err=True)
+        return exc.exit_code
     except ChairsideError as exc:
-        typer.echo(f"chairside: error: {exc}", err=True)
+        click.echo(f"chairside: error: {exc}", err=True)
         return 1
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug, not the user's doing: still one line, never a traceback on screen
-        typer.echo(f"chairside: internal error ({type(exc).__name__}): {exc}", err=True)
+        click.echo(f"chairside: internal error ({type(exc).__name__}): {exc}", err=True)
         return 70
     return result if isinstance(result, int) else 0

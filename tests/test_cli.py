@@ -218,7 +218,7 @@ def test_commands_that_show_no_screen_import_no_textual(tmp_path, argv):
     )
     assert result.returncode == 0, result.stderr
     imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in result.stderr.splitlines()}
-    assert "typer" in imported and not imported & {"textual", "app", "widgets"}
+    assert "click" in imported and not imported & {"textual", "app", "widgets"}
 
 
 def test_the_installed_console_is_found_by_its_entry_point():

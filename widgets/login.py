@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Vertical
+from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
@@ -61,7 +61,7 @@ class LoginScreen(Screen):
         self._waiting = False  # Enter was pressed before the records were open
 
     def compose(self) -> ComposeResult:
-        with Center(), Vertical(id="login-box"):
+        with Vertical(id="login-box"):  # the screen centres it
             yield Static(self._clinic_name, id="clinic", markup=False)
             yield Label("Username")
             yield Input(id="username", placeholder="e.g. nurse", max_length=32)

@@ -1,4 +1,8 @@
-"""The Today board: the day's sessions in time order, refreshed from the database every 2 seconds."""
+"""The Today board: the day's sessions in time order, refreshed from the database every 2 seconds.
+
+About 400 lines: the board, the scan box that must accept a scanner's keys and no others, day
+navigation and booking and export are the one screen a nurse lives in; each is small.
+"""
 
 from datetime import date, datetime, timedelta
 

@@ -3,6 +3,10 @@
 History is written in bulk (a five-year clinic is over a million rows) inside one transaction,
 guarded by the same CHECK constraints as every other row, and recorded as one audit event.
 Today's sessions go through the service layer, so they carry a full audit trail like real work.
+
+Longer than most modules, on purpose: the history, today's board and the review examples draw from
+one seeded random stream in a fixed order (the same seed builds the same clinic), and splitting them
+apart would hand that stream and the bulk buffers from module to module.
 """
 
 import math

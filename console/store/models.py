@@ -2,6 +2,9 @@
 
 Rows are built only from validated input models (see `console.domain.inputs`): constructing a
 `table=True` model directly skips pydantic validation, so the constraints are the last guard.
+
+Every table is in this one module, on purpose: the schema reads as a whole (keys, CHECKs, indexes)
+and the schema test compares it as a whole with a migrated database.
 """
 
 from datetime import date, datetime, time

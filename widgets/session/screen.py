@@ -5,6 +5,9 @@ fields and saves; the screen holds the keys, moves between steps, and runs every
 queue off the UI thread, so entries are stored in the order they were confirmed. A refusal appears
 under the field being typed in. If another workstation changed the session, the save is refused as
 a conflict and the screen reloads.
+
+Just over 400 lines, on purpose: every key of the visit and every dialog it opens are here, next to
+the one save queue they go through; the fields and saves of each step are in their own modules.
 """
 
 import threading

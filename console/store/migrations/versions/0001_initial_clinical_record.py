@@ -1,5 +1,7 @@
 """initial clinical record
 
+As long as the first schema was: a released migration keeps exactly what it ran, in one piece.
+
 Revision ID: 0001
 Revises:
 Create Date: 2026-11-26 04:18:07.556055
