@@ -4,31 +4,28 @@ from datetime import date, datetime, timedelta
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from console.chair.sessions import schedule_session
-from console.clinic.patients import create_patient, find_by_mrn
+from console.chair.booking import Booking, NewPatient, book
+from console.clinic.patients import find_by_mrn
 from console.domain.errors import ChairsideError
 from console.domain.vocab import Method, Sex
+from console.store.models import Patient
 from widgets.context import Clinic
+from widgets.dialog import StoreDialog
 
 
-class BookingDialog(ModalScreen[int | None]):
-    """Returns the new session's id, or None when cancelled."""
+class BookingDialog(StoreDialog[int]):
+    """Closes with the new session's id, or None when cancelled."""
 
     DEFAULT_CSS = """
-    BookingDialog { align: center middle; }
     #booking-box { width: 70; height: 90%; border: round $accent; background: $surface; padding: 0 1; }
-    #booking-box Input, #booking-box Select { width: 100%; }
-    #booking-error { color: $error; height: auto; }
+    #booking-box Select { width: 100%; }
     #patient-found { height: auto; color: $success; }
     .new-patient { display: none; }
     BookingDialog.new .new-patient { display: block; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="booking.cancel", tooltip="Close without booking")]
 
     def __init__(self, clinic: Clinic, day: date, now: datetime) -> None:
         super().__init__()
@@ -38,7 +35,7 @@ class BookingDialog(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         slot = (self.now + timedelta(minutes=15 - self.now.minute % 15)).strftime("%H:%M")
-        with VerticalScroll(id="booking-box"):
+        with VerticalScroll(id="booking-box", classes="dialog-box"):
             yield Label(f"Book a session on {self.day:%A %d %B %Y}")
             yield Label("MRN (scan the wristband, or type a new MRN for a new patient)")
             yield Input(id="book-mrn", max_length=20)
@@ -60,7 +57,7 @@ class BookingDialog(ModalScreen[int | None]):
             yield Input(id="book-chair", max_length=8)
             yield Label("Method")
             yield Select([(m.label, m.value) for m in Method], id="book-method", value=Method.IV.value)
-            yield Static("", id="booking-error", markup=False)
+            yield self.refusal("booking-error")
             yield Button("Book", id="book", variant="primary")
 
     def on_mount(self) -> None:
@@ -75,11 +72,11 @@ class BookingDialog(ModalScreen[int | None]):
         try:
             patient = find_by_mrn(self.clinic.db, mrn) if len(mrn.strip()) >= 3 else None
         except ChairsideError as exc:
-            self.app.call_from_thread(self.query_one("#booking-error", Static).update, f"⚠ {exc}")
+            self.app.call_from_thread(self.refuse, str(exc))
             return
         self.app.call_from_thread(self._found, patient, mrn)
 
-    def _found(self, patient, mrn: str) -> None:
+    def _found(self, patient: Patient | None, mrn: str) -> None:
         text = f"✓ {patient.display_name}, born {patient.date_of_birth}" if patient else ""
         if not patient and len(mrn.strip()) >= 3:
             text = "New MRN: enter the new patient's details."
@@ -92,44 +89,22 @@ class BookingDialog(ModalScreen[int | None]):
 
     @on(Button.Pressed, "#book")
     def _book(self) -> None:
-        values = {w.id: w.value for w in self.query(Input)} | {s.id: s.value for s in self.query(Select)}
-        self._store(values)
+        def typed(selector: str) -> str:
+            return self.query_one(selector, Input).value
 
-    @work(thread=True, exclusive=True, group="booking")
-    def _store(self, values: dict) -> None:
-        db, actor = self.clinic.db, self.clinic.actor
-        try:
-            patient = find_by_mrn(db, values["book-mrn"])
-            if patient is None:
-                weight = values["book-weight"] or None
-                patient = create_patient(
-                    db,
-                    actor,
-                    {
-                        "mrn": values["book-mrn"],
-                        "family_name": values["book-family"],
-                        "given_name": values["book-given"],
-                        "date_of_birth": values["book-dob"] or None,
-                        "sex": values["book-sex"],
-                        "weight_kg": weight,
-                        "weight_measured_on": self.day if weight else None,
-                    },
-                )
-            session = schedule_session(
-                db,
-                actor,
-                {
-                    "patient_id": patient.id,
-                    "clinic_date": self.day,
-                    "scheduled_time": values["book-time"] or None,
-                    "chair": values["book-chair"],
-                    "method": values["book-method"],
-                },
-            )
-        except ChairsideError as exc:
-            self.app.call_from_thread(self.query_one("#booking-error", Static).update, f"⚠ {exc}")
-            return
-        self.app.call_from_thread(self.dismiss, session.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        booking = Booking(
+            mrn=typed("#book-mrn"),
+            day=self.day,
+            time=typed("#book-time"),
+            chair=typed("#book-chair"),
+            method=str(self.query_one("#book-method", Select).value),
+            new_patient=NewPatient(
+                family_name=typed("#book-family"),
+                given_name=typed("#book-given"),
+                date_of_birth=typed("#book-dob"),
+                sex=str(self.query_one("#book-sex", Select).value),
+                weight_kg=typed("#book-weight"),
+            ),
+        )
+        clinic = self.clinic
+        self.save_returning(lambda: book(clinic.db, clinic.actor, booking).id)

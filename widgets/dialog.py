@@ -44,16 +44,25 @@ class StoreDialog(ModalScreen[Result | None], Generic[Result]):
 
     def save(self, store: Callable[[], object], result: Result) -> None:
         """Run `store` off the UI thread; close with `result` once it is stored, or show the refusal."""
+
+        def stored() -> Result:
+            store()
+            return result
+
+        self.save_returning(stored)
+
+    def save_returning(self, store: Callable[[], Result]) -> None:
+        """Run `store` off the UI thread and close with what it returns (say, the new record's id)."""
         if self._saving:
             return  # a second Enter while the first save runs stores nothing twice
         self._saving = True
         self.refuse("")
-        self._run(store, result)
+        self._run(store)
 
     @work(thread=True, group="dialog-save")
-    def _run(self, store: Callable[[], object], result: Result) -> None:
+    def _run(self, store: Callable[[], Result]) -> None:
         try:
-            store()
+            result = store()
         except ChairsideError as refused:
             self.app.call_from_thread(self._refused, refused)
             return

@@ -11,7 +11,7 @@ from textual.widgets import Footer, Label, Static
 from console.chair import alerts
 from console.chair.session_view import SessionView, load_session_view
 from console.domain.errors import ChairsideError
-from console.domain.vocab import Method, Role, SessionStatus
+from console.domain.vocab import Method, Role, SessionStatus, SignatureMeaning
 from console.review import record_text, returns, signing
 from console.store.models import Alert
 from widgets.context import Clinic
@@ -176,7 +176,7 @@ class ReviewScreen(Screen):
         app, clinic, session_id = self.app, self.clinic, self.session_id
         sitting = clinic.sitting
 
-        def sign(meaning: str, proof: signing.Proof) -> None:
+        def sign(meaning: SignatureMeaning, proof: signing.Proof) -> None:
             signing.sign_session(clinic.db, clinic.actor, session_id, meaning, proof, sitting)
 
         dialog = SignDialog(
@@ -187,7 +187,7 @@ class ReviewScreen(Screen):
         )
         app.push_screen(dialog, self._after_signing)
 
-    def _after_signing(self, signed: bool | None) -> None:
+    def _after_signing(self, signed: SignatureMeaning | None) -> None:
         if not signed:
             return
         remaining = [sid for sid in self.queue if sid != self.session_id]
@@ -216,7 +216,7 @@ class ReviewScreen(Screen):
         app.push_screen(NoteDialog(self._heading("Return for correction"), prompt, send_back), done)
 
     def action_addendum(self) -> None:
-        from widgets.sign_dialog import AddendumDialog
+        from widgets.sign_dialog import AddendumDialog, AddendumText
 
         app, clinic, session_id = self.app, self.clinic, self.session_id
         sitting = clinic.sitting
@@ -224,7 +224,7 @@ class ReviewScreen(Screen):
         def add(data: dict, proof: signing.Proof) -> None:
             signing.add_addendum(clinic.db, clinic.actor, session_id, data, proof, sitting)
 
-        def done(added: bool | None) -> None:
+        def done(added: AddendumText | None) -> None:
             if added:
                 self.tell("✓ Addendum added and signed.")
                 self.reload()

@@ -35,6 +35,7 @@ class ImportDialog(ModalScreen[bool]):
     def __init__(self, clinic: Clinic) -> None:
         super().__init__()
         self.clinic = clinic
+        self.imported = False  # sessions were imported: the board reloads when the dialog closes
 
     @on(Input.Submitted, "#import-path")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -63,7 +64,7 @@ class ImportDialog(ModalScreen[bool]):
 
     def _show(self, text: str, imported: bool) -> None:
         self.query_one("#import-result", Static).update(text)
-        self.imported = imported
+        self.imported = self.imported or imported  # a refused retry does not undo the import before it
 
     def action_close(self) -> None:
-        self.dismiss(getattr(self, "imported", False))
+        self.dismiss(self.imported)

@@ -1,19 +1,30 @@
 """Signing dialogs: a session signature (meaning, then proof) and a signed addendum (reason, text, proof)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.domain.errors import ChairsideError, InvalidInput
 from console.domain.vocab import SignatureMeaning
-from console.review.signing import Proof
+from console.review.signing import Proof, SigningSitting
 from widgets.credentials import Credentials
+from widgets.dialog import StoreDialog
+
+Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class AddendumText:
+    """What an addendum says, as its author signed it."""
+
+    reason: str
+    text: str
+
 
 MEANINGS = {
     SignatureMeaning.APPROVED: "Approved: I have reviewed this session and approve the treatment given",
@@ -21,49 +32,39 @@ MEANINGS = {
 }
 
 
-class SigningDialog(ModalScreen[bool]):
-    """A heading, the fields, the proof and one error line; the signature runs off the UI thread."""
+class SigningDialog(StoreDialog[Result]):
+    """A heading, the fields, the proof and one error line; signed the way every `StoreDialog` saves."""
 
     DEFAULT_CSS = """
-    SigningDialog { align: center middle; }
-    .sign-box { width: 84; height: auto; border: round $accent; padding: 0 1; background: $surface; }
-    .sign-box Input { width: 100%; }
+    .sign-box { width: 84; border: round $accent; }
     .sign-title { text-style: bold; }
-    .sign-error { color: $error; height: auto; min-height: 1; }
     #meaning { height: auto; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="sign.cancel", tooltip="Close without signing")]
 
-    def __init__(self, heading: str, needs_password: bool, sitting) -> None:
+    def __init__(self, heading: str, needs_password: bool, sitting: SigningSitting) -> None:
         super().__init__()
         self.heading = heading
         self.credentials = Credentials(sitting, needs_password)
-        self._busy = False
 
-    def error(self, message: str) -> None:
-        self.query_one(".sign-error", Static).update(f"⚠ {message}")
+    def error_line(self) -> Static:
+        return self.refusal("sign-error").add_class("sign-error")
 
-    def _proof_done(self) -> None:
-        if not self._busy:
-            self._busy = True
-            self.query_one(".sign-error", Static).update("Signing…")
-            self._sign(self.credentials.proof())
-
-    @work(thread=True, group="sign")
-    def _sign(self, proof: Proof) -> None:
-        try:
-            self.submit(proof)
-        except ChairsideError as refused:
-            self.app.call_from_thread(self._refused, refused)
-            return
-        self.app.call_from_thread(self.dismiss, True)
-
-    def submit(self, proof: Proof) -> None:
+    def signing(self, proof: Proof) -> tuple[Callable[[], object], Result]:
+        """The service call that signs with `proof`, and what the dialog closes with once it is done."""
         raise NotImplementedError
 
-    def _refused(self, refused: ChairsideError) -> None:
-        self._busy = False
-        self.error(str(refused))
+    def _proof_done(self) -> None:
+        store, result = self.signing(self.credentials.proof())  # read here, on the UI thread
+        self.save(store, result)
+        if self._saving:
+            self.refuse("Signing…")
+
+    def refuse(self, message: str) -> None:
+        self.query_one(".dialog-error", Static).update(
+            message if message in ("", "Signing…") else f"⚠ {message}"
+        )
+
+    def after_refusal(self, refused: ChairsideError) -> None:
         if isinstance(refused, InvalidInput) and refused.field in {"reason", "text", "meaning"}:
             self.set_focus(self.query_one(f"#{refused.field}", Input))
             return
@@ -79,28 +80,29 @@ class SigningDialog(ModalScreen[bool]):
         else:
             self.set_focus(fields[position + 1])
 
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
-
-class SignDialog(SigningDialog):
-    """Choose the meaning (arrows, Enter), then prove who you are; Enter signs."""
+class SignDialog(SigningDialog[SignatureMeaning]):
+    """Choose the meaning (arrows, Enter), then prove who you are; Enter signs; closes with the meaning."""
 
     def __init__(
-        self, heading: str, needs_password: bool, sitting, sign: Callable[[str, Proof], None]
+        self,
+        heading: str,
+        needs_password: bool,
+        sitting: SigningSitting,
+        sign: Callable[[SignatureMeaning, Proof], None],
     ) -> None:
         super().__init__(heading, needs_password, sitting)
         self.sign = sign
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="sign-box"):
+        with self.body("sign-box").add_class("sign-box"):
             yield Static(self.heading, classes="sign-title", markup=False)
             yield Label("Meaning of this signature (arrows, Enter)")
             yield OptionList(
                 *[Option(text, id=meaning.value) for meaning, text in MEANINGS.items()], id="meaning"
             )
             yield self.credentials
-            yield Static("", classes="sign-error", markup=False)
+            yield self.error_line()
 
     def on_mount(self) -> None:
         meanings = self.query_one("#meaning", OptionList)
@@ -111,37 +113,38 @@ class SignDialog(SigningDialog):
     def _meaning_chosen(self) -> None:
         self.set_focus(self.credentials.first)
 
-    def submit(self, proof: Proof) -> None:
+    def signing(self, proof: Proof) -> tuple[Callable[[], object], SignatureMeaning]:
         meanings = self.query_one("#meaning", OptionList)
-        meaning = meanings.get_option_at_index(meanings.highlighted or 0).id
-        if meaning is not None:  # every option is made with its meaning as id
-            self.sign(meaning, proof)
+        meaning = list(MEANINGS)[meanings.highlighted or 0]  # the options are listed in MEANINGS' order
+        return lambda: self.sign(meaning, proof), meaning
 
 
-class AddendumDialog(SigningDialog):
-    """Reason, text, then proof: the addendum is signed by its author as it is saved."""
+class AddendumDialog(SigningDialog[AddendumText]):
+    """Reason, text, then proof: the addendum is signed by its author as it is saved; closes with it."""
 
     def __init__(
-        self, heading: str, needs_password: bool, sitting, add: Callable[[dict, Proof], None]
+        self,
+        heading: str,
+        needs_password: bool,
+        sitting: SigningSitting,
+        add: Callable[[dict[str, str], Proof], None],
     ) -> None:
         super().__init__(heading, needs_password, sitting)
         self.add = add
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="sign-box"):
+        with self.body("sign-box").add_class("sign-box"):
             yield Static(self.heading, classes="sign-title", markup=False)
             yield Label("Reason (e.g. late entry, clarification, follow-up call)")
             yield Input(id="reason", max_length=200)
             yield Label("Addendum")
             yield Input(id="text", max_length=4000)
             yield self.credentials
-            yield Static("", classes="sign-error", markup=False)
+            yield self.error_line()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#reason", Input))
 
-    def submit(self, proof: Proof) -> None:
-        self.add(
-            {"reason": self.query_one("#reason", Input).value, "text": self.query_one("#text", Input).value},
-            proof,
-        )
+    def signing(self, proof: Proof) -> tuple[Callable[[], object], AddendumText]:
+        written = AddendumText(self.query_one("#reason", Input).value, self.query_one("#text", Input).value)
+        return lambda: self.add({"reason": written.reason, "text": written.text}, proof), written
