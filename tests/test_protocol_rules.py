@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlmodel import select
 
 from console.chair import charting, dose_rules, sessions
@@ -276,7 +277,9 @@ def test_the_refusal_lists_everything_missing(db, staff):
 def test_a_physician_override_discharges_but_never_past_a_controlled_substance_mismatch(db, staff):
     nurse, doctor = staff["nina"], staff["priya"]
     row = checked_in_session(db, nurse, minutes_ago=60)
-    at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db, wasted_mg=10)))
+    at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db)))
+    with db.engine.begin() as connection:  # as stored before the service refused a mismatch
+        connection.execute(text("UPDATE dose_administration SET wasted_mg = 10"))
     with pytest.raises(NotAllowed, match="discharge refused"):
         sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)
     record_override(db, doctor, row.id, "discharge", "Leaving against advice; escort present", PROTOCOL)

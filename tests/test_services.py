@@ -404,3 +404,22 @@ def test_correcting_a_dose_recomputes_mg_per_kg_and_is_audited(db, staff):
     with pytest.raises(InvalidInput) as refused:
         charting.correct_dose(db, staff["nina"], dose.id, fixed.version, iv_dose_data(db, drawn_mg=10))
     assert refused.value.field == "drawn_mg"
+
+
+def test_a_dose_that_leaves_drug_unaccounted_for_is_refused_whatever_the_screen_sent(db, staff):
+    """Typed fast: drawn 30 mg for a 23.3 mg dose, no waste and no witness, must never be stored."""
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, minutes_ago=20)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    fast = iv_dose_data(db, dose_mg=23.3, planned_duration_min=40, drawn_mg=30, wasted_mg=0, witness=None)
+    with pytest.raises(
+        InvalidInput, match=r"Amount wasted: 30 mg drawn for a 23.3 mg dose leaves 6.7 mg"
+    ) as refused:
+        charting.record_dose(db, nurse, row.id, fast)
+    assert refused.value.field == "wasted_mg"
+    stored = charting.record_dose(db, nurse, row.id, fast | {"wasted_mg": 6.7, "witness": "marcus"})
+    assert (stored.drawn_mg, stored.wasted_mg) == (30, 6.7)
+    with pytest.raises(InvalidInput, match="Amount wasted"):  # a correction is held to the same rule
+        charting.correct_dose(
+            db, nurse, stored.id, stored.version, fast | {"administered_at": stored.administered_at}
+        )

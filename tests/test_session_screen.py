@@ -523,3 +523,35 @@ async def test_a_dose_is_corrected_from_its_form(demo_app):
             select(DoseAdministration).where(DoseAdministration.session_id == session_id)
         ).one()
     assert (dose.device_count, dose.dose_mg, dose.drawn_mg, dose.version) == (3, 84, 84, 2)
+
+
+async def test_drawn_typed_fast_then_enter_records_the_waste_and_asks_for_its_witness(demo_app):
+    """`30⏎` typed at once used to store drawn 30 mg, wasted 0, no witness: the waste came after a pause."""
+    from .ui import burst
+
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("7", "enter", "128/82 76 98 14 5", "enter", "tab", "space", "enter")
+        await nurse.type("enter", "enter", "enter", "enter")  # rate, duration, lot, concentration as offered
+        screen = demo_app.screen
+        total = float(str(screen.query_one("#dose-total", Static).render()).split()[3])
+        drawn = math.ceil(total / 10) * 10 + 10  # a vial more than the dose: there is waste
+        burst(demo_app, *str(drawn), "enter")
+        await nurse.settle()
+        assert screen.query_one("#dose-witness").has_focus and _error(demo_app) == "", _error(demo_app)
+        assert float(screen.query_one("#dose-wasted", Input).value) == pytest.approx(drawn - total, abs=0.01)
+        with demo_app.db.read() as session:
+            assert (
+                session.exec(
+                    select(DoseAdministration).where(DoseAdministration.session_id == session_id)
+                ).all()
+                == []
+            )
+        await nurse.type("m", "enter")
+    with demo_app.db.read() as session:
+        dose = session.exec(
+            select(DoseAdministration).where(DoseAdministration.session_id == session_id)
+        ).one()
+    assert dose.drawn_mg == drawn and dose.witness_id is not None
+    assert dose.dose_mg + dose.wasted_mg == pytest.approx(drawn)

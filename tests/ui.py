@@ -11,3 +11,11 @@ async def workers_done(app) -> None:
             return
         except WorkerCancelled:
             continue
+
+
+def burst(app, *keys: str) -> None:
+    """Keys arriving at scanner speed: all queued at once, none waiting for the one before to be handled."""
+    from textual import events
+
+    for key in keys:
+        app.post_message(events.Key(key, key if len(key) == 1 else None))

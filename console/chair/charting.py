@@ -241,6 +241,7 @@ def record_dose(
             dose_rules.before_first_dose(treatment, list(readings), set_aside, protocol)
         patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
         weight = dose_rules.weight_recent(patient, now.date(), protocol)
+        dose_rules.reconciled(dose_in, protocol)
         refusal = dose_rules.out_of_range(dose_in, protocol)
         if refusal is not None and OverrideRule.DOSE_RANGE not in set_aside:
             raise refusal
@@ -288,6 +289,7 @@ def correct_dose(
     def values_for(session: Session, row: DoseAdministration) -> dict:
         dose_in = parse(DoseIn, dict(data) | {"route": row.route})
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
+        dose_rules.reconciled(dose_in, protocol)
         refusal = dose_rules.out_of_range(dose_in, protocol)
         if refusal is not None and OverrideRule.DOSE_RANGE not in overridden(session, row.session_id):
             raise refusal

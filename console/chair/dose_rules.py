@@ -56,6 +56,21 @@ def weight_recent(patient: Patient, today: date, protocol: Protocol) -> float:
     return patient.weight_kg
 
 
+def reconciled(dose: DoseIn, protocol: Protocol) -> None:
+    """Every milligram drawn is accounted for: drawn = dose + wasted, within the protocol's tolerance.
+
+    Whatever a screen sends: a record that leaves drug unaccounted for is never stored.
+    """
+    unaccounted = dose.drawn_mg - dose.dose_mg - dose.wasted_mg
+    if unaccounted > protocol.reconciliation_tolerance_mg:
+        waste = round(dose.drawn_mg - dose.dose_mg, 2)
+        raise InvalidInput(
+            "wasted_mg",
+            f"Amount wasted: {dose.drawn_mg:g} mg drawn for a {dose.dose_mg:g} mg dose leaves {waste:g} mg "
+            "to record as wasted, with a witness.",
+        )
+
+
 def out_of_range(dose: DoseIn, protocol: Protocol) -> InvalidInput | None:
     """The refusal for a dose outside the protocol's range, or None when it is within."""
     who = protocol.override_roles.dose_range

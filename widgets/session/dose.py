@@ -1,6 +1,6 @@
 """The dose: rate and duration (IV) or devices (nasal), lot, drawn, wasted and the waste witness."""
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.widgets import Button, Input, Label, Static
 
@@ -17,7 +17,7 @@ from console.chair.dose_plan import DosePlan
 from console.chair.session_guide import Step, dose_heading
 from console.chair.session_view import SessionView
 from console.domain.vocab import Method
-from widgets.session.recorder import StepForm
+from widgets.session.recorder import Recorder, StepForm
 
 # The form's fields, by the DoseForm value each one holds.
 FIELDS = {
@@ -49,6 +49,11 @@ class DoseStep(StepForm):
         "dose-witness": None,
     }
 
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__(recorder)
+        self._waste_typed = False  # the nurse went to the waste field: her figure is the one recorded
+        self._doses_seen = 0
+
     def compose(self) -> ComposeResult:
         yield Static("", id="dose-heading", markup=False)
         yield Label("Rate (mg/kg/h)", classes="iv")
@@ -74,9 +79,29 @@ class DoseStep(StepForm):
         return "#dose-rate" if view.session.method == Method.IV else "#dose-devices"
 
     def form(self) -> DoseForm:
-        return DoseForm(**{name: self.query_one(selector, Input).value for name, selector in FIELDS.items()})
+        """The fields as they are now, the waste worked out from them unless the nurse typed her own.
+
+        Read when a value is confirmed, not when the screen last redrew: keys typed at scanner speed
+        reach Enter before the form's own updates do.
+        """
+        typed = {name: self.query_one(selector, Input).value for name, selector in FIELDS.items()}
+        view = self.recorder.view
+        if view is not None and not self._waste_typed:
+            waste = waste_after_drawing(
+                form_total(view, self.clinic.protocol, DoseForm(**typed)), typed["drawn"]
+            )
+            if waste is not None:
+                typed["wasted"] = f"{waste:g}"
+        return DoseForm(**typed)
+
+    @on(events.DescendantFocus)
+    def _waste_field_visited(self, event: events.DescendantFocus) -> None:
+        if event.widget.id == "dose-wasted":
+            self._waste_typed = True
 
     def show(self, view: SessionView) -> None:
+        if len(view.doses) != self._doses_seen:  # a dose was stored: the next form starts afresh
+            self._doses_seen, self._waste_typed = len(view.doses), False
         iv = view.session.method == Method.IV
         for widget in self.query(".iv"):
             widget.display = iv
@@ -139,8 +164,11 @@ class DoseStep(StepForm):
             self.query_one("#dose-wasted", Input).value = f"{waste:g}"
 
     def field_done(self, field: Input) -> None:
-        if field.id == "dose-drawn" and not needs_witness(self.form()):
-            self.confirm()  # the waste is computed from drawn and given (Shift+Tab reaches it)
+        if field.id == "dose-drawn":
+            form = self.form()
+            self.query_one("#dose-wasted", Input).value = form.wasted  # shown before the witness is asked
+            if not needs_witness(form):
+                self.confirm()  # no waste: no witness needed (Shift+Tab reaches the waste)
         elif field.id == "dose-witness":
             self.confirm()
 

@@ -13,7 +13,7 @@ from console.clinic.patients import record_weight
 from console.domain.errors import NeedsConfirmation
 from console.domain.quick_vitals import FORMAT_HINT
 from console.domain.vocab import Contraindication
-from widgets.session.recorder import StepForm
+from widgets.session.recorder import Recorder, StepForm
 
 FIRST_FIELD = {PreStart.WEIGHT: "#weight", PreStart.PAIN: "#pain-before", PreStart.VITALS: "#baseline-vitals"}
 
@@ -40,7 +40,7 @@ class PreAssessmentStep(StepForm):
     ONE_SHOT = frozenset({"baseline-vitals"})
     DEFAULT_CSS = "#contraindications { height: 8; }"
 
-    def __init__(self, recorder) -> None:
+    def __init__(self, recorder: Recorder) -> None:
         super().__init__(recorder)
         self._weight_to_confirm: str | None = None  # a weight refused as unusual, stored if entered again
 
