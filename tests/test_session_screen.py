@@ -555,3 +555,30 @@ async def test_drawn_typed_fast_then_enter_records_the_waste_and_asks_for_its_wi
         ).one()
     assert dose.drawn_mg == drawn and dose.witness_id is not None
     assert dose.dose_mg + dose.wasted_mg == pytest.approx(drawn)
+
+
+async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(demo_app, monkeypatch):
+    """Esc while the session was still loading used to end the console with NoMatches (exit status 0)."""
+    import threading
+
+    import widgets.session.screen
+
+    _, session_id = _checked_in(demo_app)
+    release = threading.Event()
+    slow = widgets.session.screen.session_view_for
+
+    def still_loading(*args, **kwargs):
+        release.wait(5)
+        return slow(*args, **kwargs)
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await pilot.pause()
+        monkeypatch.setattr(widgets.session.screen, "session_view_for", still_loading)
+        pilot.app.push_screen(SessionScreen(pilot.app.clinic, session_id))
+        await pilot.pause()
+        await pilot.press("escape")  # back to the board while the record is still being read
+        release.set()
+        await workers_done(pilot.app)
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, TodayScreen) and pilot.app.is_running

@@ -13,6 +13,7 @@ from console.review.audit_trail import TrailEntry
 from console.store.database import Database
 from widgets.context import Clinic
 from widgets.plain import plain_cells
+from widgets.ui_thread import on_screen
 
 COLUMNS = (("When", 17), ("Who", 10), ("What", 22), ("Record", 22), ("Changes", 60))
 
@@ -50,9 +51,9 @@ class AuditTrailScreen(Screen):
         try:
             entries = self.load(self.clinic.db)
         except ChairsideError as error:
-            self.app.call_from_thread(self.query_one("#trail-detail", Static).update, f"⚠ {error}")
+            on_screen(self, self.query_one("#trail-detail", Static).update, f"⚠ {error}")
             return
-        self.app.call_from_thread(self._show, entries)
+        on_screen(self, self._show, entries)
 
     def _show(self, entries: list[TrailEntry]) -> None:
         self.entries = entries

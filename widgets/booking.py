@@ -14,6 +14,7 @@ from console.domain.vocab import Method, Sex
 from console.store.models import Patient
 from widgets.context import Clinic
 from widgets.dialog import StoreDialog
+from widgets.ui_thread import on_screen
 
 
 class BookingDialog(StoreDialog[int]):
@@ -72,9 +73,9 @@ class BookingDialog(StoreDialog[int]):
         try:
             patient = find_by_mrn(self.clinic.db, mrn) if len(mrn.strip()) >= 3 else None
         except ChairsideError as exc:
-            self.app.call_from_thread(self.refuse, str(exc))
+            on_screen(self, self.refuse, str(exc))
             return
-        self.app.call_from_thread(self._found, patient, mrn)
+        on_screen(self, self._found, patient, mrn)
 
     def _found(self, patient: Patient | None, mrn: str) -> None:
         text = f"✓ {patient.display_name}, born {patient.date_of_birth}" if patient else ""

@@ -17,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from console.domain.errors import ChairsideError
+from widgets.ui_thread import on_screen
 
 Result = TypeVar("Result")
 
@@ -64,9 +65,9 @@ class StoreDialog(ModalScreen[Result | None], Generic[Result]):
         try:
             result = store()
         except ChairsideError as refused:
-            self.app.call_from_thread(self._refused, refused)
+            on_screen(self, self._refused, refused)
             return
-        self.app.call_from_thread(self.dismiss, result)
+        on_screen(self, self.dismiss, result)
 
     def _refused(self, refused: ChairsideError) -> None:
         self._saving = False

@@ -15,6 +15,7 @@ from console.domain.inputs import QueueDatesIn, parse
 from console.export.files import export
 from console.export.request import ExportRequest
 from widgets.context import Clinic
+from widgets.ui_thread import on_screen
 
 
 def default_folder(day: date) -> Path:
@@ -96,18 +97,18 @@ class ExportDialog(ModalScreen[Path | None]):
 
     @work(thread=True, exclusive=True, group="export")
     def _export(self, request: ExportRequest) -> None:
-        app, clinic = self.app, self.clinic
+        clinic = self.clinic
 
         def progress(name: str, rows: int) -> None:
-            app.call_from_thread(self._progress, name, rows)
+            on_screen(self, self._progress, name, rows)
 
         try:
             manifest = export(clinic.db, clinic.actor.username, request, clinic.zone, progress)
         except ChairsideError as refused:
-            app.call_from_thread(self._done, f"⚠ {refused}", None)
+            on_screen(self, self._done, f"⚠ {refused}", None)
             return
         counts = ", ".join(f"{name} {rows}" for name, rows in manifest.rows.items())
-        app.call_from_thread(self._done, f"✓ Exported to {request.out}: {counts}. Esc closes.", request.out)
+        on_screen(self, self._done, f"✓ Exported to {request.out}: {counts}. Esc closes.", request.out)
 
     def _progress(self, name: str, rows: int) -> None:
         """One step per file: how many rows a file will have is known only once it is written."""

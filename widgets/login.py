@@ -18,6 +18,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from console.domain.actors import Actor
 from console.domain.errors import ChairsideError
+from widgets.ui_thread import on_screen
 
 if TYPE_CHECKING:  # the database layer loads in a worker while the sign-in screen is drawn
     from console.store.database import Database
@@ -117,7 +118,7 @@ class LoginScreen(Screen):
         try:
             actor = authenticate(db, username, password)
         except ChairsideError as exc:
-            self.app.call_from_thread(self._refuse, str(exc))
+            on_screen(self, self._refuse, str(exc))
             return
         self.post_message(self.SignedIn(actor))
 

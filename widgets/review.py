@@ -16,6 +16,7 @@ from console.review import record_text, returns, signing
 from console.store.models import Alert
 from widgets.context import Clinic
 from widgets.session.flowsheet import Flowsheet
+from widgets.ui_thread import on_screen
 
 
 class ReviewScreen(Screen):
@@ -83,9 +84,9 @@ class ReviewScreen(Screen):
         try:
             view = load_session_view(self.clinic.db, self.session_id)
         except ChairsideError as error:
-            self.app.call_from_thread(self.tell, f"⚠ {error}")
+            on_screen(self, self.tell, f"⚠ {error}")
             return
-        self.app.call_from_thread(self._show, view)
+        on_screen(self, self._show, view)
 
     def tell(self, message: str) -> None:
         self.query_one("#review-message", Static).update(message)

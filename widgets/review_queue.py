@@ -30,6 +30,7 @@ from console.review.queue import (
 from widgets.context import Clinic
 from widgets.login import SignOut
 from widgets.plain import plain_cells
+from widgets.ui_thread import on_screen
 
 COLUMNS = (
     ("Flag", 4),
@@ -122,13 +123,13 @@ class ReviewQueueScreen(Screen):
             rows = queue_page(db, filters, limit=limit)
             if worker.is_cancelled:  # the filters changed meanwhile: a newer load shows its own
                 return
-            self.app.call_from_thread(self._show, rows, len(rows) == limit)
+            on_screen(self, self._show, rows, len(rows) == limit)
             counts = queue_counts(db, filters)
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._show_counts, counts)
+                on_screen(self, self._show_counts, counts)
             order = queue_order(db, filters)
         except ChairsideError as error:
-            self.app.call_from_thread(self.tell, f"⚠ {error}")
+            on_screen(self, self.tell, f"⚠ {error}")
             return
         if not worker.is_cancelled:
             self.order = order
@@ -138,10 +139,10 @@ class ReviewQueueScreen(Screen):
         try:
             rows = queue_page(self.clinic.db, filters, after=after, limit=PAGE)
         except ChairsideError as error:
-            self.app.call_from_thread(self.tell, f"⚠ {error}")
+            on_screen(self, self.tell, f"⚠ {error}")
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._append, after, rows)
+            on_screen(self, self._append, after, rows)
 
     def tell(self, message: str) -> None:
         self.query_one("#queue-message", Static).update(message)

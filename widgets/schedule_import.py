@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Static
 from console.chair.schedule_import import COLUMNS, import_schedule, read_schedule
 from console.domain.errors import ChairsideError
 from widgets.context import Clinic
+from widgets.ui_thread import on_screen
 
 
 class ImportDialog(ModalScreen[bool]):
@@ -49,18 +50,18 @@ class ImportDialog(ModalScreen[bool]):
                 self.clinic.db, self.clinic.actor, read_schedule(Path(path).expanduser())
             )
         except ChairsideError as exc:
-            self.app.call_from_thread(self._show, f"⚠ {exc}", False)
+            on_screen(self, self._show, f"⚠ {exc}", False)
             return
         if result.problems:
             lines = "\n".join(result.problems[:15])
             more = f"\n… and {len(result.problems) - 15} more" if len(result.problems) > 15 else ""
-            self.app.call_from_thread(self._show, f"⚠ Nothing was imported:\n{lines}{more}", False)
+            on_screen(self, self._show, f"⚠ Nothing was imported:\n{lines}{more}", False)
             return
         text = (
             f"✓ Imported {result.sessions_created} session(s), {result.patients_created} new patient(s), "
             f"{result.already_booked} already booked. Esc returns to the board."
         )
-        self.app.call_from_thread(self._show, text, result.sessions_created > 0)
+        on_screen(self, self._show, text, result.sessions_created > 0)
 
     def _show(self, text: str, imported: bool) -> None:
         self.query_one("#import-result", Static).update(text)

@@ -25,6 +25,7 @@ from widgets.context import Clinic
 from widgets.login import SignOut
 from widgets.plain import plain_cells
 from widgets.session import SessionScreen
+from widgets.ui_thread import on_screen
 
 REFRESH_SECONDS = 2.0
 CLOSED = {SessionStatus.DISCHARGED, SessionStatus.NO_SHOW, SessionStatus.CANCELLED}
@@ -194,11 +195,11 @@ class TodayScreen(Screen):
             board = board_for(clinic.db, day, clinic.protocol, clinic.zone)
             returned = returned_sessions(clinic.db)
         except ChairsideError as error:
-            self.app.call_from_thread(self._load_failed, f"⚠ {error}")
+            on_screen(self, self._load_failed, f"⚠ {error}")
             return
         if board.newly_overdue and clinic.protocol.overdue_bell:
-            self.app.call_from_thread(self.app.bell)
-        self.app.call_from_thread(self._loaded, day, board.rows, returned)
+            on_screen(self, self.app.bell)
+        on_screen(self, self._loaded, day, board.rows, returned)
 
     def _loaded(self, day: date, rows: list[BoardRow], returned: list[ReturnedSession]) -> None:
         self._show_returned(returned)

@@ -14,6 +14,7 @@ from console.domain.vocab import Method
 from console.review.trajectory import Trajectory, patient_trajectory
 from widgets.context import Clinic
 from widgets.plain import plain_cells
+from widgets.ui_thread import on_screen
 
 COLUMNS = (
     ("Date", 11),
@@ -67,9 +68,9 @@ class TrajectoryScreen(Screen):
         try:
             trajectory = patient_trajectory(self.clinic.db, self.patient_id)
         except ChairsideError as error:
-            self.app.call_from_thread(self.query_one("#trajectory-title", Static).update, f"⚠ {error}")
+            on_screen(self, self.query_one("#trajectory-title", Static).update, f"⚠ {error}")
             return
-        self.app.call_from_thread(self._show, trajectory)
+        on_screen(self, self._show, trajectory)
 
     def _show(self, trajectory: Trajectory) -> None:
         self.trajectory = trajectory

@@ -43,6 +43,7 @@ from widgets.session.pre_assessment import PreAssessmentStep
 from widgets.session.recorder import FieldDone, StepForm, Store, Then
 from widgets.session.side_effects import SideEffectsTable
 from widgets.side_effect import ResolveDialog, SideEffectDialog
+from widgets.ui_thread import on_screen
 
 
 class SessionScreen(Screen):
@@ -252,17 +253,17 @@ class SessionScreen(Screen):
             try:
                 store(self.view.session.version if self.view else 0)
             except Conflict as exc:
-                self.app.call_from_thread(self.refuse, f"{exc}. The screen was reloaded.", field)
+                on_screen(self, self.refuse, f"{exc}. The screen was reloaded.", field)
                 self._reload_now()
                 return
             except ChairsideError as exc:
-                self.app.call_from_thread(self.refuse, str(exc), field)
+                on_screen(self, self.refuse, str(exc), field)
                 return
             if field is not None or then is not None:
-                self.app.call_from_thread(self._saved, field)
+                on_screen(self, self._saved, field)
             self._reload_now(focus_next=then == "next")
             if then not in (None, "next"):
-                self.app.call_from_thread(self.action_step, then)
+                on_screen(self, self.action_step, then)
         finally:
             done.set()
 
@@ -272,10 +273,10 @@ class SessionScreen(Screen):
             view = session_view_for(clinic.db, self.session_id, clinic.protocol, clinic.zone)
             plan = suggested_dose(clinic.db, view.session) if not view.doses else None
         except ChairsideError as exc:  # the database went away: say so, keep what is on screen
-            self.app.call_from_thread(self.refuse, f"{exc}. What was confirmed before is stored.")
+            on_screen(self, self.refuse, f"{exc}. What was confirmed before is stored.")
             return
         self.view = view  # the next queued job reads its version from here
-        self.app.call_from_thread(self._show, view, plan, focus_next)
+        on_screen(self, self._show, view, plan, focus_next)
 
     def _saved(self, field: Input | None) -> None:
         self._clear_refusal()
