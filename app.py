@@ -14,7 +14,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from console.domain.actors import Actor
-from console.domain.errors import ChairsideError
+from console.domain.errors import ChairsideError, Stopped
 from widgets.login import LoginScreen, SignOut
 
 if TYPE_CHECKING:
@@ -49,7 +49,26 @@ class ChairsideApp(App):
         self.settings = settings
         self._connect_with = connect
         self.startup_error: ChairsideError | None = None
+        self.stopped: Stopped | None = None  # an unexpected error ended the console (see the log)
         self.clinic: Clinic | None = None  # who is signed in, and what their screens reach
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error: its traceback goes to the log, and the console stops with a short message.
+
+        Replaces Textual's own report, which prints the traceback with local values (a typed password
+        could be one of them) on the terminal.
+        """
+        from console.clinic.logs import log_unexpected
+
+        where = log_unexpected(error, "the console")
+        self.stopped = Stopped(
+            f"the console stopped after an unexpected error ({type(error).__name__}); what was confirmed "
+            f"before it is stored. Details: {where}"
+        )
+        if self._exception is None:
+            self._exception = error  # a test driving the console still sees the error itself
+            self._exception_event.set()
+        self.exit(return_code=1)
 
     @property
     def clock(self) -> "Clock":
@@ -150,6 +169,8 @@ def open_console(context) -> None:
             app.db.dispose()
     if app.startup_error is not None:
         raise app.startup_error
+    if app.stopped is not None:
+        raise app.stopped
 
 
 def main() -> None:

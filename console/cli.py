@@ -373,7 +373,11 @@ def run(open_console: OpenConsole | None = None, argv: list[str] | None = None) 
         return 1
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a bug, not the user's doing: still one line, never a traceback on screen
-        click.echo(f"chairside: internal error ({type(exc).__name__}): {exc}", err=True)
+    except Exception as exc:  # a bug, not the user's doing: one line here, the traceback in the log
+        from console.clinic.logs import log_unexpected, without_typed_values
+
+        where = log_unexpected(exc, "the command line")
+        said = without_typed_values(str(exc))
+        click.echo(f"chairside: internal error ({type(exc).__name__}): {said} (details in {where})", err=True)
         return 70
     return result if isinstance(result, int) else 0

@@ -2,6 +2,7 @@
 
 from datetime import time
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from console.chair import sessions
@@ -224,3 +225,20 @@ async def test_records_opened_before_the_sign_in_screen_mounts_do_not_crash_the_
         assert isinstance(app.screen, LoginScreen) and app.connected
         await sign_in(pilot)
         assert isinstance(app.screen, TodayScreen)
+
+
+async def test_an_unexpected_error_in_a_screen_is_logged_with_its_traceback_and_stops_the_console(demo_app):
+    from console.clinic.logs import log_folder
+
+    def explode() -> None:
+        raise KeyError("no such row")
+
+    with pytest.raises(KeyError):
+        async with demo_app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            demo_app.call_later(explode)
+            await pilot.pause()
+    assert demo_app.return_code == 1 and demo_app.stopped is not None
+    assert str(log_folder() / "chairside.log") in str(demo_app.stopped)
+    logged = (log_folder() / "chairside.log").read_text()
+    assert "unexpected error in the console" in logged and "KeyError" in logged and "Traceback" in logged

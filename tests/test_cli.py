@@ -226,3 +226,40 @@ def test_the_installed_console_is_found_by_its_entry_point():
 
     opener = installed_console()
     assert opener is not None and opener.__module__ == "app" and opener.__name__ == "open_console"
+
+
+def test_an_unexpected_error_is_one_line_here_and_its_traceback_in_the_log_without_typed_values(
+    capsys, monkeypatch, tmp_path
+):
+    import console.cli
+    from console.clinic.logs import log_folder
+
+    def broken(*_args):
+        raise RuntimeError("validation failed: input_value='hunter2-password'")
+
+    monkeypatch.setattr(console.cli, "installed_console", lambda: broken)
+    assert run(None, ["--db", str(tmp_path / "x.sqlite3")]) == 70
+    line = capsys.readouterr().err
+    assert line.count("\n") == 1 and "hunter2" not in line
+    assert (
+        line.startswith("chairside: internal error (RuntimeError)")
+        and f"details in {log_folder() / 'chairside.log'}" in line
+    )
+    logged = (log_folder() / "chairside.log").read_text()
+    assert "Traceback" in logged and "raise RuntimeError" in logged
+    assert "hunter2" not in logged and "input_value=<hidden>" in logged
+    assert (log_folder() / "chairside.log").stat().st_mode & 0o077 == 0  # this user's only
+
+
+def test_a_console_stopped_by_an_unexpected_error_makes_the_command_exit_non_zero(
+    capsys, monkeypatch, tmp_path
+):
+    import app as application
+    from console.domain.errors import Stopped
+
+    def run_and_stop(self, *args, **kwargs):
+        self.stopped = Stopped("the console stopped after an unexpected error (KeyError); Details: LOG")
+
+    monkeypatch.setattr(application.ChairsideApp, "run", run_and_stop)
+    assert run(application.open_console, ["--db", str(tmp_path / "x.sqlite3")]) == 1
+    assert "the console stopped after an unexpected error" in one_line_error(capsys)

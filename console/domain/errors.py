@@ -41,5 +41,9 @@ class ConfigurationError(ChairsideError):
     """A setting or a command-line value is unusable."""
 
 
+class Stopped(ChairsideError):
+    """The console stopped after an unexpected error; its traceback is in the log."""
+
+
 class SchemaTooNew(StorageError):
     """The database was upgraded by a newer Chairside than this one."""
