@@ -582,3 +582,27 @@ async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(d
         await workers_done(pilot.app)
         await pilot.pause()
         assert isinstance(pilot.app.screen, TodayScreen) and pilot.app.is_running
+
+
+@pytest.mark.parametrize(
+    "field, typed, says",
+    [
+        ("pain-before", "1o", "Pain before: '1o' is not a whole number"),
+        ("weight", "1o4", "Weight: '1o4' is not a number"),
+    ],
+)
+async def test_a_letter_in_a_number_field_is_refused_naming_the_field_never_dropped(
+    demo_app, field, typed, says
+):
+    """Pain `1o` (meant 10) used to be stored as 1; weight `1o4` as 14."""
+    patient, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        demo_app.screen.set_focus(demo_app.screen.query_one(f"#{field}"))
+        await nurse.type(typed, "enter")
+        assert says in _error(demo_app), _error(demo_app)
+        assert demo_app.screen.query_one(f"#{field}", Input).value == typed  # kept as typed, to be corrected
+        assert demo_app.screen.query_one(f"#{field}").has_focus
+    with demo_app.db.read() as session:
+        assert session.get(TreatmentSession, session_id).pain_before is None
+        assert session.get(Patient, patient.id).weight_kg == patient.weight_kg

@@ -14,6 +14,7 @@ from console.domain.vocab import Method, Sex
 from console.store.models import Patient
 from widgets.context import Clinic
 from widgets.dialog import StoreDialog
+from widgets.number_input import NumberInput
 from widgets.ui_thread import on_screen
 
 
@@ -51,7 +52,7 @@ class BookingDialog(StoreDialog[int]):
                 yield Label("Sex")
                 yield Select([(s.value, s.value) for s in Sex], id="book-sex", value=Sex.UNKNOWN.value)
                 yield Label("Weight (kg), measured today")
-                yield Input(id="book-weight", type="number")
+                yield NumberInput("Weight", id="book-weight")
             yield Label("Time (HH:MM)")
             yield Input(id="book-time", value=slot, max_length=5)
             yield Label("Chair")

@@ -16,6 +16,7 @@ from console.domain.quick_vitals import clock_time_today
 from console.domain.vocab import SideEffectType
 from console.store.models import SideEffect
 from widgets.dialog import StoreDialog
+from widgets.number_input import NumberInput
 
 
 class SideEffectDialog(StoreDialog[dict[str, Any]]):
@@ -44,7 +45,7 @@ class SideEffectDialog(StoreDialog[dict[str, Any]]):
             yield Label("Describe (for Other)")
             yield Input(id="effect-other", max_length=200)
             yield Label("CTCAE grade: 1 mild, 2 moderate, 3 severe, 4 life-threatening, 5 death; Enter saves")
-            yield Input(id="effect-grade", type="integer", max_length=1)
+            yield NumberInput("Grade", whole=True, id="effect-grade")
             yield Label("Action taken (optional: Tab here before Enter)")
             yield Input(id="effect-action", max_length=200)
             yield Label("Onset HH:MM (optional; blank = now)")

@@ -7,6 +7,7 @@ from textual.widgets import Button, Input, Label, Static
 from console.chair import sessions
 from console.chair.session_guide import Step, notes_with, pain_change_line
 from console.chair.session_view import SessionView
+from widgets.number_input import NumberInput
 from widgets.session.recorder import StepForm
 
 
@@ -17,7 +18,7 @@ class DischargeStep(StepForm):
 
     def compose(self) -> ComposeResult:
         yield Label("Pain after (NRS 0-10)")
-        yield Input(id="pain-after", type="integer", max_length=2)
+        yield NumberInput("Pain after", whole=True, id="pain-after")
         yield Static("", id="pain-change", markup=False)
         yield Button("Discharge", id="discharge", variant="primary")
         yield Label("Add a note (Enter adds it, signed with your name and the time)")

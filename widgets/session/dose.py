@@ -17,6 +17,7 @@ from console.chair.dose_plan import DosePlan
 from console.chair.session_guide import Step, dose_heading
 from console.chair.session_view import SessionView
 from console.domain.vocab import Method
+from widgets.number_input import NumberInput
 from widgets.session.recorder import Recorder, StepForm
 
 # The form's fields, by the DoseForm value each one holds.
@@ -57,20 +58,20 @@ class DoseStep(StepForm):
     def compose(self) -> ComposeResult:
         yield Static("", id="dose-heading", markup=False)
         yield Label("Rate (mg/kg/h)", classes="iv")
-        yield Input(id="dose-rate", type="number", classes="iv")
+        yield NumberInput("Rate", id="dose-rate", classes="iv")
         yield Label("Planned duration (min)", classes="iv")
-        yield Input(id="dose-duration", type="integer", classes="iv")
+        yield NumberInput("Planned duration", whole=True, id="dose-duration", classes="iv")
         yield Label("Nasal devices (1-3)", classes="nasal")
-        yield Input(id="dose-devices", type="integer", classes="nasal")
+        yield NumberInput("Nasal devices", whole=True, id="dose-devices", classes="nasal")
         yield Static("", id="dose-total")
         yield Label("Lot number")
         yield Input(id="dose-lot")
         yield Label("Concentration (mg/mL)")
-        yield Input(id="dose-concentration", type="number")
+        yield NumberInput("Concentration", id="dose-concentration")
         yield Label("Amount drawn (mg)")
-        yield Input(id="dose-drawn", type="number")
+        yield NumberInput("Amount drawn", id="dose-drawn")
         yield Label("Amount wasted (mg)")
-        yield Input(id="dose-wasted", type="number")
+        yield NumberInput("Amount wasted", id="dose-wasted")
         yield Label("Waste witness (username)")
         yield Input(id="dose-witness")
         yield Button("Confirm dose", id="confirm-dose", variant="primary")

@@ -10,6 +10,7 @@ from console.chair.session_guide import Step, infusion_line, running_infusion
 from console.chair.session_view import SessionView
 from console.domain.quick_vitals import FORMAT_HINT
 from console.domain.vocab import InfusionEventKind
+from widgets.number_input import NumberInput
 from widgets.session.recorder import StepForm
 
 
@@ -26,10 +27,10 @@ class MonitoringStep(StepForm):
         yield Label(f"Vitals: {FORMAT_HINT}; @HH:MM first for an earlier time")
         yield Input(id="quick-vitals", placeholder="128/82 76 98 14 5")
         yield Label("Extra pain score (0-10), any time")
-        yield Input(id="pain-extra", type="integer", max_length=2)
+        yield NumberInput("Pain score", whole=True, id="pain-extra")
         yield Static("", id="infusion-state", markup=False)
         yield Label("New rate (mg/kg/h), Enter to change", id="rate-label", classes="rate-change")
-        yield Input(id="new-rate", type="number", classes="rate-change")
+        yield NumberInput("New rate", id="new-rate", classes="rate-change")
         yield Button("End treatment (dosing over)  F8", id="end-treatment")
 
     def first_field(self, view: SessionView) -> str:

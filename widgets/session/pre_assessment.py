@@ -13,6 +13,7 @@ from console.clinic.patients import record_weight
 from console.domain.errors import NeedsConfirmation
 from console.domain.quick_vitals import FORMAT_HINT
 from console.domain.vocab import Contraindication
+from widgets.number_input import NumberInput
 from widgets.session.recorder import Recorder, StepForm
 
 FIRST_FIELD = {PreStart.WEIGHT: "#weight", PreStart.PAIN: "#pain-before", PreStart.VITALS: "#baseline-vitals"}
@@ -46,9 +47,9 @@ class PreAssessmentStep(StepForm):
 
     def compose(self) -> ComposeResult:
         yield Label("Weight today (kg): Enter to record; Tab skips", id="weight-label")
-        yield Input(id="weight", type="number", max_length=6)
+        yield NumberInput("Weight", id="weight")
         yield Label("Pain before (NRS 0-10)")
-        yield Input(id="pain-before", type="integer", max_length=2)
+        yield NumberInput("Pain before", whole=True, id="pain-before")
         yield Label(f"Baseline vitals: {FORMAT_HINT}")
         yield Input(id="baseline-vitals", placeholder="128/82 76 98 14 5")
         yield Label("Contraindications found (space to tick; none = leave empty)")

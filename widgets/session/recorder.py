@@ -15,6 +15,7 @@ from console.domain.errors import ChairsideError
 from console.domain.inputs import VitalsIn, parse
 from console.domain.quick_vitals import parse_quick_vitals
 from widgets.context import Clinic
+from widgets.number_input import NumberInput
 
 Store = Callable[[int], object]  # given the session's version as last read, stores one entry
 Then = Step | Literal["next"] | None  # where focus goes once the entry is stored
@@ -67,7 +68,11 @@ class StepForm(Vertical):
     @on(FieldDone)
     def _field_done(self, message: FieldDone) -> None:
         message.stop()
-        self.field_done(message.field)
+        field = message.field
+        if isinstance(field, NumberInput) and (problem := field.problem()):
+            self.recorder.refuse(problem, field)  # never stored, never cut to the digits it holds
+            return
+        self.field_done(field)
 
     def record_pain(self, kind: str, field: Input) -> None:
         db, actor, session_id = self.clinic.db, self.clinic.actor, self.recorder.session_id
