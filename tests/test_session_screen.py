@@ -606,3 +606,21 @@ async def test_a_letter_in_a_number_field_is_refused_naming_the_field_never_drop
     with demo_app.db.read() as session:
         assert session.get(TreatmentSession, session_id).pain_before is None
         assert session.get(Patient, patient.id).weight_kg == patient.weight_kg
+
+
+async def test_ticked_and_unticked_boxes_differ_in_their_glyph_not_only_in_colour(demo_app):
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        screen = demo_app.screen
+        escort = screen.query_one("#escort")
+        assert "[ ]" in escort.render().plain
+        screen.set_focus(escort)
+        await nurse.type("space")
+        assert "[x]" in escort.render().plain
+        found = screen.query_one("#contraindications")
+        lines = [found.render_line(y).text for y in range(2)]
+        assert all(line.startswith("[ ]") for line in lines), lines
+        screen.set_focus(found)
+        await nurse.type("space")
+        assert found.render_line(0).text.startswith("[x]")

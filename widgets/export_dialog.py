@@ -15,6 +15,7 @@ from console.domain.inputs import QueueDatesIn, parse
 from console.export.files import export
 from console.export.request import ExportRequest
 from widgets.context import Clinic
+from widgets.tick import TickBox
 from widgets.ui_thread import on_screen
 
 
@@ -53,9 +54,9 @@ class ExportDialog(ModalScreen[Path | None]):
             yield Input(self.day.isoformat(), id="export-to", max_length=10)
             yield Label("Folder, Enter to export")
             yield Input(str(default_folder(self.day)), id="export-out")
-            yield Checkbox("FHIR R4B bundle instead of the CSV files", id="export-fhir")
-            yield Checkbox("De-identified (no names, MRNs or dates of birth)", id="export-deidentify")
-            yield Checkbox("Overwrite an export already in the folder", id="export-force")
+            yield TickBox("FHIR R4B bundle instead of the CSV files", id="export-fhir")
+            yield TickBox("De-identified (no names, MRNs or dates of birth)", id="export-deidentify")
+            yield TickBox("Overwrite an export already in the folder", id="export-force")
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("", id="export-result", markup=False)
 

@@ -15,11 +15,12 @@ from console.domain.quick_vitals import FORMAT_HINT
 from console.domain.vocab import Contraindication
 from widgets.number_input import NumberInput
 from widgets.session.recorder import Recorder, StepForm
+from widgets.tick import TickBox, TickList
 
 FIRST_FIELD = {PreStart.WEIGHT: "#weight", PreStart.PAIN: "#pain-before", PreStart.VITALS: "#baseline-vitals"}
 
 
-class ConfirmBox(Checkbox):
+class ConfirmBox(TickBox):
     """Space ticks it; Enter goes on (saves the step) instead of ticking it again."""
 
     BINDINGS = [Binding("enter", "done", "Save", show=False)]
@@ -53,7 +54,7 @@ class PreAssessmentStep(StepForm):
         yield Label(f"Baseline vitals: {FORMAT_HINT}")
         yield Input(id="baseline-vitals", placeholder="128/82 76 98 14 5")
         yield Label("Contraindications found (space to tick; none = leave empty)")
-        yield SelectionList[str](*[(c.label, c.value) for c in Contraindication], id="contraindications")
+        yield TickList(*[(c.label, c.value) for c in Contraindication], id="contraindications")
         yield ConfirmBox("Escort / driver confirmed (space), Enter to save", id="escort")
         yield Button("Save pre-assessment", id="save-pre", variant="primary")
 

@@ -1,0 +1,36 @@
+"""Check boxes whose state is in the glyph itself, `[x]` or `[ ]`: ticked or not shows without colour."""
+
+from rich.segment import Segment
+from textual.strip import Strip
+from textual.widgets import Checkbox, SelectionList
+
+LEFT, RIGHT, TICKED, EMPTY = "[", "]", "x", " "
+
+
+class TickBox(Checkbox):
+    BUTTON_LEFT = LEFT
+    BUTTON_INNER = EMPTY
+    BUTTON_RIGHT = RIGHT
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = TICKED if self.value else EMPTY  # read by the toggle button as it draws
+        super().watch_value()
+
+
+class TickList(SelectionList[str]):
+    """A selection list whose boxes read `[x]` / `[ ]`."""
+
+    def render_line(self, y: int) -> Strip:
+        line = super().render_line(y)
+        segments = list(line)
+        button = (Checkbox.BUTTON_LEFT, Checkbox.BUTTON_INNER, Checkbox.BUTTON_RIGHT)  # as Textual draws it
+        if len(segments) < 3 or tuple(s.text for s in segments[:3]) != button:
+            return line
+        try:
+            value = self.get_option_at_index(self.scroll_offset.y + y).value
+        except LookupError:
+            return line
+        inner = TICKED if value in self.selected else EMPTY
+        left, middle, right = segments[:3]
+        glyphs = [Segment(LEFT, left.style), Segment(inner, middle.style), Segment(RIGHT, right.style)]
+        return Strip([*glyphs, *segments[3:]], line.cell_length)
