@@ -1,8 +1,12 @@
 """The Today board: filters, booking an appointment or a walk-in, importing the schedule."""
 
-from textual.widgets import Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
+from console.chair import sessions
 from console.chair.board import day_sessions
+from console.clinic import patients
+from console.domain.actors import Actor
+from console.domain.vocab import Role
 from widgets.booking import BookingDialog
 from widgets.schedule_import import ImportDialog
 from widgets.today import TodayScreen
@@ -160,3 +164,32 @@ async def test_export_from_the_board_writes_the_day_as_csv_or_fhir_and_shows_the
         assert isinstance(demo_app.screen, TodayScreen)
         assert str(tmp_path / "fhir") in str(demo_app.screen.query_one("#board-message", Static).render())
     assert sorted(p.name for p in (tmp_path / "day").iterdir())[-1] == "vitals.csv"
+
+
+async def test_the_board_never_cuts_an_mrn_short(demo_app):
+    """MRN9261130xx and MRN9261130yy used to show as the same MRN9261130 at 160 columns."""
+    from tests.factories import patient_data
+
+    nurse = Actor("nurse", Role.NURSE, 1, "Nina")
+    day = demo_app.clock.now().date()
+    for mrn in ("MRN926113012345678AB", "MRN926113012345678CD"):
+        patient = patients.create_patient(demo_app.db, nurse, patient_data(mrn=mrn))
+        sessions.schedule_session(
+            demo_app.db,
+            nurse,
+            {
+                "patient_id": patient.id,
+                "clinic_date": day,
+                "scheduled_time": "16:00",
+                "chair": "2",
+                "method": "iv_infusion",
+            },
+        )
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        board = demo_app.screen.query_one("#board", DataTable)
+        shown = {str(board.get_row_at(i)[-1]) for i in range(board.row_count)}
+        assert {"MRN926113012345678AB", "MRN926113012345678CD"} <= shown
+        rendered = "\n".join(board.render_line(y).text for y in range(board.size.height))
+        assert "MRN926113012345678AB" in rendered and "MRN926113012345678CD" in rendered

@@ -52,7 +52,7 @@ COLUMNS = (
     ("Age", 3),
     ("In chair", 8),
     ("Pain", 5),
-    ("MRN", 10),
+    ("MRN", 20),  # the longest MRN there is: two patients never show the same cut-off number
 )
 
 
