@@ -202,12 +202,21 @@ async def test_a_database_failure_on_the_board_is_reported_not_a_crash(demo_app,
         def unavailable(db, day):
             raise StorageError("the database is unavailable: server closed the connection")
 
+        import console.chair.overdue
+
+        answering = console.chair.overdue.day_sessions
+
         monkeypatch.setattr("console.chair.overdue.day_sessions", unavailable)  # the board reads through it
         await pilot.press("f5")
         await board_loaded(pilot)
         message = str(demo_app.screen.query_one("#board-message", Static).render())
         assert "server closed the connection" in message
         assert demo_app.is_running and demo_app.screen.query_one("#board", DataTable).row_count > 0
+        monkeypatch.setattr("console.chair.overdue.day_sessions", answering)  # the database is back
+        await pilot.press("f5")
+        await board_loaded(pilot)
+        message = str(demo_app.screen.query_one("#board-message", Static).render())
+        assert "server closed" not in message and "answer again" in message
 
 
 async def test_records_opened_before_the_sign_in_screen_mounts_do_not_crash_the_console(demo_app):

@@ -134,6 +134,7 @@ class TodayScreen(Screen):
         self._all_rows: list[BoardRow] | None = None
         self._loading = False  # one load at a time, so that an older result never replaces a newer one
         self._reload_wanted = False
+        self._outage = False  # the last load failed: its warning is shown until a load succeeds
         self.returned: list[ReturnedSession] = []
         self.filters: dict[str, str | None] = {"status": None, "chair": None, "method": None}
 
@@ -202,12 +203,16 @@ class TodayScreen(Screen):
         on_screen(self, self._loaded, day, board.rows, returned)
 
     def _loaded(self, day: date, rows: list[BoardRow], returned: list[ReturnedSession]) -> None:
+        if self._outage:  # the records answer again: the warning goes, and says so once
+            self._outage = False
+            self._report("✓ The clinic's records answer again; the board is current.")
         self._show_returned(returned)
         self._show(day, rows)
         self._load_done()
 
     def _load_failed(self, error: str) -> None:
-        self._report(error)
+        self._outage = True
+        self._report(f"{error}. The board shows what was last read; it retries every {REFRESH_SECONDS} s.")
         self._load_done()
 
     def _load_done(self) -> None:
