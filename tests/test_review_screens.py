@@ -265,3 +265,21 @@ async def test_a_nurse_has_no_way_to_sign(demo_app):
         await pilot.press("f2")
         await settle(pilot)
         assert isinstance(demo_app.screen, ReviewScreen)  # no dialog opened
+
+
+async def test_the_queue_follows_changes_made_elsewhere_without_f5(demo_app, monkeypatch):
+    """A session returned from another workstation used to stay in the queue until F5."""
+    import widgets.review_queue
+    from console.clinic.users import authenticate
+    from console.review.returns import return_for_correction
+
+    monkeypatch.setattr(widgets.review_queue, "REFRESH_SECONDS", 0.2)
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        table = await open_queue(pilot)
+        before = table.row_count
+        first = pilot.app.screen.rows[0].session_id
+        elsewhere = authenticate(demo_app.db, "doctor", DOCTOR_PASSWORD)
+        return_for_correction(demo_app.db, elsewhere, first, "Please record the pain after.")
+        await pilot.pause(0.6)
+        await settle(pilot)
+        assert table.row_count == before - 1 and first not in [r.session_id for r in pilot.app.screen.rows]

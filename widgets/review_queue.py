@@ -32,6 +32,7 @@ from widgets.login import SignOut
 from widgets.plain import plain_cells
 from widgets.ui_thread import on_screen
 
+REFRESH_SECONDS = 5  # the queue is read again this often while it is on screen
 COLUMNS = (
     ("Flag", 4),
     ("Date", 10),
@@ -100,9 +101,15 @@ class ReviewQueueScreen(Screen):
             f"{self.clinic.settings.clinic_name} · Review queue · {self.clinic.actor.display_name}"
         )
         self._show_facets()
+        self.set_interval(REFRESH_SECONDS, self._tick)
 
     def on_screen_resume(self) -> None:
         self.action_refresh()
+
+    def _tick(self) -> None:
+        """Sessions discharged or signed elsewhere show up without F5, as on the nurses' board."""
+        if self.is_current and not any(w.group == "queue" and w.is_running for w in self.workers):
+            self.action_refresh()
 
     def action_refresh(self) -> None:
         """The same filters again, as far down as the physician had scrolled."""
