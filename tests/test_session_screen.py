@@ -624,3 +624,30 @@ async def test_ticked_and_unticked_boxes_differ_in_their_glyph_not_only_in_colou
         screen.set_focus(found)
         await nurse.type("space")
         assert found.render_line(0).text.startswith("[x]")
+
+
+async def test_a_reading_saved_after_an_outage_keeps_the_time_it_was_entered(demo_app, monkeypatch):
+    """The retry's time used to become the time the reading was measured."""
+    import console.chair.charting
+    from console.domain.errors import StorageError
+
+    _, session_id = _checked_in(demo_app)
+    recorded = console.chair.charting.record_vitals
+
+    def down(*_args, **_kwargs):
+        raise StorageError("the database is unavailable: server closed the connection")
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f5")
+        entered = demo_app.clock.now()
+        monkeypatch.setattr(console.chair.charting, "record_vitals", down)
+        await nurse.type("128/82 76 98 14 5", "enter")
+        assert "unavailable" in _error(demo_app)
+        demo_app.clock.advance(minutes=3)
+        monkeypatch.setattr(console.chair.charting, "record_vitals", recorded)
+        await nurse.type("enter")  # the same line, once the database answers
+        assert _error(demo_app) == "", _error(demo_app)
+    with demo_app.db.read() as session:
+        reading = session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).one()
+    assert reading.measured_at == entered

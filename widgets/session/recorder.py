@@ -1,6 +1,7 @@
 """What a step's form needs from its screen: the record as last read and the one queue saves go through."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import ClassVar, Literal, Protocol
 
 from textual import on
@@ -54,6 +55,21 @@ class StepForm(Vertical):
         super().__init__(id=f"step-{self.STEP}")
         self.recorder = recorder
         self.clinic = recorder.clinic
+        # An entry not stored yet (the database was down): field id -> (text, when it was first entered).
+        self._unsaved: dict[str, tuple[str, datetime]] = {}
+
+    def entered_at(self, field: Input) -> datetime:
+        """When this value was entered: a retry after a failed save keeps the time of the first Enter."""
+        key, text = field.id or "", field.value.strip()
+        earlier = self._unsaved.get(key)
+        if earlier is not None and earlier[0] == text:
+            return earlier[1]
+        self._unsaved[key] = (text, self.clinic.now())
+        return self._unsaved[key][1]
+
+    def stored(self, field: Input) -> None:
+        """The entry is in the record: a same value typed later is a new entry, with its own time."""
+        self._unsaved.pop(field.id or "", None)
 
     def first_field(self, view: SessionView) -> str:
         """The selector of the field focus lands on when the step opens."""
@@ -76,20 +92,27 @@ class StepForm(Vertical):
 
     def record_pain(self, kind: str, field: Input) -> None:
         db, actor, session_id = self.clinic.db, self.clinic.actor, self.recorder.session_id
-        data = {"kind": kind, "score": field.value.strip() or None, "scored_at": self.clinic.now()}
-        self.recorder.save(lambda version: charting.record_pain(db, actor, session_id, data, version), field)
+        data = {"kind": kind, "score": field.value.strip() or None, "scored_at": self.entered_at(field)}
+
+        def store(version: int) -> None:
+            charting.record_pain(db, actor, session_id, data, version)
+            self.stored(field)
+
+        self.recorder.save(store, field)
 
     def record_vitals(self, field: Input) -> None:
         """Refused here, where the nurse is typing, before any round trip to the database."""
         clinic, session_id = self.clinic, self.recorder.session_id
         try:
-            values = parse_quick_vitals(field.value, clinic.now(), clinic.zone)
+            values = parse_quick_vitals(field.value, self.entered_at(field), clinic.zone)
             parse(VitalsIn, values)
         except ChairsideError as exc:
             self.recorder.refuse(str(exc), field)
             return
         limits = clinic.protocol.thresholds
-        self.recorder.save(
-            lambda _version: charting.record_vitals(clinic.db, clinic.actor, session_id, values, limits),
-            field,
-        )
+
+        def store(_version: int) -> None:
+            charting.record_vitals(clinic.db, clinic.actor, session_id, values, limits)
+            self.stored(field)
+
+        self.recorder.save(store, field)
