@@ -12,12 +12,15 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.widget import Widget
 
 from console.domain.actors import Actor
 from console.domain.errors import ChairsideError, Stopped
 from widgets.login import LoginScreen, SignOut
 
 if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
     from console.clinic.settings import Settings
     from console.domain.clock import Clock
     from console.store.database import Database
@@ -149,8 +152,15 @@ class ChairsideApp(App):
             yield SystemCommand(
                 f"{binding.description} ({self.get_key_display(binding)})",
                 binding.tooltip or binding.description,
-                partial(active.node.run_action, binding.action),
+                partial(self._run_if_open, active.node, binding.action),
             )
+
+    async def _run_if_open(self, node: "DOMNode", action: str) -> None:
+        """A command chosen in the palette runs on its screen only if that screen is still open."""
+        if node is self:
+            await self.run_action(action)
+        elif isinstance(node, Widget) and node.is_attached and node.screen in self.screen_stack:
+            await node.run_action(action)
 
     def sign_out(self) -> None:
         self.clinic = None
