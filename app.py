@@ -9,13 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.widget import Widget
+from textual.widgets import Input
 
 from console.domain.actors import Actor
 from console.domain.errors import ChairsideError, Stopped
+from console.domain.scan import ScanDetector, ScannerSetup
 from widgets.login import LoginScreen, SignOut
 
 if TYPE_CHECKING:
@@ -54,6 +56,74 @@ class ChairsideApp(App):
         self.startup_error: ChairsideError | None = None
         self.stopped: Stopped | None = None  # an unexpected error ended the console (see the log)
         self.clinic: Clinic | None = None  # who is signed in, and what their screens reach
+        self.scanner = ScanDetector(ScannerSetup(prefix=settings.scanner_prefix if settings else ""))
+
+    async def on_event(self, event: events.Event) -> None:
+        """A wristband scanned anywhere opens that patient's session; its keys never land in a field."""
+        if isinstance(event, events.Key) and self.clinic is not None and not self._focus_takes_codes():
+            if event.key == "enter":
+                code = self.scanner.enter(event.time)
+                if code is not None:
+                    self._take_back_from_field(code)
+                    self._open_scanned(code)
+                    return
+            elif self.scanner.key(event.character, event.time):
+                return  # part of a code that began with the scanner's prefix
+        await super().on_event(event)
+
+    def _focus_takes_codes(self) -> bool:
+        """Fields that are there for codes (the board's scan box, an MRN, a lot number) keep them."""
+        focused = self.focused
+        return focused is not None and focused.has_class("takes-codes")
+
+    def _take_back_from_field(self, code: str) -> None:
+        """A burst already went into the focused field: remove it, once the field has taken its keys."""
+        field = self.focused
+        if isinstance(field, Input):
+
+            def remove() -> None:
+                if field.value.endswith(code):
+                    field.value = field.value[: -len(code)]
+
+            field.call_later(remove)
+
+    @work(thread=True, exclusive=True, group="scan")
+    def _open_scanned(self, code: str) -> None:
+        from console.chair.board import day_sessions
+        from console.clinic.patients import normalise_mrn
+        from console.domain.vocab import SessionStatus
+
+        clinic = self.clinic
+        if clinic is None:
+            return
+        mrn = normalise_mrn(code)
+        try:
+            rows = [r for r in day_sessions(clinic.db, clinic.today()) if r.mrn == mrn]
+        except ChairsideError as error:
+            self.call_from_thread(self.notify, f"Scanned {mrn}: {error}", severity="error")
+            return
+        closed = {SessionStatus.DISCHARGED, SessionStatus.NO_SHOW, SessionStatus.CANCELLED}
+        open_rows = [r for r in rows if r.status not in closed] or rows
+        self.call_from_thread(self._show_scanned, mrn, open_rows[0].session_id if open_rows else None)
+
+    def _show_scanned(self, mrn: str, session_id: int | None) -> None:
+        from textual.screen import ModalScreen
+
+        from widgets.session import SessionScreen
+
+        if self.clinic is None:
+            return
+        if session_id is None:
+            self.bell()
+            self.notify(f"Scanned {mrn}: no session today for this wristband.", severity="warning")
+        elif isinstance(self.screen, ModalScreen):
+            self.notify(f"Scanned {mrn}: close this dialog first (Esc), then scan again.", severity="warning")
+        elif isinstance(self.screen, SessionScreen) and self.screen.session_id == session_id:
+            self.notify(f"Scanned {mrn}: this patient's session is the one open.")
+        elif isinstance(self.screen, SessionScreen):
+            self.switch_screen(SessionScreen(self.clinic, session_id))
+        else:
+            self.push_screen(SessionScreen(self.clinic, session_id))
 
     def _handle_exception(self, error: Exception) -> None:
         """An unexpected error: its traceback goes to the log, and the console stops with a short message.
@@ -105,6 +175,7 @@ class ChairsideApp(App):
 
     def _connected(self, db: "Database", settings: "Settings") -> None:
         self.db, self.settings = db, settings
+        self.scanner = ScanDetector(ScannerSetup(prefix=settings.scanner_prefix))
         if isinstance(self.screen, LoginScreen):
             self.screen.connected(db, self.clinic_name)
 

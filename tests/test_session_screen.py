@@ -651,3 +651,35 @@ async def test_a_reading_saved_after_an_outage_keeps_the_time_it_was_entered(dem
     with demo_app.db.read() as session:
         reading = session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).one()
     assert reading.measured_at == entered
+
+
+async def test_a_wristband_scanned_in_a_session_never_lands_in_the_focused_field(demo_app, monkeypatch):
+    """Devices `92611300` used to show 'Total to give: 2.59312e+09 mg'."""
+    from .ui import burst
+
+    _, session_id = _checked_in(demo_app, "nasal_spray")
+    told: list[str] = []
+    monkeypatch.setattr(demo_app, "notify", lambda message, **_kw: told.append(message))
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f4")
+        devices = demo_app.screen.query_one("#dose-devices", Input)
+        assert devices.has_focus
+        burst(demo_app, *"92611300", "enter")
+        await nurse.settle()
+        assert devices.value == "" and isinstance(demo_app.screen, SessionScreen)
+        assert told == ["Scanned 92611300: no session today for this wristband."]
+
+
+async def test_a_wristband_scanned_in_one_session_opens_that_patients_session(demo_app):
+    from .ui import burst
+
+    _, first = _checked_in(demo_app)
+    other, second = _book(demo_app, "nasal_spray", at=time(14, 0))
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, first)
+        await nurse.type("f5")
+        burst(demo_app, *other.mrn, "enter")
+        await nurse.settle()
+        assert isinstance(demo_app.screen, SessionScreen) and demo_app.screen.session_id == second
+        assert sum(isinstance(s, SessionScreen) for s in demo_app.screen_stack) == 1  # replaced, not stacked

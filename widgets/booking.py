@@ -40,7 +40,7 @@ class BookingDialog(StoreDialog[int]):
         with VerticalScroll(id="booking-box", classes="dialog-box"):
             yield Label(f"Book a session on {self.day:%A %d %B %Y}")
             yield Label("MRN (scan the wristband, or type a new MRN for a new patient)")
-            yield Input(id="book-mrn", max_length=20)
+            yield Input(id="book-mrn", max_length=20, classes="takes-codes")
             yield Static("", id="patient-found", markup=False)
             with Vertical(classes="new-patient"):
                 yield Label("New patient: family name")

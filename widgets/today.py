@@ -140,7 +140,11 @@ class TodayScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="board-title", markup=False)
-        yield ScanInput(id="scan", placeholder="Scan a wristband or type MRN / name, then Enter to open")
+        yield ScanInput(
+            id="scan",
+            classes="takes-codes",
+            placeholder="Scan a wristband or type MRN / name, then Enter to open",
+        )
         yield Static("", id="board-message", markup=False)
         yield Static("", id="board-returned", markup=False)
         table: DataTable[Text] = DataTable(id="board", cursor_type="row", zebra_stripes=True)

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     signing_idle_minutes: int = Field(
         10, ge=1, le=240, description="minutes without a signature before the password is asked again"
     )
+    scanner_prefix: str = Field(
+        "", max_length=1, description="the character the wristband scanner sends before each code, if set up"
+    )
     pseudonym_key: str | None = Field(
         None, min_length=16, max_length=200, description="secret of the clinic for de-identified exports"
     )

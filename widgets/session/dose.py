@@ -65,7 +65,7 @@ class DoseStep(StepForm):
         yield NumberInput("Nasal devices", whole=True, id="dose-devices", classes="nasal")
         yield Static("", id="dose-total")
         yield Label("Lot number")
-        yield Input(id="dose-lot")
+        yield Input(id="dose-lot", classes="takes-codes")  # a vial's barcode may be scanned into it
         yield Label("Concentration (mg/mL)")
         yield NumberInput("Concentration", id="dose-concentration")
         yield Label("Amount drawn (mg)")
