@@ -187,7 +187,20 @@ class ChairsideApp(App):
         self.signed_in(message.actor)
 
     def on_sign_out(self, _message: SignOut) -> None:
-        self.sign_out()
+        self._leaving("Signing out", self.sign_out)
+
+    async def action_quit(self) -> None:
+        self._leaving("Quitting Chairside", self.exit)
+
+    def _leaving(self, leaving: str, then: "Callable[[], object]") -> None:
+        """Quit or sign out at once, or ask first when a session screen holds a half-typed entry."""
+        from widgets.session import SessionScreen
+
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, SessionScreen) and screen.unsaved():
+                screen.leave(leaving, then)
+                return
+        then()
 
     def signed_in(self, actor: Actor) -> None:
         """Physicians start at their review queue, everyone else at the Today board."""

@@ -683,3 +683,33 @@ async def test_a_wristband_scanned_in_one_session_opens_that_patients_session(de
         await nurse.settle()
         assert isinstance(demo_app.screen, SessionScreen) and demo_app.screen.session_id == second
         assert sum(isinstance(s, SessionScreen) for s in demo_app.screen_stack) == 1  # replaced, not stacked
+
+
+@pytest.mark.parametrize("leave", ["escape", "ctrl+q"])
+async def test_a_half_typed_entry_is_not_thrown_away_without_asking(demo_app, leave):
+    """Esc, Ctrl+Q or sign-out with a vitals line half typed used to lose it without a word."""
+    from widgets.discard import DiscardDialog
+
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f5", "128/82 76")
+        await pilot.press(leave)
+        await nurse.settle()
+        assert isinstance(demo_app.screen, DiscardDialog)
+        assert "Vitals" in str(demo_app.screen.query_one(Static).render())
+        await nurse.type("enter")  # the default keeps the entry
+        assert isinstance(demo_app.screen, SessionScreen) and demo_app.is_running
+        assert demo_app.screen.query_one("#quick-vitals", Input).value == "128/82 76"
+        await pilot.press(leave)
+        await nurse.type("tab", "enter")  # this time: discard and go on
+        assert not isinstance(demo_app.screen, SessionScreen) or not demo_app.is_running
+
+
+async def test_leaving_with_nothing_typed_asks_nothing(demo_app):
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f5", "128/82 76 98 14 5", "enter")  # stored: nothing is left typed
+        await nurse.type("escape")
+        assert isinstance(demo_app.screen, TodayScreen)

@@ -11,6 +11,7 @@ the one save queue they go through; the fields and saves of each step are in the
 """
 
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Static
+from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Static
 
 from console.chair import alerts, charting
 from console.chair.dose_plan import DosePlan, suggested_dose
@@ -133,6 +134,7 @@ class SessionScreen(Screen):
         self.view: SessionView | None = None
         self._last_job = threading.Event()
         self._last_job.set()
+        self._typed: set[Input] = set()  # fields typed into and not stored yet
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -204,7 +206,31 @@ class SessionScreen(Screen):
             self.set_focus(form.query_one(form.first_field(self.view)))
 
     def action_back(self) -> None:
-        self.app.pop_screen()
+        self.leave("Going back to the board", self.app.pop_screen)
+
+    @on(Input.Changed)
+    def _typing(self, event: Input.Changed) -> None:
+        if event.input.has_focus:  # the nurse's keys, not the screen filling a field in
+            self._typed.add(event.input)
+
+    def unsaved(self) -> list[str]:
+        """What was typed and not stored, by the field's label; an emptied field is nothing to keep."""
+        return [_label(field) for field in self._typed if field.value.strip() and field.is_attached]
+
+    def leave(self, leaving: str, then: Callable[[], object]) -> None:
+        """Run `then` at once, or after asking when something typed would be thrown away."""
+        from widgets.discard import DiscardDialog
+
+        typed = self.unsaved()
+        if not typed:
+            then()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                then()
+
+        self.app.push_screen(DiscardDialog(typed, leaving), answered)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resubmit":
@@ -280,10 +306,13 @@ class SessionScreen(Screen):
 
     def _saved(self, field: Input | None) -> None:
         self._clear_refusal()
-        if field is not None:
-            form = next(a for a in field.ancestors if isinstance(a, StepForm))
-            if field.id in form.ONE_SHOT:
-                field.value = ""
+        if field is None:  # a step was completed (pre-assessment, dose): what it held is stored
+            self._typed.clear()
+            return
+        self._typed.discard(field)
+        form = next(a for a in field.ancestors if isinstance(a, StepForm))
+        if field.id in form.ONE_SHOT:
+            field.value = ""
 
     # ----- actions of the steps, by key -------------------------------------------------------
     def action_check_in(self) -> None:
@@ -444,3 +473,12 @@ class SessionScreen(Screen):
         heading = f"Addendum: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
         dialog = AddendumDialog(heading, sitting.needs_password(clinic.now()), sitting, add)
         self.app.push_screen(dialog, lambda added: self.reload() if added else None)
+
+
+def _label(field: Input) -> str:
+    """The words shown above a field (its id when it has none), for saying what would be lost."""
+    siblings = list(field.parent.children) if field.parent else []
+    index = siblings.index(field) if field in siblings else 0
+    before = siblings[index - 1] if index else None
+    text = str(before.render()) if isinstance(before, Label) else (field.id or "a field")
+    return text.split(":")[0].split(" (")[0]
