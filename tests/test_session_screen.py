@@ -713,3 +713,32 @@ async def test_leaving_with_nothing_typed_asks_nothing(demo_app):
         await nurse.type("f5", "128/82 76 98 14 5", "enter")  # stored: nothing is left typed
         await nurse.type("escape")
         assert isinstance(demo_app.screen, TodayScreen)
+
+
+async def test_at_80x24_the_field_taking_the_keys_is_always_in_view(demo_app):
+    """A digit went to the off-screen baseline field; the escort box and Save were confirmed unseen."""
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        nurse = await _open(pilot, session_id)
+        screen = demo_app.screen
+        entry = screen.query_one("#entry")
+        for step, fields in (
+            ("f3", ("weight", "pain-before", "baseline-vitals", "contraindications", "escort", "save-pre")),
+            (
+                "f4",
+                (
+                    "dose-rate",
+                    "dose-duration",
+                    "dose-lot",
+                    "dose-concentration",
+                    "dose-drawn",
+                    "dose-witness",
+                ),
+            ),
+        ):
+            await nurse.type(step)
+            for field in fields:
+                widget = screen.query_one(f"#{field}")
+                screen.set_focus(widget)
+                await pilot.pause()
+                assert entry.content_region.contains_region(widget.region), (field, widget.region)

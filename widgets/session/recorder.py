@@ -45,6 +45,8 @@ class Recorder(Protocol):
 class StepForm(Vertical):
     """One step's fields, their order and their saves; the screen shows one step at a time."""
 
+    DEFAULT_CSS = "StepForm { height: auto; }"  # as tall as its fields: the entry column scrolls them
+
     STEP: ClassVar[Step]
     # Where focus goes when Enter is pressed in a typed field (None: stay, the entry completes the step).
     NEXT_FIELD: ClassVar[dict[str, str | None]] = {}

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -207,6 +207,10 @@ class SessionScreen(Screen):
 
     def action_back(self) -> None:
         self.leave("Going back to the board", self.app.pop_screen)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """At 80x24 most of a step is below the fold: the field taking the keys is always in view."""
+        event.widget.scroll_visible(animate=False, immediate=True)
 
     @on(Input.Changed)
     def _typing(self, event: Input.Changed) -> None:
