@@ -57,9 +57,15 @@ class ChairsideApp(App):
         self.stopped: Stopped | None = None  # an unexpected error ended the console (see the log)
         self.clinic: Clinic | None = None  # who is signed in, and what their screens reach
         self.scanner = ScanDetector(ScannerSetup(prefix=settings.scanner_prefix if settings else ""))
+        self._held: list[events.Key] = []  # keys typed while a new screen was still being put up
 
     async def on_event(self, event: events.Event) -> None:
-        """A wristband scanned anywhere opens that patient's session; its keys never land in a field."""
+        """Keys typed while a screen opens wait for it; a wristband scanned anywhere opens its session."""
+        if isinstance(event, events.Key) and (self._held or not self.screen.is_mounted):
+            if not self._held:
+                self.call_after_refresh(self._release_held)
+            self._held.append(event)  # in order, for the screen's first field rather than for nothing
+            return
         if isinstance(event, events.Key) and self.clinic is not None and not self._focus_takes_codes():
             if event.key == "enter":
                 code = self.scanner.enter(event.time)
@@ -70,6 +76,14 @@ class ChairsideApp(App):
             elif self.scanner.key(event.character, event.time):
                 return  # part of a code that began with the scanner's prefix
         await super().on_event(event)
+
+    async def _release_held(self) -> None:
+        if not self.screen.is_mounted:
+            self.call_after_refresh(self._release_held)
+            return
+        held, self._held = self._held, []
+        for key in held:
+            await self.on_event(key)
 
     def _focus_takes_codes(self) -> bool:
         """Fields that are there for codes (the board's scan box, an MRN, a lot number) keep them."""

@@ -283,3 +283,29 @@ async def test_the_queue_follows_changes_made_elsewhere_without_f5(demo_app, mon
         await pilot.pause(0.6)
         await settle(pilot)
         assert table.row_count == before - 1 and first not in [r.session_id for r in pilot.app.screen.rows]
+
+
+async def test_a_pin_typed_at_once_after_f2_signs_and_an_empty_one_never_counts_against_the_lockout(demo_app):
+    """F2, Enter and the PIN typed at once used to leave the dialog empty and count a failed PIN."""
+    from console.clinic.users import find_user
+
+    from .ui import burst
+
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f2", "enter", *"doctor", "enter", *DOCTOR_PASSWORD, "enter")
+        await settle(pilot)  # signed: the sitting is open and the next session is shown
+        signing = demo_app.screen.session_id
+        await pilot.press("f2", "enter", "enter")  # Enter on an empty PIN: refused here, not counted
+        await settle(pilot)
+        assert "PIN" in text_of(demo_app, ".sign-error")
+        assert find_user(demo_app.db, "doctor").failed_attempts == 0
+        await pilot.press("escape")
+        await settle(pilot)
+        burst(demo_app, "f2", "enter", *PIN, "enter")  # as fast as a practised hand
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(demo_app.screen, ReviewScreen) and demo_app.screen.session_id != signing
+        assert find_user(demo_app.db, "doctor").failed_attempts == 0

@@ -33,7 +33,14 @@ class ReviewScreen(Screen):
     """
     BINDINGS = [
         Binding("escape", "back", "Back", id="review.back", tooltip="Back to the review queue"),
-        Binding("f2", "sign", "Sign", id="review.sign", tooltip="Sign this session (reviewed or approved)"),
+        Binding(
+            "f2",
+            "sign",
+            "Sign",
+            id="review.sign",
+            tooltip="Sign this session (reviewed or approved)",
+            priority=True,
+        ),  # priority: the dialog is up before the keys typed after F2 are routed
         Binding(
             "f3", "return_session", "Return", id="review.return", tooltip="Send back to the nurse to correct"
         ),

@@ -6,6 +6,8 @@ from typing import TypeVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -41,6 +43,11 @@ class SigningDialog(StoreDialog[Result]):
     #meaning { height: auto; }
     """
 
+    BINDINGS = [Binding("enter", "enter", "Next / sign", id="sign.enter", priority=True, show=False)]
+
+    class SubmitRequested(Message):
+        """Sent through the last field's queue: it arrives after every key typed into it before Enter."""
+
     def __init__(self, heading: str, needs_password: bool, sitting: SigningSitting) -> None:
         super().__init__()
         self.heading = heading
@@ -71,14 +78,24 @@ class SigningDialog(StoreDialog[Result]):
         self.credentials.clear_secret()
         self.set_focus(self.credentials.last)
 
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
-        fields = list(self.query(Input))
-        position = fields.index(event.input)
-        if event.input is self.credentials.last:
-            self._proof_done()
-        else:
-            self.set_focus(fields[position + 1])
+    def action_enter(self) -> None:
+        """Focus moves at once, so the keys typed next (a PIN typed fast) land in the next field."""
+        focused = self.focused
+        if isinstance(focused, OptionList):
+            self.set_focus(self.credentials.first)  # the highlighted meaning is the one chosen
+        elif focused is self.credentials.last:
+            focused.post_message(self.SubmitRequested())
+        elif isinstance(focused, Input):
+            fields = list(self.query(Input))
+            self.set_focus(fields[fields.index(focused) + 1])
+
+    @on(SubmitRequested)
+    def _submit(self) -> None:
+        if not self.credentials.last.value:
+            self.refuse("Type your signing PIN (or password): nothing was typed, so nothing was checked.")
+            self.set_focus(self.credentials.last)
+            return
+        self._proof_done()
 
 
 class SignDialog(SigningDialog[SignatureMeaning]):

@@ -68,7 +68,11 @@ def verify_secret(db: Database, username: str, secret: str, *, kind: str, action
     """Check a user's password or signing PIN (`kind`), with the shared failed-attempt counter.
 
     Sign-in and e-signatures share the counter, so five wrong secrets of any kind lock the account.
+    Nothing typed is no attempt: it is refused before any check and never counted.
     """
+    if not secret:
+        what = "signing PIN" if kind == "pin" else "password"
+        raise AuthenticationFailed(f"Type your {what}: nothing was typed, so nothing was checked.")
     username = username.strip().lower()
     with db.write() as session:
         user = session.exec(select(UserAccount).where(UserAccount.username == username)).first()
