@@ -19,6 +19,7 @@ CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
 class Terminal:
     def __init__(self, socket: str) -> None:
         self.socket = socket
+        self.session = "nurse"  # the tmux session typed into and read
 
     def tmux(self, *args: str) -> str:
         return subprocess.run(
@@ -26,10 +27,10 @@ class Terminal:
         ).stdout
 
     def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", "nurse")
+        return self.tmux("capture-pane", "-p", "-t", self.session)
 
     def type(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "nurse", *keys)
+        self.tmux("send-keys", "-t", self.session, *keys)
 
     def wait_for(self, text: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
@@ -124,3 +125,43 @@ def _book_late_session(db: Database) -> tuple[int, str]:
         },
     )
     return row.id, patient.mrn
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _readme_first_command() -> str:
+    """The quick start's first command, exactly as the README writes it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```", 2)[1]
+    line = next(line for line in block.splitlines() if "demo" in line)
+    return line.split("#")[0].strip()
+
+
+@pytest.mark.parametrize(
+    "username, password, shows",
+    [("nurse", "demo-nurse-pass", "Scheduled"), ("doctor", "demo-doctor-pass", "awaiting signature")],
+)
+def test_the_readme_first_command_from_a_fresh_home_builds_then_opens_the_demo(
+    tmp_path, terminal, username, password, shows
+):
+    command = _readme_first_command()
+    assert command == "make demo"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = f"HOME={home} TERM=xterm-256color PATH=/usr/bin:/bin"
+    for run in ("first", "later"):
+        session = f"{run}-{username}"
+        line = f"cd {shlex.quote(str(ROOT))} && env -i {env} {command}; echo EXITED $?; sleep 30"
+        terminal.tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", line)
+        terminal.session = session
+        if run == "first":
+            terminal.wait_for("Username", timeout=180)  # the demo clinic is built on first use
+        else:
+            screen = terminal.wait_for("Username")
+            assert "Building" not in screen
+        terminal.type(username, "Enter", password, "Enter")
+        terminal.wait_for(shows)
+        terminal.type("C-q")
+        terminal.wait_for("EXITED 0")
+    assert (home / ".local" / "share" / "chairside" / "demo.sqlite3").exists()
