@@ -207,13 +207,18 @@ async def test_trajectory_and_audit_trail_open_from_the_review(demo_app):
         assert "Event" in text_of(demo_app, "#trail-detail")
 
 
+async def sign_first_with_password(pilot) -> None:
+    """Open the queue's first session and sign it with the password: the signing sitting is open."""
+    await open_queue(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("f2", "enter", *"doctor", "enter", *DOCTOR_PASSWORD, "enter")
+    await settle(pilot)  # signed: the next session of the queue is shown
+
+
 async def test_five_wrong_pins_lock_the_account_at_the_dialog(demo_app):
     async with demo_app.run_test(size=(160, 50)) as pilot:
-        await open_queue(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("f2", "enter", *"doctor", "enter", *DOCTOR_PASSWORD, "enter")
-        await settle(pilot)  # signed: the sitting is open and the next session is shown
+        await sign_first_with_password(pilot)
         for attempt in range(5):
             await pilot.press("f2", "enter", *"0000", "enter")
             await settle(pilot)
@@ -292,11 +297,7 @@ async def test_a_pin_typed_at_once_after_f2_signs_and_an_empty_one_never_counts_
     from .ui import burst
 
     async with demo_app.run_test(size=(160, 50)) as pilot:
-        await open_queue(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("f2", "enter", *"doctor", "enter", *DOCTOR_PASSWORD, "enter")
-        await settle(pilot)  # signed: the sitting is open and the next session is shown
+        await sign_first_with_password(pilot)
         signing = demo_app.screen.session_id
         await pilot.press("f2", "enter", "enter")  # Enter on an empty PIN: refused here, not counted
         await settle(pilot)
