@@ -1,5 +1,6 @@
 """The installed `chairside` command in a real terminal (tmux), used the way a nurse would."""
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -46,7 +47,7 @@ class Terminal:
 def terminal(tmp_path):
     if shutil.which("tmux") is None:
         raise RuntimeError("tmux is required for the end-to-end test")
-    term = Terminal(f"chairside-e2e-{tmp_path.name}")
+    term = Terminal(f"chairside-e2e-{os.getpid()}-{tmp_path.name}")  # xdist workers share tmp names
     yield term
     subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True)
 
