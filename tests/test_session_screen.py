@@ -742,3 +742,27 @@ async def test_at_80x24_the_field_taking_the_keys_is_always_in_view(demo_app):
                 screen.set_focus(widget)
                 await pilot.pause()
                 assert entry.content_region.contains_region(widget.region), (field, widget.region)
+
+
+async def test_a_refusal_clears_once_a_later_save_succeeds_even_without_a_field(demo_app):
+    """A refused dose correction's message stayed on screen after the correction went through."""
+    patient, _ = _book(demo_app, "nasal_spray", time(12, 0))
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(
+            patient.mrn, "enter", "f2", "6", "enter", "132/84 80 99 16 5", "enter", "tab", "space", "enter"
+        )
+        await nurse.type("2", "enter", "enter", "enter", "56", "enter")
+        await nurse.type("f4")
+        screen = demo_app.screen
+        screen.query_one("#dose-lot", Input).value = "bad lot!"
+        screen.set_focus(screen.query_one("#confirm-dose"))
+        await nurse.settle()
+        await nurse.type("enter")
+        assert "Lot number" in _error(demo_app), _error(demo_app)
+        screen.query_one("#dose-lot", Input).value = "ESK7"
+        screen.set_focus(screen.query_one("#confirm-dose"))
+        await nurse.settle()
+        await nurse.type("enter")
+        assert _error(demo_app) == "", _error(demo_app)

@@ -174,7 +174,7 @@ class SessionScreen(Screen):
     # ----- showing ----------------------------------------------------------------------------
     def reload(self, focus_next: bool = False) -> None:
         """Read the record again through the save queue, so it never overtakes a pending save."""
-        self.save(lambda _version: None, None, "next" if focus_next else None)
+        self.save(_read_again, None, "next" if focus_next else None)
 
     def _show(self, view: SessionView, plan: DosePlan | None, focus_next: bool) -> None:
         self.view = view
@@ -289,8 +289,8 @@ class SessionScreen(Screen):
             except ChairsideError as exc:
                 on_screen(self, self.refuse, str(exc), field)
                 return
-            if field is not None or then is not None:
-                on_screen(self, self._saved, field)
+            if store is not _read_again:  # stored: an earlier refusal no longer stands
+                on_screen(self, self._saved, field, then is not None)
             self._reload_now(focus_next=then == "next")
             if then not in (None, "next"):
                 on_screen(self, self.action_step, then)
@@ -308,10 +308,11 @@ class SessionScreen(Screen):
         self.view = view  # the next queued job reads its version from here
         on_screen(self, self._show, view, plan, focus_next)
 
-    def _saved(self, field: Input | None) -> None:
+    def _saved(self, field: Input | None, step_done: bool = False) -> None:
         self._clear_refusal()
-        if field is None:  # a step was completed (pre-assessment, dose): what it held is stored
-            self._typed.clear()
+        if field is None:
+            if step_done:  # a step was completed (pre-assessment, dose): what it held is stored
+                self._typed.clear()
             return
         self._typed.discard(field)
         form = next(a for a in field.ancestors if isinstance(a, StepForm))
@@ -477,6 +478,10 @@ class SessionScreen(Screen):
         heading = f"Addendum: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
         dialog = AddendumDialog(heading, sitting.needs_password(clinic.now()), sitting, add)
         self.app.push_screen(dialog, lambda added: self.reload() if added else None)
+
+
+def _read_again(_version: int) -> None:
+    """The save queue's no-op: the record is read again after every job before it."""
 
 
 def _label(field: Input) -> str:
