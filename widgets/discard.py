@@ -1,11 +1,13 @@
 """Before a half-typed entry is thrown away (Esc, Ctrl+Q, sign-out): say what it is and ask."""
 
+from collections.abc import Callable
+
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 
 class DiscardDialog(ModalScreen[bool]):
@@ -39,3 +41,25 @@ class DiscardDialog(ModalScreen[bool]):
     @on(Button.Pressed, "#keep")
     def action_keep(self) -> None:
         self.dismiss(False)
+
+
+def ask_before_discarding(app: App, typed: list[str], leaving: str, then: Callable[[], object]) -> None:
+    """Run `then` at once when nothing typed would be lost; otherwise only if the person says so."""
+    if not typed:
+        then()
+        return
+
+    def answered(discard: bool | None) -> None:
+        if discard:
+            then()
+
+    app.push_screen(DiscardDialog(typed, leaving), answered)
+
+
+def label_of(field: Input) -> str:
+    """The words shown above a field (its id when it has none), for saying what would be lost."""
+    siblings = list(field.parent.children) if field.parent else []
+    index = siblings.index(field) if field in siblings else 0
+    before = siblings[index - 1] if index else None
+    text = str(before.render()) if isinstance(before, Label) else (field.id or "a field")
+    return text.split(":")[0].split(" (")[0]

@@ -6,8 +6,8 @@ queue off the UI thread, so entries are stored in the order they were confirmed.
 under the field being typed in. If another workstation changed the session, the save is refused as
 a conflict and the screen reloads.
 
-Just over 400 lines, on purpose: every key of the visit and every dialog it opens are here, next to
-the one save queue they go through; the fields and saves of each step are in their own modules.
+About 470 lines, on purpose: every key of the visit and every dialog it opens are here, next to the
+one save queue they go through; the fields and saves of each step are in their own modules.
 """
 
 import threading
@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Static
+from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Static
 
 from console.chair import alerts, charting
 from console.chair.dose_plan import DosePlan, suggested_dose
@@ -33,6 +33,7 @@ from console.store.models import Alert, SideEffect
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
+from widgets.discard import ask_before_discarding, label_of
 from widgets.session.alerts import AlertsPanel
 from widgets.session.check_in import CheckInStep
 from widgets.session.discharge import DischargeStep
@@ -219,22 +220,11 @@ class SessionScreen(Screen):
 
     def unsaved(self) -> list[str]:
         """What was typed and not stored, by the field's label; an emptied field is nothing to keep."""
-        return [_label(field) for field in self._typed if field.value.strip() and field.is_attached]
+        return [label_of(field) for field in self._typed if field.value.strip() and field.is_attached]
 
     def leave(self, leaving: str, then: Callable[[], object]) -> None:
         """Run `then` at once, or after asking when something typed would be thrown away."""
-        from widgets.discard import DiscardDialog
-
-        typed = self.unsaved()
-        if not typed:
-            then()
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                then()
-
-        self.app.push_screen(DiscardDialog(typed, leaving), answered)
+        ask_before_discarding(self.app, self.unsaved(), leaving, then)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "resubmit":
@@ -482,12 +472,3 @@ class SessionScreen(Screen):
 
 def _read_again(_version: int) -> None:
     """The save queue's no-op: the record is read again after every job before it."""
-
-
-def _label(field: Input) -> str:
-    """The words shown above a field (its id when it has none), for saying what would be lost."""
-    siblings = list(field.parent.children) if field.parent else []
-    index = siblings.index(field) if field in siblings else 0
-    before = siblings[index - 1] if index else None
-    text = str(before.render()) if isinstance(before, Label) else (field.id or "a field")
-    return text.split(":")[0].split(" (")[0]
