@@ -236,6 +236,28 @@ async def test_records_opened_before_the_sign_in_screen_mounts_do_not_crash_the_
         assert isinstance(app.screen, TodayScreen)
 
 
+async def test_records_opened_while_the_sign_in_screen_is_being_built_do_not_crash_the_console(demo_app):
+    """The third start-up order: the connection finishes between the screen's compose and its on_mount."""
+    from app import ChairsideApp
+
+    class Midway(LoginScreen):
+        def compose(self):
+            yield from super().compose()
+            self.app._connected(demo_app.db, demo_app.settings)  # fields built, screen not mounted yet
+
+    class MidwayRecords(ChairsideApp):
+        def on_mount(self) -> None:
+            self.push_screen(Midway())
+
+    app = MidwayRecords()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and app.connected
+        assert "Lakeside Pain Clinic" in str(app.screen.query_one("#clinic", Static).render())
+        await sign_in(pilot)
+        assert isinstance(app.screen, TodayScreen)
+
+
 async def test_an_unexpected_error_in_a_screen_is_logged_with_its_traceback_and_stops_the_console(demo_app):
     from console.clinic.logs import log_folder
 
