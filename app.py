@@ -103,9 +103,8 @@ class ChairsideApp(App):
 
     @work(thread=True, exclusive=True, group="scan")
     def _open_scanned(self, code: str) -> None:
-        from console.chair.board import day_sessions
+        from console.chair.board import day_sessions, session_to_open
         from console.clinic.patients import normalise_mrn
-        from console.domain.vocab import SessionStatus
 
         clinic = self.clinic
         if clinic is None:
@@ -116,9 +115,8 @@ class ChairsideApp(App):
         except ChairsideError as error:
             self.call_from_thread(self.notify, f"Scanned {mrn}: {error}", severity="error")
             return
-        closed = {SessionStatus.DISCHARGED, SessionStatus.NO_SHOW, SessionStatus.CANCELLED}
-        open_rows = [r for r in rows if r.status not in closed] or rows
-        self.call_from_thread(self._show_scanned, mrn, open_rows[0].session_id if open_rows else None)
+        chosen = session_to_open(rows)
+        self.call_from_thread(self._show_scanned, mrn, chosen.session_id if chosen else None)
 
     def _show_scanned(self, mrn: str, session_id: int | None) -> None:
         from textual.screen import ModalScreen

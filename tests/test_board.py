@@ -193,3 +193,19 @@ async def test_the_board_never_cuts_an_mrn_short(demo_app):
         assert {"MRN926113012345678AB", "MRN926113012345678CD"} <= shown
         rendered = "\n".join(board.render_line(y).text for y in range(board.size.height))
         assert "MRN926113012345678AB" in rendered and "MRN926113012345678CD" in rendered
+
+
+def test_a_scan_opens_the_patients_open_session_before_a_closed_one(demo_app):
+    from dataclasses import replace
+
+    from console.chair.board import session_to_open
+    from console.domain.vocab import SessionStatus
+
+    rows = day_sessions(demo_app.db, DEMO_DAY)[:2]
+    done, open_ = (
+        replace(rows[0], status=SessionStatus.DISCHARGED),
+        replace(rows[1], status=SessionStatus.CHECKED_IN),
+    )
+    assert session_to_open([done, open_]) is open_
+    assert session_to_open([done]) is done
+    assert session_to_open([]) is None

@@ -14,7 +14,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from console.chair.board import BoardRow
+from console.chair.board import BoardRow, session_to_open
 from console.chair.overdue import board_for
 from console.chair.vitals_due import describe_due
 from console.clinic.patients import normalise_mrn
@@ -28,7 +28,6 @@ from widgets.session import SessionScreen
 from widgets.ui_thread import on_screen
 
 REFRESH_SECONDS = 2.0
-CLOSED = {SessionStatus.DISCHARGED, SessionStatus.NO_SHOW, SessionStatus.CANCELLED}
 
 # A symbol and a word for every status, so nothing depends on colour.
 STATUS_TEXT = {
@@ -345,9 +344,10 @@ class TodayScreen(Screen):
                 self.query_one("#board-message", Static).update(f"⚠ No session on this day for {text!r}.")
                 self.app.bell()
                 return
-            open_rows = [r for r in matches if r.status not in CLOSED] or matches
-            event.input.value = ""
-            self._open(open_rows[0].session_id)
+            chosen = session_to_open(matches)
+            if chosen is not None:
+                event.input.value = ""
+                self._open(chosen.session_id)
             return
         self.action_open()
 

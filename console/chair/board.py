@@ -14,6 +14,9 @@ from console.store.database import Database
 from console.store.models import Override, Patient, TreatmentSession, VitalSigns
 from console.store.timestamps import UTCDateTime
 
+# Sessions that are over: a scan opens one of these only when the patient has no other that day.
+CLOSED = frozenset({SessionStatus.DISCHARGED, SessionStatus.NO_SHOW, SessionStatus.CANCELLED})
+
 
 @dataclass(frozen=True)
 class BoardRow:
@@ -113,3 +116,8 @@ def _row(s: TreatmentSession, p: Patient, last_at, open_alerts: int, overrides: 
         open_alerts=open_alerts,
         overrides=overrides,
     )
+
+
+def session_to_open(rows: list[BoardRow]) -> BoardRow | None:
+    """Of one patient's sessions on a day, the one a scan opens: the first still open, else the first."""
+    return next((r for r in rows if r.status not in CLOSED), rows[0] if rows else None)
