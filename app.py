@@ -5,6 +5,7 @@ pydantic-settings, the schema check) is loaded in a worker while the nurse types
 """
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from console.domain.actors import Actor
 from console.domain.errors import ChairsideError, Stopped
 from console.domain.scan import ScanDetector, ScannerSetup
 from widgets.login import LoginScreen, SignOut
+from widgets.opening import ReadsFirst
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
     from console.domain.clock import Clock
     from console.store.database import Database
     from widgets.context import Clinic
+
+
+HOLD_SECONDS = 5.0  # a screen slower than this to open gets the keys anyway: late, never lost
 
 
 class ChairsideApp(App):
@@ -58,12 +63,14 @@ class ChairsideApp(App):
         self.clinic: Clinic | None = None  # who is signed in, and what their screens reach
         self.scanner = ScanDetector(ScannerSetup(prefix=settings.scanner_prefix if settings else ""))
         self._held: list[events.Key] = []  # keys typed while a new screen was still being put up
+        self._held_since = 0.0
 
     async def on_event(self, event: events.Event) -> None:
         """Keys typed while a screen opens wait for it; a wristband scanned anywhere opens its session."""
-        if isinstance(event, events.Key) and (self._held or not self.screen.is_mounted):
+        if isinstance(event, events.Key) and event.key != "ctrl+q" and (self._held or not self._takes_keys()):
             if not self._held:
-                self.call_after_refresh(self._release_held)
+                self._held_since = time.monotonic()
+                self.set_timer(0.01, self._release_held)
             self._held.append(event)  # in order, for the screen's first field rather than for nothing
             return
         if isinstance(event, events.Key) and self.clinic is not None and not self._focus_takes_codes():
@@ -77,9 +84,14 @@ class ChairsideApp(App):
                 return  # part of a code that began with the scanner's prefix
         await super().on_event(event)
 
+    def _takes_keys(self) -> bool:
+        """The screen on top is up, and has read the record its first field needs."""
+        screen = self.screen
+        return screen.is_mounted and not (isinstance(screen, ReadsFirst) and screen.opening)
+
     async def _release_held(self) -> None:
-        if not self.screen.is_mounted:
-            self.call_after_refresh(self._release_held)
+        if not self._takes_keys() and time.monotonic() - self._held_since < HOLD_SECONDS:
+            self.set_timer(0.01, self._release_held)
             return
         held, self._held = self._held, []
         for key in held:

@@ -209,3 +209,72 @@ def test_a_scan_opens_the_patients_open_session_before_a_closed_one(demo_app):
     assert session_to_open([done, open_]) is open_
     assert session_to_open([done]) is done
     assert session_to_open([]) is None
+
+
+async def test_typing_just_after_a_scan_goes_to_the_opened_session_not_the_board(demo_app, monkeypatch):
+    """A scan followed 0.3 s later by typing became "No session on this day for 'MRN…/78'"."""
+    import asyncio
+    import time
+
+    import widgets.session.screen as session_screen
+    from widgets.session import SessionScreen
+
+    from .ui import burst
+
+    read = session_screen.session_view_for
+
+    def slow_read(*args, **kwargs):  # a busy workstation: the record arrives after the typing
+        time.sleep(0.5)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(session_screen, "session_view_for", slow_read)
+    row = next(r for r in day_sessions(demo_app.db, DEMO_DAY) if r.status == "checked_in")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        board = demo_app.screen
+        burst(demo_app, *row.mrn, "enter")
+        await asyncio.sleep(0.3)
+        await pilot.press(*"7")  # the first thing asked for at pre-assessment
+        await workers_done(demo_app)
+        await pilot.pause()
+        screen = demo_app.screen
+        assert isinstance(screen, SessionScreen) and screen.session_id == row.session_id
+        assert board.query_one("#scan", Input).value == ""
+        assert "No session" not in str(board.query_one("#board-message", Static).render())
+        assert isinstance(demo_app.focused, Input) and demo_app.focused.value == "7"
+
+
+async def test_a_scan_before_the_board_has_loaded_opens_the_session_once_it_has(demo_app, monkeypatch):
+    """The scan box answered "No session on this day" while the day's sessions were still on their way."""
+    import threading
+
+    import widgets.today as today
+    from widgets.session import SessionScreen
+
+    from .ui import burst
+
+    row = next(r for r in day_sessions(demo_app.db, DEMO_DAY) if r.status == "scheduled")
+    released = threading.Event()
+    board_for = today.board_for
+
+    def slow_board_for(*args, **kwargs):
+        released.wait(5)
+        return board_for(*args, **kwargs)
+
+    monkeypatch.setattr(today, "board_for", slow_board_for)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await pilot.press(*"nurse", "enter", *"demo-nurse-pass", "enter")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if isinstance(demo_app.screen, TodayScreen) and demo_app.screen.is_mounted:
+                break
+        board = demo_app.screen
+        assert isinstance(board, TodayScreen)
+        burst(demo_app, *row.mrn, "enter")
+        await pilot.pause(0.1)
+        assert "No session" not in str(board.query_one("#board-message", Static).render())
+        released.set()
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert isinstance(demo_app.screen, SessionScreen) and demo_app.screen.session_id == row.session_id

@@ -15,11 +15,12 @@ from console.domain.vocab import Method, Role, SessionStatus, SignatureMeaning
 from console.review import record_text, returns, signing
 from console.store.models import Alert
 from widgets.context import Clinic
+from widgets.opening import ReadsFirst
 from widgets.session.flowsheet import Flowsheet
 from widgets.ui_thread import on_screen
 
 
-class ReviewScreen(Screen):
+class ReviewScreen(ReadsFirst, Screen):
     """One session for review; F8 moves on to the next in the queue, and signing does so by itself."""
 
     DEFAULT_CSS = """
@@ -96,6 +97,7 @@ class ReviewScreen(Screen):
         on_screen(self, self._show, view)
 
     def tell(self, message: str) -> None:
+        self.opened()  # a first read that failed says so, and Esc must reach the screen
         self.query_one("#review-message", Static).update(message)
 
     # ----- showing -----------------------------------------------------------------------------
@@ -128,6 +130,7 @@ class ReviewScreen(Screen):
         self.query_one("#review-addenda", Static).update(self._signature_and_addenda(view))
         self.query_one(Flowsheet).show(view, zone)
         self.refresh_bindings()
+        self.opened()
 
     def _state(self, view: SessionView) -> str:
         zone = self.clinic.zone

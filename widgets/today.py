@@ -134,6 +134,7 @@ class TodayScreen(Screen):
         self._loading = False  # one load at a time, so that an older result never replaces a newer one
         self._reload_wanted = False
         self._outage = False  # the last load failed: its warning is shown until a load succeeds
+        self._scan_waiting: str | None = None  # scanned before the day's sessions were read
         self.returned: list[ReturnedSession] = []
         self.filters: dict[str, str | None] = {"status": None, "chair": None, "method": None}
 
@@ -165,6 +166,7 @@ class TodayScreen(Screen):
 
     def watch_day(self) -> None:
         self._shown = None
+        self._all_rows = None  # the rows of the day before are not this day's
         self._update_title()
         self.query_one("#board", DataTable).loading = True
         self.action_refresh()
@@ -257,6 +259,9 @@ class TodayScreen(Screen):
         if day != self.day:
             return  # the user moved on to another day while this one loaded
         self._all_rows = rows
+        if self._scan_waiting is not None:
+            text, self._scan_waiting = self._scan_waiting, None
+            self.call_later(self._find, text)
         rows = self._filtered(rows)
         table = self.query_one("#board", DataTable)
         table.loading = False
@@ -335,21 +340,27 @@ class TodayScreen(Screen):
     @on(Input.Submitted, "#scan")
     def _scanned(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        if text:
-            wanted = normalise_mrn(text)
-            matches = [r for r in self._all_rows or [] if r.mrn == wanted]
-            if not matches:
-                matches = self._filtered(self._all_rows or [])
-            if not matches:
-                self.query_one("#board-message", Static).update(f"⚠ No session on this day for {text!r}.")
-                self.app.bell()
-                return
-            chosen = session_to_open(matches)
-            if chosen is not None:
-                event.input.value = ""
-                self._open(chosen.session_id)
+        if not text:
+            self.action_open()
+        elif self._all_rows is None:  # a scan as the board opens waits for the day's sessions
+            self._scan_waiting = text
+            self._report(f"Looking for {text!r} as soon as the day's sessions are read…")
+        else:
+            self._find(text)
+
+    def _find(self, text: str) -> None:
+        """Open the session a scanned MRN or a typed name points to, or say there is none."""
+        rows = self._all_rows or []
+        wanted = normalise_mrn(text)
+        matches = [r for r in rows if r.mrn == wanted] or self._filtered(rows)
+        chosen = session_to_open(matches)
+        if chosen is None:
+            self._report(f"⚠ No session on this day for {text!r}.")
+            self.app.bell()
             return
-        self.action_open()
+        self._report("")
+        self.query_one("#scan", Input).value = ""
+        self._open(chosen.session_id)
 
     @on(DataTable.RowSelected, "#board")
     def _row_chosen(self, event: DataTable.RowSelected) -> None:

@@ -34,6 +34,7 @@ from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
 from widgets.discard import ask_before_discarding, label_of
+from widgets.opening import ReadsFirst
 from widgets.session.alerts import AlertsPanel
 from widgets.session.check_in import CheckInStep
 from widgets.session.discharge import DischargeStep
@@ -48,7 +49,7 @@ from widgets.side_effect import ResolveDialog, SideEffectDialog
 from widgets.ui_thread import on_screen
 
 
-class SessionScreen(Screen):
+class SessionScreen(ReadsFirst, Screen):
     """Records one session; Esc goes back to the board."""
 
     DEFAULT_CSS = """
@@ -193,6 +194,7 @@ class SessionScreen(Screen):
         self.refresh_bindings()
         if focus_next:
             self.action_step(current_step(view))
+        self.opened()
 
     def _refresh_status(self) -> None:
         if self.view is not None:
@@ -246,6 +248,7 @@ class SessionScreen(Screen):
         field.post_message(FieldDone(field))
 
     def refuse(self, message: str, field: Input | None = None) -> None:
+        self.opened()  # a first read that failed says so, and Esc must reach the screen
         if "override" in message:
             message += " (Ctrl+Y records an override)"
         self.query_one("#entry-error", Static).update(f"⚠ {message}")
