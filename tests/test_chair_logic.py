@@ -44,6 +44,8 @@ def test_quick_line_with_time_and_temperature():
         ("128/82 76 98", "quick_vitals", "respiratory rate"),
         ("12882 76 98 14 5", "systolic", "systolic/diastolic"),
         ("128/82 7x 98 14 5", "heart_rate", "Heart rate"),
+        ("1o", "systolic", "got '1o'"),  # a typed part is checked before the line is called short
+        ("128/82 7o", "heart_rate", "got '7o'"),
         ("128/82 76 98 14 5 36 9", "quick_vitals", "too many"),
         ("@25:00 128/82 76 98 14 5", "measured_at", "@HH:MM"),
         ("@11:00 128/82 76 98 14 5", "measured_at", "later than now"),

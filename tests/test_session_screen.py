@@ -117,7 +117,9 @@ async def _open(pilot, session_id: int) -> "Nurse":
 
 
 def _error(app) -> str:
-    return str(app.screen.query_one("#entry-error", Static).render())
+    """The refusal on screen: under the field it came from, or under the step."""
+    lines = [app.screen.query_one("#entry-error", Static), *app.screen.query(".refusal").results(Static)]
+    return " ".join(text for line in lines if (text := str(line.render())))
 
 
 async def test_whole_iv_session_within_the_keystroke_budget(demo_app):
@@ -231,7 +233,10 @@ async def test_refused_vitals_line_says_why_where_the_nurse_types(demo_app, line
         nurse = await _open(pilot, session_id)
         await nurse.type("f5", line, "enter")
         assert says in _error(demo_app)
-        assert demo_app.screen.query_one("#quick-vitals").value == line  # kept for correction
+        field = demo_app.screen.query_one("#quick-vitals")
+        assert field.value == line  # kept for correction
+        refusal = demo_app.screen.query_one(".refusal")
+        assert refusal.region.y == field.region.bottom  # right under the field, not the step's foot
     with demo_app.db.read() as session:
         assert session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).all() == []
 
@@ -766,3 +771,36 @@ async def test_a_refusal_clears_once_a_later_save_succeeds_even_without_a_field(
         await nurse.settle()
         await nurse.type("enter")
         assert _error(demo_app) == "", _error(demo_app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+@pytest.mark.parametrize(
+    "step, field, typed",
+    [
+        ("f5", "quick-vitals", "1o 76 98 14 5"),
+        ("f5", "pain-extra", "1o"),
+        ("f3", "pain-before", "11"),
+    ],
+)
+async def test_on_a_small_terminal_a_refusal_shows_whole_right_under_its_field(
+    demo_app, size, step, field, typed
+):
+    """At 80x24 and 100x30 refusals appeared far below the field, or cut off."""
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=size) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type(step)
+        screen = demo_app.screen
+        box = screen.query_one(f"#{field}", Input)
+        screen.set_focus(box)
+        await nurse.type(typed, "enter")
+        await nurse.settle()
+        refusal = screen.query_one(".refusal", Static)
+        entry = screen.query_one("#entry")
+        assert refusal.region.y == box.region.bottom
+        assert entry.content_region.contains_region(refusal.region), (refusal.region, entry.content_region)
+        assert entry.content_region.contains_region(box.region)
+        shown = "".join(refusal.render_line(y).text for y in range(refusal.size.height))
+        words = str(refusal.render()).split()
+        assert " ".join(shown.split()) == " ".join(words)  # every word of it on screen
+        assert demo_app.focused is box

@@ -25,24 +25,26 @@ def parse_quick_vitals(line: str, now: datetime, zone: ZoneInfo) -> dict:
     measured_at = now
     if parts and parts[0].startswith("@"):
         measured_at = _time_today(parts.pop(0), now, zone)
-    if len(parts) < len(PARTS):
-        missing = PARTS[len(parts)] if parts else PARTS[0]
-        raise InvalidInput("quick_vitals", f"Vitals: {missing} is missing; {FORMAT_HINT}.")
     if len(parts) > len(PARTS) + 1:
         raise InvalidInput(
             "quick_vitals", f"Vitals: too many parts; {FORMAT_HINT} (and optionally a temperature)."
         )
-    bp = _BP.match(parts[0])
-    if not bp:
-        raise InvalidInput(
-            "systolic", f"Blood pressure: type systolic/diastolic, e.g. 128/82 (got {parts[0]!r})."
-        )
-    values = {"measured_at": measured_at, "systolic": bp[1], "diastolic": bp[2]}
-    for name, text in zip(("heart_rate", "spo2", "resp_rate", "moaas"), parts[1:5], strict=True):
+    # The parts typed are checked first: `1o` is a wrong blood pressure before it is a short line.
+    values: dict = {"measured_at": measured_at}
+    if parts:
+        bp = _BP.match(parts[0])
+        if not bp:
+            raise InvalidInput(
+                "systolic", f"Blood pressure: type systolic/diastolic, e.g. 128/82 (got {parts[0]!r})."
+            )
+        values |= {"systolic": bp[1], "diastolic": bp[2]}
+    for name, text in zip(("heart_rate", "spo2", "resp_rate", "moaas"), parts[1:5], strict=False):
         if not text.isdigit():
             field = VitalsIn.model_fields[name]
             raise InvalidInput(name, f"{field.title}: {field.description} (got {text!r}).")
         values[name] = text
+    if len(parts) < len(PARTS):
+        raise InvalidInput("quick_vitals", f"Vitals: {PARTS[len(parts)]} is missing; {FORMAT_HINT}.")
     if len(parts) == 6:
         values["temperature_c"] = parts[5]
     return values

@@ -20,6 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Static
 
 from console.chair import alerts, charting
@@ -49,6 +50,16 @@ from widgets.side_effect import ResolveDialog, SideEffectDialog
 from widgets.ui_thread import on_screen
 
 
+def _row_of(field: Input) -> Widget | None:
+    """The line of its step a field sits on (itself, or the row of fields it shares)."""
+    node: Widget = field
+    while node.parent is not None and not isinstance(node.parent, StepForm):
+        if not isinstance(node.parent, Widget):
+            return None
+        node = node.parent
+    return node if node.parent is not None else None
+
+
 class SessionScreen(ReadsFirst, Screen):
     """Records one session; Esc goes back to the board."""
 
@@ -63,7 +74,8 @@ class SessionScreen(ReadsFirst, Screen):
     SessionScreen.narrow #body { layout: vertical; }
     SessionScreen.narrow #entry-column { width: 1fr; height: 60%; }
     /* under the fields, outside their scrolling: a refusal is always in view */
-    #entry-error { color: $error; height: auto; max-height: 4; padding: 0 1; }
+    #entry-error { color: $error; height: auto; max-height: 6; padding: 0 1; }
+    .refusal { color: $error; height: auto; }
     #entry Input { width: 100%; }
     #entry Label { width: 100%; }
     #chart Flowsheet { height: 1fr; }
@@ -248,16 +260,24 @@ class SessionScreen(ReadsFirst, Screen):
         field.post_message(FieldDone(field))
 
     def refuse(self, message: str, field: Input | None = None) -> None:
+        """Say why an entry was not stored: under the field it came from, or under the step."""
         self.opened()  # a first read that failed says so, and Esc must reach the screen
         if "override" in message:
             message += " (Ctrl+Y records an override)"
-        self.query_one("#entry-error", Static).update(f"⚠ {message}")
+        self._clear_refusal()
         self.app.bell()
-        if field is not None:
-            self.set_focus(field)  # back to where the wrong value is, to correct it
+        row = _row_of(field) if field is not None else None
+        if field is None or row is None or not isinstance(row.parent, Widget):
+            self.query_one("#entry-error", Static).update(f"⚠ {message}")
+            return
+        line = Static(f"⚠ {message}", classes="refusal", markup=False)
+        row.parent.mount(line, after=row)
+        self.set_focus(field)  # back to where the wrong value is, to correct it
+        self.call_after_refresh(line.scroll_visible, animate=False)  # at 80x24 too: the field and why
 
     def _clear_refusal(self) -> None:
         self.query_one("#entry-error", Static).update("")
+        self.query(".refusal").remove()
 
     # ----- the save queue ---------------------------------------------------------------------
     def save(self, store: Store, field: Input | None = None, then: Then = None) -> None:
