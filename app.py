@@ -217,14 +217,18 @@ class ChairsideApp(App):
         self._leaving("Quitting Chairside", self.exit)
 
     def _leaving(self, leaving: str, then: "Callable[[], object]") -> None:
-        """Quit or sign out at once, or ask first when a session screen holds a half-typed entry."""
+        """Quit or sign out at once, or ask first when a session or a dialog holds a half-typed entry."""
+        from widgets.dialog import StoreDialog
+        from widgets.discard import ask_before_discarding
         from widgets.session import SessionScreen
 
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, SessionScreen) and screen.unsaved():
-                screen.leave(leaving, then)
-                return
-        then()
+        typed = [
+            label
+            for screen in self.screen_stack
+            if isinstance(screen, SessionScreen | StoreDialog)
+            for label in screen.unsaved()
+        ]
+        ask_before_discarding(self, typed, leaving, then)
 
     def signed_in(self, actor: Actor) -> None:
         """Physicians start at their review queue, everyone else at the Today board."""

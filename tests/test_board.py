@@ -278,3 +278,23 @@ async def test_a_scan_before_the_board_has_loaded_opens_the_session_once_it_has(
         await workers_done(demo_app)
         await pilot.pause()
         assert isinstance(demo_app.screen, SessionScreen) and demo_app.screen.session_id == row.session_id
+
+
+async def test_quitting_over_a_half_filled_dialog_asks_first(demo_app):
+    """A booking half typed was thrown away by Ctrl+Q without a word."""
+    from widgets.discard import DiscardDialog
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press(*"WALK-78")
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, DiscardDialog)
+        assert "MRN" in str(demo_app.screen.query_one(Static).render())
+        await pilot.press("enter")  # keep typing
+        await pilot.pause()
+        assert isinstance(demo_app.screen, BookingDialog) and demo_app.is_running
+        assert demo_app.screen.query_one("#book-mrn", Input).value == "WALK-78"

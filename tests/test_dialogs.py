@@ -49,6 +49,24 @@ async def test_escape_closes_with_nothing_stored():
     stored = []
     app = Host(stored.append)
     async with app.run_test() as pilot:
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.results == [None] and stored == []
+
+
+async def test_escape_with_something_typed_asks_before_throwing_it_away():
+    """A half-typed note, comment or booking vanished on Esc without a word."""
+    from widgets.discard import DiscardDialog
+
+    stored = []
+    app = Host(stored.append)
+    async with app.run_test() as pilot:
         await pilot.press(*"half typed", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, DiscardDialog)
+        await pilot.press("enter")  # the default keeps it
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog) and app.screen.query_one("#note-text").value == "half typed"
+        await pilot.press("escape", "tab", "enter")  # discard, this time
         await pilot.pause()
         assert app.results == [None] and stored == []

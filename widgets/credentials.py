@@ -23,7 +23,7 @@ class Credentials(Vertical):
     def compose(self) -> ComposeResult:
         if self.needs_password:
             yield Label("Username (a new signing sitting needs username and password)")
-            yield Input(id="cred-username", max_length=32)
+            yield Input(id="cred-username", max_length=32, classes="credential")  # never asked to keep
             yield Label("Password")
             yield Input(id="cred-password", password=True, max_length=128)
         else:

@@ -4,7 +4,8 @@ A subclass composes its fields inside `self.body()` and, when the person confirm
 `self.save(store, result)`: `store` calls the service, `result` is what the dialog closes with.
 The console never waits on the database: the call runs off the UI thread. A refusal
 (`ChairsideError`) is shown under the fields and the dialog stays open with what was typed;
-success closes it with the result. Esc closes it with None and stores nothing.
+success closes it with the result. Esc closes it with None and stores nothing, after asking when
+something was typed into it (a password or PIN is never kept, so never asked about).
 """
 
 from collections.abc import Callable
@@ -14,9 +15,10 @@ from textual import work
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from console.domain.errors import ChairsideError
+from widgets.discard import ask_before_discarding, label_of
 from widgets.ui_thread import on_screen
 
 Result = TypeVar("Result")
@@ -30,6 +32,11 @@ class StoreDialog(ModalScreen[Result | None], Generic[Result]):
     def __init__(self) -> None:
         super().__init__()
         self._saving = False
+        self._shown_with: dict[Input, str] = {}  # each field's value as the dialog opened
+
+    def on_mount(self) -> None:
+        """Runs after the subclass's own on_mount has filled in the fields it opens with."""
+        self._shown_with = {field: field.value for field in self.query(Input)}
 
     def body(self, box_id: str) -> Vertical:
         """The dialog's box: the subclass yields its fields inside it, then `self.refusal(...)`."""
@@ -77,5 +84,18 @@ class StoreDialog(ModalScreen[Result | None], Generic[Result]):
     def after_refusal(self, refused: ChairsideError) -> None:
         """What a subclass does besides showing the message (clear a secret, move focus)."""
 
+    def unsaved(self) -> list[str]:
+        """Fields typed into since the dialog opened, by label; credentials are never kept, so not listed."""
+        return [
+            label_of(field)
+            for field in self.query(Input)
+            if not (field.password or field.has_class("credential"))
+            and field.value.strip() != self._shown_with.get(field, "").strip()
+        ]
+
+    def leave(self, leaving: str, then: Callable[[], object]) -> None:
+        """Run `then` at once, or after asking when something typed would be thrown away."""
+        ask_before_discarding(self.app, self.unsaved(), leaving, then)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave("Closing this dialog", lambda: self.dismiss(None))
