@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -150,13 +151,30 @@ class ChairsideApp(App):
             self.push_screen(SessionScreen(self.clinic, session_id))
 
     def _handle_exception(self, error: Exception) -> None:
-        """An unexpected error: its traceback goes to the log, and the console stops with a short message.
+        """An unexpected error: its traceback goes to the log, and the user sees a short message.
 
-        Replaces Textual's own report, which prints the traceback with local values (a typed password
-        could be one of them) on the terminal.
+        A screen's worker that fails (a read, or a save whose transaction was rolled back) leaves
+        nothing half done: the console says so and goes on. Anywhere else the state of the screens
+        is unknown, so the console stops, non-zero. Replaces Textual's own report, which prints the
+        traceback with local values (a typed password could be one of them) on the terminal.
         """
+        from textual.worker import WorkerFailed, active_worker
+
         from console.clinic.logs import log_unexpected
 
+        worker = active_worker.get(None)
+        screen = worker.node if worker is not None and isinstance(error, WorkerFailed) else None
+        if isinstance(screen, Screen) and screen in self.screen_stack:
+            failed = error.error if isinstance(error, WorkerFailed) else error
+            where = log_unexpected(failed, f"a worker of {type(screen).__name__}")
+            self.bell()
+            self.notify(
+                f"That did not work: an unexpected error ({type(failed).__name__}); nothing of it was "
+                f"stored, and what was typed is still there. Details: {where}",
+                severity="error",
+                timeout=20,
+            )
+            return
         where = log_unexpected(error, "the console")
         self.stopped = Stopped(
             f"the console stopped after an unexpected error ({type(error).__name__}); what was confirmed "

@@ -298,3 +298,36 @@ async def test_quitting_over_a_half_filled_dialog_asks_first(demo_app):
         await pilot.pause()
         assert isinstance(demo_app.screen, BookingDialog) and demo_app.is_running
         assert demo_app.screen.query_one("#book-mrn", Input).value == "WALK-78"
+
+
+async def test_an_unexpected_error_while_booking_keeps_the_dialog_ready_to_try_again(demo_app, monkeypatch):
+    import widgets.booking
+
+    real_book = widgets.booking.book
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug in the service")
+
+    monkeypatch.setattr(widgets.booking, "book", broken)
+    row = day_sessions(demo_app.db, DEMO_DAY)[0]
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        before = len(day_sessions(demo_app.db, DEMO_DAY))
+        await pilot.press("f2")
+        await pilot.pause()
+        screen = demo_app.screen
+        screen.query_one("#book-mrn", Input).value = row.mrn
+        screen.query_one("#book-time", Input).value = "16:45"
+        screen.query_one("#book-chair", Input).value = "3"
+        await pilot.click("#book")
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert demo_app.is_running and demo_app.screen is screen
+        assert "unexpected error" in str(screen.query_one("#booking-error", Static).render())
+        monkeypatch.setattr(widgets.booking, "book", real_book)
+        screen.query_one("#book").press()  # the same booking, again: taken, not ignored as a double press
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert demo_app.screen is not screen  # booked, and closed
+        assert len(day_sessions(demo_app.db, DEMO_DAY)) == before + 1

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 from textual.widgets import Input, Static
 
-from console.chair import sessions
+from console.chair import charting, sessions
 from console.clinic import patients
 from console.domain.actors import Actor
 from console.domain.vocab import Role, SessionStatus
@@ -804,3 +804,32 @@ async def test_on_a_small_terminal_a_refusal_shows_whole_right_under_its_field(
         words = str(refusal.render()).split()
         assert " ".join(shown.split()) == " ".join(words)  # every word of it on screen
         assert demo_app.focused is box
+
+
+async def test_an_unexpected_error_in_a_save_is_logged_and_the_session_goes_on(demo_app, monkeypatch):
+    """An error in a save or a load ended the console; nothing was half stored, so it can go on."""
+    from console.clinic.logs import log_folder
+
+    _, session_id = _checked_in(demo_app)
+    record_vitals = charting.record_vitals
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug in the service")
+
+    monkeypatch.setattr(charting, "record_vitals", broken)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f5", "128/82 76 98 14 5", "enter")
+        await nurse.settle()
+        assert demo_app.is_running and demo_app.return_code is None
+        assert isinstance(demo_app.screen, SessionScreen)
+        assert "unexpected error" in _error(demo_app)
+        assert demo_app.screen.query_one("#quick-vitals", Input).value == "128/82 76 98 14 5"
+        monkeypatch.setattr(charting, "record_vitals", record_vitals)
+        await nurse.type("enter")  # the same entry, again
+        await nurse.settle()
+        assert _error(demo_app) == ""
+    logged = (log_folder() / "chairside.log").read_text()
+    assert "a worker of SessionScreen" in logged and "KeyError" in logged and "Traceback" in logged
+    with demo_app.db.read() as session:
+        assert len(session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).all()) == 1

@@ -74,7 +74,15 @@ class StoreDialog(ModalScreen[Result | None], Generic[Result]):
         except ChairsideError as refused:
             on_screen(self, self._refused, refused)
             return
+        except Exception:
+            on_screen(self, self._failed)
+            raise  # logged, and the person told, by the application
         on_screen(self, self.dismiss, result)
+
+    def _failed(self) -> None:
+        """An unexpected error: nothing was stored; the dialog stays, ready to try again or Esc."""
+        self._saving = False
+        self.refuse("Not stored: an unexpected error (see the message). Try again, or Esc.")
 
     def _refused(self, refused: ChairsideError) -> None:
         self._saving = False

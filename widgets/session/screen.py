@@ -49,6 +49,8 @@ from widgets.session.side_effects import SideEffectsTable
 from widgets.side_effect import ResolveDialog, SideEffectDialog
 from widgets.ui_thread import on_screen
 
+UNEXPECTED = "Not stored: an unexpected error (see the message). What is typed is still here: Enter again."
+
 
 def _row_of(field: Input) -> Widget | None:
     """The line of its step a field sits on (itself, or the row of fields it shares)."""
@@ -302,6 +304,9 @@ class SessionScreen(ReadsFirst, Screen):
             except ChairsideError as exc:
                 on_screen(self, self.refuse, str(exc), field)
                 return
+            except Exception:
+                on_screen(self, self.refuse, UNEXPECTED, field)
+                raise  # logged, and the nurse told, by the application
             if store is not _read_again:  # stored: an earlier refusal no longer stands
                 on_screen(self, self._saved, field, then is not None)
             self._reload_now(focus_next=then == "next")
