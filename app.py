@@ -74,6 +74,9 @@ class ChairsideApp(App):
                 self.set_timer(0.01, self._release_held)
             self._held.append(event)  # in order, for the screen's first field rather than for nothing
             return
+        await self._take(event)
+
+    async def _take(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self.clinic is not None and not self._focus_takes_codes():
             if event.key == "enter":
                 code = self.scanner.enter(event.time)
@@ -87,6 +90,8 @@ class ChairsideApp(App):
 
     def _takes_keys(self) -> bool:
         """The screen on top is up, and has read the record its first field needs."""
+        if not self.screen_stack:
+            return True  # shutting down: nothing to wait for
         screen = self.screen
         return screen.is_mounted and not (isinstance(screen, ReadsFirst) and screen.opening)
 
@@ -96,7 +101,7 @@ class ChairsideApp(App):
             return
         held, self._held = self._held, []
         for key in held:
-            await self.on_event(key)
+            await self._take(key)  # in order; after HOLD_SECONDS, to the screen as it is
 
     def _focus_takes_codes(self) -> bool:
         """Fields that are there for codes (the board's scan box, an MRN, a lot number) keep them."""

@@ -566,6 +566,7 @@ async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(d
     """Esc while the session was still loading used to end the console with NoMatches (exit status 0)."""
     import threading
 
+    import app as app_module
     import widgets.session.screen
 
     _, session_id = _checked_in(demo_app)
@@ -576,6 +577,7 @@ async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(d
         release.wait(5)
         return slow(*args, **kwargs)
 
+    monkeypatch.setattr(app_module, "HOLD_SECONDS", 0.2)  # keys wait this long for a slow screen
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         await pilot.pause()
@@ -583,9 +585,10 @@ async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(d
         pilot.app.push_screen(SessionScreen(pilot.app.clinic, session_id))
         await pilot.pause()
         await pilot.press("escape")  # back to the board while the record is still being read
+        await pilot.pause(0.5)
+        assert isinstance(pilot.app.screen, TodayScreen)  # Esc waited for the screen, then went through
         release.set()
-        await workers_done(pilot.app)
-        await pilot.pause()
+        await pilot.pause(0.5)  # the closed screen's worker finishes, and its result goes nowhere
         assert isinstance(pilot.app.screen, TodayScreen) and pilot.app.is_running
 
 
