@@ -137,3 +137,12 @@ def discharged_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Tre
     )
     current = sessions.get_session(db, row.id)
     return sessions.discharge(db, nurse, row.id, current.version)
+
+
+def sign_as_shown(db: Database, actor: Actor, session_id: int, meaning: str, proof, sitting):
+    """Sign the record as it is now, as a physician does who has just read it."""
+    from console.review.signing import load_for_review, sign_session
+
+    return sign_session(
+        db, actor, session_id, meaning, proof, sitting, load_for_review(db, session_id).record_hash
+    )

@@ -8,14 +8,14 @@ from console.clinic import users
 from console.domain.errors import NotAllowed
 from console.review import returns
 from console.review.signature_check import verify_signatures
-from console.review.signing import Proof, SigningSitting, add_addendum, sign_session
-from tests.factories import discharged_session
+from console.review.signing import Proof, SigningSitting, add_addendum
+from tests.factories import discharged_session, sign_as_shown
 from tests.test_signing import PASSWORD, sitting
 
 
 def _signed(db, staff):
     row = discharged_session(db, staff["nina"])
-    sign_session(db, staff["priya"], row.id, "approved", Proof("priya", PASSWORD), sitting(staff["priya"]))
+    sign_as_shown(db, staff["priya"], row.id, "approved", Proof("priya", PASSWORD), sitting(staff["priya"]))
     return row
 
 
@@ -99,7 +99,7 @@ def test_verify_names_a_signed_record_altered_behind_the_triggers(db, staff, tam
         db, staff["nina"], row.id, {"effect": "nausea", "grade": 1, "onset_at": db.clock.now()}
     )
     charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))
-    signature = sign_session(
+    signature = sign_as_shown(
         db, staff["priya"], row.id, "approved", Proof("priya", PASSWORD), sitting(staff["priya"])
     )
     with db.read() as session:
@@ -137,10 +137,10 @@ def test_return_for_correction_and_resubmission(db, staff):
     returns.return_for_correction(db, doctor, row.id, "Dose lot number looks wrong")
     assert [r.comment for r in returns.returned_sessions(db)] == ["Dose lot number looks wrong"]
     with pytest.raises(NotAllowed, match="back with the nurse"):
-        sign_session(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
+        sign_as_shown(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
     returns.resubmit(db, nurse, row.id, "Lot corrected to KET-2026-42")
     assert returns.returned_sessions(db) == []
-    sign_session(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
+    sign_as_shown(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
     with pytest.raises(NotAllowed, match="signed and locked"):
         returns.return_for_correction(db, doctor, row.id, "Too late")
 
@@ -156,4 +156,4 @@ def test_setting_a_pin_needs_the_password_and_digits(db, staff):
     seat = SigningSitting("priya", sitting(staff["priya"]).idle)
     row = discharged_session(db, staff["nina"])
     seat.last_active = db.clock.now()
-    sign_session(db, staff["priya"], row.id, "reviewed", Proof(pin="2468"), seat)
+    sign_as_shown(db, staff["priya"], row.id, "reviewed", Proof(pin="2468"), seat)

@@ -310,3 +310,54 @@ async def test_a_pin_typed_at_once_after_f2_signs_and_an_empty_one_never_counts_
         await settle(pilot)
         assert isinstance(demo_app.screen, ReviewScreen) and demo_app.screen.session_id != signing
         assert find_user(demo_app.db, "doctor").failed_attempts == 0
+
+
+async def test_a_record_changed_while_the_physician_reads_it_is_not_signed_and_the_change_is_shown(demo_app):
+    """F2 signed 196/118 SpO2 86 while the review still showed 117/73 SpO2 98."""
+    from sqlmodel import select
+
+    from console.chair import charting
+    from console.domain.actors import Actor
+    from console.domain.vocab import Role
+    from console.store.models import SessionSignature
+
+    nurse = Actor("nurse", Role.NURSE, 1, "Nina")
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        review = demo_app.screen
+        if any(a.acknowledged_at is None for a in review.view.alerts):
+            await pilot.press("f12", "enter", *"reviewed, no action", "enter")
+            await settle(pilot)
+        reading = review.view.vitals[-1]
+        shown_before = f"{reading.systolic}/{reading.diastolic}"
+        charting.correct_vitals(  # at a nurse's workstation, while the physician reads
+            demo_app.db,
+            nurse,
+            reading.id,
+            reading.version,
+            {
+                "measured_at": reading.measured_at,
+                "systolic": 196,
+                "diastolic": 118,
+                "heart_rate": reading.heart_rate,
+                "spo2": 86,
+                "resp_rate": reading.resp_rate,
+                "moaas": reading.moaas,
+            },
+        )
+        await pilot.press("f2", "enter", *"doctor", "enter", *DOCTOR_PASSWORD, "enter")
+        await settle(pilot)
+        assert demo_app.screen is review
+        message = text_of(demo_app, "#review-message")
+        assert "Changed since you were shown it; nothing was signed" in message
+        assert "Vital signs" in message and shown_before in message and "196/118" in message
+        assert review.view.vitals[-1].systolic == 196  # the review now shows the record as it is
+    with demo_app.db.read() as session:
+        assert (
+            session.exec(
+                select(SessionSignature).where(SessionSignature.session_id == review.session_id)
+            ).all()
+            == []
+        )

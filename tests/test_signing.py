@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlmodel import select
 
 from console.chair import charting, sessions
 from console.clinic import users
 from console.domain.errors import AuthenticationFailed, NotAllowed
-from console.review.signing import Proof, SigningSitting, add_addendum, sign_session
-from tests.factories import discharged_session, vitals_data
+from console.review.signing import Proof, SigningSitting, add_addendum
+from tests.factories import discharged_session, sign_as_shown, vitals_data
 
 PASSWORD = "long enough pw"
 
@@ -26,7 +27,7 @@ def test_a_physician_signs_with_password_then_pin_and_the_signature_names_them(d
     users.set_signing_pin(db, doctor, PASSWORD, "2468")
     seat = sitting(doctor)
     assert seat.needs_password(db.clock.now())
-    signature = sign_session(db, doctor, first.id, "approved", Proof("priya", PASSWORD), seat)
+    signature = sign_as_shown(db, doctor, first.id, "approved", Proof("priya", PASSWORD), seat)
     assert (signature.signer_name, signature.meaning, signature.signed_at) == (
         "Priya",
         "approved",
@@ -35,28 +36,28 @@ def test_a_physician_signs_with_password_then_pin_and_the_signature_names_them(d
     assert len(signature.record_hash) == 64
     db.clock.advance(minutes=3)
     assert not seat.needs_password(db.clock.now())
-    sign_session(db, doctor, second.id, "reviewed", Proof(pin="2468"), seat)
+    sign_as_shown(db, doctor, second.id, "reviewed", Proof(pin="2468"), seat)
 
 
 def test_a_nurse_cannot_sign(db, staff):
     row = discharged_session(db, staff["nina"])
     with pytest.raises(NotAllowed, match="only a physician"):
-        sign_session(db, staff["nina"], row.id, "approved", Proof("nina", PASSWORD), sitting(staff["nina"]))
+        sign_as_shown(db, staff["nina"], row.id, "approved", Proof("nina", PASSWORD), sitting(staff["nina"]))
 
 
 def test_the_idle_timeout_ends_the_sitting(db, staff):
     doctor = staff["priya"]
     users.set_signing_pin(db, doctor, PASSWORD, "2468")
     seat = sitting(doctor, minutes=10)
-    sign_session(
+    sign_as_shown(
         db, doctor, discharged_session(db, staff["nina"]).id, "approved", Proof("priya", PASSWORD), seat
     )
     db.clock.advance(minutes=11)
     assert seat.needs_password(db.clock.now())
     later = discharged_session(db, staff["nina"], mrn="MRN-2002")
     with pytest.raises(AuthenticationFailed, match="needs your username and password"):
-        sign_session(db, doctor, later.id, "approved", Proof(pin="2468"), seat)
-    sign_session(db, doctor, later.id, "approved", Proof("priya", PASSWORD), seat)
+        sign_as_shown(db, doctor, later.id, "approved", Proof(pin="2468"), seat)
+    sign_as_shown(db, doctor, later.id, "approved", Proof("priya", PASSWORD), seat)
 
 
 def test_five_wrong_pins_lock_the_account_and_every_failure_is_audited(db, staff):
@@ -69,40 +70,42 @@ def test_five_wrong_pins_lock_the_account_and_every_failure_is_audited(db, staff
     seat = sitting(doctor)
     row = discharged_session(db, staff["nina"])
     second = discharged_session(db, staff["nina"], mrn="MRN-2002")
-    sign_session(db, doctor, row.id, "approved", Proof("priya", PASSWORD), seat)
+    sign_as_shown(db, doctor, row.id, "approved", Proof("priya", PASSWORD), seat)
     for attempt in range(4):
         with pytest.raises(AuthenticationFailed, match=f"{4 - attempt} attempts left"):
-            sign_session(db, doctor, second.id, "approved", Proof(pin="0000"), seat)
+            sign_as_shown(db, doctor, second.id, "approved", Proof(pin="0000"), seat)
     with pytest.raises(AuthenticationFailed, match="locked"):
-        sign_session(db, doctor, second.id, "approved", Proof(pin="0000"), seat)
+        sign_as_shown(db, doctor, second.id, "approved", Proof(pin="0000"), seat)
     with pytest.raises(AuthenticationFailed, match="locked"):
-        sign_session(db, doctor, second.id, "approved", Proof(pin="2468"), seat)
+        sign_as_shown(db, doctor, second.id, "approved", Proof(pin="2468"), seat)
     with db.read() as session:
         failures = session.exec(
             select(AuditEvent).where(AuditEvent.action == "signature.authorise.failed")
         ).all()
     assert len(failures) == 6
     users.unlock_user(db, staff["office"], "priya")
-    sign_session(db, doctor, second.id, "approved", Proof(pin="2468"), seat)
+    sign_as_shown(db, doctor, second.id, "approved", Proof(pin="2468"), seat)
 
 
 def test_signing_as_someone_else_is_refused(db, staff):
     row = discharged_session(db, staff["nina"])
     with pytest.raises(AuthenticationFailed, match="sign as yourself"):
-        sign_session(db, staff["priya"], row.id, "approved", Proof("nina", PASSWORD), sitting(staff["priya"]))
+        sign_as_shown(
+            db, staff["priya"], row.id, "approved", Proof("nina", PASSWORD), sitting(staff["priya"])
+        )
 
 
 def test_a_signed_session_refuses_every_change_and_accepts_a_signed_addendum(db, staff):
     nurse, doctor = staff["nina"], staff["priya"]
     row = discharged_session(db, nurse)
-    sign_session(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
+    sign_as_shown(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
     current = sessions.get_session(db, row.id)
     with pytest.raises(NotAllowed, match="signed and locked"):
         charting.record_vitals(db, nurse, row.id, vitals_data(db))
     with pytest.raises(NotAllowed, match="signed and locked"):
         sessions.update_notes(db, nurse, row.id, current.version, "changed afterwards")
     with pytest.raises(NotAllowed, match="already signed"):
-        sign_session(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
+        sign_as_shown(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
     addendum = add_addendum(
         db,
         nurse,
@@ -120,11 +123,11 @@ def test_an_unfinished_session_or_one_with_open_alerts_is_not_signed(db, staff):
     nurse, doctor = staff["nina"], staff["priya"]
     row = checked_in_session(db, nurse)
     with pytest.raises(NotAllowed, match="only discharged"):
-        sign_session(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
+        sign_as_shown(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
     alerting = discharged_session(db, nurse, mrn="MRN-2002")
     charting.record_vitals(db, nurse, alerting.id, vitals_data(db, spo2=85))
     with pytest.raises(NotAllowed, match="not acknowledged"):
-        sign_session(db, doctor, alerting.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
+        sign_as_shown(db, doctor, alerting.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
 
 
 def test_the_hand_written_record_text_is_canonical_json(db, staff):
@@ -278,3 +281,37 @@ def test_the_canonical_time_text_is_the_strftime_form(moment):
     from console.store.timestamps import iso_utc
 
     assert iso_utc(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_a_signature_covers_only_the_record_as_shown_a_change_since_is_refused(db, staff):
+    """The physician opened 117/73 SpO2 98; a nurse corrected it to 196/118 SpO2 86; F2 signed the
+    changed record. Now the signature carries the hash of what was shown, and a change since is refused."""
+    from console.domain.errors import Conflict
+    from console.review.signing import load_for_review, sign_session
+    from console.store.models import SessionSignature, UserAccount
+
+    doctor, nurse = staff["priya"], staff["nina"]
+    row = discharged_session(db, nurse)
+    users.set_signing_pin(db, doctor, PASSWORD, "2468")
+    seat = sitting(doctor)
+    shown = load_for_review(db, row.id)
+    reading = shown.view.vitals[-1]
+    corrected = vitals_data(db) | {
+        "measured_at": reading.measured_at,
+        "systolic": 196,
+        "diastolic": 118,
+        "spo2": 86,
+    }
+    charting.correct_vitals(db, nurse, reading.id, reading.version, corrected)
+    with pytest.raises(Conflict, match="changed since it was shown"):
+        sign_session(db, doctor, row.id, "approved", Proof("priya", PASSWORD), seat, shown.record_hash)
+    with db.read() as session:
+        assert session.exec(select(SessionSignature)).all() == []
+        account = session.exec(select(UserAccount).where(UserAccount.username == "priya")).one()
+        assert account.failed_attempts == 0  # the stale try never reached the password check
+    again = load_for_review(db, row.id)
+    assert again.record_hash != shown.record_hash
+    signature = sign_session(
+        db, doctor, row.id, "approved", Proof("priya", PASSWORD), seat, again.record_hash
+    )
+    assert signature.record_hash == again.record_hash

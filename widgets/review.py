@@ -9,10 +9,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from console.chair import alerts
-from console.chair.session_view import SessionView, load_session_view
-from console.domain.errors import ChairsideError
+from console.chair.session_view import SessionView
+from console.domain.errors import ChairsideError, Conflict
 from console.domain.vocab import Method, Role, SessionStatus, SignatureMeaning
 from console.review import record_text, returns, signing
+from console.review.changes import changes
 from console.store.models import Alert
 from widgets.context import Clinic
 from widgets.opening import ReadsFirst
@@ -61,6 +62,7 @@ class ReviewScreen(ReadsFirst, Screen):
         self.session_id = session_id
         self.queue = queue or [session_id]
         self.view: SessionView | None = None
+        self.shown_hash = ""  # the hash of the record as on screen: what a signature here will cover
 
     def compose(self) -> ComposeResult:
         yield Static("", id="review-title")
@@ -88,13 +90,24 @@ class ReviewScreen(ReadsFirst, Screen):
         self.reload()
 
     @work(thread=True, exclusive=True, group="review")
-    def reload(self) -> None:
+    def reload(self, mark_changes: bool = False) -> None:
+        """Read the record and its hash in one go; `mark_changes`: say what differs from the last shown."""
         try:
-            view = load_session_view(self.clinic.db, self.session_id)
+            shown = signing.load_for_review(self.clinic.db, self.session_id)
         except ChairsideError as error:
             on_screen(self, self.tell, f"⚠ {error}")
             return
-        on_screen(self, self._show, view)
+        on_screen(self, self._show_record, shown, mark_changes)
+
+    def _show_record(self, shown: signing.Shown, mark_changes: bool) -> None:
+        before, self.shown_hash = self.view, shown.record_hash
+        self._show(shown.view)
+        if mark_changes and before is not None:
+            found = changes(before, shown.view, self.clinic.zone)
+            lines = [f"  {change.describe()}" for change in found] or [
+                "  (changed back: nothing differs now)"
+            ]
+            self.tell("\n".join(["⚠ Changed since you were shown it; nothing was signed:", *lines]))
 
     def tell(self, message: str) -> None:
         self.opened()  # a first read that failed says so, and Esc must reach the screen
@@ -184,11 +197,15 @@ class ReviewScreen(ReadsFirst, Screen):
     def action_sign(self) -> None:
         from widgets.sign_dialog import SignDialog
 
-        app, clinic, session_id = self.app, self.clinic, self.session_id
+        app, clinic, session_id, shown_hash = self.app, self.clinic, self.session_id, self.shown_hash
         sitting = clinic.sitting
 
         def sign(meaning: SignatureMeaning, proof: signing.Proof) -> None:
-            signing.sign_session(clinic.db, clinic.actor, session_id, meaning, proof, sitting)
+            try:
+                signing.sign_session(clinic.db, clinic.actor, session_id, meaning, proof, sitting, shown_hash)
+            except Conflict:
+                on_screen(self, self.reload, mark_changes=True)  # the dialog closes; the review shows why
+                raise
 
         dialog = SignDialog(
             self._heading(f"Sign as {clinic.actor.display_name}"),

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.domain.errors import ChairsideError, InvalidInput
+from console.domain.errors import ChairsideError, Conflict, InvalidInput
 from console.domain.vocab import SignatureMeaning
 from console.review.signing import Proof, SigningSitting
 from widgets.credentials import Credentials
@@ -72,6 +72,9 @@ class SigningDialog(StoreDialog[Result]):
         )
 
     def after_refusal(self, refused: ChairsideError) -> None:
+        if isinstance(refused, Conflict):  # the record changed under the signer: back to it, nothing signed
+            self.dismiss(None)
+            return
         if isinstance(refused, InvalidInput) and refused.field in {"reason", "text", "meaning"}:
             self.set_focus(self.query_one(f"#{refused.field}", Input))
             return

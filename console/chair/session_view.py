@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from console.chair.vitals_due import next_vitals_due
 from console.domain.protocol import Protocol
@@ -75,57 +75,62 @@ class SessionView:
 
 def load_session_view(db: Database, session_id: int) -> SessionView:
     with db.read() as session:
-        row = get_or_refuse(session, TreatmentSession, session_id, "Session")
-        patient = get_or_refuse(session, Patient, row.patient_id, "Patient")
+        return read_session_view(session, session_id)
 
-        def children(model, order):
-            return list(
-                session.exec(select(model).where(model.session_id == session_id).order_by(order, model.id))
-            )
 
-        previous = session.exec(
-            select(TreatmentSession)
-            .where(
-                TreatmentSession.patient_id == row.patient_id,
-                TreatmentSession.clinic_date < row.clinic_date,
-                TreatmentSession.status == SessionStatus.DISCHARGED,
-            )
-            .order_by(col(TreatmentSession.clinic_date).desc())
-            .limit(1)
-        ).first()
-        previous_effects: tuple[str, ...] = ()
-        if previous is not None:
-            previous_effects = tuple(
-                session.exec(select(SideEffect.effect).where(SideEffect.session_id == previous.id))
-            )
-        staff = {user.id: user.display_name for user in session.exec(select(UserAccount))}
-        doses = children(DoseAdministration, DoseAdministration.administered_at)
-        events = list(
-            session.exec(
-                select(InfusionEvent)
-                .where(col(InfusionEvent.dose_id).in_([dose.id for dose in doses]))
-                .order_by(col(InfusionEvent.at), col(InfusionEvent.id))
-            )
+def read_session_view(session: Session, session_id: int) -> SessionView:
+    """The session's whole record, read in the caller's transaction."""
+    row = get_or_refuse(session, TreatmentSession, session_id, "Session")
+    patient = get_or_refuse(session, Patient, row.patient_id, "Patient")
+
+    def children(model, order):
+        return list(
+            session.exec(select(model).where(model.session_id == session_id).order_by(order, model.id))
         )
-        return SessionView(
-            session=row,
-            patient=patient,
-            doses=doses,
-            infusion_events=events,
-            alerts=children(Alert, Alert.raised_at),
-            vitals=children(VitalSigns, VitalSigns.measured_at),
-            side_effects=children(SideEffect, SideEffect.onset_at),
-            pain_scores=children(PainScore, PainScore.scored_at),
-            previous=None
-            if previous is None
-            else PreviousSession(
-                previous.clinic_date, previous.pain_before, previous.pain_after, previous_effects
-            ),
-            staff=staff,
-            signature=session.exec(
-                select(SessionSignature).where(SessionSignature.session_id == session_id)
-            ).first(),
-            overrides=tuple(children(Override, Override.at)),
-            addenda=tuple(children(Addendum, Addendum.written_at)),
-            returns=tuple(children(ReviewReturn, ReviewReturn.returned_at)),
+
+    previous = session.exec(
+        select(TreatmentSession)
+        .where(
+            TreatmentSession.patient_id == row.patient_id,
+            TreatmentSession.clinic_date < row.clinic_date,
+            TreatmentSession.status == SessionStatus.DISCHARGED,
         )
+        .order_by(col(TreatmentSession.clinic_date).desc())
+        .limit(1)
+    ).first()
+    previous_effects: tuple[str, ...] = ()
+    if previous is not None:
+        previous_effects = tuple(
+            session.exec(select(SideEffect.effect).where(SideEffect.session_id == previous.id))
+        )
+    staff = {user.id: user.display_name for user in session.exec(select(UserAccount))}
+    doses = children(DoseAdministration, DoseAdministration.administered_at)
+    events = list(
+        session.exec(
+            select(InfusionEvent)
+            .where(col(InfusionEvent.dose_id).in_([dose.id for dose in doses]))
+            .order_by(col(InfusionEvent.at), col(InfusionEvent.id))
+        )
+    )
+    return SessionView(
+        session=row,
+        patient=patient,
+        doses=doses,
+        infusion_events=events,
+        alerts=children(Alert, Alert.raised_at),
+        vitals=children(VitalSigns, VitalSigns.measured_at),
+        side_effects=children(SideEffect, SideEffect.onset_at),
+        pain_scores=children(PainScore, PainScore.scored_at),
+        previous=None
+        if previous is None
+        else PreviousSession(
+            previous.clinic_date, previous.pain_before, previous.pain_after, previous_effects
+        ),
+        staff=staff,
+        signature=session.exec(
+            select(SessionSignature).where(SessionSignature.session_id == session_id)
+        ).first(),
+        overrides=tuple(children(Override, Override.at)),
+        addenda=tuple(children(Addendum, Addendum.written_at)),
+        returns=tuple(children(ReviewReturn, ReviewReturn.returned_at)),
+    )

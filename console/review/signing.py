@@ -15,9 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
+from console.chair.session_view import SessionView, read_session_view
 from console.clinic.users import verify_secret
 from console.domain.actors import Actor, require_clinical
-from console.domain.errors import AuthenticationFailed, NotAllowed
+from console.domain.errors import AuthenticationFailed, Conflict, NotAllowed
 from console.domain.inputs import AddendumIn, SignatureIn, parse
 from console.domain.vocab import Role
 from console.domain.vocab import SessionStatus as S
@@ -221,14 +222,46 @@ def open_return(session: Session, session_id: int) -> ReviewReturn | None:
     ).first()
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A session's record as put in front of the physician, and the hash a signature of it will carry."""
+
+    view: SessionView
+    record_hash: str
+
+
+def load_for_review(db: Database, session_id: int) -> Shown:
+    """The record and its hash, read in one transaction: what is shown is exactly what is hashed."""
+    with db.read() as session:
+        return Shown(read_session_view(session, session_id), record_hash(*load_record(session, session_id)))
+
+
+def unchanged_since_shown(session: Session, session_id: int, shown_hash: str) -> str:
+    """The record's hash now; refused when it is not the one the physician was shown."""
+    now = record_hash(*load_record(session, session_id))
+    if now != shown_hash:
+        raise Conflict(
+            "the record changed since it was shown to you; nothing was signed. It has been read "
+            "again with the changes marked: review them, then sign"
+        )
+    return now
+
+
 def sign_session(
-    db: Database, actor: Actor, session_id: int, meaning: str, proof: Proof, sitting: SigningSitting
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    meaning: str,
+    proof: Proof,
+    sitting: SigningSitting,
+    shown_hash: str,
 ) -> SessionSignature:
-    """Sign a discharged session; from then on only addenda may be added."""
+    """Sign a discharged session exactly as it was shown (`shown_hash`); from then on only addenda."""
     signer_id = require_physician(actor)
     meaning_in = parse(SignatureIn, {"meaning": meaning})
     with db.read() as session:
         ready_to_sign(session, get_or_refuse(session, TreatmentSession, session_id, "Session"))
+        unchanged_since_shown(session, session_id, shown_hash)  # before the PIN: a stale try costs none
     authorise(db, actor, sitting, proof)
     now = db.clock.now()
     with db.write() as session:
@@ -243,7 +276,7 @@ def sign_session(
             signer_name=actor.display_name or actor.username,
             meaning=meaning_in.meaning,
             signed_at=now,
-            record_hash=record_hash(*load_record(session, session_id)),
+            record_hash=unchanged_since_shown(session, session_id, shown_hash),
         )
         return insert(session, signature, actor=actor, action="session.sign", at=now)
 
