@@ -76,3 +76,61 @@ def test_a_reading_within_limits_raises_nothing(db, staff):
     charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))
     with db.read() as session:
         assert session.exec(select(Alert)).all() == []
+
+
+def _open_rules(db, reading_id: int) -> set[str]:
+    with db.read() as session:
+        rows = session.exec(select(Alert).where(Alert.vitals_id == reading_id)).all()
+    return {a.rule for a in rows if a.acknowledged_at is None}
+
+
+def test_a_corrected_reading_raises_the_alerts_a_new_one_would(db, staff):
+    """Corrected to 230/140, SpO2 80, HR 30, MOAA/S 1 gave 0 alerts; the same values new gave 4."""
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    reading = charting.record_vitals(db, nurse, row.id, vitals_data(db), LIMITS)
+    assert _open_rules(db, reading.id) == set()
+    worse = vitals_data(db, systolic=230, diastolic=140, spo2=80, heart_rate=30, moaas=1)
+    charting.correct_vitals(db, nurse, reading.id, reading.version, worse, LIMITS)
+    assert _open_rules(db, reading.id) == {"bp_hold", "spo2_low", "heart_rate_low", "moaas_low"}
+    with db.read() as session:
+        raised = session.exec(select(AuditEvent).where(AuditEvent.action == "alert.raise")).all()
+    assert len(raised) == 4
+
+
+def test_a_correction_back_within_limits_closes_the_alerts_it_no_longer_earns(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    typo = vitals_data(db, systolic=230, diastolic=82)  # 230 typed for 130
+    reading = charting.record_vitals(db, nurse, row.id, typo, LIMITS)
+    assert _open_rules(db, reading.id) == {"bp_hold"}
+    fixed = charting.correct_vitals(
+        db, nurse, reading.id, reading.version, vitals_data(db, systolic=130), LIMITS
+    )
+    assert _open_rules(db, reading.id) == set()
+    with db.read() as session:
+        closed = session.exec(select(Alert).where(Alert.vitals_id == reading.id)).one()
+    assert "reading was corrected" in closed.acknowledgement and closed.acknowledged_by == nurse.user_id
+    worse_again = vitals_data(db, systolic=230, diastolic=82, spo2=85)
+    charting.correct_vitals(db, nurse, reading.id, fixed.version, worse_again, LIMITS)
+    assert _open_rules(db, reading.id) == {"bp_hold", "spo2_low"}  # raised again, once each
+
+
+def test_a_correction_that_changes_nothing_stores_nothing(db, staff):
+    """A dose correction with no change still wrote a dose.correct event."""
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    data = vitals_data(db)
+    reading = charting.record_vitals(db, nurse, row.id, data, LIMITS)
+    with db.read() as session:
+        events = len(session.exec(select(AuditEvent)).all())
+    same = charting.correct_vitals(db, nurse, reading.id, reading.version, data, LIMITS)
+    assert same.version == reading.version
+    with db.read() as session:
+        assert len(session.exec(select(AuditEvent)).all()) == events
+    changed = charting.correct_vitals(
+        db, nurse, reading.id, reading.version, data | {"heart_rate": 77}, LIMITS
+    )
+    with pytest.raises(Conflict):  # a stale screen is still told, even when it would change nothing
+        charting.correct_vitals(db, nurse, reading.id, reading.version, data | {"heart_rate": 77}, LIMITS)
+    assert changed.version == reading.version + 1

@@ -423,3 +423,41 @@ def test_a_dose_that_leaves_drug_unaccounted_for_is_refused_whatever_the_screen_
         charting.correct_dose(
             db, nurse, stored.id, stored.version, fast | {"administered_at": stored.administered_at}
         )
+
+
+def _audit_count(db) -> int:
+    with db.read() as session:
+        return len(session.exec(select(AuditEvent)).all())
+
+
+def test_a_dose_correction_that_changes_nothing_stores_nothing(db, staff):
+    """A dose correction with no change still wrote a dose.correct event."""
+    row = checked_in_session(db, staff["nina"])
+    data = iv_dose_data(db)
+    dose = charting.record_dose(db, staff["nina"], row.id, data)
+    events = _audit_count(db)
+    same = charting.correct_dose(db, staff["nina"], dose.id, dose.version, data)
+    assert same.version == dose.version and _audit_count(db) == events
+
+
+def test_enter_again_on_the_same_pain_after_stores_one_score(db, staff):
+    """Each Enter in pain-after stored another score: four on one session."""
+    from console.store.models import PainScore
+
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    version = sessions.get_session(db, row.id).version
+    for _ in range(4):
+        charting.record_pain(
+            db, nurse, row.id, {"kind": "after", "score": 3, "scored_at": db.clock.now()}, version
+        )
+        version = sessions.get_session(db, row.id).version
+    with db.read() as session:
+        scores = session.exec(select(PainScore).where(PainScore.session_id == row.id)).all()
+    assert [s.score for s in scores] == [3]
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, version
+    )
+    assert sessions.get_session(db, row.id).pain_after == 2  # a new score is a new entry
+    with pytest.raises(Conflict):  # a stale screen is told, even when its score is the same
+        charting.record_pain(db, nurse, row.id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, 1)

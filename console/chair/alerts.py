@@ -100,6 +100,56 @@ def raise_alerts(
     ]
 
 
+CLOSED_BY_CORRECTION = "Closed: the reading was corrected and is no longer past this threshold."
+
+
+def follow_correction(
+    session: Session, actor: Actor, reading: VitalSigns, limits: AlertThresholds, before_dose: bool, at
+) -> None:
+    """A corrected reading meets the same rules as a new one, in the correction's transaction.
+
+    A threshold it is past now raises its alert (once: an open alert of that rule stays as it is);
+    an open alert it is no longer past is closed, saying so, by the one who corrected it.
+    """
+    user_id = require_clinical(actor)
+    now_past = {b.rule: b for b in breaches(reading, limits, before_dose)}
+    open_alerts = session.exec(
+        select(Alert).where(Alert.vitals_id == reading.id, col(Alert.acknowledged_at).is_(None))
+    ).all()
+    for alert in open_alerts:
+        if alert.rule not in now_past:
+            update_versioned(
+                session,
+                alert,
+                expected_version=alert.version,
+                values={
+                    "acknowledged_at": at,
+                    "acknowledged_by": user_id,
+                    "acknowledgement": CLOSED_BY_CORRECTION,
+                },
+                actor=actor,
+                action="alert.close",
+                at=at,
+            )
+    still_open = {alert.rule for alert in open_alerts}
+    for rule, b in now_past.items():
+        if rule not in still_open:
+            insert(
+                session,
+                Alert(
+                    session_id=reading.session_id,
+                    vitals_id=reading.id,
+                    rule=b.rule,
+                    value=b.value,
+                    message=f"{b.message} (corrected reading)",
+                    raised_at=at,
+                ),
+                actor=actor,
+                action="alert.raise",
+                at=at,
+            )
+
+
 def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int, note: str) -> Alert:
     """A nurse or physician has seen the alert; what they did is recorded with it."""
     user_id = require_clinical(actor)

@@ -6,10 +6,10 @@ a nurse confirmed is lost if the workstation dies a moment later.
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from console.chair import dose_rules
-from console.chair.alerts import raise_alerts
+from console.chair.alerts import follow_correction, raise_alerts
 from console.chair.overdue import close_overdue
 from console.chair.overrides import overridden
 from console.domain.actors import Actor, require_clinical
@@ -28,7 +28,7 @@ from console.store.models import (
     UserAccount,
     VitalSigns,
 )
-from console.store.rows import get_or_refuse, insert, update_versioned
+from console.store.rows import get_or_refuse, insert, require_version, update_versioned
 from console.store.session_lock import open_for_change
 
 # A clock a few minutes fast on one workstation must not block a genuine entry.
@@ -72,21 +72,38 @@ def record_vitals(
 
 
 def correct_vitals(
-    db: Database, actor: Actor, reading_id: int, expected_version: int, data: dict
+    db: Database,
+    actor: Actor,
+    reading_id: int,
+    expected_version: int,
+    data: dict,
+    limits: AlertThresholds | None = None,
 ) -> VitalSigns:
-    """Correct a reading typed wrongly; the audit trail keeps the old values next to the new."""
+    """Correct a reading typed wrongly; the audit trail keeps the old values next to the new.
+
+    The corrected reading meets the protocol's thresholds (`limits`) as a new one would: alerts are
+    raised for what it is past now, and open ones it is no longer past are closed.
+    """
     require_clinical(actor)
     vitals_in = parse(VitalsIn, data)
     _not_future(db, vitals_in.measured_at, "measured_at", "Measured at")
-    return _correct(
-        db,
-        actor,
-        VitalSigns,
-        reading_id,
-        expected_version,
-        "vitals.correct",
-        lambda *_: vitals_in.model_dump(),
-    )
+    now = db.clock.now()
+    with db.write() as session:
+        reading = get_or_refuse(session, VitalSigns, reading_id, "Record")
+        treatment = _open_session(session, reading.session_id)
+        corrected = update_versioned(
+            session,
+            reading,
+            expected_version=expected_version,
+            values=vitals_in.model_dump(),
+            actor=actor,
+            action="vitals.correct",
+            at=now,
+        )
+        started = treatment.started_at
+        before_dose = started is None or corrected.measured_at < started
+        follow_correction(session, actor, corrected, limits or AlertThresholds(), before_dose, now)
+        return corrected
 
 
 def _correct(db: Database, actor: Actor, model, row_id: int, expected_version: int, action: str, values_for):
@@ -189,6 +206,11 @@ def record_pain(
     now = db.clock.now()
     with db.write() as session:
         treatment = _open_session(session, session_id)
+        if pain_in.kind is not PainKind.EXTRA and expected_version is not None:
+            same = _same_headline_score(session, treatment, pain_in.kind, pain_in.score)
+            if same is not None:  # Enter pressed again on the same score: nothing new happened
+                require_version(treatment, expected_version)
+                return same
         row = PainScore.model_validate(
             pain_in.model_dump() | {"session_id": session_id, "recorded_by": user_id, "recorded_at": now}
         )
@@ -208,6 +230,19 @@ def record_pain(
                 at=now,
             )
         return row
+
+
+def _same_headline_score(
+    session: Session, treatment: TreatmentSession, kind: PainKind, score: int
+) -> PainScore | None:
+    """The stored score of this kind when it is already `score` (so storing it again would add nothing)."""
+    if getattr(treatment, f"pain_{kind.value}") != score:
+        return None
+    return session.exec(
+        select(PainScore)
+        .where(PainScore.session_id == treatment.id, PainScore.kind == kind)
+        .order_by(col(PainScore.id).desc())
+    ).first()
 
 
 def record_dose(

@@ -260,8 +260,9 @@ def sign_session(
     signer_id = require_physician(actor)
     meaning_in = parse(SignatureIn, {"meaning": meaning})
     with db.read() as session:
-        ready_to_sign(session, get_or_refuse(session, TreatmentSession, session_id, "Session"))
-        unchanged_since_shown(session, session_id, shown_hash)  # before the PIN: a stale try costs none
+        row = get_or_refuse(session, TreatmentSession, session_id, "Session")
+        unchanged_since_shown(session, session_id, shown_hash)  # first: what changed may be why it can't be
+        ready_to_sign(session, row)  # both before the PIN, so a refused try costs no attempt
     authorise(db, actor, sitting, proof)
     now = db.clock.now()
     with db.write() as session:
@@ -269,6 +270,7 @@ def sign_session(
         row = session.exec(
             select(TreatmentSession).where(TreatmentSession.id == session_id).with_for_update()
         ).one()
+        shown = unchanged_since_shown(session, session_id, shown_hash)
         ready_to_sign(session, row)
         signature = SessionSignature(
             session_id=session_id,
@@ -276,7 +278,7 @@ def sign_session(
             signer_name=actor.display_name or actor.username,
             meaning=meaning_in.meaning,
             signed_at=now,
-            record_hash=unchanged_since_shown(session, session_id, shown_hash),
+            record_hash=shown,
         )
         return insert(session, signature, actor=actor, action="session.sign", at=now)
 

@@ -42,6 +42,17 @@ def insert(session: Session, row: T, *, actor: Actor, action: str, at: datetime)
     return row
 
 
+def _changed_elsewhere(row: SQLModel) -> Conflict:
+    name = table_of(type(row)).name.replace("_", " ")
+    return Conflict(f"{name} {row_id(row)} was changed at another workstation: reload it; nothing was saved")
+
+
+def require_version(row: SQLModel, expected_version: int) -> None:
+    """Refuse a change made from a screen that showed an older version of `row`."""
+    if getattr(row, "version", None) != expected_version:  # every versioned table has the column
+        raise _changed_elsewhere(row)
+
+
 def update_versioned(
     session: Session,
     row: T,
@@ -54,11 +65,16 @@ def update_versioned(
 ) -> T:
     """Change `row` only if nobody else changed it since `expected_version` was read.
 
+    Values equal to those stored change nothing: no write, no new version, no audit event.
+
     The version test is inside the UPDATE itself, so two stations racing on the same
     record cannot both succeed: the second gets a Conflict and nothing is overwritten.
     """
     table, key = table_of(type(row)), row_id(row)
     before = audit.snapshot(row, set(values))
+    if before == audit.snapshot(row.model_copy(update=values), set(values)):
+        require_version(row, expected_version)
+        return row  # nothing would change: nothing is written, no version, no audit event
     result = cast(  # an UPDATE's result is a cursor result, which counts the rows it changed
         CursorResult[Any],
         session.execute(
@@ -68,10 +84,7 @@ def update_versioned(
         ),
     )
     if result.rowcount != 1:
-        raise Conflict(
-            f"{table.name.replace('_', ' ')} {key} was changed at another workstation: "
-            "reload it; nothing was saved"
-        )
+        raise _changed_elsewhere(row)
     session.refresh(row)
     old, new = audit.changes(before, audit.snapshot(row, set(values)))
     old["version"], new["version"] = expected_version, expected_version + 1

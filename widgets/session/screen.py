@@ -389,10 +389,10 @@ class SessionScreen(ReadsFirst, Screen):
         if self.view is None:
             return
         reading = next(r for r in self.view.vitals if str(r.id) == event.row_key.value)
-        db, actor = self.clinic.db, self.clinic.actor
+        db, actor, limits = self.clinic.db, self.clinic.actor, self.clinic.protocol.thresholds
 
         def correct(values: dict[str, Any]) -> None:
-            charting.correct_vitals(db, actor, reading.id, reading.version, values)
+            charting.correct_vitals(db, actor, reading.id, reading.version, values, limits)
 
         dialog = CorrectionDialog(reading, self.clinic.now(), self.clinic.zone, correct)
         self.app.push_screen(dialog, self._stored_by_dialog)
