@@ -134,3 +134,22 @@ def test_a_correction_that_changes_nothing_stores_nothing(db, staff):
     with pytest.raises(Conflict):  # a stale screen is still told, even when it would change nothing
         charting.correct_vitals(db, nurse, reading.id, reading.version, data | {"heart_rate": 77}, LIMITS)
     assert changed.version == reading.version + 1
+
+
+def test_the_board_and_the_session_bring_the_next_reading_forward_after_one_past_a_threshold(db, staff):
+    from datetime import timedelta
+
+    from console.chair.session_view import load_session_view
+    from console.domain.protocol import Protocol
+
+    nurse = staff["nina"]
+    protocol = Protocol()
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db), LIMITS)
+    (board_row,) = day_sessions(db, row.clinic_date)
+    assert not board_row.last_reading_alerted and board_row.vitals_due(protocol) is None  # baseline taken
+    high = charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=182, diastolic=112), LIMITS)
+    recheck = high.measured_at + timedelta(minutes=protocol.recheck_after_alert_min)
+    (board_row,) = day_sessions(db, row.clinic_date)
+    assert board_row.last_reading_alerted and board_row.vitals_due(protocol) == recheck
+    assert load_session_view(db, row.id).vitals_due(protocol) == recheck

@@ -93,7 +93,7 @@ def test_pain_change_wording():
     assert PainChange(8, 4).describe() == "8 → 4 (-4, +50% relief): substantial"
 
 
-def _due(method, status, started_offset, last_offset, protocol=None):
+def _due(method, status, started_offset, last_offset, protocol=None, alerted=False):
     checked_in = NOW - timedelta(minutes=90)
     started = None if started_offset is None else NOW + timedelta(minutes=started_offset)
     last = None if last_offset is None else NOW + timedelta(minutes=last_offset)
@@ -104,6 +104,7 @@ def _due(method, status, started_offset, last_offset, protocol=None):
         started_at=started,
         last_reading_at=last,
         protocol=protocol or Protocol(),
+        last_reading_alerted=alerted,
     )
 
 
@@ -134,6 +135,34 @@ def test_no_vitals_due_when_not_in_the_chair():
 
 
 def test_due_is_described_in_words():
-    assert describe_due(NOW - timedelta(minutes=7), NOW) == "⚠ OVERDUE 7 min"
-    assert describe_due(NOW + timedelta(minutes=4, seconds=30), NOW) == "in 4 min"
-    assert describe_due(None, NOW) == "—"
+    protocol = Protocol()
+    assert describe_due(NOW - timedelta(minutes=7), NOW, protocol) == "⚠ OVERDUE 7 min"
+    assert describe_due(NOW + timedelta(minutes=4, seconds=30), NOW, protocol) == "in 4 min"
+    assert describe_due(None, NOW, protocol) == "—"
+
+
+def test_a_reading_is_not_called_overdue_before_the_protocol_says_so():
+    """Right after check-in the board said '⚠ OVERDUE 1 min' though the protocol allows 5."""
+    protocol = Protocol()
+    assert describe_due(NOW - timedelta(minutes=1), NOW, protocol) == "due 1 min ago"
+    assert describe_due(NOW - timedelta(minutes=5), NOW, protocol) == "due 5 min ago"
+    assert describe_due(NOW - timedelta(minutes=6), NOW, protocol) == "⚠ OVERDUE 6 min"
+    assert describe_due(NOW - timedelta(minutes=1), NOW, Protocol(overdue_after_min=0)) == "⚠ OVERDUE 1 min"
+
+
+def test_a_reading_past_a_threshold_brings_the_next_one_forward():
+    """After a hold-level BP (182/112) the next reading was still due in 37 minutes."""
+    iv = Protocol(iv={"vitals_interval_min": 45})
+    assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -8, iv) == NOW + timedelta(minutes=37)
+    assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -8, iv, alerted=True) == NOW - timedelta(
+        minutes=3
+    )
+    sooner = Protocol(recheck_after_alert_min=10)
+    assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -8, sooner, alerted=True) == NOW + timedelta(
+        minutes=2
+    )
+    # before dosing: a baseline past a threshold is rechecked, one within them asks for nothing more
+    assert _due(Method.IV, SessionStatus.CHECKED_IN, None, -8, alerted=True) == NOW - timedelta(minutes=3)
+    assert _due(Method.IV, SessionStatus.CHECKED_IN, None, -8) is None
+    # nasal: the recheck comes before the next fixed point
+    assert _due(Method.NASAL, SessionStatus.IN_TREATMENT, -10, -8, alerted=True) == NOW - timedelta(minutes=3)

@@ -413,7 +413,7 @@ class TodayScreen(Screen):
         due = row.vitals_due(self.clinic.protocol)
         if due is None:
             return self._local(row.last_vitals_at) and f"last {self._local(row.last_vitals_at)}"
-        return describe_due(due, self.clinic.now())
+        return describe_due(due, self.clinic.now(), self.clinic.protocol)
 
     def _in_chair(self, row: BoardRow) -> str:
         if row.checked_in_at is None:

@@ -11,7 +11,7 @@ from console.chair.vitals_due import next_vitals_due
 from console.domain.protocol import Protocol
 from console.domain.vocab import Method, SessionStatus
 from console.store.database import Database
-from console.store.models import Override, Patient, TreatmentSession, VitalSigns
+from console.store.models import Alert, Override, Patient, TreatmentSession, VitalSigns
 from console.store.timestamps import UTCDateTime
 
 # Sessions that are over: a scan opens one of these only when the patient has no other that day.
@@ -38,6 +38,7 @@ class BoardRow:
     last_vitals_at: datetime | None
     open_alerts: int = 0
     overrides: int = 0
+    last_reading_alerted: bool = False  # past a threshold: the next reading comes sooner
 
     def vitals_due(self, protocol: Protocol) -> datetime | None:
         """When this session's next reading is due under `protocol` (None: none expected)."""
@@ -48,6 +49,7 @@ class BoardRow:
             started_at=self.started_at,
             last_reading_at=self.last_vitals_at,
             protocol=protocol,
+            last_reading_alerted=self.last_reading_alerted,
         )
 
     def age_on(self, day: date) -> int:
@@ -75,12 +77,23 @@ def day_sessions(db: Database, day: date) -> list[BoardRow]:
         .where(TreatmentSession.clinic_date == day)
         .order_by(col(TreatmentSession.scheduled_time), col(TreatmentSession.chair))
     )
+    latest_readings = select(col(VitalSigns.id)).join(
+        last_vitals,
+        (last_vitals.c.session_id == VitalSigns.session_id)
+        & (last_vitals.c.last_at == VitalSigns.measured_at),
+    )
     with db.read() as session:
         rows = session.exec(query).all()
         ids = [s.id for s, _, _ in rows]
         alerts = open_alert_counts(session, ids)
         overrides = override_counts(session, ids)
-        return [_row(s, p, last_at, alerts.get(s.id, 0), overrides.get(s.id, 0)) for s, p, last_at in rows]
+        alerted = set(
+            session.exec(select(Alert.session_id).where(col(Alert.vitals_id).in_(latest_readings)).distinct())
+        )
+        return [
+            _row(s, p, last_at, alerts.get(s.id, 0), overrides.get(s.id, 0), s.id in alerted)
+            for s, p, last_at in rows
+        ]
 
 
 def override_counts(session, session_ids: list[int]) -> dict[int, int]:
@@ -95,7 +108,9 @@ def override_counts(session, session_ids: list[int]) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _row(s: TreatmentSession, p: Patient, last_at, open_alerts: int, overrides: int) -> BoardRow:
+def _row(
+    s: TreatmentSession, p: Patient, last_at, open_alerts: int, overrides: int, alerted: bool
+) -> BoardRow:
     return BoardRow(
         session_id=s.id,
         version=s.version,
@@ -115,6 +130,7 @@ def _row(s: TreatmentSession, p: Patient, last_at, open_alerts: int, overrides: 
         last_vitals_at=last_at,
         open_alerts=open_alerts,
         overrides=overrides,
+        last_reading_alerted=alerted,
     )
 
 

@@ -7,13 +7,14 @@ a write, so the 2-second refresh stays a read.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from console.chair.board import BoardRow, day_sessions
 from console.chair.session_view import SessionView, load_session_view
+from console.chair.vitals_due import is_late
 from console.domain.actors import Actor
 from console.domain.protocol import Protocol
 from console.store.database import Database
@@ -33,11 +34,6 @@ def overdue(rows: list[BoardRow], protocol: Protocol, now: datetime) -> dict[int
         if due is not None and is_late(due, protocol, now):
             found[row.session_id] = due
     return found
-
-
-def is_late(due: datetime | None, protocol: Protocol, now: datetime) -> bool:
-    """A reading is overdue once it is more than the protocol's delay past its due time."""
-    return due is not None and now > due + timedelta(minutes=protocol.overdue_after_min)
 
 
 def _open_overdue(session: Session, session_ids) -> set[int]:

@@ -114,7 +114,7 @@ def status_line(view: SessionView, protocol: Protocol, zone: ZoneInfo, now: date
     def at(value: datetime | None) -> str:
         return f"{value.astimezone(zone):%H:%M}" if value else "—"
 
-    due = describe_due(view.vitals_due(protocol), now)
+    due = describe_due(view.vitals_due(protocol), now, protocol)
     return (
         f"Status: {SessionStatus(s.status).label} · chair {s.chair} · checked in {at(s.checked_in_at)}"
         f" · started {at(s.started_at)} · ended {at(s.ended_at)} · next vitals: {due}"

@@ -67,6 +67,8 @@ class SessionView:
             started_at=s.started_at,
             last_reading_at=self.vitals[-1].measured_at if self.vitals else None,
             protocol=protocol,
+            last_reading_alerted=bool(self.vitals)
+            and any(a.vitals_id == self.vitals[-1].id for a in self.alerts),
         )
 
     def staff_name(self, user_id: int | None) -> str:

@@ -96,6 +96,12 @@ class Protocol(_Section):
         0.5, ge=0, le=10, description="drawn = given + wasted within this many mg"
     )
     overdue_after_min: int = Field(5, ge=0, le=60, description="a reading this late raises an overdue alert")
+    recheck_after_alert_min: int = Field(
+        5,
+        ge=1,
+        le=60,
+        description="after a reading past a hold or warning threshold, the next is due this soon",
+    )
     overdue_bell: bool = Field(False, description="ring the terminal bell when a reading becomes overdue")
     thresholds: AlertThresholds = AlertThresholds()
     iv: IVRules = IVRules()
