@@ -836,3 +836,27 @@ async def test_an_unexpected_error_in_a_save_is_logged_and_the_session_goes_on(d
     assert "a worker of SessionScreen" in logged and "KeyError" in logged and "Traceback" in logged
     with demo_app.db.read() as session:
         assert len(session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).all()) == 1
+
+
+async def test_a_reading_past_a_threshold_is_marked_cell_by_cell_and_the_trends_show_their_range(demo_app):
+    """The 182/112, SpO2 91 row was plain in the flowsheet; the sparklines had no scale."""
+    from textual.widgets import DataTable, Label
+
+    from console.domain.protocol import AlertThresholds
+    from tests.factories import vitals_data
+
+    _, session_id = _checked_in(demo_app)
+    limits = AlertThresholds()
+    charting.record_vitals(demo_app.db, NURSE, session_id, vitals_data(demo_app.db, systolic=130), limits)
+    high = vitals_data(demo_app.db, systolic=182, diastolic=112, spo2=91)
+    charting.record_vitals(demo_app.db, NURSE, session_id, high, limits)
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await _open(pilot, session_id)
+        table = demo_app.screen.query_one("#flowsheet", DataTable)
+        newest, older = table.get_row_at(0), table.get_row_at(1)
+        assert [str(c) for c in newest[1:4]] == ["⚠182/112", "76", "⚠91"]
+        assert newest[1].spans and "bold" in str(newest[1].spans[0].style)
+        assert [str(c) for c in older[1:4]] == ["130/82", "76", "98"]
+        rendered = "\n".join(table.render_line(y).text for y in range(table.size.height))
+        assert "⚠182/112" in rendered and "⚠91" in rendered  # not cut by the column's width
+        assert str(demo_app.screen.query_one("#spark-sbp-range", Label).render()) == "SBP 130 to 182"

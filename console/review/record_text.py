@@ -124,6 +124,22 @@ def vitals_cells(reading: VitalSigns, view: SessionView, zone: ZoneInfo) -> tupl
     )
 
 
+# Which flowsheet cell (of vitals_cells) each alert rule is about.
+RULE_CELL = {
+    "bp_hold": 1,
+    "bp_predose": 1,
+    "heart_rate_low": 2,
+    "heart_rate_high": 2,
+    "spo2_low": 3,
+    "moaas_low": 5,
+}
+
+
+def flagged_cells(reading: VitalSigns, view: SessionView) -> set[int]:
+    """The cells of a reading past a threshold: those its stored alerts name (as the protocol was then)."""
+    return {RULE_CELL[a.rule] for a in view.alerts if a.vitals_id == reading.id and a.rule in RULE_CELL}
+
+
 def side_effect_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
     lines = []
     for effect in view.side_effects:

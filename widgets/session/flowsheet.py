@@ -12,12 +12,13 @@ from console.review import record_text
 from console.store.models import VitalSigns
 from widgets.plain import plain_cells
 
-TRENDS: dict[str, tuple[str, Callable[[VitalSigns], float]]] = {
-    "sbp": ("SBP trend", lambda r: r.systolic),
-    "hr": ("HR trend", lambda r: r.heart_rate),
-    "spo2": ("SpO2 trend", lambda r: r.spo2),
+TRENDS: dict[str, tuple[str, Callable[[VitalSigns], int]]] = {
+    "sbp": ("SBP", lambda r: r.systolic),
+    "hr": ("HR", lambda r: r.heart_rate),
+    "spo2": ("SpO2", lambda r: r.spo2),
 }
-COLUMNS = (("Time", 5), ("BP", 7), ("HR", 3), ("SpO2", 4), ("RR", 3), ("MOAA/S", 6), ("Temp", 4))
+# One more than the widest value in each column: room for the ⚠ of a value past a threshold.
+COLUMNS = (("Time", 5), ("BP", 8), ("HR", 4), ("SpO2", 5), ("RR", 3), ("MOAA/S", 6), ("Temp", 4))
 
 
 class Flowsheet(Vertical):
@@ -26,7 +27,7 @@ class Flowsheet(Vertical):
     DEFAULT_CSS = """
     Flowsheet { height: auto; }
     Flowsheet .spark-row { height: 1; }
-    Flowsheet .spark-row Label { width: 10; }
+    Flowsheet .spark-row Label { width: 15; }
     Flowsheet .spark-row Sparkline { width: 1fr; }
     """
 
@@ -49,7 +50,7 @@ class Flowsheet(Vertical):
         yield DataTable(id=self.table_id, cursor_type="row", zebra_stripes=True)
         for key in self.trends:
             with Horizontal(classes="spark-row"):
-                yield Label(TRENDS[key][0])
+                yield Label(TRENDS[key][0], id=f"spark-{key}-range")
                 yield Sparkline([], id=f"spark-{key}")
 
     def on_mount(self) -> None:
@@ -62,6 +63,14 @@ class Flowsheet(Vertical):
         table.clear()
         readings = reversed(view.vitals) if self.newest_first else view.vitals
         for reading in readings:
-            table.add_row(*plain_cells(*record_text.vitals_cells(reading, view, zone)), key=str(reading.id))
+            cells = plain_cells(*record_text.vitals_cells(reading, view, zone))
+            for index in record_text.flagged_cells(reading, view):  # ⚠ and bold: never colour alone
+                cells[index].plain = f"⚠{cells[index].plain}"
+                cells[index].stylize("bold")
+            table.add_row(*cells, key=str(reading.id))
         for key in self.trends:
-            self.query_one(f"#spark-{key}", Sparkline).data = [TRENDS[key][1](r) for r in view.vitals]
+            name, value = TRENDS[key]
+            values = [value(r) for r in view.vitals]
+            self.query_one(f"#spark-{key}", Sparkline).data = values
+            scale = f" {min(values)} to {max(values)}" if values else ""  # the line's range, low to high
+            self.query_one(f"#spark-{key}-range", Label).update(f"{name}{scale}")
