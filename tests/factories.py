@@ -117,6 +117,12 @@ def discharged_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Tre
     Checked in 100 min ago, dosed 90 min ago (60 min), dosing ended 30 min ago, a reading 5 min
     ago, pain after now.
     """
+    current = ready_for_discharge(db, nurse, mrn)
+    return sessions.discharge(db, nurse, current.id, current.version)
+
+
+def ready_for_discharge(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> TreatmentSession:
+    """`discharged_session` up to the moment before discharge."""
     row = checked_in_session(db, nurse, mrn=mrn, minutes_ago=100)
 
     def before_dose():
@@ -135,8 +141,7 @@ def discharged_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Tre
     charting.record_pain(
         db, nurse, row.id, {"kind": "after", "score": 3, "scored_at": db.clock.now()}, current.version
     )
-    current = sessions.get_session(db, row.id)
-    return sessions.discharge(db, nurse, row.id, current.version)
+    return sessions.get_session(db, row.id)
 
 
 def sign_as_shown(db: Database, actor: Actor, session_id: int, meaning: str, proof, sitting):

@@ -461,3 +461,31 @@ def test_enter_again_on_the_same_pain_after_stores_one_score(db, staff):
     assert sessions.get_session(db, row.id).pain_after == 2  # a new score is a new entry
     with pytest.raises(Conflict):  # a stale screen is told, even when its score is the same
         charting.record_pain(db, nurse, row.id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, 1)
+
+
+def test_discharge_asks_for_each_open_side_effect_to_be_resolved_or_confirmed_as_continuing(db, staff):
+    """Nausea grade 1 and dizziness grade 2, unresolved, were discharged without a word."""
+    from tests.factories import ready_for_discharge
+
+    nurse = staff["nina"]
+    row = ready_for_discharge(db, nurse)
+    onset = db.clock.now() - timedelta(minutes=20)
+    nausea = charting.record_side_effect(
+        db, nurse, row.id, {"effect": "nausea", "grade": 1, "onset_at": onset}
+    )
+    dizzy = charting.record_side_effect(
+        db, nurse, row.id, {"effect": "dizziness", "grade": 2, "onset_at": onset}
+    )
+    version = sessions.get_session(db, row.id).version
+    with pytest.raises(NotAllowed, match=r"side effects still open \(nausea grade 1, dizziness grade 2\)"):
+        sessions.discharge(db, nurse, row.id, version)
+    with pytest.raises(NotAllowed, match=r"still open \(dizziness grade 2\)"):
+        sessions.discharge(db, nurse, row.id, version, continuing=[nausea.id])
+    charting.resolve_side_effect(db, nurse, dizzy.id, dizzy.version, db.clock.now(), "rested, gone")
+    done = sessions.discharge(db, nurse, row.id, version, continuing=[nausea.id])
+    assert done.status == "discharged"
+    with db.read() as session:
+        confirmed = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "side_effect.continues_at_discharge")
+        ).all()
+    assert [(e.entity_id, e.actor) for e in confirmed] == [(str(nausea.id), "nina")]

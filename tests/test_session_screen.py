@@ -27,7 +27,9 @@ from .conftest import DEMO_DAY
 from .test_app import sign_in
 from .ui import workers_done
 
-KEYSTROKE_BUDGET = 145  # a complete IV session, digits included, the discharge gate satisfied
+# A complete IV session, digits included, the discharge gate satisfied: 143 keys, and since each
+# side effect still open at discharge is confirmed as continuing (two here), 147.
+KEYSTROKE_BUDGET = 147
 
 
 class Nurse:
@@ -59,6 +61,8 @@ NAMED_KEYS = {
     "space",
     "escape",
     "shift+tab",
+    "up",
+    "down",
     *(f"f{n}" for n in range(1, 13)),
     *(f"ctrl+{letter}" for letter in "gilnruy"),
 }
@@ -153,7 +157,8 @@ async def test_whole_iv_session_within_the_keystroke_budget(demo_app):
         await nurse.type("f5", "120/76 68 98 14 5", "enter")  # the reading before discharge
         await nurse.type("f7", "3", "enter")  # pain after
         assert "substantial" in str(demo_app.screen.query_one("#pain-change", Static).render())
-        await nurse.type("enter")  # discharge
+        await nurse.type("space", "down", "space")  # both side effects continue at discharge
+        await nurse.type("tab", "enter")  # discharge
         assert _error(demo_app) == "", _error(demo_app)
         print(f"keystrokes for a complete IV session: {nurse.keys}")
         assert nurse.keys <= KEYSTROKE_BUDGET

@@ -1,6 +1,6 @@
 """Treatment sessions: scheduling and the status flow from check-in to discharge."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any, cast
 
@@ -13,10 +13,18 @@ from console.domain.actors import Actor, require_clinical
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.inputs import SessionIn, parse
 from console.domain.protocol import Protocol
-from console.domain.vocab import Contraindication, OverrideRule
+from console.domain.vocab import Contraindication, OverrideRule, SideEffectType
 from console.domain.vocab import SessionStatus as S
+from console.store import audit
 from console.store.database import Database
-from console.store.models import DoseAdministration, InfusionEvent, Patient, TreatmentSession, VitalSigns
+from console.store.models import (
+    DoseAdministration,
+    InfusionEvent,
+    Patient,
+    SideEffect,
+    TreatmentSession,
+    VitalSigns,
+)
 from console.store.rows import get_or_refuse, insert, update_versioned
 from console.store.session_lock import open_for_change
 
@@ -181,23 +189,40 @@ def discharge(
     expected_version: int,
     at: datetime | None = None,
     protocol: Protocol | None = None,
+    continuing: Collection[int] = (),
 ):
     """The patient leaves: refused, with everything still missing, until the protocol's criteria hold.
 
     A discharge override (by the protocol's role, with a reason) sets the criteria aside; a
-    controlled-substance mismatch is never set aside: the dose record must be corrected.
+    controlled-substance mismatch is never set aside: the dose record must be corrected. Each side
+    effect still open is resolved first, or its id is in `continuing`: confirmed as continuing at
+    discharge by the one discharging, which the audit trail keeps.
     """
     protocol = protocol or Protocol()
 
     def values(row: TreatmentSession, now: datetime) -> dict:
         when = _at(now, at, "discharged_at", row.ended_at or row.started_at, "Discharged at")
-        _discharge_gate(row, when, protocol)
+        still_open = _discharge_gate(row, when, protocol, continuing)
+        session = cast(Session, object_session(row))
+        for effect in still_open:
+            audit.record(
+                session,
+                at=now,
+                actor=actor.username,
+                action="side_effect.continues_at_discharge",
+                entity="side_effect",
+                entity_id=effect.id,
+                after={"effect": effect.effect, "grade": effect.grade},
+            )
         return {"status": S.DISCHARGED, "discharged_at": when, "ended_at": row.ended_at or when}
 
     return _step(db, actor, session_id, expected_version, "discharge", values)
 
 
-def _discharge_gate(row: TreatmentSession, when: datetime, protocol: Protocol) -> None:
+def _discharge_gate(
+    row: TreatmentSession, when: datetime, protocol: Protocol, continuing: Collection[int]
+) -> list[SideEffect]:
+    """Refuse, listing everything missing; otherwise the side effects confirmed as continuing."""
     session = cast(Session, object_session(row))  # a row given to a step is in its write session
     doses = list(session.exec(select(DoseAdministration).where(DoseAdministration.session_id == row.id)))
     events = list(
@@ -207,8 +232,22 @@ def _discharge_gate(row: TreatmentSession, when: datetime, protocol: Protocol) -
     blocking = discharge_gate.unreconciled(doses, events, protocol)
     if OverrideRule.DISCHARGE not in overridden(session, row.id):
         blocking += discharge_gate.missing_for_discharge(row, doses, readings, protocol, when)
+    still_open = list(
+        session.exec(
+            select(SideEffect)
+            .where(SideEffect.session_id == row.id, col(SideEffect.resolved_at).is_(None))
+            .order_by(col(SideEffect.onset_at), col(SideEffect.id))
+        )
+    )
+    unconfirmed = [effect for effect in still_open if effect.id not in continuing]
+    if unconfirmed:
+        listed = ", ".join(f"{SideEffectType(e.effect).label.lower()} grade {e.grade}" for e in unconfirmed)
+        blocking.append(
+            f"side effects still open ({listed}): resolve each, or confirm it continues at discharge"
+        )
     if blocking:
         raise NotAllowed("discharge refused: " + "; ".join(blocking))
+    return still_open
 
 
 def mark_no_show(db: Database, actor: Actor, session_id: int, expected_version: int):

@@ -1,29 +1,46 @@
 """After dosing: pain after, the change it makes, discharge, and notes signed with name and time."""
 
+from zoneinfo import ZoneInfo
+
 from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, SelectionList, Static
 
 from console.chair import sessions
 from console.chair.session_guide import Step, notes_with, pain_change_line
 from console.chair.session_view import SessionView
+from console.domain.vocab import SideEffectType
+from console.store.models import SideEffect
 from widgets.number_input import NumberInput
 from widgets.session.recorder import StepForm
+from widgets.tick import TickList
 
 
 class DischargeStep(StepForm):
+    DEFAULT_CSS = "#continuing { height: auto; max-height: 6; }"
     STEP = Step.POST
     NEXT_FIELD = {"pain-after": "#discharge", "note": "#note"}
     ONE_SHOT = frozenset({"note"})
+    _open_shown: list[tuple[str, str]] = []  # (label, id) of the open side effects listed
 
     def compose(self) -> ComposeResult:
         yield Label("Pain after (NRS 0-10)")
         yield NumberInput("Pain after", whole=True, id="pain-after")
         yield Static("", id="pain-change", markup=False)
+        yield Label(
+            "Side effects still open: resolve each (F11), or tick it here if it continues at discharge",
+            id="continuing-label",
+        )
+        yield TickList(id="continuing")
         yield Button("Discharge", id="discharge", variant="primary")
         yield Label("Add a note (Enter adds it, signed with your name and the time)")
         yield Input(id="note", max_length=500)
         yield Static("", id="notes", markup=False)
+
+    def next_field(self, field_id: str) -> str | None:
+        if field_id == "pain-after" and self.has_class("open-effects"):
+            return "#continuing"  # each open side effect is ticked (or resolved) before discharge
+        return super().next_field(field_id)
 
     def first_field(self, view: SessionView) -> str:
         return "#pain-after"
@@ -31,6 +48,22 @@ class DischargeStep(StepForm):
     def show(self, view: SessionView) -> None:
         self.query_one("#pain-change", Static).update(pain_change_line(view))
         self.query_one("#notes", Static).update(view.session.notes)
+        self._show_open_effects(view)
+
+    def _show_open_effects(self, view: SessionView) -> None:
+        """Each side effect not resolved, to tick as continuing at discharge; ticks kept across reloads."""
+        still_open = [e for e in view.side_effects if e.resolved_at is None]
+        shown = self.query_one("#continuing", SelectionList)
+        ticked = set(shown.selected)
+        wanted = [(open_effect_label(e, self.clinic.zone), str(e.id)) for e in still_open]
+        if wanted != self._open_shown:
+            self._open_shown = wanted
+            shown.clear_options()
+            shown.add_options([(label, value, value in ticked) for label, value in wanted])
+            shown.highlighted = 0 if wanted else None  # Space ticks the first at once
+        self.set_class(bool(still_open), "open-effects")
+        for part in ("#continuing-label", "#continuing"):
+            self.query_one(part).display = bool(still_open)
 
     def field_done(self, field: Input) -> None:
         if field.id == "pain-after":
@@ -54,8 +87,14 @@ class DischargeStep(StepForm):
     @on(Button.Pressed, "#discharge")
     def discharge(self) -> None:
         clinic, session_id = self.clinic, self.recorder.session_id
+        continuing = [int(value) for value in self.query_one("#continuing", SelectionList).selected]
         self.recorder.save(
             lambda version: sessions.discharge(
-                clinic.db, clinic.actor, session_id, version, protocol=clinic.protocol
+                clinic.db, clinic.actor, session_id, version, protocol=clinic.protocol, continuing=continuing
             )
         )
+
+
+def open_effect_label(effect: SideEffect, zone: ZoneInfo) -> str:
+    name = effect.other_text or SideEffectType(effect.effect).label
+    return f"{name}, grade {effect.grade}, since {effect.onset_at.astimezone(zone):%H:%M}"

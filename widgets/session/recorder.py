@@ -73,6 +73,10 @@ class StepForm(Vertical):
         """The entry is in the record: a same value typed later is a new entry, with its own time."""
         self._unsaved.pop(field.id or "", None)
 
+    def next_field(self, field_id: str) -> str | None:
+        """Where Enter in `field_id` sends focus (NEXT_FIELD, unless the step knows better)."""
+        return self.NEXT_FIELD.get(field_id)
+
     def first_field(self, view: SessionView) -> str:
         """The selector of the field focus lands on when the step opens."""
         raise NotImplementedError

@@ -256,7 +256,7 @@ class SessionScreen(ReadsFirst, Screen):
         if not isinstance(field, Input):
             return
         form = next(a for a in field.ancestors if isinstance(a, StepForm))
-        target = form.NEXT_FIELD.get(field.id or "")
+        target = form.next_field(field.id or "")
         if target:
             self.set_focus(self.query_one(target))
         field.post_message(FieldDone(field))
