@@ -1,6 +1,6 @@
 """Chair-side logic without the UI: quick vitals lines, pain change classes, when vitals are due."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -166,3 +166,29 @@ def test_a_reading_past_a_threshold_brings_the_next_one_forward():
     assert _due(Method.IV, SessionStatus.CHECKED_IN, None, -8) is None
     # nasal: the recheck comes before the next fixed point
     assert _due(Method.NASAL, SessionStatus.IN_TREATMENT, -10, -8, alerted=True) == NOW - timedelta(minutes=3)
+
+
+def test_a_time_typed_for_an_earlier_days_session_is_that_sessions_time():
+    """`@10:45` on a 28 Nov session stored 30 Nov 10:45; `@18:45` was refused as later than now."""
+    from console.domain.quick_vitals import SessionWindow
+
+    now = datetime(2026, 11, 30, 14, 0, tzinfo=ZONE)
+    window = SessionWindow.of(
+        date(2026, 11, 28),
+        datetime(2026, 11, 28, 9, 55, tzinfo=ZONE),
+        datetime(2026, 11, 28, 19, 10, tzinfo=ZONE),
+        now,
+    )
+    at = parse_quick_vitals("@10:45 128/82 76 98 14 5", now, ZONE, window)["measured_at"]
+    assert at == datetime(2026, 11, 28, 10, 45, tzinfo=ZONE)
+    late = parse_quick_vitals("@18:45 128/82 76 98 14 5", now, ZONE, window)["measured_at"]
+    assert late == datetime(2026, 11, 28, 18, 45, tzinfo=ZONE)
+    dated = parse_quick_vitals("@2026-11-28 11:05 128/82 76 98 14 5", now, ZONE, window)["measured_at"]
+    assert dated == datetime(2026, 11, 28, 11, 5, tzinfo=ZONE)
+    for outside in ("@08:00 128/82 76 98 14 5", "@2026-11-29 10:00 128/82 76 98 14 5", "128/82 76 98 14 5"):
+        with pytest.raises(
+            InvalidInput, match=r"outside this session \(28 Nov 09:40 CST to 28 Nov 19:10 CST\)"
+        ):
+            parse_quick_vitals(outside, now, ZONE, window)
+    with pytest.raises(InvalidInput, match="@YYYY-MM-DD HH:MM"):
+        parse_quick_vitals("@2026-13-28 10:00 128/82 76 98 14 5", now, ZONE, window)

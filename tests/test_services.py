@@ -489,3 +489,17 @@ def test_discharge_asks_for_each_open_side_effect_to_be_resolved_or_confirmed_as
             select(AuditEvent).where(AuditEvent.action == "side_effect.continues_at_discharge")
         ).all()
     assert [(e.entity_id, e.actor) for e in confirmed] == [(str(nausea.id), "nina")]
+
+
+def test_a_reading_outside_its_sessions_time_in_the_chair_is_refused_whatever_the_screen_sent(db, staff):
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, minutes_ago=30)
+    before = vitals_data(db, measured_at=db.clock.now() - timedelta(hours=2))
+    with pytest.raises(InvalidInput, match="outside this session") as refused:
+        charting.record_vitals(db, nurse, row.id, before)
+    assert refused.value.field == "measured_at"
+    late_entry = charting.record_vitals(
+        db, nurse, row.id, vitals_data(db, measured_at=db.clock.now() - timedelta(minutes=20))
+    )
+    with pytest.raises(InvalidInput, match="outside this session"):
+        charting.correct_vitals(db, nurse, late_entry.id, late_entry.version, before)

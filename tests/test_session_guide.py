@@ -271,7 +271,11 @@ def test_pain_change_line():
     assert pain_change_line(view) == "Pain 8 → 3 (-5, +62% relief): substantial"
 
 
-def test_notes_are_stamped_with_time_and_author_one_per_line():
+def test_notes_are_stamped_with_date_time_and_author_one_per_line():
+    """Notes were stamped with a time and no date, so a note added on a later day read as the session's."""
     first = notes_with("", "tolerating well", "Marcus Okafor, RN", ZONE, NOW)
-    assert first == "10:00 Marcus Okafor, RN: tolerating well"
-    assert notes_with(first, "ready", "Ana", ZONE, NOW) == f"{first}\n10:00 Ana: ready"
+    assert first == f"{NOW.astimezone(ZONE):%d %b %Y} 10:00 Marcus Okafor, RN: tolerating well"
+    assert (
+        notes_with(first, "ready", "Ana", ZONE, NOW)
+        == f"{first}\n{NOW.astimezone(ZONE):%d %b %Y} 10:00 Ana: ready"
+    )

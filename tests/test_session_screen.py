@@ -1,7 +1,7 @@
 """A nurse's whole session at the chair, driven through the screen with Pilot, keystrokes counted."""
 
 import math
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from sqlmodel import select
@@ -461,8 +461,8 @@ async def test_notes_are_added_signed_and_kept(demo_app):
         assert _error(demo_app) == ""
     notes = sessions.get_session(demo_app.db, session_id).notes.splitlines()
     assert notes == [
-        "11:30 Nina Alvarez, RN: Driver: husband, 555-0100",
-        "11:30 Nina Alvarez, RN: Prefers dim lights",
+        "26 Nov 2026 11:30 Nina Alvarez, RN: Driver: husband, 555-0100",
+        "26 Nov 2026 11:30 Nina Alvarez, RN: Prefers dim lights",
     ]
 
 
@@ -865,3 +865,42 @@ async def test_a_reading_past_a_threshold_is_marked_cell_by_cell_and_the_trends_
         rendered = "\n".join(table.render_line(y).text for y in range(table.size.height))
         assert "⚠182/112" in rendered and "⚠91" in rendered  # not cut by the column's width
         assert str(demo_app.screen.query_one("#spark-sbp-range", Label).render()) == "SBP 130 to 182"
+
+
+async def test_a_late_reading_for_an_earlier_days_session_is_stored_on_that_day(demo_app):
+    """`@10:45` typed for a 28 Nov session stored 30 Nov 10:45."""
+    from zoneinfo import ZoneInfo
+
+    from console.store.models import SessionSignature
+
+    zone = ZoneInfo("America/Chicago")
+    with demo_app.db.read() as session:
+        signed = select(SessionSignature.session_id)
+        earlier = session.exec(
+            select(TreatmentSession)
+            .where(
+                TreatmentSession.clinic_date < DEMO_DAY,
+                TreatmentSession.status == "discharged",
+                TreatmentSession.id.not_in(signed),
+            )
+            .order_by(TreatmentSession.clinic_date.desc())
+        ).first()
+    assert earlier is not None
+    taken = earlier.checked_in_at.astimezone(zone) + timedelta(minutes=10)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, earlier.id)
+        await nurse.type("f5", f"@{taken:%H:%M} 128/82 76 98 14 5", "enter")
+        assert _error(demo_app) == "", _error(demo_app)
+        await nurse.type(
+            f"@{earlier.discharged_at.astimezone(zone) + timedelta(hours=2):%H:%M} 128/82 76 98 14 5", "enter"
+        )
+        assert "outside this session" in _error(demo_app)
+    with demo_app.db.read() as session:
+        stored = session.exec(
+            select(VitalSigns)
+            .where(VitalSigns.session_id == earlier.id)
+            .order_by(VitalSigns.recorded_at.desc())
+        ).first()
+    assert stored.measured_at.astimezone(zone).replace(second=0, microsecond=0) == taken.replace(
+        second=0, microsecond=0
+    )

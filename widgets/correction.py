@@ -11,7 +11,7 @@ from textual.widgets import Input, Label
 
 from console.domain.errors import ChairsideError
 from console.domain.inputs import VitalsIn, parse
-from console.domain.quick_vitals import FORMAT_HINT, parse_quick_vitals
+from console.domain.quick_vitals import FORMAT_HINT, SessionWindow, parse_quick_vitals
 from console.store.models import VitalSigns
 from widgets.dialog import StoreDialog
 
@@ -33,10 +33,16 @@ class CorrectionDialog(StoreDialog[VitalSigns]):
     """
 
     def __init__(
-        self, reading: VitalSigns, now: datetime, zone: ZoneInfo, store: Callable[[dict[str, Any]], None]
+        self,
+        reading: VitalSigns,
+        now: datetime,
+        zone: ZoneInfo,
+        store: Callable[[dict[str, Any]], None],
+        window: SessionWindow | None = None,
     ) -> None:
+        """`window`: the session's; `@HH:MM` is then a time on the session's day, not today."""
         super().__init__()
-        self.reading, self.now, self.zone, self.store = reading, now, zone, store
+        self.reading, self.now, self.zone, self.store, self.window = reading, now, zone, store, window
 
     def compose(self) -> ComposeResult:
         with self.body("correction-box"):
@@ -47,7 +53,7 @@ class CorrectionDialog(StoreDialog[VitalSigns]):
     @on(Input.Submitted, "#correction-line")
     def _save(self, event: Input.Submitted) -> None:
         try:
-            values = parse_quick_vitals(event.value, self.now, self.zone)
+            values = parse_quick_vitals(event.value, self.now, self.zone, self.window)
             parse(VitalsIn, values)  # refused here, where the nurse is typing, before any round trip
         except ChairsideError as exc:
             self.refuse(str(exc))

@@ -5,6 +5,7 @@ a nurse confirmed is lost if the workstation dies a moment later.
 """
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,7 @@ from console.domain.actors import Actor, require_clinical
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, parse
 from console.domain.protocol import AlertThresholds, Protocol
+from console.domain.quick_vitals import SessionWindow
 from console.domain.vocab import CLINICAL_ROLES, Method, OverrideRule, PainKind, Role, Route
 from console.domain.vocab import SessionStatus as S
 from console.store.database import Database
@@ -33,6 +35,7 @@ from console.store.session_lock import open_for_change
 
 # A clock a few minutes fast on one workstation must not block a genuine entry.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+UTC_ZONE = ZoneInfo("UTC")  # services name times in UTC; screens refuse first, in the clinic's zone
 RECORDABLE = {S.CHECKED_IN, S.IN_TREATMENT, S.OBSERVATION, S.DISCHARGED}
 
 
@@ -41,6 +44,12 @@ def _open_session(session: Session, session_id: int) -> TreatmentSession:
     if row.status not in RECORDABLE:
         raise NotAllowed(f"this session is {S(row.status).label.lower()}: check the patient in first")
     return row
+
+
+def _within_session(treatment: TreatmentSession, when: datetime, now: datetime) -> None:
+    """A reading belongs to its session's time in the chair, whatever a screen sent."""
+    window = SessionWindow.of(treatment.clinic_date, treatment.checked_in_at, treatment.discharged_at, now)
+    window.refuse_outside(when, UTC_ZONE, "measured_at", "Measured at")
 
 
 def _not_future(db: Database, when: datetime, field: str, label: str) -> None:
@@ -61,6 +70,7 @@ def record_vitals(
     now = db.clock.now()
     with db.write() as session:
         treatment = _open_session(session, session_id)
+        _within_session(treatment, vitals_in.measured_at, now)
         row = VitalSigns.model_validate(
             vitals_in.model_dump() | {"session_id": session_id, "taken_by": user_id, "recorded_at": now}
         )
@@ -91,6 +101,7 @@ def correct_vitals(
     with db.write() as session:
         reading = get_or_refuse(session, VitalSigns, reading_id, "Record")
         treatment = _open_session(session, reading.session_id)
+        _within_session(treatment, vitals_in.measured_at, now)
         corrected = update_versioned(
             session,
             reading,

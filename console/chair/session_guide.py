@@ -163,6 +163,9 @@ def dose_heading(view: SessionView) -> str:
 
 
 def notes_with(notes: str, text: str, author: str, zone: ZoneInfo, now: datetime) -> str:
-    """The session's notes with one more line, stamped with the time and its author."""
-    line = f"{now.astimezone(zone):%H:%M} {author}: {text}"
+    """The session's notes with one more line, stamped with the date, the time and its author.
+
+    The date is there because a note may be written on a later day than the session's.
+    """
+    line = f"{now.astimezone(zone):%d %b %Y %H:%M} {author}: {text}"
     return f"{notes}\n{line}" if notes else line

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from console.chair.vitals_due import next_vitals_due
 from console.domain.protocol import Protocol
+from console.domain.quick_vitals import SessionWindow
 from console.domain.vocab import Method, SessionStatus
 from console.store.database import Database
 from console.store.models import (
@@ -70,6 +71,11 @@ class SessionView:
             last_reading_alerted=bool(self.vitals)
             and any(a.vitals_id == self.vitals[-1].id for a in self.alerts),
         )
+
+    def window(self, now: datetime) -> SessionWindow:
+        """When this session's readings can have been taken: its day, check-in to discharge (or now)."""
+        s = self.session
+        return SessionWindow.of(s.clinic_date, s.checked_in_at, s.discharged_at, now)
 
     def staff_name(self, user_id: int | None) -> str:
         return self.staff.get(user_id, "") if user_id is not None else ""

@@ -6,7 +6,8 @@ refusal names exactly the part that is wrong.
 """
 
 import re
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from console.domain.errors import InvalidInput
@@ -16,15 +17,59 @@ PARTS = ("blood pressure", "heart rate", "SpO2", "respiratory rate", "MOAA/S")
 FORMAT_HINT = "type BP HR SpO2 RR MOAA/S, e.g. 128/82 76 98 14 5"
 _BP = re.compile(r"^(\d{2,3})/(\d{2,3})$")
 _AT = re.compile(r"^@(\d{1,2}):?(\d{2})$")
+_AT_DAY = re.compile(r"^@(\d{4}-\d{2}-\d{2})$")
+# Baseline readings are often taken at the desk a few minutes before check-in is pressed.
+BEFORE_CHECK_IN = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SessionWindow:
+    """When a session's readings can have been taken: its day, from check-in until discharge (or now)."""
+
+    day: date
+    start: datetime | None
+    end: datetime
+
+    @classmethod
+    def of(
+        cls, day: date, checked_in_at: datetime | None, discharged_at: datetime | None, now: datetime
+    ) -> "SessionWindow":
+        start = None if checked_in_at is None else checked_in_at - BEFORE_CHECK_IN
+        return cls(day, start, discharged_at or now)
+
+    def refuse_outside(self, at: datetime, zone: ZoneInfo, field: str, label: str) -> None:
+        """InvalidInput naming the window when `at` is not within it."""
+        if (self.start is None or at >= self.start) and at <= self.end + timedelta(minutes=5):
+            return
+
+        def shown(moment: datetime) -> str:
+            return f"{moment.astimezone(zone):%d %b %H:%M %Z}"
+
+        since = shown(self.start) if self.start is not None else "check-in"
+        raise InvalidInput(
+            field, f"{label}: {shown(at)} is outside this session ({since} to {shown(self.end)})."
+        )
+
+
 _CLOCK = re.compile(r"^(\d{1,2}):?(\d{2})$")
 
 
-def parse_quick_vitals(line: str, now: datetime, zone: ZoneInfo) -> dict:
-    """Turn a typed line into VitalsIn fields, or raise InvalidInput naming the bad part."""
+def parse_quick_vitals(line: str, now: datetime, zone: ZoneInfo, window: SessionWindow | None = None) -> dict:
+    """Turn a typed line into VitalsIn fields, or raise InvalidInput naming the bad part.
+
+    `@HH:MM` is a time on the session's day (`window.day`, today without one), `@YYYY-MM-DD HH:MM`
+    a time on another day; with a `window`, a time outside the session is refused, naming it.
+    """
     parts = line.replace(",", " ").split()
     measured_at = now
-    if parts and parts[0].startswith("@"):
-        measured_at = _time_today(parts.pop(0), now, zone)
+    if parts and _AT_DAY.match(parts[0]):
+        day_part = parts.pop(0)
+        clock = parts.pop(0) if parts else ""
+        measured_at = _time_on(_day(day_part), f"@{clock}", now, zone)
+    elif parts and parts[0].startswith("@"):
+        measured_at = _time_on(window.day if window else None, parts.pop(0), now, zone)
+    if window is not None:
+        window.refuse_outside(measured_at, zone, "measured_at", "Measured at")
     if len(parts) > len(PARTS) + 1:
         raise InvalidInput(
             "quick_vitals", f"Vitals: too many parts; {FORMAT_HINT} (and optionally a temperature)."
@@ -50,17 +95,24 @@ def parse_quick_vitals(line: str, now: datetime, zone: ZoneInfo) -> dict:
     return values
 
 
-def _time_today(text: str, now: datetime, zone: ZoneInfo) -> datetime:
-    if not _AT.match(text):
-        raise InvalidInput("measured_at", f"Measured at: type @HH:MM, e.g. @10:45 (got {text!r}).")
+def _day(text: str) -> date:
     try:
-        at = clock_time_today(text[1:], now, zone, field="measured_at", label="Measured at")
-    except InvalidInput as refused:
-        if "later than now" in str(refused):
-            raise
-        raise InvalidInput("measured_at", f"Measured at: type @HH:MM, e.g. @10:45 (got {text!r}).") from None
-    if at is None:  # not after _AT matched digits; refused all the same rather than assumed
+        return date.fromisoformat(text[1:])
+    except ValueError:
+        raise InvalidInput(
+            "measured_at", f"Measured at: type @YYYY-MM-DD HH:MM, e.g. @2026-11-28 10:45 (got {text!r})."
+        ) from None
+
+
+def _time_on(day: date | None, text: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """`@HH:MM` on `day` (today when None) in the clinic's zone; never later than now."""
+    match = _AT.match(text)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
         raise InvalidInput("measured_at", f"Measured at: type @HH:MM, e.g. @10:45 (got {text!r}).")
+    local_now = now.astimezone(zone)
+    at = datetime.combine(day or local_now.date(), time(int(match[1]), int(match[2])), tzinfo=zone)
+    if at > local_now + timedelta(minutes=5):
+        raise InvalidInput("measured_at", f"Measured at: {at:%d %b %H:%M} is later than now.")
     return at
 
 

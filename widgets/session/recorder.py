@@ -14,7 +14,7 @@ from console.chair.session_guide import Step
 from console.chair.session_view import SessionView
 from console.domain.errors import ChairsideError
 from console.domain.inputs import VitalsIn, parse
-from console.domain.quick_vitals import parse_quick_vitals
+from console.domain.quick_vitals import SessionWindow, parse_quick_vitals
 from widgets.context import Clinic
 from widgets.number_input import NumberInput
 
@@ -96,6 +96,11 @@ class StepForm(Vertical):
             return
         self.field_done(field)
 
+    def window(self) -> SessionWindow | None:
+        """When this session's readings can have been taken (None until the record is read)."""
+        view = self.recorder.view
+        return None if view is None else view.window(self.clinic.now())
+
     def record_pain(self, kind: str, field: Input) -> None:
         db, actor, session_id = self.clinic.db, self.clinic.actor, self.recorder.session_id
         data = {"kind": kind, "score": field.value.strip() or None, "scored_at": self.entered_at(field)}
@@ -110,7 +115,7 @@ class StepForm(Vertical):
         """Refused here, where the nurse is typing, before any round trip to the database."""
         clinic, session_id = self.clinic, self.recorder.session_id
         try:
-            values = parse_quick_vitals(field.value, self.entered_at(field), clinic.zone)
+            values = parse_quick_vitals(field.value, self.entered_at(field), clinic.zone, self.window())
             parse(VitalsIn, values)
         except ChairsideError as exc:
             self.recorder.refuse(str(exc), field)

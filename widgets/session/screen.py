@@ -394,7 +394,8 @@ class SessionScreen(ReadsFirst, Screen):
         def correct(values: dict[str, Any]) -> None:
             charting.correct_vitals(db, actor, reading.id, reading.version, values, limits)
 
-        dialog = CorrectionDialog(reading, self.clinic.now(), self.clinic.zone, correct)
+        now = self.clinic.now()
+        dialog = CorrectionDialog(reading, now, self.clinic.zone, correct, self.view.window(now))
         self.app.push_screen(dialog, self._stored_by_dialog)
 
     def action_acknowledge(self) -> None:
