@@ -503,3 +503,29 @@ def test_a_reading_outside_its_sessions_time_in_the_chair_is_refused_whatever_th
     )
     with pytest.raises(InvalidInput, match="outside this session"):
         charting.correct_vitals(db, nurse, late_entry.id, late_entry.version, before)
+
+
+def test_a_headline_pain_score_replaces_only_the_one_the_nurse_saw(db, staff):
+    nurse, other = staff["nina"], staff["marcus"]
+    row = checked_in_session(db, nurse)
+    seen = sessions.get_session(db, row.id)
+    charting.record_pain(
+        db, other, row.id, {"kind": "before", "score": 6, "scored_at": db.clock.now()}, seen.version
+    )
+    fresh = sessions.get_session(db, row.id).version  # a screen re-read: the version alone is current
+    with pytest.raises(
+        Conflict, match="Pain before: 6 was stored at another workstation while this screen showed none"
+    ):
+        charting.record_pain(
+            db,
+            nurse,
+            row.id,
+            {"kind": "before", "score": 5, "scored_at": db.clock.now()},
+            fresh,
+            replacing=None,
+        )
+    assert sessions.get_session(db, row.id).pain_before == 6
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "before", "score": 5, "scored_at": db.clock.now()}, fresh, replacing=6
+    )
+    assert sessions.get_session(db, row.id).pain_before == 5

@@ -265,7 +265,10 @@ async def test_conflict_reloads_and_overwrites_nothing(demo_app):
             current.version,
         )
         await nurse.type("8", "enter")
-        assert "changed at another workstation" in _error(demo_app)
+        assert "Pain before: 5 was stored at another workstation while this screen showed none" in _error(
+            demo_app
+        )
+        assert demo_app.screen.query_one("#pain-before", Input).value == "8"  # kept, to enter again
         assert demo_app.screen.view.session.pain_before == 5  # the screen shows what was really stored
     assert sessions.get_session(demo_app.db, session_id).pain_before == 5
 
@@ -904,3 +907,73 @@ async def test_a_late_reading_for_an_earlier_days_session_is_stored_on_that_day(
     assert stored.measured_at.astimezone(zone).replace(second=0, microsecond=0) == taken.replace(
         second=0, microsecond=0
     )
+
+
+async def test_a_score_stored_elsewhere_while_the_nurse_typed_is_not_overwritten_after_a_reload(demo_app):
+    """Nurse 2's pain before (5) replaced nurse 1's (6) without a conflict: her own weight save had
+    reloaded the screen, so her pain save carried the new version though she never saw the 6."""
+    _, session_id = _book(demo_app, "iv_infusion")
+    sessions.check_in(demo_app.db, NURSE, session_id, 1)
+    other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        screen = demo_app.screen
+        await nurse.type("f3")
+        screen.set_focus(screen.query_one("#pain-before", Input))
+        await nurse.type("5")  # begun while no pain before is stored
+        current = sessions.get_session(demo_app.db, session_id)
+        charting.record_pain(  # at the other workstation
+            demo_app.db,
+            other,
+            session_id,
+            {"kind": "before", "score": 6, "scored_at": demo_app.clock.now()},
+            current.version,
+        )
+        screen.reload()  # as any save of her own does
+        await nurse.settle()
+        await nurse.type("enter")
+        assert "Pain before: 6 was stored at another workstation" in _error(demo_app)
+        assert screen.query_one("#pain-before", Input).value == "5"
+        assert sessions.get_session(demo_app.db, session_id).pain_before == 6
+        screen.set_focus(screen.query_one("#pain-before", Input))
+        await nurse.type("enter")  # she has seen the 6 now: entering hers again replaces it, knowingly
+        assert _error(demo_app) == "", _error(demo_app)
+    assert sessions.get_session(demo_app.db, session_id).pain_before == 5
+
+
+async def test_a_session_screen_shows_a_change_made_elsewhere_within_seconds_and_a_refusal_reloads_it(
+    demo_app, monkeypatch
+):
+    """The second nurse's screen still showed 'Scheduled' 6 s after the first checked the patient
+    in, and the refusal of her check-in did not reload it."""
+    import widgets.session.screen as session_screen
+
+    monkeypatch.setattr(session_screen, "REREAD_SECONDS", 0.3)
+    _, session_id = _book(demo_app, "iv_infusion")
+    other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
+
+    def status_line() -> str:
+        return str(demo_app.screen.query_one("#status-line", Static).render())
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await _open(pilot, session_id)
+        assert "Status: Scheduled" in status_line()
+        sessions.check_in(demo_app.db, other, session_id, 1)  # at the other workstation
+        await pilot.pause(1.0)
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert "Status: Checked in" in status_line()
+
+
+async def test_a_refusal_for_the_records_state_shows_the_record_as_it_is_now(demo_app, monkeypatch):
+    import widgets.session.screen as session_screen
+
+    monkeypatch.setattr(session_screen, "REREAD_SECONDS", 3600)  # only the refusal can show the change
+    _, session_id = _book(demo_app, "nasal_spray", at=time(14, 0))
+    other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        sessions.check_in(demo_app.db, other, session_id, 1)
+        await nurse.type("f2")  # check in, on a screen that still says Scheduled
+        assert "cannot check in a session that is checked in" in _error(demo_app)
+        assert "Status: Checked in" in str(demo_app.screen.query_one("#status-line", Static).render())

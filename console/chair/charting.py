@@ -5,6 +5,7 @@ a nurse confirmed is lost if the workstation dies a moment later.
 """
 
 from datetime import datetime, timedelta
+from types import EllipsisType
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -14,7 +15,7 @@ from console.chair.alerts import follow_correction, raise_alerts
 from console.chair.overdue import close_overdue
 from console.chair.overrides import overridden
 from console.domain.actors import Actor, require_clinical
-from console.domain.errors import InvalidInput, NotAllowed
+from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, parse
 from console.domain.protocol import AlertThresholds, Protocol
 from console.domain.quick_vitals import SessionWindow
@@ -208,15 +209,32 @@ def resolve_side_effect(
 
 
 def record_pain(
-    db: Database, actor: Actor, session_id: int, data: dict, expected_version: int | None = None
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    data: dict,
+    expected_version: int | None = None,
+    replacing: int | EllipsisType | None = ...,
 ) -> PainScore:
-    """Store an NRS score; before/after also set the session's headline scores (version-checked)."""
+    """Store an NRS score; before/after also set the session's headline scores (version-checked).
+
+    `replacing`: the headline score the nurse saw when she began typing (None: none yet). When
+    another workstation stored a different one since, nothing is stored: a Conflict names it.
+    """
     user_id = require_clinical(actor)
     pain_in = parse(PainIn, data)
     _not_future(db, pain_in.scored_at, "scored_at", "Scored at")
     now = db.clock.now()
     with db.write() as session:
         treatment = _open_session(session, session_id)
+        if pain_in.kind is not PainKind.EXTRA and replacing is not ...:
+            stored = getattr(treatment, f"pain_{pain_in.kind.value}")
+            if stored != replacing and stored != pain_in.score:
+                shown = "none" if replacing is None else str(replacing)
+                raise Conflict(
+                    f"Pain {pain_in.kind.value}: {stored} was stored at another workstation while "
+                    f"this screen showed {shown}; nothing was saved. Enter yours again if it stands"
+                )
         if pain_in.kind is not PainKind.EXTRA and expected_version is not None:
             same = _same_headline_score(session, treatment, pain_in.kind, pain_in.score)
             if same is not None:  # Enter pressed again on the same score: nothing new happened

@@ -41,6 +41,8 @@ class Recorder(Protocol):
 
     def refuse(self, message: str, field: Input | None = None) -> None: ...
 
+    def seen_when_typed(self, field: Input) -> SessionView | None: ...
+
 
 class StepForm(Vertical):
     """One step's fields, their order and their saves; the screen shows one step at a time."""
@@ -104,9 +106,11 @@ class StepForm(Vertical):
     def record_pain(self, kind: str, field: Input) -> None:
         db, actor, session_id = self.clinic.db, self.clinic.actor, self.recorder.session_id
         data = {"kind": kind, "score": field.value.strip() or None, "scored_at": self.entered_at(field)}
+        seen = self.recorder.seen_when_typed(field)
+        replacing = getattr(seen.session, f"pain_{kind}", None) if seen is not None else None
 
         def store(version: int) -> None:
-            charting.record_pain(db, actor, session_id, data, version)
+            charting.record_pain(db, actor, session_id, data, version, replacing=replacing)
             self.stored(field)
 
         self.recorder.save(store, field)

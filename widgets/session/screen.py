@@ -28,7 +28,7 @@ from console.chair.dose_plan import DosePlan, suggested_dose
 from console.chair.overdue import session_view_for
 from console.chair.session_guide import Step, current_step
 from console.chair.session_view import SessionView
-from console.domain.errors import ChairsideError, Conflict
+from console.domain.errors import ChairsideError, Conflict, NotAllowed
 from console.domain.vocab import OverrideRule
 from console.store.models import Alert, SideEffect
 from widgets.acknowledge import AcknowledgeDialog
@@ -49,6 +49,7 @@ from widgets.session.side_effects import SideEffectsTable
 from widgets.side_effect import ResolveDialog, SideEffectDialog
 from widgets.ui_thread import on_screen
 
+REREAD_SECONDS = 5  # like the board: changes made elsewhere appear without a key
 UNEXPECTED = "Not stored: an unexpected error (see the message). What is typed is still here: Enter again."
 
 
@@ -151,6 +152,7 @@ class SessionScreen(ReadsFirst, Screen):
         self._last_job = threading.Event()
         self._last_job.set()
         self._typed: set[Input] = set()  # fields typed into and not stored yet
+        self._seen: dict[Input, SessionView] = {}  # the record as shown when each entry was begun
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -175,10 +177,16 @@ class SessionScreen(ReadsFirst, Screen):
     def on_mount(self) -> None:
         self._fit(self.app.size.width)  # before any data arrives, so the layout never shifts under it
         self.set_interval(15, self._refresh_status)
+        self.set_interval(REREAD_SECONDS, self._reread_if_idle)
         self.reload(focus_next=True)
 
     def on_resize(self) -> None:
         self._fit(self.size.width)
+
+    def _reread_if_idle(self) -> None:
+        """Another workstation's changes show within seconds; never while something typed is unsaved."""
+        if self._last_job.is_set() and not self._typed and self.view is not None:
+            self.reload()
 
     def _fit(self, width: int) -> None:
         """Side by side on a wide terminal, stacked on a narrow one."""
@@ -233,6 +241,12 @@ class SessionScreen(ReadsFirst, Screen):
     def _typing(self, event: Input.Changed) -> None:
         if event.input.has_focus:  # the nurse's keys, not the screen filling a field in
             self._typed.add(event.input)
+            if event.input not in self._seen and self.view is not None:
+                self._seen[event.input] = self.view
+
+    def seen_when_typed(self, field: Input) -> SessionView | None:
+        """The record as it was on screen when this entry was begun: what a save of it may replace."""
+        return self._seen.get(field, self.view)
 
     def unsaved(self) -> list[str]:
         """What was typed and not stored, by the field's label; an emptied field is nothing to keep."""
@@ -298,10 +312,12 @@ class SessionScreen(ReadsFirst, Screen):
             try:
                 store(self.view.session.version if self.view else 0)
             except Conflict as exc:
-                on_screen(self, self.refuse, f"{exc}. The screen was reloaded.", field)
                 self._reload_now()
+                on_screen(self, self._conflicted, f"{exc}. The screen was reloaded.", field)
                 return
             except ChairsideError as exc:
+                if isinstance(exc, NotAllowed):  # refused for the record's state: show it as it is now
+                    self._reload_now()
                 on_screen(self, self.refuse, str(exc), field)
                 return
             except Exception:
@@ -323,16 +339,26 @@ class SessionScreen(ReadsFirst, Screen):
         except ChairsideError as exc:  # the database went away: say so, keep what is on screen
             on_screen(self, self.refuse, f"{exc}. What was confirmed before is stored.")
             return
+        unchanged = view == self.view and not focus_next
         self.view = view  # the next queued job reads its version from here
-        on_screen(self, self._show, view, plan, focus_next)
+        if not unchanged:  # a re-read that finds nothing new leaves the screen (and its cursors) alone
+            on_screen(self, self._show, view, plan, focus_next)
+
+    def _conflicted(self, message: str, field: Input | None) -> None:
+        """Another workstation changed the record first: it is on screen now; what was typed stays."""
+        if field is not None:
+            self._seen.pop(field, None)  # Enter again replaces what is shown now, knowingly
+        self.refuse(message, field)
 
     def _saved(self, field: Input | None, step_done: bool = False) -> None:
         self._clear_refusal()
         if field is None:
             if step_done:  # a step was completed (pre-assessment, dose): what it held is stored
                 self._typed.clear()
+                self._seen.clear()
             return
         self._typed.discard(field)
+        self._seen.pop(field, None)
         form = next(a for a in field.ancestors if isinstance(a, StepForm))
         if field.id in form.ONE_SHOT:
             field.value = ""
