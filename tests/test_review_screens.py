@@ -354,6 +354,9 @@ async def test_a_record_changed_while_the_physician_reads_it_is_not_signed_and_t
         assert "Changed since you were shown it; nothing was signed" in message
         assert "Vital signs" in message and shown_before in message and "196/118" in message
         assert review.view.vitals[-1].systolic == 196  # the review now shows the record as it is
+        assert "reading corrected; the original is in the audit trail" in text_of(
+            demo_app, "#review-vitals-remarks"
+        )
     with demo_app.db.read() as session:
         assert (
             session.exec(

@@ -279,3 +279,33 @@ def test_notes_are_stamped_with_date_time_and_author_one_per_line():
         notes_with(first, "ready", "Ana", ZONE, NOW)
         == f"{first}\n{NOW.astimezone(ZONE):%d %b %Y} 10:00 Ana: ready"
     )
+
+
+def test_a_corrected_or_late_reading_is_marked_beside_its_time_with_both_times_told():
+    from datetime import timedelta
+
+    from console.review.record_text import reading_marks, reading_remarks, vitals_cells
+    from console.store.models import VitalSigns
+
+    taken = NOW - timedelta(hours=3)
+    on_time = VitalSigns(
+        id=1,
+        measured_at=taken,
+        recorded_at=taken + timedelta(minutes=2),
+        systolic=128,
+        diastolic=82,
+        heart_rate=76,
+        spo2=98,
+        resp_rate=14,
+        moaas=5,
+        version=1,
+    )
+    late = on_time.model_copy(update={"id": 2, "recorded_at": NOW})
+    corrected = on_time.model_copy(update={"id": 3, "version": 2})
+    assert [reading_marks(r) for r in (on_time, late, corrected)] == ["", "↧", "✎"]
+    view = view_of(vitals=[on_time, late, corrected])
+    assert vitals_cells(late, view, ZONE)[0] == f"{taken.astimezone(ZONE):%H:%M}↧"
+    remarks = reading_remarks(view, ZONE)
+    assert len(remarks) == 2
+    assert "entered" in remarks[0] and f"{NOW.astimezone(ZONE):%H:%M}" in remarks[0]
+    assert "corrected" in remarks[1]

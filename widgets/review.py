@@ -75,6 +75,7 @@ class ReviewScreen(ReadsFirst, Screen):
             yield Static("", id="review-dose", markup=False)
             yield Label("Vital signs", classes="section")
             yield Flowsheet("review-flowsheet", trends=("sbp", "hr", "spo2"), by_width=20, newest_first=False)
+            yield Static("", id="review-vitals-remarks", markup=False)
             yield Label("Side effects", classes="section")
             yield Static("", id="review-effects", markup=False)
             yield Label("Alerts, overrides and what was done", classes="section")
@@ -142,6 +143,9 @@ class ReviewScreen(ReadsFirst, Screen):
         )
         self.query_one("#review-addenda", Static).update(self._signature_and_addenda(view))
         self.query_one(Flowsheet).show(view, zone)
+        self.query_one("#review-vitals-remarks", Static).update(
+            "\n".join(record_text.reading_remarks(view, zone))
+        )
         self.refresh_bindings()
         self.opened()
 

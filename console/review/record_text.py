@@ -1,6 +1,6 @@
 """The signed record in words: the lines the review screen, the session screen and exports print."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from console.chair.infusion import infusion_state
@@ -110,10 +110,35 @@ def override_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
     return lines
 
 
+# A reading typed this long after it was taken is a late entry, labelled with both times.
+LATE_ENTRY = timedelta(minutes=15)
+CORRECTED_MARK, LATE_MARK = "✎", "↧"
+
+
+def reading_marks(reading: VitalSigns) -> str:
+    """✎ when the reading was corrected, ↧ when it was entered late: beside its time, never colour."""
+    corrected = CORRECTED_MARK if reading.version > 1 else ""
+    late = LATE_MARK if reading.recorded_at - reading.measured_at > LATE_ENTRY else ""
+    return corrected + late
+
+
+def reading_remarks(view: SessionView, zone: ZoneInfo) -> list[str]:
+    """A line for each reading corrected or entered late: both times, and where the original is."""
+    lines = []
+    for r in view.vitals:
+        taken = f"{r.measured_at.astimezone(zone):%H:%M}"
+        if r.version > 1:
+            lines.append(f"{CORRECTED_MARK} {taken} reading corrected; the original is in the audit trail")
+        if r.recorded_at - r.measured_at > LATE_ENTRY:
+            entered = when(r.recorded_at, zone)
+            lines.append(f"{LATE_MARK} {taken} reading taken {when(r.measured_at, zone)}, entered {entered}")
+    return lines
+
+
 def vitals_cells(reading: VitalSigns, view: SessionView, zone: ZoneInfo) -> tuple[str, ...]:
-    """One flowsheet row: time, BP, HR, SpO2, RR, MOAA/S, temperature, who took it."""
+    """One flowsheet row: time (marked when corrected or late), BP, HR, SpO2, RR, MOAA/S, temp, who."""
     return (
-        f"{reading.measured_at.astimezone(zone):%H:%M}",
+        f"{reading.measured_at.astimezone(zone):%H:%M}{reading_marks(reading)}",
         f"{reading.systolic}/{reading.diastolic}",
         str(reading.heart_rate),
         str(reading.spo2),

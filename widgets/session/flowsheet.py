@@ -17,8 +17,9 @@ TRENDS: dict[str, tuple[str, Callable[[VitalSigns], int]]] = {
     "hr": ("HR", lambda r: r.heart_rate),
     "spo2": ("SpO2", lambda r: r.spo2),
 }
-# One more than the widest value in each column: room for the ⚠ of a value past a threshold.
-COLUMNS = (("Time", 5), ("BP", 8), ("HR", 4), ("SpO2", 5), ("RR", 3), ("MOAA/S", 6), ("Temp", 4))
+# One more than the widest value in each column: room for the ⚠ of a value past a threshold,
+# and for ✎ (corrected) and ↧ (entered late) beside a reading's time.
+COLUMNS = (("Time", 7), ("BP", 8), ("HR", 4), ("SpO2", 5), ("RR", 3), ("MOAA/S", 6), ("Temp", 4))
 
 
 class Flowsheet(Vertical):
