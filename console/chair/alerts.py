@@ -81,23 +81,36 @@ def raise_alerts(
     session: Session, actor: Actor, reading: VitalSigns, limits: AlertThresholds, before_dose: bool, at
 ) -> list[Alert]:
     """Store an alert per breach in the caller's transaction: the reading and its alerts commit together."""
-    return [
-        insert(
-            session,
-            Alert(
-                session_id=reading.session_id,
-                vitals_id=reading.id,
-                rule=b.rule,
-                value=b.value,
-                message=b.message,
-                raised_at=at,
-            ),
-            actor=actor,
-            action="alert.raise",
-            at=at,
-        )
-        for b in breaches(reading, limits, before_dose)
-    ]
+    return [raise_alert(session, actor, reading, b, at) for b in breaches(reading, limits, before_dose)]
+
+
+def raise_alert(
+    session: Session, actor: Actor, reading: VitalSigns, breach: Breach, at, note: str = ""
+) -> Alert:
+    """One alert for one breach of `reading`, in the caller's transaction; `note` is added to its message."""
+    message = f"{breach.message} ({note})" if note else breach.message
+    alert = Alert(
+        session_id=reading.session_id,
+        vitals_id=reading.id,
+        rule=breach.rule,
+        value=breach.value,
+        message=message,
+        raised_at=at,
+    )
+    return insert(session, alert, actor=actor, action="alert.raise", at=at)
+
+
+def close_alert(session: Session, actor: Actor, user_id: int, alert: Alert, why: str, at) -> Alert:
+    """Close an open alert that no longer applies, saying why, as the one whose entry closed it."""
+    return update_versioned(
+        session,
+        alert,
+        expected_version=alert.version,
+        values={"acknowledged_at": at, "acknowledged_by": user_id, "acknowledgement": why},
+        actor=actor,
+        action="alert.close",
+        at=at,
+    )
 
 
 CLOSED_BY_CORRECTION = "Closed: the reading was corrected and is no longer past this threshold."
@@ -118,36 +131,11 @@ def follow_correction(
     ).all()
     for alert in open_alerts:
         if alert.rule not in now_past:
-            update_versioned(
-                session,
-                alert,
-                expected_version=alert.version,
-                values={
-                    "acknowledged_at": at,
-                    "acknowledged_by": user_id,
-                    "acknowledgement": CLOSED_BY_CORRECTION,
-                },
-                actor=actor,
-                action="alert.close",
-                at=at,
-            )
+            close_alert(session, actor, user_id, alert, CLOSED_BY_CORRECTION, at)
     still_open = {alert.rule for alert in open_alerts}
-    for rule, b in now_past.items():
+    for rule, breach in now_past.items():
         if rule not in still_open:
-            insert(
-                session,
-                Alert(
-                    session_id=reading.session_id,
-                    vitals_id=reading.id,
-                    rule=b.rule,
-                    value=b.value,
-                    message=f"{b.message} (corrected reading)",
-                    raised_at=at,
-                ),
-                actor=actor,
-                action="alert.raise",
-                at=at,
-            )
+            raise_alert(session, actor, reading, breach, at, note="corrected reading")
 
 
 def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int, note: str) -> Alert:

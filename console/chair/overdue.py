@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from console.chair.alerts import close_alert
 from console.chair.board import BoardRow, day_sessions
 from console.chair.session_view import SessionView, load_session_view
 from console.chair.vitals_due import is_late
@@ -19,7 +20,7 @@ from console.domain.actors import Actor
 from console.domain.protocol import Protocol
 from console.store.database import Database
 from console.store.models import Alert
-from console.store.rows import insert, update_versioned
+from console.store.rows import insert
 from console.store.session_lock import open_for_change
 
 OVERDUE_RULE = "vitals_overdue"
@@ -78,19 +79,7 @@ def close_overdue(session: Session, actor: Actor, user_id: int, session_id: int,
             Alert.session_id == session_id, Alert.rule == OVERDUE_RULE, col(Alert.acknowledged_at).is_(None)
         )
     ).all():
-        update_versioned(
-            session,
-            alert,
-            expected_version=alert.version,
-            values={
-                "acknowledged_at": at,
-                "acknowledged_by": user_id,
-                "acknowledgement": "closed by the next reading",
-            },
-            actor=actor,
-            action="alert.close",
-            at=at,
-        )
+        close_alert(session, actor, user_id, alert, "closed by the next reading", at)
 
 
 @dataclass(frozen=True)
