@@ -111,6 +111,8 @@ def test_vitals_round_trip_equals_the_database(db, staff, tmp_path):
         for r in exported
     ] == [(v.systolic, v.diastolic, v.heart_rate, v.spo2, v.moaas) for v in stored]
     assert [r["alert_raised"] for r in exported] == ["false", "false", "true"]  # SpO2 90 raised one
+    assert [r["corrected"] for r in exported] == ["false", "false", "false"]
+    assert exported[0]["recorded_at"] == stored[0].recorded_at.astimezone(ZONE).isoformat(timespec="seconds")
     assert exported[-1]["temperature_c"] == "36.8" and exported[0]["temperature_c"] == ""
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["files"]["vitals.csv"]["rows"] == 3 and manifest["exported_by"] == "office"
@@ -325,3 +327,24 @@ def test_a_query_is_labelled_by_the_dictionary_and_refuses_a_missing_or_extra_co
         labelled(SIDE_EFFECTS, {name: literal(1) for name in names[:-1]})
     with pytest.raises(ValueError, match="not the dictionary"):
         labelled(SIDE_EFFECTS, {**given, "surplus": literal(1)})
+
+
+def test_a_corrected_or_late_reading_says_so_in_the_export_with_both_times(db, staff, tmp_path):
+    """Late entries were labelled nowhere in the export; corrected readings looked like any other."""
+    nurse = staff["nina"]
+    discharged_session(db, nurse)
+    with db.read() as session:
+        first = session.exec(select(VitalSigns).order_by(VitalSigns.measured_at, VitalSigns.id)).first()
+    data = {
+        "measured_at": first.measured_at,
+        "systolic": first.systolic,
+        "diastolic": first.diastolic,
+        "heart_rate": first.heart_rate + 4,
+        "spo2": first.spo2,
+        "resp_rate": first.resp_rate,
+        "moaas": first.moaas,
+    }
+    charting.correct_vitals(db, nurse, first.id, first.version, data)
+    exported = _rows(_export(db, tmp_path) / "vitals.csv")
+    assert exported[0]["corrected"] == "true" and {r["corrected"] for r in exported[1:]} == {"false"}
+    assert exported[0]["measured_at"] != exported[0]["recorded_at"]  # entered after it was taken: both told

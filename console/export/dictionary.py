@@ -71,6 +71,7 @@ SESSIONS: list[Column] = [
 VITALS = [
     Column("session_id", "the session's number", "", INTEGER),
     Column("measured_at", "when the reading was taken", "", TIME),
+    Column("recorded_at", "when it was entered (a late entry: long after measured_at)", "", TIME),
     Column("systolic", "systolic blood pressure", "mmHg", INTEGER),
     Column("diastolic", "diastolic blood pressure", "mmHg", INTEGER),
     Column("heart_rate", "heart rate", "/min", INTEGER),
@@ -80,6 +81,9 @@ VITALS = [
     Column("temperature_c", "body temperature", "°C", NUMBER),
     Column("taken_by", "who took the reading", "", TEXT),
     Column("alert_raised", "whether the reading raised a protocol alert", "", BOOLEAN),
+    Column(
+        "corrected", "whether the reading was corrected (the original is in the audit trail)", "", BOOLEAN
+    ),
 ]
 SIDE_EFFECTS = [
     Column("session_id", "the session's number", "", INTEGER),

@@ -44,6 +44,7 @@ class SessionRow(NamedTuple):
 class VitalsRow(NamedTuple):
     session_id: int
     measured_at: datetime
+    recorded_at: datetime
     systolic: int
     diastolic: int
     heart_rate: int
@@ -53,6 +54,7 @@ class VitalsRow(NamedTuple):
     temperature_c: float | None
     taken_by: str
     alert_raised: bool
+    corrected: bool
 
 
 class SideEffectRow(NamedTuple):

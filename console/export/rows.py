@@ -232,6 +232,7 @@ def vitals(session: Session, first: date, last: date) -> Iterator[VitalsRow]:
     columns = {
         "session_id": col(v.session_id),
         "measured_at": raw_time(v.measured_at),
+        "recorded_at": raw_time(v.recorded_at),
         "systolic": col(v.systolic),
         "diastolic": col(v.diastolic),
         "heart_rate": col(v.heart_rate),
@@ -241,6 +242,7 @@ def vitals(session: Session, first: date, last: date) -> Iterator[VitalsRow]:
         "temperature_c": col(v.temperature_c),
         "taken_by": col(UserAccount.display_name),
         "alert_raised": alerted.c.vitals_id.is_not(None),
+        "corrected": col(v.version) > 1,
     }
     query = (
         select(*labelled(VITALS, columns))
