@@ -282,24 +282,11 @@ def test_notes_are_stamped_with_date_time_and_author_one_per_line():
 
 
 def test_a_corrected_or_late_reading_is_marked_beside_its_time_with_both_times_told():
-    from datetime import timedelta
-
     from console.review.record_text import reading_marks, reading_remarks, vitals_cells
-    from console.store.models import VitalSigns
 
-    taken = NOW - timedelta(hours=3)
-    on_time = VitalSigns(
-        id=1,
-        measured_at=taken,
-        recorded_at=taken + timedelta(minutes=2),
-        systolic=128,
-        diastolic=82,
-        heart_rate=76,
-        spo2=98,
-        resp_rate=14,
-        moaas=5,
-        version=1,
-    )
+    on_time = reading(180)
+    taken = on_time.measured_at
+    on_time.recorded_at = taken + timedelta(minutes=2)
     late = on_time.model_copy(update={"id": 2, "recorded_at": NOW})
     corrected = on_time.model_copy(update={"id": 3, "version": 2})
     assert [reading_marks(r) for r in (on_time, late, corrected)] == ["", "↧", "✎"]
