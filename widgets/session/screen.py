@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Static
+from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Static
 
 from console.chair import alerts, charting
 from console.chair.dose_plan import DosePlan, suggested_dose
@@ -234,8 +234,15 @@ class SessionScreen(ReadsFirst, Screen):
         self.leave("Going back to the board", self.app.pop_screen)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """At 80x24 most of a step is below the fold: the field taking the keys is always in view."""
-        event.widget.scroll_visible(animate=False, immediate=True)
+        """At 80x24 most of a step is below the fold: the field taking the keys is always in view,
+        with the words above it when both fit (the label first, then the field has the last word).
+        """
+        widget = event.widget
+        siblings = list(widget.parent.children) if widget.parent else []
+        index = siblings.index(widget) if widget in siblings else 0
+        if index and isinstance(siblings[index - 1], Label):
+            siblings[index - 1].scroll_visible(animate=False, immediate=True)
+        widget.scroll_visible(animate=False, immediate=True)
 
     @on(Input.Changed)
     def _typing(self, event: Input.Changed) -> None:
