@@ -515,15 +515,21 @@ async def test_a_side_effect_is_corrected_from_its_table(demo_app):
     assert (effect.effect, effect.grade, effect.version) == ("nausea", 1, 2)
 
 
+async def _nasal_dose_given(pilot, patient) -> "Nurse":
+    """Signed in, the patient scanned, checked in, pre-assessed and given 56 mg by nasal spray."""
+    await sign_in(pilot)
+    nurse = Nurse(pilot)
+    await nurse.type(
+        patient.mrn, "enter", "f2", "6", "enter", "132/84 80 99 16 5", "enter", "tab", "space", "enter"
+    )
+    await nurse.type("2", "enter", "enter", "enter", "56", "enter")
+    return nurse
+
+
 async def test_a_dose_is_corrected_from_its_form(demo_app):
     patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
-        nurse = Nurse(pilot)
-        await nurse.type(
-            patient.mrn, "enter", "f2", "6", "enter", "132/84 80 99 16 5", "enter", "tab", "space", "enter"
-        )
-        await nurse.type("2", "enter", "enter", "enter", "56", "enter")
+        nurse = await _nasal_dose_given(pilot, patient)
         assert _error(demo_app) == ""
         await nurse.type("f4")
         screen = demo_app.screen
@@ -764,12 +770,7 @@ async def test_a_refusal_clears_once_a_later_save_succeeds_even_without_a_field(
     """A refused dose correction's message stayed on screen after the correction went through."""
     patient, _ = _book(demo_app, "nasal_spray", time(12, 0))
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
-        nurse = Nurse(pilot)
-        await nurse.type(
-            patient.mrn, "enter", "f2", "6", "enter", "132/84 80 99 16 5", "enter", "tab", "space", "enter"
-        )
-        await nurse.type("2", "enter", "enter", "enter", "56", "enter")
+        nurse = await _nasal_dose_given(pilot, patient)
         await nurse.type("f4")
         screen = demo_app.screen
         screen.query_one("#dose-lot", Input).value = "bad lot!"

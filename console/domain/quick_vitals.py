@@ -18,6 +18,7 @@ FORMAT_HINT = "type BP HR SpO2 RR MOAA/S, e.g. 128/82 76 98 14 5"
 _BP = re.compile(r"^(\d{2,3})/(\d{2,3})$")
 _AT = re.compile(r"^@(\d{1,2}):?(\d{2})$")
 _AT_DAY = re.compile(r"^@(\d{4}-\d{2}-\d{2})$")
+_CLOCK = re.compile(r"^(\d{1,2}):?(\d{2})$")
 # Baseline readings are often taken at the desk a few minutes before check-in is pressed.
 BEFORE_CHECK_IN = timedelta(minutes=15)
 
@@ -49,9 +50,6 @@ class SessionWindow:
         raise InvalidInput(
             field, f"{label}: {shown(at)} is outside this session ({since} to {shown(self.end)})."
         )
-
-
-_CLOCK = re.compile(r"^(\d{1,2}):?(\d{2})$")
 
 
 def parse_quick_vitals(line: str, now: datetime, zone: ZoneInfo, window: SessionWindow | None = None) -> dict:
@@ -109,10 +107,23 @@ def _time_on(day: date | None, text: str, now: datetime, zone: ZoneInfo) -> date
     match = _AT.match(text)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
         raise InvalidInput("measured_at", f"Measured at: type @HH:MM, e.g. @10:45 (got {text!r}).")
+    return _not_later_than_now(day, match, now, zone, "measured_at", "Measured at", shown=None)
+
+
+def _not_later_than_now(
+    day: date | None,
+    match: re.Match,
+    now: datetime,
+    zone: ZoneInfo,
+    field: str,
+    label: str,
+    shown: str | None,
+) -> datetime:
+    """The matched HH:MM on `day` (today when None) in the clinic's zone, refused when later than now."""
     local_now = now.astimezone(zone)
     at = datetime.combine(day or local_now.date(), time(int(match[1]), int(match[2])), tzinfo=zone)
     if at > local_now + timedelta(minutes=5):
-        raise InvalidInput("measured_at", f"Measured at: {at:%d %b %H:%M} is later than now.")
+        raise InvalidInput(field, f"{label}: {shown or f'{at:%d %b %H:%M}'} is later than now.")
     return at
 
 
@@ -126,8 +137,4 @@ def clock_time_today(
     match = _CLOCK.match(text)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
         raise InvalidInput(field, f"{label}: type HH:MM, e.g. 10:45 (got {text!r}).")
-    local_now = now.astimezone(zone)
-    at = datetime.combine(local_now.date(), time(int(match[1]), int(match[2])), tzinfo=zone)
-    if at > local_now + timedelta(minutes=5):
-        raise InvalidInput(field, f"{label}: {text} is later than now.")
-    return at
+    return _not_later_than_now(None, match, now, zone, field, label, shown=text)
