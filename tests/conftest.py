@@ -122,6 +122,55 @@ def demo_file(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_template(request, demo_file) -> str:
+    """The same demo clinic on PostgreSQL, built once as a template each test copies."""
+    from zoneinfo import ZoneInfo
+
+    from console.demo.builder import build_demo
+
+    server = request.getfixturevalue("postgres")
+    name = f"demo_template_{os.getpid()}"
+    build_demo(
+        server.create_database(name), today=DEMO_DAY, years=0.1, seed=11, zone=ZoneInfo("America/Chicago")
+    )
+    return name
+
+
+def demo_clinic_url(backend: str, tmp_path, request) -> str:
+    """A fresh copy of the demo clinic on `backend`, for consoles of one clinic to share."""
+    import shutil
+
+    if backend == "sqlite":
+        copy = tmp_path / f"clinic-{next(_names)}.sqlite3"
+        shutil.copy(request.getfixturevalue("demo_file"), copy)
+        return sqlite_url(copy)
+    server, template = request.getfixturevalue("postgres"), request.getfixturevalue("demo_template")
+    return server.create_database(f"demo_{os.getpid()}_{next(_names)}", template=template)
+
+
+def console_on(url: str):
+    """A ChairsideApp on the clinic at `url`, at 11:30 clinic time on the demo day."""
+    from zoneinfo import ZoneInfo
+
+    from app import ChairsideApp
+    from console.clinic.settings import Settings
+
+    clock = FixedClock(datetime(2026, 11, 26, 11, 30, tzinfo=ZoneInfo("America/Chicago")))
+    settings = Settings(clinic_name="Lakeside Pain Clinic", timezone="America/Chicago")
+    return ChairsideApp(Database(url, clock), settings)
+
+
+@pytest.fixture
+def two_consoles(backend, tmp_path, request):
+    """Two workstations of one clinic: two ChairsideApps on one database, on each backend."""
+    url = demo_clinic_url(backend, tmp_path, request)
+    consoles = (console_on(url), console_on(url))
+    yield consoles
+    for console in consoles:
+        console.db.dispose()
+
+
 @pytest.fixture
 def demo_app(demo_file, tmp_path):
     """A ChairsideApp on a copy of the demo clinic, at 11:30 clinic time on the demo day."""

@@ -529,3 +529,62 @@ def test_a_headline_pain_score_replaces_only_the_one_the_nurse_saw(db, staff):
         db, nurse, row.id, {"kind": "before", "score": 5, "scored_at": db.clock.now()}, fresh, replacing=6
     )
     assert sessions.get_session(db, row.id).pain_before == 5
+
+
+def test_a_dose_recorded_elsewhere_since_the_screen_showed_none_is_not_recorded_twice(db, staff):
+    """Two nurses confirming the first dose stored two controlled-substance doses."""
+    nurse, other = staff["nina"], staff["marcus"]
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    charting.record_dose(db, other, row.id, iv_dose_data(db, witness="nina"), doses_seen=0)
+    events = len(audit_actions(db))
+    with pytest.raises(Conflict, match="another workstation recorded a dose"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db), doses_seen=0)
+    with db.read() as session:
+        assert len(session.exec(select(DoseAdministration)).all()) == 1
+    assert len(audit_actions(db)) == events
+
+
+def test_a_pre_assessment_recorded_elsewhere_is_not_overwritten_by_a_stale_screen(db, staff):
+    nurse, other = staff["nina"], staff["marcus"]
+    row = sessions.check_in(db, nurse, scheduled_session(db, nurse).id, 1)
+    row = sessions.record_pre_assessment(
+        db,
+        other,
+        row.id,
+        row.version,
+        escort_confirmed=True,
+        contraindications=["pregnancy"],
+        screened_seen=None,
+    )
+    with pytest.raises(Conflict, match="another workstation recorded the screen"):
+        sessions.record_pre_assessment(
+            db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[], screened_seen=None
+        )
+    assert sessions.get_session(db, row.id).contraindications_found == "pregnancy"
+    again = sessions.record_pre_assessment(  # answered again, having seen the other one
+        db,
+        nurse,
+        row.id,
+        row.version,
+        escort_confirmed=True,
+        contraindications=[],
+        screened_seen=row.contraindications_screened_at,
+    )
+    assert again.contraindications_found == ""
+
+
+def test_notes_from_two_workstations_are_both_kept_with_date_time_and_author(db, staff):
+    from zoneinfo import ZoneInfo
+
+    nurse, other = staff["nina"], staff["marcus"]
+    row = checked_in_session(db, nurse)
+    sessions.add_note(db, nurse, row.id, "Escort arrived early", ZoneInfo("America/Chicago"))
+    sessions.add_note(db, other, row.id, "Asked for water", ZoneInfo("America/Chicago"))
+    notes = sessions.get_session(db, row.id).notes.splitlines()
+    assert notes == [
+        "26 Nov 2026 09:00 Nina: Escort arrived early",
+        "26 Nov 2026 09:00 Marcus: Asked for water",
+    ]
+    with pytest.raises(InvalidInput, match="Note: one line"):
+        sessions.add_note(db, nurse, row.id, "two\nlines", ZoneInfo("America/Chicago"))

@@ -71,6 +71,7 @@ class ReviewScreen(ReadsFirst, Screen):
         with VerticalScroll(id="review-body"):
             yield Static("", id="review-times", markup=False)
             yield Static("", id="review-pain", markup=False)
+            yield Static("", id="review-pre", markup=False)
             yield Label("Dose and controlled-substance record", classes="section")
             yield Static("", id="review-dose", markup=False)
             yield Label("Vital signs", classes="section")
@@ -132,6 +133,7 @@ class ReviewScreen(ReadsFirst, Screen):
         self.query_one("#review-state", Static).update(self._state(view))
         self.query_one("#review-times", Static).update(record_text.times_text(view, zone))
         self.query_one("#review-pain", Static).update(record_text.pain_text(view))
+        self.query_one("#review-pre", Static).update(record_text.pre_assessment_text(view, zone))
         self.query_one("#review-dose", Static).update("\n".join(record_text.dose_lines(view, zone)))
         self.query_one("#review-effects", Static).update("\n".join(record_text.side_effect_lines(view, zone)))
         self.query_one("#review-alerts", Static).update(

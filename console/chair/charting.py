@@ -275,12 +275,19 @@ def _same_headline_score(
 
 
 def record_dose(
-    db: Database, actor: Actor, session_id: int, data: dict, protocol: Protocol | None = None
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    data: dict,
+    protocol: Protocol | None = None,
+    doses_seen: int | None = None,
 ) -> DoseAdministration:
     """Record a dose with its controlled-substance fields; mg/kg comes from the recorded weight.
 
     The protocol's checks come first (screen, contraindications, pre-dose hold, weight age, dose
     range; see console.chair.dose_rules). A dose on a checked-in session starts the treatment.
+    `doses_seen`: how many doses the nurse's screen showed; when another workstation recorded one
+    since, nothing is stored (a Conflict says so), so one dose given is never recorded twice.
     """
     protocol = protocol or Protocol()
     user_id = require_clinical(actor)
@@ -293,10 +300,19 @@ def record_dose(
         if treatment.checked_in_at and dose_in.administered_at < treatment.checked_in_at:
             raise InvalidInput("administered_at", "Given at: cannot be before the patient checked in.")
         set_aside = overridden(session, session_id)
-        first = session.exec(
-            select(DoseAdministration.id).where(DoseAdministration.session_id == session_id)
-        ).first()
-        if first is None:
+        recorded = session.exec(
+            select(DoseAdministration)
+            .where(DoseAdministration.session_id == session_id)
+            .order_by(col(DoseAdministration.id))
+        ).all()
+        if doses_seen is not None and len(recorded) != doses_seen:
+            last = recorded[-1] if recorded else None
+            said = f" ({last.dose_mg:g} mg)" if last is not None else ""
+            raise Conflict(
+                f"Dose: another workstation recorded a dose{said} while this screen showed "
+                f"{doses_seen or 'none'}; nothing was saved"
+            )
+        if not recorded:
             readings = session.exec(
                 select(VitalSigns).where(
                     VitalSigns.session_id == session_id, VitalSigns.measured_at <= dose_in.administered_at

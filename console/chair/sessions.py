@@ -2,15 +2,18 @@
 
 from collections.abc import Callable, Collection
 from datetime import datetime
+from types import EllipsisType
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from console.chair import discharge_gate
 from console.chair.overrides import overridden
+from console.chair.session_guide import notes_with
 from console.domain.actors import Actor, require_clinical
-from console.domain.errors import InvalidInput, NotAllowed
+from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import SessionIn, parse
 from console.domain.protocol import Protocol
 from console.domain.vocab import Contraindication, OverrideRule, SideEffectType
@@ -266,10 +269,13 @@ def cancel(db: Database, actor: Actor, session_id: int, expected_version: int, r
     return _step(db, actor, session_id, expected_version, "cancel", values)
 
 
+NOTES_LIMIT = 2000  # the column's size
+
+
 def update_notes(
     db: Database, actor: Actor, session_id: int, expected_version: int, notes: str
 ) -> TreatmentSession:
-    if len(notes) > 2000 or any(ord(ch) < 32 and ch not in "\n\t" for ch in notes):
+    if len(notes) > NOTES_LIMIT or any(ord(ch) < 32 and ch not in "\n\t" for ch in notes):
         raise InvalidInput("notes", "Notes: up to 2000 characters of printable text.")
     require_clinical(actor)
     now = db.clock.now()
@@ -286,6 +292,30 @@ def update_notes(
         )
 
 
+def add_note(db: Database, actor: Actor, session_id: int, text: str, zone: ZoneInfo) -> TreatmentSession:
+    """Append one note, stamped with date, time and author: notes only grow, so two workstations'
+    notes are both kept and neither needs to have seen the other's."""
+    text = text.strip()
+    if not text or any(ord(ch) < 32 for ch in text):
+        raise InvalidInput("note", "Note: one line of printable text.")
+    require_clinical(actor)
+    now = db.clock.now()
+    with db.write() as session:
+        row = open_for_change(session, session_id)
+        notes = notes_with(row.notes, text, actor.display_name, zone, now)
+        if len(notes) > NOTES_LIMIT:
+            raise InvalidInput("note", f"Note: the session's notes are full ({NOTES_LIMIT} characters).")
+        return update_versioned(
+            session,
+            row,
+            expected_version=row.version,  # under the row lock: nobody can have changed it
+            values={"notes": notes, "updated_at": now},
+            actor=actor,
+            action="session.notes",
+            at=now,
+        )
+
+
 def record_pre_assessment(
     db: Database,
     actor: Actor,
@@ -294,8 +324,13 @@ def record_pre_assessment(
     *,
     escort_confirmed: bool,
     contraindications: list[str],
+    screened_seen: datetime | EllipsisType | None = ...,
 ) -> TreatmentSession:
-    """Record the contraindication screen (the items found, or none) and the escort confirmation."""
+    """Record the contraindication screen (the items found, or none) and the escort confirmation.
+
+    `screened_seen`: when the screen the nurse answered showed it last recorded (None: never). A
+    screen recorded at another workstation since is not overwritten: a Conflict says so.
+    """
     require_clinical(actor)
     found = []
     for item in contraindications:
@@ -311,6 +346,11 @@ def record_pre_assessment(
         row = open_for_change(session, session_id)
         if row.status in {S.SCHEDULED, S.NO_SHOW, S.CANCELLED}:
             raise NotAllowed(f"this session is {S(row.status).label.lower()}: check the patient in first")
+        if screened_seen is not ... and row.contraindications_screened_at != screened_seen:
+            raise Conflict(
+                "Pre-assessment: another workstation recorded the screen while this one showed "
+                f"{'none' if screened_seen is None else 'an earlier one'}; nothing was saved"
+            )
         return update_versioned(
             session,
             row,

@@ -10,7 +10,7 @@ from console.domain.inputs import PatientIn, WeightIn, parse
 from console.domain.protocol import Protocol
 from console.store.database import Database
 from console.store.models import Patient
-from console.store.rows import get_or_refuse, insert, update_versioned
+from console.store.rows import get_or_refuse, insert, require_version, update_versioned
 
 
 def normalise_mrn(mrn: str) -> str:
@@ -96,6 +96,7 @@ def record_weight(
     today = db.clock.now().date()
     with db.write() as session:
         row = get_or_refuse(session, Patient, patient_id, "Patient")
+        require_version(row, expected_version)  # a stale screen hears so before anything else
         if not confirmed:
             weight_change(row, weight, protocol or Protocol())
         return update_versioned(

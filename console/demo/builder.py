@@ -369,6 +369,9 @@ class _History:
             "discharged_at": None,
             "pain_before": None,
             "pain_after": None,
+            "escort_confirmed": False,
+            "contraindications_screened_at": None,
+            "contraindications_found": "",
             "created_at": self._local(day, slot, -60 * 24 * 7),
             "updated_at": self._local(day, slot),
         }
@@ -402,6 +405,9 @@ class _History:
             discharged_at=leave,
             pain_before=pre,
             pain_after=post,
+            escort_confirmed=True,
+            contraindications_screened_at=check_in + timedelta(minutes=6),  # as the dose rules require
+            contraindications_found="",
             updated_at=leave,
         )
         buffers.add(TreatmentSession, row)

@@ -29,6 +29,7 @@ def _sections(view: SessionView, zone: ZoneInfo) -> dict[str, list[str]]:
     return {
         "Times": [record_text.times_text(view, zone)],
         "Pain": [record_text.pain_text(view)],
+        "Pre-assessment": [record_text.pre_assessment_text(view, zone)],
         "Dose": record_text.dose_lines(view, zone),
         "Vital signs": [" ".join(record_text.vitals_cells(r, view, zone)) for r in view.vitals],
         "Side effects": record_text.side_effect_lines(view, zone),

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from console.chair.infusion import infusion_state
 from console.chair.session_view import SessionView
 from console.domain.pain import PainChange
-from console.domain.vocab import Drug, OverrideRule, Route, SideEffectType, SignatureMeaning
+from console.domain.vocab import Contraindication, Drug, OverrideRule, Route, SideEffectType, SignatureMeaning
 from console.store.models import Addendum, ReviewReturn, SessionSignature, VitalSigns
 
 
@@ -63,6 +63,20 @@ def pain_text(view: SessionView) -> str:
     if s.pain_after is None:
         return f"Pain before {s.pain_before}; after: not recorded"
     return f"Pain {PainChange(s.pain_before, s.pain_after).describe()}"
+
+
+def pre_assessment_text(view: SessionView, zone: ZoneInfo) -> str:
+    """The weight mg/kg is worked from, and the screen done before dosing."""
+    p, s = view.patient, view.session
+    weight = f"Weight {p.weight_kg:g} kg ({p.weight_measured_on:%d %b %Y})" if p.weight_kg else "Weight: none"
+    if s.contraindications_screened_at is None:
+        return f"{weight} · contraindication screen: not done"
+    found = ", ".join(Contraindication(code).label for code in s.contraindications_found.split(",") if code)
+    escort = "escort confirmed" if s.escort_confirmed else "escort NOT confirmed"
+    return (
+        f"{weight} · screened {when(s.contraindications_screened_at, zone, '%H:%M')}: "
+        f"{found or 'no contraindication found'} · {escort}"
+    )
 
 
 def dose_lines(view: SessionView, zone: ZoneInfo) -> list[str]:

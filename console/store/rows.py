@@ -44,7 +44,9 @@ def insert(session: Session, row: T, *, actor: Actor, action: str, at: datetime)
 
 def _changed_elsewhere(row: SQLModel) -> Conflict:
     name = table_of(type(row)).name.replace("_", " ")
-    return Conflict(f"{name} {row_id(row)} was changed at another workstation: reload it; nothing was saved")
+    return Conflict(
+        f"{name} {row_id(row)} was changed at another workstation since it was shown here; nothing was saved"
+    )
 
 
 def require_version(row: SQLModel, expected_version: int) -> None:

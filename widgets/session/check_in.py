@@ -30,4 +30,5 @@ class CheckInStep(StepForm):
                 clinic.db, clinic.actor, session_id, version, protocol=clinic.protocol
             ),
             then="next",
+            form=self,
         )

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
 from console.chair import sessions
-from console.chair.session_guide import Step, notes_with, pain_change_line
+from console.chair.session_guide import Step, pain_change_line
 from console.chair.session_view import SessionView
 from console.domain.vocab import SideEffectType
 from console.store.models import SideEffect
@@ -75,14 +75,10 @@ class DischargeStep(StepForm):
         text = field.value.strip()
         if not text:
             return
-        clinic, recorder, now = self.clinic, self.recorder, self.clinic.now()
-
-        def add(version: int) -> None:
-            notes = recorder.view.session.notes if recorder.view else ""
-            stamped = notes_with(notes, text, clinic.actor.display_name, clinic.zone, now)
-            sessions.update_notes(clinic.db, clinic.actor, recorder.session_id, version, stamped)
-
-        recorder.save(add, field)
+        clinic, session_id = self.clinic, self.recorder.session_id
+        self.recorder.save(
+            lambda _version: sessions.add_note(clinic.db, clinic.actor, session_id, text, clinic.zone), field
+        )
 
     @on(Button.Pressed, "#discharge")
     def discharge(self) -> None:

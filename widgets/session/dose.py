@@ -129,7 +129,7 @@ class DoseStep(StepForm):
         }
         for name, value in values.items():
             field = self.query_one(FIELDS[name], Input)
-            if not field.has_focus:
+            if not self.recorder.is_being_typed(field):
                 field.value = _shown(value)
 
     def prefill(self, plan: DosePlan) -> None:
@@ -175,20 +175,24 @@ class DoseStep(StepForm):
 
     @on(Button.Pressed, "#confirm-dose")
     def confirm(self) -> None:
-        view = self.recorder.view
-        if view is None:
+        view, seen = self.recorder.view, self.recorder.seen_in(self)
+        if view is None or seen is None:
             return
         clinic, session_id = self.clinic, self.recorder.session_id
         data = dose_to_record(view, clinic.protocol, self.form(), clinic.now())
-        if view.doses:
-            given = view.doses[-1]
+        if seen.doses:  # the dose she saw and changed: a correction of it, if nobody changed it since
+            given = seen.doses[-1]
             self.recorder.save(
                 lambda _version: charting.correct_dose(
                     clinic.db, clinic.actor, given.id, given.version, data, clinic.protocol
-                )
+                ),
+                form=self,
             )
             return
         self.recorder.save(
-            lambda _version: charting.record_dose(clinic.db, clinic.actor, session_id, data, clinic.protocol),
+            lambda _version: charting.record_dose(
+                clinic.db, clinic.actor, session_id, data, clinic.protocol, doses_seen=len(seen.doses)
+            ),
             then=Step.MONITOR,
+            form=self,
         )

@@ -90,4 +90,5 @@ class MonitoringStep(StepForm):
         self.recorder.save(
             lambda version: sessions.end_treatment(clinic.db, clinic.actor, session_id, version),
             then=Step.POST,
+            form=self,
         )

@@ -10,7 +10,7 @@ from console.chair import sessions
 from console.chair.session_guide import PreStart, Step, pre_assessment_start, weight_prompt, weight_to_show
 from console.chair.session_view import SessionView
 from console.clinic.patients import record_weight
-from console.domain.errors import NeedsConfirmation
+from console.domain.errors import Conflict, NeedsConfirmation
 from console.domain.quick_vitals import FORMAT_HINT
 from console.domain.vocab import Contraindication
 from widgets.number_input import NumberInput
@@ -45,6 +45,8 @@ class PreAssessmentStep(StepForm):
     def __init__(self, recorder: Recorder) -> None:
         super().__init__(recorder)
         self._weight_to_confirm: str | None = None  # a weight refused as unusual, stored if entered again
+        self._screen_seen: SessionView | None = None  # the record shown when the nurse began the screen
+        self._answered_stale = False  # her screen was refused as stale: the reload is what she sees now
 
     def compose(self) -> ComposeResult:
         yield Label("Weight today (kg): Enter to record; Tab skips", id="weight-label")
@@ -64,9 +66,27 @@ class PreAssessmentStep(StepForm):
     def show(self, view: SessionView) -> None:
         today, protocol = self.clinic.today(), self.clinic.protocol
         weight = self.query_one("#weight", Input)
-        if not weight.has_focus:
+        if not self.recorder.is_being_typed(weight):
             weight.value = weight_to_show(view, today, protocol)
         self.query_one("#weight-label", Label).update(weight_prompt(view, today, protocol))
+        if self._screen_seen is None:  # untouched: it shows the screen as recorded (here or elsewhere)
+            found = set(view.session.contraindications_found.split(","))
+            ticks = self.query_one("#contraindications", SelectionList)
+            for value in (c.value for c in Contraindication):
+                (ticks.select if value in found else ticks.deselect)(value)
+            self.query_one("#escort", Checkbox).value = view.session.escort_confirmed
+
+    def after_conflict(self, view: SessionView) -> None:
+        if self._answered_stale:  # her ticks stay, and now answer the screen as it is shown
+            self._screen_seen, self._answered_stale = view, False
+
+    @on(SelectionList.SelectedChanged, "#contraindications")
+    @on(Checkbox.Changed, "#escort")
+    def _screen_begun(self, event: SelectionList.SelectedChanged | Checkbox.Changed) -> None:
+        """The nurse's own tick: what she answered is the screen as shown now."""
+        widget = event.selection_list if isinstance(event, SelectionList.SelectedChanged) else event.checkbox
+        if widget.has_focus and self._screen_seen is None:
+            self._screen_seen = self.recorder.view
 
     def field_done(self, field: Input) -> None:
         if field.id == "weight":
@@ -78,10 +98,10 @@ class PreAssessmentStep(StepForm):
 
     def _weight(self, field: Input) -> None:
         """A weight far from the last one is stored when the nurse enters the same value again."""
-        view = self.recorder.view
-        if view is None:
+        seen = self.recorder.seen_when_typed(field)  # the weight she replaces is the one she was shown
+        if seen is None:
             return
-        db, actor, patient, protocol = self.clinic.db, self.clinic.actor, view.patient, self.clinic.protocol
+        db, actor, patient, protocol = self.clinic.db, self.clinic.actor, seen.patient, self.clinic.protocol
         typed = field.value.strip()
         confirmed = bool(typed) and typed == self._weight_to_confirm
 
@@ -101,9 +121,23 @@ class PreAssessmentStep(StepForm):
         found = list(self.query_one("#contraindications", SelectionList).selected)
         escort = self.query_one("#escort", Checkbox).value
         db, actor, session_id = self.clinic.db, self.clinic.actor, self.recorder.session_id
-        self.recorder.save(
-            lambda version: sessions.record_pre_assessment(
-                db, actor, session_id, version, escort_confirmed=escort, contraindications=found
-            ),
-            then="next",
-        )
+        seen = self._screen_seen or self.recorder.view
+        screened_seen = seen.session.contraindications_screened_at if seen is not None else None
+
+        def store(version: int) -> None:
+            try:
+                sessions.record_pre_assessment(
+                    db,
+                    actor,
+                    session_id,
+                    version,
+                    escort_confirmed=escort,
+                    contraindications=found,
+                    screened_seen=screened_seen,
+                )
+            except Conflict:
+                self._answered_stale = True  # her ticks stay; the next Enter answers the screen now shown
+                raise
+            self._screen_seen = None
+
+        self.recorder.save(store, then="next", form=self)

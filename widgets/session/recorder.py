@@ -37,11 +37,17 @@ class Recorder(Protocol):
     @property
     def view(self) -> SessionView | None: ...
 
-    def save(self, store: Store, field: Input | None = None, then: Then = None) -> None: ...
+    def save(
+        self, store: Store, field: Input | None = None, then: Then = None, form: "StepForm | None" = None
+    ) -> None: ...
 
     def refuse(self, message: str, field: Input | None = None) -> None: ...
 
     def seen_when_typed(self, field: Input) -> SessionView | None: ...
+
+    def is_being_typed(self, field: Input) -> bool: ...
+
+    def seen_in(self, form: "StepForm") -> SessionView | None: ...
 
 
 class StepForm(Vertical):
@@ -88,6 +94,9 @@ class StepForm(Vertical):
 
     def field_done(self, field: Input) -> None:
         """A typed value is complete (Enter): store it."""
+
+    def after_conflict(self, view: SessionView) -> None:
+        """A save was refused as stale; `view` is the record as the screen now shows it."""
 
     @on(FieldDone)
     def _field_done(self, message: FieldDone) -> None:

@@ -30,6 +30,7 @@ from console.chair.session_guide import Step, current_step
 from console.chair.session_view import SessionView
 from console.domain.errors import ChairsideError, Conflict, NotAllowed
 from console.domain.vocab import OverrideRule
+from console.review.changes import changes
 from console.store.models import Alert, SideEffect
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
@@ -255,6 +256,14 @@ class SessionScreen(ReadsFirst, Screen):
         """The record as it was on screen when this entry was begun: what a save of it may replace."""
         return self._seen.get(field, self.view)
 
+    def seen_in(self, form: StepForm) -> SessionView | None:
+        """The record as shown when the first entry still unsaved in `form` was begun (else as now)."""
+        return next((view for field, view in self._seen.items() if form in field.ancestors), self.view)
+
+    def is_being_typed(self, field: Input) -> bool:
+        """A field a re-read must leave alone: it has the keys, or holds what was typed and not stored."""
+        return field.has_focus or field in self._typed
+
     def unsaved(self) -> list[str]:
         """What was typed and not stored, by the field's label; an emptied field is nothing to keep."""
         return [label_of(field) for field in self._typed if field.value.strip() and field.is_attached]
@@ -303,15 +312,30 @@ class SessionScreen(ReadsFirst, Screen):
         self.query(".refusal").remove()
 
     # ----- the save queue ---------------------------------------------------------------------
-    def save(self, store: Store, field: Input | None = None, then: Then = None) -> None:
-        """Run one service call off the UI thread, after every call confirmed before it."""
+    def save(
+        self, store: Store, field: Input | None = None, then: Then = None, form: StepForm | None = None
+    ) -> None:
+        """Run one service call off the UI thread, after every call confirmed before it.
+
+        `form`: a whole form's entry (no single field): once stored, what was typed in it is stored.
+        """
         previous, done = self._last_job, threading.Event()
         self._last_job = done
-        self._run_job(store, field, then, previous, done)
+        typed = field.value if field is not None else None
+        seen = self.seen_when_typed(field) if field is not None else self.seen_in(form) if form else self.view
+        self._run_job(store, field, typed, seen, form, then, previous, done)
 
     @work(thread=True, group="saves")
     def _run_job(
-        self, store: Store, field: Input | None, then: Then, previous: threading.Event, done: threading.Event
+        self,
+        store: Store,
+        field: Input | None,
+        typed: str | None,
+        seen: SessionView | None,
+        form: StepForm | None,
+        then: Then,
+        previous: threading.Event,
+        done: threading.Event,
     ) -> None:
         """One job of the queue: each sees the record as the job before it left it."""
         try:
@@ -320,7 +344,7 @@ class SessionScreen(ReadsFirst, Screen):
                 store(self.view.session.version if self.view else 0)
             except Conflict as exc:
                 self._reload_now()
-                on_screen(self, self._conflicted, f"{exc}. The screen was reloaded.", field)
+                on_screen(self, self._conflicted, str(exc), field, typed, seen)
                 return
             except ChairsideError as exc:
                 if isinstance(exc, NotAllowed):  # refused for the record's state: show it as it is now
@@ -331,7 +355,7 @@ class SessionScreen(ReadsFirst, Screen):
                 on_screen(self, self.refuse, UNEXPECTED, field)
                 raise  # logged, and the nurse told, by the application
             if store is not _read_again:  # stored: an earlier refusal no longer stands
-                on_screen(self, self._saved, field, then is not None)
+                on_screen(self, self._saved, field, form)
             self._reload_now(focus_next=then == "next")
             if then not in (None, "next"):
                 on_screen(self, self.action_step, then)
@@ -351,23 +375,36 @@ class SessionScreen(ReadsFirst, Screen):
         if not unchanged:  # a re-read that finds nothing new leaves the screen (and its cursors) alone
             on_screen(self, self._show, view, plan, focus_next)
 
-    def _conflicted(self, message: str, field: Input | None) -> None:
-        """Another workstation changed the record first: it is on screen now; what was typed stays."""
+    def _conflicted(
+        self, message: str, field: Input | None, typed: str | None, before: SessionView | None
+    ) -> None:
+        """Another workstation changed the record first: it is on screen now, with what changed,
+        and what was typed stays for the nurse to enter again."""
         if field is not None:
             self._seen.pop(field, None)  # Enter again replaces what is shown now, knowingly
-        self.refuse(message, field)
+            if typed is not None and field.value != typed:
+                field.value = typed  # the reload showed the stored value; hers is the one to keep
+                self._typed.add(field)
+        if self.view is not None:
+            for form in self.query(StepForm):
+                form.after_conflict(self.view)
+        found = changes(before, self.view, self.clinic.zone) if before and self.view else []
+        lines = [change.describe() for change in found]
+        shown = "; now on screen: " + " · ".join(lines) if lines else "; the screen shows it as it is now"
+        self.refuse(f"{message}{shown}", field)
 
-    def _saved(self, field: Input | None, step_done: bool = False) -> None:
+    def _saved(self, field: Input | None, form: StepForm | None = None) -> None:
         self._clear_refusal()
+        if form is not None:  # a whole form was stored (pre-assessment, dose): so is what it held
+            for typed in [f for f in self._typed | set(self._seen) if form in f.ancestors]:
+                self._typed.discard(typed)
+                self._seen.pop(typed, None)
         if field is None:
-            if step_done:  # a step was completed (pre-assessment, dose): what it held is stored
-                self._typed.clear()
-                self._seen.clear()
             return
         self._typed.discard(field)
         self._seen.pop(field, None)
-        form = next(a for a in field.ancestors if isinstance(a, StepForm))
-        if field.id in form.ONE_SHOT:
+        owner = next(a for a in field.ancestors if isinstance(a, StepForm))
+        if field.id in owner.ONE_SHOT:
             field.value = ""
 
     # ----- actions of the steps, by key -------------------------------------------------------

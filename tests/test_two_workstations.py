@@ -1,0 +1,163 @@
+"""Two nurses on one session from two workstations: two consoles on one database, on each backend.
+
+A screen that showed an older record never overwrites what the other workstation stored: the
+save is refused, the screen shows the record as it is now and what changed, and what the nurse
+typed stays for her to enter again.
+"""
+
+from contextlib import asynccontextmanager
+
+from sqlmodel import select
+from textual.widgets import Checkbox, Input, Static
+
+from console.chair import charting, sessions
+from console.clinic.users import find_user
+from console.domain.actors import Actor
+from console.domain.vocab import Role
+from console.store.models import DoseAdministration, TreatmentSession, VitalSigns
+from widgets.session import SessionScreen
+
+from .factories import vitals_data
+from .test_app import sign_in
+from .test_session_screen import Nurse, _book, _error
+
+SIZE = (120, 40)
+
+
+@asynccontextmanager
+async def _both_on(two_consoles, session_id: int):
+    """Nina at one workstation and Marcus at the other, each with the session open."""
+    first, second = two_consoles
+    async with first.run_test(size=SIZE) as one, second.run_test(size=SIZE) as two:
+        nurses = []
+        for pilot, username in ((one, "nurse"), (two, "nurse2")):
+            await sign_in(pilot, username, "demo-nurse-pass")
+            pilot.app.push_screen(SessionScreen(pilot.app.clinic, session_id))
+            nurses.append(Nurse(pilot))
+            await nurses[-1].settle()
+        yield nurses
+
+
+def _field(nurse: Nurse, selector: str) -> Input:
+    return nurse.pilot.app.screen.query_one(selector, Input)
+
+
+def _focus(nurse: Nurse, selector: str) -> None:
+    screen = nurse.pilot.app.screen
+    screen.set_focus(screen.query_one(selector))
+
+
+def _stored(db, session_id: int) -> TreatmentSession:
+    return sessions.get_session(db, session_id)
+
+
+async def test_a_stale_pre_assessment_overwrites_nothing_and_keeps_what_was_typed(two_consoles):
+    """Marcus's pre-assessment replaced Nina's pain before (6 → 5), his weight was dropped and his
+    vitals line lost, with no conflict shown."""
+    first, _ = two_consoles
+    patient, session_id = _book(first, "iv_infusion", weighed=False)
+    sessions.check_in(first.db, first_nurse_actor(first), session_id, 1)
+    async with _both_on(two_consoles, session_id) as (nina, marcus):
+        # Marcus begins his pre-assessment: weight, pain before, the escort ticked.
+        await marcus.type(f"{patient.weight_kg + 0.5:g}", "tab", "5")
+        _focus(marcus, "#escort")
+        await marcus.type("space")
+        # Nina completes hers at the other workstation.
+        await nina.type(f"{patient.weight_kg:g}", "enter", "6", "enter", "128/82 76 98 14 5", "enter")
+        await nina.type("tab", "space", "enter")  # no contraindication, escort confirmed, save
+        assert _error(nina.pilot.app) == "", _error(nina.pilot.app)
+
+        _focus(marcus, "#pain-before")
+        await marcus.type("enter")
+        said = _error(marcus.pilot.app)
+        assert "Pain before: 6 was stored at another workstation" in said, said
+        assert _field(marcus, "#pain-before").value == "5"  # kept for him to enter again
+
+        _focus(marcus, "#weight")
+        await marcus.type("enter")
+        said = _error(marcus.pilot.app)
+        assert "another workstation" in said and "nothing was saved" in said, said
+        assert f"Weight {patient.weight_kg:g} kg" in said, said  # what changed is named
+        assert _field(marcus, "#weight").value == f"{patient.weight_kg + 0.5:g}"
+
+        _focus(marcus, "#baseline-vitals")
+        await marcus.type("130/84 74 97 14 4", "enter")  # his reading is a reading of its own
+        assert _error(marcus.pilot.app) == "", _error(marcus.pilot.app)
+
+        _focus(marcus, "#escort")
+        await marcus.type("enter")
+        said = _error(marcus.pilot.app)
+        assert "Pre-assessment: another workstation recorded the screen" in said, said
+        assert marcus.pilot.app.screen.query_one("#escort", Checkbox).value is True  # his tick stays
+    stored = _stored(first.db, session_id)
+    assert stored.pain_before == 6
+    assert stored.escort_confirmed is True
+    with first.db.read() as session:
+        readings = session.exec(select(VitalSigns.systolic).where(VitalSigns.session_id == session_id))
+        assert sorted(readings) == [128, 130]
+        assert session.get(type(patient), patient.id).weight_kg == patient.weight_kg
+
+
+async def test_a_dose_confirmed_at_two_workstations_is_recorded_once(two_consoles):
+    """The dose form recorded a second controlled-substance dose when another nurse had
+    confirmed the first while this screen still showed none."""
+    first, _ = two_consoles
+    _, session_id = _book(first, "nasal_spray")
+    actor = first_nurse_actor(first)
+    sessions.check_in(first.db, actor, session_id, 1)
+    version = _stored(first.db, session_id).version
+    sessions.record_pre_assessment(
+        first.db, actor, session_id, version, escort_confirmed=True, contraindications=[]
+    )
+    charting.record_vitals(first.db, actor, session_id, vitals_data(first.db))
+    async with _both_on(two_consoles, session_id) as (nina, marcus):
+        for nurse in (nina, marcus):
+            await nurse.type("f4")
+        await marcus.type("3")  # devices, begun before Nina confirms
+        await nina.type("2", "enter", "enter", "enter", "56", "enter")  # devices, lot, strength, drawn
+        assert _error(nina.pilot.app) == "", _error(nina.pilot.app)
+        await marcus.type("enter", "enter", "enter", "84", "enter")
+        said = _error(marcus.pilot.app)
+        assert "another workstation" in said and "nothing was saved" in said, said
+    with first.db.read() as session:
+        doses = session.exec(
+            select(DoseAdministration).where(DoseAdministration.session_id == session_id)
+        ).all()
+    assert len(doses) == 1
+
+
+async def test_notes_added_at_two_workstations_are_both_kept(two_consoles):
+    first, _ = two_consoles
+    _, session_id = _book(first, "nasal_spray")
+    sessions.check_in(first.db, first_nurse_actor(first), session_id, 1)
+    async with _both_on(two_consoles, session_id) as (nina, marcus):
+        for nurse in (nina, marcus):
+            await nurse.type("f7")
+            screen = nurse.pilot.app.screen
+            screen.set_focus(screen.query_one("#note", Input))
+        await marcus.type("Patient asked for water")
+        await nina.type("Escort arrived early", "enter")
+        await marcus.type("enter")
+        assert _error(marcus.pilot.app) == "", _error(marcus.pilot.app)
+        notes = str(marcus.pilot.app.screen.query_one("#notes", Static).render())
+    stored = _stored(first.db, session_id).notes
+    assert "Escort arrived early" in stored and "Patient asked for water" in stored
+    assert "Escort arrived early" in notes and "Patient asked for water" in notes
+
+
+async def test_a_check_in_from_a_stale_screen_is_refused_and_shows_the_record_as_it_is(two_consoles):
+    first, _ = two_consoles
+    _, session_id = _book(first, "iv_infusion")
+    async with _both_on(two_consoles, session_id) as (nina, marcus):
+        await nina.type("f2")
+        await marcus.type("f2")
+        assert "cannot check in a session that is checked in" in _error(marcus.pilot.app)
+        line = str(marcus.pilot.app.screen.query_one("#status-line", Static).render())
+        assert "Status: Checked in" in line
+    assert _stored(first.db, session_id).nurse_id is not None
+
+
+def first_nurse_actor(console) -> Actor:
+    user = find_user(console.db, "nurse")
+    assert user is not None and user.id is not None
+    return Actor(user.username, Role(user.role), user.id, user.display_name)
