@@ -48,6 +48,7 @@ def iv_dose_data(db: Database, **changes) -> dict:
         "drawn_mg": 50,
         "wasted_mg": 15,
         "witness": "marcus",
+        "witness_secret": "long enough pw",  # marcus's password, typed by him at the chair
     } | changes
 
 

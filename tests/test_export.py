@@ -134,6 +134,26 @@ def test_controlled_substances_per_dose_then_per_lot_and_day(db, staff, tmp_path
     assert rows[0]["witness"] == "Marcus" and rows[0]["administered_by"] == "Nina"
 
 
+def test_an_infusion_stopped_early_exports_what_was_given_and_the_waste_at_the_stop(db, staff, tmp_path):
+    from console.chair.infusion import record_infusion_event
+
+    row = checked_in_session(db, staff["nina"])
+    record_baseline(db, staff["nina"], row.id)
+    dose = charting.record_dose(
+        db, staff["nina"], row.id, iv_dose_data(db)
+    )  # 35 planned, 50 drawn, 15 wasted
+    db.clock.advance(minutes=4)
+    stop = {"kind": "stop", "at": db.clock.now(), "stop_reason": "Dysphoria", "witness": "marcus"}
+    record_infusion_event(db, staff["nina"], dose.id, stop | {"witness_secret": "long enough pw"})
+    rows = _rows(_export(db, tmp_path) / "controlled_substances.csv")
+    assert [(r["row_type"], r["drawn_mg"], r["given_mg"], r["wasted_mg"], r["mismatch"]) for r in rows] == [
+        ("administration", "50.0", "2.3", "15.0", "false"),
+        ("waste_at_stop", "", "", "32.7", "false"),
+        ("lot_day_total", "50.0", "2.3", "47.7", "false"),
+    ]
+    assert rows[0]["stop_reason"] == "Dysphoria" and rows[1]["witness"] == "Marcus"
+
+
 def test_a_mismatch_is_judged_by_the_protocols_tolerance(db, staff, tmp_path):
     row = checked_in_session(db, staff["nina"])
     record_baseline(db, staff["nina"], row.id)

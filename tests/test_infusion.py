@@ -54,7 +54,8 @@ def test_events_out_of_order_are_refused(db, staff):
     assert refused.value.field == "rate_mg_per_kg_h"
     with pytest.raises(InvalidInput):
         _event(db, staff, dose, "rate_change", 0, rate=11)
-    _event(db, staff, dose, "stop", 5)
+    db.clock.advance(minutes=60)
+    _event(db, staff, dose, "stop", 5)  # the planned dose given: a stop like any other
     with pytest.raises(NotAllowed, match="stopped"):
         _event(db, staff, dose, "pause", 5)
     with pytest.raises(InvalidInput, match="future"):
@@ -68,3 +69,65 @@ def test_a_nasal_dose_has_no_infusion(db, staff):
     dose = charting.record_dose(db, staff["nina"], row.id, nasal_dose_data(db))
     with pytest.raises(NotAllowed, match="only an IV infusion"):
         _event(db, staff, dose, "pause", 1)
+
+
+def test_an_infusion_stopped_early_keeps_its_plan_records_what_was_given_and_wastes_the_rest(db, staff):
+    """Stopped at minute 4 of 60, the only way through was to rewrite the plan to 4 minutes, and the
+    witness stayed on a waste he never saw."""
+    from console.chair.discharge_gate import given_mg, unreconciled
+    from console.domain.protocol import Protocol
+
+    dose, _ = _running_dose(db, staff)  # 35 mg planned over 60 min; drawn 50, 15 wasted before marcus
+    db.clock.advance(minutes=4)  # 35 mg/h for 4 min: 2.3 mg given
+    stop = {"kind": "stop", "at": db.clock.now()}
+    with pytest.raises(InvalidInput, match=r"2\.3 of 35 mg planned was given; say why") as refused:
+        record_infusion_event(db, staff["nina"], dose.id, stop)
+    assert refused.value.field == "stop_reason"
+    stop |= {"stop_reason": "Patient asked to stop: dysphoria"}
+    with pytest.raises(InvalidInput, match="confirms with their password or PIN"):
+        record_infusion_event(db, staff["nina"], dose.id, stop | {"witness": "marcus"})
+    event = record_infusion_event(
+        db, staff["nina"], dose.id, stop | {"witness": "marcus", "witness_secret": "long enough pw"}
+    )
+    assert (event.stop_reason, event.wasted_mg, event.witness_id) == (
+        "Patient asked to stop: dysphoria",
+        32.7,  # drawn 50 - given 2.3 - wasted 15 at drawing
+        staff["marcus"].user_id,
+    )
+    with db.read() as session:
+        stored = session.get(DoseAdministration, dose.id)
+        events = list(session.exec(select(InfusionEvent).where(InfusionEvent.dose_id == dose.id)))
+    # The plan and the waste witnessed at drawing stay as they were; what was given is worked out.
+    assert (stored.dose_mg, stored.planned_duration_min, stored.wasted_mg, stored.version) == (35, 60, 15, 1)
+    assert given_mg(stored, events) == pytest.approx(2.3)
+    assert unreconciled([stored], events, Protocol()) == []
+
+
+def test_an_infusion_that_ran_its_course_stops_without_questions(db, staff):
+    dose, _ = _running_dose(db, staff)
+    event = _event(db, staff, dose, "stop", 60)
+    assert (event.stop_reason, event.wasted_mg, event.witness_id) == (None, None, None)
+
+
+def test_the_database_refuses_stop_details_that_cannot_be_true(db, staff):
+    """A waste at the stop without a witness, or stop details on a pause, are refused by CHECKs."""
+    from sqlalchemy import text
+
+    dose, _ = _running_dose(db, staff)
+    nina = staff["nina"].user_id
+    for kind, wasted, witness in (("stop", 5, None), ("pause", None, staff["marcus"].user_id)):
+        with pytest.raises(InvalidInput, match="database refused"), db.write() as session:
+            session.execute(
+                text(
+                    "INSERT INTO infusion_event (dose_id, kind, at, recorded_by, recorded_at, wasted_mg,"
+                    " witness_id) VALUES (:dose, :kind, :at, :by, :at, :wasted, :witness)"
+                ),
+                {
+                    "dose": dose.id,
+                    "kind": kind,
+                    "at": db.clock.now(),
+                    "by": nina,
+                    "wasted": wasted,
+                    "witness": witness,
+                },
+            )

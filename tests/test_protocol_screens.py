@@ -7,6 +7,7 @@ from textual.widgets import Static
 
 from console.chair import charting, sessions
 from console.chair.overrides import record_override
+from console.demo.builder import DEMO_PIN
 from console.domain.actors import Actor
 from console.domain.vocab import Role
 from console.store.models import Alert
@@ -33,7 +34,7 @@ async def _confirm_dose(nurse: Nurse, rate: str | None = None) -> None:
         await nurse.type("ctrl+u", rate)  # over the rate of the last session
     await nurse.type("enter", "enter", "enter", "enter")
     total = float(str(app.screen.query_one("#dose-total", Static).render()).split()[3])
-    await nurse.type(str(int(total) + 10), "enter", "m", "enter")
+    await nurse.type(str(int(total) + 10), "enter", "m", "enter", DEMO_PIN, "enter")
 
 
 async def test_a_positive_screen_blocks_the_dose_until_the_physician_overrides(demo_app):

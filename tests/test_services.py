@@ -588,3 +588,28 @@ def test_notes_from_two_workstations_are_both_kept_with_date_time_and_author(db,
     ]
     with pytest.raises(InvalidInput, match="Note: one line"):
         sessions.add_note(db, nurse, row.id, "two\nlines", ZoneInfo("America/Chicago"))
+
+
+def test_a_waste_witness_proves_who_they_are_and_a_name_alone_stores_nothing(db, staff):
+    """Typing `m` Enter recorded "Marcus Okafor, RN" as the witness of the waste."""
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    for secret, says in ((None, "confirms with their password or PIN"), ("guess", "wrong password or PIN")):
+        with pytest.raises(InvalidInput, match=says) as refused:
+            charting.record_dose(db, nurse, row.id, iv_dose_data(db, witness_secret=secret))
+        assert refused.value.field == "witness_secret"
+    with db.read() as session:
+        assert session.exec(select(DoseAdministration)).all() == []
+    assert users.find_user(db, "marcus").failed_attempts == 1  # a wrong guess counts towards the lockout
+    dose = charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    assert dose.witness_id == staff["marcus"].user_id
+    assert audit_actions(db)[-4:-2] == ["witness.failed", "witness"]
+    # A correction that keeps the waste and its witness needs no new proof; one that changes it does.
+    lot = charting.correct_dose(
+        db, nurse, dose.id, dose.version, iv_dose_data(db, lot_number="KET-2026-42", witness_secret=None)
+    )
+    with pytest.raises(InvalidInput, match="confirms with their password or PIN"):
+        charting.correct_dose(
+            db, nurse, dose.id, lot.version, iv_dose_data(db, drawn_mg=60, wasted_mg=25, witness_secret=None)
+        )

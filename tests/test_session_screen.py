@@ -9,10 +9,12 @@ from textual.widgets import Input, Static
 
 from console.chair import charting, sessions
 from console.clinic import patients
+from console.demo.builder import DEMO_PIN
 from console.domain.actors import Actor
 from console.domain.vocab import Role, SessionStatus
 from console.store.models import (
     Alert,
+    AuditEvent,
     DoseAdministration,
     InfusionEvent,
     Patient,
@@ -21,15 +23,17 @@ from console.store.models import (
     VitalSigns,
 )
 from widgets.session import SessionScreen
+from widgets.stop_dialog import StopDialog
 from widgets.today import TodayScreen
 
 from .conftest import DEMO_DAY
 from .test_app import sign_in
 from .ui import workers_done
 
-# A complete IV session, digits included, the discharge gate satisfied: 143 keys, and since each
-# side effect still open at discharge is confirmed as continuing (two here), 147.
-KEYSTROKE_BUDGET = 147
+# A complete IV session, digits included, the discharge gate satisfied: 143 keys; since each side
+# effect still open at discharge is confirmed as continuing (two here), 147; and since the waste
+# witness proves who they are with their PIN (four digits and Enter), 152.
+KEYSTROKE_BUDGET = 152
 
 
 class Nurse:
@@ -144,7 +148,7 @@ async def test_whole_iv_session_within_the_keystroke_budget(demo_app):
         total = float(str(demo_app.screen.query_one("#dose-total", Static).render()).split()[3])
         drawn = str(math.ceil(total / 10) * 10)  # whole vials of 10 mg
         planned = int(demo_app.screen.query_one("#dose-duration", Input).value)
-        await nurse.type(drawn, "enter", "m", "enter")
+        await nurse.type(drawn, "enter", "m", "enter", DEMO_PIN, "enter")  # the witness types their PIN
         assert _error(demo_app) == "", _error(demo_app)
         for line in ("130/84 74 97 14 4", "126/80 72 98 14 4", "124/78 70 98 14 4", "122/78 70 98 14 5"):
             demo_app.clock.advance(minutes=15)
@@ -376,7 +380,8 @@ async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):
         )
         await nurse.type("enter", "enter", "enter", "enter")
         total = float(str(demo_app.screen.query_one("#dose-total", Static).render()).split()[3])
-        await nurse.type(str(math.ceil(total / 10) * 10), "enter", "m", "enter")
+        planned = int(demo_app.screen.query_one("#dose-duration", Input).value)
+        await nurse.type(str(math.ceil(total / 10) * 10), "enter", "m", "enter", DEMO_PIN, "enter")
         state = demo_app.screen.query_one("#infusion-state", Static)
         demo_app.clock.advance(minutes=20)
         await nurse.type("f9")
@@ -385,13 +390,25 @@ async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):
         await nurse.type("f9", "f10", "1", "enter")
         assert "running" in str(state.render()) and "at 1 mg/kg/h" in str(state.render())
         demo_app.clock.advance(minutes=10)
-        await nurse.type("f8")
+        await nurse.type("f8")  # before the planned dose was given: why, and the rest wasted
+        assert isinstance(demo_app.screen, StopDialog)
+        summary = str(demo_app.screen.query_one("#stop-summary", Static).render())
+        assert summary.startswith(f"Stopping after 35 of {planned} min:") and "mg is left over" in summary
+        await nurse.type("enter", "m", "enter", DEMO_PIN, "enter")  # no reason given
+        assert "say why it stops early" in str(demo_app.screen.query_one("#stop-error", Static).render())
+        assert demo_app.screen.query_one("#stop-reason").has_focus
+        await nurse.type("Patient asked to stop", "enter", "enter", DEMO_PIN, "enter")
+        assert isinstance(demo_app.screen, SessionScreen), _error(demo_app)
         assert str(state.render()).startswith("Infusion stopped")
     row = sessions.get_session(demo_app.db, session_id)
     assert row.status == SessionStatus.OBSERVATION
     with demo_app.db.read() as session:
-        kinds = session.exec(select(InfusionEvent.kind).order_by(InfusionEvent.id)).all()
-    assert kinds[-4:] == ["pause", "resume", "rate_change", "stop"]
+        events = session.exec(select(InfusionEvent).order_by(InfusionEvent.id)).all()
+        dose = session.get(DoseAdministration, events[-1].dose_id)
+    assert [e.kind for e in events[-4:]] == ["pause", "resume", "rate_change", "stop"]
+    stop = events[-1]
+    assert stop.stop_reason == "Patient asked to stop" and stop.wasted_mg and stop.witness_id
+    assert dose.planned_duration_min == planned and dose.stopped_at is not None  # the plan stays as planned
 
 
 async def test_extra_pain_score_and_resolving_a_side_effect(demo_app):
@@ -545,7 +562,8 @@ async def test_a_dose_is_corrected_from_its_form(demo_app):
 
 
 async def test_drawn_typed_fast_then_enter_records_the_waste_and_asks_for_its_witness(demo_app):
-    """`30⏎` typed at once used to store drawn 30 mg, wasted 0, no witness: the waste came after a pause."""
+    """`30⏎` typed at once used to store drawn 30 mg, wasted 0, no witness: the waste came after a
+    pause. And the witness was not authenticated: typing `m` Enter recorded Marcus Okafor, RN."""
     from .ui import burst
 
     _, session_id = _checked_in(demo_app)
@@ -567,13 +585,32 @@ async def test_drawn_typed_fast_then_enter_records_the_waste_and_asks_for_its_wi
                 ).all()
                 == []
             )
-        await nurse.type("m", "enter")
+        # The witness proves who they are: a name alone, or a wrong PIN, records nothing.
+        await nurse.type("m", "enter", "enter")
+        assert "Marcus Okafor, RN confirms with their password or PIN" in _error(demo_app)
+        assert screen.query_one("#dose-witness-secret").has_focus
+        await nurse.type("1357", "enter")
+        assert "wrong password or PIN" in _error(demo_app), _error(demo_app)
+        assert screen.query_one("#dose-witness-secret", Input).value == ""  # never left on screen
+        with demo_app.db.read() as session:
+            assert not session.exec(
+                select(DoseAdministration).where(DoseAdministration.session_id == session_id)
+            ).all()
+        await nurse.type(DEMO_PIN, "enter")
+        assert _error(demo_app) == "", _error(demo_app)
     with demo_app.db.read() as session:
         dose = session.exec(
             select(DoseAdministration).where(DoseAdministration.session_id == session_id)
         ).one()
+        proofs = session.exec(
+            select(AuditEvent.actor, AuditEvent.action)
+            .where(AuditEvent.action.in_(("witness", "witness.failed")))
+            .order_by(AuditEvent.id.desc())
+            .limit(2)
+        ).all()
     assert dose.drawn_mg == drawn and dose.witness_id is not None
     assert dose.dose_mg + dose.wasted_mg == pytest.approx(drawn)
+    assert proofs == [("nurse2", "witness"), ("nurse2", "witness.failed")]  # the witness is audited
 
 
 async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(demo_app, monkeypatch):

@@ -110,6 +110,14 @@ class TodayScreen(Screen):
             "f9", "import_schedule", "Import", id="board.import", tooltip="Import the day's schedule (CSV)"
         ),
         Binding("f5", "refresh", "Refresh", id="board.refresh", tooltip="Reload the board now"),
+        Binding(
+            "f12",
+            "set_pin",
+            "My PIN",
+            id="board.pin",
+            tooltip="Set your PIN (to witness a waste, or to sign)",
+            show=False,
+        ),
         Binding("ctrl+o", "sign_out", "Sign out", id="board.sign_out", tooltip="Sign out of Chairside"),
         Binding(
             "f10",
@@ -440,6 +448,15 @@ class TodayScreen(Screen):
 
     def action_today(self) -> None:
         self.day = self.clinic.today()
+
+    def action_set_pin(self) -> None:
+        from widgets.pin_dialog import SetPinDialog
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self.notify("✓ PIN set.")
+
+        self.app.push_screen(SetPinDialog(self.clinic), done)
 
     def action_sign_out(self) -> None:
         self.post_message(SignOut())

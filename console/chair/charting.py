@@ -14,12 +14,13 @@ from console.chair import dose_rules
 from console.chair.alerts import follow_correction, raise_alerts
 from console.chair.overdue import close_overdue
 from console.chair.overrides import overridden
+from console.chair.witness import UNPROVEN, proven_witness, same_amount, witness_id
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, parse
 from console.domain.protocol import AlertThresholds, Protocol
 from console.domain.quick_vitals import SessionWindow
-from console.domain.vocab import CLINICAL_ROLES, Method, OverrideRule, PainKind, Role, Route
+from console.domain.vocab import Method, OverrideRule, PainKind, Route
 from console.domain.vocab import SessionStatus as S
 from console.store.database import Database
 from console.store.models import (
@@ -28,7 +29,6 @@ from console.store.models import (
     Patient,
     SideEffect,
     TreatmentSession,
-    UserAccount,
     VitalSigns,
 )
 from console.store.rows import get_or_refuse, insert, require_version, update_versioned
@@ -291,6 +291,9 @@ def record_dose(
     """
     protocol = protocol or Protocol()
     user_id = require_clinical(actor)
+    with db.read() as session:  # a stale screen hears so before the witness's PIN is checked
+        _as_seen(_doses_of(session, session_id), doses_seen)
+    proven = proven_witness(db, data.get("witness"), data.get("witness_secret"), user_id)
     now = db.clock.now()
     with db.write() as session:
         treatment = _open_session(session, session_id)
@@ -300,18 +303,8 @@ def record_dose(
         if treatment.checked_in_at and dose_in.administered_at < treatment.checked_in_at:
             raise InvalidInput("administered_at", "Given at: cannot be before the patient checked in.")
         set_aside = overridden(session, session_id)
-        recorded = session.exec(
-            select(DoseAdministration)
-            .where(DoseAdministration.session_id == session_id)
-            .order_by(col(DoseAdministration.id))
-        ).all()
-        if doses_seen is not None and len(recorded) != doses_seen:
-            last = recorded[-1] if recorded else None
-            said = f" ({last.dose_mg:g} mg)" if last is not None else ""
-            raise Conflict(
-                f"Dose: another workstation recorded a dose{said} while this screen showed "
-                f"{doses_seen or 'none'}; nothing was saved"
-            )
+        recorded = _doses_of(session, session_id)
+        _as_seen(recorded, doses_seen)
         if not recorded:
             readings = session.exec(
                 select(VitalSigns).where(
@@ -325,14 +318,16 @@ def record_dose(
         refusal = dose_rules.out_of_range(dose_in, protocol)
         if refusal is not None and OverrideRule.DOSE_RANGE not in set_aside:
             raise refusal
-        witness_id = _witness_id(session, dose_in.witness, user_id)
+        named = witness_id(session, dose_in.witness, user_id)
+        if named != proven:
+            raise InvalidInput("witness", UNPROVEN)
         row = DoseAdministration.model_validate(
             dose_in.model_dump(exclude={"witness"})
             | {
                 "session_id": session_id,
                 "mg_per_kg": dose_in.dose_mg / weight,
                 "weight_kg_used": weight,
-                "witness_id": witness_id,
+                "witness_id": named,
                 "administered_by": user_id,
                 "recorded_at": now,
             }
@@ -351,6 +346,21 @@ def record_dose(
         return row
 
 
+def _doses_of(session: Session, session_id: int) -> list[DoseAdministration]:
+    query = select(DoseAdministration).where(DoseAdministration.session_id == session_id)
+    return list(session.exec(query.order_by(col(DoseAdministration.id))))
+
+
+def _as_seen(recorded: list[DoseAdministration], doses_seen: int | None) -> None:
+    """Refuse a dose from a screen that showed fewer doses than are recorded now."""
+    if doses_seen is not None and len(recorded) != doses_seen:
+        said = f" ({recorded[-1].dose_mg:g} mg)" if recorded else ""
+        raise Conflict(
+            f"Dose: another workstation recorded a dose{said} while this screen showed "
+            f"{doses_seen or 'none'}; nothing was saved"
+        )
+
+
 def correct_dose(
     db: Database,
     actor: Actor,
@@ -365,6 +375,12 @@ def correct_dose(
     """
     protocol = protocol or Protocol()
     user_id = require_clinical(actor)
+    with db.read() as session:
+        stored = get_or_refuse(session, DoseAdministration, dose_id, "Dose")
+    kept = stored.witness_id if same_amount(data.get("wasted_mg"), stored.wasted_mg) else None
+    proven = proven_witness(
+        db, data.get("witness"), data.get("witness_secret"), stored.administered_by, already_proven=kept
+    )
 
     def values_for(session: Session, row: DoseAdministration) -> dict:
         dose_in = parse(DoseIn, dict(data) | {"route": row.route})
@@ -373,40 +389,14 @@ def correct_dose(
         refusal = dose_rules.out_of_range(dose_in, protocol)
         if refusal is not None and OverrideRule.DOSE_RANGE not in overridden(session, row.session_id):
             raise refusal
-        witness_id = _witness_id(session, dose_in.witness, row.administered_by)
-        if user_id != row.administered_by and witness_id == user_id:
+        named = witness_id(session, dose_in.witness, row.administered_by)
+        if user_id != row.administered_by and named == user_id:
             raise InvalidInput("witness", "Waste witness: the person correcting cannot also be the witness.")
+        if named != proven:
+            raise InvalidInput("witness", UNPROVEN)
         return dose_in.model_dump(exclude={"witness", "route"}) | {
             "mg_per_kg": dose_in.dose_mg / row.weight_kg_used,
-            "witness_id": witness_id,
+            "witness_id": named,
         }
 
     return _correct(db, actor, DoseAdministration, dose_id, expected_version, "dose.correct", values_for)
-
-
-def _witness_id(session: Session, typed: str | None, administered_by: int) -> int | None:
-    """The witness by username, or by the unique start of a username or a word of a name ("m": Marcus)."""
-    if not typed:
-        return None
-    wanted = typed.strip().lower()
-    candidates = [
-        user
-        for user in session.exec(select(UserAccount).where(UserAccount.active))
-        if Role(user.role) in CLINICAL_ROLES and user.id != administered_by
-    ]
-    exact = [user for user in candidates if wanted in (user.username, user.display_name.lower())]
-    matches = exact or [
-        user
-        for user in candidates
-        if user.username.startswith(wanted)
-        or any(word.startswith(wanted) for word in user.display_name.lower().replace(".", " ").split())
-    ]
-    if len(matches) == 1:
-        return matches[0].id
-    giver = session.get(UserAccount, administered_by)
-    if not exact and giver is not None and giver.username == wanted:
-        raise InvalidInput("witness", "Waste witness: must be a different user from the one giving the dose.")
-    if not matches:
-        raise InvalidInput("witness", f"Waste witness: {typed!r} is not another active nurse or physician.")
-    names = ", ".join(sorted(user.username for user in matches))
-    raise InvalidInput("witness", f"Waste witness: {typed!r} could be {names}; type more letters.")

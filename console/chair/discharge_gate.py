@@ -75,10 +75,12 @@ def unreconciled(
     """Each dose whose drawn amount is not given + wasted (within the protocol's tolerance)."""
     problems = []
     for dose in doses:
-        given = given_mg(dose, [e for e in events if e.dose_id == dose.id])
-        if abs(dose.drawn_mg - given - dose.wasted_mg) > protocol.reconciliation_tolerance_mg:
+        own = [e for e in events if e.dose_id == dose.id]
+        given = given_mg(dose, own)
+        wasted = dose.wasted_mg + sum(e.wasted_mg or 0 for e in own)  # at drawing, and at an early stop
+        if abs(dose.drawn_mg - given - wasted) > protocol.reconciliation_tolerance_mg:
             problems.append(
                 f"controlled substance: lot {dose.lot_number} drawn {dose.drawn_mg:g} mg ≠ given {given:g} + "
-                f"wasted {dose.wasted_mg:g} mg: correct the dose record (amount wasted, witnessed)"
+                f"wasted {wasted:g} mg: correct the dose record (amount wasted, witnessed)"
             )
     return problems

@@ -22,6 +22,7 @@ class DoseForm:
     drawn: str = ""
     wasted: str = ""
     witness: str = ""
+    witness_secret: str = ""  # typed by the witness; checked by the service, never stored
 
 
 def _number(text: str) -> float | None:
@@ -86,4 +87,5 @@ def dose_to_record(view: SessionView, protocol: Protocol, form: DoseForm, now: d
         "drawn_mg": form.drawn or None,
         "wasted_mg": form.wasted or 0,
         "witness": form.witness or None,
+        "witness_secret": form.witness_secret or None,
     }

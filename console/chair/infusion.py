@@ -5,9 +5,11 @@ from datetime import datetime
 
 from sqlmodel import select
 
+from console.chair.witness import UNPROVEN, proven_witness, witness_id
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.inputs import InfusionEventIn, parse
+from console.domain.protocol import Protocol
 from console.domain.vocab import InfusionEventKind as Kind
 from console.domain.vocab import Route
 from console.store.audit import record as audit_record
@@ -52,13 +54,78 @@ def infusion_state(dose: DoseAdministration, events: list[InfusionEvent], until:
     return InfusionState(state, rate, round(given, 1), since)
 
 
-def record_infusion_event(db: Database, actor: Actor, dose_id: int, data: dict) -> InfusionEvent:
-    """Record a pause, resume, rate change or stop; a stop also closes the dose (stopped_at)."""
+@dataclass(frozen=True)
+class StopPreview:
+    """What stopping the infusion now means: whether it is early, what was given, what is left over."""
+
+    early: bool  # less than the planned dose was given: the stop needs a reason
+    given_mg: float
+    planned_mg: float
+    left_over_mg: float  # wasted at the stop, before a witness
+    minutes_run: int
+    minutes_planned: int
+
+    @property
+    def needs_asking(self) -> bool:
+        return self.early or self.left_over_mg > 0
+
+    def describe(self) -> str:
+        return (
+            f"Stopping after {self.minutes_run} of {self.minutes_planned} min: {self.given_mg:g} of "
+            f"{self.planned_mg:g} mg planned was given (the plan stays as planned). "
+            + (
+                f"{self.left_over_mg:g} mg is left over, to be wasted now before a witness."
+                if self.left_over_mg
+                else "Nothing is left over."
+            )
+        )
+
+
+def stop_preview(
+    dose: DoseAdministration, state: InfusionState, at: datetime, tolerance: float
+) -> StopPreview:
+    left_over = left_over_mg(dose, state.given_mg)
+    return StopPreview(
+        early=state.given_mg < dose.dose_mg - tolerance,
+        given_mg=min(state.given_mg, dose.dose_mg),
+        planned_mg=dose.dose_mg,
+        left_over_mg=left_over if left_over > tolerance else 0.0,
+        minutes_run=int((at - dose.administered_at).total_seconds() // 60),
+        minutes_planned=dose.planned_duration_min or 0,
+    )
+
+
+def left_over_mg(dose: DoseAdministration, given_mg: float) -> float:
+    """The drug drawn for this dose and neither given nor already wasted: wasted when it stops."""
+    return max(0.0, round(dose.drawn_mg - min(given_mg, dose.dose_mg) - dose.wasted_mg, 2))
+
+
+def record_infusion_event(
+    db: Database, actor: Actor, dose_id: int, data: dict, protocol: Protocol | None = None
+) -> InfusionEvent:
+    """Record a pause, resume, rate change or stop; a stop also closes the dose (stopped_at).
+
+    A stop before the planned dose was given needs a reason. The plan stays as planned; what was
+    given is rate x weight x running time, and the drug left over (drawn - given - wasted already)
+    is wasted at the stop, before a witness who proves who they are.
+    """
+    tolerance = (protocol or Protocol()).reconciliation_tolerance_mg
     user_id = require_clinical(actor)
     event_in = parse(InfusionEventIn, data)
     now = db.clock.now()
     if event_in.at > now:
         raise InvalidInput("at", "At: cannot be in the future.")
+    proven = None
+    if event_in.kind is Kind.STOP:
+        with db.read() as session:
+            dose = get_or_refuse(session, DoseAdministration, dose_id, "Dose")
+            events = list(session.exec(select(InfusionEvent).where(InfusionEvent.dose_id == dose_id)))
+        before = infusion_state(dose, events, event_in.at)
+        if before.state != "stopped":  # else the write below says it cannot stop twice
+            preview = stop_preview(dose, before, event_in.at, tolerance)
+            _stop_is_explained(preview, event_in)
+            if preview.left_over_mg:  # proven first: the check is its own transaction
+                proven = proven_witness(db, event_in.witness, event_in.witness_secret, user_id)
     with db.write() as session:
         dose = get_or_refuse(session, DoseAdministration, dose_id, "Dose")
         open_for_change(session, dose.session_id)
@@ -74,8 +141,18 @@ def record_infusion_event(db: Database, actor: Actor, dose_id: int, data: dict) 
             raise InvalidInput(
                 "at", f"At: cannot be before the last change ({current.last_change:%H:%M} UTC)."
             )
+        stop = {}
+        if event_in.kind is Kind.STOP:
+            preview = stop_preview(dose, current, event_in.at, tolerance)
+            _stop_is_explained(preview, event_in)
+            if preview.left_over_mg:
+                if proven is None or witness_id(session, event_in.witness, user_id) != proven:
+                    raise InvalidInput("witness", UNPROVEN)
+                stop = {"wasted_mg": preview.left_over_mg, "witness_id": proven}
         row = InfusionEvent.model_validate(
-            event_in.model_dump() | {"dose_id": dose_id, "recorded_by": user_id, "recorded_at": now}
+            event_in.model_dump(exclude={"witness"})
+            | stop
+            | {"dose_id": dose_id, "recorded_by": user_id, "recorded_at": now}
         )
         insert(session, row, actor=actor, action=f"infusion.{event_in.kind.value}", at=now)
         if event_in.kind is Kind.STOP:
@@ -89,6 +166,16 @@ def record_infusion_event(db: Database, actor: Actor, dose_id: int, data: dict) 
                 entity="dose_administration",
                 entity_id=dose.id,
                 before={"stopped_at": None},
-                after={"stopped_at": iso_utc(event_in.at), "given_mg": current.given_mg},
+                after={"stopped_at": iso_utc(event_in.at), "given_mg": current.given_mg} | stop,
             )
         return row
+
+
+def _stop_is_explained(preview: StopPreview, event_in: InfusionEventIn) -> None:
+    """A stop before the planned dose was given says why."""
+    if preview.early and not event_in.stop_reason:
+        raise InvalidInput(
+            "stop_reason",
+            f"Reason for stopping: {preview.given_mg:g} of {preview.planned_mg:g} mg planned was given; "
+            "say why it stops early (up to 200 characters).",
+        )

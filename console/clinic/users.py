@@ -126,6 +126,14 @@ def verify_secret(db: Database, username: str, secret: str, *, kind: str, action
     )
 
 
+def verify_witness(db: Database, username: str, secret: str) -> Actor:
+    """A witness at the chair proves who they are: their signing PIN when they have one and typed
+    digits, else their password; counted towards the lockout and audited like a sign-in."""
+    user = find_user(db, username)
+    kind = "pin" if user is not None and user.signing_pin_hash and secret.isdigit() else "password"
+    return verify_secret(db, username, secret, kind=kind, action="witness")
+
+
 def set_signing_pin(db: Database, actor: Actor, password: str, pin: str) -> None:
     """A user sets their own signing PIN, proving who they are with their password."""
     if actor.user_id is None:

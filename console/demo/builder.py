@@ -37,7 +37,7 @@ from console.domain.actors import Actor
 from console.domain.clock import FixedClock
 from console.domain.errors import ConfigurationError
 from console.domain.protocol import Protocol
-from console.domain.vocab import Method, Role, SessionStatus
+from console.domain.vocab import CLINICAL_ROLES, Method, Role, SessionStatus
 from console.review import returns, signing
 from console.review.signature_check import BULK_ACTION, signature_digest
 from console.store import audit
@@ -162,7 +162,7 @@ def _create_staff(db: Database, clock: FixedClock) -> dict[str, Actor]:
             db, system, {"username": username, "display_name": name, "role": role, "password": password}
         )
         staff[username] = Actor(username=username, role=Role(user.role), user_id=user.id, display_name=name)
-        if user.role == Role.PHYSICIAN:
+        if Role(user.role) in CLINICAL_ROLES:  # physicians sign with it; nurses witness waste with it
             users.set_signing_pin(db, staff[username], password, DEMO_PIN)
     return staff
 
@@ -712,6 +712,7 @@ class _Today:
                     "witness": self.nurses[0].username
                     if nurse is not self.nurses[0]
                     else self.nurses[1].username,
+                    "witness_secret": DEMO_PIN,  # typed by the witness at the chair
                 },
             )
             treatment_min = 60

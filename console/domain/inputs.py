@@ -9,7 +9,15 @@ from collections.abc import Mapping
 from datetime import date, datetime, time
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 
 from console.domain.errors import InvalidInput
 from console.domain.vocab import (
@@ -195,6 +203,12 @@ class DoseIn(Input):
         title="Waste witness",
         description="the username of another nurse or physician",
     )
+    witness_secret: SecretStr | None = Field(
+        default=None,
+        exclude=True,  # checked, never stored, never dumped
+        title="Witness password or PIN",
+        description="the witness's own password or signing PIN, typed by the witness",
+    )
 
     @model_validator(mode="after")
     def _route_fields(self) -> "DoseIn":
@@ -228,12 +242,32 @@ class InfusionEventIn(Input):
         allow_inf_nan=False,
     )
 
+    stop_reason: Text | None = Field(
+        default=None,
+        title="Reason for stopping",
+        description="why the infusion stopped before the planned dose, up to 200 characters",
+        max_length=200,
+    )
+    witness: str | None = Field(
+        default=None,
+        title="Waste witness",
+        description="another nurse or physician who saw the drug left over wasted",
+    )
+    witness_secret: SecretStr | None = Field(
+        default=None,
+        exclude=True,  # checked, never stored, never dumped
+        title="Witness password or PIN",
+        description="the witness's own password or signing PIN, typed by the witness",
+    )
+
     @model_validator(mode="after")
     def _rate_with_change(self) -> "InfusionEventIn":
         if (self.kind is InfusionEventKind.RATE_CHANGE) != (self.rate_mg_per_kg_h is not None):
             raise InvalidInput(
                 "rate_mg_per_kg_h", "New rate: give a rate (mg/kg/h) with a rate change, and only then."
             )
+        if self.kind is not InfusionEventKind.STOP and (self.stop_reason or self.witness):
+            raise InvalidInput("stop_reason", "Reason for stopping: only a stop has one.")
         return self
 
 

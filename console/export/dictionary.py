@@ -96,7 +96,13 @@ SIDE_EFFECTS = [
     Column("recorded_by", "who recorded it", "", TEXT),
 ]
 CONTROLLED = [
-    Column("row_type", "administration (one per dose), then lot_day_total (per lot and day)", "", CODE),
+    Column(
+        "row_type",
+        "administration (one per dose), waste_at_stop (the drug left over when an IV infusion stopped"
+        " before its planned dose, wasted before its witness), then lot_day_total (per lot and day)",
+        "",
+        CODE,
+    ),
     Column("date", "clinic day", "", DATE),
     Column("session_id", "the session's number (administration rows)", "", INTEGER),
     Column("drug", "ketamine or esketamine", "", CODE),
@@ -105,9 +111,17 @@ CONTROLLED = [
     Column("drawn_mg", "amount drawn", "mg", NUMBER),
     Column("given_mg", "amount given (a stopped infusion counts what it gave)", "mg", NUMBER),
     Column("wasted_mg", "amount wasted", "mg", NUMBER),
-    Column("witness", "who witnessed the waste (administration rows)", "", TEXT),
-    Column("administered_by", "who gave the dose (administration rows)", "", TEXT),
-    Column("mismatch", "drawn is not given + wasted, past the protocol's tolerance", "", BOOLEAN),
+    Column("witness", "who witnessed the waste (administration and waste_at_stop rows)", "", TEXT),
+    Column("administered_by", "who gave the dose, or stopped the infusion (waste_at_stop rows)", "", TEXT),
+    Column(
+        "mismatch",
+        "drawn is not given + wasted (at drawing and at a stop), past the protocol's tolerance",
+        "",
+        BOOLEAN,
+    ),
+    Column(
+        "stop_reason", "why an IV infusion stopped before its planned dose (administration rows)", "", TEXT
+    ),
 ]
 FILES = {
     "sessions.csv": SESSIONS,

@@ -75,12 +75,13 @@ class ControlledRow(NamedTuple):
     drug: str
     lot_number: str
     concentration_mg_per_ml: float | None
-    drawn_mg: float
-    given_mg: float
+    drawn_mg: float | None
+    given_mg: float | None
     wasted_mg: float
     witness: str | None
     administered_by: str | None
     mismatch: bool
+    stop_reason: str | None
 
 
 ROW_TYPES: dict[str, type[tuple]] = {

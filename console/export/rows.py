@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
 from console.domain.pain import PainChange
+from console.domain.vocab import InfusionEventKind
 from console.export.dictionary import SIDE_EFFECTS, VITALS, Column
 from console.export.records import ControlledRow, SessionRow, SideEffectRow, VitalsRow
 from console.store.models import (
@@ -304,11 +305,13 @@ def controlled_substances(
         events = []
         if dose.stopped_at is not None:  # only a stopped infusion needs its events to know what it gave
             events = list(session.scalars(select(InfusionEvent).where(InfusionEvent.dose_id == dose.id)))
+        stop = next((e for e in events if e.kind == InfusionEventKind.STOP), None)
         given = round(given_mg(dose, events), 1)
+        at_stop = stop.wasted_mg or 0.0 if stop is not None else 0.0
         total = totals.setdefault((day, dose.lot_number, dose.drug), [0.0, 0.0, 0.0])
         total[0] += dose.drawn_mg
         total[1] += given
-        total[2] += dose.wasted_mg
+        total[2] += dose.wasted_mg + at_stop
         yield ControlledRow(
             row_type="administration",
             date=day,
@@ -321,8 +324,25 @@ def controlled_substances(
             wasted_mg=dose.wasted_mg,
             witness=witness_name,
             administered_by=giver_name,
-            mismatch=abs(dose.drawn_mg - given - dose.wasted_mg) > tolerance_mg,
+            mismatch=abs(dose.drawn_mg - given - dose.wasted_mg - at_stop) > tolerance_mg,
+            stop_reason=stop.stop_reason if stop is not None else None,
         )
+        if at_stop:
+            yield ControlledRow(
+                row_type="waste_at_stop",
+                date=day,
+                session_id=dose.session_id,
+                drug=dose.drug,
+                lot_number=dose.lot_number,
+                concentration_mg_per_ml=None,
+                drawn_mg=None,
+                given_mg=None,
+                wasted_mg=at_stop,
+                witness=_display_name(session, stop.witness_id) if stop is not None else None,
+                administered_by=_display_name(session, stop.recorded_by) if stop is not None else None,
+                mismatch=False,
+                stop_reason=None,
+            )
     for (day, lot, drug), (drawn, given, wasted) in sorted(totals.items()):
         yield ControlledRow(
             row_type="lot_day_total",
@@ -337,4 +357,10 @@ def controlled_substances(
             witness=None,
             administered_by=None,
             mismatch=abs(drawn - given - wasted) > tolerance_mg,
+            stop_reason=None,
         )
+
+
+def _display_name(session: Session, user_id: int | None) -> str | None:
+    user = session.get(UserAccount, user_id) if user_id is not None else None
+    return user.display_name if user is not None else None

@@ -107,9 +107,15 @@ def dose_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
         )
     for event in view.infusion_events:
         rate = f" to {event.rate_mg_per_kg_h:g} mg/kg/h" if event.rate_mg_per_kg_h else ""
+        why = f": {event.stop_reason}" if event.stop_reason else ""
+        waste = (
+            f" · left over {event.wasted_mg:g} mg wasted, witness {view.staff_name(event.witness_id)}"
+            if event.wasted_mg
+            else ""
+        )
         lines.append(
             f"  {when(event.at, zone, '%H:%M')} infusion {event.kind.replace('_', ' ')}{rate}"
-            f" ({view.staff_name(event.recorded_by)})"
+            f" ({view.staff_name(event.recorded_by)}){why}{waste}"
         )
     return lines or ["No dose recorded."]
 

@@ -240,6 +240,15 @@ class InfusionEvent(SQLModel, table=True):
             "(kind = 'rate_change') = (rate_mg_per_kg_h IS NOT NULL)", name="rate_only_with_rate_change"
         ),
         _between("rate_mg_per_kg_h", 0.01, 10),
+        CheckConstraint(
+            "kind = 'stop' OR (stop_reason IS NULL AND wasted_mg IS NULL AND witness_id IS NULL)",
+            name="stop_details_only_on_stop",
+        ),
+        CheckConstraint("wasted_mg IS NULL OR wasted_mg >= 0", name="stop_waste_nonnegative"),
+        CheckConstraint(
+            "wasted_mg IS NULL OR wasted_mg = 0 OR witness_id IS NOT NULL", name="stop_waste_witnessed"
+        ),
+        CheckConstraint("witness_id IS NULL OR witness_id <> recorded_by", name="stop_witness_not_self"),
     )
 
     id: int = Field(default=None, primary_key=True)
@@ -249,6 +258,10 @@ class InfusionEvent(SQLModel, table=True):
     rate_mg_per_kg_h: float | None = None
     recorded_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
     recorded_at: datetime = _utc()
+    # A stop before the planned dose was given: why, and the drug left over, wasted before a witness.
+    stop_reason: str | None = Field(default=None, sa_type=String(200))
+    wasted_mg: float | None = None
+    witness_id: int | None = Field(default=None, foreign_key="user_account.id", ondelete="RESTRICT")
 
 
 class VitalSigns(SQLModel, table=True):

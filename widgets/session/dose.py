@@ -30,6 +30,7 @@ FIELDS = {
     "drawn": "#dose-drawn",
     "wasted": "#dose-wasted",
     "witness": "#dose-witness",
+    "witness_secret": "#dose-witness-secret",
 }
 
 
@@ -47,7 +48,8 @@ class DoseStep(StepForm):
         "dose-concentration": "#dose-drawn",
         "dose-drawn": "#dose-witness",
         "dose-wasted": "#dose-witness",
-        "dose-witness": None,
+        "dose-witness": "#dose-witness-secret",
+        "dose-witness-secret": None,
     }
 
     def __init__(self, recorder: Recorder) -> None:
@@ -74,6 +76,8 @@ class DoseStep(StepForm):
         yield NumberInput("Amount wasted", id="dose-wasted")
         yield Label("Waste witness (username)")
         yield Input(id="dose-witness")
+        yield Label("Witness's PIN or password (typed by the witness)")
+        yield Input(id="dose-witness-secret", password=True, classes="credential")
         yield Button("Confirm dose", id="confirm-dose", variant="primary")
 
     def first_field(self, view: SessionView) -> str:
@@ -170,7 +174,7 @@ class DoseStep(StepForm):
             self.query_one("#dose-wasted", Input).value = form.wasted  # shown before the witness is asked
             if not needs_witness(form):
                 self.confirm()  # no waste: no witness needed (Shift+Tab reaches the waste)
-        elif field.id == "dose-witness":
+        elif field.id == "dose-witness-secret":
             self.confirm()
 
     @on(Button.Pressed, "#confirm-dose")
@@ -180,6 +184,7 @@ class DoseStep(StepForm):
             return
         clinic, session_id = self.clinic, self.recorder.session_id
         data = dose_to_record(view, clinic.protocol, self.form(), clinic.now())
+        self.query_one("#dose-witness-secret", Input).value = ""  # checked once, never kept on screen
         if seen.doses:  # the dose she saw and changed: a correction of it, if nobody changed it since
             given = seen.doses[-1]
             self.recorder.save(

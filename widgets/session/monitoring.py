@@ -5,13 +5,14 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Input, Label, Static
 
 from console.chair import sessions
-from console.chair.infusion import record_infusion_event
+from console.chair.infusion import record_infusion_event, stop_preview
 from console.chair.session_guide import Step, infusion_line, running_infusion
 from console.chair.session_view import SessionView
 from console.domain.quick_vitals import FORMAT_HINT
 from console.domain.vocab import InfusionEventKind
 from widgets.number_input import NumberInput
 from widgets.session.recorder import StepForm
+from widgets.stop_dialog import StopDialog
 
 
 class MonitoringStep(StepForm):
@@ -76,16 +77,36 @@ class MonitoringStep(StepForm):
         dose_id, clinic = infusion[0].id, self.clinic
         data = {"kind": kind, "at": clinic.now(), "rate_mg_per_kg_h": rate}
         self.recorder.save(
-            lambda _version: record_infusion_event(clinic.db, clinic.actor, dose_id, data), field
+            lambda _version: record_infusion_event(clinic.db, clinic.actor, dose_id, data, clinic.protocol),
+            field,
         )
 
     @on(Button.Pressed, "#end-treatment")
     def end_treatment(self) -> None:
-        """Dosing is over: a running infusion stops and observation starts."""
-        view = self.recorder.view
-        infusion = running_infusion(view, self.clinic.now()) if view else None
+        """Dosing is over: a running infusion stops and observation starts. Stopped before its
+        planned dose, it asks why, and the drug left over is wasted before a witness."""
+        view, clinic, now = self.recorder.view, self.clinic, self.clinic.now()
+        infusion = running_infusion(view, now) if view else None
         if infusion is not None and infusion[1].state != "stopped":
+            dose, state = infusion
+            preview = stop_preview(dose, state, now, clinic.protocol.reconciliation_tolerance_mg)
+            if preview.needs_asking:
+
+                def store(reason: str, witness: str, secret: str) -> None:
+                    data = {"kind": InfusionEventKind.STOP, "at": now, "stop_reason": reason or None}
+                    data |= {"witness": witness or None, "witness_secret": secret or None}
+                    record_infusion_event(clinic.db, clinic.actor, dose.id, data, clinic.protocol)
+
+                self.app.push_screen(StopDialog(preview, store), self._stopped)
+                return
             self._infusion_event(InfusionEventKind.STOP)
+        self._end_dosing()
+
+    def _stopped(self, stored: bool | None) -> None:
+        if stored:
+            self._end_dosing()
+
+    def _end_dosing(self) -> None:
         clinic, session_id = self.clinic, self.recorder.session_id
         self.recorder.save(
             lambda version: sessions.end_treatment(clinic.db, clinic.actor, session_id, version),
