@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from console.cli import run
 from console.store.database import Database, sqlite_url
+from console.store.schema import SCHEMA_HEAD
 
 CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
 
@@ -142,7 +143,7 @@ def test_audit_verify_names_a_signed_record_changed_behind_the_triggers(capsys, 
 
 def test_db_upgrade_reports_the_schema(capsys, tmp_path):
     assert run(None, ["--db", str(tmp_path / "u.sqlite3"), "db", "upgrade"]) == 0
-    assert "schema 0008" in capsys.readouterr().out
+    assert f"schema {SCHEMA_HEAD}" in capsys.readouterr().out
 
 
 def test_the_installed_command_exits_non_zero_with_one_line(tmp_path):

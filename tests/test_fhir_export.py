@@ -164,7 +164,13 @@ def test_an_infusion_stopped_short_is_stopped_with_what_it_gave(db, staff, tmp_p
     finally:
         db.clock.advance(minutes=45)
     stop = db.clock.now() - timedelta(minutes=15)  # after 30 min: half of it
-    record_infusion_event(db, nurse, dose.id, {"kind": "stop", "at": stop})
+    record_infusion_event(
+        db,
+        nurse,
+        dose.id,
+        {"kind": "stop", "at": stop, "stop_reason": "Dysphoria", "witness": "marcus"}
+        | {"witness_secret": "long enough pw"},
+    )
     (given,) = _valid(_bundle(db, tmp_path))["MedicationAdministration"]
     assert given["status"] == "stopped" and given["dosage"]["dose"]["value"] == 17.5
     assert given["effectivePeriod"]["end"] == stop.astimezone(ZONE).isoformat(timespec="seconds")

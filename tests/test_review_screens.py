@@ -354,9 +354,17 @@ async def test_a_record_changed_while_the_physician_reads_it_is_not_signed_and_t
         assert "Changed since you were shown it; nothing was signed" in message
         assert "Vital signs" in message and shown_before in message and "196/118" in message
         assert review.view.vitals[-1].systolic == 196  # the review now shows the record as it is
-        assert "reading corrected; the original is in the audit trail" in text_of(
+        assert "reading corrected; its original values are kept" in text_of(
             demo_app, "#review-vitals-remarks"
         )
+        await pilot.press("f9")  # the originals, on demand
+        await settle(pilot)
+        originals = text_of(demo_app, "#review-originals")
+        assert "Reading corrected" in originals and "by nurse" in originals, originals
+        assert f"systolic: {shown_before.split('/')[0]} → 196" in originals, originals
+        await pilot.press("f9")
+        await settle(pilot)
+        assert text_of(demo_app, "#review-originals") == ""
     with demo_app.db.read() as session:
         assert (
             session.exec(

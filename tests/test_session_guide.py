@@ -196,7 +196,7 @@ def test_only_a_waste_needs_a_witness():
 
 
 def test_the_dose_record_of_an_iv_form():
-    form = DoseForm("0.5", "40", "2", "KX2611A", "10", "30", "6.7", "mokafor")
+    form = DoseForm("0.5", "40", "2", "KX2611A", "10", "30", "6.7", "mokafor", "2468")
     record = dose_to_record(view_of(), PROTOCOL, form, NOW)
     assert record == {
         "drug": "ketamine",
@@ -210,6 +210,7 @@ def test_the_dose_record_of_an_iv_form():
         "drawn_mg": "30",
         "wasted_mg": "6.7",
         "witness": "mokafor",
+        "witness_secret": "2468",  # typed by the witness; the service checks it and never stores it
     }
 
 

@@ -13,7 +13,9 @@ from console.chair.session_view import SessionView
 from console.domain.errors import ChairsideError, Conflict
 from console.domain.vocab import Method, Role, SessionStatus, SignatureMeaning
 from console.review import record_text, returns, signing
+from console.review.audit_trail import session_trail
 from console.review.changes import changes
+from console.review.originals import original_lines
 from console.store.models import Alert
 from widgets.context import Clinic
 from widgets.opening import ReadsFirst
@@ -54,6 +56,13 @@ class ReviewScreen(ReadsFirst, Screen):
         ),
         Binding("f8", "move(1)", "Next", id="review.next", tooltip="The next session in the queue"),
         Binding("f12", "acknowledge", "Acknowledge", id="review.acknowledge", tooltip="Acknowledge an alert"),
+        Binding(
+            "f9",
+            "originals",
+            "Originals",
+            id="review.originals",
+            tooltip="Show or hide corrected values' originals",
+        ),
     ]
 
     def __init__(self, clinic: Clinic, session_id: int, queue: list[int] | None = None) -> None:
@@ -77,6 +86,7 @@ class ReviewScreen(ReadsFirst, Screen):
             yield Label("Vital signs", classes="section")
             yield Flowsheet("review-flowsheet", trends=("sbp", "hr", "spo2"), by_width=20, newest_first=False)
             yield Static("", id="review-vitals-remarks", markup=False)
+            yield Static("", id="review-originals", markup=False)
             yield Label("Side effects", classes="section")
             yield Static("", id="review-effects", markup=False)
             yield Label("Alerts, overrides and what was done", classes="section")
@@ -273,7 +283,6 @@ class ReviewScreen(ReadsFirst, Screen):
             self.app.push_screen(TrajectoryScreen(self.clinic, self.view.patient.id))
 
     def action_audit(self) -> None:
-        from console.review.audit_trail import session_trail
         from widgets.audit_trail import AuditTrailScreen
 
         if self.view is not None:
@@ -281,6 +290,30 @@ class ReviewScreen(ReadsFirst, Screen):
             self.app.push_screen(
                 AuditTrailScreen(self.clinic, title, lambda db: session_trail(db, self.session_id))
             )
+
+    def action_originals(self) -> None:
+        """Corrected values are marked ✎; F9 shows what each was before, and by whom it was changed."""
+        shown = self.query_one("#review-originals", Static)
+        if shown.display and str(shown.render()):
+            shown.update("")
+            return
+        self._read_originals()
+
+    @work(thread=True, exclusive=True, group="originals")
+    def _read_originals(self) -> None:
+        try:
+            lines = original_lines(session_trail(self.clinic.db, self.session_id), self.clinic.zone)
+        except ChairsideError as error:
+            on_screen(self, self.tell, f"⚠ {error}")
+            return
+        on_screen(
+            self, self._show_originals, "\n".join(["Originals of corrected values (F9 hides):", *lines])
+        )
+
+    def _show_originals(self, text: str) -> None:
+        shown = self.query_one("#review-originals", Static)
+        shown.update(text)
+        self.call_after_refresh(shown.scroll_visible, animate=False)
 
     def action_acknowledge(self) -> None:
         from widgets.acknowledge import AcknowledgeDialog

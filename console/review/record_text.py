@@ -148,7 +148,7 @@ def reading_remarks(view: SessionView, zone: ZoneInfo) -> list[str]:
     for r in view.vitals:
         taken = f"{r.measured_at.astimezone(zone):%H:%M}"
         if r.version > 1:
-            lines.append(f"{CORRECTED_MARK} {taken} reading corrected; the original is in the audit trail")
+            lines.append(f"{CORRECTED_MARK} {taken} reading corrected; its original values are kept")
         if r.recorded_at - r.measured_at > LATE_ENTRY:
             entered = when(r.recorded_at, zone)
             lines.append(f"{LATE_MARK} {taken} reading taken {when(r.measured_at, zone)}, entered {entered}")
