@@ -149,23 +149,24 @@ def demo_clinic_url(backend: str, tmp_path, request) -> str:
     return server.create_database(f"demo_{os.getpid()}_{next(_names)}", template=template)
 
 
-def console_on(url: str):
-    """A ChairsideApp on the clinic at `url`, at 11:30 clinic time on the demo day."""
-    from zoneinfo import ZoneInfo
-
+def console_on(url: str, clock: FixedClock):
+    """A ChairsideApp on the clinic at `url`, reading the time from `clock`."""
     from app import ChairsideApp
     from console.clinic.settings import Settings
 
-    clock = FixedClock(datetime(2026, 11, 26, 11, 30, tzinfo=ZoneInfo("America/Chicago")))
     settings = Settings(clinic_name="Lakeside Pain Clinic", timezone="America/Chicago")
     return ChairsideApp(Database(url, clock), settings)
 
 
 @pytest.fixture
 def two_consoles(backend, tmp_path, request):
-    """Two workstations of one clinic: two ChairsideApps on one database, on each backend."""
+    """Two workstations of one clinic: two ChairsideApps on one database, on each backend, their
+    clocks one clock (11:30 clinic time on the demo day)."""
+    from zoneinfo import ZoneInfo
+
     url = demo_clinic_url(backend, tmp_path, request)
-    consoles = (console_on(url), console_on(url))
+    clock = FixedClock(datetime(2026, 11, 26, 11, 30, tzinfo=ZoneInfo("America/Chicago")))
+    consoles = (console_on(url, clock), console_on(url, clock))
     yield consoles
     for console in consoles:
         console.db.dispose()

@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Label
 
-from console.domain.errors import ChairsideError
+from console.domain.errors import ChairsideError, Conflict
 from console.domain.inputs import VitalsIn, parse
 from console.domain.quick_vitals import FORMAT_HINT, SessionWindow, parse_quick_vitals
 from console.store.models import VitalSigns
@@ -26,7 +26,11 @@ def quick_line(reading, zone: ZoneInfo) -> str:
 
 
 class CorrectionDialog(StoreDialog[VitalSigns]):
-    """`store(values)` records the corrected reading; closes with the reading, or shows the refusal."""
+    """`store(reading, values)` corrects `reading` as shown; closes with it, or shows the refusal.
+
+    Corrected meanwhile at another workstation: the refusal shows the reading as stored now, the
+    line typed stays, and Enter again corrects the reading now shown (`reread` fetches it).
+    """
 
     DEFAULT_CSS = """
     #correction-box { width: 70; border: round $warning; }
@@ -37,12 +41,14 @@ class CorrectionDialog(StoreDialog[VitalSigns]):
         reading: VitalSigns,
         now: datetime,
         zone: ZoneInfo,
-        store: Callable[[dict[str, Any]], None],
+        store: Callable[[VitalSigns, dict[str, Any]], object],
+        reread: Callable[[int], VitalSigns],
         window: SessionWindow | None = None,
     ) -> None:
         """`window`: the session's; `@HH:MM` is then a time on the session's day, not today."""
         super().__init__()
-        self.reading, self.now, self.zone, self.store, self.window = reading, now, zone, store, window
+        self.reading, self.now, self.zone, self.window = reading, now, zone, window
+        self.store, self.reread = store, reread
 
     def compose(self) -> ComposeResult:
         with self.body("correction-box"):
@@ -58,4 +64,17 @@ class CorrectionDialog(StoreDialog[VitalSigns]):
         except ChairsideError as exc:
             self.refuse(str(exc))
             return
-        self.save(lambda: self.store(values), self.reading)
+        shown = self.reading
+
+        def correct() -> VitalSigns:
+            try:
+                self.store(shown, values)
+            except Conflict:
+                self.reading = self.reread(shown.id)  # what Enter corrects next: the reading as it is now
+                raise Conflict(
+                    "Changed at another workstation since it was shown here; nothing was saved. "
+                    f"Now stored: {quick_line(self.reading, self.zone)}. Enter stores your line over it"
+                ) from None
+            return shown
+
+        self.save_returning(correct)

@@ -12,7 +12,7 @@ from console.domain.actors import Actor, require_clinical
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.protocol import AlertThresholds
 from console.store.database import Database
-from console.store.models import Alert, VitalSigns
+from console.store.models import Alert, UserAccount, VitalSigns
 from console.store.rows import get_or_refuse, insert, update_versioned
 from console.store.session_lock import open_for_change
 
@@ -151,7 +151,11 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
         alert = get_or_refuse(session, Alert, alert_id, "Alert")
         open_for_change(session, alert.session_id)
         if alert.acknowledged_at is not None:
-            raise NotAllowed("this alert was already acknowledged")
+            by = session.get(UserAccount, alert.acknowledged_by)
+            raise NotAllowed(
+                f"this alert was already acknowledged by {by.display_name if by else 'someone'} "
+                f"(perhaps at another workstation): {alert.acknowledgement}; nothing was saved"
+            )
         return update_versioned(
             session,
             alert,

@@ -82,6 +82,11 @@ def record_vitals(
         return row
 
 
+def get_reading(db: Database, reading_id: int) -> VitalSigns:
+    with db.read() as session:
+        return get_or_refuse(session, VitalSigns, reading_id, "Reading")
+
+
 def correct_vitals(
     db: Database,
     actor: Actor,

@@ -31,7 +31,7 @@ from console.chair.session_view import SessionView
 from console.domain.errors import ChairsideError, Conflict, NotAllowed
 from console.domain.vocab import OverrideRule
 from console.review.changes import changes
-from console.store.models import Alert, SideEffect
+from console.store.models import Alert, SideEffect, VitalSigns
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
@@ -461,11 +461,18 @@ class SessionScreen(ReadsFirst, Screen):
         reading = next(r for r in self.view.vitals if str(r.id) == event.row_key.value)
         db, actor, limits = self.clinic.db, self.clinic.actor, self.clinic.protocol.thresholds
 
-        def correct(values: dict[str, Any]) -> None:
-            charting.correct_vitals(db, actor, reading.id, reading.version, values, limits)
+        def correct(shown: VitalSigns, values: dict[str, Any]) -> None:
+            charting.correct_vitals(db, actor, shown.id, shown.version, values, limits)
 
         now = self.clinic.now()
-        dialog = CorrectionDialog(reading, now, self.clinic.zone, correct, self.view.window(now))
+        dialog = CorrectionDialog(
+            reading,
+            now,
+            self.clinic.zone,
+            correct,
+            lambda reading_id: charting.get_reading(db, reading_id),
+            self.view.window(now),
+        )
         self.app.push_screen(dialog, self._stored_by_dialog)
 
     def action_acknowledge(self) -> None:
