@@ -19,6 +19,7 @@ from console.domain.vocab import Role
 from console.store.models import Alert, DoseAdministration, TreatmentSession, VitalSigns
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.session import SessionScreen
+from widgets.session.dose import DoseStep
 
 from .factories import nasal_dose_data, vitals_data
 from .test_app import sign_in
@@ -149,6 +150,8 @@ async def test_a_dose_confirmed_at_two_workstations_is_recorded_once(two_console
         await marcus.type("enter", "enter", "enter", "56", "enter")
         said = await _refusal(marcus)
         assert "another workstation" in said and "nothing was saved" in said, said
+        screen = marcus.pilot.app.screen
+        assert screen.seen_in(screen.query_one(DoseStep)).doses  # his next Enter answers Nina's dose
     with first.db.read() as session:
         doses = session.exec(
             select(DoseAdministration).where(DoseAdministration.session_id == session_id)

@@ -144,7 +144,23 @@ class SessionIn(Input):
         return self
 
 
-class DoseIn(Input):
+class WitnessedWaste(Input):
+    """Wasted drug and its witness, who types their own password or PIN (checked, never stored)."""
+
+    witness: str | None = Field(
+        default=None,
+        title="Waste witness",
+        description="the username of another nurse or physician who saw the drug wasted",
+    )
+    witness_secret: SecretStr | None = Field(
+        default=None,
+        exclude=True,  # checked, never stored, never dumped
+        title="Witness password or PIN",
+        description="the witness's own password or signing PIN, typed by the witness",
+    )
+
+
+class DoseIn(WitnessedWaste):
     route: Route = Field(title="Route", description="intravenous or nasal")
     drug: Drug = Field(title="Drug", description="ketamine or esketamine")
     dose_mg: float = Field(
@@ -198,17 +214,6 @@ class DoseIn(Input):
         le=2000,
         allow_inf_nan=False,
     )
-    witness: str | None = Field(
-        default=None,
-        title="Waste witness",
-        description="the username of another nurse or physician",
-    )
-    witness_secret: SecretStr | None = Field(
-        default=None,
-        exclude=True,  # checked, never stored, never dumped
-        title="Witness password or PIN",
-        description="the witness's own password or signing PIN, typed by the witness",
-    )
 
     @model_validator(mode="after")
     def _route_fields(self) -> "DoseIn":
@@ -230,7 +235,7 @@ class DoseIn(Input):
         return self
 
 
-class InfusionEventIn(Input):
+class InfusionEventIn(WitnessedWaste):
     kind: InfusionEventKind = Field(title="Infusion event", description="pause, resume, rate_change or stop")
     at: AwareDatetime = Field(title="At", description="the date and time (with time zone) it happened")
     rate_mg_per_kg_h: float | None = Field(
@@ -247,17 +252,6 @@ class InfusionEventIn(Input):
         title="Reason for stopping",
         description="why the infusion stopped before the planned dose, up to 200 characters",
         max_length=200,
-    )
-    witness: str | None = Field(
-        default=None,
-        title="Waste witness",
-        description="another nurse or physician who saw the drug left over wasted",
-    )
-    witness_secret: SecretStr | None = Field(
-        default=None,
-        exclude=True,  # checked, never stored, never dumped
-        title="Witness password or PIN",
-        description="the witness's own password or signing PIN, typed by the witness",
     )
 
     @model_validator(mode="after")

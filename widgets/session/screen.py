@@ -344,7 +344,7 @@ class SessionScreen(ReadsFirst, Screen):
                 store(self.view.session.version if self.view else 0)
             except Conflict as exc:
                 self._reload_now()
-                on_screen(self, self._conflicted, str(exc), field, typed, seen)
+                on_screen(self, self._conflicted, str(exc), field, typed, seen, form)
                 return
             except ChairsideError as exc:
                 if isinstance(exc, NotAllowed):  # refused for the record's state: show it as it is now
@@ -376,10 +376,18 @@ class SessionScreen(ReadsFirst, Screen):
             on_screen(self, self._show, view, plan, focus_next)
 
     def _conflicted(
-        self, message: str, field: Input | None, typed: str | None, before: SessionView | None
+        self,
+        message: str,
+        field: Input | None,
+        typed: str | None,
+        before: SessionView | None,
+        form: StepForm | None = None,
     ) -> None:
         """Another workstation changed the record first: it is on screen now, with what changed,
         and what was typed stays for the nurse to enter again."""
+        if form is not None and self.view is not None:  # the form's next save answers what is shown now
+            for begun in [f for f in self._seen if form in f.ancestors]:
+                self._seen[begun] = self.view
         if field is not None:
             self._seen.pop(field, None)  # Enter again replaces what is shown now, knowingly
             if typed is not None and field.value != typed:
