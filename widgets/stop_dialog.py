@@ -42,7 +42,7 @@ class StopDialog(StoreDialog[bool]):
 
     @on(Input.Submitted)
     def _next(self, event: Input.Submitted) -> None:
-        order = [field for field in self.query(Input)]
+        order = list(self.query(Input))
         following = order[order.index(event.input) + 1 :]
         if following:
             self.set_focus(following[0])

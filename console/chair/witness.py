@@ -45,7 +45,7 @@ def proven_witness(
 def same_amount(typed: object, stored_mg: float) -> bool:
     """`typed` (as a form or a file gives it) is the amount already stored."""
     try:
-        return abs(float(typed or 0) - stored_mg) < 0.005  # type: ignore[arg-type]
+        return abs(float(str(typed or 0)) - stored_mg) < 0.005
     except (TypeError, ValueError):
         return False  # not a number: the record's own validation names it
 

@@ -307,7 +307,7 @@ def controlled_substances(
             events = list(session.scalars(select(InfusionEvent).where(InfusionEvent.dose_id == dose.id)))
         stop = next((e for e in events if e.kind == InfusionEventKind.STOP), None)
         given = round(given_mg(dose, events), 1)
-        at_stop = stop.wasted_mg or 0.0 if stop is not None else 0.0
+        at_stop = (stop.wasted_mg or 0.0) if stop is not None else 0.0
         total = totals.setdefault((day, dose.lot_number, dose.drug), [0.0, 0.0, 0.0])
         total[0] += dose.drawn_mg
         total[1] += given
