@@ -2,6 +2,7 @@
 
 from functools import cache
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from console.domain.actors import Actor, require_user_admin
@@ -10,10 +11,12 @@ from console.domain.inputs import PinIn, UserIn, parse
 from console.domain.vocab import Role
 from console.store import audit
 from console.store.database import Database
-from console.store.models import UserAccount
+from console.store.models import UserAccount, table_of
 from console.store.rows import get_or_refuse, insert
 
 MAX_FAILED_ATTEMPTS = 5
+# The audit actor of a failed sign-in under a name no account has: what was typed may be a password.
+UNKNOWN_USER = "unknown user"
 
 
 @cache
@@ -69,45 +72,49 @@ def verify_secret(db: Database, username: str, secret: str, *, kind: str, action
 
     Sign-in and e-signatures share the counter, so five wrong secrets of any kind lock the account.
     Nothing typed is no attempt: it is refused before any check and never counted.
+
+    An attempt is counted *before* its secret is checked, by one conditional UPDATE, and given back
+    only when the secret is right: parallel guesses on any backend can never check more than
+    MAX_FAILED_ATTEMPTS secrets before the account locks.
     """
     if not secret:
         what = "signing PIN" if kind == "pin" else "password"
         raise AuthenticationFailed(f"Type your {what}: nothing was typed, so nothing was checked.")
     username = username.strip().lower()
-    with db.write() as session:
-        user = session.exec(select(UserAccount).where(UserAccount.username == username)).first()
-        stored = (
-            None if user is None else (user.password_hash if kind == "password" else user.signing_pin_hash)
-        )
-        if user is None:
-            _matches(_decoy_hash(), secret)  # same cost as a real check: no hint that the name is unknown
-            failure = "unknown user"
-        elif not user.active:
-            failure = "inactive account"
-        elif user.failed_attempts >= MAX_FAILED_ATTEMPTS:
+    user = find_user(db, username)
+    stored = None if user is None else (user.password_hash if kind == "password" else user.signing_pin_hash)
+    attempts = 0
+    if user is None:
+        _matches(_decoy_hash(), secret)  # same cost as a real check: no hint that the name is unknown
+        failure = "unknown user"
+    elif not user.active:
+        failure = "inactive account"
+    elif stored is None:
+        failure = "no signing PIN"
+    else:
+        attempts = _take_attempt(db, user.id)
+        if not attempts:
             failure = "locked account"
-        elif stored is None:
-            failure = "no signing PIN"
-        elif not _matches(stored, secret):
-            user.failed_attempts += 1
-            session.add(user)
-            failure = f"wrong {kind}"
-        else:
+        elif _matches(stored, secret):
             failure = ""
-            if user.failed_attempts:
-                user.failed_attempts = 0
-                session.add(user)
+        else:
+            failure = f"wrong {kind}"
+    with db.write() as session:
+        if user is not None and not failure:
+            accounts = table_of(UserAccount)
+            session.execute(update(accounts).where(accounts.c.id == user.id).values(failed_attempts=0))
         audit.record(
             session,
             at=db.clock.now(),
-            actor=username[:32] or "?",
+            # What was typed as a name may be a password typed in the wrong field: never stored.
+            actor=user.username if user else UNKNOWN_USER,
             action=f"{action}.failed" if failure else action,
             entity="user_account",
             entity_id=user.id if user else "-",
-            after={"reason": failure} if failure else None,
+            after=None if not failure else {"reason": failure} | ({"attempt": attempts} if attempts else {}),
         )
     # The transaction above has committed, so the failure stays counted and audited.
-    if failure == "locked account" or (user is not None and user.failed_attempts >= MAX_FAILED_ATTEMPTS):
+    if failure == "locked account" or (failure and attempts >= MAX_FAILED_ATTEMPTS):
         raise AuthenticationFailed(
             f"This account is locked after {MAX_FAILED_ATTEMPTS} failed attempts: "
             "an administrator must unlock it."
@@ -116,14 +123,31 @@ def verify_secret(db: Database, username: str, secret: str, *, kind: str, action
         raise AuthenticationFailed("This account is inactive: ask an administrator.")
     if failure == "no signing PIN":
         raise AuthenticationFailed("No signing PIN is set: sign with your password, then set a PIN.")
-    if failure == "wrong pin" and user is not None:
-        left = MAX_FAILED_ATTEMPTS - user.failed_attempts
+    if failure == "wrong pin":
+        left = MAX_FAILED_ATTEMPTS - attempts
         raise AuthenticationFailed(f"Wrong signing PIN ({left} attempts left before the account locks).")
     if failure or user is None:
         raise AuthenticationFailed("Wrong username or password.")
     return Actor(
         username=user.username, role=Role(user.role), user_id=user.id, display_name=user.display_name
     )
+
+
+def _take_attempt(db: Database, user_id: int) -> int:
+    """Count one attempt unless the account is locked: the attempt's number, or 0 when locked."""
+    accounts = table_of(UserAccount)
+    with db.write() as session:
+        taken = session.execute(
+            update(accounts)
+            .where(
+                accounts.c.id == user_id,
+                accounts.c.active.is_(True),
+                accounts.c.failed_attempts < MAX_FAILED_ATTEMPTS,
+            )
+            .values(failed_attempts=accounts.c.failed_attempts + 1)
+            .returning(accounts.c.failed_attempts)
+        ).scalar_one_or_none()
+    return taken or 0
 
 
 def verify_witness(db: Database, username: str, secret: str) -> Actor:
