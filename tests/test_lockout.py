@@ -62,7 +62,7 @@ def test_the_right_password_in_a_burst_of_wrong_ones_gains_no_extra_guesses(db, 
 def test_parallel_wrong_pins_lock_the_account_at_five(db, staff):
     users.set_signing_pin(db, staff["priya"], "long enough pw", "2468")
     answers = _burst(
-        db, lambda index: users.verify_secret(db, "priya", f"{index:04d}", kind="pin", action="signature")
+        lambda index: users.verify_secret(db, "priya", f"{index:04d}", kind="pin", action="signature")
     )
     assert users.find_user(db, "priya").failed_attempts == users.MAX_FAILED_ATTEMPTS
     assert len(_secrets_checked(db, "priya")) == users.MAX_FAILED_ATTEMPTS
