@@ -357,6 +357,9 @@ def command() -> None:
 
 def run(open_console: OpenConsole | None = None, argv: list[str] | None = None) -> int:
     """Run the command line; user errors print one line and return a non-zero code."""
+    from console.store.private_files import keep_new_files_private
+
+    keep_new_files_private()  # patient data, logs and exports: the clinic's account only
     try:
         result = cli.main(args=argv, prog_name="chairside", obj=open_console, standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as shown:  # a group named without its command: its help

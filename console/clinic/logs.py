@@ -5,10 +5,11 @@ echoes back (`input_value=...`) is blanked, so a password or PIN typed into a fo
 """
 
 import logging
-import os
 import re
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+from console.store.private_files import make_owner_only, private_file, private_folder
 
 LOGGER = "chairside"
 FILE = "chairside.log"
@@ -37,9 +38,11 @@ def _logger() -> tuple[logging.Logger, Path]:
     path = log_folder() / FILE
     logger = logging.getLogger(LOGGER)
     if not any(getattr(h, "baseFilename", None) == str(path) for h in logger.handlers):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(path.parent)
+        make_owner_only(path)  # the log may name patients' records: readable by this user only
+        if not path.exists():
+            private_file(path)
         handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")
-        os.chmod(path, 0o600)  # the log may name patients' records: readable by this user only
         handler.setFormatter(_NoEchoedValues("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

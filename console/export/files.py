@@ -26,6 +26,7 @@ from console.export.request import BUNDLE, ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress
 from console.store import audit
 from console.store.database import Database
+from console.store.private_files import private_file, private_folder
 
 MANIFEST = "manifest.json"
 EVERY_FILE = [*FILES, BUNDLE, MANIFEST]
@@ -100,11 +101,13 @@ def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[s
         held = ", ".join(existing)
         raise InvalidInput("out", f"Folder: {out} already holds an export ({held}); use --force.")
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        private_folder(out)
     except OSError as exc:
         raise StorageError(f"cannot create {out}: {exc.strerror}") from None
     partial = {name: out / f".{name}.partial" for name in names}
     try:
+        for temporary in partial.values():
+            private_file(temporary)  # patient data: readable by the clinic's account only
         yield partial
         for name, temporary in partial.items():
             os.replace(temporary, out / name)  # all complete: now they appear

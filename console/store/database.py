@@ -22,6 +22,7 @@ from sqlmodel import Session, create_engine
 
 from console.domain.clock import Clock, SystemClock
 from console.domain.errors import ConfigurationError, InvalidInput, StorageError
+from console.store.private_files import make_owner_only, private_folder
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -51,18 +52,23 @@ def _connect_args(backend: str) -> dict:
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
-    if database and database != ":memory:":
-        folder = Path(database).expanduser().resolve().parent
+    path = Path(database).expanduser().resolve() if database and database != ":memory:" else None
+    if path is not None:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)
         except OSError as exc:
-            raise ConfigurationError(f"cannot create the database folder {folder}: {exc.strerror}") from None
+            raise ConfigurationError(
+                f"cannot create the database folder {path.parent}: {exc.strerror}"
+            ) from None
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         # Hand transaction control to SQLAlchemy's begin event below (pysqlite quirk).
         dbapi_connection.isolation_level = None
+        if path is not None:  # before WAL mode: SQLite gives the WAL and SHM files the database's mode
+            for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                make_owner_only(file)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
