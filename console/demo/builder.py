@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
@@ -39,7 +40,6 @@ from console.domain.errors import ConfigurationError
 from console.domain.protocol import Protocol
 from console.domain.vocab import CLINICAL_ROLES, Method, Role, SessionStatus
 from console.review import returns, signing
-from console.review.signature_check import BULK_ACTION, signature_digest
 from console.store import audit
 from console.store.database import Database
 from console.store.models import (
@@ -54,6 +54,7 @@ from console.store.models import (
     table_of,
 )
 from console.store.schema import ensure_schema
+from console.store.trail_check import HISTORY_ACTION, bulk_digest
 
 NEW_PATIENTS_PER_DAY = 3.9  # sized so five years hold more than 100,000 sessions
 CHAIRS = 8
@@ -63,6 +64,17 @@ KETAMINE_MG_PER_ML = 10.0
 NASAL_DEVICE_MG = 28
 UNSIGNED_FROM = time(14, 0)  # the last clinic day's afternoon still awaits the physician's review
 DEMO_PIN = "2468"
+
+# The tables the history is written into at once, parents first so foreign keys hold at every flush.
+HISTORY_TABLES = (
+    Patient,
+    TreatmentSession,
+    DoseAdministration,
+    VitalSigns,
+    PainScore,
+    SideEffect,
+    SessionSignature,
+)
 
 V = TypeVar("V")
 
@@ -88,16 +100,7 @@ class _Buffers:
     def flush(self, session: Session, force: bool = False) -> None:
         if not force and max((len(rows) for rows in self.tables.values()), default=0) < BATCH:
             return
-        # Parents first, so foreign keys hold at every flush.
-        for model in (
-            Patient,
-            TreatmentSession,
-            DoseAdministration,
-            VitalSigns,
-            PainScore,
-            SideEffect,
-            SessionSignature,
-        ):
+        for model in HISTORY_TABLES:
             rows = self.tables.get(model)
             if rows:
                 session.execute(insert(table_of(model)), rows)
@@ -322,7 +325,7 @@ class _History:
                 buffers.flush(session)
             buffers.flush(session, force=True)
             _advance_sequences(session)
-            _record_signed_history(session, db.clock.now())
+            _record_history(session, db.clock.now())
             audit.record(
                 session,
                 at=db.clock.now(),
@@ -798,25 +801,24 @@ def _flag_examples(
     alerts.acknowledge(db, nurse, alert.id, alert.version, "Chin lift, O2 2 L/min; SpO2 97% at 5 min")
 
 
-def _record_signed_history(session: Session, at: datetime) -> None:
-    """One audit event holds the digest of every signature the history was written with."""
-    signed = session.exec(select(SessionSignature).order_by(col(SessionSignature.id))).all()
-    if not signed:
-        return
-    audit.record(
-        session,
-        at=at,
-        actor="demo",
-        action=BULK_ACTION,
-        entity=SessionSignature.__tablename__,
-        entity_id=f"{signed[0].id}-{signed[-1].id}",
-        after={
-            "from_id": signed[0].id,
-            "to_id": signed[-1].id,
-            "count": len(signed),
-            "sha256": signature_digest(signed),
-        },
-    )
+def _record_history(session: Session, at: datetime) -> None:
+    """One audit event per table holds the digest of the rows the history was written with."""
+    for model in HISTORY_TABLES:
+        table = table_of(model)
+        first, last = session.execute(sa.select(func.min(table.c.id), func.max(table.c.id))).one()
+        if first is None:
+            continue
+        rows = session.execute(sa.select(table).order_by(table.c.id).execution_options(yield_per=BATCH))
+        count, sha256 = bulk_digest(row._mapping for row in rows)
+        audit.record(
+            session,
+            at=at,
+            actor="demo",
+            action=HISTORY_ACTION,
+            entity=table.name,
+            entity_id=f"{first}-{last}",
+            after={"from_id": first, "to_id": last, "count": count, "sha256": sha256},
+        )
 
 
 def _advance_sequences(session: Session) -> None:

@@ -4,28 +4,21 @@ The whole clinic is walked in one pass, each table streamed in session order, so
 years of signed sessions never holds more than a batch of rows in memory.
 """
 
-import hashlib
-import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from console.review.signing import SESSION_CHILDREN, addendum_hash, record_hash
-from console.store import audit
 from console.store.models import (
     Addendum,
-    AuditEvent,
     DoseAdministration,
     InfusionEvent,
     SessionSignature,
     TreatmentSession,
     table_of,
 )
-
-# The audit action that records a range of signatures imported at once (the demo's signed history).
-BULK_ACTION = "signature.bulk"
 
 
 @dataclass(frozen=True)
@@ -59,51 +52,7 @@ def _stream(session: Session, query, batch: int) -> Iterator:
     return iter(session.execute(query.execution_options(yield_per=batch)).mappings())
 
 
-def signature_digest(signatures: Sequence[SessionSignature]) -> str:
-    """One SHA-256 over many signatures in id order, for a signed history imported in bulk."""
-    digest = hashlib.sha256()
-    for signature in signatures:
-        digest.update(audit.canonical_json(audit.snapshot(signature)).encode())
-    return digest.hexdigest()
-
-
-def _signature_events(session: Session, batch: int) -> str:
-    """Each signature must equal what its hash-chained audit event recorded (signer, time, meaning)."""
-    recorded: dict[str, str] = {}
-    bulk = []
-    events = sa.select(col(AuditEvent.entity_id), col(AuditEvent.action), col(AuditEvent.after_json)).where(
-        col(AuditEvent.entity) == table_of(SessionSignature).name
-    )
-    for entity_id, action, after in session.execute(events.execution_options(yield_per=batch)):
-        if action == BULK_ACTION:
-            bulk.append(json.loads(after))
-        else:
-            recorded[entity_id] = hashlib.sha256(after.encode()).hexdigest()
-    covered: set[int] = set()
-    for event in bulk:
-        rows = session.exec(
-            select(SessionSignature)
-            .where(col(SessionSignature.id).between(event["from_id"], event["to_id"]))
-            .order_by(col(SessionSignature.id))
-        ).all()
-        if len(rows) != event["count"] or signature_digest(rows) != event["sha256"]:
-            return f"signatures {event['from_id']} to {event['to_id']} no longer match their audit event"
-        covered.update(range(event["from_id"], event["to_id"] + 1))
-    for row in session.execute(
-        sa.select(table_of(SessionSignature)).execution_options(yield_per=batch)
-    ).mappings():
-        if row["id"] in covered:
-            continue
-        snapshot = audit.canonical_json(audit.snapshot(SessionSignature.model_validate(dict(row))))
-        if recorded.get(str(row["id"])) != hashlib.sha256(snapshot.encode()).hexdigest():
-            return f"signature {row['id']} (session {row['session_id']}): it differs from its audit event"
-    return ""
-
-
 def verify_signatures(session: Session, batch: int = 2000) -> SignatureReport:
-    problem = _signature_events(session, batch)
-    if problem:
-        return SignatureReport(0, 0, problem)
     signed_ids = sa.select(col(SessionSignature.session_id))
     signatures = _stream(
         session, sa.select(table_of(SessionSignature)).order_by(col(SessionSignature.session_id)), batch

@@ -8,6 +8,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import text
@@ -25,14 +26,17 @@ def snapshot(row: SQLModel, fields: set[str] | None = None) -> dict[str, Any]:
     """The row's column values as plain JSON-able data (optionally only some columns)."""
     data = row.model_dump(include=fields)
     data.pop("password_hash", None)  # secrets never enter the trail
-    return {key: _plain(value) for key, value in data.items()}
+    return {key: plain(value) for key, value in data.items()}
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A column value as the trail holds it: timestamps in canonical UTC text, dates and times ISO."""
     if isinstance(value, datetime):
         return iso_utc(value)
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
     return value
 
 
