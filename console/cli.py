@@ -51,13 +51,26 @@ class Context:
 
         return database_url(self.settings(), self.db_path, self.demo)
 
-    def database(self):
-        """The database, migrated to this code's schema (refused if it is newer)."""
+    def database(self, *, writing: bool = True):
+        """The database, migrated to this code's schema (refused if it is newer), with its clinic key.
+
+        Not `writing` (checking only): the key is read and checked, but never made or recorded.
+        """
+        from console.store.audit_key import attach_key, check_key
         from console.store.database import Database
         from console.store.schema import ensure_schema
 
         db = Database(self.url())
         ensure_schema(db)
+        key_file = self.settings().key_file
+        if not writing:
+            db.audit_key = check_key(db, key_file)
+        elif attach_key(db, key_file):
+            click.echo(
+                f"chairside: made the clinic's audit key {key_file}: keep a copy in a safe place, "
+                "and give each workstation of the clinic a copy",
+                err=True,
+            )
         return db
 
 
@@ -149,9 +162,20 @@ def _build_demo(
     from console.demo.builder import build_demo
 
     settings = state.settings()
-    return build_demo(
-        url, today=day, years=years, seed=seed, zone=settings.zone, now=now, unsigned_days=unsigned_days
+    had_key = settings.key_file.exists()
+    summary = build_demo(
+        url,
+        today=day,
+        years=years,
+        seed=seed,
+        zone=settings.zone,
+        now=now,
+        unsigned_days=unsigned_days,
+        key_file=settings.key_file,
     )
+    if not had_key:
+        click.echo(f"chairside: made the audit key {settings.key_file} (readable by you only)", err=True)
+    return summary
 
 
 @cli.command("demo")
@@ -236,16 +260,22 @@ def db_upgrade(state: "Context") -> None:
 @audit_cli.command("verify")
 @click.pass_obj
 def audit_verify(state: "Context") -> None:
-    """Check the audit chain, every row against its trail and every signed record; exit 1 naming problems."""
+    """Check the audit chain, every row against its trail and every signed record.
+
+    Exit 1 naming each problem found; exit 2 when nothing was found but keyed events could not be
+    checked because the clinic key is not at hand.
+    """
     from console.review.integrity import verify_record
 
-    report = verify_record(state.database())
+    report = verify_record(state.database(writing=False))
     for line in report.problems():
         click.echo(line, err=True)
     if not report.intact:
         raise click.exceptions.Exit(1)
     for line in report.summary():
         click.echo(line)
+    if not report.complete:
+        raise click.exceptions.Exit(2)
 
 
 @protocol_cli.command("check")

@@ -15,6 +15,7 @@ from tests import pg_server
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # 10:00 in the clinic's zone used by the tests
 BACKENDS = ("sqlite", "postgresql")
+TEST_KEY = bytes(range(32))  # the clinic key of the tests' databases
 _names = itertools.count()
 
 
@@ -52,14 +53,17 @@ def postgres():
 
 
 def make_database(backend: str, tmp_path, request, clock=None) -> Database:
+    """A new clinic whose audit events are keyed with TEST_KEY, as a console's are with its key."""
     if backend == "sqlite":
         url = sqlite_url(tmp_path / f"clinic-{next(_names)}.sqlite3")
         db = Database(url, clock)
         ensure_schema(db)
-        return db
-    server = request.getfixturevalue("postgres")
-    url = server.create_database(f"t{os.getpid()}_{next(_names)}", template=server.template)
-    return Database(url, clock)
+    else:
+        server = request.getfixturevalue("postgres")
+        url = server.create_database(f"t{os.getpid()}_{next(_names)}", template=server.template)
+        db = Database(url, clock)
+    db.audit_key = TEST_KEY
+    return db
 
 
 @pytest.fixture

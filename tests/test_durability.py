@@ -16,6 +16,7 @@ from console.store import audit
 from console.store.database import Database, sqlite_url
 from console.store.models import VitalSigns
 from console.store.schema import ensure_schema
+from tests.conftest import TEST_KEY
 from tests.factories import checked_in_session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ def test_sigkill_at_random_points_loses_no_acknowledged_write(tmp_path, staff_sq
         assert connection.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     with db.read() as session:
         stored = set(session.exec(select(VitalSigns.id)))
-        report = audit.verify_chain(session)
+        report = audit.verify_chain(session, TEST_KEY)
     assert len(acknowledged) > KILLS  # the writers really were mid-stream when killed
     assert acknowledged <= stored
     assert report.intact
@@ -63,6 +64,7 @@ def staff_sqlite(tmp_path):
     from console.domain.vocab import Role
 
     db = Database(sqlite_url(tmp_path / "durable.sqlite3"), SystemClock())
+    db.audit_key = TEST_KEY
     ensure_schema(db)
     user = create_user(
         db,
@@ -100,7 +102,7 @@ def test_concurrent_writers_lose_no_update(db, staff, tmp_path, writers, updates
     assert sorted(lines) == sorted(expected)  # every update kept, none twice
     assert notes[1] == row.version + writers * updates
     with db.read() as session:
-        assert audit.verify_chain(session).intact
+        assert audit.verify_chain(session, TEST_KEY).intact
     conflicts = sum(int(out.split()[-1]) for out, _ in outputs)
     print(f"{conflicts} stale writes were refused and retried")
 

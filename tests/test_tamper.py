@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
+from sqlmodel import select
 
 from console.demo.builder import build_demo
 from console.domain.actors import Actor
@@ -20,7 +21,10 @@ from console.domain.clock import FixedClock
 from console.domain.vocab import Role
 from console.review.integrity import verify_record
 from console.review.signing import Proof, SigningSitting
+from console.store import audit
+from console.store.audit_key import read_key
 from console.store.database import Database, sqlite_url
+from console.store.models import AuditEvent
 from tests.conftest import BACKENDS
 from tests.factories import sign_as_shown
 
@@ -41,8 +45,10 @@ def signed_clinic(request, tmp_path_factory) -> tuple[str, str]:
         server = request.getfixturevalue("postgres")
         name = f"tamper_{os.getpid()}"
         url = server.create_database(name)
-    build_demo(url, today=NOW.date(), years=0.04, seed=5, zone=NOW.tzinfo)
+    key_file = tmp_path_factory.mktemp("key") / "audit.key"
+    build_demo(url, today=NOW.date(), years=0.04, seed=5, zone=NOW.tzinfo, key_file=key_file)
     db = Database(url, FixedClock(NOW))
+    db.audit_key = read_key(key_file)
     with db.read() as session:
         waiting = session.execute(
             text(
@@ -56,13 +62,13 @@ def signed_clinic(request, tmp_path_factory) -> tuple[str, str]:
     sign_as_shown(db, DOCTOR, waiting, "approved", Proof("doctor", "demo-doctor-pass"), sitting)
     assert verify_record(db).intact
     db.dispose()
-    return backend, str(path) if backend == "sqlite" else name
+    return backend, str(path) if backend == "sqlite" else name, key_file
 
 
 @pytest.fixture
 def clinic(signed_clinic, tmp_path, request):
     """A copy of the signed clinic for one case, every trigger dropped."""
-    backend, source = signed_clinic
+    backend, source, key_file = signed_clinic
     if backend == "sqlite":
         copy = tmp_path / "clinic.sqlite3"
         shutil.copy(source, copy)
@@ -72,6 +78,7 @@ def clinic(signed_clinic, tmp_path, request):
             f"tamper_{os.getpid()}_{next(_copies)}", source
         )
     db = Database(url, FixedClock(NOW))
+    db.audit_key = read_key(key_file)
     _drop_triggers(db)
     yield db
     db.dispose()
@@ -289,3 +296,98 @@ def test_a_change_behind_the_services_back_is_named(clinic, target, tamper, name
     report = verify_record(clinic)
     assert not report.intact
     assert any(named.format(id=row) in line for line in report.problems()), report.problems()
+
+
+def _append_forged(db: Database, key: bytes | None, **fields) -> int:
+    """Append an event the way someone holding only the database can: hashed without the clinic key."""
+    with db.read() as session:
+        last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    event = AuditEvent(id=last.id + 1, at=last.at, prev_hash=last.hash, hash="", **fields)
+    event.hash = audit.chain_hash(event.prev_hash, event, key)
+    with db.engine.begin() as connection:
+        connection.execute(insert(AuditEvent.__table__).values(event.model_dump()))
+    return event.id
+
+
+@pytest.mark.parametrize("key", [None, b"not the clinic key, but 32 bytes"], ids=["plain hash", "other key"])
+def test_a_forged_event_appended_is_named(clinic, key):
+    forged = _append_forged(
+        clinic,
+        key,
+        actor="doctor",
+        action="user.role",
+        entity="user_account",
+        entity_id="1",
+        before_json='{"role":"nurse"}',
+        after_json='{"role":"physician"}',
+    )
+    report = verify_record(clinic)
+    assert report.chain.broken_at == forged, report.problems()
+
+
+def test_a_signed_record_rewritten_with_its_signature_and_chain_rehashed_is_named(clinic):
+    """The forger changes a signed dose, recomputes the signature's record hash and every event from
+    the dose's own on, as plain SHA-256: without the clinic key the first rewritten event gives it away."""
+    from console.review.signing import load_record, record_hash
+
+    with clinic.read() as session:
+        dose_event = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "dose.record").order_by(AuditEvent.id)
+        ).first()
+        dose_id = int(dose_event.entity_id)
+        session_id = session.execute(
+            text("SELECT session_id FROM dose_administration WHERE id = :id"), {"id": dose_id}
+        ).scalar_one()
+    with clinic.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE dose_administration SET lot_number = 'FORGED' WHERE id = :id"), {"id": dose_id}
+        )
+    with clinic.read() as session:
+        rehashed = record_hash(*load_record(session, session_id))
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.id >= dose_event.id).order_by(AuditEvent.id)
+        ).all()
+    with clinic.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE session_signature SET record_hash = :h WHERE session_id = :s"),
+            {"h": rehashed, "s": session_id},
+        )
+        previous = events[0].prev_hash
+        for event in events:
+            event.prev_hash = previous
+            if event.id == dose_event.id:
+                event.after_json = event.after_json.replace(
+                    f'"lot_number":"{_lot(event)}"', '"lot_number":"FORGED"'
+                )
+            event.hash = previous = audit.chain_hash(previous, event)
+            connection.execute(
+                text("UPDATE audit_event SET prev_hash = :p, hash = :h, after_json = :a WHERE id = :id"),
+                {"p": event.prev_hash, "h": event.hash, "a": event.after_json, "id": event.id},
+            )
+    report = verify_record(clinic)
+    assert report.chain.broken_at == dose_event.id, report.problems()
+
+
+def _lot(event: AuditEvent) -> str:
+    import json
+
+    return json.loads(event.after_json)["lot_number"]
+
+
+def test_without_the_key_verify_says_what_it_could_not_check(clinic):
+    clinic.audit_key = None
+    report = verify_record(clinic)
+    assert report.intact and not report.complete
+    assert "WITHOUT THE CLINIC KEY" in report.summary()[0]
+    forged = _append_forged(
+        clinic,
+        None,
+        actor="doctor",
+        action="user.role",
+        entity="user_account",
+        entity_id="1",
+        before_json=None,
+        after_json=None,
+    )
+    report = verify_record(clinic)
+    assert report.chain.broken_at == forged  # a plain event after the chain was keyed is named even so

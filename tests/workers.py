@@ -8,9 +8,18 @@ from console.domain.errors import Conflict
 from console.store.database import Database
 
 
+def _clinic(url: str) -> Database:
+    """The test clinic, its audit events keyed with the tests' clinic key."""
+    from tests.conftest import TEST_KEY
+
+    db = Database(url)
+    db.audit_key = TEST_KEY
+    return db
+
+
 def keep_recording_vitals(url: str, session_id: int) -> None:
     """Record readings until killed; print each id only after its transaction committed."""
-    db = Database(url)
+    db = _clinic(url)
     nurse = authenticate(db, "nina", "long enough pw")
     print("ready", flush=True)
     while True:
@@ -36,7 +45,7 @@ def append_notes(url: str, session_id: int, tag: str, count: int, start_file: st
     import os
     import time
 
-    db = Database(url)
+    db = _clinic(url)
     nurse = authenticate(db, "nina", "long enough pw")
     while not os.path.exists(start_file):  # start together, so the writers really race
         time.sleep(0.005)

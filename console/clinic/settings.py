@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     pseudonym_key: str | None = Field(
         None, min_length=16, max_length=200, description="secret of the clinic for de-identified exports"
     )
+    audit_key_file: Path | None = Field(
+        None,
+        description="the clinic key audit events are keyed with (readable by the clinic's account only); "
+        "default: audit.key beside the settings file. Every workstation of a clinic needs a copy",
+    )
     # The clinic protocol comes from its own file (`--protocol`, CHAIRSIDE_PROTOCOL), not from here.
     _protocol: Protocol = PrivateAttr(default_factory=Protocol)
 
@@ -55,6 +60,10 @@ class Settings(BaseSettings):
     @property
     def protocol(self) -> Protocol:
         return self._protocol
+
+    @property
+    def key_file(self) -> Path:
+        return (self.audit_key_file or default_config_file().parent / "audit.key").expanduser()
 
     def with_protocol(self, protocol: Protocol) -> "Settings":
         settings = self.model_copy()

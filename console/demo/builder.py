@@ -15,6 +15,7 @@ import time as timer
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ from console.domain.protocol import Protocol
 from console.domain.vocab import CLINICAL_ROLES, Method, Role, SessionStatus
 from console.review import returns, signing
 from console.store import audit
+from console.store.audit_key import attach_key
 from console.store.database import Database
 from console.store.models import (
     Alert,
@@ -116,8 +118,11 @@ def build_demo(
     zone: ZoneInfo | None = None,
     now: datetime | None = None,
     unsigned_days: int = 0,
+    key_file: Path | None = None,
 ) -> DemoSummary:
     """Create the demo clinic in an empty database at `url`.
+
+    `key_file`: the clinic key its audit trail is keyed with (made if missing); None: not keyed.
 
     `unsigned_days`: the physician is that many days behind, so the sessions of those days await
     signature (a long review backlog); by default only the last day's afternoon does.
@@ -138,6 +143,8 @@ def build_demo(
                 raise ConfigurationError(
                     "this database already holds a clinic: choose a new file for the demo"
                 )
+        if key_file is not None:
+            attach_key(db, key_file)
         rng = random.Random(seed)
         clock.at = anchor - timedelta(days=int(years * 365) + 2)
         staff = _create_staff(db, clock)

@@ -30,9 +30,20 @@ class IntegrityReport:
             lines.append(f"signed record altered: {self.signed.problem}")
         return lines
 
+    @property
+    def complete(self) -> bool:
+        """Everything could be checked: nothing keyed was read without the key."""
+        return not self.chain.unchecked
+
     def summary(self) -> list[str]:
+        chain = (
+            f"audit chain links intact: {self.chain.events} events, head {self.chain.head}; "
+            f"WITHOUT THE CLINIC KEY the content of {self.chain.unchecked} keyed events was not checked"
+            if self.chain.unchecked
+            else f"audit chain intact: {self.chain.events} events, head {self.chain.head}"
+        )
         return [
-            f"audit chain intact: {self.chain.events} events, head {self.chain.head}",
+            chain,
             f"every row matches its audit trail: {self.rows.rows} rows",
             f"signed records intact: {self.signed.signatures} signatures, {self.signed.addenda} addenda",
         ]
@@ -41,4 +52,5 @@ class IntegrityReport:
 def verify_record(db: Database) -> IntegrityReport:
     """Read everything in one transaction, so the three checks see the same record."""
     with db.read() as session:
-        return IntegrityReport(verify_chain(session), verify_rows(session), verify_signatures(session))
+        chain = verify_chain(session, db.audit_key)
+        return IntegrityReport(chain, verify_rows(session), verify_signatures(session))

@@ -1,10 +1,13 @@
-"""The audit trail: append-only events linked by a SHA-256 hash chain.
+"""The audit trail: append-only events linked by a hash chain.
 
-Each event's hash is sha256(previous hash + canonical event). Changing, removing or inserting
-an event anywhere breaks every later link, which `verify_chain` finds and names.
+Each event's hash is HMAC-SHA256(clinic key, previous hash + canonical event); events written
+before the clinic had a key are plain SHA-256 of the same text. Changing, removing or inserting an
+event anywhere breaks every later link, which `verify_chain` finds and names; without the key,
+nobody can write a keyed event that verifies.
 """
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -20,6 +23,8 @@ from console.store.timestamps import iso_utc
 GENESIS = "0" * 64
 # Any constant shared by every Chairside process: serialises chain appends on PostgreSQL.
 CHAIN_LOCK_KEY = 7_204_112
+KEY_INFO = "audit_key"  # where a write session carries the clinic key
+KEY_ACTION = "audit.key"  # the event from which the chain is keyed (see console.store.audit_key)
 
 
 def snapshot(row: SQLModel, fields: set[str] | None = None) -> dict[str, Any]:
@@ -57,8 +62,17 @@ def canonical_event(event: AuditEvent) -> str:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def chain_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical_event(event)).encode()).hexdigest()
+def chain_hash(prev_hash: str, event: AuditEvent, key: bytes | None = None) -> str:
+    message = (prev_hash + canonical_event(event)).encode()
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def lock_chain(session: Session) -> None:
+    """Serialise appends to the chain (SQLite's write transactions already are)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
 
 
 def record(
@@ -72,9 +86,11 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction, so the change and its trail commit together."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
+    """Append one event in the caller's transaction, so the change and its trail commit together.
+
+    The event is keyed with the clinic key the session carries (see `Database.write`).
+    """
+    lock_chain(session)
     previous = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
     event = AuditEvent(
         at=at,
@@ -87,7 +103,7 @@ def record(
         prev_hash=previous or GENESIS,
         hash="",
     )
-    event.hash = chain_hash(event.prev_hash, event)
+    event.hash = chain_hash(event.prev_hash, event, session.info.get(KEY_INFO))
     session.add(event)
     session.flush()
     return event
@@ -106,25 +122,52 @@ class ChainReport:
     head: str
     broken_at: int | None = None
     problem: str = ""
+    # Events whose content could not be checked: keyed, and verified without the key.
+    unchecked: int = 0
 
     @property
     def intact(self) -> bool:
         return self.broken_at is None
 
 
-def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk every event in order; report the first whose link or content does not match."""
-    expected_prev = GENESIS
-    count = 0
+def verify_chain(session: Session, key: bytes | None = None, batch: int = 5000) -> ChainReport:
+    """Walk every event in order; report the first whose link or content does not match.
+
+    Events before the chain was keyed (its `audit.key` event, or its first keyed event) are plain
+    SHA-256, written before the clinic had a key; every event from there on must be keyed. Without
+    the key, links are still checked, and a plain event where a keyed one belongs is still found,
+    but a keyed event's content cannot be checked: those are counted as unchecked.
+    """
+    expected_prev, count, keyed, unchecked = GENESIS, 0, False, 0
     rows = session.exec(select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=batch))
     for event in rows:
         count += 1
         if event.prev_hash != expected_prev:
             return ChainReport(count, expected_prev, event.id, "its link to the previous event is broken")
-        if chain_hash(event.prev_hash, event) != event.hash:
-            return ChainReport(count, expected_prev, event.id, "its content does not match its hash")
+        keyed = keyed or event.action == KEY_ACTION
+        if key is not None and hmac.compare_digest(chain_hash(event.prev_hash, event, key), event.hash):
+            keyed = True
+        elif not keyed:
+            if chain_hash(event.prev_hash, event) != event.hash:
+                return ChainReport(count, expected_prev, event.id, "its content does not match its hash")
+        elif key is not None:
+            return ChainReport(
+                count,
+                expected_prev,
+                event.id,
+                "its content does not match its keyed hash (changed or forged)",
+            )
+        elif chain_hash(event.prev_hash, event) == event.hash:
+            return ChainReport(
+                count,
+                expected_prev,
+                event.id,
+                "it was written without the clinic key after the chain was keyed",
+            )
+        else:
+            unchecked += 1
         expected_prev = event.hash
-    return ChainReport(count, expected_prev)
+    return ChainReport(count, expected_prev, unchecked=unchecked)
 
 
 def head(session: Session) -> str:

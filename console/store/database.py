@@ -92,6 +92,9 @@ class Database:
         self.engine = make_engine(url)
         self._write_engine = self.engine.execution_options(chairside_write=True)
         self.clock: Clock = clock or SystemClock()
+        # The clinic key every audit event written through this database is keyed with (None: plain
+        # SHA-256, as before the clinic had a key); see console.store.audit_key.
+        self.audit_key: bytes | None = None
 
     @property
     def backend(self) -> str:
@@ -107,6 +110,7 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A write transaction: committed when the block ends, rolled back on any error."""
         with translate_errors(), Session(self._write_engine, expire_on_commit=False) as session:
+            session.info["audit_key"] = self.audit_key  # audit.KEY_INFO
             session.begin()
             try:
                 yield session
