@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic_core import PydanticUndefined
 from sqlalchemy import Table
 from sqlmodel import Session, SQLModel, col
 
@@ -70,6 +71,18 @@ def audited_tables() -> list[Table]:
     return [table for table in SQLModel.metadata.sorted_tables if table.name != AuditEvent.__tablename__]
 
 
+def _defaults(name: str) -> dict[str, Any]:
+    """Each column's default, which a migration gave rows that existed before the column did: a create
+    event written before then lacks the column, and the row must still hold the default."""
+    models = {table_of(mapper.class_).name: mapper.class_ for mapper in SQLModel._sa_registry.mappers}
+    fields = models[name].model_fields
+    return {
+        key: audit.plain(info.default)
+        for key, info in fields.items()
+        if info.default is not PydanticUndefined
+    }
+
+
 def verify_rows(session: Session, batch: int = 5000) -> TrailReport:
     report = TrailReport()
     for table in audited_tables():
@@ -100,6 +113,7 @@ class _Bulk:
 def _verify_table(session: Session, table: Table, batch: int, report: TrailReport) -> None:
     name = table.name
     untracked = UNTRACKED.get(name, frozenset())
+    defaults = _defaults(name)
     bulks = [_Bulk(**json.loads(after)) for after in session.scalars(_bulk_events(name))]
     rows = iter(session.execute(sa.select(table).order_by(table.c.id).execution_options(yield_per=batch)))
     trails = _trails(session, name, batch)
@@ -113,7 +127,7 @@ def _verify_table(session: Session, table: Table, batch: int, report: TrailRepor
         events = trail[1] if trail is not None and trail[0] == row_id else []
         if events:
             trail = next(trails, None)
-        first = _replay(name, row_id, plain_row(mapped), events, untracked, report)
+        first = _replay(name, row_id, plain_row(mapped), events, untracked, defaults, report)
         if first is None:
             continue  # its create event matched, or a problem was named
         bulk = next((b for b in bulks if b.from_id <= row_id <= b.to_id), None)
@@ -202,13 +216,17 @@ def _replay(
     now: dict[str, Any],
     events: list[_Event],
     untracked: frozenset[str],
+    defaults: dict[str, Any],
     report: TrailReport,
 ) -> dict[str, Any] | None:
     """Walk the row's events newest first; the row's first state when no create event holds it."""
     state = dict(now)
     for event_id, action, before, after in reversed(events):
         if before is None and after is not None and after.get("id") == row_id:
-            if problem := _differs({k: v for k, v in state.items() if k not in untracked}, after, untracked):
+            created = {key: value for key, value in defaults.items() if key in state} | after
+            if problem := _differs(
+                {k: v for k, v in state.items() if k not in untracked}, created, untracked
+            ):
                 report.add(f"{name} {row_id}: {problem} (changed without an audit event)")
             return None
         moved = _changed_columns(action, before, after)
