@@ -231,7 +231,21 @@ class ChairsideApp(App):
         return self.settings.clinic_name if self.settings else "Chairside"
 
     def on_login_screen_signed_in(self, message: LoginScreen.SignedIn) -> None:
-        self.signed_in(message.actor)
+        if not message.password_change_due:
+            self.signed_in(message.actor)
+            return
+        from widgets.password_dialog import ChangePasswordDialog
+
+        assert self.db is not None, "sign-in needs the clinic's records open"
+        actor = message.actor
+
+        def changed(done: bool | None) -> None:
+            if done:
+                self.signed_in(actor)
+            elif isinstance(self.screen, LoginScreen):
+                self.screen.action_clear()  # not changed: nobody is signed in
+
+        self.push_screen(ChangePasswordDialog(self.db, actor), changed)
 
     def on_sign_out(self, _message: SignOut) -> None:
         self._leaving("Signing out", self.sign_out)

@@ -211,40 +211,154 @@ def demo_command(
     )
 
 
+ADMIN = click.option(
+    "--admin", metavar="USERNAME", help="The administrator doing this (asked for their password)."
+)
+STDIN = click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read passwords from stdin, one per line: the administrator's first, then any new password.",
+)
+
+
+def _secret(prompt: str, from_stdin: bool, twice: bool = False) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=twice)
+
+
+def _os_user() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+def _proven_admin(state: "Context", admin: str | None, from_stdin: bool):
+    """The database and the administrator who proved who they are (username and password)."""
+    from console.clinic.users import prove_admin
+
+    if not admin:
+        raise ConfigurationError("name the administrator doing this with --admin USERNAME")
+    db = state.database()
+    password = _secret(f"Password of administrator {admin}", from_stdin)
+    return db, prove_admin(db, admin, password)
+
+
 @user_cli.command("add")
 @click.argument("username")
 @click.option("--name", required=True, help="Printed name, e.g. 'Dr. Priya Raman'.")
 @click.option("--role", required=True, help="nurse, physician or admin.")
-@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@ADMIN
+@STDIN
 @click.pass_obj
-def user_add(state: "Context", username: str, name: str, role: str, password_stdin: bool) -> None:
-    """Create a user account (asks for the password twice)."""
-    from console.clinic.users import create_user
+def user_add(
+    state: "Context", username: str, name: str, role: str, admin: str | None, password_stdin: bool
+) -> None:
+    """Create a user account (its password is asked twice).
+
+    A new clinic's first administrator is created without --admin; every later user needs one.
+    """
+    from console.clinic.users import create_user, first_admin_needed
     from console.domain.actors import Actor
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     db = state.database()
+    if first_admin_needed(db) and not admin:
+        if role != "admin":
+            raise ConfigurationError(
+                "this clinic has no administrator yet: create one first (user add NAME --role admin)"
+            )
+        actor = Actor.system(f"cli:{_os_user()}"[:32])
+    else:
+        db, actor = _proven_admin(state, admin, password_stdin)
+    password = _secret(f"Password for {username}", password_stdin, twice=True)
     user = create_user(
-        db,
-        Actor.system("cli"),
-        {"username": username, "display_name": name, "role": role, "password": password},
+        db, actor, {"username": username, "display_name": name, "role": role, "password": password}
     )
     click.echo(f"Created {user.role} {user.username} ({user.display_name}).")
 
 
-@user_cli.command("unlock")
-@click.argument("username")
+@user_cli.command("list")
+@ADMIN
+@STDIN
 @click.pass_obj
-def user_unlock(state: "Context", username: str) -> None:
-    """Clear the failed sign-in counter of a locked account."""
-    from console.clinic.users import unlock_user
-    from console.domain.actors import Actor
+def user_list(state: "Context", admin: str | None, password_stdin: bool) -> None:
+    """List the clinic's accounts: role, state and printed name."""
+    from console.clinic.users import MAX_FAILED_ATTEMPTS, list_users
 
-    unlock_user(state.database(), Actor.system("cli"), username)
-    click.echo(f"Unlocked {username}.")
+    db, actor = _proven_admin(state, admin, password_stdin)
+    for user in list_users(db, actor):
+        state_ = (
+            "disabled"
+            if not user.active
+            else "locked"
+            if user.failed_attempts >= MAX_FAILED_ATTEMPTS
+            else "password change due"
+            if user.must_change_password
+            else "active"
+        )
+        click.echo(f"{user.username:<32} {user.role:<10} {state_:<20} {user.display_name}")
+
+
+def _user_change(name: str, help_text: str, change) -> None:
+    @user_cli.command(name, help=help_text)
+    @click.argument("username")
+    @ADMIN
+    @STDIN
+    @click.pass_obj
+    def command(state: "Context", username: str, admin: str | None, password_stdin: bool) -> None:
+        db, actor = _proven_admin(state, admin, password_stdin)
+        click.echo(change(db, actor, username, password_stdin))
+
+
+def _unlock(db, actor, username: str, _stdin: bool) -> str:
+    from console.clinic.users import unlock_user
+
+    unlock_user(db, actor, username, _os_user())
+    return f"Unlocked {username}."
+
+
+def _disable(db, actor, username: str, _stdin: bool) -> str:
+    from console.clinic.users import set_active
+
+    set_active(db, actor, username, False, _os_user())
+    return f"Disabled {username}: they can no longer sign in; their records keep their name."
+
+
+def _enable(db, actor, username: str, _stdin: bool) -> str:
+    from console.clinic.users import set_active
+
+    set_active(db, actor, username, True, _os_user())
+    return f"Enabled {username}."
+
+
+def _reset(db, actor, username: str, stdin: bool) -> str:
+    from console.clinic.users import reset_password
+
+    reset_password(
+        db, actor, username, _secret(f"Temporary password for {username}", stdin, twice=True), _os_user()
+    )
+    return f"Reset the password of {username}: they choose a new one at their next sign-in."
+
+
+_user_change("unlock", "Lift the lockout after five failed sign-ins.", _unlock)
+_user_change("disable", "Disable an account: it can no longer sign in.", _disable)
+_user_change("enable", "Enable a disabled account again.", _enable)
+_user_change("reset-password", "Give a temporary password, to be changed at the next sign-in.", _reset)
+
+
+@user_cli.command("role")
+@click.argument("username")
+@click.argument("role")
+@ADMIN
+@STDIN
+@click.pass_obj
+def user_role(state: "Context", username: str, role: str, admin: str | None, password_stdin: bool) -> None:
+    """Change a user's role (nurse, physician or admin)."""
+    from console.clinic.users import set_role
+
+    db, actor = _proven_admin(state, admin, password_stdin)
+    set_role(db, actor, username, role, _os_user())
+    click.echo(f"{username} is now {role}.")
 
 
 @db_cli.command("upgrade")

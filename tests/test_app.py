@@ -273,3 +273,36 @@ async def test_an_unexpected_error_in_a_screen_is_logged_with_its_traceback_and_
     assert str(log_folder() / "chairside.log") in str(demo_app.stopped)
     logged = (log_folder() / "chairside.log").read_text()
     assert "unexpected error in the console" in logged and "KeyError" in logged and "Traceback" in logged
+
+
+async def test_a_reset_password_is_changed_before_anything_of_the_clinic_shows(demo_app):
+    from console.clinic import users
+    from widgets.password_dialog import ChangePasswordDialog
+    from widgets.today import TodayScreen
+
+    admin = users.prove_admin(demo_app.db, "admin", "demo-admin-pass")
+    users.reset_password(demo_app.db, admin, "nurse", "temporary pw 1")
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, password="temporary pw 1")
+        assert isinstance(demo_app.screen, ChangePasswordDialog)
+        await pilot.press(*"temporary pw 1", "enter", *"my own password", "enter", *"my own pasword", "enter")
+        await workers_done(demo_app)
+        assert "differ" in str(demo_app.screen.query_one("#password-error", Static).render())
+        await pilot.press(*"temporary pw 1", "enter", *"my own password", "enter", *"my own password", "enter")
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert isinstance(demo_app.screen, TodayScreen)
+    assert not users.password_change_due(demo_app.db, "nurse")
+    assert users.authenticate(demo_app.db, "nurse", "my own password").username == "nurse"
+
+
+async def test_escape_from_the_password_change_signs_nobody_in(demo_app):
+    from console.clinic import users
+
+    admin = users.prove_admin(demo_app.db, "admin", "demo-admin-pass")
+    users.reset_password(demo_app.db, admin, "nurse", "temporary pw 1")
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, password="temporary pw 1")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, LoginScreen) and demo_app.clinic is None

@@ -67,50 +67,6 @@ def test_bad_setting(capsys, tmp_path):
     assert "timezone" in one_line_error(capsys)
 
 
-def test_user_add_creates_refuses_duplicates_and_bad_roles(capsys, monkeypatch, tmp_path):
-    import io
-
-    db_path = str(tmp_path / "users.sqlite3")
-    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
-    assert (
-        run(
-            None,
-            [
-                "--db",
-                db_path,
-                "user",
-                "add",
-                "amy",
-                "--name",
-                "Amy Ng, RN",
-                "--role",
-                "nurse",
-                "--password-stdin",
-            ],
-        )
-        == 0
-    )
-    assert "Created nurse amy" in capsys.readouterr().out
-    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
-    assert (
-        run(
-            None,
-            ["--db", db_path, "user", "add", "amy", "--name", "A", "--role", "nurse", "--password-stdin"],
-        )
-        == 1
-    )
-    assert "already taken" in one_line_error(capsys)
-    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
-    assert (
-        run(
-            None,
-            ["--db", db_path, "user", "add", "bob", "--name", "B", "--role", "chief", "--password-stdin"],
-        )
-        == 1
-    )
-    assert "Role: nurse, physician or admin" in one_line_error(capsys)
-
-
 def test_demo_builds_once_and_audit_verify_finds_tampering(capsys, tmp_path):
     db_path = tmp_path / "demo.sqlite3"
     assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.1"]) == 0

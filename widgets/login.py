@@ -50,9 +50,10 @@ class LoginScreen(Screen):
     class SignedIn(Message):
         """Who signed in; the application opens their first screen."""
 
-        def __init__(self, actor: Actor) -> None:
+        def __init__(self, actor: Actor, password_change_due: bool = False) -> None:
             super().__init__()
             self.actor = actor
+            self.password_change_due = password_change_due
 
     def __init__(self, db: "Database | None" = None, clinic_name: str = "Chairside") -> None:
         """`db` is None while the clinic's records are still opening (see `connected`)."""
@@ -113,14 +114,15 @@ class LoginScreen(Screen):
 
     @work(thread=True, exclusive=True, group="login")
     def _authenticate(self, db: "Database", username: str, password: str) -> None:
-        from console.clinic.users import authenticate
+        from console.clinic.users import authenticate, password_change_due
 
         try:
             actor = authenticate(db, username, password)
+            change_due = password_change_due(db, actor.username)
         except ChairsideError as exc:
             on_screen(self, self._refuse, str(exc))
             return
-        self.post_message(self.SignedIn(actor))
+        self.post_message(self.SignedIn(actor, change_due))
 
     def _refuse(self, message: str) -> None:
         self.query_one("#login-error", Static).update(message)

@@ -3,11 +3,11 @@
 from functools import cache
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.domain.actors import Actor, require_user_admin
-from console.domain.errors import AuthenticationFailed, InvalidInput
-from console.domain.inputs import PinIn, UserIn, parse
+from console.domain.errors import AuthenticationFailed, InvalidInput, NotAllowed
+from console.domain.inputs import PasswordIn, PinIn, UserIn, parse
 from console.domain.vocab import Role
 from console.store import audit
 from console.store.database import Database
@@ -45,7 +45,11 @@ def _decoy_hash() -> str:
 
 
 def create_user(db: Database, actor: Actor, data: dict) -> UserAccount:
-    """Create a user from raw values; refuses a taken username."""
+    """Create a user from raw values; refuses a taken username.
+
+    The command line passes the administrator it proved (see `prove_admin`); a new clinic's first
+    administrator is created by the system actor.
+    """
     require_user_admin(actor)
     user_in = parse(UserIn, data)
     password_hash = hash_secret(user_in.password)
@@ -180,25 +184,117 @@ def set_signing_pin(db: Database, actor: Actor, password: str, pin: str) -> None
         )
 
 
-def unlock_user(db: Database, actor: Actor, username: str) -> None:
-    """Reset the failed-attempt counter (administrators only)."""
+def prove_admin(db: Database, username: str, password: str) -> Actor:
+    """An administrator proves who they are (username and password) before managing users."""
+    actor = verify_secret(db, username, password, kind="password", action="admin.authorise")
+    if actor.role is not Role.ADMIN:
+        raise NotAllowed(f"{actor.username} cannot manage users: only an administrator can")
+    return actor
+
+
+def first_admin_needed(db: Database) -> bool:
+    """A new clinic has no administrator yet: its first one is created without credentials."""
+    with db.read() as session:
+        admin = session.exec(
+            select(UserAccount.id).where(UserAccount.role == Role.ADMIN, col(UserAccount.active).is_(True))
+        ).first()
+    return admin is None
+
+
+def list_users(db: Database, actor: Actor) -> list[UserAccount]:
     require_user_admin(actor)
+    with db.read() as session:
+        return list(session.exec(select(UserAccount).order_by(col(UserAccount.username))))
+
+
+def unlock_user(db: Database, actor: Actor, username: str, os_user: str = "") -> None:
+    """Reset the failed-attempt counter (administrators only)."""
+    _change_user(db, actor, username, {"failed_attempts": 0}, "user.unlock", os_user)
+
+
+def set_active(db: Database, actor: Actor, username: str, active: bool, os_user: str = "") -> None:
+    """Disable an account (it can no longer sign in; its records keep its name) or enable it again."""
+    if not active and username == actor.username:
+        raise NotAllowed("an administrator cannot disable their own account")
+    _change_user(
+        db, actor, username, {"active": active}, "user.enable" if active else "user.disable", os_user
+    )
+
+
+def set_role(db: Database, actor: Actor, username: str, role: str, os_user: str = "") -> None:
+    try:
+        new_role = Role(role)
+    except ValueError:
+        accepted = ", ".join(r.value for r in Role)
+        raise InvalidInput("role", f"Role: one of {accepted} (got {role!r}).") from None
+    if username == actor.username and new_role is not Role.ADMIN:
+        raise NotAllowed("an administrator cannot take away their own administrator role")
+    _change_user(db, actor, username, {"role": new_role}, "user.role", os_user)
+
+
+def reset_password(db: Database, actor: Actor, username: str, password: str, os_user: str = "") -> None:
+    """A temporary password the user must change at the next sign-in; the lockout is lifted."""
+    new_hash = hash_secret(parse(PasswordIn, {"password": password}).password)
+    values = {"must_change_password": True, "failed_attempts": 0}
+    _change_user(db, actor, username, values, "user.reset_password", os_user, new_hash)
+
+
+def change_password(db: Database, actor: Actor, current: str, new: str) -> None:
+    """Users choose their own password, proving who they are with the current one."""
+    new_password = parse(PasswordIn, {"password": new}).password
+    if new_password == current:
+        raise InvalidInput("password", "New password: choose one different from the current password.")
+    verify_secret(db, actor.username, current, kind="password", action="password.authorise")
+    _change_user(
+        db,
+        actor,
+        actor.username,
+        {"must_change_password": False},
+        "user.password",
+        "",
+        hash_secret(new_password),
+    )
+
+
+def password_change_due(db: Database, username: str) -> bool:
+    user = find_user(db, username)
+    return user is not None and user.must_change_password
+
+
+def _change_user(
+    db: Database,
+    actor: Actor,
+    username: str,
+    values: dict,
+    action: str,
+    os_user: str,
+    password_hash: str | None = None,
+) -> None:
+    """Change a user's account and audit what changed, by whom, from which OS account."""
+    if action != "user.password":
+        require_user_admin(actor)
     with db.write() as session:
-        user = session.exec(select(UserAccount).where(UserAccount.username == username)).first()
+        user = session.exec(
+            select(UserAccount).where(UserAccount.username == username.strip().lower())
+        ).first()
         if user is None:
             raise InvalidInput("username", f"Username: no user is called {username!r}.")
-        before = user.failed_attempts
-        user.failed_attempts = 0
+        before = {key: audit.plain(getattr(user, key)) for key in values}
+        for key, value in values.items():
+            setattr(user, key, value)
+        if password_hash is not None:
+            user.password_hash = password_hash
         session.add(user)
+        after = {key: audit.plain(value) for key, value in values.items()}
         audit.record(
             session,
             at=db.clock.now(),
-            actor=actor.username,
-            action="user.unlock",
+            actor=actor.username[:32],
+            action=action,
             entity="user_account",
             entity_id=user.id,
-            before={"failed_attempts": before},
-            after={"failed_attempts": 0},
+            before=before | ({"_os_user": os_user} if os_user else {}),
+            after=after | ({"_os_user": os_user} if os_user else {}),
         )
 
 

@@ -33,6 +33,8 @@ from console.domain.vocab import (
     SignatureMeaning,
 )
 
+SECRET: dict = {"secret": True}  # a field whose value a refusal never repeats
+
 ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 
 
@@ -349,7 +351,23 @@ class UserIn(Input):
     )
     display_name: Text = Field(title="Name", description="1 to 80 characters", min_length=1, max_length=80)
     role: Role = Field(title="Role", description="nurse, physician or admin")
-    password: str = Field(title="Password", description="10 to 128 characters", min_length=10, max_length=128)
+    password: str = Field(
+        title="Password",
+        description="10 to 128 characters",
+        min_length=10,
+        max_length=128,
+        json_schema_extra=SECRET,
+    )
+
+
+class PasswordIn(Input):
+    password: str = Field(
+        title="New password",
+        description="10 to 128 characters",
+        min_length=10,
+        max_length=128,
+        json_schema_extra=SECRET,
+    )
 
 
 class QueueDatesIn(Input):
@@ -377,7 +395,9 @@ class OverrideIn(Input):
 
 
 class PinIn(Input):
-    pin: str = Field(title="Signing PIN", description="4 to 8 digits", pattern=r"^[0-9]{4,8}$")
+    pin: str = Field(
+        title="Signing PIN", description="4 to 8 digits", pattern=r"^[0-9]{4,8}$", json_schema_extra=SECRET
+    )
 
 
 class SignatureIn(Input):
@@ -423,4 +443,6 @@ def refusal(model: type[BaseModel], exc: ValidationError) -> InvalidInput:
         return InvalidInput(field, f"{info.title}: required; {info.description}.")
     got = error.get("input")
     shown = "nothing" if got is None or got == "" else repr(got)[:40]
+    if info.json_schema_extra == SECRET and got:
+        shown = f"{len(str(got))} characters"  # a secret is never shown, not even a rejected one
     return InvalidInput(field, f"{info.title}: {info.description} (got {shown}).")

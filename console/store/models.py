@@ -10,7 +10,7 @@ and the schema test compares it as a whole with a migrated database.
 from datetime import date, datetime, time
 from typing import cast
 
-from sqlalchemy import CheckConstraint, Index, String, Table, Text, UniqueConstraint, inspect
+from sqlalchemy import CheckConstraint, Index, String, Table, Text, UniqueConstraint, false, inspect
 from sqlmodel import Field, SQLModel
 
 from console.domain.vocab import (
@@ -75,6 +75,8 @@ class UserAccount(SQLModel, table=True):
     signing_pin_hash: str | None = Field(default=None, sa_type=String(200))
     active: bool = True
     failed_attempts: int = 0
+    # Set when an administrator resets the password: the user chooses a new one at the next sign-in.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = _utc()
 
 

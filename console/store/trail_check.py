@@ -200,13 +200,18 @@ def _load(text: str | None) -> dict | None:
 
 
 def _changed_columns(action: str, before: dict | None, after: dict | None) -> frozenset[str] | None:
-    """The columns an event moved, or None when it records no change of state."""
+    """The columns an event moved, or None when it records no change of state.
+
+    An update names the same columns before and after (keys starting with "_" say who or where,
+    not what); a few events move one column beside what they record (SIDE_UPDATES).
+    """
     if before is None or after is None:
         return None
-    if "version" in after:  # a versioned update names every column it changed
-        return frozenset(after)
     if action in SIDE_UPDATES:
         return SIDE_UPDATES[action] & after.keys()
+    columns = frozenset(key for key in after if not key.startswith("_"))
+    if columns and columns == {key for key in before if not key.startswith("_")}:
+        return columns
     return None
 
 
@@ -232,7 +237,7 @@ def _replay(
         moved = _changed_columns(action, before, after)
         if moved is None or before is None or after is None:
             continue
-        moved = moved & state.keys()
+        moved = (moved & state.keys()) - untracked
         if problem := _differs({k: state[k] for k in moved}, {k: after.get(k) for k in moved}, untracked):
             report.add(f"{name} {row_id}: {problem} (changed without an audit event after event {event_id})")
             return None

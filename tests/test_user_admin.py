@@ -1,0 +1,193 @@
+"""User administration from the command line: an administrator proves who they are for every change."""
+
+import io
+import json
+
+import pytest
+from sqlmodel import select
+
+from console.cli import run
+from console.clinic import users
+from console.domain.errors import AuthenticationFailed, InvalidInput, NotAllowed
+from console.store.database import Database, sqlite_url
+from console.store.models import AuditEvent
+
+ADMIN_PASSWORD = "admin password 1"
+
+
+@pytest.fixture
+def clinic(tmp_path, monkeypatch, capsys):
+    """A new clinic file and a way to run `chairside --db FILE user ...` with lines on stdin."""
+    path = str(tmp_path / "clinic.sqlite3")
+
+    def chairside(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = run(None, ["--db", path, "user", *argv, "--password-stdin"])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = chairside(
+        "add", "boss", "--name", "Office Admin", "--role", "admin", stdin=f"{ADMIN_PASSWORD}\n"
+    )
+    assert code == 0 and "Created admin boss" in out
+    chairside.db = Database(sqlite_url(path))  # type: ignore[attr-defined]
+    return chairside
+
+
+def _last_event(db: Database) -> AuditEvent:
+    with db.read() as session:
+        return session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+
+
+def test_only_the_first_administrator_is_created_without_credentials(clinic):
+    code, _, err = clinic("add", "amy", "--name", "Amy Ng, RN", "--role", "nurse", stdin="a long password\n")
+    assert code == 1 and "--admin" in err
+    code, out, _ = clinic(
+        "add",
+        "amy",
+        "--name",
+        "Amy Ng, RN",
+        "--role",
+        "nurse",
+        "--admin",
+        "boss",
+        stdin=f"{ADMIN_PASSWORD}\na long password\n",
+    )
+    assert code == 0 and "Created nurse amy" in out
+    event = _last_event(clinic.db)
+    assert (event.action, event.actor) == ("user.create", "boss")
+
+
+def test_a_new_clinic_starts_with_an_administrator(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long password\n"))
+    path = str(tmp_path / "new.sqlite3")
+    assert (
+        run(None, ["--db", path, "user", "add", "amy", "--name", "A", "--role", "nurse", "--password-stdin"])
+        == 1
+    )
+    assert "no administrator yet" in capsys.readouterr().err
+
+
+def test_a_wrong_admin_password_or_a_non_admin_changes_nothing(clinic):
+    clinic(
+        "add",
+        "amy",
+        "--name",
+        "A",
+        "--role",
+        "nurse",
+        "--admin",
+        "boss",
+        stdin=f"{ADMIN_PASSWORD}\na long password\n",
+    )
+    code, _, err = clinic("role", "amy", "physician", "--admin", "boss", stdin="wrong password\n")
+    assert code == 1 and "Wrong username or password" in err
+    code, _, err = clinic("role", "amy", "admin", "--admin", "amy", stdin="a long password\n")
+    assert code == 1 and "only an administrator" in err
+    assert users.find_user(clinic.db, "amy").role == "nurse"
+
+
+def test_a_rejected_password_is_never_repeated(clinic):
+    code, _, err = clinic(
+        "add",
+        "amy",
+        "--name",
+        "A",
+        "--role",
+        "nurse",
+        "--admin",
+        "boss",
+        stdin=f"{ADMIN_PASSWORD}\nhunter2\n",
+    )
+    assert code == 1 and "hunter2" not in err and "Password: 10 to 128 characters (got 7 characters)" in err
+
+
+def test_list_disable_enable_role_and_reset_are_audited_with_admin_and_os_user(clinic):
+    clinic(
+        "add",
+        "amy",
+        "--name",
+        "Amy Ng, RN",
+        "--role",
+        "nurse",
+        "--admin",
+        "boss",
+        stdin=f"{ADMIN_PASSWORD}\na long password\n",
+    )
+    code, out, _ = clinic("list", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\n")
+    assert code == 0 and "amy" in out and "nurse" in out and "boss" in out
+
+    assert clinic("disable", "amy", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\n")[0] == 0
+    with pytest.raises(AuthenticationFailed, match="inactive"):
+        users.authenticate(clinic.db, "amy", "a long password")
+    assert clinic("enable", "amy", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\n")[0] == 0
+
+    assert clinic("role", "amy", "physician", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\n")[0] == 0
+    event = _last_event(clinic.db)
+    assert (event.action, event.actor) == ("user.role", "boss")
+    assert json.loads(event.after_json)["role"] == "physician" and json.loads(event.after_json)["_os_user"]
+
+    code, out, _ = clinic(
+        "reset-password", "amy", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\ntemporary pw 1\n"
+    )
+    assert code == 0 and "next sign-in" in out
+    assert users.authenticate(clinic.db, "amy", "temporary pw 1").username == "amy"
+    assert users.password_change_due(clinic.db, "amy")
+    code, out, _ = clinic("list", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\n")
+    assert "password change due" in out
+
+
+def test_a_user_changes_a_reset_password_and_the_change_is_audited(clinic):
+    clinic(
+        "add",
+        "amy",
+        "--name",
+        "A",
+        "--role",
+        "nurse",
+        "--admin",
+        "boss",
+        stdin=f"{ADMIN_PASSWORD}\na long password\n",
+    )
+    clinic("reset-password", "amy", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\ntemporary pw 1\n")
+    amy = users.authenticate(clinic.db, "amy", "temporary pw 1")
+    with pytest.raises(InvalidInput, match="different"):
+        users.change_password(clinic.db, amy, "temporary pw 1", "temporary pw 1")
+    with pytest.raises(AuthenticationFailed):
+        users.change_password(clinic.db, amy, "not the current", "my own password")
+    users.change_password(clinic.db, amy, "temporary pw 1", "my own password")
+    assert not users.password_change_due(clinic.db, "amy")
+    assert users.authenticate(clinic.db, "amy", "my own password").username == "amy"
+
+
+def test_an_administrator_keeps_their_own_access(clinic):
+    admin = users.prove_admin(clinic.db, "boss", ADMIN_PASSWORD)
+    with pytest.raises(NotAllowed):
+        users.set_active(clinic.db, admin, "boss", False)
+    with pytest.raises(NotAllowed):
+        users.set_role(clinic.db, admin, "boss", "nurse")
+
+
+def test_user_changes_made_through_the_service_verify_and_one_behind_its_back_does_not(clinic, tmp_path):
+    from sqlalchemy import text
+
+    from console.review.integrity import verify_record
+
+    clinic(
+        "add",
+        "amy",
+        "--name",
+        "A",
+        "--role",
+        "nurse",
+        "--admin",
+        "boss",
+        stdin=f"{ADMIN_PASSWORD}\na long password\n",
+    )
+    clinic("role", "amy", "physician", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\n")
+    clinic("disable", "amy", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\n")
+    clinic("reset-password", "amy", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\ntemporary pw 1\n")
+    assert verify_record(clinic.db).problems() == []
+    with clinic.db.engine.begin() as connection:
+        connection.execute(text("UPDATE user_account SET active = 1 WHERE username = 'amy'"))
+    assert any("user_account 2: active is True" in line for line in verify_record(clinic.db).problems())
