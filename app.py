@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 
 HOLD_SECONDS = 5.0  # a screen slower than this to open gets the keys anyway: late, never lost
+ANCHOR_EVERY_SECONDS = 24 * 3600  # the audit chain is anchored at start and daily while a console runs
 
 
 class ChairsideApp(App):
@@ -218,10 +219,36 @@ class ChairsideApp(App):
             self.startup_error = error
             self.call_from_thread(self.exit, return_code=1)
             return
+        problems = _trail_checked(db, settings)
         self.call_from_thread(self._connected, db, settings)
+        if problems:
+            self.call_from_thread(self._trail_failed, problems)
+
+    def _trail_failed(self, problems: list[str]) -> None:
+        """The clinic can go on working; the administrator must be told, on every screen, at once."""
+        self.notify(
+            "The audit trail failed its check at start: "
+            + "; ".join(problems[:3])
+            + ". Tell the clinic's administrator (chairside audit verify).",
+            title="Audit trail",
+            severity="error",
+            timeout=600,
+        )
+
+    def _anchor_daily(self) -> None:
+        """A console left running anchors the chain once a day, as it does at every start."""
+        if self.db is not None and self.settings is not None:
+            self._anchor(self.db, self.settings)
+
+    @work(thread=True, group="anchor")
+    def _anchor(self, db: "Database", settings: "Settings") -> None:
+        problems = _trail_checked(db, settings)
+        if problems:
+            self.call_from_thread(self._trail_failed, problems)
 
     def _connected(self, db: "Database", settings: "Settings") -> None:
         self.db, self.settings = db, settings
+        self.set_interval(ANCHOR_EVERY_SECONDS, self._anchor_daily)
         self.scanner = ScanDetector(ScannerSetup(prefix=settings.scanner_prefix))
         if isinstance(self.screen, LoginScreen):
             self.screen.connected(db, self.clinic_name)
@@ -316,6 +343,16 @@ class ChairsideApp(App):
         while len(self.screen_stack) > 2:  # screens pushed over the home screen go too
             self.pop_screen()
         self.switch_screen(LoginScreen(self.db, self.clinic_name))
+
+
+def _trail_checked(db: "Database", settings: "Settings") -> list[str]:
+    """The chain since its last anchor, and its anchors; a new anchor when they hold."""
+    from console.review.integrity import check_at_start
+
+    try:
+        return check_at_start(db, settings.anchor_file, settings.audit_anchor_syslog)
+    except ChairsideError as error:  # the anchor file unreadable or unwritable: said, never fatal
+        return [str(error)]
 
 
 def open_console(context) -> None:

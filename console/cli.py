@@ -381,7 +381,7 @@ def audit_verify(state: "Context") -> None:
     """
     from console.review.integrity import verify_record
 
-    report = verify_record(state.database(writing=False))
+    report = verify_record(state.database(writing=False), state.settings().anchor_file)
     for line in report.problems():
         click.echo(line, err=True)
     if not report.intact:
@@ -390,6 +390,20 @@ def audit_verify(state: "Context") -> None:
         click.echo(line)
     if not report.complete:
         raise click.exceptions.Exit(2)
+
+
+@audit_cli.command("anchor")
+@click.pass_obj
+def audit_anchor(state: "Context") -> None:
+    """Write the audit chain's head, with time and count, to the anchor file (outside the database)."""
+    from console.review.integrity import anchor_now
+
+    settings = state.settings()
+    anchor = anchor_now(state.database(), settings.anchor_file, settings.audit_anchor_syslog)
+    if anchor is None:
+        click.echo("The audit trail is empty: nothing to anchor.")
+        return
+    click.echo(f"Anchored {anchor.events} events, head {anchor.head}, in {settings.anchor_file}.")
 
 
 @protocol_cli.command("check")
@@ -401,13 +415,12 @@ def protocol_check(file: Path) -> None:
     click.echo(describe(load_protocol(file)), nl=False)
 
 
-@cli.command("export")
-@click.option("--date", "day", type=DAY, required=True, help="First clinic day (YYYY-MM-DD).")
+@cli.group("export", invoke_without_command=True)
+@click.option("--date", "day", type=DAY, help="First clinic day (YYYY-MM-DD); required.")
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder to write the files into.",
+    help="Folder to write the files into; required.",
 )
 @click.option("--to", type=DAY, help="Last clinic day (default: --date).")
 @click.option(
@@ -420,18 +433,21 @@ def protocol_check(file: Path) -> None:
 @click.option("--deidentify", is_flag=True, help="No names, MRNs or dates of birth.")
 @click.option("--bom", is_flag=True, help="Write the UTF-8 byte-order mark Excel needs.")
 @click.option("--force", is_flag=True, help="Overwrite an export already in the folder.")
-@click.pass_obj
+@click.pass_context
 def export_command(
-    state: "Context",
-    day: datetime,
-    out: Path,
+    ctx: click.Context,
+    day: datetime | None,
+    out: Path | None,
     to: datetime | None,
     export_format: str,
     deidentify: bool,
     bom: bool,
     force: bool,
 ) -> None:
-    """Export the clinic days' records as CSV files or a FHIR bundle, with a manifest (all, or none)."""
+    """Export the clinic days' records as CSV files or a FHIR bundle, with a signed manifest (all, or none).
+
+    `export verify DIR` checks an export received from the clinic.
+    """
     import getpass
 
     from rich.progress import Progress, TaskID
@@ -439,6 +455,11 @@ def export_command(
     from console.export.files import export
     from console.export.request import ExportRequest
 
+    if ctx.invoked_subcommand is not None:
+        return
+    if day is None or out is None:
+        raise click.UsageError(f"Missing option '{'--date' if day is None else '--out'}'.")
+    state: Context = ctx.obj
     settings = state.settings()
     request = ExportRequest(
         date_from=day.date(),
@@ -460,9 +481,35 @@ def export_command(
                 tasks[name] = progress.add_task(name, total=None)
             progress.update(tasks[name], completed=rows, description=f"{name}: {rows:,} written")
 
-        manifest = export(db, f"cli:{getpass.getuser()}", request, settings.zone, advance)
+        manifest = export(
+            db, f"cli:{getpass.getuser()}", request, settings.zone, advance, settings.anchor_file
+        )
     counts = ", ".join(f"{name} {rows}" for name, rows in manifest.rows.items())
     click.echo(f"Exported to {out}: {counts}.")
+
+
+@export_command.command("verify")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.pass_obj
+def export_verify(state: "Context", folder: Path) -> None:
+    """Check a received export: every file against the signed manifest (needs the clinic key).
+
+    Exit 1 naming each problem; exit 2 when the files match but the signature could not be checked
+    because the clinic key is not at hand.
+    """
+    from console.export.signature import verify_export
+    from console.store.audit_key import read_key
+
+    check = verify_export(folder, read_key(state.settings().key_file))
+    for problem in check.problems:
+        click.echo(f"export altered: {problem}", err=True)
+    if not check.intact:
+        raise click.exceptions.Exit(1)
+    click.echo(f"{check.files} files match the manifest; audit chain head {check.head}")
+    if not check.signed:
+        click.echo("WITHOUT THE CLINIC KEY the manifest's signature was not checked", err=True)
+        raise click.exceptions.Exit(2)
+    click.echo("The manifest's signature holds: signed with the clinic key.")
 
 
 @schedule_cli.command("import")

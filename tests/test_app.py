@@ -288,7 +288,9 @@ async def test_a_reset_password_is_changed_before_anything_of_the_clinic_shows(d
         await pilot.press(*"temporary pw 1", "enter", *"my own password", "enter", *"my own pasword", "enter")
         await workers_done(demo_app)
         assert "differ" in str(demo_app.screen.query_one("#password-error", Static).render())
-        await pilot.press(*"temporary pw 1", "enter", *"my own password", "enter", *"my own password", "enter")
+        await pilot.press(
+            *"temporary pw 1", "enter", *"my own password", "enter", *"my own password", "enter"
+        )
         await workers_done(demo_app)
         await pilot.pause()
         assert isinstance(demo_app.screen, TodayScreen)

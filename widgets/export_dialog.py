@@ -104,7 +104,9 @@ class ExportDialog(ModalScreen[Path | None]):
             on_screen(self, self._progress, name, rows)
 
         try:
-            manifest = export(clinic.db, clinic.actor.username, request, clinic.zone, progress)
+            manifest = export(
+                clinic.db, clinic.actor.username, request, clinic.zone, progress, clinic.settings.anchor_file
+            )
         except ChairsideError as refused:
             on_screen(self, self._done, f"⚠ {refused}", None)
             return

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         description="the clinic key audit events are keyed with (readable by the clinic's account only); "
         "default: audit.key beside the settings file. Every workstation of a clinic needs a copy",
     )
+    audit_anchor_file: Path | None = Field(
+        None,
+        description="the append-only file the audit chain's head is written to at every start, export "
+        "and day; default: audit-anchors.jsonl in the user's state folder",
+    )
+    audit_anchor_syslog: bool = Field(False, description="also send every audit anchor to syslog")
     # The clinic protocol comes from its own file (`--protocol`, CHAIRSIDE_PROTOCOL), not from here.
     _protocol: Protocol = PrivateAttr(default_factory=Protocol)
 
@@ -64,6 +70,10 @@ class Settings(BaseSettings):
     @property
     def key_file(self) -> Path:
         return (self.audit_key_file or default_config_file().parent / "audit.key").expanduser()
+
+    @property
+    def anchor_file(self) -> Path:
+        return (self.audit_anchor_file or default_state_dir() / "audit-anchors.jsonl").expanduser()
 
     def with_protocol(self, protocol: Protocol) -> "Settings":
         settings = self.model_copy()
@@ -119,3 +129,9 @@ def default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("chairside"))
+
+
+def default_state_dir() -> Path:
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("chairside"))

@@ -4,7 +4,6 @@ Every file is streamed (`yield_per`), written to a temporary name in the target 
 renamed only when all of them are complete: a failure part way leaves no export file behind.
 """
 
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -24,11 +23,11 @@ from console.export.csv_safe import safe_text, writer
 from console.export.dictionary import BOOLEAN, FILES, TEXT, TIME, columns
 from console.export.request import BUNDLE, ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress
-from console.store import audit
+from console.export.signature import MANIFEST, SIGNATURE, file_sha256, sign
+from console.store import anchors, audit
 from console.store.database import Database
 from console.store.private_files import private_file, private_folder
 
-MANIFEST = "manifest.json"
 EVERY_FILE = [*FILES, BUNDLE, MANIFEST]
 
 
@@ -39,9 +38,18 @@ class Manifest:
 
 
 def export(
-    db: Database, who: str, request: ExportRequest, zone: ZoneInfo, progress: Progress | None = None
+    db: Database,
+    who: str,
+    request: ExportRequest,
+    zone: ZoneInfo,
+    progress: Progress | None = None,
+    anchor_file: Path | None = None,
 ) -> Manifest:
-    """Write the request's files and manifest.json into `request.out`; all of them, or nothing."""
+    """Write the request's files and manifest.json into `request.out`; all of them, or nothing.
+
+    The manifest lists each file's SHA-256 and is signed with the clinic key; the export's audit
+    event records the same digests; the chain's head is then anchored in `anchor_file`.
+    """
     _check(request)
     counts: dict[str, int] = {}
     with _all_or_nothing(request.out, [*request.files, MANIFEST], request.force) as partial:
@@ -53,7 +61,7 @@ def export(
                     counts[name] = _write_csv(partial[name], name, records, request, zone, progress)
             else:
                 counts[BUNDLE] = fhir.write(partial[BUNDLE], session, request, zone, db.clock.now(), progress)
-        manifest = {
+        manifest: dict = {
             "from": request.date_from.isoformat(),
             "to": request.date_to.isoformat(),
             "format": request.format,
@@ -62,10 +70,11 @@ def export(
             "deidentified": request.deidentify,
             "audit_chain_head": head,
             "files": {
-                name: {"rows": counts[name], "sha256": _sha256(partial[name])} for name in request.files
+                name: {"rows": counts[name], "sha256": file_sha256(partial[name])} for name in request.files
             },
         }
-        partial[MANIFEST].write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        signed = sign(manifest, db.audit_key)
+        partial[MANIFEST].write_text(json.dumps(signed, indent=2) + "\n", encoding="utf-8")
     with db.write() as session:
         audit.record(
             session,
@@ -74,8 +83,18 @@ def export(
             action=f"export.{request.format}",
             entity="export",
             entity_id=f"{request.date_from}..{request.date_to}",
-            after={"rows": counts, "deidentified": request.deidentify},
+            after={
+                "rows": counts,
+                "deidentified": request.deidentify,
+                "sha256": {name: entry["sha256"] for name, entry in manifest["files"].items()},
+                "manifest_signature": (signed[SIGNATURE] or {}).get("value"),
+            },
         )
+    if anchor_file is not None:
+        with db.read() as session:
+            now = anchors.current(session, db.clock.now(), db.url)
+        if now is not None:
+            anchors.append(anchor_file, now)  # the export's chain head can no longer be cut away unseen
     return Manifest(request.out / MANIFEST, counts)
 
 
@@ -183,12 +202,3 @@ def _write_csv(
     if progress:
         progress(name, count)
     return count
-
-
-def _sha256(path: Path) -> str:
-    """The file's digest, read in chunks: a five-year vitals.csv is larger than the export's memory."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

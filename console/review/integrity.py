@@ -1,8 +1,14 @@
-"""`audit verify`: the chain, every row against its trail, and every signed record, in one report."""
+"""`audit verify`: the chain, its anchors, every row against its trail, and every signed record.
 
-from dataclasses import dataclass
+`check_at_start` is the quick check a console runs as it opens: the chain since its last anchor,
+and every anchor; when they hold, a new anchor is written.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from console.review.signature_check import SignatureReport, verify_signatures
+from console.store import anchors
 from console.store.audit import ChainReport, verify_chain
 from console.store.database import Database
 from console.store.trail_check import TrailReport, verify_rows
@@ -13,27 +19,30 @@ class IntegrityReport:
     chain: ChainReport
     rows: TrailReport
     signed: SignatureReport
+    anchors_checked: int = 0
+    anchor_problems: list[str] = field(default_factory=list)
 
     @property
     def intact(self) -> bool:
-        return self.chain.intact and self.rows.intact and self.signed.intact
+        return self.chain.intact and self.rows.intact and self.signed.intact and not self.anchor_problems
+
+    @property
+    def complete(self) -> bool:
+        """Everything could be checked: nothing keyed was read without the key."""
+        return not self.chain.unchecked
 
     def problems(self) -> list[str]:
         """One line per problem found, the most fundamental first."""
         lines = []
         if not self.chain.intact:
             lines.append(f"audit chain broken at event {self.chain.broken_at}: {self.chain.problem}")
+        lines += [f"audit anchor: {problem}" for problem in self.anchor_problems]
         lines += [f"record changed behind the audit trail: {problem}" for problem in self.rows.problems]
         if self.rows.unnamed:
             lines.append(f"... and {self.rows.unnamed} more rows that differ from their audit trail")
         if not self.signed.intact:
             lines.append(f"signed record altered: {self.signed.problem}")
         return lines
-
-    @property
-    def complete(self) -> bool:
-        """Everything could be checked: nothing keyed was read without the key."""
-        return not self.chain.unchecked
 
     def summary(self) -> list[str]:
         chain = (
@@ -44,13 +53,54 @@ class IntegrityReport:
         )
         return [
             chain,
+            f"every anchored head is still in the chain: {self.anchors_checked} anchors",
             f"every row matches its audit trail: {self.rows.rows} rows",
             f"signed records intact: {self.signed.signatures} signatures, {self.signed.addenda} addenda",
         ]
 
 
-def verify_record(db: Database) -> IntegrityReport:
-    """Read everything in one transaction, so the three checks see the same record."""
+def verify_record(db: Database, anchor_file: Path | None = None) -> IntegrityReport:
+    """Read everything in one transaction, so every check sees the same record."""
     with db.read() as session:
         chain = verify_chain(session, db.audit_key)
-        return IntegrityReport(chain, verify_rows(session), verify_signatures(session))
+        anchored = _anchors(session, db, anchor_file)
+        return IntegrityReport(
+            chain,
+            verify_rows(session),
+            verify_signatures(session),
+            len(anchored),
+            anchors.broken(session, anchored),
+        )
+
+
+def _anchors(session, db: Database, anchor_file: Path | None) -> list[anchors.Anchor]:
+    first = anchors.first_hash(session)
+    if anchor_file is None or first is None:
+        return []
+    return anchors.read(anchor_file, first, db.url)
+
+
+def check_at_start(db: Database, anchor_file: Path, to_syslog: bool = False) -> list[str]:
+    """The chain since its last anchor, and every anchor; a new anchor when all hold, else the problems."""
+    with db.read() as session:
+        anchored = _anchors(session, db, anchor_file)
+        problems = anchors.broken(session, anchored)
+        last = anchored[-1] if anchored and not problems else None
+        chain = verify_chain(
+            session, db.audit_key, after=None if last is None else (last.event_id, last.head)
+        )
+        if not chain.intact:
+            problems.append(f"audit chain broken at event {chain.broken_at}: {chain.problem}")
+        now = anchors.current(session, db.clock.now(), db.url)
+    if not problems and now is not None:
+        anchors.append(anchor_file, now, to_syslog)  # never over a chain that failed its check
+    return problems
+
+
+def anchor_now(db: Database, anchor_file: Path, to_syslog: bool = False) -> anchors.Anchor | None:
+    """Write the chain's head to the anchor file (nothing for an empty chain)."""
+    with db.read() as session:
+        now = anchors.current(session, db.clock.now(), db.url)
+    if now is not None:
+        anchors.append(anchor_file, now, to_syslog)
+    return now

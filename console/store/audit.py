@@ -130,16 +130,26 @@ class ChainReport:
         return self.broken_at is None
 
 
-def verify_chain(session: Session, key: bytes | None = None, batch: int = 5000) -> ChainReport:
+def verify_chain(
+    session: Session, key: bytes | None = None, batch: int = 5000, after: tuple[int, str] | None = None
+) -> ChainReport:
     """Walk every event in order; report the first whose link or content does not match.
 
     Events before the chain was keyed (its `audit.key` event, or its first keyed event) are plain
     SHA-256, written before the clinic had a key; every event from there on must be keyed. Without
     the key, links are still checked, and a plain event where a keyed one belongs is still found,
     but a keyed event's content cannot be checked: those are counted as unchecked.
+
+    `after` (event id, its hash): check only the events after one already proved, such as the
+    last anchor's (an incremental check, fast enough for every start).
     """
     expected_prev, count, keyed, unchecked = GENESIS, 0, False, 0
-    rows = session.exec(select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=batch))
+    query = select(AuditEvent).order_by(col(AuditEvent.id))
+    if after is not None:
+        expected_prev = after[1]
+        query = query.where(col(AuditEvent.id) > after[0])
+        keyed = key is not None and _keyed_by(session, after[0])
+    rows = session.exec(query.execution_options(yield_per=batch))
     for event in rows:
         count += 1
         if event.prev_hash != expected_prev:
@@ -168,6 +178,12 @@ def verify_chain(session: Session, key: bytes | None = None, batch: int = 5000) 
             unchecked += 1
         expected_prev = event.hash
     return ChainReport(count, expected_prev, unchecked=unchecked)
+
+
+def _keyed_by(session: Session, event_id: int) -> bool:
+    """Whether the chain was keyed at or before `event_id`."""
+    keyed = select(AuditEvent.id).where(AuditEvent.action == KEY_ACTION, col(AuditEvent.id) <= event_id)
+    return session.exec(keyed.limit(1)).first() is not None
 
 
 def head(session: Session) -> str:

@@ -1,0 +1,161 @@
+"""Anchors outside the database, and signed exports: truncation and rewriting after either are named."""
+
+import json
+import stat
+
+import pytest
+from sqlalchemy import text
+
+from console.cli import run
+from console.export.files import export
+from console.export.request import ExportRequest
+from console.export.signature import verify_export
+from console.review.integrity import anchor_now, check_at_start, verify_record
+from tests.conftest import TEST_KEY
+from tests.factories import checked_in_session
+from tests.test_export import KEY, ZONE
+
+
+def _drop_audit_triggers(db) -> None:
+    with db.engine.begin() as connection:
+        if db.backend == "sqlite":
+            connection.execute(text("DROP TRIGGER audit_event_no_delete"))
+            connection.execute(text("DROP TRIGGER audit_event_no_update"))
+        else:
+            connection.execute(text("DROP TRIGGER audit_event_no_change ON audit_event"))
+
+
+def _remove_events_after(db, event_id: int) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(text("DELETE FROM audit_event WHERE id > :id"), {"id": event_id})
+
+
+def _last_event_id(db) -> int:
+    with db.read() as session:
+        return session.execute(text("SELECT max(id) FROM audit_event")).scalar_one()
+
+
+def test_a_start_checks_the_chain_since_the_last_anchor_and_anchors_it(db, staff, tmp_path):
+    anchors = tmp_path / "state" / "anchors.jsonl"
+    assert check_at_start(db, anchors) == []
+    assert stat.S_IMODE(anchors.stat().st_mode) == 0o600
+    checked_in_session(db, staff["nina"])
+    assert check_at_start(db, anchors) == []
+    lines = [json.loads(line) for line in anchors.read_text().splitlines()]
+    assert (
+        len(lines) == 2
+        and lines[1]["event_id"] == _last_event_id(db)
+        and lines[1]["events"] > lines[0]["events"]
+    )
+    report = verify_record(db, anchors)
+    assert report.intact and report.anchors_checked == 2
+
+
+def test_events_removed_after_an_anchor_are_named_and_no_new_anchor_covers_them(db, staff, tmp_path):
+    anchors = tmp_path / "anchors.jsonl"
+    checked_in_session(db, staff["nina"])
+    anchored = anchor_now(db, anchors)
+    truncated_to = anchored.event_id - 3
+    _drop_audit_triggers(db)
+    _remove_events_after(db, truncated_to)
+    with db.read() as session:
+        assert session.execute(text("SELECT count(*) FROM audit_event")).scalar_one() == truncated_to
+    problems = verify_record(db, anchors).problems()
+    assert any(
+        f"ending at event {anchored.event_id}) no longer holds: that event is gone" in p for p in problems
+    )
+    before = anchors.read_text()
+    assert check_at_start(db, anchors)  # the start check says so, and anchors nothing over it
+    assert anchors.read_text() == before
+
+
+def test_a_chain_rewritten_from_its_first_event_is_named_by_the_anchors_of_its_database(db, staff, tmp_path):
+    from sqlmodel import select
+
+    from console.store import audit
+    from console.store.models import AuditEvent
+
+    anchors = tmp_path / "anchors.jsonl"
+    checked_in_session(db, staff["nina"])
+    anchor_now(db, anchors)
+    _drop_audit_triggers(db)
+    with db.read() as session:
+        events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+    with db.engine.begin() as connection:  # every event re-hashed with a key of the forger's own
+        previous = audit.GENESIS
+        for event in events:
+            event.actor = "mallory" if event.id == 1 else event.actor
+            event.prev_hash, event.hash = previous, audit.chain_hash(previous, event, b"forger" * 6)
+            previous = event.hash
+            connection.execute(
+                text("UPDATE audit_event SET actor = :a, prev_hash = :p, hash = :h WHERE id = :id"),
+                {"a": event.actor, "p": event.prev_hash, "h": event.hash, "id": event.id},
+            )
+    db.audit_key = None  # even verified without the clinic key, the anchor names the rewrite
+    problems = verify_record(db, anchors).problems()
+    assert any("no longer holds: that event was rewritten" in p for p in problems), problems
+
+
+@pytest.fixture
+def exported(db, staff, tmp_path):
+    checked_in_session(db, staff["nina"])
+    day = db.clock.now().astimezone(ZONE).date()
+    out = tmp_path / "export"
+    export(
+        db, "office", ExportRequest(day, day, out, pseudonym_key=KEY), ZONE, anchor_file=tmp_path / "a.jsonl"
+    )
+    return out
+
+
+def test_an_export_is_signed_anchored_and_its_digests_are_in_the_trail(db, exported, tmp_path):
+    check = verify_export(exported, TEST_KEY)
+    assert check.intact and check.signed and check.files == 4
+    anchored = json.loads((tmp_path / "a.jsonl").read_text().splitlines()[-1])
+    assert anchored["event_id"] == _last_event_id(db)
+    with db.read() as session:
+        recorded = json.loads(
+            session.execute(text("SELECT after_json FROM audit_event ORDER BY id DESC")).first()[0]
+        )
+    manifest = json.loads((exported / "manifest.json").read_text())
+    assert recorded["sha256"] == {name: entry["sha256"] for name, entry in manifest["files"].items()}
+
+
+@pytest.mark.parametrize(
+    "tamper, named",
+    [
+        (
+            lambda out: (out / "vitals.csv").write_text("edited\n"),
+            "vitals.csv: changed since it was exported",
+        ),
+        (
+            lambda out: (out / "side_effects.csv").unlink(),
+            "side_effects.csv: listed in the manifest but missing",
+        ),
+        (lambda out: (out / "extra.csv").write_text("x\n"), "extra.csv: not part of the export"),
+        (
+            lambda out: (out / "manifest.json").write_text(
+                (out / "manifest.json").read_text().replace('"deidentified": false', '"deidentified": true')
+            ),
+            "the manifest was changed after it was signed",
+        ),
+    ],
+    ids=["file edited", "file removed", "file added", "manifest edited"],
+)
+def test_a_received_export_changed_in_any_way_is_named(exported, tamper, named):
+    tamper(exported)
+    check = verify_export(exported, TEST_KEY)
+    assert any(problem.startswith(named) for problem in check.problems), check.problems
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_export_verify_on_the_command_line(exported, tmp_path, monkeypatch, capsys):
+    key_file = tmp_path / "key"
+    key_file.write_text(TEST_KEY.hex())
+    monkeypatch.setenv("CHAIRSIDE_AUDIT_KEY_FILE", str(key_file))
+    assert run(None, ["export", "verify", str(exported)]) == 0
+    assert "signature holds" in capsys.readouterr().out
+    key_file.unlink()
+    assert run(None, ["export", "verify", str(exported)]) == 2
+    (exported / "vitals.csv").write_text("edited\n")
+    assert run(None, ["export", "verify", str(exported)]) == 1
+    assert "vitals.csv: changed" in capsys.readouterr().err
