@@ -7,6 +7,7 @@ pydantic-settings, the schema check) is loaded in a worker while the nurse types
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,9 +31,13 @@ if TYPE_CHECKING:
     from console.domain.clock import Clock
     from console.store.database import Database
     from widgets.context import Clinic
+    from widgets.lock_screen import LockScreen
 
 
 HOLD_SECONDS = 5.0  # a screen slower than this to open gets the keys anyway: late, never lost
+# Input that shows someone is at the console: it keeps the idle lock away.
+INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+IDLE_CHECK_SECONDS = 10.0  # how often the idle lock looks at the time of the last input
 ANCHOR_EVERY_SECONDS = 24 * 3600  # the audit chain is anchored at start and daily while a console runs
 
 
@@ -66,9 +71,12 @@ class ChairsideApp(App):
         self.scanner = ScanDetector(ScannerSetup(prefix=settings.scanner_prefix if settings else ""))
         self._held: list[events.Key] = []  # keys typed while a new screen was still being put up
         self._held_since = 0.0
+        self._last_input: datetime | None = None  # on the clinic's clock, for the idle lock
 
     async def on_event(self, event: events.Event) -> None:
         """Keys typed while a screen opens wait for it; a wristband scanned anywhere opens its session."""
+        if isinstance(event, INPUT_EVENTS) and self.db is not None:
+            self._last_input = self.db.clock.now()
         if isinstance(event, events.Key) and event.key != "ctrl+q" and (self._held or not self._takes_keys()):
             if not self._held:
                 self._held_since = time.monotonic()
@@ -78,7 +86,12 @@ class ChairsideApp(App):
         await self._take(event)
 
     async def _take(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and self.clinic is not None and not self._focus_takes_codes():
+        if (
+            isinstance(event, events.Key)
+            and self.clinic is not None
+            and not self.locked
+            and not self._focus_takes_codes()
+        ):
             if event.key == "enter":
                 code = self.scanner.enter(event.time)
                 if code is not None:
@@ -203,6 +216,8 @@ class ChairsideApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(LoginScreen(self.db, self.clinic_name))
+        self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
+        self.set_interval(ANCHOR_EVERY_SECONDS, self._anchor_daily)
 
     def on_ready(self) -> None:
         # After the first frame: loading the database layer would otherwise hold up drawing sign-in.
@@ -248,7 +263,7 @@ class ChairsideApp(App):
 
     def _connected(self, db: "Database", settings: "Settings") -> None:
         self.db, self.settings = db, settings
-        self.set_interval(ANCHOR_EVERY_SECONDS, self._anchor_daily)
+
         self.scanner = ScanDetector(ScannerSetup(prefix=settings.scanner_prefix))
         if isinstance(self.screen, LoginScreen):
             self.screen.connected(db, self.clinic_name)
@@ -257,14 +272,50 @@ class ChairsideApp(App):
     def clinic_name(self) -> str:
         return self.settings.clinic_name if self.settings else "Chairside"
 
+    @property
+    def locked(self) -> bool:
+        from widgets.lock_screen import LockScreen
+
+        return any(isinstance(screen, LockScreen) for screen in self.screen_stack)
+
+    def lock_if_idle(self) -> None:
+        """Hide every screen of the sitting after `idle_lock_minutes` without a key or a click."""
+        from widgets.lock_screen import LockScreen
+
+        if self.clinic is None or self.locked or self.db is None or self.settings is None:
+            return
+        minutes = self.settings.idle_lock_minutes
+        now = self.db.clock.now()
+        if self._last_input is None:
+            self._last_input = now
+        if now - self._last_input < timedelta(minutes=minutes):
+            return
+        self.clear_notifications()  # a toast may name a patient
+        self.push_screen(LockScreen(self.db, self.clinic.actor, minutes))
+
+    def on_lock_screen_unlocked(self, message: "LockScreen.Unlocked") -> None:
+        """The same user goes on where they were; another user's sign-in ends the first sitting."""
+        from widgets.lock_screen import LockScreen
+
+        if isinstance(self.screen, LockScreen):
+            self.pop_screen()
+        self._last_input = None
+        if self.clinic is not None and message.actor.username == self.clinic.actor.username:
+            return
+        self.sign_out()
+        self._enter(message.actor, message.password_change_due)
+
     def on_login_screen_signed_in(self, message: LoginScreen.SignedIn) -> None:
-        if not message.password_change_due:
-            self.signed_in(message.actor)
+        self._enter(message.actor, message.password_change_due)
+
+    def _enter(self, actor: Actor, password_change_due: bool) -> None:
+        """Open the user's first screen, after they chose a new password if theirs was reset."""
+        if not password_change_due:
+            self.signed_in(actor)
             return
         from widgets.password_dialog import ChangePasswordDialog
 
         assert self.db is not None, "sign-in needs the clinic's records open"
-        actor = message.actor
 
         def changed(done: bool | None) -> None:
             if done:
@@ -278,6 +329,9 @@ class ChairsideApp(App):
         self._leaving("Signing out", self.sign_out)
 
     async def action_quit(self) -> None:
+        if self.locked:
+            self.notify("The console is locked: unlock it first, then quit.", severity="warning")
+            return
         self._leaving("Quitting Chairside", self.exit)
 
     def _leaving(self, leaving: str, then: "Callable[[], object]") -> None:

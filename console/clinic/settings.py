@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     signing_idle_minutes: int = Field(
         10, ge=1, le=240, description="minutes without a signature before the password is asked again"
     )
+    idle_lock_minutes: int = Field(
+        5, ge=1, le=60, description="minutes without input before the console hides everything behind a lock"
+    )
     scanner_prefix: str = Field(
         "", max_length=1, description="the character the wristband scanner sends before each code, if set up"
     )
