@@ -371,6 +371,17 @@ def db_upgrade(state: "Context") -> None:
     click.echo(f"Database is at schema {SCHEMA_HEAD}.")
 
 
+@db_cli.command("grant")
+@click.argument("role")
+@click.pass_obj
+def db_grant(state: "Context", role: str) -> None:
+    """Give a PostgreSQL application ROLE what the consoles need (run as the owner, after each upgrade)."""
+    from console.store.pg_roles import grant_application_role
+
+    tables = grant_application_role(state.database(), role)
+    click.echo(f"Granted {role} rows of {tables} tables: read, add and change; never delete or alter.")
+
+
 @audit_cli.command("verify")
 @click.pass_obj
 def audit_verify(state: "Context") -> None:
