@@ -189,14 +189,13 @@ def _count(db) -> int:
 
 
 def verify(db_path: Path) -> dict:
-    from console.review.signature_check import verify_signatures
-    from console.store.audit import verify_chain
+    from console.review.integrity import verify_record
     from console.store.database import Database, sqlite_url
 
     db = Database(sqlite_url(db_path))
     started = time.perf_counter()
-    with db.read() as session:
-        chain, signed = verify_chain(session), verify_signatures(session)
+    report = verify_record(db)
+    chain, signed = report.chain, report.signed
     seconds = time.perf_counter() - started
     db.dispose()
     reference = sqlite3_seconds(db_path, f".output /dev/null\n{VERIFY_SQL}")
@@ -204,7 +203,7 @@ def verify(db_path: Path) -> dict:
         "bench": "audit_verify",
         "events": chain.events,
         "signatures": signed.signatures,
-        "intact": chain.intact and signed.intact,
+        "intact": report.intact,
         "seconds": round(seconds, 2),
         "reference_sqlite3_cli_reading_same_rows_s": round(reference, 2),
         "ratio": round(seconds / reference, 1),

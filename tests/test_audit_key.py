@@ -110,5 +110,5 @@ def test_the_command_line_keys_a_clinic_and_verify_says_when_it_has_no_key(tmp_p
     (tmp_path / "audit.key").rename(tmp_path / "away.key")
     assert run(argv=["--db", clinic, "audit", "verify"]) == 2
     assert "WITHOUT THE CLINIC KEY" in capsys.readouterr().out
-    assert run(argv=["--db", clinic, "user", "unlock", "nurse"]) == 1
+    assert run(argv=["--db", clinic, "db", "upgrade"]) == 1
     assert "its key file" in capsys.readouterr().err

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from console.clinic.settings import load_settings
+from console.store.audit_key import read_key
 from console.store.database import Database, sqlite_url
 from console.store.models import AuditEvent, Patient, TreatmentSession, VitalSigns
 
@@ -62,6 +64,7 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
     )
     assert build.returncode == 0, build.stderr
     db = Database(sqlite_url(db_path))
+    db.audit_key = read_key(load_settings().key_file)  # the clinic key the demo command made
     session_id, mrn = _book_late_session(db)
     env = f"HOME={tmp_path} CHAIRSIDE_CONFIG={tmp_path / 'none.toml'} TERM=xterm-256color"
     command = f"env {env} {shlex.quote(CHAIRSIDE)} --db {shlex.quote(str(db_path))}; echo EXITED $?; sleep 30"

@@ -49,6 +49,12 @@ async def _start(pilot, where: str) -> None:
         assert isinstance(app.screen, ReviewQueueScreen)
         return
     await sign_in(pilot)
+    if where == "lock":  # the idle lock over a half-typed board
+        await pilot.press(*"half typ")
+        app.db.clock.advance(minutes=10)
+        app.lock_if_idle()
+        await pilot.pause()
+        return
     if where == "session":
         _, session_id = _book(app, "iv_infusion")
         sessions.check_in(app.db, NURSE, session_id, 1)
@@ -104,7 +110,7 @@ def _the_record_could_be_true(db) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("where", ["board", "session", "queue"])
+@pytest.mark.parametrize("where", ["board", "session", "queue", "lock"])
 async def test_a_monkey_at_every_screen_breaks_nothing(demo_app, where, seed, size):
     rng = random.Random(f"{where}-{seed}-{size}")
     async with demo_app.run_test(size=size) as pilot:

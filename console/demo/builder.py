@@ -815,8 +815,7 @@ def _record_history(session: Session, at: datetime) -> None:
         first, last = session.execute(sa.select(func.min(table.c.id), func.max(table.c.id))).one()
         if first is None:
             continue
-        rows = session.execute(sa.select(table).order_by(table.c.id).execution_options(yield_per=BATCH))
-        count, sha256 = bulk_digest(row._mapping for row in rows)
+        count, sha256 = bulk_digest(session, table, BATCH)
         audit.record(
             session,
             at=at,

@@ -19,6 +19,7 @@ from console.store.models import (
     TreatmentSession,
     table_of,
 )
+from console.store.plain_rows import read_plain
 
 
 @dataclass(frozen=True)
@@ -57,24 +58,18 @@ def verify_signatures(session: Session, batch: int = 2000) -> SignatureReport:
     signatures = _stream(
         session, sa.select(table_of(SessionSignature)).order_by(col(SessionSignature.session_id)), batch
     )
+    sessions_table = table_of(TreatmentSession)
     sessions = _Grouped(
-        _stream(
-            session,
-            sa.select(table_of(TreatmentSession))
-            .where(col(TreatmentSession.id).in_(signed_ids))
-            .order_by(col(TreatmentSession.id)),
-            batch,
-        ),
-        "id",
+        read_plain(session, sessions_table, batch, where=sessions_table.c.id.in_(signed_ids)), "id"
     )
     children = {
         name: _Grouped(
-            _stream(
+            read_plain(
                 session,
-                sa.select(table)
-                .where(table.c.session_id.in_(signed_ids))
-                .order_by(table.c.session_id, table.c.id),
+                table,
                 batch,
+                where=table.c.session_id.in_(signed_ids),
+                order_by=(table.c.session_id, table.c.id),
             ),
             "session_id",
         )

@@ -53,12 +53,17 @@ SESSION_CHILDREN: dict[str, type[SQLModel]] = {
 }
 
 
+def _text_or(canonical: Callable[[Any], str]) -> Callable[[Any], str]:
+    """Text is already canonical (rows read by `plain_rows.read_plain`); a value is made so."""
+    return lambda value: value if isinstance(value, str) else canonical(value)
+
+
 # How a value of each column type becomes canonical; other values (int, text, bool) stay as they are.
 _CANONICAL: dict[type, Callable[..., Any]] = {
     float: float,
-    datetime: iso_utc,
-    date: date.isoformat,
-    time: time.isoformat,
+    datetime: _text_or(iso_utc),
+    date: _text_or(date.isoformat),
+    time: _text_or(time.isoformat),
 }
 
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, col
 
 from console.store import audit
 from console.store.models import AuditEvent, table_of
+from console.store.plain_rows import read_plain
 
 # Audit actions that record a range of rows written at once: {from_id, to_id, count, sha256}.
 HISTORY_ACTION = "history.bulk"
@@ -50,18 +51,11 @@ class TrailReport:
             self.unnamed += 1
 
 
-def plain_row(row: Any) -> dict[str, Any]:
-    """A row's columns as the trail records them (`audit.snapshot` of the same row, key for key)."""
-    data = {key: audit.plain(value) for key, value in row.items()}
-    data.pop("password_hash", None)  # secrets never enter the trail
-    return data
-
-
-def bulk_digest(rows: Iterator[Any]) -> tuple[int, str]:
-    """How many rows, and one SHA-256 over their plain forms in the order given (id order)."""
+def bulk_digest(session: Session, table: Table, batch: int = 5000) -> tuple[int, str]:
+    """How many rows the table has, and one SHA-256 over their plain forms in id order."""
     digest, count = hashlib.sha256(), 0
-    for row in rows:
-        digest.update(audit.canonical_json(plain_row(row)).encode())
+    for row in read_plain(session, table, batch):
+        digest.update(audit.canonical_json(row).encode())
         count += 1
     return count, digest.hexdigest()
 
@@ -115,19 +109,18 @@ def _verify_table(session: Session, table: Table, batch: int, report: TrailRepor
     untracked = UNTRACKED.get(name, frozenset())
     defaults = _defaults(name)
     bulks = [_Bulk(**json.loads(after)) for after in session.scalars(_bulk_events(name))]
-    rows = iter(session.execute(sa.select(table).order_by(table.c.id).execution_options(yield_per=batch)))
     trails = _trails(session, name, batch)
     trail = next(trails, None)
-    for mapped in (row._mapping for row in rows):
+    for row in read_plain(session, table, batch):
         report.rows += 1
-        row_id = mapped["id"]
+        row_id = row["id"]
         while trail is not None and trail[0] < row_id:
             _deleted(name, trail, report)
             trail = next(trails, None)
         events = trail[1] if trail is not None and trail[0] == row_id else []
         if events:
             trail = next(trails, None)
-        first = _replay(name, row_id, plain_row(mapped), events, untracked, defaults, report)
+        first = _replay(name, row_id, row, events, untracked, defaults, report)
         if first is None:
             continue  # its create event matched, or a problem was named
         bulk = next((b for b in bulks if b.from_id <= row_id <= b.to_id), None)
@@ -225,7 +218,7 @@ def _replay(
     report: TrailReport,
 ) -> dict[str, Any] | None:
     """Walk the row's events newest first; the row's first state when no create event holds it."""
-    state = dict(now)
+    state = now  # a fresh dict per row: replaying changes it in place
     for event_id, action, before, after in reversed(events):
         if before is None and after is not None and after.get("id") == row_id:
             created = {key: value for key, value in defaults.items() if key in state} | after

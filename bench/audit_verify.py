@@ -1,0 +1,103 @@
+"""`audit verify` at one, five and ten years of demo clinic: time and peak memory; one JSON line each.
+
+    .venv/bin/python bench/audit_verify.py [--years 1 5 10] [--dir FOLDER]
+
+Each clinic is built once into FOLDER (a temporary folder when omitted; a ten-year clinic takes a
+few minutes to build) with its own clinic key. The check runs in a fresh process, as the command
+does, and its peak resident memory is that process's own. Reference in the same run: the sqlite3
+command-line tool reading every row of every table (the same rows) to /dev/null.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = [
+    "user_account",
+    "patient",
+    "treatment_session",
+    "pain_score",
+    "dose_administration",
+    "infusion_event",
+    "vital_signs",
+    "side_effect",
+    "alert",
+    "override",
+    "session_signature",
+    "addendum",
+    "review_return",
+    "audit_event",
+]
+CHECK = """
+import json, sys
+from pathlib import Path
+from console.review.integrity import verify_record
+from console.store.audit_key import read_key
+from console.store.database import Database, sqlite_url
+db = Database(sqlite_url(Path(sys.argv[1])))
+db.audit_key = read_key(Path(sys.argv[2]))
+report = verify_record(db)
+print(json.dumps({"intact": report.intact and report.complete, "rows": report.rows.rows,
+                  "events": report.chain.events, "signatures": report.signed.signatures}))
+"""
+
+
+def build(folder: Path, years: int) -> tuple[Path, Path]:
+    path, key = folder / f"clinic-{years}y.sqlite3", folder / f"clinic-{years}y.key"
+    if not path.exists():
+        from console.demo.builder import build_demo
+        from console.store.database import sqlite_url
+
+        build_demo(sqlite_url(path), today=date(2026, 11, 26), years=years, seed=7, key_file=key)
+    return path, key
+
+
+def checked(path: Path, key: Path) -> tuple[dict, float, float]:
+    """What the check found, its seconds, and the peak memory (MB) of the process that ran it."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-c", CHECK, str(path), str(key)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    assert process.stdout is not None and status == 0, "the check failed"
+    return json.loads(process.stdout.read()), seconds, usage.ru_maxrss / 1024
+
+
+def sqlite3_seconds(path: Path) -> float:
+    sql = ".output /dev/null\n" + "".join(f"SELECT * FROM {table};\n" for table in TABLES)
+    started = time.perf_counter()
+    subprocess.run(["sqlite3", str(path)], input=sql, text=True, check=True)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, nargs="+", default=[1, 5, 10])
+    parser.add_argument("--dir", type=Path, help="where the clinics are built (kept between runs)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.dir or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        for years in args.years:
+            path, key = build(folder, years)
+            found, seconds, peak_mb = checked(path, key)
+            reference = sqlite3_seconds(path)
+            line = {"bench": "audit_verify", "years": years, **found, "seconds": round(seconds, 2)}
+            line |= {
+                "peak_mb": round(peak_mb),
+                "reference_sqlite3_cli_reading_same_rows_s": round(reference, 2),
+            }
+            print(json.dumps(line | {"ratio": round(seconds / reference, 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
