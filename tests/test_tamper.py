@@ -391,3 +391,18 @@ def test_without_the_key_verify_says_what_it_could_not_check(clinic):
     )
     report = verify_record(clinic)
     assert report.chain.broken_at == forged  # a plain event after the chain was keyed is named even so
+
+
+def test_the_check_run_in_several_processes_names_the_same_problems(clinic):
+    """`audit verify --jobs N`: the checks in worker processes, each with a connection of its own."""
+    nurse = _one(clinic, "SELECT id FROM user_account WHERE username = 'nurse'")
+    vitals = _one(clinic, HISTORY_VITALS)
+    with clinic.engine.begin() as connection:
+        connection.execute(text("UPDATE user_account SET role = 'physician' WHERE id = :id"), {"id": nurse})
+        connection.execute(text("UPDATE vital_signs SET heart_rate = 61 WHERE id = :id"), {"id": vitals})
+        connection.execute(
+            text("DELETE FROM session_signature WHERE id = (SELECT max(id) FROM session_signature)")
+        )
+    alone, together = verify_record(clinic), verify_record(clinic, jobs=3)
+    assert sorted(together.problems()) == sorted(alone.problems()) and len(alone.problems()) >= 3
+    assert together.rows.rows == alone.rows.rows and together.chain == alone.chain

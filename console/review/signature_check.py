@@ -50,7 +50,7 @@ class _Grouped:
 
 
 def _stream(session: Session, query, batch: int) -> Iterator:
-    return iter(session.execute(query.execution_options(yield_per=batch)).mappings())
+    return iter(session.connection().execute(query.execution_options(yield_per=batch)).mappings())
 
 
 def verify_signatures(session: Session, batch: int = 2000) -> SignatureReport:

@@ -73,7 +73,8 @@ def read_plain(
     query = query.order_by(*(order_by or (table.c.id,)))
     if where is not None:
         query = query.where(where)
-    for row in session.execute(query.execution_options(yield_per=batch)):
+    # The connection, not the ORM session: plain rows need none of its bookkeeping.
+    for row in session.connection().execute(query.execution_options(yield_per=batch)):
         values = list(row)
         for index, convert in converts:
             if values[index] is not None:

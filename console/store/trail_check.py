@@ -77,11 +77,24 @@ def _defaults(name: str) -> dict[str, Any]:
     }
 
 
-def verify_rows(session: Session, batch: int = 5000) -> TrailReport:
+def verify_rows(session: Session, batch: int = 5000, tables: list[str] | None = None) -> TrailReport:
+    """Every row of every table (or of `tables`, named) against its trail."""
     report = TrailReport()
     for table in audited_tables():
-        _verify_table(session, table, batch, report)
+        if tables is None or table.name in tables:
+            _verify_table(session, table, batch, report)
     return report
+
+
+def merged(reports: list[TrailReport]) -> TrailReport:
+    """One report of the rows checked in parts (by table)."""
+    whole = TrailReport()
+    for report in reports:
+        whole.rows += report.rows
+        for problem in report.problems:
+            whole.add(problem)
+        whole.unnamed += report.unnamed
+    return whole
 
 
 @dataclass
@@ -175,7 +188,7 @@ def _trails(session: Session, name: str, batch: int) -> Iterator[tuple[int, list
         .execution_options(yield_per=batch)
     )
     current: tuple[int, list[_Event]] | None = None
-    for row_id, event_id, action, before, after in session.execute(query):
+    for row_id, event_id, action, before, after in session.connection().execute(query):
         event = (event_id, action, _load(before), _load(after))
         if current is not None and current[0] == row_id:
             current[1].append(event)
