@@ -4,7 +4,8 @@
 
 Each clinic is built once into FOLDER (a temporary folder when omitted; a ten-year clinic takes a
 few minutes to build) with its own clinic key. The check runs in a fresh process, as the command
-does, and its peak resident memory is that process's own. Reference in the same run: the sqlite3
+does, once in one process and once with the machine's cores (`--jobs`); the peak resident memory
+is the largest of those processes' own. Reference in the same run: the sqlite3
 command-line tool reading every row of every table (the same rows) to /dev/null.
 """
 
@@ -42,7 +43,7 @@ from console.store.audit_key import read_key
 from console.store.database import Database, sqlite_url
 db = Database(sqlite_url(Path(sys.argv[1])))
 db.audit_key = read_key(Path(sys.argv[2]))
-report = verify_record(db)
+report = verify_record(db, jobs=int(sys.argv[3]))
 print(json.dumps({"intact": report.intact and report.complete, "rows": report.rows.rows,
                   "events": report.chain.events, "signatures": report.signed.signatures}))
 """
@@ -67,11 +68,14 @@ def build(folder: Path, years: int) -> tuple[Path, Path]:
     return path, key
 
 
-def checked(path: Path, key: Path) -> tuple[dict, float, float]:
-    """What the check found, its seconds, and the peak memory (MB) of the process that ran it."""
+def checked(path: Path, key: Path, jobs: int) -> tuple[dict, float, float]:
+    """What the check found, its seconds, and the largest peak memory (MB) of the processes that ran it."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-c", CHECK, str(path), str(key)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", CHECK, str(path), str(key), str(jobs)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
