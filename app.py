@@ -234,8 +234,8 @@ class ChairsideApp(App):
             self.startup_error = error
             self.call_from_thread(self.exit, return_code=1)
             return
-        problems = _trail_checked(db, settings)
         self.call_from_thread(self._connected, db, settings)
+        problems = _trail_checked(db, settings)  # after sign-in is open: a first check reads the whole chain
         if problems:
             self.call_from_thread(self._trail_failed, problems)
 

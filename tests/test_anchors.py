@@ -159,3 +159,34 @@ def test_export_verify_on_the_command_line(exported, tmp_path, monkeypatch, caps
     (exported / "vitals.csv").write_text("edited\n")
     assert run(None, ["export", "verify", str(exported)]) == 1
     assert "vitals.csv: changed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_console_opening_on_a_broken_chain_says_so_and_anchors_nothing(db, staff, tmp_path):
+    from app import ChairsideApp
+    from console.clinic.settings import Settings
+    from tests.ui import workers_done
+
+    async def opened(pilot) -> None:
+        while pilot.app.db is None:  # the records open after the first frame
+            await pilot.pause(0.05)
+        await workers_done(pilot.app)
+        await pilot.pause()
+
+    checked_in_session(db, staff["nina"])
+    settings = Settings(audit_anchor_file=tmp_path / "anchors.jsonl")
+    async with ChairsideApp(connect=lambda: (db, settings)).run_test() as pilot:
+        await opened(pilot)
+        assert not pilot.app._notifications  # an intact chain: nothing to say, one anchor written
+    assert len((tmp_path / "anchors.jsonl").read_text().splitlines()) == 1
+    checked_in_session(db, staff["nina"], mrn="MRN-2002")  # written after the anchor, then altered
+    _drop_audit_triggers(db)
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE audit_event SET actor = 'mallory' WHERE id = :id"), {"id": _last_event_id(db)}
+        )
+    async with ChairsideApp(connect=lambda: (db, settings)).run_test() as pilot:
+        await opened(pilot)
+        said = " ".join(str(n.message) for n in pilot.app._notifications)
+        assert "The audit trail failed its check at start" in said and "audit chain broken" in said
+    assert len((tmp_path / "anchors.jsonl").read_text().splitlines()) == 1
