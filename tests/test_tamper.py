@@ -228,7 +228,7 @@ CASES = [
         "user_account {id}: not in the audit trail",
     ),
     (
-        "disabled user re-enabled",
+        "user renamed",
         "SELECT id FROM user_account WHERE username = 'nurse3'",
         "UPDATE user_account SET display_name = 'Someone, RN' WHERE id = :id",
         "user_account {id}: display_name is 'Someone, RN'",
