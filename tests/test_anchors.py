@@ -13,16 +13,8 @@ from console.export.signature import verify_export
 from console.review.integrity import anchor_now, check_at_start, verify_record
 from tests.conftest import TEST_KEY
 from tests.factories import checked_in_session
+from tests.test_database_rules import _drop_audit_triggers
 from tests.test_export import KEY, ZONE
-
-
-def _drop_audit_triggers(db) -> None:
-    with db.engine.begin() as connection:
-        if db.backend == "sqlite":
-            connection.execute(text("DROP TRIGGER audit_event_no_delete"))
-            connection.execute(text("DROP TRIGGER audit_event_no_update"))
-        else:
-            connection.execute(text("DROP TRIGGER audit_event_no_change ON audit_event"))
 
 
 def _remove_events_after(db, event_id: int) -> None:

@@ -308,3 +308,24 @@ async def test_escape_from_the_password_change_signs_nobody_in(demo_app):
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(demo_app.screen, LoginScreen) and demo_app.clinic is None
+
+
+async def test_a_pin_typed_twice_differently_is_refused_and_every_field_cleared(demo_app):
+    from console.clinic import users
+    from widgets.pin_dialog import SetPinDialog
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "nurse3", "demo-nurse-pass")
+        await board_loaded(pilot)
+        demo_app.screen.action_set_pin()
+        await pilot.pause()
+        assert isinstance(demo_app.screen, SetPinDialog)
+        await pilot.press(*"demo-nurse-pass", "enter", *"1357", "enter", *"1375", "enter")
+        assert "differ" in str(demo_app.screen.query_one("#pin-error", Static).render())
+        assert [field.value for field in demo_app.screen.query(Input)] == ["", "", ""]
+        assert demo_app.focused.id == "pin-password"
+        await pilot.press(*"demo-nurse-pass", "enter", *"1357", "enter", *"1357", "enter")
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert not isinstance(demo_app.screen, SetPinDialog)
+    assert users.verify_secret(demo_app.db, "nurse3", "1357", kind="pin", action="test").username == "nurse3"

@@ -34,6 +34,21 @@ def clinic(tmp_path, monkeypatch, capsys):
     return chairside
 
 
+def _add_amy(clinic, name: str = "A") -> None:
+    code, _, err = clinic(
+        "add",
+        "amy",
+        "--name",
+        name,
+        "--role",
+        "nurse",
+        "--admin",
+        "boss",
+        stdin=f"{ADMIN_PASSWORD}\na long password\n",
+    )
+    assert code == 0, err
+
+
 def _last_event(db: Database) -> AuditEvent:
     with db.read() as session:
         return session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
@@ -69,17 +84,7 @@ def test_a_new_clinic_starts_with_an_administrator(tmp_path, monkeypatch, capsys
 
 
 def test_a_wrong_admin_password_or_a_non_admin_changes_nothing(clinic):
-    clinic(
-        "add",
-        "amy",
-        "--name",
-        "A",
-        "--role",
-        "nurse",
-        "--admin",
-        "boss",
-        stdin=f"{ADMIN_PASSWORD}\na long password\n",
-    )
+    _add_amy(clinic)
     code, _, err = clinic("role", "amy", "physician", "--admin", "boss", stdin="wrong password\n")
     assert code == 1 and "Wrong username or password" in err
     code, _, err = clinic("role", "amy", "admin", "--admin", "amy", stdin="a long password\n")
@@ -103,17 +108,7 @@ def test_a_rejected_password_is_never_repeated(clinic):
 
 
 def test_list_disable_enable_role_and_reset_are_audited_with_admin_and_os_user(clinic):
-    clinic(
-        "add",
-        "amy",
-        "--name",
-        "Amy Ng, RN",
-        "--role",
-        "nurse",
-        "--admin",
-        "boss",
-        stdin=f"{ADMIN_PASSWORD}\na long password\n",
-    )
+    _add_amy(clinic, "Amy Ng, RN")
     code, out, _ = clinic("list", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\n")
     assert code == 0 and "amy" in out and "nurse" in out and "boss" in out
 
@@ -138,17 +133,7 @@ def test_list_disable_enable_role_and_reset_are_audited_with_admin_and_os_user(c
 
 
 def test_a_user_changes_a_reset_password_and_the_change_is_audited(clinic):
-    clinic(
-        "add",
-        "amy",
-        "--name",
-        "A",
-        "--role",
-        "nurse",
-        "--admin",
-        "boss",
-        stdin=f"{ADMIN_PASSWORD}\na long password\n",
-    )
+    _add_amy(clinic)
     clinic("reset-password", "amy", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\ntemporary pw 1\n")
     amy = users.authenticate(clinic.db, "amy", "temporary pw 1")
     with pytest.raises(InvalidInput, match="different"):
@@ -173,17 +158,7 @@ def test_user_changes_made_through_the_service_verify_and_one_behind_its_back_do
 
     from console.review.integrity import verify_record
 
-    clinic(
-        "add",
-        "amy",
-        "--name",
-        "A",
-        "--role",
-        "nurse",
-        "--admin",
-        "boss",
-        stdin=f"{ADMIN_PASSWORD}\na long password\n",
-    )
+    _add_amy(clinic)
     clinic("role", "amy", "physician", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\n")
     clinic("disable", "amy", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\n")
     clinic("reset-password", "amy", "--admin", "boss", stdin=f"{ADMIN_PASSWORD}\ntemporary pw 1\n")

@@ -2,20 +2,18 @@
 
 from typing import TYPE_CHECKING
 
-from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
 from console.clinic.users import change_password
 from console.domain.actors import Actor
-from console.domain.errors import ChairsideError
-from widgets.dialog import StoreDialog
+from widgets.secrets_dialog import SecretsDialog
 
 if TYPE_CHECKING:
     from console.store.database import Database
 
 
-class ChangePasswordDialog(StoreDialog[bool]):
+class ChangePasswordDialog(SecretsDialog):
     """Closes with True once the new password is stored; Esc returns to the sign-in screen."""
 
     DEFAULT_CSS = """
@@ -39,28 +37,8 @@ class ChangePasswordDialog(StoreDialog[bool]):
             yield Input(id="password-again", password=True, max_length=128)
             yield self.refusal("password-error")
 
-    def on_mount(self) -> None:
-        self.set_focus(self.query_one("#password-current", Input))
-
-    @on(Input.Submitted)
-    def _next(self, event: Input.Submitted) -> None:
-        fields = list(self.query(Input))
-        if event.input is not fields[-1]:
-            self.set_focus(fields[fields.index(event.input) + 1])
-            return
-        current, new, again = (field.value for field in fields)
-        if new != again:
-            self.refuse("New password: the two passwords differ; type them again.")
-            self._start_again()
-            return
-        db, actor = self.db, self.actor
-        self.save(lambda: change_password(db, actor, current, new), True)
-
-    def after_refusal(self, refused: ChairsideError) -> None:
-        self._start_again()
-
-    def _start_again(self) -> None:
-        """Secrets are never left in a field after a refusal."""
-        for field in self.query(Input):
-            field.value = ""
-        self.set_focus(self.query_one("#password-current", Input))
+    def confirm(self, typed: list[str]) -> None:
+        current, new, again = typed
+        if self.twice_the_same(new, again, "New password"):
+            db, actor = self.db, self.actor
+            self.save(lambda: change_password(db, actor, current, new), True)

@@ -35,6 +35,18 @@ from console.domain.vocab import (
 
 SECRET: dict = {"secret": True}  # a field whose value a refusal never repeats
 
+
+def _password(title: str) -> Any:
+    """A password field: its rule, and a value no refusal ever repeats."""
+    return Field(
+        title=title,
+        description="10 to 128 characters",
+        min_length=10,
+        max_length=128,
+        json_schema_extra=SECRET,
+    )
+
+
 ICD10 = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
 
 
@@ -351,23 +363,11 @@ class UserIn(Input):
     )
     display_name: Text = Field(title="Name", description="1 to 80 characters", min_length=1, max_length=80)
     role: Role = Field(title="Role", description="nurse, physician or admin")
-    password: str = Field(
-        title="Password",
-        description="10 to 128 characters",
-        min_length=10,
-        max_length=128,
-        json_schema_extra=SECRET,
-    )
+    password: str = _password("Password")
 
 
 class PasswordIn(Input):
-    password: str = Field(
-        title="New password",
-        description="10 to 128 characters",
-        min_length=10,
-        max_length=128,
-        json_schema_extra=SECRET,
-    )
+    password: str = _password("New password")
 
 
 class QueueDatesIn(Input):

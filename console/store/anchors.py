@@ -7,7 +7,6 @@ chain's first event, so one file can serve several clinics (the demo and the rea
 """
 
 import json
-import os
 import syslog
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -20,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from console.domain.errors import ConfigurationError, StorageError
 from console.store.models import AuditEvent
-from console.store.private_files import FILE_MODE, private_folder
+from console.store.private_files import write_durably
 from console.store.timestamps import iso_utc
 
 
@@ -54,12 +53,7 @@ def current(session: Session, now: datetime, url: str) -> Anchor | None:
 def append(path: Path, anchor: Anchor, to_syslog: bool = False) -> None:
     """Add one line to the anchor file (made owner-only), flushed to disk before returning."""
     try:
-        private_folder(path.parent)
-        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-        with os.fdopen(descriptor, "a", encoding="utf-8") as stream:
-            stream.write(anchor.line() + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
+        write_durably(path, anchor.line() + "\n", append=True)
     except OSError as exc:
         raise StorageError(f"cannot write the audit anchor file {path}: {exc.strerror}") from None
     if to_syslog:

@@ -8,7 +8,6 @@ would later read as forged.
 
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from console.store import audit
 from console.store.audit import KEY_ACTION
 from console.store.database import Database
 from console.store.models import AuditEvent
-from console.store.private_files import FILE_MODE, private_folder
+from console.store.private_files import write_durably
 
 KEY_BYTES = 32
 KEY_ENTITY = "audit_key"
@@ -53,12 +52,7 @@ def new_key_file(path: Path) -> bytes:
     """A new random key, written to `path` readable by this account only (never over an existing file)."""
     key = secrets.token_bytes(KEY_BYTES)
     try:
-        private_folder(path.parent)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-        with os.fdopen(descriptor, "w", encoding="ascii") as stream:
-            stream.write(key.hex() + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
+        write_durably(path, key.hex() + "\n", append=False)
     except OSError as exc:
         raise ConfigurationError(f"cannot create the audit key {path}: {exc.strerror}") from None
     return key

@@ -34,3 +34,16 @@ def make_owner_only(path: Path) -> None:
         return
     if info.st_uid == os.getuid() and info.st_mode & OTHERS:
         os.chmod(path, stat.S_IMODE(info.st_mode) & ~OTHERS)
+
+
+def write_durably(path: Path, text: str, *, append: bool) -> None:
+    """Write `text` to an owner-only file and flush it to the disk before returning.
+
+    `append`: add to the file (made if missing); else make a new file, never over an existing one.
+    """
+    private_folder(path.parent)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_EXCL)
+    with os.fdopen(os.open(path, flags, FILE_MODE), "a" if append else "w", encoding="utf-8") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
