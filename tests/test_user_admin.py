@@ -166,3 +166,22 @@ def test_user_changes_made_through_the_service_verify_and_one_behind_its_back_do
     with clinic.db.engine.begin() as connection:
         connection.execute(text("UPDATE user_account SET active = 1 WHERE username = 'amy'"))
     assert any("user_account 2: active is True" in line for line in verify_record(clinic.db).problems())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda db, nurse: users.unlock_user(db, nurse, "boss"),
+        lambda db, nurse: users.set_active(db, nurse, "boss", False),
+        lambda db, nurse: users.set_role(db, nurse, "amy", "admin"),
+        lambda db, nurse: users.reset_password(db, nurse, "boss", "a new password"),
+        lambda db, nurse: users.list_users(db, nurse),
+    ],
+    ids=["unlock", "disable", "role", "reset-password", "list"],
+)
+def test_every_user_change_is_refused_to_anyone_but_an_administrator(clinic, change):
+    _add_amy(clinic)
+    nurse = users.authenticate(clinic.db, "amy", "a long password")
+    with pytest.raises(NotAllowed, match="only an administrator"):
+        change(clinic.db, nurse)
+    assert users.find_user(clinic.db, "amy").role == "nurse" and users.find_user(clinic.db, "boss").active

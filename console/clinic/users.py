@@ -209,11 +209,13 @@ def list_users(db: Database, actor: Actor) -> list[UserAccount]:
 
 def unlock_user(db: Database, actor: Actor, username: str, os_user: str = "") -> None:
     """Reset the failed-attempt counter (administrators only)."""
+    require_user_admin(actor)
     _change_user(db, actor, username, {"failed_attempts": 0}, "user.unlock", os_user)
 
 
 def set_active(db: Database, actor: Actor, username: str, active: bool, os_user: str = "") -> None:
     """Disable an account (it can no longer sign in; its records keep its name) or enable it again."""
+    require_user_admin(actor)
     if not active and username == actor.username:
         raise NotAllowed("an administrator cannot disable their own account")
     _change_user(
@@ -222,6 +224,7 @@ def set_active(db: Database, actor: Actor, username: str, active: bool, os_user:
 
 
 def set_role(db: Database, actor: Actor, username: str, role: str, os_user: str = "") -> None:
+    require_user_admin(actor)
     try:
         new_role = Role(role)
     except ValueError:
@@ -234,6 +237,7 @@ def set_role(db: Database, actor: Actor, username: str, role: str, os_user: str 
 
 def reset_password(db: Database, actor: Actor, username: str, password: str, os_user: str = "") -> None:
     """A temporary password the user must change at the next sign-in; the lockout is lifted."""
+    require_user_admin(actor)
     new_hash = hash_secret(parse(PasswordIn, {"password": password}).password)
     values = {"must_change_password": True, "failed_attempts": 0}
     _change_user(db, actor, username, values, "user.reset_password", os_user, new_hash)
@@ -271,8 +275,6 @@ def _change_user(
     password_hash: str | None = None,
 ) -> None:
     """Change a user's account and audit what changed, by whom, from which OS account."""
-    if action != "user.password":
-        require_user_admin(actor)
     with db.write() as session:
         user = session.exec(
             select(UserAccount).where(UserAccount.username == username.strip().lower())
