@@ -263,7 +263,6 @@ class ChairsideApp(App):
 
     def _connected(self, db: "Database", settings: "Settings") -> None:
         self.db, self.settings = db, settings
-
         self.scanner = ScanDetector(ScannerSetup(prefix=settings.scanner_prefix))
         if isinstance(self.screen, LoginScreen):
             self.screen.connected(db, self.clinic_name)

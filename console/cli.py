@@ -66,12 +66,16 @@ class Context:
         if not writing:
             db.audit_key = check_key(db, key_file)
         elif attach_key(db, key_file):
-            click.echo(
-                f"chairside: made the clinic's audit key {key_file}: keep a copy in a safe place, "
-                "and give each workstation of the clinic a copy",
-                err=True,
-            )
+            _key_made(key_file)
         return db
+
+
+def _key_made(key_file: Path) -> None:
+    click.echo(
+        f"chairside: made the clinic's audit key {key_file} (readable by you only): keep a copy in a "
+        "safe place, and give each workstation of the clinic a copy",
+        err=True,
+    )
 
 
 def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -174,7 +178,7 @@ def _build_demo(
         key_file=settings.key_file,
     )
     if not had_key:
-        click.echo(f"chairside: made the audit key {settings.key_file} (readable by you only)", err=True)
+        _key_made(settings.key_file)
     return summary
 
 
@@ -233,13 +237,13 @@ def _os_user() -> str:
     return getpass.getuser()
 
 
-def _proven_admin(state: "Context", admin: str | None, from_stdin: bool):
+def _proven_admin(state: "Context", admin: str | None, from_stdin: bool, db=None):
     """The database and the administrator who proved who they are (username and password)."""
     from console.clinic.users import prove_admin
 
     if not admin:
         raise ConfigurationError("name the administrator doing this with --admin USERNAME")
-    db = state.database()
+    db = db or state.database()
     password = _secret(f"Password of administrator {admin}", from_stdin)
     return db, prove_admin(db, admin, password)
 
@@ -269,7 +273,7 @@ def user_add(
             )
         actor = Actor.system(f"cli:{_os_user()}"[:32])
     else:
-        db, actor = _proven_admin(state, admin, password_stdin)
+        db, actor = _proven_admin(state, admin, password_stdin, db)
     password = _secret(f"Password for {username}", password_stdin, twice=True)
     user = create_user(
         db, actor, {"username": username, "display_name": name, "role": role, "password": password}

@@ -105,7 +105,7 @@ def test_the_command_line_keys_a_clinic_and_verify_says_when_it_has_no_key(tmp_p
     monkeypatch.setenv("CHAIRSIDE_AUDIT_KEY_FILE", str(tmp_path / "audit.key"))
     clinic = str(tmp_path / "clinic.sqlite3")
     assert run(argv=["--db", clinic, "demo", "--db", clinic, "--years", "0.02", "--date", "2026-11-26"]) == 0
-    assert "made the audit key" in capsys.readouterr().err
+    assert "made the clinic's audit key" in capsys.readouterr().err
     assert run(argv=["--db", clinic, "audit", "verify"]) == 0
     (tmp_path / "audit.key").rename(tmp_path / "away.key")
     assert run(argv=["--db", clinic, "audit", "verify"]) == 2
