@@ -228,6 +228,19 @@ CASES = [
         "user_account {id}: not in the audit trail",
     ),
     (
+        "doctor's password hash swapped for a known one",
+        "SELECT id FROM user_account WHERE username = 'doctor'",
+        "UPDATE user_account SET password_hash = (SELECT password_hash FROM user_account "
+        "WHERE username = 'nurse') WHERE id = :id",
+        "user_account {id}: credential is",
+    ),
+    (
+        "doctor's signing PIN removed",
+        "SELECT id FROM user_account WHERE username = 'doctor'",
+        "UPDATE user_account SET signing_pin_hash = NULL WHERE id = :id",
+        "user_account {id}: credential is",
+    ),
+    (
         "user renamed",
         "SELECT id FROM user_account WHERE username = 'nurse3'",
         "UPDATE user_account SET display_name = 'Someone, RN' WHERE id = :id",

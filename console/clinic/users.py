@@ -171,6 +171,7 @@ def set_signing_pin(db: Database, actor: Actor, password: str, pin: str) -> None
     pin_hash = hash_secret(pin_in.pin)
     with db.write() as session:
         user = get_or_refuse(session, UserAccount, actor.user_id, "User")
+        before = _credential(user)
         user.signing_pin_hash = pin_hash
         session.add(user)
         audit.record(
@@ -180,8 +181,13 @@ def set_signing_pin(db: Database, actor: Actor, password: str, pin: str) -> None
             action="user.set_pin",
             entity="user_account",
             entity_id=user.id,
-            after={"signing_pin": "set"},  # never the PIN or its hash
+            before=before,
+            after=_credential(user),  # never the PIN or its hash: their fingerprint
         )
+
+
+def _credential(user: UserAccount) -> dict[str, str]:
+    return {audit.CREDENTIAL: audit.credential_fingerprint(user.password_hash, user.signing_pin_hash)}
 
 
 def prove_admin(db: Database, username: str, password: str) -> Actor:
@@ -282,12 +288,14 @@ def _change_user(
         if user is None:
             raise InvalidInput("username", f"Username: no user is called {username!r}.")
         before = {key: audit.plain(getattr(user, key)) for key in values}
+        after = {key: audit.plain(value) for key, value in values.items()}
+        if password_hash is not None:
+            before |= _credential(user)
+            user.password_hash = password_hash
+            after |= _credential(user)
         for key, value in values.items():
             setattr(user, key, value)
-        if password_hash is not None:
-            user.password_hash = password_hash
         session.add(user)
-        after = {key: audit.plain(value) for key, value in values.items()}
         audit.record(
             session,
             at=db.clock.now(),

@@ -27,10 +27,23 @@ KEY_INFO = "audit_key"  # where a write session carries the clinic key
 KEY_ACTION = "audit.key"  # the event from which the chain is keyed (see console.store.audit_key)
 
 
+SECRET_COLUMNS = ("password_hash", "signing_pin_hash")  # never in the trail: their fingerprint is
+CREDENTIAL = "credential"
+
+
+def credential_fingerprint(password_hash: str, pin_hash: str | None) -> str:
+    """Names a user's password and PIN hashes without revealing them: a hash swapped behind the
+    services' back no longer matches the trail."""
+    return hashlib.sha256(f"{password_hash}|{pin_hash or ''}".encode()).hexdigest()[:32]
+
+
 def snapshot(row: SQLModel, fields: set[str] | None = None) -> dict[str, Any]:
     """The row's column values as plain JSON-able data (optionally only some columns)."""
     data = row.model_dump(include=fields)
-    data.pop("password_hash", None)  # secrets never enter the trail
+    if "password_hash" in data:
+        data[CREDENTIAL] = credential_fingerprint(data["password_hash"], data.get("signing_pin_hash"))
+    for secret in SECRET_COLUMNS:
+        data.pop(secret, None)
     return {key: plain(value) for key, value in data.items()}
 
 

@@ -14,10 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy import Table
 from sqlmodel import Session
 
+from console.store.audit import CREDENTIAL, SECRET_COLUMNS, credential_fingerprint
 from console.store.codes import Code
 from console.store.timestamps import UTCDateTime, iso_utc
-
-SECRET_COLUMNS = frozenset({"password_hash"})  # secrets never enter the trail
 
 Convert = Callable[[Any], Any] | None
 
@@ -37,8 +36,6 @@ def _columns(table: Table, dialect: str) -> list[tuple[str, sa.ColumnElement, Co
     sqlite = dialect == "sqlite"
     chosen: list[tuple[str, sa.ColumnElement, Convert]] = []
     for column in table.columns:
-        if column.name in SECRET_COLUMNS:
-            continue
         kind = column.type
         if isinstance(kind, Code):
             chosen.append((column.name, sa.type_coerce(column, sa.String()), None))
@@ -79,4 +76,9 @@ def read_plain(
         for index, convert in converts:
             if values[index] is not None:
                 values[index] = convert(values[index])
-        yield dict(zip(names, values, strict=True))
+        plain = dict(zip(names, values, strict=True))
+        if "password_hash" in plain:  # secrets never enter the trail: their fingerprint does
+            plain[CREDENTIAL] = credential_fingerprint(plain["password_hash"], plain.get("signing_pin_hash"))
+            for secret in SECRET_COLUMNS:
+                plain.pop(secret)
+        yield plain

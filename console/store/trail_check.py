@@ -27,8 +27,10 @@ from console.store.plain_rows import read_plain
 # Audit actions that record a range of rows written at once: {from_id, to_id, count, sha256}.
 HISTORY_ACTION = "history.bulk"
 BULK_ACTIONS = (HISTORY_ACTION, "signature.bulk")  # the second: demo clinics built by earlier versions
-# Columns that change without an event of their own: the failed sign-in counter and credential hashes.
-UNTRACKED = {"user_account": frozenset({"failed_attempts", "signing_pin_hash"})}
+# Columns that change without an event of their own: the failed sign-in counter.
+UNTRACKED = {"user_account": frozenset({"failed_attempts"})}
+# What trails written by earlier versions do not name: checked only from an event that names it on.
+NAMED_SINCE = frozenset({"credential"})
 # Events that move columns of a row outside a versioned update: the end of an infusion on its dose.
 SIDE_UPDATES = {"dose.stop": frozenset({"stopped_at"})}
 NAMED_AT_MOST = 20  # problems named one by one; the rest are counted
@@ -235,9 +237,8 @@ def _replay(
     for event_id, action, before, after in reversed(events):
         if before is None and after is not None and after.get("id") == row_id:
             created = {key: value for key, value in defaults.items() if key in state} | after
-            if problem := _differs(
-                {k: v for k, v in state.items() if k not in untracked}, created, untracked
-            ):
+            unknown = untracked | (NAMED_SINCE - after.keys())
+            if problem := _differs({k: v for k, v in state.items() if k not in unknown}, created, unknown):
                 report.add(f"{name} {row_id}: {problem} (changed without an audit event)")
             return None
         moved = _changed_columns(action, before, after)
