@@ -51,17 +51,24 @@ class Context:
 
         return database_url(self.settings(), self.db_path, self.demo)
 
-    def database(self, *, writing: bool = True):
-        """The database, migrated to this code's schema (refused if it is newer), with its clinic key.
+    def database(self, *, writing: bool = True, upgrading: bool = False):
+        """The clinic's database, which must exist, at this code's schema, with its clinic key.
 
-        Not `writing` (checking only): the key is read and checked, but never made or recorded.
+        A SQLite clinic is migrated as it opens; a shared server database only by `upgrading`
+        (`db upgrade`). Not `writing` (checking only): the key is read and checked, never made.
         """
+        from console.clinic.locations import HOW_TO_CREATE, require_existing
         from console.store.audit_key import attach_key, check_key
         from console.store.database import Database
-        from console.store.schema import ensure_schema
+        from console.store.schema import current_revision, ensure_schema
 
-        db = Database(self.url())
-        ensure_schema(db)
+        url = self.url()
+        require_existing(url)
+        db = Database(url)
+        if current_revision(db) is None:
+            db.dispose()
+            raise ConfigurationError(f"this database holds no clinic: {HOW_TO_CREATE}")
+        ensure_schema(db, migrate=upgrading or db.backend == "sqlite")
         key_file = self.settings().key_file
         if not writing:
             db.audit_key = check_key(db, key_file)
@@ -112,6 +119,30 @@ def cli(ctx: click.Context, db: Path | None, config: Path | None, demo: bool, pr
     open_console(state)
 
 
+@cli.command("init")
+@click.option("--admin", default="admin", show_default=True, help="Username of the first administrator.")
+@click.option("--name", help="Printed name of the first administrator (asked when omitted).")
+@click.option("--password-stdin", is_flag=True, help="Read the administrator's password from stdin.")
+@click.pass_obj
+def init_command(state: "Context", admin: str, name: str | None, password_stdin: bool) -> None:
+    """Create a new clinic (--db PATH, or the configured database) and its first administrator."""
+    from console.clinic.setup import create_clinic
+
+    url = state.url()
+    name = name or click.prompt("Printed name of the administrator", default="Office Administrator")
+    password = _secret(f"Password for {admin}", password_stdin, twice=True)
+    key_file = state.settings().key_file
+    clinic = create_clinic(
+        url, key_file, {"username": admin, "display_name": name, "password": password}, _os_user()
+    )
+    if clinic.key_made:
+        _key_made(key_file)
+    click.echo(
+        f"Created the clinic in {clinic.where}; its administrator is {clinic.admin}. Next, add the staff: "
+        f"chairside user add USERNAME --name NAME --role nurse --admin {clinic.admin}"
+    )
+
+
 @cli.group("user")
 def user_cli() -> None:
     """Manage user accounts."""
@@ -146,25 +177,24 @@ def installed_console() -> OpenConsole | None:
 
 
 def _ensure_demo(state: Context) -> None:
-    from console.store.database import Database
-    from console.store.schema import current_revision
+    """The demo clinic is built the first time `--demo` opens it."""
+    from console.clinic.locations import sqlite_file
 
     url = state.url()
-    probe = Database(url)
-    try:
-        built = current_revision(probe) is not None
-    finally:
-        probe.dispose()
-    if not built:
-        click.echo("Building the demo clinic (first time only)...", err=True)
-        _build_demo(state, url, date.today(), 0.5, 7, now=datetime.now().astimezone())
+    path = sqlite_file(url)
+    if path is None or (path.exists() and path.stat().st_size > 0):
+        return
+    click.echo("Building the demo clinic (first time only)...", err=True)
+    _build_demo(state, url, date.today(), 0.5, 7, now=datetime.now().astimezone())
 
 
 def _build_demo(
     state: Context, url: str, day: date, years: float, seed: int, now=None, unsigned_days: int = 0
 ):
+    from console.clinic.setup import prepare_new
     from console.demo.builder import build_demo
 
+    prepare_new(url).dispose()  # a new file (its folder made), never over a clinic
     settings = state.settings()
     had_key = settings.key_file.exists()
     summary = build_demo(
@@ -203,8 +233,6 @@ def demo_command(
     from console.store.database import sqlite_url
 
     path = db.expanduser().resolve()
-    if path.exists() and path.stat().st_size > 0:
-        raise ConfigurationError(f"{path} already exists: the demo is built in a new file")
     today = day.date() if day else date.today()
     summary = _build_demo(state, sqlite_url(path), today, years, seed, unsigned_days=unsigned_days)
     size_mb = path.stat().st_size / 1_000_000
@@ -371,7 +399,7 @@ def db_upgrade(state: "Context") -> None:
     """Apply every pending schema migration."""
     from console.store.schema import SCHEMA_HEAD
 
-    state.database()
+    state.database(upgrading=True)
     click.echo(f"Database is at schema {SCHEMA_HEAD}.")
 
 

@@ -111,6 +111,19 @@ def staff(db) -> dict[str, Actor]:
     return people
 
 
+ADMIN_PASSWORD = "admin password 1"
+
+
+def new_clinic_file(path) -> str:
+    """A clinic created as `chairside init` creates one (administrator `admin`); its path."""
+    from console.clinic.settings import load_settings
+    from console.clinic.setup import create_clinic
+
+    admin = {"username": "admin", "display_name": "Office Administrator", "password": ADMIN_PASSWORD}
+    create_clinic(sqlite_url(path), load_settings().key_file, admin, "test")
+    return str(path)
+
+
 DEMO_DAY = datetime(2026, 11, 26).date()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from console.cli import run
 from console.store.database import Database, sqlite_url
 from console.store.schema import SCHEMA_HEAD
+from tests.conftest import new_clinic_file
 
 CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
 
@@ -55,9 +56,12 @@ def test_bad_database_urls(capsys, monkeypatch, url, says):
     assert says in one_line_error(capsys)
 
 
-def test_unwritable_database_path(capsys):
-    assert run(None, ["--db", "/proc/no/such/place.sqlite3", "db", "upgrade"]) == 1
-    assert "cannot create the database folder" in one_line_error(capsys)
+def test_a_clinic_cannot_be_created_where_nothing_can_be_written(capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("admin password 1\n"))
+    assert run(None, ["--db", "/proc/no/such/place.sqlite3", "init", "--name", "A", "--password-stdin"]) == 1
+    assert "cannot create the folder /proc/no/such" in one_line_error(capsys)
 
 
 def test_bad_setting(capsys, tmp_path):
@@ -98,7 +102,7 @@ def test_audit_verify_names_a_signed_record_changed_behind_the_triggers(capsys, 
 
 
 def test_db_upgrade_reports_the_schema(capsys, tmp_path):
-    assert run(None, ["--db", str(tmp_path / "u.sqlite3"), "db", "upgrade"]) == 0
+    assert run(None, ["--db", new_clinic_file(tmp_path / "u.sqlite3"), "db", "upgrade"]) == 0
     assert f"schema {SCHEMA_HEAD}" in capsys.readouterr().out
 
 

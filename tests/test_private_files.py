@@ -8,6 +8,7 @@ import pytest
 
 from console.cli import run
 from console.clinic.logs import log_unexpected
+from console.clinic.setup import prepare_new
 from console.store.database import Database, sqlite_url
 from console.store.schema import ensure_schema
 from tests.test_export import _export
@@ -27,7 +28,7 @@ def _mode(path: Path) -> int:
 
 def test_a_new_database_its_wal_and_its_folder_are_owner_only(open_umask, tmp_path):
     path = tmp_path / "new folder" / "clinic.sqlite3"
-    db = Database(sqlite_url(path))
+    db = prepare_new(sqlite_url(path))
     ensure_schema(db)
     files = [path, path.with_name("clinic.sqlite3-wal"), path.with_name("clinic.sqlite3-shm")]
     assert all(file.exists() for file in files)

@@ -12,6 +12,7 @@ from console.cli import run
 from console.domain.actors import Actor
 from console.domain.errors import InvalidInput, NotAllowed
 from console.store.models import Patient, TreatmentSession
+from tests.conftest import new_clinic_file
 from tests.factories import patient_data
 
 GOOD = """date,time,chair,mrn,name,date_of_birth,method
@@ -103,7 +104,7 @@ def test_admin_cannot_book(db, staff, tmp_path):
 
 
 def test_command_line_import(capsys, tmp_path):
-    db_path = str(tmp_path / "c.sqlite3")
+    db_path = new_clinic_file(tmp_path / "c.sqlite3")
     assert run(None, ["--db", db_path, "schedule", "import", str(_file(tmp_path, GOOD))]) == 0
     assert "Imported 3 session(s)" in capsys.readouterr().out
     bad = _file(tmp_path, GOOD.replace("IV\n", "oral\n", 1), "bad.csv")

@@ -130,6 +130,11 @@ def verify_secret(db: Database, username: str, secret: str, *, kind: str, action
     if failure == "wrong pin":
         left = MAX_FAILED_ATTEMPTS - attempts
         raise AuthenticationFailed(f"Wrong signing PIN ({left} attempts left before the account locks).")
+    if user is None and no_users(db):
+        raise AuthenticationFailed(
+            "This clinic has no users yet: create its first administrator with "
+            "`chairside user add NAME --name ... --role admin`."
+        )
     if failure or user is None:
         raise AuthenticationFailed("Wrong username or password.")
     return Actor(
@@ -306,6 +311,11 @@ def _change_user(
             before=before | ({"_os_user": os_user} if os_user else {}),
             after=after | ({"_os_user": os_user} if os_user else {}),
         )
+
+
+def no_users(db: Database) -> bool:
+    with db.read() as session:
+        return session.exec(select(UserAccount.id).limit(1)).first() is None
 
 
 def find_user(db: Database, username: str) -> UserAccount | None:

@@ -22,7 +22,7 @@ from sqlmodel import Session, create_engine
 
 from console.domain.clock import Clock, SystemClock
 from console.domain.errors import ConfigurationError, InvalidInput, StorageError
-from console.store.private_files import make_owner_only, private_folder
+from console.store.private_files import make_owner_only
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -52,14 +52,8 @@ def _connect_args(backend: str) -> dict:
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:
+    # The folder is never made here: a clinic is created on purpose (see console.clinic.setup).
     path = Path(database).expanduser().resolve() if database and database != ":memory:" else None
-    if path is not None:
-        try:
-            private_folder(path.parent)
-        except OSError as exc:
-            raise ConfigurationError(
-                f"cannot create the database folder {path.parent}: {exc.strerror}"
-            ) from None
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")

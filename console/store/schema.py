@@ -27,8 +27,12 @@ def known_revisions() -> set[str]:
     return {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
 
 
-def ensure_schema(db: Database) -> None:
-    """Create or upgrade the schema; refuse a database written by a newer Chairside."""
+def ensure_schema(db: Database, migrate: bool = True) -> None:
+    """Create or upgrade the schema; refuse a database written by a newer Chairside.
+
+    Not `migrate` (a console on a shared PostgreSQL database): an older schema is refused, so one
+    workstation never upgrades the database under the others; `chairside db upgrade` does.
+    """
     revision = current_revision(db)
     if revision == SCHEMA_HEAD:
         return  # the common case: no Alembic import on start-up
@@ -36,6 +40,11 @@ def ensure_schema(db: Database) -> None:
         raise SchemaTooNew(
             f"this database has schema {revision}, newer than this Chairside ({SCHEMA_HEAD}): "
             "upgrade Chairside before opening it"
+        )
+    if revision is not None and not migrate:
+        raise StorageError(
+            f"this database has schema {revision}, older than this Chairside ({SCHEMA_HEAD}): "
+            "run `chairside db upgrade` (as the database's owner) once, then start the consoles"
         )
     upgrade(db)
 

@@ -1,0 +1,114 @@
+"""A clinic is created on purpose, by `chairside init`: a mistyped path is an error, never a new clinic.
+
+Run as the real `chairside` command, from a fresh home folder.
+"""
+
+import subprocess
+
+import pytest
+
+from console.clinic import users
+from console.domain.errors import AuthenticationFailed
+from tests.test_cli import CHAIRSIDE
+
+
+def chairside(home, *argv: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
+    environment = {"PATH": "/usr/bin:/bin", "HOME": str(home), "CHAIRSIDE_CONFIG": str(home / "none.toml")}
+    return subprocess.run(
+        [CHAIRSIDE, *argv], input=stdin, capture_output=True, text=True, env=environment | env, timeout=120
+    )
+
+
+def _one_line(result: subprocess.CompletedProcess) -> str:
+    error = result.stderr.strip()
+    assert result.returncode == 1 and "\n" not in error and error.startswith("chairside: error: "), result
+    return error
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["audit", "verify"],
+        ["export", "--date", "2026-11-26", "--out", "EXPORT"],
+        ["user", "unlock", "nurse", "--admin", "admin"],
+        ["schedule", "import", "schedule.csv"],
+        ["db", "upgrade"],
+    ],
+    ids=["audit verify", "export", "user unlock", "schedule import", "db upgrade"],
+)
+def test_a_mistyped_path_is_an_error_and_creates_nothing(tmp_path, argv):
+    given = tmp_path / "given"  # what a command reads is there; nothing else may appear
+    given.mkdir()
+    (given / "schedule.csv").write_text("date,time,chair,mrn,name,date_of_birth,method\n")
+    places = {"EXPORT": str(tmp_path / "export"), "schedule.csv": str(given / "schedule.csv")}
+    argv = [places.get(part, part) for part in argv]
+    result = chairside(given, "--db", str(tmp_path / "no" / "such" / "clinic.db"), *argv)
+    assert "there is no clinic at" in _one_line(result) and "chairside init" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["given"]
+    assert sorted(p.name for p in given.iterdir()) == ["schedule.csv"]
+
+
+def test_an_empty_file_is_not_a_clinic(tmp_path):
+    (tmp_path / "empty.db").touch()
+    result = chairside(tmp_path, "--db", str(tmp_path / "empty.db"), "audit", "verify")
+    assert "is an empty file, not a clinic" in _one_line(result)
+    assert (tmp_path / "empty.db").stat().st_size == 0
+
+
+@pytest.mark.parametrize(
+    "url, says",
+    [("", "database_url (CHAIRSIDE_DATABASE_URL) is empty"), ("sqlite://", "an in-memory database")],
+    ids=["empty URL", "in memory"],
+)
+def test_an_empty_or_in_memory_url_is_refused(tmp_path, url, says):
+    result = chairside(tmp_path, "audit", "verify", CHAIRSIDE_DATABASE_URL=url)
+    assert says in _one_line(result)
+
+
+def test_a_new_account_has_no_clinic_until_init_makes_one(tmp_path):
+    result = chairside(tmp_path, "audit", "verify")
+    assert "there is no clinic at" in _one_line(result) and "chairside.sqlite3" in result.stderr
+    made = chairside(
+        tmp_path, "init", "--name", "Office Administrator", "--password-stdin", stdin="admin password 1\n"
+    )
+    assert made.returncode == 0 and "its administrator is admin" in made.stdout, made.stderr
+    assert "made the clinic's audit key" in made.stderr
+    again = chairside(tmp_path, "init", "--name", "Someone", "--password-stdin", stdin="admin password 1\n")
+    assert "already exists" in _one_line(again)
+    verified = chairside(tmp_path, "audit", "verify")
+    assert verified.returncode == 0 and "audit chain intact" in verified.stdout, verified.stderr
+
+
+def test_init_checks_the_administrator_before_creating_anything(tmp_path):
+    result = chairside(
+        tmp_path, "--db", str(tmp_path / "c.db"), "init", "--name", "A", "--password-stdin", stdin="short\n"
+    )
+    assert "Password: 10 to 128 characters" in _one_line(result) and not (tmp_path / "c.db").exists()
+
+
+def test_signing_in_to_a_clinic_with_no_users_says_so(db):
+    with pytest.raises(AuthenticationFailed, match="no users yet"):
+        users.authenticate(db, "nurse", "a password")
+
+
+def test_consoles_never_migrate_a_shared_database_only_db_upgrade_does(postgres, monkeypatch, capsys):
+    import os
+
+    from alembic import command
+
+    from console.cli import run
+    from console.store import schema
+    from console.store.database import Database
+
+    url = postgres.create_database(f"upgrade_{os.getpid()}", template=postgres.template)
+    older = Database(url)
+    with older.write() as session:
+        command.downgrade(schema.alembic_config(session.connection()), "0009")
+    older.dispose()
+    monkeypatch.setenv("CHAIRSIDE_DATABASE_URL", url)
+    assert run(None, ["audit", "verify"]) == 1
+    refused = capsys.readouterr().err
+    assert "older than this Chairside" in refused and "run `chairside db upgrade`" in refused
+    assert schema.current_revision(Database(url)) == "0009"
+    assert run(None, ["db", "upgrade"]) == 0
+    assert schema.current_revision(Database(url)) == schema.SCHEMA_HEAD
