@@ -112,3 +112,39 @@ def test_consoles_never_migrate_a_shared_database_only_db_upgrade_does(postgres,
     assert schema.current_revision(Database(url)) == "0009"
     assert run(None, ["db", "upgrade"]) == 0
     assert schema.current_revision(Database(url)) == schema.SCHEMA_HEAD
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ('\ufeffclinic_name = "Lakeside"\n'.encode(), "there is no clinic at"),  # a BOM is read past
+        ('clinic_name = "Lakesid\xe9"\n'.encode("latin-1"), "not UTF-8 text (byte 23); save it as UTF-8"),
+    ],
+    ids=["with a byte-order mark", "not UTF-8"],
+)
+def test_a_settings_file_with_a_bom_is_read_and_one_not_utf8_is_named(tmp_path, content, says):
+    (tmp_path / "chairside.toml").write_bytes(content)
+    result = chairside(
+        tmp_path,
+        "--config",
+        str(tmp_path / "chairside.toml"),
+        "--db",
+        str(tmp_path / "x.db"),
+        "audit",
+        "verify",
+    )
+    assert says in _one_line(result)
+
+
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        ('\ufeffversion = "lakeside-1"\n'.encode(), 'version = "lakeside-1"'),
+        ('version = "lakesid\xe9"\n'.encode("latin-1"), "not UTF-8 text"),
+    ],
+    ids=["with a byte-order mark", "not UTF-8"],
+)
+def test_a_protocol_file_with_a_bom_is_read_and_one_not_utf8_is_named(tmp_path, content, says):
+    (tmp_path / "protocol.toml").write_bytes(content)
+    result = chairside(tmp_path, "protocol", "check", str(tmp_path / "protocol.toml"))
+    assert says in result.stdout + result.stderr and "Traceback" not in result.stderr

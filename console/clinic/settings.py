@@ -1,20 +1,20 @@
 """Configuration: a TOML file and CHAIRSIDE_ environment variables, validated at start."""
 
 import os
-import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
 
 from console.domain.errors import ConfigurationError
 from console.domain.protocol import Protocol, load_protocol
+from console.domain.toml_text import read_toml
 
 
 class Settings(BaseSettings):
@@ -99,20 +99,15 @@ def load_settings(config_file: Path | None = None, protocol_file: Path | None = 
     path = config_file or Path(os.environ.get("CHAIRSIDE_CONFIG") or default_config_file())
     if config_file is not None and not path.is_file():
         raise ConfigurationError(f"configuration file not found: {path}")
-    try:
-        if path.is_file():
-            tomllib.loads(path.read_text(encoding="utf-8"))  # syntax first, for a precise message
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{path}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ConfigurationError(f"{path}: cannot be read ({exc.strerror})") from None
+    from_file = read_toml(path, "configuration file") if path.is_file() else {}
 
     class FileSettings(Settings):
         @classmethod
         def settings_customise_sources(
             cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
         ) -> tuple[PydanticBaseSettingsSource, ...]:
-            return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
+            # The environment over the file over the defaults.
+            return init_settings, env_settings, InitSettingsSource(settings_cls, init_kwargs=from_file)
 
     try:
         settings = FileSettings()

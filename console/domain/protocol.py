@@ -5,12 +5,12 @@ REMS for nasal spray); a clinic changes them in its protocol file, never in code
 turns any problem into one ConfigurationError naming the key.
 """
 
-import tomllib
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from console.domain.errors import ConfigurationError
+from console.domain.toml_text import read_toml
 from console.domain.vocab import Role
 
 
@@ -114,14 +114,7 @@ def load_protocol(path: Path | None) -> Protocol:
     """The protocol in `path`, over the defaults; none given: the defaults alone."""
     if path is None:
         return Protocol()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigurationError(f"protocol file not found: {path}") from None
-    except OSError as exc:
-        raise ConfigurationError(f"{path}: cannot be read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{path}: not valid TOML ({exc})") from None
+    data = read_toml(path, "protocol file")
     try:
         return Protocol.model_validate(data)
     except ValidationError as exc:
