@@ -572,7 +572,8 @@ def schedule_import(state: "Context", file: Path) -> None:
     from console.domain.actors import Actor
 
     rows = read_schedule(file)
-    result = import_schedule(state.database(), Actor.system("cli"), rows)
+    horizon = state.settings().schedule_horizon_days
+    result = import_schedule(state.database(), Actor.system("cli"), rows, horizon)
     if result.problems:
         click.echo(
             f"chairside: error: {file} has {len(result.problems)} problem(s); nothing was imported:", err=True

@@ -74,8 +74,8 @@ def test_mrn_of_another_patient_is_caught_and_nothing_is_kept(db, staff, tmp_pat
     patients.create_patient(db, staff["nina"], patient_data(date_of_birth="1971-01-01"))
     result = import_schedule(db, staff["nina"], read_schedule(_file(tmp_path, GOOD)))
     assert result.problems == [
-        "line 2: MRN MRN-1001 belongs to Doe, Jane, born 1971-01-01, not 1970-05-17: check the wristband "
-        "and the schedule."
+        "line 2: MRN MRN-1001 belongs to Doe, Jane, born 1971-01-01, not Doe, Jane, born 1970-05-17: "
+        "check the wristband and the schedule."
     ]
     assert _count(db, TreatmentSession) == 0 and _count(db, Patient) == 1
 
@@ -104,12 +104,119 @@ def test_admin_cannot_book(db, staff, tmp_path):
 
 
 def test_command_line_import(capsys, tmp_path):
+    from datetime import date, timedelta
+
     db_path = new_clinic_file(tmp_path / "c.sqlite3")
-    assert run(None, ["--db", db_path, "schedule", "import", str(_file(tmp_path, GOOD))]) == 0
+    tomorrow = GOOD.replace("2026-11-27", (date.today() + timedelta(days=1)).isoformat())  # the real clock
+    assert run(None, ["--db", db_path, "schedule", "import", str(_file(tmp_path, tomorrow))]) == 0
     assert "Imported 3 session(s)" in capsys.readouterr().out
-    bad = _file(tmp_path, GOOD.replace("IV\n", "oral\n", 1), "bad.csv")
+    bad = _file(tmp_path, tomorrow.replace("IV\n", "oral\n", 1), "bad.csv")
     assert run(None, ["--db", db_path, "schedule", "import", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "1 problem(s); nothing was imported" in err and "line 2: method" in err and "Traceback" not in err
     assert run(None, ["--db", db_path, "schedule", "import", str(tmp_path / "absent.csv")]) == 1
     assert "cannot be read" in capsys.readouterr().err
+
+
+def _import(db, staff, tmp_path, text: str, name: str = "s.csv"):
+    return import_schedule(db, staff["nina"], read_schedule(_file(tmp_path, text, name)))
+
+
+HEADER = "date,time,chair,mrn,name,date_of_birth,method\n"
+
+
+def test_a_registered_mrn_under_another_name_is_refused_naming_both(db, staff, tmp_path):
+    from console.clinic import patients
+
+    patients.create_patient(db, staff["nina"], patient_data(date_of_birth="1970-05-17"))  # Doe, Jane
+    result = _import(
+        db, staff, tmp_path, HEADER + '2026-11-27,08:30,1,MRN-1001,"Other, Person",1970-05-17,IV\n'
+    )
+    assert result.problems == [
+        "line 2: MRN MRN-1001 belongs to Doe, Jane, born 1970-05-17, not Other, Person, born 1970-05-17: "
+        "check the wristband and the schedule."
+    ]
+    assert _count(db, TreatmentSession) == 0
+
+
+def test_a_column_twice_in_the_header_is_refused(tmp_path):
+    with pytest.raises(InvalidInput, match=r"column.s. mrn appear more than once"):
+        read_schedule(_file(tmp_path, "date,time,chair,mrn,name,date_of_birth,method,mrn\n"))
+
+
+def test_conflicting_bookings_are_refused_in_the_file_and_against_the_record(db, staff, tmp_path):
+    assert not _import(
+        db, staff, tmp_path, GOOD
+    ).problems  # Doe at 08:30 in chair 1, Okoro at 09:00 in chair 2
+    result = _import(
+        db,
+        staff,
+        tmp_path,
+        HEADER
+        + '2026-11-27,08:30,4,MRN-1001,"Doe, Jane",1970-05-17,IV\n'  # Doe, already in chair 1 at 08:30
+        + '2026-11-27,09:00,2,NEW-3001,"Quinn, Ana",1980-01-01,IV\n'  # chair 2 at 09:00 is Okoro's
+        + '2026-11-28,10:00,5,NEW-3002,"Berg, Ola",1981-01-01,IV\n'
+        + '2026-11-28,10:00,5,NEW-3003,"Lind, Eva",1982-01-01,IV\n'  # the same chair, the same time
+        + '2026-11-28,11:00,6,NEW-3002,"Berg, Ola",1981-01-01,IV\n'
+        + '2026-11-28,11:00,7,NEW-3002,"Berg, Ola",1981-01-01,IV\n',  # one patient, two chairs at once
+        "conflicts.csv",
+    )
+    assert result.problems == [
+        "line 2: Doe, Jane is already booked at 2026-11-27 08:30 in chair 1.",
+        "line 3: chair 2 at 2026-11-27 09:00 is already taken by Okoro, Ada.",
+        "line 5: chair 5 at 2026-11-28 10:00 is taken by MRN NEW-3002 (line 4).",
+        "line 7: MRN NEW-3002 is booked at 2026-11-28 11:00 on line 6 already.",
+    ]
+    assert _count(db, TreatmentSession) == 3
+
+
+def test_a_date_past_the_horizon_or_in_the_past_is_refused(db, staff, tmp_path):
+    result = _import(
+        db,
+        staff,
+        tmp_path,
+        HEADER
+        + '9999-12-31,08:30,1,NEW-4001,"Far, Away",1970-01-01,IV\n'
+        + '2026-11-20,08:30,1,NEW-4002,"Long, Ago",1970-01-01,IV\n',
+    )
+    assert result.problems == [
+        "line 2: date: 9999-12-31 is more than 365 days ahead (the setting schedule_horizon_days).",
+        "line 3: date: 2026-11-20 is in the past; a schedule books today or later.",
+    ]
+
+
+def test_every_problem_of_every_row_is_reported_in_one_pass(db, staff, tmp_path):
+    from console.clinic import patients
+
+    patients.create_patient(db, staff["nina"], patient_data(date_of_birth="1971-01-01"))
+    result = _import(
+        db,
+        staff,
+        tmp_path,
+        HEADER
+        + '2026-11-27,25:00,1,NEW-5001,"Bad, Time",1970-01-01,oral\n'
+        + '2026-11-27,09:00,2,MRN-1001,"Doe, Jane",1970-05-17,IV\n',  # the wrong birth date, at once
+    )
+    assert result.problems == [
+        "line 2: time: a time of day (HH:MM) (got '25:00').",
+        "line 2: method: IV or nasal (got 'oral').",
+        "line 3: MRN MRN-1001 belongs to Doe, Jane, born 1971-01-01, not Doe, Jane, born 1970-05-17: "
+        "check the wristband and the schedule.",
+    ]
+
+
+def test_an_oversized_cell_is_one_line_from_the_command(tmp_path):
+    import subprocess
+
+    from tests.test_cli import CHAIRSIDE
+
+    clinic = new_clinic_file(tmp_path / "c.sqlite3")
+    _file(tmp_path, HEADER + '2026-12-01,08:30,1,NEW-1,"' + "x" * 131_073 + '",1970-01-01,IV\n', "big.csv")
+    result = subprocess.run(
+        [CHAIRSIDE, "--db", clinic, "schedule", "import", str(tmp_path / "big.csv")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "line 2: not a CSV row a schedule can have (field larger than field limit" in result.stderr

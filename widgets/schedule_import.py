@@ -46,9 +46,9 @@ class ImportDialog(ModalScreen[bool]):
     @work(thread=True, exclusive=True, group="import")
     def _import(self, path: str) -> None:
         try:
-            result = import_schedule(
-                self.clinic.db, self.clinic.actor, read_schedule(Path(path).expanduser())
-            )
+            clinic = self.clinic
+            rows = read_schedule(Path(path).expanduser())
+            result = import_schedule(clinic.db, clinic.actor, rows, clinic.settings.schedule_horizon_days)
         except ChairsideError as exc:
             on_screen(self, self._show, f"⚠ {exc}", False)
             return

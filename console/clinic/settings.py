@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     idle_lock_minutes: int = Field(
         5, ge=1, le=60, description="minutes without input before the console hides everything behind a lock"
     )
+    schedule_horizon_days: int = Field(
+        365, ge=1, le=3650, description="how far ahead an imported schedule may book, in days"
+    )
     scanner_prefix: str = Field(
         "", max_length=1, description="the character the wristband scanner sends before each code, if set up"
     )

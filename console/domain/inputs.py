@@ -434,15 +434,24 @@ def parse(model: type[M], data: Mapping[str, Any]) -> M:
 
 def refusal(model: type[BaseModel], exc: ValidationError) -> InvalidInput:
     """The first pydantic error as a message naming the field and what it accepts."""
-    error = exc.errors()[0]
-    field = str(error["loc"][0]) if error["loc"] else "record"
-    info = model.model_fields.get(field)
-    if info is None:
-        return InvalidInput(field, f"{field}: not a field of this record.")
-    if error["type"] == "missing":
-        return InvalidInput(field, f"{info.title}: required; {info.description}.")
-    got = error.get("input")
-    shown = "nothing" if got is None or got == "" else repr(got)[:40]
-    if info.json_schema_extra == SECRET and got:
-        shown = f"{len(str(got))} characters"  # a secret is never shown, not even a rejected one
-    return InvalidInput(field, f"{info.title}: {info.description} (got {shown}).")
+    return refusals(model, exc)[0]
+
+
+def refusals(model: type[BaseModel], exc: ValidationError) -> list[InvalidInput]:
+    """Every pydantic error, one message per field, naming it and what it accepts."""
+    found = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else "record"
+        info = model.model_fields.get(field)
+        if info is None:
+            found.append(InvalidInput(field, f"{field}: not a field of this record."))
+            continue
+        if error["type"] == "missing":
+            found.append(InvalidInput(field, f"{info.title}: required; {info.description}."))
+            continue
+        got = error.get("input")
+        shown = "nothing" if got is None or got == "" else repr(got)[:40]
+        if info.json_schema_extra == SECRET and got:
+            shown = f"{len(str(got))} characters"  # a secret is never shown, not even a rejected one
+        found.append(InvalidInput(field, f"{info.title}: {info.description} (got {shown})."))
+    return found
