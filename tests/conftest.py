@@ -29,13 +29,16 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the error log
-    from argon2 import PasswordHasher
-
     import console.clinic.users
 
-    monkeypatch.setattr(
-        console.clinic.users, "_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
+    monkeypatch.setattr(console.clinic.users, "_hasher", _fast_hasher)
+
+
+def _fast_hasher():
+    """argon2id still, at the lowest cost: a test checks thousands of passwords and PINs."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @pytest.fixture(scope="session")
@@ -135,7 +138,9 @@ def demo_file(tmp_path_factory):
     from console.demo.builder import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    build_demo(sqlite_url(path), today=DEMO_DAY, years=0.1, seed=11, zone=ZoneInfo("America/Chicago"))
+    with pytest.MonkeyPatch.context() as patch:  # its staff's secrets check as fast as the tests' own
+        patch.setattr("console.clinic.users._hasher", _fast_hasher)
+        build_demo(sqlite_url(path), today=DEMO_DAY, years=0.1, seed=11, zone=ZoneInfo("America/Chicago"))
     return path
 
 
@@ -148,9 +153,11 @@ def demo_template(request, demo_file) -> str:
 
     server = request.getfixturevalue("postgres")
     name = f"demo_template_{os.getpid()}"
-    build_demo(
-        server.create_database(name), today=DEMO_DAY, years=0.1, seed=11, zone=ZoneInfo("America/Chicago")
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("console.clinic.users._hasher", _fast_hasher)
+        build_demo(
+            server.create_database(name), today=DEMO_DAY, years=0.1, seed=11, zone=ZoneInfo("America/Chicago")
+        )
     return name
 
 
