@@ -234,7 +234,7 @@ class ChairsideApp(App):
             self.startup_error = error
             self.call_from_thread(self.exit, return_code=1)
             return
-        self.call_from_thread(self._connected, db, settings)
+        self.call_from_thread(self._connected, db, _marked_if_demo(db, settings))
         problems = _trail_checked(db, settings)  # after sign-in is open: a first check reads the whole chain
         if problems:
             self.call_from_thread(self._trail_failed, problems)
@@ -396,6 +396,20 @@ class ChairsideApp(App):
         while len(self.screen_stack) > 2:  # screens pushed over the home screen go too
             self.pop_screen()
         self.switch_screen(LoginScreen(self.db, self.clinic_name))
+
+
+def _marked_if_demo(db: "Database", settings: "Settings") -> "Settings":
+    """The demo clinic says so wherever the clinic's name shows: it is never taken for a real one."""
+    from console.clinic.demo_mark import DEMO_LABEL, is_demo
+
+    try:
+        with db.read() as session:
+            demo = is_demo(session)
+    except ChairsideError:
+        return settings  # the records will say what is wrong as soon as they are read
+    if not demo:
+        return settings
+    return settings.model_copy(update={"clinic_name": f"{DEMO_LABEL} · {settings.clinic_name}"})
 
 
 def _trail_checked(db: "Database", settings: "Settings") -> list[str]:

@@ -20,6 +20,7 @@ from console.domain.errors import ChairsideError, ConfigurationError
 OpenConsole = Callable[["Context"], None]
 CONSOLE_GROUP = "chairside.console"  # where the installation names the function that opens the console
 DAY = click.DateTime(formats=["%Y-%m-%d"])
+DEMO_YEARS = 0.5  # the history of the demo `--demo` opens
 
 
 def _file(**kwargs) -> click.Path:
@@ -177,15 +178,31 @@ def installed_console() -> OpenConsole | None:
 
 
 def _ensure_demo(state: Context) -> None:
-    """The demo clinic is built the first time `--demo` opens it."""
+    """The demo clinic is built the first time `--demo` opens it, and again on a later day, so that
+    its board is always today's (what was tried in it is not kept)."""
+    from console.clinic.demo_mark import built_for
     from console.clinic.locations import sqlite_file
+    from console.store.database import Database
 
     url = state.url()
     path = sqlite_file(url)
-    if path is None or (path.exists() and path.stat().st_size > 0):
+    if path is None:
         return
-    click.echo("Building the demo clinic (first time only)...", err=True)
-    _build_demo(state, url, date.today(), 0.5, 7, now=datetime.now().astimezone())
+    if path.exists() and path.stat().st_size > 0:
+        db = Database(url)
+        try:
+            with db.read() as session:
+                day = built_for(session)
+        finally:
+            db.dispose()
+        if day is None or day >= date.today():
+            return
+        click.echo(f"The demo clinic was built for {day}: building it again for today...", err=True)
+        for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+    else:
+        click.echo("Building the demo clinic (first time only)...", err=True)
+    _build_demo(state, url, date.today(), DEMO_YEARS, 7, now=datetime.now().astimezone())
 
 
 def _build_demo(

@@ -124,3 +124,58 @@ def test_a_demo_with_a_review_backlog_leaves_those_days_unsigned_and_still_verif
     db.dispose()
     assert signed.intact and len(queue.rows) + queue.returned >= behind > 30
     assert min(row.clinic_date for row in queue.rows) >= DAY - timedelta(days=11)
+
+
+def test_the_demo_says_it_is_the_demo_in_its_export_and_wherever_its_name_shows(tmp_path):
+    import json
+
+    from console.clinic.demo_mark import DEMO_LABEL
+    from console.clinic.settings import Settings
+    from console.export.files import export
+    from console.export.request import ExportRequest
+
+    url = sqlite_url(tmp_path / "demo.sqlite3")
+    build_demo(url, today=DAY, years=0.02, seed=3)
+    db = Database(url)
+    out = tmp_path / "export"
+    export(db, "office", ExportRequest(DAY, DAY, out), Settings().zone)
+    assert json.loads((out / "manifest.json").read_text())["demo_clinic"] is True
+    from app import _marked_if_demo
+
+    assert _marked_if_demo(db, Settings(clinic_name="Lakeside")).clinic_name == f"{DEMO_LABEL} · Lakeside"
+
+
+def test_a_real_clinics_export_is_not_marked_as_the_demo(db, tmp_path):
+    import json
+
+    from console.clinic.settings import Settings
+    from console.export.files import export
+    from console.export.request import ExportRequest
+
+    out = tmp_path / "export"
+    export(db, "office", ExportRequest(DAY, DAY, out), Settings().zone)
+    assert json.loads((out / "manifest.json").read_text())["demo_clinic"] is False
+
+
+def test_the_demo_opened_on_a_later_day_is_built_again_for_that_day(tmp_path, monkeypatch):
+    from datetime import timedelta
+
+    import console.cli
+    from console.cli import Context, _ensure_demo
+    from console.clinic.demo_mark import built_for
+
+    monkeypatch.setattr(console.cli, "DEMO_YEARS", 0.02)
+    state = Context(db_path=None, config=None, demo=True, open_console=None)
+    _ensure_demo(state)  # the first time: built for today
+    db = Database(state.url())
+    with db.read() as session:
+        assert built_for(session) == date.today()
+    db.dispose()
+    stale = date.today() - timedelta(days=3)
+    (tmp_path / "data" / "chairside" / "demo.sqlite3").unlink()
+    build_demo(state.url(), today=stale, years=0.02, seed=3)
+    _ensure_demo(state)
+    db = Database(state.url())
+    with db.read() as session:
+        assert built_for(session) == date.today()
+    db.dispose()

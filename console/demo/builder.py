@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from console.chair import alerts, charting, sessions
 from console.clinic import patients, users
+from console.clinic.demo_mark import DEMO_ACTION
 from console.clinic.patients import weight_is_stale
 from console.demo.words import (
     ALLERGIES,
@@ -337,10 +338,11 @@ class _History:
                 session,
                 at=db.clock.now(),
                 actor="demo",
-                action="demo.history",
+                action=DEMO_ACTION,
                 entity="clinic",
                 entity_id=self.start.isoformat(),
                 after={
+                    "today": self.today.isoformat(),
                     "from": self.start.isoformat(),
                     "to": (self.today - timedelta(days=1)).isoformat(),
                     "patients": self.summary.patients,

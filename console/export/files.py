@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from console.clinic.demo_mark import is_demo
 from console.domain.errors import InvalidInput, StorageError
 from console.export import fhir, rows
 from console.export.csv_safe import safe_text, writer
@@ -55,6 +56,7 @@ def export(
     with _all_or_nothing(request.out, [*request.files, MANIFEST], request.force) as partial:
         with db.read() as session:
             head = audit.head(session)
+            demo = is_demo(session)
             if request.format == "csv":
                 for name in FILES:
                     records = _records(session, name, request)
@@ -68,6 +70,7 @@ def export(
             "exported_at": db.clock.now().astimezone(zone).isoformat(timespec="seconds"),
             "exported_by": who,
             "deidentified": request.deidentify,
+            "demo_clinic": demo,  # records of the demo, never of patients
             "audit_chain_head": head,
             "files": {
                 name: {"rows": counts[name], "sha256": file_sha256(partial[name])} for name in request.files
