@@ -148,3 +148,26 @@ def test_a_protocol_file_with_a_bom_is_read_and_one_not_utf8_is_named(tmp_path, 
     (tmp_path / "protocol.toml").write_bytes(content)
     result = chairside(tmp_path, "protocol", "check", str(tmp_path / "protocol.toml"))
     assert says in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_sqlite_clinic_is_copied_before_its_schema_changes(tmp_path, capsys):
+    import stat
+
+    from alembic import command
+
+    from console.cli import run
+    from console.store import schema
+    from console.store.database import Database, sqlite_url
+    from tests.conftest import new_clinic_file
+
+    path = tmp_path / "clinic.sqlite3"
+    new_clinic_file(path)
+    older = Database(sqlite_url(path))
+    with older.write() as session:
+        command.downgrade(schema.alembic_config(session.connection()), "0009")
+    older.dispose()
+    assert run(None, ["--db", str(path), "audit", "verify"]) == 0
+    copy = tmp_path / f"clinic.before-schema-{schema.SCHEMA_HEAD}-from-0009.sqlite3"
+    assert schema.current_revision(Database(sqlite_url(copy))) == "0009"
+    assert schema.current_revision(Database(sqlite_url(path))) == schema.SCHEMA_HEAD
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600

@@ -46,7 +46,22 @@ def ensure_schema(db: Database, migrate: bool = True) -> None:
             f"this database has schema {revision}, older than this Chairside ({SCHEMA_HEAD}): "
             "run `chairside db upgrade` (as the database's owner) once, then start the consoles"
         )
+    if revision is not None and db.backend == "sqlite":
+        backup_before_migrating(db, revision)
     upgrade(db)
+
+
+def backup_before_migrating(db: Database, revision: str) -> Path:
+    """A copy of a SQLite clinic as it was, beside it, before its schema changes (owner-only)."""
+    import sqlite3
+
+    source = Path(str(db.engine.url.database))
+    copy = source.with_name(f"{source.stem}.before-schema-{SCHEMA_HEAD}-from-{revision}{source.suffix}")
+    copy.unlink(missing_ok=True)  # an earlier attempt at the same upgrade
+    copy.touch(mode=0o600)
+    with translate_errors(), sqlite3.connect(source) as live, sqlite3.connect(copy) as target:
+        live.backup(target)  # SQLite's online backup: a consistent copy, WAL included
+    return copy
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
