@@ -589,8 +589,10 @@ def schedule_import(state: "Context", file: Path) -> None:
     from console.domain.actors import Actor
 
     rows = read_schedule(file)
-    horizon = state.settings().schedule_horizon_days
-    result = import_schedule(state.database(), Actor.system("cli"), rows, horizon)
+    settings = state.settings()
+    result = import_schedule(
+        state.database(), Actor.system("cli"), rows, settings.schedule_horizon_days, settings.zone
+    )
     if result.problems:
         click.echo(
             f"chairside: error: {file} has {len(result.problems)} problem(s); nothing was imported:", err=True

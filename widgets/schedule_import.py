@@ -48,7 +48,8 @@ class ImportDialog(ModalScreen[bool]):
         try:
             clinic = self.clinic
             rows = read_schedule(Path(path).expanduser())
-            result = import_schedule(clinic.db, clinic.actor, rows, clinic.settings.schedule_horizon_days)
+            horizon = clinic.settings.schedule_horizon_days
+            result = import_schedule(clinic.db, clinic.actor, rows, horizon, clinic.zone)
         except ChairsideError as exc:
             on_screen(self, self._show, f"⚠ {exc}", False)
             return

@@ -12,6 +12,7 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, ValidationError, field_validator
 from sqlmodel import Session, col, select
@@ -133,13 +134,17 @@ class _Checked:
 
 
 def import_schedule(
-    db: Database, actor: Actor, rows: list[tuple[int, dict]], horizon_days: int = HORIZON_DAYS
+    db: Database,
+    actor: Actor,
+    rows: list[tuple[int, dict]],
+    horizon_days: int = HORIZON_DAYS,
+    zone: ZoneInfo | None = None,
 ) -> ImportResult:
     """Check every row (each problem of each row, in one pass), then store them all in one
-    transaction, or refuse the whole file."""
+    transaction, or refuse the whole file. `zone`: the clinic's, whose today no row may precede."""
     require_scheduler(actor)
     result = ImportResult()
-    today = db.clock.now().date()
+    today = db.clock.now().astimezone(zone or ZoneInfo("UTC")).date()
     checked = []
     for line, data in rows:
         problems, row = _check_row(db, data, today, horizon_days)
