@@ -171,3 +171,51 @@ def test_a_sqlite_clinic_is_copied_before_its_schema_changes(tmp_path, capsys):
     assert schema.current_revision(Database(sqlite_url(copy))) == "0009"
     assert schema.current_revision(Database(sqlite_url(path))) == schema.SCHEMA_HEAD
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+
+
+def test_a_backup_is_checked_verified_and_restores_the_clinic(tmp_path):
+    import json
+    import shutil
+    import stat
+
+    made = chairside(
+        tmp_path, "init", "--name", "Office Administrator", "--password-stdin", stdin="admin password 1\n"
+    )
+    assert made.returncode == 0, made.stderr
+    backed = chairside(tmp_path, "backup", f"{tmp_path / 'backups'}/")
+    assert backed.returncode == 0 and "verified" in backed.stdout, backed.stderr
+    [copy] = (tmp_path / "backups").glob("*.sqlite3")
+    manifest = json.loads(copy.with_suffix(".json").read_text())
+    assert manifest["audit_verify"] == "intact" and manifest["bytes"] == copy.stat().st_size
+    assert (
+        stat.S_IMODE(copy.stat().st_mode) == 0o600
+        and stat.S_IMODE((tmp_path / "backups").stat().st_mode) == 0o700
+    )
+    again = chairside(tmp_path, "backup", str(copy))
+    assert "already exists" in _one_line(again)
+
+    added = chairside(
+        tmp_path,
+        "user",
+        "add",
+        "amy",
+        "--name",
+        "Amy",
+        "--role",
+        "nurse",
+        "--admin",
+        "admin",
+        "--password-stdin",
+        stdin="admin password 1\na long password\n",
+    )
+    assert added.returncode == 0, added.stderr
+    clinic = tmp_path / ".local" / "share" / "chairside" / "chairside.sqlite3"
+    for leftover in (clinic.with_name(clinic.name + "-wal"), clinic.with_name(clinic.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copy(copy, clinic)  # the restore: every console stopped, the backup put in the clinic's place
+    verified = chairside(tmp_path, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr
+    listed = chairside(
+        tmp_path, "user", "list", "--admin", "admin", "--password-stdin", stdin="admin password 1\n"
+    )
+    assert "admin" in listed.stdout and "amy" not in listed.stdout

@@ -53,15 +53,12 @@ def ensure_schema(db: Database, migrate: bool = True) -> None:
 
 def backup_before_migrating(db: Database, revision: str) -> Path:
     """A copy of a SQLite clinic as it was, beside it, before its schema changes (owner-only)."""
-    import sqlite3
+    from console.store.backup import copy_sqlite
 
     source = Path(str(db.engine.url.database))
     copy = source.with_name(f"{source.stem}.before-schema-{SCHEMA_HEAD}-from-{revision}{source.suffix}")
     copy.unlink(missing_ok=True)  # an earlier attempt at the same upgrade
-    copy.touch(mode=0o600)
-    with translate_errors(), sqlite3.connect(source) as live, sqlite3.connect(copy) as target:
-        live.backup(target)  # SQLite's online backup: a consistent copy, WAL included
-    return copy
+    return copy_sqlite(source, copy)
 
 
 def upgrade(db: Database, revision: str = "head") -> None:
