@@ -144,6 +144,22 @@ def init_command(state: "Context", admin: str, name: str | None, password_stdin:
     )
 
 
+@cli.group("config")
+def config_cli() -> None:
+    """The settings."""
+
+
+@config_cli.command("show")
+@click.pass_obj
+def config_show(state: "Context") -> None:
+    """Print the effective settings and where each came from (default, a file, the environment)."""
+    from console.clinic.settings import effective_settings
+
+    for key, value, origin in effective_settings(state.config):
+        shown = "(not set)" if value is None else value
+        click.echo(f"{key} = {shown!s:<40} # {origin}")
+
+
 @cli.group("user")
 def user_cli() -> None:
     """Manage user accounts."""

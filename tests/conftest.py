@@ -28,6 +28,7 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("CHAIRSIDE_CONFIG", str(tmp_path / "no-settings.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "etc-xdg"))  # the system-wide settings
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # the error log
     import console.clinic.users
 

@@ -219,3 +219,30 @@ def test_a_backup_is_checked_verified_and_restores_the_clinic(tmp_path):
         tmp_path, "user", "list", "--admin", "admin", "--password-stdin", stdin="admin password 1\n"
     )
     assert "admin" in listed.stdout and "amy" not in listed.stdout
+
+
+def test_config_show_says_where_each_setting_comes_from(tmp_path):
+    system = tmp_path / "etc-xdg" / "chairside" / "chairside.toml"
+    system.parent.mkdir(parents=True)
+    system.write_text(
+        'clinic_name = "Workstation default"\nidle_lock_minutes = 7\n'
+        'pseudonym_key = "a secret of the clinic"\n'
+    )
+    (tmp_path / "none.toml").write_text('clinic_name = "Lakeside Pain Clinic"\n')
+    shown = chairside(
+        tmp_path,
+        "config",
+        "show",
+        XDG_CONFIG_DIRS=str(tmp_path / "etc-xdg"),
+        CHAIRSIDE_TIMEZONE="America/Chicago",
+    )
+    assert shown.returncode == 0, shown.stderr
+    lines = {line.split(" = ")[0]: line for line in shown.stdout.splitlines()}
+    assert (
+        "Lakeside Pain Clinic" in lines["clinic_name"]
+        and f"user file {tmp_path / 'none.toml'}" in lines["clinic_name"]
+    )
+    assert "7" in lines["idle_lock_minutes"] and f"system file {system}" in lines["idle_lock_minutes"]
+    assert "America/Chicago" in lines["timezone"] and "environment CHAIRSIDE_TIMEZONE" in lines["timezone"]
+    assert "# default" in lines["signing_idle_minutes"]
+    assert "(set)" in lines["pseudonym_key"] and "a secret" not in shown.stdout

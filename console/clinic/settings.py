@@ -1,7 +1,9 @@
 """Configuration: a TOML file and CHAIRSIDE_ environment variables, validated at start."""
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PrivateAttr, ValidationError, field_validator
@@ -93,24 +95,49 @@ def default_config_file() -> Path:
     return Path(user_config_dir("chairside")) / "chairside.toml"
 
 
+@dataclass(frozen=True)
+class SettingsFiles:
+    """The files settings are read from: the workstation's, under the user's."""
+
+    system: Path
+    user: Path
+
+    def layers(self) -> list[tuple[str, dict[str, Any]]]:
+        """(where, values) of each file that exists, the lower first."""
+        found = []
+        if self.system.is_file():
+            found.append((f"system file {self.system}", read_toml(self.system, "system settings file")))
+        if self.user.is_file():
+            found.append((f"user file {self.user}", read_toml(self.user, "configuration file")))
+        return found
+
+
+def settings_files(config_file: Path | None = None) -> SettingsFiles:
+    user = config_file or Path(os.environ.get("CHAIRSIDE_CONFIG") or default_config_file())
+    if config_file is not None and not user.is_file():
+        raise ConfigurationError(f"configuration file not found: {user}")
+    return SettingsFiles(default_system_file(), user)
+
+
 def load_settings(config_file: Path | None = None, protocol_file: Path | None = None) -> Settings:
-    """Read settings (environment over file over defaults) and the clinic protocol.
+    """Read settings (environment over the user's file over the system file over the defaults) and
+    the clinic protocol.
 
     The protocol file is `protocol_file`, else CHAIRSIDE_PROTOCOL, else the defaults. A bad value
     in either is one clear error naming the key.
     """
-    path = config_file or Path(os.environ.get("CHAIRSIDE_CONFIG") or default_config_file())
-    if config_file is not None and not path.is_file():
-        raise ConfigurationError(f"configuration file not found: {path}")
-    from_file = read_toml(path, "configuration file") if path.is_file() else {}
+    files = settings_files(config_file)
+    from_files: dict[str, Any] = {}
+    for _, values in files.layers():
+        from_files |= values
 
     class FileSettings(Settings):
         @classmethod
         def settings_customise_sources(
             cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
         ) -> tuple[PydanticBaseSettingsSource, ...]:
-            # The environment over the file over the defaults.
-            return init_settings, env_settings, InitSettingsSource(settings_cls, init_kwargs=from_file)
+            # The environment over the files over the defaults.
+            return init_settings, env_settings, InitSettingsSource(settings_cls, init_kwargs=from_files)
 
     try:
         settings = FileSettings()
@@ -118,12 +145,37 @@ def load_settings(config_file: Path | None = None, protocol_file: Path | None = 
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"]) or "settings"
         raise ConfigurationError(
-            f"setting {key} (in {path} or CHAIRSIDE_ variables): {error['msg']}"
+            f"setting {key} (in {files.user}, {files.system} or CHAIRSIDE_ variables): {error['msg']}"
         ) from None
     chosen = protocol_file or (
         Path(os.environ["CHAIRSIDE_PROTOCOL"]) if os.environ.get("CHAIRSIDE_PROTOCOL") else None
     )
     return settings.with_protocol(load_protocol(chosen))
+
+
+def effective_settings(config_file: Path | None = None) -> list[tuple[str, Any, str]]:
+    """Each setting, its value, and where it came from (for `chairside config show`)."""
+    settings = load_settings(config_file)
+    files = settings_files(config_file)
+    origins: dict[str, str] = {}
+    for where, values in files.layers():
+        origins |= {key: where for key in values}
+    shown = []
+    for key in Settings.model_fields:
+        variable = f"CHAIRSIDE_{key.upper()}"
+        origin = f"environment {variable}" if variable in os.environ else origins.get(key, "default")
+        value = getattr(settings, key)
+        if key == "pseudonym_key" and value:
+            value = "(set)"  # a secret is never shown
+        shown.append((key, value, origin))
+    return shown
+
+
+def default_system_file() -> Path:
+    """The workstation's settings, for every user of it: /etc/xdg/chairside/chairside.toml on Linux."""
+    from platformdirs import site_config_dir
+
+    return Path(site_config_dir("chairside")) / "chairside.toml"
 
 
 def default_data_dir() -> Path:
