@@ -246,3 +246,35 @@ def test_config_show_says_where_each_setting_comes_from(tmp_path):
     assert "America/Chicago" in lines["timezone"] and "environment CHAIRSIDE_TIMEZONE" in lines["timezone"]
     assert "# default" in lines["signing_idle_minutes"]
     assert "(set)" in lines["pseudonym_key"] and "a secret" not in shown.stdout
+
+
+@pytest.mark.parametrize(
+    "toml, says",
+    [
+        ('version = "x-1"\n[thresholds]\nspo2_low = 70\n', "thresholds.spo2_low"),
+        ('version = "x-1"\n[thresholds]\nmoaas_low = 0\n', "thresholds.moaas_low"),
+        ('version = "x-1"\n[thresholds]\nheart_rate_low = 20\n', "thresholds.heart_rate_low"),
+        ('version = "x-1"\n[thresholds]\nheart_rate_high = 250\n', "thresholds.heart_rate_high"),
+        (
+            'version = "x-1"\n[thresholds]\nsystolic_hold = 130\n',
+            "systolic_hold must be above systolic_predose_warn",
+        ),
+        ('version = "x-1"\n[discharge]\nmoaas = 0\n', "discharge.moaas"),
+        ('version = "x-1"\n[nasal]\nobservation_min = 30\n', "nasal.observation_min"),
+        ("[iv]\nmax_total_mg = 350\n", "the clinic's own values need the clinic's own version"),
+    ],
+    ids=[
+        "SpO2 70",
+        "MOAA/S 0",
+        "HR 20",
+        "HR 250",
+        "hold below warning",
+        "discharge at MOAA/S 0",
+        "nasal watched 30 min",
+        "own values, default version",
+    ],
+)
+def test_a_protocol_outside_safe_bounds_is_refused_naming_the_rule(tmp_path, toml, says):
+    (tmp_path / "protocol.toml").write_text(toml)
+    result = chairside(tmp_path, "protocol", "check", str(tmp_path / "protocol.toml"))
+    assert says in _one_line(result)

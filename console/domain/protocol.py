@@ -27,15 +27,19 @@ class AlertThresholds(_Section):
         140, ge=100, le=260, description="pre-dose SBP above this warns (mmHg)"
     )
     diastolic_predose_warn: int = Field(90, ge=50, le=160, description="pre-dose DBP above this warns (mmHg)")
-    spo2_low: int = Field(92, ge=70, le=100, description="SpO2 below this alerts (%)")
-    heart_rate_low: int = Field(50, ge=20, le=100, description="HR below this alerts (/min)")
-    heart_rate_high: int = Field(120, ge=60, le=250, description="HR above this alerts (/min)")
-    moaas_low: int = Field(2, ge=0, le=5, description="MOAA/S at or below this alerts")
+    spo2_low: int = Field(92, ge=85, le=100, description="SpO2 below this alerts (%)")
+    heart_rate_low: int = Field(50, ge=40, le=100, description="HR below this alerts (/min)")
+    heart_rate_high: int = Field(120, ge=60, le=150, description="HR above this alerts (/min)")
+    moaas_low: int = Field(2, ge=1, le=5, description="MOAA/S at or below this alerts")
 
     @model_validator(mode="after")
     def _ordered(self) -> "AlertThresholds":
         if self.heart_rate_low >= self.heart_rate_high:
             raise ValueError("heart_rate_low must be below heart_rate_high")
+        if self.systolic_hold <= self.systolic_predose_warn:
+            raise ValueError("systolic_hold must be above systolic_predose_warn (a hold below the warning)")
+        if self.diastolic_hold <= self.diastolic_predose_warn:
+            raise ValueError("diastolic_hold must be above diastolic_predose_warn (a hold below the warning)")
         return self
 
 
@@ -47,7 +51,7 @@ class IVRules(_Section):
     )
     max_total_mg: float = Field(400, gt=0, le=1000, description="largest planned total dose without override")
     observation_min: int = Field(
-        30, ge=0, le=600, description="observation after dosing ends, before discharge"
+        30, ge=15, le=600, description="observation after dosing ends, before discharge"
     )
 
     @model_validator(mode="after")
@@ -63,11 +67,11 @@ class NasalRules(_Section):
         [56, 84], min_length=1, description="doses allowed without override"
     )
     vitals_at_min: list[int] = Field([40], description="minutes after dosing when a reading is due")
-    observation_min: int = Field(120, ge=0, le=600, description="observation after the first device")
+    observation_min: int = Field(120, ge=120, le=600, description="observation after the first device")
 
 
 class DischargeCriteria(_Section):
-    moaas: int = Field(5, ge=0, le=5, description="MOAA/S of the latest reading")
+    moaas: int = Field(5, ge=4, le=5, description="MOAA/S of the latest reading")
     latest_vitals_max_age_min: int = Field(
         30, ge=1, le=240, description="the latest reading is at most this old"
     )
@@ -84,10 +88,11 @@ class OverrideRoles(_Section):
     discharge: Role = Role.PHYSICIAN
 
 
+DEFAULT_VERSION = "default-2026.11"
+
+
 class Protocol(_Section):
-    version: str = Field(
-        "default-2026.11", min_length=1, max_length=40, description="stored with each session"
-    )
+    version: str = Field(DEFAULT_VERSION, min_length=1, max_length=40, description="stored with each session")
     weight_max_age_days: int = Field(30, ge=0, le=365, description="mg/kg only from a weight this recent")
     weight_change_confirm_percent: float = Field(
         10, ge=1, le=100, description="a weight this far (in %) from the last one is entered twice"
@@ -116,11 +121,17 @@ def load_protocol(path: Path | None) -> Protocol:
         return Protocol()
     data = read_toml(path, "protocol file")
     try:
-        return Protocol.model_validate(data)
+        protocol = Protocol.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"]) or "protocol"
         raise ConfigurationError(f"protocol {path}: {key}: {error['msg']}") from None
+    if protocol.version == DEFAULT_VERSION and protocol != Protocol():
+        raise ConfigurationError(
+            f"protocol {path}: version: the clinic's own values need the clinic's own version "
+            f"(not {DEFAULT_VERSION}): each session stores it"
+        )
+    return protocol
 
 
 def describe(protocol: Protocol) -> str:
