@@ -160,7 +160,8 @@ async def test_records_open_after_the_first_frame_and_an_early_sign_in_waits(dem
         await workers_done(app)
         await pilot.pause()
         assert isinstance(app.screen, TodayScreen)
-        assert str(app.screen.query_one("#board-title", Static).render()).startswith("Lakeside Pain Clinic")
+        title = str(app.screen.query_one("#board-title", Static).render())
+        assert title.startswith("DEMO CLINIC · Lakeside Pain Clinic")  # opened as a console opens: marked
 
 
 async def test_a_failure_to_open_the_records_ends_the_console_with_the_reason():
