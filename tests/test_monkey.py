@@ -108,9 +108,13 @@ def _the_record_could_be_true(db) -> None:
             assert 0 <= score.score <= 10
 
 
-# Every screen at both seeds and sizes; the idle lock, a screen of two fields, once.
+# Every screen with each seed, one seed at each size; the idle lock, a screen of two fields, once.
 RUNS = [
-    *((where, seed, size) for where in ("board", "session", "queue") for seed in SEEDS for size in SIZES),
+    *(
+        (where, seed, size)
+        for where in ("board", "session", "queue")
+        for seed, size in zip(SEEDS, SIZES, strict=True)
+    ),
     ("lock", SEEDS[0], SIZES[0]),
 ]
 
