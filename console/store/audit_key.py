@@ -71,7 +71,11 @@ def chain_key_id(db: Database) -> str | None:
 
 def check_key(db: Database, path: Path) -> bytes | None:
     """The key in `path` when it is the one the chain names (None when there is none to check with)."""
-    key, named = read_key(path), chain_key_id(db)
+    return _named_key(read_key(path), chain_key_id(db), path)
+
+
+def _named_key(key: bytes | None, named: str | None, path: Path) -> bytes | None:
+    """`key`, refused when the chain names another key."""
     if key is not None and named is not None and key_id(key) != named:
         raise ConfigurationError(
             f"{path} is not the key of this clinic's audit trail (its key id is {named})"
@@ -85,8 +89,9 @@ def attach_key(db: Database, path: Path) -> bool:
     A chain already keyed needs its own key in `path`. A chain not keyed yet (a new clinic, or one
     written by an earlier version) is keyed from here on with the key in `path`, made if missing.
     """
-    key = check_key(db, path)
-    if chain_key_id(db) is not None:
+    named = chain_key_id(db)
+    key = _named_key(read_key(path), named, path)
+    if named is not None:
         if key is None:
             raise ConfigurationError(
                 f"this clinic's audit trail is keyed, but its key file {path} is missing: "
@@ -110,8 +115,5 @@ def attach_key(db: Database, path: Path) -> bool:
                 entity_id=key_id(key),
                 after={"key_id": key_id(key)},
             )
-    if named is not None and named != key_id(key):
-        raise ConfigurationError(
-            f"{path} is not the key of this clinic's audit trail (its key id is {named})"
-        )
+    _named_key(key, named, path)  # keyed meanwhile by another workstation, with another key
     return created
