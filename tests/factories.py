@@ -152,3 +152,19 @@ def sign_as_shown(db: Database, actor: Actor, session_id: int, meaning: str, pro
     return sign_session(
         db, actor, session_id, meaning, proof, sitting, load_for_review(db, session_id).record_hash
     )
+
+
+def a_nurses_reading(db: Database) -> TreatmentSession:
+    """A clinic's first nurse, created by the system, checks a patient in and records one reading."""
+    from console.clinic.users import create_user
+    from console.domain.vocab import Role
+
+    user = create_user(
+        db,
+        Actor.system("test"),
+        {"username": "nina", "display_name": "Nina", "role": "nurse", "password": "long enough pw"},
+    )
+    nurse = Actor("nina", Role.NURSE, user.id, "Nina")
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    return row

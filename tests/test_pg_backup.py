@@ -6,31 +6,20 @@ import subprocess
 
 from sqlalchemy.engine import make_url
 
-from console.chair import charting
 from console.review.integrity import verify_record
 from console.store.database import Database
 from tests.conftest import TEST_KEY
-from tests.factories import checked_in_session, vitals_data
+from tests.factories import a_nurses_reading
 
 _names = itertools.count()
 
 
 def test_pg_dump_then_pg_restore_gives_a_clinic_that_verifies(postgres, clock, tmp_path):
-    from console.clinic.users import create_user
-    from console.domain.actors import Actor
-    from console.domain.vocab import Role
 
     source_url = postgres.create_database(f"dump_{os.getpid()}_{next(_names)}", template=postgres.template)
     db = Database(source_url, clock)
     db.audit_key = TEST_KEY
-    user = create_user(
-        db,
-        Actor.system("test"),
-        {"username": "nina", "display_name": "Nina", "role": "nurse", "password": "long enough pw"},
-    )
-    nurse = Actor("nina", Role.NURSE, user.id, "Nina")
-    row = checked_in_session(db, nurse)
-    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    a_nurses_reading(db)
     before = verify_record(db)
     db.dispose()
     dump = tmp_path / "clinic.dump"

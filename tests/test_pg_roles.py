@@ -11,7 +11,7 @@ from console.domain.clock import FixedClock
 from console.store.database import Database
 from console.store.pg_roles import grant_application_role, grant_statements
 from tests.conftest import NOW, TEST_KEY
-from tests.factories import checked_in_session, vitals_data
+from tests.factories import a_nurses_reading
 
 _names = itertools.count()
 
@@ -33,19 +33,12 @@ def consoles_role(postgres):
 
 
 def test_the_console_role_records_a_session_through_the_services(consoles_role):
-    from console.chair import charting
-    from console.clinic.users import create_user
-    from console.domain.actors import Actor
-    from console.domain.vocab import Role
-
-    user = create_user(
-        consoles_role,
-        Actor.system("test"),
-        {"username": "nina", "display_name": "Nina", "role": "nurse", "password": "long enough pw"},
-    )
-    nurse = Actor("nina", Role.NURSE, user.id, "Nina")
-    row = checked_in_session(consoles_role, nurse)
-    charting.record_vitals(consoles_role, nurse, row.id, vitals_data(consoles_role))
+    row = a_nurses_reading(consoles_role)
+    with consoles_role.read() as session:
+        readings = session.execute(
+            text("SELECT count(*) FROM vital_signs WHERE session_id = :id"), {"id": row.id}
+        ).scalar_one()
+    assert readings == 1
 
 
 @pytest.mark.parametrize(
