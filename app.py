@@ -355,8 +355,21 @@ class ChairsideApp(App):
         from widgets.today import TodayScreen
 
         assert self.db is not None and self.settings is not None, "sign-in needs the clinic's records open"
+        self.settings = self._with_clinic_protocol(self.db, self.settings)
         clinic = self.clinic = Clinic.signed_in(self.db, self.settings, actor)
         self.switch_screen(ReviewQueueScreen(clinic) if actor.role is Role.PHYSICIAN else TodayScreen(clinic))
+
+    def _with_clinic_protocol(self, db: "Database", settings: "Settings") -> "Settings":
+        """Each sign-in applies the clinic's protocol as it is now: a change reaches every workstation."""
+        from console.clinic.clinic_protocol import clinic_protocol
+
+        if settings.protocol_tried:
+            return settings
+        try:
+            return settings.with_protocol(clinic_protocol(db))
+        except ChairsideError as error:
+            self.notify(f"{error} The protocol read at start applies.", title="Protocol", severity="error")
+            return settings
 
     def action_help(self) -> None:
         from widgets.help import HelpScreen, help_text
@@ -422,9 +435,19 @@ def _trail_checked(db: "Database", settings: "Settings") -> list[str]:
         return [str(error)]
 
 
+def _clinic_opened(context) -> "tuple[Database, Settings]":
+    """The clinic's database, and the settings with the protocol this workstation applies."""
+    db = context.database()
+    try:
+        return db, context.clinic_settings(db)
+    except BaseException:
+        db.dispose()
+        raise
+
+
 def open_console(context) -> None:
     """Open the console on the database and settings the command line resolved."""
-    app = ChairsideApp(connect=lambda: (context.database(), context.settings()))
+    app = ChairsideApp(connect=lambda: _clinic_opened(context))
     try:
         app.run()
     finally:

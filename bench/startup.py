@@ -40,7 +40,7 @@ One().run(headless=True)
 CHAIRSIDE_PROBE = """
 import sys, time
 START = float(sys.argv[2])
-from app import ChairsideApp  # the entry point's own imports
+from app import ChairsideApp, _clinic_opened  # the entry point's own imports
 from console.cli import Context
 
 class Probe(ChairsideApp):
@@ -63,7 +63,7 @@ class Probe(ChairsideApp):
             self.exit()
 
 context = Context(db_path=__import__("pathlib").Path(sys.argv[1]), config=None, demo=False, open_console=None)
-Probe(connect=lambda: (context.database(), context.settings())).run(headless=True)  # as open_console does
+Probe(connect=lambda: _clinic_opened(context)).run(headless=True)  # as open_console does
 """
 
 

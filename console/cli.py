@@ -45,7 +45,20 @@ class Context:
     def settings(self):
         from console.clinic.settings import load_settings
 
-        return load_settings(self.config, self.protocol)
+        return load_settings(self.config)
+
+    def trial_protocol(self):
+        """The protocol file given to try (`--protocol`, CHAIRSIDE_PROTOCOL), checked, or None."""
+        from console.clinic.settings import trial_protocol
+
+        return trial_protocol(self.protocol)
+
+    def clinic_settings(self, db):
+        """The settings with the protocol this workstation applies: the clinic's, from its database."""
+        from console.clinic.clinic_protocol import protocol_in_force
+
+        protocol, tried = protocol_in_force(db, self.trial_protocol())
+        return self.settings().with_protocol(protocol, tried)
 
     def url(self) -> str:
         from console.clinic.locations import database_url
@@ -98,7 +111,9 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
 @click.option("--db", type=_file(), help="SQLite database file to use.")
 @click.option("--config", type=_file(), help="Settings file (TOML).")
 @click.option("--demo", is_flag=True, help="Open the demo clinic (built on first use).")
-@click.option("--protocol", type=_file(), help="Clinic protocol file (TOML); or CHAIRSIDE_PROTOCOL.")
+@click.option(
+    "--protocol", type=_file(), help="A protocol file to try on the demo clinic (or CHAIRSIDE_PROTOCOL)."
+)
 @click.option(
     "--version", is_flag=True, callback=_version, is_eager=True, expose_value=False, help="Show the version."
 )
@@ -130,16 +145,18 @@ def init_command(state: "Context", admin: str, name: str | None, password_stdin:
     from console.clinic.setup import create_clinic
 
     url = state.url()
+    protocol = state.trial_protocol()  # `--protocol FILE init`: the clinic starts with its own protocol
     name = name or click.prompt("Printed name of the administrator", default="Office Administrator")
     password = _secret(f"Password for {admin}", password_stdin, twice=True)
     key_file = state.settings().key_file
     clinic = create_clinic(
-        url, key_file, {"username": admin, "display_name": name, "password": password}, _os_user()
+        url, key_file, {"username": admin, "display_name": name, "password": password}, _os_user(), protocol
     )
     if clinic.key_made:
         _key_made(key_file)
     click.echo(
-        f"Created the clinic in {clinic.where}; its administrator is {clinic.admin}. Next, add the staff: "
+        f"Created the clinic in {clinic.where}, with protocol {clinic.protocol}; its administrator is "
+        f"{clinic.admin}. Next, add the staff: "
         f"chairside user add USERNAME --name NAME --role nurse --admin {clinic.admin}"
     )
 
@@ -543,6 +560,54 @@ def protocol_check(file: Path) -> None:
     click.echo(describe(load_protocol(file)), nl=False)
 
 
+@protocol_cli.command("set")
+@click.argument("file", type=_file())
+@ADMIN
+@STDIN
+@click.pass_obj
+def protocol_set(state: "Context", file: Path, admin: str | None, password_stdin: bool) -> None:
+    """Make the protocol in FILE the clinic's, for every workstation (administrators only; audited)."""
+    from console.clinic.clinic_protocol import set_protocol
+    from console.domain.protocol import content_sha256, load_protocol
+
+    protocol = load_protocol(file)  # checked before the administrator is asked for anything
+    db, actor = _proven_admin(state, admin, password_stdin)
+    changed = set_protocol(db, actor, protocol)
+    where = f"{protocol.version} (sha256 {content_sha256(protocol)[:12]})"
+    if not changed:
+        click.echo(f"The clinic's protocol is already {where}: nothing changed.")
+        return
+    click.echo(
+        f"The clinic's protocol is now {where}, set by {actor.username}. Every workstation applies it "
+        "from its next sign-in."
+    )
+
+
+@protocol_cli.command("show")
+@click.option("--history", is_flag=True, help="Every protocol the clinic has had, with who set it when.")
+@click.pass_obj
+def protocol_show(state: "Context", history: bool) -> None:
+    """Print the clinic's protocol, every value, as TOML (or its history)."""
+    from console.clinic.clinic_protocol import clinic_protocol, protocol_history
+    from console.domain.protocol import describe
+
+    db = state.database(writing=False)
+    versions = protocol_history(db)
+    if history:
+        if not versions:
+            click.echo("No protocol has been set: the built-in defaults apply.")
+        for stored in versions:
+            when = f"{stored.set_at:%Y-%m-%d %H:%M} UTC"
+            click.echo(f"{when}  {stored.version:<20} {stored.sha256[:12]}  set by {stored.set_by}")
+        return
+    if versions:
+        latest = versions[-1]
+        click.echo(f"# set by {latest.set_by} at {latest.set_at:%Y-%m-%d %H:%M} UTC, sha256 {latest.sha256}")
+    else:
+        click.echo("# no protocol has been set: the built-in defaults apply")
+    click.echo(describe(clinic_protocol(db)), nl=False)
+
+
 @cli.group("export", invoke_without_command=True)
 @click.option("--date", "day", type=DAY, help="First clinic day (YYYY-MM-DD); required.")
 @click.option(
@@ -588,7 +653,8 @@ def export_command(
     if day is None or out is None:
         raise click.UsageError(f"Missing option '{'--date' if day is None else '--out'}'.")
     state: Context = ctx.obj
-    settings = state.settings()
+    db = state.database()
+    settings = state.clinic_settings(db)
     request = ExportRequest(
         date_from=day.date(),
         date_to=(to or day).date(),
@@ -600,7 +666,6 @@ def export_command(
         pseudonym_key=settings.pseudonym_key,
         tolerance_mg=settings.protocol.reconciliation_tolerance_mg,
     )
-    db = state.database()
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
         tasks: dict[str, TaskID] = {}
 

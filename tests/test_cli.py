@@ -127,8 +127,10 @@ def test_protocol_check_prints_the_effective_protocol_or_names_the_bad_key(capsy
     bad.write_text("[iv]\nrate_max_mg_per_kg_h = -1\n")
     assert run(None, ["protocol", "check", str(bad)]) == 1
     assert "iv.rate_max_mg_per_kg_h" in one_line_error(capsys)
-    assert run(None, ["--db", str(tmp_path / "c.sqlite3"), "--protocol", str(bad), "db", "upgrade"]) == 1
-    assert "iv.rate_max_mg_per_kg_h" in one_line_error(capsys)  # a bad protocol stops everything
+    clinic = tmp_path / "c.sqlite3"
+    assert run(None, ["--db", str(clinic), "--protocol", str(bad), "init", "--password-stdin"]) == 1
+    assert "iv.rate_max_mg_per_kg_h" in one_line_error(capsys)  # a bad protocol stops a clinic being made
+    assert not clinic.exists()
 
 
 def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrite(capsys, tmp_path):

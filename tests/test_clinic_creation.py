@@ -9,6 +9,7 @@ import pytest
 
 from console.clinic import users
 from console.domain.errors import AuthenticationFailed
+from tests.conftest import ADMIN_PASSWORD as ADMIN
 from tests.test_cli import CHAIRSIDE
 
 
@@ -153,18 +154,16 @@ def test_a_protocol_file_with_a_bom_is_read_and_one_not_utf8_is_named(tmp_path, 
 def test_a_sqlite_clinic_is_copied_before_its_schema_changes(tmp_path, capsys):
     import stat
 
-    from alembic import command
-
     from console.cli import run
+    from console.clinic.settings import load_settings
     from console.store import schema
+    from console.store.audit_key import attach_key
     from console.store.database import Database, sqlite_url
-    from tests.conftest import new_clinic_file
 
     path = tmp_path / "clinic.sqlite3"
-    new_clinic_file(path)
     older = Database(sqlite_url(path))
-    with older.write() as session:
-        command.downgrade(schema.alembic_config(session.connection()), "0009")
+    schema.upgrade(older, "0009")  # a clinic made by a Chairside of schema 0009
+    attach_key(older, load_settings().key_file)
     older.dispose()
     assert run(None, ["--db", str(path), "audit", "verify"]) == 0
     copy = tmp_path / f"clinic.before-schema-{schema.SCHEMA_HEAD}-from-0009.sqlite3"
@@ -278,3 +277,39 @@ def test_a_protocol_outside_safe_bounds_is_refused_naming_the_rule(tmp_path, tom
     (tmp_path / "protocol.toml").write_text(toml)
     result = chairside(tmp_path, "protocol", "check", str(tmp_path / "protocol.toml"))
     assert says in _one_line(result)
+
+
+def test_the_clinics_protocol_is_set_once_for_every_workstation(tmp_path):
+    """init stores the clinic's protocol; `protocol set` (an administrator, audited) changes it for all;
+    a workstation's own file is refused on a real clinic instead of silently applied."""
+    first = tmp_path / "lakeside-7.toml"
+    first.write_text('version = "lakeside-7"\n[iv]\nmax_total_mg = 350\n')
+    made = chairside(
+        tmp_path, "--protocol", str(first), "init", "--name", "Office", "--password-stdin", stdin=f"{ADMIN}\n"
+    )
+    assert made.returncode == 0 and "with protocol lakeside-7" in made.stdout, made.stderr
+    shown = chairside(tmp_path, "protocol", "show")
+    assert "# set by admin" in shown.stdout and "max_total_mg = 350" in shown.stdout, shown.stderr
+
+    second = tmp_path / "lakeside-8.toml"
+    second.write_text('version = "lakeside-8"\n[iv]\nmax_total_mg = 300\n')
+    refused = chairside(
+        tmp_path, "protocol", "set", str(second), "--admin", "admin", "--password-stdin", stdin="wrong pass\n"
+    )
+    assert "wrong username or password" in _one_line(refused).lower()
+    changed = chairside(
+        tmp_path, "protocol", "set", str(second), "--admin", "admin", "--password-stdin", stdin=f"{ADMIN}\n"
+    )
+    assert "now lakeside-8" in changed.stdout and "next sign-in" in changed.stdout, changed.stderr
+    same = chairside(
+        tmp_path, "protocol", "set", str(second), "--admin", "admin", "--password-stdin", stdin=f"{ADMIN}\n"
+    )
+    assert "already lakeside-8" in same.stdout, same.stderr
+    history = chairside(tmp_path, "protocol", "show", "--history").stdout.splitlines()
+    assert [line.split()[3] for line in history] == ["lakeside-7", "lakeside-8"], history
+
+    out = str(tmp_path / "export")
+    tried = chairside(tmp_path, "--protocol", str(first), "export", "--date", "2026-11-26", "--out", out)
+    assert "(lakeside-7) is not this clinic's protocol (lakeside-8)" in _one_line(tried)
+    verified = chairside(tmp_path, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr

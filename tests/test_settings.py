@@ -2,13 +2,13 @@
 
 import pytest
 
-from console.clinic.settings import load_settings
+from console.clinic.settings import load_settings, trial_protocol
 from console.domain.errors import ConfigurationError
 from console.domain.protocol import Protocol, describe, load_protocol
 
 
 def test_protocol_defaults_come_from_the_clinical_reference():
-    protocol = load_settings().protocol
+    protocol = Protocol()
     assert (protocol.iv.vitals_interval_min, protocol.nasal.observation_min) == (15, 120)
     assert (protocol.iv.rate_min_mg_per_kg_h, protocol.iv.rate_max_mg_per_kg_h) == (0.5, 2.0)
     assert protocol.nasal.allowed_doses_mg == [56, 84] and protocol.nasal.vitals_at_min == [40]
@@ -27,12 +27,14 @@ def test_settings_file_then_environment(tmp_path, monkeypatch):
     assert load_settings(config).clinic_name == "From the environment"
 
 
-def test_the_protocol_file_is_chosen_by_argument_or_environment(tmp_path, monkeypatch):
+def test_a_protocol_file_to_try_is_chosen_by_argument_or_environment(tmp_path, monkeypatch):
     protocol = tmp_path / "protocol.toml"
     protocol.write_text(
         'version = "lakeside-7"\n[iv]\nvitals_interval_min = 10\n[thresholds]\nspo2_low = 90\n'
     )
-    chosen = load_settings(protocol_file=protocol).protocol
+    assert trial_protocol() is None
+    chosen = trial_protocol(protocol)
+    assert chosen is not None
     assert (chosen.version, chosen.iv.vitals_interval_min, chosen.thresholds.spo2_low) == (
         "lakeside-7",
         10,
@@ -40,7 +42,7 @@ def test_the_protocol_file_is_chosen_by_argument_or_environment(tmp_path, monkey
     )
     assert chosen.nasal.observation_min == 120  # what the file leaves out keeps its default
     monkeypatch.setenv("CHAIRSIDE_PROTOCOL", str(protocol))
-    assert load_settings().protocol.version == "lakeside-7"
+    assert (trial_protocol() or Protocol()).version == "lakeside-7"
 
 
 @pytest.mark.parametrize(

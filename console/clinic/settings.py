@@ -53,8 +53,9 @@ class Settings(BaseSettings):
         "and day; default: audit-anchors.jsonl in the user's state folder",
     )
     audit_anchor_syslog: bool = Field(False, description="also send every audit anchor to syslog")
-    # The clinic protocol comes from its own file (`--protocol`, CHAIRSIDE_PROTOCOL), not from here.
+    # The protocol in force: the clinic's, from its database (see console.clinic.clinic_protocol).
     _protocol: Protocol = PrivateAttr(default_factory=Protocol)
+    _protocol_tried: bool = PrivateAttr(default=False)  # a file being tried on the demo, not the clinic's
 
     @field_validator("timezone")
     @classmethod
@@ -83,9 +84,13 @@ class Settings(BaseSettings):
     def anchor_file(self) -> Path:
         return (self.audit_anchor_file or default_state_dir() / "audit-anchors.jsonl").expanduser()
 
-    def with_protocol(self, protocol: Protocol) -> "Settings":
+    @property
+    def protocol_tried(self) -> bool:
+        return self._protocol_tried
+
+    def with_protocol(self, protocol: Protocol, tried: bool = False) -> "Settings":
         settings = self.model_copy()
-        settings._protocol = protocol
+        settings._protocol, settings._protocol_tried = protocol, tried
         return settings
 
 
@@ -119,12 +124,11 @@ def settings_files(config_file: Path | None = None) -> SettingsFiles:
     return SettingsFiles(default_system_file(), user)
 
 
-def load_settings(config_file: Path | None = None, protocol_file: Path | None = None) -> Settings:
-    """Read settings (environment over the user's file over the system file over the defaults) and
-    the clinic protocol.
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Read settings: the environment over the user's file over the system file over the defaults.
 
-    The protocol file is `protocol_file`, else CHAIRSIDE_PROTOCOL, else the defaults. A bad value
-    in either is one clear error naming the key.
+    A bad value is one clear error naming the key. The protocol is the clinic's, read from its
+    database once it is open (console.clinic.clinic_protocol).
     """
     files = settings_files(config_file)
     from_files: dict[str, Any] = {}
@@ -147,10 +151,15 @@ def load_settings(config_file: Path | None = None, protocol_file: Path | None = 
         raise ConfigurationError(
             f"setting {key} (in {files.user}, {files.system} or CHAIRSIDE_ variables): {error['msg']}"
         ) from None
+    return settings
+
+
+def trial_protocol(protocol_file: Path | None = None) -> Protocol | None:
+    """A protocol file to try (`--protocol`, else CHAIRSIDE_PROTOCOL), checked; None when none is given."""
     chosen = protocol_file or (
         Path(os.environ["CHAIRSIDE_PROTOCOL"]) if os.environ.get("CHAIRSIDE_PROTOCOL") else None
     )
-    return settings.with_protocol(load_protocol(chosen))
+    return None if chosen is None else load_protocol(chosen)
 
 
 def effective_settings(config_file: Path | None = None) -> list[tuple[str, Any, str]]:

@@ -3,11 +3,14 @@
 from dataclasses import dataclass
 from pathlib import Path
 
+from console.clinic.clinic_protocol import set_protocol
 from console.clinic.locations import require_new
 from console.clinic.users import create_user
 from console.domain.actors import Actor
 from console.domain.errors import ConfigurationError
 from console.domain.inputs import UserIn, parse
+from console.domain.protocol import Protocol
+from console.domain.vocab import Role
 from console.store.audit_key import attach_key
 from console.store.database import Database
 from console.store.private_files import private_folder
@@ -19,6 +22,7 @@ class NewClinic:
     where: str
     admin: str
     key_made: bool
+    protocol: str
 
 
 def prepare_new(url: str) -> Database:
@@ -36,16 +40,21 @@ def prepare_new(url: str) -> Database:
     return db
 
 
-def create_clinic(url: str, key_file: Path, admin: dict, os_user: str) -> NewClinic:
-    """The schema, the clinic key and the first administrator; the administrator's values are
-    checked before anything is created."""
+def create_clinic(
+    url: str, key_file: Path, admin: dict, os_user: str, protocol: Protocol | None = None
+) -> NewClinic:
+    """The schema, the clinic key, the first administrator and the clinic's protocol (the defaults
+    when none is given); the administrator's values are checked before anything is created."""
     parse(UserIn, admin | {"role": "admin"})
+    protocol = protocol or Protocol()
     db = prepare_new(url)
     try:
         ensure_schema(db)
         key_made = attach_key(db, key_file)
         user = create_user(db, Actor.system(f"init:{os_user}"[:32]), admin | {"role": "admin"})
+        # Stored even when it is the defaults: a later Chairside with other defaults never changes it.
+        set_protocol(db, Actor(user.username, Role.ADMIN, user.id, user.display_name), protocol)
         where = str(db.engine.url.render_as_string(hide_password=True))
-        return NewClinic(where, user.username, key_made)
+        return NewClinic(where, user.username, key_made, protocol.version)
     finally:
         db.dispose()

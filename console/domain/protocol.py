@@ -5,6 +5,8 @@ REMS for nasal spray); a clinic changes them in its protocol file, never in code
 turns any problem into one ConfigurationError naming the key.
 """
 
+import hashlib
+import json
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -126,12 +128,30 @@ def load_protocol(path: Path | None) -> Protocol:
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"]) or "protocol"
         raise ConfigurationError(f"protocol {path}: {key}: {error['msg']}") from None
-    if protocol.version == DEFAULT_VERSION and protocol != Protocol():
-        raise ConfigurationError(
-            f"protocol {path}: version: the clinic's own values need the clinic's own version "
-            f"(not {DEFAULT_VERSION}): each session stores it"
-        )
+    problem = own_version_problem(protocol)
+    if problem:
+        raise ConfigurationError(f"protocol {path}: version: {problem}")
     return protocol
+
+
+def own_version_problem(protocol: Protocol) -> str:
+    """Why the protocol's version cannot name it, or "": the defaults' name is the defaults' alone."""
+    if protocol.version == DEFAULT_VERSION and protocol != Protocol():
+        return (
+            f"the clinic's own values need the clinic's own version (not {DEFAULT_VERSION}): "
+            "each session stores it"
+        )
+    return ""
+
+
+def protocol_json(protocol: Protocol) -> str:
+    """Every value, defaults merged, as canonical JSON: what a stored protocol is and is hashed from."""
+    values = protocol.model_dump(mode="json")
+    return json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_sha256(protocol: Protocol) -> str:
+    return hashlib.sha256(protocol_json(protocol).encode()).hexdigest()
 
 
 def describe(protocol: Protocol) -> str:

@@ -17,7 +17,7 @@ LOCKED_CHILDREN = (
     "review_return",
     "override",
 )
-APPEND_ONLY = ("session_signature", "addendum", "override")
+APPEND_ONLY = ("session_signature", "addendum", "override", "clinic_protocol")
 
 LOCKED = "the session is signed and locked: add an addendum instead"
 

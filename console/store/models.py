@@ -429,6 +429,28 @@ class ReviewReturn(SQLModel, table=True):
     version: int = 1
 
 
+class ClinicProtocol(SQLModel, table=True):
+    """One protocol set by an administrator for the whole clinic: the latest row is in force on every
+    workstation. Append-only: a change is a new row, so what each session was run under stays known."""
+
+    __tablename__ = "clinic_protocol"
+    __table_args__ = (
+        CheckConstraint("length(version) BETWEEN 1 AND 40", name="version_named"),
+        CheckConstraint("length(content_sha256) = 64", name="content_sha256"),
+        CheckConstraint("length(body) >= 2", name="body_present"),
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    # The protocol's own name, stored with each session; one name never stands for two contents.
+    version: str = Field(sa_type=String(40), index=True)
+    # SHA-256 of `body`: what identifies the protocol.
+    content_sha256: str = Field(sa_type=String(64))
+    # Every value, defaults merged, as canonical JSON.
+    body: str = Field(sa_type=Text)
+    set_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    set_at: datetime = _utc()
+
+
 class AuditEvent(SQLModel, table=True):
     """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
 
