@@ -26,6 +26,7 @@ from widgets.opening import ReadsFirst
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
+    from textual.screen import Screen
 
     from console.clinic.settings import Settings
     from console.domain.clock import Clock
@@ -72,6 +73,7 @@ class ChairsideApp(App):
         self._held: list[events.Key] = []  # keys typed while a new screen was still being put up
         self._held_since = 0.0
         self._last_input: datetime | None = None  # on the clinic's clock, for the idle lock
+        self.demo = False  # the clinic opened is the demo: every screen is marked
 
     async def on_event(self, event: events.Event) -> None:
         """Keys typed while a screen opens wait for it; a wristband scanned anywhere opens its session."""
@@ -215,6 +217,7 @@ class ChairsideApp(App):
         return self.db is not None
 
     def on_mount(self) -> None:
+        self.screen_change_signal.subscribe(self, self._mark_if_demo)
         self.push_screen(LoginScreen(self.db, self.clinic_name))
         self.set_interval(IDLE_CHECK_SECONDS, self.lock_if_idle)
         self.set_interval(ANCHOR_EVERY_SECONDS, self._anchor_daily)
@@ -234,7 +237,8 @@ class ChairsideApp(App):
             self.startup_error = error
             self.call_from_thread(self.exit, return_code=1)
             return
-        self.call_from_thread(self._connected, db, _marked_if_demo(db, settings))
+        demo = _is_demo(db)
+        self.call_from_thread(self._connected, db, _marked_as_demo(settings) if demo else settings, demo)
         problems = _trail_checked(db, settings)  # after sign-in is open: a first check reads the whole chain
         if problems:
             self.call_from_thread(self._trail_failed, problems)
@@ -261,11 +265,20 @@ class ChairsideApp(App):
         if problems:
             self.call_from_thread(self._trail_failed, problems)
 
-    def _connected(self, db: "Database", settings: "Settings") -> None:
-        self.db, self.settings = db, settings
+    def _connected(self, db: "Database", settings: "Settings", demo: bool = False) -> None:
+        self.db, self.settings, self.demo = db, settings, demo
+        self._mark_if_demo(self.screen)
         self.scanner = ScanDetector(ScannerSetup(prefix=settings.scanner_prefix))
         if isinstance(self.screen, LoginScreen):
             self.screen.connected(db, self.clinic_name)
+
+    def _mark_if_demo(self, screen: "Screen") -> None:
+        """Every screen of the demo clinic says so along its top edge: it is never taken for a real one."""
+        from console.clinic.demo_mark import DEMO_BANNER
+
+        if self.demo and not screen.has_class("-demo"):
+            screen.add_class("-demo")
+            screen.border_title = DEMO_BANNER
 
     @property
     def clinic_name(self) -> str:
@@ -411,17 +424,20 @@ class ChairsideApp(App):
         self.switch_screen(LoginScreen(self.db, self.clinic_name))
 
 
-def _marked_if_demo(db: "Database", settings: "Settings") -> "Settings":
-    """The demo clinic says so wherever the clinic's name shows: it is never taken for a real one."""
-    from console.clinic.demo_mark import DEMO_LABEL, is_demo
+def _is_demo(db: "Database") -> bool:
+    from console.clinic.demo_mark import is_demo
 
     try:
         with db.read() as session:
-            demo = is_demo(session)
+            return is_demo(session)
     except ChairsideError:
-        return settings  # the records will say what is wrong as soon as they are read
-    if not demo:
-        return settings
+        return False  # the records will say what is wrong as soon as they are read
+
+
+def _marked_as_demo(settings: "Settings") -> "Settings":
+    """The demo clinic says so wherever the clinic's name shows, too."""
+    from console.clinic.demo_mark import DEMO_LABEL
+
     return settings.model_copy(update={"clinic_name": f"{DEMO_LABEL} · {settings.clinic_name}"})
 
 

@@ -720,7 +720,7 @@ def schedule_import(state: "Context", file: Path) -> None:
     )
     if result.problems:
         click.echo(
-            f"chairside: error: {file} has {len(result.problems)} problem(s); nothing was imported:", err=True
+            f"chairside: error: {file} has {len(result.problems)} problem(s); {result.refused()}:", err=True
         )
         for problem in result.problems:
             click.echo(f"  {problem}", err=True)

@@ -330,3 +330,51 @@ async def test_a_pin_typed_twice_differently_is_refused_and_every_field_cleared(
         await pilot.pause()
         assert not isinstance(demo_app.screen, SetPinDialog)
     assert users.verify_secret(demo_app.db, "nurse3", "1357", kind="pin", action="test").username == "nurse3"
+
+
+async def test_every_screen_of_the_demo_clinic_says_it_is_the_demo(demo_app):
+    """Opened as a console opens it, the demo marks each screen along its top edge; nothing is a real
+    clinic's screen by mistake."""
+    from app import ChairsideApp
+    from console.clinic.demo_mark import DEMO_LABEL
+    from widgets.review import ReviewScreen
+    from widgets.review_queue import ReviewQueueScreen
+    from widgets.session import SessionScreen
+
+    app = ChairsideApp(connect=lambda: (demo_app.db, demo_app.settings))
+    seen = []
+
+    def marked() -> bool:
+        seen.append(type(app.screen).__name__)
+        return app.screen.has_class("-demo") and DEMO_LABEL in str(app.screen.border_title)
+
+    async with app.run_test(size=(120, 36)) as pilot:
+        await workers_done(app)
+        await pilot.pause()
+        assert marked()  # sign-in
+        await sign_in(pilot)
+        assert marked()  # the board
+        today = day_sessions(app.db, DEMO_DAY)
+        app.push_screen(SessionScreen(app.clinic, today[0].session_id))
+        await workers_done(app)
+        await pilot.pause()
+        assert marked()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert marked()  # help
+        app.sign_out()
+        await pilot.pause()
+        await sign_in(pilot, "doctor", "demo-doctor-pass")
+        assert isinstance(app.screen, ReviewQueueScreen) and marked()
+        app.push_screen(ReviewScreen(app.clinic, today[0].session_id))
+        await workers_done(app)
+        await pilot.pause()
+        assert marked()
+    assert seen == [
+        "LoginScreen",
+        "TodayScreen",
+        "SessionScreen",
+        "HelpScreen",
+        "ReviewQueueScreen",
+        "ReviewScreen",
+    ]

@@ -140,9 +140,12 @@ def test_the_demo_says_it_is_the_demo_in_its_export_and_wherever_its_name_shows(
     out = tmp_path / "export"
     export(db, "office", ExportRequest(DAY, DAY, out), Settings().zone)
     assert json.loads((out / "manifest.json").read_text())["demo_clinic"] is True
-    from app import _marked_if_demo
+    from app import _is_demo, _marked_as_demo
 
-    assert _marked_if_demo(db, Settings(clinic_name="Lakeside")).clinic_name == f"{DEMO_LABEL} · Lakeside"
+    assert (
+        _is_demo(db)
+        and _marked_as_demo(Settings(clinic_name="Lakeside")).clinic_name == f"{DEMO_LABEL} · Lakeside"
+    )
 
 
 def test_a_real_clinics_export_is_not_marked_as_the_demo(db, tmp_path):

@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import select
 
 from console.chair.board import day_sessions
@@ -220,3 +220,69 @@ def test_an_oversized_cell_is_one_line_from_the_command(tmp_path):
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "line 2: not a CSV row a schedule can have (field larger than field limit" in result.stderr
+
+
+def _many(count: int) -> str:
+    """`count` bookings on 2026-11-27, one patient each, in chairs 1 to 10."""
+    rows = [
+        f'2026-11-27,{8 + i // 10:02d}:00,{1 + i % 10},NEW-{5000 + i},"Patient, Number",1970-01-01,IV\n'
+        for i in range(count)
+    ]
+    return HEADER + "".join(rows)
+
+
+def test_a_large_file_is_written_in_batches_each_row_with_its_audit_event(db, staff, tmp_path, monkeypatch):
+    from console.chair import schedule_import
+    from console.store.audit import verify_chain
+    from console.store.trail_check import verify_rows
+
+    monkeypatch.setattr(schedule_import, "BATCH_ROWS", 3)
+    writes = []
+    write = type(db).write
+    monkeypatch.setattr(type(db), "write", lambda self: writes.append(1) or write(self))
+    result = _import(db, staff, tmp_path, _many(8))
+    assert (result.sessions_created, result.patients_created, result.problems) == (8, 8, [])
+    assert len(writes) == 3  # three short transactions, never one long one
+    again = _import(db, staff, tmp_path, _many(8))
+    assert (again.sessions_created, again.already_booked, len(writes)) == (0, 8, 3)  # nothing to write
+    with db.read() as session:
+        assert verify_chain(session, db.audit_key).intact and verify_rows(session).intact
+
+
+def test_a_change_between_the_check_and_a_batch_stops_there_and_keeps_the_batches_before(
+    db, staff, tmp_path, monkeypatch
+):
+    from console.chair import schedule_import
+    from console.chair.sessions import schedule_session
+    from console.clinic import patients
+
+    monkeypatch.setattr(schedule_import, "BATCH_ROWS", 3)
+    other = patients.create_patient(db, staff["marcus"], patient_data(mrn="MRN-7777"))
+    store_batch = schedule_import._store_batch
+
+    def another_workstation_books_chair_5_first(session, db_, actor, batch):
+        if batch[0].line == 5:  # the second batch: lines 5 to 7, chair 5 at 08:00 on line 6
+            booking = {"patient_id": other.id, "clinic_date": "2026-11-27", "scheduled_time": "08:00"}
+            schedule_session(db, staff["marcus"], booking | {"chair": "5", "method": "iv_infusion"})
+        return store_batch(session, db_, actor, batch)
+
+    monkeypatch.setattr(schedule_import, "_store_batch", another_workstation_books_chair_5_first)
+    result = _import(db, staff, tmp_path, _many(8))
+    assert result.problems == [
+        "line 6: chair 5 at 2026-11-27 08:00 is already taken by Doe, Jane: "
+        "changed since the file was checked."
+    ]
+    assert (result.stopped_at_line, result.sessions_created) == (5, 3)
+    assert result.refused().startswith("lines before 5 were imported (3 session(s))")
+    assert _count(db, TreatmentSession) == 4  # the first batch, and the other workstation's booking
+
+
+def test_an_inactive_patient_is_refused_when_the_file_is_checked(db, staff, tmp_path):
+    from console.clinic import patients
+
+    patients.create_patient(db, staff["nina"], patient_data(date_of_birth="1970-05-17"))
+    with db.write() as session:  # no screen makes a patient inactive yet; an older record may hold one
+        session.execute(text("UPDATE patient SET active = false"))
+    result = _import(db, staff, tmp_path, GOOD)
+    assert result.problems == ["line 2: Doe, Jane (MRN MRN-1001) is inactive."]
+    assert _count(db, TreatmentSession) == 0

@@ -56,7 +56,9 @@ class ImportDialog(ModalScreen[bool]):
         if result.problems:
             lines = "\n".join(result.problems[:15])
             more = f"\n… and {len(result.problems) - 15} more" if len(result.problems) > 15 else ""
-            on_screen(self, self._show, f"⚠ Nothing was imported:\n{lines}{more}", False)
+            refused = result.refused()
+            imported = result.sessions_created > 0
+            on_screen(self, self._show, f"⚠ {refused[0].upper()}{refused[1:]}:\n{lines}{more}", imported)
             return
         text = (
             f"✓ Imported {result.sessions_created} session(s), {result.patients_created} new patient(s), "

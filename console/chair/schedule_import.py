@@ -1,15 +1,18 @@
-"""Bring the day's appointments from the clinic's scheduling system (CSV), all or nothing.
+"""Bring appointments from the clinic's scheduling system (CSV): checked whole, then written in short steps.
 
 Columns (header row required, any order, case-insensitive):
     date, time, chair, mrn, name, date_of_birth, method
 `name` is "Family, Given" (or "Given Family"); `method` is IV / iv_infusion / nasal / nasal_spray.
 Patients are matched by MRN and registered when new. Every row is checked before anything is
-stored; one bad row refuses the whole file, each problem named by its line number.
+stored; one bad row refuses the whole file, each problem of each row named by its line number.
+The rows are then written in batches, each its own short transaction, so a large file never holds
+up another workstation for long.
 """
 
 import csv
 import datetime as dt
 import io
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,14 +20,15 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, ValidationError, field_validator
 from sqlmodel import Session, col, select
 
-from console.chair.sessions import add_session, booked
-from console.clinic.patients import add_patient, validated_patient
+from console.chair.sessions import SESSION_SCHEDULE, new_session_row
+from console.clinic.patients import PATIENT_CREATE, new_patient_row, validated_patient
 from console.domain.actors import Actor, require_scheduler
 from console.domain.errors import InvalidInput
 from console.domain.inputs import Input, PatientIn, SessionIn, refusals
 from console.domain.vocab import Method, SessionStatus
 from console.store.database import Database
 from console.store.models import Patient, TreatmentSession
+from console.store.rows import insert_many
 
 COLUMNS = ("date", "time", "chair", "mrn", "name", "date_of_birth", "method")
 METHOD_WORDS = {
@@ -36,7 +40,7 @@ METHOD_WORDS = {
     "nasal spray": Method.NASAL,
     "nasal_spray": Method.NASAL,
 }
-MAX_BYTES = 5_000_000
+MAX_BYTES = 50_000_000  # a year of a large clinic is a few MB
 
 
 class ScheduleRow(Input):
@@ -79,6 +83,16 @@ class ImportResult:
     patients_created: int = 0
     already_booked: int = 0
     problems: list[str] = field(default_factory=list)
+    stopped_at_line: int | None = None  # writing stopped there; the lines before it were imported
+
+    def refused(self) -> str:
+        """What happened to the file when it has problems."""
+        if self.stopped_at_line is None:
+            return "nothing was imported"
+        return (
+            f"lines before {self.stopped_at_line} were imported ({self.sessions_created} session(s)), the "
+            "rest were not: import the file again once fixed, rows already booked are skipped"
+        )
 
 
 def read_schedule(path: Path) -> list[tuple[int, dict]]:
@@ -126,11 +140,21 @@ def read_schedule(path: Path) -> list[tuple[int, dict]]:
 HORIZON_DAYS = 365  # the settings' schedule_horizon_days by default
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class _Booking:
+    """What a checked row books: its few values, not its validation model (a file may have 100,000)."""
+
+    date: dt.date
+    time: dt.time
+    chair: str
+    method: Method
+
+
+@dataclass(frozen=True, slots=True)
 class _Checked:
     line: int
-    row: ScheduleRow
-    patient_in: PatientIn
+    row: _Booking
+    patient_in: PatientIn  # one, shared by every row of the same patient
 
 
 def import_schedule(
@@ -140,27 +164,27 @@ def import_schedule(
     horizon_days: int = HORIZON_DAYS,
     zone: ZoneInfo | None = None,
 ) -> ImportResult:
-    """Check every row (each problem of each row, in one pass), then store them all in one
-    transaction, or refuse the whole file. `zone`: the clinic's, whose today no row may precede."""
+    """Check every row (each problem of each row, in one pass) and refuse the whole file if any has
+    one; else store them, a batch per transaction. `zone`: the clinic's, whose today no row may precede."""
     require_scheduler(actor)
     result = ImportResult()
     today = db.clock.now().astimezone(zone or ZoneInfo("UTC")).date()
     checked = []
+    patients: dict[tuple, PatientIn] = {}
     for line, data in rows:
-        problems, row = _check_row(db, data, today, horizon_days)
+        problems, row = _check_row(db, data, today, horizon_days, patients)
         result.problems += [f"line {line}: {problem}" for problem in problems]
         if row is not None:
             checked.append(_Checked(line, *row))
     result.problems += _conflicts_in_file(checked)
     with db.read() as session:
-        result.problems += _against_the_record(session, checked)
+        problems, booked_lines = _against_the_record(session, checked)
+    result.problems += problems
     if result.problems:
         result.problems.sort(key=_line_number)
         return result
-    try:
-        _store(db, actor, checked, result)
-    except _FileRefused:
-        result.sessions_created = result.patients_created = result.already_booked = 0
+    result.already_booked = len(booked_lines)  # nothing to write for those: an import run twice is quick
+    _store(db, actor, [item for item in checked if item.line not in booked_lines], result)
     return result
 
 
@@ -169,9 +193,10 @@ def _line_number(problem: str) -> int:
 
 
 def _check_row(
-    db: Database, data: dict, today: dt.date, horizon_days: int
-) -> tuple[list[str], tuple[ScheduleRow, PatientIn] | None]:
-    """Every problem of one row on its own, and the row when it has none."""
+    db: Database, data: dict, today: dt.date, horizon_days: int, patients: dict[tuple, PatientIn]
+) -> tuple[list[str], tuple[_Booking, PatientIn] | None]:
+    """Every problem of one row on its own, and the row when it has none. `patients`: those already
+    checked, by what the file says of them."""
     try:
         row = ScheduleRow.model_validate(data)
     except ValidationError as exc:
@@ -185,7 +210,8 @@ def _check_row(
         )
     try:
         family, given = row.names()
-        patient_in = validated_patient(
+        said = (row.mrn, family, given, row.date_of_birth)
+        patient_in = patients.get(said) or validated_patient(
             db,
             {
                 "mrn": row.mrn,
@@ -197,7 +223,9 @@ def _check_row(
         )
     except InvalidInput as exc:
         return [*problems, str(exc)], None
-    return problems, (None if problems else (row, patient_in))
+    patients[said] = patient_in
+    booking = _Booking(row.date, row.time, row.chair, row.method)
+    return problems, (None if problems else (booking, patient_in))
 
 
 def _conflicts_in_file(checked: list[_Checked]) -> list[str]:
@@ -220,8 +248,9 @@ def _conflicts_in_file(checked: list[_Checked]) -> list[str]:
     return problems
 
 
-def _against_the_record(session: Session, checked: list[_Checked]) -> list[str]:
-    """Each row against the registered patients and the bookings already made."""
+def _against_the_record(session: Session, checked: list[_Checked]) -> tuple[list[str], set[int]]:
+    """Each row against the registered patients and the bookings already made: the problems, and
+    the lines booked already (the same patient, time and chair)."""
     problems = []
     mrns = sorted({item.patient_in.mrn for item in checked})
     registered: dict[str, Patient] = {}
@@ -231,22 +260,22 @@ def _against_the_record(session: Session, checked: list[_Checked]) -> list[str]:
             found.mrn: found for found in session.exec(select(Patient).where(col(Patient.mrn).in_(chunk)))
         }
     days = sorted({item.row.date for item in checked})
-    bookings = list(
-        session.exec(
-            select(TreatmentSession).where(
-                col(TreatmentSession.clinic_date).in_(days),
-                TreatmentSession.status != SessionStatus.CANCELLED,
-            )
+    # Columns, not rows: a year's bookings may be many.
+    bookings = session.exec(
+        select(
+            col(TreatmentSession.patient_id),
+            col(TreatmentSession.clinic_date),
+            col(TreatmentSession.scheduled_time),
+            col(TreatmentSession.chair),
+        ).where(
+            col(TreatmentSession.clinic_date).in_(days),
+            TreatmentSession.status != SessionStatus.CANCELLED,
         )
-    )
-    by_patient = {(b.patient_id, b.clinic_date, b.scheduled_time): b for b in bookings}
-    by_chair = {(b.chair, b.clinic_date, b.scheduled_time): b for b in bookings}
-    holders = sorted({b.patient_id for b in bookings})
-    names = {
-        found.id: found.display_name
-        for start in range(0, len(holders), 500)
-        for found in session.exec(select(Patient).where(col(Patient.id).in_(holders[start : start + 500])))
-    }
+    ).all()
+    chair_of = {(patient_id, day, at): chair for patient_id, day, at, chair in bookings}
+    holder_of = {(chair, day, at): patient_id for patient_id, day, at, chair in bookings}
+    taken: list[tuple[int, str, int]] = []  # (line, what, holder's id): named once all are known
+    booked_lines: set[int] = set()
     for item in checked:
         row, wanted = item.row, item.patient_in
         patient = registered.get(wanted.mrn)
@@ -259,17 +288,26 @@ def _against_the_record(session: Session, checked: list[_Checked]) -> list[str]:
                     f"{wanted.date_of_birth}: check the wristband and the schedule."
                 )
                 continue
-            mine = by_patient.get((patient.id, row.date, row.time))
-            if mine is not None and mine.chair != row.chair:
+            if not patient.active:
+                problems.append(f"line {item.line}: {patient.display_name} (MRN {patient.mrn}) is inactive.")
+                continue
+            chair = chair_of.get((patient.id, row.date, row.time))
+            if chair == row.chair:
+                booked_lines.add(item.line)
+            elif chair is not None:
                 name = patient.display_name
-                problems.append(
-                    f"line {item.line}: {name} is already booked at {when} in chair {mine.chair}."
-                )
-        held = by_chair.get((row.chair, row.date, row.time))
-        if held is not None and (patient is None or held.patient_id != patient.id):
-            holder = names.get(held.patient_id) or f"patient {held.patient_id}"
-            problems.append(f"line {item.line}: chair {row.chair} at {when} is already taken by {holder}.")
-    return problems
+                problems.append(f"line {item.line}: {name} is already booked at {when} in chair {chair}.")
+        holder = holder_of.get((row.chair, row.date, row.time))
+        if holder is not None and (patient is None or holder != patient.id):
+            taken.append((item.line, f"chair {row.chair} at {when}", holder))
+    holders = sorted({holder for _, _, holder in taken})
+    names = {
+        found.id: found.display_name
+        for start in range(0, len(holders), 500)
+        for found in session.exec(select(Patient).where(col(Patient.id).in_(holders[start : start + 500])))
+    }
+    problems += [f"line {line}: {what} is already taken by {names[holder]}." for line, what, holder in taken]
+    return sorted(problems, key=_line_number), booked_lines
 
 
 def _same_person(patient: Patient, wanted: PatientIn) -> bool:
@@ -283,34 +321,72 @@ def _same_person(patient: Patient, wanted: PatientIn) -> bool:
     )
 
 
-class _FileRefused(Exception):
-    """Raised inside the transaction so that nothing of the file is kept."""
+BATCH_ROWS = 500  # rows written per transaction (a quarter to half a second)
+# A pause between batches on SQLite, longer than the 100 ms a waiting writer sleeps between tries:
+# back-to-back batches would otherwise take the lock again before another workstation wakes up.
+WRITERS_TURN_SECONDS = 0.12
 
 
 def _store(db: Database, actor: Actor, checked: list[_Checked], result: ImportResult) -> None:
-    with db.write() as session:
-        for item in checked:
-            row, patient_in = item.row, item.patient_in
-            patient = session.exec(select(Patient).where(Patient.mrn == patient_in.mrn)).first()
-            if patient is None:
-                patient = add_patient(session, db, actor, patient_in)
-                result.patients_created += 1
-            elif not _same_person(patient, patient_in):  # changed since the rows were checked
-                result.problems.append(
-                    f"line {item.line}: MRN {patient.mrn} now belongs to {patient.display_name}."
-                )
-                continue
-            session_in = SessionIn(
-                patient_id=patient.id,
-                clinic_date=row.date,
-                scheduled_time=row.time,
-                chair=row.chair,
-                method=row.method,
+    """Write the checked rows in short transactions. Each batch is checked again as it is written:
+    should the record have changed since (another workstation booked that chair), the import stops
+    there, with every batch before it kept whole; the same file imported again books the rest."""
+    for start in range(0, len(checked), BATCH_ROWS):
+        if start and db.backend == "sqlite":
+            time.sleep(WRITERS_TURN_SECONDS)
+        batch = checked[start : start + BATCH_ROWS]
+        with db.write() as session:
+            stored = _store_batch(session, db, actor, batch)
+        if isinstance(stored, str):
+            result.problems.append(stored)
+            result.stopped_at_line = batch[0].line
+            return
+        patients, sessions, already = stored
+        result.patients_created += patients
+        result.sessions_created += sessions
+        result.already_booked += already
+
+
+def _store_batch(
+    session: Session, db: Database, actor: Actor, batch: list[_Checked]
+) -> tuple[int, int, int] | str:
+    """(patients, sessions, already booked) written, or the problem that stopped the batch (nothing of
+    it written)."""
+    now = db.clock.now()
+    problems, _ = _against_the_record(session, batch)
+    if problems:
+        return problems[0].removesuffix(".") + ": changed since the file was checked."
+    mrns = {item.patient_in.mrn for item in batch}
+    registered = {p.mrn: p for p in session.exec(select(Patient).where(col(Patient.mrn).in_(sorted(mrns))))}
+    new: dict[str, Patient] = {}
+    for item in batch:
+        if item.patient_in.mrn not in registered:
+            new.setdefault(item.patient_in.mrn, new_patient_row(item.patient_in, now))
+    insert_many(session, list(new.values()), actor=actor, action=PATIENT_CREATE, at=now)
+    registered |= new
+    ids = {patient.id for patient in registered.values()}
+    days = {item.row.date for item in batch}
+    existing = {
+        (b.patient_id, b.clinic_date, b.scheduled_time)
+        for b in session.exec(
+            select(TreatmentSession).where(
+                col(TreatmentSession.patient_id).in_(sorted(ids)),
+                col(TreatmentSession.clinic_date).in_(sorted(days)),
             )
-            if booked(session, session_in):
-                result.already_booked += 1
-                continue
-            add_session(session, db, actor, session_in)
-            result.sessions_created += 1
-        if result.problems:
-            raise _FileRefused  # all or nothing
+        )
+    }
+    bookings = []
+    for item in batch:
+        row, patient = item.row, registered[item.patient_in.mrn]
+        if (patient.id, row.date, row.time) in existing:
+            continue
+        session_in = SessionIn(
+            patient_id=patient.id,
+            clinic_date=row.date,
+            scheduled_time=row.time,
+            chair=row.chair,
+            method=row.method,
+        )
+        bookings.append(new_session_row(session_in, now))
+    insert_many(session, bookings, actor=actor, action=SESSION_SCHEDULE, at=now)
+    return len(new), len(bookings), len(batch) - len(bookings)

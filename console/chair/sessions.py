@@ -50,6 +50,9 @@ def schedule_session(db: Database, actor: Actor, data: dict) -> TreatmentSession
         return add_session(session, db, actor, session_in)
 
 
+SESSION_SCHEDULE = "session.schedule"
+
+
 def booked(session: Session, session_in: SessionIn) -> bool:
     """Whether the patient already has a session at that date and time."""
     return (
@@ -72,10 +75,14 @@ def add_session(session: Session, db: Database, actor: Actor, session_in: Sessio
         raise InvalidInput("patient_id", f"Patient: {patient.display_name} is inactive.")
     if booked(session, session_in):
         raise InvalidInput("scheduled_time", "Time: this patient already has a session at that time.")
-    row = TreatmentSession.model_validate(
+    return insert(session, new_session_row(session_in, now), actor=actor, action=SESSION_SCHEDULE, at=now)
+
+
+def new_session_row(session_in: SessionIn, now: datetime) -> TreatmentSession:
+    """A booking as first stored: scheduled."""
+    return TreatmentSession.model_validate(
         session_in.model_dump() | {"status": S.SCHEDULED, "created_at": now, "updated_at": now}
     )
-    return insert(session, row, actor=actor, action="session.schedule", at=now)
 
 
 def get_session(db: Database, session_id: int) -> TreatmentSession:

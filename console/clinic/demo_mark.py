@@ -9,6 +9,7 @@ from console.store.models import AuditEvent
 
 DEMO_ACTION = "demo.history"  # the event the demo builder writes, naming the day it was built for
 DEMO_LABEL = "DEMO CLINIC"
+DEMO_BANNER = f" {DEMO_LABEL} · made-up patients, for practice only "
 
 
 def built_for(session: Session) -> date | None:

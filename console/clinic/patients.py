@@ -1,6 +1,6 @@
 """Patients: registration, correction under a version check, and lookup by wristband MRN."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
@@ -16,6 +16,9 @@ from console.store.rows import get_or_refuse, insert, require_version, update_ve
 def normalise_mrn(mrn: str) -> str:
     """Scanners and people type MRNs in either case and with stray spaces."""
     return mrn.strip().upper()
+
+
+PATIENT_CREATE = "patient.create"
 
 
 def validated_patient(db: Database, data: dict) -> PatientIn:
@@ -42,8 +45,12 @@ def add_patient(session: Session, db: Database, actor: Actor, patient_in: Patien
     """Insert a validated patient in the caller's transaction; refuses an MRN already in use."""
     if session.exec(select(Patient.id).where(Patient.mrn == patient_in.mrn)).first():
         raise InvalidInput("mrn", f"MRN: {patient_in.mrn} already belongs to another patient.")
-    row = Patient.model_validate(patient_in.model_dump() | {"created_at": db.clock.now()})
-    return insert(session, row, actor=actor, action="patient.create", at=db.clock.now())
+    now = db.clock.now()
+    return insert(session, new_patient_row(patient_in, now), actor=actor, action=PATIENT_CREATE, at=now)
+
+
+def new_patient_row(patient_in: PatientIn, now: datetime) -> Patient:
+    return Patient.model_validate(patient_in.model_dump() | {"created_at": now})
 
 
 def update_patient(db: Database, actor: Actor, patient_id: int, expected_version: int, data: dict) -> Patient:

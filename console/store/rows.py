@@ -42,6 +42,24 @@ def insert(session: Session, row: T, *, actor: Actor, action: str, at: datetime)
     return row
 
 
+def insert_many(session: Session, rows: list[T], *, actor: Actor, action: str, at: datetime) -> list[T]:
+    """Add new rows of one table and their audit events in the caller's transaction, in a few
+    statements rather than two per row."""
+    if not rows:
+        return rows
+    session.add_all(rows)
+    session.flush()
+    audit.record_many(
+        session,
+        at=at,
+        actor=actor.username,
+        action=action,
+        entity=table_of(type(rows[0])).name,
+        created=[(row_id(row), audit.snapshot(row)) for row in rows],
+    )
+    return rows
+
+
 def _changed_elsewhere(row: SQLModel) -> Conflict:
     name = table_of(type(row)).name.replace("_", " ")
     return Conflict(
