@@ -608,6 +608,23 @@ def protocol_show(state: "Context", history: bool) -> None:
     click.echo(describe(clinic_protocol(db)), nl=False)
 
 
+@cli.command("log")
+@click.option("--lines", type=click.IntRange(1, 100_000), default=40, show_default=True, help="How many.")
+def log_command(lines: int) -> None:
+    """Print where this account's error log is, and its last lines."""
+    from collections import deque
+
+    from console.clinic.logs import FILE, log_folder
+
+    path = log_folder() / FILE
+    if not path.exists():
+        click.echo(f"No error has been logged by this account (its log would be {path}).")
+        return
+    click.echo(f"# {path}")
+    with path.open(encoding="utf-8", errors="replace") as log:
+        click.echo("".join(deque(log, maxlen=lines)), nl=False)
+
+
 @cli.group("export", invoke_without_command=True)
 @click.option("--date", "day", type=DAY, help="First clinic day (YYYY-MM-DD); required.")
 @click.option(

@@ -12,6 +12,7 @@ from console.domain.vocab import Role
 from console.store.database import Database, sqlite_url
 from console.store.schema import ensure_schema
 from tests import pg_server
+from tests.terminal import terminal  # noqa: F401  (a fixture: a real terminal, for the end-to-end tests)
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # 10:00 in the clinic's zone used by the tests
 BACKENDS = ("sqlite", "postgresql")

@@ -212,6 +212,20 @@ def test_an_unexpected_error_is_one_line_here_and_its_traceback_in_the_log_witho
     assert "Traceback" in logged and "raise RuntimeError" in logged
     assert "hunter2" not in logged and "input_value=<hidden>" in logged
     assert (log_folder() / "chairside.log").stat().st_mode & 0o077 == 0  # this user's only
+    assert run(None, ["log", "--lines", "400"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"# {log_folder() / 'chairside.log'}") and "raise RuntimeError" in shown
+    assert "hunter2" not in shown
+
+
+def test_the_log_command_says_where_the_log_would_be_when_nothing_went_wrong(capsys):
+    from console.clinic.logs import log_folder
+
+    assert run(None, ["log"]) == 0
+    assert (
+        f"No error has been logged by this account (its log would be {log_folder()}"
+        in capsys.readouterr().out
+    )
 
 
 def test_a_console_stopped_by_an_unexpected_error_makes_the_command_exit_non_zero(

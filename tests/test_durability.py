@@ -20,7 +20,7 @@ from tests.conftest import TEST_KEY
 from tests.factories import checked_in_session
 
 ROOT = Path(__file__).resolve().parent.parent
-KILLS = 50
+KILLS = 30
 
 
 def _worker(*args: str) -> subprocess.Popen:
