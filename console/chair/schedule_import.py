@@ -107,6 +107,8 @@ def read_schedule(path: Path) -> list[tuple[int, dict]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidInput("file", f"{path}: not UTF-8 text; export the schedule as UTF-8 CSV.") from None
+    # A cell as large as the file: an oversized cell is then refused by its column's own rule, by name.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_BYTES))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip().lower() for name in reader.fieldnames or []]
     twice = sorted({name for name in header if header.count(name) > 1 and name})

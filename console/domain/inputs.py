@@ -451,7 +451,12 @@ def refusals(model: type[BaseModel], exc: ValidationError) -> list[InvalidInput]
             continue
         got = error.get("input")
         shown = "nothing" if got is None or got == "" else repr(got)[:40]
+        accepted = info.description
         if info.json_schema_extra == SECRET and got:
             shown = f"{len(str(got))} characters"  # a secret is never shown, not even a rejected one
-        found.append(InvalidInput(field, f"{info.title}: {info.description} (got {shown})."))
+        if error["type"] == "string_too_long":
+            if "characters" not in accepted:
+                accepted = f"{accepted}, at most {error['ctx']['max_length']} characters"
+            shown = f"{len(str(got)):,} characters"
+        found.append(InvalidInput(field, f"{info.title}: {accepted} (got {shown})."))
     return found
