@@ -455,7 +455,7 @@ def refusals(model: type[BaseModel], exc: ValidationError) -> list[InvalidInput]
         if info.json_schema_extra == SECRET and got:
             shown = f"{len(str(got))} characters"  # a secret is never shown, not even a rejected one
         if error["type"] == "string_too_long":
-            if "characters" not in accepted:
+            if "characters" not in (accepted or ""):
                 accepted = f"{accepted}, at most {error['ctx']['max_length']} characters"
             shown = f"{len(str(got)):,} characters"
         found.append(InvalidInput(field, f"{info.title}: {accepted} (got {shown})."))
