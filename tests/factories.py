@@ -168,3 +168,61 @@ def a_nurses_reading(db: Database) -> TreatmentSession:
     row = checked_in_session(db, nurse)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     return row
+
+
+def a_whole_record(db: Database, staff: dict[str, Actor], written: str) -> TreatmentSession:
+    """A signed session with every kind of free text the record holds, each saying `written`: a
+    note, a side effect of another kind and what was done, an alert's acknowledgement, a return
+    and its answer, and an addendum's reason and text."""
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import select
+
+    from console.chair import alerts
+    from console.domain.protocol import Protocol
+    from console.review.returns import resubmit, return_for_correction
+    from console.review.signing import Proof, SigningSitting, add_addendum
+    from console.store.models import Alert
+
+    nurse, doctor = staff["nina"], staff["priya"]
+    row = ready_for_discharge(db, nurse)
+    sessions.add_note(db, nurse, row.id, f"Note: {written}", ZoneInfo("America/Chicago"))
+    effect = charting.record_side_effect(
+        db,
+        nurse,
+        row.id,
+        {
+            "effect": "other",
+            "other_text": f"Other: {written}",
+            "grade": 1,
+            "onset_at": db.clock.now(),
+            "action_taken": f"Action: {written}",
+        },
+    )
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, spo2=88), Protocol().thresholds)
+    with db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.session_id == row.id)).one()
+    alerts.acknowledge(db, nurse, alert.id, alert.version, f"Acknowledged: {written}")
+    record_baseline(db, nurse, row.id)
+    current = sessions.discharge(
+        db, nurse, row.id, sessions.get_session(db, row.id).version, continuing=[effect.id]
+    )
+    return_for_correction(db, doctor, current.id, f"Comment: {written}")
+    resubmit(db, nurse, current.id, f"Response: {written}")
+    sign_as_shown(
+        db,
+        doctor,
+        current.id,
+        "approved",
+        Proof("priya", "long enough pw"),
+        SigningSitting("priya", timedelta(10)),
+    )
+    add_addendum(
+        db,
+        nurse,
+        current.id,
+        {"reason": f"Reason: {written}", "text": f"Addendum: {written}"},
+        Proof("nina", "long enough pw"),
+        SigningSitting("nina", timedelta(10)),
+    )
+    return sessions.get_session(db, current.id)

@@ -142,8 +142,12 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
     assert run(None, args) == 0
     assert "Exported to" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == [
+        "addenda.csv",
+        "alerts.csv",
         "controlled_substances.csv",
         "manifest.json",
+        "notes.csv",
+        "returns.csv",
         "sessions.csv",
         "side_effects.csv",
         "vitals.csv",

@@ -62,6 +62,7 @@ def test_sessions_csv_column_by_column(db, staff, tmp_path):
         "drug": "ketamine",
         "dose_mg": "35.0",
         "mg_per_kg": "0.5",
+        "weight_kg": "70.0",
         "rate_mg_per_kg_h": "0.5",
         "duration_min": "100",
         "pain_before": "7",
@@ -368,3 +369,115 @@ def test_a_corrected_or_late_reading_says_so_in_the_export_with_both_times(db, s
     exported = _rows(_export(db, tmp_path) / "vitals.csv")
     assert exported[0]["corrected"] == "true" and {r["corrected"] for r in exported[1:]} == {"false"}
     assert exported[0]["measured_at"] != exported[0]["recorded_at"]  # entered after it was taken: both told
+
+
+def test_signed_by_is_the_name_stored_with_the_signature_not_the_signers_current_name(db, staff, tmp_path):
+    from datetime import timedelta
+
+    from console.clinic import users
+    from console.review.signing import Proof, SigningSitting
+    from tests.factories import sign_as_shown
+
+    row = discharged_session(db, staff["nina"])
+    doctor = staff["priya"]
+    sign_as_shown(
+        db,
+        doctor,
+        row.id,
+        "approved",
+        Proof("priya", "long enough pw"),
+        SigningSitting("priya", timedelta(10)),
+    )
+    with db.write() as session:  # renamed later (behind the services: no screen renames a user)
+        session.execute(
+            text("UPDATE user_account SET display_name = 'Dr. Priya Raman-Okafor' WHERE id = :id"),
+            {"id": doctor.user_id},
+        )
+    assert users.find_user(db, "priya").display_name == "Dr. Priya Raman-Okafor"
+    (exported,) = _rows(_export(db, tmp_path) / "sessions.csv")
+    assert exported["signed_by"] == "Priya"
+
+
+def test_each_stopped_infusion_exports_its_own_events_among_doses_that_ran_to_the_end(db, staff, tmp_path):
+    """The events of stopped infusions are read in one query beside the doses' and matched by dose."""
+    from console.chair.infusion import record_infusion_event
+
+    stopped_after = {"KET-A": 4, "KET-C": 10}  # minutes; KET-B runs to its end
+    for number, lot in enumerate(("KET-C", "KET-B", "KET-A")):
+        row = checked_in_session(db, staff["nina"], mrn=f"MRN-300{number}")
+        record_baseline(db, staff["nina"], row.id)
+        dose = charting.record_dose(db, staff["nina"], row.id, iv_dose_data(db, lot_number=lot))
+        if lot in stopped_after:
+            db.clock.advance(minutes=stopped_after[lot])
+            stop = {
+                "kind": "stop",
+                "at": db.clock.now(),
+                "stop_reason": f"Stopped {lot}",
+                "witness": "marcus",
+            }
+            record_infusion_event(db, staff["nina"], dose.id, stop | {"witness_secret": "long enough pw"})
+    rows = _rows(_export(db, tmp_path) / "controlled_substances.csv")
+    given = {
+        (r["lot_number"], r["row_type"]): (r["given_mg"], r["wasted_mg"], r["stop_reason"]) for r in rows
+    }
+    assert given[("KET-A", "administration")] == ("2.3", "15.0", "Stopped KET-A")
+    assert given[("KET-A", "waste_at_stop")] == ("", "32.7", "")
+    assert given[("KET-B", "administration")] == ("35.0", "15.0", "")
+    assert ("KET-B", "waste_at_stop") not in given
+    assert given[("KET-C", "administration")] == ("5.8", "15.0", "Stopped KET-C")
+    assert given[("KET-C", "waste_at_stop")] == ("", "29.2", "")
+
+
+def test_the_whole_record_is_exported_notes_alerts_returns_addenda_and_the_weight(db, staff, tmp_path):
+    from tests.factories import a_whole_record
+
+    row = a_whole_record(db, staff, "all well")
+    out = _export(db, tmp_path)
+    (session,) = _rows(out / "sessions.csv")
+    assert (session["weight_kg"], session["mg_per_kg"], session["addenda"]) == ("70.0", "0.5", "1")
+    (note,) = _rows(out / "notes.csv")
+    assert (note["session_id"], note["author"], note["text"]) == (str(row.id), "Nina", "Note: all well")
+    assert note["written_at"] == db.clock.now().astimezone(ZONE).replace(second=0).isoformat(
+        timespec="seconds"
+    )
+    (alert,) = _rows(out / "alerts.csv")
+    assert (alert["rule"], alert["acknowledged_by"], alert["acknowledgement"]) == (
+        "spo2_low",
+        "Nina",
+        "Acknowledged: all well",
+    )
+    (returned,) = _rows(out / "returns.csv")
+    assert (
+        returned["returned_by"],
+        returned["comment"],
+        returned["resubmitted_by"],
+        returned["response"],
+    ) == (
+        "Priya",
+        "Comment: all well",
+        "Nina",
+        "Response: all well",
+    )
+    (addendum,) = _rows(out / "addenda.csv")
+    assert (addendum["author"], addendum["author_role"], addendum["reason"], addendum["text"]) == (
+        "Nina",
+        "nurse",
+        "Reason: all well",
+        "Addendum: all well",
+    )
+    assert json.loads((out / "manifest.json").read_text())["files"]["notes.csv"]["rows"] == 1
+
+
+def test_a_deidentified_export_holds_no_free_text_so_nothing_typed_into_one_leaks(db, staff, tmp_path):
+    """A name, an MRN and a telephone number typed into every free-text field of the record."""
+    from tests.factories import a_whole_record
+
+    a_whole_record(db, staff, "Jane Doe MRN-1001 phoned from 555-0142")
+    identified = _export(db, tmp_path, folder="identified")
+    assert "555-0142" in (identified / "notes.csv").read_text()  # planted where the test looks
+    out = _export(db, tmp_path, deidentify=True, folder="deidentified")
+    for name in FILES:
+        text = (out / name).read_text(encoding="utf-8")
+        for planted in ("Jane", "Doe", "MRN-1001", "555-0142", "phoned"):
+            assert planted not in text, (name, planted)
+    assert [column for column in _rows(out / "notes.csv")[0]] == ["session_id", "written_at", "author"]

@@ -297,3 +297,24 @@ def test_a_corrected_or_late_reading_is_marked_beside_its_time_with_both_times_t
     assert len(remarks) == 2
     assert "entered" in remarks[0] and f"{NOW.astimezone(ZONE):%H:%M}" in remarks[0]
     assert "corrected" in remarks[1]
+
+
+_ONE_LINE = st.text(st.characters(min_codepoint=32, blacklist_categories=("Cs", "Zl", "Zp")), min_size=1)
+
+
+@given(
+    author=_ONE_LINE.filter(lambda name: ": " not in name and name.strip() == name),
+    text=_ONE_LINE.filter(lambda line: line.strip() == line),
+    minutes=st.integers(0, 60 * 24 * 365 * 3),
+)
+def test_each_stamped_note_reads_back_as_its_time_author_and_text(author, text, minutes):
+    from console.chair.session_guide import note_lines, notes_with
+
+    zone = ZoneInfo("America/Chicago")
+    now = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+    notes = notes_with(notes_with("", "first", "Nina", zone, now), text, author, zone, now)
+    first, last = note_lines(notes, zone)
+    assert first[1:] == ("Nina", "first")
+    written, *rest = last
+    assert written.replace(tzinfo=None) == now.astimezone(zone).replace(tzinfo=None)  # the wall time
+    assert written.tzinfo == zone and rest == [author, text]

@@ -4,6 +4,7 @@ Pure functions of a `SessionView`, the protocol and the time, so each decision i
 screen and without pressing keys.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -162,10 +163,30 @@ def dose_heading(view: SessionView) -> str:
     return f"Dose: {drug} · weight {view.patient.weight_kg or '?'} kg"
 
 
+NOTE_STAMP = "%d %b %Y %H:%M"
+_STAMPED = re.compile(r"^(\d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}) (.+?): (.*)$")
+
+
+def note_lines(notes: str, zone: ZoneInfo) -> list[tuple[datetime | None, str | None, str]]:
+    """Each line of a session's notes as (when, author, text): what `notes_with` stamped it with;
+    a line written before notes were stamped has neither. The stamp is the clinic's wall time: in
+    the hour a clock goes back, it is read as the first of the two."""
+    found: list[tuple[datetime | None, str | None, str]] = []
+    for line in notes.split("\n"):  # as `notes_with` joins them: a note may hold other line marks
+        stamped = _STAMPED.match(line)
+        if stamped is None:
+            if line.strip():
+                found.append((None, None, line))
+            continue
+        when = datetime.strptime(stamped.group(1), NOTE_STAMP).replace(tzinfo=zone)
+        found.append((when, stamped.group(2), stamped.group(3)))
+    return found
+
+
 def notes_with(notes: str, text: str, author: str, zone: ZoneInfo, now: datetime) -> str:
     """The session's notes with one more line, stamped with the date, the time and its author.
 
     The date is there because a note may be written on a later day than the session's.
     """
-    line = f"{now.astimezone(zone):%d %b %Y %H:%M} {author}: {text}"
+    line = f"{now.astimezone(zone):{NOTE_STAMP}} {author}: {text}"
     return f"{notes}\n{line}" if notes else line

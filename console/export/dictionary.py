@@ -5,6 +5,8 @@ docs/export.md shows the same table to people; a test keeps the two equal.
 
 from typing import NamedTuple
 
+from console.domain.vocab import SideEffectType
+
 # A code is one of the fixed values its meaning lists (a CHECK constraint holds the column to them).
 TEXT, CODE, INTEGER, NUMBER, DATE, TIME, BOOLEAN = (
     "text",
@@ -15,6 +17,9 @@ TEXT, CODE, INTEGER, NUMBER, DATE, TIME, BOOLEAN = (
     "ISO 8601 time with offset",
     "true/false",
 )
+
+
+NOT_DEIDENTIFIED = " (not in a de-identified export: free text may name anyone)"
 
 
 class Column(NamedTuple):
@@ -37,6 +42,7 @@ SESSIONS: list[Column] = [
     Column("drug", "ketamine or esketamine", "", CODE),
     Column("dose_mg", "dose given (planned total for an infusion)", "mg", NUMBER),
     Column("mg_per_kg", "dose per kilogram of the weight used", "mg/kg", NUMBER),
+    Column("weight_kg", "the patient's weight the dose per kilogram was computed from", "kg", NUMBER),
     Column("rate_mg_per_kg_h", "infusion rate at the start (IV only)", "mg/kg/h", NUMBER),
     Column("start", "checked in", "", TIME),
     Column("end", "discharged", "", TIME),
@@ -44,11 +50,17 @@ SESSIONS: list[Column] = [
     Column("pain_before", "NRS before the session", "0-10", INTEGER),
     Column("pain_after", "NRS after the session", "0-10", INTEGER),
     Column("pain_change", "after minus before", "NRS points", INTEGER),
-    Column("percent_change", "relief in percent of the score before (positive = less pain)", "%", NUMBER),
+    Column(
+        "percent_change",
+        "relief in percent of the score before (positive = less pain); empty when the score before"
+        " was 0 (no percent of nothing)",
+        "%",
+        NUMBER,
+    ),
     Column(
         "immpact_class",
         "IMMPACT class of the change: substantial (>= 50% relief), moderately important (>= 30%),"
-        " minimally important (>= 10%), no meaningful change or worse",
+        " minimally important (>= 10%), no meaningful change, or worse (more pain than before)",
         "",
         CODE,
     ),
@@ -63,7 +75,7 @@ SESSIONS: list[Column] = [
         CODE,
     ),
     Column("nurse", "responsible nurse", "", TEXT),
-    Column("signed_by", "physician who signed", "", TEXT),
+    Column("signed_by", "physician who signed, named as at the signature", "", TEXT),
     Column("signed_at", "time of the signature", "", TIME),
     Column("signature_meaning", "reviewed or approved", "", CODE),
     Column("addenda", "addenda added after signing", "count", INTEGER),
@@ -87,12 +99,12 @@ VITALS = [
 ]
 SIDE_EFFECTS = [
     Column("session_id", "the session's number", "", INTEGER),
-    Column("effect", "side effect (controlled vocabulary)", "", CODE),
-    Column("other_text", "description when the effect is 'other'", "", TEXT),
+    Column("effect", "side effect: " + ", ".join(SideEffectType), "", CODE),
+    Column("other_text", "description when the effect is 'other'" + NOT_DEIDENTIFIED, "", TEXT),
     Column("grade", "CTCAE grade", "1-5", INTEGER),
     Column("onset_at", "onset", "", TIME),
     Column("resolved_at", "resolved (empty while not resolved)", "", TIME),
-    Column("action_taken", "what was done", "", TEXT),
+    Column("action_taken", "what was done" + NOT_DEIDENTIFIED, "", TEXT),
     Column("recorded_by", "who recorded it", "", TEXT),
 ]
 CONTROLLED = [
@@ -123,17 +135,60 @@ CONTROLLED = [
         "stop_reason", "why an IV infusion stopped before its planned dose (administration rows)", "", TEXT
     ),
 ]
+NOTES = [
+    Column("session_id", "the session's number", "", INTEGER),
+    Column("written_at", "when the note was written (to the minute)", "", TIME),
+    Column("author", "who wrote it", "", TEXT),
+    Column("text", "the note" + NOT_DEIDENTIFIED, "", TEXT),
+]
+ALERTS = [
+    Column("session_id", "the session's number", "", INTEGER),
+    Column("rule", "the protocol rule that raised the alert", "", TEXT),
+    Column("value", "the value that raised it", "", TEXT),
+    Column("message", "what the alert said", "", TEXT),
+    Column("raised_at", "when it was raised", "", TIME),
+    Column("acknowledged_at", "when it was acknowledged (empty while it is not)", "", TIME),
+    Column("acknowledged_by", "who acknowledged it", "", TEXT),
+    Column("acknowledgement", "the note written when acknowledging" + NOT_DEIDENTIFIED, "", TEXT),
+]
+RETURNS = [
+    Column("session_id", "the session's number", "", INTEGER),
+    Column("returned_at", "when the physician returned the session for correction", "", TIME),
+    Column("returned_by", "the physician who returned it", "", TEXT),
+    Column("comment", "what to correct" + NOT_DEIDENTIFIED, "", TEXT),
+    Column("resubmitted_at", "when the nurse resubmitted it (empty while not)", "", TIME),
+    Column("resubmitted_by", "the nurse who resubmitted it", "", TEXT),
+    Column("response", "what was corrected" + NOT_DEIDENTIFIED, "", TEXT),
+]
+ADDENDA = [
+    Column("session_id", "the session's number", "", INTEGER),
+    Column("written_at", "when the addendum was signed", "", TIME),
+    Column("author", "who wrote and signed it, named as at the signature", "", TEXT),
+    Column("author_role", "nurse or physician", "", CODE),
+    Column("reason", "why it was added" + NOT_DEIDENTIFIED, "", TEXT),
+    Column("text", "the addendum" + NOT_DEIDENTIFIED, "", TEXT),
+]
 FILES = {
     "sessions.csv": SESSIONS,
     "vitals.csv": VITALS,
     "side_effects.csv": SIDE_EFFECTS,
     "controlled_substances.csv": CONTROLLED,
+    "notes.csv": NOTES,
+    "alerts.csv": ALERTS,
+    "returns.csv": RETURNS,
+    "addenda.csv": ADDENDA,
 }
 IDENTIFYING = {"mrn", "patient"}
 PSEUDONYMOUS = {"pseudonym", "birth_year"}
 
 
 def columns(file: str, deidentify: bool) -> list[str]:
-    """The columns a file has: identified exports name the patient, de-identified ones do not."""
-    left_out = IDENTIFYING if deidentify else PSEUDONYMOUS
-    return [column.name for column in FILES[file] if column.name not in left_out]
+    """The columns a file has: identified exports name the patient, de-identified ones do not, and
+    leave out every free text (a nurse may have typed a name or a number into it)."""
+    if deidentify:
+        return [
+            column.name
+            for column in FILES[file]
+            if column.name not in IDENTIFYING and not column.meaning.endswith(NOT_DEIDENTIFIED)
+        ]
+    return [column.name for column in FILES[file] if column.name not in PSEUDONYMOUS]

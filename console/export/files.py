@@ -59,7 +59,7 @@ def export(
             demo = is_demo(session)
             if request.format == "csv":
                 for name in FILES:
-                    records = _records(session, name, request)
+                    records = _records(session, name, request, zone)
                     counts[name] = _write_csv(partial[name], name, records, request, zone, progress)
             else:
                 counts[BUNDLE] = fhir.write(partial[BUNDLE], session, request, zone, db.clock.now(), progress)
@@ -142,7 +142,7 @@ def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[s
             temporary.unlink(missing_ok=True)
 
 
-def _records(session: Session, name: str, request: ExportRequest) -> Iterator[NamedTuple]:
+def _records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo) -> Iterator[NamedTuple]:
     first, last = request.date_from, request.date_to
     if name == "sessions.csv":
         key = request.pseudonym_key if request.deidentify else None
@@ -151,6 +151,14 @@ def _records(session: Session, name: str, request: ExportRequest) -> Iterator[Na
         return rows.vitals(session, first, last)
     if name == "side_effects.csv":
         return rows.side_effects(session, first, last)
+    if name == "notes.csv":
+        return rows.notes(session, first, last, zone)
+    if name == "alerts.csv":
+        return rows.alerts(session, first, last)
+    if name == "returns.csv":
+        return rows.returns(session, first, last)
+    if name == "addenda.csv":
+        return rows.addenda(session, first, last)
     return rows.controlled_substances(session, first, last, request.tolerance_mg)
 
 

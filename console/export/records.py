@@ -20,6 +20,7 @@ class SessionRow(NamedTuple):
     drug: str | None
     dose_mg: float | None
     mg_per_kg: float | None
+    weight_kg: float | None
     rate_mg_per_kg_h: float | None
     start: datetime | None
     end: datetime | None
@@ -84,9 +85,50 @@ class ControlledRow(NamedTuple):
     stop_reason: str | None
 
 
+class NoteRow(NamedTuple):
+    session_id: int
+    written_at: datetime | None
+    author: str | None
+    text: str
+
+
+class AlertRow(NamedTuple):
+    session_id: int
+    rule: str
+    value: str
+    message: str
+    raised_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    acknowledgement: str
+
+
+class ReturnRow(NamedTuple):
+    session_id: int
+    returned_at: datetime
+    returned_by: str
+    comment: str
+    resubmitted_at: datetime | None
+    resubmitted_by: str | None
+    response: str
+
+
+class AddendumRow(NamedTuple):
+    session_id: int
+    written_at: datetime
+    author: str
+    author_role: str
+    reason: str
+    text: str
+
+
 ROW_TYPES: dict[str, type[tuple]] = {
     "sessions.csv": SessionRow,
     "vitals.csv": VitalsRow,
     "side_effects.csv": SideEffectRow,
     "controlled_substances.csv": ControlledRow,
+    "notes.csv": NoteRow,
+    "alerts.csv": AlertRow,
+    "returns.csv": ReturnRow,
+    "addenda.csv": AddendumRow,
 }

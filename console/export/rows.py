@@ -13,17 +13,30 @@ import hmac
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from functools import cache
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, String, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
+from console.chair.session_guide import note_lines
 from console.domain.pain import PainChange
 from console.domain.vocab import InfusionEventKind
-from console.export.dictionary import SIDE_EFFECTS, VITALS, Column
-from console.export.records import ControlledRow, SessionRow, SideEffectRow, VitalsRow
+from console.export.dictionary import ADDENDA, ALERTS, RETURNS, SIDE_EFFECTS, VITALS, Column
+from console.export.records import (
+    AddendumRow,
+    AlertRow,
+    ControlledRow,
+    NoteRow,
+    ReturnRow,
+    SessionRow,
+    SideEffectRow,
+    VitalsRow,
+)
 from console.store.models import (
     Addendum,
     Alert,
@@ -31,6 +44,7 @@ from console.store.models import (
     InfusionEvent,
     Override,
     Patient,
+    ReviewReturn,
     SessionSignature,
     SideEffect,
     TreatmentSession,
@@ -95,13 +109,14 @@ def _joined_text(session: Session, text):
 
 def sessions(session: Session, first: date, last: date, pseudonym_key: str | None) -> Iterator[SessionRow]:
     """One row per session with its doses, side effects, counts and signature summarised."""
-    nurse, signer = aliased(UserAccount), aliased(UserAccount)
+    nurse = aliased(UserAccount)
     label = SideEffect.effect + literal(" (grade ") + cast(SideEffect.grade, String) + literal(")")
     doses = _per_session(
         DoseAdministration,
         func.min(raw_code(DoseAdministration.drug)).label("drug"),
         func.sum(DoseAdministration.dose_mg).label("dose_mg"),
         func.sum(DoseAdministration.mg_per_kg).label("mg_per_kg"),
+        func.max(DoseAdministration.weight_kg_used).label("weight_kg"),
         func.max(DoseAdministration.rate_mg_per_kg_h).label("rate"),
     )
     effects = _per_session(
@@ -124,6 +139,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
             doses.c.drug,
             doses.c.dose_mg,
             doses.c.mg_per_kg,
+            doses.c.weight_kg,
             doses.c.rate,
             raw_time(s.checked_in_at),
             raw_time(s.discharged_at),
@@ -135,7 +151,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
             func.coalesce(overrides.c.n, 0),
             raw_code(s.status),
             col(nurse.display_name),
-            col(signer.display_name),
+            col(SessionSignature.signer_name),  # the name as signed: a later rename changes no signature
             raw_time(SessionSignature.signed_at),
             raw_code(SessionSignature.meaning),
             func.coalesce(addenda.c.n, 0),
@@ -143,7 +159,6 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
         .join(Patient, col(Patient.id) == s.patient_id)
         .outerjoin(nurse, col(nurse.id) == s.nurse_id)
         .outerjoin(SessionSignature, col(SessionSignature.session_id) == s.id)
-        .outerjoin(signer, col(signer.id) == SessionSignature.signer_id)
         .outerjoin(doses, doses.c.session_id == s.id)
         .outerjoin(effects, effects.c.session_id == s.id)
         .outerjoin(alerts, alerts.c.session_id == s.id)
@@ -166,6 +181,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
         drug,
         dose_mg,
         mg_per_kg,
+        weight_kg,
         rate,
         start,
         end,
@@ -200,6 +216,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
             drug=drug,
             dose_mg=dose_mg,
             mg_per_kg=None if mg_per_kg is None else round(mg_per_kg, 3),
+            weight_kg=weight_kg,
             rate_mg_per_kg_h=rate,
             start=start,
             end=end,
@@ -300,11 +317,14 @@ def controlled_substances(
         )
     )
     totals: dict[tuple[date, str, str], list[float]] = {}
+    people = dict(session.execute(select(col(UserAccount.id), col(UserAccount.display_name))).all())
+    stopped = _stopped_infusions_events(session, first, last)
+    waiting = next(stopped, None)
     doses = session.execute(query.execution_options(yield_per=BATCH))  # ORM: given_mg reads a dose
     for dose, day, witness_name, giver_name in doses:
-        events = []
-        if dose.stopped_at is not None:  # only a stopped infusion needs its events to know what it gave
-            events = list(session.scalars(select(InfusionEvent).where(InfusionEvent.dose_id == dose.id)))
+        events: list[InfusionEvent] = []
+        if dose.stopped_at is not None and waiting is not None and waiting[0] == dose.id:
+            events, waiting = waiting[1], next(stopped, None)
         stop = next((e for e in events if e.kind == InfusionEventKind.STOP), None)
         given = round(given_mg(dose, events), 1)
         at_stop = (stop.wasted_mg or 0.0) if stop is not None else 0.0
@@ -338,8 +358,8 @@ def controlled_substances(
                 drawn_mg=None,
                 given_mg=None,
                 wasted_mg=at_stop,
-                witness=_display_name(session, stop.witness_id) if stop is not None else None,
-                administered_by=_display_name(session, stop.recorded_by) if stop is not None else None,
+                witness=people.get(stop.witness_id) if stop is not None else None,
+                administered_by=people.get(stop.recorded_by) if stop is not None else None,
                 mismatch=False,
                 stop_reason=None,
             )
@@ -361,6 +381,94 @@ def controlled_substances(
         )
 
 
-def _display_name(session: Session, user_id: int | None) -> str | None:
-    user = session.get(UserAccount, user_id) if user_id is not None else None
-    return user.display_name if user is not None else None
+def _stopped_infusions_events(session: Session, first: date, last: date) -> Iterator[tuple[int, list]]:
+    """(dose id, its events) of each infusion stopped in the range, in the order the doses are read:
+    one streamed query beside the doses', never one query per dose."""
+    d = DoseAdministration
+    query = (
+        select(InfusionEvent)
+        .join(d, col(d.id) == InfusionEvent.dose_id)
+        .join(TreatmentSession, col(TreatmentSession.id) == d.session_id)
+        .where(in_range(first, last), col(d.stopped_at).is_not(None))
+        .order_by(col(TreatmentSession.clinic_date), col(d.lot_number), col(d.id), col(InfusionEvent.id))
+    )
+    events = session.scalars(query.execution_options(yield_per=BATCH))
+    for dose_id, own in groupby(events, key=attrgetter("dose_id")):
+        yield dose_id, list(own)
+
+
+def _in_session_order(query, session_id):
+    """Rows of sessions of the range, in the sessions' order."""
+    t = TreatmentSession
+    return query.join(t, col(t.id) == session_id).order_by(
+        col(t.clinic_date), col(t.scheduled_time), col(t.id)
+    )
+
+
+def notes(session: Session, first: date, last: date, zone: ZoneInfo) -> Iterator[NoteRow]:
+    """One row per line of each session's notes, with the time and author it was stamped with."""
+    t = TreatmentSession
+    query = (
+        select(col(t.id), col(t.notes))
+        .where(in_range(first, last), col(t.notes) != "")
+        .order_by(col(t.clinic_date), col(t.scheduled_time), col(t.id))
+    )
+    for session_id, text in stream(session, query):
+        for written_at, author, line in note_lines(text, zone):
+            yield NoteRow(session_id, written_at, author, line)
+
+
+def alerts(session: Session, first: date, last: date) -> Iterator[AlertRow]:
+    """One row per protocol alert, with its acknowledgement."""
+    a = Alert
+    columns = {
+        "session_id": col(a.session_id),
+        "rule": col(a.rule),
+        "value": col(a.value),
+        "message": col(a.message),
+        "raised_at": raw_time(a.raised_at),
+        "acknowledged_at": raw_time(a.acknowledged_at),
+        "acknowledged_by": col(UserAccount.display_name),
+        "acknowledgement": col(a.acknowledgement),
+    }
+    query = _in_session_order(
+        select(*labelled(ALERTS, columns)).outerjoin(UserAccount, col(UserAccount.id) == a.acknowledged_by),
+        a.session_id,
+    ).where(in_range(first, last))
+    yield from map(AlertRow._make, stream(session, query.order_by(col(a.raised_at), col(a.id))))
+
+
+def returns(session: Session, first: date, last: date) -> Iterator[ReturnRow]:
+    """One row per return of a session for correction, with its resubmission."""
+    r, physician, nurse = ReviewReturn, aliased(UserAccount), aliased(UserAccount)
+    columns = {
+        "session_id": col(r.session_id),
+        "returned_at": raw_time(r.returned_at),
+        "returned_by": col(physician.display_name),
+        "comment": col(r.comment),
+        "resubmitted_at": raw_time(r.resubmitted_at),
+        "resubmitted_by": col(nurse.display_name),
+        "response": col(r.response),
+    }
+    query = _in_session_order(
+        select(*labelled(RETURNS, columns))
+        .join(physician, col(physician.id) == r.returned_by)
+        .outerjoin(nurse, col(nurse.id) == r.resubmitted_by),
+        r.session_id,
+    ).where(in_range(first, last))
+    yield from map(ReturnRow._make, stream(session, query.order_by(col(r.returned_at), col(r.id))))
+
+
+def addenda(session: Session, first: date, last: date) -> Iterator[AddendumRow]:
+    """One row per addendum, its author named as stored with it."""
+    d = Addendum
+    columns = {
+        "session_id": col(d.session_id),
+        "written_at": raw_time(d.written_at),
+        "author": col(d.author_name),
+        "author_role": raw_code(d.author_role),
+        "reason": col(d.reason),
+        "text": col(d.text),
+    }
+    query = _in_session_order(select(*labelled(ADDENDA, columns)), d.session_id).where(in_range(first, last))
+    yield from map(AddendumRow._make, stream(session, query.order_by(col(d.written_at), col(d.id))))
