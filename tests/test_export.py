@@ -481,3 +481,6 @@ def test_a_deidentified_export_holds_no_free_text_so_nothing_typed_into_one_leak
         for planted in ("Jane", "Doe", "MRN-1001", "555-0142", "phoned"):
             assert planted not in text, (name, planted)
     assert [column for column in _rows(out / "notes.csv")[0]] == ["session_id", "written_at", "author"]
+    bundle = _export(db, tmp_path, deidentify=True, format="fhir", folder="fhir") / "bundle.json"
+    for planted in ("Jane", "Doe", "MRN-1001", "555-0142", "phoned"):
+        assert planted not in bundle.read_text(encoding="utf-8"), planted

@@ -92,8 +92,9 @@ def test_an_iv_session_becomes_valid_resources_with_the_reporting_codes(db, staf
         "Patient": 1,
         "Encounter": 1,
         "MedicationAdministration": 1,
-        "Observation": 12,  # 2 pain scores, 2 readings x (BP panel, HR, SpO2, RR, MOAA/S)
+        "Observation": 13,  # the weight, 2 pain scores, 2 readings x (BP panel, HR, SpO2, RR, MOAA/S)
         "AdverseEvent": 1,
+        "Practitioner": 1,  # Nina gave, took and recorded everything
     }
     (patient,), (encounter,) = found["Patient"], found["Encounter"]
     assert patient["name"] == [{"family": "Doe", "given": ["Jane"]}] and patient["birthDate"] == "1970-05-17"
@@ -121,7 +122,36 @@ def test_an_iv_session_becomes_valid_resources_with_the_reporting_codes(db, staf
     pain = [o["valueQuantity"]["value"] for o in observations if _codes(o) == {"72514-3"}]
     assert pain == [7, 3]
     codes = Counter(code for o in observations for code in _codes(o))
-    assert codes == {"72514-3": 2, "85354-9": 2, "8867-4": 2, "59408-5": 2, "9279-1": 2}
+    assert codes == {
+        "29463-7": 1,
+        "72514-3": 2,
+        "85354-9": 2,
+        "8867-4": 2,
+        "59408-5": 2,
+        "2708-6": 2,
+        "9279-1": 2,
+    }
+    weight = next(o for o in observations if _codes(o) == {"29463-7"})
+    assert weight["valueQuantity"]["value"] == 70.0 and weight["valueQuantity"]["code"] == "kg"
+    spo2 = next(o for o in observations if "59408-5" in _codes(o))
+    assert spo2["meta"]["profile"] == [
+        "http://hl7.org/fhir/us/core/StructureDefinition/us-core-pulse-oximetry"
+    ]
+    medication = given["contained"][0]["code"]["coding"][0]
+    assert (medication["system"], medication["code"]) == (
+        "http://www.nlm.nih.gov/research/umls/rxnorm",
+        "6130",
+    )
+    (nina,) = found["Practitioner"]
+    assert nina["name"] == [{"text": "Nina"}]
+    assert given["performer"][0]["actor"] == {"reference": f"urn:uuid:{nina['id']}", "display": "Nina"}
+    assert encounter["type"] == [{"text": "IV ketamine infusion"}]
+    for resources in found.values():
+        for resource in resources:
+            assert resource["text"]["status"] == "generated" and resource["text"]["div"].startswith(
+                "<div xmlns="
+            )
+    assert "Heart rate: 76 /min" in next(o for o in observations if _codes(o) == {"8867-4"})["text"]["div"]
     panel = next(o for o in observations if _codes(o) == {"85354-9"})
     assert [(c["code"]["coding"][0]["code"], c["valueQuantity"]["value"]) for c in panel["component"]] == [
         ("8480-6", 128),

@@ -1,11 +1,14 @@
 """The export as a FHIR R4B collection Bundle (JSON), streamed one entry at a time.
 
-Per session: the Patient (once), an Encounter (class AMB), a MedicationAdministration per dose
-(route SNOMED, dose, rate, period, the lot in a contained Medication), an Observation per pain
-score (LOINC 72514-3) and per vital sign (BP panel 85354-9 with 8480-6/8462-4, 8867-4, 59408-5,
-9279-1, 8310-5), and an AdverseEvent per side effect. Every reference is a `urn:uuid:` derived
-from the record (stable from one export to the next); a de-identified bundle derives the
-patient's from the pseudonym and names nobody.
+Per session: the Patient (once), an Encounter (class AMB, its type), a MedicationAdministration
+per dose (RxNorm drug, route SNOMED, dose, rate, period, the lot in a contained Medication), the
+body weight the dose was computed from (LOINC 29463-7), an Observation per pain score (LOINC
+72514-3) and per vital sign (BP panel 85354-9 with 8480-6/8462-4, 8867-4, SpO2 59408-5 with
+2708-6, 9279-1, 8310-5), an AdverseEvent per side effect, and a Practitioner for each person who
+gave, took or recorded any of them. Vital signs name the US Core profile they meet; every resource
+carries a generated narrative. Every reference is a `urn:uuid:` derived from the record (stable
+from one export to the next); a de-identified bundle derives the patient's from the pseudonym,
+names no patient and holds no free text.
 """
 
 import json
@@ -15,12 +18,12 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
@@ -60,12 +63,19 @@ SEVERITY_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-severity"
 OUTCOME_SYSTEM = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
 # CTCAE grade → FHIR severity; grades 3-5 are all "severe" (the grade itself is in the text).
 SEVERITY = {1: "mild", 2: "moderate"}
-# (LOINC, display, VitalSigns column, UCUM unit) for each single-value vital sign.
+US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
+XHTML = "http://www.w3.org/1999/xhtml"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+# RxNorm (clinical reference): ketamine the ingredient; esketamine nasal spray the dose form group.
+DRUGS = {"ketamine": ("6130", "ketamine"), "esketamine": ("2201623", "esketamine Nasal Spray")}
+SPO2 = ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry")
+# ([(LOINC, display), ...], VitalSigns column, UCUM unit, US Core profile) per single-value sign;
+# US Core's pulse oximetry profile wants SpO2 coded 2708-6 as well.
 VITAL_SIGNS = [
-    ("8867-4", "Heart rate", "heart_rate", "/min"),
-    ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", "spo2", "%"),
-    ("9279-1", "Respiratory rate", "resp_rate", "/min"),
-    ("8310-5", "Body temperature", "temperature_c", "Cel"),
+    ([("8867-4", "Heart rate")], "heart_rate", "/min", "us-core-heart-rate"),
+    ([SPO2, ("2708-6", "Oxygen saturation in Arterial blood")], "spo2", "%", "us-core-pulse-oximetry"),
+    ([("9279-1", "Respiratory rate")], "resp_rate", "/min", "us-core-respiratory-rate"),
+    ([("8310-5", "Body temperature")], "temperature_c", "Cel", "us-core-body-temperature"),
 ]
 
 
@@ -83,6 +93,7 @@ def write(
         opening = {"resourceType": "Bundle", "type": "collection", "timestamp": _time(at, zone)}
         out.write(json.dumps(opening)[:-1] + ', "entry": [\n')  # the entries follow one by one
         for resource in resources(session, request, zone):
+            resource["text"] = _narrative(resource)
             entry = {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
             out.write((",\n" if count else "") + json.dumps(entry, ensure_ascii=False))
             count += 1
@@ -96,11 +107,9 @@ def write(
 
 def resources(session: Session, request: ExportRequest, zone: ZoneInfo) -> Iterator[dict]:
     """Every resource of the range, session by session, children loaded a batch of sessions at a time."""
-    nurse = aliased(UserAccount)
-    query: Select[TreatmentSession, Patient, str] = (
-        select(TreatmentSession, Patient, col(nurse.display_name).label("nurse"))
+    query: Select[TreatmentSession, Patient] = (
+        select(TreatmentSession, Patient)
         .join(Patient, col(Patient.id) == TreatmentSession.patient_id)
-        .outerjoin(nurse, col(nurse.id) == TreatmentSession.nurse_id)
         .where(in_range(request.date_from, request.date_to))
         .order_by(
             col(TreatmentSession.clinic_date), col(TreatmentSession.scheduled_time), col(TreatmentSession.id)
@@ -109,22 +118,29 @@ def resources(session: Session, request: ExportRequest, zone: ZoneInfo) -> Itera
     key = request.pseudonym_key if request.deidentify else None
     people = dict(session.execute(select(col(UserAccount.id), col(UserAccount.display_name))).all())
     patients_written: set[int] = set()
+    named: set[int] = set()
+    practitioners_written: set[int] = set()
     result = session.execute(query.execution_options(yield_per=SESSIONS_PER_BATCH))
     for batch in result.partitions():
         children = _children(session, [row.TreatmentSession.id for row in batch])
-        for visit, patient, nurse_name in batch:
+        for visit, patient in batch:
             context = Context(
                 _patient_ref(patient, key),
                 _reference("session", visit.id),
                 people,
                 zone,
                 request.tolerance_mg,
+                named,
+                request.deidentify,
             )
             if patient.id not in patients_written:
                 patients_written.add(patient.id)
                 yield _patient(patient, key)
-            yield _encounter(visit, nurse_name, context)
+            yield _encounter(visit, context)
             yield from _session_resources(visit, children, context)
+            for user_id in sorted(named - practitioners_written):
+                practitioners_written.add(user_id)
+                yield _practitioner(user_id, people.get(user_id, "unknown"))
 
 
 @dataclass(frozen=True)
@@ -136,12 +152,15 @@ class Context:
     people: dict[int, str]
     zone: ZoneInfo
     tolerance_mg: float  # the protocol's: a total this close to the plan counts as completed
+    named: set[int]  # the people referred to so far: each becomes a Practitioner of the bundle
+    deidentified: bool = False
 
     def time(self, value: datetime) -> str:
         return _time(value, self.zone)
 
-    def person(self, user_id: int | None) -> dict:
-        return {"display": "unknown" if user_id is None else self.people.get(user_id, "unknown")}
+    def person(self, user_id: int) -> dict:
+        self.named.add(user_id)
+        return _reference("user", user_id) | {"display": self.people.get(user_id, "unknown")}
 
 
 Child = TypeVar("Child", DoseAdministration, PainScore, VitalSigns, SideEffect)
@@ -176,7 +195,10 @@ def _children(session: Session, ids: list[int]) -> dict[str, dict[int, list]]:
 
 def _session_resources(visit: TreatmentSession, children, context: Context) -> Iterator[dict]:
     suspects = []
-    for dose in children["doses"][visit.id]:
+    doses = children["doses"][visit.id]
+    if doses:
+        yield _body_weight(doses[0], context)
+    for dose in doses:
         administration = _administration(dose, children["events"][dose.id], visit, context)
         suspects.append({"instance": {"reference": f"urn:uuid:{administration['id']}"}})
         yield administration
@@ -220,7 +242,11 @@ def _patient(patient: Patient, key: str | None) -> dict:
     }
 
 
-def _encounter(visit: TreatmentSession, nurse: str | None, context: Context) -> dict:
+def _practitioner(user_id: int, name: str) -> dict:
+    return {"resourceType": "Practitioner", "id": _id("user", user_id), "name": [{"text": name}]}
+
+
+def _encounter(visit: TreatmentSession, context: Context) -> dict:
     resource = {
         "resourceType": "Encounter",
         "id": context.encounter["reference"].removeprefix("urn:uuid:"),
@@ -231,12 +257,13 @@ def _encounter(visit: TreatmentSession, nurse: str | None, context: Context) -> 
             "code": "AMB",
             "display": "ambulatory",
         },
+        "type": [{"text": SERVICE[visit.method]}],
         "serviceType": {"text": SERVICE[visit.method]},
         "subject": context.patient,
         "location": [{"location": {"display": f"Chair {visit.chair}"}}],
     }
-    if nurse:
-        resource["participant"] = [{"individual": {"display": nurse}}]
+    if visit.nurse_id is not None:
+        resource["participant"] = [{"individual": context.person(visit.nurse_id)}]
     period = {}
     if visit.checked_in_at:
         period["start"] = context.time(visit.checked_in_at)
@@ -268,7 +295,7 @@ def _administration(
     medication = {  # contained: the lot is the controlled-substance record's key
         "resourceType": "Medication",
         "id": "medication",
-        "code": {"text": dose.drug},
+        "code": _rxnorm(dose.drug),
         "batch": {"lotNumber": dose.lot_number},
     }
     resource = {
@@ -287,6 +314,27 @@ def _administration(
         return resource | {"effectiveDateTime": context.time(dose.administered_at)}
     return resource | {
         "effectivePeriod": {"start": context.time(dose.administered_at), "end": context.time(end)}
+    }
+
+
+def _rxnorm(drug: str) -> dict:
+    code, display = DRUGS[drug]
+    return {"coding": [{"system": RXNORM, "code": code, "display": display}], "text": display}
+
+
+def _body_weight(dose: DoseAdministration, context: Context) -> dict:
+    """The weight the session's doses per kilogram were computed from."""
+    made = _observation(
+        _id("weight", dose.session_id),
+        _loinc("29463-7", "Body weight"),
+        "vital-signs",
+        dose.administered_at,
+        dose.administered_by,
+        context,
+    )
+    return made | {
+        "meta": {"profile": [US_CORE + "us-core-body-weight"]},
+        "valueQuantity": _quantity(dose.weight_kg_used, "kg"),
     }
 
 
@@ -336,6 +384,7 @@ def _vital_signs(reading: VitalSigns, context: Context) -> Iterator[dict]:
         return made | status
 
     yield observation("85354-9", _loinc("85354-9", "Blood pressure panel")) | {
+        "meta": {"profile": [US_CORE + "us-core-blood-pressure"]},
         "component": [
             {
                 "code": _loinc("8480-6", "Systolic blood pressure"),
@@ -345,12 +394,19 @@ def _vital_signs(reading: VitalSigns, context: Context) -> Iterator[dict]:
                 "code": _loinc("8462-4", "Diastolic blood pressure"),
                 "valueQuantity": _quantity(reading.diastolic, "mm[Hg]"),
             },
-        ]
+        ],
     }
-    for code, display, column, unit in VITAL_SIGNS:
+    for codes, column, unit, profile in VITAL_SIGNS:
         value = getattr(reading, column)
         if value is not None:
-            yield observation(code, _loinc(code, display)) | {"valueQuantity": _quantity(value, unit)}
+            code = {
+                "coding": [{"system": LOINC, "code": code, "display": display} for code, display in codes],
+                "text": codes[0][1],
+            }
+            yield observation(codes[0][0], code) | {
+                "meta": {"profile": [US_CORE + profile]},
+                "valueQuantity": _quantity(value, unit),
+            }
     yield observation("moaas", {"text": "MOAA/S sedation score (0-5)"}, "exam") | {
         "valueInteger": reading.moaas
     }
@@ -359,7 +415,7 @@ def _vital_signs(reading: VitalSigns, context: Context) -> Iterator[dict]:
 def _adverse_event(effect: SideEffect, suspects: list[dict], context: Context) -> dict:
     label = (
         effect.other_text
-        if effect.effect == SideEffectType.OTHER and effect.other_text
+        if effect.effect == SideEffectType.OTHER and effect.other_text and not context.deidentified
         else effect.effect.replace("_", " ")
     )
     outcome = "fatal" if effect.grade == 5 else "resolved" if effect.resolved_at else "ongoing"
@@ -380,3 +436,36 @@ def _adverse_event(effect: SideEffect, suspects: list[dict], context: Context) -
         "outcome": {"coding": [{"system": OUTCOME_SYSTEM, "code": outcome}]},
     }
     return resource | ({"suspectEntity": suspects} if suspects else {})
+
+
+def _narrative(resource: dict) -> dict:
+    """A resource's generated narrative: one line a person reads, from the resource itself."""
+    return {"status": "generated", "div": f'<div xmlns="{XHTML}">{escape(_summary(resource))}</div>'}
+
+
+def _summary(resource: dict) -> str:
+    kind = resource["resourceType"]
+    if kind == "Patient":
+        name = resource.get("name", [{}])[0]
+        who = f"{name.get('family', '')}, {' '.join(name.get('given', []))}" if name else "a patient"
+        return f"Patient {who}, born {resource['birthDate']}"
+    if kind == "Practitioner":
+        return f"Practitioner {resource['name'][0]['text']}"
+    if kind == "Encounter":
+        return f"{resource['serviceType']['text']}, {resource['status']}"
+    if kind == "MedicationAdministration":
+        drug = resource["contained"][0]["code"]["text"]
+        dose = resource["dosage"]["dose"]
+        return f"{drug} {dose['value']:g} {dose['unit']}, {resource['status']}"
+    if kind == "Observation":
+        what = resource["code"].get("text", "observation")
+        if "valueQuantity" in resource:
+            value = resource["valueQuantity"]
+            return f"{what}: {value['value']:g} {value['unit']}"
+        if "component" in resource:
+            parts = [f"{c['valueQuantity']['value']:g}" for c in resource["component"]]
+            return f"{what}: {'/'.join(parts)} {resource['component'][0]['valueQuantity']['unit']}"
+        return f"{what}: {resource.get('valueInteger')}"
+    if kind == "AdverseEvent":
+        return f"{resource['event']['text']}, {resource['severity']['text']}"
+    return kind
