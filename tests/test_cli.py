@@ -145,6 +145,7 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
         "addenda.csv",
         "alerts.csv",
         "controlled_substances.csv",
+        "datapackage.json",
         "manifest.json",
         "notes.csv",
         "returns.csv",

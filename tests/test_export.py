@@ -288,7 +288,7 @@ def test_the_data_dictionary_lists_every_column_of_every_file():
             for line in section.splitlines()
             if line.startswith("| `")
         ]
-        assert listed == [tuple(column) for column in described], name
+        assert listed == [tuple(column)[:5] for column in described], name
 
 
 @settings(

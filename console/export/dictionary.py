@@ -5,7 +5,8 @@ docs/export.md shows the same table to people; a test keeps the two equal.
 
 from typing import NamedTuple
 
-from console.domain.vocab import SideEffectType
+from console.domain.pain import PainChangeClass
+from console.domain.vocab import Drug, Method, SessionStatus, SideEffectType, SignatureMeaning
 
 # A code is one of the fixed values its meaning lists (a CHECK constraint holds the column to them).
 TEXT, CODE, INTEGER, NUMBER, DATE, TIME, BOOLEAN = (
@@ -22,11 +23,20 @@ TEXT, CODE, INTEGER, NUMBER, DATE, TIME, BOOLEAN = (
 NOT_DEIDENTIFIED = " (not in a de-identified export: free text may name anyone)"
 
 
+NOT_RECORDED = "not recorded"
+
+
 class Column(NamedTuple):
     name: str
     meaning: str
     unit: str
     type: str
+    empty: str = NOT_RECORDED  # what an empty cell means in this column
+    values: tuple[str, ...] = ()  # a code column's only values
+
+
+def _codes(enum) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)
 
 
 # Every file's columns, in file order; the row producers yield values in this order.
@@ -38,24 +48,36 @@ SESSIONS: list[Column] = [
     Column("patient", "family name, given name (not in a de-identified export)", "", TEXT),
     Column("pseudonym", "stable pseudonymous patient id (de-identified export only)", "", TEXT),
     Column("birth_year", "year of birth (de-identified export only)", "", INTEGER),
-    Column("method", "iv_infusion or nasal_spray", "", CODE),
-    Column("drug", "ketamine or esketamine", "", CODE),
-    Column("dose_mg", "dose given (planned total for an infusion)", "mg", NUMBER),
-    Column("mg_per_kg", "dose per kilogram of the weight used", "mg/kg", NUMBER),
-    Column("weight_kg", "the patient's weight the dose per kilogram was computed from", "kg", NUMBER),
-    Column("rate_mg_per_kg_h", "infusion rate at the start (IV only)", "mg/kg/h", NUMBER),
-    Column("start", "checked in", "", TIME),
-    Column("end", "discharged", "", TIME),
-    Column("duration_min", "time in the chair, check-in to discharge", "min", INTEGER),
+    Column("method", "iv_infusion or nasal_spray", "", CODE, values=_codes(Method)),
+    Column("drug", "ketamine or esketamine", "", CODE, "no dose was given", _codes(Drug)),
+    Column("dose_mg", "dose given (planned total for an infusion)", "mg", NUMBER, "no dose was given"),
+    Column("mg_per_kg", "dose per kilogram of the weight used", "mg/kg", NUMBER, "no dose was given"),
+    Column(
+        "weight_kg",
+        "the patient's weight the dose per kilogram was computed from",
+        "kg",
+        NUMBER,
+        "no dose was given",
+    ),
+    Column(
+        "rate_mg_per_kg_h",
+        "infusion rate at the start (IV only)",
+        "mg/kg/h",
+        NUMBER,
+        "nasal spray, or no dose",
+    ),
+    Column("start", "checked in", "", TIME, "not checked in"),
+    Column("end", "discharged", "", TIME, "not discharged"),
+    Column("duration_min", "time in the chair, check-in to discharge", "min", INTEGER, "not discharged"),
     Column("pain_before", "NRS before the session", "0-10", INTEGER),
     Column("pain_after", "NRS after the session", "0-10", INTEGER),
     Column("pain_change", "after minus before", "NRS points", INTEGER),
     Column(
         "percent_change",
-        "relief in percent of the score before (positive = less pain); empty when the score before"
-        " was 0 (no percent of nothing)",
+        "relief in percent of the score before (positive = less pain)",
         "%",
         NUMBER,
+        "a pain score is missing, or the score before was 0 (no percent of nothing)",
     ),
     Column(
         "immpact_class",
@@ -63,9 +85,11 @@ SESSIONS: list[Column] = [
         " minimally important (>= 10%), no meaningful change, or worse (more pain than before)",
         "",
         CODE,
+        "a pain score is missing",
+        _codes(PainChangeClass),
     ),
-    Column("side_effects", "side effects with their CTCAE grade, '; '-separated", "", TEXT),
-    Column("highest_grade", "highest CTCAE grade of the side effects", "1-5", INTEGER),
+    Column("side_effects", "side effects with their CTCAE grade, '; '-separated", "", TEXT, "none"),
+    Column("highest_grade", "highest CTCAE grade of the side effects", "1-5", INTEGER, "no side effect"),
     Column("alerts", "protocol alerts raised", "count", INTEGER),
     Column("overrides", "protocol rules set aside by an override", "count", INTEGER),
     Column(
@@ -73,11 +97,12 @@ SESSIONS: list[Column] = [
         "scheduled, checked_in, in_treatment, observation, discharged, no_show or cancelled",
         "",
         CODE,
+        values=_codes(SessionStatus),
     ),
-    Column("nurse", "responsible nurse", "", TEXT),
-    Column("signed_by", "physician who signed, named as at the signature", "", TEXT),
-    Column("signed_at", "time of the signature", "", TIME),
-    Column("signature_meaning", "reviewed or approved", "", CODE),
+    Column("nurse", "responsible nurse", "", TEXT, "not checked in"),
+    Column("signed_by", "physician who signed, named as at the signature", "", TEXT, "not signed"),
+    Column("signed_at", "time of the signature", "", TIME, "not signed"),
+    Column("signature_meaning", "reviewed or approved", "", CODE, "not signed", _codes(SignatureMeaning)),
     Column("addenda", "addenda added after signing", "count", INTEGER),
 ]
 VITALS = [
@@ -99,11 +124,11 @@ VITALS = [
 ]
 SIDE_EFFECTS = [
     Column("session_id", "the session's number", "", INTEGER),
-    Column("effect", "side effect: " + ", ".join(SideEffectType), "", CODE),
+    Column("effect", "side effect: " + ", ".join(SideEffectType), "", CODE, values=_codes(SideEffectType)),
     Column("other_text", "description when the effect is 'other'" + NOT_DEIDENTIFIED, "", TEXT),
     Column("grade", "CTCAE grade", "1-5", INTEGER),
     Column("onset_at", "onset", "", TIME),
-    Column("resolved_at", "resolved (empty while not resolved)", "", TIME),
+    Column("resolved_at", "resolved", "", TIME, "not resolved"),
     Column("action_taken", "what was done" + NOT_DEIDENTIFIED, "", TEXT),
     Column("recorded_by", "who recorded it", "", TEXT),
 ]
@@ -114,10 +139,11 @@ CONTROLLED = [
         " before its planned dose, wasted before its witness), then lot_day_total (per lot and day)",
         "",
         CODE,
+        values=("administration", "waste_at_stop", "lot_day_total"),
     ),
     Column("date", "clinic day", "", DATE),
     Column("session_id", "the session's number (administration rows)", "", INTEGER),
-    Column("drug", "ketamine or esketamine", "", CODE),
+    Column("drug", "ketamine or esketamine", "", CODE, values=_codes(Drug)),
     Column("lot_number", "lot of the vial or device", "", TEXT),
     Column("concentration_mg_per_ml", "concentration (administration rows)", "mg/mL", NUMBER),
     Column("drawn_mg", "amount drawn", "mg", NUMBER),
@@ -137,8 +163,14 @@ CONTROLLED = [
 ]
 NOTES = [
     Column("session_id", "the session's number", "", INTEGER),
-    Column("written_at", "when the note was written (to the minute)", "", TIME),
-    Column("author", "who wrote it", "", TEXT),
+    Column(
+        "written_at",
+        "when the note was written (to the minute)",
+        "",
+        TIME,
+        "a line from before notes were stamped",
+    ),
+    Column("author", "who wrote it", "", TEXT, "a line from before notes were stamped"),
     Column("text", "the note" + NOT_DEIDENTIFIED, "", TEXT),
 ]
 ALERTS = [
@@ -147,8 +179,8 @@ ALERTS = [
     Column("value", "the value that raised it", "", TEXT),
     Column("message", "what the alert said", "", TEXT),
     Column("raised_at", "when it was raised", "", TIME),
-    Column("acknowledged_at", "when it was acknowledged (empty while it is not)", "", TIME),
-    Column("acknowledged_by", "who acknowledged it", "", TEXT),
+    Column("acknowledged_at", "when it was acknowledged", "", TIME, "not acknowledged"),
+    Column("acknowledged_by", "who acknowledged it", "", TEXT, "not acknowledged"),
     Column("acknowledgement", "the note written when acknowledging" + NOT_DEIDENTIFIED, "", TEXT),
 ]
 RETURNS = [
@@ -156,15 +188,15 @@ RETURNS = [
     Column("returned_at", "when the physician returned the session for correction", "", TIME),
     Column("returned_by", "the physician who returned it", "", TEXT),
     Column("comment", "what to correct" + NOT_DEIDENTIFIED, "", TEXT),
-    Column("resubmitted_at", "when the nurse resubmitted it (empty while not)", "", TIME),
-    Column("resubmitted_by", "the nurse who resubmitted it", "", TEXT),
+    Column("resubmitted_at", "when the nurse resubmitted it", "", TIME, "not resubmitted"),
+    Column("resubmitted_by", "the nurse who resubmitted it", "", TEXT, "not resubmitted"),
     Column("response", "what was corrected" + NOT_DEIDENTIFIED, "", TEXT),
 ]
 ADDENDA = [
     Column("session_id", "the session's number", "", INTEGER),
     Column("written_at", "when the addendum was signed", "", TIME),
     Column("author", "who wrote and signed it, named as at the signature", "", TEXT),
-    Column("author_role", "nurse or physician", "", CODE),
+    Column("author_role", "nurse or physician", "", CODE, values=("nurse", "physician")),
     Column("reason", "why it was added" + NOT_DEIDENTIFIED, "", TEXT),
     Column("text", "the addendum" + NOT_DEIDENTIFIED, "", TEXT),
 ]

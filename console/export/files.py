@@ -21,6 +21,7 @@ from console.clinic.demo_mark import is_demo
 from console.domain.errors import InvalidInput, StorageError
 from console.export import fhir, rows
 from console.export.csv_safe import safe_text, writer
+from console.export.datapackage import DATAPACKAGE, descriptor
 from console.export.dictionary import BOOLEAN, FILES, TEXT, TIME, columns
 from console.export.request import BUNDLE, ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress
@@ -29,7 +30,7 @@ from console.store import anchors, audit
 from console.store.database import Database
 from console.store.private_files import private_file, private_folder
 
-EVERY_FILE = [*FILES, BUNDLE, MANIFEST]
+EVERY_FILE = [*FILES, DATAPACKAGE, BUNDLE, MANIFEST]
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,9 @@ def export(
                 for name in FILES:
                     records = _records(session, name, request, zone)
                     counts[name] = _write_csv(partial[name], name, records, request, zone, progress)
+                package = descriptor(request.deidentify, request.bom)
+                partial[DATAPACKAGE].write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
+                counts[DATAPACKAGE] = len(package["resources"])
             else:
                 counts[BUNDLE] = fhir.write(partial[BUNDLE], session, request, zone, db.clock.now(), progress)
         manifest: dict = {

@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from console.export.datapackage import DATAPACKAGE
 from console.export.dictionary import FILES
 
 BUNDLE = "bundle.json"
@@ -24,4 +25,4 @@ class ExportRequest:
 
     @property
     def files(self) -> list[str]:
-        return list(FILES) if self.format == "csv" else [BUNDLE]
+        return [*FILES, DATAPACKAGE] if self.format == "csv" else [BUNDLE]

@@ -1,0 +1,68 @@
+"""datapackage.json: the CSV set described as a Frictionless Data Package, generated from the dictionary.
+
+Each file is a tabular data resource with a Table Schema: every column's type, unit, meaning,
+what an empty cell means, and a code column's only values. A receiver's tools (frictionless,
+pandas, R, spreadsheets) read the files by it; since it is generated from the same dictionary
+the files are written by, the two cannot drift apart.
+"""
+
+from console.export.dictionary import BOOLEAN, CODE, DATE, FILES, INTEGER, NUMBER, TEXT, TIME, columns
+
+DATAPACKAGE = "datapackage.json"
+TYPES = {
+    TEXT: "string",
+    CODE: "string",
+    INTEGER: "integer",
+    NUMBER: "number",
+    DATE: "date",
+    TIME: "datetime",
+    BOOLEAN: "boolean",
+}
+# A text cell that a spreadsheet would run as a formula begins with an apostrophe (csv_safe).
+NEUTRALISED = "a text beginning with ' had it added so that no spreadsheet runs it as a formula"
+
+
+def descriptor(deidentified: bool, bom: bool) -> dict:
+    """The package of one export: a resource per CSV file, its columns as that export has them."""
+    return {
+        "profile": "tabular-data-package",
+        "name": "chairside-export",
+        "title": "Chairside export" + (" (de-identified)" if deidentified else ""),
+        "resources": [_resource(name, deidentified, bom) for name in FILES],
+    }
+
+
+def _resource(name: str, deidentified: bool, bom: bool) -> dict:
+    described = {column.name: column for column in FILES[name]}
+    return {
+        "profile": "tabular-data-resource",
+        "name": name.removesuffix(".csv").replace("_", "-"),
+        "path": name,
+        "format": "csv",
+        "mediatype": "text/csv",
+        "encoding": "utf-8-sig" if bom else "utf-8",
+        "dialect": {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True},
+        "schema": {
+            "fields": [_field(described[column]) for column in columns(name, deidentified)],
+            "missingValues": [""],
+        },
+    }
+
+
+def _field(column) -> dict:
+    field: dict = {
+        "name": column.name,
+        "type": TYPES[column.type],
+        "description": f"{column.meaning}. Empty: {column.empty}.",
+    }
+    if column.unit:
+        field["unit"] = column.unit
+    if column.type == TEXT:
+        field["description"] += f" ({NEUTRALISED})"
+    if column.type == TIME:
+        field["format"] = "any"  # ISO 8601 with the clinic's UTC offset
+    if column.type == BOOLEAN:
+        field["trueValues"], field["falseValues"] = ["true"], ["false"]
+    if column.values:
+        field["constraints"] = {"enum": list(column.values)}
+    return field

@@ -1,0 +1,55 @@
+"""Every CSV export carries datapackage.json, and the `frictionless` library validates the files by it:
+the dictionary, the schema and the files cannot drift apart."""
+
+import csv
+import json
+
+import pytest
+from frictionless import validate
+
+from console.chair import charting
+from console.export.dictionary import CODE, FILES
+from tests.factories import a_whole_record, discharged_session
+from tests.test_export import _export
+
+
+def _errors(report) -> list[str]:
+    return [f"{task.name}: {error.message}" for task in report.tasks for error in task.errors] + [
+        error.message for error in report.errors
+    ]
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"deidentify": True}, {"bom": True}], ids=["identified", "de-identified", "bom"]
+)
+def test_every_export_is_valid_against_its_own_data_package(db, staff, tmp_path, options):
+    a_whole_record(db, staff, "all well =1+1")  # a text a spreadsheet would run, neutralised
+    row = discharged_session(db, staff["nina"], mrn="MRN-2002")
+    charting.record_side_effect(
+        db, staff["nina"], row.id, {"effect": "nausea", "grade": 2, "onset_at": db.clock.now()}
+    )
+    out = _export(db, tmp_path, **options)
+    package = json.loads((out / "datapackage.json").read_text())
+    for resource in package["resources"]:
+        with (out / resource["path"]).open(encoding=resource["encoding"], newline="") as stream:
+            header = next(csv.reader(stream))
+        assert header == [field["name"] for field in resource["schema"]["fields"]], resource["path"]
+    report = validate(out / "datapackage.json")
+    assert report.valid, _errors(report)
+    assert sum(task.stats["rows"] for task in report.tasks) > 10  # rows were read and checked
+
+
+def test_a_value_the_dictionary_does_not_allow_makes_the_package_invalid(db, staff, tmp_path):
+    discharged_session(db, staff["nina"])
+    out = _export(db, tmp_path)
+    sessions = out / "sessions.csv"
+    sessions.write_text(sessions.read_text().replace("iv_infusion", "oral"))
+    report = validate(out / "datapackage.json")
+    assert not report.valid and any("oral" in error for error in _errors(report))
+
+
+def test_every_code_column_lists_its_values_and_every_column_says_what_empty_means():
+    for name, described in FILES.items():
+        for column in described:
+            assert column.empty, (name, column.name)
+            assert (column.type == CODE) == bool(column.values), (name, column.name)
