@@ -30,6 +30,7 @@ def _file(**kwargs) -> click.Path:
 class ExportFormat(StrEnum):
     CSV = "csv"
     FHIR = "fhir"
+    XLSX = "xlsx"
 
 
 @dataclass
@@ -638,7 +639,7 @@ def log_command(lines: int) -> None:
     "export_format",
     type=click.Choice([f.value for f in ExportFormat]),
     default=ExportFormat.CSV.value,
-    help="csv: the CSV set; fhir: one FHIR R4B Bundle.",
+    help="csv: the CSV set with its data package; fhir: one FHIR R4B Bundle; xlsx: one workbook.",
 )
 @click.option("--deidentify", is_flag=True, help="No names, MRNs or dates of birth.")
 @click.option("--bom", is_flag=True, help="Write the UTF-8 byte-order mark Excel needs.")

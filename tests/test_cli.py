@@ -158,7 +158,7 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
     assert run(None, [*args, "--force", "--deidentify"]) == 1
     assert "pseudonym_key" in one_line_error(capsys)
     assert run(None, [*args, "--force", "--format", "xml"]) == 2
-    assert "'xml' is not one of 'csv', 'fhir'" in one_line_error(capsys)
+    assert "'xml' is not one of 'csv', 'fhir', 'xlsx'" in one_line_error(capsys)
     fhir = tmp_path / "fhir"
     assert run(None, [*args[:-1], str(fhir), "--format", "fhir"]) == 0
     assert "bundle.json" in capsys.readouterr().out

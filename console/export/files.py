@@ -19,18 +19,18 @@ from sqlmodel import Session
 
 from console.clinic.demo_mark import is_demo
 from console.domain.errors import InvalidInput, StorageError
-from console.export import fhir, rows
+from console.export import fhir, rows, workbook
 from console.export.csv_safe import safe_text, writer
 from console.export.datapackage import DATAPACKAGE, descriptor
 from console.export.dictionary import BOOLEAN, FILES, TEXT, TIME, columns
-from console.export.request import BUNDLE, ExportRequest
+from console.export.request import BUNDLE, WORKBOOK, ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress
 from console.export.signature import MANIFEST, SIGNATURE, file_sha256, sign
 from console.store import anchors, audit
 from console.store.database import Database
 from console.store.private_files import private_file, private_folder
 
-EVERY_FILE = [*FILES, DATAPACKAGE, BUNDLE, MANIFEST]
+EVERY_FILE = [*FILES, DATAPACKAGE, BUNDLE, WORKBOOK, MANIFEST]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,11 @@ def export(
                 package = descriptor(request.deidentify, request.bom)
                 partial[DATAPACKAGE].write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
                 counts[DATAPACKAGE] = len(package["resources"])
+            elif request.format == "xlsx":
+                records = records_by_file(session, request, zone)
+                counts[WORKBOOK] = workbook.write(
+                    partial[WORKBOOK], records, request.deidentify, zone, progress
+                )
             else:
                 counts[BUNDLE] = fhir.write(partial[BUNDLE], session, request, zone, db.clock.now(), progress)
         manifest: dict = {
@@ -144,6 +149,11 @@ def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[s
     finally:
         for temporary in partial.values():
             temporary.unlink(missing_ok=True)
+
+
+def records_by_file(session: Session, request: ExportRequest, zone: ZoneInfo):
+    """Each file's rows, by its name: what the workbook's sheets are written from."""
+    return lambda name: _records(session, name, request, zone)
 
 
 def _records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo) -> Iterator[NamedTuple]:

@@ -9,6 +9,7 @@ from console.export.datapackage import DATAPACKAGE
 from console.export.dictionary import FILES
 
 BUNDLE = "bundle.json"
+WORKBOOK = "export.xlsx"
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class ExportRequest:
     date_from: date
     date_to: date
     out: Path
-    format: Literal["csv", "fhir"] = "csv"
+    format: Literal["csv", "fhir", "xlsx"] = "csv"
     deidentify: bool = False
     bom: bool = False
     force: bool = False
@@ -25,4 +26,6 @@ class ExportRequest:
 
     @property
     def files(self) -> list[str]:
-        return [*FILES, DATAPACKAGE] if self.format == "csv" else [BUNDLE]
+        if self.format == "csv":
+            return [*FILES, DATAPACKAGE]
+        return [WORKBOOK] if self.format == "xlsx" else [BUNDLE]
