@@ -641,7 +641,14 @@ def log_command(lines: int) -> None:
     default=ExportFormat.CSV.value,
     help="csv: the CSV set with its data package; fhir: one FHIR R4B Bundle; xlsx: one workbook.",
 )
-@click.option("--deidentify", is_flag=True, help="No names, MRNs or dates of birth.")
+@click.option(
+    "--deidentify", is_flag=True, help="HIPAA Safe Harbor: no names, MRNs, free text, dates or record keys."
+)
+@click.option(
+    "--limited-data-set",
+    is_flag=True,
+    help="HIPAA limited data set: no names, MRNs or free text; dates kept (needs a data use agreement).",
+)
 @click.option("--bom", is_flag=True, help="Write the UTF-8 byte-order mark Excel needs.")
 @click.option("--force", is_flag=True, help="Overwrite an export already in the folder.")
 @click.pass_context
@@ -652,6 +659,7 @@ def export_command(
     to: datetime | None,
     export_format: str,
     deidentify: bool,
+    limited_data_set: bool,
     bom: bool,
     force: bool,
 ) -> None:
@@ -664,12 +672,16 @@ def export_command(
     from rich.progress import Progress, TaskID
 
     from console.export.files import export
+    from console.export.modes import Mode
     from console.export.request import ExportRequest
 
     if ctx.invoked_subcommand is not None:
         return
     if day is None or out is None:
         raise click.UsageError(f"Missing option '{'--date' if day is None else '--out'}'.")
+    if deidentify and limited_data_set:
+        raise click.UsageError("Choose one of --deidentify and --limited-data-set.")
+    mode = Mode.SAFE_HARBOR if deidentify else Mode.LIMITED if limited_data_set else Mode.IDENTIFIED
     state: Context = ctx.obj
     db = state.database()
     settings = state.clinic_settings(db)
@@ -678,10 +690,9 @@ def export_command(
         date_to=(to or day).date(),
         out=out,
         format=ExportFormat(export_format).value,
-        deidentify=deidentify,
+        mode=mode,
         bom=bom,
         force=force,
-        pseudonym_key=settings.pseudonym_key,
         tolerance_mg=settings.protocol.reconciliation_tolerance_mg,
     )
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from console.cli import run
+from console.export.dictionary import FILES
 from console.export.files import export
 from console.export.request import ExportRequest
 from console.export.signature import verify_export
@@ -14,7 +15,7 @@ from console.review.integrity import anchor_now, check_at_start, verify_record
 from tests.conftest import TEST_KEY
 from tests.factories import checked_in_session
 from tests.test_database_rules import _drop_audit_triggers
-from tests.test_export import KEY, ZONE
+from tests.test_export import ZONE
 
 
 def _remove_events_after(db, event_id: int) -> None:
@@ -93,15 +94,13 @@ def exported(db, staff, tmp_path):
     checked_in_session(db, staff["nina"])
     day = db.clock.now().astimezone(ZONE).date()
     out = tmp_path / "export"
-    export(
-        db, "office", ExportRequest(day, day, out, pseudonym_key=KEY), ZONE, anchor_file=tmp_path / "a.jsonl"
-    )
+    export(db, "office", ExportRequest(day, day, out), ZONE, anchor_file=tmp_path / "a.jsonl")
     return out
 
 
 def test_an_export_is_signed_anchored_and_its_digests_are_in_the_trail(db, exported, tmp_path):
     check = verify_export(exported, TEST_KEY)
-    assert check.intact and check.signed and check.files == 4
+    assert check.intact and check.signed and check.files == len(FILES) + 1  # and the data package
     anchored = json.loads((tmp_path / "a.jsonl").read_text().splitlines()[-1])
     assert anchored["event_id"] == _last_event_id(db)
     with db.read() as session:
@@ -126,7 +125,7 @@ def test_an_export_is_signed_anchored_and_its_digests_are_in_the_trail(db, expor
         (lambda out: (out / "extra.csv").write_text("x\n"), "extra.csv: not part of the export"),
         (
             lambda out: (out / "manifest.json").write_text(
-                (out / "manifest.json").read_text().replace('"deidentified": false', '"deidentified": true')
+                (out / "manifest.json").read_text().replace('"identified"', '"safe_harbor"')
             ),
             "the manifest was changed after it was signed",
         ),

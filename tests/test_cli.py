@@ -155,8 +155,10 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
     ]
     assert run(None, args) == 1
     assert "already holds an export" in one_line_error(capsys)
-    assert run(None, [*args, "--force", "--deidentify"]) == 1
-    assert "pseudonym_key" in one_line_error(capsys)
+    assert run(None, [*args, "--force", "--deidentify", "--limited-data-set"]) == 2
+    assert "Choose one of --deidentify and --limited-data-set" in one_line_error(capsys)
+    assert run(None, [*args, "--force", "--deidentify", "--format", "fhir"]) == 1
+    assert "cannot meet Safe Harbor" in one_line_error(capsys)
     assert run(None, [*args, "--force", "--format", "xml"]) == 2
     assert "'xml' is not one of 'csv', 'fhir', 'xlsx'" in one_line_error(capsys)
     fhir = tmp_path / "fhir"

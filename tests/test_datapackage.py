@@ -9,6 +9,7 @@ from frictionless import validate
 
 from console.chair import charting
 from console.export.dictionary import CODE, FILES
+from console.export.modes import Mode
 from tests.factories import a_whole_record, discharged_session
 from tests.test_export import _export
 
@@ -20,7 +21,9 @@ def _errors(report) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "options", [{}, {"deidentify": True}, {"bom": True}], ids=["identified", "de-identified", "bom"]
+    "options",
+    [{}, {"mode": Mode.SAFE_HARBOR}, {"mode": Mode.LIMITED}, {"bom": True}],
+    ids=["identified", "Safe Harbor", "limited data set", "bom"],
 )
 def test_every_export_is_valid_against_its_own_data_package(db, staff, tmp_path, options):
     a_whole_record(db, staff, "all well =1+1")  # a text a spreadsheet would run, neutralised

@@ -17,10 +17,12 @@ from console.chair import charting
 from console.chair.board import day_sessions
 from console.clinic import patients
 from console.domain.errors import InvalidInput, StorageError
-from console.export.dictionary import FILES, columns
+from console.export.dictionary import FILES
 from console.export.files import export
+from console.export.modes import Mode, columns
 from console.export.request import ExportRequest
 from console.store.models import VitalSigns
+from console.store.trail_check import verify_rows
 from tests.factories import (
     checked_in_session,
     discharged_session,
@@ -30,13 +32,12 @@ from tests.factories import (
 )
 
 ZONE = ZoneInfo("America/Chicago")
-KEY = "a clinic secret of some length"
 
 
 def _export(db, tmp_path, **options) -> Path:
     day = db.clock.now().astimezone(ZONE).date()
     out = tmp_path / options.pop("folder", "export")
-    export(db, "office", ExportRequest(day, day, out, pseudonym_key=KEY, **options), ZONE)
+    export(db, "office", ExportRequest(day, day, out, **options), ZONE)
     return out
 
 
@@ -52,7 +53,7 @@ def test_sessions_csv_column_by_column(db, staff, tmp_path):
     )
     out = _export(db, tmp_path)
     (session,) = _rows(out / "sessions.csv")
-    assert list(session) == columns("sessions.csv", deidentify=False)
+    assert list(session) == columns("sessions.csv", Mode.IDENTIFIED)
     expected = {
         "session_id": str(row.id),
         "chair": "3",
@@ -211,25 +212,55 @@ def test_numbers_stay_numbers(db, staff, tmp_path):
     assert session["pain_change"] == "-4" and float(session["percent_change"]) == 57.1
 
 
-def test_deidentified_export_leaks_no_name_mrn_or_birth_date(db, staff, tmp_path):
+def test_a_safe_harbor_export_keeps_no_date_but_the_year_no_record_key_and_no_age_over_89(
+    db, staff, tmp_path
+):
     discharged_session(db, staff["nina"])
-    first = _export(db, tmp_path, deidentify=True, folder="a")
-    second = _export(db, tmp_path, deidentify=True, folder="b")
+    old = discharged_session(db, staff["nina"], mrn="MRN-2002")
+    with db.write() as session:  # a patient born 95 years ago
+        session.execute(text("UPDATE patient SET date_of_birth = '1931-01-02' WHERE mrn = 'MRN-2002'"))
+    first = _export(db, tmp_path, mode=Mode.SAFE_HARBOR, folder="a")
+    second = _export(db, tmp_path, mode=Mode.SAFE_HARBOR, folder="b")
+    today = db.clock.now().astimezone(ZONE).date()
     for name in FILES:
-        text = (first / name).read_text(encoding="utf-8")
-        for secret in ("Doe", "Jane", "MRN-1001", "1970-05-17"):
-            assert secret not in text, (name, secret)
-    (one,), (two,) = _rows(first / "sessions.csv"), _rows(second / "sessions.csv")
-    assert (
-        one["pseudonym"] == two["pseudonym"] and len(one["pseudonym"]) == 16 and one["birth_year"] == "1970"
+        text_of_file = (first / name).read_text(encoding="utf-8")
+        for secret in ("Doe", "Jane", "MRN-1001", "1970", "1931", today.isoformat(), f"{today:%m-%d}"):
+            assert secret not in text_of_file, (name, secret)
+    one, two = _rows(first / "sessions.csv"), _rows(second / "sessions.csv")
+    by_age = {row["age"]: row for row in one}
+    assert set(by_age) == {"56", "90"}  # 1970-05-17 → 56 on the day; 95 → the group of 90 and over
+    assert {row["pseudonym"] for row in one} == {row["pseudonym"] for row in two}  # stored: the same codes
+    assert all(len(row["pseudonym"]) == 12 for row in one)
+    assert {row["session_key"] for row in one}.isdisjoint({row["session_key"] for row in two})  # per export
+    assert str(old.id) not in {row["session_key"] for row in one}
+    young = by_age["56"]
+    assert (young["year"], young["start_min"], young["end_min"], young["day_of_series"]) == (
+        str(today.year),
+        "0",
+        "100",
+        "0",
     )
-    assert "mrn" not in one and "patient" not in one
+    assert not {"mrn", "patient", "birth_year", "date", "session_id", "start", "end"} & set(young)
+    vitals = _rows(first / "vitals.csv")
+    assert {row["session_key"] for row in vitals} <= {row["session_key"] for row in one}  # files still link
+    assert all(int(row["measured_at_min"]) >= 0 for row in vitals)
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["deidentified"] == "safe_harbor" and "164.514(b)(2)" in manifest["standard"]
 
 
-def test_deidentified_export_needs_the_clinic_key(db, staff, tmp_path):
-    day = db.clock.now().date()
-    with pytest.raises(InvalidInput, match="pseudonym_key"):
-        export(db, "office", ExportRequest(day, day, tmp_path / "x", deidentify=True), ZONE)
+def test_a_pseudonym_is_a_random_code_kept_in_the_clinic_database(db, staff, tmp_path):
+    row = discharged_session(db, staff["nina"])
+    (limited,) = _rows(_export(db, tmp_path, mode=Mode.LIMITED) / "sessions.csv")
+    with db.read() as session:
+        stored = session.execute(
+            text("SELECT code FROM patient_pseudonym WHERE patient_id = :p"), {"p": row.patient_id}
+        )
+        assert limited["pseudonym"] == stored.scalar_one()
+        assert verify_rows(session).intact  # each code written with its audit event
+    assert (
+        limited["date"] == db.clock.now().astimezone(ZONE).date().isoformat()
+    )  # a limited data set keeps dates
+    assert limited["birth_year"] == "1970" and "mrn" not in limited
 
 
 def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, staff, tmp_path):
@@ -475,12 +506,18 @@ def test_a_deidentified_export_holds_no_free_text_so_nothing_typed_into_one_leak
     a_whole_record(db, staff, "Jane Doe MRN-1001 phoned from 555-0142")
     identified = _export(db, tmp_path, folder="identified")
     assert "555-0142" in (identified / "notes.csv").read_text()  # planted where the test looks
-    out = _export(db, tmp_path, deidentify=True, folder="deidentified")
+    for mode in (Mode.SAFE_HARBOR, Mode.LIMITED):
+        out = _export(db, tmp_path, mode=mode, folder=mode.value)
+        for name in FILES:
+            written = (out / name).read_text(encoding="utf-8")
+            for planted in ("Jane", "Doe", "MRN-1001", "555-0142", "phoned"):
+                assert planted not in written, (mode, name, planted)
+    out = _export(db, tmp_path, mode=Mode.SAFE_HARBOR, folder="safe")
     for name in FILES:
         text = (out / name).read_text(encoding="utf-8")
         for planted in ("Jane", "Doe", "MRN-1001", "555-0142", "phoned"):
             assert planted not in text, (name, planted)
-    assert [column for column in _rows(out / "notes.csv")[0]] == ["session_id", "written_at", "author"]
-    bundle = _export(db, tmp_path, deidentify=True, format="fhir", folder="fhir") / "bundle.json"
+    assert [column for column in _rows(out / "notes.csv")[0]] == ["session_key", "written_at_min", "author"]
+    bundle = _export(db, tmp_path, mode=Mode.LIMITED, format="fhir", folder="fhir") / "bundle.json"
     for planted in ("Jane", "Doe", "MRN-1001", "555-0142", "phoned"):
         assert planted not in bundle.read_text(encoding="utf-8"), planted

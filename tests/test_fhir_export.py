@@ -13,6 +13,7 @@ from fhir.resources.R4B.bundle import Bundle
 from console.chair import charting
 from console.domain.errors import StorageError
 from console.export.files import export
+from console.export.modes import Mode
 from console.export.request import ExportRequest
 from console.store.database import Database, sqlite_url
 from tests.conftest import DEMO_DAY
@@ -25,7 +26,6 @@ from tests.factories import (
 )
 
 ZONE = ZoneInfo("America/Chicago")
-KEY = "a clinic secret of some length"
 # R4B required value sets that fhir.resources does not check (it checks the code's form only).
 STATUSES = {
     "Encounter": {"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled"},
@@ -38,7 +38,7 @@ GENDERS = {"male", "female", "other", "unknown"}
 def _bundle(db, tmp_path, folder="fhir", first=None, last=None, **options) -> dict:
     day = db.clock.now().astimezone(ZONE).date()
     out = tmp_path / folder
-    request = ExportRequest(first or day, last or day, out, format="fhir", pseudonym_key=KEY, **options)
+    request = ExportRequest(first or day, last or day, out, format="fhir", **options)
     export(db, "office", request, ZONE)
     return json.loads((out / "bundle.json").read_text(encoding="utf-8"))
 
@@ -206,10 +206,10 @@ def test_an_infusion_stopped_short_is_stopped_with_what_it_gave(db, staff, tmp_p
     assert given["effectivePeriod"]["end"] == stop.astimezone(ZONE).isoformat(timespec="seconds")
 
 
-def test_a_deidentified_bundle_names_nobody_and_keeps_its_ids(db, staff, tmp_path):
+def test_a_limited_data_set_bundle_names_nobody_and_keeps_its_ids(db, staff, tmp_path):
     discharged_session(db, staff["nina"])
-    first = _bundle(db, tmp_path, folder="a", deidentify=True)
-    second = _bundle(db, tmp_path, folder="b", deidentify=True)
+    first = _bundle(db, tmp_path, folder="a", mode=Mode.LIMITED)
+    second = _bundle(db, tmp_path, folder="b", mode=Mode.LIMITED)
     identified = _bundle(db, tmp_path, folder="c")
     text = json.dumps(first)
     for secret in ("Doe", "Jane", "MRN-1001", "1970-05-17"):
@@ -256,3 +256,10 @@ def test_the_manifest_holds_the_bundle_digest(db, staff, tmp_path):
     digest = hashlib.sha256(Path(tmp_path / "fhir" / "bundle.json").read_bytes()).hexdigest()
     assert manifest["files"] == {"bundle.json": {"rows": len(bundle["entry"]), "sha256": digest}}
     assert manifest["format"] == "fhir"
+
+
+def test_a_bundle_is_never_called_safe_harbor(db, staff, tmp_path):
+    from console.domain.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="cannot meet Safe Harbor"):
+        _bundle(db, tmp_path, mode=Mode.SAFE_HARBOR)

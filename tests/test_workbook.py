@@ -7,7 +7,8 @@ from itertools import zip_longest
 from openpyxl import load_workbook
 
 from console.chair import charting
-from console.export.dictionary import FILES, columns
+from console.export.dictionary import FILES
+from console.export.modes import Mode, columns
 from tests.factories import a_whole_record, checked_in_session, iv_dose_data, record_baseline
 from tests.test_export import ZONE, _export
 
@@ -28,7 +29,7 @@ def test_the_workbook_keeps_identifiers_as_text_times_as_times_and_numbers_as_nu
     assert book.sheetnames == [name.removesuffix(".csv") for name in FILES] + ["dictionary"]
     for name in FILES:
         header = next(book[name.removesuffix(".csv")].iter_rows(values_only=True))
-        assert list(header) == columns(name, deidentify=False)
+        assert list(header) == columns(name, Mode.IDENTIFIED)
     sessions = _table(book["sessions"])
     booked = next(r for r in sessions if r["session_id"] == row.id)
     assert booked["mrn"] == "00012345"

@@ -13,6 +13,7 @@ from textual.widgets import Checkbox, Input, Label, ProgressBar, Static
 from console.domain.errors import ChairsideError
 from console.domain.inputs import QueueDatesIn, parse
 from console.export.files import export
+from console.export.modes import Mode
 from console.export.request import ExportRequest
 from widgets.context import Clinic
 from widgets.tick import TickBox
@@ -55,7 +56,10 @@ class ExportDialog(ModalScreen[Path | None]):
             yield Label("Folder, Enter to export")
             yield Input(str(default_folder(self.day)), id="export-out")
             yield TickBox("FHIR R4B bundle instead of the CSV files", id="export-fhir")
-            yield TickBox("De-identified (no names, MRNs or dates of birth)", id="export-deidentify")
+            yield TickBox(
+                "De-identified, HIPAA Safe Harbor (no names, MRNs, free text or dates; CSV only)",
+                id="export-deidentify",
+            )
             yield TickBox("Overwrite an export already in the folder", id="export-force")
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("", id="export-result", markup=False)
@@ -86,9 +90,10 @@ class ExportDialog(ModalScreen[Path | None]):
             date_to=days.date_to or days.date_from or self.day,
             out=Path(event.value.strip()).expanduser(),
             format="fhir" if self.query_one("#export-fhir", Checkbox).value else "csv",
-            deidentify=self.query_one("#export-deidentify", Checkbox).value,
+            mode=Mode.SAFE_HARBOR
+            if self.query_one("#export-deidentify", Checkbox).value
+            else Mode.IDENTIFIED,
             force=self.query_one("#export-force", Checkbox).value,
-            pseudonym_key=settings.pseudonym_key,
             tolerance_mg=settings.protocol.reconciliation_tolerance_mg,
         )
         self.files = request.files

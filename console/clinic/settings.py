@@ -39,9 +39,6 @@ class Settings(BaseSettings):
     scanner_prefix: str = Field(
         "", max_length=1, description="the character the wristband scanner sends before each code, if set up"
     )
-    pseudonym_key: str | None = Field(
-        None, min_length=16, max_length=200, description="secret of the clinic for de-identified exports"
-    )
     audit_key_file: Path | None = Field(
         None,
         description="the clinic key audit events are keyed with (readable by the clinic's account only); "
@@ -132,8 +129,10 @@ def load_settings(config_file: Path | None = None) -> Settings:
     """
     files = settings_files(config_file)
     from_files: dict[str, Any] = {}
-    for _, values in files.layers():
+    for where, values in files.layers():
+        _refuse_retired(values, where)
         from_files |= values
+    _refuse_retired({key.removeprefix("CHAIRSIDE_").lower(): 1 for key in os.environ}, "the environment")
 
     class FileSettings(Settings):
         @classmethod
@@ -152,6 +151,18 @@ def load_settings(config_file: Path | None = None) -> Settings:
             f"setting {key} (in {files.user}, {files.system} or CHAIRSIDE_ variables): {error['msg']}"
         ) from None
     return settings
+
+
+# Settings that are no longer read, and why: one left in a file is a mistake to point out, not to skip.
+RETIRED = {
+    "pseudonym_key": "de-identified exports name each patient by a random code kept in the clinic's database",
+}
+
+
+def _refuse_retired(values: dict[str, Any], where: str) -> None:
+    for key, why in RETIRED.items():
+        if key in values:
+            raise ConfigurationError(f"setting {key} (in {where}) is no longer used: {why}; remove it")
 
 
 def trial_protocol(protocol_file: Path | None = None) -> Protocol | None:
@@ -173,10 +184,7 @@ def effective_settings(config_file: Path | None = None) -> list[tuple[str, Any, 
     for key in Settings.model_fields:
         variable = f"CHAIRSIDE_{key.upper()}"
         origin = f"environment {variable}" if variable in os.environ else origins.get(key, "default")
-        value = getattr(settings, key)
-        if key == "pseudonym_key" and value:
-            value = "(set)"  # a secret is never shown
-        shown.append((key, value, origin))
+        shown.append((key, getattr(settings, key), origin))
     return shown
 
 

@@ -6,7 +6,10 @@ pandas, R, spreadsheets) read the files by it; since it is generated from the sa
 the files are written by, the two cannot drift apart.
 """
 
-from console.export.dictionary import BOOLEAN, CODE, DATE, FILES, INTEGER, NUMBER, TEXT, TIME, columns
+from typing import Any
+
+from console.export.dictionary import BOOLEAN, CODE, DATE, FILES, INTEGER, NUMBER, TEXT, TIME
+from console.export.modes import STANDARD, Mode, plan
 
 DATAPACKAGE = "datapackage.json"
 TYPES = {
@@ -22,18 +25,20 @@ TYPES = {
 NEUTRALISED = "a text beginning with ' had it added so that no spreadsheet runs it as a formula"
 
 
-def descriptor(deidentified: bool, bom: bool) -> dict:
+def descriptor(mode: Mode, bom: bool) -> dict:
     """The package of one export: a resource per CSV file, its columns as that export has them."""
-    return {
+    package: dict[str, Any] = {
         "profile": "tabular-data-package",
         "name": "chairside-export",
-        "title": "Chairside export" + (" (de-identified)" if deidentified else ""),
-        "resources": [_resource(name, deidentified, bom) for name in FILES],
+        "title": "Chairside export",
+        "resources": [_resource(name, mode, bom) for name in FILES],
     }
+    if STANDARD[mode]:
+        package["description"] = STANDARD[mode]
+    return package
 
 
-def _resource(name: str, deidentified: bool, bom: bool) -> dict:
-    described = {column.name: column for column in FILES[name]}
+def _resource(name: str, mode: Mode, bom: bool) -> dict:
     return {
         "profile": "tabular-data-resource",
         "name": name.removesuffix(".csv").replace("_", "-"),
@@ -43,7 +48,7 @@ def _resource(name: str, deidentified: bool, bom: bool) -> dict:
         "encoding": "utf-8-sig" if bom else "utf-8",
         "dialect": {"delimiter": ",", "quoteChar": '"', "doubleQuote": True, "header": True},
         "schema": {
-            "fields": [_field(described[column]) for column in columns(name, deidentified)],
+            "fields": [_field(shown.column) for shown in plan(name, mode)],
             "missingValues": [""],
         },
     }

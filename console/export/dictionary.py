@@ -44,10 +44,15 @@ SESSIONS: list[Column] = [
     Column("date", "clinic day of the session", "", DATE),
     Column("session_id", "the session's number in Chairside", "", INTEGER),
     Column("chair", "chair", "", TEXT),
-    Column("mrn", "medical record number (not in a de-identified export)", "", TEXT),
-    Column("patient", "family name, given name (not in a de-identified export)", "", TEXT),
-    Column("pseudonym", "stable pseudonymous patient id (de-identified export only)", "", TEXT),
-    Column("birth_year", "year of birth (de-identified export only)", "", INTEGER),
+    Column("mrn", "medical record number (identified exports only)", "", TEXT),
+    Column("patient", "family name, given name (identified exports only)", "", TEXT),
+    Column(
+        "pseudonym",
+        "the patient's random code, the same in every export (not in identified exports)",
+        "",
+        TEXT,
+    ),
+    Column("birth_year", "year of birth (limited data sets only)", "", INTEGER),
     Column("method", "iv_infusion or nasal_spray", "", CODE, values=_codes(Method)),
     Column("drug", "ketamine or esketamine", "", CODE, "no dose was given", _codes(Drug)),
     Column("dose_mg", "dose given (planned total for an infusion)", "mg", NUMBER, "no dose was given"),
@@ -210,17 +215,3 @@ FILES = {
     "returns.csv": RETURNS,
     "addenda.csv": ADDENDA,
 }
-IDENTIFYING = {"mrn", "patient"}
-PSEUDONYMOUS = {"pseudonym", "birth_year"}
-
-
-def columns(file: str, deidentify: bool) -> list[str]:
-    """The columns a file has: identified exports name the patient, de-identified ones do not, and
-    leave out every free text (a nurse may have typed a name or a number into it)."""
-    if deidentify:
-        return [
-            column.name
-            for column in FILES[file]
-            if column.name not in IDENTIFYING and not column.meaning.endswith(NOT_DEIDENTIFIED)
-        ]
-    return [column.name for column in FILES[file] if column.name not in PSEUDONYMOUS]

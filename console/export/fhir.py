@@ -7,8 +7,9 @@ body weight the dose was computed from (LOINC 29463-7), an Observation per pain 
 2708-6, 9279-1, 8310-5), an AdverseEvent per side effect, and a Practitioner for each person who
 gave, took or recorded any of them. Vital signs name the US Core profile they meet; every resource
 carries a generated narrative. Every reference is a `urn:uuid:` derived from the record (stable
-from one export to the next); a de-identified bundle derives the patient's from the pseudonym,
-names no patient and holds no free text.
+from one export to the next). A limited data set's bundle derives the patient's from their random
+code, names no patient and holds no free text; a bundle cannot meet Safe Harbor (its resources
+need dates), so a Safe Harbor export is CSV or xlsx.
 """
 
 import json
@@ -29,12 +30,13 @@ from sqlmodel import Session, col
 from console.chair.discharge_gate import given_mg
 from console.domain.vocab import Route, SessionStatus, SideEffectType
 from console.export.request import BUNDLE, ExportRequest
-from console.export.rows import PROGRESS_EVERY, Progress, in_range, pseudonym
+from console.export.rows import PROGRESS_EVERY, Progress, in_range
 from console.store.models import (
     DoseAdministration,
     InfusionEvent,
     PainScore,
     Patient,
+    PatientPseudonym,
     SideEffect,
     TreatmentSession,
     UserAccount,
@@ -107,15 +109,15 @@ def write(
 
 def resources(session: Session, request: ExportRequest, zone: ZoneInfo) -> Iterator[dict]:
     """Every resource of the range, session by session, children loaded a batch of sessions at a time."""
-    query: Select[TreatmentSession, Patient] = (
-        select(TreatmentSession, Patient)
+    query: Select[TreatmentSession, Patient, str | None] = (
+        select(TreatmentSession, Patient, col(PatientPseudonym.code))
         .join(Patient, col(Patient.id) == TreatmentSession.patient_id)
+        .outerjoin(PatientPseudonym, col(PatientPseudonym.patient_id) == TreatmentSession.patient_id)
         .where(in_range(request.date_from, request.date_to))
         .order_by(
             col(TreatmentSession.clinic_date), col(TreatmentSession.scheduled_time), col(TreatmentSession.id)
         )
     )
-    key = request.pseudonym_key if request.deidentify else None
     people = dict(session.execute(select(col(UserAccount.id), col(UserAccount.display_name))).all())
     patients_written: set[int] = set()
     named: set[int] = set()
@@ -123,19 +125,20 @@ def resources(session: Session, request: ExportRequest, zone: ZoneInfo) -> Itera
     result = session.execute(query.execution_options(yield_per=SESSIONS_PER_BATCH))
     for batch in result.partitions():
         children = _children(session, [row.TreatmentSession.id for row in batch])
-        for visit, patient in batch:
+        for visit, patient, stored_code in batch:
+            code = stored_code if request.pseudonymous else None
             context = Context(
-                _patient_ref(patient, key),
+                _patient_ref(patient, code),
                 _reference("session", visit.id),
                 people,
                 zone,
                 request.tolerance_mg,
                 named,
-                request.deidentify,
+                request.pseudonymous,
             )
             if patient.id not in patients_written:
                 patients_written.add(patient.id)
-                yield _patient(patient, key)
+                yield _patient(patient, code)
             yield _encounter(visit, context)
             yield from _session_resources(visit, children, context)
             for user_id in sorted(named - practitioners_written):
@@ -222,18 +225,18 @@ def _time(value: datetime, zone: ZoneInfo) -> str:
     return value.astimezone(zone).isoformat(timespec="seconds")
 
 
-def _patient_ref(patient: Patient, key: str | None) -> dict:
-    return _reference("patient", pseudonym(key, patient.id) if key else patient.id)
+def _patient_ref(patient: Patient, code: str | None) -> dict:
+    return _reference("patient", code) if code else _reference("patient", patient.id)
 
 
-def _patient(patient: Patient, key: str | None) -> dict:
+def _patient(patient: Patient, code: str | None) -> dict:
     resource = {
         "resourceType": "Patient",
-        "id": _patient_ref(patient, key)["reference"].removeprefix("urn:uuid:"),
+        "id": _patient_ref(patient, code)["reference"].removeprefix("urn:uuid:"),
         "gender": patient.sex,
     }
-    if key:  # de-identified: a pseudonym and the year of birth only
-        identifier = {"system": "urn:chairside:pseudonym", "value": pseudonym(key, patient.id)}
+    if code:  # a limited data set: the patient's random code and year of birth only
+        identifier = {"system": "urn:chairside:pseudonym", "value": code}
         return resource | {"identifier": [identifier], "birthDate": str(patient.date_of_birth.year)}
     return resource | {
         "identifier": [{"type": {"text": "MRN"}, "system": "urn:chairside:mrn", "value": patient.mrn}],

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -22,7 +21,9 @@ from console.domain.errors import InvalidInput, StorageError
 from console.export import fhir, rows, workbook
 from console.export.csv_safe import safe_text, writer
 from console.export.datapackage import DATAPACKAGE, descriptor
-from console.export.dictionary import BOOLEAN, FILES, TEXT, TIME, columns
+from console.export.dictionary import BOOLEAN, FILES, TEXT, TIME
+from console.export.modes import STANDARD, Facts, Mode, plan, row_values, session_facts
+from console.export.pseudonyms import ensure_pseudonyms
 from console.export.request import BUNDLE, WORKBOOK, ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress
 from console.export.signature import MANIFEST, SIGNATURE, file_sha256, sign
@@ -54,21 +55,28 @@ def export(
     """
     _check(request)
     counts: dict[str, int] = {}
+    if request.pseudonymous:
+        ensure_pseudonyms(db, who, request.date_from, request.date_to)
     with _all_or_nothing(request.out, [*request.files, MANIFEST], request.force) as partial:
         with db.read() as session:
             head = audit.head(session)
             demo = is_demo(session)
+            facts = (
+                session_facts(session, request.date_from, request.date_to)
+                if request.mode is Mode.SAFE_HARBOR
+                else {}
+            )
             if request.format == "csv":
                 for name in FILES:
                     records = _records(session, name, request, zone)
-                    counts[name] = _write_csv(partial[name], name, records, request, zone, progress)
-                package = descriptor(request.deidentify, request.bom)
+                    counts[name] = _write_csv(partial[name], name, records, request, zone, progress, facts)
+                package = descriptor(request.mode, request.bom)
                 partial[DATAPACKAGE].write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
                 counts[DATAPACKAGE] = len(package["resources"])
             elif request.format == "xlsx":
                 records = records_by_file(session, request, zone)
                 counts[WORKBOOK] = workbook.write(
-                    partial[WORKBOOK], records, request.deidentify, zone, progress
+                    partial[WORKBOOK], records, request.mode, facts, zone, progress
                 )
             else:
                 counts[BUNDLE] = fhir.write(partial[BUNDLE], session, request, zone, db.clock.now(), progress)
@@ -78,7 +86,8 @@ def export(
             "format": request.format,
             "exported_at": db.clock.now().astimezone(zone).isoformat(timespec="seconds"),
             "exported_by": who,
-            "deidentified": request.deidentify,
+            "deidentified": request.mode.value,
+            "standard": STANDARD[request.mode],
             "demo_clinic": demo,  # records of the demo, never of patients
             "audit_chain_head": head,
             "files": {
@@ -97,7 +106,7 @@ def export(
             entity_id=f"{request.date_from}..{request.date_to}",
             after={
                 "rows": counts,
-                "deidentified": request.deidentify,
+                "deidentified": request.mode.value,
                 "sha256": {name: entry["sha256"] for name, entry in manifest["files"].items()},
                 "manifest_signature": (signed[SIGNATURE] or {}).get("value"),
             },
@@ -113,10 +122,11 @@ def export(
 def _check(request: ExportRequest) -> None:
     if request.date_to < request.date_from:
         raise InvalidInput("to", "To: a date on or after the first date.")
-    if request.deidentify and not request.pseudonym_key:
+    if request.format == "fhir" and request.mode is Mode.SAFE_HARBOR:
         raise InvalidInput(
-            "pseudonym_key",
-            "De-identified export: set pseudonym_key in the settings (16 characters or more).",
+            "format",
+            "A FHIR bundle cannot meet Safe Harbor (its resources need dates and times): export it "
+            "as a limited data set, or use CSV or xlsx for Safe Harbor.",
         )
 
 
@@ -159,8 +169,7 @@ def records_by_file(session: Session, request: ExportRequest, zone: ZoneInfo):
 def _records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo) -> Iterator[NamedTuple]:
     first, last = request.date_from, request.date_to
     if name == "sessions.csv":
-        key = request.pseudonym_key if request.deidentify else None
-        return rows.sessions(session, first, last, key)
+        return rows.sessions(session, first, last, request.pseudonymous)
     if name == "vitals.csv":
         return rows.vitals(session, first, last)
     if name == "side_effects.csv":
@@ -197,28 +206,29 @@ def _write_csv(
     request: ExportRequest,
     zone: ZoneInfo,
     progress: Progress | None,
+    facts: dict[int, Facts],
 ) -> int:
-    """Write one file; only the columns needing it are formatted (a None is an empty cell)."""
-    header = columns(name, request.deidentify)
-    types = {column.name: column.type for column in FILES[name]}
-    pick = attrgetter(*header)  # each column by its name in the dictionary
+    """Write one file as the export's plan shows it; only the columns needing it are formatted (a
+    None is an empty cell)."""
+    shown = plan(name, request.mode)
+    values = row_values(shown, facts)
     formats = _formats(zone)
     formatted = [
-        (position, formats[types[column]])
-        for position, column in enumerate(header)
-        if types[column] in formats
+        (position, formats[item.column.type])
+        for position, item in enumerate(shown)
+        if item.column.type in formats
     ]
     count = 0
     with path.open("w", encoding="utf-8-sig" if request.bom else "utf-8", newline="") as stream:
         out = writer(stream)
-        out.writerow(header)
+        out.writerow([item.column.name for item in shown])
         for record in records:
-            values = list(pick(record))
+            row = values(record)
             for position, format_value in formatted:
-                value = values[position]
+                value = row[position]
                 if value is not None:
-                    values[position] = format_value(value)
-            out.writerow(values)
+                    row[position] = format_value(value)
+            out.writerow(row)
             count += 1
             if progress and count % PROGRESS_EVERY == 0:
                 progress(name, count)

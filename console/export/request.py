@@ -7,6 +7,7 @@ from typing import Literal
 
 from console.export.datapackage import DATAPACKAGE
 from console.export.dictionary import FILES
+from console.export.modes import Mode
 
 BUNDLE = "bundle.json"
 WORKBOOK = "export.xlsx"
@@ -18,11 +19,15 @@ class ExportRequest:
     date_to: date
     out: Path
     format: Literal["csv", "fhir", "xlsx"] = "csv"
-    deidentify: bool = False
+    mode: Mode = Mode.IDENTIFIED
     bom: bool = False
     force: bool = False
-    pseudonym_key: str | None = None
     tolerance_mg: float = 0.5  # the protocol's reconciliation tolerance, as at discharge
+
+    @property
+    def pseudonymous(self) -> bool:
+        """Patients named by their random code, not by name and MRN."""
+        return self.mode is not Mode.IDENTIFIED
 
     @property
     def files(self) -> list[str]:

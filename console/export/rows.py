@@ -8,8 +8,6 @@ booleans); the file writer formats and neutralises them. Timestamps come as stor
 UTC, without an offset on SQLite; the writer adds it.
 """
 
-import hashlib
-import hmac
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from functools import cache
@@ -44,6 +42,7 @@ from console.store.models import (
     InfusionEvent,
     Override,
     Patient,
+    PatientPseudonym,
     ReviewReturn,
     SessionSignature,
     SideEffect,
@@ -63,11 +62,6 @@ def labelled(file: list[Column], expressions: Mapping[str, Any]) -> list[Any]:
     if set(expressions) != set(names):
         raise ValueError(f"query columns {sorted(expressions)} are not the dictionary's {names}")
     return [expressions[name].label(name) for name in names]
-
-
-def pseudonym(key: str, patient_id: int) -> str:
-    """Stable for one clinic (keyed hash), meaningless without the key."""
-    return hmac.new(key.encode(), f"patient:{patient_id}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def in_range(first: date, last: date):
@@ -107,7 +101,7 @@ def _joined_text(session: Session, text):
     return func.string_agg(text, literal("; "))
 
 
-def sessions(session: Session, first: date, last: date, pseudonym_key: str | None) -> Iterator[SessionRow]:
+def sessions(session: Session, first: date, last: date, pseudonymous: bool = False) -> Iterator[SessionRow]:
     """One row per session with its doses, side effects, counts and signature summarised."""
     nurse = aliased(UserAccount)
     label = SideEffect.effect + literal(" (grade ") + cast(SideEffect.grade, String) + literal(")")
@@ -133,7 +127,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
             col(s.chair),
             col(Patient.mrn),
             (Patient.family_name + literal(", ") + Patient.given_name).label("patient"),
-            col(Patient.id).label("patient_id"),
+            col(PatientPseudonym.code),
             col(Patient.date_of_birth),
             raw_code(s.method),
             doses.c.drug,
@@ -157,6 +151,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
             func.coalesce(addenda.c.n, 0),
         )
         .join(Patient, col(Patient.id) == s.patient_id)
+        .outerjoin(PatientPseudonym, col(PatientPseudonym.patient_id) == s.patient_id)
         .outerjoin(nurse, col(nurse.id) == s.nurse_id)
         .outerjoin(SessionSignature, col(SessionSignature.session_id) == s.id)
         .outerjoin(doses, doses.c.session_id == s.id)
@@ -167,7 +162,6 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
         .where(in_range(first, last))
         .order_by(col(s.clinic_date), col(s.scheduled_time), col(s.id))
     )
-    pseudonyms: dict[int, str] = {}
     # Unpacked into names: reading a Row's attributes instead makes sessions.csv a third slower.
     for (
         day,
@@ -175,7 +169,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
         chair,
         mrn,
         patient,
-        patient_id,
+        code,
         born,
         method,
         drug,
@@ -198,11 +192,6 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
         meaning,
         addenda_count,
     ) in stream(session, query):
-        alias = None
-        if pseudonym_key:
-            alias = pseudonyms.get(patient_id) or pseudonyms.setdefault(
-                patient_id, pseudonym(pseudonym_key, patient_id)
-            )
         change, percent, klass = _pain_columns(before, after)
         yield SessionRow(
             date=day,
@@ -210,7 +199,7 @@ def sessions(session: Session, first: date, last: date, pseudonym_key: str | Non
             chair=chair,
             mrn=mrn,
             patient=patient,
-            pseudonym=alias,
+            pseudonym=code if pseudonymous else None,
             birth_year=born.year,
             method=method,
             drug=drug,

@@ -9,12 +9,12 @@ has no time zones; the dictionary sheet says which zone).
 
 from collections.abc import Callable, Iterator
 from datetime import UTC
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from console.export.dictionary import DATE, FILES, TEXT, TIME, columns
+from console.export.dictionary import DATE, FILES, TEXT, TIME
+from console.export.modes import Facts, Mode, plan, row_values
 from console.export.rows import PROGRESS_EVERY, Progress
 
 TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -25,7 +25,8 @@ DICTIONARY_SHEET = "dictionary"
 def write(
     path: Path,
     records_of: Callable[[str], Iterator[NamedTuple]],
-    deidentified: bool,
+    mode: Mode,
+    facts: dict[int, Facts],
     zone: ZoneInfo,
     progress: Progress | None = None,
 ) -> int:
@@ -36,21 +37,20 @@ def write(
     total = 0
     for name in FILES:
         sheet = book.create_sheet(title=name.removesuffix(".csv"))
-        header = columns(name, deidentified)
-        sheet.append(header)
-        types = {column.name: column.type for column in FILES[name]}
-        kinds = [types[column] for column in header]
-        pick = attrgetter(*header)
+        shown = plan(name, mode)
+        sheet.append([item.column.name for item in shown])
+        kinds = [item.column.type for item in shown]
+        values = row_values(shown, facts)
         count = 0
         for record in records_of(name):
             sheet.append(
-                [_cell(sheet, value, kind, zone) for value, kind in zip(pick(record), kinds, strict=True)]
+                [_cell(sheet, value, kind, zone) for value, kind in zip(values(record), kinds, strict=True)]
             )
             count += 1
             if progress and count % PROGRESS_EVERY == 0:
                 progress(name, count)
         total += count
-    _dictionary(book, deidentified, zone)
+    _dictionary(book, mode, zone)
     book.save(path)
     return total
 
@@ -77,24 +77,12 @@ def _cell(sheet, value: Any, kind: str, zone: ZoneInfo):
     return value  # numbers and booleans as themselves
 
 
-def _dictionary(book, deidentified: bool, zone: ZoneInfo) -> None:
+def _dictionary(book, mode: Mode, zone: ZoneInfo) -> None:
     sheet = book.create_sheet(title=DICTIONARY_SHEET)
     sheet.append(["sheet", "column", "meaning", "unit", "type", "empty means", "values"])
     for name in FILES:
-        present = set(columns(name, deidentified))
-        for column in FILES[name]:
-            if column.name in present:
-                meaning = column.meaning + (
-                    f" (in the clinic's time, {zone.key})" if column.type == TIME else ""
-                )
-                sheet.append(
-                    [
-                        name.removesuffix(".csv"),
-                        column.name,
-                        meaning,
-                        column.unit,
-                        column.type,
-                        column.empty,
-                        ", ".join(column.values),
-                    ]
-                )
+        for shown in plan(name, mode):
+            column = shown.column
+            meaning = column.meaning + (f" (in the clinic's time, {zone.key})" if column.type == TIME else "")
+            row = [name.removesuffix(".csv"), column.name, meaning, column.unit, column.type, column.empty]
+            sheet.append([*row, ", ".join(column.values)])

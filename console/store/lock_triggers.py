@@ -17,7 +17,7 @@ LOCKED_CHILDREN = (
     "review_return",
     "override",
 )
-APPEND_ONLY = ("session_signature", "addendum", "override", "clinic_protocol")
+APPEND_ONLY = ("session_signature", "addendum", "override", "clinic_protocol", "patient_pseudonym")
 
 LOCKED = "the session is signed and locked: add an addendum instead"
 

@@ -451,6 +451,19 @@ class ClinicProtocol(SQLModel, table=True):
     set_at: datetime = _utc()
 
 
+class PatientPseudonym(SQLModel, table=True):
+    """A patient's code in de-identified exports: random, never derived from anything about them, kept
+    here so the same patient has the same code in every export. Append-only."""
+
+    __tablename__ = "patient_pseudonym"
+    __table_args__ = (CheckConstraint("length(code) = 12", name="code_length"),)
+
+    id: int = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", ondelete="RESTRICT", unique=True)
+    code: str = Field(sa_type=String(12), unique=True)
+    created_at: datetime = _utc()
+
+
 class AuditEvent(SQLModel, table=True):
     """Append-only: database triggers refuse UPDATE and DELETE (see the first migration)."""
 

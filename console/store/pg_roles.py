@@ -1,8 +1,8 @@
 """PostgreSQL roles: the owner runs migrations; consoles connect as an application role.
 
 The application role reads and writes rows and nothing more: it owns no table, so it cannot alter
-one, drop or disable a trigger, or truncate; the audit trail, signatures, addenda, overrides and protocols
-it can only add to; nothing can be deleted. Run `grant` as the owner after every schema upgrade.
+one, drop or disable a trigger, or truncate; the audit trail, signatures, addenda, overrides, protocols and
+pseudonyms it can only add to; nothing can be deleted. Run `grant` as the owner after every schema upgrade.
 """
 
 import re
@@ -11,14 +11,23 @@ from sqlalchemy import text
 
 from console.domain.errors import ConfigurationError, InvalidInput
 from console.store.database import Database
-from console.store.models import Addendum, AuditEvent, ClinicProtocol, Override, SessionSignature, table_of
+from console.store.models import (
+    Addendum,
+    AuditEvent,
+    ClinicProtocol,
+    Override,
+    PatientPseudonym,
+    SessionSignature,
+    table_of,
+)
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 def _append_only() -> set[str]:
     return {
-        table_of(model).name for model in (AuditEvent, SessionSignature, Addendum, Override, ClinicProtocol)
+        table_of(model).name
+        for model in (AuditEvent, SessionSignature, Addendum, Override, ClinicProtocol, PatientPseudonym)
     }
 
 
