@@ -80,9 +80,9 @@ def sessions_only(db: Path, folder: Path, first: date, last: date, runs: int) ->
     for _ in range(runs):
         with database.read() as session:
             started = time.perf_counter()
-            records = export_rows.sessions(session, first, last, None)
+            records = export_rows.sessions(session, first, last)
             rows = export._write_csv(
-                folder / "sessions.csv", "sessions.csv", records, request, ZoneInfo("UTC"), None
+                folder / "sessions.csv", "sessions.csv", records, request, ZoneInfo("UTC"), None, {}
             )
             ours.append(time.perf_counter() - started)
         started = time.perf_counter()
