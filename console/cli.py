@@ -694,6 +694,7 @@ def export_command(
         bom=bom,
         force=force,
         tolerance_mg=settings.protocol.reconciliation_tolerance_mg,
+        billing=settings.protocol.billing,
     )
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
         tasks: dict[str, TaskID] = {}

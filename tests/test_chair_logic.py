@@ -192,3 +192,25 @@ def test_a_time_typed_for_an_earlier_days_session_is_that_sessions_time():
             parse_quick_vitals(outside, now, ZONE, window)
     with pytest.raises(InvalidInput, match="@YYYY-MM-DD HH:MM"):
         parse_quick_vitals("@2026-13-28 10:00 128/82 76 98 14 5", now, ZONE, window)
+
+
+@given(minutes=st.integers(0, 600))
+def test_iv_hours_follow_the_tables_time_rules(minutes):
+    from console.domain.billing import iv_hours
+    from console.domain.protocol import BillingCodes
+
+    first, additional = iv_hours(minutes, BillingCodes())
+    assert first == (1 if minutes >= 16 else 0)
+    beyond = minutes - 60
+    assert additional == (0 if beyond <= 30 else beyond // 60 + (1 if beyond % 60 > 30 else 0))
+
+
+@pytest.mark.parametrize(
+    "minutes, units",
+    [(15, (0, 0)), (16, (1, 0)), (60, (1, 0)), (90, (1, 0)), (91, (1, 1)), (150, (1, 1)), (151, (1, 2))],
+)
+def test_iv_hours_at_the_edges(minutes, units):
+    from console.domain.billing import iv_hours
+    from console.domain.protocol import BillingCodes
+
+    assert iv_hours(minutes, BillingCodes()) == units

@@ -144,6 +144,7 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
     assert sorted(p.name for p in out.iterdir()) == [
         "addenda.csv",
         "alerts.csv",
+        "billing.csv",
         "controlled_substances.csv",
         "datapackage.json",
         "manifest.json",

@@ -521,3 +521,46 @@ def test_a_deidentified_export_holds_no_free_text_so_nothing_typed_into_one_leak
     bundle = _export(db, tmp_path, mode=Mode.LIMITED, format="fhir", folder="fhir") / "bundle.json"
     for planted in ("Jane", "Doe", "MRN-1001", "555-0142", "phoned"):
         assert planted not in bundle.read_text(encoding="utf-8"), planted
+
+
+def test_billing_has_each_sessions_codes_units_drug_and_people_from_the_protocols_table(db, staff, tmp_path):
+    from console.domain.protocol import BillingCodes
+    from tests.factories import nasal_dose_data
+
+    iv = discharged_session(db, staff["nina"])  # 60 minutes of infusion
+    nasal = checked_in_session(db, staff["nina"], method="nasal_spray", mrn="MRN-2002")
+    record_baseline(db, staff["nina"], nasal.id)
+    charting.record_dose(db, staff["nina"], nasal.id, nasal_dose_data(db))
+    codes = BillingCodes(ketamine_ndc="0409-2051-05")  # the clinic's own vials
+    rows = {row["session_id"]: row for row in _rows(_export(db, tmp_path, billing=codes) / "billing.csv")}
+    infusion, spray = rows[str(iv.id)], rows[str(nasal.id)]
+    assert (infusion["service_code"], infusion["service_units"], infusion["additional_units"]) == (
+        "96365",
+        "1",
+        "0",
+    )
+    assert (infusion["drug_code"], infusion["ndc"], infusion["given_mg"], infusion["minutes"]) == (
+        "J3490",
+        "0409-2051-05",
+        "35.0",
+        "60",
+    )
+    assert (infusion["rendering_nurse"], infusion["supervising_physician"], infusion["diagnosis"]) == (
+        "Nina",
+        "",
+        iv_diagnosis(db, iv.patient_id),
+    )
+    assert (spray["service_code"], spray["service_units"], spray["ndc"], spray["drug_code"]) == (
+        "G2082",
+        "1",
+        "50458-028-02",
+        "",
+    )
+    assert spray["minutes"] == "" and spray["stop"] == ""  # not discharged yet
+
+
+def iv_diagnosis(db, patient_id: int) -> str:
+    with db.read() as session:
+        return session.execute(
+            text("SELECT diagnosis_code FROM patient WHERE id = :p"), {"p": patient_id}
+        ).scalar()

@@ -95,6 +95,7 @@ class ExportDialog(ModalScreen[Path | None]):
             else Mode.IDENTIFIED,
             force=self.query_one("#export-force", Checkbox).value,
             tolerance_mg=settings.protocol.reconciliation_tolerance_mg,
+            billing=settings.protocol.billing,
         )
         self.files = request.files
         self.query_one("#export-progress", ProgressBar).add_class("running")

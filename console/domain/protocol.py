@@ -90,7 +90,40 @@ class OverrideRoles(_Section):
     discharge: Role = Role.PHYSICIAN
 
 
-DEFAULT_VERSION = "default-2026.11"
+class BillingCodes(_Section):
+    """The codes billing.csv reports and their time rules: the clinic keeps them current (CPT and
+    HCPCS change every year); the defaults are those of the clinical reference."""
+
+    iv_first_hour: str = Field(
+        "96365", min_length=1, max_length=10, description="IV infusion, first hour (CPT)"
+    )
+    iv_first_hour_from_min: int = Field(
+        16, ge=1, le=60, description="the shortest infusion billed as a first hour (minutes)"
+    )
+    iv_each_additional_hour: str = Field(
+        "96366", min_length=1, max_length=10, description="IV infusion, each additional hour (CPT)"
+    )
+    iv_additional_hour_over_min: int = Field(
+        30, ge=1, le=59, description="minutes past the last full hour that count as one more hour"
+    )
+    ketamine: str = Field(
+        "J3490", min_length=1, max_length=10, description="ketamine, billed with its NDC (HCPCS)"
+    )
+    ketamine_ndc: str = Field("", max_length=13, description="the NDC of the clinic's ketamine vials")
+    nasal_up_to_56_mg: str = Field(
+        "G2082",
+        min_length=1,
+        max_length=10,
+        description="esketamine up to 56 mg with 2 h observation (HCPCS)",
+    )
+    nasal_over_56_mg: str = Field(
+        "G2083", min_length=1, max_length=10, description="esketamine over 56 mg with 2 h observation (HCPCS)"
+    )
+    esketamine_ndc_56_mg: str = Field("50458-028-02", max_length=13, description="the 56 mg kit's NDC")
+    esketamine_ndc_84_mg: str = Field("50458-028-03", max_length=13, description="the 84 mg kit's NDC")
+
+
+DEFAULT_VERSION = "default-2026.12"
 
 
 class Protocol(_Section):
@@ -115,6 +148,7 @@ class Protocol(_Section):
     nasal: NasalRules = NasalRules()
     discharge: DischargeCriteria = DischargeCriteria()
     override_roles: OverrideRoles = OverrideRoles()
+    billing: BillingCodes = BillingCodes()
 
 
 def load_protocol(path: Path | None) -> Protocol:

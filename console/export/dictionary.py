@@ -205,6 +205,48 @@ ADDENDA = [
     Column("reason", "why it was added" + NOT_DEIDENTIFIED, "", TEXT),
     Column("text", "the addendum" + NOT_DEIDENTIFIED, "", TEXT),
 ]
+BILLING = [
+    Column("date", "clinic day of the session", "", DATE),
+    Column("session_id", "the session's number", "", INTEGER),
+    Column("mrn", "medical record number (identified exports only)", "", TEXT),
+    Column("patient", "family name, given name (identified exports only)", "", TEXT),
+    Column("diagnosis", "the patient's diagnosis (ICD-10-CM)", "", TEXT),
+    Column("drug", "ketamine or esketamine", "", CODE, values=_codes(Drug)),
+    Column(
+        "given_mg", "the drug given in the session (a stopped infusion counts what it gave)", "mg", NUMBER
+    ),
+    Column("lot_numbers", "lots used, '; '-separated", "", TEXT),
+    Column(
+        "ndc", "National Drug Code of what was given (the protocol's billing table)", "", TEXT, "none set"
+    ),
+    Column(
+        "service_code", "IV: the first hour's code; nasal: the code by dose (the protocol's table)", "", TEXT
+    ),
+    Column(
+        "service_units",
+        "units of the service code (IV: 0 when the infusion ran shorter than the table's minimum)",
+        "count",
+        INTEGER,
+    ),
+    Column("additional_code", "IV: each additional hour's code", "", TEXT, "nasal spray"),
+    Column("additional_units", "IV: additional hours by the table's time rule", "count", INTEGER),
+    Column(
+        "drug_code",
+        "IV: the drug's code, billed with its NDC",
+        "",
+        TEXT,
+        "nasal spray (the service includes it)",
+    ),
+    Column("start", "IV: the infusion started; nasal: the first device", "", TIME),
+    Column("stop", "IV: the infusion stopped or ended; nasal: discharge", "", TIME, "not yet"),
+    Column(
+        "minutes", "IV: infusion time; nasal: from the first device to discharge", "min", INTEGER, "not yet"
+    ),
+    Column("rendering_nurse", "the responsible nurse", "", TEXT),
+    Column(
+        "supervising_physician", "the physician who signed, named as at the signature", "", TEXT, "not signed"
+    ),
+]
 FILES = {
     "sessions.csv": SESSIONS,
     "vitals.csv": VITALS,
@@ -214,4 +256,5 @@ FILES = {
     "alerts.csv": ALERTS,
     "returns.csv": RETURNS,
     "addenda.csv": ADDENDA,
+    "billing.csv": BILLING,
 }

@@ -182,6 +182,8 @@ def _records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo
         return rows.returns(session, first, last)
     if name == "addenda.csv":
         return rows.addenda(session, first, last)
+    if name == "billing.csv":
+        return rows.billing(session, first, last, request.billing)
     return rows.controlled_substances(session, first, last, request.tolerance_mg)
 
 

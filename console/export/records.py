@@ -122,6 +122,28 @@ class AddendumRow(NamedTuple):
     text: str
 
 
+class BillingRow(NamedTuple):
+    date: date
+    session_id: int
+    mrn: str
+    patient: str
+    diagnosis: str
+    drug: str
+    given_mg: float
+    lot_numbers: str
+    ndc: str
+    service_code: str
+    service_units: int
+    additional_code: str
+    additional_units: int
+    drug_code: str
+    start: datetime
+    stop: datetime | None
+    minutes: int | None
+    rendering_nurse: str | None
+    supervising_physician: str | None
+
+
 ROW_TYPES: dict[str, type[tuple]] = {
     "sessions.csv": SessionRow,
     "vitals.csv": VitalsRow,
@@ -131,4 +153,5 @@ ROW_TYPES: dict[str, type[tuple]] = {
     "alerts.csv": AlertRow,
     "returns.csv": ReturnRow,
     "addenda.csv": AddendumRow,
+    "billing.csv": BillingRow,
 }

@@ -1,10 +1,11 @@
 """What an export is asked to write: the days, the folder, the format and its options."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from console.domain.protocol import BillingCodes
 from console.export.datapackage import DATAPACKAGE
 from console.export.dictionary import FILES
 from console.export.modes import Mode
@@ -23,6 +24,7 @@ class ExportRequest:
     bom: bool = False
     force: bool = False
     tolerance_mg: float = 0.5  # the protocol's reconciliation tolerance, as at discharge
+    billing: BillingCodes = field(default_factory=BillingCodes)  # the protocol's code table
 
     @property
     def pseudonymous(self) -> bool:

@@ -22,12 +22,15 @@ from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
 from console.chair.session_guide import note_lines
+from console.domain.billing import billed
 from console.domain.pain import PainChange
+from console.domain.protocol import BillingCodes
 from console.domain.vocab import InfusionEventKind
 from console.export.dictionary import ADDENDA, ALERTS, RETURNS, SIDE_EFFECTS, VITALS, Column
 from console.export.records import (
     AddendumRow,
     AlertRow,
+    BillingRow,
     ControlledRow,
     NoteRow,
     ReturnRow,
@@ -285,6 +288,19 @@ def side_effects(session: Session, first: date, last: date) -> Iterator[SideEffe
     yield from map(SideEffectRow._make, stream(session, query))
 
 
+_LOT_ORDER = [
+    col(TreatmentSession.clinic_date),
+    col(DoseAdministration.lot_number),
+    col(DoseAdministration.id),
+]
+_SESSION_ORDER = [
+    col(TreatmentSession.clinic_date),
+    col(TreatmentSession.scheduled_time),
+    col(TreatmentSession.id),
+    col(DoseAdministration.id),
+]
+
+
 def controlled_substances(
     session: Session, first: date, last: date, tolerance_mg: float
 ) -> Iterator[ControlledRow]:
@@ -301,13 +317,11 @@ def controlled_substances(
         .outerjoin(witness, col(witness.id) == DoseAdministration.witness_id)
         .join(giver, col(giver.id) == DoseAdministration.administered_by)
         .where(in_range(first, last))
-        .order_by(
-            col(TreatmentSession.clinic_date), col(DoseAdministration.lot_number), col(DoseAdministration.id)
-        )
+        .order_by(*_LOT_ORDER)
     )
     totals: dict[tuple[date, str, str], list[float]] = {}
     people = dict(session.execute(select(col(UserAccount.id), col(UserAccount.display_name))).all())
-    stopped = _stopped_infusions_events(session, first, last)
+    stopped = _stopped_infusions_events(session, first, last, _LOT_ORDER)
     waiting = next(stopped, None)
     doses = session.execute(query.execution_options(yield_per=BATCH))  # ORM: given_mg reads a dose
     for dose, day, witness_name, giver_name in doses:
@@ -370,16 +384,18 @@ def controlled_substances(
         )
 
 
-def _stopped_infusions_events(session: Session, first: date, last: date) -> Iterator[tuple[int, list]]:
-    """(dose id, its events) of each infusion stopped in the range, in the order the doses are read:
-    one streamed query beside the doses', never one query per dose."""
+def _stopped_infusions_events(
+    session: Session, first: date, last: date, doses_order: list
+) -> Iterator[tuple[int, list]]:
+    """(dose id, its events) of each infusion stopped in the range, in the order the doses are read
+    (`doses_order`): one streamed query beside the doses', never one query per dose."""
     d = DoseAdministration
     query = (
         select(InfusionEvent)
         .join(d, col(d.id) == InfusionEvent.dose_id)
         .join(TreatmentSession, col(TreatmentSession.id) == d.session_id)
         .where(in_range(first, last), col(d.stopped_at).is_not(None))
-        .order_by(col(TreatmentSession.clinic_date), col(d.lot_number), col(d.id), col(InfusionEvent.id))
+        .order_by(*doses_order, col(InfusionEvent.id))
     )
     events = session.scalars(query.execution_options(yield_per=BATCH))
     for dose_id, own in groupby(events, key=attrgetter("dose_id")):
@@ -461,3 +477,68 @@ def addenda(session: Session, first: date, last: date) -> Iterator[AddendumRow]:
     }
     query = _in_session_order(select(*labelled(ADDENDA, columns)), d.session_id).where(in_range(first, last))
     yield from map(AddendumRow._make, stream(session, query.order_by(col(d.written_at), col(d.id))))
+
+
+def billing(session: Session, first: date, last: date, codes: BillingCodes) -> Iterator[BillingRow]:
+    """One row per session with a dose: what was given, for how long, and the codes it bills."""
+    nurse, t = aliased(UserAccount), TreatmentSession
+    query = (
+        select(
+            DoseAdministration,
+            col(t.clinic_date),
+            col(t.ended_at),
+            col(t.discharged_at),
+            col(Patient.mrn),
+            (Patient.family_name + literal(", ") + Patient.given_name).label("patient"),
+            col(Patient.diagnosis_code),
+            col(nurse.display_name),
+            col(SessionSignature.signer_name),
+        )
+        .join(t, col(t.id) == DoseAdministration.session_id)
+        .join(Patient, col(Patient.id) == t.patient_id)
+        .outerjoin(nurse, col(nurse.id) == t.nurse_id)
+        .outerjoin(SessionSignature, col(SessionSignature.session_id) == t.id)
+        .where(in_range(first, last))
+        .order_by(*_SESSION_ORDER)
+    )
+    stopped = _stopped_infusions_events(session, first, last, _SESSION_ORDER)
+    waiting = next(stopped, None)
+    doses = session.execute(query.execution_options(yield_per=BATCH))
+    for _, rows in groupby(doses, key=lambda row: row[0].session_id):
+        given, lots = 0.0, []
+        for dose, *_ in (taken := list(rows)):
+            events: list[InfusionEvent] = []
+            if dose.stopped_at is not None and waiting is not None and waiting[0] == dose.id:
+                events, waiting = waiting[1], next(stopped, None)
+            given += given_mg(dose, events)
+            lots.append(dose.lot_number)
+        first_dose, day, ended, discharged, mrn, patient, diagnosis, nurse_name, signer = taken[0]
+        start = min(dose.administered_at for dose, *_ in taken)
+        if first_dose.drug == "ketamine":
+            stops = [dose.stopped_at or ended for dose, *_ in taken]
+            stop = None if None in stops else max(s for s in stops if s is not None)
+        else:
+            stop = discharged
+        minutes = _minutes(start, stop)
+        codes_billed = billed(first_dose.drug, given, minutes, codes)
+        yield BillingRow(
+            date=day,
+            session_id=first_dose.session_id,
+            mrn=mrn,
+            patient=patient,
+            diagnosis=diagnosis,
+            drug=first_dose.drug,
+            given_mg=round(given, 1),
+            lot_numbers="; ".join(dict.fromkeys(lots)),
+            ndc=codes_billed.ndc,
+            service_code=codes_billed.service_code,
+            service_units=codes_billed.service_units,
+            additional_code=codes_billed.additional_code,
+            additional_units=codes_billed.additional_units,
+            drug_code=codes_billed.drug_code,
+            start=start,
+            stop=stop,
+            minutes=minutes,
+            rendering_nurse=nurse_name,
+            supervising_physician=signer,
+        )
