@@ -88,6 +88,27 @@ def lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
 
 
+def _last_hash(session: Session) -> str:
+    """The chain's head, under the chain lock: the hash the next event links to."""
+    lock_chain(session)
+    previous = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    return previous or GENESIS
+
+
+def _chained(previous: str, key: bytes | None, *, entity_id: object, before, after, **fields) -> AuditEvent:
+    """One event linked to `previous` and hashed (keyed with the clinic key, when there is one)."""
+    event = AuditEvent(
+        **fields,
+        entity_id=str(entity_id),
+        before_json=None if before is None else canonical_json(before),
+        after_json=None if after is None else canonical_json(after),
+        prev_hash=previous,
+        hash="",
+    )
+    event.hash = chain_hash(previous, event, key)
+    return event
+
+
 def record(
     session: Session,
     *,
@@ -103,20 +124,15 @@ def record(
 
     The event is keyed with the clinic key the session carries (see `Database.write`).
     """
-    lock_chain(session)
-    previous = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
-    event = AuditEvent(
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=str(entity_id),
-        before_json=None if before is None else canonical_json(before),
-        after_json=None if after is None else canonical_json(after),
-        prev_hash=previous or GENESIS,
-        hash="",
+    fields = {"at": at, "actor": actor, "action": action, "entity": entity}
+    event = _chained(
+        _last_hash(session),
+        session.info.get(KEY_INFO),
+        entity_id=entity_id,
+        before=before,
+        after=after,
+        **fields,
     )
-    event.hash = chain_hash(event.prev_hash, event, session.info.get(KEY_INFO))
     session.add(event)
     session.flush()
     return event
@@ -135,21 +151,11 @@ def record_many(
     `record` does for each, for a batch of rows written together."""
     if not created:
         return
-    lock_chain(session)
-    previous = session.exec(select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)).first()
-    key, events = session.info.get(KEY_INFO), []
+    previous, key, events = _last_hash(session), session.info.get(KEY_INFO), []
+    fields = {"at": at, "actor": actor, "action": action, "entity": entity}
     for entity_id, after in created:
-        event = AuditEvent(
-            at=at,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            after_json=canonical_json(after),
-            prev_hash=previous or GENESIS,
-            hash="",
-        )
-        event.hash = previous = chain_hash(event.prev_hash, event, key)
+        event = _chained(previous, key, entity_id=entity_id, before=None, after=after, **fields)
+        previous = event.hash
         events.append(event.model_dump(exclude={"id"}))
     session.execute(insert(AuditEvent), events)
 

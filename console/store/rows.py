@@ -28,18 +28,7 @@ def get_or_refuse(session: Session, model: type[T], row_id: int, what: str) -> T
 
 def insert(session: Session, row: T, *, actor: Actor, action: str, at: datetime) -> T:
     """Add a new row and append its audit event in the same transaction."""
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        at=at,
-        actor=actor.username,
-        action=action,
-        entity=table_of(type(row)).name,
-        entity_id=row_id(row),
-        after=audit.snapshot(row),
-    )
-    return row
+    return insert_many(session, [row], actor=actor, action=action, at=at)[0]
 
 
 def insert_many(session: Session, rows: list[T], *, actor: Actor, action: str, at: datetime) -> list[T]:
