@@ -22,7 +22,7 @@ from .test_app import sign_in
 from .test_session_screen import NURSE, _book
 from .ui import burst, workers_done
 
-STEPS = 25
+STEPS = 20
 SEEDS = (17, 101)
 SIZES = ((80, 24), (160, 50))
 NEVER = {"ctrl+q", "ctrl+c"}  # leaving the console ends the run, not a finding
