@@ -520,7 +520,6 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
         else:
             stop = discharged
         minutes = _minutes(start, stop)
-        codes_billed = billed(first_dose.drug, given, minutes, codes)
         yield BillingRow(
             date=day,
             session_id=first_dose.session_id,
@@ -530,12 +529,7 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
             drug=first_dose.drug,
             given_mg=round(given, 1),
             lot_numbers="; ".join(dict.fromkeys(lots)),
-            ndc=codes_billed.ndc,
-            service_code=codes_billed.service_code,
-            service_units=codes_billed.service_units,
-            additional_code=codes_billed.additional_code,
-            additional_units=codes_billed.additional_units,
-            drug_code=codes_billed.drug_code,
+            **billed(first_dose.drug, given, minutes, codes)._asdict(),  # the codes, units and NDC
             start=start,
             stop=stop,
             minutes=minutes,
