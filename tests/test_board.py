@@ -151,7 +151,7 @@ async def test_export_from_the_board_writes_the_day_as_csv_or_fhir_and_shows_the
         await workers_done(demo_app)
         await pilot.pause()
         assert "already holds an export" in str(demo_app.screen.query_one("#export-result", Static).render())
-        await pilot.click("#export-fhir")  # the same day as a FHIR bundle, in another folder
+        await pilot.click("#format-fhir")  # the same day as a FHIR bundle, in another folder
         await pilot.click("#export-out")
         folder.value = str(tmp_path / "fhir")
         await pilot.press("enter")
@@ -164,6 +164,68 @@ async def test_export_from_the_board_writes_the_day_as_csv_or_fhir_and_shows_the
         assert isinstance(demo_app.screen, TodayScreen)
         assert str(tmp_path / "fhir") in str(demo_app.screen.query_one("#board-message", Static).render())
     assert sorted(p.name for p in (tmp_path / "day").iterdir())[-1] == "vitals.csv"
+
+
+async def test_export_dialog_writes_a_limited_data_set_workbook_and_fits_a_24_line_terminal(
+    demo_app, tmp_path
+):
+    """Every format and kind of export the command offers is one choice away, on the smallest terminal."""
+    import json
+
+    from openpyxl import load_workbook
+    from textual.widgets import Input
+
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+        dialog = demo_app.screen
+        box = dialog.query_one("#export-box")
+        assert (
+            box.region.bottom <= 24 and dialog.query_one("#export-result").region.bottom <= box.region.bottom
+        )
+        assert "( ) Limited data set" in _text(dialog, "#export-mode")
+        await pilot.click("#format-xlsx")
+        await pilot.click("#mode-limited_data_set")
+        await pilot.pause()
+        assert "(•) Limited data set" in _text(dialog, "#export-mode")  # chosen shows without colour
+        assert "data use agreement" in str(dialog.query_one("#export-mode-says", Static).render())
+        dialog.query_one("#export-out", Input).value = str(tmp_path / "lds")
+        await pilot.click("#export-out")
+        await pilot.press("enter")
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert "✓ Exported to" in str(dialog.query_one("#export-result", Static).render())
+    manifest = json.loads((tmp_path / "lds" / "manifest.json").read_text())
+    assert (manifest["format"], manifest["deidentified"]) == ("xlsx", "limited_data_set")
+    book = load_workbook(tmp_path / "lds" / "export.xlsx", read_only=True)
+    header = next(book["sessions"].iter_rows(max_row=1, values_only=True))
+    assert "pseudonym" in header and "mrn" not in header and "date" in header  # dates kept
+
+
+async def test_export_dialog_refuses_a_safe_harbor_fhir_bundle_where_it_is_asked(demo_app, tmp_path):
+    from textual.widgets import Input
+
+    async with demo_app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        await pilot.press("f4")
+        await pilot.pause()
+        await pilot.click("#format-fhir")
+        await pilot.click("#mode-safe_harbor")
+        demo_app.screen.query_one("#export-out", Input).value = str(tmp_path / "sh")
+        await pilot.click("#export-out")
+        await pilot.press("enter")
+        await workers_done(demo_app)
+        await pilot.pause()
+        assert "⚠" in str(demo_app.screen.query_one("#export-result", Static).render())
+    assert not (tmp_path / "sh").exists()
+
+
+def _text(screen, selector: str) -> str:
+    """What a row of choices reads on screen, button by button."""
+    return " ".join(button.render_line(0).text.strip() for button in screen.query_one(selector).children)
 
 
 async def test_the_board_never_cuts_an_mrn_short(demo_app):

@@ -1,8 +1,11 @@
-"""Check boxes whose state is in the glyph itself, `[x]` or `[ ]`: ticked or not shows without colour."""
+"""Check boxes and choices whose state is in the glyph itself, `[x]` / `[ ]` and `(•)` / `( )`.
+
+Ticked or chosen shows without colour: on a monochrome terminal, in a screenshot, to a colour-blind nurse.
+"""
 
 from rich.segment import Segment
 from textual.strip import Strip
-from textual.widgets import Checkbox, SelectionList
+from textual.widgets import Checkbox, RadioButton, SelectionList
 
 LEFT, RIGHT, TICKED, EMPTY = "[", "]", "x", " "
 
@@ -15,6 +18,17 @@ class TickBox(Checkbox):
     def watch_value(self) -> None:
         self.BUTTON_INNER = TICKED if self.value else EMPTY  # read by the toggle button as it draws
         super().watch_value()
+
+
+class Choice(RadioButton):
+    """One of a RadioSet's buttons, reading `(•)` when chosen."""
+
+    BUTTON_LEFT = "("
+    BUTTON_RIGHT = ")"
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # read as the toggle button draws
+        return "•" if self.value else EMPTY
 
 
 class TickList(SelectionList[str]):

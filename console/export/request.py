@@ -12,6 +12,7 @@ from console.export.modes import Mode
 
 BUNDLE = "bundle.json"
 WORKBOOK = "export.xlsx"
+Format = Literal["csv", "fhir", "xlsx"]
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class ExportRequest:
     date_from: date
     date_to: date
     out: Path
-    format: Literal["csv", "fhir", "xlsx"] = "csv"
+    format: Format = "csv"
     mode: Mode = Mode.IDENTIFIED
     bom: bool = False
     force: bool = False
@@ -36,3 +37,8 @@ class ExportRequest:
         if self.format == "csv":
             return [*FILES, DATAPACKAGE]
         return [WORKBOOK] if self.format == "xlsx" else [BUNDLE]
+
+    @property
+    def steps(self) -> list[str]:
+        """The names the export's progress reports, in the order it writes them: a file or a sheet each."""
+        return [BUNDLE] if self.format == "fhir" else list(FILES)
