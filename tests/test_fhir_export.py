@@ -166,6 +166,49 @@ def test_an_iv_session_becomes_valid_resources_with_the_reporting_codes(db, staf
     assert event["outcome"]["coding"][0]["code"] == "ongoing"
 
 
+def test_the_whole_record_is_in_the_bundle_notes_alerts_returns_addenda_and_the_signature(
+    db, staff, tmp_path
+):
+    import base64
+
+    from tests.factories import a_whole_record
+
+    a_whole_record(db, staff, "all well")
+    found = _valid(_bundle(db, tmp_path))
+    (issue,) = found["DetectedIssue"]
+    assert issue["detail"].startswith("SpO2") and issue["severity"] == "high"
+    assert issue["mitigation"][0]["action"]["text"] == "Acknowledged: Acknowledged: all well"
+    assert issue["mitigation"][0]["author"]["display"] == "Nina"
+    panels = {o["id"] for o in found["Observation"] if _codes(o) == {"85354-9"}}
+    assert (
+        issue["implicated"][0]["reference"].removeprefix("urn:uuid:") in panels
+    )  # the reading that raised it
+    (task,) = found["Task"]
+    assert task["status"] == "completed" and task["requester"]["display"] == "Priya"
+    assert [(n["authorReference"]["display"], n["text"]) for n in task["note"]] == [
+        ("Priya", "Comment: all well"),
+        ("Nina", "Response: all well"),
+    ]
+    documents = {d["type"]["text"]: d for d in found["DocumentReference"]}
+    note, addendum = documents["Session note"], documents["Addendum"]
+
+    def text(document: dict) -> str:
+        return base64.b64decode(document["content"][0]["attachment"]["data"]).decode("utf-8")
+
+    assert text(note) == "Note: all well" and note["author"][0]["display"] == "Nina"
+    assert note["author"][0]["reference"] in {f"urn:uuid:{p['id']}" for p in found["Practitioner"]}
+    assert (text(addendum), addendum["description"]) == ("Addendum: all well", "Reason: all well")
+    assert addendum["authenticator"] == addendum["author"][0]
+    (signed,) = found["Provenance"]
+    assert signed["agent"][0]["who"]["display"] == "Priya" and signed["reason"] == [
+        {"text": "Signed: approved"}
+    ]
+    assert signed["target"][0]["reference"] == f"urn:uuid:{found['Encounter'][0]['id']}"
+    assert signed["signature"][0]["type"][0]["code"] == "1.2.840.10065.1.12.1.5"
+    limited = json.dumps(_valid(_bundle(db, tmp_path, folder="lds", mode=Mode.LIMITED)))
+    assert "all well" not in limited and base64.b64encode(b"Note: all well").decode() not in limited
+
+
 def test_a_nasal_dose_has_the_nasal_route_and_no_rate(db, staff, tmp_path):
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, method="nasal_spray")

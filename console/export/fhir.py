@@ -4,14 +4,18 @@ Per session: the Patient (once), an Encounter (class AMB, its type), a Medicatio
 per dose (RxNorm drug, route SNOMED, dose, rate, period, the lot in a contained Medication), the
 body weight the dose was computed from (LOINC 29463-7), an Observation per pain score (LOINC
 72514-3) and per vital sign (BP panel 85354-9 with 8480-6/8462-4, 8867-4, SpO2 59408-5 with
-2708-6, 9279-1, 8310-5), an AdverseEvent per side effect, and a Practitioner for each person who
-gave, took or recorded any of them. Vital signs name the US Core profile they meet; every resource
+2708-6, 9279-1, 8310-5), an AdverseEvent per side effect, a DetectedIssue per safety alert (its
+acknowledgement as the mitigation), a Task per return for correction (the comment and the answer
+as its notes), a DocumentReference per line of the notes and per addendum (US Core clinical
+notes), a Provenance for the physician's signature, and a Practitioner for each person who gave,
+took, recorded or signed any of them. Vital signs name the US Core profile they meet; every resource
 carries a generated narrative. Every reference is a `urn:uuid:` derived from the record (stable
 from one export to the next). A limited data set's bundle derives the patient's from their random
 code, names no patient and holds no free text; a bundle cannot meet Safe Harbor (its resources
 need dates), so a Safe Harbor export is CSV or xlsx.
 """
 
+import base64
 import json
 import os
 import uuid
@@ -21,22 +25,27 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
+from console.chair.session_guide import note_lines
 from console.domain.vocab import Route, SessionStatus, SideEffectType
 from console.export.request import BUNDLE, ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress, in_range
 from console.store.models import (
+    Addendum,
+    Alert,
     DoseAdministration,
     InfusionEvent,
     PainScore,
     Patient,
     PatientPseudonym,
+    ReviewReturn,
+    SessionSignature,
     SideEffect,
     TreatmentSession,
     UserAccount,
@@ -68,6 +77,29 @@ SEVERITY = {1: "mild", 2: "moderate"}
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
 XHTML = "http://www.w3.org/1999/xhtml"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+CLINICAL_NOTE = {
+    "coding": [
+        {
+            "system": "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category",
+            "code": "clinical-note",
+            "display": "Clinical Note",
+        }
+    ]
+}
+VERIFIER = {
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/provenance-participant-type",
+            "code": "verifier",
+            "display": "Verifier",
+        }
+    ]
+}
+VERIFICATION_SIGNATURE = {
+    "system": "urn:iso-astm:E1762-95:2013",
+    "code": "1.2.840.10065.1.12.1.5",
+    "display": "Verification Signature",
+}
 # RxNorm (clinical reference): ketamine the ingredient; esketamine nasal spray the dose form group.
 DRUGS = {"ketamine": ("6130", "ketamine"), "esketamine": ("2201623", "esketamine Nasal Spray")}
 SPO2 = ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry")
@@ -161,12 +193,31 @@ class Context:
     def time(self, value: datetime) -> str:
         return _time(value, self.zone)
 
-    def person(self, user_id: int) -> dict:
+    def person(self, user_id: int, as_named: str | None = None) -> dict:
+        """A reference to a Practitioner of the bundle; `as_named` is the name stored with the act."""
         self.named.add(user_id)
-        return _reference("user", user_id) | {"display": self.people.get(user_id, "unknown")}
+        return _reference("user", user_id) | {"display": as_named or self.people.get(user_id, "unknown")}
+
+    def stamped(self, name: str | None) -> dict | None:
+        """The author of a note line, known by the name it was stamped with: a Practitioner when one
+        user has that name today, else the name alone (a reference may be display only)."""
+        if name is None:
+            return None
+        users = [user_id for user_id, shown in self.people.items() if shown == name]
+        return self.person(users[0], name) if len(users) == 1 else {"display": name}
 
 
-Child = TypeVar("Child", DoseAdministration, PainScore, VitalSigns, SideEffect)
+Child = TypeVar(
+    "Child",
+    DoseAdministration,
+    PainScore,
+    VitalSigns,
+    SideEffect,
+    Alert,
+    ReviewReturn,
+    Addendum,
+    SessionSignature,
+)
 
 
 def _of_sessions(session: Session, model: type[Child], ids: list[int]) -> Sequence[Child]:
@@ -174,13 +225,18 @@ def _of_sessions(session: Session, model: type[Child], ids: list[int]) -> Sequen
 
 
 def _children(session: Session, ids: list[int]) -> dict[str, dict[int, list]]:
-    """A batch's doses, infusion events, pain scores, readings and side effects, by session (or dose)."""
+    """A batch's doses, infusion events, pain scores, readings, side effects, alerts, returns,
+    addenda and signatures, by session (or dose)."""
     found: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for name, rows in (
         ("doses", _of_sessions(session, DoseAdministration, ids)),
         ("pains", _of_sessions(session, PainScore, ids)),
         ("vitals", _of_sessions(session, VitalSigns, ids)),
         ("effects", _of_sessions(session, SideEffect, ids)),
+        ("alerts", _of_sessions(session, Alert, ids)),
+        ("returns", _of_sessions(session, ReviewReturn, ids)),
+        ("addenda", _of_sessions(session, Addendum, ids)),
+        ("signatures", _of_sessions(session, SessionSignature, ids)),
     ):
         for row in rows:
             found[name][row.session_id].append(row)
@@ -211,6 +267,17 @@ def _session_resources(visit: TreatmentSession, children, context: Context) -> I
         yield from _vital_signs(reading, context)
     for effect in children["effects"][visit.id]:
         yield _adverse_event(effect, suspects, context)
+    for alert in children["alerts"][visit.id]:
+        yield _detected_issue(alert, context)
+    for returned in children["returns"][visit.id]:
+        yield _correction_task(returned, context)
+    if not context.deidentified:  # a nurse may have typed a name or a number into a free text
+        for number, (written_at, author, text) in enumerate(note_lines(visit.notes, context.zone), 1):
+            yield _note(visit.id, number, written_at, author, text, context)
+        for addendum in children["addenda"][visit.id]:
+            yield _addendum(addendum, context)
+    for signature in children["signatures"][visit.id]:
+        yield _signature(signature, context)
 
 
 def _id(*parts) -> str:
@@ -441,6 +508,123 @@ def _adverse_event(effect: SideEffect, suspects: list[dict], context: Context) -
     return resource | ({"suspectEntity": suspects} if suspects else {})
 
 
+def _detected_issue(alert: Alert, context: Context) -> dict:
+    """A safety alert; its acknowledgement, with the note in an identified bundle, is the mitigation."""
+    resource: dict[str, Any] = {
+        "resourceType": "DetectedIssue",
+        "id": _id("alert", alert.id),
+        "status": "final",
+        "code": {"coding": [{"system": "urn:chairside:alert-rule", "code": alert.rule}], "text": alert.rule},
+        "severity": "high",
+        "patient": context.patient,
+        "identifiedDateTime": context.time(alert.raised_at),
+        "detail": alert.message,
+    }
+    if alert.vitals_id is not None:  # the reading that raised it: its blood pressure panel
+        resource["implicated"] = [_reference("reading", alert.vitals_id, "85354-9")]
+    if alert.acknowledged_at is not None and alert.acknowledged_by is not None:
+        said = "" if context.deidentified or not alert.acknowledgement else f": {alert.acknowledgement}"
+        resource["mitigation"] = [
+            {
+                "action": {"text": f"Acknowledged{said}"},
+                "date": context.time(alert.acknowledged_at),
+                "author": context.person(alert.acknowledged_by),
+            }
+        ]
+    return resource
+
+
+def _correction_task(returned: ReviewReturn, context: Context) -> dict:
+    """A session returned to its nurse for correction: the physician's comment, the nurse's answer."""
+    requester = context.person(returned.returned_by)
+    resource: dict[str, Any] = {
+        "resourceType": "Task",
+        "id": _id("return", returned.id),
+        "status": "requested",
+        "intent": "order",
+        "code": {"text": "Correct the session record before signing"},
+        "focus": context.encounter,
+        "for": context.patient,
+        "encounter": context.encounter,
+        "authoredOn": context.time(returned.returned_at),
+        "requester": requester,
+    }
+    said = [(returned.comment, returned.returned_at, requester)]
+    if returned.resubmitted_at is not None and returned.resubmitted_by is not None:
+        owner = context.person(returned.resubmitted_by)
+        resource |= {
+            "status": "completed",
+            "owner": owner,
+            "lastModified": context.time(returned.resubmitted_at),
+        }
+        said.append((returned.response, returned.resubmitted_at, owner))
+    if not context.deidentified:  # free text: in an identified bundle only
+        resource["note"] = [
+            {"authorReference": author, "time": context.time(at), "text": text}
+            for text, at, author in said
+            if text
+        ]
+    return resource
+
+
+def _note(
+    session_id: int, number: int, written_at: datetime | None, author: str | None, text: str, context: Context
+) -> dict:
+    """One line of the session's notes as a clinical note, with the time and author it was stamped with."""
+    resource = _document(_id("note", session_id, number), "Session note", text, context)
+    if written_at is not None:
+        resource["date"] = context.time(written_at)
+    writer = context.stamped(author)
+    return resource | ({"author": [writer]} if writer else {})
+
+
+def _addendum(addendum: Addendum, context: Context) -> dict:
+    """An addendum, signed by its author after the session was signed; its reason is the description."""
+    author = context.person(addendum.author_id, addendum.author_name)
+    resource = _document(_id("addendum", addendum.id), "Addendum", addendum.text, context)
+    return resource | {
+        "date": context.time(addendum.written_at),
+        "author": [author],
+        "authenticator": author,
+        "description": addendum.reason,
+    }
+
+
+def _document(resource_id: str, kind: str, text: str, context: Context) -> dict:
+    return {
+        "resourceType": "DocumentReference",
+        "id": resource_id,
+        "status": "current",
+        "type": {"text": kind},
+        "category": [CLINICAL_NOTE],
+        "subject": context.patient,
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain; charset=utf-8",
+                    "data": base64.b64encode(text.encode("utf-8")).decode("ascii"),
+                }
+            }
+        ],
+        "context": {"encounter": [context.encounter]},
+    }
+
+
+def _signature(signature: SessionSignature, context: Context) -> dict:
+    """The physician's signature of the session, with the name and meaning it was signed with."""
+    signer = context.person(signature.signer_id, signature.signer_name)
+    at = context.time(signature.signed_at)
+    return {
+        "resourceType": "Provenance",
+        "id": _id("signature", signature.id),
+        "target": [context.encounter],
+        "recorded": at,
+        "reason": [{"text": f"Signed: {signature.meaning}"}],
+        "agent": [{"type": VERIFIER, "who": signer}],
+        "signature": [{"type": [VERIFICATION_SIGNATURE], "when": at, "who": signer}],
+    }
+
+
 def _narrative(resource: dict) -> dict:
     """A resource's generated narrative: one line a person reads, from the resource itself."""
     return {"status": "generated", "div": f'<div xmlns="{XHTML}">{escape(_summary(resource))}</div>'}
@@ -471,4 +655,16 @@ def _summary(resource: dict) -> str:
         return f"{what}: {resource.get('valueInteger')}"
     if kind == "AdverseEvent":
         return f"{resource['event']['text']}, {resource['severity']['text']}"
+    if kind == "DetectedIssue":
+        handled = (
+            resource["mitigation"][0]["action"]["text"] if "mitigation" in resource else "not acknowledged"
+        )
+        return f"Alert: {resource['detail']}. {handled}"
+    if kind == "Task":
+        return f"{resource['code']['text']}: {resource['status']}"
+    if kind == "DocumentReference":
+        author = resource.get("author", [{}])[0].get("display", "unknown author")
+        return f"{resource['type']['text']} by {author}, {resource.get('date', 'undated')}"
+    if kind == "Provenance":
+        return f"Signed by {resource['agent'][0]['who']['display']} at {resource['recorded']}"
     return kind
