@@ -5,7 +5,9 @@
 1. sessions.csv alone, rows per second, against the sqlite3 command-line tool writing the
    equivalent query (the same joins and per-session aggregates) as CSV in the same run;
    the medians of --runs runs of each, taken in turn.
-2. the whole CSV set in a fresh process: seconds and peak resident memory (ru_maxrss).
+2. the whole CSV set in a fresh process: seconds and peak resident memory (ru_maxrss), against
+   the sqlite3 command-line tool running the very SELECTs the export ran (caught as they went to
+   the database, their parameters written in) with each result written as CSV; medians of --runs.
 3. the FHIR bundle of the clinic's last year, the same way (the whole five years would be
    several gigabytes of JSON).
 """
@@ -55,11 +57,21 @@ from console.store.database import Database, sqlite_url
 from console.export.files import export
 from console.export.request import ExportRequest
 db = Database(sqlite_url(Path(sys.argv[1])))
+caught = []
+if len(sys.argv) > 6:  # catch the SELECTs the export runs, for the reference to run the same
+    from sqlalchemy import event
+
+    @event.listens_for(db.engine, "before_cursor_execute")
+    def catch(connection, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            caught.append([statement, list(parameters or ())])
 started = time.perf_counter()
 first, last = date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4])
 request = ExportRequest(first, last, Path(sys.argv[2]), format=sys.argv[5])
 manifest = export(db, "bench", request, ZoneInfo("UTC"))
 seconds = time.perf_counter() - started
+if len(sys.argv) > 6:
+    Path(sys.argv[6]).write_text(json.dumps(caught, default=str))
 print(json.dumps({"seconds": seconds, "rows": manifest.rows,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -102,11 +114,17 @@ def sessions_only(db: Path, folder: Path, first: date, last: date, runs: int) ->
     }
 
 
-def in_fresh_process(db: Path, folder: Path, first: date, last: date, export_format: str) -> dict:
+def in_fresh_process(
+    db: Path, folder: Path, first: date, last: date, export_format: str, caught: Path | None = None
+) -> dict:
     """One whole export in its own process, so that its peak memory is its own."""
     arguments = [str(db), str(folder / export_format), first.isoformat(), last.isoformat(), export_format]
     out = subprocess.run(
-        [sys.executable, "-c", WHOLE_SET, *arguments], capture_output=True, text=True, cwd=ROOT, check=True
+        [sys.executable, "-c", WHOLE_SET, *arguments, *([str(caught)] if caught else [])],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
     ).stdout
     figures = json.loads(out)
     return {
@@ -118,6 +136,55 @@ def in_fresh_process(db: Path, folder: Path, first: date, last: date, export_for
         "rows_per_s": round(sum(figures["rows"].values()) / figures["seconds"]),
         "peak_rss_mb": round(figures["peak_rss_mb"], 1),
     }
+
+
+def whole_set(db: Path, folder: Path, first: date, last: date, runs: int) -> dict:
+    """The whole CSV set, `runs` times in turn with the sqlite3 CLI running the same SELECTs."""
+    ours, reference, figures = [], [], {}
+    caught = folder / "caught.json"
+    for run in range(runs):
+        figures = in_fresh_process(db, folder / f"run-{run}", first, last, "csv", caught)
+        ours.append(figures["seconds"])
+        script = _cli_script(json.loads(caught.read_text()), folder / f"reference-{run}")
+        started = time.perf_counter()
+        subprocess.run(["sqlite3", str(db)], input=script, text=True, check=True, capture_output=True)
+        reference.append(time.perf_counter() - started)
+    seconds, reference_s = statistics.median(ours), statistics.median(reference)
+    return figures | {
+        "runs": runs,
+        "seconds": round(seconds, 1),
+        "queries": len(json.loads(caught.read_text())),
+        "reference_sqlite3_cli_s": round(reference_s, 1),
+        "ratio": round(seconds / reference_s, 2),
+    }
+
+
+def _cli_script(caught: list, out: Path) -> str:
+    """The export's SELECTs for the sqlite3 CLI, each writing its rows to a CSV file of its own."""
+    out.mkdir()
+    lines = [".mode csv", ".headers on"]
+    for number, (statement, parameters) in enumerate(caught):
+        lines += [f".output {out / f'{number}.csv'}", _with_values(statement, parameters) + ";"]
+    return "\n".join(lines) + "\n"
+
+
+def _with_values(statement: str, parameters: list) -> str:
+    """The statement with each `?` outside a quoted string replaced by its value as an SQL literal."""
+    values = iter(parameters)
+    written, quoted = [], False
+    for char in statement:
+        if char == "'":
+            quoted = not quoted
+        written.append(_literal(next(values)) if char == "?" and not quoted else char)
+    return "".join(written)
+
+
+def _literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int | float):
+        return str(int(value) if isinstance(value, bool) else value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _last_day(db: Path) -> date:
@@ -136,7 +203,7 @@ def main() -> None:
         db = args.db or build_five_year_clinic(Path(folder) / "five-years.sqlite3")
         first, last = date(2000, 1, 1), date(2100, 1, 1)
         print(json.dumps(sessions_only(db, Path(folder), first, last, args.runs)), flush=True)
-        print(json.dumps(in_fresh_process(db, Path(folder), first, last, "csv")), flush=True)
+        print(json.dumps(whole_set(db, Path(folder), first, last, args.runs)), flush=True)
         last_day = _last_day(db)
         year = (last_day - timedelta(days=364), last_day)
         print(json.dumps(in_fresh_process(db, Path(folder), *year, "fhir")), flush=True)

@@ -185,12 +185,13 @@ def console_on(url: str, clock: FixedClock):
 
 
 @pytest.fixture
-def two_consoles(backend, tmp_path, request):
-    """Two workstations of one clinic: two ChairsideApps on one database, on each backend, their
-    clocks one clock (11:30 clinic time on the demo day)."""
+def two_consoles(tmp_path, request):
+    """Two workstations of one clinic: two ChairsideApps on one PostgreSQL database, as a clinic
+    with several workstations runs, their clocks one clock (11:30 clinic time on the demo day).
+    The refusals they show come from the services, whose conflict tests run on both backends."""
     from zoneinfo import ZoneInfo
 
-    url = demo_clinic_url(backend, tmp_path, request)
+    url = demo_clinic_url("postgresql", tmp_path, request)
     clock = FixedClock(datetime(2026, 11, 26, 11, 30, tzinfo=ZoneInfo("America/Chicago")))
     consoles = (console_on(url, clock), console_on(url, clock))
     yield consoles

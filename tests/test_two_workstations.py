@@ -1,4 +1,4 @@
-"""Two nurses on one session from two workstations: two consoles on one database, on each backend.
+"""Two nurses on one session from two workstations: two consoles on one PostgreSQL database.
 
 A screen that showed an older record never overwrites what the other workstation stored: the
 save is refused, the screen shows the record as it is now and what changed, and what the nurse

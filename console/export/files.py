@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from console.export import fhir, rows, workbook
 from console.export.csv_safe import safe_text, writer
 from console.export.datapackage import DATAPACKAGE, descriptor
 from console.export.dictionary import BOOLEAN, FILES, TEXT, TIME
+from console.export.local_time import LocalTimes
 from console.export.modes import STANDARD, Facts, Mode, plan, row_values, session_facts
 from console.export.pseudonyms import ensure_pseudonyms
 from console.export.request import BUNDLE, WORKBOOK, ExportRequest
@@ -190,15 +191,7 @@ def _records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo
 def _formats(zone: ZoneInfo) -> dict[str, Callable]:
     """How a value of each dictionary type becomes a cell; numbers and dates write themselves."""
 
-    def time(value: datetime) -> str:
-        if value.tzinfo is None:  # as SQLite stores it: UTC without an offset
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(zone).isoformat(timespec="seconds")
-
-    def boolean(value: bool) -> str:
-        return "true" if value else "false"
-
-    return {TEXT: safe_text, TIME: time, BOOLEAN: boolean}
+    return {TEXT: safe_text, TIME: LocalTimes(zone), BOOLEAN: {True: "true", False: "false"}.__getitem__}
 
 
 def _write_csv(
@@ -213,26 +206,30 @@ def _write_csv(
     """Write one file as the export's plan shows it; only the columns needing it are formatted (a
     None is an empty cell)."""
     shown = plan(name, request.mode)
-    values = row_values(shown, facts)
+    values = row_values(name, shown, facts)
     formats = _formats(zone)
     formatted = [
         (position, formats[item.column.type])
         for position, item in enumerate(shown)
         if item.column.type in formats
     ]
+
+    def cells(record) -> list:
+        row = values(record)
+        for position, format_value in formatted:
+            value = row[position]
+            if value is not None:
+                row[position] = format_value(value)
+        return row
+
     count = 0
     with path.open("w", encoding="utf-8-sig" if request.bom else "utf-8", newline="") as stream:
         out = writer(stream)
         out.writerow([item.column.name for item in shown])
-        for record in records:
-            row = values(record)
-            for position, format_value in formatted:
-                value = row[position]
-                if value is not None:
-                    row[position] = format_value(value)
-            out.writerow(row)
-            count += 1
-            if progress and count % PROGRESS_EVERY == 0:
+        while batch := list(islice(records, PROGRESS_EVERY)):
+            out.writerows(map(cells, batch))
+            count += len(batch)
+            if progress:
                 progress(name, count)
         stream.flush()
         os.fsync(stream.fileno())

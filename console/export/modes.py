@@ -14,14 +14,16 @@ CSV, workbook and data package writers all follow it, so they cannot disagree.
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from console.export.dictionary import DATE, FILES, INTEGER, NOT_DEIDENTIFIED, TEXT, TIME, Column
+from console.export.local_time import as_utc
 from console.export.rows import in_range, stream
 from console.store.models import Patient, TreatmentSession
 
@@ -125,18 +127,27 @@ def session_facts(session: Session, first: date, last: date) -> dict[int, Facts]
     for session_id, start, day, born, first_day in stream(session, query):
         age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
         key = secrets.token_hex(5)
-        checked_in = None if start is None else _aware(start)
+        checked_in = None if start is None else as_utc(start)
         facts[session_id] = Facts(checked_in, key, min(age, OLDEST_SHOWN), (day - first_day).days)
     return facts
 
 
-def row_values(shown: list[Shown], facts: dict[int, Facts]) -> Callable[[Any], list]:
-    """The function that turns a row into the values this plan shows (typed, not yet formatted)."""
-    sources = [item.source for item in shown]
+def row_values(file: str, shown: list[Shown], facts: dict[int, Facts]) -> Callable[[Any], list]:
+    """The function that turns a row of `file` into the values this plan shows (typed, not yet
+    formatted). A row's fields are its file's columns in order (records.py), so they are read by
+    position; an identified file shows them all as they are, the row itself."""
+    names = [column.name for column in FILES[file]]
+    positions = [names.index(item.source) for item in shown]
     changes = [(position, item.how) for position, item in enumerate(shown) if item.how]
+    if positions == list(range(len(names))) and not changes:
+        return list
+    pick = itemgetter(*positions)
+    read: Callable[[Any], list] = (
+        (lambda record: [pick(record)]) if len(positions) == 1 else (lambda record: list(pick(record)))
+    )
 
     def values(record) -> list:
-        found = [getattr(record, source) for source in sources]
+        found = read(record)
         if not changes:
             return found
         fact = facts.get(record.session_id) if record.session_id is not None else None
@@ -160,9 +171,4 @@ def _changed(how: str, value: Any, fact: Facts | None):
         return fact.series_day
     if value is None or fact.start is None:
         return None
-    return int((_aware(value) - fact.start).total_seconds() // 60)  # minutes
-
-
-def _aware(value: datetime) -> datetime:
-    """A stored time as UTC (SQLite returns it without its offset)."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return int((as_utc(value) - fact.start).total_seconds() // 60)  # minutes

@@ -44,8 +44,8 @@ class SessionRow(NamedTuple):
 
 class VitalsRow(NamedTuple):
     session_id: int
-    measured_at: datetime
-    recorded_at: datetime
+    measured_at: datetime | str  # as stored: SQLite's UTC text (see rows.stored_time)
+    recorded_at: datetime | str
     systolic: int
     diastolic: int
     heart_rate: int

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, String, cast, func, literal, select, type_coerce
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
@@ -38,6 +39,7 @@ from console.export.records import (
     SideEffectRow,
     VitalsRow,
 )
+from console.store.codes import Code
 from console.store.models import (
     Addendum,
     Alert,
@@ -53,6 +55,7 @@ from console.store.models import (
     UserAccount,
     VitalSigns,
 )
+from console.store.timestamps import UTCDateTime
 
 BATCH = 2000
 PROGRESS_EVERY = BATCH  # rows (or bundle entries) between two progress reports
@@ -79,6 +82,22 @@ def stream(session: Session, query):
 def raw_time(column):
     """A timestamp without the column type's per-value conversion (a third of a CSV export's time)."""
     return type_coerce(column, DateTime(timezone=True))
+
+
+class _StoredTime(TypeDecorator[Any]):
+    """SQLite's stored UTC text ('2026-11-26 15:04:05.000000') as it is; elsewhere a datetime."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(String() if dialect.name == "sqlite" else DateTime(timezone=True))
+
+
+def stored_time(column):
+    """A timestamp a file only writes, as the driver hands it over: never parsed on SQLite (a
+    five-year vitals file has two million of them). Writers read it with `local_time`."""
+    return type_coerce(column, _StoredTime())
 
 
 def raw_code(column):
@@ -241,8 +260,8 @@ def vitals(session: Session, first: date, last: date) -> Iterator[VitalsRow]:
     v = VitalSigns
     columns = {
         "session_id": col(v.session_id),
-        "measured_at": raw_time(v.measured_at),
-        "recorded_at": raw_time(v.recorded_at),
+        "measured_at": stored_time(v.measured_at),
+        "recorded_at": stored_time(v.recorded_at),
         "systolic": col(v.systolic),
         "diastolic": col(v.diastolic),
         "heart_rate": col(v.heart_rate),
@@ -288,6 +307,49 @@ def side_effects(session: Session, first: date, last: date) -> Iterator[SideEffe
     yield from map(SideEffectRow._make, stream(session, query))
 
 
+def _as_read(model, *names: str) -> list:
+    """A table's columns for a Core row that given_mg can read like the model: codes as their text
+    (no enum made per value), times as stored (all alike, so they compare and subtract)."""
+    columns = []
+    for name in names:
+        column = getattr(model, name)
+        if isinstance(column.type, UTCDateTime):
+            columns.append(raw_time(column).label(name))
+        elif isinstance(column.type, Code):
+            columns.append(raw_code(column).label(name))
+        else:
+            columns.append(col(column).label(name))
+    return columns
+
+
+_DOSE = _as_read(
+    DoseAdministration,
+    "id",
+    "session_id",
+    "drug",
+    "route",
+    "dose_mg",
+    "weight_kg_used",
+    "rate_mg_per_kg_h",
+    "administered_at",
+    "stopped_at",
+    "lot_number",
+    "concentration_mg_per_ml",
+    "drawn_mg",
+    "wasted_mg",
+)
+_EVENT = _as_read(
+    InfusionEvent,
+    "id",
+    "dose_id",
+    "kind",
+    "at",
+    "rate_mg_per_kg_h",
+    "recorded_by",
+    "stop_reason",
+    "wasted_mg",
+    "witness_id",
+)
 _LOT_ORDER = [
     col(TreatmentSession.clinic_date),
     col(DoseAdministration.lot_number),
@@ -308,10 +370,10 @@ def controlled_substances(
     witness, giver = aliased(UserAccount), aliased(UserAccount)
     query = (
         select(
-            DoseAdministration,
+            *_DOSE,
             col(TreatmentSession.clinic_date),
-            col(witness.display_name),
-            col(giver.display_name),
+            col(witness.display_name).label("witness_name"),
+            col(giver.display_name).label("giver_name"),
         )
         .join(TreatmentSession, col(TreatmentSession.id) == DoseAdministration.session_id)
         .outerjoin(witness, col(witness.id) == DoseAdministration.witness_id)
@@ -323,9 +385,9 @@ def controlled_substances(
     people = dict(session.execute(select(col(UserAccount.id), col(UserAccount.display_name))).all())
     stopped = _stopped_infusions_events(session, first, last, _LOT_ORDER)
     waiting = next(stopped, None)
-    doses = session.execute(query.execution_options(yield_per=BATCH))  # ORM: given_mg reads a dose
-    for dose, day, witness_name, giver_name in doses:
-        events: list[InfusionEvent] = []
+    for dose in stream(session, query):
+        day, witness_name, giver_name = dose.clinic_date, dose.witness_name, dose.giver_name
+        events: list = []
         if dose.stopped_at is not None and waiting is not None and waiting[0] == dose.id:
             events, waiting = waiting[1], next(stopped, None)
         stop = next((e for e in events if e.kind == InfusionEventKind.STOP), None)
@@ -391,14 +453,13 @@ def _stopped_infusions_events(
     (`doses_order`): one streamed query beside the doses', never one query per dose."""
     d = DoseAdministration
     query = (
-        select(InfusionEvent)
+        select(*_EVENT)
         .join(d, col(d.id) == InfusionEvent.dose_id)
         .join(TreatmentSession, col(TreatmentSession.id) == d.session_id)
         .where(in_range(first, last), col(d.stopped_at).is_not(None))
         .order_by(*doses_order, col(InfusionEvent.id))
     )
-    events = session.scalars(query.execution_options(yield_per=BATCH))
-    for dose_id, own in groupby(events, key=attrgetter("dose_id")):
+    for dose_id, own in groupby(stream(session, query), key=attrgetter("dose_id")):
         yield dose_id, list(own)
 
 
@@ -484,14 +545,14 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
     nurse, t = aliased(UserAccount), TreatmentSession
     query = (
         select(
-            DoseAdministration,
+            *_DOSE,
             col(t.clinic_date),
-            col(t.ended_at),
-            col(t.discharged_at),
+            raw_time(t.ended_at).label("ended_at"),
+            raw_time(t.discharged_at).label("discharged_at"),
             col(Patient.mrn),
             (Patient.family_name + literal(", ") + Patient.given_name).label("patient"),
             col(Patient.diagnosis_code),
-            col(nurse.display_name),
+            col(nurse.display_name).label("nurse_name"),
             col(SessionSignature.signer_name),
         )
         .join(t, col(t.id) == DoseAdministration.session_id)
@@ -503,29 +564,28 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
     )
     stopped = _stopped_infusions_events(session, first, last, _SESSION_ORDER)
     waiting = next(stopped, None)
-    doses = session.execute(query.execution_options(yield_per=BATCH))
-    for _, rows in groupby(doses, key=lambda row: row[0].session_id):
+    for _, rows in groupby(stream(session, query), key=attrgetter("session_id")):
         given, lots = 0.0, []
-        for dose, *_ in (taken := list(rows)):
-            events: list[InfusionEvent] = []
+        for dose in (taken := list(rows)):
+            events: list = []
             if dose.stopped_at is not None and waiting is not None and waiting[0] == dose.id:
                 events, waiting = waiting[1], next(stopped, None)
             given += given_mg(dose, events)
             lots.append(dose.lot_number)
-        first_dose, day, ended, discharged, mrn, patient, diagnosis, nurse_name, signer = taken[0]
-        start = min(dose.administered_at for dose, *_ in taken)
+        first_dose = taken[0]
+        start = min(dose.administered_at for dose in taken)
         if first_dose.drug == "ketamine":
-            stops = [dose.stopped_at or ended for dose, *_ in taken]
+            stops = [dose.stopped_at or first_dose.ended_at for dose in taken]
             stop = None if None in stops else max(s for s in stops if s is not None)
         else:
-            stop = discharged
+            stop = first_dose.discharged_at
         minutes = _minutes(start, stop)
         yield BillingRow(
-            date=day,
+            date=first_dose.clinic_date,
             session_id=first_dose.session_id,
-            mrn=mrn,
-            patient=patient,
-            diagnosis=diagnosis,
+            mrn=first_dose.mrn,
+            patient=first_dose.patient,
+            diagnosis=first_dose.diagnosis_code,
             drug=first_dose.drug,
             given_mg=round(given, 1),
             lot_numbers="; ".join(dict.fromkeys(lots)),
@@ -533,6 +593,6 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
             start=start,
             stop=stop,
             minutes=minutes,
-            rendering_nurse=nurse_name,
-            supervising_physician=signer,
+            rendering_nurse=first_dose.nurse_name,
+            supervising_physician=first_dose.signer_name,
         )

@@ -8,12 +8,12 @@ has no time zones; the dictionary sheet says which zone).
 """
 
 from collections.abc import Callable, Iterator
-from datetime import UTC
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from console.export.dictionary import DATE, FILES, TEXT, TIME
+from console.export.local_time import as_utc
 from console.export.modes import Facts, Mode, plan, row_values
 from console.export.rows import PROGRESS_EVERY, Progress
 
@@ -40,7 +40,7 @@ def write(
         shown = plan(name, mode)
         sheet.append([item.column.name for item in shown])
         kinds = [item.column.type for item in shown]
-        values = row_values(shown, facts)
+        values = row_values(name, shown, facts)
         count = 0
         for record in records_of(name):
             sheet.append(
@@ -66,8 +66,7 @@ def _cell(sheet, value: Any, kind: str, zone: ZoneInfo):
         cell.data_type = "s"  # text, never a formula, whatever it begins with
         return cell
     if kind == TIME:
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)  # as SQLite stores it: UTC
-        cell = WriteOnlyCell(sheet, value=moment.astimezone(zone).replace(tzinfo=None))
+        cell = WriteOnlyCell(sheet, value=as_utc(value).astimezone(zone).replace(tzinfo=None))
         cell.number_format = TIME_FORMAT
         return cell
     if kind == DATE:

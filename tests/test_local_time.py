@@ -1,0 +1,39 @@
+"""Export times: the hour-by-hour shortcut writes exactly what the zone's rules give, whatever the zone."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from console.export.local_time import LocalTimes, as_utc
+
+# Whole-hour offsets with DST, none, half- and quarter-hour offsets, a half-hour DST shift.
+ZONES = ["America/Chicago", "UTC", "Europe/London", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe"]
+MOMENTS = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2060, 1, 1))
+
+
+def expected(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.replace(tzinfo=UTC).astimezone(zone).isoformat(timespec="seconds")
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(ZONES), st.lists(MOMENTS, min_size=1, max_size=20))
+def test_every_form_of_a_stored_time_is_written_as_the_zone_says(zone_name, moments):
+    zone = ZoneInfo(zone_name)
+    times = LocalTimes(zone)  # one per file: the hours it learned serve the later values
+    for moment in moments:
+        stored_text = moment.strftime("%Y-%m-%d %H:%M:%S.%f")  # as SQLite holds it
+        aware_elsewhere = moment.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Tokyo"))
+        for value in (moment, moment.replace(tzinfo=UTC), aware_elsewhere, stored_text):
+            assert times(value) == expected(moment, zone), value
+        assert as_utc(stored_text) == moment.replace(tzinfo=UTC)
+
+
+def test_each_minute_around_a_change_of_clocks_is_written_with_its_own_offset():
+    zone, times = ZoneInfo("America/Chicago"), LocalTimes(ZoneInfo("America/Chicago"))
+    start = datetime(2026, 11, 1, 5, 0)  # 00:00 CDT; clocks go back at 07:00 UTC
+    for minute in range(0, 5 * 60, 7):
+        moment = start + timedelta(minutes=minute, seconds=minute % 60)
+        assert times(moment) == expected(moment, zone)
+        assert times(moment.strftime("%Y-%m-%d %H:%M:%S.%f")) == expected(moment, zone)
