@@ -695,6 +695,7 @@ def export_command(
         force=force,
         tolerance_mg=settings.protocol.reconciliation_tolerance_mg,
         billing=settings.protocol.billing,
+        thresholds=settings.protocol.thresholds,
     )
     with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
         tasks: dict[str, TaskID] = {}

@@ -226,3 +226,45 @@ def a_whole_record(db: Database, staff: dict[str, Actor], written: str) -> Treat
         SigningSitting("nina", timedelta(10)),
     )
     return sessions.get_session(db, current.id)
+
+
+def a_rems_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> TreatmentSession:
+    """A nasal esketamine session whose REMS monitoring form is complete: asked, dosed with two
+    devices, read before, at 40 minutes and before leaving, observed, discharged after 2 hours."""
+    from console.chair import rems
+
+    row = checked_in_session(db, nurse, method="nasal_spray", mrn=mrn, minutes_ago=140)
+    answers = {"enrolment_id": "REMS-100234", "benzodiazepines": False, "sedative_hypnotics": False}
+    answers |= {"psychostimulants": True, "maois": False, "opioids": False}
+
+    def before_dose():
+        check = rems.ask_questions(db, nurse, row.id, answers)
+        charting.record_pain(
+            db, nurse, row.id, {"kind": "before", "score": 6, "scored_at": db.clock.now()}, row.version
+        )
+        charting.record_vitals(db, nurse, row.id, vitals_data(db))
+        charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
+        first = db.clock.now()
+        devices = {"device_1_at": first, "device_2_at": first + timedelta(minutes=5)}
+        db.clock.advance(minutes=5)
+        rems.record_devices(db, nurse, row.id, check.version, devices)
+        db.clock.advance(minutes=-5)
+
+    at_minutes_ago(db, 130, before_dose)
+    at_minutes_ago(db, 90, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=138)))
+    check = rems.facts_of(db, row.id).check
+    assert check is not None
+    seen = {
+        "sedation": False,
+        "dissociation": True,
+        "dissociation_at": db.clock.now() - timedelta(minutes=100),
+    }
+    rems.record_observations(
+        db, nurse, row.id, check.version, seen | {"respiratory_depression": False, "ready_to_leave_min": 120}
+    )
+    record_baseline(db, nurse, row.id)
+    current = sessions.get_session(db, row.id)
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, current.version
+    )
+    return sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)

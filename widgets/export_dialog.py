@@ -134,6 +134,7 @@ class ExportDialog(ModalScreen[Path | None]):
             force=self.query_one("#export-force", Checkbox).value,
             tolerance_mg=settings.protocol.reconciliation_tolerance_mg,
             billing=settings.protocol.billing,
+            thresholds=settings.protocol.thresholds,
         )
         self.steps = request.steps
         self.query_one("#export-progress", ProgressBar).add_class("running")

@@ -421,6 +421,85 @@ class ResubmitIn(Input):
     )
 
 
+def _answer(title: str) -> Any:
+    return Field(title=title, description="yes or no: taken now or recently")
+
+
+class RemsQuestionsIn(Input):
+    """The REMS form's enrolment and concomitant-medication questions, asked at pre-assessment."""
+
+    enrolment_id: str = Field(
+        title="REMS patient enrolment",
+        description="the patient's REMS enrolment number, 1 to 20 letters, digits or dashes",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,19}$",
+    )
+    benzodiazepines: bool = _answer("Benzodiazepines")
+    sedative_hypnotics: bool = _answer("Non-benzodiazepine sedative-hypnotics")
+    psychostimulants: bool = _answer("Psychostimulants")
+    maois: bool = _answer("Monoamine oxidase inhibitors")
+    opioids: bool = _answer("Opioids")
+
+
+class RemsDevicesIn(Input):
+    """The time each nasal device was used: the first, and the second and third when given."""
+
+    device_1_at: AwareDatetime = Field(title="First device", description="the date and time it was used")
+    device_2_at: AwareDatetime | None = Field(
+        default=None, title="Second device", description="a time at or after the first device"
+    )
+    device_3_at: AwareDatetime | None = Field(
+        default=None, title="Third device", description="a time at or after the second device"
+    )
+
+    @model_validator(mode="after")
+    def _in_order(self) -> "RemsDevicesIn":
+        if self.device_2_at is not None and self.device_2_at < self.device_1_at:
+            raise InvalidInput("device_2_at", "Second device: at or after the first device.")
+        if self.device_3_at is not None and (self.device_2_at is None or self.device_3_at < self.device_2_at):
+            raise InvalidInput("device_3_at", "Third device: at or after the second device.")
+        return self
+
+    @property
+    def times(self) -> list[datetime]:
+        return [t for t in (self.device_1_at, self.device_2_at, self.device_3_at) if t is not None]
+
+
+class RemsObservationsIn(Input):
+    """Sedation, dissociation and respiratory depression: seen or not, and when if seen; and the
+    minutes from the first device until the patient would have been ready to leave."""
+
+    sedation: bool = Field(title="Sedation", description="yes or no")
+    sedation_at: AwareDatetime | None = Field(
+        default=None, title="Sedation seen at", description="when it began"
+    )
+    dissociation: bool = Field(title="Dissociation", description="yes or no")
+    dissociation_at: AwareDatetime | None = Field(
+        default=None, title="Dissociation seen at", description="when it began"
+    )
+    respiratory_depression: bool = Field(title="Respiratory depression", description="yes or no")
+    respiratory_depression_at: AwareDatetime | None = Field(
+        default=None, title="Respiratory depression seen at", description="when it began"
+    )
+    ready_to_leave_min: int | None = Field(
+        default=None,
+        title="Ready to leave",
+        description="whole minutes from the first device, 0 to 720",
+        ge=0,
+        le=720,
+    )
+
+    @model_validator(mode="after")
+    def _timed(self) -> "RemsObservationsIn":
+        for name in ("sedation", "dissociation", "respiratory_depression"):
+            seen, at = getattr(self, name), getattr(self, f"{name}_at")
+            title = type(self).model_fields[name].title
+            if seen and at is None:
+                raise InvalidInput(f"{name}_at", f"{title}: say when it was seen.")
+            if not seen and at is not None:
+                raise InvalidInput(f"{name}_at", f"{title}: a time only when it was seen.")
+        return self
+
+
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -247,6 +247,94 @@ BILLING = [
         "supervising_physician", "the physician who signed, named as at the signature", "", TEXT, "not signed"
     ),
 ]
+NOT_ASKED = "not answered yet"
+
+
+def _pressure(name: str, which: str) -> list[Column]:
+    return [
+        Column(f"{name}_systolic", f"systolic blood pressure {which}", "mmHg", INTEGER, "no such reading"),
+        Column(f"{name}_diastolic", f"diastolic blood pressure {which}", "mmHg", INTEGER, "no such reading"),
+        Column(f"{name}_at", f"when the blood pressure {which} was measured", "", TIME, "no such reading"),
+    ]
+
+
+def _seen(name: str, what: str) -> list[Column]:
+    return [
+        Column(name, f"{what} seen in the session", "", BOOLEAN, NOT_ASKED),
+        Column(f"{name}_at", f"when the {what.lower()} was seen", "", TIME, "not seen"),
+    ]
+
+
+def _taking(name: str, what: str) -> Column:
+    return Column(name, f"taking {what} now or recently (asked at pre-assessment)", "", BOOLEAN, NOT_ASKED)
+
+
+# The Spravato REMS Patient Monitoring Form, one row per nasal esketamine session, in the form's order.
+REMS_MONITORING = [
+    Column("date", "clinic day of the session (the date of treatment)", "", DATE),
+    Column("session_id", "the session's number in Chairside", "", INTEGER),
+    Column("mrn", "medical record number (identified exports only)", "", TEXT),
+    Column("patient", "family name, given name (identified exports only)", "", TEXT),
+    Column(
+        "pseudonym",
+        "the patient's random code, the same in every export (not in identified exports)",
+        "",
+        TEXT,
+    ),
+    Column("birth_year", "year of birth (limited data sets only)", "", INTEGER),
+    Column("date_of_birth", "the patient's date of birth (identified exports only)", "", DATE),
+    Column("sex", "the patient's sex", "", TEXT),
+    Column(
+        "enrolment_id", "the patient's REMS enrolment number (identified exports only)", "", TEXT, NOT_ASKED
+    ),
+    _taking("benzodiazepines", "benzodiazepines"),
+    _taking("sedative_hypnotics", "non-benzodiazepine sedative-hypnotics"),
+    _taking("psychostimulants", "psychostimulants"),
+    _taking("maois", "monoamine oxidase inhibitors"),
+    _taking("opioids", "opioids"),
+    Column("monitoring_clinician", "the nurse who monitored the patient", "", TEXT, "no nurse yet"),
+    Column("dose_mg", "esketamine given", "mg", NUMBER, "no dose was given"),
+    Column("lot_numbers", "lots used, '; '-separated", "", TEXT, "no dose was given"),
+    Column("device_1_at", "when the first device was used", "", TIME, "not recorded"),
+    Column("device_2_at", "when the second device was used", "", TIME, "not used or not recorded"),
+    Column("device_3_at", "when the third device was used", "", TIME, "not used or not recorded"),
+    Column(
+        "total_minutes",
+        "from the first device to the end of monitoring (discharge)",
+        "min",
+        INTEGER,
+        "not yet",
+    ),
+    Column(
+        "ready_to_leave_min",
+        "from the first device until the patient would have been ready to leave",
+        "min",
+        INTEGER,
+        NOT_ASKED,
+    ),
+    Column(
+        "vitals_acceptable_before",
+        "the reading before dosing within the protocol's pre-dose limits",
+        "",
+        BOOLEAN,
+        "no such reading",
+    ),
+    Column(
+        "vitals_acceptable_leaving",
+        "the last reading before leaving within the protocol's limits",
+        "",
+        BOOLEAN,
+        "no such reading",
+    ),
+    *_pressure("bp_before", "before dosing (the last reading before the first device)"),
+    *_pressure("bp_40_min", "at about 40 minutes (the reading nearest 40, from 30 to 50 minutes)"),
+    *_pressure("bp_leaving", "before leaving (the last reading of a discharged session)"),
+    *_seen("sedation", "Sedation"),
+    *_seen("dissociation", "Dissociation"),
+    *_seen("respiratory_depression", "Respiratory depression"),
+    Column("form_complete", "every field of the form is known", "", BOOLEAN),
+    Column("missing", "what the form still needs, '; '-separated", "", TEXT, "nothing: the form is complete"),
+]
 FILES = {
     "sessions.csv": SESSIONS,
     "vitals.csv": VITALS,
@@ -257,4 +345,5 @@ FILES = {
     "returns.csv": RETURNS,
     "addenda.csv": ADDENDA,
     "billing.csv": BILLING,
+    "rems_monitoring.csv": REMS_MONITORING,
 }

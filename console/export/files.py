@@ -60,6 +60,7 @@ def export(
         ensure_pseudonyms(db, who, request.date_from, request.date_to)
     with _all_or_nothing(request.out, [*request.files, MANIFEST], request.force) as partial:
         with db.read() as session:
+            rows.plan_for_every_row(session)
             head = audit.head(session)
             demo = is_demo(session)
             facts = (
@@ -185,6 +186,8 @@ def _records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo
         return rows.addenda(session, first, last)
     if name == "billing.csv":
         return rows.billing(session, first, last, request.billing)
+    if name == "rems_monitoring.csv":
+        return rows.rems_monitoring(session, first, last, request.thresholds, zone)
     return rows.controlled_substances(session, first, last, request.tolerance_mg)
 
 

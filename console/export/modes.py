@@ -39,7 +39,7 @@ STANDARD = {
     Mode.LIMITED: "HIPAA limited data set (45 CFR 164.514(e)): use only under a data use agreement",
     Mode.SAFE_HARBOR: "HIPAA Safe Harbor de-identification (45 CFR 164.514(b)(2))",
 }
-IDENTIFYING = {"mrn", "patient"}
+IDENTIFYING = {"mrn", "patient", "date_of_birth", "enrolment_id"}
 PSEUDONYMOUS = {"pseudonym", "birth_year"}
 OLDEST_SHOWN = 90  # Safe Harbor: every age over 89 is one group
 SESSION_KEY = Column(

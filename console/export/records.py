@@ -7,6 +7,8 @@ in `rows.py` fill them by name and the writer picks them by name.
 from datetime import date, datetime
 from typing import NamedTuple
 
+Day = date  # inside a row, the field named `date` hides the type
+
 
 class SessionRow(NamedTuple):
     date: date
@@ -144,6 +146,52 @@ class BillingRow(NamedTuple):
     supervising_physician: str | None
 
 
+
+
+class RemsRow(NamedTuple):
+    date: date
+    session_id: int
+    mrn: str
+    patient: str
+    pseudonym: str | None
+    birth_year: int | None
+    date_of_birth: Day
+    sex: str
+    enrolment_id: str | None
+    benzodiazepines: bool | None
+    sedative_hypnotics: bool | None
+    psychostimulants: bool | None
+    maois: bool | None
+    opioids: bool | None
+    monitoring_clinician: str | None
+    dose_mg: float | None
+    lot_numbers: str | None
+    device_1_at: datetime | None
+    device_2_at: datetime | None
+    device_3_at: datetime | None
+    total_minutes: int | None
+    ready_to_leave_min: int | None
+    vitals_acceptable_before: bool | None
+    vitals_acceptable_leaving: bool | None
+    bp_before_systolic: int | None
+    bp_before_diastolic: int | None
+    bp_before_at: datetime | None
+    bp_40_min_systolic: int | None
+    bp_40_min_diastolic: int | None
+    bp_40_min_at: datetime | None
+    bp_leaving_systolic: int | None
+    bp_leaving_diastolic: int | None
+    bp_leaving_at: datetime | None
+    sedation: bool | None
+    sedation_at: datetime | None
+    dissociation: bool | None
+    dissociation_at: datetime | None
+    respiratory_depression: bool | None
+    respiratory_depression_at: datetime | None
+    form_complete: bool
+    missing: str
+
+
 ROW_TYPES: dict[str, type[tuple]] = {
     "sessions.csv": SessionRow,
     "vitals.csv": VitalsRow,
@@ -154,4 +202,5 @@ ROW_TYPES: dict[str, type[tuple]] = {
     "returns.csv": ReturnRow,
     "addenda.csv": AddendumRow,
     "billing.csv": BillingRow,
+    "rems_monitoring.csv": RemsRow,
 }

@@ -5,7 +5,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from console.domain.protocol import BillingCodes
+from console.domain.protocol import AlertThresholds, BillingCodes
 from console.export.datapackage import DATAPACKAGE
 from console.export.dictionary import FILES
 from console.export.modes import Mode
@@ -26,6 +26,7 @@ class ExportRequest:
     force: bool = False
     tolerance_mg: float = 0.5  # the protocol's reconciliation tolerance, as at discharge
     billing: BillingCodes = field(default_factory=BillingCodes)  # the protocol's code table
+    thresholds: AlertThresholds = field(default_factory=AlertThresholds)  # "acceptable" vital signs
 
     @property
     def pseudonymous(self) -> bool:

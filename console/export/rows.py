@@ -8,6 +8,7 @@ booleans); the file writer formats and neutralises them. Timestamps come as stor
 UTC, without an offset on SQLite; the writer adds it.
 """
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from functools import cache
@@ -16,17 +17,19 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, String, cast, func, literal, select, type_coerce
+from sqlalchemy import DateTime, String, cast, func, literal, select, text, type_coerce
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, col
 
+from console.chair.alerts import breaches
 from console.chair.discharge_gate import given_mg
+from console.chair.rems import RemsFacts, first_device_at, identified_pressures, missing_from
 from console.chair.session_guide import note_lines
 from console.domain.billing import billed
 from console.domain.pain import PainChange
-from console.domain.protocol import BillingCodes
-from console.domain.vocab import InfusionEventKind
+from console.domain.protocol import AlertThresholds, BillingCodes
+from console.domain.vocab import InfusionEventKind, Method
 from console.export.dictionary import ADDENDA, ALERTS, RETURNS, SIDE_EFFECTS, VITALS, Column
 from console.export.records import (
     AddendumRow,
@@ -34,6 +37,7 @@ from console.export.records import (
     BillingRow,
     ControlledRow,
     NoteRow,
+    RemsRow,
     ReturnRow,
     SessionRow,
     SideEffectRow,
@@ -48,6 +52,7 @@ from console.store.models import (
     Override,
     Patient,
     PatientPseudonym,
+    RemsCheck,
     ReviewReturn,
     SessionSignature,
     SideEffect,
@@ -72,6 +77,14 @@ def labelled(file: list[Column], expressions: Mapping[str, Any]) -> list[Any]:
 
 def in_range(first: date, last: date):
     return col(TreatmentSession.clinic_date).between(first, last)
+
+
+def plan_for_every_row(session: Session) -> None:
+    """PostgreSQL plans a streamed (cursor) query for its first rows, as for a screen that stops
+    reading early; an export reads every row, so let it plan for all of them (the fast-start plan,
+    nested loops over the per-session totals, made sessions.csv ten times slower)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
 
 
 def stream(session: Session, query):
@@ -117,10 +130,10 @@ def _per_session(model, *values):
     return select(model.session_id, *values).group_by(model.session_id).subquery()
 
 
-def _joined_text(session: Session, text):
+def _joined_text(session: Session, value):
     if session.get_bind().dialect.name == "sqlite":
-        return func.group_concat(text, "; ")
-    return func.string_agg(text, literal("; "))
+        return func.group_concat(value, "; ")
+    return func.string_agg(value, literal("; "))
 
 
 def sessions(session: Session, first: date, last: date, pseudonymous: bool = False) -> Iterator[SessionRow]:
@@ -479,8 +492,8 @@ def notes(session: Session, first: date, last: date, zone: ZoneInfo) -> Iterator
         .where(in_range(first, last), col(t.notes) != "")
         .order_by(col(t.clinic_date), col(t.scheduled_time), col(t.id))
     )
-    for session_id, text in stream(session, query):
-        for written_at, author, line in note_lines(text, zone):
+    for session_id, written in stream(session, query):
+        for written_at, author, line in note_lines(written, zone):
             yield NoteRow(session_id, written_at, author, line)
 
 
@@ -596,3 +609,109 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
             rendering_nurse=first_dose.nurse_name,
             supervising_physician=first_dose.signer_name,
         )
+
+
+REMS_BATCH = 500  # nasal sessions whose readings, doses and answers are read together
+
+
+def rems_monitoring(
+    session: Session, first: date, last: date, limits: AlertThresholds, zone: ZoneInfo
+) -> Iterator[RemsRow]:
+    """One row per nasal esketamine session: its REMS monitoring form (console.chair.rems), the
+    sessions read a batch at a time with their answers, doses and readings: never a query per row."""
+    nurse, t = aliased(UserAccount), TreatmentSession
+    query = (
+        select(t, Patient, col(PatientPseudonym.code), col(nurse.display_name))
+        .join(Patient, col(Patient.id) == t.patient_id)
+        .outerjoin(PatientPseudonym, col(PatientPseudonym.patient_id) == t.patient_id)
+        .outerjoin(nurse, col(nurse.id) == t.nurse_id)
+        .where(in_range(first, last), col(t.method) == Method.NASAL)
+        .order_by(col(t.clinic_date), col(t.scheduled_time), col(t.id))
+    )
+    for batch in session.execute(query.execution_options(yield_per=REMS_BATCH)).partitions():
+        ids = [visit.id for visit, *_ in batch]
+        checks = {
+            c.session_id: c
+            for c in session.scalars(select(RemsCheck).where(col(RemsCheck.session_id).in_(ids)))
+        }
+        doses = _by_session(
+            session.scalars(
+                select(DoseAdministration)
+                .where(col(DoseAdministration.session_id).in_(ids))
+                .order_by(col(DoseAdministration.id))
+            )
+        )
+        readings = _by_session(
+            session.scalars(
+                select(VitalSigns)
+                .where(col(VitalSigns.session_id).in_(ids))
+                .order_by(col(VitalSigns.measured_at), col(VitalSigns.id))
+            )
+        )
+        for visit, patient, code, nurse_name in batch:
+            facts = RemsFacts(
+                visit, patient, checks.get(visit.id), doses[visit.id], readings[visit.id], nurse_name
+            )
+            yield _rems_row(facts, code, limits, zone)
+
+
+def _by_session(rows) -> dict[int, list]:
+    found: dict[int, list] = defaultdict(list)
+    for row in rows:
+        found[row.session_id].append(row)
+    return found
+
+
+def _rems_row(facts: RemsFacts, code: str | None, limits: AlertThresholds, zone: ZoneInfo) -> RemsRow:
+    visit, patient, check = facts.session, facts.patient, facts.check
+    before, forty, leaving = identified_pressures(facts)
+    first = first_device_at(facts)
+    missing = missing_from(facts, zone)
+
+    def asked(name: str):
+        return None if check is None else getattr(check, name)
+
+    def pressure(reading: VitalSigns | None) -> tuple:
+        return (
+            (None, None, None)
+            if reading is None
+            else (reading.systolic, reading.diastolic, reading.measured_at)
+        )
+
+    total = None
+    if first is not None and visit.discharged_at is not None:
+        total = int((visit.discharged_at - first).total_seconds() // 60)
+    values: dict[str, Any] = {
+        "date": visit.clinic_date,
+        "session_id": visit.id,
+        "mrn": patient.mrn,
+        "patient": f"{patient.family_name}, {patient.given_name}",
+        "pseudonym": code,
+        "birth_year": patient.date_of_birth.year,
+        "date_of_birth": patient.date_of_birth,
+        "sex": str(patient.sex),
+        "monitoring_clinician": facts.nurse,
+        "dose_mg": round(sum(d.dose_mg for d in facts.doses), 1) if facts.doses else None,
+        "lot_numbers": "; ".join(dict.fromkeys(d.lot_number for d in facts.doses)) or None,
+        "total_minutes": total,
+        "vitals_acceptable_before": None
+        if before is None
+        else not breaches(before, limits, before_dose=True),
+        "vitals_acceptable_leaving": None
+        if leaving is None
+        else not breaches(leaving, limits, before_dose=False),
+        "form_complete": not missing,
+        "missing": "; ".join(missing),
+    }
+    for name, reading in (("bp_before", before), ("bp_40_min", forty), ("bp_leaving", leaving)):
+        values |= {
+            f"{name}_systolic": reading.systolic if reading else None,
+            f"{name}_diastolic": reading.diastolic if reading else None,
+            f"{name}_at": reading.measured_at if reading else None,
+        }
+    answered: dict[str, Any] = {
+        name: None if check is None else getattr(check, name)
+        for name in RemsRow._fields
+        if name not in values
+    }
+    return RemsRow(**values, **answered)  # the rest are the answers recorded at the chair

@@ -31,6 +31,7 @@ from console.store.models import (
     InfusionEvent,
     Override,
     PainScore,
+    RemsCheck,
     ReviewReturn,
     SessionSignature,
     SideEffect,
@@ -50,7 +51,11 @@ SESSION_CHILDREN: dict[str, type[SQLModel]] = {
     "pain_scores": PainScore,
     "alerts": Alert,
     "overrides": Override,
+    "rems": RemsCheck,
 }
+# Lists added to the record after sessions were signed: written only when they hold rows, so a
+# record signed before has the same canonical text, and its signature still checks.
+ADDED_LATER = frozenset({"rems"})
 
 
 def _text_or(canonical: Callable[[Any], str]) -> Callable[[Any], str]:
@@ -110,7 +115,8 @@ def record_json(session_row: dict[str, Any], children: dict[str, list[dict[str, 
     parts = {"session": audit.canonical_json(plain_row(TreatmentSession, session_row, keep_id=True))}
     for name, model in (SESSION_CHILDREN | {"infusion_events": InfusionEvent}).items():
         rows = sorted(audit.canonical_json(plain_row(model, row)) for row in children.get(name, ()))
-        parts[name] = "[" + ",".join(rows) + "]"
+        if rows or name not in ADDED_LATER:
+            parts[name] = "[" + ",".join(rows) + "]"
     return "{" + ",".join(f'"{name}":{parts[name]}' for name in sorted(parts)) + "}"
 
 

@@ -16,6 +16,7 @@ LOCKED_CHILDREN = (
     "alert",
     "review_return",
     "override",
+    "rems_check",
 )
 APPEND_ONLY = ("session_signature", "addendum", "override", "clinic_protocol", "patient_pseudonym")
 

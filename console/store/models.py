@@ -451,6 +451,61 @@ class ClinicProtocol(SQLModel, table=True):
     set_at: datetime = _utc()
 
 
+def _timed(observation: str) -> CheckConstraint:
+    """An observation answered yes has the time it was seen; one answered no or not yet has none."""
+    return CheckConstraint(
+        f"({observation} IS TRUE) = ({observation}_at IS NOT NULL)", name=f"{observation}_timed"
+    )
+
+
+class RemsCheck(SQLModel, table=True):
+    """What the Spravato REMS Patient Monitoring Form asks of one nasal esketamine session, captured
+    at the chair: the enrolment and medication questions at pre-assessment, each device's time, the
+    sedation, dissociation and respiratory depression seen, and when the patient would have been
+    ready to leave. The rest of the form comes from the session's own record (console.chair.rems)."""
+
+    __tablename__ = "rems_check"
+    __table_args__ = (
+        CheckConstraint("length(enrolment_id) BETWEEN 1 AND 20", name="enrolment_id_length"),
+        CheckConstraint(
+            "device_2_at IS NULL OR (device_1_at IS NOT NULL AND device_2_at >= device_1_at)",
+            name="second_device_after_first",
+        ),
+        CheckConstraint(
+            "device_3_at IS NULL OR (device_2_at IS NOT NULL AND device_3_at >= device_2_at)",
+            name="third_device_after_second",
+        ),
+        _timed("sedation"),
+        _timed("dissociation"),
+        _timed("respiratory_depression"),
+        _between("ready_to_leave_min", 0, 720),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", unique=True)
+    enrolment_id: str = Field(sa_type=String(20))  # the patient's REMS enrolment, confirmed each session
+    # Taken now or in the last weeks, as the form asks: each adds sedation or raises blood pressure.
+    benzodiazepines: bool
+    sedative_hypnotics: bool
+    psychostimulants: bool
+    maois: bool
+    opioids: bool
+    asked_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    asked_at: datetime = _utc()
+    device_1_at: datetime | None = _utc(nullable=True)
+    device_2_at: datetime | None = _utc(nullable=True)
+    device_3_at: datetime | None = _utc(nullable=True)
+    sedation: bool | None = None  # None: not answered yet
+    sedation_at: datetime | None = _utc(nullable=True)
+    dissociation: bool | None = None
+    dissociation_at: datetime | None = _utc(nullable=True)
+    respiratory_depression: bool | None = None
+    respiratory_depression_at: datetime | None = _utc(nullable=True)
+    ready_to_leave_min: int | None = None  # from the first device
+    version: int = 1
+
+
 class PatientPseudonym(SQLModel, table=True):
     """A patient's code in de-identified exports: random, never derived from anything about them, kept
     here so the same patient has the same code in every export. Append-only."""

@@ -1,0 +1,359 @@
+"""The Spravato REMS Patient Monitoring Form of a nasal esketamine session: its facts captured where
+they happen, and the form put together from them and the session's own record.
+
+Captured here (table `rems_check`): the enrolment and the concomitant-medication questions at
+pre-assessment, the time of each device, sedation / dissociation / respiratory depression seen
+(with when), and the minutes until the patient would have been ready to leave. Everything else
+the form asks is already in the record: the patient, the monitoring nurse, the date, the dose and
+lot, the blood pressures (identified here: before dosing, at about 40 minutes, before leaving) and
+whether the vital signs were acceptable, and the minutes from the first device to discharge.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from console.chair.alerts import breaches
+from console.domain.actors import Actor, require_clinical
+from console.domain.errors import Conflict, InvalidInput, NotAllowed
+from console.domain.inputs import RemsDevicesIn, RemsObservationsIn, RemsQuestionsIn, parse
+from console.domain.protocol import AlertThresholds
+from console.domain.vocab import Method
+from console.store.database import Database
+from console.store.models import (
+    DoseAdministration,
+    Patient,
+    RemsCheck,
+    TreatmentSession,
+    UserAccount,
+    VitalSigns,
+)
+from console.store.rows import insert, update_versioned
+from console.store.session_lock import open_for_change
+
+# The form's blood pressure "at about 40 minutes": the reading nearest 40 minutes after the first
+# device, taken between 30 and 50 minutes after it.
+FORTY_MINUTES = timedelta(minutes=40)
+FORTY_MINUTES_WINDOW = (timedelta(minutes=30), timedelta(minutes=50))
+FUTURE_TOLERANCE = timedelta(minutes=5)  # as at the chair: a clock a little fast blocks nothing
+MEDICATIONS = {
+    "benzodiazepines": "benzodiazepines",
+    "sedative_hypnotics": "non-benzodiazepine sedative-hypnotics",
+    "psychostimulants": "psychostimulants",
+    "maois": "MAOIs",
+    "opioids": "opioids",
+}
+
+
+def _nasal_session(session: Session, session_id: int) -> TreatmentSession:
+    treatment = open_for_change(session, session_id)
+    if treatment.method != Method.NASAL:
+        raise NotAllowed("the REMS monitoring form is for nasal esketamine sessions only")
+    if treatment.checked_in_at is None:
+        raise NotAllowed("check the patient in first")
+    return treatment
+
+
+def check_of(session: Session, session_id: int) -> RemsCheck | None:
+    return session.exec(select(RemsCheck).where(RemsCheck.session_id == session_id)).one_or_none()
+
+
+def _check_to_change(session: Session, session_id: int, expected_version: int) -> RemsCheck:
+    row = check_of(session, session_id)
+    if row is None:
+        raise NotAllowed("ask the REMS questions at pre-assessment first")
+    return row
+
+
+def _within_session(
+    treatment: TreatmentSession, when: datetime, now: datetime, field: str, title: str
+) -> None:
+    """A time of the form belongs to the patient's time in the chair."""
+    if when > now + FUTURE_TOLERANCE:
+        raise InvalidInput(field, f"{title}: cannot be in the future.")
+    if treatment.checked_in_at is not None and when < treatment.checked_in_at:
+        raise InvalidInput(field, f"{title}: not before the patient checked in.")
+    if treatment.discharged_at is not None and when > treatment.discharged_at:
+        raise InvalidInput(field, f"{title}: not after the patient left.")
+
+
+def ask_questions(
+    db: Database, actor: Actor, session_id: int, data: dict, expected_version: int | None = None
+) -> RemsCheck:
+    """Record the enrolment and medication answers; with `expected_version`, correct them."""
+    user_id = require_clinical(actor)
+    answers = parse(RemsQuestionsIn, data)
+    now = db.clock.now()
+    values = answers.model_dump() | {"asked_by": user_id, "asked_at": now}
+    with db.write() as session:
+        _nasal_session(session, session_id)
+        row = check_of(session, session_id)
+        if row is None and expected_version is None:
+            made = RemsCheck.model_validate(values | {"session_id": session_id})
+            return insert(session, made, actor=actor, action="rems.questions", at=now)
+        if row is None or expected_version is None:
+            raise Conflict("the REMS answers changed at another workstation: look again before saving")
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values=values,
+            actor=actor,
+            action="rems.questions",
+            at=now,
+        )
+
+
+def record_devices(
+    db: Database, actor: Actor, session_id: int, expected_version: int, data: dict
+) -> RemsCheck:
+    """The time of each device, as many as the nasal dose recorded used."""
+    require_clinical(actor)
+    devices = parse(RemsDevicesIn, data)
+    now = db.clock.now()
+    with db.write() as session:
+        treatment = _nasal_session(session, session_id)
+        row = _check_to_change(session, session_id, expected_version)
+        counts = session.exec(
+            select(col(DoseAdministration.device_count)).where(DoseAdministration.session_id == session_id)
+        ).all()
+        if not counts:
+            raise NotAllowed("record the nasal dose first: the form gives each of its devices' times")
+        used = sum(count or 0 for count in counts)
+        if len(devices.times) != used:
+            field = f"device_{min(len(devices.times) + 1, 3)}_at"
+            raise InvalidInput(
+                field,
+                f"Devices: the dose recorded used {used}; give the time of each (got {len(devices.times)}).",
+            )
+        for number, at in enumerate(devices.times, 1):
+            _within_session(treatment, at, now, f"device_{number}_at", f"Device {number}")
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values=devices.model_dump(),
+            actor=actor,
+            action="rems.devices",
+            at=now,
+        )
+
+
+def record_observations(
+    db: Database, actor: Actor, session_id: int, expected_version: int, data: dict
+) -> RemsCheck:
+    """Sedation, dissociation and respiratory depression seen or not; the minutes to ready to leave."""
+    require_clinical(actor)
+    seen = parse(RemsObservationsIn, data)
+    now = db.clock.now()
+    with db.write() as session:
+        treatment = _nasal_session(session, session_id)
+        row = _check_to_change(session, session_id, expected_version)
+        for name in ("sedation", "dissociation", "respiratory_depression"):
+            at = getattr(seen, f"{name}_at")
+            if at is not None:
+                title = RemsObservationsIn.model_fields[name].title or name
+                _within_session(treatment, at, now, f"{name}_at", title)
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values=seen.model_dump(),
+            actor=actor,
+            action="rems.observations",
+            at=now,
+        )
+
+
+@dataclass(frozen=True)
+class RemsFacts:
+    """All one session's form needs, read together (one session, or a batch of them for an export)."""
+
+    session: TreatmentSession
+    patient: Patient
+    check: RemsCheck | None
+    doses: list[DoseAdministration]
+    readings: list[VitalSigns]
+    nurse: str | None  # the monitoring nurse's name
+
+
+@dataclass(frozen=True)
+class FormLine:
+    field: str  # the column name in rems_monitoring.csv
+    label: str  # as the form asks it
+    value: str  # "" when not known yet
+
+
+@dataclass(frozen=True)
+class RemsForm:
+    lines: list[FormLine]
+    missing: list[str]  # what the form still needs, in words; empty when it can be submitted
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def value(self, field: str) -> str:
+        return next(line.value for line in self.lines if line.field == field)
+
+
+def facts_of(db: Database, session_id: int) -> RemsFacts:
+    with db.read() as session:
+        treatment = session.get(TreatmentSession, session_id)
+        if treatment is None:
+            raise NotAllowed(f"no session {session_id}")
+        patient = session.get(Patient, treatment.patient_id)
+        assert patient is not None  # a foreign key
+        nurse = session.get(UserAccount, treatment.nurse_id) if treatment.nurse_id else None
+        doses = session.exec(
+            select(DoseAdministration)
+            .where(DoseAdministration.session_id == session_id)
+            .order_by(col(DoseAdministration.id))
+        ).all()
+        readings = session.exec(
+            select(VitalSigns)
+            .where(VitalSigns.session_id == session_id)
+            .order_by(col(VitalSigns.measured_at), col(VitalSigns.id))
+        ).all()
+        return RemsFacts(
+            treatment,
+            patient,
+            check_of(session, session_id),
+            list(doses),
+            list(readings),
+            nurse.display_name if nurse else None,
+        )
+
+
+def identified_pressures(facts: RemsFacts) -> tuple[VitalSigns | None, VitalSigns | None, VitalSigns | None]:
+    """The readings the form's three blood pressures are: before dosing, at about 40 minutes,
+    before leaving."""
+    first = first_device_at(facts)
+    if first is None:
+        return None, None, facts.readings[-1] if facts.readings else None
+    before = [r for r in facts.readings if r.measured_at <= first]
+    low, high = FORTY_MINUTES_WINDOW
+    around_forty = [r for r in facts.readings if low <= r.measured_at - first <= high]
+    forty = min(around_forty, key=lambda r: abs(r.measured_at - first - FORTY_MINUTES), default=None)
+    after = [r for r in facts.readings if r.measured_at > first]
+    leaving = after[-1] if after and facts.session.discharged_at is not None else None
+    return (before[-1] if before else None), forty, leaving
+
+
+def first_device_at(facts: RemsFacts) -> datetime | None:
+    if facts.check is not None and facts.check.device_1_at is not None:
+        return facts.check.device_1_at
+    return min((dose.administered_at for dose in facts.doses), default=None)
+
+
+def forty_minute_reading_due(facts: RemsFacts) -> datetime | None:
+    """When the 40-minute blood pressure is due, while it is still to be taken; else None."""
+    first = first_device_at(facts)
+    if first is None or identified_pressures(facts)[1] is not None:
+        return None
+    return first + FORTY_MINUTES
+
+
+def rems_form(facts: RemsFacts, clinic: str, limits: AlertThresholds, zone: ZoneInfo) -> RemsForm:
+    """The form's fields in its order, each as text, and what is still missing."""
+    check, session, patient = facts.check, facts.session, facts.patient
+
+    def clock(at: datetime | None) -> str:
+        return "" if at is None else f"{at.astimezone(zone):%H:%M}"
+
+    def answer(value: bool | None) -> str:
+        return "" if value is None else "yes" if value else "no"
+
+    def pressure(reading: VitalSigns | None) -> str:
+        return (
+            ""
+            if reading is None
+            else f"{reading.systolic}/{reading.diastolic} at {clock(reading.measured_at)}"
+        )
+
+    def acceptable(reading: VitalSigns | None, before_dose: bool) -> str:
+        return "" if reading is None else answer(not breaches(reading, limits, before_dose))
+
+    before, forty, leaving = identified_pressures(facts)
+    first = first_device_at(facts)
+    devices = [check.device_1_at, check.device_2_at, check.device_3_at] if check else [None, None, None]
+    total = None
+    if first is not None and session.discharged_at is not None:
+        total = int((session.discharged_at - first).total_seconds() // 60)
+    lines = [
+        FormLine("patient", "Patient", f"{patient.family_name}, {patient.given_name}"),
+        FormLine("date_of_birth", "Date of birth", patient.date_of_birth.isoformat()),
+        FormLine("sex", "Sex", str(patient.sex)),
+        FormLine("enrolment_id", "REMS patient enrolment", check.enrolment_id if check else ""),
+        *(
+            FormLine(field, f"Taking {label}", answer(getattr(check, field)) if check else "")
+            for field, label in MEDICATIONS.items()
+        ),
+        FormLine("monitoring_clinician", "Monitoring clinician", facts.nurse or ""),
+        FormLine("setting", "Healthcare setting", clinic),
+        FormLine("date", "Date of treatment", session.clinic_date.isoformat()),
+        FormLine("dose_mg", "Dose (mg)", f"{sum(d.dose_mg for d in facts.doses):g}" if facts.doses else ""),
+        FormLine("lot_numbers", "Lot number", "; ".join(dict.fromkeys(d.lot_number for d in facts.doses))),
+        *(FormLine(f"device_{n}_at", f"Device {n} used at", clock(at)) for n, at in enumerate(devices, 1)),
+        FormLine(
+            "total_minutes",
+            "Minutes from the first device to the end of monitoring",
+            "" if total is None else str(total),
+        ),
+        FormLine(
+            "ready_to_leave_min",
+            "Minutes until the patient would have been ready to leave",
+            "" if check is None or check.ready_to_leave_min is None else str(check.ready_to_leave_min),
+        ),
+        FormLine(
+            "vitals_acceptable_before", "Vital signs acceptable before dosing", acceptable(before, True)
+        ),
+        FormLine(
+            "vitals_acceptable_leaving", "Vital signs acceptable before leaving", acceptable(leaving, False)
+        ),
+        FormLine("bp_before", "Blood pressure before dosing", pressure(before)),
+        FormLine("bp_40_min", "Blood pressure at about 40 minutes", pressure(forty)),
+        FormLine("bp_leaving", "Blood pressure before leaving", pressure(leaving)),
+        FormLine("sedation", "Sedation", answer(check.sedation) if check else ""),
+        FormLine("sedation_at", "Sedation seen at", clock(check.sedation_at) if check else ""),
+        FormLine("dissociation", "Dissociation", answer(check.dissociation) if check else ""),
+        FormLine("dissociation_at", "Dissociation seen at", clock(check.dissociation_at) if check else ""),
+        FormLine(
+            "respiratory_depression",
+            "Respiratory depression",
+            answer(check.respiratory_depression) if check else "",
+        ),
+        FormLine(
+            "respiratory_depression_at",
+            "Respiratory depression seen at",
+            clock(check.respiratory_depression_at) if check else "",
+        ),
+    ]
+    return RemsForm(lines, missing_from(facts, zone))
+
+
+def missing_from(facts: RemsFacts, zone: ZoneInfo) -> list[str]:
+    """What the form still needs, in words, in the order the session gives it; empty when complete."""
+    check, missing = facts.check, []
+    before, forty, _ = identified_pressures(facts)
+    first = first_device_at(facts)
+    if check is None:
+        missing.append("the REMS enrolment and medication questions (pre-assessment)")
+    if not facts.doses:
+        missing.append("the dose")
+    elif check is not None and check.device_1_at is None:
+        missing.append("each device's time")
+    if before is None:
+        missing.append("a blood pressure before dosing")
+    if forty is None:
+        due = "" if first is None else f", due at {first.astimezone(zone) + FORTY_MINUTES:%H:%M}"
+        missing.append(f"a blood pressure 30 to 50 minutes after the first device{due}")
+    if facts.session.discharged_at is None:
+        missing.append("discharge: a blood pressure before leaving and the minutes monitored")
+    if check is not None and None in (check.sedation, check.dissociation, check.respiratory_depression):
+        missing.append("sedation, dissociation and respiratory depression: seen or not")
+    if check is not None and check.ready_to_leave_min is None:
+        missing.append("the minutes until the patient would have been ready to leave")
+    return missing

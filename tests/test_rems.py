@@ -1,0 +1,282 @@
+"""The Spravato REMS monitoring form of a nasal esketamine session, on both backends: what the
+chair records for it, what it refuses, and the form put together with what is still missing."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from console.chair import charting, rems, sessions
+from console.domain.errors import Conflict, InvalidInput, NotAllowed
+from console.domain.protocol import Protocol
+from console.review.integrity import verify_record
+from console.review.signing import Proof, SigningSitting
+from tests.factories import checked_in_session, nasal_dose_data, sign_as_shown, vitals_data
+
+ZONE = ZoneInfo("America/Chicago")
+ANSWERS = {
+    "enrolment_id": "REMS-100234",
+    "benzodiazepines": False,
+    "sedative_hypnotics": False,
+    "psychostimulants": True,
+    "maois": False,
+    "opioids": False,
+}
+
+
+def _form(db, session_id: int) -> rems.RemsForm:
+    return rems.rems_form(rems.facts_of(db, session_id), "Chairside Clinic", Protocol().thresholds, ZONE)
+
+
+def _dosed(db, nurse, device_count: int = 2):
+    """A nasal session checked in 20 minutes ago: questions asked, a reading, the dose given now."""
+    row = checked_in_session(db, nurse, method="nasal_spray", minutes_ago=20)
+    check = rems.ask_questions(db, nurse, row.id, ANSWERS)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=132, diastolic=84))
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "before", "score": 6, "scored_at": db.clock.now()}, row.version
+    )
+    dose_mg = 28 * device_count
+    charting.record_dose(
+        db, nurse, row.id, nasal_dose_data(db, dose_mg=dose_mg, drawn_mg=dose_mg, device_count=device_count)
+    )
+    return row, check
+
+
+def _discharge(db, nurse, session_id: int) -> None:
+    current = sessions.get_session(db, session_id)
+    charting.record_pain(
+        db, nurse, session_id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, current.version
+    )
+    sessions.discharge(db, nurse, session_id, sessions.get_session(db, session_id).version)
+
+
+def test_a_whole_nasal_session_fills_the_form_in_its_order(db, staff):
+    nurse = staff["nina"]
+    row, check = _dosed(db, nurse, device_count=3)
+    first = db.clock.now()
+    db.clock.advance(minutes=10)  # recorded once the third device is used
+    check = rems.record_devices(
+        db,
+        nurse,
+        row.id,
+        check.version,
+        {
+            "device_1_at": first,
+            "device_2_at": first + timedelta(minutes=5),
+            "device_3_at": first + timedelta(minutes=10),
+        },
+    )
+    db.clock.advance(minutes=25)
+    assert _form(db, row.id).value("bp_40_min") == ""
+    assert any("due at" in item for item in _form(db, row.id).missing)
+    db.clock.advance(minutes=5)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=146, diastolic=92))  # at 39 minutes
+    db.clock.advance(minutes=25)
+    sedation_at = db.clock.now() - timedelta(minutes=20)
+    check = rems.record_observations(
+        db,
+        nurse,
+        row.id,
+        check.version,
+        {
+            "sedation": True,
+            "sedation_at": sedation_at,
+            "dissociation": False,
+            "respiratory_depression": False,
+            "ready_to_leave_min": 105,
+        },
+    )
+    db.clock.advance(minutes=56)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=124, diastolic=80))
+    _discharge(db, nurse, row.id)
+    form = _form(db, row.id)
+    assert form.complete, form.missing
+    assert [line.field for line in form.lines][:5] == [
+        "patient",
+        "date_of_birth",
+        "sex",
+        "enrolment_id",
+        "benzodiazepines",
+    ]
+    assert form.value("psychostimulants") == "yes" and form.value("opioids") == "no"
+    assert form.value("dose_mg") == "84" and form.value("lot_numbers") == "ESK7"
+    assert form.value("monitoring_clinician") == "Nina" and form.value("setting") == "Chairside Clinic"
+    assert form.value("bp_before").startswith("132/84") and form.value("bp_40_min").startswith("146/92")
+    assert form.value("bp_leaving").startswith("124/80")
+    assert (
+        form.value("vitals_acceptable_before") == "yes" and form.value("vitals_acceptable_leaving") == "yes"
+    )
+    assert form.value("total_minutes") == "121" and form.value("ready_to_leave_min") == "105"
+    assert (
+        form.value("sedation") == "yes"
+        and form.value("sedation_at") == f"{sedation_at.astimezone(ZONE):%H:%M}"
+    )
+    assert form.value("device_3_at") == f"{(first + timedelta(minutes=10)).astimezone(ZONE):%H:%M}"
+
+
+def test_an_empty_form_lists_everything_it_still_needs(db, staff):
+    row = checked_in_session(db, staff["nina"], method="nasal_spray")
+    form = _form(db, row.id)
+    assert not form.complete
+    assert form.missing[0] == "the REMS enrolment and medication questions (pre-assessment)"
+    assert "the dose" in form.missing and "a blood pressure before dosing" in form.missing
+
+
+def test_the_form_is_only_for_nasal_sessions_and_follows_the_order_of_the_chair(db, staff):
+    nurse = staff["nina"]
+    iv = checked_in_session(db, nurse, method="iv_infusion")
+    with pytest.raises(NotAllowed, match="nasal esketamine"):
+        rems.ask_questions(db, nurse, iv.id, ANSWERS)
+    nasal = checked_in_session(db, nurse, method="nasal_spray", mrn="MRN-2002")
+    with pytest.raises(NotAllowed, match="questions at pre-assessment first"):
+        rems.record_devices(db, nurse, nasal.id, 1, {"device_1_at": db.clock.now()})
+    check = rems.ask_questions(db, nurse, nasal.id, ANSWERS)
+    with pytest.raises(NotAllowed, match="record the nasal dose first"):
+        rems.record_devices(db, nurse, nasal.id, check.version, {"device_1_at": db.clock.now()})
+
+
+@pytest.mark.parametrize(
+    "devices, field, says",
+    [
+        ({"device_1_at": 0}, "device_2_at", "the dose recorded used 2"),
+        ({"device_1_at": 0, "device_2_at": -5}, "device_2_at", "at or after the first"),
+        ({"device_1_at": 0, "device_3_at": 5}, "device_3_at", "at or after the second"),
+        ({"device_1_at": -60, "device_2_at": -55}, "device_1_at", "not before the patient checked in"),
+        ({"device_1_at": 30, "device_2_at": 35}, "device_1_at", "cannot be in the future"),
+    ],
+)
+def test_device_times_that_cannot_be_true_are_refused_by_name(db, staff, devices, field, says):
+    row, check = _dosed(db, staff["nina"])
+    now = db.clock.now()
+    data = {name: now + timedelta(minutes=minutes) for name, minutes in devices.items()}
+    with pytest.raises(InvalidInput, match=says) as refused:
+        rems.record_devices(db, staff["nina"], row.id, check.version, data)
+    assert refused.value.field == field
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"sedation": True}, "sedation_at"),
+        ({"dissociation_at": 0}, "dissociation_at"),
+        ({"ready_to_leave_min": 721}, "ready_to_leave_min"),
+        ({"ready_to_leave_min": -1}, "ready_to_leave_min"),
+        ({"enrolment_id": "REMS 1"}, "enrolment_id"),
+    ],
+)
+def test_answers_that_cannot_be_true_are_refused_by_name(db, staff, change, field):
+    row, check = _dosed(db, staff["nina"])
+    now = db.clock.now()
+    values = {key: now if value == 0 else value for key, value in change.items()}
+    if field == "enrolment_id":
+        with pytest.raises(InvalidInput) as refused:
+            rems.ask_questions(db, staff["nina"], row.id, ANSWERS | values, check.version)
+    else:
+        seen = {"sedation": False, "dissociation": False, "respiratory_depression": False} | values
+        with pytest.raises(InvalidInput) as refused:
+            rems.record_observations(db, staff["nina"], row.id, check.version, seen)
+    assert refused.value.field == field
+
+
+def test_the_database_refuses_an_observation_without_its_time_whatever_a_service_sends(db, staff):
+    row, _ = _dosed(db, staff["nina"])
+    with pytest.raises(DBAPIError), db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE rems_check SET sedation = TRUE WHERE session_id = :id"), {"id": row.id}
+        )
+    with pytest.raises(DBAPIError), db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE rems_check SET ready_to_leave_min = 900 WHERE session_id = :id"), {"id": row.id}
+        )
+
+
+def test_answers_saved_from_a_stale_screen_are_refused_and_change_nothing(db, staff):
+    row, check = _dosed(db, staff["nina"])
+    rems.ask_questions(db, staff["marcus"], row.id, ANSWERS | {"opioids": True}, check.version)
+    with pytest.raises(Conflict):
+        rems.ask_questions(db, staff["nina"], row.id, ANSWERS | {"maois": True}, check.version)
+    with pytest.raises(Conflict):
+        rems.ask_questions(db, staff["nina"], row.id, ANSWERS)  # as if the form were still empty
+    assert _form(db, row.id).value("opioids") == "yes" and _form(db, row.id).value("maois") == "no"
+
+
+def test_the_signature_covers_the_form_and_locks_it(db, staff):
+    nurse, doctor = staff["nina"], staff["priya"]
+    row, check = _dosed(db, nurse)
+    first = db.clock.now()
+    check = rems.record_devices(
+        db, nurse, row.id, check.version, {"device_1_at": first, "device_2_at": first + timedelta(minutes=5)}
+    )
+    db.clock.advance(minutes=121)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    _discharge(db, nurse, row.id)
+    sign_as_shown(
+        db,
+        doctor,
+        row.id,
+        "approved",
+        Proof("priya", "long enough pw"),
+        SigningSitting("priya", timedelta(10)),
+    )
+    assert verify_record(db).intact
+    with pytest.raises(NotAllowed):
+        rems.record_observations(
+            db,
+            nurse,
+            row.id,
+            check.version,
+            {
+                "sedation": False,
+                "dissociation": False,
+                "respiratory_depression": False,
+                "ready_to_leave_min": 120,
+            },
+        )
+    with pytest.raises(DBAPIError), db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE rems_check SET opioids = TRUE WHERE session_id = :id"), {"id": row.id}
+        )
+
+
+def test_rems_monitoring_csv_has_each_nasal_sessions_form_and_names_nobody_when_deidentified(
+    db, staff, tmp_path
+):
+    from console.export.modes import Mode
+    from tests.factories import a_rems_session, discharged_session
+    from tests.test_export import _export, _rows
+
+    nasal = a_rems_session(db, staff["nina"])
+    discharged_session(db, staff["nina"], mrn="MRN-2002")  # IV: no form
+    open_form = checked_in_session(db, staff["marcus"], method="nasal_spray", mrn="MRN-3003")
+    rows = {row["session_id"]: row for row in _rows(_export(db, tmp_path) / "rems_monitoring.csv")}
+    assert set(rows) == {str(nasal.id), str(open_form.id)}
+    done = rows[str(nasal.id)]
+    assert (done["form_complete"], done["missing"], done["enrolment_id"]) == ("true", "", "REMS-100234")
+    assert (done["psychostimulants"], done["opioids"], done["dose_mg"], done["lot_numbers"]) == (
+        "true",
+        "false",
+        "56.0",
+        "ESK7",
+    )
+    assert (done["bp_before_systolic"], done["bp_40_min_systolic"], done["bp_leaving_systolic"]) == (
+        "128",
+        "138",
+        "128",
+    )
+    assert (done["dissociation"], done["sedation_at"], done["total_minutes"]) == ("true", "", "130")
+    assert done["device_2_at"].endswith("-06:00") and done["ready_to_leave_min"] == "120"
+    pending = rows[str(open_form.id)]
+    assert pending["form_complete"] == "false" and pending["missing"].startswith("the REMS enrolment")
+    for mode in (Mode.LIMITED, Mode.SAFE_HARBOR):
+        written = (_export(db, tmp_path, mode=mode, folder=mode.value) / "rems_monitoring.csv").read_text()
+        for identifier in ("REMS-100234", "MRN-1001", "Doe", "1970-05-17"):
+            assert identifier not in written, (mode, identifier)
+    (safe,) = [
+        r for r in _rows(tmp_path / "safe_harbor" / "rems_monitoring.csv") if r["form_complete"] == "true"
+    ]
+    assert (
+        safe["device_1_at_min"] == "10" and safe["bp_40_min_at_min"] == "49"
+    )  # minutes from check-in (measured a minute before typed)
