@@ -146,8 +146,6 @@ class BillingRow(NamedTuple):
     supervising_physician: str | None
 
 
-
-
 class RemsRow(NamedTuple):
     date: date
     session_id: int
