@@ -318,3 +318,36 @@ def test_each_stamped_note_reads_back_as_its_time_author_and_text(author, text, 
     written, *rest = last
     assert written.replace(tzinfo=None) == now.astimezone(zone).replace(tzinfo=None)  # the wall time
     assert written.tzinfo == zone and rest == [author, text]
+
+
+def test_the_discharge_step_says_the_clock_time_discharge_opens_and_what_is_still_needed():
+    from console.chair.session_guide import discharge_outlook
+
+    given = NOW - timedelta(minutes=30)  # the first device, 09:30 in the clinic
+    nasal = iv_dose(route="nasal", drug="esketamine", rate_mg_per_kg_h=None, administered_at=given)
+    view = view_of(Method.NASAL, SessionStatus.OBSERVATION, doses=[nasal])
+    said = discharge_outlook(view, PROTOCOL, NOW, ZONE)
+    assert said.startswith("Discharge possible from 11:30; still needed: ")
+    assert "90 min to go, until 11:30" in said and "no vital signs recorded" in said
+    assert discharge_outlook(view_of(), PROTOCOL, NOW, ZONE).startswith("Discharge; still needed")  # no dose
+    reading = VitalSigns(
+        id=1,
+        session_id=7,
+        measured_at=NOW + timedelta(minutes=89),
+        recorded_at=NOW + timedelta(minutes=89),
+        systolic=120,
+        diastolic=80,
+        heart_rate=70,
+        spo2=98,
+        resp_rate=14,
+        moaas=5,
+        taken_by=3,
+    )
+    done = replace(
+        view,
+        vitals=[reading],
+        session=view.session.model_copy(update={"pain_after": 2, "escort_confirmed": True}),
+    )
+    assert discharge_outlook(done, PROTOCOL, NOW + timedelta(minutes=90), ZONE) == (
+        "Discharge possible from 11:30: every criterion holds."
+    )

@@ -206,7 +206,10 @@ async def test_whole_nasal_session(demo_app):
         await nurse.type("138/88 82 98 15 4", "enter")
         await nurse.type("f8")
         demo_app.clock.advance(minutes=80)
-        await nurse.type("f5", "126/80 76 99 15 5", "enter", "f7", "2", "enter", "enter")
+        await nurse.type("f5", "126/80 76 99 15 5", "enter", "f7")
+        outlook = str(screen.query_one("#discharge-outlook", Static).render())
+        assert outlook == "Discharge possible from 13:30; still needed: pain after not recorded.", outlook
+        await nurse.type("2", "enter", "enter")
         assert _error(demo_app) == "", _error(demo_app)
     with demo_app.db.read() as session:
         row = session.get(TreatmentSession, session_id)

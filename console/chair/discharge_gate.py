@@ -6,6 +6,7 @@
 
 import math
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from console.chair.alerts import breaches
 from console.chair.infusion import infusion_state
@@ -25,22 +26,34 @@ def observed_since(
     return session.ended_at or now
 
 
+def observed_until(
+    session: TreatmentSession, doses: list[DoseAdministration], protocol: Protocol, now: datetime
+) -> datetime | None:
+    """The earliest time the protocol's observation allows discharge; None before any dose."""
+    since = observed_since(session, doses, now)
+    if since is None:
+        return None
+    rules = protocol.nasal if session.method == Method.NASAL else protocol.iv
+    return since + timedelta(minutes=rules.observation_min)
+
+
 def missing_for_discharge(
     session: TreatmentSession,
     doses: list[DoseAdministration],
     readings: list[VitalSigns],
     protocol: Protocol,
     now: datetime,
+    zone: ZoneInfo | None = None,
 ) -> list[str]:
-    """Every discharge criterion that does not hold yet, in words; empty when the patient may leave."""
+    """Every discharge criterion that does not hold yet, in words; empty when the patient may leave.
+    With the clinic's `zone`, the observation's end is said as a clock time too."""
     criteria, missing = protocol.discharge, []
-    since = observed_since(session, doses, now)
-    if since is not None:
+    ready_at = observed_until(session, doses, protocol, now)
+    if ready_at is not None and now < ready_at:
         rules = protocol.nasal if session.method == Method.NASAL else protocol.iv
-        ready_at = since + timedelta(minutes=rules.observation_min)
-        if now < ready_at:
-            left = math.ceil((ready_at - now).total_seconds() / 60)
-            missing.append(f"observation time not reached ({rules.observation_min} min; {left} min to go)")
+        left = math.ceil((ready_at - now).total_seconds() / 60)
+        until = f", until {ready_at.astimezone(zone):%H:%M}" if zone else ""
+        missing.append(f"observation time not reached ({rules.observation_min} min; {left} min to go{until})")
     latest = max(readings, key=lambda r: (r.measured_at, r.id or 0)) if readings else None
     if latest is None:
         missing.append("no vital signs recorded")

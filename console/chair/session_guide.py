@@ -10,6 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from console.chair.discharge_gate import missing_for_discharge, observed_until
 from console.chair.infusion import InfusionState, infusion_state
 from console.chair.session_view import SessionView
 from console.chair.vitals_due import describe_due
@@ -150,6 +151,20 @@ def pain_change_line(view: SessionView) -> str:
     if s.pain_before is not None:
         return f"Pain before: {s.pain_before}"
     return ""
+
+
+def discharge_outlook(view: SessionView, protocol: Protocol, now: datetime, zone: ZoneInfo) -> str:
+    """What the discharge step says before the nurse tries: when discharge becomes possible and what
+    is still needed, or that everything holds."""
+    s = view.session
+    if s.status == SessionStatus.DISCHARGED:
+        return ""
+    missing = missing_for_discharge(s, view.doses, view.vitals, protocol, now, zone)
+    ready_at = observed_until(s, view.doses, protocol, now)
+    opens = f"Discharge possible from {ready_at.astimezone(zone):%H:%M}" if ready_at else "Discharge"
+    if not missing:
+        return f"{opens}: every criterion holds."
+    return f"{opens}; still needed: " + "; ".join(missing) + "."
 
 
 def dose_heading(view: SessionView) -> str:

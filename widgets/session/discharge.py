@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
 from console.chair import sessions
-from console.chair.session_guide import Step, pain_change_line
+from console.chair.session_guide import Step, discharge_outlook, pain_change_line
 from console.chair.session_view import SessionView
 from console.domain.vocab import SideEffectType
 from console.store.models import SideEffect
@@ -27,6 +27,7 @@ class DischargeStep(StepForm):
         yield Label("Pain after (NRS 0-10)")
         yield NumberInput("Pain after", whole=True, id="pain-after")
         yield Static("", id="pain-change", markup=False)
+        yield Static("", id="discharge-outlook", markup=False)
         yield Label(
             "Side effects still open: resolve each (F11), or tick it here if it continues at discharge",
             id="continuing-label",
@@ -47,6 +48,9 @@ class DischargeStep(StepForm):
 
     def show(self, view: SessionView) -> None:
         self.query_one("#pain-change", Static).update(pain_change_line(view))
+        clinic = self.clinic
+        outlook = discharge_outlook(view, clinic.protocol, clinic.db.clock.now(), clinic.zone)
+        self.query_one("#discharge-outlook", Static).update(outlook)
         self.query_one("#notes", Static).update(view.session.notes)
         self._show_open_effects(view)
 
