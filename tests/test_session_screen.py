@@ -2,15 +2,17 @@
 
 import math
 from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 from textual.widgets import Input, Static
 
-from console.chair import charting, sessions
+from console.chair import charting, rems, sessions
 from console.clinic import patients
 from console.demo.builder import DEMO_PIN
 from console.domain.actors import Actor
+from console.domain.protocol import Protocol
 from console.domain.vocab import Role, SessionStatus
 from console.store.models import (
     Alert,
@@ -195,7 +197,9 @@ async def test_whole_nasal_session(demo_app):
         nurse = Nurse(pilot)
         await nurse.type(patient.mrn, "enter")
         await nurse.type("f2", f"{patient.weight_kg:g}", "enter")  # weighed: the last weight is too old
-        await nurse.type("6", "enter", "132/84 80 99 16 5", "enter", "tab", "space", "enter")
+        await nurse.type("6", "enter", "132/84 80 99 16 5", "enter")
+        # nasal: the REMS enrolment (typed the first time) and medication questions, then the escort
+        await nurse.type("tab", "REMS-4411", "enter", "space", "tab", "space", "enter")
         screen = demo_app.screen
         assert screen.query_one("#dose-devices").has_focus
         await nurse.type("3", "enter")
@@ -208,7 +212,9 @@ async def test_whole_nasal_session(demo_app):
         demo_app.clock.advance(minutes=80)
         await nurse.type("f5", "126/80 76 99 15 5", "enter", "f7")
         outlook = str(screen.query_one("#discharge-outlook", Static).render())
-        assert outlook == "Discharge possible from 13:30; still needed: pain after not recorded.", outlook
+        assert outlook.startswith(
+            "Discharge possible from 13:30; still needed: pain after not recorded. REMS form:"
+        )
         await nurse.type("2", "enter", "enter")
         assert _error(demo_app) == "", _error(demo_app)
     with demo_app.db.read() as session:
@@ -218,6 +224,12 @@ async def test_whole_nasal_session(demo_app):
         ).one()
     assert row.status == SessionStatus.DISCHARGED and (row.pain_before, row.pain_after) == (6, 2)
     assert (dose.route, dose.device_count, dose.dose_mg, dose.wasted_mg) == ("nasal", 3, 84, 0)
+    form = rems.rems_form(rems.facts_of(demo_app.db, session_id), "", Protocol().thresholds, ZoneInfo("UTC"))
+    assert (form.value("enrolment_id"), form.value("benzodiazepines"), form.value("opioids")) == (
+        "REMS-4411",
+        "yes",
+        "no",
+    )
 
 
 async def test_unknown_mrn_is_refused_on_the_board(demo_app):
@@ -540,8 +552,9 @@ async def _nasal_dose_given(pilot, patient) -> "Nurse":
     await sign_in(pilot)
     nurse = Nurse(pilot)
     await nurse.type(
-        patient.mrn, "enter", "f2", "6", "enter", "132/84 80 99 16 5", "enter", "tab", "space", "enter"
+        patient.mrn, "enter", "f2", "6", "enter", "132/84 80 99 16 5", "enter", "tab", "REMS-4411", "enter"
     )
+    await nurse.type("tab", "space", "enter")  # no medication ticked, escort confirmed, save
     await nurse.type("2", "enter", "enter", "enter", "56", "enter")
     return nurse
 
@@ -1018,3 +1031,21 @@ async def test_a_refusal_for_the_records_state_shows_the_record_as_it_is_now(dem
         await nurse.type("f2")  # check in, on a screen that still says Scheduled
         assert "cannot check in a session that is checked in" in _error(demo_app)
         assert "Status: Checked in" in str(demo_app.screen.query_one("#status-line", Static).render())
+
+
+async def test_a_nasal_pre_assessment_without_the_rems_enrolment_is_refused_under_it_and_stores_nothing(
+    demo_app,
+):
+    patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(patient.mrn, "enter", "f2", "6", "enter", "132/84 80 99 16 5", "enter")
+        await nurse.type("tab", "tab", "tab", "space", "enter")  # past the enrolment, escort, save
+        assert "REMS patient enrolment" in _error(demo_app), _error(demo_app)
+        enrolment = demo_app.screen.query_one("#rems-enrolment", Input)
+        refusal = demo_app.screen.query_one(".refusal")
+        assert refusal.region.y == enrolment.region.bottom  # where the nurse types it
+    with demo_app.db.read() as session:
+        row = session.get(TreatmentSession, session_id)
+    assert row.contraindications_screened_at is None and rems.facts_of(demo_app.db, session_id).check is None

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from console.chair.alerts import breaches
+from console.chair.session_view import SessionView
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import RemsDevicesIn, RemsObservationsIn, RemsQuestionsIn, parse
@@ -225,6 +226,12 @@ def facts_of(db: Database, session_id: int) -> RemsFacts:
             list(readings),
             nurse.display_name if nurse else None,
         )
+
+
+def facts_from_view(view: SessionView) -> RemsFacts:
+    """The form's facts as the session screen already holds them: nothing read again."""
+    nurse = view.staff_name(view.session.nurse_id) or None
+    return RemsFacts(view.session, view.patient, view.rems, list(view.doses), list(view.vitals), nurse)
 
 
 def identified_pressures(facts: RemsFacts) -> tuple[VitalSigns | None, VitalSigns | None, VitalSigns | None]:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from console.chair.discharge_gate import missing_for_discharge, observed_until
 from console.chair.infusion import InfusionState, infusion_state
+from console.chair.rems import facts_from_view, missing_from
 from console.chair.session_view import SessionView
 from console.chair.vitals_due import describe_due
 from console.clinic.patients import weight_is_stale
@@ -162,9 +163,17 @@ def discharge_outlook(view: SessionView, protocol: Protocol, now: datetime, zone
     missing = missing_for_discharge(s, view.doses, view.vitals, protocol, now, zone)
     ready_at = observed_until(s, view.doses, protocol, now)
     opens = f"Discharge possible from {ready_at.astimezone(zone):%H:%M}" if ready_at else "Discharge"
-    if not missing:
-        return f"{opens}: every criterion holds."
-    return f"{opens}; still needed: " + "; ".join(missing) + "."
+    said = (
+        f"{opens}: every criterion holds."
+        if not missing
+        else f"{opens}; still needed: " + "; ".join(missing) + "."
+    )
+    if s.method == Method.NASAL:  # the form is sent after the session: it does not hold discharge up
+        form = [
+            item for item in missing_from(facts_from_view(view), zone) if not item.startswith("discharge:")
+        ]
+        said += " REMS form: " + ("complete." if not form else "still needs " + "; ".join(form) + ".")
+    return said
 
 
 def dose_heading(view: SessionView) -> str:

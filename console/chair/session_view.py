@@ -18,6 +18,7 @@ from console.store.models import (
     Override,
     PainScore,
     Patient,
+    RemsCheck,
     ReviewReturn,
     SessionSignature,
     SideEffect,
@@ -52,6 +53,8 @@ class SessionView:
     signature: SessionSignature | None = None
     addenda: tuple[Addendum, ...] = ()
     returns: tuple[ReviewReturn, ...] = ()
+    rems: RemsCheck | None = None  # a nasal session's REMS form answers, once asked
+    rems_enrolment: str = ""  # the enrolment number the patient's last REMS form gave
 
     @property
     def open_return(self) -> ReviewReturn | None:
@@ -141,4 +144,18 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         overrides=tuple(children(Override, Override.at)),
         addenda=tuple(children(Addendum, Addendum.written_at)),
         returns=tuple(children(ReviewReturn, ReviewReturn.returned_at)),
+        rems=session.exec(select(RemsCheck).where(RemsCheck.session_id == session_id)).first(),
+        rems_enrolment=_last_enrolment(session, row) if row.method == Method.NASAL else "",
     )
+
+
+def _last_enrolment(session: Session, row: TreatmentSession) -> str:
+    """The enrolment number of the patient's latest REMS form before this session: shown to confirm."""
+    found = session.exec(
+        select(RemsCheck.enrolment_id)
+        .join(TreatmentSession, col(TreatmentSession.id) == RemsCheck.session_id)
+        .where(TreatmentSession.patient_id == row.patient_id, TreatmentSession.id != row.id)
+        .order_by(col(TreatmentSession.clinic_date).desc(), col(TreatmentSession.id).desc())
+        .limit(1)
+    ).first()
+    return found or ""

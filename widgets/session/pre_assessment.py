@@ -1,4 +1,7 @@
-"""Pre-assessment: weight when it is missing or old, pain before, baseline vitals, the screen, the escort."""
+"""Pre-assessment: weight when it is missing or old, pain before, baseline vitals, the screen, the escort;
+for nasal esketamine, the REMS form's enrolment and medication questions."""
+
+from typing import Literal
 
 from textual import on
 from textual.app import ComposeResult
@@ -6,13 +9,15 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList
 
-from console.chair import sessions
+from console.chair import rems, sessions
+from console.chair.rems import MEDICATIONS
 from console.chair.session_guide import PreStart, Step, pre_assessment_start, weight_prompt, weight_to_show
 from console.chair.session_view import SessionView
 from console.clinic.patients import record_weight
-from console.domain.errors import Conflict, NeedsConfirmation
+from console.domain.errors import ChairsideError, Conflict, NeedsConfirmation
+from console.domain.inputs import RemsQuestionsIn, parse
 from console.domain.quick_vitals import FORMAT_HINT
-from console.domain.vocab import Contraindication
+from console.domain.vocab import Contraindication, Method
 from widgets.number_input import NumberInput
 from widgets.session.recorder import Recorder, StepForm
 from widgets.tick import TickBox, TickList
@@ -38,15 +43,17 @@ class PreAssessmentStep(StepForm):
         "weight": "#pain-before",
         "pain-before": "#baseline-vitals",
         "baseline-vitals": "#contraindications",
+        "rems-enrolment": "#rems-medications",
     }
     ONE_SHOT = frozenset({"baseline-vitals"})
-    DEFAULT_CSS = "#contraindications { height: 8; }"
+    DEFAULT_CSS = "#contraindications { height: 8; } #rems-medications { height: 7; }"
 
     def __init__(self, recorder: Recorder) -> None:
         super().__init__(recorder)
         self._weight_to_confirm: str | None = None  # a weight refused as unusual, stored if entered again
         self._screen_seen: SessionView | None = None  # the record shown when the nurse began the screen
         self._answered_stale = False  # her screen was refused as stale: the reload is what she sees now
+        self._rems_touched = False  # the nurse ticked a REMS answer: a reload keeps her ticks
 
     def compose(self) -> ComposeResult:
         yield Label("Weight today (kg): Enter to record; Tab skips", id="weight-label")
@@ -57,6 +64,13 @@ class PreAssessmentStep(StepForm):
         yield Input(id="baseline-vitals", placeholder="128/82 76 98 14 5")
         yield Label("Contraindications found (space to tick; none = leave empty)")
         yield TickList(*[(c.label, c.value) for c in Contraindication], id="contraindications")
+        # Nasal esketamine only: the REMS monitoring form's enrolment and medication questions.
+        yield Label("REMS patient enrolment number", classes="rems")
+        yield Input(id="rems-enrolment", max_length=20, classes="rems")
+        yield Label("REMS: taking now or recently (space to tick; none = leave empty)", classes="rems")
+        yield TickList(
+            *[(label, name) for name, label in MEDICATIONS.items()], id="rems-medications", classes="rems"
+        )
         yield ConfirmBox("Escort / driver confirmed (space), Enter to save", id="escort")
         yield Button("Save pre-assessment", id="save-pre", variant="primary")
 
@@ -75,10 +89,28 @@ class PreAssessmentStep(StepForm):
             for value in (c.value for c in Contraindication):
                 (ticks.select if value in found else ticks.deselect)(value)
             self.query_one("#escort", Checkbox).value = view.session.escort_confirmed
+        self._show_rems(view)
+
+    def _show_rems(self, view: SessionView) -> None:
+        nasal = view.session.method == Method.NASAL
+        for part in self.query(".rems"):
+            part.display = nasal
+        enrolment = self.query_one("#rems-enrolment", Input)
+        if nasal and not self.recorder.is_being_typed(enrolment) and not enrolment.has_focus:
+            enrolment.value = view.rems.enrolment_id if view.rems else view.rems_enrolment
+        if nasal and view.rems is not None and not self._rems_touched:
+            ticks = self.query_one("#rems-medications", SelectionList)
+            for name in MEDICATIONS:
+                (ticks.select if getattr(view.rems, name) else ticks.deselect)(name)
 
     def after_conflict(self, view: SessionView) -> None:
         if self._answered_stale:  # her ticks stay, and now answer the screen as it is shown
             self._screen_seen, self._answered_stale = view, False
+
+    @on(SelectionList.SelectedChanged, "#rems-medications")
+    def _rems_ticked(self, event: SelectionList.SelectedChanged) -> None:
+        if event.selection_list.has_focus:
+            self._rems_touched = True
 
     @on(SelectionList.SelectedChanged, "#contraindications")
     @on(Checkbox.Changed, "#escort")
@@ -124,7 +156,17 @@ class PreAssessmentStep(StepForm):
         seen = self._screen_seen or self.recorder.view
         screened_seen = seen.session.contraindications_screened_at if seen is not None else None
 
+        rems_answers = self._rems_answers(seen)
+        if rems_answers is False:
+            return
+
         def store(version: int) -> None:
+            if rems_answers:  # first: a refused answer stores nothing of the step
+                answered = seen.rems if seen is not None else None
+                rems.ask_questions(
+                    db, actor, session_id, rems_answers, answered.version if answered else None
+                )
+                self._rems_touched = False
             try:
                 sessions.record_pre_assessment(
                     db,
@@ -141,3 +183,18 @@ class PreAssessmentStep(StepForm):
             self._screen_seen = None
 
         self.recorder.save(store, then="next", form=self)
+
+    def _rems_answers(self, seen: SessionView | None) -> dict | Literal[False] | None:
+        """A nasal session's REMS answers as ticked; None for an IV session; False when refused here,
+        under the enrolment field, before anything is stored."""
+        if seen is None or seen.session.method != Method.NASAL:
+            return None
+        ticked = set(self.query_one("#rems-medications", SelectionList).selected)
+        enrolment = self.query_one("#rems-enrolment", Input)
+        answers = {"enrolment_id": enrolment.value.strip()} | {name: name in ticked for name in MEDICATIONS}
+        try:
+            parse(RemsQuestionsIn, answers)
+        except ChairsideError as refused:
+            self.recorder.refuse(str(refused), enrolment)
+            return False
+        return answers
