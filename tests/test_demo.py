@@ -3,14 +3,17 @@
 import re
 from collections import Counter
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import select
 
+from console.chair import rems
 from console.chair.board import day_sessions
 from console.clinic.users import authenticate
 from console.demo.builder import build_demo
-from console.domain.vocab import SessionStatus
+from console.domain.protocol import Protocol
+from console.domain.vocab import Method, SessionStatus
 from console.review.integrity import verify_record
 from console.review.queue import review_queue
 from console.review.signature_check import verify_signatures
@@ -89,6 +92,13 @@ def test_demo_clinic_is_realistic(backend, tmp_path, request):
     discharged = [s for s in history if s.status == SessionStatus.DISCHARGED]
     improved = sum(s.pain_after < s.pain_before for s in discharged) / len(discharged)
     assert 0.5 < improved < 1.0  # most sessions bring relief, not all
+    nasal = [s for s in discharged if s.method == Method.NASAL]
+    forms = [
+        rems.rems_form(rems.facts_of(db, s.id), "Demo", Protocol().thresholds, ZoneInfo("UTC"))
+        for s in nasal[:40]
+    ]
+    assert forms and all(form.complete for form in forms), [f.missing for f in forms if not f.complete][:1]
+    assert {form.value("dissociation") for form in forms} == {"yes", "no"}  # each REMS answer, both ways
     for username, password in (("nurse", "demo-nurse-pass"), ("doctor", "demo-doctor-pass")):
         assert authenticate(db, username, password).username == username
     db.dispose()

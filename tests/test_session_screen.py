@@ -61,6 +61,7 @@ class Nurse:
 
 
 NAMED_KEYS = {
+    "end",
     "enter",
     "backspace",
     "tab",
@@ -70,7 +71,7 @@ NAMED_KEYS = {
     "up",
     "down",
     *(f"f{n}" for n in range(1, 13)),
-    *(f"ctrl+{letter}" for letter in "gilnruy"),
+    *(f"ctrl+{letter}" for letter in "fgilnruy"),
 }
 NURSE = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
 
@@ -1049,3 +1050,43 @@ async def test_a_nasal_pre_assessment_without_the_rems_enrolment_is_refused_unde
     with demo_app.db.read() as session:
         row = session.get(TreatmentSession, session_id)
     assert row.contraindications_screened_at is None and rems.facts_of(demo_app.db, session_id).check is None
+
+
+async def test_the_rems_form_shows_what_it_needs_and_takes_the_devices_and_what_was_seen(demo_app):
+    from widgets.rems_dialog import RemsDialog
+
+    patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        nurse = await _nasal_dose_given(pilot, patient)  # 2 devices, at 11:30
+        await nurse.type("ctrl+f")
+        dialog = demo_app.screen
+        assert isinstance(dialog, RemsDialog)
+        shown = str(dialog.query_one("#rems-form-text", Static).render())
+        assert "Still needs:" in shown and "each device's time" in shown and "REMS-4411" in shown
+        assert dialog.query_one("#rems-devices", Input).value == "11:30"
+        demo_app.clock.advance(minutes=30)
+        await nurse.type(
+            "end", " 11:35", "enter", "no", "enter", "11:40", "enter", "no", "enter", "110", "enter"
+        )
+        assert isinstance(demo_app.screen, SessionScreen), str(
+            demo_app.screen.query_one("#rems-error").render()
+        )
+    form = rems.rems_form(
+        rems.facts_of(demo_app.db, session_id), "", Protocol().thresholds, ZoneInfo("America/Chicago")
+    )
+    assert (form.value("device_1_at"), form.value("device_2_at")) == ("11:30", "11:35")
+    assert (form.value("sedation"), form.value("dissociation"), form.value("dissociation_at")) == (
+        "no",
+        "yes",
+        "11:40",
+    )
+    assert form.value("ready_to_leave_min") == "110"
+
+
+async def test_a_rems_time_that_cannot_be_read_is_refused_in_the_form_and_nothing_is_stored(demo_app):
+    patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
+    async with demo_app.run_test(size=(100, 40)) as pilot:
+        nurse = await _nasal_dose_given(pilot, patient)
+        await nurse.type("ctrl+f", "enter", "no", "enter", "25:99", "enter", "no", "enter", "enter")
+        assert "Dissociation" in str(demo_app.screen.query_one("#rems-error").render())
+    assert rems.facts_of(demo_app.db, session_id).check.dissociation is None

@@ -125,3 +125,28 @@ def test_patient_trajectory(snap_compare, demo_app, size):
         await _steady(pilot)
 
     assert snap_compare(demo_app, terminal_size=size, run_before=trajectory)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rems_monitoring_form(snap_compare, demo_app, size):
+    """A finished nasal esketamine session's REMS form, complete, as the nurse opens it (Ctrl+F)."""
+    from sqlmodel import col, select
+
+    from console.store.models import TreatmentSession
+
+    with demo_app.db.read() as session:
+        nasal = session.exec(
+            select(TreatmentSession)
+            .where(TreatmentSession.method == "nasal_spray", TreatmentSession.clinic_date < DEMO_DAY)
+            .order_by(col(TreatmentSession.clinic_date).desc(), col(TreatmentSession.id).desc())
+        ).first()
+
+    async def opened(pilot):
+        await sign_in(pilot)
+        await board_loaded(pilot)
+        pilot.app.push_screen(SessionScreen(pilot.app.clinic, nasal.id))
+        await _steady(pilot)
+        await pilot.press("ctrl+f")
+        await _steady(pilot)
+
+    assert snap_compare(demo_app, terminal_size=size, run_before=opened)

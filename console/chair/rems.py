@@ -21,6 +21,7 @@ from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import RemsDevicesIn, RemsObservationsIn, RemsQuestionsIn, parse
 from console.domain.protocol import AlertThresholds
+from console.domain.quick_vitals import clock_time_today
 from console.domain.vocab import Method
 from console.store.database import Database
 from console.store.models import (
@@ -41,7 +42,7 @@ FORTY_MINUTES_WINDOW = (timedelta(minutes=30), timedelta(minutes=50))
 FUTURE_TOLERANCE = timedelta(minutes=5)  # as at the chair: a clock a little fast blocks nothing
 MEDICATIONS = {
     "benzodiazepines": "benzodiazepines",
-    "sedative_hypnotics": "non-benzodiazepine sedative-hypnotics",
+    "sedative_hypnotics": "sedative-hypnotics (non-benzo)",
     "psychostimulants": "psychostimulants",
     "maois": "MAOIs",
     "opioids": "opioids",
@@ -306,12 +307,12 @@ def rems_form(facts: RemsFacts, clinic: str, limits: AlertThresholds, zone: Zone
         *(FormLine(f"device_{n}_at", f"Device {n} used at", clock(at)) for n, at in enumerate(devices, 1)),
         FormLine(
             "total_minutes",
-            "Minutes from the first device to the end of monitoring",
+            "Minutes from first device to discharge",
             "" if total is None else str(total),
         ),
         FormLine(
             "ready_to_leave_min",
-            "Minutes until the patient would have been ready to leave",
+            "Minutes until ready to leave",
             "" if check is None or check.ready_to_leave_min is None else str(check.ready_to_leave_min),
         ),
         FormLine(
@@ -364,3 +365,42 @@ def missing_from(facts: RemsFacts, zone: ZoneInfo) -> list[str]:
     if check is not None and check.ready_to_leave_min is None:
         missing.append("the minutes until the patient would have been ready to leave")
     return missing
+
+
+def typed_devices(text: str, now: datetime, zone: ZoneInfo) -> dict | None:
+    """'10:02 10:07' typed at the chair: each device's time today in the clinic's zone; blank is None."""
+    parts = text.replace(",", " ").split()
+    if not parts:
+        return None
+    if len(parts) > 3:
+        raise InvalidInput("device_1_at", f"Devices: at most 3 times, HH:MM each (got {len(parts)}).")
+    return {
+        f"device_{n}_at": clock_time_today(part, now, zone, f"device_{n}_at", f"Device {n}")
+        for n, part in enumerate(parts, 1)
+    }
+
+
+def typed_observations(seen: dict[str, str], ready: str, now: datetime, zone: ZoneInfo) -> dict | None:
+    """Each observation typed as 'no' or the HH:MM it began, and the ready-to-leave minutes; None
+    while any observation is still blank."""
+    values: dict = {}
+    for name, text in seen.items():
+        answer = text.strip().lower()
+        title = RemsObservationsIn.model_fields[name].title or name
+        if not answer:
+            return None
+        if answer in {"no", "n"}:
+            values |= {name: False, f"{name}_at": None}
+        else:
+            at = clock_time_today(answer, now, zone, f"{name}_at", f"{title} (no, or the time it began)")
+            values |= {name: True, f"{name}_at": at}
+    return values | {"ready_to_leave_min": ready.strip() or None}
+
+
+def shown_observation(check: RemsCheck | None, name: str, zone: ZoneInfo) -> str:
+    """An observation as the nurse types it: blank, 'no' or the HH:MM it began."""
+    seen = None if check is None else getattr(check, name)
+    if seen is None or check is None:
+        return ""
+    at = getattr(check, f"{name}_at")
+    return f"{at.astimezone(zone):%H:%M}" if seen and at else "no"

@@ -50,6 +50,7 @@ from console.store.models import (
     DoseAdministration,
     PainScore,
     Patient,
+    RemsCheck,
     SessionSignature,
     SideEffect,
     TreatmentSession,
@@ -76,6 +77,7 @@ HISTORY_TABLES = (
     VitalSigns,
     PainScore,
     SideEffect,
+    RemsCheck,  # before the signatures: a signed session's rows are locked
     SessionSignature,
 )
 
@@ -436,7 +438,9 @@ class _History:
                     "recorded_at": at,
                 },
             )
-        self._dose(buffers, course, sid, nurse, start, duration)
+        devices = self._dose(buffers, course, sid, nurse, start, duration)
+        if devices:
+            _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices)
         self._vitals(buffers, course.method, sid, nurse, check_in, start, end, leave)
         if rng.random() < 0.25:
             self._side_effect(buffers, sid, nurse, start, end)
@@ -457,7 +461,8 @@ class _History:
                 },
             )
 
-    def _dose(self, buffers, course, sid, nurse, start, duration) -> None:
+    def _dose(self, buffers, course, sid, nurse, start, duration) -> int | None:
+        """The session's dose; the number of nasal devices it used (None for an infusion)."""
         rng, weight = self.rng, course.patient["weight_kg"]
         witness = rng.choice([n for n in self.nurses if n != nurse])
         if course.method is Method.IV:
@@ -504,6 +509,7 @@ class _History:
             },
         )
         self.summary.doses += 1
+        return extra["device_count"]
 
     def _vitals(self, buffers, method, sid, nurse, check_in, start, end, leave) -> None:
         rng = self.rng
@@ -853,3 +859,37 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
         product *= rng.random()
     return k
+
+
+def _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices: int) -> None:
+    """A finished nasal session's REMS monitoring form answers. Drawn from a generator of its own,
+    seeded by the session, so the rest of the demo is the same with or without them."""
+    rng = random.Random(sid)
+    seen = {name: rng.random() < share for name, share in (("sedation", 0.5), ("dissociation", 0.6))}
+    buffers.add(
+        RemsCheck,
+        {
+            "session_id": sid,
+            "enrolment_id": f"REMS-{course.patient['mrn'][-6:]}",
+            "benzodiazepines": rng.random() < 0.1,
+            "sedative_hypnotics": rng.random() < 0.05,
+            "psychostimulants": rng.random() < 0.08,
+            "maois": False,
+            "opioids": rng.random() < 0.15,
+            "asked_by": nurse,
+            "asked_at": check_in + timedelta(minutes=6),
+            **{
+                f"device_{n}_at": start + timedelta(minutes=5 * (n - 1)) if n <= devices else None
+                for n in (1, 2, 3)
+            },
+            **{name: seen[name] for name in seen},
+            **{
+                f"{name}_at": start + timedelta(minutes=rng.randint(10, 40)) if seen[name] else None
+                for name in seen
+            },
+            "respiratory_depression": False,
+            "respiratory_depression_at": None,
+            "ready_to_leave_min": int((leave - start).total_seconds() // 60) - rng.randint(0, 10),
+            "version": 1,
+        },
+    )

@@ -29,7 +29,7 @@ from console.chair.overdue import session_view_for
 from console.chair.session_guide import Step, current_step
 from console.chair.session_view import SessionView
 from console.domain.errors import ChairsideError, Conflict, NotAllowed
-from console.domain.vocab import OverrideRule
+from console.domain.vocab import Method, OverrideRule
 from console.review.changes import changes
 from console.store.models import Alert, SideEffect, VitalSigns
 from widgets.acknowledge import AcknowledgeDialog
@@ -127,6 +127,13 @@ class SessionScreen(ReadsFirst, Screen):
             "ctrl+g", "trajectory", "Trajectory", id="session.trajectory", tooltip="The patient's course"
         ),
         Binding("ctrl+l", "audit", "Audit trail", id="session.audit", tooltip="Who did what and when"),
+        Binding(
+            "ctrl+f",
+            "rems_form",
+            "REMS form",
+            id="session.rems",
+            tooltip="Nasal esketamine: the REMS monitoring form",
+        ),
         Binding(
             "ctrl+r",
             "resubmit",
@@ -277,6 +284,8 @@ class SessionScreen(ReadsFirst, Screen):
             return self.view is not None and self.view.open_return is not None
         if action == "addendum":
             return self.view is not None and self.view.signature is not None
+        if action == "rems_form":
+            return self.view is not None and self.view.session.method == Method.NASAL
         # Enter is ours only in typed fields; buttons, lists and boxes keep their own Enter.
         return action != "enter" or isinstance(self.focused, Input)
 
@@ -534,6 +543,12 @@ class SessionScreen(ReadsFirst, Screen):
 
         if self.view is not None:
             self.app.push_screen(TrajectoryScreen(self.clinic, self.view.patient.id))
+
+    def action_rems_form(self) -> None:
+        from widgets.rems_dialog import RemsDialog
+
+        if self.view is not None and self.view.session.method == Method.NASAL:
+            self.app.push_screen(RemsDialog(self.clinic, self.view), lambda _stored: self.reload())
 
     def action_audit(self) -> None:
         from console.review.audit_trail import session_trail
