@@ -1042,6 +1042,7 @@ async def test_a_nasal_pre_assessment_without_the_rems_enrolment_is_refused_unde
         await sign_in(pilot)
         nurse = Nurse(pilot)
         await nurse.type(patient.mrn, "enter", "f2", "6", "enter", "132/84 80 99 16 5", "enter")
+        demo_app.screen.query_one("#rems-enrolment", Input).value = ""  # none on file, none typed
         await nurse.type("tab", "tab", "tab", "space", "enter")  # past the enrolment, escort, save
         assert "REMS patient enrolment" in _error(demo_app), _error(demo_app)
         enrolment = demo_app.screen.query_one("#rems-enrolment", Input)
