@@ -13,7 +13,7 @@ from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.protocol import Protocol
 from console.review.integrity import verify_record
 from console.review.signing import Proof, SigningSitting
-from tests.factories import checked_in_session, nasal_dose_data, sign_as_shown, vitals_data
+from tests.factories import a_rems_session, checked_in_session, nasal_dose_data, sign_as_shown, vitals_data
 
 ZONE = ZoneInfo("America/Chicago")
 ANSWERS = {
@@ -245,7 +245,7 @@ def test_rems_monitoring_csv_has_each_nasal_sessions_form_and_names_nobody_when_
     db, staff, tmp_path
 ):
     from console.export.modes import Mode
-    from tests.factories import a_rems_session, discharged_session
+    from tests.factories import discharged_session
     from tests.test_export import _export, _rows
 
     nasal = a_rems_session(db, staff["nina"])
@@ -280,3 +280,20 @@ def test_rems_monitoring_csv_has_each_nasal_sessions_form_and_names_nobody_when_
     assert (
         safe["device_1_at_min"] == "10" and safe["bp_40_min_at_min"] == "49"
     )  # minutes from check-in (measured a minute before typed)
+
+
+def test_the_review_shows_the_form_and_a_change_to_it_after_it_was_shown_is_named(db, staff):
+    from console.chair.session_view import load_session_view
+    from console.review.changes import changes
+    from console.review.record_text import rems_lines
+
+    nasal = a_rems_session(db, staff["nina"])
+    shown = load_session_view(db, nasal.id)
+    lines = rems_lines(shown, ZONE, Protocol().thresholds)
+    assert "REMS patient enrolment: REMS-100234" in lines and lines[-1] == "Complete."
+    check = rems.facts_of(db, nasal.id).check
+    rems.ask_questions(db, staff["marcus"], nasal.id, ANSWERS | {"opioids": True}, check.version)
+    (changed,) = changes(shown, load_session_view(db, nasal.id), ZONE)
+    assert changed.section == "REMS form" and changed.after == ("Taking opioids: yes",)
+    iv = checked_in_session(db, staff["nina"], mrn="MRN-2002")
+    assert rems_lines(load_session_view(db, iv.id), ZONE, Protocol().thresholds) == []

@@ -372,3 +372,25 @@ async def test_a_record_changed_while_the_physician_reads_it_is_not_signed_and_t
             ).all()
             == []
         )
+
+
+async def test_a_nasal_sessions_review_shows_its_rems_form_and_an_infusions_does_not(demo_app):
+    from sqlmodel import col, select
+
+    from console.store.models import RemsCheck, TreatmentSession
+
+    with demo_app.db.read() as session:
+        nasal_id = session.exec(select(RemsCheck.session_id).order_by(col(RemsCheck.id).desc())).first()
+        iv_id = session.exec(
+            select(TreatmentSession.id).where(TreatmentSession.method == "iv_infusion")
+        ).first()
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        demo_app.push_screen(ReviewScreen(demo_app.clinic, nasal_id))
+        await settle(pilot)
+        form = text_of(demo_app, "#review-rems")
+        assert "REMS patient enrolment: REMS-" in form and "Blood pressure at about 40 minutes: " in form
+        assert demo_app.screen.query_one("#review-rems").display
+        demo_app.push_screen(ReviewScreen(demo_app.clinic, iv_id))
+        await settle(pilot)
+        assert not demo_app.screen.query_one("#review-rems").display

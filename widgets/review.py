@@ -94,6 +94,8 @@ class ReviewScreen(ReadsFirst, Screen):
             yield Label("Notes", classes="section")
             yield Static("", id="review-notes", markup=False)
             yield Static("", id="review-returns", markup=False)
+            yield Label("REMS monitoring form", classes="section rems")
+            yield Static("", id="review-rems", classes="rems", markup=False)
             yield Label("Signature and addenda", classes="section")
             yield Static("", id="review-addenda", markup=False)
         yield Footer()
@@ -115,7 +117,7 @@ class ReviewScreen(ReadsFirst, Screen):
         before, self.shown_hash = self.view, shown.record_hash
         self._show(shown.view)
         if mark_changes and before is not None:
-            found = changes(before, shown.view, self.clinic.zone)
+            found = changes(before, shown.view, self.clinic.zone, self.clinic.protocol.thresholds)
             lines = [f"  {change.describe()}" for change in found] or [
                 "  (changed back: nothing differs now)"
             ]
@@ -154,6 +156,10 @@ class ReviewScreen(ReadsFirst, Screen):
             "\n".join(record_text.return_text(r, view, zone) for r in view.returns)
         )
         self.query_one("#review-addenda", Static).update(self._signature_and_addenda(view))
+        form = record_text.rems_lines(view, zone, self.clinic.protocol.thresholds)
+        self.query_one("#review-rems", Static).update("\n".join(form))
+        for part in self.query(".rems"):
+            part.display = bool(form)
         self.query_one(Flowsheet).show(view, zone)
         self.query_one("#review-vitals-remarks", Static).update(
             "\n".join(record_text.reading_remarks(view, zone))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from console.chair.session_view import SessionView
+from console.domain.protocol import AlertThresholds
 from console.review import record_text
 
 VITALS_HEADING = "BP HR SpO2 RR MOAA/S temp by"
@@ -25,7 +26,7 @@ class Change:
         return f"{self.section}: {was} → {now}"
 
 
-def _sections(view: SessionView, zone: ZoneInfo) -> dict[str, list[str]]:
+def _sections(view: SessionView, zone: ZoneInfo, limits: AlertThresholds) -> dict[str, list[str]]:
     return {
         "Times": [record_text.times_text(view, zone)],
         "Pain": [record_text.pain_text(view)],
@@ -35,13 +36,16 @@ def _sections(view: SessionView, zone: ZoneInfo) -> dict[str, list[str]]:
         "Side effects": record_text.side_effect_lines(view, zone),
         "Alerts": record_text.alert_lines(view, zone) + record_text.override_lines(view, zone),
         "Notes": (view.session.notes or "").splitlines(),
+        "REMS form": record_text.rems_lines(view, zone, limits),
     }
 
 
-def changes(before: SessionView, after: SessionView, zone: ZoneInfo) -> list[Change]:
+def changes(
+    before: SessionView, after: SessionView, zone: ZoneInfo, limits: AlertThresholds | None = None
+) -> list[Change]:
     """Each section whose lines differ, with the lines that went and the lines that came."""
-    found = []
-    old, new = _sections(before, zone), _sections(after, zone)
+    found, limits = [], limits or AlertThresholds()
+    old, new = _sections(before, zone, limits), _sections(after, zone, limits)
     for section, lines in new.items():
         was = old[section]
         if was != lines:

@@ -4,9 +4,19 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from console.chair.infusion import infusion_state
+from console.chair.rems import facts_from_view, rems_form
 from console.chair.session_view import SessionView
 from console.domain.pain import PainChange
-from console.domain.vocab import Contraindication, Drug, OverrideRule, Route, SideEffectType, SignatureMeaning
+from console.domain.protocol import AlertThresholds
+from console.domain.vocab import (
+    Contraindication,
+    Drug,
+    Method,
+    OverrideRule,
+    Route,
+    SideEffectType,
+    SignatureMeaning,
+)
 from console.store.models import Addendum, ReviewReturn, SessionSignature, VitalSigns
 
 
@@ -215,3 +225,18 @@ def alert_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
             )
         lines.append(f"⚠ {when(alert.raised_at, zone, '%H:%M')} {alert.message} · {outcome}")
     return lines or ["No alerts."]
+
+
+# The REMS form's lines the review shows: the patient, the date and the setting are in its heading.
+REMS_HEADING_FIELDS = frozenset({"patient", "date_of_birth", "sex", "setting", "date"})
+
+
+def rems_lines(view: SessionView, zone: ZoneInfo, limits: AlertThresholds) -> list[str]:
+    """A nasal esketamine session's REMS monitoring form as the physician signs it; none for IV."""
+    if view.session.method != Method.NASAL:
+        return []
+    form = rems_form(facts_from_view(view), "", limits, zone)
+    lines = [
+        f"{line.label}: {line.value or '-'}" for line in form.lines if line.field not in REMS_HEADING_FIELDS
+    ]
+    return lines + ([f"Still needs: {'; '.join(form.missing)}"] if form.missing else ["Complete."])
