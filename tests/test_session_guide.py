@@ -348,6 +348,36 @@ def test_the_discharge_step_says_the_clock_time_discharge_opens_and_what_is_stil
         vitals=[reading],
         session=view.session.model_copy(update={"pain_after": 2, "escort_confirmed": True}),
     )
-    assert discharge_outlook(done, PROTOCOL, NOW + timedelta(minutes=90), ZONE) == (
-        "Discharge possible from 11:30: every criterion holds."
+    assert discharge_outlook(done, PROTOCOL, NOW + timedelta(minutes=90), ZONE).startswith(
+        "Discharge possible from 11:30: every criterion holds. REMS form: still needs the REMS enrolment"
     )
+
+
+def test_a_nasal_session_is_prompted_for_the_rems_40_minute_blood_pressure_until_it_is_taken():
+    from console.chair.session_guide import rems_pressure_line
+
+    given = NOW - timedelta(minutes=30)  # the first device at 09:30 in the clinic
+    nasal = iv_dose(route="nasal", drug="esketamine", rate_mg_per_kg_h=None, administered_at=given)
+    view = view_of(Method.NASAL, SessionStatus.OBSERVATION, doses=[nasal])
+    assert rems_pressure_line(view, ZONE, NOW) == (
+        "REMS: blood pressure due at 10:10 (in 10 min; taken from 30 to 50 min after the first device)"
+    )
+    assert rems_pressure_line(view, ZONE, NOW + timedelta(minutes=21)).startswith("⚠ REMS: no blood pressure")
+    reading = VitalSigns(
+        id=1,
+        session_id=7,
+        measured_at=given + timedelta(minutes=38),
+        recorded_at=given + timedelta(minutes=38),
+        systolic=142,
+        diastolic=88,
+        heart_rate=70,
+        spo2=98,
+        resp_rate=14,
+        moaas=5,
+        taken_by=3,
+    )
+    taken = replace(view, vitals=[reading])
+    assert rems_pressure_line(taken, ZONE, NOW + timedelta(minutes=30)) == (
+        "REMS: 40-minute blood pressure 142/88 at 10:08 ✓"
+    )
+    assert rems_pressure_line(view_of(), ZONE, NOW) == ""  # an infusion: nothing to prompt

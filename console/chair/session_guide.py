@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 
 from console.chair.discharge_gate import missing_for_discharge, observed_until
 from console.chair.infusion import InfusionState, infusion_state
-from console.chair.rems import facts_from_view, missing_from
+from console.chair.rems import (
+    FORTY_MINUTES,
+    FORTY_MINUTES_WINDOW,
+    facts_from_view,
+    first_device_at,
+    identified_pressures,
+    missing_from,
+)
 from console.chair.session_view import SessionView
 from console.chair.vitals_due import describe_due
 from console.clinic.patients import weight_is_stale
@@ -143,6 +150,27 @@ def infusion_line(view: SessionView, zone: ZoneInfo, now: datetime) -> str:
         f"Infusion {state.state} since {state.last_change.astimezone(zone):%H:%M} at "
         f"{state.rate_mg_per_kg_h:g} mg/kg/h · given so far {state.given_mg:g} of {dose.dose_mg:g} mg planned"
     )
+
+
+def rems_pressure_line(view: SessionView, zone: ZoneInfo, now: datetime) -> str:
+    """Nasal esketamine: the REMS form's blood pressure at about 40 minutes, prompted until taken."""
+    if view.session.method != Method.NASAL or not view.doses:
+        return ""
+    facts = facts_from_view(view)
+    forty = identified_pressures(facts)[1]
+    if forty is not None:
+        taken = f"{forty.systolic}/{forty.diastolic} at {forty.measured_at.astimezone(zone):%H:%M}"
+        return f"REMS: 40-minute blood pressure {taken} ✓"
+    first = first_device_at(facts)
+    if first is None:
+        return ""
+    due, closes = first + FORTY_MINUTES, first + FORTY_MINUTES_WINDOW[1]
+    at = f"{due.astimezone(zone):%H:%M}"
+    if now > closes:
+        return f"⚠ REMS: no blood pressure was taken 30 to 50 minutes after the first device ({at})"
+    minutes = int((due - now).total_seconds() // 60)
+    when = f"in {minutes} min" if minutes > 0 else "now"
+    return f"REMS: blood pressure due at {at} ({when}; taken from 30 to 50 min after the first device)"
 
 
 def pain_change_line(view: SessionView) -> str:

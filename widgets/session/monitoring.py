@@ -6,7 +6,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from console.chair import sessions
 from console.chair.infusion import record_infusion_event, stop_preview
-from console.chair.session_guide import Step, infusion_line, running_infusion
+from console.chair.session_guide import Step, infusion_line, rems_pressure_line, running_infusion
 from console.chair.session_view import SessionView
 from console.domain.quick_vitals import FORMAT_HINT
 from console.domain.vocab import InfusionEventKind
@@ -41,9 +41,11 @@ class MonitoringStep(StepForm):
         self.show_infusion()
 
     def show_infusion(self) -> None:
-        """The infusion's state and amount given so far, which change by the minute."""
+        """The infusion's state and amount given so far, or a nasal session's 40-minute blood
+        pressure for the REMS form: both change by the minute."""
         view = self.recorder.view
-        text = infusion_line(view, self.clinic.zone, self.clinic.now()) if view else ""
+        zone, now = self.clinic.zone, self.clinic.now()
+        text = (infusion_line(view, zone, now) or rems_pressure_line(view, zone, now)) if view else ""
         self.query_one("#infusion-state", Static).update(text)
 
     def field_done(self, field: Input) -> None:
