@@ -79,6 +79,11 @@ class RemsDialog(StoreDialog[bool]):
             yield self.refusal("rems-error")
 
     def on_mount(self) -> None:
+        if self.view.signature is not None:  # locked: the form is shown, not taken
+            for row in self.query(".rems-row"):
+                row.display = False
+            self.refuse("Signed and locked: an addendum (Ctrl+N) records anything to add.")
+            return
         self.set_focus(self.query_one("#rems-devices", Input))
 
     @on(Input.Submitted)
