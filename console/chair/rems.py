@@ -9,6 +9,7 @@ lot, the blood pressures (identified here: before dosing, at about 40 minutes, b
 whether the vital signs were acceptable, and the minutes from the first device to discharge.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -62,13 +63,6 @@ def check_of(session: Session, session_id: int) -> RemsCheck | None:
     return session.exec(select(RemsCheck).where(RemsCheck.session_id == session_id)).one_or_none()
 
 
-def _check_to_change(session: Session, session_id: int, expected_version: int) -> RemsCheck:
-    row = check_of(session, session_id)
-    if row is None:
-        raise NotAllowed("ask the REMS questions at pre-assessment first")
-    return row
-
-
 def _within_session(
     treatment: TreatmentSession, when: datetime, now: datetime, field: str, title: str
 ) -> None:
@@ -114,33 +108,23 @@ def record_devices(
     """The time of each device, as many as the nasal dose recorded used."""
     require_clinical(actor)
     devices = parse(RemsDevicesIn, data)
-    now = db.clock.now()
-    with db.write() as session:
-        treatment = _nasal_session(session, session_id)
-        row = _check_to_change(session, session_id, expected_version)
+
+    def check(session: Session, treatment: TreatmentSession, now: datetime) -> None:
         counts = session.exec(
             select(col(DoseAdministration.device_count)).where(DoseAdministration.session_id == session_id)
         ).all()
         if not counts:
             raise NotAllowed("record the nasal dose first: the form gives each of its devices' times")
-        used = sum(count or 0 for count in counts)
-        if len(devices.times) != used:
-            field = f"device_{min(len(devices.times) + 1, 3)}_at"
+        used, given = sum(count or 0 for count in counts), len(devices.times)
+        if given != used:
+            field = f"device_{min(given + 1, 3)}_at"
             raise InvalidInput(
-                field,
-                f"Devices: the dose recorded used {used}; give the time of each (got {len(devices.times)}).",
+                field, f"Devices: the dose recorded used {used}; give the time of each (got {given})."
             )
         for number, at in enumerate(devices.times, 1):
             _within_session(treatment, at, now, f"device_{number}_at", f"Device {number}")
-        return update_versioned(
-            session,
-            row,
-            expected_version=expected_version,
-            values=devices.model_dump(),
-            actor=actor,
-            action="rems.devices",
-            at=now,
-        )
+
+    return _change(db, actor, session_id, expected_version, "rems.devices", devices.model_dump(), check)
 
 
 def record_observations(
@@ -149,23 +133,37 @@ def record_observations(
     """Sedation, dissociation and respiratory depression seen or not; the minutes to ready to leave."""
     require_clinical(actor)
     seen = parse(RemsObservationsIn, data)
-    now = db.clock.now()
-    with db.write() as session:
-        treatment = _nasal_session(session, session_id)
-        row = _check_to_change(session, session_id, expected_version)
+
+    def check(_session: Session, treatment: TreatmentSession, now: datetime) -> None:
         for name in ("sedation", "dissociation", "respiratory_depression"):
             at = getattr(seen, f"{name}_at")
             if at is not None:
                 title = RemsObservationsIn.model_fields[name].title or name
                 _within_session(treatment, at, now, f"{name}_at", title)
+
+    return _change(db, actor, session_id, expected_version, "rems.observations", seen.model_dump(), check)
+
+
+def _change(
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    expected_version: int,
+    action: str,
+    values: dict,
+    check: Callable[[Session, TreatmentSession, datetime], None],
+) -> RemsCheck:
+    """The shared half of each later answer: a nasal session, its questions asked, `check` passed
+    in the same transaction, and the answers as the screen read them (the version)."""
+    now = db.clock.now()
+    with db.write() as session:
+        treatment = _nasal_session(session, session_id)
+        row = check_of(session, session_id)
+        if row is None:
+            raise NotAllowed("ask the REMS questions at pre-assessment first")
+        check(session, treatment, now)
         return update_versioned(
-            session,
-            row,
-            expected_version=expected_version,
-            values=seen.model_dump(),
-            actor=actor,
-            action="rems.observations",
-            at=now,
+            session, row, expected_version=expected_version, values=values, actor=actor, action=action, at=now
         )
 
 

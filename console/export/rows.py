@@ -59,6 +59,7 @@ from console.store.models import (
     TreatmentSession,
     UserAccount,
     VitalSigns,
+    table_of,
 )
 from console.store.timestamps import UTCDateTime
 
@@ -335,34 +336,40 @@ def _as_read(model, *names: str) -> list:
     return columns
 
 
-_DOSE = _as_read(
-    DoseAdministration,
-    "id",
-    "session_id",
-    "drug",
-    "route",
-    "dose_mg",
-    "weight_kg_used",
-    "rate_mg_per_kg_h",
-    "administered_at",
-    "stopped_at",
-    "lot_number",
-    "concentration_mg_per_ml",
-    "drawn_mg",
-    "wasted_mg",
-)
-_EVENT = _as_read(
-    InfusionEvent,
-    "id",
-    "dose_id",
-    "kind",
-    "at",
-    "rate_mg_per_kg_h",
-    "recorded_by",
-    "stop_reason",
-    "wasted_mg",
-    "witness_id",
-)
+def _dose_columns() -> list:
+    return _as_read(
+        DoseAdministration,
+        "id",
+        "session_id",
+        "drug",
+        "route",
+        "dose_mg",
+        "weight_kg_used",
+        "rate_mg_per_kg_h",
+        "administered_at",
+        "stopped_at",
+        "lot_number",
+        "concentration_mg_per_ml",
+        "drawn_mg",
+        "wasted_mg",
+    )
+
+
+def _event_columns() -> list:
+    return _as_read(
+        InfusionEvent,
+        "id",
+        "dose_id",
+        "kind",
+        "at",
+        "rate_mg_per_kg_h",
+        "recorded_by",
+        "stop_reason",
+        "wasted_mg",
+        "witness_id",
+    )
+
+
 _LOT_ORDER = [
     col(TreatmentSession.clinic_date),
     col(DoseAdministration.lot_number),
@@ -383,7 +390,7 @@ def controlled_substances(
     witness, giver = aliased(UserAccount), aliased(UserAccount)
     query = (
         select(
-            *_DOSE,
+            *_dose_columns(),
             col(TreatmentSession.clinic_date),
             col(witness.display_name).label("witness_name"),
             col(giver.display_name).label("giver_name"),
@@ -466,7 +473,7 @@ def _stopped_infusions_events(
     (`doses_order`): one streamed query beside the doses', never one query per dose."""
     d = DoseAdministration
     query = (
-        select(*_EVENT)
+        select(*_event_columns())
         .join(d, col(d.id) == InfusionEvent.dose_id)
         .join(TreatmentSession, col(TreatmentSession.id) == d.session_id)
         .where(in_range(first, last), col(d.stopped_at).is_not(None))
@@ -558,7 +565,7 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
     nurse, t = aliased(UserAccount), TreatmentSession
     query = (
         select(
-            *_DOSE,
+            *_dose_columns(),
             col(t.clinic_date),
             raw_time(t.ended_at).label("ended_at"),
             raw_time(t.discharged_at).label("discharged_at"),
@@ -630,29 +637,22 @@ def rems_monitoring(
     )
     for batch in session.execute(query.execution_options(yield_per=REMS_BATCH)).partitions():
         ids = [visit.id for visit, *_ in batch]
-        checks = {
-            c.session_id: c
-            for c in session.scalars(select(RemsCheck).where(col(RemsCheck.session_id).in_(ids)))
-        }
-        doses = _by_session(
-            session.scalars(
-                select(DoseAdministration)
-                .where(col(DoseAdministration.session_id).in_(ids))
-                .order_by(col(DoseAdministration.id))
-            )
-        )
-        readings = _by_session(
-            session.scalars(
-                select(VitalSigns)
-                .where(col(VitalSigns.session_id).in_(ids))
-                .order_by(col(VitalSigns.measured_at), col(VitalSigns.id))
-            )
-        )
+        checks = {c.session_id: c for c in _rows_of(session, RemsCheck, ids, RemsCheck.id)}
+        doses = _by_session(_rows_of(session, DoseAdministration, ids, DoseAdministration.id))
+        readings = _by_session(_rows_of(session, VitalSigns, ids, VitalSigns.measured_at, VitalSigns.id))
         for visit, patient, code, nurse_name in batch:
             facts = RemsFacts(
                 visit, patient, checks.get(visit.id), doses[visit.id], readings[visit.id], nurse_name
             )
             yield _rems_row(facts, code, limits, zone)
+
+
+def _rows_of(session: Session, model, ids: list[int], *order) -> list:
+    """A batch of sessions' rows of one table as plain rows: they read like the model (the same
+    names, times as aware UTC), without an ORM object each (two thirds of the file's time)."""
+    table = table_of(model)
+    query = select(table).where(table.c.session_id.in_(ids)).order_by(*(table.c[c.key] for c in order))
+    return list(session.execute(query))
 
 
 def _by_session(rows) -> dict[int, list]:
