@@ -330,22 +330,10 @@ def test_the_discharge_step_says_the_clock_time_discharge_opens_and_what_is_stil
     assert said.startswith("Discharge possible from 11:30; still needed: ")
     assert "90 min to go, until 11:30" in said and "no vital signs recorded" in said
     assert discharge_outlook(view_of(), PROTOCOL, NOW, ZONE).startswith("Discharge; still needed")  # no dose
-    reading = VitalSigns(
-        id=1,
-        session_id=7,
-        measured_at=NOW + timedelta(minutes=89),
-        recorded_at=NOW + timedelta(minutes=89),
-        systolic=120,
-        diastolic=80,
-        heart_rate=70,
-        spo2=98,
-        resp_rate=14,
-        moaas=5,
-        taken_by=3,
-    )
+    taken = reading(-89)  # 89 minutes from now
     done = replace(
         view,
-        vitals=[reading],
+        vitals=[taken],
         session=view.session.model_copy(update={"pain_after": 2, "escort_confirmed": True}),
     )
     assert discharge_outlook(done, PROTOCOL, NOW + timedelta(minutes=90), ZONE).startswith(
@@ -363,21 +351,8 @@ def test_a_nasal_session_is_prompted_for_the_rems_40_minute_blood_pressure_until
         "REMS: blood pressure due at 10:10 (in 10 min; taken from 30 to 50 min after the first device)"
     )
     assert rems_pressure_line(view, ZONE, NOW + timedelta(minutes=21)).startswith("⚠ REMS: no blood pressure")
-    reading = VitalSigns(
-        id=1,
-        session_id=7,
-        measured_at=given + timedelta(minutes=38),
-        recorded_at=given + timedelta(minutes=38),
-        systolic=142,
-        diastolic=88,
-        heart_rate=70,
-        spo2=98,
-        resp_rate=14,
-        moaas=5,
-        taken_by=3,
-    )
-    taken = replace(view, vitals=[reading])
+    taken = replace(view, vitals=[reading(-8)])  # 38 minutes after the first device
     assert rems_pressure_line(taken, ZONE, NOW + timedelta(minutes=30)) == (
-        "REMS: 40-minute blood pressure 142/88 at 10:08 ✓"
+        "REMS: 40-minute blood pressure 128/82 at 10:08 ✓"
     )
     assert rems_pressure_line(view_of(), ZONE, NOW) == ""  # an infusion: nothing to prompt

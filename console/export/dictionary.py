@@ -39,11 +39,8 @@ def _codes(enum) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
 
-# Every file's columns, in file order; the row producers yield values in this order.
-SESSIONS: list[Column] = [
-    Column("date", "clinic day of the session", "", DATE),
-    Column("session_id", "the session's number in Chairside", "", INTEGER),
-    Column("chair", "chair", "", TEXT),
+# The patient, as each kind of export names them (console.export.modes picks which).
+_PATIENT = [
     Column("mrn", "medical record number (identified exports only)", "", TEXT),
     Column("patient", "family name, given name (identified exports only)", "", TEXT),
     Column(
@@ -53,6 +50,14 @@ SESSIONS: list[Column] = [
         TEXT,
     ),
     Column("birth_year", "year of birth (limited data sets only)", "", INTEGER),
+]
+
+# Every file's columns, in file order; the row producers yield values in this order.
+SESSIONS: list[Column] = [
+    Column("date", "clinic day of the session", "", DATE),
+    Column("session_id", "the session's number in Chairside", "", INTEGER),
+    Column("chair", "chair", "", TEXT),
+    *_PATIENT,
     Column("method", "iv_infusion or nasal_spray", "", CODE, values=_codes(Method)),
     Column("drug", "ketamine or esketamine", "", CODE, "no dose was given", _codes(Drug)),
     Column("dose_mg", "dose given (planned total for an infusion)", "mg", NUMBER, "no dose was given"),
@@ -273,15 +278,7 @@ def _taking(name: str, what: str) -> Column:
 REMS_MONITORING = [
     Column("date", "clinic day of the session (the date of treatment)", "", DATE),
     Column("session_id", "the session's number in Chairside", "", INTEGER),
-    Column("mrn", "medical record number (identified exports only)", "", TEXT),
-    Column("patient", "family name, given name (identified exports only)", "", TEXT),
-    Column(
-        "pseudonym",
-        "the patient's random code, the same in every export (not in identified exports)",
-        "",
-        TEXT,
-    ),
-    Column("birth_year", "year of birth (limited data sets only)", "", INTEGER),
+    *_PATIENT,
     Column("date_of_birth", "the patient's date of birth (identified exports only)", "", DATE),
     Column("sex", "the patient's sex", "", TEXT),
     Column(
