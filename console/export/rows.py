@@ -618,7 +618,7 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
         )
 
 
-REMS_BATCH = 500  # nasal sessions whose readings, doses and answers are read together
+REMS_BATCH = 2000  # nasal sessions whose readings, doses and answers are read together
 
 
 def rems_monitoring(
