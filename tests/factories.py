@@ -154,6 +154,20 @@ def sign_as_shown(db: Database, actor: Actor, session_id: int, meaning: str, pro
     )
 
 
+def approved_by(db: Database, doctor: Actor, session_id: int):
+    """The staff fixture's physician (`priya`) approves the session as shown, with her password."""
+    from console.review.signing import Proof, SigningSitting
+
+    return sign_as_shown(
+        db,
+        doctor,
+        session_id,
+        "approved",
+        Proof("priya", "long enough pw"),
+        SigningSitting("priya", timedelta(10)),
+    )
+
+
 def a_nurses_reading(db: Database) -> TreatmentSession:
     """A clinic's first nurse, created by the system, checks a patient in and records one reading."""
     from console.clinic.users import create_user
@@ -209,14 +223,7 @@ def a_whole_record(db: Database, staff: dict[str, Actor], written: str) -> Treat
     )
     return_for_correction(db, doctor, current.id, f"Comment: {written}")
     resubmit(db, nurse, current.id, f"Response: {written}")
-    sign_as_shown(
-        db,
-        doctor,
-        current.id,
-        "approved",
-        Proof("priya", "long enough pw"),
-        SigningSitting("priya", timedelta(10)),
-    )
+    approved_by(db, doctor, current.id)
     add_addendum(
         db,
         nurse,

@@ -403,22 +403,12 @@ def test_a_corrected_or_late_reading_says_so_in_the_export_with_both_times(db, s
 
 
 def test_signed_by_is_the_name_stored_with_the_signature_not_the_signers_current_name(db, staff, tmp_path):
-    from datetime import timedelta
-
     from console.clinic import users
-    from console.review.signing import Proof, SigningSitting
-    from tests.factories import sign_as_shown
+    from tests.factories import approved_by
 
     row = discharged_session(db, staff["nina"])
     doctor = staff["priya"]
-    sign_as_shown(
-        db,
-        doctor,
-        row.id,
-        "approved",
-        Proof("priya", "long enough pw"),
-        SigningSitting("priya", timedelta(10)),
-    )
+    approved_by(db, doctor, row.id)
     with db.write() as session:  # renamed later (behind the services: no screen renames a user)
         session.execute(
             text("UPDATE user_account SET display_name = 'Dr. Priya Raman-Okafor' WHERE id = :id"),

@@ -12,8 +12,7 @@ from console.chair import charting, rems, sessions
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.protocol import Protocol
 from console.review.integrity import verify_record
-from console.review.signing import Proof, SigningSitting
-from tests.factories import a_rems_session, checked_in_session, nasal_dose_data, sign_as_shown, vitals_data
+from tests.factories import a_rems_session, approved_by, checked_in_session, nasal_dose_data, vitals_data
 
 ZONE = ZoneInfo("America/Chicago")
 ANSWERS = {
@@ -213,14 +212,7 @@ def test_the_signature_covers_the_form_and_locks_it(db, staff):
     db.clock.advance(minutes=121)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     _discharge(db, nurse, row.id)
-    sign_as_shown(
-        db,
-        doctor,
-        row.id,
-        "approved",
-        Proof("priya", "long enough pw"),
-        SigningSitting("priya", timedelta(10)),
-    )
+    approved_by(db, doctor, row.id)
     assert verify_record(db).intact
     with pytest.raises(NotAllowed):
         rems.record_observations(
