@@ -11,10 +11,17 @@ from sqlmodel import Session, col, select
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.protocol import AlertThresholds
+from console.domain.vocab import Role
 from console.store.database import Database
 from console.store.models import Alert, UserAccount, VitalSigns
 from console.store.rows import get_or_refuse, insert, update_versioned
 from console.store.session_lock import open_for_change
+
+
+SELF_HARM_RULE = "phq9_self_harm"  # raised by a PHQ-9 item 9 above 0 (console.chair.questionnaires)
+# Alerts only a physician acknowledges, and that block discharge until one has: no override sets
+# them aside, as the patient needs a physician's assessment the same day.
+PHYSICIAN_ONLY_RULES = frozenset({SELF_HARM_RULE})
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,10 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
     with db.write() as session:
         alert = get_or_refuse(session, Alert, alert_id, "Alert")
         open_for_change(session, alert.session_id)
+        if alert.rule in PHYSICIAN_ONLY_RULES and actor.role != Role.PHYSICIAN:
+            raise NotAllowed(
+                f"only a physician can acknowledge this alert ({alert.message}); call the physician"
+            )
         if alert.acknowledged_at is not None:
             by = session.get(UserAccount, alert.acknowledged_by)
             raise NotAllowed(
@@ -165,6 +176,15 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
             at=now,
             values={"acknowledged_at": now, "acknowledged_by": user_id, "acknowledgement": note},
         )
+
+
+def awaiting_physician(alerts: list[Alert]) -> list[str]:
+    """What blocks discharge until a physician acknowledges it, in words."""
+    return [
+        f"a physician must acknowledge: {alert.message}"
+        for alert in alerts
+        if alert.rule in PHYSICIAN_ONLY_RULES and alert.acknowledged_at is None
+    ]
 
 
 def open_alert_counts(session: Session, session_ids: list[int]) -> dict[int, int]:

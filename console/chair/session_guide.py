@@ -10,6 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from console.chair.alerts import awaiting_physician
 from console.chair.discharge_gate import missing_for_discharge, observed_until
 from console.chair.infusion import InfusionState, infusion_state
 from console.chair.rems import (
@@ -188,7 +189,9 @@ def discharge_outlook(view: SessionView, protocol: Protocol, now: datetime, zone
     s = view.session
     if s.status == SessionStatus.DISCHARGED:
         return ""
-    missing = missing_for_discharge(s, view.doses, view.vitals, protocol, now, zone)
+    missing = awaiting_physician(view.alerts) + missing_for_discharge(
+        s, view.doses, view.vitals, protocol, now, zone
+    )
     ready_at = observed_until(s, view.doses, protocol, now)
     opens = f"Discharge possible from {ready_at.astimezone(zone):%H:%M}" if ready_at else "Discharge"
     said = (

@@ -5,10 +5,11 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from console.chair.questionnaires import last_mood_dates
 from console.chair.vitals_due import next_vitals_due
 from console.domain.protocol import Protocol
 from console.domain.quick_vitals import SessionWindow
-from console.domain.vocab import Method, SessionStatus
+from console.domain.vocab import Instrument, Method, SessionStatus
 from console.store.database import Database
 from console.store.models import (
     Addendum,
@@ -18,6 +19,7 @@ from console.store.models import (
     Override,
     PainScore,
     Patient,
+    Questionnaire,
     RemsCheck,
     ReviewReturn,
     SessionSignature,
@@ -55,6 +57,11 @@ class SessionView:
     returns: tuple[ReviewReturn, ...] = ()
     rems: RemsCheck | None = None  # a nasal session's REMS form answers, once asked
     rems_enrolment: str = ""  # the enrolment number the patient's last REMS form gave
+    questionnaires: tuple[Questionnaire, ...] = ()  # PEG, PHQ-9 and GAD-7 answered at this session
+    last_mood_on: date | None = None  # the patient's latest PHQ-9 before this session's day
+
+    def answered(self, instrument: Instrument) -> Questionnaire | None:
+        return next((q for q in self.questionnaires if q.instrument == instrument), None)
 
     @property
     def open_return(self) -> ReviewReturn | None:
@@ -146,6 +153,8 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         returns=tuple(children(ReviewReturn, ReviewReturn.returned_at)),
         rems=session.exec(select(RemsCheck).where(RemsCheck.session_id == session_id)).first(),
         rems_enrolment=_last_enrolment(session, row) if row.method == Method.NASAL else "",
+        questionnaires=tuple(children(Questionnaire, Questionnaire.answered_at)),
+        last_mood_on=last_mood_dates(session, [row.patient_id], row.clinic_date).get(row.patient_id),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
 from console.chair import discharge_gate
+from console.chair.alerts import awaiting_physician
 from console.chair.overrides import overridden
 from console.chair.session_guide import notes_with
 from console.domain.actors import Actor, require_clinical
@@ -21,6 +22,7 @@ from console.domain.vocab import SessionStatus as S
 from console.store import audit
 from console.store.database import Database
 from console.store.models import (
+    Alert,
     DoseAdministration,
     InfusionEvent,
     Patient,
@@ -240,6 +242,7 @@ def _discharge_gate(
     )
     readings = list(session.exec(select(VitalSigns).where(VitalSigns.session_id == row.id)))
     blocking = discharge_gate.unreconciled(doses, events, protocol)
+    blocking += awaiting_physician(list(session.exec(select(Alert).where(Alert.session_id == row.id))))
     if OverrideRule.DISCHARGE not in overridden(session, row.id):
         blocking += discharge_gate.missing_for_discharge(row, doses, readings, protocol, when)
     still_open = list(

@@ -20,9 +20,11 @@ from pydantic import (
 )
 
 from console.domain.errors import InvalidInput
+from console.domain.questionnaires import check_items
 from console.domain.vocab import (
     Drug,
     InfusionEventKind,
+    Instrument,
     Method,
     OverrideRule,
     PainKind,
@@ -539,3 +541,15 @@ def refusals(model: type[BaseModel], exc: ValidationError) -> list[InvalidInput]
             shown = f"{len(str(got)):,} characters"
         found.append(InvalidInput(field, f"{info.title}: {accepted} (got {shown})."))
     return found
+
+
+class QuestionnaireIn(Input):
+    """One questionnaire's answers, in the form's order."""
+
+    instrument: Instrument = Field(title="Questionnaire", description="peg, phq9 or gad7")
+    items: tuple[int, ...] = Field(title="Answers", description="the form's answers in its order")
+
+    @model_validator(mode="after")
+    def _fit_instrument(self) -> "QuestionnaireIn":
+        check_items(self.instrument, self.items)
+        return self

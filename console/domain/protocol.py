@@ -123,6 +123,15 @@ class BillingCodes(_Section):
     esketamine_ndc_84_mg: str = Field("50458-028-03", max_length=13, description="the 84 mg kit's NDC")
 
 
+class Questionnaires(_Section):
+    """When mood is measured: PHQ-9 and GAD-7 at a series' first and last session, and in maintenance
+    every so many weeks (PEG is asked at every pre-assessment)."""
+
+    mood_every_weeks: int = Field(
+        4, ge=1, le=52, description="in maintenance, PHQ-9 and GAD-7 are due this many weeks after the last"
+    )
+
+
 DEFAULT_VERSION = "default-2026.12"
 
 
@@ -149,6 +158,7 @@ class Protocol(_Section):
     discharge: DischargeCriteria = DischargeCriteria()
     override_roles: OverrideRoles = OverrideRoles()
     billing: BillingCodes = BillingCodes()
+    questionnaires: Questionnaires = Questionnaires()
 
 
 def load_protocol(path: Path | None) -> Protocol:

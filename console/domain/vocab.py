@@ -87,6 +87,18 @@ class PainKind(StrEnum):
     EXTRA = "extra"
 
 
+class Instrument(StrEnum):
+    """The questionnaires asked at the chair: function (PEG) and mood (PHQ-9, GAD-7)."""
+
+    PEG = "peg"
+    PHQ9 = "phq9"
+    GAD7 = "gad7"
+
+    @property
+    def label(self) -> str:
+        return {"peg": "PEG", "phq9": "PHQ-9", "gad7": "GAD-7"}[self.value]
+
+
 class InfusionEventKind(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"

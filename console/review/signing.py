@@ -31,6 +31,7 @@ from console.store.models import (
     InfusionEvent,
     Override,
     PainScore,
+    Questionnaire,
     RemsCheck,
     ReviewReturn,
     SessionSignature,
@@ -52,10 +53,11 @@ SESSION_CHILDREN: dict[str, type[SQLModel]] = {
     "alerts": Alert,
     "overrides": Override,
     "rems": RemsCheck,
+    "questionnaires": Questionnaire,
 }
 # Lists added to the record after sessions were signed: written only when they hold rows, so a
 # record signed before has the same canonical text, and its signature still checks.
-ADDED_LATER = frozenset({"rems"})
+ADDED_LATER = frozenset({"rems", "questionnaires"})
 
 
 def _text_or(canonical: Callable[[Any], str]) -> Callable[[Any], str]:

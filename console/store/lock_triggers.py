@@ -17,6 +17,7 @@ LOCKED_CHILDREN = (
     "review_return",
     "override",
     "rems_check",
+    "questionnaire",
 )
 APPEND_ONLY = ("session_signature", "addendum", "override", "clinic_protocol", "patient_pseudonym")
 

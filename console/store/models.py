@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from console.domain.vocab import (
     Drug,
     InfusionEventKind,
+    Instrument,
     Method,
     OverrideRule,
     PainKind,
@@ -504,6 +505,51 @@ class RemsCheck(SQLModel, table=True):
     respiratory_depression_at: datetime | None = _utc(nullable=True)
     ready_to_leave_min: int | None = None  # from the first device
     version: int = 1
+
+
+def items_fit_instrument() -> str:
+    """Each instrument's answers present and in range, the items it does not have empty."""
+    ranges = {"peg": (3, 10), "phq9": (9, 3), "gad7": (7, 3)}
+    cases = []
+    for code, (count, top) in ranges.items():
+        given = [f"item_{n} IS NOT NULL AND item_{n} BETWEEN 0 AND {top}" for n in range(1, count + 1)]
+        empty = [f"item_{n} IS NULL" for n in range(count + 1, 10)]
+        cases.append(f"(instrument = '{code}' AND " + " AND ".join(given + empty) + ")")
+    return " OR ".join(cases)
+
+
+class Questionnaire(SQLModel, table=True):
+    """One questionnaire answered at a session: PEG (function, every pre-assessment), PHQ-9 or GAD-7
+    (mood, on the protocol's schedule). The answers are kept item by item; scores are worked out
+    from them (console.domain.questionnaires)."""
+
+    __table_args__ = (
+        CheckConstraint(sql_in("instrument", Instrument), name="instrument_known"),
+        CheckConstraint(items_fit_instrument(), name="items_fit_instrument"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        UniqueConstraint("session_id", "instrument"),
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT")
+    instrument: Instrument = Field(sa_type=Code(Instrument, 8))
+    item_1: int
+    item_2: int
+    item_3: int
+    item_4: int | None = None
+    item_5: int | None = None
+    item_6: int | None = None
+    item_7: int | None = None
+    item_8: int | None = None
+    item_9: int | None = None  # PHQ-9 item 9: thoughts of self-harm
+    answered_at: datetime = _utc()
+    recorded_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    version: int = 1
+
+    @property
+    def items(self) -> tuple[int, ...]:
+        values = (getattr(self, f"item_{n}") for n in range(1, 10))
+        return tuple(value for value in values if value is not None)
 
 
 class PatientPseudonym(SQLModel, table=True):
