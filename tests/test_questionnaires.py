@@ -97,7 +97,7 @@ def test_scores_bands_and_classes():
     assert change(PEG, 0.0, 2.0).percent is None
     assert change(PHQ9, 16, 8).name == "response" and change(PHQ9, 16, 9).name == "no response"
     assert change(PHQ9, 16, 4).name == "remission" and change(PHQ9, 6, 4).percent == -33.3
-    assert change(GAD7, 12, 6) .name == ""
+    assert change(GAD7, 12, 6).name == ""
 
 
 # -- the service, on both backends --------------------------------------------------------------
@@ -119,7 +119,9 @@ def test_answers_are_stored_item_by_item_and_read_back(db, staff):
 @pytest.mark.parametrize(
     ("instrument", "items"), [("peg", (6, 7)), ("peg", (6, 11, 5)), ("gad7", (1,) * 9), ("mood", (1, 1, 1))]
 )
-def test_the_service_refuses_answers_that_cannot_be_true_whatever_a_screen_sends(db, staff, instrument, items):
+def test_the_service_refuses_answers_that_cannot_be_true_whatever_a_screen_sends(
+    db, staff, instrument, items
+):
     row = checked_in_session(db, staff["nina"])
     with pytest.raises(InvalidInput):
         questionnaires.record(db, staff["nina"], row.id, instrument, items)
@@ -248,7 +250,9 @@ def test_mood_is_due_at_a_series_start_and_end_and_every_n_weeks_of_maintenance(
 
 def test_the_protocol_sets_the_maintenance_weeks():
     every_two = Questionnaires(mood_every_weeks=2)
-    assert questionnaires.mood_due(_session(None, None), date(2026, 11, 16), every_two).reason.endswith("2 weeks")
+    assert questionnaires.mood_due(_session(None, None), date(2026, 11, 16), every_two).reason.endswith(
+        "2 weeks"
+    )
     with pytest.raises(ValueError):
         Questionnaires(mood_every_weeks=0)
 
@@ -260,4 +264,6 @@ def test_the_last_mood_date_is_each_patients_latest_phq9_before_the_day(db, staf
     with db.read() as session:
         assert questionnaires.last_mood_dates(session, [row.patient_id], row.clinic_date) == {}
         later = row.clinic_date + timedelta(days=1)
-        assert questionnaires.last_mood_dates(session, [row.patient_id], later) == {row.patient_id: row.clinic_date}
+        assert questionnaires.last_mood_dates(session, [row.patient_id], later) == {
+            row.patient_id: row.clinic_date
+        }

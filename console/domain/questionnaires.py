@@ -106,8 +106,7 @@ def change(instrument: Instrument, baseline: float, latest: float) -> Change:
         return Change(percent, "response" if drop >= PHQ9_RESPONSE_DROP else "no response")
     if instrument == Instrument.GAD7:
         return Change(percent, "")
-    return Change(percent, "improved" if drop >= _DIGITS = re.compile(r"[0-9]+")  # not str.isdigit: it takes ¹ and other digits int() refuses
-PEG_MEANINGFUL_DROP else "not improved")
+    return Change(percent, "improved" if drop >= PEG_MEANINGFUL_DROP else "not improved")
 
 
 def self_harm_answer(instrument: Instrument, items: tuple[int, ...]) -> int:
