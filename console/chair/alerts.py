@@ -17,7 +17,6 @@ from console.store.models import Alert, UserAccount, VitalSigns
 from console.store.rows import get_or_refuse, insert, update_versioned
 from console.store.session_lock import open_for_change
 
-
 SELF_HARM_RULE = "phq9_self_harm"  # raised by a PHQ-9 item 9 above 0 (console.chair.questionnaires)
 # Alerts only a physician acknowledges, and that block discharge until one has: no override sets
 # them aside, as the patient needs a physician's assessment the same day.
