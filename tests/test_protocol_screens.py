@@ -20,10 +20,10 @@ DOCTOR = Actor("doctor", Role.PHYSICIAN, 4, "Dr. Priya Raman")
 
 
 async def _pre_assessed(pilot, patient, contraindication: bool = False, baseline: str = "128/82 76 98 14 5"):
-    """Open the session, check in, pain, baseline, screen (ticking the first item when asked), save."""
+    """Open the session, check in, pain, PEG, baseline, screen (ticking the first item when asked), save."""
     await sign_in(pilot)
     nurse = Nurse(pilot)
-    await nurse.type(patient.mrn, "enter", "f2", "7", "enter", baseline, "enter")
+    await nurse.type(patient.mrn, "enter", "f2", "7", "enter", "6 7 5", "enter", baseline, "enter")
     await nurse.type(*(["space"] if contraindication else []), "tab", "space", "enter")
     return nurse
 

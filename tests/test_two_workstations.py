@@ -90,7 +90,8 @@ async def test_a_stale_pre_assessment_overwrites_nothing_and_keeps_what_was_type
         _focus(marcus, "#escort")
         await marcus.type("space")
         # Nina completes hers at the other workstation.
-        await nina.type(f"{patient.weight_kg:g}", "enter", "6", "enter", "128/82 76 98 14 5", "enter")
+        await nina.type(f"{patient.weight_kg:g}", "enter", "6", "enter", "5 6 6", "enter")
+        await nina.type("128/82 76 98 14 5", "enter")
         await nina.type("tab", "space", "enter")  # no contraindication, escort confirmed, save
         assert _error(nina.pilot.app) == "", _error(nina.pilot.app)
 

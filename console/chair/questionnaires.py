@@ -127,6 +127,37 @@ def mood_due(session: TreatmentSession, last_mood_on: date | None, rules: Questi
     return MoodDue("")
 
 
+def series_baselines(session: Session, row: TreatmentSession) -> dict[Instrument, tuple[int, ...]]:
+    """Each instrument's first answers of the patient's current series, from other sessions than
+    this one: the series began at the latest first session on or before this session's day; without
+    one, the patient's earliest answers count."""
+    started: date | None = session.exec(
+        select(col(TreatmentSession.clinic_date))
+        .where(
+            TreatmentSession.patient_id == row.patient_id,
+            TreatmentSession.series_number == 1,
+            TreatmentSession.clinic_date <= row.clinic_date,
+        )
+        .order_by(col(TreatmentSession.clinic_date).desc())
+        .limit(1)
+    ).first()
+    answers = session.exec(
+        select(Questionnaire)
+        .join(TreatmentSession, col(TreatmentSession.id) == Questionnaire.session_id)
+        .where(
+            TreatmentSession.patient_id == row.patient_id,
+            TreatmentSession.id != row.id,
+            TreatmentSession.clinic_date >= (started if started is not None else date.min),
+            TreatmentSession.clinic_date <= row.clinic_date,
+        )
+        .order_by(col(TreatmentSession.clinic_date), col(Questionnaire.answered_at))
+    ).all()
+    found: dict[Instrument, tuple[int, ...]] = {}
+    for answer in answers:
+        found.setdefault(Instrument(answer.instrument), answer.items)
+    return found
+
+
 def last_mood_dates(session: Session, patient_ids: list[int], before: date) -> dict[int, date]:
     """Each patient's latest day with a PHQ-9, before `before`."""
     if not patient_ids:

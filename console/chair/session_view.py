@@ -1,11 +1,11 @@
 """Everything the session screen shows, read in one transaction."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from console.chair.questionnaires import last_mood_dates
+from console.chair.questionnaires import last_mood_dates, series_baselines
 from console.chair.vitals_due import next_vitals_due
 from console.domain.protocol import Protocol
 from console.domain.quick_vitals import SessionWindow
@@ -59,6 +59,7 @@ class SessionView:
     rems_enrolment: str = ""  # the enrolment number the patient's last REMS form gave
     questionnaires: tuple[Questionnaire, ...] = ()  # PEG, PHQ-9 and GAD-7 answered at this session
     last_mood_on: date | None = None  # the patient's latest PHQ-9 before this session's day
+    baselines: dict[Instrument, tuple[int, ...]] = field(default_factory=dict)  # at the series start
 
     def answered(self, instrument: Instrument) -> Questionnaire | None:
         return next((q for q in self.questionnaires if q.instrument == instrument), None)
@@ -155,6 +156,7 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         rems_enrolment=_last_enrolment(session, row) if row.method == Method.NASAL else "",
         questionnaires=tuple(children(Questionnaire, Questionnaire.answered_at)),
         last_mood_on=last_mood_dates(session, [row.patient_id], row.clinic_date).get(row.patient_id),
+        baselines=series_baselines(session, row),
     )
 
 

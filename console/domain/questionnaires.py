@@ -15,8 +15,8 @@ from console.domain.vocab import Instrument
 ITEM_COUNT = {Instrument.PEG: 3, Instrument.PHQ9: 9, Instrument.GAD7: 7}
 ITEM_MAX = {Instrument.PEG: 10, Instrument.PHQ9: 3, Instrument.GAD7: 3}
 HINT = {
-    Instrument.PEG: "past week, 0-10 each: average pain, interference with enjoyment of life, "
-    "with general activity, e.g. 6 7 5",
+    Instrument.PEG: "past week, 0-10: average pain, interference with enjoyment of life, with "
+    "general activity (e.g. 6 7 5)",
     Instrument.PHQ9: "nine answers 0-3 in the form's order, e.g. 212101100",
     Instrument.GAD7: "seven answers 0-3 in the form's order, e.g. 1121010",
 }
@@ -112,3 +112,15 @@ def change(instrument: Instrument, baseline: float, latest: float) -> Change:
 def self_harm_answer(instrument: Instrument, items: tuple[int, ...]) -> int:
     """PHQ-9 item 9's answer (0 for any other instrument)."""
     return items[SELF_HARM_ITEM - 1] if instrument == Instrument.PHQ9 else 0
+
+
+def with_change(instrument: Instrument, items: tuple[int, ...], baseline: tuple[int, ...] | None) -> str:
+    """`PEG 4.7, series start 7.3: -36 %, improved`; the score alone without a baseline."""
+    said = shown_score(instrument, items)
+    if baseline is None:
+        return said
+    start, now = score(instrument, baseline), score(instrument, items)
+    moved = change(instrument, start, now)
+    percent = "" if moved.percent is None else f"{moved.percent:+.0f} %"
+    parts = ", ".join(part for part in (percent, moved.name) if part)
+    return f"{said}, series start {start:g}" + (f": {parts}" if parts else "")

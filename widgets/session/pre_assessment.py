@@ -1,5 +1,6 @@
-"""Pre-assessment: weight when it is missing or old, pain before, baseline vitals, the screen, the escort;
-for nasal esketamine, the REMS form's enrolment and medication questions."""
+"""Pre-assessment: weight when it is missing or old, pain before, PEG, PHQ-9 and GAD-7 when due,
+baseline vitals, the screen, the escort; for nasal esketamine, the REMS form's enrolment and
+medication questions."""
 
 from typing import Literal
 
@@ -10,14 +11,16 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList
 
 from console.chair import rems, sessions
+from console.chair.questionnaires import MOOD, mood_due
 from console.chair.rems import MEDICATIONS
 from console.chair.session_guide import PreStart, Step, pre_assessment_start, weight_prompt, weight_to_show
 from console.chair.session_view import SessionView
 from console.clinic.patients import record_weight
 from console.domain.errors import ChairsideError, Conflict, NeedsConfirmation
 from console.domain.inputs import RemsQuestionsIn, parse
+from console.domain.questionnaires import HINT, with_change
 from console.domain.quick_vitals import FORMAT_HINT
-from console.domain.vocab import Contraindication, Method
+from console.domain.vocab import Contraindication, Instrument, Method
 from widgets.number_input import NumberInput
 from widgets.session.recorder import Recorder, StepForm
 from widgets.tick import TickBox, TickList
@@ -41,7 +44,10 @@ class PreAssessmentStep(StepForm):
     STEP = Step.PRE
     NEXT_FIELD = {
         "weight": "#pain-before",
-        "pain-before": "#baseline-vitals",
+        "pain-before": "#peg",
+        "peg": "#baseline-vitals",
+        "phq9": "#gad7",
+        "gad7": "#baseline-vitals",
         "baseline-vitals": "#contraindications",
         "rems-enrolment": "#rems-medications",
     }
@@ -60,6 +66,13 @@ class PreAssessmentStep(StepForm):
         yield NumberInput("Weight", id="weight")
         yield Label("Pain before (NRS 0-10)")
         yield NumberInput("Pain before", whole=True, id="pain-before")
+        yield Label(f"PEG, {HINT[Instrument.PEG]}", id="peg-label")
+        yield Input(id="peg", placeholder="6 7 5")
+        # PHQ-9 and GAD-7 when the protocol's schedule has them due (or they were answered).
+        yield Label(id="phq9-label", classes="mood")
+        yield Input(id="phq9", max_length=17, placeholder="212101100", classes="mood")
+        yield Label(id="gad7-label", classes="mood")
+        yield Input(id="gad7", max_length=13, placeholder="1121010", classes="mood")
         yield Label(f"Baseline vitals: {FORMAT_HINT}")
         yield Input(id="baseline-vitals", placeholder="128/82 76 98 14 5")
         yield Label("Contraindications found (space to tick; none = leave empty)")
@@ -73,6 +86,11 @@ class PreAssessmentStep(StepForm):
         )
         yield ConfirmBox("Escort / driver confirmed (space), Enter to save", id="escort")
         yield Button("Save pre-assessment", id="save-pre", variant="primary")
+
+    def next_field(self, field_id: str) -> str | None:
+        if field_id == "peg" and self.query_one("#phq9").display:
+            return "#phq9"
+        return super().next_field(field_id)
 
     def first_field(self, view: SessionView) -> str:
         return FIRST_FIELD[pre_assessment_start(view, self.clinic.today(), self.clinic.protocol)]
@@ -90,6 +108,23 @@ class PreAssessmentStep(StepForm):
                 (ticks.select if value in found else ticks.deselect)(value)
             self.query_one("#escort", Checkbox).value = view.session.escort_confirmed
         self._show_rems(view)
+        self._show_questionnaires(view)
+
+    def _show_questionnaires(self, view: SessionView) -> None:
+        due = mood_due(view.session, view.last_mood_on, self.clinic.protocol.questionnaires)
+        for instrument in (Instrument.PEG, *MOOD):
+            field = self.query_one(f"#{instrument.value}", Input)
+            label = self.query_one(f"#{instrument.value}-label", Label)
+            answered = view.answered(instrument)
+            if not self.recorder.is_being_typed(field):
+                field.value = " ".join(map(str, answered.items)) if answered else ""
+            said = with_change(instrument, answered.items, view.baselines.get(instrument)) if answered else ""
+            if instrument == Instrument.PEG:
+                label.update(f"PEG, {HINT[instrument]}" + (f" · {said}" if said else ""))
+                continue
+            field.display = label.display = bool(due) or answered is not None
+            heading = f"{instrument.label} ({'due: ' + due.reason if due else 'answered'})"
+            label.update(f"{heading}: {said or HINT[instrument]}")
 
     def _show_rems(self, view: SessionView) -> None:
         nasal = view.session.method == Method.NASAL
@@ -127,6 +162,8 @@ class PreAssessmentStep(StepForm):
             self.record_pain("before", field)
         elif field.id == "baseline-vitals":
             self.record_vitals(field)
+        elif field.id in ("peg", "phq9", "gad7"):
+            self.record_questionnaire(Instrument(field.id), field)
 
     def _weight(self, field: Input) -> None:
         """A weight far from the last one is stored when the nurse enters the same value again."""

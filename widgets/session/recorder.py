@@ -9,12 +9,14 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input
 
-from console.chair import charting
+from console.chair import charting, questionnaires
 from console.chair.session_guide import Step
 from console.chair.session_view import SessionView
 from console.domain.errors import ChairsideError
 from console.domain.inputs import VitalsIn, parse
+from console.domain.questionnaires import parse_answers
 from console.domain.quick_vitals import SessionWindow, parse_quick_vitals
+from console.domain.vocab import Instrument
 from widgets.context import Clinic
 from widgets.number_input import NumberInput
 
@@ -121,6 +123,29 @@ class StepForm(Vertical):
         def store(version: int) -> None:
             charting.record_pain(db, actor, session_id, data, version, replacing=replacing)
             self.stored(field)
+
+        self.recorder.save(store, field)
+
+    def record_questionnaire(self, instrument: Instrument, field: Input) -> None:
+        """A questionnaire's line: refused here when it does not read; stored, or correcting the
+        answers shown when the nurse began typing."""
+        db, actor, session_id = self.clinic.db, self.clinic.actor, self.recorder.session_id
+        if not field.value.strip():
+            return  # not asked now: the field, and the board, still say it is due
+        try:
+            items = parse_answers(instrument, field.value)
+        except ChairsideError as exc:
+            self.recorder.refuse(str(exc), field)
+            return
+        seen = self.recorder.seen_when_typed(field)
+        if seen is None:
+            return  # nothing typed: what the field shows is on record
+        shown = seen.answered(instrument)
+        if shown is not None and shown.items == items:
+            return  # the answers on record, confirmed as they are
+
+        def store(_version: int) -> None:
+            questionnaires.record(db, actor, session_id, instrument, items, shown.version if shown else None)
 
         self.recorder.save(store, field)
 
