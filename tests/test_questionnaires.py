@@ -245,12 +245,12 @@ def _session(number: int | None, length: int | None, day: date = date(2026, 11, 
     ],
 )
 def test_mood_is_due_at_a_series_start_and_end_and_every_n_weeks_of_maintenance(number, length, last, reason):
-    assert questionnaires.mood_due(_session(number, length), last, Questionnaires()).reason == reason
+    assert questionnaires.mood_due_at(_session(number, length), last, Questionnaires()).reason == reason
 
 
 def test_the_protocol_sets_the_maintenance_weeks():
     every_two = Questionnaires(mood_every_weeks=2)
-    assert questionnaires.mood_due(_session(None, None), date(2026, 11, 16), every_two).reason.endswith(
+    assert questionnaires.mood_due_at(_session(None, None), date(2026, 11, 16), every_two).reason.endswith(
         "2 weeks"
     )
     with pytest.raises(ValueError):

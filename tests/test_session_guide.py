@@ -230,7 +230,7 @@ def test_any_typed_text_gives_a_total_or_none_and_never_raises(rate, minutes, de
 # ----- the lines shown -------------------------------------------------------------------------
 def test_header_gives_age_on_the_session_day_series_and_last_visit():
     previous = PreviousSession(date(2026, 11, 23), 7, 3, ("nausea",))
-    top = header(view_of(previous=previous))
+    top = header(view_of(previous=previous), Protocol())
     assert top.name == "Rivera, Ana"
     assert " 45 y · female · 70 kg (27 Nov 2026) · MRN MRN-1001" in top.details  # 46 only from 1 Dec
     assert "Allergies: latex · M79.7 Fibromyalgia" in top.details
@@ -241,7 +241,7 @@ def test_header_of_a_first_visit_without_weight():
     view = view_of()
     view.patient.weight_kg = None
     view.session.series_length = None
-    details = header(view).details
+    details = header(view, Protocol()).details
     assert "weight not recorded" in details and "maintenance · first session" in details
 
 

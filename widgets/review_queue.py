@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
+from console.chair.alerts import PhysicianCall, physician_calls
 from console.domain.errors import ChairsideError
 from console.domain.inputs import QueueDatesIn, parse
 from console.domain.vocab import Method
@@ -87,6 +88,7 @@ class ReviewQueueScreen(Screen):
             yield Input(id="queue-to", placeholder="YYYY-MM-DD", max_length=10)
             yield Static("", id="queue-facets", markup=False)
         yield Static("", id="queue-counts", markup=False)
+        yield Static("", id="queue-calls", markup=False)
         yield Static("", id="queue-message", markup=False)
         table: DataTable[str | Text] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         table.loading = True
@@ -132,8 +134,10 @@ class ReviewQueueScreen(Screen):
                 return
             on_screen(self, self._show, rows, len(rows) == limit)
             counts = queue_counts(db, filters)
+            calls = physician_calls(db, self.clinic.today())
             if not worker.is_cancelled:
                 on_screen(self, self._show_counts, counts)
+                on_screen(self, self._show_calls, calls)
             order = queue_order(db, filters)
         except ChairsideError as error:
             on_screen(self, self.tell, f"⚠ {error}")
@@ -185,6 +189,19 @@ class ReviewQueueScreen(Screen):
         self.query_one("#queue-counts", Static).update(
             f"{counts.awaiting} awaiting signature · {counts.flagged} flagged{returned}{empty}"
         )
+
+    def _show_calls(self, calls: list[PhysicianCall]) -> None:
+        """Patients in the chair waiting for a physician: said above the queue until acknowledged."""
+        zone = self.clinic.zone
+        lines = [
+            f"⚠ {call.raised_at.astimezone(zone):%H:%M} chair {call.chair}, {call.patient}: {call.message}"
+            for call in calls
+        ]
+        if lines:
+            lines.append(
+                "  F2 opens the board: open the session and acknowledge with F12 once you have seen them."
+            )
+        self.query_one("#queue-calls", Static).update("\n".join(lines))
 
     @on(DataTable.RowHighlighted, "#queue")
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:

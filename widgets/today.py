@@ -51,6 +51,7 @@ COLUMNS = (
     ("Age", 3),
     ("In chair", 8),
     ("Pain", 5),
+    ("Mood", 4),  # PHQ-9 and GAD-7 due (or done) on the protocol's schedule
     ("MRN", 20),  # the longest MRN there is: two patients never show the same cut-off number
 )
 
@@ -414,6 +415,7 @@ class TodayScreen(Screen):
             str(row.age_on(self.day)),
             self._in_chair(row),
             self._pain(row),
+            row.mood(self.clinic.protocol, self.day),
             row.mrn,
         )
 

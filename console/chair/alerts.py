@@ -4,6 +4,7 @@ The thresholds come from the clinic protocol (settings); nothing clinical is har
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -13,7 +14,7 @@ from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.protocol import AlertThresholds
 from console.domain.vocab import Role
 from console.store.database import Database
-from console.store.models import Alert, UserAccount, VitalSigns
+from console.store.models import Alert, Patient, TreatmentSession, UserAccount, VitalSigns
 from console.store.rows import get_or_refuse, insert, update_versioned
 from console.store.session_lock import open_for_change
 
@@ -184,6 +185,37 @@ def awaiting_physician(alerts: list[Alert]) -> list[str]:
         for alert in alerts
         if alert.rule in PHYSICIAN_ONLY_RULES and alert.acknowledged_at is None
     ]
+
+
+@dataclass(frozen=True)
+class PhysicianCall:
+    """An open alert only a physician can acknowledge, where the patient is."""
+
+    session_id: int
+    chair: str
+    patient: str
+    message: str
+    raised_at: datetime
+
+
+def physician_calls(db: Database, day: date) -> list[PhysicianCall]:
+    """The day's open alerts waiting for a physician, oldest first."""
+    with db.read() as session:
+        rows = session.exec(
+            select(Alert, TreatmentSession.chair, Patient)
+            .join(TreatmentSession, col(TreatmentSession.id) == Alert.session_id)
+            .join(Patient, col(Patient.id) == TreatmentSession.patient_id)
+            .where(
+                TreatmentSession.clinic_date == day,
+                col(Alert.rule).in_(PHYSICIAN_ONLY_RULES),
+                col(Alert.acknowledged_at).is_(None),
+            )
+            .order_by(col(Alert.raised_at), col(Alert.id))
+        ).all()
+        return [
+            PhysicianCall(alert.session_id, chair, patient.display_name, alert.message, alert.raised_at)
+            for alert, chair, patient in rows
+        ]
 
 
 def open_alert_counts(session: Session, session_ids: list[int]) -> dict[int, int]:

@@ -1,17 +1,18 @@
 """The day's sessions as the Today board shows them: one query, plain rows."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from sqlalchemy import func, type_coerce
 from sqlmodel import col, select
 
 from console.chair.alerts import open_alert_counts
+from console.chair.questionnaires import last_mood_dates, mood_due
 from console.chair.vitals_due import next_vitals_due
 from console.domain.protocol import Protocol
-from console.domain.vocab import Method, SessionStatus
+from console.domain.vocab import Instrument, Method, SessionStatus
 from console.store.database import Database
-from console.store.models import Alert, Override, Patient, TreatmentSession, VitalSigns
+from console.store.models import Alert, Override, Patient, Questionnaire, TreatmentSession, VitalSigns
 from console.store.timestamps import UTCDateTime
 
 # Sessions that are over: a scan opens one of these only when the patient has no other that day.
@@ -39,6 +40,21 @@ class BoardRow:
     open_alerts: int = 0
     overrides: int = 0
     last_reading_alerted: bool = False  # past a threshold: the next reading comes sooner
+    series_number: int | None = None
+    series_length: int | None = None
+    last_mood_on: date | None = None  # the patient's latest PHQ-9 before this day
+    mood_answered: bool = False  # PHQ-9 answered at this session
+
+    def mood(self, protocol: Protocol, day: date) -> str:
+        """`due` when PHQ-9 and GAD-7 are due and not answered yet, `done` once answered, else ""."""
+        if self.mood_answered:
+            return "done"
+        if self.status in CLOSED:
+            return ""
+        due = mood_due(
+            day, self.series_number, self.series_length, self.last_mood_on, protocol.questionnaires
+        )
+        return "due" if due else ""
 
     def vitals_due(self, protocol: Protocol) -> datetime | None:
         """When this session's next reading is due under `protocol` (None: none expected)."""
@@ -87,11 +103,23 @@ def day_sessions(db: Database, day: date) -> list[BoardRow]:
         ids = [s.id for s, _, _ in rows]
         alerts = open_alert_counts(session, ids)
         overrides = override_counts(session, ids)
+        last_mood = last_mood_dates(session, sorted({p.id for _, p, _ in rows}), day)
+        mood_answered = set(
+            session.exec(
+                select(Questionnaire.session_id).where(
+                    col(Questionnaire.session_id).in_(ids), Questionnaire.instrument == Instrument.PHQ9
+                )
+            )
+        )
         alerted = set(
             session.exec(select(Alert.session_id).where(col(Alert.vitals_id).in_(latest_readings)).distinct())
         )
         return [
-            _row(s, p, last_at, alerts.get(s.id, 0), overrides.get(s.id, 0), s.id in alerted)
+            replace(
+                _row(s, p, last_at, alerts.get(s.id, 0), overrides.get(s.id, 0), s.id in alerted),
+                last_mood_on=last_mood.get(p.id),
+                mood_answered=s.id in mood_answered,
+            )
             for s, p, last_at in rows
         ]
 
@@ -131,6 +159,8 @@ def _row(
         open_alerts=open_alerts,
         overrides=overrides,
         last_reading_alerted=alerted,
+        series_number=s.series_number,
+        series_length=s.series_length,
     )
 
 

@@ -111,20 +111,30 @@ class MoodDue:
         return bool(self.reason)
 
 
-def mood_due(session: TreatmentSession, last_mood_on: date | None, rules: Questionnaires) -> MoodDue:
-    """Due at a series' first and last session; in maintenance, when the last PHQ-9 (before this
-    session's day) is `mood_every_weeks` old or there is none."""
-    if session.series_number == 1:
+def mood_due(
+    day: date,
+    series_number: int | None,
+    series_length: int | None,
+    last_mood_on: date | None,
+    rules: Questionnaires,
+) -> MoodDue:
+    """Due at a series' first and last session; in maintenance (no series), when the patient's last
+    PHQ-9 before `day` is `mood_every_weeks` old, or there is none."""
+    if series_number == 1:
         return MoodDue("series start")
-    if session.series_length and session.series_number == session.series_length:
+    if series_length and series_number == series_length:
         return MoodDue("series end")
-    if session.series_length:
+    if series_length:
         return MoodDue("")
     if last_mood_on is None:
         return MoodDue("maintenance, none yet")
-    if session.clinic_date - last_mood_on >= timedelta(weeks=rules.mood_every_weeks):
+    if day - last_mood_on >= timedelta(weeks=rules.mood_every_weeks):
         return MoodDue(f"maintenance, every {rules.mood_every_weeks} weeks")
     return MoodDue("")
+
+
+def mood_due_at(session: TreatmentSession, last_mood_on: date | None, rules: Questionnaires) -> MoodDue:
+    return mood_due(session.clinic_date, session.series_number, session.series_length, last_mood_on, rules)
 
 
 def series_baselines(session: Session, row: TreatmentSession) -> dict[Instrument, tuple[int, ...]]:

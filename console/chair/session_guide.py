@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from console.chair.alerts import awaiting_physician
 from console.chair.discharge_gate import missing_for_discharge, observed_until
 from console.chair.infusion import InfusionState, infusion_state
+from console.chair.questionnaires import mood_due_at
 from console.chair.rems import (
     FORTY_MINUTES,
     FORTY_MINUTES_WINDOW,
@@ -26,7 +27,7 @@ from console.chair.vitals_due import describe_due
 from console.clinic.patients import weight_is_stale
 from console.domain.pain import PainChange
 from console.domain.protocol import Protocol
-from console.domain.vocab import Method, Route, SessionStatus, SideEffectType
+from console.domain.vocab import Instrument, Method, Route, SessionStatus, SideEffectType
 from console.store.models import DoseAdministration
 
 
@@ -98,11 +99,15 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def header(view: SessionView) -> Header:
-    """The patient at a glance: who, allergies, diagnosis, where in the series, how the last visit went."""
+def header(view: SessionView, protocol: Protocol) -> Header:
+    """The patient at a glance: who, allergies, diagnosis, where in the series, mood questionnaires
+    due, how the last visit went."""
     p, s = view.patient, view.session
     weight = f"{p.weight_kg:g} kg ({p.weight_measured_on:%d %b %Y})" if p.weight_kg else "weight not recorded"
     series = f"session {s.series_number} of {s.series_length}" if s.series_length else "maintenance"
+    due = mood_due_at(s, view.last_mood_on, protocol.questionnaires)
+    if due and view.answered(Instrument.PHQ9) is None:
+        series += f" · PHQ-9 and GAD-7 due ({due.reason})"
     last = "first session"
     if view.previous:
         prev = view.previous

@@ -2,6 +2,7 @@
 
 from textual.widgets import Static
 
+from console.chair.alerts import PHYSICIAN_ONLY_RULES
 from console.chair.session_view import SessionView
 from console.review import record_text
 from widgets.context import Clinic
@@ -11,7 +12,12 @@ class AlertsPanel(Static):
     def show(self, view: SessionView, clinic: Clinic) -> None:
         zone = clinic.zone
         lines = [
-            f"⚠ ALERT {alert.raised_at.astimezone(zone):%H:%M}: {alert.message} (F12 to acknowledge)"
+            f"⚠ ALERT {alert.raised_at.astimezone(zone):%H:%M}: {alert.message} "
+            + (
+                "(a physician acknowledges it: F12)"
+                if alert.rule in PHYSICIAN_ONLY_RULES
+                else "(F12 to acknowledge)"
+            )
             for alert in view.alerts
             if alert.acknowledged_at is None
         ]

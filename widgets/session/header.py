@@ -10,8 +10,8 @@ from widgets.context import Clinic
 
 
 class PatientHeader(Static):
-    def show(self, view: SessionView) -> None:
-        top = header(view)
+    def show(self, view: SessionView, clinic: Clinic) -> None:
+        top = header(view, clinic.protocol)
         self.update(Text.assemble((top.name, "bold"), top.details))
 
 

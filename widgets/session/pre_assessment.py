@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList
 
 from console.chair import rems, sessions
-from console.chair.questionnaires import MOOD, mood_due
+from console.chair.questionnaires import MOOD, mood_due_at
 from console.chair.rems import MEDICATIONS
 from console.chair.session_guide import PreStart, Step, pre_assessment_start, weight_prompt, weight_to_show
 from console.chair.session_view import SessionView
@@ -111,7 +111,7 @@ class PreAssessmentStep(StepForm):
         self._show_questionnaires(view)
 
     def _show_questionnaires(self, view: SessionView) -> None:
-        due = mood_due(view.session, view.last_mood_on, self.clinic.protocol.questionnaires)
+        due = mood_due_at(view.session, view.last_mood_on, self.clinic.protocol.questionnaires)
         for instrument in (Instrument.PEG, *MOOD):
             field = self.query_one(f"#{instrument.value}", Input)
             label = self.query_one(f"#{instrument.value}-label", Label)

@@ -211,7 +211,7 @@ class SessionScreen(ReadsFirst, Screen):
     def _show(self, view: SessionView, plan: DosePlan | None, focus_next: bool) -> None:
         self.view = view
         clinic = self.clinic
-        self.query_one(PatientHeader).show(view)
+        self.query_one(PatientHeader).show(view, self.clinic)
         self.query_one(RecordState).show(view, clinic)
         self.query_one(Flowsheet).show(view, clinic.zone)
         self.query_one(SideEffectsTable).show(view, clinic.zone)

@@ -1,0 +1,113 @@
+"""PEG, PHQ-9 and GAD-7 at the chair, through the screens: typed at pre-assessment, refused where
+typed, due on the board and the session, and a PHQ-9 item 9 above 0 left to the physician."""
+
+from sqlmodel import select
+from textual.widgets import Input, Label, Static
+
+from console.chair import questionnaires, sessions
+from console.domain.vocab import Instrument
+from console.store.models import Alert, Questionnaire
+
+from .test_app import board_loaded, sign_in
+from .test_review_screens import DOCTOR_PASSWORD
+from .test_session_screen import NURSE, Nurse, _book, _error
+
+
+def _answers(app, session_id: int) -> dict[str, tuple[int, ...]]:
+    with app.db.read() as session:
+        rows = session.exec(select(Questionnaire).where(Questionnaire.session_id == session_id)).all()
+        return {row.instrument.value: row.items for row in rows}
+
+
+def _shown(app, selector: str) -> str:
+    return str(app.screen.query_one(selector, Label).render())
+
+
+async def test_peg_is_one_line_after_pain_and_shows_its_score(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(patient.mrn, "enter", "f2", "7", "enter", "6 7 5", "enter")
+        assert _error(demo_app) == ""
+        assert demo_app.screen.focused.id == "baseline-vitals"  # mid-series: no mood questionnaire
+        assert not demo_app.screen.query_one("#phq9", Input).display
+        assert "PEG 6.0" in _shown(demo_app, "#peg-label")
+    assert _answers(demo_app, session_id) == {"peg": (6, 7, 5)}
+
+
+async def test_a_peg_line_that_does_not_read_is_refused_under_it_and_nothing_is_stored(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(patient.mrn, "enter", "f2", "7", "enter", "6 11 5", "enter")
+        assert "PEG: item 2 is 11; each is 0 to 10" in _error(demo_app)
+        assert demo_app.screen.focused.id == "peg"  # back where the wrong value is
+        await nurse.type("ctrl+u", "6 10 5", "enter")
+        assert _error(demo_app) == ""
+    assert _answers(demo_app, session_id) == {"peg": (6, 10, 5)}
+
+
+async def test_a_series_start_asks_phq9_and_gad7_and_item_9_is_left_to_the_physician(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion", series=(1, 6))
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(patient.mrn, "enter")
+        assert "PHQ-9 and GAD-7 due (series start)" in str(
+            demo_app.screen.query_one("#patient-header").render()
+        )
+        await nurse.type("f2", "7", "enter", "6 7 5", "enter")
+        assert demo_app.screen.focused.id == "phq9"
+        assert "PHQ-9 (due: series start)" in _shown(demo_app, "#phq9-label")
+        await nurse.type("212101112", "enter", "1121010", "enter")
+        assert _error(demo_app) == ""
+        assert demo_app.screen.focused.id == "baseline-vitals"
+        assert "PHQ-9 11 (moderate)" in _shown(demo_app, "#phq9-label")
+        assert "GAD-7 6 (mild)" in _shown(demo_app, "#gad7-label")
+        alerts = str(demo_app.screen.query_one("#alerts", Static).render())
+        assert "PHQ-9 item 9 answered 2" in alerts and "a physician acknowledges it" in alerts
+        # The nurse cannot clear it: the dialog says who can, and the alert stays.
+        await nurse.type("f12", "enter", "spoke with patient", "enter")
+        assert "only a physician can acknowledge" in str(demo_app.screen.query_one("#ack-error").render())
+    assert _answers(demo_app, session_id) == {
+        "peg": (6, 7, 5),
+        "phq9": (2, 1, 2, 1, 0, 1, 1, 1, 2),
+        "gad7": (1, 1, 2, 1, 0, 1, 0),
+    }
+    with demo_app.db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.session_id == session_id)).one()
+    assert alert.acknowledged_at is None
+
+
+async def test_the_physician_acknowledges_the_self_harm_alert_at_the_chair(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion", series=(1, 6))
+    sessions.check_in(demo_app.db, NURSE, session_id, 1)
+    questionnaires.record(demo_app.db, NURSE, session_id, "phq9", (1, 1, 1, 1, 1, 1, 1, 1, 1))
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "doctor", DOCTOR_PASSWORD)
+        nurse = Nurse(pilot)
+        await nurse.settle()
+        calls = str(demo_app.screen.query_one("#queue-calls", Static).render())
+        assert f"chair 6, {patient.display_name}: PHQ-9 item 9 answered 1" in calls  # above the queue
+        await nurse.type("f2", patient.mrn, "enter")  # from the review queue to the board, then the session
+        assert "a physician acknowledges it" in str(demo_app.screen.query_one("#alerts", Static).render())
+        await nurse.type("f12", "enter", "assessed: no plan or intent; safety plan", "enter")
+        assert str(demo_app.screen.query_one("#alerts", Static).render()) == ""
+    with demo_app.db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.session_id == session_id)).one()
+    assert alert.acknowledgement == "assessed: no plan or intent; safety plan"
+
+
+async def test_the_board_says_where_mood_is_due_and_where_it_was_answered(demo_app):
+    due, _ = _book(demo_app, "iv_infusion", series=(1, 6))
+    answered, answered_id = _book(demo_app, "nasal_spray", series=(8, 8))
+    middle, _ = _book(demo_app, "iv_infusion", series=(3, 6))
+    sessions.check_in(demo_app.db, NURSE, answered_id, 1)
+    questionnaires.record(demo_app.db, NURSE, answered_id, Instrument.PHQ9, (0,) * 9)
+    async with demo_app.run_test(size=(160, 40)) as pilot:
+        await sign_in(pilot)
+        board = await board_loaded(pilot)
+        mood = {str(row[-1]): str(row[-2]) for row in (board.get_row_at(i) for i in range(board.row_count))}
+    assert (mood[due.mrn], mood[answered.mrn], mood[middle.mrn]) == ("due", "done", "")
