@@ -6,7 +6,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.chair import rems
 from console.chair.board import day_sessions
@@ -18,7 +18,15 @@ from console.review.integrity import verify_record
 from console.review.queue import review_queue
 from console.review.signature_check import verify_signatures
 from console.store.database import Database, sqlite_url
-from console.store.models import AuditEvent, Patient, SideEffect, TreatmentSession, VitalSigns
+from console.store.models import (
+    Alert,
+    AuditEvent,
+    Patient,
+    Questionnaire,
+    SideEffect,
+    TreatmentSession,
+    VitalSigns,
+)
 
 DAY = date(2026, 11, 26)
 
@@ -99,6 +107,19 @@ def test_demo_clinic_is_realistic(backend, tmp_path, request):
     ]
     assert forms and all(form.complete for form in forms), [f.missing for f in forms if not f.complete][:1]
     assert {form.value("dissociation") for form in forms} == {"yes", "no"}  # each REMS answer, both ways
+    with db.read() as session:
+        asked = Counter(
+            session.exec(
+                select(Questionnaire.instrument)
+                .join(TreatmentSession, col(TreatmentSession.id) == Questionnaire.session_id)
+                .where(TreatmentSession.clinic_date < DAY)
+            ).all()
+        )
+        self_harm = session.exec(select(Alert).where(Alert.rule == "phq9_self_harm")).all()
+    assert asked["peg"] == len(discharged)  # PEG at every pre-assessment
+    assert 0 < asked["phq9"] == asked["gad7"] < asked["peg"] / 2  # mood on the schedule, not every time
+    # A positive item 9 is handled: the physician acknowledged it, with what was done.
+    assert self_harm and all(a.acknowledged_by is not None and a.acknowledgement for a in self_harm)
     for username, password in (("nurse", "demo-nurse-pass"), ("doctor", "demo-doctor-pass")):
         assert authenticate(db, username, password).username == username
     db.dispose()

@@ -11,7 +11,7 @@ from sqlmodel import select
 from console.clinic.settings import load_settings
 from console.store.audit_key import read_key
 from console.store.database import Database, sqlite_url
-from console.store.models import AuditEvent, Patient, TreatmentSession, VitalSigns
+from console.store.models import AuditEvent, Patient, Questionnaire, TreatmentSession, VitalSigns
 
 CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
 
@@ -43,7 +43,11 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
         weighed = round(session.exec(select(Patient).where(Patient.mrn == mrn)).one().weight_kg * 0.8, 1)
     terminal.type(f"{weighed:g}", "Enter")
     terminal.wait_for("enter it again")  # 20% below the last weight: a typo is likelier
-    terminal.type("Enter", "6", "Enter", "131/83 77 97 15 4", "Enter")
+    terminal.type("Enter", "6", "Enter", "5 6 6", "Enter")  # pain before, PEG
+    # A maintenance patient without a PHQ-9 yet: PHQ-9 and GAD-7 are due, one line each.
+    terminal.wait_for("PHQ-9 (due: maintenance, none yet)")
+    # Spaced: tmux types at once, and nine digits and Enter that fast are a wristband scan.
+    terminal.type("1 0 1 1 0 0 1 0 0", "Enter", "1 1 0 1 0 0 0", "Enter", "131/83 77 97 15 4", "Enter")
     terminal.wait_for("131/83")
     terminal.type("Escape")
     terminal.wait_for("Scan a wristband")
@@ -62,6 +66,13 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
         4,
     )
     assert row.pain_before == 6 and row.status == "checked_in" and logins == ["nurse"]
+    with db.read() as session:
+        answers = session.exec(select(Questionnaire).where(Questionnaire.session_id == session_id)).all()
+    assert sorted((a.instrument.value, a.items) for a in answers) == [
+        ("gad7", (1, 1, 0, 1, 0, 0, 0)),
+        ("peg", (5, 6, 6)),
+        ("phq9", (1, 0, 1, 1, 0, 0, 1, 0, 0)),
+    ]
     with db.read() as session:
         assert session.get(Patient, row.patient_id).weight_kg == weighed
 

@@ -96,6 +96,7 @@ class ReviewQueueScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#queue-calls", Static).display = False  # until a patient waits for a physician
         table = self.query_one("#queue", DataTable)
         for label, width in COLUMNS:
             table.add_column(label, width=width)
@@ -201,7 +202,9 @@ class ReviewQueueScreen(Screen):
             lines.append(
                 "  F2 opens the board: open the session and acknowledge with F12 once you have seen them."
             )
-        self.query_one("#queue-calls", Static).update("\n".join(lines))
+        calls_line = self.query_one("#queue-calls", Static)
+        calls_line.update("\n".join(lines))
+        calls_line.display = bool(lines)
 
     @on(DataTable.RowHighlighted, "#queue")
     def _near_the_end(self, event: DataTable.RowHighlighted) -> None:

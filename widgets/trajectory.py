@@ -1,4 +1,5 @@
-"""A patient's course: pain before and after each session, change from the series baseline, side effects."""
+"""A patient's course: pain before and after each session, change from the series baseline, side
+effects, function (PEG) and mood (PHQ-9, GAD-7)."""
 
 from rich.text import Text
 from textual import work
@@ -10,8 +11,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from console.domain.errors import ChairsideError
 from console.domain.pain import PainChange
-from console.domain.vocab import Method
-from console.review.trajectory import Trajectory, patient_trajectory
+from console.domain.vocab import Instrument, Method
+from console.review.trajectory import Trajectory, Visit, patient_trajectory
 from widgets.context import Clinic
 from widgets.plain import plain_cells
 from widgets.ui_thread import on_screen
@@ -22,6 +23,8 @@ COLUMNS = (
     ("Method", 6),
     ("Pain", 6),
     ("Change", 34),
+    ("PEG", 4),
+    ("PHQ/GAD", 7),  # PHQ-9 and GAD-7 totals, when asked
     ("Side effects", 30),
     ("Signed", 6),
 )
@@ -106,6 +109,8 @@ class TrajectoryScreen(Screen):
                     "IV" if visit.method is Method.IV else "Nasal",
                     pain,
                     change,
+                    _shown(visit.score(Instrument.PEG)),
+                    _mood(visit),
                     ", ".join(visit.side_effects) or "none",
                     "✓" if visit.signed else "",
                 )
@@ -124,10 +129,19 @@ class TrajectoryScreen(Screen):
         )
 
 
+def _shown(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _mood(visit: Visit) -> str:
+    phq9, gad7 = visit.score(Instrument.PHQ9), visit.score(Instrument.GAD7)
+    return "" if phq9 is None and gad7 is None else f"{_shown(phq9) or '-'}/{_shown(gad7) or '-'}"
+
+
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
-def bars(values: list[int | None], top: int) -> str:
+def bars(values: list[float | None], top: int) -> str:
     """One block per session on a fixed 0..top scale (a sparkline would rescale to the data)."""
     gap = " " if len(values) <= 30 else ""  # a long course stays on one line
     return gap.join("·" if v is None else BLOCKS[round(v / top * (len(BLOCKS) - 1))] for v in values)
@@ -144,6 +158,9 @@ def _chart(trajectory: Trajectory) -> str:
             f"Pain before (0-10)      {bars([v.pain_before for v in treated], 10)}",
             f"Pain after  (0-10)      {bars([v.pain_after for v in treated], 10)}",
             f"Side effect grade (0-5) {bars([v.highest_grade or 0 for v in treated], 5)}",
+            f"PEG (0-10)              {bars([v.score(Instrument.PEG) for v in treated], 10)}",
+            f"PHQ-9 (0-27)            {bars([v.score(Instrument.PHQ9) for v in treated], 27)}",
+            f"GAD-7 (0-21)            {bars([v.score(Instrument.GAD7) for v in treated], 21)}",
             f"                        {span}",
         ]
     )

@@ -23,7 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
-from console.chair import alerts, charting, sessions
+from console.chair import alerts, charting, questionnaires, sessions
+from console.chair.alerts import SELF_HARM_RULE
+from console.chair.questionnaires import mood_due
 from console.clinic import patients, users
 from console.clinic.demo_mark import DEMO_ACTION
 from console.clinic.patients import weight_is_stale
@@ -50,6 +52,7 @@ from console.store.models import (
     DoseAdministration,
     PainScore,
     Patient,
+    Questionnaire,
     RemsCheck,
     SessionSignature,
     SideEffect,
@@ -78,6 +81,8 @@ HISTORY_TABLES = (
     PainScore,
     SideEffect,
     RemsCheck,  # before the signatures: a signed session's rows are locked
+    Questionnaire,
+    Alert,
     SessionSignature,
 )
 
@@ -274,6 +279,7 @@ class _Course:
     dates: list[date]
     baseline_pain: int
     response: float  # 0 = no benefit, 0.6 = pain falls by up to 60% over the series
+    last_mood: date | None = None  # the day of the patient's last PHQ-9 and GAD-7
 
 
 class _History:
@@ -441,6 +447,7 @@ class _History:
         devices = self._dose(buffers, course, sid, nurse, start, duration)
         if devices:
             _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices)
+        _questionnaires(buffers, course, row, nurse, check_in + timedelta(minutes=4), progress, self.doctor)
         self._vitals(buffers, course.method, sid, nurse, check_in, start, end, leave)
         if rng.random() < 0.25:
             self._side_effect(buffers, sid, nurse, start, end)
@@ -677,6 +684,24 @@ class _Today:
             return
         self._advance(nurse, row, method, scheduled, minutes_ago)
 
+    def _questionnaires(self, nurse: Actor, row: TreatmentSession) -> None:
+        """PEG, and PHQ-9 and GAD-7 when due, as the nurse asks them at pre-assessment (their own
+        generator: the rest of the day is the same with or without them)."""
+        rng, db = random.Random(f"mood-today-{row.id}"), self.db
+        pain = row.pain_before or 5
+        questionnaires.record(
+            db, nurse, row.id, "peg", tuple(_clamp(pain + rng.randint(-1, 2), 0, 10) for _ in range(3))
+        )
+        with db.read() as session:
+            last = questionnaires.last_mood_dates(session, [row.patient_id], self.today).get(row.patient_id)
+        if questionnaires.mood_due_at(row, last, MOOD_EVERY):
+            questionnaires.record(
+                db, nurse, row.id, "phq9", (*(rng.choice((0, 1, 1, 2)) for _ in range(8)), 0)
+            )
+            questionnaires.record(
+                db, nurse, row.id, "gad7", tuple(rng.choice((0, 1, 1, 2)) for _ in range(7))
+            )
+
     def _advance(self, nurse, row, method, scheduled, minutes_ago) -> None:
         db, clock, rng = self.db, self.clock, self.rng
         clock.at = scheduled + timedelta(minutes=min(minutes_ago, 5))
@@ -702,6 +727,7 @@ class _Today:
         sessions.record_pre_assessment(
             db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[]
         )
+        self._questionnaires(nurse, row)
         if minutes_ago < 20:
             return  # checked in, pre-assessment done
         start = scheduled + timedelta(minutes=15)
@@ -859,6 +885,74 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
         product *= rng.random()
     return k
+
+
+MOOD_EVERY = Protocol().questionnaires  # the demo clinic runs the default schedule
+
+
+def _questionnaires(buffers, course, row: dict, nurse, at: datetime, progress: float, doctor) -> None:
+    """PEG at the pre-assessment, PHQ-9 and GAD-7 when the schedule has them due; now and then a
+    PHQ-9 item 9 above 0, acknowledged by the physician. Drawn from a generator of their own, seeded
+    by the session, so the rest of the demo is the same with or without them."""
+    sid, pre = row["id"], row["pain_before"]
+    rng = random.Random(f"mood-{sid}")
+
+    def items(*values: int) -> dict:
+        return {f"item_{n}": value for n, value in enumerate(values, 1)} | {
+            f"item_{n}": None for n in range(len(values) + 1, 10)
+        }
+
+    def answered(instrument: str, values: tuple[int, ...]) -> None:
+        buffers.add(
+            Questionnaire,
+            {
+                "session_id": sid,
+                "instrument": instrument,
+                "answered_at": at,
+                "recorded_by": nurse,
+                "version": 1,
+            }
+            | items(*values),
+        )
+
+    answered("peg", tuple(_clamp(pre + rng.randint(-1, 2), 0, 10) for _ in range(3)))
+    due = mood_due(
+        row["clinic_date"], row["series_number"], row["series_length"], course.last_mood, MOOD_EVERY
+    )
+    if not due:
+        return
+    course.last_mood = row["clinic_date"]
+    lift = course.response * progress * 1.4  # mood follows the relief, a little more steeply
+    patient_rng = random.Random(f"mood-{course.patient['id']}")
+    for instrument, count, start in (
+        ("phq9", 9, patient_rng.randint(8, 20)),
+        ("gad7", 7, patient_rng.randint(6, 15)),
+    ):
+        asked = count - (instrument == "phq9")  # item 9 is drawn on its own, below
+        total = _clamp(round(start * (1 - lift) + rng.uniform(-2, 2)), 0, 3 * asked)
+        values = [0] * count
+        for _ in range(total):
+            values[rng.choice([n for n in range(asked) if values[n] < 3])] += 1
+        if instrument == "phq9" and total >= 10 and rng.random() < 0.04:
+            values[8] = 1  # thoughts of self-harm: the physician sees the patient the same day
+            buffers.add(
+                Alert,
+                {
+                    "session_id": sid,
+                    "vitals_id": None,
+                    "rule": SELF_HARM_RULE,
+                    "value": "item 9 = 1",
+                    "message": "PHQ-9 item 9 answered 1 (thoughts of self-harm): a physician must see the "
+                    "patient before discharge",
+                    "raised_at": at,
+                    "acknowledged_at": at + timedelta(minutes=25),
+                    "acknowledged_by": doctor.user_id,
+                    "acknowledgement": "Seen at the chair: passive thoughts, no plan or intent; safety plan "
+                    "reviewed, psychiatry follow-up booked",
+                    "version": 1,
+                },
+            )
+        answered(instrument, tuple(values))
 
 
 def _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices: int) -> None:

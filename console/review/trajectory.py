@@ -1,14 +1,16 @@
-"""A patient's course: every session by series, pain before and after, change from the series baseline."""
+"""A patient's course: every session by series, pain before and after, change from the series baseline,
+function (PEG) and mood (PHQ-9, GAD-7) over the series."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import col, select
 
 from console.domain.pain import PainChange
-from console.domain.vocab import Method, SessionStatus, SideEffectType
+from console.domain.questionnaires import change, score
+from console.domain.vocab import Instrument, Method, SessionStatus, SideEffectType
 from console.store.database import Database
-from console.store.models import Patient, SessionSignature, SideEffect, TreatmentSession
+from console.store.models import Patient, Questionnaire, SessionSignature, SideEffect, TreatmentSession
 from console.store.rows import get_or_refuse
 
 
@@ -25,6 +27,11 @@ class Visit:
     side_effects: tuple[str, ...]  # "Nausea (grade 1)", in onset order
     highest_grade: int | None
     signed: bool
+    answers: dict[Instrument, tuple[int, ...]] = field(default_factory=dict)  # PEG, PHQ-9, GAD-7
+
+    def score(self, instrument: Instrument) -> float | None:
+        items = self.answers.get(instrument)
+        return None if items is None else score(instrument, items)
 
     @property
     def treated(self) -> bool:
@@ -71,6 +78,27 @@ class Series:
             return None
         return PainChange(self.baseline, after[-1])
 
+    def scores(self, instrument: Instrument) -> list[float]:
+        """The instrument's scores over the series, in session order."""
+        return [value for v in self.visits if (value := v.score(instrument)) is not None]
+
+    def measures(self) -> str:
+        """Function and mood over the series: each instrument's first and latest score, change, class."""
+        parts = []
+        for instrument in Instrument:
+            values = self.scores(instrument)
+            if not values:
+                continue
+            first, latest = values[0], values[-1]
+            if len(values) == 1:
+                parts.append(f"{instrument.label} {first:g} (once)")
+                continue
+            moved = change(instrument, first, latest)
+            percent = "" if moved.percent is None else f" ({moved.percent:+.0f} %)"
+            named = f": {moved.name}" if moved.name else ""
+            parts.append(f"{instrument.label} {first:g} → {latest:g}{percent}{named}")
+        return " · ".join(parts) or "no PEG, PHQ-9 or GAD-7 yet"
+
     def describe(self, number: int) -> str:
         """One line: progress, baseline and the change from it with its IMMPACT class."""
         first = self.visits[0].clinic_date
@@ -86,7 +114,10 @@ class Series:
         else:
             percent = "" if change.percent is None else f" ({change.percent:+.0f}% relief)"
             relief = f"baseline {change.before} → latest {change.after}{percent}: {change.klass.value}"
-        return f"Series {number} · {self.method.label} from {first:%d %b %Y} · {progress} · {relief}"
+        return (
+            f"Series {number} · {self.method.label} from {first:%d %b %Y} · {progress} · {relief}\n"
+            f"  Function and mood: {self.measures()}"
+        )
 
 
 @dataclass(frozen=True)
@@ -128,6 +159,9 @@ def patient_trajectory(db: Database, patient_id: int) -> Trajectory:
                 select(SessionSignature.session_id).where(col(SessionSignature.session_id).in_(ids))
             ).all()
         )
+        answers: dict[int, dict[Instrument, tuple[int, ...]]] = {}
+        for answer in session.exec(select(Questionnaire).where(col(Questionnaire.session_id).in_(ids))):
+            answers.setdefault(answer.session_id, {})[Instrument(answer.instrument)] = answer.items
     visits = [
         Visit(
             session_id=row.id,
@@ -141,6 +175,7 @@ def patient_trajectory(db: Database, patient_id: int) -> Trajectory:
             side_effects=tuple(effects.get(row.id, ())),
             highest_grade=grades.get(row.id),
             signed=row.id in signed,
+            answers=answers.get(row.id, {}),
         )
         for row in rows
     ]
