@@ -111,3 +111,23 @@ async def test_the_board_says_where_mood_is_due_and_where_it_was_answered(demo_a
         board = await board_loaded(pilot)
         mood = {str(row[-1]): str(row[-2]) for row in (board.get_row_at(i) for i in range(board.row_count))}
     assert (mood[due.mrn], mood[answered.mrn], mood[middle.mrn]) == ("due", "done", "")
+
+
+async def test_the_review_shows_function_and_mood_with_the_record(demo_app):
+    from widgets.review import ReviewScreen
+
+    from .test_review_screens import open_queue, settle, text_of
+
+    with demo_app.db.read() as session:
+        asked = session.exec(
+            select(Questionnaire.session_id).where(Questionnaire.instrument == Instrument.PHQ9)
+        ).first()
+        assert asked is not None
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        demo_app.push_screen(ReviewScreen(demo_app.clinic, asked))
+        await settle(pilot)
+        measures = text_of(demo_app, "#review-measures")
+    lines = measures.splitlines()
+    assert [line.split()[0] for line in lines] == ["PEG", "PHQ-9", "GAD-7"], measures
+    assert all(" · answers " in line for line in lines)

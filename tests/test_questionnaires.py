@@ -267,3 +267,41 @@ def test_the_last_mood_date_is_each_patients_latest_phq9_before_the_day(db, staf
         assert questionnaires.last_mood_dates(session, [row.patient_id], later) == {
             row.patient_id: row.clinic_date
         }
+
+
+def test_the_review_shows_each_answer_and_a_change_after_it_was_shown_is_named(db, staff):
+    from zoneinfo import ZoneInfo
+
+    from console.review.changes import changes
+    from console.review.record_text import questionnaire_lines
+
+    zone, nurse = ZoneInfo("America/Chicago"), staff["nina"]
+    row = checked_in_session(db, nurse)
+    peg = questionnaires.record(db, nurse, row.id, "peg", (6, 7, 5))
+    questionnaires.record(db, nurse, row.id, "phq9", (2, 1, 2, 1, 0, 1, 1, 0, 1))
+    shown = load_session_view(db, row.id)
+    lines = questionnaire_lines(shown, zone)
+    assert lines[0].startswith("PEG 6.0 · answers 6 7 5 · ") and lines[0].endswith("Nina")
+    assert lines[1].startswith("PHQ-9 9 (mild) · answers 2 1 2 1 0 1 1 0 1 · ⚠ item 9 (self-harm) = 1")
+    questionnaires.record(db, staff["marcus"], row.id, "peg", (6, 7, 4), peg.version)
+    (changed,) = changes(shown, load_session_view(db, row.id), zone)
+    assert changed.section == "Function and mood" and changed.after[0].startswith("PEG 5.7 · answers 6 7 4")
+
+
+def test_a_later_sessions_score_is_said_against_the_series_start(db, staff):
+    from console.store.models import TreatmentSession as T
+
+    nurse = staff["nina"]
+    first = checked_in_session(db, nurse)
+    with db.write() as session:  # the series began a week ago
+        started = session.get(T, first.id)
+        started.clinic_date, started.series_number = started.clinic_date - timedelta(days=7), 1
+    questionnaires.record(db, nurse, first.id, "peg", (8, 7, 7))
+    questionnaires.record(db, nurse, first.id, "phq9", (2, 2, 2, 2, 2, 2, 2, 2, 0))
+    later = checked_in_session(db, nurse, mrn="MRN-1001")  # the same patient, today
+    questionnaires.record(db, nurse, later.id, "peg", (5, 4, 5))
+    view = load_session_view(db, later.id)
+    assert view.baselines == {PEG: (8, 7, 7), PHQ9: (2, 2, 2, 2, 2, 2, 2, 2, 0)}
+    from console.domain.questionnaires import with_change
+
+    assert with_change(PEG, (5, 4, 5), view.baselines[PEG]) == "PEG 4.7, series start 7.3: -36 %, improved"

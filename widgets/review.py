@@ -80,6 +80,7 @@ class ReviewScreen(ReadsFirst, Screen):
         with VerticalScroll(id="review-body"):
             yield Static("", id="review-times", markup=False)
             yield Static("", id="review-pain", markup=False)
+            yield Static("", id="review-measures", markup=False)
             yield Static("", id="review-pre", markup=False)
             yield Label("Dose and controlled-substance record", classes="section")
             yield Static("", id="review-dose", markup=False)
@@ -145,6 +146,10 @@ class ReviewScreen(ReadsFirst, Screen):
         self.query_one("#review-state", Static).update(self._state(view))
         self.query_one("#review-times", Static).update(record_text.times_text(view, zone))
         self.query_one("#review-pain", Static).update(record_text.pain_text(view))
+        self.query_one("#review-measures", Static).update(
+            "\n".join(record_text.questionnaire_lines(view, zone))
+            or "No PEG, PHQ-9 or GAD-7 at this session."
+        )
         self.query_one("#review-pre", Static).update(record_text.pre_assessment_text(view, zone))
         self.query_one("#review-dose", Static).update("\n".join(record_text.dose_lines(view, zone)))
         self.query_one("#review-effects", Static).update("\n".join(record_text.side_effect_lines(view, zone)))

@@ -30,6 +30,7 @@ def _sections(view: SessionView, zone: ZoneInfo, limits: AlertThresholds) -> dic
     return {
         "Times": [record_text.times_text(view, zone)],
         "Pain": [record_text.pain_text(view)],
+        "Function and mood": record_text.questionnaire_lines(view, zone),
         "Pre-assessment": [record_text.pre_assessment_text(view, zone)],
         "Dose": record_text.dose_lines(view, zone),
         "Vital signs": [" ".join(record_text.vitals_cells(r, view, zone)) for r in view.vitals],

@@ -8,9 +8,11 @@ from console.chair.rems import facts_from_view, rems_form
 from console.chair.session_view import SessionView
 from console.domain.pain import PainChange
 from console.domain.protocol import AlertThresholds
+from console.domain.questionnaires import SELF_HARM_ITEM, self_harm_answer, with_change
 from console.domain.vocab import (
     Contraindication,
     Drug,
+    Instrument,
     Method,
     OverrideRule,
     Route,
@@ -73,6 +75,22 @@ def pain_text(view: SessionView) -> str:
     if s.pain_after is None:
         return f"Pain before {s.pain_before}; after: not recorded"
     return f"Pain {PainChange(s.pain_before, s.pain_after).describe()}"
+
+
+def questionnaire_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
+    """Each questionnaire answered: its score (band, change since the series start), every answer,
+    when and by whom; PHQ-9 item 9 named when above 0."""
+    lines = []
+    for answer in sorted(view.questionnaires, key=lambda q: list(Instrument).index(q.instrument)):
+        instrument, items = Instrument(answer.instrument), answer.items
+        thoughts = self_harm_answer(instrument, items)
+        flagged = f" · ⚠ item {SELF_HARM_ITEM} (self-harm) = {thoughts}" if thoughts else ""
+        lines.append(
+            f"{with_change(instrument, items, view.baselines.get(instrument))} · answers "
+            f"{' '.join(map(str, items))}{flagged} · {when(answer.answered_at, zone, '%H:%M')} "
+            f"{view.staff_name(answer.recorded_by)}"
+        )
+    return lines
 
 
 def pre_assessment_text(view: SessionView, zone: ZoneInfo) -> str:
