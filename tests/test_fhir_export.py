@@ -306,3 +306,27 @@ def test_a_bundle_is_never_called_safe_harbor(db, staff, tmp_path):
 
     with pytest.raises(InvalidInput, match="cannot meet Safe Harbor"):
         _bundle(db, tmp_path, mode=Mode.SAFE_HARBOR)
+
+
+def test_each_questionnaire_is_an_observation_with_its_code_score_and_answers(db, staff, tmp_path):
+    from console.chair import questionnaires
+
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    questionnaires.record(db, nurse, row.id, "peg", (6, 7, 5))
+    questionnaires.record(db, nurse, row.id, "phq9", (2, 1, 2, 1, 0, 1, 1, 0, 1))
+    questionnaires.record(db, nurse, row.id, "gad7", (1, 1, 2, 1, 0, 1, 0))
+    found = _valid(_bundle(db, tmp_path))
+    surveys = {
+        next(iter(_codes(o))): o
+        for o in found["Observation"]
+        if o["category"][0]["coding"][0]["code"] == "survey" and "72514-3" not in _codes(o)
+    }
+    assert set(surveys) == {"44261-6", "70274-6", "peg"}
+    phq9, gad7, peg = surveys["44261-6"], surveys["70274-6"], surveys["peg"]
+    assert phq9["valueQuantity"]["value"] == 9 and phq9["interpretation"] == [{"text": "mild"}]
+    assert [c["valueInteger"] for c in phq9["component"]] == [2, 1, 2, 1, 0, 1, 1, 0, 1]
+    assert gad7["valueQuantity"]["value"] == 6 and len(gad7["component"]) == 7
+    assert peg["valueQuantity"]["value"] == 6.0 and "interpretation" not in peg
+    assert peg["code"]["coding"][0]["system"] == "urn:chairside:questionnaire"
+    assert all(o["performer"] and o["encounter"] for o in surveys.values())

@@ -305,3 +305,49 @@ def test_a_later_sessions_score_is_said_against_the_series_start(db, staff):
     from console.domain.questionnaires import with_change
 
     assert with_change(PEG, (5, 4, 5), view.baselines[PEG]) == "PEG 4.7, series start 7.3: -36 %, improved"
+
+
+def test_questionnaires_csv_scores_each_answer_against_a_series_begun_before_the_range(db, staff, tmp_path):
+    from console.export.modes import Mode, columns
+    from console.store.models import TreatmentSession as T
+    from tests.test_export import _export, _rows
+
+    nurse = staff["nina"]
+    first = checked_in_session(db, nurse)
+    with db.write() as session:  # the series began a week ago, before the exported day
+        started = session.get(T, first.id)
+        started.clinic_date, started.series_number = started.clinic_date - timedelta(days=7), 1
+    questionnaires.record(db, nurse, first.id, "peg", (8, 7, 7))
+    questionnaires.record(db, nurse, first.id, "phq9", (2, 2, 2, 2, 2, 2, 2, 2, 0))
+    today = checked_in_session(db, nurse)
+    questionnaires.record(db, nurse, today.id, "peg", (5, 4, 5))
+    questionnaires.record(db, nurse, today.id, "phq9", (1, 0, 1, 0, 1, 0, 0, 0, 1))
+    questionnaires.record(db, nurse, today.id, "gad7", (1, 1, 2, 1, 0, 1, 0))
+    rows = {row["instrument"]: row for row in _rows(_export(db, tmp_path) / "questionnaires.csv")}
+    assert set(rows) == {"peg", "phq9", "gad7"}  # today's only
+    peg, phq9, gad7 = rows["peg"], rows["phq9"], rows["gad7"]
+    assert (peg["item_1"], peg["item_3"], peg["item_4"], peg["score"], peg["loinc"]) == (
+        "5",
+        "5",
+        "",
+        "4.7",
+        "",
+    )
+    assert (peg["series_start_score"], peg["change_percent"], peg["change_class"]) == (
+        "7.3",
+        "-35.6",
+        "improved",
+    )
+    assert (phq9["loinc"], phq9["score"], phq9["band"], phq9["item_9"]) == ("44261-6", "4.0", "minimal", "1")
+    assert (phq9["series_start_score"], phq9["change_class"]) == ("16.0", "remission")
+    assert (gad7["loinc"], gad7["score"], gad7["band"], gad7["series_start_score"]) == (
+        "70274-6",
+        "6.0",
+        "mild",
+        "",
+    )
+    assert peg["asked_by"] == "Nina" and peg["session_id"] == str(today.id)
+    # De-identified: the session is a code made for the export, the time minutes from check-in.
+    harbor = _rows(_export(db, tmp_path, folder="harbor", mode=Mode.SAFE_HARBOR) / "questionnaires.csv")
+    assert list(harbor[0]) == columns("questionnaires.csv", Mode.SAFE_HARBOR)
+    assert "session_id" not in harbor[0] and "answered_at_min" in harbor[0] and "asked_by" in harbor[0]

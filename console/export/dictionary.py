@@ -6,7 +6,7 @@ docs/export.md shows the same table to people; a test keeps the two equal.
 from typing import NamedTuple
 
 from console.domain.pain import PainChangeClass
-from console.domain.vocab import Drug, Method, SessionStatus, SideEffectType, SignatureMeaning
+from console.domain.vocab import Drug, Instrument, Method, SessionStatus, SideEffectType, SignatureMeaning
 
 # A code is one of the fixed values its meaning lists (a CHECK constraint holds the column to them).
 TEXT, CODE, INTEGER, NUMBER, DATE, TIME, BOOLEAN = (
@@ -332,6 +332,63 @@ REMS_MONITORING = [
     Column("form_complete", "every field of the form is known", "", BOOLEAN),
     Column("missing", "what the form still needs, '; '-separated", "", TEXT, "nothing: the form is complete"),
 ]
+_NO_SUCH_ITEM = "the questionnaire has no such item (PEG has 3, GAD-7 has 7)"
+QUESTIONNAIRES = [
+    Column("session_id", "the session's number in Chairside", "", INTEGER),
+    Column(
+        "instrument",
+        "peg (pain, enjoyment of life, general activity), phq9 (depression) or gad7 (anxiety)",
+        "",
+        CODE,
+        values=_codes(Instrument),
+    ),
+    Column("loinc", "the LOINC code of the total score", "", TEXT, "PEG has no LOINC code"),
+    Column("answered_at", "when the answers were recorded", "", TIME),
+    Column("asked_by", "the nurse or physician who recorded them", "", TEXT),
+    *[
+        Column(
+            f"item_{n}",
+            f"answer {n}, in the form's order (PEG 0-10, PHQ-9 and GAD-7 0-3)"
+            + ("; PHQ-9 item 9 is thoughts of self-harm" if n == 9 else ""),
+            "points",
+            INTEGER,
+            NOT_RECORDED if n <= 3 else _NO_SUCH_ITEM,
+        )
+        for n in range(1, 10)
+    ],
+    Column("score", "PEG: the mean of its three answers; PHQ-9 and GAD-7: the total", "points", NUMBER),
+    Column(
+        "band",
+        "PHQ-9 severity by 5/10/15/20, GAD-7 by 5/10/15",
+        "",
+        CODE,
+        "PEG has no severity band",
+        values=("minimal", "mild", "moderate", "moderately severe", "severe"),
+    ),
+    Column(
+        "series_start_score",
+        "the first score of this questionnaire in the patient's current series, at an earlier session",
+        "points",
+        NUMBER,
+        "none earlier in the series (this is the first)",
+    ),
+    Column(
+        "change_percent",
+        "change from the series start's score (negative is better)",
+        "%",
+        NUMBER,
+        "none earlier in the series, or its score was 0",
+    ),
+    Column(
+        "change_class",
+        "PEG: improved at a 30 % reduction; PHQ-9: remission below 5, response at a 50 % reduction",
+        "",
+        CODE,
+        "none earlier in the series, or GAD-7 (no class)",
+        values=("improved", "not improved", "remission", "response", "no response"),
+    ),
+]
+
 FILES = {
     "sessions.csv": SESSIONS,
     "vitals.csv": VITALS,
@@ -343,4 +400,5 @@ FILES = {
     "addenda.csv": ADDENDA,
     "billing.csv": BILLING,
     "rems_monitoring.csv": REMS_MONITORING,
+    "questionnaires.csv": QUESTIONNAIRES,
 }

@@ -3,7 +3,8 @@
 Per session: the Patient (once), an Encounter (class AMB, its type), a MedicationAdministration
 per dose (RxNorm drug, route SNOMED, dose, rate, period, the lot in a contained Medication), the
 body weight the dose was computed from (LOINC 29463-7), an Observation per pain score (LOINC
-72514-3) and per vital sign (BP panel 85354-9 with 8480-6/8462-4, 8867-4, SpO2 59408-5 with
+72514-3), per questionnaire (PHQ-9 44261-6, GAD-7 70274-6, PEG a local code; each answer a
+component) and per vital sign (BP panel 85354-9 with 8480-6/8462-4, 8867-4, SpO2 59408-5 with
 2708-6, 9279-1, 8310-5), an AdverseEvent per side effect, a DetectedIssue per safety alert (its
 acknowledgement as the mitigation), a Task per return for correction (the comment and the answer
 as its notes), a DocumentReference per line of the notes and per addendum (US Core clinical
@@ -33,7 +34,8 @@ from sqlmodel import Session, col
 
 from console.chair.discharge_gate import given_mg
 from console.chair.session_guide import note_lines
-from console.domain.vocab import Route, SessionStatus, SideEffectType
+from console.domain import questionnaires
+from console.domain.vocab import Instrument, Route, SessionStatus, SideEffectType
 from console.export.request import BUNDLE, ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress, in_range
 from console.store.models import (
@@ -44,6 +46,7 @@ from console.store.models import (
     PainScore,
     Patient,
     PatientPseudonym,
+    Questionnaire,
     ReviewReturn,
     SessionSignature,
     SideEffect,
@@ -214,6 +217,7 @@ Child = TypeVar(
     VitalSigns,
     SideEffect,
     Alert,
+    Questionnaire,
     ReviewReturn,
     Addendum,
     SessionSignature,
@@ -234,6 +238,7 @@ def _children(session: Session, ids: list[int]) -> dict[str, dict[int, list]]:
         ("vitals", _of_sessions(session, VitalSigns, ids)),
         ("effects", _of_sessions(session, SideEffect, ids)),
         ("alerts", _of_sessions(session, Alert, ids)),
+        ("questionnaires", _of_sessions(session, Questionnaire, ids)),
         ("returns", _of_sessions(session, ReviewReturn, ids)),
         ("addenda", _of_sessions(session, Addendum, ids)),
         ("signatures", _of_sessions(session, SessionSignature, ids)),
@@ -263,6 +268,8 @@ def _session_resources(visit: TreatmentSession, children, context: Context) -> I
         yield administration
     for score in children["pains"][visit.id]:
         yield _pain(score, context)
+    for answered in children["questionnaires"][visit.id]:
+        yield _questionnaire(answered, context)
     for reading in children["vitals"][visit.id]:
         yield from _vital_signs(reading, context)
     for effect in children["effects"][visit.id]:
@@ -441,6 +448,48 @@ def _pain(score: PainScore, context: Context) -> dict:
         "valueQuantity": _quantity(score.score, "{score}"),
         "note": [{"text": PAIN_NOTE[score.kind]}],
     }
+
+
+QUESTIONNAIRE_CODES = {
+    Instrument.PHQ9: _loinc("44261-6", "Patient Health Questionnaire 9 item (PHQ-9) total score [Reported]"),
+    Instrument.GAD7: _loinc(
+        "70274-6", "Generalized anxiety disorder 7 item (GAD-7) total score [Reported.PHQ]"
+    ),
+    # No LOINC code is verified for PEG: a local code names it.
+    Instrument.PEG: {
+        "coding": [
+            {"system": "urn:chairside:questionnaire", "code": "peg", "display": "PEG 3-item scale score"}
+        ],
+        "text": "PEG (pain, enjoyment of life, general activity) score",
+    },
+}
+
+
+def _item_code(instrument: Instrument, number: int) -> dict:
+    coding = {"system": "urn:chairside:questionnaire-item", "code": f"{instrument.value}-{number}"}
+    return {"coding": [coding], "text": f"{instrument.label} item {number}"}
+
+
+def _questionnaire(answered: Questionnaire, context: Context) -> dict:
+    """The score as the value; each answer as a component, in the form's order; the band as the
+    interpretation."""
+    instrument, items = Instrument(answered.instrument), answered.items
+    value = questionnaires.score(instrument, items)
+    resource = _observation(
+        _id(instrument.value, answered.id),
+        QUESTIONNAIRE_CODES[instrument],
+        "survey",
+        answered.answered_at,
+        answered.recorded_by,
+        context,
+    )
+    resource["valueQuantity"] = _quantity(value, "{score}")
+    resource["component"] = [
+        {"code": _item_code(instrument, n), "valueInteger": item} for n, item in enumerate(items, 1)
+    ]
+    if named := questionnaires.band(instrument, value):
+        resource["interpretation"] = [{"text": named}]
+    return resource
 
 
 def _vital_signs(reading: VitalSigns, context: Context) -> Iterator[dict]:

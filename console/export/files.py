@@ -188,6 +188,8 @@ def _records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo
         return rows.billing(session, first, last, request.billing)
     if name == "rems_monitoring.csv":
         return rows.rems_monitoring(session, first, last, request.thresholds, zone)
+    if name == "questionnaires.csv":
+        return rows.questionnaires(session, first, last)
     return rows.controlled_substances(session, first, last, request.tolerance_mg)
 
 

@@ -190,6 +190,28 @@ class RemsRow(NamedTuple):
     missing: str
 
 
+class QuestionnaireRow(NamedTuple):
+    session_id: int
+    instrument: str
+    loinc: str | None
+    answered_at: datetime
+    asked_by: str
+    item_1: int
+    item_2: int
+    item_3: int
+    item_4: int | None
+    item_5: int | None
+    item_6: int | None
+    item_7: int | None
+    item_8: int | None
+    item_9: int | None
+    score: float
+    band: str | None
+    series_start_score: float | None
+    change_percent: float | None
+    change_class: str | None
+
+
 ROW_TYPES: dict[str, type[tuple]] = {
     "sessions.csv": SessionRow,
     "vitals.csv": VitalsRow,
@@ -201,4 +223,5 @@ ROW_TYPES: dict[str, type[tuple]] = {
     "addenda.csv": AddendumRow,
     "billing.csv": BillingRow,
     "rems_monitoring.csv": RemsRow,
+    "questionnaires.csv": QuestionnaireRow,
 }

@@ -29,7 +29,8 @@ from console.chair.session_guide import note_lines
 from console.domain.billing import billed
 from console.domain.pain import PainChange
 from console.domain.protocol import AlertThresholds, BillingCodes
-from console.domain.vocab import InfusionEventKind, Method
+from console.domain.questionnaires import LOINC, band, change, score
+from console.domain.vocab import InfusionEventKind, Instrument, Method
 from console.export.dictionary import ADDENDA, ALERTS, RETURNS, SIDE_EFFECTS, VITALS, Column
 from console.export.records import (
     AddendumRow,
@@ -37,6 +38,7 @@ from console.export.records import (
     BillingRow,
     ControlledRow,
     NoteRow,
+    QuestionnaireRow,
     RemsRow,
     ReturnRow,
     SessionRow,
@@ -52,6 +54,7 @@ from console.store.models import (
     Override,
     Patient,
     PatientPseudonym,
+    Questionnaire,
     RemsCheck,
     ReviewReturn,
     SessionSignature,
@@ -558,6 +561,75 @@ def addenda(session: Session, first: date, last: date) -> Iterator[AddendumRow]:
     }
     query = _in_session_order(select(*labelled(ADDENDA, columns)), d.session_id).where(in_range(first, last))
     yield from map(AddendumRow._make, stream(session, query.order_by(col(d.written_at), col(d.id))))
+
+
+def questionnaires(session: Session, first: date, last: date) -> Iterator[QuestionnaireRow]:
+    """One row per questionnaire answered, scored, with its change since the patient's series began
+    (the series may have begun before the range: the start is read from the patient's record)."""
+    q = Questionnaire
+    items = [col(getattr(q, f"item_{n}")) for n in range(1, 10)]
+    starts = _series_start_scores(session, first, last)
+    query = _in_session_order(
+        select(
+            col(q.id),
+            col(q.session_id),
+            raw_code(q.instrument),
+            raw_time(q.answered_at),
+            col(UserAccount.display_name),
+            *items,
+        ).join(UserAccount, col(UserAccount.id) == q.recorded_by),
+        q.session_id,
+    ).where(in_range(first, last))
+    for row in stream(session, query.order_by(col(q.answered_at), col(q.id))):
+        instrument = Instrument(row[2])
+        answers = tuple(item for item in row[5:] if item is not None)
+        value = score(instrument, answers)
+        start = starts.get(row[0])
+        moved = None if start is None else change(instrument, start, value)
+        yield QuestionnaireRow._make(
+            [
+                row[1],
+                instrument.value,
+                LOINC.get(instrument),
+                row[3],
+                row[4],
+                *row[5:],
+                value,
+                band(instrument, value) or None,
+                start,
+                None if moved is None else moved.percent,
+                None if moved is None else moved.name or None,
+            ]
+        )
+
+
+def _series_start_scores(session: Session, first: date, last: date) -> dict[int, float]:
+    """Per questionnaire of the range's patients: the score the instrument had at the first session of
+    the patient's current series that asked it, when that was an earlier session. A series starts
+    at a session numbered 1."""
+    q, t = Questionnaire, TreatmentSession
+    patients = select(col(t.patient_id)).where(in_range(first, last))
+    query = (
+        select(col(q.id), col(t.patient_id), col(t.id), col(t.series_number), raw_code(q.instrument))
+        .add_columns(*[col(getattr(q, f"item_{n}")) for n in range(1, 10)])
+        .join(t, col(t.id) == q.session_id)
+        .where(col(t.patient_id).in_(patients), col(t.clinic_date) <= last)
+        .order_by(col(t.patient_id), col(t.clinic_date), col(t.scheduled_time), col(t.id), col(q.answered_at))
+    )
+    starts: dict[int, float] = {}
+    began: dict[str, float] = {}  # instrument -> its first score in the current series
+    patient = session_id = None
+    for row in stream(session, query):
+        if row[1] != patient or (row[2] != session_id and row[3] == 1):
+            began = {}  # another patient, or a new series
+        patient, session_id = row[1], row[2]
+        instrument = Instrument(row[4])
+        value = score(instrument, tuple(item for item in row[5:] if item is not None))
+        if instrument in began:
+            starts[row[0]] = began[instrument]
+        else:
+            began[instrument] = value
+    return starts
 
 
 def billing(session: Session, first: date, last: date, codes: BillingCodes) -> Iterator[BillingRow]:
