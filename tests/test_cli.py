@@ -149,6 +149,7 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
         "datapackage.json",
         "manifest.json",
         "notes.csv",
+        "questionnaires.csv",
         "rems_monitoring.csv",
         "returns.csv",
         "sessions.csv",

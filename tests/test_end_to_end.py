@@ -44,8 +44,8 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
     terminal.type(f"{weighed:g}", "Enter")
     terminal.wait_for("enter it again")  # 20% below the last weight: a typo is likelier
     terminal.type("Enter", "6", "Enter", "5 6 6", "Enter")  # pain before, PEG
-    # A maintenance patient without a PHQ-9 yet: PHQ-9 and GAD-7 are due, one line each.
-    terminal.wait_for("PHQ-9 (due: maintenance, none yet)")
+    # A series begins: PHQ-9 and GAD-7 are due, one line each.
+    terminal.wait_for("PHQ-9 (due: series start)")
     # Spaced: tmux types at once, and nine digits and Enter that fast are a wristband scan.
     terminal.type("1 0 1 1 0 0 1 0 0", "Enter", "1 1 0 1 0 0 0", "Enter", "131/83 77 97 15 4", "Enter")
     terminal.wait_for("131/83")
@@ -78,7 +78,8 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
 
 
 def _book_late_session(db: Database) -> tuple[int, str]:
-    """Today's last appointment for a patient not otherwise booked today: scheduled whatever the hour."""
+    """Today's last appointment for a patient not otherwise booked today: scheduled whatever the hour,
+    the first of a new series (so PHQ-9 and GAD-7 are due)."""
     from datetime import date, time
 
     from console.chair import sessions
@@ -99,6 +100,8 @@ def _book_late_session(db: Database) -> tuple[int, str]:
             "scheduled_time": time(23, 45),
             "chair": "4",
             "method": "iv_infusion",
+            "series_number": 1,
+            "series_length": 6,
         },
     )
     return row.id, patient.mrn
