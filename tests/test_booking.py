@@ -5,9 +5,11 @@ import pytest
 from console.chair.booking import Booking, NewPatient, book
 from console.clinic.patients import find_by_mrn
 from console.domain.errors import InvalidInput
+from console.domain.protocol import SeriesPlan
 from tests.factories import scheduled_session
 
 NOBODY = NewPatient("", "", "", "unknown", "")
+PLAN = SeriesPlan()
 
 
 def booking(db, mrn: str, new: NewPatient = NOBODY, time: str = "13:15") -> Booking:
@@ -19,14 +21,17 @@ def booking(db, mrn: str, new: NewPatient = NOBODY, time: str = "13:15") -> Book
 def test_a_registered_patient_is_booked_by_mrn_and_the_new_patient_fields_are_ignored(db, staff):
     known = scheduled_session(db, staff["nina"], mrn="MRN-1001")
     row = book(
-        db, staff["nina"], booking(db, "mrn-1001", NewPatient("Other", "Person", "1990-01-01", "male", "90"))
+        db,
+        staff["nina"],
+        booking(db, "mrn-1001", NewPatient("Other", "Person", "1990-01-01", "male", "90")),
+        PLAN,
     )
     assert row.patient_id == known.patient_id and row.chair == "4" and row.method == "nasal_spray"
 
 
 def test_a_new_mrn_registers_the_patient_weighed_today_then_books(db, staff):
     new = NewPatient("Okafor", "Ada", "1979-04-02", "female", "64.5")
-    row = book(db, staff["nina"], booking(db, "MRN-7001", new))
+    row = book(db, staff["nina"], booking(db, "MRN-7001", new), PLAN)
     patient = find_by_mrn(db, "MRN-7001")
     assert patient is not None and row.patient_id == patient.id
     assert patient.weight_kg == 64.5 and patient.weight_measured_on == db.clock.now().date()
@@ -35,7 +40,25 @@ def test_a_new_mrn_registers_the_patient_weighed_today_then_books(db, staff):
 def test_a_refused_booking_names_the_field_and_a_retry_finds_the_patient_registered(db, staff):
     new = NewPatient("Okafor", "Ada", "1979-04-02", "female", "")
     with pytest.raises(InvalidInput, match=r"(?i)time"):
-        book(db, staff["nina"], booking(db, "MRN-7002", new, time="25:99"))
+        book(db, staff["nina"], booking(db, "MRN-7002", new, time="25:99"), PLAN)
     assert (
-        book(db, staff["nina"], booking(db, "MRN-7002", NOBODY)).patient_id == find_by_mrn(db, "MRN-7002").id
+        book(db, staff["nina"], booking(db, "MRN-7002", NOBODY), PLAN).patient_id
+        == find_by_mrn(db, "MRN-7002").id
     )
+
+
+def test_a_first_booking_starts_a_series_and_later_ones_follow_it_then_maintenance(db, staff):
+    from datetime import timedelta
+
+    nurse, plan = staff["nina"], SeriesPlan(nasal_series_sessions=2)
+    new = NewPatient("Okafor", "Ada", "1979-04-02", "female", "64.5")
+    first = book(db, nurse, booking(db, "MRN-7001", new), plan)
+    assert (first.series_number, first.series_length) == (1, 2)
+    later = Booking("MRN-7001", first.clinic_date + timedelta(days=3), "13:15", "4", "nasal_spray", NOBODY)
+    second = book(db, nurse, later, plan)
+    assert (second.series_number, second.series_length) == (2, 2)
+    after = Booking("MRN-7001", first.clinic_date + timedelta(days=6), "13:15", "4", "nasal_spray", NOBODY)
+    maintenance = book(db, nurse, after, plan)  # the series of two is done
+    assert (maintenance.series_number, maintenance.series_length) == (None, None)
+    other = Booking("MRN-7001", first.clinic_date + timedelta(days=7), "13:15", "4", "iv_infusion", NOBODY)
+    assert book(db, nurse, other, plan).series_number == 1  # another method starts its own series

@@ -234,7 +234,7 @@ def test_header_gives_age_on_the_session_day_series_and_last_visit():
     assert top.name == "Rivera, Ana"
     assert " 45 y · female · 70 kg (27 Nov 2026) · MRN MRN-1001" in top.details  # 46 only from 1 Dec
     assert "Allergies: latex · M79.7 Fibromyalgia" in top.details
-    assert "IV infusion, session 2 of 6 · last 23 Nov: pain 7→3, nausea" in top.details
+    assert "IV infusion 2 of 6 · last 23 Nov: pain 7→3, nausea" in top.details
 
 
 def test_header_of_a_first_visit_without_weight():

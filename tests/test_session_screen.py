@@ -72,7 +72,7 @@ NAMED_KEYS = {
     "up",
     "down",
     *(f"f{n}" for n in range(1, 13)),
-    *(f"ctrl+{letter}" for letter in "fgilnruy"),
+    *(f"ctrl+{letter}" for letter in "bfgilnruy"),
 }
 NURSE = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
 
@@ -1105,3 +1105,26 @@ async def test_a_rems_time_that_cannot_be_read_is_refused_in_the_form_and_nothin
         await nurse.type("ctrl+f", "enter", "no", "enter", "25:99", "enter", "no", "enter", "enter")
         assert "Dissociation" in str(demo_app.screen.query_one("#rems-error").render())
     assert rems.facts_of(demo_app.db, session_id).check.dissociation is None
+
+
+async def test_the_discharge_step_proposes_the_next_appointment_and_one_key_books_it(demo_app):
+    patient, session_id = _checked_in(demo_app)  # infusion 3 of 6
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        assert "IV infusion 3 of 6" in str(demo_app.screen.query_one("#patient-header").render())
+        await nurse.type("f7")
+        shown = str(demo_app.screen.query_one("#next-appointment", Static).render())
+        assert shown == "Next (infusion 4 of 6) proposed: Mon 30 Nov 12:30, chair 6 · Ctrl+B books it", shown
+        await nurse.type("ctrl+b")
+        assert _error(demo_app) == ""
+        shown = str(demo_app.screen.query_one("#next-appointment", Static).render())
+        assert shown == "Next: infusion 4 of 6, booked Mon 30 Nov 12:30, chair 6", shown
+        await nurse.type("ctrl+b")  # once booked, a second key books nothing more
+        assert "already booked" in _error(demo_app)
+    with demo_app.db.read() as session:
+        booked = session.exec(
+            select(TreatmentSession).where(
+                TreatmentSession.patient_id == patient.id, TreatmentSession.clinic_date > DEMO_DAY
+            )
+        ).all()
+    assert [(b.series_number, b.series_length, b.status) for b in booked] == [(4, 6, "scheduled")]

@@ -109,4 +109,4 @@ class BookingDialog(StoreDialog[int]):
             ),
         )
         clinic = self.clinic
-        self.save_returning(lambda: book(clinic.db, clinic.actor, booking).id)
+        self.save_returning(lambda: book(clinic.db, clinic.actor, booking, clinic.protocol.series).id)

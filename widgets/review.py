@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 from console.chair import alerts
+from console.chair.session_guide import series_text
 from console.chair.session_view import SessionView
 from console.domain.errors import ChairsideError, Conflict
 from console.domain.vocab import Method, Role, SessionStatus, SignatureMeaning
@@ -134,12 +135,11 @@ class ReviewScreen(ReadsFirst, Screen):
         zone = self.clinic.zone
         p, s = view.patient, view.session
         position = f" · {self.queue.index(self.session_id) + 1} of {len(self.queue)} in queue"
-        series = f"session {s.series_number} of {s.series_length}" if s.series_length else "maintenance"
         self.query_one("#review-title", Static).update(
             Text.assemble(
                 (p.display_name, "bold"),
                 f"  MRN {p.mrn} · {s.clinic_date:%a %d %b %Y} {s.scheduled_time:%H:%M} · chair {s.chair}"
-                f" · {Method(s.method).label}, {series}{position if len(self.queue) > 1 else ''}\n"
+                f" · {series_text(s)}{position if len(self.queue) > 1 else ''}\n"
                 f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}",
             )
         )

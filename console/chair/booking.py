@@ -3,9 +3,12 @@
 from dataclasses import dataclass
 from datetime import date
 
+from console.chair.series_plan import position_for_booking
 from console.chair.sessions import schedule_session
 from console.clinic.patients import create_patient, find_by_mrn
 from console.domain.actors import Actor
+from console.domain.protocol import SeriesPlan
+from console.domain.vocab import Method
 from console.store.database import Database
 from console.store.models import TreatmentSession
 
@@ -33,8 +36,10 @@ class Booking:
     new_patient: NewPatient
 
 
-def book(db: Database, actor: Actor, booking: Booking) -> TreatmentSession:
-    """Schedule the session, registering the patient first when the MRN is new (weighed today)."""
+def book(db: Database, actor: Actor, booking: Booking, plan: SeriesPlan) -> TreatmentSession:
+    """Schedule the session, registering the patient first when the MRN is new (weighed today); where
+    it falls in the protocol's `plan` (a series' next session, or maintenance) is worked out from
+    the patient's earlier sessions."""
     patient = find_by_mrn(db, booking.mrn)
     if patient is None:
         new = booking.new_patient
@@ -52,14 +57,17 @@ def book(db: Database, actor: Actor, booking: Booking) -> TreatmentSession:
                 "weight_measured_on": booking.day if weight else None,
             },
         )
-    return schedule_session(
-        db,
-        actor,
-        {
-            "patient_id": patient.id,
-            "clinic_date": booking.day,
-            "scheduled_time": booking.time or None,
-            "chair": booking.chair,
-            "method": booking.method,
-        },
-    )
+    data = {
+        "patient_id": patient.id,
+        "clinic_date": booking.day,
+        "scheduled_time": booking.time or None,
+        "chair": booking.chair,
+        "method": booking.method,
+    }
+    if booking.method in tuple(Method):
+        with db.read() as session:
+            number, length = position_for_booking(
+                session, patient.id, Method(booking.method), booking.day, plan
+            )
+        data |= {"series_number": number, "series_length": length}
+    return schedule_session(db, actor, data)

@@ -28,7 +28,7 @@ from console.clinic.patients import weight_is_stale
 from console.domain.pain import PainChange
 from console.domain.protocol import Protocol
 from console.domain.vocab import Instrument, Method, Route, SessionStatus, SideEffectType
-from console.store.models import DoseAdministration
+from console.store.models import DoseAdministration, TreatmentSession
 
 
 class Step(StrEnum):
@@ -99,12 +99,30 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def series_position(method: Method, number: int | None, length: int | None) -> str:
+    """Where a session is in the plan: `infusion 4 of 6`, `nasal session 2 of 8` or `maintenance`."""
+    if not length:
+        return "maintenance"
+    return f"{'infusion' if method == Method.IV else 'nasal session'} {number} of {length}"
+
+
+def series_text(session: TreatmentSession) -> str:
+    """`IV infusion 4 of 6`, `Nasal spray 2 of 8` or `IV infusion, maintenance`."""
+    method = Method(session.method).label
+    if session.series_length:
+        return f"{method} {session.series_number} of {session.series_length}"
+    return f"{method}, maintenance"
+
+
 def header(view: SessionView, protocol: Protocol) -> Header:
     """The patient at a glance: who, allergies, diagnosis, where in the series, mood questionnaires
     due, how the last visit went."""
     p, s = view.patient, view.session
     weight = f"{p.weight_kg:g} kg ({p.weight_measured_on:%d %b %Y})" if p.weight_kg else "weight not recorded"
-    series = f"session {s.series_number} of {s.series_length}" if s.series_length else "maintenance"
+    method = Method(s.method).label
+    series = (
+        f"{method} {s.series_number} of {s.series_length}" if s.series_length else f"{method}, maintenance"
+    )
     due = mood_due_at(s, view.last_mood_on, protocol.questionnaires)
     if due and view.answered(Instrument.PHQ9) is None:
         series += f" · PHQ-9 and GAD-7 due ({due.reason})"
@@ -120,7 +138,7 @@ def header(view: SessionView, protocol: Protocol) -> Header:
         p.display_name,
         f"  {age_on(p.date_of_birth, s.clinic_date)} y · {p.sex} · {weight} · MRN {p.mrn}\n"
         f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}\n"
-        f"{Method(s.method).label}, {series} · {last}",
+        f"{series} · {last}",
     )
 
 

@@ -60,6 +60,7 @@ class SessionView:
     questionnaires: tuple[Questionnaire, ...] = ()  # PEG, PHQ-9 and GAD-7 answered at this session
     last_mood_on: date | None = None  # the patient's latest PHQ-9 before this session's day
     baselines: dict[Instrument, tuple[int, ...]] = field(default_factory=dict)  # at the series start
+    upcoming: TreatmentSession | None = None  # the patient's next session booked after this one's day
 
     def answered(self, instrument: Instrument) -> Questionnaire | None:
         return next((q for q in self.questionnaires if q.instrument == instrument), None)
@@ -157,7 +158,22 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         questionnaires=tuple(children(Questionnaire, Questionnaire.answered_at)),
         last_mood_on=last_mood_dates(session, [row.patient_id], row.clinic_date).get(row.patient_id),
         baselines=series_baselines(session, row),
+        upcoming=upcoming_session(session, row),
     )
+
+
+def upcoming_session(session: Session, row: TreatmentSession) -> TreatmentSession | None:
+    """The patient's next session booked after this one's day."""
+    return session.exec(
+        select(TreatmentSession)
+        .where(
+            TreatmentSession.patient_id == row.patient_id,
+            TreatmentSession.clinic_date > row.clinic_date,
+            TreatmentSession.status == SessionStatus.SCHEDULED,
+        )
+        .order_by(col(TreatmentSession.clinic_date), col(TreatmentSession.scheduled_time))
+        .limit(1)
+    ).first()
 
 
 def _last_enrolment(session: Session, row: TreatmentSession) -> str:

@@ -132,6 +132,19 @@ class Questionnaires(_Section):
     )
 
 
+class SeriesPlan(_Section):
+    """The plan the console proposes the next appointment from: an initial series, then maintenance."""
+
+    iv_series_sessions: int = Field(6, ge=1, le=20, description="IV infusions in an initial series")
+    nasal_series_sessions: int = Field(8, ge=1, le=20, description="nasal sessions in an initial series")
+    series_every_days: int = Field(
+        3, ge=1, le=14, description="days from one session of a series to the next"
+    )
+    maintenance_every_weeks: int = Field(
+        4, ge=1, le=26, description="weeks from one maintenance session to the next"
+    )
+
+
 DEFAULT_VERSION = "default-2026.12"
 
 
@@ -159,6 +172,7 @@ class Protocol(_Section):
     override_roles: OverrideRoles = OverrideRoles()
     billing: BillingCodes = BillingCodes()
     questionnaires: Questionnaires = Questionnaires()
+    series: SeriesPlan = SeriesPlan()
 
 
 def load_protocol(path: Path | None) -> Protocol:

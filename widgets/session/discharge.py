@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
 from console.chair import sessions
+from console.chair.series_plan import next_from_view
 from console.chair.session_guide import Step, discharge_outlook, pain_change_line
 from console.chair.session_view import SessionView
 from console.domain.vocab import SideEffectType
@@ -28,6 +29,7 @@ class DischargeStep(StepForm):
         yield NumberInput("Pain after", whole=True, id="pain-after")
         yield Static("", id="pain-change", markup=False)
         yield Static("", id="discharge-outlook", markup=False)
+        yield Static("", id="next-appointment", markup=False)
         yield Label(
             "Side effects still open: resolve each (F11), or tick it here if it continues at discharge",
             id="continuing-label",
@@ -51,6 +53,10 @@ class DischargeStep(StepForm):
         clinic = self.clinic
         outlook = discharge_outlook(view, clinic.protocol, clinic.db.clock.now(), clinic.zone)
         self.query_one("#discharge-outlook", Static).update(outlook)
+        coming = next_from_view(view, clinic.protocol.series)
+        self.query_one("#next-appointment", Static).update(
+            coming.describe() + ("" if coming.booked_id else " · Ctrl+B books it")
+        )
         self.query_one("#notes", Static).update(view.session.notes)
         self._show_open_effects(view)
 

@@ -26,6 +26,7 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, St
 from console.chair import alerts, charting
 from console.chair.dose_plan import DosePlan, suggested_dose
 from console.chair.overdue import session_view_for
+from console.chair.series_plan import book_next
 from console.chair.session_guide import Step, current_step
 from console.chair.session_view import SessionView
 from console.domain.errors import ChairsideError, Conflict, NotAllowed
@@ -142,6 +143,13 @@ class SessionScreen(ReadsFirst, Screen):
             tooltip="Corrected: back to the physician",
         ),
         Binding("ctrl+n", "addendum", "Addendum", id="session.addendum", tooltip="Add a signed addendum"),
+        Binding(
+            "ctrl+b",
+            "book_next",
+            "Book next",
+            id="session.book_next",
+            tooltip="Book the next appointment the plan proposes",
+        ),
         Binding(
             "ctrl+y",
             "override",
@@ -582,6 +590,12 @@ class SessionScreen(ReadsFirst, Screen):
             context=f"Physician's comment: {returned.comment}",
         )
         self.app.push_screen(dialog, lambda sent: self.reload() if sent else None)
+
+    def action_book_next(self) -> None:
+        """Book the next appointment the discharge step proposes; the step then says it is booked."""
+        clinic, session_id = self.clinic, self.session_id
+        self.action_step(Step.POST)
+        self.save(lambda _version: book_next(clinic.db, clinic.actor, session_id, clinic.protocol.series))
 
     def action_addendum(self) -> None:
         from console.review.signing import Proof, add_addendum

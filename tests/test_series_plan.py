@@ -1,0 +1,77 @@
+"""The series plan on both backends: the next appointment proposed at discharge, and booked with
+one key (service here; the key in test_session_screen)."""
+
+from datetime import date, time, timedelta
+
+import pytest
+
+from console.chair import series_plan
+from console.chair.session_view import load_session_view
+from console.domain.errors import Conflict
+from console.domain.protocol import SeriesPlan
+from console.domain.vocab import Method
+from console.store.models import TreatmentSession
+from tests.factories import discharged_session
+
+PLAN = SeriesPlan()
+
+
+def _at(number: int | None, length: int | None, day: date = date(2026, 11, 26)) -> TreatmentSession:
+    return TreatmentSession(
+        patient_id=1, clinic_date=day, scheduled_time=time(9, 30), chair="3", method=Method.IV,
+        series_number=number, series_length=length,
+    )  # fmt: skip
+
+
+def test_in_a_series_the_next_session_follows_after_the_series_gap():
+    proposal = series_plan.proposed_next(_at(4, 6), PLAN)
+    assert (proposal.clinic_date, proposal.scheduled_time, proposal.chair) == (
+        date(2026, 11, 30),
+        time(9, 30),
+        "3",
+    )
+    assert (proposal.series_number, proposal.series_length) == (5, 6)
+    assert proposal.describe() == "Next (infusion 5 of 6) proposed: Mon 30 Nov 09:30, chair 3"
+
+
+def test_after_the_last_of_a_series_or_in_maintenance_the_next_is_maintenance():
+    for done in (_at(6, 6), _at(None, None)):
+        proposal = series_plan.proposed_next(done, PLAN)
+        assert proposal.clinic_date == date(2026, 12, 24) and proposal.series_number is None
+        assert proposal.describe().startswith("Next (maintenance) proposed: Thu 24 Dec")
+
+
+def test_a_proposal_never_falls_on_a_sunday():
+    friday = date(2026, 11, 27)
+    assert series_plan.proposed_next(_at(2, 6, friday), SeriesPlan(series_every_days=2)).clinic_date == date(
+        2026, 11, 30
+    )
+
+
+def test_the_position_is_said_as_the_plan_counts_it():
+    from console.chair.session_guide import series_position
+
+    assert series_position(Method.IV, 4, 6) == "infusion 4 of 6"
+    assert series_position(Method.NASAL, 2, 8) == "nasal session 2 of 8"
+    assert series_position(Method.IV, None, None) == "maintenance"
+
+
+def test_booking_the_proposal_is_one_call_and_a_second_is_refused_naming_the_booked_one(db, staff):
+    nurse = staff["nina"]
+    row = discharged_session(db, nurse)  # session 2 of 6
+    view = load_session_view(db, row.id)
+    proposal = series_plan.next_from_view(view, PLAN)
+    assert proposal.booked_id is None and proposal.series_number == 3
+    booked = series_plan.book_next(db, nurse, row.id, PLAN)
+    assert (booked.clinic_date, booked.series_number, booked.series_length, booked.chair) == (
+        row.clinic_date
+        + timedelta(days=3)
+        + timedelta(days=(row.clinic_date + timedelta(days=3)).weekday() == 6),
+        3,
+        6,
+        row.chair,
+    )
+    now = series_plan.next_from_view(load_session_view(db, row.id), PLAN)
+    assert now.booked_id == booked.id and now.describe().startswith("Next: infusion 3 of 6, booked ")
+    with pytest.raises(Conflict, match="already booked"):
+        series_plan.book_next(db, nurse, row.id, PLAN)
