@@ -12,6 +12,7 @@ from console.chair import rems
 from console.chair.board import day_sessions
 from console.clinic.users import authenticate
 from console.demo.builder import build_demo
+from console.domain.medications import warnings
 from console.domain.protocol import Protocol
 from console.domain.vocab import Method, SessionStatus
 from console.review.integrity import verify_record
@@ -118,6 +119,10 @@ def test_demo_clinic_is_realistic(backend, tmp_path, request):
         self_harm = session.exec(select(Alert).where(Alert.rule == "phq9_self_harm")).all()
     assert asked["peg"] == len(discharged)  # PEG at every pre-assessment
     assert 0 < asked["phq9"] == asked["gad7"] < asked["peg"] / 2  # mood on the schedule, not every time
+    with db.read() as session:
+        lists = session.exec(select(Patient.medications)).all()
+    flagged = [medications for medications in lists if warnings(medications)]
+    assert 0 < len(flagged) < len(lists)  # some patients take medicines that matter at the chair
     # A positive item 9 is handled: the physician acknowledged it, with what was done.
     assert self_harm and all(a.acknowledged_by is not None and a.acknowledgement for a in self_harm)
     for username, password in (("nurse", "demo-nurse-pass"), ("doctor", "demo-doctor-pass")):

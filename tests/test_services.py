@@ -613,3 +613,24 @@ def test_a_waste_witness_proves_who_they_are_and_a_name_alone_stores_nothing(db,
         charting.correct_dose(
             db, nurse, dose.id, lot.version, iv_dose_data(db, drawn_mg=60, wasted_mg=25, witness_secret=None)
         )
+
+
+def test_medications_and_history_are_stored_versioned_and_refused_when_they_cannot_be_true(db, staff):
+    from console.clinic.patients import record_medications
+
+    patient = patients.create_patient(db, staff["nina"], patient_data())
+    data = {
+        "medications": " lorazepam 1 mg ;; tramadol 50 mg ",
+        "relevant_history": ["psychosis", "pregnancy"],
+    }
+    stored = record_medications(db, staff["nina"], patient.id, patient.version, data)
+    assert (stored.medications, stored.relevant_history) == (
+        "lorazepam 1 mg; tramadol 50 mg",
+        "pregnancy,psychosis",
+    )
+    with pytest.raises(Conflict):
+        record_medications(db, staff["marcus"], patient.id, patient.version, {"medications": ""})
+    with pytest.raises(InvalidInput, match="Relevant history"):
+        record_medications(db, staff["nina"], patient.id, stored.version, {"relevant_history": ["gout"]})
+    with pytest.raises(InvalidInput, match="Medications"):
+        record_medications(db, staff["nina"], patient.id, stored.version, {"medications": "x" * 1001})

@@ -72,7 +72,7 @@ NAMED_KEYS = {
     "up",
     "down",
     *(f"f{n}" for n in range(1, 13)),
-    *(f"ctrl+{letter}" for letter in "bfgilnruy"),
+    *(f"ctrl+{letter}" for letter in "bfgilnorsuy"),
 }
 NURSE = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
 
@@ -1128,3 +1128,23 @@ async def test_the_discharge_step_proposes_the_next_appointment_and_one_key_book
             )
         ).all()
     assert [(b.series_number, b.series_length, b.status) for b in booked] == [(4, 6, "scheduled")]
+
+
+async def test_medications_and_history_are_kept_from_the_session_and_flagged_in_the_header(demo_app):
+    patient, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("ctrl+o", "ctrl+u", "sertraline 50 mg; clonazepam 0.5 mg", "enter")
+        await nurse.type("space", "ctrl+s")  # the first history item: pregnancy
+        assert _error(demo_app) == ""
+        top = str(demo_app.screen.query_one("#patient-header").render())
+        assert "Medications: sertraline 50 mg; clonazepam 0.5 mg · history: Pregnancy" in top
+        assert "⚠ clonazepam 0.5 mg (benzodiazepine)" in top and "⚠ history: Pregnancy" in top
+    with demo_app.db.read() as session:
+        stored = session.get(Patient, patient.id)
+        events = session.exec(select(AuditEvent.action).where(AuditEvent.entity_id == str(patient.id))).all()
+    assert (stored.medications, stored.relevant_history) == (
+        "sertraline 50 mg; clonazepam 0.5 mg",
+        "pregnancy",
+    )
+    assert "patient.medications" in events

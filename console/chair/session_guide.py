@@ -22,13 +22,14 @@ from console.chair.rems import (
     identified_pressures,
     missing_from,
 )
-from console.chair.session_view import SessionView
+from console.chair.session_view import PreviousSession, SessionView
 from console.chair.vitals_due import describe_due
 from console.clinic.patients import weight_is_stale
+from console.domain.medications import warnings
 from console.domain.pain import PainChange
 from console.domain.protocol import Protocol
-from console.domain.vocab import Instrument, Method, Route, SessionStatus, SideEffectType
-from console.store.models import DoseAdministration, TreatmentSession
+from console.domain.vocab import Contraindication, Instrument, Method, Route, SessionStatus, SideEffectType
+from console.store.models import DoseAdministration, Patient, TreatmentSession
 
 
 class Step(StrEnum):
@@ -116,30 +117,42 @@ def series_text(session: TreatmentSession) -> str:
 
 def header(view: SessionView, protocol: Protocol) -> Header:
     """The patient at a glance: who, allergies, diagnosis, where in the series, mood questionnaires
-    due, how the last visit went."""
+    due, the last three sessions' doses and response, current medications with those that matter
+    at the chair flagged, and the relevant history."""
     p, s = view.patient, view.session
     weight = f"{p.weight_kg:g} kg ({p.weight_measured_on:%d %b %Y})" if p.weight_kg else "weight not recorded"
-    method = Method(s.method).label
-    series = (
-        f"{method} {s.series_number} of {s.series_length}" if s.series_length else f"{method}, maintenance"
-    )
+    series = series_text(s)
     due = mood_due_at(s, view.last_mood_on, protocol.questionnaires)
     if due and view.answered(Instrument.PHQ9) is None:
         series += f" · PHQ-9 and GAD-7 due ({due.reason})"
-    last = "first session"
-    if view.previous:
-        prev = view.previous
-        pain = (
-            f"pain {prev.pain_before}→{prev.pain_after}" if prev.pain_before is not None else "no pain score"
-        )
-        effects = ", ".join(SideEffectType(e).label.lower() for e in prev.side_effects) or "no side effects"
-        last = f"last {prev.clinic_date:%d %b}: {pain}, {effects}"
-    return Header(
-        p.display_name,
-        f"  {age_on(p.date_of_birth, s.clinic_date)} y · {p.sex} · {weight} · MRN {p.mrn}\n"
-        f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}\n"
-        f"{series} · {last}",
+    last = "; ".join(_visit_text(visit) for visit in view.recent)
+    lines = [
+        f"  {age_on(p.date_of_birth, s.clinic_date)} y · {p.sex} · {weight} · MRN {p.mrn}",
+        f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}",
+        f"{series} · " + (f"last {last}" if last else "first session"),
+        f"Medications: {p.medications or 'none recorded'} · history: "
+        + (", ".join(code.label for code in relevant_history(p)) or "none recorded")
+        + " (Ctrl+O)",
+    ]
+    flagged = [w.describe() for w in warnings(p.medications)]
+    flagged += [f"⚠ history: {code.label}" for code in relevant_history(p)]
+    if flagged:
+        lines.append("; ".join(flagged))
+    return Header(p.display_name, "\n".join(lines))
+
+
+def relevant_history(patient: Patient) -> list[Contraindication]:
+    return [Contraindication(code) for code in patient.relevant_history.split(",") if code]
+
+
+def _visit_text(visit: PreviousSession) -> str:
+    """`23 Nov: ketamine 35 mg, pain 7→3, nausea`."""
+    given = ", ".join(f"{drug} {mg:g} mg" for drug, mg in visit.doses) or "no dose"
+    pain = (
+        f"pain {visit.pain_before}→{visit.pain_after}" if visit.pain_before is not None else "no pain score"
     )
+    effects = ", ".join(SideEffectType(e).label.lower() for e in visit.side_effects) or "no side effects"
+    return f"{visit.clinic_date:%d %b}: {given}, {pain}, {effects}"
 
 
 def status_line(view: SessionView, protocol: Protocol, zone: ZoneInfo, now: datetime) -> str:

@@ -37,6 +37,7 @@ class PreviousSession:
     pain_before: int | None
     pain_after: int | None
     side_effects: tuple[str, ...]
+    doses: tuple[tuple[str, float], ...] = ()  # (drug, mg) given
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class SessionView:
     vitals: list[VitalSigns]
     side_effects: list[SideEffect]
     pain_scores: list[PainScore]
-    previous: PreviousSession | None
+    previous: PreviousSession | None  # the latest of `recent`
     staff: dict[int, str]
     overrides: tuple[Override, ...] = ()
     signature: SessionSignature | None = None
@@ -61,6 +62,7 @@ class SessionView:
     last_mood_on: date | None = None  # the patient's latest PHQ-9 before this session's day
     baselines: dict[Instrument, tuple[int, ...]] = field(default_factory=dict)  # at the series start
     upcoming: TreatmentSession | None = None  # the patient's next session booked after this one's day
+    recent: tuple[PreviousSession, ...] = ()  # the patient's last three finished sessions, latest first
 
     def answered(self, instrument: Instrument) -> Questionnaire | None:
         return next((q for q in self.questionnaires if q.instrument == instrument), None)
@@ -108,21 +110,7 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
             session.exec(select(model).where(model.session_id == session_id).order_by(order, model.id))
         )
 
-    previous = session.exec(
-        select(TreatmentSession)
-        .where(
-            TreatmentSession.patient_id == row.patient_id,
-            TreatmentSession.clinic_date < row.clinic_date,
-            TreatmentSession.status == SessionStatus.DISCHARGED,
-        )
-        .order_by(col(TreatmentSession.clinic_date).desc())
-        .limit(1)
-    ).first()
-    previous_effects: tuple[str, ...] = ()
-    if previous is not None:
-        previous_effects = tuple(
-            session.exec(select(SideEffect.effect).where(SideEffect.session_id == previous.id))
-        )
+    recent = _recent_sessions(session, row)
     staff = {user.id: user.display_name for user in session.exec(select(UserAccount))}
     doses = children(DoseAdministration, DoseAdministration.administered_at)
     events = list(
@@ -141,11 +129,7 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         vitals=children(VitalSigns, VitalSigns.measured_at),
         side_effects=children(SideEffect, SideEffect.onset_at),
         pain_scores=children(PainScore, PainScore.scored_at),
-        previous=None
-        if previous is None
-        else PreviousSession(
-            previous.clinic_date, previous.pain_before, previous.pain_after, previous_effects
-        ),
+        previous=recent[0] if recent else None,
         staff=staff,
         signature=session.exec(
             select(SessionSignature).where(SessionSignature.session_id == session_id)
@@ -159,6 +143,48 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         last_mood_on=last_mood_dates(session, [row.patient_id], row.clinic_date).get(row.patient_id),
         baselines=series_baselines(session, row),
         upcoming=upcoming_session(session, row),
+        recent=recent,
+    )
+
+
+RECENT = 3  # finished sessions shown at a glance
+
+
+def _recent_sessions(session: Session, row: TreatmentSession) -> tuple[PreviousSession, ...]:
+    """The patient's last finished sessions before this one's day, latest first, with the doses
+    given and the side effects seen."""
+    finished = session.exec(
+        select(TreatmentSession)
+        .where(
+            TreatmentSession.patient_id == row.patient_id,
+            TreatmentSession.clinic_date < row.clinic_date,
+            TreatmentSession.status == SessionStatus.DISCHARGED,
+        )
+        .order_by(col(TreatmentSession.clinic_date).desc(), col(TreatmentSession.scheduled_time).desc())
+        .limit(RECENT)
+    ).all()
+    ids = [s.id for s in finished]
+    effects: dict[int, list[str]] = {}
+    for session_id, effect in session.exec(
+        select(SideEffect.session_id, SideEffect.effect).where(col(SideEffect.session_id).in_(ids))
+    ):
+        effects.setdefault(session_id, []).append(effect)
+    doses: dict[int, list[tuple[str, float]]] = {}
+    for session_id, drug, mg in session.exec(
+        select(DoseAdministration.session_id, DoseAdministration.drug, DoseAdministration.dose_mg)
+        .where(col(DoseAdministration.session_id).in_(ids))
+        .order_by(col(DoseAdministration.administered_at))
+    ):
+        doses.setdefault(session_id, []).append((str(drug), mg))
+    return tuple(
+        PreviousSession(
+            s.clinic_date,
+            s.pain_before,
+            s.pain_after,
+            tuple(effects.get(s.id, ())),
+            tuple(doses.get(s.id, ())),
+        )
+        for s in finished
     )
 
 

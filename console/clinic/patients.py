@@ -6,8 +6,10 @@ from sqlmodel import Session, select
 
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import InvalidInput, NeedsConfirmation
-from console.domain.inputs import PatientIn, WeightIn, parse
+from console.domain.inputs import MedicationsIn, PatientIn, WeightIn, parse
+from console.domain.medications import listed
 from console.domain.protocol import Protocol
+from console.domain.vocab import Contraindication
 from console.store.database import Database
 from console.store.models import Patient
 from console.store.rows import get_or_refuse, insert, require_version, update_versioned
@@ -71,6 +73,32 @@ def update_patient(db: Database, actor: Actor, patient_id: int, expected_version
             values=patient_in.model_dump(),
             actor=actor,
             action="patient.update",
+            at=db.clock.now(),
+        )
+
+
+def record_medications(
+    db: Database, actor: Actor, patient_id: int, expected_version: int, data: dict
+) -> Patient:
+    """The patient's current medications and relevant history, as the nurse or physician confirmed
+    them; refused as a Conflict if someone else changed the patient first."""
+    require_clinical(actor)
+    given = parse(MedicationsIn, data)
+    values = {
+        "medications": "; ".join(listed(given.medications)),
+        "relevant_history": ",".join(
+            code.value for code in Contraindication if code in given.relevant_history
+        ),
+    }
+    with db.write() as session:
+        row = get_or_refuse(session, Patient, patient_id, "Patient")
+        return update_versioned(
+            session,
+            row,
+            expected_version=expected_version,
+            values=values,
+            actor=actor,
+            action="patient.medications",
             at=db.clock.now(),
         )
 

@@ -35,6 +35,8 @@ from console.demo.words import (
     DIAGNOSES,
     FAMILY_NAMES,
     GIVEN_NAMES,
+    MEDICATIONS,
+    RELEVANT_HISTORY,
     SIDE_EFFECTS,
     STAFF,
 )
@@ -237,6 +239,14 @@ def _weighted(rng: random.Random, table, share: int = -1):
     return rng.choices(table, weights=[row[share] for row in table])[0]
 
 
+def _medications(patient_id: int) -> dict:
+    """A patient's medications and relevant history, from a generator of their own (seeded by the
+    patient), so the rest of the demo is the same with or without them."""
+    rng = random.Random(f"meds-{patient_id}")
+    taken = rng.sample(MEDICATIONS, rng.choice((0, 1, 2, 2, 3, 4)))
+    return {"medications": "; ".join(taken), "relevant_history": _weighted(rng, RELEVANT_HISTORY)[0]}
+
+
 class _People:
     """Invents patients; every one gets a unique MRN and a plausible record."""
 
@@ -263,6 +273,7 @@ class _People:
             "diagnosis_code": code,
             "diagnosis_label": label,
             "contraindication_notes": _weighted(rng, CONTRAINDICATION_NOTES)[0],
+            **_medications(self.count),
             "active": True,
             "version": 1,
             "created_at": datetime.combine(first_visit, time(7, 0), tzinfo=UTC),

@@ -271,3 +271,31 @@ SIDE_EFFECTS = (
     ("tachycardia", 5, "Rate reduced, ECG reviewed"),
     ("hypersalivation", 3, "Suction available, observed"),
 )
+
+# Medications a chronic pain patient may be taking: those that matter at the ketamine chair show
+# as warnings (benzodiazepines, lamotrigine, MAOIs, stimulants, opioids, sedative-hypnotics).
+MEDICATIONS = (
+    "duloxetine 60 mg daily",
+    "gabapentin 300 mg tid",
+    "pregabalin 75 mg bd",
+    "sertraline 50 mg daily",
+    "amitriptyline 10 mg at night",
+    "ibuprofen 400 mg prn",
+    "lisinopril 10 mg daily",
+    "levothyroxine 75 mcg daily",
+    "lorazepam 0.5 mg prn",
+    "clonazepam 0.5 mg at night",
+    "lamotrigine 100 mg bd",
+    "tramadol 50 mg prn",
+    "oxycodone 5 mg prn",
+    "methylphenidate 10 mg daily",
+    "zolpidem 5 mg at night",
+)
+# Relevant history on file (screen codes) and how often.
+RELEVANT_HISTORY = (
+    ("", 88),
+    ("cardiovascular", 6),
+    ("substance_misuse", 3),
+    ("psychosis", 1),
+    ("hepatic", 2),
+)

@@ -22,6 +22,7 @@ from pydantic import (
 from console.domain.errors import InvalidInput
 from console.domain.questionnaires import check_items
 from console.domain.vocab import (
+    Contraindication,
     Drug,
     InfusionEventKind,
     Instrument,
@@ -553,3 +554,17 @@ class QuestionnaireIn(Input):
     def _fit_instrument(self) -> "QuestionnaireIn":
         check_items(self.instrument, self.items)
         return self
+
+
+class MedicationsIn(Input):
+    """A patient's current medications and the history that matters for ketamine."""
+
+    medications: Text = Field(
+        default="",
+        title="Medications",
+        description="up to 1000 characters, each medicine with its dose, ';'-separated",
+        max_length=1000,
+    )
+    relevant_history: tuple[Contraindication, ...] = Field(
+        default=(), title="Relevant history", description="known conditions among the screen's items"
+    )

@@ -103,6 +103,10 @@ class Patient(SQLModel, table=True):
     diagnosis_code: str = Field(default="", sa_type=String(10))
     diagnosis_label: str = Field(default="", sa_type=String(120))
     contraindication_notes: str = Field(default="", sa_type=Text)
+    # Current medications, `;`-separated as written; those that matter at the chair are flagged.
+    medications: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+    # Known conditions that matter for ketamine (contraindication codes, comma-separated).
+    relevant_history: str = Field(default="", sa_type=String(200), sa_column_kwargs={"server_default": ""})
     active: bool = True
     version: int = 1
     created_at: datetime = _utc()

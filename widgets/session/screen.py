@@ -144,6 +144,13 @@ class SessionScreen(ReadsFirst, Screen):
         ),
         Binding("ctrl+n", "addendum", "Addendum", id="session.addendum", tooltip="Add a signed addendum"),
         Binding(
+            "ctrl+o",
+            "medications",
+            "Medications",
+            id="session.medications",
+            tooltip="The patient's current medications and relevant history",
+        ),
+        Binding(
             "ctrl+b",
             "book_next",
             "Book next",
@@ -590,6 +597,20 @@ class SessionScreen(ReadsFirst, Screen):
             context=f"Physician's comment: {returned.comment}",
         )
         self.app.push_screen(dialog, lambda sent: self.reload() if sent else None)
+
+    def action_medications(self) -> None:
+        from console.clinic.patients import record_medications
+        from widgets.medications_dialog import MedicationsDialog
+
+        if self.view is None:
+            return
+        clinic, patient = self.clinic, self.view.patient
+
+        def store(medications: str, history: list[str]) -> None:
+            data = {"medications": medications, "relevant_history": history}
+            record_medications(clinic.db, clinic.actor, patient.id, patient.version, data)
+
+        self.app.push_screen(MedicationsDialog(patient, store), self._stored_by_dialog)
 
     def action_book_next(self) -> None:
         """Book the next appointment the discharge step proposes; the step then says it is booked."""
