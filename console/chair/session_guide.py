@@ -148,9 +148,11 @@ def relevant_history(patient: Patient) -> list[Contraindication]:
 def _visit_text(visit: PreviousSession) -> str:
     """`23 Nov: ketamine 35 mg, pain 7→3, nausea`."""
     given = ", ".join(f"{drug} {mg:g} mg" for drug, mg in visit.doses) or "no dose"
-    pain = (
-        f"pain {visit.pain_before}→{visit.pain_after}" if visit.pain_before is not None else "no pain score"
-    )
+    before, after = visit.pain_before, visit.pain_after
+    if before is None:
+        pain = "no pain score"
+    else:
+        pain = f"pain {before}→{after}" if after is not None else f"pain before {before}"
     effects = ", ".join(SideEffectType(e).label.lower() for e in visit.side_effects) or "no side effects"
     return f"{visit.clinic_date:%d %b}: {given}, {pain}, {effects}"
 
