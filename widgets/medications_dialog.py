@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.widgets import Input, Label, SelectionList, Static
 
 from console.chair.session_guide import relevant_history
+from console.domain.medications import warnings
 from console.domain.vocab import Contraindication
 from console.store.models import Patient
 from widgets.dialog import StoreDialog
@@ -32,6 +33,7 @@ class MedicationsDialog(StoreDialog[bool]):
             yield Static(f"Medications and history: {self.patient.display_name}", markup=False)
             yield Label("Current medications with doses, ';' between them (Enter goes on to the history)")
             yield Input(self.patient.medications, id="meds-list", max_length=1000)
+            yield Static(self._flagged(self.patient.medications), id="meds-warnings", markup=False)
             yield Label("Relevant history (space to tick), Ctrl+S to save")
             known = set(relevant_history(self.patient))
             yield TickList(*[(c.label, c.value, c in known) for c in Contraindication], id="meds-history")
@@ -39,6 +41,17 @@ class MedicationsDialog(StoreDialog[bool]):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#meds-list", Input))
+
+    @staticmethod
+    def _flagged(medications: str) -> str:
+        return (
+            "\n".join(w.describe() for w in warnings(medications))
+            or "None of them needs a warning at the chair."
+        )
+
+    @on(Input.Changed, "#meds-list")
+    def _warn(self, event: Input.Changed) -> None:
+        self.query_one("#meds-warnings", Static).update(self._flagged(event.value))
 
     @on(Input.Submitted, "#meds-list")
     def _to_history(self) -> None:

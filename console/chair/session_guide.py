@@ -25,7 +25,7 @@ from console.chair.rems import (
 from console.chair.session_view import PreviousSession, SessionView
 from console.chair.vitals_due import describe_due
 from console.clinic.patients import weight_is_stale
-from console.domain.medications import warnings
+from console.domain.medications import listed, warnings
 from console.domain.pain import PainChange
 from console.domain.protocol import Protocol
 from console.domain.vocab import Contraindication, Instrument, Method, Route, SessionStatus, SideEffectType
@@ -125,19 +125,19 @@ def header(view: SessionView, protocol: Protocol) -> Header:
     due = mood_due_at(s, view.last_mood_on, protocol.questionnaires)
     if due and view.answered(Instrument.PHQ9) is None:
         series += f" · PHQ-9 and GAD-7 due ({due.reason})"
-    last = "; ".join(_visit_text(visit) for visit in view.recent)
+    last = ", ".join(_visit_text(visit) for visit in view.recent)
+    flagged = [f"⚠ {w.medicine.split()[0]} ({w.kind})" for w in warnings(p.medications)]
+    flagged += [f"⚠ {code.label.lower()}" for code in relevant_history(p)]
+    listed_count = len(listed(p.medications))
+    medicines = (
+        f"{listed_count} medicine{'s' if listed_count != 1 else ''}" if listed_count else "none recorded"
+    )
     lines = [
         f"  {age_on(p.date_of_birth, s.clinic_date)} y · {p.sex} · {weight} · MRN {p.mrn}",
         f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}",
         f"{series} · " + (f"last {last}" if last else "first session"),
-        f"Medications: {p.medications or 'none recorded'} · history: "
-        + (", ".join(code.label for code in relevant_history(p)) or "none recorded")
-        + " (Ctrl+O)",
+        f"Medications: {medicines}" + (" · " + " ".join(flagged) if flagged else "") + " (Ctrl+O)",
     ]
-    flagged = [w.describe() for w in warnings(p.medications)]
-    flagged += [f"⚠ history: {code.label}" for code in relevant_history(p)]
-    if flagged:
-        lines.append("; ".join(flagged))
     return Header(p.display_name, "\n".join(lines))
 
 
@@ -146,15 +146,12 @@ def relevant_history(patient: Patient) -> list[Contraindication]:
 
 
 def _visit_text(visit: PreviousSession) -> str:
-    """`23 Nov: ketamine 35 mg, pain 7→3, nausea`."""
-    given = ", ".join(f"{drug} {mg:g} mg" for drug, mg in visit.doses) or "no dose"
+    """`23 Nov 35 mg 7→3 nausea`: the day, the dose given, pain before and after, side effects."""
+    given = f"{sum(mg for _, mg in visit.doses):g} mg" if visit.doses else "no dose"
     before, after = visit.pain_before, visit.pain_after
-    if before is None:
-        pain = "no pain score"
-    else:
-        pain = f"pain {before}→{after}" if after is not None else f"pain before {before}"
-    effects = ", ".join(SideEffectType(e).label.lower() for e in visit.side_effects) or "no side effects"
-    return f"{visit.clinic_date:%d %b}: {given}, {pain}, {effects}"
+    pain = "" if before is None else f" {before}→{after}" if after is not None else f" pain {before}"
+    effects = "".join(f" {SideEffectType(e).label.lower()}" for e in visit.side_effects)
+    return f"{visit.clinic_date:%d %b} {given}{pain}{effects}"
 
 
 def status_line(view: SessionView, protocol: Protocol, zone: ZoneInfo, now: datetime) -> str:
