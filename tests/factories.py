@@ -142,7 +142,17 @@ def ready_for_discharge(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Tr
     charting.record_pain(
         db, nurse, row.id, {"kind": "after", "score": 3, "scored_at": db.clock.now()}, current.version
     )
+    discharge_checked(db, nurse, row.id)
     return sessions.get_session(db, row.id)
+
+
+def discharge_checked(db: Database, nurse: Actor, session_id: int) -> None:
+    """Every item of the default discharge checklist ticked."""
+    from console.chair import checklists
+    from console.domain.protocol import Protocol
+
+    every = Protocol().checklists
+    checklists.tick(db, nurse, session_id, "discharge", every.discharge, every)
 
 
 def sign_as_shown(db: Database, actor: Actor, session_id: int, meaning: str, proof, sitting):
@@ -218,6 +228,7 @@ def a_whole_record(db: Database, staff: dict[str, Actor], written: str) -> Treat
         alert = session.exec(select(Alert).where(Alert.session_id == row.id)).one()
     alerts.acknowledge(db, nurse, alert.id, alert.version, f"Acknowledged: {written}")
     record_baseline(db, nurse, row.id)
+    discharge_checked(db, nurse, row.id)
     current = sessions.discharge(
         db, nurse, row.id, sessions.get_session(db, row.id).version, continuing=[effect.id]
     )
@@ -274,4 +285,5 @@ def a_rems_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Treatme
     charting.record_pain(
         db, nurse, row.id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, current.version
     )
+    discharge_checked(db, nurse, row.id)
     return sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)

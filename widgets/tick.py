@@ -4,6 +4,7 @@ Ticked or chosen shows without colour: on a monochrome terminal, in a screenshot
 """
 
 from rich.segment import Segment
+from textual.binding import Binding
 from textual.strip import Strip
 from textual.widgets import Checkbox, RadioButton, SelectionList
 
@@ -48,3 +49,23 @@ class TickList(SelectionList[str]):
         left, middle, right = segments[:3]
         glyphs = [Segment(LEFT, left.style), Segment(inner, middle.style), Segment(RIGHT, right.style)]
         return Strip([*glyphs, *segments[3:]], line.cell_length)
+
+
+class ChecklistTicks(TickList):
+    """A protocol checklist: space ticks the highlighted item, `a` ticks every item at once."""
+
+    BINDINGS = [Binding("a", "tick_all", "Tick all", show=False)]
+
+    def action_tick_all(self) -> None:
+        self.select_all()
+
+    def show_ticked(self, items: list[str], ticked: set[str]) -> None:
+        """The protocol's items, those on record ticked (a tick is never taken back); ticks not yet
+        stored are kept."""
+        keep = set(self.selected) | ticked
+        if [str(option.prompt) for option in self._options] != items:
+            self.clear_options()
+            self.add_options([(item, item, item in keep) for item in items])
+            self.highlighted = 0 if items else None
+        for item in ticked:
+            self.select(item)

@@ -5,6 +5,7 @@
 """
 
 import math
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -43,10 +44,12 @@ def missing_for_discharge(
     readings: list[VitalSigns],
     protocol: Protocol,
     now: datetime,
+    ticked: Collection[str],
     zone: ZoneInfo | None = None,
 ) -> list[str]:
     """Every discharge criterion that does not hold yet, in words; empty when the patient may leave.
-    With the clinic's `zone`, the observation's end is said as a clock time too."""
+    `ticked`: the discharge checklist's items ticked. With the clinic's `zone`, the observation's
+    end is said as a clock time too."""
     criteria, missing = protocol.discharge, []
     ready_at = observed_until(session, doses, protocol, now)
     if ready_at is not None and now < ready_at:
@@ -72,6 +75,9 @@ def missing_for_discharge(
         missing.append("pain after not recorded")
     if criteria.require_escort and not session.escort_confirmed:
         missing.append("escort / driver not confirmed")
+    unchecked = [item for item in protocol.checklists.discharge if item not in ticked]
+    if unchecked:
+        missing.append("discharge checklist not ticked: " + ", ".join(unchecked))
     return missing
 
 

@@ -28,7 +28,15 @@ from console.clinic.patients import weight_is_stale
 from console.domain.medications import listed, warnings
 from console.domain.pain import PainChange
 from console.domain.protocol import Protocol
-from console.domain.vocab import Contraindication, Instrument, Method, Route, SessionStatus, SideEffectType
+from console.domain.vocab import (
+    Checklist,
+    Contraindication,
+    Instrument,
+    Method,
+    Route,
+    SessionStatus,
+    SideEffectType,
+)
 from console.store.models import DoseAdministration, Patient, TreatmentSession
 
 
@@ -225,7 +233,7 @@ def discharge_outlook(view: SessionView, protocol: Protocol, now: datetime, zone
     if s.status == SessionStatus.DISCHARGED:
         return ""
     missing = awaiting_physician(view.alerts) + missing_for_discharge(
-        s, view.doses, view.vitals, protocol, now, zone
+        s, view.doses, view.vitals, protocol, now, view.ticked(Checklist.DISCHARGE), zone
     )
     ready_at = observed_until(s, view.doses, protocol, now)
     opens = f"Discharge possible from {ready_at.astimezone(zone):%H:%M}" if ready_at else "Discharge"

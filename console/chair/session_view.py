@@ -9,11 +9,12 @@ from console.chair.questionnaires import last_mood_dates, series_baselines
 from console.chair.vitals_due import next_vitals_due
 from console.domain.protocol import Protocol
 from console.domain.quick_vitals import SessionWindow
-from console.domain.vocab import Instrument, Method, SessionStatus
+from console.domain.vocab import Checklist, Instrument, Method, SessionStatus
 from console.store.database import Database
 from console.store.models import (
     Addendum,
     Alert,
+    ChecklistTick,
     DoseAdministration,
     InfusionEvent,
     Override,
@@ -63,6 +64,11 @@ class SessionView:
     baselines: dict[Instrument, tuple[int, ...]] = field(default_factory=dict)  # at the series start
     upcoming: TreatmentSession | None = None  # the patient's next session booked after this one's day
     recent: tuple[PreviousSession, ...] = ()  # the patient's last three finished sessions, latest first
+    checklist_ticks: tuple[ChecklistTick, ...] = ()
+
+    def ticked(self, checklist: Checklist) -> set[str]:
+        """The items of the protocol's `checklist` ticked at this session."""
+        return {tick.item for tick in self.checklist_ticks if tick.checklist == checklist}
 
     def answered(self, instrument: Instrument) -> Questionnaire | None:
         return next((q for q in self.questionnaires if q.instrument == instrument), None)
@@ -144,6 +150,7 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         baselines=series_baselines(session, row),
         upcoming=upcoming_session(session, row),
         recent=recent,
+        checklist_ticks=tuple(children(ChecklistTick, ChecklistTick.ticked_at)),
     )
 
 

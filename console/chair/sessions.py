@@ -11,13 +11,14 @@ from sqlmodel import Session, col, select
 
 from console.chair import discharge_gate
 from console.chair.alerts import awaiting_physician
+from console.chair.checklists import ticked
 from console.chair.overrides import overridden
 from console.chair.session_guide import notes_with
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import SessionIn, parse
 from console.domain.protocol import Protocol
-from console.domain.vocab import Contraindication, OverrideRule, SideEffectType
+from console.domain.vocab import Checklist, Contraindication, OverrideRule, SideEffectType
 from console.domain.vocab import SessionStatus as S
 from console.store import audit
 from console.store.database import Database
@@ -244,7 +245,8 @@ def _discharge_gate(
     blocking = discharge_gate.unreconciled(doses, events, protocol)
     blocking += awaiting_physician(list(session.exec(select(Alert).where(Alert.session_id == row.id))))
     if OverrideRule.DISCHARGE not in overridden(session, row.id):
-        blocking += discharge_gate.missing_for_discharge(row, doses, readings, protocol, when)
+        done = ticked(session, row.id, Checklist.DISCHARGE)
+        blocking += discharge_gate.missing_for_discharge(row, doses, readings, protocol, when, done)
     still_open = list(
         session.exec(
             select(SideEffect)

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
-from console.chair import alerts, charting, questionnaires, sessions
+from console.chair import alerts, charting, checklists, questionnaires, sessions
 from console.chair.alerts import SELF_HARM_RULE
 from console.chair.questionnaires import mood_due
 from console.clinic import patients, users
@@ -44,13 +44,14 @@ from console.domain.actors import Actor
 from console.domain.clock import FixedClock
 from console.domain.errors import ConfigurationError
 from console.domain.protocol import Protocol
-from console.domain.vocab import CLINICAL_ROLES, Method, Role, SessionStatus
+from console.domain.vocab import CLINICAL_ROLES, Checklist, Method, Role, SessionStatus
 from console.review import returns, signing
 from console.store import audit
 from console.store.audit_key import attach_key
 from console.store.database import Database
 from console.store.models import (
     Alert,
+    ChecklistTick,
     DoseAdministration,
     PainScore,
     Patient,
@@ -85,6 +86,7 @@ HISTORY_TABLES = (
     RemsCheck,  # before the signatures: a signed session's rows are locked
     Questionnaire,
     Alert,
+    ChecklistTick,
     SessionSignature,
 )
 
@@ -459,6 +461,7 @@ class _History:
         if devices:
             _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices)
         _questionnaires(buffers, course, row, nurse, check_in + timedelta(minutes=4), progress, self.doctor)
+        _checklists(buffers, sid, nurse, check_in + timedelta(minutes=7), leave - timedelta(minutes=2))
         self._vitals(buffers, course.method, sid, nurse, check_in, start, end, leave)
         if rng.random() < 0.25:
             self._side_effect(buffers, sid, nurse, start, end)
@@ -739,6 +742,9 @@ class _Today:
             db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[]
         )
         self._questionnaires(nurse, row)
+        checklists.tick(
+            db, nurse, row.id, Checklist.PRE_INFUSION, PROTOCOL_CHECKS.pre_infusion, PROTOCOL_CHECKS
+        )
         if minutes_ago < 20:
             return  # checked in, pre-assessment done
         start = scheduled + timedelta(minutes=15)
@@ -814,6 +820,9 @@ class _Today:
                 row.version,
             )
             row = sessions.get_session(db, row.id)
+            checklists.tick(
+                db, nurse, row.id, Checklist.DISCHARGE, PROTOCOL_CHECKS.discharge, PROTOCOL_CHECKS
+            )
             sessions.discharge(db, nurse, row.id, row.version)
 
 
@@ -899,6 +908,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 MOOD_EVERY = Protocol().questionnaires  # the demo clinic runs the default schedule
+PROTOCOL_CHECKS = Protocol().checklists  # and the default checklists
 
 
 def _questionnaires(buffers, course, row: dict, nurse, at: datetime, progress: float, doctor) -> None:
@@ -964,6 +974,25 @@ def _questionnaires(buffers, course, row: dict, nurse, at: datetime, progress: f
                 },
             )
         answered(instrument, tuple(values))
+
+
+def _checklists(buffers, sid: int, nurse, before_dose: datetime, before_leaving: datetime) -> None:
+    """Every item of both default checklists, ticked before the dose and before the patient left."""
+    for checklist, items, at in (
+        (Checklist.PRE_INFUSION, PROTOCOL_CHECKS.pre_infusion, before_dose),
+        (Checklist.DISCHARGE, PROTOCOL_CHECKS.discharge, before_leaving),
+    ):
+        for item in items:
+            buffers.add(
+                ChecklistTick,
+                {
+                    "session_id": sid,
+                    "checklist": checklist,
+                    "item": item,
+                    "ticked_by": nurse,
+                    "ticked_at": at,
+                },
+            )
 
 
 def _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices: int) -> None:

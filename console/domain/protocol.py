@@ -8,8 +8,9 @@ turns any problem into one ConfigurationError naming the key.
 import hashlib
 import json
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from console.domain.errors import ConfigurationError
 from console.domain.toml_text import read_toml
@@ -145,6 +146,41 @@ class SeriesPlan(_Section):
     )
 
 
+ChecklistItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+
+
+class Checklists(_Section):
+    """What is checked before the first dose and before the patient leaves: the clinic's own items
+    (an empty list: no checklist). Every discharge item is ticked before discharge."""
+
+    pre_infusion: list[ChecklistItem] = Field(
+        [
+            "Fasting as instructed (no solid food for 6 hours)",
+            "Pregnancy test negative, where it applies",
+            "IV site and cannula gauge checked",
+        ],
+        max_length=12,
+        description="checked before the first dose",
+    )
+    discharge: list[ChecklistItem] = Field(
+        [
+            "Oriented to time, place and person",
+            "Walks steadily without help",
+            "Escort present to take the patient home",
+        ],
+        max_length=12,
+        description="checked before the patient leaves",
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "Checklists":
+        for name in ("pre_infusion", "discharge"):
+            items = getattr(self, name)
+            if len(set(items)) != len(items):
+                raise ValueError(f"{name}: each item once")
+        return self
+
+
 DEFAULT_VERSION = "default-2026.12"
 
 
@@ -173,6 +209,7 @@ class Protocol(_Section):
     billing: BillingCodes = BillingCodes()
     questionnaires: Questionnaires = Questionnaires()
     series: SeriesPlan = SeriesPlan()
+    checklists: Checklists = Checklists()
 
 
 def load_protocol(path: Path | None) -> Protocol:

@@ -99,6 +99,17 @@ class Instrument(StrEnum):
         return {"peg": "PEG", "phq9": "PHQ-9", "gad7": "GAD-7"}[self.value]
 
 
+class Checklist(StrEnum):
+    """The protocol's checklists ticked at the chair."""
+
+    PRE_INFUSION = "pre_infusion"
+    DISCHARGE = "discharge"
+
+    @property
+    def label(self) -> str:
+        return {"pre_infusion": "Pre-infusion checklist", "discharge": "Discharge checklist"}[self.value]
+
+
 class InfusionEventKind(StrEnum):
     PAUSE = "pause"
     RESUME = "resume"

@@ -27,6 +27,7 @@ from console.store.database import Database
 from console.store.models import (
     Addendum,
     Alert,
+    ChecklistTick,
     DoseAdministration,
     InfusionEvent,
     Override,
@@ -54,10 +55,11 @@ SESSION_CHILDREN: dict[str, type[SQLModel]] = {
     "overrides": Override,
     "rems": RemsCheck,
     "questionnaires": Questionnaire,
+    "checklists": ChecklistTick,
 }
 # Lists added to the record after sessions were signed: written only when they hold rows, so a
 # record signed before has the same canonical text, and its signature still checks.
-ADDED_LATER = frozenset({"rems", "questionnaires"})
+ADDED_LATER = frozenset({"rems", "questionnaires", "checklists"})
 
 
 def _text_or(canonical: Callable[[Any], str]) -> Callable[[Any], str]:

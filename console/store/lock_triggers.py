@@ -18,6 +18,7 @@ LOCKED_CHILDREN = (
     "override",
     "rems_check",
     "questionnaire",
+    "checklist_tick",
 )
 APPEND_ONLY = ("session_signature", "addendum", "override", "clinic_protocol", "patient_pseudonym")
 

@@ -14,6 +14,7 @@ from sqlalchemy import CheckConstraint, Index, String, Table, Text, UniqueConstr
 from sqlmodel import Field, SQLModel
 
 from console.domain.vocab import (
+    Checklist,
     Drug,
     InfusionEventKind,
     Instrument,
@@ -554,6 +555,25 @@ class Questionnaire(SQLModel, table=True):
     def items(self) -> tuple[int, ...]:
         values = (getattr(self, f"item_{n}") for n in range(1, 10))
         return tuple(value for value in values if value is not None)
+
+
+class ChecklistTick(SQLModel, table=True):
+    """One item of the protocol's pre-infusion or discharge checklist, ticked at a session: who and
+    when. A tick is never taken back."""
+
+    __tablename__ = "checklist_tick"
+    __table_args__ = (
+        CheckConstraint(sql_in("checklist", Checklist), name="checklist_known"),
+        CheckConstraint("length(item) BETWEEN 1 AND 80", name="item_length"),
+        UniqueConstraint("session_id", "checklist", "item"),
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT")
+    checklist: Checklist = Field(sa_type=Code(Checklist, 16))
+    item: str = Field(sa_type=String(80))  # as the protocol words it
+    ticked_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    ticked_at: datetime = _utc()
 
 
 class PatientPseudonym(SQLModel, table=True):

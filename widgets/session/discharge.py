@@ -6,19 +6,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
-from console.chair import sessions
+from console.chair import checklists, sessions
 from console.chair.series_plan import next_from_view
 from console.chair.session_guide import Step, discharge_outlook, pain_change_line
 from console.chair.session_view import SessionView
-from console.domain.vocab import SideEffectType
+from console.domain.vocab import Checklist, SideEffectType
 from console.store.models import SideEffect
 from widgets.number_input import NumberInput
 from widgets.session.recorder import StepForm
-from widgets.tick import TickList
+from widgets.tick import ChecklistTicks, TickList
 
 
 class DischargeStep(StepForm):
-    DEFAULT_CSS = "#continuing { height: auto; max-height: 6; }"
+    DEFAULT_CSS = (
+        "#continuing { height: auto; max-height: 6; } #discharge-checklist { height: auto; max-height: 8; }"
+    )
     STEP = Step.POST
     NEXT_FIELD = {"pain-after": "#discharge", "note": "#note"}
     ONE_SHOT = frozenset({"note"})
@@ -35,6 +37,8 @@ class DischargeStep(StepForm):
             id="continuing-label",
         )
         yield TickList(id="continuing")
+        yield Label("Discharge checklist (space ticks one, a ticks all)", id="discharge-checklist-label")
+        yield ChecklistTicks(id="discharge-checklist")
         yield Button("Discharge", id="discharge", variant="primary")
         yield Label("Add a note (Enter adds it, signed with your name and the time)")
         yield Input(id="note", max_length=500)
@@ -43,6 +47,8 @@ class DischargeStep(StepForm):
     def next_field(self, field_id: str) -> str | None:
         if field_id == "pain-after" and self.has_class("open-effects"):
             return "#continuing"  # each open side effect is ticked (or resolved) before discharge
+        if field_id == "pain-after" and self.query_one("#discharge-checklist").display:
+            return "#discharge-checklist"
         return super().next_field(field_id)
 
     def first_field(self, view: SessionView) -> str:
@@ -59,6 +65,11 @@ class DischargeStep(StepForm):
         )
         self.query_one("#notes", Static).update(view.session.notes)
         self._show_open_effects(view)
+        items = list(clinic.protocol.checklists.discharge)
+        ticks = self.query_one("#discharge-checklist", ChecklistTicks)
+        ticks.show_ticked(items, view.ticked(Checklist.DISCHARGE))
+        for part in ("#discharge-checklist-label", "#discharge-checklist"):
+            self.query_one(part).display = bool(items)
 
     def _show_open_effects(self, view: SessionView) -> None:
         """Each side effect not resolved, to tick as continuing at discharge; ticks kept across reloads."""
@@ -94,11 +105,17 @@ class DischargeStep(StepForm):
     def discharge(self) -> None:
         clinic, session_id = self.clinic, self.recorder.session_id
         continuing = [int(value) for value in self.query_one("#continuing", SelectionList).selected]
-        self.recorder.save(
-            lambda version: sessions.discharge(
+        checked = [str(item) for item in self.query_one("#discharge-checklist", SelectionList).selected]
+
+        def store(version: int) -> None:
+            checklists.tick(
+                clinic.db, clinic.actor, session_id, Checklist.DISCHARGE, checked, clinic.protocol.checklists
+            )
+            sessions.discharge(
                 clinic.db, clinic.actor, session_id, version, protocol=clinic.protocol, continuing=continuing
             )
-        )
+
+        self.recorder.save(store)
 
 
 def open_effect_label(effect: SideEffect, zone: ZoneInfo) -> str:

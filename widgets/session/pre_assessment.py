@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, SelectionList
 
+from console.chair import checklists as checklist_ticks
 from console.chair import rems, sessions
 from console.chair.questionnaires import MOOD, mood_due_at
 from console.chair.rems import MEDICATIONS
@@ -20,10 +21,10 @@ from console.domain.errors import ChairsideError, Conflict, NeedsConfirmation
 from console.domain.inputs import RemsQuestionsIn, parse
 from console.domain.questionnaires import HINT, with_change
 from console.domain.quick_vitals import FORMAT_HINT
-from console.domain.vocab import Contraindication, Instrument, Method
+from console.domain.vocab import Checklist, Contraindication, Instrument, Method
 from widgets.number_input import NumberInput
 from widgets.session.recorder import Recorder, StepForm
-from widgets.tick import TickBox, TickList
+from widgets.tick import ChecklistTicks, TickBox, TickList
 
 FIRST_FIELD = {PreStart.WEIGHT: "#weight", PreStart.PAIN: "#pain-before", PreStart.VITALS: "#baseline-vitals"}
 
@@ -52,7 +53,10 @@ class PreAssessmentStep(StepForm):
         "rems-enrolment": "#rems-medications",
     }
     ONE_SHOT = frozenset({"baseline-vitals"})
-    DEFAULT_CSS = "#contraindications { height: 8; } #rems-medications { height: 7; }"
+    DEFAULT_CSS = (
+        "#contraindications { height: 8; } #rems-medications { height: 7; } "
+        "#pre-checklist { height: auto; max-height: 8; }"
+    )
 
     def __init__(self, recorder: Recorder) -> None:
         super().__init__(recorder)
@@ -84,6 +88,8 @@ class PreAssessmentStep(StepForm):
         yield TickList(
             *[(label, name) for name, label in MEDICATIONS.items()], id="rems-medications", classes="rems"
         )
+        yield Label("Pre-infusion checklist (space ticks one, a ticks all)", id="pre-checklist-label")
+        yield ChecklistTicks(id="pre-checklist")
         yield ConfirmBox("Escort / driver confirmed (space), Enter to save", id="escort")
         yield Button("Save pre-assessment", id="save-pre", variant="primary")
 
@@ -109,6 +115,12 @@ class PreAssessmentStep(StepForm):
             self.query_one("#escort", Checkbox).value = view.session.escort_confirmed
         self._show_rems(view)
         self._show_questionnaires(view)
+        items = list(self.clinic.protocol.checklists.pre_infusion)
+        self.query_one("#pre-checklist", ChecklistTicks).show_ticked(
+            items, view.ticked(Checklist.PRE_INFUSION)
+        )
+        for part in ("#pre-checklist-label", "#pre-checklist"):
+            self.query_one(part).display = bool(items)
 
     def _show_questionnaires(self, view: SessionView) -> None:
         due = mood_due_at(view.session, view.last_mood_on, self.clinic.protocol.questionnaires)
@@ -188,6 +200,8 @@ class PreAssessmentStep(StepForm):
     @on(ConfirmBox.Done)
     def save(self) -> None:
         found = list(self.query_one("#contraindications", SelectionList).selected)
+        checked = [str(item) for item in self.query_one("#pre-checklist", SelectionList).selected]
+        checklists = self.clinic.protocol.checklists
         escort = self.query_one("#escort", Checkbox).value
         db, actor, session_id = self.clinic.db, self.clinic.actor, self.recorder.session_id
         seen = self._screen_seen or self.recorder.view
@@ -204,6 +218,7 @@ class PreAssessmentStep(StepForm):
                     db, actor, session_id, rems_answers, answered.version if answered else None
                 )
                 self._rems_touched = False
+            checklist_ticks.tick(db, actor, session_id, Checklist.PRE_INFUSION, checked, checklists)
             try:
                 sessions.record_pre_assessment(
                     db,
