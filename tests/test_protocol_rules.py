@@ -19,6 +19,7 @@ from console.store.models import Alert, AuditEvent, DoseAdministration, Override
 from tests.factories import (
     at_minutes_ago,
     checked_in_session,
+    discharge_checked,
     iv_dose_data,
     patient_data,
     scheduled_session,
@@ -241,6 +242,7 @@ def test_nasal_discharge_is_refused_at_119_minutes_and_allowed_at_120(db, staff)
     charting.record_pain(
         db, nurse, row.id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, row.version
     )
+    discharge_checked(db, nurse, row.id)
     db.clock.at = dosed_at + timedelta(minutes=119)
     with pytest.raises(NotAllowed, match=r"observation time not reached \(120 min; 1 min to go\)"):
         sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)

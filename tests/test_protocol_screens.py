@@ -20,11 +20,12 @@ DOCTOR = Actor("doctor", Role.PHYSICIAN, 4, "Dr. Priya Raman")
 
 
 async def _pre_assessed(pilot, patient, contraindication: bool = False, baseline: str = "128/82 76 98 14 5"):
-    """Open the session, check in, pain, PEG, baseline, screen (ticking the first item when asked), save."""
+    """Open the session, check in, pain, PEG, baseline, screen (ticking the first item when asked), the
+    pre-infusion checklist, save."""
     await sign_in(pilot)
     nurse = Nurse(pilot)
     await nurse.type(patient.mrn, "enter", "f2", "7", "enter", "6 7 5", "enter", baseline, "enter")
-    await nurse.type(*(["space"] if contraindication else []), "tab", "space", "enter")
+    await nurse.type(*(["space"] if contraindication else []), "tab", "a", "tab", "space", "enter")
     return nurse
 
 
@@ -105,7 +106,7 @@ async def test_discharge_refusal_lists_what_is_missing(demo_app):
         nurse = await _pre_assessed(pilot, patient)
         await _confirm_dose(nurse)
         demo_app.clock.advance(minutes=40)
-        await nurse.type("f7", "3", "enter", "enter")  # pain after, then Discharge
+        await nurse.type("f7", "3", "enter", "a", "tab", "enter")  # pain after, the checklist, Discharge
         refusal = _error(demo_app)
         assert refusal.startswith("⚠ discharge refused:")
         assert "observation time not reached" in refusal and "latest vital signs are 40 min old" in refusal

@@ -12,7 +12,14 @@ from console.chair import charting, rems, sessions
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.protocol import Protocol
 from console.review.integrity import verify_record
-from tests.factories import a_rems_session, approved_by, checked_in_session, nasal_dose_data, vitals_data
+from tests.factories import (
+    a_rems_session,
+    approved_by,
+    checked_in_session,
+    discharge_checked,
+    nasal_dose_data,
+    vitals_data,
+)
 
 ZONE = ZoneInfo("America/Chicago")
 ANSWERS = {
@@ -49,6 +56,7 @@ def _discharge(db, nurse, session_id: int) -> None:
     charting.record_pain(
         db, nurse, session_id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, current.version
     )
+    discharge_checked(db, nurse, session_id)
     sessions.discharge(db, nurse, session_id, sessions.get_session(db, session_id).version)
 
 

@@ -14,6 +14,7 @@ from console.domain.vocab import SessionStatus
 from console.store.models import AuditEvent, DoseAdministration, PainScore
 from tests.factories import (
     checked_in_session,
+    discharge_checked,
     iv_dose_data,
     nasal_dose_data,
     patient_data,
@@ -47,6 +48,7 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
     charting.record_pain(
         db, nurse, row.id, {"kind": "after", "score": 3, "scored_at": db.clock.now()}, row.version
     )
+    discharge_checked(db, nurse, row.id)
     row = sessions.get_session(db, row.id)
     row = sessions.discharge(db, nurse, row.id, row.version)
     assert row.status == SessionStatus.DISCHARGED
@@ -54,11 +56,12 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
     board = day_sessions(db, db.clock.now().date())
     assert [(b.status, b.pain_before, b.pain_after) for b in board] == [(SessionStatus.DISCHARGED, 7, 3)]
     actions = audit_actions(db)
-    assert actions[-5:] == [
+    assert actions[-8:] == [
         "session.end_treatment",
         "vitals.record",
         "pain.record",
         "session.pain_after",
+        *["checklist.tick"] * 3,  # each item of the discharge checklist
         "session.discharge",
     ]
     for expected in (

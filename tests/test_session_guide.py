@@ -25,7 +25,14 @@ from console.chair.session_guide import (
 from console.chair.session_view import PreviousSession, SessionView
 from console.domain.protocol import Protocol
 from console.domain.vocab import InfusionEventKind, Method, SessionStatus
-from console.store.models import DoseAdministration, InfusionEvent, Patient, TreatmentSession, VitalSigns
+from console.store.models import (
+    ChecklistTick,
+    DoseAdministration,
+    InfusionEvent,
+    Patient,
+    TreatmentSession,
+    VitalSigns,
+)
 
 ZONE = ZoneInfo("America/Chicago")
 NOW = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 10:00 in the clinic
@@ -356,7 +363,16 @@ def test_the_discharge_step_says_the_clock_time_discharge_opens_and_what_is_stil
         vitals=[taken],
         session=view.session.model_copy(update={"pain_after": 2, "escort_confirmed": True}),
     )
-    assert discharge_outlook(done, PROTOCOL, NOW + timedelta(minutes=90), ZONE).startswith(
+    later = NOW + timedelta(minutes=90)
+    assert discharge_outlook(done, PROTOCOL, later, ZONE).startswith(
+        "Discharge possible from 11:30; still needed: discharge checklist not ticked: Oriented to time, "
+        "place and person, Walks steadily without help, Escort present to take the patient home."
+    )
+    ticks = tuple(
+        ChecklistTick(session_id=7, checklist="discharge", item=item, ticked_by=1, ticked_at=later)
+        for item in PROTOCOL.checklists.discharge
+    )
+    assert discharge_outlook(replace(done, checklist_ticks=ticks), PROTOCOL, later, ZONE).startswith(
         "Discharge possible from 11:30: every criterion holds. REMS form: still needs the REMS enrolment"
     )
 

@@ -210,7 +210,7 @@ async def test_whole_nasal_session(demo_app):
         await nurse.type("f2", f"{patient.weight_kg:g}", "enter")  # weighed: the last weight is too old
         await nurse.type("6", "enter", "5 6 6", "enter", "132/84 80 99 16 5", "enter")
         # nasal: the REMS enrolment (typed the first time) and medication questions, then the escort
-        await nurse.type("tab", "REMS-4411", "enter", "space", "tab", "space", "enter")
+        await nurse.type("tab", "REMS-4411", "enter", "space", "tab", "a", "tab", "space", "enter")
         screen = demo_app.screen
         assert screen.query_one("#dose-devices").has_focus
         await nurse.type("3", "enter")
@@ -226,7 +226,7 @@ async def test_whole_nasal_session(demo_app):
         assert outlook.startswith(
             "Discharge possible from 13:30; still needed: pain after not recorded. REMS form:"
         )
-        await nurse.type("2", "enter", "enter")
+        await nurse.type("2", "enter", "a", "tab", "enter")  # pain after, the checklist, discharge
         assert _error(demo_app) == "", _error(demo_app)
     with demo_app.db.read() as session:
         row = session.get(TreatmentSession, session_id)
@@ -404,7 +404,7 @@ async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):
         await nurse.type(
             patient.mrn, "enter", "f2", "7", "enter", "6 7 5", "enter", "128/82 76 98 14 5", "enter", "tab"
         )
-        await nurse.type("space", "enter")
+        await nurse.type("a", "tab", "space", "enter")
         await nurse.type("enter", "enter", "enter", "enter")
         total = float(str(demo_app.screen.query_one("#dose-total", Static).render()).split()[3])
         planned = int(demo_app.screen.query_one("#dose-duration", Input).value)
@@ -567,7 +567,7 @@ async def _nasal_dose_given(pilot, patient) -> "Nurse":
         patient.mrn, "enter", "f2", "6", "enter", "5 6 6", "enter", "132/84 80 99 16 5", "enter", "tab"
     )
     await nurse.type("REMS-4411", "enter")
-    await nurse.type("tab", "space", "enter")  # no medication ticked, escort confirmed, save
+    await nurse.type("tab", "a", "tab", "space", "enter")  # no medication, the checklist, escort, save
     await nurse.type("2", "enter", "enter", "enter", "56", "enter")
     return nurse
 
@@ -598,9 +598,8 @@ async def test_drawn_typed_fast_then_enter_records_the_waste_and_asks_for_its_wi
     _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
-        await nurse.type(
-            "7", "enter", "6 7 5", "enter", "128/82 76 98 14 5", "enter", "tab", "space", "enter"
-        )
+        await nurse.type("7", "enter", "6 7 5", "enter", "128/82 76 98 14 5", "enter")
+        await nurse.type("tab", "a", "tab", "space", "enter")
         await nurse.type("enter", "enter", "enter", "enter")  # rate, duration, lot, concentration as offered
         screen = demo_app.screen
         total = float(str(screen.query_one("#dose-total", Static).render()).split()[3])
@@ -1059,7 +1058,7 @@ async def test_a_nasal_pre_assessment_without_the_rems_enrolment_is_refused_unde
             patient.mrn, "enter", "f2", "6", "enter", "5 6 6", "enter", "132/84 80 99 16 5", "enter"
         )
         demo_app.screen.query_one("#rems-enrolment", Input).value = ""  # none on file, none typed
-        await nurse.type("tab", "tab", "tab", "space", "enter")  # past the enrolment, escort, save
+        await nurse.type("tab", "tab", "tab", "tab", "space", "enter")  # past the enrolment, escort, save
         assert "REMS patient enrolment" in _error(demo_app), _error(demo_app)
         enrolment = demo_app.screen.query_one("#rems-enrolment", Input)
         refusal = demo_app.screen.query_one(".refusal")

@@ -92,7 +92,7 @@ async def test_a_stale_pre_assessment_overwrites_nothing_and_keeps_what_was_type
         # Nina completes hers at the other workstation.
         await nina.type(f"{patient.weight_kg:g}", "enter", "6", "enter", "5 6 6", "enter")
         await nina.type("128/82 76 98 14 5", "enter")
-        await nina.type("tab", "space", "enter")  # no contraindication, escort confirmed, save
+        await nina.type("tab", "a", "tab", "space", "enter")  # nothing found, checklist, escort, save
         assert _error(nina.pilot.app) == "", _error(nina.pilot.app)
 
         _focus(marcus, "#pain-before")
