@@ -87,3 +87,25 @@ def test_a_protocol_checklist_lists_each_item_once_within_the_limits():
     with pytest.raises(ValueError):
         Checklists(pre_infusion=["x" * 81])
     assert Checklists(discharge=[]).discharge == []  # a clinic may have none
+
+
+def test_the_review_shows_each_tick_and_a_tick_added_after_it_was_shown_is_named(db, staff):
+    from zoneinfo import ZoneInfo
+
+    from console.review.changes import changes
+    from console.review.record_text import checklist_lines
+
+    zone, nurse = ZoneInfo("America/Chicago"), staff["nina"]
+    row = checked_in_session(db, nurse)
+    checklists.tick(db, nurse, row.id, "pre_infusion", EVERY.pre_infusion[:2], EVERY)
+    shown = load_session_view(db, row.id)
+    (line,) = checklist_lines(shown, zone)
+    assert line.startswith("Pre-infusion checklist, ") and line.endswith(
+        "Nina: Fasting as instructed (no solid food for 6 hours); Pregnancy test negative, where it applies"
+    )
+    db.clock.advance(minutes=1)
+    checklists.tick(db, staff["marcus"], row.id, "pre_infusion", EVERY.pre_infusion, EVERY)
+    (changed,) = changes(shown, load_session_view(db, row.id), zone)
+    assert changed.section == "Checklists" and changed.after[0].endswith(
+        "Marcus: IV site and cannula gauge checked"
+    )

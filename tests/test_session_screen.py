@@ -9,11 +9,12 @@ from sqlmodel import select
 from textual.widgets import Input, Static
 
 from console.chair import charting, rems, sessions
+from console.chair.session_view import read_session_view
 from console.clinic import patients
 from console.demo.builder import DEMO_PIN
 from console.domain.actors import Actor
 from console.domain.protocol import Protocol
-from console.domain.vocab import Role, SessionStatus
+from console.domain.vocab import Checklist, Role, SessionStatus
 from console.store.models import (
     Alert,
     AuditEvent,
@@ -224,7 +225,9 @@ async def test_whole_nasal_session(demo_app):
         await nurse.type("f5", "126/80 76 99 15 5", "enter", "f7")
         outlook = str(screen.query_one("#discharge-outlook", Static).render())
         assert outlook.startswith(
-            "Discharge possible from 13:30; still needed: pain after not recorded. REMS form:"
+            "Discharge possible from 13:30; still needed: pain after not recorded; discharge checklist not "
+            "ticked: Oriented to time, place and person, Walks steadily without help, Escort present to take "
+            "the patient home. REMS form:"
         )
         await nurse.type("2", "enter", "a", "tab", "enter")  # pain after, the checklist, discharge
         assert _error(demo_app) == "", _error(demo_app)
@@ -1150,3 +1153,20 @@ async def test_medications_and_history_are_kept_from_the_session_and_flagged_in_
         "pregnancy",
     )
     assert "patient.medications" in events
+
+
+async def test_the_pre_infusion_checklist_is_ticked_item_by_item_on_screen(demo_app):
+    patient, session_id = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(
+            patient.mrn, "enter", "f2", "7", "enter", "6 7 5", "enter", "128/82 76 98 14 5", "enter"
+        )
+        await nurse.type(
+            "tab", "space", "down", "space", "tab", "space", "enter"
+        )  # two of three, escort, save
+        assert _error(demo_app) == ""
+    with demo_app.db.read() as session:
+        view = read_session_view(session, session_id)
+    assert view.ticked(Checklist.PRE_INFUSION) == set(Protocol().checklists.pre_infusion[:2])

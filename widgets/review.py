@@ -83,6 +83,7 @@ class ReviewScreen(ReadsFirst, Screen):
             yield Static("", id="review-pain", markup=False)
             yield Static("", id="review-measures", markup=False)
             yield Static("", id="review-pre", markup=False)
+            yield Static("", id="review-checklists", markup=False)
             yield Label("Dose and controlled-substance record", classes="section")
             yield Static("", id="review-dose", markup=False)
             yield Label("Vital signs", classes="section")
@@ -151,6 +152,9 @@ class ReviewScreen(ReadsFirst, Screen):
             or "No PEG, PHQ-9 or GAD-7 at this session."
         )
         self.query_one("#review-pre", Static).update(record_text.pre_assessment_text(view, zone))
+        self.query_one("#review-checklists", Static).update(
+            "\n".join(record_text.checklist_lines(view, zone)) or "No checklist ticked."
+        )
         self.query_one("#review-dose", Static).update("\n".join(record_text.dose_lines(view, zone)))
         self.query_one("#review-effects", Static).update("\n".join(record_text.side_effect_lines(view, zone)))
         self.query_one("#review-alerts", Static).update(

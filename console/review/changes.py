@@ -32,6 +32,7 @@ def _sections(view: SessionView, zone: ZoneInfo, limits: AlertThresholds) -> dic
         "Pain": [record_text.pain_text(view)],
         "Function and mood": record_text.questionnaire_lines(view, zone),
         "Pre-assessment": [record_text.pre_assessment_text(view, zone)],
+        "Checklists": record_text.checklist_lines(view, zone),
         "Dose": record_text.dose_lines(view, zone),
         "Vital signs": [" ".join(record_text.vitals_cells(r, view, zone)) for r in view.vitals],
         "Side effects": record_text.side_effect_lines(view, zone),

@@ -10,6 +10,7 @@ from console.domain.pain import PainChange
 from console.domain.protocol import AlertThresholds
 from console.domain.questionnaires import SELF_HARM_ITEM, self_harm_answer, with_change
 from console.domain.vocab import (
+    Checklist,
     Contraindication,
     Drug,
     Instrument,
@@ -90,6 +91,21 @@ def questionnaire_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
             f"{' '.join(map(str, items))}{flagged} · {when(answer.answered_at, zone, '%H:%M')} "
             f"{view.staff_name(answer.recorded_by)}"
         )
+    return lines
+
+
+def checklist_lines(view: SessionView, zone: ZoneInfo) -> list[str]:
+    """Each checklist's ticks as stored: the items ticked together, when and by whom."""
+    lines = []
+    for checklist in Checklist:
+        ticks = [t for t in view.checklist_ticks if t.checklist == checklist]
+        groups: dict[tuple, list[str]] = {}
+        for tick in ticks:
+            groups.setdefault((tick.ticked_at, tick.ticked_by), []).append(tick.item)
+        for (at, by), items in groups.items():
+            lines.append(
+                f"{checklist.label}, {when(at, zone, '%H:%M')} {view.staff_name(by)}: " + "; ".join(items)
+            )
     return lines
 
 
