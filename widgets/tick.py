@@ -56,14 +56,19 @@ class ChecklistTicks(TickList):
 
     BINDINGS = [Binding("a", "tick_all", "Tick all", show=False)]
 
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self._items: list[str] | None = None  # the items the options were made from
+
     def action_tick_all(self) -> None:
         self.select_all()
 
     def show_ticked(self, items: list[str], ticked: set[str]) -> None:
         """The protocol's items, those on record ticked (a tick is never taken back); ticks not yet
-        stored are kept."""
-        keep = set(self.selected) | ticked
-        if [str(option.prompt) for option in self._options] != items:
+        stored are kept. The options are made once: a re-read only ticks what was stored."""
+        if self._items != items:
+            keep = set(self.selected) | ticked
+            self._items = list(items)
             self.clear_options()
             self.add_options([(item, item, item in keep) for item in items])
             self.highlighted = 0 if items else None

@@ -266,6 +266,9 @@ class SessionScreen(ReadsFirst, Screen):
         if index and isinstance(siblings[index - 1], Label):
             siblings[index - 1].scroll_visible(animate=False, immediate=True)
         widget.scroll_visible(animate=False, immediate=True)
+        # Again once the layout has settled: a step whose content just changed (a re-read, a list
+        # filled in) may have moved the field after the first scroll.
+        self.call_after_refresh(widget.scroll_visible, animate=False)
 
     @on(Input.Changed)
     def _typing(self, event: Input.Changed) -> None:
