@@ -78,7 +78,6 @@ def view_of(
         vitals=[],
         side_effects=[],
         pain_scores=[],
-        previous=None,
         staff={3: "Marcus Okafor, RN"},
     )
     return replace(view, **changes)
@@ -241,7 +240,7 @@ def test_header_gives_age_on_the_session_day_series_and_the_last_three_visits():
         PreviousSession(date(2026, 11, 20), 8, 5, (), (("ketamine", 35.0),)),
         PreviousSession(date(2026, 11, 17), 8, None, (), ()),
     )
-    top = header(view_of(previous=recent[0], recent=recent), Protocol())
+    top = header(view_of(recent=recent), Protocol())
     assert top.name == "Rivera, Ana"
     assert " 45 y · female · 70 kg (27 Nov 2026) · MRN MRN-1001" in top.details  # 46 only from 1 Dec
     assert "Allergies: latex · M79.7 Fibromyalgia" in top.details

@@ -51,7 +51,6 @@ class SessionView:
     vitals: list[VitalSigns]
     side_effects: list[SideEffect]
     pain_scores: list[PainScore]
-    previous: PreviousSession | None  # the latest of `recent`
     staff: dict[int, str]
     overrides: tuple[Override, ...] = ()
     signature: SessionSignature | None = None
@@ -135,7 +134,6 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         vitals=children(VitalSigns, VitalSigns.measured_at),
         side_effects=children(SideEffect, SideEffect.onset_at),
         pain_scores=children(PainScore, PainScore.scored_at),
-        previous=recent[0] if recent else None,
         staff=staff,
         signature=session.exec(
             select(SessionSignature).where(SessionSignature.session_id == session_id)
