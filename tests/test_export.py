@@ -206,6 +206,13 @@ def test_a_text_cell_is_neutralised_on_every_dangerous_start(start):
     assert safe_text(f"a{start}cmd") == f"a{start}cmd"  # only the first character matters
 
 
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=20))
+def test_a_column_of_text_is_neutralised_cell_by_cell(texts):
+    from console.export.csv_safe import safe_text, safe_texts
+
+    assert safe_texts(texts) == [None if text is None else safe_text(text) for text in texts]
+
+
 def test_numbers_stay_numbers(db, staff, tmp_path):
     discharged_session(db, staff["nina"])
     (session,) = _rows(_export(db, tmp_path) / "sessions.csv")

@@ -37,3 +37,16 @@ def test_each_minute_around_a_change_of_clocks_is_written_with_its_own_offset():
         moment = start + timedelta(minutes=minute, seconds=minute % 60)
         assert times(moment) == expected(moment, zone)
         assert times(moment.strftime("%Y-%m-%d %H:%M:%S.%f")) == expected(moment, zone)
+
+
+@settings(max_examples=200)
+@given(st.sampled_from(ZONES), st.lists(st.one_of(st.none(), MOMENTS), max_size=30))
+def test_a_column_of_times_is_written_value_by_value_as_one_time_is(zone_name, moments):
+    zone = ZoneInfo(zone_name)
+    stored = [None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S.%f") for moment in moments]
+    aware = [None if moment is None else moment.replace(tzinfo=UTC) for moment in moments]
+    written = [None if moment is None else expected(moment, zone) for moment in moments]
+    times = LocalTimes(zone)
+    assert times.column(stored) == written  # the hours learned here serve the next column too
+    assert times.column(aware) == written
+    assert times.column(stored) == written

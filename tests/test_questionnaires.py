@@ -351,3 +351,24 @@ def test_questionnaires_csv_scores_each_answer_against_a_series_begun_before_the
     harbor = _rows(_export(db, tmp_path, folder="harbor", mode=Mode.SAFE_HARBOR) / "questionnaires.csv")
     assert list(harbor[0]) == columns("questionnaires.csv", Mode.SAFE_HARBOR)
     assert "session_id" not in harbor[0] and "answered_at_min" in harbor[0] and "asked_by" in harbor[0]
+
+
+def test_a_series_begun_at_a_session_without_answers_is_a_new_start_on_screen_and_in_the_export(
+    db, staff, tmp_path
+):
+    from console.store.models import TreatmentSession as T
+    from tests.test_export import _export, _rows
+
+    nurse = staff["nina"]
+    for days in (14, 7):  # a series two weeks ago, answered; another began a week ago, nothing asked
+        row = checked_in_session(db, nurse)
+        if days == 14:
+            questionnaires.record(db, nurse, row.id, "peg", (8, 7, 7))
+        with db.write() as session:
+            moved = session.get(T, row.id)
+            moved.clinic_date, moved.series_number = moved.clinic_date - timedelta(days=days), 1
+    today = checked_in_session(db, nurse)
+    questionnaires.record(db, nurse, today.id, "peg", (5, 4, 5))
+    assert load_session_view(db, today.id).baselines == {}  # the old series' answers are not this one's
+    (peg,) = _rows(_export(db, tmp_path) / "questionnaires.csv")
+    assert (peg["score"], peg["series_start_score"], peg["change_class"]) == ("4.7", "", "")

@@ -6,6 +6,7 @@ the export's data dictionary says which columns are text.
 """
 
 import csv
+from collections.abc import Iterable
 from typing import IO
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
@@ -14,6 +15,13 @@ NEUTRALISER = "'"
 
 def safe_text(text: str) -> str:
     return NEUTRALISER + text if text.startswith(DANGEROUS_START) else text
+
+
+def safe_texts(texts: Iterable[str | None]) -> list[str | None]:
+    """A column of cells, each as `safe_text` makes it; None stays an empty cell."""
+    return [
+        text if text is None or not text.startswith(DANGEROUS_START) else NEUTRALISER + text for text in texts
+    ]
 
 
 def writer(stream: IO[str]):

@@ -6,6 +6,7 @@ offset is whole hours), so each UTC hour is converted once and its minutes and s
 A time may come as SQLite stores it, the UTC text '2026-11-26 15:04:05.000000', never parsed.
 """
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,19 @@ class LocalTimes:
             return value.replace(tzinfo=UTC).astimezone(self.zone).isoformat(timespec="seconds")
         prefix, offset = hour
         return f"{prefix}:{value.minute:02d}:{value.second:02d}{offset}"
+
+    def column(self, values: Iterable[datetime | str | None]) -> list[str | None]:
+        """A column of times, each as `self(value)` writes it; None stays an empty cell. The common
+        case, SQLite's text in an hour already converted, is inlined: a vitals file has millions."""
+        hours: dict[str, tuple[str, str] | None] = self._texts
+        written: list[str | None] = []
+        for value in values:
+            hour = hours.get(value[:13]) if isinstance(value, str) else None
+            if hour is not None and isinstance(value, str) and value[13:14] == ":":
+                written.append(hour[0] + value[13:19] + hour[1])
+            else:
+                written.append(None if value is None else self(value))
+        return written
 
     def _of_text(self, value: str) -> str:
         try:

@@ -17,7 +17,7 @@ from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, String, cast, func, literal, select, text, type_coerce
+from sqlalchemy import DateTime, String, case, cast, func, literal, select, text, type_coerce
 from sqlalchemy.orm import aliased
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, col
@@ -185,7 +185,7 @@ def sessions(session: Session, first: date, last: date, pseudonymous: bool = Fal
             raw_code(s.status),
             col(nurse.display_name),
             col(SessionSignature.signer_name),  # the name as signed: a later rename changes no signature
-            raw_time(SessionSignature.signed_at),
+            stored_time(SessionSignature.signed_at),
             raw_code(SessionSignature.meaning),
             func.coalesce(addenda.c.n, 0),
         )
@@ -309,8 +309,8 @@ def side_effects(session: Session, first: date, last: date) -> Iterator[SideEffe
         "effect": raw_code(e.effect),
         "other_text": col(e.other_text),
         "grade": col(e.grade),
-        "onset_at": raw_time(e.onset_at),
-        "resolved_at": raw_time(e.resolved_at),
+        "onset_at": stored_time(e.onset_at),
+        "resolved_at": stored_time(e.resolved_at),
         "action_taken": col(e.action_taken),
         "recorded_by": col(UserAccount.display_name),
     }
@@ -515,8 +515,8 @@ def alerts(session: Session, first: date, last: date) -> Iterator[AlertRow]:
         "rule": col(a.rule),
         "value": col(a.value),
         "message": col(a.message),
-        "raised_at": raw_time(a.raised_at),
-        "acknowledged_at": raw_time(a.acknowledged_at),
+        "raised_at": stored_time(a.raised_at),
+        "acknowledged_at": stored_time(a.acknowledged_at),
         "acknowledged_by": col(UserAccount.display_name),
         "acknowledgement": col(a.acknowledgement),
     }
@@ -532,10 +532,10 @@ def returns(session: Session, first: date, last: date) -> Iterator[ReturnRow]:
     r, physician, nurse = ReviewReturn, aliased(UserAccount), aliased(UserAccount)
     columns = {
         "session_id": col(r.session_id),
-        "returned_at": raw_time(r.returned_at),
+        "returned_at": stored_time(r.returned_at),
         "returned_by": col(physician.display_name),
         "comment": col(r.comment),
-        "resubmitted_at": raw_time(r.resubmitted_at),
+        "resubmitted_at": stored_time(r.resubmitted_at),
         "resubmitted_by": col(nurse.display_name),
         "response": col(r.response),
     }
@@ -553,7 +553,7 @@ def addenda(session: Session, first: date, last: date) -> Iterator[AddendumRow]:
     d = Addendum
     columns = {
         "session_id": col(d.session_id),
-        "written_at": raw_time(d.written_at),
+        "written_at": stored_time(d.written_at),
         "author": col(d.author_name),
         "author_role": raw_code(d.author_role),
         "reason": col(d.reason),
@@ -564,36 +564,66 @@ def addenda(session: Session, first: date, last: date) -> Iterator[AddendumRow]:
 
 
 def questionnaires(session: Session, first: date, last: date) -> Iterator[QuestionnaireRow]:
-    """One row per questionnaire answered, scored, with its change since the patient's series began
-    (the series may have begun before the range: the start is read from the patient's record)."""
-    q = Questionnaire
-    items = [col(getattr(q, f"item_{n}")) for n in range(1, 10)]
-    starts = _series_start_scores(session, first, last)
-    query = _in_session_order(
+    """One row per questionnaire answered, scored, with its change since the patient's series began.
+
+    The series began at the patient's latest session numbered 1 on or before the day (before any,
+    the patient's earliest answers count), as the session screen reads it; it may have begun before
+    the range, so the range's patients' answers are read from their first, in the sessions' order,
+    and only the range's are written. Each instrument's first answer in a series comes first in
+    that order, so one pass finds it, keeping only each patient's current series.
+    """
+    q, t = Questionnaire, TreatmentSession
+    record = (
         select(
-            col(q.id),
+            col(t.id),
+            col(t.patient_id),
+            col(t.clinic_date),
+            col(t.scheduled_time),
+            func.max(case((col(t.series_number) == 1, col(t.clinic_date))))
+            .over(partition_by=col(t.patient_id), order_by=col(t.clinic_date))
+            .label("series_began"),
+        )
+        .where(
+            col(t.patient_id).in_(select(col(t.patient_id)).where(in_range(first, last))),
+            col(t.clinic_date) <= last,
+        )
+        .subquery()
+    )
+    query = (
+        select(
+            record.c.clinic_date,
+            record.c.patient_id,
+            record.c.series_began,
             col(q.session_id),
             raw_code(q.instrument),
-            raw_time(q.answered_at),
+            stored_time(q.answered_at),
             col(UserAccount.display_name),
-            *items,
-        ).join(UserAccount, col(UserAccount.id) == q.recorded_by),
-        q.session_id,
-    ).where(in_range(first, last))
-    for row in stream(session, query.order_by(col(q.answered_at), col(q.id))):
-        instrument = Instrument(row[2])
-        answers = tuple(item for item in row[5:] if item is not None)
-        value = score(instrument, answers)
-        start = starts.get(row[0])
+            *[col(getattr(q, f"item_{n}")) for n in range(1, 10)],
+        )
+        .join(record, record.c.id == q.session_id)
+        .join(UserAccount, col(UserAccount.id) == q.recorded_by)
+        .order_by(record.c.clinic_date, record.c.scheduled_time, record.c.id, col(q.answered_at), col(q.id))
+    )
+    current: dict[int, tuple[date | None, dict[Instrument, tuple[int, float]]]] = {}  # by patient
+    for day, patient, began, session_id, code, answered_at, asked_by, *items in stream(session, query):
+        instrument = Instrument(code)
+        value = score(instrument, tuple(item for item in items if item is not None))
+        series = current.get(patient)
+        if series is None or series[0] != began:
+            series = current[patient] = (began, {})
+        opened_in, first_score = series[1].setdefault(instrument, (session_id, value))
+        if day < first:
+            continue  # read only to find where a series in the range began
+        start = None if opened_in == session_id else first_score  # none yet where the series began
         moved = None if start is None else change(instrument, start, value)
         yield QuestionnaireRow._make(
             [
-                row[1],
+                session_id,
                 instrument.value,
                 LOINC.get(instrument),
-                row[3],
-                row[4],
-                *row[5:],
+                answered_at,
+                asked_by,
+                *items,
                 value,
                 band(instrument, value) or None,
                 start,
@@ -601,35 +631,6 @@ def questionnaires(session: Session, first: date, last: date) -> Iterator[Questi
                 None if moved is None else moved.name or None,
             ]
         )
-
-
-def _series_start_scores(session: Session, first: date, last: date) -> dict[int, float]:
-    """Per questionnaire of the range's patients: the score the instrument had at the first session of
-    the patient's current series that asked it, when that was an earlier session. A series starts
-    at a session numbered 1."""
-    q, t = Questionnaire, TreatmentSession
-    patients = select(col(t.patient_id)).where(in_range(first, last))
-    query = (
-        select(col(q.id), col(t.patient_id), col(t.id), col(t.series_number), raw_code(q.instrument))
-        .add_columns(*[col(getattr(q, f"item_{n}")) for n in range(1, 10)])
-        .join(t, col(t.id) == q.session_id)
-        .where(col(t.patient_id).in_(patients), col(t.clinic_date) <= last)
-        .order_by(col(t.patient_id), col(t.clinic_date), col(t.scheduled_time), col(t.id), col(q.answered_at))
-    )
-    starts: dict[int, float] = {}
-    began: dict[str, float] = {}  # instrument -> its first score in the current series
-    patient = session_id = None
-    for row in stream(session, query):
-        if row[1] != patient or (row[2] != session_id and row[3] == 1):
-            began = {}  # another patient, or a new series
-        patient, session_id = row[1], row[2]
-        instrument = Instrument(row[4])
-        value = score(instrument, tuple(item for item in row[5:] if item is not None))
-        if instrument in began:
-            starts[row[0]] = began[instrument]
-        else:
-            began[instrument] = value
-    return starts
 
 
 def billing(session: Session, first: date, last: date, codes: BillingCodes) -> Iterator[BillingRow]:
@@ -690,33 +691,42 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
         )
 
 
-REMS_BATCH = 2000  # nasal sessions whose readings, doses and answers are read together
-
-
 def rems_monitoring(
     session: Session, first: date, last: date, limits: AlertThresholds, zone: ZoneInfo
 ) -> Iterator[RemsRow]:
     """One row per nasal esketamine session: its REMS monitoring form (console.chair.rems), the
-    sessions read a batch at a time with their answers, doses and readings: never a query per row."""
-    nurse, t = aliased(UserAccount), TreatmentSession
+    sessions read a batch at a time with their patients, answers, doses and readings: never a query
+    per row, and plain rows that read like the models, never an ORM object each."""
+    nurse, t = aliased(UserAccount), table_of(TreatmentSession)
     query = (
-        select(t, Patient, col(PatientPseudonym.code), col(nurse.display_name))
-        .join(Patient, col(Patient.id) == t.patient_id)
-        .outerjoin(PatientPseudonym, col(PatientPseudonym.patient_id) == t.patient_id)
-        .outerjoin(nurse, col(nurse.id) == t.nurse_id)
-        .where(in_range(first, last), col(t.method) == Method.NASAL)
-        .order_by(col(t.clinic_date), col(t.scheduled_time), col(t.id))
+        select(t, col(PatientPseudonym.code).label("pseudonym"), col(nurse.display_name).label("nurse_name"))
+        .outerjoin(PatientPseudonym, col(PatientPseudonym.patient_id) == t.c.patient_id)
+        .outerjoin(nurse, col(nurse.id) == t.c.nurse_id)
+        .where(t.c.clinic_date.between(first, last), t.c.method == Method.NASAL.value)
+        .order_by(t.c.clinic_date, t.c.scheduled_time, t.c.id)
     )
-    for batch in session.execute(query.execution_options(yield_per=REMS_BATCH)).partitions():
-        ids = [visit.id for visit, *_ in batch]
+    for batch in stream(session, query).partitions():
+        ids = [visit.id for visit in batch]
+        people = table_of(Patient)
+        patients: dict[int, Any] = {  # plain rows that read like Patient
+            row.id: row
+            for row in session.execute(
+                select(people).where(people.c.id.in_({visit.patient_id for visit in batch}))
+            )
+        }
         checks = {c.session_id: c for c in _rows_of(session, RemsCheck, ids, RemsCheck.id)}
         doses = _by_session(_rows_of(session, DoseAdministration, ids, DoseAdministration.id))
         readings = _by_session(_rows_of(session, VitalSigns, ids, VitalSigns.measured_at, VitalSigns.id))
-        for visit, patient, code, nurse_name in batch:
+        for visit in batch:
             facts = RemsFacts(
-                visit, patient, checks.get(visit.id), doses[visit.id], readings[visit.id], nurse_name
+                visit,
+                patients[visit.patient_id],
+                checks.get(visit.id),
+                doses[visit.id],
+                readings[visit.id],
+                visit.nurse_name,
             )
-            yield _rems_row(facts, code, limits, zone)
+            yield _rems_row(facts, visit.pseudonym, limits, zone)
 
 
 def _rows_of(session: Session, model, ids: list[int], *order) -> list:
