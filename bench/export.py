@@ -87,10 +87,12 @@ def sessions_only(db: Path, folder: Path, first: date, last: date, runs: int) ->
 
     from console.export import files as export
     from console.export import rows as export_rows
+    from console.export.local_time import LocalTimes
     from console.store.database import Database, sqlite_url
 
     database = Database(sqlite_url(db))
     request = export.ExportRequest(first, last, folder)
+    times = LocalTimes(ZoneInfo("UTC"))
     ours, reference, rows = [], [], 0
     sql = REFERENCE_SQL.format(out=folder / "reference.csv", first=first, last=last)
     for _ in range(runs):
@@ -98,7 +100,13 @@ def sessions_only(db: Path, folder: Path, first: date, last: date, runs: int) ->
             started = time.perf_counter()
             records = export_rows.sessions(session, first, last)
             rows = export._write_csv(
-                folder / "sessions.csv", "sessions.csv", records, request, ZoneInfo("UTC"), None, {}
+                folder / "sessions.csv",
+                "sessions.csv",
+                records,
+                request,
+                times,
+                None,
+                {},
             )
             ours.append(time.perf_counter() - started)
         started = time.perf_counter()

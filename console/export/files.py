@@ -70,9 +70,10 @@ def export(
                 else {}
             )
             if request.format == "csv":
+                times = LocalTimes(zone)  # one for every file: each hour of the record is converted once
                 for name in FILES:
                     records = _records(session, name, request, zone)
-                    counts[name] = _write_csv(partial[name], name, records, request, zone, progress, facts)
+                    counts[name] = _write_csv(partial[name], name, records, request, times, progress, facts)
                 package = descriptor(request.mode, request.bom)
                 partial[DATAPACKAGE].write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
                 counts[DATAPACKAGE] = len(package["resources"])
@@ -197,11 +198,11 @@ def _records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo
 BOOLEAN_CELLS = {True: "true", False: "false", None: None}
 
 
-def _formats(zone: ZoneInfo) -> dict[str, Callable[[Iterable], list]]:
+def _formats(times: LocalTimes) -> dict[str, Callable[[Iterable], list]]:
     """How a column of each dictionary type becomes cells; numbers and dates write themselves."""
     return {
         TEXT: safe_texts,
-        TIME: LocalTimes(zone).column,
+        TIME: times.column,
         BOOLEAN: lambda values: list(map(BOOLEAN_CELLS.__getitem__, values)),
     }
 
@@ -211,7 +212,7 @@ def _write_csv(
     name: str,
     records: Iterator[NamedTuple],
     request: ExportRequest,
-    zone: ZoneInfo,
+    times: LocalTimes,
     progress: Progress | None,
     facts: dict[int, Facts],
 ) -> int:
@@ -220,7 +221,7 @@ def _write_csv(
     has a million rows: a call per row and column was most of its time)."""
     shown = plan(name, request.mode)
     values = row_values(name, shown, facts)
-    formats = _formats(zone)
+    formats = _formats(times)
     formatted = [
         (position, formats[item.column.type])
         for position, item in enumerate(shown)

@@ -8,13 +8,14 @@ booleans); the file writer formats and neutralises them. Timestamps come as stor
 UTC, without an offset on SQLite; the writer adds it.
 """
 
+import typing
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from functools import cache
 from itertools import groupby
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, String, case, cast, func, literal, select, text, type_coerce
@@ -67,6 +68,7 @@ from console.store.models import (
 from console.store.timestamps import UTCDateTime
 
 BATCH = 2000
+R = TypeVar("R")
 PROGRESS_EVERY = BATCH  # rows (or bundle entries) between two progress reports
 Progress = Callable[[str, int], None]  # (file name, how many written so far)
 
@@ -94,6 +96,13 @@ def plan_for_every_row(session: Session) -> None:
 def stream(session: Session, query):
     """Core rows in batches: no ORM bookkeeping per row."""
     return session.connection().execution_options(yield_per=BATCH).execute(query)
+
+
+def read_as(record: type[R], rows: Iterable) -> Iterator[R]:
+    """A file's rows as its records, uncopied: `labelled` gave the query the dictionary's names in
+    its order, which are the record's fields (a test holds them equal), so each row reads like one
+    (a copy per row was a tenth of a five-year vitals file's time)."""
+    return typing.cast(Iterator[R], iter(rows))
 
 
 def raw_time(column):
@@ -298,7 +307,7 @@ def vitals(session: Session, first: date, last: date) -> Iterator[VitalsRow]:
         .where(in_range(first, last))
         .order_by(col(TreatmentSession.clinic_date), col(v.session_id), col(v.measured_at), col(v.id))
     )
-    yield from map(VitalsRow._make, stream(session, query))
+    return read_as(VitalsRow, stream(session, query))
 
 
 def side_effects(session: Session, first: date, last: date) -> Iterator[SideEffectRow]:
@@ -321,7 +330,7 @@ def side_effects(session: Session, first: date, last: date) -> Iterator[SideEffe
         .where(in_range(first, last))
         .order_by(col(TreatmentSession.clinic_date), col(e.session_id), col(e.onset_at), col(e.id))
     )
-    yield from map(SideEffectRow._make, stream(session, query))
+    return read_as(SideEffectRow, stream(session, query))
 
 
 def _as_read(model, *names: str) -> list:
@@ -524,7 +533,7 @@ def alerts(session: Session, first: date, last: date) -> Iterator[AlertRow]:
         select(*labelled(ALERTS, columns)).outerjoin(UserAccount, col(UserAccount.id) == a.acknowledged_by),
         a.session_id,
     ).where(in_range(first, last))
-    yield from map(AlertRow._make, stream(session, query.order_by(col(a.raised_at), col(a.id))))
+    return read_as(AlertRow, stream(session, query.order_by(col(a.raised_at), col(a.id))))
 
 
 def returns(session: Session, first: date, last: date) -> Iterator[ReturnRow]:
@@ -545,7 +554,7 @@ def returns(session: Session, first: date, last: date) -> Iterator[ReturnRow]:
         .outerjoin(nurse, col(nurse.id) == r.resubmitted_by),
         r.session_id,
     ).where(in_range(first, last))
-    yield from map(ReturnRow._make, stream(session, query.order_by(col(r.returned_at), col(r.id))))
+    return read_as(ReturnRow, stream(session, query.order_by(col(r.returned_at), col(r.id))))
 
 
 def addenda(session: Session, first: date, last: date) -> Iterator[AddendumRow]:
@@ -560,7 +569,7 @@ def addenda(session: Session, first: date, last: date) -> Iterator[AddendumRow]:
         "text": col(d.text),
     }
     query = _in_session_order(select(*labelled(ADDENDA, columns)), d.session_id).where(in_range(first, last))
-    yield from map(AddendumRow._make, stream(session, query.order_by(col(d.written_at), col(d.id))))
+    return read_as(AddendumRow, stream(session, query.order_by(col(d.written_at), col(d.id))))
 
 
 def questionnaires(session: Session, first: date, last: date) -> Iterator[QuestionnaireRow]:
@@ -691,6 +700,11 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
         )
 
 
+# What the form reads of the session and the patient: the rest of their many columns is never parsed.
+SESSION_ON_FORM = ("id", "patient_id", "clinic_date", "discharged_at")
+PATIENT_ON_FORM = ("id", "mrn", "family_name", "given_name", "date_of_birth", "sex")
+
+
 def rems_monitoring(
     session: Session, first: date, last: date, limits: AlertThresholds, zone: ZoneInfo
 ) -> Iterator[RemsRow]:
@@ -699,7 +713,11 @@ def rems_monitoring(
     per row, and plain rows that read like the models, never an ORM object each."""
     nurse, t = aliased(UserAccount), table_of(TreatmentSession)
     query = (
-        select(t, col(PatientPseudonym.code).label("pseudonym"), col(nurse.display_name).label("nurse_name"))
+        select(
+            *(t.c[name] for name in SESSION_ON_FORM),
+            col(PatientPseudonym.code).label("pseudonym"),
+            col(nurse.display_name).label("nurse_name"),
+        )
         .outerjoin(PatientPseudonym, col(PatientPseudonym.patient_id) == t.c.patient_id)
         .outerjoin(nurse, col(nurse.id) == t.c.nurse_id)
         .where(t.c.clinic_date.between(first, last), t.c.method == Method.NASAL.value)
@@ -711,7 +729,9 @@ def rems_monitoring(
         patients: dict[int, Any] = {  # plain rows that read like Patient
             row.id: row
             for row in session.execute(
-                select(people).where(people.c.id.in_({visit.patient_id for visit in batch}))
+                select(*(people.c[name] for name in PATIENT_ON_FORM)).where(
+                    people.c.id.in_({visit.patient_id for visit in batch})
+                )
             )
         }
         checks = {c.session_id: c for c in _rows_of(session, RemsCheck, ids, RemsCheck.id)}
