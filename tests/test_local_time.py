@@ -50,3 +50,16 @@ def test_a_column_of_times_is_written_value_by_value_as_one_time_is(zone_name, m
     assert times.column(stored) == written  # the hours learned here serve the next column too
     assert times.column(aware) == written
     assert times.column(stored) == written
+
+
+def test_times_are_written_the_same_once_the_hours_learned_are_forgotten(monkeypatch):
+    from console.export import local_time
+
+    monkeypatch.setattr(local_time, "HOURS_KEPT", 2)  # forgets after every second new hour
+    zone = ZoneInfo("America/Chicago")
+    moments = [datetime(2026, 11, 1, 3) + timedelta(minutes=37 * n) for n in range(40)]
+    times = LocalTimes(zone)
+    stored = [moment.strftime("%Y-%m-%d %H:%M:%S.%f") for moment in moments]
+    assert times.column(stored) == [expected(moment, zone) for moment in moments]
+    assert [times(moment) for moment in moments] == [expected(moment, zone) for moment in moments]
+    assert len(times._texts) <= 2 and len(times._hours) <= 2

@@ -11,6 +11,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 HOUR = timedelta(hours=1)
+HOURS_KEPT = 1024  # rows come in the order of their days, so the last few hundred hours serve them
+
+
+def _keep_few(hours: dict) -> None:
+    """Forget the hours learned so far when there are many: a five-year export meets 40,000 of them."""
+    if len(hours) >= HOURS_KEPT:
+        hours.clear()
 
 
 def as_utc(value: datetime | str) -> datetime:
@@ -36,6 +43,7 @@ class LocalTimes:
         try:
             hour = self._hours[key]
         except KeyError:
+            _keep_few(self._hours)
             hour = self._hours[key] = self._hour(value)
         if hour is None:  # an offset of part of an hour, or one that changes within this hour
             return value.replace(tzinfo=UTC).astimezone(self.zone).isoformat(timespec="seconds")
@@ -59,6 +67,7 @@ class LocalTimes:
         try:
             hour = self._texts[value[:13]]
         except KeyError:
+            _keep_few(self._texts)
             hour = self._texts[value[:13]] = self._hour(as_utc(value))
         if hour is None or value[13:14] != ":":
             return as_utc(value).astimezone(self.zone).isoformat(timespec="seconds")
