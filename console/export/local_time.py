@@ -2,7 +2,8 @@
 
 A five-year export writes millions of timestamps; converting each through the zone's rules was a
 third of the CSV set's time. A zone's offset only changes on an hour boundary (for zones whose
-offset is whole hours), so each UTC hour is converted once and its minutes and seconds copied.
+offset is whole hours), so each UTC hour is converted once and its minutes and seconds copied (the
+last thousand hours are kept: rows come in the order of their days).
 A time may come as SQLite stores it, the UTC text '2026-11-26 15:04:05.000000', never parsed.
 """
 

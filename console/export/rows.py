@@ -68,7 +68,6 @@ from console.store.models import (
 from console.store.timestamps import UTCDateTime
 
 BATCH = 2000
-R = TypeVar("R")
 PROGRESS_EVERY = BATCH  # rows (or bundle entries) between two progress reports
 Progress = Callable[[str, int], None]  # (file name, how many written so far)
 
@@ -96,6 +95,9 @@ def plan_for_every_row(session: Session) -> None:
 def stream(session: Session, query):
     """Core rows in batches: no ORM bookkeeping per row."""
     return session.connection().execution_options(yield_per=BATCH).execute(query)
+
+
+R = TypeVar("R")
 
 
 def read_as(record: type[R], rows: Iterable) -> Iterator[R]:
