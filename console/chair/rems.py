@@ -12,6 +12,7 @@ whether the vital signs were acceptable, and the minutes from the first device t
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -178,6 +179,26 @@ class RemsFacts:
     readings: list[VitalSigns]
     nurse: str | None  # the monitoring nurse's name
 
+    # Worked out once per facts: the form, what it misses and the export each read them.
+    @cached_property
+    def first_device(self) -> datetime | None:
+        if self.check is not None and self.check.device_1_at is not None:
+            return self.check.device_1_at
+        return min((dose.administered_at for dose in self.doses), default=None)
+
+    @cached_property
+    def pressures(self) -> tuple[VitalSigns | None, VitalSigns | None, VitalSigns | None]:
+        first = self.first_device
+        if first is None:
+            return None, None, self.readings[-1] if self.readings else None
+        before = [r for r in self.readings if r.measured_at <= first]
+        low, high = FORTY_MINUTES_WINDOW
+        around_forty = [r for r in self.readings if low <= r.measured_at - first <= high]
+        forty = min(around_forty, key=lambda r: abs(r.measured_at - first - FORTY_MINUTES), default=None)
+        after = [r for r in self.readings if r.measured_at > first]
+        leaving = after[-1] if after and self.session.discharged_at is not None else None
+        return (before[-1] if before else None), forty, leaving
+
 
 @dataclass(frozen=True)
 class FormLine:
@@ -236,22 +257,12 @@ def facts_from_view(view: SessionView) -> RemsFacts:
 def identified_pressures(facts: RemsFacts) -> tuple[VitalSigns | None, VitalSigns | None, VitalSigns | None]:
     """The readings the form's three blood pressures are: before dosing, at about 40 minutes,
     before leaving."""
-    first = first_device_at(facts)
-    if first is None:
-        return None, None, facts.readings[-1] if facts.readings else None
-    before = [r for r in facts.readings if r.measured_at <= first]
-    low, high = FORTY_MINUTES_WINDOW
-    around_forty = [r for r in facts.readings if low <= r.measured_at - first <= high]
-    forty = min(around_forty, key=lambda r: abs(r.measured_at - first - FORTY_MINUTES), default=None)
-    after = [r for r in facts.readings if r.measured_at > first]
-    leaving = after[-1] if after and facts.session.discharged_at is not None else None
-    return (before[-1] if before else None), forty, leaving
+    return facts.pressures
 
 
 def first_device_at(facts: RemsFacts) -> datetime | None:
-    if facts.check is not None and facts.check.device_1_at is not None:
-        return facts.check.device_1_at
-    return min((dose.administered_at for dose in facts.doses), default=None)
+    """The first device's time as recorded, else the dose's."""
+    return facts.first_device
 
 
 def forty_minute_reading_due(facts: RemsFacts) -> datetime | None:
