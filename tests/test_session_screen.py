@@ -836,6 +836,24 @@ async def test_at_80x24_the_field_taking_the_keys_is_always_in_view(demo_app):
                 assert entry.content_region.contains_region(widget.region), (field, widget.region)
 
 
+async def test_at_80x24_the_focused_field_stays_in_view_when_the_step_above_it_grows(demo_app):
+    """Seen in CI: the escort box left below the fold after focus had reached it, the step's content
+    above it having grown (a re-read, a list filled in) once the focus had scrolled it into view."""
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        nurse = await _open(pilot, session_id)
+        screen = demo_app.screen
+        entry = screen.query_one("#entry")
+        await nurse.type("f3")
+        escort = screen.query_one("#escort")
+        screen.set_focus(escort)
+        await nurse.settle()
+        assert entry.content_region.contains_region(escort.region)
+        await escort.parent.mount(Static("\n".join(["a line above"] * 12)), before=escort)
+        await nurse.settle()
+        assert entry.content_region.contains_region(escort.region), escort.region
+
+
 async def test_a_refusal_clears_once_a_later_save_succeeds_even_without_a_field(demo_app):
     """A refused dose correction's message stayed on screen after the correction went through."""
     patient, _ = _book(demo_app, "nasal_spray", time(12, 0))

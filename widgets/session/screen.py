@@ -201,6 +201,7 @@ class SessionScreen(ReadsFirst, Screen):
         self._fit(self.app.size.width)  # before any data arrives, so the layout never shifts under it
         self.set_interval(15, self._refresh_status)
         self.set_interval(REREAD_SECONDS, self._reread_if_idle)
+        self.watch(self.query_one("#entry"), "virtual_size", self._keep_focus_in_view, init=False)
         self.reload(focus_next=True)
 
     def on_resize(self) -> None:
@@ -269,6 +270,13 @@ class SessionScreen(ReadsFirst, Screen):
         # Again once the layout has settled: a step whose content just changed (a re-read, a list
         # filled in) may have moved the field after the first scroll.
         self.call_after_refresh(widget.scroll_visible, animate=False)
+
+    def _keep_focus_in_view(self) -> None:
+        """The step's content grew or shrank after the focus moved (a re-read, a list filled in): the
+        field taking the keys stays in view."""
+        focused = self.focused
+        if focused is not None and self.query_one("#entry") in focused.ancestors:
+            focused.scroll_visible(animate=False)
 
     @on(Input.Changed)
     def _typing(self, event: Input.Changed) -> None:
