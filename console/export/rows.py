@@ -704,7 +704,7 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
 
 # What the form reads of the session and the patient: the rest of their many columns is never parsed.
 SESSION_ON_FORM = ("id", "patient_id", "clinic_date", "discharged_at")
-PATIENT_ON_FORM = ("id", "mrn", "family_name", "given_name", "date_of_birth", "sex")
+PATIENT_ON_FORM = ("mrn", "family_name", "given_name", "date_of_birth", "sex")
 
 
 def rems_monitoring(
@@ -713,13 +713,15 @@ def rems_monitoring(
     """One row per nasal esketamine session: its REMS monitoring form (console.chair.rems), the
     sessions read a batch at a time with their patients, answers, doses and readings: never a query
     per row, and plain rows that read like the models, never an ORM object each."""
-    nurse, t = aliased(UserAccount), table_of(TreatmentSession)
+    nurse, t, people = aliased(UserAccount), table_of(TreatmentSession), table_of(Patient)
     query = (
         select(
             *(t.c[name] for name in SESSION_ON_FORM),
+            *(people.c[name] for name in PATIENT_ON_FORM),
             col(PatientPseudonym.code).label("pseudonym"),
             col(nurse.display_name).label("nurse_name"),
         )
+        .join(people, people.c.id == t.c.patient_id)
         .outerjoin(PatientPseudonym, col(PatientPseudonym.patient_id) == t.c.patient_id)
         .outerjoin(nurse, col(nurse.id) == t.c.nurse_id)
         .where(t.c.clinic_date.between(first, last), t.c.method == Method.NASAL.value)
@@ -727,26 +729,13 @@ def rems_monitoring(
     )
     for batch in stream(session, query).partitions():
         ids = [visit.id for visit in batch]
-        people = table_of(Patient)
-        patients: dict[int, Any] = {  # plain rows that read like Patient
-            row.id: row
-            for row in session.execute(
-                select(*(people.c[name] for name in PATIENT_ON_FORM)).where(
-                    people.c.id.in_({visit.patient_id for visit in batch})
-                )
-            )
-        }
         checks = {c.session_id: c for c in _rows_of(session, RemsCheck, ids, RemsCheck.id)}
         doses = _by_session(_rows_of(session, DoseAdministration, ids, DoseAdministration.id))
         readings = _by_session(_rows_of(session, VitalSigns, ids, VitalSigns.measured_at, VitalSigns.id))
         for visit in batch:
+            # The row reads like the session and like its patient: their columns' names do not meet.
             facts = RemsFacts(
-                visit,
-                patients[visit.patient_id],
-                checks.get(visit.id),
-                doses[visit.id],
-                readings[visit.id],
-                visit.nurse_name,
+                visit, visit, checks.get(visit.id), doses[visit.id], readings[visit.id], visit.nurse_name
             )
             yield _rems_row(facts, visit.pseudonym, limits, zone)
 
