@@ -57,8 +57,7 @@ class LocalTimes:
         hours: dict[str, tuple[str, str] | None] = self._texts
         written: list[str | None] = []
         for value in values:
-            hour = hours.get(value[:13]) if isinstance(value, str) else None
-            if hour is not None and isinstance(value, str) and value[13:14] == ":":
+            if isinstance(value, str) and (hour := hours.get(value[:13])) is not None and value[13:14] == ":":
                 written.append(hour[0] + value[13:19] + hour[1])
             else:
                 written.append(None if value is None else self(value))

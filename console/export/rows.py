@@ -724,7 +724,7 @@ def rems_monitoring(
         .join(people, people.c.id == t.c.patient_id)
         .outerjoin(PatientPseudonym, col(PatientPseudonym.patient_id) == t.c.patient_id)
         .outerjoin(nurse, col(nurse.id) == t.c.nurse_id)
-        .where(t.c.clinic_date.between(first, last), t.c.method == Method.NASAL.value)
+        .where(in_range(first, last), t.c.method == Method.NASAL.value)
         .order_by(t.c.clinic_date, t.c.scheduled_time, t.c.id)
     )
     for batch in stream(session, query).partitions():
