@@ -705,6 +705,8 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
 # What the form reads of the session and the patient: the rest of their many columns is never parsed.
 SESSION_ON_FORM = ("id", "patient_id", "clinic_date", "discharged_at")
 PATIENT_ON_FORM = ("mrn", "family_name", "given_name", "date_of_birth", "sex")
+# What the form reads of a reading: its time, the pressure and what says whether it was acceptable.
+READINGS_ON_FORM = ("session_id", "measured_at", "systolic", "diastolic", "heart_rate", "spo2", "moaas")
 
 
 def rems_monitoring(
@@ -729,9 +731,11 @@ def rems_monitoring(
     )
     for batch in stream(session, query).partitions():
         ids = [visit.id for visit in batch]
-        checks = {c.session_id: c for c in _rows_of(session, RemsCheck, ids, RemsCheck.id)}
-        doses = _by_session(_rows_of(session, DoseAdministration, ids, DoseAdministration.id))
-        readings = _by_session(_rows_of(session, VitalSigns, ids, VitalSigns.measured_at, VitalSigns.id))
+        checks = {c.session_id: c for c in _rows_of(session, RemsCheck, ids, order=("id",))}
+        doses = _by_session(_rows_of(session, DoseAdministration, ids, order=("id",)))
+        readings = _by_session(
+            _rows_of(session, VitalSigns, ids, order=("measured_at", "id"), only=READINGS_ON_FORM)
+        )
         for visit in batch:
             # The row reads like the session and like its patient: their columns' names do not meet.
             facts = RemsFacts(
@@ -740,11 +744,15 @@ def rems_monitoring(
             yield _rems_row(facts, visit.pseudonym, limits, zone)
 
 
-def _rows_of(session: Session, model, ids: list[int], *order) -> list:
+def _rows_of(
+    session: Session, model, ids: list[int], order: tuple[str, ...], only: tuple[str, ...] = ()
+) -> list:
     """A batch of sessions' rows of one table as plain rows: they read like the model (the same
-    names, times as aware UTC), without an ORM object each (two thirds of the file's time)."""
+    names, times as aware UTC), without an ORM object each (two thirds of the file's time); `only`
+    these columns when given (a nasal series has ten readings a session, each read and converted)."""
     table = table_of(model)
-    query = select(table).where(table.c.session_id.in_(ids)).order_by(*(table.c[c.key] for c in order))
+    columns = [table.c[name] for name in only] if only else [table]
+    query = select(*columns).where(table.c.session_id.in_(ids)).order_by(*(table.c[name] for name in order))
     return list(session.execute(query))
 
 
@@ -755,21 +763,21 @@ def _by_session(rows) -> dict[int, list]:
     return found
 
 
+# The form's fields the chair's REMS check holds as answered; _rems_row works out the others.
+ANSWERED_AT_THE_CHAIR = (
+    "enrolment_id",
+    *("benzodiazepines", "sedative_hypnotics", "psychostimulants", "maois", "opioids"),
+    *("device_1_at", "device_2_at", "device_3_at", "ready_to_leave_min"),
+    *("sedation", "sedation_at", "dissociation", "dissociation_at"),
+    *("respiratory_depression", "respiratory_depression_at"),
+)
+
+
 def _rems_row(facts: RemsFacts, code: str | None, limits: AlertThresholds, zone: ZoneInfo) -> RemsRow:
     visit, patient, check = facts.session, facts.patient, facts.check
     before, forty, leaving = identified_pressures(facts)
     first = first_device_at(facts)
     missing = missing_from(facts, zone)
-
-    def asked(name: str):
-        return None if check is None else getattr(check, name)
-
-    def pressure(reading: VitalSigns | None) -> tuple:
-        return (
-            (None, None, None)
-            if reading is None
-            else (reading.systolic, reading.diastolic, reading.measured_at)
-        )
 
     total = None
     if first is not None and visit.discharged_at is not None:
@@ -802,9 +810,6 @@ def _rems_row(facts: RemsFacts, code: str | None, limits: AlertThresholds, zone:
             f"{name}_diastolic": reading.diastolic if reading else None,
             f"{name}_at": reading.measured_at if reading else None,
         }
-    answered: dict[str, Any] = {
-        name: None if check is None else getattr(check, name)
-        for name in RemsRow._fields
-        if name not in values
-    }
-    return RemsRow(**values, **answered)  # the rest are the answers recorded at the chair
+    for name in ANSWERED_AT_THE_CHAIR:
+        values[name] = None if check is None else getattr(check, name)
+    return RemsRow(**values)
