@@ -21,6 +21,7 @@ from console.export.dictionary import FILES
 from console.export.files import export
 from console.export.modes import Mode, columns
 from console.export.request import ExportRequest
+from console.store import audit
 from console.store.models import VitalSigns
 from console.store.trail_check import verify_rows
 from tests.factories import (
@@ -561,3 +562,46 @@ def iv_diagnosis(db, patient_id: int) -> str:
         return session.execute(
             text("SELECT diagnosis_code FROM patient WHERE id = :p"), {"p": patient_id}
         ).scalar()
+
+
+def test_an_export_is_one_moment_of_the_record_whatever_is_written_while_it_runs(
+    db, staff, tmp_path, monkeypatch
+):
+    """A reading confirmed while sessions.csv is being written is in no file, and the manifest's
+    chain head is the one before it: the files agree with each other and with the trail."""
+    import console.export.rows
+
+    row = discharged_session(db, staff["nina"])
+    with db.read() as session:
+        head_before = audit.head(session)
+    sessions = console.export.rows.sessions
+
+    def sessions_while_a_nurse_charts(*args):
+        charting.record_vitals(
+            db,
+            staff["nina"],
+            row.id,
+            {
+                "measured_at": db.clock.now(),
+                **{
+                    "systolic": 121,
+                    "diastolic": 71,
+                    "heart_rate": 71,
+                    "spo2": 97,
+                    "resp_rate": 14,
+                    "moaas": 5,
+                },
+            },
+        )
+        yield from sessions(*args)
+
+    monkeypatch.setattr(console.export.rows, "sessions", sessions_while_a_nurse_charts)
+    out = _export(db, tmp_path)
+    assert [r["systolic"] for r in _rows(out / "vitals.csv")] == [
+        "128",
+        "128",
+    ]  # not the 121 charted meanwhile
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["audit_chain_head"] == head_before
+    with db.read() as session:
+        assert session.exec(select(VitalSigns).where(VitalSigns.systolic == 121)).one()  # it was confirmed

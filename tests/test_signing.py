@@ -318,3 +318,31 @@ def test_a_signature_covers_only_the_record_as_shown_a_change_since_is_refused(d
         db, doctor, row.id, "approved", Proof("priya", PASSWORD), seat, again.record_hash
     )
     assert signature.record_hash == again.record_hash
+
+
+def test_a_correction_made_while_the_record_is_read_for_review_is_never_signed_unseen(db, staff, monkeypatch):
+    """The record shown and the hash a signature carries are read at one moment: a nurse's
+    correction committed between reading the one and the other (on another workstation) is neither
+    shown nor hashed, so signing what was shown is refused as changed, on PostgreSQL as on SQLite."""
+    from console.domain.errors import Conflict
+    from console.review import signing
+
+    doctor, nurse = staff["priya"], staff["nina"]
+    row = discharged_session(db, nurse)
+    users.set_signing_pin(db, doctor, PASSWORD, "2468")
+    read_view = signing.read_session_view
+
+    def view_read_then_a_nurse_corrects(session, session_id):
+        view = read_view(session, session_id)
+        reading = view.vitals[-1]
+        corrected = vitals_data(db) | {"measured_at": reading.measured_at, "systolic": 136, "diastolic": 84}
+        charting.correct_vitals(db, nurse, reading.id, reading.version, corrected)
+        return view
+
+    monkeypatch.setattr(signing, "read_session_view", view_read_then_a_nurse_corrects)
+    shown = signing.load_for_review(db, row.id)
+    assert shown.view.vitals[-1].systolic != 136  # the physician saw the reading before the correction
+    with pytest.raises(Conflict, match="changed since it was shown"):
+        signing.sign_session(
+            db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor), shown.record_hash
+        )

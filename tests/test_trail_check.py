@@ -1,6 +1,9 @@
-"""Replaying one row's trail: the rules `audit verify` applies to every row."""
+"""Replaying one row's trail: the rules `audit verify` applies to every row, on a record still in use."""
 
+from console.chair import charting
+from console.review.integrity import verify_record
 from console.store.trail_check import TrailReport, _defaults, _replay
+from tests.factories import discharged_session, vitals_data
 
 ROW = {"id": 7, "dose_id": 3, "kind": "stop", "stop_reason": None, "wasted_mg": None, "witness_id": None}
 # A create event written before migration 0009 added the stop's columns: it does not name them.
@@ -37,3 +40,21 @@ def test_updates_are_undone_newest_first_back_to_the_create_event():
         "infusion_event 7: stop_reason is 'other' where its audit trail says 'nausea' "
         "(changed without an audit event after event 2)"
     ]
+
+
+def test_a_reading_charted_while_the_check_runs_is_not_taken_for_tampering(db, staff, monkeypatch):
+    """The check reads the trail, then the rows: a reading confirmed between the two (a nurse at
+    work on another workstation) must not look like a row added behind the services' back."""
+    import console.store.trail_check
+
+    row = discharged_session(db, staff["nina"])
+    read_plain = console.store.trail_check.read_plain
+
+    def rows_read_after_a_nurse_charts(session, table, *args, **kwargs):
+        if table.name == "vital_signs":
+            charting.record_vitals(db, staff["nina"], row.id, vitals_data(db, systolic=121))
+        return read_plain(session, table, *args, **kwargs)
+
+    monkeypatch.setattr(console.store.trail_check, "read_plain", rows_read_after_a_nurse_charts)
+    report = verify_record(db)
+    assert report.rows.problems == [] and report.chain.intact

@@ -60,7 +60,7 @@ def export(
     if request.pseudonymous:
         ensure_pseudonyms(db, who, request.date_from, request.date_to)
     with _all_or_nothing(request.out, [*request.files, MANIFEST], request.force) as partial:
-        with db.read() as session:
+        with db.read() as session:  # every file, the manifest's chain head: one moment of the record
             rows.plan_for_every_row(session)
             head = audit.head(session)
             demo = is_demo(session)

@@ -64,8 +64,8 @@ class IntegrityReport:
 def verify_record(db: Database, anchor_file: Path | None = None, jobs: int = 1) -> IntegrityReport:
     """Every check; with `jobs` > 1, in that many processes at once.
 
-    Each check reads in one transaction of its own, so each sees one consistent record: the rows
-    with their events, the signatures with the records they sign.
+    Each check reads one snapshot of its own (on PostgreSQL too, while nurses chart), so each sees
+    one consistent record: the rows with their events, the signatures with the records they sign.
     """
     if jobs <= 1:
         with db.read() as session:

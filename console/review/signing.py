@@ -246,7 +246,8 @@ class Shown:
 
 
 def load_for_review(db: Database, session_id: int) -> Shown:
-    """The record and its hash, read in one transaction: what is shown is exactly what is hashed."""
+    """The record and its hash, read at one moment (Database.read): what is shown is exactly what
+    is hashed, even when a nurse commits a correction between the reads."""
     with db.read() as session:
         return Shown(read_session_view(session, session_id), record_hash(*load_record(session, session_id)))
 

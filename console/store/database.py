@@ -85,6 +85,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._write_engine = self.engine.execution_options(chairside_write=True)
+        self._read_engine = self.engine
+        if self.backend == "postgresql":
+            self._read_engine = self.engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
         self.clock: Clock = clock or SystemClock()
         # The clinic key every audit event written through this database is keyed with (None: plain
         # SHA-256, as before the clinic had a key); see console.store.audit_key.
@@ -96,8 +101,14 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only unit of work."""
-        with translate_errors(), Session(self.engine, expire_on_commit=False) as session:
+        """A read-only unit of work that sees the record as it was at its first read, whatever is
+        committed meanwhile, so the parts of what it reads agree (a view and its hash, a file and
+        the next, rows and their trail).
+
+        SQLite's reads in one transaction do so already (WAL); PostgreSQL's default, READ COMMITTED,
+        lets each statement see what was committed since the last one, hence REPEATABLE READ there.
+        """
+        with translate_errors(), Session(self._read_engine, expire_on_commit=False) as session:
             yield session  # closing releases the connection; rows read stay loaded
 
     @contextmanager
