@@ -8,12 +8,15 @@
 2. the whole CSV set in a fresh process: seconds and peak resident memory (its own VmHWM), against
    the sqlite3 command-line tool running the very SELECTs the export ran (caught as they went to
    the database, their parameters written in) with each result written as CSV; medians of --runs.
+   Written by --jobs worker processes (the command line's default on this machine), and by one
+   process; with the CPU seconds of the workers and the export together, as the CLI uses one core.
 3. the FHIR bundle of the clinic's last year, the same way (the whole five years would be
    several gigabytes of JSON).
 """
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -49,7 +52,7 @@ WHERE s.clinic_date BETWEEN '{first}' AND '{last}'
 ORDER BY s.clinic_date, s.scheduled_time, s.id;
 """
 WHOLE_SET = """
-import json, sys, time
+import json, resource, sys, time
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -60,24 +63,28 @@ from console.export.request import ExportRequest
 def peak_mb():  # this process's own high-water mark: ru_maxrss would start at the parent's size
     line = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:"))
     return int(line.split()[1]) / 1024
+def cpu_s():  # this process's and its finished workers' user and system time
+    both = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return sum(usage.ru_utime + usage.ru_stime for usage in both)
 db = Database(sqlite_url(Path(sys.argv[1])))
 caught = []
-if len(sys.argv) > 6:  # catch the SELECTs the export runs, for the reference to run the same
+if len(sys.argv) > 7:  # catch the SELECTs the export runs, for the reference to run the same
     from sqlalchemy import event
 
     @event.listens_for(db.engine, "before_cursor_execute")
     def catch(connection, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             caught.append([statement, list(parameters or ())])
-started = time.perf_counter()
+started, cpu = time.perf_counter(), cpu_s()
 first, last = date.fromisoformat(sys.argv[3]), date.fromisoformat(sys.argv[4])
 request = ExportRequest(first, last, Path(sys.argv[2]), format=sys.argv[5])
-manifest = export(db, "bench", request, ZoneInfo("UTC"))
-seconds = time.perf_counter() - started
-if len(sys.argv) > 6:
-    Path(sys.argv[6]).write_text(json.dumps(caught, default=str))
-print(json.dumps({"seconds": seconds, "rows": manifest.rows,
-                  "peak_rss_mb": peak_mb()}))
+manifest = export(db, "bench", request, ZoneInfo("UTC"), jobs=int(sys.argv[6]))
+seconds, cpu = time.perf_counter() - started, cpu_s() - cpu
+if len(sys.argv) > 7:
+    Path(sys.argv[7]).write_text(json.dumps(caught, default=str))
+worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker's
+print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "rows": manifest.rows,
+                  "peak_rss_mb": peak_mb(), "worker_peak_rss_mb": worker_mb}))
 """
 
 
@@ -99,7 +106,7 @@ def sessions_only(db: Path, folder: Path, first: date, last: date, runs: int) ->
         with database.read() as session:
             started = time.perf_counter()
             records = export_rows.sessions(session, first, last)
-            rows = export._write_csv(
+            rows = export.write_csv(
                 folder / "sessions.csv",
                 "sessions.csv",
                 records,
@@ -127,10 +134,23 @@ def sessions_only(db: Path, folder: Path, first: date, last: date, runs: int) ->
 
 
 def in_fresh_process(
-    db: Path, folder: Path, first: date, last: date, export_format: str, caught: Path | None = None
+    db: Path,
+    folder: Path,
+    first: date,
+    last: date,
+    export_format: str,
+    jobs: int = 1,
+    caught: Path | None = None,
 ) -> dict:
     """One whole export in its own process, so that its peak memory is its own."""
-    arguments = [str(db), str(folder / export_format), first.isoformat(), last.isoformat(), export_format]
+    arguments = [
+        str(db),
+        str(folder / export_format),
+        first.isoformat(),
+        last.isoformat(),
+        export_format,
+        str(jobs),
+    ]
     out = subprocess.run(
         [sys.executable, "-c", WHOLE_SET, *arguments, *([str(caught)] if caught else [])],
         capture_output=True,
@@ -143,31 +163,47 @@ def in_fresh_process(
         "bench": f"export_{export_format}",
         "from": first.isoformat(),
         "to": last.isoformat(),
+        "jobs": jobs,
         "rows": figures["rows"],
         "seconds": round(figures["seconds"], 1),
+        "cpu_seconds": round(figures["cpu_seconds"], 1),
         "rows_per_s": round(sum(figures["rows"].values()) / figures["seconds"]),
         "peak_rss_mb": round(figures["peak_rss_mb"], 1),
+        "worker_peak_rss_mb": round(figures["worker_peak_rss_mb"], 1) if jobs > 1 else None,
     }
 
 
-def whole_set(db: Path, folder: Path, first: date, last: date, runs: int) -> dict:
-    """The whole CSV set, `runs` times in turn with the sqlite3 CLI running the same SELECTs."""
-    ours, reference, figures = [], [], {}
+def whole_set(db: Path, folder: Path, first: date, last: date, runs: int, jobs: int) -> dict:
+    """The whole CSV set, `runs` times in turn: by one process (its SELECTs caught), by `jobs`
+    worker processes, and by the sqlite3 CLI running the same SELECTs on its one core."""
+    one, many, reference, figures = [], [], [], {}
     caught = folder / "caught.json"
     for run in range(runs):
-        figures = in_fresh_process(db, folder / f"run-{run}", first, last, "csv", caught)
-        ours.append(figures["seconds"])
+        one.append(in_fresh_process(db, folder / f"one-{run}", first, last, "csv", 1, caught))
+        figures = in_fresh_process(db, folder / f"many-{run}", first, last, "csv", jobs)
+        many.append(figures)
         script = _cli_script(json.loads(caught.read_text()), folder / f"reference-{run}")
         started = time.perf_counter()
         subprocess.run(["sqlite3", str(db)], input=script, text=True, check=True, capture_output=True)
         reference.append(time.perf_counter() - started)
-    seconds, reference_s = statistics.median(ours), statistics.median(reference)
+    reference_s = statistics.median(reference)
+
+    def median(results: list[dict], key: str) -> float:
+        return statistics.median(result[key] for result in results)
+
     return figures | {
         "runs": runs,
-        "seconds": round(seconds, 1),
         "queries": len(json.loads(caught.read_text())),
         "reference_sqlite3_cli_s": round(reference_s, 1),
-        "ratio": round(seconds / reference_s, 2),
+        "seconds": median(many, "seconds"),
+        "ratio": round(median(many, "seconds") / reference_s, 2),
+        "cpu_seconds": median(many, "cpu_seconds"),
+        "cpu_ratio": round(median(many, "cpu_seconds") / reference_s, 2),  # the CLI uses one core throughout
+        "peak_rss_mb": max(result["peak_rss_mb"] for result in many),
+        "worker_peak_rss_mb": max(result["worker_peak_rss_mb"] or 0 for result in many),
+        "one_process_seconds": median(one, "seconds"),
+        "one_process_ratio": round(median(one, "seconds") / reference_s, 2),
+        "one_process_peak_rss_mb": max(result["peak_rss_mb"] for result in one),
     }
 
 
@@ -209,13 +245,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="a five-year demo clinic (built when omitted)")
     parser.add_argument("--runs", type=int, default=3, help="runs of each side; the medians are compared")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        help="worker processes (default: as the CLI's)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory() as folder:
         db = args.db or build_five_year_clinic(Path(folder) / "five-years.sqlite3")
         first, last = date(2000, 1, 1), date(2100, 1, 1)
         print(json.dumps(sessions_only(db, Path(folder), first, last, args.runs)), flush=True)
-        print(json.dumps(whole_set(db, Path(folder), first, last, args.runs)), flush=True)
+        print(json.dumps(whole_set(db, Path(folder), first, last, args.runs, args.jobs)), flush=True)
         last_day = _last_day(db)
         year = (last_day - timedelta(days=364), last_day)
         print(json.dumps(in_fresh_process(db, Path(folder), *year, "fhir")), flush=True)

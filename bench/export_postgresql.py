@@ -5,7 +5,8 @@
 Both clinics are built with the same seed, so they hold the same records. PostgreSQL runs in a
 throwaway cluster on a private socket directory (as in the tests), on this machine, so the ratio
 shows the cost of the client-server round trips and types, not of a network. Each export runs in
-a fresh process; the medians of --runs runs of each, taken in turn. One JSON line.
+a fresh process (written by --jobs worker processes); the medians of --runs runs of each, taken
+in turn. One JSON line.
 """
 
 import argparse
@@ -33,15 +34,15 @@ def peak_mb():  # this process's own high-water mark: ru_maxrss would start at t
 db = Database(sys.argv[1])
 started = time.perf_counter()
 request = ExportRequest(date(2000, 1, 1), date(2100, 1, 1), Path(sys.argv[2]))
-manifest = export(db, "bench", request, ZoneInfo("UTC"))
+manifest = export(db, "bench", request, ZoneInfo("UTC"), jobs=int(sys.argv[3]))
 print(json.dumps({"seconds": time.perf_counter() - started, "rows": manifest.rows,
                   "peak_rss_mb": peak_mb()}))
 """
 
 
-def exported(url: str, out: Path) -> dict:
+def exported(url: str, out: Path, jobs: int) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", ONE_EXPORT, url, str(out)],
+        [sys.executable, "-c", ONE_EXPORT, url, str(out), str(jobs)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -54,6 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--years", type=float, default=1.0, help="years of the demo clinic")
     parser.add_argument("--runs", type=int, default=3, help="runs of each side; the medians are compared")
+    parser.add_argument("--jobs", type=int, default=1, help="worker processes writing each export")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from console.demo.builder import build_demo
@@ -74,7 +76,7 @@ def main() -> None:
             figures: dict[str, dict] = {}
             for run in range(args.runs):
                 for backend, url in urls.items():
-                    figures[backend] = exported(url, Path(folder) / f"{backend}-{run}")
+                    figures[backend] = exported(url, Path(folder) / f"{backend}-{run}", args.jobs)
                     seconds[backend].append(figures[backend]["seconds"])
     finally:
         server.stop()
@@ -89,6 +91,7 @@ def main() -> None:
                 "bench": "export_csv_postgresql",
                 "years": args.years,
                 "runs": args.runs,
+                "jobs": args.jobs,
                 "rows": sum(figures["sqlite"]["rows"].values()),
                 "sqlite_s": round(sqlite_s, 2),
                 "postgresql_s": round(postgresql_s, 2),

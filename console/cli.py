@@ -651,6 +651,12 @@ def log_command(lines: int) -> None:
 )
 @click.option("--bom", is_flag=True, help="Write the UTF-8 byte-order mark Excel needs.")
 @click.option("--force", is_flag=True, help="Overwrite an export already in the folder.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 16),
+    help="Processes writing the CSV set at once (default: one for a month or less, else the "
+    "machine's cores, at most 4).",
+)
 @click.pass_context
 def export_command(
     ctx: click.Context,
@@ -662,17 +668,20 @@ def export_command(
     limited_data_set: bool,
     bom: bool,
     force: bool,
+    jobs: int | None,
 ) -> None:
     """Export the clinic days' records as CSV files or a FHIR bundle, with a signed manifest (all, or none).
 
     `export verify DIR` checks an export received from the clinic.
     """
     import getpass
+    import os
 
     from rich.progress import Progress, TaskID
 
     from console.export.files import export
     from console.export.modes import Mode
+    from console.export.parallel import default_jobs
     from console.export.request import ExportRequest
 
     if ctx.invoked_subcommand is not None:
@@ -706,7 +715,13 @@ def export_command(
             progress.update(tasks[name], completed=rows, description=f"{name}: {rows:,} written")
 
         manifest = export(
-            db, f"cli:{getpass.getuser()}", request, settings.zone, advance, settings.anchor_file
+            db,
+            f"cli:{getpass.getuser()}",
+            request,
+            settings.zone,
+            advance,
+            settings.anchor_file,
+            jobs or default_jobs(request, os.cpu_count()),
         )
     counts = ", ".join(f"{name} {rows}" for name, rows in manifest.rows.items())
     click.echo(f"Exported to {out}: {counts}.")

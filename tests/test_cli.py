@@ -156,8 +156,13 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
         "side_effects.csv",
         "vitals.csv",
     ]
+    one_process = (out / "sessions.csv").read_bytes()
     assert run(None, args) == 1
     assert "already holds an export" in one_line_error(capsys)
+    assert run(None, [*args, "--force", "--jobs", "2"]) == 0  # two worker processes: the same files
+    assert (out / "sessions.csv").read_bytes() == one_process and "Exported to" in capsys.readouterr().out
+    assert run(None, [*args, "--force", "--jobs", "0"]) == 2
+    assert "Invalid value for '--jobs'" in one_line_error(capsys)
     assert run(None, [*args, "--force", "--deidentify", "--limited-data-set"]) == 2
     assert "Choose one of --deidentify and --limited-data-set" in one_line_error(capsys)
     assert run(None, [*args, "--force", "--deidentify", "--format", "fhir"]) == 1
@@ -178,8 +183,21 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
         ["--version"],
         ["--db", "{db}", "audit", "verify"],
         ["--db", "{db}", "export", "--date", "2026-11-01", "--to", "2026-11-30", "--out", "{out}"],
+        [
+            "--db",
+            "{db}",
+            "export",
+            "--date",
+            "2026-11-01",
+            "--to",
+            "2026-11-30",
+            "--out",
+            "{out}",
+            "--jobs",
+            "2",
+        ],
     ],
-    ids=["version", "audit-verify", "export"],
+    ids=["version", "audit-verify", "export", "export-in-processes"],
 )
 def test_commands_that_show_no_screen_import_no_textual(tmp_path, argv):
     """Only opening the console loads the user interface: scripts and exports start fast."""

@@ -7,7 +7,7 @@ renamed only when all of them are complete: a failure part way leaves no export 
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from console.clinic.demo_mark import is_demo
 from console.domain.errors import InvalidInput, StorageError
-from console.export import fhir, rows, workbook
+from console.export import fhir, parallel, rows, workbook
 from console.export.csv_safe import safe_texts, writer
 from console.export.datapackage import DATAPACKAGE, descriptor
 from console.export.dictionary import BOOLEAN, FILES, TEXT, TIME
@@ -30,6 +30,7 @@ from console.export.rows import PROGRESS_EVERY, Progress
 from console.export.signature import MANIFEST, SIGNATURE, file_sha256, sign
 from console.store import anchors, audit
 from console.store.database import Database
+from console.store.moments import shared_moment, writes_held
 from console.store.private_files import private_file, private_folder
 
 WRITE_BUFFER = 1 << 20  # bytes: a million small writes to the file cost a second
@@ -49,20 +50,31 @@ def export(
     zone: ZoneInfo,
     progress: Progress | None = None,
     anchor_file: Path | None = None,
+    jobs: int = 1,
 ) -> Manifest:
     """Write the request's files and manifest.json into `request.out`; all of them, or nothing.
 
     The manifest lists each file's SHA-256 and is signed with the clinic key; the export's audit
-    event records the same digests; the chain's head is then anchored in `anchor_file`.
+    event records the same digests; the chain's head is then anchored in `anchor_file`. A CSV set
+    is written by `jobs` processes at once when more than one is asked for (console.export.parallel).
     """
     _check(request)
     counts: dict[str, int] = {}
     if request.pseudonymous:
         ensure_pseudonyms(db, who, request.date_from, request.date_to)
     with _all_or_nothing(request.out, [*request.files, MANIFEST], request.force) as partial:
-        with db.read() as session:  # every file, the manifest's chain head: one moment of the record
-            rows.plan_for_every_row(session)
-            head = audit.head(session)
+        with ExitStack() as stack:
+            team = None
+            if request.format == "csv" and jobs > 1:
+                task = parallel.Task(db.url, request, zone, dict(partial))
+                team = stack.enter_context(parallel.workers(task, jobs))
+            # Every file, the manifest's chain head: one moment of the record, the workers' too.
+            session = stack.enter_context(db.read())
+            with writes_held(db) if team else nullcontext():
+                rows.plan_for_every_row(session)
+                head = audit.head(session)
+                if team:
+                    team.begin(shared_moment(session))
             demo = is_demo(session)
             facts = (
                 session_facts(session, request.date_from, request.date_to)
@@ -70,10 +82,15 @@ def export(
                 else {}
             )
             if request.format == "csv":
-                times = LocalTimes(zone)  # one for every file: each hour of the record is converted once
-                for name in FILES:
-                    records = _records(session, name, request, zone)
-                    counts[name] = _write_csv(partial[name], name, records, request, times, progress, facts)
+                if team:
+                    counts |= team.write(facts, progress)
+                else:
+                    times = LocalTimes(zone)  # one for every file: each hour of the record is converted once
+                    for name in FILES:
+                        records = file_records(session, name, request, zone)
+                        counts[name] = write_csv(
+                            partial[name], name, records, request, times, progress, facts
+                        )
                 package = descriptor(request.mode, request.bom)
                 partial[DATAPACKAGE].write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
                 counts[DATAPACKAGE] = len(package["resources"])
@@ -167,10 +184,10 @@ def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[s
 
 def records_by_file(session: Session, request: ExportRequest, zone: ZoneInfo):
     """Each file's rows, by its name: what the workbook's sheets are written from."""
-    return lambda name: _records(session, name, request, zone)
+    return lambda name: file_records(session, name, request, zone)
 
 
-def _records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo) -> Iterator[NamedTuple]:
+def file_records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo) -> Iterator[NamedTuple]:
     first, last = request.date_from, request.date_to
     if name == "sessions.csv":
         return rows.sessions(session, first, last, request.pseudonymous)
@@ -207,7 +224,7 @@ def _formats(times: LocalTimes) -> dict[str, Callable[[Iterable], list]]:
     }
 
 
-def _write_csv(
+def write_csv(
     path: Path,
     name: str,
     records: Iterator[NamedTuple],
