@@ -12,6 +12,7 @@
    process; with the CPU seconds of the workers and the export together, as the CLI uses one core.
 3. the FHIR bundle of the clinic's last year, the same way (the whole five years would be
    several gigabytes of JSON).
+4. how long a CSV set written by worker processes holds SQLite's writes while they begin.
 """
 
 import argparse
@@ -207,6 +208,42 @@ def whole_set(db: Path, folder: Path, first: date, last: date, runs: int, jobs: 
     }
 
 
+def writes_held(db: Path, folder: Path, last: date, runs: int, jobs: int) -> dict:
+    """How long nurses' saves wait while an export's workers begin (SQLite holds writes then):
+    `runs` exports of the last 60 days, the hold timed around console.store.moments.writes_held."""
+    from contextlib import contextmanager
+    from zoneinfo import ZoneInfo
+
+    import console.export.files as export
+    from console.export.request import ExportRequest
+    from console.store.database import Database, sqlite_url
+
+    held: list[float] = []
+    holding = export.writes_held
+
+    @contextmanager
+    def timed(database):
+        with holding(database):
+            started = time.perf_counter()
+            yield
+            held.append(time.perf_counter() - started)
+
+    export.writes_held = timed  # type: ignore[assignment]
+    database = Database(sqlite_url(db))
+    for run in range(runs):
+        request = ExportRequest(last - timedelta(days=59), last, folder / f"held-{run}")
+        export.export(database, "bench", request, ZoneInfo("UTC"), jobs=max(2, jobs))
+    database.dispose()
+    export.writes_held = holding
+    return {
+        "bench": "export_writes_held",
+        "jobs": max(2, jobs),
+        "runs": runs,
+        "held_ms": [round(seconds * 1000, 1) for seconds in held],
+        "median_ms": round(statistics.median(held) * 1000, 1),
+    }
+
+
 def _cli_script(caught: list, out: Path) -> str:
     """The export's SELECTs for the sqlite3 CLI, each writing its rows to a CSV file of its own."""
     out.mkdir()
@@ -261,6 +298,7 @@ def main() -> None:
         last_day = _last_day(db)
         year = (last_day - timedelta(days=364), last_day)
         print(json.dumps(in_fresh_process(db, Path(folder), *year, "fhir")), flush=True)
+        print(json.dumps(writes_held(db, Path(folder), last_day, args.runs, args.jobs)), flush=True)
 
 
 if __name__ == "__main__":

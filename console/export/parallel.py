@@ -85,7 +85,7 @@ class Workers:
         """Every file written; the rows of each."""
         for orders in self._orders:
             orders.put(("facts", facts))
-        for name in sorted(FILES, key=lambda name: (name not in HEAVIEST_FIRST, _rank(name))):
+        for name in [*HEAVIEST_FIRST, *(name for name in FILES if name not in HEAVIEST_FIRST)]:
             self._files.put(name)
         counts: dict[str, int] = {}
         while len(counts) < len(FILES):
@@ -108,9 +108,9 @@ class Workers:
                 process.terminate()
                 process.join()
         for channel in (*self._orders, self._files, self._reports):
-            if hasattr(channel, "close"):  # a process queue: its feeder thread ends here
+            if hasattr(channel, "close"):  # a process queue: what a dead worker never read is dropped
+                channel.cancel_join_thread()
                 channel.close()
-                channel.join_thread()
 
     def _expect(self, kind: str) -> None:
         for _ in self._processes:
@@ -124,19 +124,16 @@ class Workers:
             try:
                 report = self._reports.get(timeout=WAIT)
             except queue.Empty:
-                for process in self._processes:
-                    if process.exitcode not in (None, 0):
-                        raise StorageError(
-                            f"an export process stopped unexpectedly (exit code {process.exitcode})"
-                        ) from None
+                codes = [process.exitcode for process in self._processes]
+                if any(code not in (None, 0) for code in codes) or None not in codes:
+                    stopped = next((code for code in codes if code), 0)
+                    raise StorageError(
+                        f"an export process stopped unexpectedly (exit code {stopped})"
+                    ) from None
                 continue
             if report[0] == "failed":
                 _raise(*report[1:])
             return report
-
-
-def _rank(name: str) -> int:
-    return HEAVIEST_FIRST.index(name) if name in HEAVIEST_FIRST else 0
 
 
 def _raise(kind: str, message: str, trace: str) -> None:
@@ -171,9 +168,9 @@ def work(task: Task, orders, files, reports) -> None:
     """A worker: begin the read at the moment it is given, then write files until none is left."""
     try:
         reports.put(("ready",))
-        order, *moment = orders.get()
-        if order == "begin":
-            _write_files(task, moment[0], orders, files, reports)
+        order = orders.get()
+        if order[0] == "begin":
+            _write_files(task, order[1], orders, files, reports)
     except BaseException as failure:  # every failure goes back to the export, which decides
         reports.put(("failed", _kind(failure), str(failure), traceback.format_exc()))
 
@@ -190,9 +187,10 @@ def _write_files(task: Task, moment: str | None, orders, files, reports) -> None
         with db.read() as session:
             adopt_moment(session, moment)
             reports.put(("begun",))
-            order, *facts = orders.get()
-            if order != "facts":
+            order = orders.get()
+            if order[0] != "facts":
                 return
+            facts = order[1]
             plan_for_every_row(session)
             times = LocalTimes(task.zone)
 
@@ -202,7 +200,7 @@ def _write_files(task: Task, moment: str | None, orders, files, reports) -> None
             while (name := files.get()) is not None:
                 records = export_files.file_records(session, name, task.request, task.zone)
                 rows = export_files.write_csv(
-                    task.paths[name], name, records, task.request, times, report, facts[0]
+                    task.paths[name], name, records, task.request, times, report, facts
                 )
                 reports.put(("written", name, rows))
     finally:
