@@ -93,13 +93,14 @@ def sessions_only(db: Path, folder: Path, first: date, last: date, runs: int) ->
     """Median of `runs` exports of sessions.csv and of `runs` reference runs, alternating."""
     from zoneinfo import ZoneInfo
 
-    from console.export import files as export
     from console.export import rows as export_rows
+    from console.export.csv_files import write_csv
     from console.export.local_time import LocalTimes
+    from console.export.request import ExportRequest
     from console.store.database import Database, sqlite_url
 
     database = Database(sqlite_url(db))
-    request = export.ExportRequest(first, last, folder)
+    request = ExportRequest(first, last, folder)
     times = LocalTimes(ZoneInfo("UTC"))
     ours, reference, rows = [], [], 0
     sql = REFERENCE_SQL.format(out=folder / "reference.csv", first=first, last=last)
@@ -107,7 +108,7 @@ def sessions_only(db: Path, folder: Path, first: date, last: date, runs: int) ->
         with database.read() as session:
             started = time.perf_counter()
             records = export_rows.sessions(session, first, last)
-            rows = export.write_csv(
+            rows = write_csv(
                 folder / "sessions.csv",
                 "sessions.csv",
                 records,

@@ -16,6 +16,7 @@ PIN = "2468"
 
 
 async def settle(pilot) -> None:
+    await pilot.pause()  # a screen just pushed mounts first and starts its read (seen late in CI)
     await workers_done(pilot.app)
     await pilot.pause()
 

@@ -6,12 +6,10 @@ renamed only when all of them are complete: a failure part way leaves no export 
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -19,21 +17,20 @@ from sqlmodel import Session
 from console.clinic.demo_mark import is_demo
 from console.domain.errors import InvalidInput, StorageError
 from console.export import fhir, parallel, rows, workbook
-from console.export.csv_safe import safe_texts, writer
+from console.export.csv_files import file_records, write_csv
 from console.export.datapackage import DATAPACKAGE, descriptor
-from console.export.dictionary import BOOLEAN, FILES, TEXT, TIME
+from console.export.dictionary import FILES
 from console.export.local_time import LocalTimes
-from console.export.modes import STANDARD, Facts, Mode, plan, row_values, session_facts
+from console.export.modes import STANDARD, Mode, session_facts
 from console.export.pseudonyms import ensure_pseudonyms
 from console.export.request import BUNDLE, WORKBOOK, ExportRequest
-from console.export.rows import PROGRESS_EVERY, Progress
+from console.export.rows import Progress
 from console.export.signature import MANIFEST, SIGNATURE, file_sha256, sign
 from console.store import anchors, audit
 from console.store.database import Database
 from console.store.moments import shared_moment, writes_held
 from console.store.private_files import private_file, private_folder
 
-WRITE_BUFFER = 1 << 20  # bytes: a million small writes to the file cost a second
 EVERY_FILE = [*FILES, DATAPACKAGE, BUNDLE, WORKBOOK, MANIFEST]
 
 
@@ -185,84 +182,3 @@ def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[s
 def records_by_file(session: Session, request: ExportRequest, zone: ZoneInfo):
     """Each file's rows, by its name: what the workbook's sheets are written from."""
     return lambda name: file_records(session, name, request, zone)
-
-
-def file_records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo) -> Iterator[NamedTuple]:
-    first, last = request.date_from, request.date_to
-    if name == "sessions.csv":
-        return rows.sessions(session, first, last, request.pseudonymous)
-    if name == "vitals.csv":
-        return rows.vitals(session, first, last)
-    if name == "side_effects.csv":
-        return rows.side_effects(session, first, last)
-    if name == "notes.csv":
-        return rows.notes(session, first, last, zone)
-    if name == "alerts.csv":
-        return rows.alerts(session, first, last)
-    if name == "returns.csv":
-        return rows.returns(session, first, last)
-    if name == "addenda.csv":
-        return rows.addenda(session, first, last)
-    if name == "billing.csv":
-        return rows.billing(session, first, last, request.billing)
-    if name == "rems_monitoring.csv":
-        return rows.rems_monitoring(session, first, last, request.thresholds, zone)
-    if name == "questionnaires.csv":
-        return rows.questionnaires(session, first, last)
-    return rows.controlled_substances(session, first, last, request.tolerance_mg)
-
-
-BOOLEAN_CELLS = {True: "true", False: "false", None: None}
-
-
-def _formats(times: LocalTimes) -> dict[str, Callable[[Iterable], list]]:
-    """How a column of each dictionary type becomes cells; numbers and dates write themselves."""
-    return {
-        TEXT: safe_texts,
-        TIME: times.column,
-        BOOLEAN: lambda values: list(map(BOOLEAN_CELLS.__getitem__, values)),
-    }
-
-
-def write_csv(
-    path: Path,
-    name: str,
-    records: Iterator[NamedTuple],
-    request: ExportRequest,
-    times: LocalTimes,
-    progress: Progress | None,
-    facts: dict[int, Facts],
-) -> int:
-    """Write one file as the export's plan shows it; only the columns needing it are formatted (a
-    None is an empty cell), a batch of rows at a time, column by column (a five-year vitals file
-    has a million rows: a call per row and column was most of its time)."""
-    shown = plan(name, request.mode)
-    values = row_values(name, shown, facts)
-    formats = _formats(times)
-    formatted = [
-        (position, formats[item.column.type])
-        for position, item in enumerate(shown)
-        if item.column.type in formats
-    ]
-
-    def cells(batch: list) -> Iterator[tuple]:
-        columns: list[Sequence] = list(zip(*(batch if values is list else map(values, batch)), strict=True))
-        for position, format_column in formatted:
-            columns[position] = format_column(columns[position])
-        return zip(*columns, strict=True)
-
-    count = 0
-    encoding = "utf-8-sig" if request.bom else "utf-8"
-    with path.open("w", encoding=encoding, newline="", buffering=WRITE_BUFFER) as stream:
-        out = writer(stream)
-        out.writerow([item.column.name for item in shown])
-        while batch := list(islice(records, PROGRESS_EVERY)):
-            out.writerows(cells(batch))
-            count += len(batch)
-            if progress:
-                progress(name, count)
-        stream.flush()
-        os.fsync(stream.fileno())
-    if progress:
-        progress(name, count)
-    return count

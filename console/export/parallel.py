@@ -176,7 +176,7 @@ def work(task: Task, orders, files, reports) -> None:
 
 
 def _write_files(task: Task, moment: str | None, orders, files, reports) -> None:
-    from console.export import files as export_files
+    from console.export.csv_files import file_records, write_csv
     from console.export.local_time import LocalTimes
     from console.export.rows import plan_for_every_row
     from console.store.database import Database
@@ -198,10 +198,8 @@ def _write_files(task: Task, moment: str | None, orders, files, reports) -> None
                 reports.put(("progress", name, rows))
 
             while (name := files.get()) is not None:
-                records = export_files.file_records(session, name, task.request, task.zone)
-                rows = export_files.write_csv(
-                    task.paths[name], name, records, task.request, times, report, facts
-                )
+                records = file_records(session, name, task.request, task.zone)
+                rows = write_csv(task.paths[name], name, records, task.request, times, report, facts)
                 reports.put(("written", name, rows))
     finally:
         db.dispose()

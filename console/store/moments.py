@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlmodel import Session
 
-from console.store.database import Database, translate_errors
+from console.store.database import Database
 
 SNAPSHOT_NAME = re.compile(r"[0-9A-F]+-[0-9A-F]+-[0-9]+")  # as pg_export_snapshot() names one
 
@@ -24,7 +24,7 @@ def writes_held(db: Database) -> Iterator[None]:
     if db.backend != "sqlite":
         yield
         return
-    with translate_errors(), db.write() as session:
+    with db.write() as session:
         session.connection()  # BEGIN IMMEDIATE: the write lock taken now; nothing is written
         yield
 
