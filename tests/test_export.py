@@ -35,11 +35,22 @@ from tests.factories import (
 ZONE = ZoneInfo("America/Chicago")
 
 
-def _export(db, tmp_path, **options) -> Path:
+def _export(db, tmp_path, jobs: int = 1, **options) -> Path:
     day = db.clock.now().astimezone(ZONE).date()
     out = tmp_path / options.pop("folder", "export")
-    export(db, "office", ExportRequest(day, day, out, **options), ZONE)
+    export(db, "office", ExportRequest(day, day, out, **options), ZONE, jobs=jobs)
     return out
+
+
+@pytest.fixture(params=[1, 2], ids=["one process", "two workers"])
+def jobs(request, monkeypatch) -> int:
+    """Written by the export's own process, or by workers (threads here, so a test reaches them)."""
+    import multiprocessing.dummy
+
+    import console.export.parallel
+
+    monkeypatch.setattr(console.export.parallel, "process_context", lambda: multiprocessing.dummy)
+    return request.param
 
 
 def _rows(path: Path) -> list[dict]:
@@ -285,7 +296,7 @@ def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, st
     assert sorted(p.name for p in out.iterdir()) == ["bundle.json", "manifest.json"]  # no stale CSV
 
 
-def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypatch):
+def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypatch, jobs):
     import console.export.rows
 
     discharged_session(db, staff["nina"])
@@ -298,11 +309,11 @@ def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypat
 
     monkeypatch.setattr(console.export.rows, "side_effects", disk_full)
     with pytest.raises(StorageError, match="No space left on device"):
-        _export(db, tmp_path)
+        _export(db, tmp_path, jobs)
     assert list((tmp_path / "export").iterdir()) == []
 
 
-def test_the_database_failing_part_way_leaves_no_file_and_says_so(db, staff, tmp_path, monkeypatch):
+def test_the_database_failing_part_way_leaves_no_file_and_says_so(db, staff, tmp_path, monkeypatch, jobs):
     from sqlalchemy.exc import OperationalError
 
     import console.export.rows
@@ -314,7 +325,7 @@ def test_the_database_failing_part_way_leaves_no_file_and_says_so(db, staff, tmp
 
     monkeypatch.setattr(console.export.rows, "vitals", server_gone)
     with pytest.raises(StorageError, match="database is unavailable: server closed the connection"):
-        _export(db, tmp_path)
+        _export(db, tmp_path, jobs)
     assert list((tmp_path / "export").iterdir()) == []
 
 

@@ -1,5 +1,6 @@
 """The CSV set written by several processes at once: the files one process writes, every worker
-reading the one moment the export began at, and any worker's failure the export's own."""
+reading the one moment the export began at, and a worker that dies failing the export (a worker's
+disk or database failing: tests/test_export.py, for one process and for workers alike)."""
 
 import csv
 import multiprocessing.dummy
@@ -9,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 import console.export.parallel
@@ -86,36 +86,6 @@ def test_every_worker_reads_the_moment_the_export_began_whatever_is_charted_mean
     monkeypatch.setattr(console.export.local_time, "LocalTimes", a_nurse_charts_as_a_worker_sets_out)
     out = _export(db, tmp_path, "many", jobs=2)
     assert charted and [r["systolic"] for r in _rows(out / "vitals.csv")] == ["128", "128"]  # not the 121
-
-
-def test_a_full_disk_in_a_worker_fails_the_export_and_leaves_no_file(
-    db, staff, tmp_path, monkeypatch, threads
-):
-    discharged_session(db, staff["nina"])
-    from console.export.records import SideEffectRow
-
-    def disk_full(*_args):
-        yield SideEffectRow(1, "nausea", "", 1, datetime(2026, 11, 26, 15, 0, tzinfo=UTC), None, "", "Nina")
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(console.export.rows, "side_effects", disk_full)
-    with pytest.raises(StorageError, match="No space left on device"):
-        _export(db, tmp_path, "many", jobs=2)
-    assert list((tmp_path / "many").iterdir()) == []
-
-
-def test_the_database_failing_in_a_worker_says_so_and_leaves_no_file(
-    db, staff, tmp_path, monkeypatch, threads
-):
-    discharged_session(db, staff["nina"])
-
-    def server_gone(*_args):
-        raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
-
-    monkeypatch.setattr(console.export.rows, "vitals", server_gone)
-    with pytest.raises(StorageError, match="database is unavailable: server closed the connection"):
-        _export(db, tmp_path, "many", jobs=2)
-    assert list((tmp_path / "many").iterdir()) == []
 
 
 class _Unloadable:
