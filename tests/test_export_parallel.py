@@ -13,7 +13,6 @@ import pytest
 from sqlmodel import select
 
 import console.export.parallel
-import console.export.rows
 from console.chair import charting
 from console.domain.errors import StorageError
 from console.export.dictionary import FILES
