@@ -137,10 +137,8 @@ class Workers:
 
 
 def _raise(kind: str, message: str, trace: str) -> None:
-    if kind == "StorageError":
+    if kind == "StorageError":  # the database or the disk, as the worker's read named it
         raise StorageError(message)
-    if kind == "OSError":  # the disk: the export's own handling names it and leaves no file behind
-        raise OSError(message)
     raise RuntimeError(f"an export process failed: {kind}: {message}") from WorkerTraceback(trace)
 
 
@@ -206,6 +204,4 @@ def _write_files(task: Task, moment: str | None, orders, files, reports) -> None
 
 
 def _kind(failure: BaseException) -> str:
-    if isinstance(failure, StorageError):
-        return "StorageError"
-    return "OSError" if isinstance(failure, OSError) else type(failure).__name__
+    return "StorageError" if isinstance(failure, StorageError) else type(failure).__name__

@@ -34,7 +34,7 @@ def shared_moment(session: Session) -> str | None:
     they read the same commit because writes are held (`writes_held`). It begins the moment."""
     if session.get_bind().dialect.name == "postgresql":
         return session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-    session.execute(text("SELECT 1 FROM sqlite_master LIMIT 1"))  # a read begins the moment
+    _first_read(session)
     return None
 
 
@@ -47,4 +47,9 @@ def adopt_moment(session: Session, name: str | None) -> None:
             raise ValueError(f"not a snapshot name: {name!r}")
         session.execute(text(f"SET TRANSACTION SNAPSHOT '{name}'"))
     else:
-        session.execute(text("SELECT 1 FROM sqlite_master LIMIT 1"))
+        _first_read(session)
+
+
+def _first_read(session: Session) -> None:
+    """On SQLite a read transaction's moment is fixed by its first read, not by BEGIN."""
+    session.execute(text("SELECT 1 FROM sqlite_master LIMIT 1"))
