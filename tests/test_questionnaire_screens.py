@@ -11,6 +11,7 @@ from console.store.models import Alert, Questionnaire
 from .test_app import board_loaded, sign_in
 from .test_review_screens import DOCTOR_PASSWORD
 from .test_session_screen import NURSE, Nurse, _book, _error
+from .ui import burst
 
 
 def _answers(app, session_id: int) -> dict[str, tuple[int, ...]]:
@@ -79,6 +80,37 @@ async def test_a_series_start_asks_phq9_and_gad7_and_item_9_is_left_to_the_physi
     with demo_app.db.read() as session:
         alert = session.exec(select(Alert).where(Alert.session_id == session_id)).one()
     assert alert.acknowledged_at is None
+
+
+async def test_answers_typed_at_scanner_speed_survive_a_reread_landing_before_their_enter(
+    demo_app, monkeypatch
+):
+    """At full speed the PHQ-9 and GAD-7 lines reached their fields after the focus had moved on,
+    so they did not count as typed: a re-read landing then emptied them, and Enter stored nothing."""
+    from widgets.session import SessionScreen
+
+    patient, session_id = _book(demo_app, "iv_infusion", series=(1, 6))
+    enter = SessionScreen.action_enter
+
+    def enter_after_a_reread(screen: SessionScreen) -> None:
+        # A re-read's result (another save's, or the 5 s one) lands behind the keys in the field.
+        screen.focused.call_later(screen._show, screen.view, None, False)
+        enter(screen)
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(patient.mrn, "enter", "f2", "7", "enter", "6 7 5", "enter")
+        assert demo_app.screen.focused.id == "phq9"
+        monkeypatch.setattr(SessionScreen, "action_enter", enter_after_a_reread)
+        burst(demo_app, *"1 0 1 1 0 0 1 0 0", "enter", *"1 1 0 1 0 0 0", "enter")
+        await nurse.settle()
+        assert _error(demo_app) == ""
+    assert _answers(demo_app, session_id) == {
+        "peg": (6, 7, 5),
+        "phq9": (1, 0, 1, 1, 0, 0, 1, 0, 0),
+        "gad7": (1, 1, 0, 1, 0, 0, 0),
+    }
 
 
 async def test_the_physician_acknowledges_the_self_harm_alert_at_the_chair(demo_app):

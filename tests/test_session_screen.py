@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
-from textual.widgets import Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from console.chair import charting, rems, sessions
 from console.chair.session_view import read_session_view
@@ -1054,6 +1054,27 @@ async def test_a_session_screen_shows_a_change_made_elsewhere_within_seconds_and
         await workers_done(demo_app)
         await pilot.pause()
         assert "Status: Checked in" in status_line()
+
+
+async def test_a_change_made_elsewhere_still_shows_within_seconds_after_the_nurse_has_charted(
+    demo_app, monkeypatch
+):
+    """Once a vitals line was stored, its emptied field counted as typed and unsaved: the screen
+    stopped re-reading, and a reading charted at another workstation never showed."""
+    from tests.factories import vitals_data
+
+    monkeypatch.setattr(session_screen, "REREAD_SECONDS", 0.3)
+    _, session_id = _checked_in(demo_app)
+    other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f5", "128/82 76 98 14 5", "enter")
+        reading = vitals_data(demo_app.db, systolic=141, diastolic=87)
+        charting.record_vitals(demo_app.db, other, session_id, reading, Protocol().thresholds)
+        await pilot.pause(1.0)
+        await nurse.settle()
+        table = demo_app.screen.query_one("#flowsheet", DataTable)
+        assert any("141/87" in str(table.get_row_at(row)[1]) for row in range(table.row_count))
 
 
 async def test_a_refusal_for_the_records_state_shows_the_record_as_it_is_now(demo_app, monkeypatch):

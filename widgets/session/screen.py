@@ -202,6 +202,7 @@ class SessionScreen(ReadsFirst, Screen):
         self.set_interval(15, self._refresh_status)
         self.set_interval(REREAD_SECONDS, self._reread_if_idle)
         self.watch(self.query_one("#entry"), "virtual_size", self._keep_focus_in_view, init=False)
+        self._watch_typing()
         self.reload(focus_next=True)
 
     def on_resize(self) -> None:
@@ -278,12 +279,22 @@ class SessionScreen(ReadsFirst, Screen):
         if focused is not None and self.query_one("#entry") in focused.ancestors:
             focused.scroll_visible(animate=False)
 
-    @on(Input.Changed)
-    def _typing(self, event: Input.Changed) -> None:
-        if event.input.has_focus:  # the nurse's keys, not the screen filling a field in
-            self._typed.add(event.input)
-            if event.input not in self._seen and self.view is not None:
-                self._seen[event.input] = self.view
+    def _watch_typing(self) -> None:
+        """Each field says when its value changes, as it changes: at scanner speed the focus has moved
+        on before a Changed message from the field's keys reaches the screen."""
+        for field in self.query(Input):
+            self.watch(field, "value", self._typing_into(field), init=False)
+
+    def _typing_into(self, field: Input) -> Callable[[], None]:
+        def changed() -> None:
+            # The field still has the focus while it takes keys sent to it before the focus moved:
+            # the nurse's keys, not the screen filling a field in.
+            if field.has_focus:
+                self._typed.add(field)
+                if field not in self._seen and self.view is not None:
+                    self._seen[field] = self.view
+
+        return changed
 
     def seen_when_typed(self, field: Input) -> SessionView | None:
         """The record as it was on screen when this entry was begun: what a save of it may replace."""
@@ -444,11 +455,11 @@ class SessionScreen(ReadsFirst, Screen):
                 self._seen.pop(typed, None)
         if field is None:
             return
-        self._typed.discard(field)
-        self._seen.pop(field, None)
         owner = next(a for a in field.ancestors if isinstance(a, StepForm))
         if field.id in owner.ONE_SHOT:
-            field.value = ""
+            field.value = ""  # first: emptying the field the nurse is in is not her typing
+        self._typed.discard(field)
+        self._seen.pop(field, None)
 
     # ----- actions of the steps, by key -------------------------------------------------------
     def action_check_in(self) -> None:
