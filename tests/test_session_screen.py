@@ -799,6 +799,50 @@ async def test_a_half_typed_entry_is_not_thrown_away_without_asking(demo_app, le
         assert not isinstance(demo_app.screen, SessionScreen) or not demo_app.is_running
 
 
+@pytest.mark.parametrize(
+    ("step", "selector", "named"),
+    [
+        ("f3", "#contraindications", "Contraindication screen"),
+        ("f3", "#pre-checklist", "Pre-infusion checklist"),
+        ("f9", "#discharge-checklist", "Discharge checklist"),
+    ],
+)
+async def test_a_box_ticked_and_not_saved_is_not_thrown_away_without_asking(demo_app, step, selector, named):
+    """Esc after ticking a contraindication, or a checklist item, lost the tick without a word."""
+    from widgets.discard import DiscardDialog
+
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type(step)
+        ticks = demo_app.screen.query_one(selector)
+        demo_app.screen.set_focus(ticks)
+        await nurse.type("space")
+        ticked = list(ticks.selected)
+        assert ticked
+        await nurse.type("escape")
+        assert isinstance(demo_app.screen, DiscardDialog)
+        assert named in str(demo_app.screen.query_one(Static).render())
+        await nurse.type("enter")  # the default keeps what was ticked
+        assert isinstance(demo_app.screen, SessionScreen)
+        assert list(demo_app.screen.query_one(selector).selected) == ticked
+
+
+async def test_ticks_once_stored_are_nothing_to_ask_about(demo_app):
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f3")
+        screen = demo_app.screen
+        screen.set_focus(screen.query_one("#pre-checklist"))
+        await nurse.type("a")
+        screen.set_focus(screen.query_one("#escort"))
+        await nurse.type("space", "enter")  # the escort confirmed, and the step saved
+        assert _error(demo_app) == ""
+        await nurse.type("escape")
+        assert isinstance(demo_app.screen, TodayScreen)
+
+
 async def test_leaving_with_nothing_typed_asks_nothing(demo_app):
     _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:

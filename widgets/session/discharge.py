@@ -86,6 +86,17 @@ class DischargeStep(StepForm):
         for part in ("#continuing-label", "#continuing"):
             self.query_one(part).display = bool(still_open)
 
+    def unsaved_ticks(self, view: SessionView) -> list[str]:
+        changed = [
+            (  # stored only by the discharge itself
+                "Side effects continuing",
+                view.session.discharged_at is None
+                and bool(self.query_one("#continuing", SelectionList).selected),
+            ),
+            ("Discharge checklist", self.ticks_not_stored("#discharge-checklist", view, Checklist.DISCHARGE)),
+        ]
+        return [name for name, differs in changed if differs]
+
     def field_done(self, field: Input) -> None:
         if field.id == "pain-after":
             self.record_pain("after", field)

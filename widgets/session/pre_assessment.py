@@ -150,6 +150,20 @@ class PreAssessmentStep(StepForm):
             for name in MEDICATIONS:
                 (ticks.select if getattr(view.rems, name) else ticks.deselect)(name)
 
+    def unsaved_ticks(self, view: SessionView) -> list[str]:
+        found = set(self.query_one("#contraindications", SelectionList).selected)
+        recorded = set(filter(None, view.session.contraindications_found.split(",")))
+        escort = self.query_one("#escort", Checkbox).value
+        changed = [
+            ("Contraindication screen", found != recorded or escort != view.session.escort_confirmed),
+            ("Pre-infusion checklist", self.ticks_not_stored("#pre-checklist", view, Checklist.PRE_INFUSION)),
+        ]
+        if view.session.method == Method.NASAL:
+            ticked = set(self.query_one("#rems-medications", SelectionList).selected)
+            on_record = {name for name in MEDICATIONS if view.rems is not None and getattr(view.rems, name)}
+            changed.append(("REMS medications", ticked != on_record))
+        return [name for name, differs in changed if differs]
+
     def after_conflict(self, view: SessionView) -> None:
         if self._answered_stale:  # her ticks stay, and now answer the screen as it is shown
             self._screen_seen, self._answered_stale = view, False

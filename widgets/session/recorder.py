@@ -7,7 +7,7 @@ from typing import ClassVar, Literal, Protocol
 from textual import on
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input
+from textual.widgets import Input, SelectionList
 
 from console.chair import charting, questionnaires
 from console.chair.session_guide import Step
@@ -16,7 +16,7 @@ from console.domain.errors import ChairsideError
 from console.domain.inputs import VitalsIn, parse
 from console.domain.questionnaires import parse_answers
 from console.domain.quick_vitals import SessionWindow, parse_quick_vitals
-from console.domain.vocab import Instrument
+from console.domain.vocab import Checklist, Instrument
 from widgets.context import Clinic
 from widgets.number_input import NumberInput
 
@@ -99,6 +99,15 @@ class StepForm(Vertical):
 
     def after_conflict(self, view: SessionView) -> None:
         """A save was refused as stale; `view` is the record as the screen now shows it."""
+
+    def unsaved_ticks(self, view: SessionView) -> list[str]:
+        """What is ticked on screen and not in the record `view` yet, by name, to ask before leaving."""
+        return []
+
+    def ticks_not_stored(self, selector: str, view: SessionView, checklist: Checklist) -> bool:
+        """The checklist at `selector` has items ticked that the record does not have yet."""
+        ticked = {str(item) for item in self.query_one(selector, SelectionList).selected}
+        return bool(ticked - view.ticked(checklist))
 
     @on(FieldDone)
     def _field_done(self, message: FieldDone) -> None:

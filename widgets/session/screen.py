@@ -309,8 +309,11 @@ class SessionScreen(ReadsFirst, Screen):
         return field.has_focus or field in self._typed
 
     def unsaved(self) -> list[str]:
-        """What was typed and not stored, by the field's label; an emptied field is nothing to keep."""
-        return [label_of(field) for field in self._typed if field.value.strip() and field.is_attached]
+        """What was typed or ticked and not stored, by name; an emptied field is nothing to keep."""
+        typed = [label_of(field) for field in self._typed if field.value.strip() and field.is_attached]
+        view = self.view
+        ticked = [name for form in self.query(StepForm) for name in form.unsaved_ticks(view)] if view else []
+        return typed + ticked
 
     def leave(self, leaving: str, then: Callable[[], object]) -> None:
         """Run `then` at once, or after asking when something typed would be thrown away."""
