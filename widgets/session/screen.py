@@ -316,7 +316,7 @@ class SessionScreen(ReadsFirst, Screen):
         return typed + ticked
 
     def leave(self, leaving: str, then: Callable[[], object]) -> None:
-        """Run `then` at once, or after asking when something typed would be thrown away."""
+        """Run `then` at once, or after asking when something typed or ticked would be thrown away."""
         ask_before_discarding(self.app, self.unsaved(), leaving, then)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
