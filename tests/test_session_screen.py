@@ -400,16 +400,43 @@ async def test_a_weight_far_from_the_last_is_stored_when_entered_again(demo_app)
     assert patients.get_patient(demo_app.db, patient.id).weight_kg == weighed
 
 
+async def _at_the_amount_drawn(pilot, patient: Patient) -> Nurse:
+    """Signed in, the IV session checked in and pre-assessed, the dose typed up to the amount drawn."""
+    await sign_in(pilot)
+    nurse = Nurse(pilot)
+    await nurse.type(
+        patient.mrn, "enter", "f2", "7", "enter", "6 7 5", "enter", "128/82 76 98 14 5", "enter", "tab"
+    )
+    await nurse.type("a", "tab", "space", "enter")
+    await nurse.type("enter", "enter", "enter", "enter")
+    return nurse
+
+
+async def test_a_refused_rate_change_stays_where_the_nurse_typed_it(demo_app):
+    """A rate out of range hid the rate field and emptied it, the refusal left under a hidden field
+    and the focus in the vitals line: the nurse had to open the field again and retype."""
+    patient, _ = _book(demo_app, "iv_infusion")
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _at_the_amount_drawn(pilot, patient)
+        total = float(str(demo_app.screen.query_one("#dose-total", Static).render()).split()[3])
+        await nurse.type(str(math.ceil(total / 10) * 10), "enter", "m", "enter", DEMO_PIN, "enter")
+        demo_app.clock.advance(minutes=20)
+        await nurse.type("f10", "12", "enter")
+        rate = demo_app.screen.query_one("#new-rate", Input)
+        assert "New rate: mg/kg/h, more than 0 and at most 10 (got '12')" in _error(demo_app)
+        assert rate.display and rate.has_focus and rate.value == "12"
+        await nurse.type("ctrl+u", "1", "enter")
+        assert _error(demo_app) == ""
+        assert not rate.display and rate.value == ""
+        assert demo_app.screen.focused.id == "quick-vitals"
+        state = str(demo_app.screen.query_one("#infusion-state", Static).render())
+        assert "at 1 mg/kg/h" in state
+
+
 async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):
     patient, session_id = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        await sign_in(pilot)
-        nurse = Nurse(pilot)
-        await nurse.type(
-            patient.mrn, "enter", "f2", "7", "enter", "6 7 5", "enter", "128/82 76 98 14 5", "enter", "tab"
-        )
-        await nurse.type("a", "tab", "space", "enter")
-        await nurse.type("enter", "enter", "enter", "enter")
+        nurse = await _at_the_amount_drawn(pilot, patient)
         total = float(str(demo_app.screen.query_one("#dose-total", Static).render()).split()[3])
         planned = int(demo_app.screen.query_one("#dose-duration", Input).value)
         await nurse.type(str(math.ceil(total / 10) * 10), "enter", "m", "enter", DEMO_PIN, "enter")

@@ -18,7 +18,7 @@ from widgets.stop_dialog import StopDialog
 class MonitoringStep(StepForm):
     STEP = Step.MONITOR
     NEXT_FIELD = {"quick-vitals": "#quick-vitals", "new-rate": "#quick-vitals", "pain-extra": "#quick-vitals"}
-    ONE_SHOT = frozenset({"quick-vitals", "pain-extra"})
+    ONE_SHOT = frozenset({"quick-vitals", "pain-extra", "new-rate"})
     DEFAULT_CSS = """
     MonitoringStep .rate-change { display: none; }
     MonitoringStep.changing-rate .rate-change { display: block; }
@@ -53,10 +53,12 @@ class MonitoringStep(StepForm):
             self.record_vitals(field)
         elif field.id == "pain-extra":
             self.record_pain("extra", field)
-        elif field.id == "new-rate":
-            self.remove_class("changing-rate")
+        elif field.id == "new-rate":  # shown, with the rate typed, until the change is stored
             self._infusion_event(InfusionEventKind.RATE_CHANGE, field.value or None, field)
-            field.value = ""
+
+    def after_stored(self, field: Input) -> None:
+        if field.id == "new-rate":
+            self.remove_class("changing-rate")
 
     def change_rate(self) -> None:
         """Show the rate field; Enter in it records the change."""

@@ -100,6 +100,9 @@ class StepForm(Vertical):
     def after_conflict(self, view: SessionView) -> None:
         """A save was refused as stale; `view` is the record as the screen now shows it."""
 
+    def after_stored(self, field: Input) -> None:
+        """The entry typed in `field` is in the record (the screen has emptied a one-shot field)."""
+
     def unsaved_ticks(self, view: SessionView) -> list[str]:
         """What is ticked on screen and not in the record `view` yet, by name, to ask before leaving."""
         return []

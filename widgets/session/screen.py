@@ -463,6 +463,7 @@ class SessionScreen(ReadsFirst, Screen):
             field.value = ""  # first: emptying the field the nurse is in is not her typing
         self._typed.discard(field)
         self._seen.pop(field, None)
+        owner.after_stored(field)
 
     # ----- actions of the steps, by key -------------------------------------------------------
     def action_check_in(self) -> None:
