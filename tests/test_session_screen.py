@@ -78,6 +78,7 @@ NAMED_KEYS = {
     *(f"ctrl+{letter}" for letter in "bfgilnorsuy"),
 }
 NURSE = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
+OTHER_NURSE = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")  # at another workstation
 
 
 def _series_patient(db, method: str) -> Patient:
@@ -287,7 +288,7 @@ async def test_conflict_reloads_and_overwrites_nothing(demo_app):
         nurse = Nurse(pilot)
         await nurse.type(patient.mrn, "enter", "f2")
         # Another workstation records the pain score first.
-        other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
+        other = OTHER_NURSE
         current = sessions.get_session(demo_app.db, session_id)
         from console.chair import charting
 
@@ -1078,7 +1079,7 @@ async def test_a_score_stored_elsewhere_while_the_nurse_typed_is_not_overwritten
     reloaded the screen, so her pain save carried the new version though she never saw the 6."""
     _, session_id = _book(demo_app, "iv_infusion")
     sessions.check_in(demo_app.db, NURSE, session_id, 1)
-    other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
+    other = OTHER_NURSE
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
         screen = demo_app.screen
@@ -1112,7 +1113,7 @@ async def test_a_session_screen_shows_a_change_made_elsewhere_within_seconds_and
     in, and the refusal of her check-in did not reload it."""
     monkeypatch.setattr(session_screen, "REREAD_SECONDS", 0.3)
     _, session_id = _book(demo_app, "iv_infusion")
-    other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
+    other = OTHER_NURSE
 
     def status_line() -> str:
         return str(demo_app.screen.query_one("#status-line", Static).render())
@@ -1136,7 +1137,7 @@ async def test_a_change_made_elsewhere_still_shows_within_seconds_after_the_nurs
 
     monkeypatch.setattr(session_screen, "REREAD_SECONDS", 0.3)
     _, session_id = _checked_in(demo_app)
-    other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
+    other = OTHER_NURSE
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
         await nurse.type("f5", "128/82 76 98 14 5", "enter")
@@ -1151,7 +1152,7 @@ async def test_a_change_made_elsewhere_still_shows_within_seconds_after_the_nurs
 async def test_a_refusal_for_the_records_state_shows_the_record_as_it_is_now(demo_app, monkeypatch):
     monkeypatch.setattr(session_screen, "REREAD_SECONDS", 3600)  # only the refusal can show the change
     _, session_id = _book(demo_app, "nasal_spray", at=time(14, 0))
-    other = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")
+    other = OTHER_NURSE
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
         sessions.check_in(demo_app.db, other, session_id, 1)
