@@ -5,7 +5,6 @@ pydantic-settings, the schema check) is loaded in a worker while the nurse types
 """
 
 import sys
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from textual.widgets import Input
 from console.domain.actors import Actor
 from console.domain.errors import ChairsideError, Stopped
 from console.domain.scan import ScanDetector, ScannerSetup
+from widgets.key_queue import KeyHandled, KeyQueue
 from widgets.login import LoginScreen, SignOut
 from widgets.opening import ReadsFirst
 
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from widgets.lock_screen import LockScreen
 
 
-HOLD_SECONDS = 5.0  # a screen slower than this to open gets the keys anyway: late, never lost
 # Input that shows someone is at the console: it keeps the idle lock away.
 INPUT_EVENTS = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
 IDLE_CHECK_SECONDS = 10.0  # how often the idle lock looks at the time of the last input
@@ -70,30 +69,26 @@ class ChairsideApp(App):
         self.stopped: Stopped | None = None  # an unexpected error ended the console (see the log)
         self.clinic: Clinic | None = None  # who is signed in, and what their screens reach
         self.scanner = ScanDetector(ScannerSetup(prefix=settings.scanner_prefix if settings else ""))
-        self._held: list[events.Key] = []  # keys typed while a new screen was still being put up
-        self._held_since = 0.0
+        self.keys = KeyQueue(self, self._take, self._takes_keys, self._keys_dropped)
         self._last_input: datetime | None = None  # on the clinic's clock, for the idle lock
         self.demo = False  # the clinic opened is the demo: every screen is marked
 
     async def on_event(self, event: events.Event) -> None:
-        """Keys typed while a screen opens wait for it; a wristband scanned anywhere opens its session."""
+        """Keys go through one queue (widgets.key_queue); a wristband scanned anywhere opens its session."""
         if isinstance(event, INPUT_EVENTS) and self.db is not None:
             self._last_input = self.db.clock.now()
-        if isinstance(event, events.Key) and event.key != "ctrl+q" and (self._held or not self._takes_keys()):
-            if not self._held:
-                self._held_since = time.monotonic()
-                self.set_timer(0.01, self._release_held)
-            self._held.append(event)  # in order, for the screen's first field rather than for nothing
+        if isinstance(event, events.Key) and not event.is_forwarded and event.key != "ctrl+q":
+            if not self.keys.arrived(event):
+                await self.keys.give(event)
             return
-        await self._take(event)
+        await super().on_event(event)
 
-    async def _take(self, event: events.Event) -> None:
-        if (
-            isinstance(event, events.Key)
-            and self.clinic is not None
-            and not self.locked
-            and not self._focus_takes_codes()
-        ):
+    def on_key_handled(self, message: KeyHandled) -> None:
+        self.keys.handled(message)
+
+    async def _take(self, event: events.Key) -> None:
+        """One key from the queue: a scan's, or the focused field's."""
+        if self.clinic is not None and not self.locked and not self._focus_takes_codes():
             if event.key == "enter":
                 code = self.scanner.enter(event.time)
                 if code is not None:
@@ -104,20 +99,23 @@ class ChairsideApp(App):
                 return  # part of a code that began with the scanner's prefix
         await super().on_event(event)
 
-    def _takes_keys(self) -> bool:
-        """The screen on top is up, and has read the record its first field needs."""
+    def _takes_keys(self, key: events.Key) -> bool:
+        """The screen on top is up and ready for `key`: not reading its record or saving a step (Esc,
+        to leave, needs neither)."""
         if not self.screen_stack:
             return True  # shutting down: nothing to wait for
         screen = self.screen
-        return screen.is_mounted and not (isinstance(screen, ReadsFirst) and screen.opening)
+        opening = isinstance(screen, ReadsFirst) and screen.opening and key.key != "escape"
+        return screen.is_mounted and not opening
 
-    async def _release_held(self) -> None:
-        if not self._takes_keys() and time.monotonic() - self._held_since < HOLD_SECONDS:
-            self.set_timer(0.01, self._release_held)
-            return
-        held, self._held = self._held, []
-        for key in held:
-            await self._take(key)  # in order; after HOLD_SECONDS, to the screen as it is
+    def _keys_dropped(self, count: int) -> None:
+        self.bell()
+        self.notify(
+            f"{count} key(s) typed while the screen was not ready were not used, so that none went to "
+            "the wrong field: type them again.",
+            severity="warning",
+            timeout=10,
+        )
 
     def _focus_takes_codes(self) -> bool:
         """Fields that are there for codes (the board's scan box, an MRN, a lot number) keep them."""

@@ -1,8 +1,19 @@
-"""Fixtures: every database test runs on SQLite and on a real PostgreSQL server started here."""
+"""Fixtures: every database test runs on SQLite and on a real PostgreSQL server started here.
 
+What is costly is made once per test run and shared by every worker process: a migrated SQLite
+clinic and a migrated PostgreSQL template that each test copies, the demo clinic on both, and the
+PostgreSQL server itself. The first worker to need one builds it while the others wait.
+"""
+
+import atexit
+import fcntl
 import itertools
 import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -36,6 +47,23 @@ def _isolated_environment(monkeypatch, tmp_path):
     monkeypatch.setattr(console.clinic.users, "_hasher", _fast_hasher)
 
 
+@pytest.fixture(autouse=True)
+def _pilot_waits_for_the_key_queue(monkeypatch):
+    """Pilot's waits (after a key, a click, a pause) include the console's own queue of keys: a key
+    it holds while a step opens has not been typed anywhere yet."""
+    from textual.pilot import Pilot
+
+    from tests.ui import keys_taken
+
+    wait_for_screen = Pilot._wait_for_screen
+
+    async def wait_for_keys_then_screen(self, timeout: float = 30.0) -> bool:
+        await keys_taken(self.app)
+        return await wait_for_screen(self, timeout)
+
+    monkeypatch.setattr(Pilot, "_wait_for_screen", wait_for_keys_then_screen)
+
+
 def _fast_hasher():
     """argon2id still, at the lowest cost: a test checks thousands of passwords and PINs."""
     from argon2 import PasswordHasher
@@ -43,26 +71,87 @@ def _fast_hasher():
     return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
+RUN_FOLDER = "chairside_run_folder"  # the key under which workers are told the run's folder
+
+
+def pytest_configure(config) -> None:
+    """The run's owner (the controller, or the only process) makes the run's folder."""
+    if hasattr(config, "workerinput"):
+        return
+    pg_server.stop_stale_runs()
+    folder = pg_server.new_run_folder()
+    config.stash[_run_folder] = folder
+    atexit.register(pg_server.end_run, folder)  # also when the run ends without unconfigure
+    pg_server.interrupt_on_sigterm()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """Each xdist worker is told the run's folder."""
+    node.workerinput[RUN_FOLDER] = str(node.config.stash[_run_folder])
+
+
+def pytest_unconfigure(config) -> None:
+    if not hasattr(config, "workerinput") and _run_folder in config.stash:
+        pg_server.end_run(config.stash[_run_folder])
+
+
+_run_folder = pytest.StashKey[Path]()
+
+
 @pytest.fixture(scope="session")
-def postgres():
-    """One PostgreSQL cluster per test process; a failure to start fails the tests, never skips them."""
-    server = pg_server.start()
-    template = f"chairside_template_{os.getpid()}"
-    url = server.create_database(template)
-    template_db = Database(url)
-    ensure_schema(template_db)
-    template_db.dispose()
-    server.template = template
-    yield server
-    server.stop()
+def run_folder(pytestconfig) -> Path:
+    """The folder every process of this test run shares."""
+    if hasattr(pytestconfig, "workerinput"):
+        return Path(pytestconfig.workerinput[RUN_FOLDER])
+    return pytestconfig.stash[_run_folder]
+
+
+@contextmanager
+def first_one_builds(marker: Path) -> Iterator[bool]:
+    """Held by one process of the run at a time; True when `marker` is still to be made."""
+    with open(marker.with_name(marker.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield not marker.exists()
+
+
+@pytest.fixture(scope="session")
+def postgres(run_folder):
+    """The run's PostgreSQL server with a migrated template; a failure to start fails the tests,
+    never skips them. The run's owner stops it at the end."""
+    root = run_folder / "pg"
+    with first_one_builds(run_folder / "pg.ready") as first:
+        if first:
+            server = pg_server.start(root)
+            template_db = Database(server.create_database(server.template))
+            ensure_schema(template_db)
+            template_db.dispose()
+            (run_folder / "pg.ready").touch()
+        else:
+            server = pg_server.attach(root)
+    return server
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(run_folder) -> Path:
+    """A migrated SQLite clinic with no one in it, which each test's database is a copy of."""
+    path = run_folder / "template.sqlite3"
+    with first_one_builds(path) as first:
+        if first:
+            building = path.with_suffix(".building")
+            template = Database(sqlite_url(building))
+            ensure_schema(template)
+            template.dispose()  # its last connection closed: the file holds everything, no WAL beside it
+            building.rename(path)
+    return path
 
 
 def make_database(backend: str, tmp_path, request, clock=None) -> Database:
     """A new clinic whose audit events are keyed with TEST_KEY, as a console's are with its key."""
     if backend == "sqlite":
-        url = sqlite_url(tmp_path / f"clinic-{next(_names)}.sqlite3")
-        db = Database(url, clock)
-        ensure_schema(db)
+        path = tmp_path / f"clinic-{next(_names)}.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        db = Database(sqlite_url(path), clock)
     else:
         server = request.getfixturevalue("postgres")
         url = server.create_database(f"t{os.getpid()}_{next(_names)}", template=server.template)
@@ -132,44 +221,44 @@ def new_clinic_file(path) -> str:
 DEMO_DAY = datetime(2026, 11, 26).date()
 
 
-@pytest.fixture(scope="session")
-def demo_file(tmp_path_factory):
-    """A small demo clinic built once; each UI test works on its own copy."""
+def _build_small_demo(url: str) -> None:
     from zoneinfo import ZoneInfo
 
     from console.demo.builder import build_demo
 
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     with pytest.MonkeyPatch.context() as patch:  # its staff's secrets check as fast as the tests' own
         patch.setattr("console.clinic.users._hasher", _fast_hasher)
-        build_demo(sqlite_url(path), today=DEMO_DAY, years=0.1, seed=11, zone=ZoneInfo("America/Chicago"))
+        build_demo(url, today=DEMO_DAY, years=0.1, seed=11, zone=ZoneInfo("America/Chicago"))
+
+
+@pytest.fixture(scope="session")
+def demo_file(run_folder) -> Path:
+    """A small demo clinic built once per run; each UI test works on its own copy."""
+    path = run_folder / "demo.sqlite3"
+    with first_one_builds(path) as first:
+        if first:
+            building = path.with_suffix(".building")
+            _build_small_demo(sqlite_url(building))
+            building.rename(path)
     return path
 
 
 @pytest.fixture(scope="session")
-def demo_template(request, demo_file) -> str:
-    """The same demo clinic on PostgreSQL, built once as a template each test copies."""
-    from zoneinfo import ZoneInfo
-
-    from console.demo.builder import build_demo
-
-    server = request.getfixturevalue("postgres")
-    name = f"demo_template_{os.getpid()}"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("console.clinic.users._hasher", _fast_hasher)
-        build_demo(
-            server.create_database(name), today=DEMO_DAY, years=0.1, seed=11, zone=ZoneInfo("America/Chicago")
-        )
+def demo_template(run_folder, postgres) -> str:
+    """The same demo clinic on PostgreSQL, built once per run as a template each test copies."""
+    name = "demo_template"
+    with first_one_builds(run_folder / "demo-pg.ready") as first:
+        if first:
+            _build_small_demo(postgres.create_database(name))
+            (run_folder / "demo-pg.ready").touch()
     return name
 
 
 def demo_clinic_url(backend: str, tmp_path, request) -> str:
     """A fresh copy of the demo clinic on `backend`, for consoles of one clinic to share."""
-    import shutil
-
     if backend == "sqlite":
         copy = tmp_path / f"clinic-{next(_names)}.sqlite3"
-        shutil.copy(request.getfixturevalue("demo_file"), copy)
+        shutil.copyfile(request.getfixturevalue("demo_file"), copy)
         return sqlite_url(copy)
     server, template = request.getfixturevalue("postgres"), request.getfixturevalue("demo_template")
     return server.create_database(f"demo_{os.getpid()}_{next(_names)}", template=template)
@@ -202,14 +291,13 @@ def two_consoles(tmp_path, request):
 @pytest.fixture
 def demo_app(demo_file, tmp_path):
     """A ChairsideApp on a copy of the demo clinic, at 11:30 clinic time on the demo day."""
-    import shutil
     from zoneinfo import ZoneInfo
 
     from app import ChairsideApp
     from console.clinic.settings import Settings
 
     copy = tmp_path / "clinic.sqlite3"
-    shutil.copy(demo_file, copy)
+    shutil.copyfile(demo_file, copy)
     clock = FixedClock(datetime(2026, 11, 26, 11, 30, tzinfo=ZoneInfo("America/Chicago")))
     db = Database(sqlite_url(copy), clock)
     settings = Settings(clinic_name="Lakeside Pain Clinic", timezone="America/Chicago")

@@ -1,28 +1,118 @@
-"""A real terminal for the end-to-end tests: a tmux server of their own, typed into and read."""
+"""A real terminal for the end-to-end tests: a pseudo-terminal typed into, its screen kept by pyte.
 
-import os
-import shutil
-import subprocess
+The program runs on a real pty (pexpect), as in any terminal window; pyte, a terminal emulator in
+Python, keeps what it draws. Nothing outside the project's own packages is needed.
+"""
+
+import copy
+import threading
 import time
 
+import pexpect
+import pyte
 import pytest
+
+# The keys the tests name, as an xterm sends them; anything else is typed as the text it is.
+KEYS = {
+    "Enter": "\r",
+    "Escape": "\x1b",
+    "Tab": "\t",
+    "BSpace": "\x7f",
+    "Space": " ",
+    "Up": "\x1b[A",
+    "Down": "\x1b[B",
+    "F1": "\x1bOP",
+    "F2": "\x1bOQ",
+    "F3": "\x1bOR",
+    "F4": "\x1bOS",
+    "F5": "\x1b[15~",
+    "F6": "\x1b[17~",
+    "F7": "\x1b[18~",
+    "F8": "\x1b[19~",
+    "F9": "\x1b[20~",
+    "F10": "\x1b[21~",
+    "F11": "\x1b[23~",
+    "F12": "\x1b[24~",
+    **{f"C-{letter}": chr(ord(letter) - ord("a") + 1) for letter in "abcdefghijklnopqrstuvwxyz"},
+}
+
+
+ALTERNATE_SCREEN = (47, 1047, 1049)  # xterm's private modes for a full-screen program's own screen
+
+
+class _Screen(pyte.HistoryScreen):
+    """pyte's screen with xterm's alternate screen: a full-screen program's drawing is gone when it
+    exits, and the shell's lines are back, as in any terminal window."""
+
+    _saved: tuple | None = None
+
+    def set_mode(self, *modes: int, **kwargs) -> None:
+        if kwargs.get("private") and set(modes) & set(ALTERNATE_SCREEN) and self._saved is None:
+            self._saved = (copy.deepcopy(self.buffer), copy.copy(self.cursor))
+            self.erase_in_display(2)
+        super().set_mode(*modes, **kwargs)
+
+    def reset_mode(self, *modes: int, **kwargs) -> None:
+        if kwargs.get("private") and set(modes) & set(ALTERNATE_SCREEN) and self._saved is not None:
+            (self.buffer, self.cursor), self._saved = self._saved, None
+            self.dirty.update(range(self.lines))
+        super().reset_mode(*modes, **kwargs)
 
 
 class Terminal:
-    def __init__(self, socket: str) -> None:
-        self.socket = socket
-        self.session = "nurse"  # the tmux session typed into and read
+    """One program at a time in a pseudo-terminal of a given size."""
 
-    def tmux(self, *args: str) -> str:
-        return subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True
-        ).stdout
+    def __init__(self) -> None:
+        self._child: pexpect.spawn | None = None
+        self._screen = _Screen(100, 30, history=5000)
+        self._lock = threading.Lock()
+        self._reader: threading.Thread | None = None
+
+    def open(self, command: str, width: int = 100, height: int = 30, cwd: str | None = None) -> None:
+        """Run `command` (a bash command line) in a new terminal of `width` x `height`."""
+        self.close()
+        self._screen = _Screen(width, height, history=5000)
+        stream = pyte.ByteStream(self._screen)
+        child = pexpect.spawn("bash", ["-c", command], dimensions=(height, width), cwd=cwd)
+        self._child = child
+
+        def read() -> None:
+            while True:
+                try:
+                    data = child.read_nonblocking(65536, timeout=0.1)
+                except pexpect.TIMEOUT:
+                    continue
+                except (pexpect.EOF, OSError):
+                    return
+                with self._lock:
+                    stream.feed(data)
+
+        self._reader = threading.Thread(target=read, daemon=True)
+        self._reader.start()
 
     def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-t", self.session)
+        """What the terminal shows now, a line per row."""
+        with self._lock:
+            return "\n".join(line.rstrip() for line in self._screen.display)
+
+    def transcript(self) -> str:
+        """The lines scrolled off the top since the last `clear_history`, then the screen."""
+        with self._lock:
+            width = self._screen.columns
+            scrolled = [
+                "".join(line[column].data for column in range(width)).rstrip()
+                for line in self._screen.history.top
+            ]
+            return "\n".join([*scrolled, *(line.rstrip() for line in self._screen.display)])
+
+    def clear_history(self) -> None:
+        with self._lock:
+            self._screen.history.top.clear()
 
     def type(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", self.session, *keys)
+        """Each key by its name (`Enter`, `C-q`, `F2`), or text typed as it is, all at once."""
+        assert self._child is not None, "open a program first"
+        self._child.send("".join(KEYS.get(key, key) for key in keys))
 
     def wait_for(self, text: str, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
@@ -33,11 +123,17 @@ class Terminal:
             time.sleep(0.2)
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
 
+    def close(self) -> None:
+        if self._child is not None:
+            self._child.close(force=True)
+            self._child = None
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+            self._reader = None
+
 
 @pytest.fixture
-def terminal(tmp_path):
-    if shutil.which("tmux") is None:
-        raise RuntimeError("tmux is required for the end-to-end test")
-    term = Terminal(f"chairside-e2e-{os.getpid()}-{tmp_path.name}")  # xdist workers share tmp names
+def terminal():
+    term = Terminal()
     yield term
-    subprocess.run(["tmux", "-L", term.socket, "kill-server"], capture_output=True)
+    term.close()

@@ -1,4 +1,4 @@
-"""The installed `chairside` command in a real terminal (tmux), used the way a nurse would."""
+"""The installed `chairside` command in a real terminal, used the way a nurse would."""
 
 import shlex
 import subprocess
@@ -30,7 +30,7 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
     session_id, mrn = _book_late_session(db)
     env = f"HOME={tmp_path} CHAIRSIDE_CONFIG={tmp_path / 'none.toml'} TERM=xterm-256color"
     command = f"env {env} {shlex.quote(CHAIRSIDE)} --db {shlex.quote(str(db_path))}; echo EXITED $?; sleep 30"
-    terminal.tmux("new-session", "-d", "-s", "nurse", "-x", "100", "-y", "30", command)
+    terminal.open(command, width=100, height=30)
     terminal.wait_for("Username")
     terminal.type("nurse", "Enter", "demo-nurse-pass", "Enter")  # as fast as a badge scanner
     screen = terminal.wait_for("Scheduled")
@@ -46,7 +46,7 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
     terminal.type("Enter", "6", "Enter", "5 6 6", "Enter")  # pain before, PEG
     # A series begins: PHQ-9 and GAD-7 are due, one line each.
     terminal.wait_for("PHQ-9 (due: series start)")
-    # Spaced: tmux types at once, and nine digits and Enter that fast are a wristband scan.
+    # Spaced: the terminal types at once, and nine digits and Enter that fast are a wristband scan.
     terminal.type("1 0 1 1 0 0 1 0 0", "Enter", "1 1 0 1 0 0 0", "Enter", "131/83 77 97 15 4", "Enter")
     terminal.wait_for("131/83")
     terminal.type("Escape")
@@ -131,10 +131,8 @@ def test_the_readme_first_command_from_a_fresh_home_builds_then_opens_the_demo(
     home.mkdir()
     env = f"HOME={home} TERM=xterm-256color PATH=/usr/bin:/bin"
     for run in ("first", "later"):
-        session = f"{run}-{username}"
         line = f"cd {shlex.quote(str(ROOT))} && env -i {env} {command}; echo EXITED $?; sleep 30"
-        terminal.tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", line)
-        terminal.session = session
+        terminal.open(line, width=100, height=30)
         if run == "first":
             terminal.wait_for("Username", timeout=180)  # the demo clinic is built on first use
         else:

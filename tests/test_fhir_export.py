@@ -15,8 +15,8 @@ from console.domain.errors import StorageError
 from console.export.files import export
 from console.export.modes import Mode
 from console.export.request import ExportRequest
-from console.store.database import Database, sqlite_url
-from tests.conftest import DEMO_DAY
+from console.store.database import Database
+from tests.conftest import DEMO_DAY, demo_clinic_url
 from tests.factories import (
     checked_in_session,
     discharged_session,
@@ -263,9 +263,9 @@ def test_a_limited_data_set_bundle_names_nobody_and_keeps_its_ids(db, staff, tmp
     assert patient["id"] != _valid(identified)["Patient"][0]["id"]  # the id does not lead back
 
 
-def test_every_resource_of_the_demo_clinic_is_valid(demo_file, tmp_path):
+def test_every_resource_of_the_demo_clinic_is_valid(tmp_path, request):
     """A week of the demo clinic: finished, running and planned sessions, side effects, many patients."""
-    db = Database(sqlite_url(demo_file))
+    db = Database(demo_clinic_url("sqlite", tmp_path, request))
     try:
         found = _valid(_bundle(db, tmp_path, first=DEMO_DAY - timedelta(days=7), last=DEMO_DAY))
     finally:

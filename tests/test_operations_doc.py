@@ -1,5 +1,5 @@
 """docs/operations.md, run: every command of its `sh` blocks, in order, typed into a real terminal
-(tmux) from a new account's home folder, answering each password prompt as a person would.
+from a new account's home folder, answering each password prompt as a person would.
 
 The PostgreSQL sections run against the tests' own server, found through libpq's PGHOST/PGPORT as
 the document says. The SSH section's `ssh` is a stand-in that runs the remote command on this
@@ -61,13 +61,11 @@ class Shell:
         step.write_text(block)
         self.terminal.type("clear", "Enter")
         time.sleep(0.2)
-        self.terminal.tmux("clear-history", "-t", self.terminal.session)
+        self.terminal.clear_history()
         self.terminal.type(f"source {shlex.quote(str(step))}; echo ::done {number} $?", "Enter")
         answered, signed_in, deadline, last = 0, False, time.monotonic() + timeout, ""
         while time.monotonic() < deadline:
-            screen = self.terminal.tmux(
-                "capture-pane", "-p", "-J", "-S", "-2000", "-t", self.terminal.session
-            )
+            screen = self.terminal.transcript()
             done = re.search(rf"^::done {number} (\d+)$", screen, re.M)
             if done:
                 failed = [line for line in screen.splitlines() if line.startswith("::failed")]
@@ -122,9 +120,7 @@ def test_every_command_of_the_operations_guide_runs_as_written(tmp_path, termina
     command = (
         "env -i " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " bash --norc --noprofile"
     )
-    terminal.tmux(
-        "new-session", "-d", "-s", terminal.session, "-x", "120", "-y", "40", "-c", str(ROOT), command
-    )
+    terminal.open(command, width=120, height=40, cwd=str(ROOT))
     terminal.type("trap 'echo ::failed $? $BASH_COMMAND' ERR", "Enter")
     shell = Shell(terminal, home)
     said = [shell.run(number, block) for number, block in enumerate(blocks)]

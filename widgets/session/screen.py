@@ -269,8 +269,9 @@ class SessionScreen(ReadsFirst, Screen):
             siblings[index - 1].scroll_visible(animate=False, immediate=True)
         widget.scroll_visible(animate=False, immediate=True)
         # Again once the layout has settled: a step whose content just changed (a re-read, a list
-        # filled in) may have moved the field after the first scroll.
-        self.call_after_refresh(widget.scroll_visible, animate=False)
+        # filled in) may have moved the field after the first scroll; not if the focus went on
+        # meanwhile (a refusal took it back to the field before), or it would scroll that one away.
+        self.call_after_refresh(_scroll_if_focused, widget)
 
     def _keep_focus_in_view(self) -> None:
         """The step's content grew or shrank after the focus moved (a re-read, a list filled in): the
@@ -354,7 +355,7 @@ class SessionScreen(ReadsFirst, Screen):
         line = Static(f"⚠ {message}", classes="refusal", markup=False)
         row.parent.mount(line, after=row)
         self.set_focus(field)  # back to where the wrong value is, to correct it
-        self.call_after_refresh(line.scroll_visible, animate=False)  # at 80x24 too: the field and why
+        self.call_after_refresh(_show_both, field, line)  # at 80x24 too: the field and why
 
     def _clear_refusal(self) -> None:
         self.query_one("#entry-error", Static).update("")
@@ -370,6 +371,8 @@ class SessionScreen(ReadsFirst, Screen):
         """
         previous, done = self._last_job, threading.Event()
         self._last_job = done
+        if then is not None:
+            self.moving()  # keys typed meanwhile wait for the field this entry's outcome focuses
         typed = field.value if field is not None else None
         seen = self.seen_when_typed(field) if field is not None else self.seen_in(form) if form else self.view
         self._run_job(store, field, typed, seen, form, then, previous, done)
@@ -410,6 +413,8 @@ class SessionScreen(ReadsFirst, Screen):
                 on_screen(self, self.action_step, then)
         finally:
             done.set()
+            if then is not None:
+                on_screen(self, self.moved)  # after the step, the refusal or the reload it queued
 
     def _reload_now(self, focus_next: bool = False) -> None:
         clinic = self.clinic
@@ -658,6 +663,18 @@ class SessionScreen(ReadsFirst, Screen):
         heading = f"Addendum: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
         dialog = AddendumDialog(heading, sitting.needs_password(clinic.now()), sitting, add)
         self.app.push_screen(dialog, lambda added: self.reload() if added else None)
+
+
+def _scroll_if_focused(widget: Widget) -> None:
+    if widget.has_focus:
+        widget.scroll_visible(animate=False)
+
+
+def _show_both(field: Widget, refusal: Widget) -> None:
+    """A refusal and the field it is about, in view once laid out: the field last, so that on a
+    terminal too small for both the field taking the keys is the one shown whole."""
+    refusal.scroll_visible(animate=False, immediate=True)
+    field.scroll_visible(animate=False, immediate=True)
 
 
 def _read_again(_version: int) -> None:
