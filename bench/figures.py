@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def build_five_year_clinic(path: Path) -> Path:
-    """The five-year demo clinic the figures in README are measured on (same seed), built at `path`."""
+    """The five-year demo clinic docs/performance.md is measured on (same seed), built at `path`."""
     from console.demo.builder import build_demo
     from console.store.database import sqlite_url
 
