@@ -265,14 +265,6 @@ def first_device_at(facts: RemsFacts) -> datetime | None:
     return facts.first_device
 
 
-def forty_minute_reading_due(facts: RemsFacts) -> datetime | None:
-    """When the 40-minute blood pressure is due, while it is still to be taken; else None."""
-    first = first_device_at(facts)
-    if first is None or identified_pressures(facts)[1] is not None:
-        return None
-    return first + FORTY_MINUTES
-
-
 def rems_form(facts: RemsFacts, clinic: str, limits: AlertThresholds, zone: ZoneInfo) -> RemsForm:
     """The form's fields in its order, each as text, and what is still missing."""
     check, session, patient = facts.check, facts.session, facts.patient
