@@ -1,5 +1,7 @@
 """The export's data dictionary: every column of every CSV file, its meaning, unit and type.
 
+Which file has which columns is console.export.catalogue.
+
 docs/export.md shows the same table to people; a test keeps the two equal.
 """
 
@@ -388,17 +390,3 @@ QUESTIONNAIRES = [
         values=("improved", "not improved", "remission", "response", "no response"),
     ),
 ]
-
-FILES = {
-    "sessions.csv": SESSIONS,
-    "vitals.csv": VITALS,
-    "side_effects.csv": SIDE_EFFECTS,
-    "controlled_substances.csv": CONTROLLED,
-    "notes.csv": NOTES,
-    "alerts.csv": ALERTS,
-    "returns.csv": RETURNS,
-    "addenda.csv": ADDENDA,
-    "billing.csv": BILLING,
-    "rems_monitoring.csv": REMS_MONITORING,
-    "questionnaires.csv": QUESTIONNAIRES,
-}

@@ -17,9 +17,9 @@ from sqlmodel import Session
 from console.clinic.demo_mark import is_demo
 from console.domain.errors import InvalidInput, StorageError
 from console.export import fhir, parallel, rows, workbook
-from console.export.csv_files import file_records, write_csv
+from console.export.catalogue import export_file, file_names
+from console.export.csv_files import write_csv
 from console.export.datapackage import DATAPACKAGE, descriptor
-from console.export.dictionary import FILES
 from console.export.local_time import LocalTimes
 from console.export.modes import STANDARD, Mode, session_facts
 from console.export.pseudonyms import ensure_pseudonyms
@@ -31,7 +31,7 @@ from console.store.database import Database
 from console.store.moments import shared_moment, writes_held
 from console.store.private_files import private_file, private_folder
 
-EVERY_FILE = [*FILES, DATAPACKAGE, BUNDLE, WORKBOOK, MANIFEST]
+EVERY_FILE = [*file_names(), DATAPACKAGE, BUNDLE, WORKBOOK, MANIFEST]
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,8 @@ def export(
                     counts |= team.write(facts, progress)
                 else:
                     times = LocalTimes(zone)  # one for every file: each hour of the record is converted once
-                    for name in FILES:
-                        records = file_records(session, name, request, zone)
+                    for name in file_names():
+                        records = export_file(name).query(session, request, zone)
                         counts[name] = write_csv(
                             partial[name], name, records, request, times, progress, facts
                         )
@@ -181,4 +181,4 @@ def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[s
 
 def records_by_file(session: Session, request: ExportRequest, zone: ZoneInfo):
     """Each file's rows, by its name: what the workbook's sheets are written from."""
-    return lambda name: file_records(session, name, request, zone)
+    return lambda name: export_file(name).query(session, request, zone)

@@ -22,7 +22,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from console.export.dictionary import DATE, FILES, INTEGER, NOT_DEIDENTIFIED, TEXT, TIME, Column
+from console.export.catalogue import export_file
+from console.export.dictionary import DATE, INTEGER, NOT_DEIDENTIFIED, TEXT, TIME, Column
 from console.export.local_time import as_utc
 from console.export.rows import in_range, stream
 from console.store.models import Patient, TreatmentSession
@@ -63,7 +64,7 @@ class Shown(NamedTuple):
 def plan(file: str, mode: Mode) -> list[Shown]:
     """The columns one file has in this kind of export, in order."""
     shown: list[Shown] = []
-    for column in FILES[file]:
+    for column in export_file(file).columns:
         if mode is Mode.IDENTIFIED:
             if column.name not in PSEUDONYMOUS:
                 shown.append(Shown(column, column.name))
@@ -136,7 +137,7 @@ def row_values(file: str, shown: list[Shown], facts: dict[int, Facts]) -> Callab
     """The function that turns a row of `file` into the values this plan shows (typed, not yet
     formatted). A row's fields are its file's columns in order (records.py), so they are read by
     position; an identified file shows them all as they are, the row itself."""
-    names = [column.name for column in FILES[file]]
+    names = [column.name for column in export_file(file).columns]
     positions = [names.index(item.source) for item in shown]
     changes = [(position, item.how) for position, item in enumerate(shown) if item.how]
     if positions == list(range(len(names))) and not changes:

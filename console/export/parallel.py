@@ -18,20 +18,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from console.domain.errors import StorageError
-from console.export.dictionary import FILES
+from console.export.catalogue import FILES, export_file, in_work_order
 from console.export.request import ExportRequest
 from console.export.rows import Progress
 
-# The files in the order workers take them: the longest to write first (five-year demo), so no one
-# file is left to run alone at the end.
-HEAVIEST_FIRST = (
-    "vitals.csv",
-    "rems_monitoring.csv",
-    "sessions.csv",
-    "billing.csv",
-    "questionnaires.csv",
-    "controlled_substances.csv",
-)
 WAIT = 0.5  # seconds between looks at whether a silent worker is still alive
 MOST_JOBS = 4  # the heaviest file alone takes about a fifth of the set: more workers wait on it
 SHORT_RANGE_DAYS = 31  # a month's set takes a second or two: starting a worker takes one
@@ -85,8 +75,8 @@ class Workers:
         """Every file written; the rows of each."""
         for orders in self._orders:
             orders.put(("facts", facts))
-        for name in [*HEAVIEST_FIRST, *(name for name in FILES if name not in HEAVIEST_FIRST)]:
-            self._files.put(name)
+        for file in in_work_order():
+            self._files.put(file.name)
         counts: dict[str, int] = {}
         while len(counts) < len(FILES):
             kind, *details = self._next()
@@ -174,7 +164,7 @@ def work(task: Task, orders, files, reports) -> None:
 
 
 def _write_files(task: Task, moment: str | None, orders, files, reports) -> None:
-    from console.export.csv_files import file_records, write_csv
+    from console.export.csv_files import write_csv
     from console.export.local_time import LocalTimes
     from console.export.rows import plan_for_every_row
     from console.store.database import Database
@@ -196,7 +186,7 @@ def _write_files(task: Task, moment: str | None, orders, files, reports) -> None
                 reports.put(("progress", name, rows))
 
             while (name := files.get()) is not None:
-                records = file_records(session, name, task.request, task.zone)
+                records = export_file(name).query(session, task.request, task.zone)
                 rows = write_csv(task.paths[name], name, records, task.request, times, report, facts)
                 reports.put(("written", name, rows))
     finally:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from console.export.dictionary import DATE, FILES, TEXT, TIME
+from console.export.catalogue import file_names
+from console.export.dictionary import DATE, TEXT, TIME
 from console.export.local_time import as_utc
 from console.export.modes import Facts, Mode, plan, row_values
 from console.export.rows import PROGRESS_EVERY, Progress
@@ -35,7 +36,7 @@ def write(
 
     book = Workbook(write_only=True)
     total = 0
-    for name in FILES:
+    for name in file_names():
         sheet = book.create_sheet(title=name.removesuffix(".csv"))
         shown = plan(name, mode)
         sheet.append([item.column.name for item in shown])
@@ -79,7 +80,7 @@ def _cell(sheet, value: Any, kind: str, zone: ZoneInfo):
 def _dictionary(book, mode: Mode, zone: ZoneInfo) -> None:
     sheet = book.create_sheet(title=DICTIONARY_SHEET)
     sheet.append(["sheet", "column", "meaning", "unit", "type", "empty means", "values"])
-    for name in FILES:
+    for name in file_names():
         for shown in plan(name, mode):
             column = shown.column
             meaning = column.meaning + (f" (in the clinic's time, {zone.key})" if column.type == TIME else "")
