@@ -8,6 +8,7 @@ docs/export.md shows the same table to people; a test keeps the two equal.
 from typing import NamedTuple
 
 from console.domain.pain import PainChangeClass
+from console.domain.vitals_fields import VITALS_FIELDS
 from console.domain.vocab import Drug, Instrument, Method, SessionStatus, SideEffectType, SignatureMeaning
 
 # A code is one of the fixed values its meaning lists (a CHECK constraint holds the column to them).
@@ -121,13 +122,10 @@ VITALS = [
     Column("session_id", "the session's number", "", INTEGER),
     Column("measured_at", "when the reading was taken", "", TIME),
     Column("recorded_at", "when it was entered (a late entry: long after measured_at)", "", TIME),
-    Column("systolic", "systolic blood pressure", "mmHg", INTEGER),
-    Column("diastolic", "diastolic blood pressure", "mmHg", INTEGER),
-    Column("heart_rate", "heart rate", "/min", INTEGER),
-    Column("spo2", "oxygen saturation by pulse oximetry", "%", INTEGER),
-    Column("resp_rate", "respiratory rate", "/min", INTEGER),
-    Column("moaas", "MOAA/S sedation score", "0-5", INTEGER),
-    Column("temperature_c", "body temperature", "°C", NUMBER),
+    *[
+        Column(field.name, field.label, field.unit, INTEGER if field.whole else NUMBER)
+        for field in VITALS_FIELDS
+    ],
     Column("taken_by", "who took the reading", "", TEXT),
     Column("alert_raised", "whether the reading raised a protocol alert", "", BOOLEAN),
     Column(

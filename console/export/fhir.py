@@ -35,6 +35,7 @@ from sqlmodel import Session, col
 from console.chair.discharge_gate import given_mg
 from console.chair.session_guide import note_lines
 from console.domain import questionnaires
+from console.domain.vitals_fields import VITALS_FIELDS, vitals_field
 from console.domain.vocab import Instrument, Route, SessionStatus, SideEffectType
 from console.export.request import BUNDLE, ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress, in_range
@@ -105,15 +106,9 @@ VERIFICATION_SIGNATURE = {
 }
 # RxNorm (clinical reference): ketamine the ingredient; esketamine nasal spray the dose form group.
 DRUGS = {"ketamine": ("6130", "ketamine"), "esketamine": ("2201623", "esketamine Nasal Spray")}
-SPO2 = ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry")
-# ([(LOINC, display), ...], VitalSigns column, UCUM unit, US Core profile) per single-value sign;
-# US Core's pulse oximetry profile wants SpO2 coded 2708-6 as well.
-VITAL_SIGNS = [
-    ([("8867-4", "Heart rate")], "heart_rate", "/min", "us-core-heart-rate"),
-    ([SPO2, ("2708-6", "Oxygen saturation in Arterial blood")], "spo2", "%", "us-core-pulse-oximetry"),
-    ([("9279-1", "Respiratory rate")], "resp_rate", "/min", "us-core-respiratory-rate"),
-    ([("8310-5", "Body temperature")], "temperature_c", "Cel", "us-core-body-temperature"),
-]
+# The vital signs that are the blood pressure panel's components; every other one with a LOINC code
+# is an observation of its own (codes, units, profiles: console.domain.vitals_fields).
+BLOOD_PRESSURE = ("systolic", "diastolic")
 
 
 def write(
@@ -493,7 +488,8 @@ def _questionnaire(answered: Questionnaire, context: Context) -> dict:
 
 
 def _vital_signs(reading: VitalSigns, context: Context) -> Iterator[dict]:
-    """The BP panel, each sign taken, the MOAA/S score; a corrected reading's are 'amended'."""
+    """The BP panel, each sign taken, then the scores without a LOINC code (MOAA/S); a corrected
+    reading's are 'amended'."""
     status = {"status": "amended" if reading.version > 1 else "final"}
 
     def observation(part: str, code: dict, category: str = "vital-signs") -> dict:
@@ -506,29 +502,33 @@ def _vital_signs(reading: VitalSigns, context: Context) -> Iterator[dict]:
         "meta": {"profile": [US_CORE + "us-core-blood-pressure"]},
         "component": [
             {
-                "code": _loinc("8480-6", "Systolic blood pressure"),
-                "valueQuantity": _quantity(reading.systolic, "mm[Hg]"),
-            },
-            {
-                "code": _loinc("8462-4", "Diastolic blood pressure"),
-                "valueQuantity": _quantity(reading.diastolic, "mm[Hg]"),
-            },
+                "code": _loinc(*field.loinc[0]),
+                "valueQuantity": _quantity(getattr(reading, field.name), field.ucum),
+            }
+            for field in map(vitals_field, BLOOD_PRESSURE)
         ],
     }
-    for codes, column, unit, profile in VITAL_SIGNS:
-        value = getattr(reading, column)
-        if value is not None:
+    own = [field for field in VITALS_FIELDS if field.name not in BLOOD_PRESSURE]
+    for field in own:
+        value = getattr(reading, field.name)
+        if field.loinc and value is not None:
             code = {
-                "coding": [{"system": LOINC, "code": code, "display": display} for code, display in codes],
-                "text": codes[0][1],
+                "coding": [
+                    {"system": LOINC, "code": code, "display": display} for code, display in field.loinc
+                ],
+                "text": field.loinc[0].display,
             }
-            yield observation(codes[0][0], code) | {
-                "meta": {"profile": [US_CORE + profile]},
-                "valueQuantity": _quantity(value, unit),
-            }
-    yield observation("moaas", {"text": "MOAA/S sedation score (0-5)"}, "exam") | {
-        "valueInteger": reading.moaas
-    }
+            profile = {"meta": {"profile": [US_CORE + field.profile]}} if field.profile else {}
+            yield (
+                observation(field.loinc[0].code, code)
+                | profile
+                | {"valueQuantity": _quantity(value, field.ucum)}
+            )
+    for field in own:
+        value = getattr(reading, field.name)
+        if not field.loinc and value is not None:  # a whole-number score (a test holds them so)
+            text = {"text": f"{field.label} ({field.unit})"}
+            yield observation(field.name, text, "exam") | {"valueInteger": value}
 
 
 def _adverse_event(effect: SideEffect, suspects: list[dict], context: Context) -> dict:

@@ -31,6 +31,7 @@ from console.domain.billing import billed
 from console.domain.pain import PainChange
 from console.domain.protocol import AlertThresholds, BillingCodes
 from console.domain.questionnaires import LOINC, band, change, score
+from console.domain.vitals_fields import VITALS_FIELDS
 from console.domain.vocab import InfusionEventKind, Instrument, Method
 from console.export.dictionary import ADDENDA, ALERTS, RETURNS, SIDE_EFFECTS, VITALS, Column
 from console.export.records import (
@@ -290,13 +291,7 @@ def vitals(session: Session, first: date, last: date) -> Iterator[VitalsRow]:
         "session_id": col(v.session_id),
         "measured_at": stored_time(v.measured_at),
         "recorded_at": stored_time(v.recorded_at),
-        "systolic": col(v.systolic),
-        "diastolic": col(v.diastolic),
-        "heart_rate": col(v.heart_rate),
-        "spo2": col(v.spo2),
-        "resp_rate": col(v.resp_rate),
-        "moaas": col(v.moaas),
-        "temperature_c": col(v.temperature_c),
+        **{field.name: col(getattr(v, field.name)) for field in VITALS_FIELDS},
         "taken_by": col(UserAccount.display_name),
         "alert_raised": alerted.c.vitals_id.is_not(None),
         "corrected": col(v.version) > 1,

@@ -9,6 +9,7 @@ from console.chair.session_view import SessionView
 from console.domain.pain import PainChange
 from console.domain.protocol import AlertThresholds
 from console.domain.questionnaires import SELF_HARM_ITEM, self_harm_answer, with_change
+from console.domain.vitals_fields import VITALS_FIELDS, headings, shown
 from console.domain.vocab import (
     Checklist,
     Contraindication,
@@ -200,15 +201,14 @@ def reading_remarks(view: SessionView, zone: ZoneInfo) -> list[str]:
 
 
 def vitals_cells(reading: VitalSigns, view: SessionView, zone: ZoneInfo) -> tuple[str, ...]:
-    """One flowsheet row: time (marked when corrected or late), BP, HR, SpO2, RR, MOAA/S, temp, who."""
+    """One flowsheet row: time (marked when corrected or late), a cell per vitals heading (BP, HR,
+    SpO2, RR, MOAA/S, temp: console.domain.vitals_fields), who."""
+    values: dict[str, list[str]] = {heading: [] for heading in headings()}
+    for field in VITALS_FIELDS:
+        values[field.heading].append(shown(getattr(reading, field.name)))
     return (
         f"{reading.measured_at.astimezone(zone):%H:%M}{reading_marks(reading)}",
-        f"{reading.systolic}/{reading.diastolic}",
-        str(reading.heart_rate),
-        str(reading.spo2),
-        str(reading.resp_rate),
-        str(reading.moaas),
-        "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
+        *("/".join(parts) for parts in values.values()),
         view.staff_name(reading.taken_by),
     )
 
