@@ -24,7 +24,6 @@ from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
 from console.chair import alerts, charting, checklists, questionnaires, sessions
-from console.chair.alerts import SELF_HARM_RULE
 from console.chair.questionnaires import mood_due
 from console.clinic import patients, users
 from console.clinic.demo_mark import DEMO_ACTION
@@ -41,6 +40,7 @@ from console.demo.words import (
     STAFF,
 )
 from console.domain.actors import Actor
+from console.domain.alert_rules import AlertRule
 from console.domain.clock import FixedClock
 from console.domain.errors import ConfigurationError
 from console.domain.protocol import Protocol
@@ -961,7 +961,7 @@ def _questionnaires(buffers, course, row: dict, nurse, at: datetime, progress: f
                 {
                     "session_id": sid,
                     "vitals_id": None,
-                    "rule": SELF_HARM_RULE,
+                    "rule": AlertRule.PHQ9_SELF_HARM,
                     "value": "item 9 = 1",
                     "message": "PHQ-9 item 9 answered 1 (thoughts of self-harm): a physician must see the "
                     "patient before discharge",
