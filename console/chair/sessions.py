@@ -1,6 +1,6 @@
 """Treatment sessions: scheduling and the status flow from check-in to discharge."""
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from types import EllipsisType
 from typing import Any, cast
@@ -45,7 +45,7 @@ ALLOWED_FROM: dict[str, set[S]] = {
 }
 
 
-def schedule_session(db: Database, actor: Actor, data: dict) -> TreatmentSession:
+def schedule_session(db: Database, actor: Actor, data: SessionIn | Mapping[str, object]) -> TreatmentSession:
     """Book a chair for a patient (an appointment or a walk-in)."""
     require_clinical(actor)
     session_in = parse(SessionIn, data)

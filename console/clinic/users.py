@@ -1,5 +1,6 @@
 """User accounts: creation by an administrator, argon2id passwords, sign-in with lockout."""
 
+from collections.abc import Mapping
 from functools import cache
 
 from sqlalchemy import update
@@ -44,7 +45,7 @@ def _decoy_hash() -> str:
     return hash_secret("decoy password for unknown users")
 
 
-def create_user(db: Database, actor: Actor, data: dict) -> UserAccount:
+def create_user(db: Database, actor: Actor, data: UserIn | Mapping[str, object]) -> UserAccount:
     """Create a user from raw values; refuses a taken username.
 
     The command line passes the administrator it proved (see `prove_admin`); a new clinic's first
