@@ -83,14 +83,19 @@ def breaches(reading: VitalSigns, limits: AlertThresholds, before_dose: bool) ->
 
 
 def raise_alerts(
-    session: Session, actor: Actor, reading: VitalSigns, limits: AlertThresholds, before_dose: bool, at
+    session: Session,
+    actor: Actor,
+    reading: VitalSigns,
+    limits: AlertThresholds,
+    before_dose: bool,
+    at: datetime,
 ) -> list[Alert]:
     """Store an alert per breach in the caller's transaction: the reading and its alerts commit together."""
     return [raise_alert(session, actor, reading, b, at) for b in breaches(reading, limits, before_dose)]
 
 
 def raise_alert(
-    session: Session, actor: Actor, reading: VitalSigns, breach: Breach, at, note: str = ""
+    session: Session, actor: Actor, reading: VitalSigns, breach: Breach, at: datetime, note: str = ""
 ) -> Alert:
     """One alert for one breach of `reading`, in the caller's transaction; `note` is added to its message."""
     message = f"{breach.message} ({note})" if note else breach.message
@@ -105,7 +110,7 @@ def raise_alert(
     return insert(session, alert, actor=actor, action="alert.raise", at=at)
 
 
-def close_alert(session: Session, actor: Actor, user_id: int, alert: Alert, why: str, at) -> Alert:
+def close_alert(session: Session, actor: Actor, user_id: int, alert: Alert, why: str, at: datetime) -> Alert:
     """Close an open alert that no longer applies, saying why, as the one whose entry closed it."""
     return update_versioned(
         session,
@@ -122,7 +127,12 @@ CLOSED_BY_CORRECTION = "Closed: the reading was corrected and is no longer past 
 
 
 def follow_correction(
-    session: Session, actor: Actor, reading: VitalSigns, limits: AlertThresholds, before_dose: bool, at
+    session: Session,
+    actor: Actor,
+    reading: VitalSigns,
+    limits: AlertThresholds,
+    before_dose: bool,
+    at: datetime,
 ) -> None:
     """A corrected reading meets the same rules as a new one, in the correction's transaction.
 

@@ -4,9 +4,10 @@ Every confirmed entry is its own committed transaction with its audit event, so 
 a nurse confirmed is lost if the workstation dies a moment later.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from types import EllipsisType
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -128,7 +129,19 @@ def correct_vitals(
         return corrected
 
 
-def _correct(db: Database, actor: Actor, model, row_id: int, expected_version: int, action: str, values_for):
+# The rows corrected through `_correct`: each belongs to a session.
+Corrected = TypeVar("Corrected", SideEffect, DoseAdministration)
+
+
+def _correct(
+    db: Database,
+    actor: Actor,
+    model: type[Corrected],
+    row_id: int,
+    expected_version: int,
+    action: str,
+    values_for: Callable[[Session, Corrected], dict[str, object]],
+) -> Corrected:
     """The shared half of every correction: the row's session must be open and its version current.
 
     `values_for(session, row)` gives the corrected columns; the audit event keeps the old ones.
@@ -400,7 +413,7 @@ def correct_dose(
         db, given.get("witness"), given.get("witness_secret"), stored.administered_by, already_proven=kept
     )
 
-    def values_for(session: Session, row: DoseAdministration) -> dict:
+    def values_for(session: Session, row: DoseAdministration) -> dict[str, object]:
         dose_in = parse(DoseIn, given | {"route": row.route})
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
         dose_rules.reconciled(dose_in, protocol)

@@ -6,6 +6,7 @@ readings are found from what is loaded anyway; only a session without an open ov
 a write, so the 2-second refresh stays a read.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -37,7 +38,7 @@ def overdue(rows: list[BoardRow], protocol: Protocol, now: datetime) -> dict[int
     return found
 
 
-def _open_overdue(session: Session, session_ids) -> set[int]:
+def _open_overdue(session: Session, session_ids: Iterable[int]) -> set[int]:
     query = select(Alert.session_id).where(
         col(Alert.session_id).in_(list(session_ids)),
         Alert.rule == AlertRule.VITALS_OVERDUE,

@@ -127,7 +127,7 @@ def record_weight(
     actor: Actor,
     patient_id: int,
     expected_version: int,
-    weight_kg,
+    weight_kg: float | str | None,  # as typed, or a number: validated here
     protocol: Protocol | None = None,
     confirmed: bool = False,
 ) -> Patient:

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -15,13 +16,16 @@ from console.store.database import Database
 from console.store.models import UserAccount, table_of
 from console.store.rows import get_or_refuse, insert
 
+if TYPE_CHECKING:  # argon2 loads at the first password checked, not with the console
+    from argon2 import PasswordHasher
+
 MAX_FAILED_ATTEMPTS = 5
 # The audit actor of a failed sign-in under a name no account has: what was typed may be a password.
 UNKNOWN_USER = "unknown user"
 
 
 @cache
-def _hasher():
+def _hasher() -> "PasswordHasher":
     from argon2 import PasswordHasher  # argon2id by default
 
     return PasswordHasher()

@@ -35,7 +35,7 @@ class Asked(Protocol):
     def thresholds(self) -> AlertThresholds: ...
 
 
-Query = Callable[[Session, Asked, ZoneInfo], Iterator[NamedTuple]]
+Query = Callable[[Session, Asked, ZoneInfo], Iterator[records.Record]]
 
 
 class ExportFile(NamedTuple):

@@ -4,12 +4,12 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import NamedTuple
 
 from console.export.csv_safe import safe_texts, writer
 from console.export.dictionary import BOOLEAN, TEXT, TIME
 from console.export.local_time import LocalTimes
 from console.export.modes import Facts, plan, row_values
+from console.export.records import Record
 from console.export.request import ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress
 
@@ -31,7 +31,7 @@ def _formats(times: LocalTimes) -> dict[str, Callable[[Iterable], list]]:
 def write_csv(
     path: Path,
     name: str,
-    records: Iterator[NamedTuple],
+    records: Iterator[Record],
     request: ExportRequest,
     times: LocalTimes,
     progress: Progress | None,

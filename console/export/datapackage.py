@@ -9,7 +9,7 @@ the files are written by, the two cannot drift apart.
 from typing import Any
 
 from console.export.catalogue import file_names
-from console.export.dictionary import BOOLEAN, CODE, DATE, INTEGER, NUMBER, TEXT, TIME
+from console.export.dictionary import BOOLEAN, CODE, DATE, INTEGER, NUMBER, TEXT, TIME, Column
 from console.export.modes import STANDARD, Mode, plan
 
 DATAPACKAGE = "datapackage.json"
@@ -55,7 +55,7 @@ def _resource(name: str, mode: Mode, bom: bool) -> dict:
     }
 
 
-def _field(column) -> dict:
+def _field(column: Column) -> dict:
     field: dict = {
         "name": column.name,
         "type": TYPES[column.type],

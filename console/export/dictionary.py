@@ -5,6 +5,7 @@ Which file has which columns is console.export.catalogue.
 docs/export.md shows the same table to people; a test keeps the two equal.
 """
 
+from enum import StrEnum
 from typing import NamedTuple
 
 from console.domain.pain import PainChangeClass
@@ -38,7 +39,7 @@ class Column(NamedTuple):
     values: tuple[str, ...] = ()  # a code column's only values
 
 
-def _codes(enum) -> tuple[str, ...]:
+def _codes(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
 

@@ -21,7 +21,7 @@ import json
 import os
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -219,74 +219,94 @@ Child = TypeVar(
 )
 
 
-def _of_sessions(session: Session, model: type[Child], ids: list[int]) -> Sequence[Child]:
-    return session.scalars(select(model).where(col(model.session_id).in_(ids)).order_by(col(model.id))).all()
+def _of_sessions(session: Session, model: type[Child], ids: list[int]) -> dict[int, list[Child]]:
+    """The sessions' rows of one table, by session; a session without any has none."""
+    found: dict[int, list[Child]] = defaultdict(list)
+    query = select(model).where(col(model.session_id).in_(ids)).order_by(col(model.id))
+    for row in session.scalars(query):
+        found[row.session_id].append(row)
+    return found
 
 
-def _children(session: Session, ids: list[int]) -> dict[str, dict[int, list]]:
+@dataclass(frozen=True)
+class Children:
+    """A batch of sessions' records, by session (infusion events by dose)."""
+
+    doses: dict[int, list[DoseAdministration]]
+    events: dict[int, list[InfusionEvent]]
+    pains: dict[int, list[PainScore]]
+    vitals: dict[int, list[VitalSigns]]
+    effects: dict[int, list[SideEffect]]
+    alerts: dict[int, list[Alert]]
+    questionnaires: dict[int, list[Questionnaire]]
+    returns: dict[int, list[ReviewReturn]]
+    addenda: dict[int, list[Addendum]]
+    signatures: dict[int, list[SessionSignature]]
+
+
+def _children(session: Session, ids: list[int]) -> Children:
     """A batch's doses, infusion events, pain scores, readings, side effects, alerts, returns,
     addenda and signatures, by session (or dose)."""
-    found: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for name, rows in (
-        ("doses", _of_sessions(session, DoseAdministration, ids)),
-        ("pains", _of_sessions(session, PainScore, ids)),
-        ("vitals", _of_sessions(session, VitalSigns, ids)),
-        ("effects", _of_sessions(session, SideEffect, ids)),
-        ("alerts", _of_sessions(session, Alert, ids)),
-        ("questionnaires", _of_sessions(session, Questionnaire, ids)),
-        ("returns", _of_sessions(session, ReviewReturn, ids)),
-        ("addenda", _of_sessions(session, Addendum, ids)),
-        ("signatures", _of_sessions(session, SessionSignature, ids)),
-    ):
-        for row in rows:
-            found[name][row.session_id].append(row)
-    dose_ids = [dose.id for doses in found["doses"].values() for dose in doses]
+    doses = _of_sessions(session, DoseAdministration, ids)
+    events: dict[int, list[InfusionEvent]] = defaultdict(list)
+    dose_ids = [dose.id for given in doses.values() for dose in given]
     if dose_ids:
-        events = (
+        query = (
             select(InfusionEvent)
             .where(col(InfusionEvent.dose_id).in_(dose_ids))
             .order_by(col(InfusionEvent.id))
         )
-        for event in session.scalars(events):
-            found["events"][event.dose_id].append(event)
-    return found
+        for event in session.scalars(query):
+            events[event.dose_id].append(event)
+    return Children(
+        doses=doses,
+        events=events,
+        pains=_of_sessions(session, PainScore, ids),
+        vitals=_of_sessions(session, VitalSigns, ids),
+        effects=_of_sessions(session, SideEffect, ids),
+        alerts=_of_sessions(session, Alert, ids),
+        questionnaires=_of_sessions(session, Questionnaire, ids),
+        returns=_of_sessions(session, ReviewReturn, ids),
+        addenda=_of_sessions(session, Addendum, ids),
+        signatures=_of_sessions(session, SessionSignature, ids),
+    )
 
 
-def _session_resources(visit: TreatmentSession, children, context: Context) -> Iterator[dict]:
+def _session_resources(visit: TreatmentSession, children: Children, context: Context) -> Iterator[dict]:
     suspects = []
-    doses = children["doses"][visit.id]
+    doses = children.doses[visit.id]
     if doses:
         yield _body_weight(doses[0], context)
     for dose in doses:
-        administration = _administration(dose, children["events"][dose.id], visit, context)
+        administration = _administration(dose, children.events[dose.id], visit, context)
         suspects.append({"instance": {"reference": f"urn:uuid:{administration['id']}"}})
         yield administration
-    for score in children["pains"][visit.id]:
+    for score in children.pains[visit.id]:
         yield _pain(score, context)
-    for answered in children["questionnaires"][visit.id]:
+    for answered in children.questionnaires[visit.id]:
         yield _questionnaire(answered, context)
-    for reading in children["vitals"][visit.id]:
+    for reading in children.vitals[visit.id]:
         yield from _vital_signs(reading, context)
-    for effect in children["effects"][visit.id]:
+    for effect in children.effects[visit.id]:
         yield _adverse_event(effect, suspects, context)
-    for alert in children["alerts"][visit.id]:
+    for alert in children.alerts[visit.id]:
         yield _detected_issue(alert, context)
-    for returned in children["returns"][visit.id]:
+    for returned in children.returns[visit.id]:
         yield _correction_task(returned, context)
     if not context.deidentified:  # a nurse may have typed a name or a number into a free text
         for number, (written_at, author, text) in enumerate(note_lines(visit.notes, context.zone), 1):
             yield _note(visit.id, number, written_at, author, text, context)
-        for addendum in children["addenda"][visit.id]:
+        for addendum in children.addenda[visit.id]:
             yield _addendum(addendum, context)
-    for signature in children["signatures"][visit.id]:
+    for signature in children.signatures[visit.id]:
         yield _signature(signature, context)
 
 
-def _id(*parts) -> str:
+def _id(*parts: object) -> str:
     return str(uuid.uuid5(NAMESPACE, ":".join(str(part) for part in parts)))
 
 
-def _reference(*parts) -> dict:
+def _reference(*parts: object) -> dict:
     return {"reference": f"urn:uuid:{_id(*parts)}"}
 
 

@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from console.domain.errors import StorageError
 from console.export.catalogue import FILES, export_file, in_work_order
+from console.export.modes import Facts
 from console.export.request import ExportRequest
 from console.export.rows import Progress
 
@@ -152,7 +153,26 @@ def workers(task: Task, jobs: int) -> Iterator[Workers]:
         running.stop()
 
 
-def work(task: Task, orders, files, reports) -> None:
+Item = TypeVar("Item")
+
+
+class Channel(Protocol[Item]):
+    """A queue between the export and its workers: a process's, or a thread's in tests."""
+
+    def put(self, item: Item, /) -> None: ...
+
+    def get(self) -> Item: ...
+
+
+# To each worker: the moment to begin its read at, then the Safe Harbor facts; or stop.
+Order = (
+    tuple[Literal["begin"], str | None] | tuple[Literal["facts"], dict[int, Facts]] | tuple[Literal["stop"]]
+)
+# From every worker: ready, begun, progress (file, rows), written (file, rows), failed (kind, message, trace).
+Report = tuple[str, *tuple[object, ...]]
+
+
+def work(task: Task, orders: Channel[Order], files: Channel[str | None], reports: Channel[Report]) -> None:
     """A worker: begin the read at the moment it is given, then write files until none is left."""
     try:
         reports.put(("ready",))
@@ -163,7 +183,13 @@ def work(task: Task, orders, files, reports) -> None:
         reports.put(("failed", _kind(failure), str(failure), traceback.format_exc()))
 
 
-def _write_files(task: Task, moment: str | None, orders, files, reports) -> None:
+def _write_files(
+    task: Task,
+    moment: str | None,
+    orders: Channel[Order],
+    files: Channel[str | None],
+    reports: Channel[Report],
+) -> None:
     from console.export.csv_files import write_csv
     from console.export.local_time import LocalTimes
     from console.export.rows import plan_for_every_row

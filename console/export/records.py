@@ -211,3 +211,19 @@ class QuestionnaireRow(NamedTuple):
     series_start_score: float | None
     change_percent: float | None
     change_class: str | None
+
+
+# A row of any file: every one has a session_id (a controlled-substance total: None).
+Record = (
+    SessionRow
+    | VitalsRow
+    | SideEffectRow
+    | ControlledRow
+    | NoteRow
+    | AlertRow
+    | ReturnRow
+    | AddendumRow
+    | BillingRow
+    | RemsRow
+    | QuestionnaireRow
+)
