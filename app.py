@@ -6,7 +6,7 @@ pydantic-settings, the schema check) is loaded in a worker while the nurse types
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,9 +25,11 @@ from widgets.login import LoginScreen, SignOut
 from widgets.opening import ReadsFirst
 
 if TYPE_CHECKING:
+    from textual.app import SystemCommand
     from textual.dom import DOMNode
     from textual.screen import Screen
 
+    from console.cli import Context
     from console.clinic.settings import Settings
     from console.domain.clock import Clock
     from console.store.database import Database
@@ -391,7 +393,7 @@ class ChairsideApp(App):
             return
         self.push_screen(HelpScreen(help_text(self.screen, self.focused)))
 
-    def get_system_commands(self, screen):
+    def get_system_commands(self, screen: "Screen[object]") -> "Iterator[SystemCommand]":
         """The command palette lists every action the current screen offers, with its key."""
         from functools import partial
 
@@ -451,7 +453,7 @@ def _trail_checked(db: "Database", settings: "Settings") -> list[str]:
         return [str(error)]
 
 
-def _clinic_opened(context) -> "tuple[Database, Settings]":
+def _clinic_opened(context: "Context") -> "tuple[Database, Settings]":
     """The clinic's database, and the settings with the protocol this workstation applies."""
     db = context.database()
     try:
@@ -461,7 +463,7 @@ def _clinic_opened(context) -> "tuple[Database, Settings]":
         raise
 
 
-def open_console(context) -> None:
+def open_console(context: "Context") -> None:
     """Open the console on the database and settings the command line resolved."""
     app = ChairsideApp(connect=lambda: _clinic_opened(context))
     try:

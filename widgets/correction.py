@@ -16,7 +16,7 @@ from console.store.models import VitalSigns
 from widgets.dialog import StoreDialog
 
 
-def quick_line(reading, zone: ZoneInfo) -> str:
+def quick_line(reading: VitalSigns, zone: ZoneInfo) -> str:
     """A stored reading as the one-line entry it came from."""
     after = " ".join(str(getattr(reading, name)) for name in AFTER_PRESSURE)
     line = f"@{reading.measured_at.astimezone(zone):%H:%M} {reading.systolic}/{reading.diastolic} {after}"
