@@ -5,7 +5,7 @@ pydantic-settings, the schema check) is loaded in a worker while the nurse types
 """
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,9 +25,11 @@ from widgets.login import LoginScreen, SignOut
 from widgets.opening import ReadsFirst
 
 if TYPE_CHECKING:
+    from textual.app import SystemCommand
     from textual.dom import DOMNode
     from textual.screen import Screen
 
+    from console.cli import Context
     from console.clinic.settings import Settings
     from console.domain.clock import Clock
     from console.store.database import Database
@@ -389,7 +391,7 @@ class ChairsideApp(App):
             return
         self.push_screen(HelpScreen(help_text(self.screen, self.focused)))
 
-    def get_system_commands(self, screen):
+    def get_system_commands(self, screen: "Screen[object]") -> "Iterator[SystemCommand]":
         """The command palette lists every action the current screen offers, with its key."""
         from functools import partial
 
@@ -449,7 +451,7 @@ def _trail_checked(db: "Database", settings: "Settings") -> list[str]:
         return [str(error)]
 
 
-def _clinic_opened(context) -> "tuple[Database, Settings]":
+def _clinic_opened(context: "Context") -> "tuple[Database, Settings]":
     """The clinic's database, and the settings with the protocol this workstation applies."""
     db = context.database()
     try:
@@ -459,7 +461,7 @@ def _clinic_opened(context) -> "tuple[Database, Settings]":
         raise
 
 
-def open_console(context) -> None:
+def open_console(context: "Context") -> None:
     """Open the console on the database and settings the command line resolved."""
     app = ChairsideApp(connect=lambda: _clinic_opened(context))
     try:

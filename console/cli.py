@@ -12,10 +12,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from console.domain.errors import ChairsideError, ConfigurationError
+
+if TYPE_CHECKING:  # each command loads what it needs: `--version` loads none of them
+    from console.clinic.settings import Settings
+    from console.demo.builder import DemoSummary
+    from console.domain.actors import Actor
+    from console.domain.protocol import Protocol
+    from console.store.database import Database
 
 OpenConsole = Callable[["Context"], None]
 CONSOLE_GROUP = "chairside.console"  # where the installation names the function that opens the console
@@ -23,8 +31,8 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
 DEMO_YEARS = 0.5  # the history of the demo `--demo` opens
 
 
-def _file(**kwargs) -> click.Path:
-    return click.Path(dir_okay=False, path_type=Path, **kwargs)
+def _file() -> click.Path:
+    return click.Path(dir_okay=False, path_type=Path)
 
 
 class ExportFormat(StrEnum):
@@ -43,18 +51,18 @@ class Context:
     open_console: OpenConsole | None
     protocol: Path | None = None
 
-    def settings(self):
+    def settings(self) -> "Settings":
         from console.clinic.settings import load_settings
 
         return load_settings(self.config)
 
-    def trial_protocol(self):
+    def trial_protocol(self) -> "Protocol | None":
         """The protocol file given to try (`--protocol`, CHAIRSIDE_PROTOCOL), checked, or None."""
         from console.clinic.settings import trial_protocol
 
         return trial_protocol(self.protocol)
 
-    def clinic_settings(self, db):
+    def clinic_settings(self, db: "Database") -> "Settings":
         """The settings with the protocol this workstation applies: the clinic's, from its database."""
         from console.clinic.clinic_protocol import protocol_in_force
 
@@ -66,7 +74,7 @@ class Context:
 
         return database_url(self.settings(), self.db_path, self.demo)
 
-    def database(self, *, writing: bool = True, upgrading: bool = False):
+    def database(self, *, writing: bool = True, upgrading: bool = False) -> "Database":
         """The clinic's database, which must exist, at this code's schema, with its clinic key.
 
         A SQLite clinic is migrated as it opens; a shared server database only by `upgrading`
@@ -240,8 +248,14 @@ def _ensure_demo(state: Context) -> None:
 
 
 def _build_demo(
-    state: Context, url: str, day: date, years: float, seed: int, now=None, unsigned_days: int = 0
-):
+    state: Context,
+    url: str,
+    day: date,
+    years: float,
+    seed: int,
+    now: datetime | None = None,
+    unsigned_days: int = 0,
+) -> "DemoSummary":
     from console.clinic.setup import prepare_new
     from console.demo.builder import build_demo
 
@@ -316,7 +330,9 @@ def _os_user() -> str:
     return getpass.getuser()
 
 
-def _proven_admin(state: "Context", admin: str | None, from_stdin: bool, db=None):
+def _proven_admin(
+    state: "Context", admin: str | None, from_stdin: bool, db: "Database | None" = None
+) -> tuple["Database", "Actor"]:
     """The database and the administrator who proved who they are (username and password)."""
     from console.clinic.users import prove_admin
 
@@ -382,7 +398,11 @@ def user_list(state: "Context", admin: str | None, password_stdin: bool) -> None
         click.echo(f"{user.username:<32} {user.role:<10} {state_:<20} {user.display_name}")
 
 
-def _user_change(name: str, help_text: str, change) -> None:
+# A change to a user account: (database, administrator, username, passwords from stdin) -> what was done.
+UserChange = Callable[["Database", "Actor", str, bool], str]
+
+
+def _user_change(name: str, help_text: str, change: UserChange) -> None:
     @user_cli.command(name, help=help_text)
     @click.argument("username")
     @ADMIN
@@ -393,28 +413,28 @@ def _user_change(name: str, help_text: str, change) -> None:
         click.echo(change(db, actor, username, password_stdin))
 
 
-def _unlock(db, actor, username: str, _stdin: bool) -> str:
+def _unlock(db: "Database", actor: "Actor", username: str, _stdin: bool) -> str:
     from console.clinic.users import unlock_user
 
     unlock_user(db, actor, username, _os_user())
     return f"Unlocked {username}."
 
 
-def _disable(db, actor, username: str, _stdin: bool) -> str:
+def _disable(db: "Database", actor: "Actor", username: str, _stdin: bool) -> str:
     from console.clinic.users import set_active
 
     set_active(db, actor, username, False, _os_user())
     return f"Disabled {username}: they can no longer sign in; their records keep their name."
 
 
-def _enable(db, actor, username: str, _stdin: bool) -> str:
+def _enable(db: "Database", actor: "Actor", username: str, _stdin: bool) -> str:
     from console.clinic.users import set_active
 
     set_active(db, actor, username, True, _os_user())
     return f"Enabled {username}."
 
 
-def _reset(db, actor, username: str, stdin: bool) -> str:
+def _reset(db: "Database", actor: "Actor", username: str, stdin: bool) -> str:
     from console.clinic.users import reset_password
 
     reset_password(

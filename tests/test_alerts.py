@@ -153,3 +153,42 @@ def test_the_board_and_the_session_bring_the_next_reading_forward_after_one_past
     (board_row,) = day_sessions(db, row.clinic_date)
     assert board_row.last_reading_alerted and board_row.vitals_due(protocol) == recheck
     assert load_session_view(db, row.id).vitals_due(protocol) == recheck
+
+
+def test_an_alert_of_a_rule_this_version_does_not_know_is_shown_and_exported_as_stored(db, staff, tmp_path):
+    """A later version's rule read from the database: shown by its message, marking no cell,
+    acknowledged by a nurse, exported with its stored name."""
+    import json
+    from zoneinfo import ZoneInfo
+
+    from console.chair.session_view import load_session_view
+    from console.export.files import export
+    from console.export.request import ExportRequest
+    from console.review import record_text
+    from console.store.rows import insert
+
+    nurse, zone = staff["nina"], ZoneInfo("America/Chicago")
+    row = checked_in_session(db, nurse)
+    reading = charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    with db.write() as session:
+        later = Alert(
+            session_id=row.id,
+            vitals_id=reading.id,
+            rule="resp_rate_low",
+            value="8",
+            message="respiratory rate 8 below 10/min",
+            raised_at=db.clock.now(),
+        )
+        insert(session, later, actor=nurse, action="alert.raise", at=db.clock.now())
+    view = load_session_view(db, row.id)
+    assert record_text.flagged_cells(view.vitals[0], view) == set()
+    assert "respiratory rate 8 below 10/min" in record_text.alert_lines(view, zone)[0]
+    assert alerts.awaiting_physician(view.alerts) == []
+    alerts.acknowledge(db, nurse, view.alerts[0].id, view.alerts[0].version, "seen, counted again")
+    day = db.clock.now().astimezone(zone).date()
+    export(db, "office", ExportRequest(day, day, tmp_path / "csv"), zone)
+    assert ",resp_rate_low,8," in (tmp_path / "csv" / "alerts.csv").read_text(encoding="utf-8")
+    export(db, "office", ExportRequest(day, day, tmp_path / "fhir", format="fhir"), zone)
+    bundle = json.loads((tmp_path / "fhir" / "bundle.json").read_text(encoding="utf-8"))
+    issues = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DetectedIssue"]
+    assert issues[0]["code"]["text"] == "resp_rate_low"

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from console.cli import run
-from console.export.dictionary import FILES
+from console.export.catalogue import FILES
 from console.export.files import export
 from console.export.request import ExportRequest
 from console.export.signature import verify_export

@@ -17,7 +17,7 @@ from console.chair import charting
 from console.chair.board import day_sessions
 from console.clinic import patients
 from console.domain.errors import InvalidInput, StorageError
-from console.export.dictionary import FILES
+from console.export.catalogue import FILES, export_file, file_names
 from console.export.files import export
 from console.export.modes import Mode, columns
 from console.export.request import ExportRequest
@@ -198,7 +198,7 @@ def test_every_injection_payload_is_neutralised(db, staff, tmp_path, payload):
         },
     )
     out = _export(db, tmp_path)
-    for name in FILES:
+    for name in file_names():
         for record in _rows(out / name):
             for value in record.values():
                 assert not value.startswith(("=", "+", "@", "\t", "\r", "\n")), (name, value)
@@ -241,7 +241,7 @@ def test_a_safe_harbor_export_keeps_no_date_but_the_year_no_record_key_and_no_ag
     first = _export(db, tmp_path, mode=Mode.SAFE_HARBOR, folder="a")
     second = _export(db, tmp_path, mode=Mode.SAFE_HARBOR, folder="b")
     today = db.clock.now().astimezone(ZONE).date()
-    for name in FILES:
+    for name in file_names():
         text_of_file = (first / name).read_text(encoding="utf-8")
         for secret in ("Doe", "Jane", "MRN-1001", "1970", "1931", today.isoformat(), f"{today:%m-%d}"):
             assert secret not in text_of_file, (name, secret)
@@ -331,7 +331,7 @@ def test_the_database_failing_part_way_leaves_no_file_and_says_so(db, staff, tmp
 
 def test_the_data_dictionary_lists_every_column_of_every_file():
     text = (Path(__file__).resolve().parent.parent / "docs" / "export.md").read_text(encoding="utf-8")
-    for name, described in FILES.items():
+    for name, described, *_ in FILES:
         section = text.split(f"## {name}")[1].split("\n## ")[0]
         listed = [
             tuple(part.strip().strip("`") for part in line.split("|")[1:-1])
@@ -378,11 +378,34 @@ def test_any_accepted_text_comes_back_from_both_formats_exactly_as_stored(db, st
     assert events[-1]["event"]["text"] == stored.other_text
 
 
-@pytest.mark.parametrize("name", sorted(FILES))
+@pytest.mark.parametrize("name", file_names())
 def test_each_row_type_is_named_exactly_by_its_files_dictionary_columns(name):
-    from console.export.records import ROW_TYPES
+    file = export_file(name)
+    assert file.record._fields == tuple(column.name for column in file.columns)
 
-    assert ROW_TYPES[name]._fields == tuple(column.name for column in FILES[name])
+
+def test_a_file_the_export_does_not_have_is_an_error_never_another_files_rows(tmp_path):
+    from datetime import date
+
+    from console.export.csv_files import write_csv
+    from console.export.local_time import LocalTimes
+
+    with pytest.raises(ValueError, match="no file named 'patients"):
+        export_file("patients.csv")
+    with pytest.raises(ValueError, match="no file named 'patients"):
+        columns("patients.csv", Mode.IDENTIFIED)
+    request = ExportRequest(date(2026, 1, 1), date(2026, 1, 1), tmp_path)
+    with pytest.raises(ValueError, match="no file named 'patients"):
+        write_csv(tmp_path / "x.csv", "patients.csv", iter([]), request, LocalTimes(ZONE), None, {})
+
+
+def test_every_file_is_named_once_and_workers_take_each_once_the_longest_first():
+    from console.export.catalogue import in_work_order
+
+    names = file_names()
+    assert len(set(names)) == len(names)
+    assert sorted(file.name for file in in_work_order()) == sorted(names)
+    assert [file.name for file in in_work_order()][:2] == ["vitals.csv", "rems_monitoring.csv"]
 
 
 def test_a_query_is_labelled_by_the_dictionary_and_refuses_a_missing_or_extra_column():
@@ -517,12 +540,12 @@ def test_a_deidentified_export_holds_no_free_text_so_nothing_typed_into_one_leak
     assert "555-0142" in (identified / "notes.csv").read_text()  # planted where the test looks
     for mode in (Mode.SAFE_HARBOR, Mode.LIMITED):
         out = _export(db, tmp_path, mode=mode, folder=mode.value)
-        for name in FILES:
+        for name in file_names():
             written = (out / name).read_text(encoding="utf-8")
             for planted in ("Jane", "Doe", "MRN-1001", "555-0142", "phoned"):
                 assert planted not in written, (mode, name, planted)
     out = _export(db, tmp_path, mode=Mode.SAFE_HARBOR, folder="safe")
-    for name in FILES:
+    for name in file_names():
         text = (out / name).read_text(encoding="utf-8")
         for planted in ("Jane", "Doe", "MRN-1001", "555-0142", "phoned"):
             assert planted not in text, (name, planted)

@@ -15,7 +15,7 @@ from sqlmodel import select
 import console.export.parallel
 from console.chair import charting
 from console.domain.errors import StorageError
-from console.export.dictionary import FILES
+from console.export.catalogue import file_names
 from console.export.files import export
 from console.export.modes import Mode
 from console.export.parallel import Task, default_jobs, workers
@@ -48,7 +48,7 @@ def test_worker_processes_write_byte_for_byte_the_files_one_process_writes(db, s
     a_rems_session(db, staff["marcus"], mrn="MRN-2002")
     one = _export(db, tmp_path, "one", jobs=1)
     many = _export(db, tmp_path, "many", jobs=3)
-    for name in FILES:
+    for name in file_names():
         assert (many / name).read_bytes() == (one / name).read_bytes(), name
     assert (many / "datapackage.json").read_bytes() == (one / "datapackage.json").read_bytes()
     assert sorted(path.name for path in many.iterdir()) == sorted(path.name for path in one.iterdir())

@@ -9,9 +9,10 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from console.chair import charting, dose_rules, sessions
-from console.chair.overdue import OVERDUE_RULE, flag_overdue, overdue
+from console.chair.overdue import flag_overdue, overdue
 from console.chair.overrides import record_override
 from console.clinic import patients
+from console.domain.alert_rules import AlertRule
 from console.domain.errors import InvalidInput, NeedsConfirmation, NotAllowed
 from console.domain.inputs import DoseIn
 from console.domain.protocol import Protocol
@@ -320,11 +321,11 @@ def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(db, st
     assert flag_overdue(db, late, ZONE) == [row.id]
     assert flag_overdue(db, late, ZONE) == []  # one alert, however often the board looks
     with db.read() as session:
-        alert = session.exec(select(Alert).where(Alert.rule == OVERDUE_RULE)).one()
+        alert = session.exec(select(Alert).where(Alert.rule == AlertRule.VITALS_OVERDUE)).one()
     assert alert.acknowledged_at is None and "vital signs overdue" in alert.message
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     with db.read() as session:
-        alert = session.exec(select(Alert).where(Alert.rule == OVERDUE_RULE)).one()
+        alert = session.exec(select(Alert).where(Alert.rule == AlertRule.VITALS_OVERDUE)).one()
     assert alert.acknowledged_by == nurse.user_id and alert.acknowledgement == "closed by the next reading"
     assert overdue(day_sessions(db, db.clock.now().date()), PROTOCOL, db.clock.now()) == {}
 
@@ -363,7 +364,7 @@ def test_an_overdue_reading_is_stored_by_whoever_looks_first_with_no_board_open(
     nurse = staff["nina"]
     row = _late_session(db, nurse)
     view = session_view_for(db, row.id, PROTOCOL, ZONE)
-    assert [alert.rule for alert in view.alerts] == [OVERDUE_RULE]
+    assert [alert.rule for alert in view.alerts] == [AlertRule.VITALS_OVERDUE]
     board = board_for(db, db.clock.now().date(), PROTOCOL, ZONE)
     assert board.newly_overdue == []
     assert next(r for r in board.rows if r.session_id == row.id).open_alerts == 1

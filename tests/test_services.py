@@ -637,3 +637,39 @@ def test_medications_and_history_are_stored_versioned_and_refused_when_they_cann
         record_medications(db, staff["nina"], patient.id, stored.version, {"relevant_history": ["gout"]})
     with pytest.raises(InvalidInput, match="Medications"):
         record_medications(db, staff["nina"], patient.id, stored.version, {"medications": "x" * 1001})
+
+
+def test_a_service_takes_its_input_model_as_it_takes_the_raw_values(db, staff):
+    """A screen passes raw values, a program may pass the validated input: stored alike."""
+    from console.domain.inputs import DoseIn, PainIn, PatientIn, SideEffectIn, VitalsIn
+
+    nurse = staff["nina"]
+    patient = patients.create_patient(db, nurse, PatientIn.model_validate(patient_data(mrn="mrn-7")))
+    assert patient.mrn == "MRN-7"  # normalised whichever way it came
+    row = checked_in_session(db, nurse)
+    reading = charting.record_vitals(db, nurse, row.id, VitalsIn.model_validate(vitals_data(db)))
+    assert charting.get_reading(db, reading.id).systolic == 128
+    fixed = charting.correct_vitals(
+        db, nurse, reading.id, reading.version, VitalsIn.model_validate(vitals_data(db, systolic=131))
+    )
+    assert fixed.systolic == 131
+    # The route is the session's whatever the input says; the witness proves it with the secret it holds.
+    given = DoseIn.model_validate(iv_dose_data(db) | {"route": "nasal", "device_count": 1})
+    dose = charting.record_dose(db, nurse, row.id, given)
+    assert dose.route == "intravenous" and dose.witness_id == staff["marcus"].user_id
+    effect = charting.record_side_effect(
+        db, nurse, row.id, SideEffectIn(effect="nausea", grade=1, onset_at=db.clock.now())
+    )
+    assert effect.grade == 1
+    row = sessions.get_session(db, row.id)
+    pain = PainIn(kind="before", score=6, scored_at=db.clock.now())
+    assert charting.record_pain(db, nurse, row.id, pain, row.version).score == 6
+
+
+def test_a_mapping_is_refused_as_before_and_an_input_is_taken_as_it_is(db, staff):
+    from console.domain.inputs import VitalsIn, parse
+
+    with pytest.raises(InvalidInput, match=r"^SpO2: percent, a whole number from 50 to 100 \(got 101\)\.$"):
+        parse(VitalsIn, vitals_data(db, spo2=101))
+    given = VitalsIn.model_validate(vitals_data(db))
+    assert parse(VitalsIn, given) is given

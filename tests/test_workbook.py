@@ -7,7 +7,7 @@ from itertools import zip_longest
 from openpyxl import load_workbook
 
 from console.chair import charting
-from console.export.dictionary import FILES
+from console.export.catalogue import file_names
 from console.export.modes import Mode, columns
 from tests.factories import a_whole_record, checked_in_session, iv_dose_data, record_baseline
 from tests.test_export import ZONE, _export
@@ -26,8 +26,8 @@ def test_the_workbook_keeps_identifiers_as_text_times_as_times_and_numbers_as_nu
     charting.record_dose(db, staff["nina"], row.id, iv_dose_data(db, lot_number="12/3"))
     out = _export(db, tmp_path, format="xlsx")
     book = load_workbook(out / "export.xlsx", read_only=True)
-    assert book.sheetnames == [name.removesuffix(".csv") for name in FILES] + ["dictionary"]
-    for name in FILES:
+    assert book.sheetnames == [name.removesuffix(".csv") for name in file_names()] + ["dictionary"]
+    for name in file_names():
         header = next(book[name.removesuffix(".csv")].iter_rows(values_only=True))
         assert list(header) == columns(name, Mode.IDENTIFIED)
     sessions = _table(book["sessions"])

@@ -11,17 +11,15 @@ from textual.widgets import Input, Label
 
 from console.domain.errors import ChairsideError, Conflict
 from console.domain.inputs import VitalsIn, parse
-from console.domain.quick_vitals import FORMAT_HINT, SessionWindow, parse_quick_vitals
+from console.domain.quick_vitals import AFTER_PRESSURE, FORMAT_HINT, SessionWindow, parse_quick_vitals
 from console.store.models import VitalSigns
 from widgets.dialog import StoreDialog
 
 
-def quick_line(reading, zone: ZoneInfo) -> str:
+def quick_line(reading: VitalSigns, zone: ZoneInfo) -> str:
     """A stored reading as the one-line entry it came from."""
-    line = (
-        f"@{reading.measured_at.astimezone(zone):%H:%M} {reading.systolic}/{reading.diastolic} "
-        f"{reading.heart_rate} {reading.spo2} {reading.resp_rate} {reading.moaas}"
-    )
+    after = " ".join(str(getattr(reading, name)) for name in AFTER_PRESSURE)
+    line = f"@{reading.measured_at.astimezone(zone):%H:%M} {reading.systolic}/{reading.diastolic} {after}"
     return line if reading.temperature_c is None else f"{line} {reading.temperature_c:g}"
 
 

@@ -3,7 +3,8 @@
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Markdown
 
 # What each part of the console is for, by widget id; shown when it has the focus.
@@ -56,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss()
 
 
-def help_text(screen, focused) -> str:
+def help_text(screen: Screen[object], focused: Widget | None) -> str:
     """Help for the focused widget, the screen's purpose, and its keys."""
     lines = [f"# Help: {screen.__class__.__name__.removesuffix('Screen')}", ""]
     if focused is not None and focused.id in FIELD_HELP:

@@ -11,11 +11,15 @@ they are dropped, with a note, rather than given to a field they were never type
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 HOLD_SECONDS = 5.0  # held longer than this, keys are dropped with a note: never typed into the wrong field
 RETRY_SECONDS = 0.01  # how often held keys look for a console ready to take them
@@ -34,7 +38,7 @@ class KeyQueue:
 
     def __init__(
         self,
-        app,
+        app: "App[object]",
         take: Callable[[events.Key], Awaitable[None]],
         ready: Callable[[events.Key], bool],
         dropped: Callable[[int], None],

@@ -3,6 +3,7 @@ still needs, and the facts only the chair can give (each device's time, what was
 patient would have been ready to leave). Enter in the last field stores them."""
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
@@ -119,7 +120,7 @@ class RemsDialog(StoreDialog[bool]):
         return store
 
 
-def _devices_shown(view: SessionView, zone) -> str:
+def _devices_shown(view: SessionView, zone: ZoneInfo) -> str:
     """The devices' times as recorded; before any, the dose's time as the first device's."""
     check = view.rems
     recorded = [] if check is None else [check.device_1_at, check.device_2_at, check.device_3_at]

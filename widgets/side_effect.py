@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
@@ -70,7 +70,7 @@ class SideEffectDialog(StoreDialog[dict[str, Any]]):
     def _clock(self, at: datetime | None) -> str:
         return "" if at is None else f"{at.astimezone(self.zone):%H:%M}"
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         """Typing a letter in the list jumps to the first side effect starting with it."""
         options = self.query_one("#effect-list", OptionList)
         if self.focused is options and event.character and event.character.isalpha():
@@ -154,7 +154,7 @@ class ResolveDialog(StoreDialog[SideEffect]):
             yield Input(id="resolve-at", max_length=5)
             yield self.refusal("resolve-error")
 
-    def _onset(self, effect) -> str:
+    def _onset(self, effect: SideEffect) -> str:
         return f"{effect.onset_at.astimezone(self.zone):%H:%M}"
 
     def on_mount(self) -> None:

@@ -5,6 +5,7 @@ navigation and booking and export are the one screen a nurse lives in; each is s
 """
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from rich.text import Text
 from textual import events, on, work
@@ -328,7 +329,7 @@ class TodayScreen(Screen):
     def action_export(self) -> None:
         from widgets.export_dialog import ExportDialog
 
-        def exported(folder) -> None:
+        def exported(folder: Path | None) -> None:
             if folder is not None:
                 self.query_one("#board-message", Static).update(f"✓ Exported to {folder}")
 

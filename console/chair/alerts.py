@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from console.domain.actors import Actor, require_clinical
+from console.domain.alert_rules import AlertRule, physician_only
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.protocol import AlertThresholds
 from console.domain.vocab import Role
@@ -18,15 +19,10 @@ from console.store.models import Alert, Patient, TreatmentSession, UserAccount, 
 from console.store.rows import get_or_refuse, insert, update_versioned
 from console.store.session_lock import open_for_change
 
-SELF_HARM_RULE = "phq9_self_harm"  # raised by a PHQ-9 item 9 above 0 (console.chair.questionnaires)
-# Alerts only a physician acknowledges, and that block discharge until one has: no override sets
-# them aside, as the patient needs a physician's assessment the same day.
-PHYSICIAN_ONLY_RULES = frozenset({SELF_HARM_RULE})
-
 
 @dataclass(frozen=True)
 class Breach:
-    rule: str
+    rule: AlertRule
     value: str
     message: str
 
@@ -38,7 +34,7 @@ def breaches(reading: VitalSigns, limits: AlertThresholds, before_dose: bool) ->
     if reading.systolic >= limits.systolic_hold or reading.diastolic >= limits.diastolic_hold:
         found.append(
             Breach(
-                "bp_hold",
+                AlertRule.BP_HOLD,
                 bp,
                 f"BP {bp} at or above {limits.systolic_hold}/{limits.diastolic_hold}: "
                 "hold dosing and call the physician",
@@ -49,18 +45,20 @@ def breaches(reading: VitalSigns, limits: AlertThresholds, before_dose: bool) ->
     ):
         found.append(
             Breach(
-                "bp_predose",
+                AlertRule.BP_PREDOSE,
                 bp,
                 f"pre-dose BP {bp} above {limits.systolic_predose_warn}/"
                 f"{limits.diastolic_predose_warn}: consider delaying the dose",
             )
         )
     if reading.spo2 < limits.spo2_low:
-        found.append(Breach("spo2_low", f"{reading.spo2}%", f"SpO2 {reading.spo2}% below {limits.spo2_low}%"))
+        found.append(
+            Breach(AlertRule.SPO2_LOW, f"{reading.spo2}%", f"SpO2 {reading.spo2}% below {limits.spo2_low}%")
+        )
     if reading.heart_rate < limits.heart_rate_low:
         found.append(
             Breach(
-                "heart_rate_low",
+                AlertRule.HEART_RATE_LOW,
                 str(reading.heart_rate),
                 f"heart rate {reading.heart_rate} below {limits.heart_rate_low}/min",
             )
@@ -68,7 +66,7 @@ def breaches(reading: VitalSigns, limits: AlertThresholds, before_dose: bool) ->
     if reading.heart_rate > limits.heart_rate_high:
         found.append(
             Breach(
-                "heart_rate_high",
+                AlertRule.HEART_RATE_HIGH,
                 str(reading.heart_rate),
                 f"heart rate {reading.heart_rate} above {limits.heart_rate_high}/min",
             )
@@ -76,7 +74,7 @@ def breaches(reading: VitalSigns, limits: AlertThresholds, before_dose: bool) ->
     if reading.moaas <= limits.moaas_low:
         found.append(
             Breach(
-                "moaas_low",
+                AlertRule.MOAAS_LOW,
                 str(reading.moaas),
                 f"MOAA/S {reading.moaas}: deep sedation (at or below {limits.moaas_low})",
             )
@@ -85,14 +83,19 @@ def breaches(reading: VitalSigns, limits: AlertThresholds, before_dose: bool) ->
 
 
 def raise_alerts(
-    session: Session, actor: Actor, reading: VitalSigns, limits: AlertThresholds, before_dose: bool, at
+    session: Session,
+    actor: Actor,
+    reading: VitalSigns,
+    limits: AlertThresholds,
+    before_dose: bool,
+    at: datetime,
 ) -> list[Alert]:
     """Store an alert per breach in the caller's transaction: the reading and its alerts commit together."""
     return [raise_alert(session, actor, reading, b, at) for b in breaches(reading, limits, before_dose)]
 
 
 def raise_alert(
-    session: Session, actor: Actor, reading: VitalSigns, breach: Breach, at, note: str = ""
+    session: Session, actor: Actor, reading: VitalSigns, breach: Breach, at: datetime, note: str = ""
 ) -> Alert:
     """One alert for one breach of `reading`, in the caller's transaction; `note` is added to its message."""
     message = f"{breach.message} ({note})" if note else breach.message
@@ -107,7 +110,7 @@ def raise_alert(
     return insert(session, alert, actor=actor, action="alert.raise", at=at)
 
 
-def close_alert(session: Session, actor: Actor, user_id: int, alert: Alert, why: str, at) -> Alert:
+def close_alert(session: Session, actor: Actor, user_id: int, alert: Alert, why: str, at: datetime) -> Alert:
     """Close an open alert that no longer applies, saying why, as the one whose entry closed it."""
     return update_versioned(
         session,
@@ -124,7 +127,12 @@ CLOSED_BY_CORRECTION = "Closed: the reading was corrected and is no longer past 
 
 
 def follow_correction(
-    session: Session, actor: Actor, reading: VitalSigns, limits: AlertThresholds, before_dose: bool, at
+    session: Session,
+    actor: Actor,
+    reading: VitalSigns,
+    limits: AlertThresholds,
+    before_dose: bool,
+    at: datetime,
 ) -> None:
     """A corrected reading meets the same rules as a new one, in the correction's transaction.
 
@@ -157,7 +165,7 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
     with db.write() as session:
         alert = get_or_refuse(session, Alert, alert_id, "Alert")
         open_for_change(session, alert.session_id)
-        if alert.rule in PHYSICIAN_ONLY_RULES and actor.role != Role.PHYSICIAN:
+        if physician_only(alert.rule) and actor.role != Role.PHYSICIAN:
             raise NotAllowed(
                 f"only a physician can acknowledge this alert ({alert.message}); call the physician"
             )
@@ -179,11 +187,11 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
 
 
 def awaiting_physician(alerts: list[Alert]) -> list[str]:
-    """What blocks discharge until a physician acknowledges it, in words."""
+    """What blocks discharge until a physician acknowledges it (no override sets it aside), in words."""
     return [
         f"a physician must acknowledge: {alert.message}"
         for alert in alerts
-        if alert.rule in PHYSICIAN_ONLY_RULES and alert.acknowledged_at is None
+        if physician_only(alert.rule) and alert.acknowledged_at is None
     ]
 
 
@@ -207,7 +215,7 @@ def physician_calls(db: Database, day: date) -> list[PhysicianCall]:
             .join(Patient, col(Patient.id) == TreatmentSession.patient_id)
             .where(
                 TreatmentSession.clinic_date == day,
-                col(Alert.rule).in_(PHYSICIAN_ONLY_RULES),
+                col(Alert.rule).in_([rule.value for rule in AlertRule if rule.physician_only]),
                 col(Alert.acknowledged_at).is_(None),
             )
             .order_by(col(Alert.raised_at), col(Alert.id))

@@ -4,7 +4,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from sqlalchemy import func, type_coerce
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from console.chair.alerts import open_alert_counts
 from console.chair.questionnaires import last_mood_dates, mood_due
@@ -124,7 +124,7 @@ def day_sessions(db: Database, day: date) -> list[BoardRow]:
         ]
 
 
-def override_counts(session, session_ids: list[int]) -> dict[int, int]:
+def override_counts(session: Session, session_ids: list[int]) -> dict[int, int]:
     """Protocol rules set aside, per treatment session."""
     if not session_ids:
         return {}
@@ -137,7 +137,12 @@ def override_counts(session, session_ids: list[int]) -> dict[int, int]:
 
 
 def _row(
-    s: TreatmentSession, p: Patient, last_at, open_alerts: int, overrides: int, alerted: bool
+    s: TreatmentSession,
+    p: Patient,
+    last_at: datetime | None,
+    open_alerts: int,
+    overrides: int,
+    alerted: bool,
 ) -> BoardRow:
     return BoardRow(
         session_id=s.id,

@@ -4,8 +4,10 @@ Every confirmed entry is its own committed transaction with its audit event, so 
 a nurse confirmed is lost if the workstation dies a moment later.
 """
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from types import EllipsisType
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -17,7 +19,7 @@ from console.chair.overrides import overridden
 from console.chair.witness import UNPROVEN, proven_witness, same_amount, witness_id
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
-from console.domain.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, parse
+from console.domain.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, given_values, parse
 from console.domain.protocol import AlertThresholds, Protocol
 from console.domain.quick_vitals import SessionWindow
 from console.domain.vocab import Method, OverrideRule, PainKind, Route
@@ -59,7 +61,11 @@ def _not_future(db: Database, when: datetime, field: str, label: str) -> None:
 
 
 def record_vitals(
-    db: Database, actor: Actor, session_id: int, data: dict, limits: AlertThresholds | None = None
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    data: VitalsIn | Mapping[str, object],
+    limits: AlertThresholds | None = None,
 ) -> VitalSigns:
     """Store one reading, and an alert for each protocol threshold it is past (`limits`).
 
@@ -92,7 +98,7 @@ def correct_vitals(
     actor: Actor,
     reading_id: int,
     expected_version: int,
-    data: dict,
+    data: VitalsIn | Mapping[str, object],
     limits: AlertThresholds | None = None,
 ) -> VitalSigns:
     """Correct a reading typed wrongly; the audit trail keeps the old values next to the new.
@@ -123,7 +129,19 @@ def correct_vitals(
         return corrected
 
 
-def _correct(db: Database, actor: Actor, model, row_id: int, expected_version: int, action: str, values_for):
+# The rows corrected through `_correct`: each belongs to a session.
+Corrected = TypeVar("Corrected", SideEffect, DoseAdministration)
+
+
+def _correct(
+    db: Database,
+    actor: Actor,
+    model: type[Corrected],
+    row_id: int,
+    expected_version: int,
+    action: str,
+    values_for: Callable[[Session, Corrected], dict[str, object]],
+) -> Corrected:
     """The shared half of every correction: the row's session must be open and its version current.
 
     `values_for(session, row)` gives the corrected columns; the audit event keeps the old ones.
@@ -142,7 +160,9 @@ def _correct(db: Database, actor: Actor, model, row_id: int, expected_version: i
         )
 
 
-def record_side_effect(db: Database, actor: Actor, session_id: int, data: dict) -> SideEffect:
+def record_side_effect(
+    db: Database, actor: Actor, session_id: int, data: SideEffectIn | Mapping[str, object]
+) -> SideEffect:
     user_id = require_clinical(actor)
     effect_in = parse(SideEffectIn, data)
     _not_future(db, effect_in.onset_at, "onset_at", "Onset")
@@ -158,7 +178,11 @@ def record_side_effect(db: Database, actor: Actor, session_id: int, data: dict) 
 
 
 def correct_side_effect(
-    db: Database, actor: Actor, side_effect_id: int, expected_version: int, data: dict
+    db: Database,
+    actor: Actor,
+    side_effect_id: int,
+    expected_version: int,
+    data: SideEffectIn | Mapping[str, object],
 ) -> SideEffect:
     """Correct a side effect typed wrongly (type, grade, times, action); the audit trail keeps the old."""
     require_clinical(actor)
@@ -217,7 +241,7 @@ def record_pain(
     db: Database,
     actor: Actor,
     session_id: int,
-    data: dict,
+    data: PainIn | Mapping[str, object],
     expected_version: int | None = None,
     replacing: int | EllipsisType | None = ...,
 ) -> PainScore:
@@ -283,7 +307,7 @@ def record_dose(
     db: Database,
     actor: Actor,
     session_id: int,
-    data: dict,
+    data: DoseIn | Mapping[str, object],
     protocol: Protocol | None = None,
     doses_seen: int | None = None,
 ) -> DoseAdministration:
@@ -298,12 +322,13 @@ def record_dose(
     user_id = require_clinical(actor)
     with db.read() as session:  # a stale screen hears so before the witness's PIN is checked
         _as_seen(_doses_of(session, session_id), doses_seen)
-    proven = proven_witness(db, data.get("witness"), data.get("witness_secret"), user_id)
+    given = given_values(data)  # validated below, with the session's route whatever was given
+    proven = proven_witness(db, given.get("witness"), given.get("witness_secret"), user_id)
     now = db.clock.now()
     with db.write() as session:
         treatment = _open_session(session, session_id)
         route = Route.INTRAVENOUS if treatment.method == Method.IV else Route.NASAL
-        dose_in = parse(DoseIn, dict(data) | {"route": route})
+        dose_in = parse(DoseIn, given | {"route": route})
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
         if treatment.checked_in_at and dose_in.administered_at < treatment.checked_in_at:
             raise InvalidInput("administered_at", "Given at: cannot be before the patient checked in.")
@@ -371,7 +396,7 @@ def correct_dose(
     actor: Actor,
     dose_id: int,
     expected_version: int,
-    data: dict,
+    data: DoseIn | Mapping[str, object],
     protocol: Protocol | None = None,
 ) -> DoseAdministration:
     """Correct a dose typed wrongly (amounts, lot, witness); mg/kg follows, the audit trail keeps the old.
@@ -382,13 +407,14 @@ def correct_dose(
     user_id = require_clinical(actor)
     with db.read() as session:
         stored = get_or_refuse(session, DoseAdministration, dose_id, "Dose")
-    kept = stored.witness_id if same_amount(data.get("wasted_mg"), stored.wasted_mg) else None
+    given = given_values(data)  # validated below, with the dose's route whatever was given
+    kept = stored.witness_id if same_amount(given.get("wasted_mg"), stored.wasted_mg) else None
     proven = proven_witness(
-        db, data.get("witness"), data.get("witness_secret"), stored.administered_by, already_proven=kept
+        db, given.get("witness"), given.get("witness_secret"), stored.administered_by, already_proven=kept
     )
 
-    def values_for(session: Session, row: DoseAdministration) -> dict:
-        dose_in = parse(DoseIn, dict(data) | {"route": row.route})
+    def values_for(session: Session, row: DoseAdministration) -> dict[str, object]:
+        dose_in = parse(DoseIn, given | {"route": row.route})
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
         dose_rules.reconciled(dose_in, protocol)
         refusal = dose_rules.out_of_range(dose_in, protocol)

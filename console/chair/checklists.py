@@ -57,8 +57,3 @@ def tick(
         ]
         insert_many(session, added, actor=actor, action="checklist.tick", at=now)
         return before | {row.item for row in added}
-
-
-def unticked(checklists: Checklists, checklist: Checklist, done: set[str]) -> list[str]:
-    """The protocol's items of `checklist` not ticked yet, in the protocol's order."""
-    return [item for item in items_of(checklists, checklist) if item not in done]

@@ -1,8 +1,11 @@
 """What the dose form starts from: the patient's last dose and today's lot, and the total it computes."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col, select
 
 from console.domain.protocol import Protocol
 from console.domain.vocab import Drug, Method
@@ -25,7 +28,9 @@ def suggested_dose(db: Database, session: TreatmentSession) -> DosePlan:
     iv = session.method == Method.IV
     drug = Drug.KETAMINE if iv else Drug.ESKETAMINE
 
-    def latest(s, condition, newest_first):
+    def latest(
+        s: Session, condition: ColumnElement[bool], newest_first: Mapped[datetime]
+    ) -> DoseAdministration | None:
         return s.exec(
             select(DoseAdministration)
             .join(TreatmentSession, col(TreatmentSession.id) == DoseAdministration.session_id)
@@ -36,16 +41,19 @@ def suggested_dose(db: Database, session: TreatmentSession) -> DosePlan:
 
     with db.read() as s:
         last = latest(
-            s, TreatmentSession.patient_id == session.patient_id, DoseAdministration.administered_at
+            s, col(TreatmentSession.patient_id) == session.patient_id, col(DoseAdministration.administered_at)
         )
-        lot = latest(s, TreatmentSession.clinic_date == session.clinic_date, DoseAdministration.recorded_at)
+        lot = latest(
+            s, col(TreatmentSession.clinic_date) == session.clinic_date, col(DoseAdministration.recorded_at)
+        )
+    strength = lot or last  # today's lot's concentration, else the patient's last
     return DosePlan(
         drug=drug,
         rate_mg_per_kg_h=last.rate_mg_per_kg_h if last and iv else None,
         planned_duration_min=last.planned_duration_min if last and iv else None,
         device_count=last.device_count if last and not iv else None,
         lot_number=lot.lot_number if lot else "",
-        concentration_mg_per_ml=(lot or last).concentration_mg_per_ml if (lot or last) else None,
+        concentration_mg_per_ml=strength.concentration_mg_per_ml if strength else None,
     )
 
 

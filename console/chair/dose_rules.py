@@ -8,13 +8,14 @@ from datetime import date
 
 from console.chair.alerts import breaches
 from console.clinic.patients import weight_is_stale
+from console.domain.alert_rules import AlertRule
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn
 from console.domain.protocol import Protocol
 from console.domain.vocab import Contraindication, OverrideRule, Route
 from console.store.models import Patient, TreatmentSession, VitalSigns
 
-HOLD_RULES = {"bp_hold"}
+HOLD_RULES = {AlertRule.BP_HOLD}  # the alerts that hold the first dose until an override
 
 
 def before_first_dose(

@@ -1,5 +1,6 @@
 """A running IV infusion: pause, resume, rate change and stop, and how much has been given."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -101,7 +102,11 @@ def left_over_mg(dose: DoseAdministration, given_mg: float) -> float:
 
 
 def record_infusion_event(
-    db: Database, actor: Actor, dose_id: int, data: dict, protocol: Protocol | None = None
+    db: Database,
+    actor: Actor,
+    dose_id: int,
+    data: InfusionEventIn | Mapping[str, object],
+    protocol: Protocol | None = None,
 ) -> InfusionEvent:
     """Record a pause, resume, rate change or stop; a stop also closes the dose (stopped_at).
 

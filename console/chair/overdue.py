@@ -6,6 +6,7 @@ readings are found from what is loaded anyway; only a session without an open ov
 a write, so the 2-second refresh stays a read.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -17,13 +18,13 @@ from console.chair.board import BoardRow, day_sessions
 from console.chair.session_view import SessionView, load_session_view
 from console.chair.vitals_due import is_late
 from console.domain.actors import Actor
+from console.domain.alert_rules import AlertRule
 from console.domain.protocol import Protocol
 from console.store.database import Database
 from console.store.models import Alert
 from console.store.rows import insert
 from console.store.session_lock import open_for_change
 
-OVERDUE_RULE = "vitals_overdue"
 SYSTEM = Actor.system("chairside")
 
 
@@ -37,10 +38,10 @@ def overdue(rows: list[BoardRow], protocol: Protocol, now: datetime) -> dict[int
     return found
 
 
-def _open_overdue(session: Session, session_ids) -> set[int]:
+def _open_overdue(session: Session, session_ids: Iterable[int]) -> set[int]:
     query = select(Alert.session_id).where(
         col(Alert.session_id).in_(list(session_ids)),
-        Alert.rule == OVERDUE_RULE,
+        Alert.rule == AlertRule.VITALS_OVERDUE,
         col(Alert.acknowledged_at).is_(None),
     )
     return set(session.exec(query).all())
@@ -62,7 +63,7 @@ def flag_overdue(db: Database, due_by_session: dict[int, datetime], zone: ZoneIn
             now = db.clock.now()
             alert = Alert(
                 session_id=session_id,
-                rule=OVERDUE_RULE,
+                rule=AlertRule.VITALS_OVERDUE,
                 value=f"due {due.astimezone(zone):%H:%M}",
                 message=f"vital signs overdue: due at {due.astimezone(zone):%H:%M}, none recorded since",
                 raised_at=now,
@@ -76,7 +77,9 @@ def close_overdue(session: Session, actor: Actor, user_id: int, session_id: int,
     """A reading was recorded: the session's overdue alert is closed by it, in the same transaction."""
     for alert in session.exec(
         select(Alert).where(
-            Alert.session_id == session_id, Alert.rule == OVERDUE_RULE, col(Alert.acknowledged_at).is_(None)
+            Alert.session_id == session_id,
+            Alert.rule == AlertRule.VITALS_OVERDUE,
+            col(Alert.acknowledged_at).is_(None),
         )
     ).all():
         close_alert(session, actor, user_id, alert, "closed by the next reading", at)
@@ -106,7 +109,7 @@ def session_view_for(db: Database, session_id: int, protocol: Protocol, zone: Zo
     if due is None or not is_late(due, protocol, db.clock.now()):
         return view
     # Already flagged is the common case while a screen reloads: no query for it.
-    if any(a.rule == OVERDUE_RULE and a.acknowledged_at is None for a in view.alerts):
+    if any(a.rule == AlertRule.VITALS_OVERDUE and a.acknowledged_at is None for a in view.alerts):
         return view
     if flag_overdue(db, {session_id: due}, zone):
         view = load_session_view(db, session_id)  # with the new alert

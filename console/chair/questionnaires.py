@@ -11,8 +11,8 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from console.chair.alerts import SELF_HARM_RULE
 from console.domain.actors import Actor, require_clinical
+from console.domain.alert_rules import AlertRule
 from console.domain.errors import Conflict, NotAllowed
 from console.domain.inputs import QuestionnaireIn, parse
 from console.domain.protocol import Questionnaires
@@ -72,7 +72,7 @@ def record(
         if thoughts and not _open_self_harm_alert(session, session_id):
             alert = Alert(
                 session_id=session_id,
-                rule=SELF_HARM_RULE,
+                rule=AlertRule.PHQ9_SELF_HARM,
                 value=f"item {SELF_HARM_ITEM} = {thoughts}",
                 message=f"PHQ-9 item {SELF_HARM_ITEM} answered {thoughts} (thoughts of self-harm): "
                 "a physician must see the patient before discharge",
@@ -94,7 +94,7 @@ def _open_self_harm_alert(session: Session, session_id: int) -> bool:
     found = session.exec(
         select(Alert.id).where(
             Alert.session_id == session_id,
-            Alert.rule == SELF_HARM_RULE,
+            Alert.rule == AlertRule.PHQ9_SELF_HARM,
             col(Alert.acknowledged_at).is_(None),
         )
     ).first()

@@ -9,7 +9,7 @@ lot, the blood pressures (identified here: before dosing, at about 40 minutes, b
 whether the vital signs were acceptable, and the minutes from the first device to discharge.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -77,7 +77,11 @@ def _within_session(
 
 
 def ask_questions(
-    db: Database, actor: Actor, session_id: int, data: dict, expected_version: int | None = None
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    data: RemsQuestionsIn | Mapping[str, object],
+    expected_version: int | None = None,
 ) -> RemsCheck:
     """Record the enrolment and medication answers; with `expected_version`, correct them."""
     user_id = require_clinical(actor)
@@ -104,7 +108,11 @@ def ask_questions(
 
 
 def record_devices(
-    db: Database, actor: Actor, session_id: int, expected_version: int, data: dict
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    expected_version: int,
+    data: RemsDevicesIn | Mapping[str, object],
 ) -> RemsCheck:
     """The time of each device, as many as the nasal dose recorded used."""
     require_clinical(actor)
@@ -129,7 +137,11 @@ def record_devices(
 
 
 def record_observations(
-    db: Database, actor: Actor, session_id: int, expected_version: int, data: dict
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    expected_version: int,
+    data: RemsObservationsIn | Mapping[str, object],
 ) -> RemsCheck:
     """Sedation, dissociation and respiratory depression seen or not; the minutes to ready to leave."""
     require_clinical(actor)
@@ -263,14 +275,6 @@ def identified_pressures(facts: RemsFacts) -> tuple[VitalSigns | None, VitalSign
 def first_device_at(facts: RemsFacts) -> datetime | None:
     """The first device's time as recorded, else the dose's."""
     return facts.first_device
-
-
-def forty_minute_reading_due(facts: RemsFacts) -> datetime | None:
-    """When the 40-minute blood pressure is due, while it is still to be taken; else None."""
-    first = first_device_at(facts)
-    if first is None or identified_pressures(facts)[1] is not None:
-        return None
-    return first + FORTY_MINUTES
 
 
 def rems_form(facts: RemsFacts, clinic: str, limits: AlertThresholds, zone: ZoneInfo) -> RemsForm:

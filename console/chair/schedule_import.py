@@ -58,13 +58,13 @@ class ScheduleRow(Input):
 
     @field_validator("time", mode="before")
     @classmethod
-    def _pad_hour(cls, value):
+    def _pad_hour(cls, value: object) -> str:
         text = str(value).strip()
         return f"0{text}" if len(text) == 4 and text[1] == ":" else text
 
     @field_validator("method", mode="before")
     @classmethod
-    def _method_words(cls, value):
+    def _method_words(cls, value: object) -> object:
         return METHOD_WORDS.get(str(value).strip().lower(), value)
 
     def names(self) -> tuple[str, str]:

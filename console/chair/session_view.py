@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from console.chair.questionnaires import last_mood_dates, series_baselines
 from console.chair.vitals_due import next_vitals_due
@@ -28,8 +29,11 @@ from console.store.models import (
     TreatmentSession,
     UserAccount,
     VitalSigns,
+    table_of,
 )
 from console.store.rows import get_or_refuse
+
+Row = TypeVar("Row", bound=SQLModel)
 
 
 @dataclass(frozen=True)
@@ -110,14 +114,15 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
     row = get_or_refuse(session, TreatmentSession, session_id, "Session")
     patient = get_or_refuse(session, Patient, row.patient_id, "Patient")
 
-    def children(model, order):
-        return list(
-            session.exec(select(model).where(model.session_id == session_id).order_by(order, model.id))
-        )
+    def children(model: type[Row], order: str) -> list[Row]:
+        """The session's rows of one table, in the order of the column `order`, then as stored."""
+        table = table_of(model)
+        query = select(model).where(table.c.session_id == session_id).order_by(table.c[order], table.c.id)
+        return list(session.exec(query))
 
     recent = _recent_sessions(session, row)
     staff = {user.id: user.display_name for user in session.exec(select(UserAccount))}
-    doses = children(DoseAdministration, DoseAdministration.administered_at)
+    doses = children(DoseAdministration, "administered_at")
     events = list(
         session.exec(
             select(InfusionEvent)
@@ -130,25 +135,25 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         patient=patient,
         doses=doses,
         infusion_events=events,
-        alerts=children(Alert, Alert.raised_at),
-        vitals=children(VitalSigns, VitalSigns.measured_at),
-        side_effects=children(SideEffect, SideEffect.onset_at),
-        pain_scores=children(PainScore, PainScore.scored_at),
+        alerts=children(Alert, "raised_at"),
+        vitals=children(VitalSigns, "measured_at"),
+        side_effects=children(SideEffect, "onset_at"),
+        pain_scores=children(PainScore, "scored_at"),
         staff=staff,
         signature=session.exec(
             select(SessionSignature).where(SessionSignature.session_id == session_id)
         ).first(),
-        overrides=tuple(children(Override, Override.at)),
-        addenda=tuple(children(Addendum, Addendum.written_at)),
-        returns=tuple(children(ReviewReturn, ReviewReturn.returned_at)),
+        overrides=tuple(children(Override, "at")),
+        addenda=tuple(children(Addendum, "written_at")),
+        returns=tuple(children(ReviewReturn, "returned_at")),
         rems=session.exec(select(RemsCheck).where(RemsCheck.session_id == session_id)).first(),
         rems_enrolment=_last_enrolment(session, row) if row.method == Method.NASAL else "",
-        questionnaires=tuple(children(Questionnaire, Questionnaire.answered_at)),
+        questionnaires=tuple(children(Questionnaire, "answered_at")),
         last_mood_on=last_mood_dates(session, [row.patient_id], row.clinic_date).get(row.patient_id),
         baselines=series_baselines(session, row),
         upcoming=upcoming_session(session, row),
         recent=recent,
-        checklist_ticks=tuple(children(ChecklistTick, ChecklistTick.ticked_at)),
+        checklist_ticks=tuple(children(ChecklistTick, "ticked_at")),
     )
 
 

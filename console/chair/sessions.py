@@ -1,6 +1,6 @@
 """Treatment sessions: scheduling and the status flow from check-in to discharge."""
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from types import EllipsisType
 from typing import Any, cast
@@ -45,7 +45,7 @@ ALLOWED_FROM: dict[str, set[S]] = {
 }
 
 
-def schedule_session(db: Database, actor: Actor, data: dict) -> TreatmentSession:
+def schedule_session(db: Database, actor: Actor, data: SessionIn | Mapping[str, object]) -> TreatmentSession:
     """Book a chair for a patient (an appointment or a walk-in)."""
     require_clinical(actor)
     session_in = parse(SessionIn, data)
@@ -142,7 +142,7 @@ def check_in(
     expected_version: int,
     at: datetime | None = None,
     protocol: Protocol | None = None,
-):
+) -> TreatmentSession:
     """The patient has arrived; the checking-in nurse becomes the responsible nurse.
 
     The version of the protocol in force is stored with the session from now on.
@@ -164,7 +164,7 @@ def check_in(
 
 def start_treatment(
     db: Database, actor: Actor, session_id: int, expected_version: int, at: datetime | None = None
-):
+) -> TreatmentSession:
     return _step(
         db,
         actor,
@@ -180,7 +180,7 @@ def start_treatment(
 
 def end_treatment(
     db: Database, actor: Actor, session_id: int, expected_version: int, at: datetime | None = None
-):
+) -> TreatmentSession:
     """Dosing is over; the patient is observed until discharge."""
     return _step(
         db,
@@ -203,7 +203,7 @@ def discharge(
     at: datetime | None = None,
     protocol: Protocol | None = None,
     continuing: Collection[int] = (),
-):
+) -> TreatmentSession:
     """The patient leaves: refused, with everything still missing, until the protocol's criteria hold.
 
     A discharge override (by the protocol's role, with a reason) sets the criteria aside; a
@@ -265,11 +265,13 @@ def _discharge_gate(
     return still_open
 
 
-def mark_no_show(db: Database, actor: Actor, session_id: int, expected_version: int):
+def mark_no_show(db: Database, actor: Actor, session_id: int, expected_version: int) -> TreatmentSession:
     return _step(db, actor, session_id, expected_version, "no_show", {"status": S.NO_SHOW})
 
 
-def cancel(db: Database, actor: Actor, session_id: int, expected_version: int, reason: str):
+def cancel(
+    db: Database, actor: Actor, session_id: int, expected_version: int, reason: str
+) -> TreatmentSession:
     reason = reason.strip()
     if not 3 <= len(reason) <= 500:
         raise InvalidInput("reason", "Reason: say why the session is cancelled (3 to 500 characters).")

@@ -1,5 +1,6 @@
 """Patients: registration, correction under a version check, and lookup by wristband MRN."""
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
@@ -23,7 +24,9 @@ def normalise_mrn(mrn: str) -> str:
 PATIENT_CREATE = "patient.create"
 
 
-def validated_patient(db: Database, data: dict) -> PatientIn:
+def validated_patient(db: Database, data: PatientIn | Mapping[str, object]) -> PatientIn:
+    """The patient's details checked (no birth or weighing in the future), the MRN and diagnosis
+    code in their stored form."""
     patient_in = parse(PatientIn, data)
     today = db.clock.now().date()
     if patient_in.date_of_birth > today:
@@ -35,7 +38,7 @@ def validated_patient(db: Database, data: dict) -> PatientIn:
     )
 
 
-def create_patient(db: Database, actor: Actor, data: dict) -> Patient:
+def create_patient(db: Database, actor: Actor, data: PatientIn | Mapping[str, object]) -> Patient:
     """Register a patient; refuses an MRN already in use."""
     require_clinical(actor)
     patient_in = validated_patient(db, data)
@@ -55,7 +58,9 @@ def new_patient_row(patient_in: PatientIn, now: datetime) -> Patient:
     return Patient.model_validate(patient_in.model_dump() | {"created_at": now})
 
 
-def update_patient(db: Database, actor: Actor, patient_id: int, expected_version: int, data: dict) -> Patient:
+def update_patient(
+    db: Database, actor: Actor, patient_id: int, expected_version: int, data: PatientIn | Mapping[str, object]
+) -> Patient:
     """Correct a patient's details; refused as a Conflict if someone else changed them first."""
     require_clinical(actor)
     patient_in = validated_patient(db, data)
@@ -78,7 +83,11 @@ def update_patient(db: Database, actor: Actor, patient_id: int, expected_version
 
 
 def record_medications(
-    db: Database, actor: Actor, patient_id: int, expected_version: int, data: dict
+    db: Database,
+    actor: Actor,
+    patient_id: int,
+    expected_version: int,
+    data: MedicationsIn | Mapping[str, object],
 ) -> Patient:
     """The patient's current medications and relevant history, as the nurse or physician confirmed
     them; refused as a Conflict if someone else changed the patient first."""
@@ -118,7 +127,7 @@ def record_weight(
     actor: Actor,
     patient_id: int,
     expected_version: int,
-    weight_kg,
+    weight_kg: float | str | None,  # as typed, or a number: validated here
     protocol: Protocol | None = None,
     confirmed: bool = False,
 ) -> Patient:

@@ -137,7 +137,12 @@ def load_settings(config_file: Path | None = None) -> Settings:
     class FileSettings(Settings):
         @classmethod
         def settings_customise_sources(
-            cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
             # The environment over the files over the defaults.
             return init_settings, env_settings, InitSettingsSource(settings_cls, init_kwargs=from_files)

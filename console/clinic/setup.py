@@ -1,5 +1,6 @@
 """Creating a clinic, on purpose: its database, its clinic key and its first administrator."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from console.clinic.locations import require_new
 from console.clinic.users import create_user
 from console.domain.actors import Actor
 from console.domain.errors import ConfigurationError
-from console.domain.inputs import UserIn, parse
+from console.domain.inputs import UserIn, given_values, parse
 from console.domain.protocol import Protocol
 from console.domain.vocab import Role
 from console.store.audit_key import attach_key
@@ -41,17 +42,21 @@ def prepare_new(url: str) -> Database:
 
 
 def create_clinic(
-    url: str, key_file: Path, admin: dict, os_user: str, protocol: Protocol | None = None
+    url: str,
+    key_file: Path,
+    admin: UserIn | Mapping[str, object],
+    os_user: str,
+    protocol: Protocol | None = None,
 ) -> NewClinic:
     """The schema, the clinic key, the first administrator and the clinic's protocol (the defaults
     when none is given); the administrator's values are checked before anything is created."""
-    parse(UserIn, admin | {"role": "admin"})
+    admin_in = parse(UserIn, given_values(admin) | {"role": "admin"})
     protocol = protocol or Protocol()
     db = prepare_new(url)
     try:
         ensure_schema(db)
         key_made = attach_key(db, key_file)
-        user = create_user(db, Actor.system(f"init:{os_user}"[:32]), admin | {"role": "admin"})
+        user = create_user(db, Actor.system(f"init:{os_user}"[:32]), admin_in)
         # Stored even when it is the defaults: a later Chairside with other defaults never changes it.
         set_protocol(db, Actor(user.username, Role.ADMIN, user.id, user.display_name), protocol)
         where = str(db.engine.url.render_as_string(hide_password=True))

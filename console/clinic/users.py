@@ -1,6 +1,8 @@
 """User accounts: creation by an administrator, argon2id passwords, sign-in with lockout."""
 
+from collections.abc import Mapping
 from functools import cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -14,13 +16,16 @@ from console.store.database import Database
 from console.store.models import UserAccount, table_of
 from console.store.rows import get_or_refuse, insert
 
+if TYPE_CHECKING:  # argon2 loads at the first password checked, not with the console
+    from argon2 import PasswordHasher
+
 MAX_FAILED_ATTEMPTS = 5
 # The audit actor of a failed sign-in under a name no account has: what was typed may be a password.
 UNKNOWN_USER = "unknown user"
 
 
 @cache
-def _hasher():
+def _hasher() -> "PasswordHasher":
     from argon2 import PasswordHasher  # argon2id by default
 
     return PasswordHasher()
@@ -44,7 +49,7 @@ def _decoy_hash() -> str:
     return hash_secret("decoy password for unknown users")
 
 
-def create_user(db: Database, actor: Actor, data: dict) -> UserAccount:
+def create_user(db: Database, actor: Actor, data: UserIn | Mapping[str, object]) -> UserAccount:
     """Create a user from raw values; refuses a taken username.
 
     The command line passes the administrator it proved (see `prove_admin`); a new clinic's first

@@ -12,11 +12,11 @@ apart would hand that stream and the bulk buffers from module to module.
 import math
 import random
 import time as timer
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -24,7 +24,6 @@ from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
 from console.chair import alerts, charting, checklists, questionnaires, sessions
-from console.chair.alerts import SELF_HARM_RULE
 from console.chair.questionnaires import mood_due
 from console.clinic import patients, users
 from console.clinic.demo_mark import DEMO_ACTION
@@ -41,6 +40,7 @@ from console.demo.words import (
     STAFF,
 )
 from console.domain.actors import Actor
+from console.domain.alert_rules import AlertRule
 from console.domain.clock import FixedClock
 from console.domain.errors import ConfigurationError
 from console.domain.protocol import Protocol
@@ -236,7 +236,10 @@ def _review_examples(db: Database, clock: FixedClock, staff: dict[str, Actor], t
     )
 
 
-def _weighted(rng: random.Random, table, share: int = -1):
+Choice = TypeVar("Choice", bound=tuple[Any, ...])
+
+
+def _weighted(rng: random.Random, table: Sequence[Choice], share: int = -1) -> Choice:
     """A random row of `table`, chosen in proportion to the number at index `share`."""
     return rng.choices(table, weights=[row[share] for row in table])[0]
 
@@ -307,7 +310,7 @@ class _History:
     ):
         self.rng, self.zone, self.today = rng, zone, today
         self.start = today - timedelta(days=int(years * 365))
-        self.nurses = [staff[name].user_id for name in ("nurse", "nurse2", "nurse3")]
+        self.nurses = [_known(staff[name].user_id) for name in ("nurse", "nurse2", "nurse3")]
         self.doctor = staff["doctor"]
         self.last_day = today - timedelta(days=2 if today.weekday() == 0 else 1)  # Sundays are closed
         self.signed_before = self.last_day - timedelta(days=unsigned_days)  # signed up to this day
@@ -482,10 +485,13 @@ class _History:
                 },
             )
 
-    def _dose(self, buffers, course, sid, nurse, start, duration) -> int | None:
+    def _dose(
+        self, buffers: _Buffers, course: _Course, sid: int, nurse: int, start: datetime, duration: int
+    ) -> int | None:
         """The session's dose; the number of nasal devices it used (None for an infusion)."""
         rng, weight = self.rng, course.patient["weight_kg"]
         witness = rng.choice([n for n in self.nurses if n != nurse])
+        devices: int | None = None
         if course.method is Method.IV:
             rate = rng.choice((0.5, 0.5, 0.75, 1.0))
             dose = round(rate * weight * duration / 60, 1)
@@ -530,9 +536,19 @@ class _History:
             },
         )
         self.summary.doses += 1
-        return extra["device_count"]
+        return devices
 
-    def _vitals(self, buffers, method, sid, nurse, check_in, start, end, leave) -> None:
+    def _vitals(
+        self,
+        buffers: _Buffers,
+        method: Method,
+        sid: int,
+        nurse: int,
+        check_in: datetime,
+        start: datetime,
+        end: datetime,
+        leave: datetime,
+    ) -> None:
         rng = self.rng
         sbp, hr = rng.gauss(128, 12), rng.gauss(76, 9)
         if method is Method.IV:
@@ -564,7 +580,7 @@ class _History:
             )
             self.summary.vitals += 1
 
-    def _side_effect(self, buffers, sid, nurse, start, end) -> None:
+    def _side_effect(self, buffers: _Buffers, sid: int, nurse: int, start: datetime, end: datetime) -> None:
         rng = self.rng
         effect, _, action = _weighted(rng, SIDE_EFFECTS, share=1)
         onset = start + timedelta(minutes=rng.randint(5, max(6, int((end - start).total_seconds() // 60))))
@@ -589,7 +605,16 @@ class _History:
 class _Today:
     """Today's board in mixed states, recorded through the service layer at plausible times."""
 
-    def __init__(self, db, clock, rng, zone, staff, today, anchor) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: FixedClock,
+        rng: random.Random,
+        zone: ZoneInfo,
+        staff: dict[str, Actor],
+        today: date,
+        anchor: datetime,
+    ) -> None:
         self.db, self.clock, self.rng, self.zone, self.today, self.anchor = (
             db,
             clock,
@@ -716,7 +741,9 @@ class _Today:
                 db, nurse, row.id, "gad7", tuple(rng.choice((0, 1, 1, 2)) for _ in range(7))
             )
 
-    def _advance(self, nurse, row, method, scheduled, minutes_ago) -> None:
+    def _advance(
+        self, nurse: Actor, row: TreatmentSession, method: str, scheduled: datetime, minutes_ago: float
+    ) -> None:
         db, clock, rng = self.db, self.clock, self.rng
         clock.at = scheduled + timedelta(minutes=min(minutes_ago, 5))
         row = sessions.check_in(db, nurse, row.id, row.version)
@@ -911,7 +938,9 @@ MOOD_EVERY = Protocol().questionnaires  # the demo clinic runs the default sched
 PROTOCOL_CHECKS = Protocol().checklists  # and the default checklists
 
 
-def _questionnaires(buffers, course, row: dict, nurse, at: datetime, progress: float, doctor) -> None:
+def _questionnaires(
+    buffers: _Buffers, course: _Course, row: dict, nurse: int, at: datetime, progress: float, doctor: Actor
+) -> None:
     """PEG at the pre-assessment, PHQ-9 and GAD-7 when the schedule has them due; now and then a
     PHQ-9 item 9 above 0, acknowledged by the physician. Drawn from a generator of their own, seeded
     by the session, so the rest of the demo is the same with or without them."""
@@ -961,7 +990,7 @@ def _questionnaires(buffers, course, row: dict, nurse, at: datetime, progress: f
                 {
                     "session_id": sid,
                     "vitals_id": None,
-                    "rule": SELF_HARM_RULE,
+                    "rule": AlertRule.PHQ9_SELF_HARM,
                     "value": "item 9 = 1",
                     "message": "PHQ-9 item 9 answered 1 (thoughts of self-harm): a physician must see the "
                     "patient before discharge",
@@ -976,7 +1005,9 @@ def _questionnaires(buffers, course, row: dict, nurse, at: datetime, progress: f
         answered(instrument, tuple(values))
 
 
-def _checklists(buffers, sid: int, nurse, before_dose: datetime, before_leaving: datetime) -> None:
+def _checklists(
+    buffers: _Buffers, sid: int, nurse: int, before_dose: datetime, before_leaving: datetime
+) -> None:
     """Every item of both default checklists, ticked before the dose and before the patient left."""
     for checklist, items, at in (
         (Checklist.PRE_INFUSION, PROTOCOL_CHECKS.pre_infusion, before_dose),
@@ -995,7 +1026,16 @@ def _checklists(buffers, sid: int, nurse, before_dose: datetime, before_leaving:
             )
 
 
-def _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices: int) -> None:
+def _rems_form(
+    buffers: _Buffers,
+    course: _Course,
+    sid: int,
+    nurse: int,
+    check_in: datetime,
+    start: datetime,
+    leave: datetime,
+    devices: int,
+) -> None:
     """A finished nasal session's REMS monitoring form answers. Drawn from a generator of its own,
     seeded by the session, so the rest of the demo is the same with or without them."""
     rng = random.Random(sid)

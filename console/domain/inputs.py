@@ -1,7 +1,9 @@
 """Pydantic models for every value a person or a file can supply.
 
 Each field's `title` names it for the user and its `description` says what is accepted, so a
-refusal can always say both. `parse()` turns pydantic's errors into one `InvalidInput`.
+refusal can always say both. `parse()` turns pydantic's errors into one `InvalidInput`. A service
+takes its input model, or a mapping of raw values (as a screen or a file gives them) that it
+validates into one with `parse()`.
 """
 
 import re
@@ -506,12 +508,21 @@ class RemsObservationsIn(Input):
 M = TypeVar("M", bound=BaseModel)
 
 
-def parse(model: type[M], data: Mapping[str, Any]) -> M:
-    """Validate `data` into `model`, or raise one InvalidInput naming the first bad field."""
+def parse(model: type[M], data: M | Mapping[str, object]) -> M:
+    """`data` as a `model`: an instance as it is (validated when made); a mapping validated into
+    one, or one InvalidInput naming the first bad field."""
+    if isinstance(data, model):
+        return data
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise refusal(model, exc) from None
+
+
+def given_values(data: BaseModel | Mapping[str, object]) -> dict[str, object]:
+    """The values given, by field name: a mapping's items, or an input's fields (a secret too, as
+    the input holds it), for a service that adds to them before it validates them."""
+    return dict(data) if isinstance(data, Mapping) else dict(iter(data))
 
 
 def refusal(model: type[BaseModel], exc: ValidationError) -> InvalidInput:

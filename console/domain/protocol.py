@@ -268,7 +268,7 @@ def describe(protocol: Protocol) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
-def _toml(value) -> str:
+def _toml(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

@@ -14,6 +14,8 @@ from console.domain.errors import InvalidInput
 from console.domain.inputs import VitalsIn
 
 PARTS = ("blood pressure", "heart rate", "SpO2", "respiratory rate", "MOAA/S")
+# The fields typed after the blood pressure, in the line's order; the temperature may follow them.
+AFTER_PRESSURE = ("heart_rate", "spo2", "resp_rate", "moaas")
 FORMAT_HINT = "type BP HR SpO2 RR MOAA/S, e.g. 128/82 76 98 14 5"
 _BP = re.compile(r"^(\d{2,3})/(\d{2,3})$")
 _AT = re.compile(r"^@(\d{1,2}):?(\d{2})$")
@@ -81,7 +83,7 @@ def parse_quick_vitals(line: str, now: datetime, zone: ZoneInfo, window: Session
                 "systolic", f"Blood pressure: type systolic/diastolic, e.g. 128/82 (got {parts[0]!r})."
             )
         values |= {"systolic": bp[1], "diastolic": bp[2]}
-    for name, text in zip(("heart_rate", "spo2", "resp_rate", "moaas"), parts[1:5], strict=False):
+    for name, text in zip(AFTER_PRESSURE, parts[1:5], strict=False):
         if not text.isdigit():
             field = VitalsIn.model_fields[name]
             raise InvalidInput(name, f"{field.title}: {field.description} (got {text!r}).")

@@ -1,48 +1,19 @@
-"""One CSV file of the export: its rows read (console.export.rows), formatted and written."""
+"""One CSV file of the export: its rows (its query: console.export.catalogue) formatted and written."""
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
-from console.export import rows
 from console.export.csv_safe import safe_texts, writer
 from console.export.dictionary import BOOLEAN, TEXT, TIME
 from console.export.local_time import LocalTimes
 from console.export.modes import Facts, plan, row_values
+from console.export.records import Record
 from console.export.request import ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress
 
 WRITE_BUFFER = 1 << 20  # bytes: a million small writes to the file cost a second
-
-
-def file_records(session: Session, name: str, request: ExportRequest, zone: ZoneInfo) -> Iterator[NamedTuple]:
-    first, last = request.date_from, request.date_to
-    if name == "sessions.csv":
-        return rows.sessions(session, first, last, request.pseudonymous)
-    if name == "vitals.csv":
-        return rows.vitals(session, first, last)
-    if name == "side_effects.csv":
-        return rows.side_effects(session, first, last)
-    if name == "notes.csv":
-        return rows.notes(session, first, last, zone)
-    if name == "alerts.csv":
-        return rows.alerts(session, first, last)
-    if name == "returns.csv":
-        return rows.returns(session, first, last)
-    if name == "addenda.csv":
-        return rows.addenda(session, first, last)
-    if name == "billing.csv":
-        return rows.billing(session, first, last, request.billing)
-    if name == "rems_monitoring.csv":
-        return rows.rems_monitoring(session, first, last, request.thresholds, zone)
-    if name == "questionnaires.csv":
-        return rows.questionnaires(session, first, last)
-    return rows.controlled_substances(session, first, last, request.tolerance_mg)
 
 
 BOOLEAN_CELLS = {True: "true", False: "false", None: None}
@@ -60,7 +31,7 @@ def _formats(times: LocalTimes) -> dict[str, Callable[[Iterable], list]]:
 def write_csv(
     path: Path,
     name: str,
-    records: Iterator[NamedTuple],
+    records: Iterator[Record],
     request: ExportRequest,
     times: LocalTimes,
     progress: Progress | None,

@@ -6,6 +6,7 @@ the export's data dictionary says which columns are text.
 """
 
 import csv
+from _csv import Writer  # the type csv.writer returns: only _csv names it
 from collections.abc import Iterable
 from typing import IO
 
@@ -24,6 +25,6 @@ def safe_texts(texts: Iterable[str | None]) -> list[str | None]:
     ]
 
 
-def writer(stream: IO[str]):
+def writer(stream: IO[str]) -> Writer:
     """RFC 4180: comma, double quotes where needed, CRLF line ends."""
     return csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)

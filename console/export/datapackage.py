@@ -8,7 +8,8 @@ the files are written by, the two cannot drift apart.
 
 from typing import Any
 
-from console.export.dictionary import BOOLEAN, CODE, DATE, FILES, INTEGER, NUMBER, TEXT, TIME
+from console.export.catalogue import file_names
+from console.export.dictionary import BOOLEAN, CODE, DATE, INTEGER, NUMBER, TEXT, TIME, Column
 from console.export.modes import STANDARD, Mode, plan
 
 DATAPACKAGE = "datapackage.json"
@@ -31,7 +32,7 @@ def descriptor(mode: Mode, bom: bool) -> dict:
         "profile": "tabular-data-package",
         "name": "chairside-export",
         "title": "Chairside export",
-        "resources": [_resource(name, mode, bom) for name in FILES],
+        "resources": [_resource(name, mode, bom) for name in file_names()],
     }
     if STANDARD[mode]:
         package["description"] = STANDARD[mode]
@@ -54,7 +55,7 @@ def _resource(name: str, mode: Mode, bom: bool) -> dict:
     }
 
 
-def _field(column) -> dict:
+def _field(column: Column) -> dict:
     field: dict = {
         "name": column.name,
         "type": TYPES[column.type],

@@ -1,11 +1,15 @@
 """The export's data dictionary: every column of every CSV file, its meaning, unit and type.
 
+Which file has which columns is console.export.catalogue.
+
 docs/export.md shows the same table to people; a test keeps the two equal.
 """
 
+from enum import StrEnum
 from typing import NamedTuple
 
 from console.domain.pain import PainChangeClass
+from console.domain.vitals_fields import VITALS_FIELDS
 from console.domain.vocab import Drug, Instrument, Method, SessionStatus, SideEffectType, SignatureMeaning
 
 # A code is one of the fixed values its meaning lists (a CHECK constraint holds the column to them).
@@ -35,7 +39,7 @@ class Column(NamedTuple):
     values: tuple[str, ...] = ()  # a code column's only values
 
 
-def _codes(enum) -> tuple[str, ...]:
+def _codes(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
 
@@ -119,13 +123,10 @@ VITALS = [
     Column("session_id", "the session's number", "", INTEGER),
     Column("measured_at", "when the reading was taken", "", TIME),
     Column("recorded_at", "when it was entered (a late entry: long after measured_at)", "", TIME),
-    Column("systolic", "systolic blood pressure", "mmHg", INTEGER),
-    Column("diastolic", "diastolic blood pressure", "mmHg", INTEGER),
-    Column("heart_rate", "heart rate", "/min", INTEGER),
-    Column("spo2", "oxygen saturation by pulse oximetry", "%", INTEGER),
-    Column("resp_rate", "respiratory rate", "/min", INTEGER),
-    Column("moaas", "MOAA/S sedation score", "0-5", INTEGER),
-    Column("temperature_c", "body temperature", "°C", NUMBER),
+    *[
+        Column(field.name, field.label, field.unit, INTEGER if field.whole else NUMBER)
+        for field in VITALS_FIELDS
+    ],
     Column("taken_by", "who took the reading", "", TEXT),
     Column("alert_raised", "whether the reading raised a protocol alert", "", BOOLEAN),
     Column(
@@ -388,17 +389,3 @@ QUESTIONNAIRES = [
         values=("improved", "not improved", "remission", "response", "no response"),
     ),
 ]
-
-FILES = {
-    "sessions.csv": SESSIONS,
-    "vitals.csv": VITALS,
-    "side_effects.csv": SIDE_EFFECTS,
-    "controlled_substances.csv": CONTROLLED,
-    "notes.csv": NOTES,
-    "alerts.csv": ALERTS,
-    "returns.csv": RETURNS,
-    "addenda.csv": ADDENDA,
-    "billing.csv": BILLING,
-    "rems_monitoring.csv": REMS_MONITORING,
-    "questionnaires.csv": QUESTIONNAIRES,
-}

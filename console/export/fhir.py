@@ -21,7 +21,7 @@ import json
 import os
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -35,6 +35,7 @@ from sqlmodel import Session, col
 from console.chair.discharge_gate import given_mg
 from console.chair.session_guide import note_lines
 from console.domain import questionnaires
+from console.domain.vitals_fields import VITALS_FIELDS, vitals_field
 from console.domain.vocab import Instrument, Route, SessionStatus, SideEffectType
 from console.export.request import BUNDLE, ExportRequest
 from console.export.rows import PROGRESS_EVERY, Progress, in_range
@@ -105,15 +106,9 @@ VERIFICATION_SIGNATURE = {
 }
 # RxNorm (clinical reference): ketamine the ingredient; esketamine nasal spray the dose form group.
 DRUGS = {"ketamine": ("6130", "ketamine"), "esketamine": ("2201623", "esketamine Nasal Spray")}
-SPO2 = ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry")
-# ([(LOINC, display), ...], VitalSigns column, UCUM unit, US Core profile) per single-value sign;
-# US Core's pulse oximetry profile wants SpO2 coded 2708-6 as well.
-VITAL_SIGNS = [
-    ([("8867-4", "Heart rate")], "heart_rate", "/min", "us-core-heart-rate"),
-    ([SPO2, ("2708-6", "Oxygen saturation in Arterial blood")], "spo2", "%", "us-core-pulse-oximetry"),
-    ([("9279-1", "Respiratory rate")], "resp_rate", "/min", "us-core-respiratory-rate"),
-    ([("8310-5", "Body temperature")], "temperature_c", "Cel", "us-core-body-temperature"),
-]
+# The vital signs that are the blood pressure panel's components; every other one with a LOINC code
+# is an observation of its own (codes, units, profiles: console.domain.vitals_fields).
+BLOOD_PRESSURE = ("systolic", "diastolic")
 
 
 def write(
@@ -224,74 +219,94 @@ Child = TypeVar(
 )
 
 
-def _of_sessions(session: Session, model: type[Child], ids: list[int]) -> Sequence[Child]:
-    return session.scalars(select(model).where(col(model.session_id).in_(ids)).order_by(col(model.id))).all()
+def _of_sessions(session: Session, model: type[Child], ids: list[int]) -> dict[int, list[Child]]:
+    """The sessions' rows of one table, by session; a session without any has none."""
+    found: dict[int, list[Child]] = defaultdict(list)
+    query = select(model).where(col(model.session_id).in_(ids)).order_by(col(model.id))
+    for row in session.scalars(query):
+        found[row.session_id].append(row)
+    return found
 
 
-def _children(session: Session, ids: list[int]) -> dict[str, dict[int, list]]:
+@dataclass(frozen=True)
+class Children:
+    """A batch of sessions' records, by session (infusion events by dose)."""
+
+    doses: dict[int, list[DoseAdministration]]
+    events: dict[int, list[InfusionEvent]]
+    pains: dict[int, list[PainScore]]
+    vitals: dict[int, list[VitalSigns]]
+    effects: dict[int, list[SideEffect]]
+    alerts: dict[int, list[Alert]]
+    questionnaires: dict[int, list[Questionnaire]]
+    returns: dict[int, list[ReviewReturn]]
+    addenda: dict[int, list[Addendum]]
+    signatures: dict[int, list[SessionSignature]]
+
+
+def _children(session: Session, ids: list[int]) -> Children:
     """A batch's doses, infusion events, pain scores, readings, side effects, alerts, returns,
     addenda and signatures, by session (or dose)."""
-    found: dict[str, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for name, rows in (
-        ("doses", _of_sessions(session, DoseAdministration, ids)),
-        ("pains", _of_sessions(session, PainScore, ids)),
-        ("vitals", _of_sessions(session, VitalSigns, ids)),
-        ("effects", _of_sessions(session, SideEffect, ids)),
-        ("alerts", _of_sessions(session, Alert, ids)),
-        ("questionnaires", _of_sessions(session, Questionnaire, ids)),
-        ("returns", _of_sessions(session, ReviewReturn, ids)),
-        ("addenda", _of_sessions(session, Addendum, ids)),
-        ("signatures", _of_sessions(session, SessionSignature, ids)),
-    ):
-        for row in rows:
-            found[name][row.session_id].append(row)
-    dose_ids = [dose.id for doses in found["doses"].values() for dose in doses]
+    doses = _of_sessions(session, DoseAdministration, ids)
+    events: dict[int, list[InfusionEvent]] = defaultdict(list)
+    dose_ids = [dose.id for given in doses.values() for dose in given]
     if dose_ids:
-        events = (
+        query = (
             select(InfusionEvent)
             .where(col(InfusionEvent.dose_id).in_(dose_ids))
             .order_by(col(InfusionEvent.id))
         )
-        for event in session.scalars(events):
-            found["events"][event.dose_id].append(event)
-    return found
+        for event in session.scalars(query):
+            events[event.dose_id].append(event)
+    return Children(
+        doses=doses,
+        events=events,
+        pains=_of_sessions(session, PainScore, ids),
+        vitals=_of_sessions(session, VitalSigns, ids),
+        effects=_of_sessions(session, SideEffect, ids),
+        alerts=_of_sessions(session, Alert, ids),
+        questionnaires=_of_sessions(session, Questionnaire, ids),
+        returns=_of_sessions(session, ReviewReturn, ids),
+        addenda=_of_sessions(session, Addendum, ids),
+        signatures=_of_sessions(session, SessionSignature, ids),
+    )
 
 
-def _session_resources(visit: TreatmentSession, children, context: Context) -> Iterator[dict]:
+def _session_resources(visit: TreatmentSession, children: Children, context: Context) -> Iterator[dict]:
     suspects = []
-    doses = children["doses"][visit.id]
+    doses = children.doses[visit.id]
     if doses:
         yield _body_weight(doses[0], context)
     for dose in doses:
-        administration = _administration(dose, children["events"][dose.id], visit, context)
+        administration = _administration(dose, children.events[dose.id], visit, context)
         suspects.append({"instance": {"reference": f"urn:uuid:{administration['id']}"}})
         yield administration
-    for score in children["pains"][visit.id]:
+    for score in children.pains[visit.id]:
         yield _pain(score, context)
-    for answered in children["questionnaires"][visit.id]:
+    for answered in children.questionnaires[visit.id]:
         yield _questionnaire(answered, context)
-    for reading in children["vitals"][visit.id]:
+    for reading in children.vitals[visit.id]:
         yield from _vital_signs(reading, context)
-    for effect in children["effects"][visit.id]:
+    for effect in children.effects[visit.id]:
         yield _adverse_event(effect, suspects, context)
-    for alert in children["alerts"][visit.id]:
+    for alert in children.alerts[visit.id]:
         yield _detected_issue(alert, context)
-    for returned in children["returns"][visit.id]:
+    for returned in children.returns[visit.id]:
         yield _correction_task(returned, context)
     if not context.deidentified:  # a nurse may have typed a name or a number into a free text
         for number, (written_at, author, text) in enumerate(note_lines(visit.notes, context.zone), 1):
             yield _note(visit.id, number, written_at, author, text, context)
-        for addendum in children["addenda"][visit.id]:
+        for addendum in children.addenda[visit.id]:
             yield _addendum(addendum, context)
-    for signature in children["signatures"][visit.id]:
+    for signature in children.signatures[visit.id]:
         yield _signature(signature, context)
 
 
-def _id(*parts) -> str:
+def _id(*parts: object) -> str:
     return str(uuid.uuid5(NAMESPACE, ":".join(str(part) for part in parts)))
 
 
-def _reference(*parts) -> dict:
+def _reference(*parts: object) -> dict:
     return {"reference": f"urn:uuid:{_id(*parts)}"}
 
 
@@ -493,7 +508,8 @@ def _questionnaire(answered: Questionnaire, context: Context) -> dict:
 
 
 def _vital_signs(reading: VitalSigns, context: Context) -> Iterator[dict]:
-    """The BP panel, each sign taken, the MOAA/S score; a corrected reading's are 'amended'."""
+    """The BP panel, each sign taken, then the scores without a LOINC code (MOAA/S); a corrected
+    reading's are 'amended'."""
     status = {"status": "amended" if reading.version > 1 else "final"}
 
     def observation(part: str, code: dict, category: str = "vital-signs") -> dict:
@@ -506,29 +522,33 @@ def _vital_signs(reading: VitalSigns, context: Context) -> Iterator[dict]:
         "meta": {"profile": [US_CORE + "us-core-blood-pressure"]},
         "component": [
             {
-                "code": _loinc("8480-6", "Systolic blood pressure"),
-                "valueQuantity": _quantity(reading.systolic, "mm[Hg]"),
-            },
-            {
-                "code": _loinc("8462-4", "Diastolic blood pressure"),
-                "valueQuantity": _quantity(reading.diastolic, "mm[Hg]"),
-            },
+                "code": _loinc(*field.loinc[0]),
+                "valueQuantity": _quantity(getattr(reading, field.name), field.ucum),
+            }
+            for field in map(vitals_field, BLOOD_PRESSURE)
         ],
     }
-    for codes, column, unit, profile in VITAL_SIGNS:
-        value = getattr(reading, column)
-        if value is not None:
+    own = [field for field in VITALS_FIELDS if field.name not in BLOOD_PRESSURE]
+    for field in own:
+        value = getattr(reading, field.name)
+        if field.loinc and value is not None:
             code = {
-                "coding": [{"system": LOINC, "code": code, "display": display} for code, display in codes],
-                "text": codes[0][1],
+                "coding": [
+                    {"system": LOINC, "code": code, "display": display} for code, display in field.loinc
+                ],
+                "text": field.loinc[0].display,
             }
-            yield observation(codes[0][0], code) | {
-                "meta": {"profile": [US_CORE + profile]},
-                "valueQuantity": _quantity(value, unit),
-            }
-    yield observation("moaas", {"text": "MOAA/S sedation score (0-5)"}, "exam") | {
-        "valueInteger": reading.moaas
-    }
+            profile = {"meta": {"profile": [US_CORE + field.profile]}} if field.profile else {}
+            yield (
+                observation(field.loinc[0].code, code)
+                | profile
+                | {"valueQuantity": _quantity(value, field.ucum)}
+            )
+    for field in own:
+        value = getattr(reading, field.name)
+        if not field.loinc and value is not None:  # a whole-number score (a test holds them so)
+            text = {"text": f"{field.label} ({field.unit})"}
+            yield observation(field.name, text, "exam") | {"valueInteger": value}
 
 
 def _adverse_event(effect: SideEffect, suspects: list[dict], context: Context) -> dict:

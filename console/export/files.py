@@ -6,7 +6,7 @@ renamed only when all of them are complete: a failure part way leaves no export 
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +17,13 @@ from sqlmodel import Session
 from console.clinic.demo_mark import is_demo
 from console.domain.errors import InvalidInput, StorageError
 from console.export import fhir, parallel, rows, workbook
-from console.export.csv_files import file_records, write_csv
+from console.export.catalogue import export_file, file_names
+from console.export.csv_files import write_csv
 from console.export.datapackage import DATAPACKAGE, descriptor
-from console.export.dictionary import FILES
 from console.export.local_time import LocalTimes
 from console.export.modes import STANDARD, Mode, session_facts
 from console.export.pseudonyms import ensure_pseudonyms
+from console.export.records import Record
 from console.export.request import BUNDLE, WORKBOOK, ExportRequest
 from console.export.rows import Progress
 from console.export.signature import MANIFEST, SIGNATURE, file_sha256, sign
@@ -31,7 +32,7 @@ from console.store.database import Database
 from console.store.moments import shared_moment, writes_held
 from console.store.private_files import private_file, private_folder
 
-EVERY_FILE = [*FILES, DATAPACKAGE, BUNDLE, WORKBOOK, MANIFEST]
+EVERY_FILE = [*file_names(), DATAPACKAGE, BUNDLE, WORKBOOK, MANIFEST]
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,8 @@ def export(
                     counts |= team.write(facts, progress)
                 else:
                     times = LocalTimes(zone)  # one for every file: each hour of the record is converted once
-                    for name in FILES:
-                        records = file_records(session, name, request, zone)
+                    for name in file_names():
+                        records = export_file(name).query(session, request, zone)
                         counts[name] = write_csv(
                             partial[name], name, records, request, times, progress, facts
                         )
@@ -92,9 +93,9 @@ def export(
                 partial[DATAPACKAGE].write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
                 counts[DATAPACKAGE] = len(package["resources"])
             elif request.format == "xlsx":
-                records = records_by_file(session, request, zone)
+                records_of = records_by_file(session, request, zone)
                 counts[WORKBOOK] = workbook.write(
-                    partial[WORKBOOK], records, request.mode, facts, zone, progress
+                    partial[WORKBOOK], records_of, request.mode, facts, zone, progress
                 )
             else:
                 counts[BUNDLE] = fhir.write(partial[BUNDLE], session, request, zone, db.clock.now(), progress)
@@ -179,6 +180,8 @@ def _all_or_nothing(out: Path, names: list[str], force: bool) -> Iterator[dict[s
             temporary.unlink(missing_ok=True)
 
 
-def records_by_file(session: Session, request: ExportRequest, zone: ZoneInfo):
+def records_by_file(
+    session: Session, request: ExportRequest, zone: ZoneInfo
+) -> Callable[[str], Iterator[Record]]:
     """Each file's rows, by its name: what the workbook's sheets are written from."""
-    return lambda name: file_records(session, name, request, zone)
+    return lambda name: export_file(name).query(session, request, zone)

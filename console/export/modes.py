@@ -22,8 +22,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from console.export.dictionary import DATE, FILES, INTEGER, NOT_DEIDENTIFIED, TEXT, TIME, Column
+from console.export.catalogue import export_file
+from console.export.dictionary import DATE, INTEGER, NOT_DEIDENTIFIED, TEXT, TIME, Column
 from console.export.local_time import as_utc
+from console.export.records import Record
 from console.export.rows import in_range, stream
 from console.store.models import Patient, TreatmentSession
 
@@ -63,7 +65,7 @@ class Shown(NamedTuple):
 def plan(file: str, mode: Mode) -> list[Shown]:
     """The columns one file has in this kind of export, in order."""
     shown: list[Shown] = []
-    for column in FILES[file]:
+    for column in export_file(file).columns:
         if mode is Mode.IDENTIFIED:
             if column.name not in PSEUDONYMOUS:
                 shown.append(Shown(column, column.name))
@@ -132,21 +134,21 @@ def session_facts(session: Session, first: date, last: date) -> dict[int, Facts]
     return facts
 
 
-def row_values(file: str, shown: list[Shown], facts: dict[int, Facts]) -> Callable[[Any], list]:
+def row_values(file: str, shown: list[Shown], facts: dict[int, Facts]) -> Callable[[Record], list]:
     """The function that turns a row of `file` into the values this plan shows (typed, not yet
     formatted). A row's fields are its file's columns in order (records.py), so they are read by
     position; an identified file shows them all as they are, the row itself."""
-    names = [column.name for column in FILES[file]]
+    names = [column.name for column in export_file(file).columns]
     positions = [names.index(item.source) for item in shown]
     changes = [(position, item.how) for position, item in enumerate(shown) if item.how]
     if positions == list(range(len(names))) and not changes:
         return list
     pick = itemgetter(*positions)
-    read: Callable[[Any], list] = (
+    read: Callable[[Record], list] = (
         (lambda record: [pick(record)]) if len(positions) == 1 else (lambda record: list(pick(record)))
     )
 
-    def values(record) -> list:
+    def values(record: Record) -> list:
         found = read(record)
         if not changes:
             return found
@@ -158,7 +160,7 @@ def row_values(file: str, shown: list[Shown], facts: dict[int, Facts]) -> Callab
     return values
 
 
-def _changed(how: str, value: Any, fact: Facts | None):
+def _changed(how: str, value: Any, fact: Facts | None) -> int | str | None:
     if how == "year":
         return None if value is None else value.year
     if fact is None:

@@ -14,24 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from console.domain.errors import StorageError
-from console.export.dictionary import FILES
+from console.export.catalogue import FILES, export_file, in_work_order
+from console.export.modes import Facts
 from console.export.request import ExportRequest
 from console.export.rows import Progress
 
-# The files in the order workers take them: the longest to write first (five-year demo), so no one
-# file is left to run alone at the end.
-HEAVIEST_FIRST = (
-    "vitals.csv",
-    "rems_monitoring.csv",
-    "sessions.csv",
-    "billing.csv",
-    "questionnaires.csv",
-    "controlled_substances.csv",
-)
 WAIT = 0.5  # seconds between looks at whether a silent worker is still alive
 MOST_JOBS = 4  # the heaviest file alone takes about a fifth of the set: more workers wait on it
 SHORT_RANGE_DAYS = 31  # a month's set takes a second or two: starting a worker takes one
@@ -85,8 +76,8 @@ class Workers:
         """Every file written; the rows of each."""
         for orders in self._orders:
             orders.put(("facts", facts))
-        for name in [*HEAVIEST_FIRST, *(name for name in FILES if name not in HEAVIEST_FIRST)]:
-            self._files.put(name)
+        for file in in_work_order():
+            self._files.put(file.name)
         counts: dict[str, int] = {}
         while len(counts) < len(FILES):
             kind, *details = self._next()
@@ -162,7 +153,26 @@ def workers(task: Task, jobs: int) -> Iterator[Workers]:
         running.stop()
 
 
-def work(task: Task, orders, files, reports) -> None:
+Item = TypeVar("Item")
+
+
+class Channel(Protocol[Item]):
+    """A queue between the export and its workers: a process's, or a thread's in tests."""
+
+    def put(self, item: Item, /) -> None: ...
+
+    def get(self) -> Item: ...
+
+
+# To each worker: the moment to begin its read at, then the Safe Harbor facts; or stop.
+Order = (
+    tuple[Literal["begin"], str | None] | tuple[Literal["facts"], dict[int, Facts]] | tuple[Literal["stop"]]
+)
+# From every worker: ready, begun, progress (file, rows), written (file, rows), failed (kind, message, trace).
+Report = tuple[str, *tuple[object, ...]]
+
+
+def work(task: Task, orders: Channel[Order], files: Channel[str | None], reports: Channel[Report]) -> None:
     """A worker: begin the read at the moment it is given, then write files until none is left."""
     try:
         reports.put(("ready",))
@@ -173,8 +183,14 @@ def work(task: Task, orders, files, reports) -> None:
         reports.put(("failed", _kind(failure), str(failure), traceback.format_exc()))
 
 
-def _write_files(task: Task, moment: str | None, orders, files, reports) -> None:
-    from console.export.csv_files import file_records, write_csv
+def _write_files(
+    task: Task,
+    moment: str | None,
+    orders: Channel[Order],
+    files: Channel[str | None],
+    reports: Channel[Report],
+) -> None:
+    from console.export.csv_files import write_csv
     from console.export.local_time import LocalTimes
     from console.export.rows import plan_for_every_row
     from console.store.database import Database
@@ -196,7 +212,7 @@ def _write_files(task: Task, moment: str | None, orders, files, reports) -> None
                 reports.put(("progress", name, rows))
 
             while (name := files.get()) is not None:
-                records = file_records(session, name, task.request, task.zone)
+                records = export_file(name).query(session, task.request, task.zone)
                 rows = write_csv(task.paths[name], name, records, task.request, times, report, facts)
                 reports.put(("written", name, rows))
     finally:

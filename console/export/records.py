@@ -1,7 +1,8 @@
 """One typed row per export file, its fields named exactly as the data dictionary's columns, in order.
 
-A test holds each row type's fields equal to its file's columns in `dictionary.py`; the producers
-in `rows.py` fill them by name and the writer picks them by name.
+A test holds each row type's fields equal to its file's columns in `dictionary.py` (which type is
+which file's: `catalogue.py`); the producers in `rows.py` fill them by name and the writer picks
+them by name.
 """
 
 from datetime import date, datetime
@@ -212,16 +213,17 @@ class QuestionnaireRow(NamedTuple):
     change_class: str | None
 
 
-ROW_TYPES: dict[str, type[tuple]] = {
-    "sessions.csv": SessionRow,
-    "vitals.csv": VitalsRow,
-    "side_effects.csv": SideEffectRow,
-    "controlled_substances.csv": ControlledRow,
-    "notes.csv": NoteRow,
-    "alerts.csv": AlertRow,
-    "returns.csv": ReturnRow,
-    "addenda.csv": AddendumRow,
-    "billing.csv": BillingRow,
-    "rems_monitoring.csv": RemsRow,
-    "questionnaires.csv": QuestionnaireRow,
-}
+# A row of any file: every one has a session_id (a controlled-substance total: None).
+Record = (
+    SessionRow
+    | VitalsRow
+    | SideEffectRow
+    | ControlledRow
+    | NoteRow
+    | AlertRow
+    | ReturnRow
+    | AddendumRow
+    | BillingRow
+    | RemsRow
+    | QuestionnaireRow
+)

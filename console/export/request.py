@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Literal
 
 from console.domain.protocol import AlertThresholds, BillingCodes
+from console.export.catalogue import file_names
 from console.export.datapackage import DATAPACKAGE
-from console.export.dictionary import FILES
 from console.export.modes import Mode
 
 BUNDLE = "bundle.json"
@@ -36,10 +36,10 @@ class ExportRequest:
     @property
     def files(self) -> list[str]:
         if self.format == "csv":
-            return [*FILES, DATAPACKAGE]
+            return [*file_names(), DATAPACKAGE]
         return [WORKBOOK] if self.format == "xlsx" else [BUNDLE]
 
     @property
     def steps(self) -> list[str]:
         """The names the export's progress reports, in the order it writes them: a file or a sheet each."""
-        return [BUNDLE] if self.format == "fhir" else list(FILES)
+        return [BUNDLE] if self.format == "fhir" else file_names()

@@ -15,13 +15,31 @@ from datetime import date, datetime
 from functools import cache
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, String, case, cast, func, literal, select, text, type_coerce
-from sqlalchemy.orm import aliased
-from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, col
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    DateTime,
+    Dialect,
+    Executable,
+    Label,
+    Select,
+    String,
+    Subquery,
+    TypeCoerce,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    type_coerce,
+)
+from sqlalchemy.orm import Mapped, aliased
+from sqlalchemy.types import TypeDecorator, TypeEngine
+from sqlmodel import Session, SQLModel, col
 
 from console.chair.alerts import breaches
 from console.chair.discharge_gate import given_mg
@@ -31,6 +49,7 @@ from console.domain.billing import billed
 from console.domain.pain import PainChange
 from console.domain.protocol import AlertThresholds, BillingCodes
 from console.domain.questionnaires import LOINC, band, change, score
+from console.domain.vitals_fields import VITALS_FIELDS
 from console.domain.vocab import InfusionEventKind, Instrument, Method
 from console.export.dictionary import ADDENDA, ALERTS, RETURNS, SIDE_EFFECTS, VITALS, Column
 from console.export.records import (
@@ -80,7 +99,7 @@ def labelled(file: list[Column], expressions: Mapping[str, Any]) -> list[Any]:
     return [expressions[name].label(name) for name in names]
 
 
-def in_range(first: date, last: date):
+def in_range(first: date, last: date) -> ColumnElement[bool]:
     return col(TreatmentSession.clinic_date).between(first, last)
 
 
@@ -92,12 +111,13 @@ def plan_for_every_row(session: Session) -> None:
         session.execute(text("SET LOCAL cursor_tuple_fraction = 1.0"))
 
 
-def stream(session: Session, query):
+def stream(session: Session, query: Executable) -> CursorResult[*tuple[Any, ...]]:
     """Core rows in batches: no ORM bookkeeping per row."""
     return session.connection().execution_options(yield_per=BATCH).execute(query)
 
 
 R = TypeVar("R")
+Columns = TypeVarTuple("Columns")
 
 
 def read_as(record: type[R], rows: Iterable) -> Iterator[R]:
@@ -107,28 +127,33 @@ def read_as(record: type[R], rows: Iterable) -> Iterator[R]:
     return typing.cast(Iterator[R], iter(rows))
 
 
-def raw_time(column):
+# A column as the helpers below take it: a model's attribute (which SQLModel types as its value) or
+# a table's column.
+AColumn = object
+
+
+def raw_time(column: AColumn) -> TypeCoerce[datetime]:
     """A timestamp without the column type's per-value conversion (a third of a CSV export's time)."""
     return type_coerce(column, DateTime(timezone=True))
 
 
-class _StoredTime(TypeDecorator[Any]):
+class _StoredTime(TypeDecorator[datetime | str]):
     """SQLite's stored UTC text ('2026-11-26 15:04:05.000000') as it is; elsewhere a datetime."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         return dialect.type_descriptor(String() if dialect.name == "sqlite" else DateTime(timezone=True))
 
 
-def stored_time(column):
+def stored_time(column: AColumn) -> TypeCoerce[datetime | str]:
     """A timestamp a file only writes, as the driver hands it over: never parsed on SQLite (a
     five-year vitals file has two million of them). Writers read it with `local_time`."""
     return type_coerce(column, _StoredTime())
 
 
-def raw_code(column):
+def raw_code(column: AColumn) -> TypeCoerce[str]:
     """A code as its stored text: the file holds the text, so no enum is made per value."""
     return type_coerce(column, String)
 
@@ -141,11 +166,12 @@ def _pain_columns(before: int | None, after: int | None) -> tuple:
     return change.change, change.percent, change.klass.value
 
 
-def _per_session(model, *values):
-    return select(model.session_id, *values).group_by(model.session_id).subquery()
+def _per_session(model: type[SQLModel], *values: ColumnElement[Any]) -> Subquery:
+    session_id = table_of(model).c.session_id
+    return select(session_id, *values).group_by(session_id).subquery()
 
 
-def _joined_text(session: Session, value):
+def _joined_text(session: Session, value: ColumnElement[str]) -> ColumnElement[str]:
     if session.get_bind().dialect.name == "sqlite":
         return func.group_concat(value, "; ")
     return func.string_agg(value, literal("; "))
@@ -290,13 +316,7 @@ def vitals(session: Session, first: date, last: date) -> Iterator[VitalsRow]:
         "session_id": col(v.session_id),
         "measured_at": stored_time(v.measured_at),
         "recorded_at": stored_time(v.recorded_at),
-        "systolic": col(v.systolic),
-        "diastolic": col(v.diastolic),
-        "heart_rate": col(v.heart_rate),
-        "spo2": col(v.spo2),
-        "resp_rate": col(v.resp_rate),
-        "moaas": col(v.moaas),
-        "temperature_c": col(v.temperature_c),
+        **{field.name: col(getattr(v, field.name)) for field in VITALS_FIELDS},
         "taken_by": col(UserAccount.display_name),
         "alert_raised": alerted.c.vitals_id.is_not(None),
         "corrected": col(v.version) > 1,
@@ -335,10 +355,10 @@ def side_effects(session: Session, first: date, last: date) -> Iterator[SideEffe
     return read_as(SideEffectRow, stream(session, query))
 
 
-def _as_read(model, *names: str) -> list:
+def _as_read(model: type[SQLModel], *names: str) -> list[Label[Any]]:
     """A table's columns for a Core row that given_mg can read like the model: codes as their text
     (no enum made per value), times as stored (all alike, so they compare and subtract)."""
-    columns = []
+    columns: list[Label[Any]] = []
     for name in names:
         column = getattr(model, name)
         if isinstance(column.type, UTCDateTime):
@@ -425,7 +445,7 @@ def controlled_substances(
         if dose.stopped_at is not None and waiting is not None and waiting[0] == dose.id:
             events, waiting = waiting[1], next(stopped, None)
         stop = next((e for e in events if e.kind == InfusionEventKind.STOP), None)
-        given = round(given_mg(dose, events), 1)
+        given = round(given_mg(typing.cast(DoseAdministration, dose), events), 1)  # read like one
         at_stop = (stop.wasted_mg or 0.0) if stop is not None else 0.0
         total = totals.setdefault((day, dose.lot_number, dose.drug), [0.0, 0.0, 0.0])
         total[0] += dose.drawn_mg
@@ -497,7 +517,7 @@ def _stopped_infusions_events(
         yield dose_id, list(own)
 
 
-def _in_session_order(query, session_id):
+def _in_session_order(query: Select[*Columns], session_id: Mapped[int]) -> Select[*Columns]:
     """Rows of sessions of the range, in the sessions' order."""
     t = TreatmentSession
     return query.join(t, col(t.id) == session_id).order_by(
@@ -533,7 +553,7 @@ def alerts(session: Session, first: date, last: date) -> Iterator[AlertRow]:
     }
     query = _in_session_order(
         select(*labelled(ALERTS, columns)).outerjoin(UserAccount, col(UserAccount.id) == a.acknowledged_by),
-        a.session_id,
+        col(a.session_id),
     ).where(in_range(first, last))
     return read_as(AlertRow, stream(session, query.order_by(col(a.raised_at), col(a.id))))
 
@@ -554,7 +574,7 @@ def returns(session: Session, first: date, last: date) -> Iterator[ReturnRow]:
         select(*labelled(RETURNS, columns))
         .join(physician, col(physician.id) == r.returned_by)
         .outerjoin(nurse, col(nurse.id) == r.resubmitted_by),
-        r.session_id,
+        col(r.session_id),
     ).where(in_range(first, last))
     return read_as(ReturnRow, stream(session, query.order_by(col(r.returned_at), col(r.id))))
 
@@ -570,7 +590,9 @@ def addenda(session: Session, first: date, last: date) -> Iterator[AddendumRow]:
         "reason": col(d.reason),
         "text": col(d.text),
     }
-    query = _in_session_order(select(*labelled(ADDENDA, columns)), d.session_id).where(in_range(first, last))
+    query = _in_session_order(select(*labelled(ADDENDA, columns)), col(d.session_id)).where(
+        in_range(first, last)
+    )
     return read_as(AddendumRow, stream(session, query.order_by(col(d.written_at), col(d.id))))
 
 
@@ -674,7 +696,7 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
             events: list = []
             if dose.stopped_at is not None and waiting is not None and waiting[0] == dose.id:
                 events, waiting = waiting[1], next(stopped, None)
-            given += given_mg(dose, events)
+            given += given_mg(typing.cast(DoseAdministration, dose), events)  # read like one
             lots.append(dose.lot_number)
         first_dose = taken[0]
         start = min(dose.administered_at for dose in taken)
@@ -738,26 +760,40 @@ def rems_monitoring(
         )
         for visit in batch:
             # The row reads like the session and like its patient: their columns' names do not meet.
+            as_session, as_patient = typing.cast(TreatmentSession, visit), typing.cast(Patient, visit)
             facts = RemsFacts(
-                visit, visit, checks.get(visit.id), doses[visit.id], readings[visit.id], visit.nurse_name
+                as_session,
+                as_patient,
+                checks.get(visit.id),
+                doses[visit.id],
+                readings[visit.id],
+                visit.nurse_name,
             )
             yield _rems_row(facts, visit.pseudonym, limits, zone)
 
 
+# The tables whose rows a batch of REMS forms reads as plain rows.
+OnForm = TypeVar("OnForm", RemsCheck, DoseAdministration, VitalSigns)
+
+
 def _rows_of(
-    session: Session, model, ids: list[int], order: tuple[str, ...], only: tuple[str, ...] = ()
-) -> list:
+    session: Session,
+    model: type[OnForm],
+    ids: list[int],
+    order: tuple[str, ...],
+    only: tuple[str, ...] = (),
+) -> list[OnForm]:
     """A batch of sessions' rows of one table as plain rows: they read like the model (the same
     names, times as aware UTC), without an ORM object each (two thirds of the file's time); `only`
     these columns when given (a nasal series has ten readings a session, each read and converted)."""
     table = table_of(model)
     columns = [table.c[name] for name in only] if only else [table]
     query = select(*columns).where(table.c.session_id.in_(ids)).order_by(*(table.c[name] for name in order))
-    return list(session.execute(query))
+    return typing.cast(list[OnForm], list(session.execute(query)))  # plain rows, read as the model
 
 
-def _by_session(rows) -> dict[int, list]:
-    found: dict[int, list] = defaultdict(list)
+def _by_session(rows: Iterable[OnForm]) -> dict[int, list[OnForm]]:
+    found: dict[int, list[OnForm]] = defaultdict(list)
     for row in rows:
         found[row.session_id].append(row)
     return found

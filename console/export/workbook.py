@@ -9,13 +9,19 @@ has no time zones; the dictionary sheet says which zone).
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from console.export.dictionary import DATE, FILES, TEXT, TIME
+from console.export.catalogue import file_names
+from console.export.dictionary import DATE, TEXT, TIME
 from console.export.local_time import as_utc
 from console.export.modes import Facts, Mode, plan, row_values
+from console.export.records import Record
 from console.export.rows import PROGRESS_EVERY, Progress
+
+if TYPE_CHECKING:  # openpyxl loads only when a workbook is asked for
+    from openpyxl import Workbook
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -24,7 +30,7 @@ DICTIONARY_SHEET = "dictionary"
 
 def write(
     path: Path,
-    records_of: Callable[[str], Iterator[NamedTuple]],
+    records_of: Callable[[str], Iterator[Record]],
     mode: Mode,
     facts: dict[int, Facts],
     zone: ZoneInfo,
@@ -35,7 +41,7 @@ def write(
 
     book = Workbook(write_only=True)
     total = 0
-    for name in FILES:
+    for name in file_names():
         sheet = book.create_sheet(title=name.removesuffix(".csv"))
         shown = plan(name, mode)
         sheet.append([item.column.name for item in shown])
@@ -55,7 +61,8 @@ def write(
     return total
 
 
-def _cell(sheet, value: Any, kind: str, zone: ZoneInfo):
+def _cell(sheet: "WriteOnlyWorksheet", value: Any, kind: str, zone: ZoneInfo) -> object:
+    """What the sheet is given for one value: a cell of its type, else the number or boolean itself."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -76,10 +83,10 @@ def _cell(sheet, value: Any, kind: str, zone: ZoneInfo):
     return value  # numbers and booleans as themselves
 
 
-def _dictionary(book, mode: Mode, zone: ZoneInfo) -> None:
+def _dictionary(book: "Workbook", mode: Mode, zone: ZoneInfo) -> None:
     sheet = book.create_sheet(title=DICTIONARY_SHEET)
     sheet.append(["sheet", "column", "meaning", "unit", "type", "empty means", "values"])
-    for name in FILES:
+    for name in file_names():
         for shown in plan(name, mode):
             column = shown.column
             meaning = column.meaning + (f" (in the clinic's time, {zone.key})" if column.type == TIME else "")

@@ -5,9 +5,13 @@ and every anchor; when they hold, a new anchor is written.
 """
 
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+from sqlmodel import Session
 
 from console.review.signature_check import SignatureReport, verify_signatures
 from console.store import anchors
@@ -73,11 +77,9 @@ def verify_record(db: Database, anchor_file: Path | None = None, jobs: int = 1) 
             return IntegrityReport(chain, verify_rows(session), verify_signatures(session), anchored, broken)
     context = multiprocessing.get_context("fork")  # the command line has no threads: forking is safe
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        signed = pool.submit(_in_process, "signatures", db.url, db.audit_key, anchor_file)
-        parts = [pool.submit(_in_process, part, db.url, db.audit_key, anchor_file) for part in ROW_PARTS]
-        chain, anchored, broken = pool.submit(
-            _in_process, "chain", db.url, db.audit_key, anchor_file
-        ).result()
+        signed = pool.submit(_signatures_in_process, db.url, db.audit_key)
+        parts = [pool.submit(_rows_in_process, part, db.url, db.audit_key) for part in ROW_PARTS]
+        chain, anchored, broken = pool.submit(_chain_in_process, db.url, db.audit_key, anchor_file).result()
         rows = merged([part.result() for part in parts])
         return IntegrityReport(chain, rows, signed.result(), anchored, broken)
 
@@ -86,30 +88,46 @@ def verify_record(db: Database, anchor_file: Path | None = None, jobs: int = 1) 
 ROW_PARTS = ("rows:vital_signs", "rows:")
 
 
-def _chain_part(session, db: Database, anchor_file: Path | None) -> tuple[ChainReport, int, list[str]]:
+def _chain_part(
+    session: Session, db: Database, anchor_file: Path | None
+) -> tuple[ChainReport, int, list[str]]:
     anchored = _anchors(session, db, anchor_file)
     return verify_chain(session, db.audit_key), len(anchored), anchors.broken(session, anchored)
 
 
-def _in_process(part: str, url: str, key: bytes | None, anchor_file: Path | None):
+Found = TypeVar("Found")
+
+
+def _in_process(url: str, key: bytes | None, check: Callable[[Session, Database], Found]) -> Found:
     """One check, in a worker process with a connection of its own."""
     db = Database(url)
     db.audit_key = key
     try:
         with db.read() as session:
-            if part == "chain":
-                return _chain_part(session, db, anchor_file)
-            if part == "signatures":
-                return verify_signatures(session)
-            named = part.removeprefix("rows:")
-            largest = [name for name in (p.removeprefix("rows:") for p in ROW_PARTS) if name]
-            tables = [named] if named else [t.name for t in audited_tables() if t.name not in largest]
-            return verify_rows(session, tables=tables)
+            return check(session, db)
     finally:
         db.dispose()
 
 
-def _anchors(session, db: Database, anchor_file: Path | None) -> list[anchors.Anchor]:
+def _chain_in_process(
+    url: str, key: bytes | None, anchor_file: Path | None
+) -> tuple[ChainReport, int, list[str]]:
+    return _in_process(url, key, lambda session, db: _chain_part(session, db, anchor_file))
+
+
+def _signatures_in_process(url: str, key: bytes | None) -> SignatureReport:
+    return _in_process(url, key, lambda session, _db: verify_signatures(session))
+
+
+def _rows_in_process(part: str, url: str, key: bytes | None) -> TrailReport:
+    """One part of the rows check (ROW_PARTS): a table named, else every table not named in a part."""
+    named = part.removeprefix("rows:")
+    largest = [name for name in (p.removeprefix("rows:") for p in ROW_PARTS) if name]
+    tables = [named] if named else [t.name for t in audited_tables() if t.name not in largest]
+    return _in_process(url, key, lambda session, _db: verify_rows(session, tables=tables))
+
+
+def _anchors(session: Session, db: Database, anchor_file: Path | None) -> list[anchors.Anchor]:
     first = anchors.first_hash(session)
     if anchor_file is None or first is None:
         return []

@@ -6,9 +6,11 @@ from zoneinfo import ZoneInfo
 from console.chair.infusion import infusion_state
 from console.chair.rems import facts_from_view, rems_form
 from console.chair.session_view import SessionView
+from console.domain.alert_rules import AlertRule
 from console.domain.pain import PainChange
 from console.domain.protocol import AlertThresholds
 from console.domain.questionnaires import SELF_HARM_ITEM, self_harm_answer, with_change
+from console.domain.vitals_fields import VITALS_FIELDS, headings, shown, vitals_field
 from console.domain.vocab import (
     Checklist,
     Contraindication,
@@ -200,33 +202,28 @@ def reading_remarks(view: SessionView, zone: ZoneInfo) -> list[str]:
 
 
 def vitals_cells(reading: VitalSigns, view: SessionView, zone: ZoneInfo) -> tuple[str, ...]:
-    """One flowsheet row: time (marked when corrected or late), BP, HR, SpO2, RR, MOAA/S, temp, who."""
+    """One flowsheet row: time (marked when corrected or late), a cell per vitals heading (BP, HR,
+    SpO2, RR, MOAA/S, temp: console.domain.vitals_fields), who."""
+    values: dict[str, list[str]] = {heading: [] for heading in headings()}
+    for field in VITALS_FIELDS:
+        values[field.heading].append(shown(getattr(reading, field.name)))
     return (
         f"{reading.measured_at.astimezone(zone):%H:%M}{reading_marks(reading)}",
-        f"{reading.systolic}/{reading.diastolic}",
-        str(reading.heart_rate),
-        str(reading.spo2),
-        str(reading.resp_rate),
-        str(reading.moaas),
-        "" if reading.temperature_c is None else f"{reading.temperature_c:g}",
+        *("/".join(parts) for parts in values.values()),
         view.staff_name(reading.taken_by),
     )
 
 
-# Which flowsheet cell (of vitals_cells) each alert rule is about.
-RULE_CELL = {
-    "bp_hold": 1,
-    "bp_predose": 1,
-    "heart_rate_low": 2,
-    "heart_rate_high": 2,
-    "spo2_low": 3,
-    "moaas_low": 5,
-}
-
-
 def flagged_cells(reading: VitalSigns, view: SessionView) -> set[int]:
-    """The cells of a reading past a threshold: those its stored alerts name (as the protocol was then)."""
-    return {RULE_CELL[a.rule] for a in view.alerts if a.vitals_id == reading.id and a.rule in RULE_CELL}
+    """The cells (of vitals_cells) of a reading past a threshold: those its stored alerts' rules mark
+    (as the protocol was then); a rule this version does not know marks none."""
+    columns = headings()
+    flagged = set()
+    for alert in view.alerts:
+        rule = AlertRule.of(alert.rule) if alert.vitals_id == reading.id else None
+        for name in rule.marks if rule else ():
+            flagged.add(1 + columns.index(vitals_field(name).heading))  # after the time
+    return flagged
 
 
 def side_effect_lines(view: SessionView, zone: ZoneInfo) -> list[str]:

@@ -49,7 +49,7 @@ class _Grouped:
         return taken
 
 
-def _stream(session: Session, query, batch: int) -> Iterator:
+def _stream(session: Session, query: sa.Executable, batch: int) -> Iterator[sa.RowMapping]:
     return iter(session.connection().execute(query.execution_options(yield_per=batch)).mappings())
 
 

@@ -6,7 +6,7 @@ same record always gives the same hash on SQLite and PostgreSQL. `console.verify
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -300,7 +300,12 @@ def sign_session(
 
 
 def add_addendum(
-    db: Database, actor: Actor, session_id: int, data: dict, proof: Proof, sitting: SigningSitting
+    db: Database,
+    actor: Actor,
+    session_id: int,
+    data: AddendumIn | Mapping[str, object],
+    proof: Proof,
+    sitting: SigningSitting,
 ) -> Addendum:
     """Add a signed addendum to a signed session; the original record stays as it was."""
     author_id = require_clinical(actor)

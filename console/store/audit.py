@@ -95,10 +95,24 @@ def _last_hash(session: Session) -> str:
     return previous or GENESIS
 
 
-def _chained(previous: str, key: bytes | None, *, entity_id: object, before, after, **fields) -> AuditEvent:
+def _chained(
+    previous: str,
+    key: bytes | None,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEvent:
     """One event linked to `previous` and hashed (keyed with the clinic key, when there is one)."""
     event = AuditEvent(
-        **fields,
+        at=at,
+        actor=actor,
+        action=action,
+        entity=entity,
         entity_id=str(entity_id),
         before_json=None if before is None else canonical_json(before),
         after_json=None if after is None else canonical_json(after),
@@ -124,14 +138,16 @@ def record(
 
     The event is keyed with the clinic key the session carries (see `Database.write`).
     """
-    fields = {"at": at, "actor": actor, "action": action, "entity": entity}
     event = _chained(
         _last_hash(session),
         session.info.get(KEY_INFO),
+        at=at,
+        actor=actor,
+        action=action,
+        entity=entity,
         entity_id=entity_id,
         before=before,
         after=after,
-        **fields,
     )
     session.add(event)
     session.flush()
@@ -152,9 +168,18 @@ def record_many(
     if not created:
         return
     previous, key, events = _last_hash(session), session.info.get(KEY_INFO), []
-    fields = {"at": at, "actor": actor, "action": action, "entity": entity}
     for entity_id, after in created:
-        event = _chained(previous, key, entity_id=entity_id, before=None, after=after, **fields)
+        event = _chained(
+            previous,
+            key,
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=None,
+            after=after,
+        )
         previous = event.hash
         events.append(event.model_dump(exclude={"id"}))
     session.execute(insert(AuditEvent), events)

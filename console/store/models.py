@@ -8,7 +8,7 @@ and the schema test compares it as a whole with a migrated database.
 """
 
 from datetime import date, datetime, time
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import CheckConstraint, Index, String, Table, Text, UniqueConstraint, false, inspect
 from sqlmodel import Field, SQLModel
@@ -45,7 +45,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-def _utc(nullable: bool = False):
+def _utc(nullable: bool = False) -> Any:  # as sqlmodel's Field: any column's default
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
 
 

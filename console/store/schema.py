@@ -1,12 +1,15 @@
 """Schema version: Alembic migrations applied at start, and a refusal of databases that are newer."""
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import Connection, inspect, text
 
 from console.domain.errors import SchemaTooNew, StorageError
 from console.store.database import Database, translate_errors
+
+if TYPE_CHECKING:  # alembic loads only when the schema is checked or migrated
+    from alembic.config import Config
 
 # The newest migration this code knows; a test proves it is Alembic's head.
 SCHEMA_HEAD = "0016"
@@ -81,7 +84,7 @@ def upgrade(db: Database, revision: str = "head") -> None:
                 raw.execute("PRAGMA foreign_keys=ON")
 
 
-def alembic_config(connection):
+def alembic_config(connection: Connection) -> "Config":
     from alembic.config import Config
 
     config = Config()

@@ -2,8 +2,8 @@
 
 from textual.widgets import Static
 
-from console.chair.alerts import PHYSICIAN_ONLY_RULES
 from console.chair.session_view import SessionView
+from console.domain.alert_rules import physician_only
 from console.review import record_text
 from widgets.context import Clinic
 
@@ -13,11 +13,7 @@ class AlertsPanel(Static):
         zone = clinic.zone
         lines = [
             f"⚠ ALERT {alert.raised_at.astimezone(zone):%H:%M}: {alert.message} "
-            + (
-                "(a physician acknowledges it: F12)"
-                if alert.rule in PHYSICIAN_ONLY_RULES
-                else "(F12 to acknowledge)"
-            )
+            + ("(a physician acknowledges it: F12)" if physician_only(alert.rule) else "(F12 to acknowledge)")
             for alert in view.alerts
             if alert.acknowledged_at is None
         ]

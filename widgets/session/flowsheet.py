@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Sparkline
 
 from console.chair.session_view import SessionView
+from console.domain.vitals_fields import VITALS_FIELDS
 from console.review import record_text
 from console.store.models import VitalSigns
 from widgets.plain import plain_cells
@@ -17,9 +18,9 @@ TRENDS: dict[str, tuple[str, Callable[[VitalSigns], int]]] = {
     "hr": ("HR", lambda r: r.heart_rate),
     "spo2": ("SpO2", lambda r: r.spo2),
 }
-# One more than the widest value in each column: room for the ⚠ of a value past a threshold,
-# and for ✎ (corrected) and ↧ (entered late) beside a reading's time.
-COLUMNS = (("Time", 7), ("BP", 8), ("HR", 4), ("SpO2", 5), ("RR", 3), ("MOAA/S", 6), ("Temp", 4))
+# The time has room for ✎ (corrected) and ↧ (entered late) beside it; each vital sign's column is
+# as wide as its table says (console.domain.vitals_fields).
+TIME_COLUMN = ("Time", 7)
 
 
 class Flowsheet(Vertical):
@@ -56,7 +57,8 @@ class Flowsheet(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for label, width in (*COLUMNS, ("By", self.by_width)):
+        signs = {field.heading: field.width for field in VITALS_FIELDS}
+        for label, width in (TIME_COLUMN, *signs.items(), ("By", self.by_width)):
             table.add_column(label, width=width)
 
     def show(self, view: SessionView, zone: ZoneInfo) -> None:

@@ -1,0 +1,84 @@
+"""The rules that raise a safety alert: each names, where it is about a reading, the protocol's
+thresholds it compares with and the vital signs whose flowsheet cell it marks.
+
+A rule is stored as its value (table `alert`, column `rule`), so a value never changes. Adding a
+rule is adding a member here; a test holds every member's facts to the protocol's thresholds and
+the table of vital signs. A stored name no member has (written by a later version) is shown as
+it is and marks no cell.
+"""
+
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class About(NamedTuple):
+    """What every rule states about itself: each field but the last has to be given."""
+
+    label: str  # what the rule watches, in words
+    thresholds: tuple[str, ...]  # the fields of the protocol's [thresholds] it compares with; none
+    marks: tuple[str, ...]  # the vital signs (console.domain.vitals_fields) whose cell it marks; none
+    physician_only: bool = False  # only a physician acknowledges it, and discharge waits until one has
+
+
+class AlertRule(StrEnum):
+    """A rule that raises a safety alert: its value is what is stored; the rest is its About."""
+
+    label: str
+    thresholds: tuple[str, ...]
+    marks: tuple[str, ...]
+    physician_only: bool
+
+    def __new__(cls, value: str, about: About) -> "AlertRule":
+        rule = str.__new__(cls, value)
+        rule._value_ = value
+        rule.label, rule.thresholds, rule.marks, rule.physician_only = about
+        return rule
+
+    BP_HOLD = (
+        "bp_hold",
+        About(
+            "Blood pressure at or above the hold limit",
+            thresholds=("systolic_hold", "diastolic_hold"),
+            marks=("systolic", "diastolic"),
+        ),
+    )
+    BP_PREDOSE = (
+        "bp_predose",
+        About(
+            "Blood pressure before the dose above the warning limit",
+            thresholds=("systolic_predose_warn", "diastolic_predose_warn"),
+            marks=("systolic", "diastolic"),
+        ),
+    )
+    SPO2_LOW = "spo2_low", About("SpO2 low", thresholds=("spo2_low",), marks=("spo2",))
+    HEART_RATE_LOW = (
+        "heart_rate_low",
+        About("Heart rate low", thresholds=("heart_rate_low",), marks=("heart_rate",)),
+    )
+    HEART_RATE_HIGH = (
+        "heart_rate_high",
+        About("Heart rate high", thresholds=("heart_rate_high",), marks=("heart_rate",)),
+    )
+    MOAAS_LOW = (
+        "moaas_low",
+        About("Deep sedation (MOAA/S low)", thresholds=("moaas_low",), marks=("moaas",)),
+    )
+    # Raised when a reading is later than the protocol's interval allows (console.chair.overdue).
+    VITALS_OVERDUE = "vitals_overdue", About("Vital signs overdue", thresholds=(), marks=())
+    # Raised by a PHQ-9 item 9 above 0 (console.chair.questionnaires): the patient needs a
+    # physician's assessment the same day, so no override sets it aside.
+    PHQ9_SELF_HARM = (
+        "phq9_self_harm",
+        About("PHQ-9: thoughts of self-harm", thresholds=(), marks=(), physician_only=True),
+    )
+
+    @classmethod
+    def of(cls, stored: str) -> "AlertRule | None":
+        """The rule stored as `stored`; None for a name no rule has (never an error: it was stored)."""
+        return next((rule for rule in cls if rule.value == stored), None)
+
+
+def physician_only(stored: str) -> bool:
+    """Whether only a physician acknowledges an alert of this stored rule (an unknown one: no)."""
+    rule = AlertRule.of(stored)
+    return rule is not None and rule.physician_only
