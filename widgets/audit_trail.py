@@ -6,12 +6,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from console.domain.errors import ChairsideError
 from console.review.audit_trail import TrailEntry
 from console.store.database import Database
 from widgets.context import Clinic
+from widgets.footer import KeysFooter
 from widgets.plain import plain_cells
 from widgets.ui_thread import on_screen
 
@@ -37,7 +38,7 @@ class AuditTrailScreen(Screen):
         yield Static(self.heading, id="trail-title", markup=False)
         yield DataTable(id="trail", cursor_type="row", zebra_stripes=True)
         yield Static("", id="trail-detail", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#trail", DataTable)

@@ -14,10 +14,11 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from console.domain.actors import Actor
 from console.domain.errors import ChairsideError
+from widgets.footer import KeysFooter
 from widgets.ui_thread import on_screen
 
 if TYPE_CHECKING:  # the database layer loads in a worker while the sign-in screen is drawn
@@ -71,7 +72,7 @@ class LoginScreen(Screen):
             yield Input(id="password", password=True, max_length=128)
             yield Static("", id="login-error", markup=False)
             yield Button("Sign in", id="sign-in", variant="primary")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#username", Input))

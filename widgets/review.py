@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 
 from console.chair import alerts
 from console.chair.session_guide import series_text
@@ -19,6 +19,7 @@ from console.review.changes import changes
 from console.review.originals import original_lines
 from console.store.models import Alert
 from widgets.context import Clinic
+from widgets.footer import KeysFooter
 from widgets.opening import ReadsFirst
 from widgets.session.flowsheet import Flowsheet
 from widgets.ui_thread import on_screen
@@ -101,7 +102,7 @@ class ReviewScreen(ReadsFirst, Screen):
             yield Static("", id="review-rems", classes="rems", markup=False)
             yield Label("Signature and addenda", classes="section")
             yield Static("", id="review-addenda", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.reload()

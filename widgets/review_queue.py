@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
 from console.chair.alerts import PhysicianCall, physician_calls
@@ -29,6 +29,7 @@ from console.review.queue import (
     queue_page,
 )
 from widgets.context import Clinic
+from widgets.footer import KeysFooter
 from widgets.login import SignOut
 from widgets.plain import plain_cells
 from widgets.ui_thread import on_screen
@@ -93,7 +94,7 @@ class ReviewQueueScreen(Screen):
         table: DataTable[str | Text] = DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         table.loading = True
         yield table
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#queue-calls", Static).display = False  # until a patient waits for a physician

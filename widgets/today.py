@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from console.chair.board import BoardRow, session_to_open
 from console.chair.overdue import board_for
@@ -23,6 +23,7 @@ from console.domain.errors import ChairsideError
 from console.domain.vocab import Method, SessionStatus
 from console.review.returns import ReturnedSession, returned_sessions
 from widgets.context import Clinic
+from widgets.footer import KeysFooter
 from widgets.login import SignOut
 from widgets.plain import plain_cells
 from widgets.session import SessionScreen
@@ -161,7 +162,7 @@ class TodayScreen(Screen):
         table.loading = True
         yield table
         yield Static("No sessions on this day.", id="board-empty")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#board", DataTable)

@@ -7,13 +7,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from console.domain.errors import ChairsideError
 from console.domain.pain import PainChange
 from console.domain.vocab import Instrument, Method
 from console.review.trajectory import Trajectory, Visit, patient_trajectory
 from widgets.context import Clinic
+from widgets.footer import KeysFooter
 from widgets.plain import plain_cells
 from widgets.ui_thread import on_screen
 
@@ -58,7 +59,7 @@ class TrajectoryScreen(Screen):
             yield Static("", id="trajectory-series", markup=False)
             yield Static("", id="trajectory-chart", markup=False)
             yield DataTable(id="trajectory-visits", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#trajectory-visits", DataTable)

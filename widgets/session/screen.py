@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Label, Static
+from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static
 
 from console.chair import alerts, charting
 from console.chair.dose_plan import DosePlan, suggested_dose
@@ -37,6 +37,7 @@ from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
 from widgets.discard import ask_before_discarding, label_of
+from widgets.footer import KeysFooter
 from widgets.opening import ReadsFirst
 from widgets.session.alerts import AlertsPanel
 from widgets.session.check_in import CheckInStep
@@ -195,7 +196,7 @@ class SessionScreen(ReadsFirst, Screen):
                 yield Flowsheet("flowsheet", trends=("sbp", "hr"), by_width=12, newest_first=True)
                 yield AlertsPanel("", id="alerts", markup=False)
                 yield SideEffectsTable(id="effects", cursor_type="row", show_header=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)  # before any data arrives, so the layout never shifts under it
