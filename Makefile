@@ -1,9 +1,11 @@
 # Two entry points: `make demo` opens the console on the demo clinic, `make test` runs every check.
+# `make check` is the fast lane while working: lint, types and every test not marked slow.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PYTEST := $(BIN)/python -m pytest -n 3 --dist loadgroup -q
 
-.PHONY: demo test install lint
+.PHONY: demo test check install lint
 
 $(BIN)/chairside: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,4 +25,7 @@ lint: install
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest -n 3 --dist loadgroup -q
+	$(PYTEST)
+
+check: lint
+	$(PYTEST) -m "not slow"
