@@ -61,6 +61,7 @@ async def test_sign_in_shows_todays_sessions_in_time_order(demo_app):
         assert "✓ Discharged" in statuses and "○ Scheduled" in statuses
 
 
+@pytest.mark.slow
 async def test_previous_and_next_day_then_back_to_today(demo_app):
     async with demo_app.run_test(size=(120, 30)) as pilot:
         await sign_in(pilot)
@@ -75,6 +76,7 @@ async def test_previous_and_next_day_then_back_to_today(demo_app):
         assert "Thursday 26 November" in str(demo_app.screen.query_one("#board-title", Static).render())
 
 
+@pytest.mark.slow
 async def test_change_at_another_workstation_appears_within_two_seconds(demo_app):
     async with demo_app.run_test(size=(120, 30)) as pilot:
         await sign_in(pilot)
@@ -101,6 +103,7 @@ async def test_change_at_another_workstation_appears_within_two_seconds(demo_app
         assert str(table.get_row_at(table.row_count - 1)[0]) == "16:45"
 
 
+@pytest.mark.slow
 async def test_sign_out_returns_to_login(demo_app):
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
@@ -119,6 +122,7 @@ async def test_type_ahead_after_enter_lands_in_the_password_field(demo_app):
         assert isinstance(demo_app.screen, TodayScreen)
 
 
+@pytest.mark.slow
 async def test_f1_explains_the_focused_field_and_lists_the_keys(demo_app):
     from textual.widgets import Markdown
 
@@ -178,6 +182,7 @@ async def test_a_failure_to_open_the_records_ends_the_console_with_the_reason():
     assert app.return_code == 1 and "connection refused" in str(app.startup_error)
 
 
+@pytest.mark.slow
 async def test_command_palette_lists_the_screens_actions(demo_app):
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot)
@@ -193,6 +198,7 @@ async def test_command_palette_lists_the_screens_actions(demo_app):
         assert isinstance(demo_app.screen, BookingDialog)
 
 
+@pytest.mark.slow
 async def test_a_database_failure_on_the_board_is_reported_not_a_crash(demo_app, monkeypatch):
     from console.domain.errors import StorageError
 
@@ -220,6 +226,7 @@ async def test_a_database_failure_on_the_board_is_reported_not_a_crash(demo_app,
         assert "server closed" not in message and "answer again" in message
 
 
+@pytest.mark.slow
 async def test_records_opened_before_the_sign_in_screen_mounts_do_not_crash_the_console(demo_app):
     """On a busy machine the connection can finish before the sign-in screen's on_mount has run."""
     from app import ChairsideApp
@@ -276,6 +283,7 @@ async def test_an_unexpected_error_in_a_screen_is_logged_with_its_traceback_and_
     assert "unexpected error in the console" in logged and "KeyError" in logged and "Traceback" in logged
 
 
+@pytest.mark.slow
 async def test_a_reset_password_is_changed_before_anything_of_the_clinic_shows(demo_app):
     from console.clinic import users
     from widgets.password_dialog import ChangePasswordDialog
@@ -299,6 +307,7 @@ async def test_a_reset_password_is_changed_before_anything_of_the_clinic_shows(d
     assert users.authenticate(demo_app.db, "nurse", "my own password").username == "nurse"
 
 
+@pytest.mark.slow
 async def test_escape_from_the_password_change_signs_nobody_in(demo_app):
     from console.clinic import users
 
@@ -311,6 +320,7 @@ async def test_escape_from_the_password_change_signs_nobody_in(demo_app):
         assert isinstance(demo_app.screen, LoginScreen) and demo_app.clinic is None
 
 
+@pytest.mark.slow
 async def test_a_pin_typed_twice_differently_is_refused_and_every_field_cleared(demo_app):
     from console.clinic import users
     from widgets.pin_dialog import SetPinDialog
@@ -332,6 +342,7 @@ async def test_a_pin_typed_twice_differently_is_refused_and_every_field_cleared(
     assert users.verify_secret(demo_app.db, "nurse3", "1357", kind="pin", action="test").username == "nurse3"
 
 
+@pytest.mark.slow
 async def test_every_screen_of_the_demo_clinic_says_it_is_the_demo(demo_app):
     """Opened as a console opens it, the demo marks each screen along its top edge; nothing is a real
     clinic's screen by mistake."""

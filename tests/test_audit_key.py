@@ -101,6 +101,7 @@ def test_the_key_id_names_the_key_without_revealing_it():
     assert key_id(key) == key_id(bytes(range(32))) != key_id(bytes(32)) and key.hex()[:16] != key_id(key)
 
 
+@pytest.mark.slow
 def test_the_command_line_keys_a_clinic_and_verify_says_when_it_has_no_key(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("CHAIRSIDE_AUDIT_KEY_FILE", str(tmp_path / "audit.key"))
     clinic = str(tmp_path / "clinic.sqlite3")

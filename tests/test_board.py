@@ -1,5 +1,6 @@
 """The Today board: filters, booking an appointment or a walk-in, importing the schedule."""
 
+import pytest
 from textual.widgets import DataTable, Input, Select, Static
 
 from console.chair import sessions
@@ -20,6 +21,7 @@ def _title(app) -> str:
     return str(app.screen.query_one("#board-title", Static).render())
 
 
+@pytest.mark.slow
 async def test_filters_cycle_through_statuses_chairs_and_methods(demo_app):
     rows = day_sessions(demo_app.db, DEMO_DAY)
     async with demo_app.run_test(size=(120, 30)) as pilot:
@@ -42,6 +44,7 @@ async def test_filters_cycle_through_statuses_chairs_and_methods(demo_app):
         assert "showing" not in _title(demo_app) and table.row_count == len(rows)
 
 
+@pytest.mark.slow
 async def test_typing_filters_by_name(demo_app):
     rows = day_sessions(demo_app.db, DEMO_DAY)
     family = rows[0].patient_name.split(",")[0]
@@ -53,6 +56,7 @@ async def test_typing_filters_by_name(demo_app):
         assert 1 <= table.row_count == sum(family.lower() in r.patient_name.lower() for r in rows)
 
 
+@pytest.mark.slow
 async def test_book_a_walk_in_for_a_new_patient(demo_app):
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -90,6 +94,7 @@ async def test_book_a_walk_in_for_a_new_patient(demo_app):
         )
 
 
+@pytest.mark.slow
 async def test_booking_refusal_is_shown_in_the_dialog(demo_app):
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -103,6 +108,7 @@ async def test_booking_refusal_is_shown_in_the_dialog(demo_app):
         assert "Family name" in str(demo_app.screen.query_one("#booking-error", Static).render())
 
 
+@pytest.mark.slow
 async def test_import_from_the_board(demo_app, tmp_path):
     header = "date,time,chair,mrn,name,date_of_birth,method\n"
     good, bad = tmp_path / "schedule.csv", tmp_path / "bad.csv"
@@ -129,6 +135,7 @@ async def test_import_from_the_board(demo_app, tmp_path):
     assert not any(r.mrn == "IMP-2" for r in day_sessions(demo_app.db, DEMO_DAY))
 
 
+@pytest.mark.slow
 async def test_export_from_the_board_writes_the_day_as_csv_or_fhir_and_shows_the_folder(demo_app, tmp_path):
     from textual.widgets import Input
 
@@ -166,6 +173,7 @@ async def test_export_from_the_board_writes_the_day_as_csv_or_fhir_and_shows_the
     assert sorted(p.name for p in (tmp_path / "day").iterdir())[-1] == "vitals.csv"
 
 
+@pytest.mark.slow
 async def test_export_dialog_writes_a_limited_data_set_workbook_and_fits_a_24_line_terminal(
     demo_app, tmp_path
 ):
@@ -204,6 +212,7 @@ async def test_export_dialog_writes_a_limited_data_set_workbook_and_fits_a_24_li
     assert "pseudonym" in header and "mrn" not in header and "date" in header  # dates kept
 
 
+@pytest.mark.slow
 async def test_export_dialog_refuses_a_safe_harbor_fhir_bundle_where_it_is_asked(demo_app, tmp_path):
     from textual.widgets import Input
 
@@ -273,6 +282,7 @@ def test_a_scan_opens_the_patients_open_session_before_a_closed_one(demo_app):
     assert session_to_open([]) is None
 
 
+@pytest.mark.slow
 async def test_typing_just_after_a_scan_goes_to_the_opened_session_not_the_board(demo_app, monkeypatch):
     """A scan followed 0.3 s later by typing became "No session on this day for 'MRN…/78'"."""
     import asyncio
@@ -307,6 +317,7 @@ async def test_typing_just_after_a_scan_goes_to_the_opened_session_not_the_board
         assert isinstance(demo_app.focused, Input) and demo_app.focused.value == "7"
 
 
+@pytest.mark.slow
 async def test_a_scan_before_the_board_has_loaded_opens_the_session_once_it_has(demo_app, monkeypatch):
     """The scan box answered "No session on this day" while the day's sessions were still on their way."""
     import threading
@@ -342,6 +353,7 @@ async def test_a_scan_before_the_board_has_loaded_opens_the_session_once_it_has(
         assert isinstance(demo_app.screen, SessionScreen) and demo_app.screen.session_id == row.session_id
 
 
+@pytest.mark.slow
 async def test_quitting_over_a_half_filled_dialog_asks_first(demo_app):
     """A booking half typed was thrown away by Ctrl+Q without a word."""
     from widgets.discard import DiscardDialog
@@ -362,6 +374,7 @@ async def test_quitting_over_a_half_filled_dialog_asks_first(demo_app):
         assert demo_app.screen.query_one("#book-mrn", Input).value == "WALK-78"
 
 
+@pytest.mark.slow
 async def test_an_unexpected_error_while_booking_keeps_the_dialog_ready_to_try_again(demo_app, monkeypatch):
     import widgets.booking
 

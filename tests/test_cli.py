@@ -71,6 +71,7 @@ def test_bad_setting(capsys, tmp_path):
     assert "timezone" in one_line_error(capsys)
 
 
+@pytest.mark.slow
 def test_demo_builds_once_and_audit_verify_finds_tampering(capsys, tmp_path):
     db_path = tmp_path / "demo.sqlite3"
     assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.1"]) == 0
@@ -87,6 +88,7 @@ def test_demo_builds_once_and_audit_verify_finds_tampering(capsys, tmp_path):
     assert "audit chain broken at event 7" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_audit_verify_names_a_signed_record_changed_behind_the_triggers(capsys, tmp_path):
     db_path = tmp_path / "demo.sqlite3"
     assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.05"]) == 0
@@ -106,6 +108,7 @@ def test_db_upgrade_reports_the_schema(capsys, tmp_path):
     assert f"schema {SCHEMA_HEAD}" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_installed_command_exits_non_zero_with_one_line(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHAIRSIDE_DATABASE_URL": "bogus://"}
     result = subprocess.run(
@@ -133,6 +136,7 @@ def test_protocol_check_prints_the_effective_protocol_or_names_the_bad_key(capsy
     assert not clinic.exists()
 
 
+@pytest.mark.slow
 def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrite(capsys, tmp_path):
     db_path = tmp_path / "demo.sqlite3"
     assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.05"]) == 0
@@ -177,6 +181,7 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
     assert manifest["format"] == "fhir" and manifest["files"]["bundle.json"]["rows"] > 100
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "argv",
     [

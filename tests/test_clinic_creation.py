@@ -26,6 +26,7 @@ def _one_line(result: subprocess.CompletedProcess) -> str:
     return error
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "argv",
     [
@@ -56,6 +57,7 @@ def test_an_empty_file_is_not_a_clinic(tmp_path):
     assert (tmp_path / "empty.db").stat().st_size == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "url, says",
     [("", "database_url (CHAIRSIDE_DATABASE_URL) is empty"), ("sqlite://", "an in-memory database")],
@@ -66,6 +68,7 @@ def test_an_empty_or_in_memory_url_is_refused(tmp_path, url, says):
     assert says in _one_line(result)
 
 
+@pytest.mark.slow
 def test_a_new_account_has_no_clinic_until_init_makes_one(tmp_path):
     result = chairside(tmp_path, "audit", "verify")
     assert "there is no clinic at" in _one_line(result) and "chairside.sqlite3" in result.stderr
@@ -115,6 +118,7 @@ def test_consoles_never_migrate_a_shared_database_only_db_upgrade_does(postgres,
     assert schema.current_revision(Database(url)) == schema.SCHEMA_HEAD
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "content, says",
     [
@@ -172,6 +176,7 @@ def test_a_sqlite_clinic_is_copied_before_its_schema_changes(tmp_path, capsys):
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
 def test_a_backup_is_checked_verified_and_restores_the_clinic(tmp_path):
     import json
     import shutil
@@ -246,6 +251,7 @@ def test_config_show_says_where_each_setting_comes_from(tmp_path):
     assert f"setting pseudonym_key (in system file {system}) is no longer used" in _one_line(retired)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "toml, says",
     [
@@ -278,6 +284,7 @@ def test_a_protocol_outside_safe_bounds_is_refused_naming_the_rule(tmp_path, tom
     assert says in _one_line(result)
 
 
+@pytest.mark.slow
 def test_the_clinics_protocol_is_set_once_for_every_workstation(tmp_path):
     """init stores the clinic's protocol; `protocol set` (an administrator, audited) changes it for all;
     a workstation's own file is refused on a real clinic instead of silently applied."""

@@ -124,6 +124,7 @@ def _real_clinic(tmp_path, protocol_file=None):
     return db, Context(path, None, False, None, protocol_file)
 
 
+@pytest.mark.slow
 async def test_a_console_applies_the_clinics_protocol_and_a_change_from_its_next_sign_in(tmp_path):
     """The issue's case: a console started without a protocol file used 400 mg, not the clinic's 350."""
     from app import ChairsideApp, _clinic_opened

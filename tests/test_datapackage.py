@@ -4,6 +4,7 @@ the dictionary, the schema and the files cannot drift apart."""
 import csv
 import json
 
+import pytest
 from frictionless import validate
 
 from console.chair import charting
@@ -28,6 +29,7 @@ KINDS = {
 }
 
 
+@pytest.mark.slow
 def test_every_kind_of_export_is_valid_against_its_own_data_package(db, staff, tmp_path):
     a_whole_record(db, staff, "all well =1+1")  # a text a spreadsheet would run, neutralised
     a_rems_session(db, staff["marcus"], mrn="MRN-3003")

@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -62,6 +63,7 @@ def _no_credential(text: str | None) -> str | None:
     return None if text is None else re.sub(r'"credential":"[0-9a-f]+"', '"credential":"…"', text)
 
 
+@pytest.mark.slow
 def test_same_seed_builds_the_same_clinic(tmp_path):
     first, second = (sqlite_url(tmp_path / f"{n}.sqlite3") for n in "ab")
     build_demo(first, today=DAY, years=0.1, seed=3)
@@ -72,6 +74,7 @@ def test_same_seed_builds_the_same_clinic(tmp_path):
     assert _fingerprint(other)[0] != _fingerprint(first)[0]
 
 
+@pytest.mark.slow
 def test_demo_clinic_is_realistic(backend, tmp_path, request):
     if backend == "sqlite":
         url = sqlite_url(tmp_path / "demo.sqlite3")
@@ -130,6 +133,7 @@ def test_demo_clinic_is_realistic(backend, tmp_path, request):
     db.dispose()
 
 
+@pytest.mark.slow
 def test_demo_opened_early_in_the_morning_still_shows_every_state(tmp_path):
     from datetime import UTC, datetime
 
@@ -139,6 +143,7 @@ def test_demo_opened_early_in_the_morning_still_shows_every_state(tmp_path):
     assert {SessionStatus.DISCHARGED, SessionStatus.IN_TREATMENT, SessionStatus.SCHEDULED} <= statuses
 
 
+@pytest.mark.slow
 def test_a_demo_with_a_review_backlog_leaves_those_days_unsigned_and_still_verifies(tmp_path):
     from datetime import timedelta
 
@@ -162,6 +167,7 @@ def test_a_demo_with_a_review_backlog_leaves_those_days_unsigned_and_still_verif
     assert min(row.clinic_date for row in queue.rows) >= DAY - timedelta(days=11)
 
 
+@pytest.mark.slow
 def test_the_demo_says_it_is_the_demo_in_its_export_and_wherever_its_name_shows(tmp_path):
     import json
 
@@ -196,6 +202,7 @@ def test_a_real_clinics_export_is_not_marked_as_the_demo(db, tmp_path):
     assert json.loads((out / "manifest.json").read_text())["demo_clinic"] is False
 
 
+@pytest.mark.slow
 def test_the_demo_opened_on_a_later_day_is_built_again_for_that_day(tmp_path, monkeypatch):
     from datetime import timedelta
 

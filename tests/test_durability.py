@@ -33,6 +33,7 @@ def _worker(*args: str) -> subprocess.Popen:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("durability")
 def test_sigkill_at_random_points_loses_no_acknowledged_write(tmp_path, staff_sqlite):
     url, session_id = staff_sqlite
@@ -80,6 +81,7 @@ def staff_sqlite(tmp_path):
     return db.url, row.id
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("durability")
 @pytest.mark.parametrize("writers, updates", [(4, 15)])
 def test_concurrent_writers_lose_no_update(db, staff, tmp_path, writers, updates):

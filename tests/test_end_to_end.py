@@ -13,6 +13,8 @@ from console.store.audit_key import read_key
 from console.store.database import Database, sqlite_url
 from console.store.models import AuditEvent, Patient, Questionnaire, TreatmentSession, VitalSigns
 
+pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` leaves them out
+
 CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
 
 

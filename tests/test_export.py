@@ -180,6 +180,7 @@ def test_a_mismatch_is_judged_by_the_protocols_tolerance(db, staff, tmp_path):
     assert [r["mismatch"] for r in lenient] == ["false", "false"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("payload", ["=1+2", "+SUM(A1)", "-2+3", "@cmd", '=HYPERLINK("http://x","y")'])
 def test_every_injection_payload_is_neutralised(db, staff, tmp_path, payload):
     nurse = staff["nina"]
@@ -231,6 +232,7 @@ def test_numbers_stay_numbers(db, staff, tmp_path):
     assert session["pain_change"] == "-4" and float(session["percent_change"]) == 57.1
 
 
+@pytest.mark.slow
 def test_a_safe_harbor_export_keeps_no_date_but_the_year_no_record_key_and_no_age_over_89(
     db, staff, tmp_path
 ):
@@ -282,6 +284,7 @@ def test_a_pseudonym_is_a_random_code_kept_in_the_clinic_database(db, staff, tmp
     assert limited["birth_year"] == "1970" and "mrn" not in limited
 
 
+@pytest.mark.slow
 def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, staff, tmp_path):
     discharged_session(db, staff["nina"])
     out = _export(db, tmp_path)
@@ -296,6 +299,7 @@ def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, st
     assert sorted(p.name for p in out.iterdir()) == ["bundle.json", "manifest.json"]  # no stale CSV
 
 
+@pytest.mark.slow
 def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypatch, jobs):
     import console.export.rows
 
@@ -341,6 +345,7 @@ def test_the_data_dictionary_lists_every_column_of_every_file():
         assert listed == [tuple(column)[:5] for column in described], name
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40,
     deadline=None,
@@ -491,6 +496,7 @@ def test_each_stopped_infusion_exports_its_own_events_among_doses_that_ran_to_th
     assert given[("KET-C", "waste_at_stop")] == ("", "29.2", "")
 
 
+@pytest.mark.slow
 def test_the_whole_record_is_exported_notes_alerts_returns_addenda_and_the_weight(db, staff, tmp_path):
     from tests.factories import a_whole_record
 
@@ -531,6 +537,7 @@ def test_the_whole_record_is_exported_notes_alerts_returns_addenda_and_the_weigh
     assert json.loads((out / "manifest.json").read_text())["files"]["notes.csv"]["rows"] == 1
 
 
+@pytest.mark.slow
 def test_a_deidentified_export_holds_no_free_text_so_nothing_typed_into_one_leaks(db, staff, tmp_path):
     """A name, an MRN and a telephone number typed into every free-text field of the record."""
     from tests.factories import a_whole_record

@@ -43,6 +43,7 @@ def threads(monkeypatch):
     monkeypatch.setattr(console.export.parallel, "process_context", lambda: multiprocessing.dummy)
 
 
+@pytest.mark.slow
 def test_worker_processes_write_byte_for_byte_the_files_one_process_writes(db, staff, tmp_path):
     a_whole_record(db, staff, "kept")
     a_rems_session(db, staff["marcus"], mrn="MRN-2002")
@@ -54,6 +55,7 @@ def test_worker_processes_write_byte_for_byte_the_files_one_process_writes(db, s
     assert sorted(path.name for path in many.iterdir()) == sorted(path.name for path in one.iterdir())
 
 
+@pytest.mark.slow
 def test_a_safe_harbor_set_written_by_processes_links_its_files_by_the_same_session_codes(
     db, staff, tmp_path
 ):
@@ -98,6 +100,7 @@ def _die():
     raise SystemExit(3)
 
 
+@pytest.mark.slow
 def test_a_worker_process_that_dies_fails_the_export_instead_of_waiting_forever(tmp_path):
     today = datetime.now(UTC).date()
     dies_on_arrival: Any = _Unloadable()  # where the worker's zone goes

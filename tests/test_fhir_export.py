@@ -82,6 +82,7 @@ def _codes(resource: dict) -> set[str]:
     return {coding["code"] for coding in resource["code"].get("coding", [])}
 
 
+@pytest.mark.slow
 def test_an_iv_session_becomes_valid_resources_with_the_reporting_codes(db, staff, tmp_path):
     row = discharged_session(db, staff["nina"])
     charting.record_side_effect(
@@ -166,6 +167,7 @@ def test_an_iv_session_becomes_valid_resources_with_the_reporting_codes(db, staf
     assert event["outcome"]["coding"][0]["code"] == "ongoing"
 
 
+@pytest.mark.slow
 def test_the_whole_record_is_in_the_bundle_notes_alerts_returns_addenda_and_the_signature(
     db, staff, tmp_path
 ):
@@ -263,6 +265,7 @@ def test_a_limited_data_set_bundle_names_nobody_and_keeps_its_ids(db, staff, tmp
     assert patient["id"] != _valid(identified)["Patient"][0]["id"]  # the id does not lead back
 
 
+@pytest.mark.slow
 def test_every_resource_of_the_demo_clinic_is_valid(tmp_path, request):
     """A week of the demo clinic: finished, running and planned sessions, side effects, many patients."""
     db = Database(demo_clinic_url("sqlite", tmp_path, request))

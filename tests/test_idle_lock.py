@@ -1,5 +1,6 @@
 """The idle lock: an unattended console hides everything; the same user goes on where they were."""
 
+import pytest
 from textual.widgets import Input, Static
 
 from tests.test_app import board_loaded, sign_in
@@ -18,6 +19,7 @@ def _shown_text(app) -> str:
     return " ".join(str(widget.render()) for widget in app.screen.query(Static))
 
 
+@pytest.mark.slow
 async def test_five_minutes_without_input_hides_every_patient(demo_app):
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -41,6 +43,7 @@ async def test_input_keeps_the_lock_away(demo_app):
         assert not demo_app.locked
 
 
+@pytest.mark.slow
 async def test_the_same_users_password_returns_to_exactly_where_they_were(demo_app):
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -63,6 +66,7 @@ async def test_the_same_users_password_returns_to_exactly_where_they_were(demo_a
         assert board.query_one("#scan", Input).value == "half typ"
 
 
+@pytest.mark.slow
 async def test_another_user_signing_in_at_the_lock_ends_the_first_sitting(demo_app):
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)

@@ -282,6 +282,7 @@ def test_refusal_is_not_a_permission_error(db, staff):
     assert not isinstance(refused.value, NotAllowed)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     rule=maybe(st.sampled_from(["contraindication", "predose_hold", "dose_range", "discharge"]), "override"),

@@ -22,6 +22,8 @@ from .test_app import sign_in
 from .test_session_screen import NURSE, _book
 from .ui import burst, workers_done
 
+pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` leaves them out
+
 STEPS = 20
 SEEDS = (17, 101)
 SIZES = ((80, 24), (160, 50))

@@ -14,7 +14,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.terminal import Terminal
+
+pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` leaves them out
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "operations.md"

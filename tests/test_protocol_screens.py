@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 from textual.widgets import Static
 
@@ -15,6 +16,8 @@ from tests.factories import vitals_data
 
 from .test_app import sign_in
 from .test_session_screen import NURSE, Nurse, _book, _error
+
+pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` leaves them out
 
 DOCTOR = Actor("doctor", Role.PHYSICIAN, 4, "Dr. Priya Raman")
 

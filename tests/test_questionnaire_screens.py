@@ -1,6 +1,7 @@
 """PEG, PHQ-9 and GAD-7 at the chair, through the screens: typed at pre-assessment, refused where
 typed, due on the board and the session, and a PHQ-9 item 9 above 0 left to the physician."""
 
+import pytest
 from sqlmodel import select
 from textual.widgets import Input, Label, Static
 
@@ -12,6 +13,8 @@ from .test_app import board_loaded, sign_in
 from .test_review_screens import DOCTOR_PASSWORD
 from .test_session_screen import NURSE, Nurse, _book, _error
 from .ui import burst
+
+pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` leaves them out
 
 
 def _answers(app, session_id: int) -> dict[str, tuple[int, ...]]:

@@ -307,6 +307,7 @@ def test_a_later_sessions_score_is_said_against_the_series_start(db, staff):
     assert with_change(PEG, (5, 4, 5), view.baselines[PEG]) == "PEG 4.7, series start 7.3: -36 %, improved"
 
 
+@pytest.mark.slow
 def test_questionnaires_csv_scores_each_answer_against_a_series_begun_before_the_range(db, staff, tmp_path):
     from console.export.modes import Mode, columns
     from console.store.models import TreatmentSession as T

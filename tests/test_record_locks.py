@@ -25,6 +25,7 @@ def _raw(db, sql: str, **params) -> None:
         connection.execute(text(sql), params)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sql",
     [
@@ -81,6 +82,7 @@ def _drop_lock_triggers(db) -> None:
             connection.execute(text("DROP FUNCTION chairside_append_only() CASCADE"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "tamper",
     [

@@ -164,6 +164,7 @@ def test_device_times_that_cannot_be_true_are_refused_by_name(db, staff, devices
     assert refused.value.field == field
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "change, field",
     [
@@ -241,6 +242,7 @@ def test_the_signature_covers_the_form_and_locks_it(db, staff):
         )
 
 
+@pytest.mark.slow
 def test_rems_monitoring_csv_has_each_nasal_sessions_form_and_names_nobody_when_deidentified(
     db, staff, tmp_path
 ):

@@ -1,5 +1,6 @@
 """The physician's review at the console: queue, filters, signing, returns, addenda, trajectory, audit."""
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from console.domain.vocab import Method
@@ -45,6 +46,7 @@ async def test_the_physician_starts_at_the_queue_flagged_first_then_oldest(demo_
         assert f"{len(queue.rows)} awaiting signature" in counts and "1 back with the nurses" in counts
 
 
+@pytest.mark.slow
 async def test_a_long_queue_shows_its_first_page_and_fetches_the_next_as_the_cursor_nears_it(
     demo_app, monkeypatch
 ):
@@ -67,6 +69,7 @@ async def test_a_long_queue_shows_its_first_page_and_fetches_the_next_as_the_cur
         assert isinstance(pilot.app.screen, ReviewScreen) and pilot.app.screen.queue == whole
 
 
+@pytest.mark.slow
 async def test_filters_by_method_nurse_and_dates_with_a_refusal_for_a_bad_date(demo_app):
     async with demo_app.run_test(size=(160, 50)) as pilot:
         table = await open_queue(pilot)
@@ -95,6 +98,7 @@ async def test_filters_by_method_nurse_and_dates_with_a_refusal_for_a_bad_date(d
         assert all(str(table.get_row_at(i)[1]) == "2026-11-25" for i in range(table.row_count))
 
 
+@pytest.mark.slow
 async def test_clearing_the_queue_from_the_keyboard_password_first_then_pin(demo_app):
     async with demo_app.run_test(size=(160, 50)) as pilot:
         table = await open_queue(pilot)
@@ -118,6 +122,7 @@ async def test_clearing_the_queue_from_the_keyboard_password_first_then_pin(demo
         assert table.row_count == 0 and "nothing to sign" in text_of(demo_app, "#queue-counts")
 
 
+@pytest.mark.slow
 async def test_a_wrong_password_is_refused_in_the_dialog_and_nothing_is_signed(demo_app):
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
@@ -133,6 +138,7 @@ async def test_a_wrong_password_is_refused_in_the_dialog_and_nothing_is_signed(d
         assert demo_app.screen is review and review.view.signature is None
 
 
+@pytest.mark.slow
 async def test_return_for_correction_then_the_nurse_sees_it_and_resubmits(demo_app):
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
@@ -163,6 +169,7 @@ async def test_return_for_correction_then_the_nurse_sees_it_and_resubmits(demo_a
         assert "1 session(s) returned" in text_of(demo_app, "#board-returned")
 
 
+@pytest.mark.slow
 async def test_an_addendum_on_a_signed_session_shows_under_the_signature(demo_app):
     from sqlmodel import select
 
@@ -188,6 +195,7 @@ async def test_an_addendum_on_a_signed_session_shows_under_the_signature(demo_ap
         )
 
 
+@pytest.mark.slow
 async def test_trajectory_and_audit_trail_open_from_the_review(demo_app):
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
@@ -217,6 +225,7 @@ async def sign_first_with_password(pilot) -> None:
     await settle(pilot)  # signed: the next session of the queue is shown
 
 
+@pytest.mark.slow
 async def test_five_wrong_pins_lock_the_account_at_the_dialog(demo_app):
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await sign_first_with_password(pilot)
@@ -233,6 +242,7 @@ async def test_five_wrong_pins_lock_the_account_at_the_dialog(demo_app):
         assert "locked" in text_of(demo_app, ".sign-error")  # even the right PIN, until an admin unlocks
 
 
+@pytest.mark.slow
 async def test_after_the_idle_timeout_the_password_is_asked_again(demo_app):
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
@@ -250,6 +260,7 @@ async def test_after_the_idle_timeout_the_password_is_asked_again(demo_app):
         assert demo_app.screen.query("#cred-password") and not demo_app.screen.query("#cred-pin")
 
 
+@pytest.mark.slow
 async def test_a_nurse_has_no_way_to_sign(demo_app):
     from sqlmodel import select
 
@@ -273,6 +284,7 @@ async def test_a_nurse_has_no_way_to_sign(demo_app):
         assert isinstance(demo_app.screen, ReviewScreen)  # no dialog opened
 
 
+@pytest.mark.slow
 async def test_the_queue_follows_changes_made_elsewhere_without_f5(demo_app, monkeypatch):
     """A session returned from another workstation used to stay in the queue until F5."""
     import widgets.review_queue
@@ -291,6 +303,7 @@ async def test_the_queue_follows_changes_made_elsewhere_without_f5(demo_app, mon
         assert table.row_count == before - 1 and first not in [r.session_id for r in pilot.app.screen.rows]
 
 
+@pytest.mark.slow
 async def test_a_pin_typed_at_once_after_f2_signs_and_an_empty_one_never_counts_against_the_lockout(demo_app):
     """F2, Enter and the PIN typed at once used to leave the dialog empty and count a failed PIN."""
     from console.clinic.users import find_user
@@ -313,6 +326,7 @@ async def test_a_pin_typed_at_once_after_f2_signs_and_an_empty_one_never_counts_
         assert find_user(demo_app.db, "doctor").failed_attempts == 0
 
 
+@pytest.mark.slow
 async def test_a_record_changed_while_the_physician_reads_it_is_not_signed_and_the_change_is_shown(demo_app):
     """F2 signed 196/118 SpO2 86 while the review still showed 117/73 SpO2 98."""
     from sqlmodel import select
@@ -375,6 +389,7 @@ async def test_a_record_changed_while_the_physician_reads_it_is_not_signed_and_t
         )
 
 
+@pytest.mark.slow
 async def test_a_nasal_sessions_review_shows_its_rems_form_and_an_infusions_does_not(demo_app):
     from sqlmodel import col, select
 

@@ -205,6 +205,7 @@ def test_every_problem_of_every_row_is_reported_in_one_pass(db, staff, tmp_path)
     ]
 
 
+@pytest.mark.slow
 def test_an_oversized_cell_is_refused_by_its_column_from_the_command(tmp_path):
     import subprocess
 

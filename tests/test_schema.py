@@ -31,6 +31,7 @@ def test_newer_database_is_refused_with_a_clear_message(db):
         schema.ensure_schema(db)
 
 
+@pytest.mark.slow
 def test_migrations_downgrade_and_upgrade_cleanly(db):
     from alembic import command
 

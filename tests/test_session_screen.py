@@ -34,6 +34,8 @@ from .conftest import DEMO_DAY
 from .test_app import sign_in
 from .ui import settle, type_keys, workers_done
 
+pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` leaves them out
+
 # A complete IV session, digits included, the discharge gate satisfied: 143 keys; since each side
 # effect still open at discharge is confirmed as continuing (two here), 147; since the waste
 # witness proves who they are with their PIN (four digits and Enter), 152; with the PEG line

@@ -60,6 +60,7 @@ def test_the_idle_timeout_ends_the_sitting(db, staff):
     sign_as_shown(db, doctor, later.id, "approved", Proof("priya", PASSWORD), seat)
 
 
+@pytest.mark.slow
 def test_five_wrong_pins_lock_the_account_and_every_failure_is_audited(db, staff):
     from sqlmodel import select
 

@@ -33,6 +33,7 @@ def test_login_screen(snap_compare, demo_app, size):
     assert snap_compare(demo_app, terminal_size=size, run_before=_steady)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_today_board(snap_compare, demo_app, size):
     async def signed_in(pilot):
@@ -43,6 +44,7 @@ def test_today_board(snap_compare, demo_app, size):
     assert snap_compare(demo_app, terminal_size=size, run_before=signed_in)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_session_screen_in_treatment(snap_compare, demo_app, size):
     in_treatment = next(
@@ -65,6 +67,7 @@ def test_session_screen_in_treatment(snap_compare, demo_app, size):
     assert snap_compare(demo_app, terminal_size=size, run_before=opened)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_help_on_the_board(snap_compare, demo_app, size):
     async def helped(pilot):
@@ -89,11 +92,13 @@ async def _physician(pilot) -> None:
     await _steady(pilot)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_review_queue(snap_compare, demo_app, size):
     assert snap_compare(demo_app, terminal_size=size, run_before=_physician)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_review_screen_of_a_flagged_session(snap_compare, demo_app, size):
     async def reviewing(pilot):
@@ -104,6 +109,7 @@ def test_review_screen_of_a_flagged_session(snap_compare, demo_app, size):
     assert snap_compare(demo_app, terminal_size=size, run_before=reviewing)
 
 
+@pytest.mark.slow
 def test_sign_dialog(snap_compare, demo_app):
     async def signing(pilot):
         await _physician(pilot)
@@ -115,6 +121,7 @@ def test_sign_dialog(snap_compare, demo_app):
     assert snap_compare(demo_app, terminal_size=(160, 50), run_before=signing)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_patient_trajectory(snap_compare, demo_app, size):
     async def trajectory(pilot):
@@ -127,6 +134,7 @@ def test_patient_trajectory(snap_compare, demo_app, size):
     assert snap_compare(demo_app, terminal_size=size, run_before=trajectory)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
 def test_rems_monitoring_form(snap_compare, demo_app, size):
     """A finished nasal esketamine session's REMS form, complete, as the nurse opens it (Ctrl+F)."""

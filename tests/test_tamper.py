@@ -298,6 +298,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("target", "tamper", "named"), [case[1:] for case in CASES], ids=[c[0] for c in CASES]
 )
@@ -322,6 +323,7 @@ def _append_forged(db: Database, key: bytes | None, **fields) -> int:
     return event.id
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", [None, b"not the clinic key, but 32 bytes"], ids=["plain hash", "other key"])
 def test_a_forged_event_appended_is_named(clinic, key):
     forged = _append_forged(
@@ -387,6 +389,7 @@ def _lot(event: AuditEvent) -> str:
     return json.loads(event.after_json)["lot_number"]
 
 
+@pytest.mark.slow
 def test_without_the_key_verify_says_what_it_could_not_check(clinic):
     clinic.audit_key = None
     report = verify_record(clinic)
@@ -406,6 +409,7 @@ def test_without_the_key_verify_says_what_it_could_not_check(clinic):
     assert report.chain.broken_at == forged  # a plain event after the chain was keyed is named even so
 
 
+@pytest.mark.slow
 def test_the_check_run_in_several_processes_names_the_same_problems(clinic):
     """`audit verify --jobs N`: the checks in worker processes, each with a connection of its own."""
     nurse = _one(clinic, "SELECT id FROM user_account WHERE username = 'nurse'")

@@ -8,6 +8,7 @@ typed stays for her to enter again.
 import asyncio
 from contextlib import asynccontextmanager
 
+import pytest
 from sqlmodel import select
 from textual._context import active_app
 from textual.widgets import Checkbox, Input, Static
@@ -25,6 +26,8 @@ from .factories import nasal_dose_data, vitals_data
 from .test_app import sign_in
 from .test_session_screen import Nurse, _book, _error
 from .ui import workers_done
+
+pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` leaves them out
 
 SIZE = (120, 40)
 

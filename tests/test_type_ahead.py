@@ -21,6 +21,8 @@ from .test_app import sign_in
 from .test_session_screen import Nurse, _book, _error
 from .ui import keys_taken, letters, settle
 
+pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` leaves them out
+
 SLOW_READ_S = 0.4  # a busy workstation's read of the session's record
 GAPS_MS = (0, 50, 150, 300)
 

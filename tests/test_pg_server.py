@@ -1,0 +1,87 @@
+"""The tests' own PostgreSQL server: found on any machine, and never left running by a run that ends,
+fails, is interrupted or is killed."""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import pg_server
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _postgres_running_in(folder: Path) -> bool:
+    found = subprocess.run(["pgrep", "-f", f"postgres -D {folder}"], capture_output=True, text=True)
+    return bool(found.stdout.strip())
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason="the pinned pgserver has wheels up to Python 3.12")
+def test_the_packaged_server_programs_are_used_when_asked(monkeypatch):
+    monkeypatch.setenv("CHAIRSIDE_TEST_POSTGRES", "bundled")
+    assert "pgserver" in str(pg_server.bindir())
+    assert (pg_server.bindir() / "pg_dump").exists() and (pg_server.bindir() / "psql").exists()
+
+
+def test_a_server_left_by_a_killed_run_is_stopped_by_the_next():
+    folder = pg_server.new_run_folder()
+    server = pg_server.start(folder / "pg")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (folder / pg_server.OWNER).write_text(str(dead.pid))  # its owner was killed outright
+    assert _postgres_running_in(server.data)
+    assert folder in pg_server.stop_stale_runs()
+    assert not _postgres_running_in(server.data) and not folder.exists()
+
+
+def test_a_run_of_a_live_owner_is_left_alone():
+    folder = pg_server.new_run_folder()
+    try:
+        assert folder not in pg_server.stop_stale_runs()
+        assert folder.exists()
+    finally:
+        pg_server.end_run(folder)
+
+
+@pytest.mark.slow
+def test_sigterm_ends_a_test_run_and_stops_its_server():
+    """A CI time-out or `kill` sends SIGTERM: the run ends as with Ctrl+C, its server stopped."""
+    runs = Path(tempfile.gettempdir())
+    before = set(runs.glob(f"{pg_server.RUN_PREFIX}*"))
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:xdist",
+            "tests/test_services.py",
+            "-k",
+            "postgresql",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline, folder = time.monotonic() + 120, None
+        while time.monotonic() < deadline and folder is None:
+            started = [f for f in runs.glob(f"{pg_server.RUN_PREFIX}*") if f not in before]
+            folder = next((f for f in started if (f / "pg.ready").exists()), None)
+            time.sleep(0.2)
+        assert folder is not None, "the run never started its server"
+        run.send_signal(signal.SIGTERM)
+        output, _ = run.communicate(timeout=120)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.returncode != 0 and "KeyboardInterrupt" in output
+    assert not folder.exists() and not _postgres_running_in(folder / "pg" / "data")
