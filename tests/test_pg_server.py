@@ -49,8 +49,10 @@ def test_a_run_of_a_live_owner_is_left_alone():
 
 
 @pytest.mark.slow
-def test_sigterm_ends_a_test_run_and_stops_its_server():
+def test_sigterm_ends_a_test_run_and_stops_its_server(tmp_path):
     """A CI time-out or `kill` sends SIGTERM: the run ends as with Ctrl+C, its server stopped."""
+    waiting = tmp_path / "test_waits.py"
+    waiting.write_text("import time\n\ndef test_waits(postgres):\n    time.sleep(300)\n")
     runs = Path(tempfile.gettempdir())
     before = set(runs.glob(f"{pg_server.RUN_PREFIX}*"))
     run = subprocess.Popen(
@@ -60,10 +62,10 @@ def test_sigterm_ends_a_test_run_and_stops_its_server():
             "pytest",
             "-q",
             "-p",
-            "no:xdist",
-            "tests/test_services.py",
-            "-k",
-            "postgresql",
+            "tests.conftest",
+            "-p",
+            "no:cacheprovider",
+            str(waiting),
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -83,5 +85,5 @@ def test_sigterm_ends_a_test_run_and_stops_its_server():
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
-    assert run.returncode != 0 and "KeyboardInterrupt" in output
+    assert run.returncode != 0 and "KeyboardInterrupt" in output, output
     assert not folder.exists() and not _postgres_running_in(folder / "pg" / "data")
