@@ -119,16 +119,21 @@ def first_one_builds(marker: Path) -> Iterator[bool]:
 def postgres(run_folder):
     """The run's PostgreSQL server with a migrated template; a failure to start fails the tests,
     never skips them. The run's owner stops it at the end."""
-    root = run_folder / "pg"
+    root, failed = run_folder / "pg", run_folder / "pg.failed"
     with first_one_builds(run_folder / "pg.ready") as first:
-        if first:
+        if failed.exists():  # an earlier worker of this run could not start it: the same reason, here too
+            raise RuntimeError(failed.read_text())
+        if not first:
+            return pg_server.attach(root)
+        try:
             server = pg_server.start(root)
             template_db = Database(server.create_database(server.template))
             ensure_schema(template_db)
             template_db.dispose()
-            (run_folder / "pg.ready").touch()
-        else:
-            server = pg_server.attach(root)
+        except Exception as error:
+            failed.write_text(f"PostgreSQL for the tests did not start: {error}")
+            raise
+        (run_folder / "pg.ready").touch()
     return server
 
 

@@ -102,10 +102,19 @@ class PgServer:
             _run(self, [*pg_ctl, "-m", "immediate", "-w", "stop"], check=False)
 
 
-def _run(server: PgServer, argv: list[str], check: bool = True) -> subprocess.CompletedProcess:
+def _as_server_user(argv: list[str]) -> list[str]:
+    """`argv` run as the server's account when this is root (runuser lives in sbin, often off PATH)."""
     user = _server_user()
-    if user is not None:
-        argv = ["runuser", "-u", user, "--", *argv]
+    if user is None:
+        return argv
+    runuser = shutil.which("runuser", path=f"{os.environ.get('PATH', '')}:/usr/sbin:/sbin")
+    if runuser is None:
+        raise RuntimeError("running as root without `runuser` to run PostgreSQL as another account")
+    return [runuser, "-u", user, "--", *argv]
+
+
+def _run(server: PgServer, argv: list[str], check: bool = True) -> subprocess.CompletedProcess:
+    argv = _as_server_user(argv)
     result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if check and result.returncode != 0:
         log = server.root / "server.log"
@@ -116,18 +125,21 @@ def _run(server: PgServer, argv: list[str], check: bool = True) -> subprocess.Co
 
 def _runnable_bindir(found: Path, root: Path) -> Path:
     """The programs where the server's account can run them: a copy in `root` if it cannot reach them
-    where they are (a project under root's home folder, say)."""
-    user = _server_user()
-    if user is None:
+    where they are (a project inside a folder only root may enter, say). The packaged programs find
+    their libraries by a path relative to themselves (`pgserver.libs` beside the package), so the
+    copy keeps that layout."""
+    reachable = subprocess.run(_as_server_user(["test", "-x", str(found / "postgres")])).returncode == 0
+    if _server_user() is None or reachable:
         return found
-    check = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(found / "postgres")])
-    if check.returncode == 0:
-        return found
-    install = root / "pginstall"
-    shutil.copytree(found.parent, install, symlinks=True)
-    for folder, _, _ in os.walk(install):
+    install = found.parent  # .../pgserver/pginstall, or a system installation's folder
+    copy = root / "programs" / install.parent.name / install.name
+    shutil.copytree(install, copy, symlinks=True)
+    libraries = install.parent.parent / f"{install.parent.name}.libs"
+    if libraries.is_dir():
+        shutil.copytree(libraries, root / "programs" / libraries.name, symlinks=True)
+    for folder, _, _ in os.walk(root / "programs"):
         os.chmod(folder, 0o755)
-    return install / "bin"
+    return copy / "bin"
 
 
 def start(root: Path) -> PgServer:
@@ -148,8 +160,8 @@ def start(root: Path) -> PgServer:
 
 def attach(root: Path) -> PgServer:
     """The server another process of this run started in `root`."""
-    packaged = root / "pginstall" / "bin"
-    return PgServer(root, packaged if packaged.exists() else bindir())
+    copied = next((root / "programs").glob("*/*/bin"), None) if (root / "programs").exists() else None
+    return PgServer(root, copied or bindir())
 
 
 def new_run_folder() -> Path:
