@@ -114,14 +114,16 @@ class Terminal:
         assert self._child is not None, "open a program first"
         self._child.send("".join(KEYS.get(key, key) for key in keys))
 
-    def wait_for(self, text: str, timeout: float = 30) -> str:
+    def wait_for(self, text: str, timeout: float = 30, gone: str | None = None) -> str:
+        """The screen once it shows `text` (and no longer shows `gone`, when given)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text in screen:
+            if text in screen and (gone is None or gone not in screen):
                 return screen
             time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+        without = f" without {gone!r}" if gone else ""
+        raise AssertionError(f"{text!r}{without} never appeared; the screen shows:\n{self.screen()}")
 
     def close(self) -> None:
         if self._child is not None:
