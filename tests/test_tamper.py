@@ -9,6 +9,7 @@ import itertools
 import os
 import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +26,7 @@ from console.store import audit
 from console.store.audit_key import read_key
 from console.store.database import Database, sqlite_url
 from console.store.models import AuditEvent
-from tests.conftest import BACKENDS
+from tests.conftest import BACKENDS, first_one_builds
 from tests.factories import sign_as_shown
 
 NOW = datetime(2026, 11, 26, 11, 30, tzinfo=ZoneInfo("America/Chicago"))
@@ -33,19 +34,26 @@ _copies = itertools.count()
 DOCTOR = Actor(username="doctor", role=Role.PHYSICIAN, user_id=4, display_name="Dr. Priya Raman")
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def signed_clinic(request, tmp_path_factory) -> tuple[str, str]:
+@pytest.fixture(scope="session", params=BACKENDS)
+def signed_clinic(request, run_folder) -> tuple[str, str, Path]:
     """A small demo clinic (two weeks of history written in bulk, a day through the services, an
-    addendum) with one more session signed through the services; built once per backend."""
+    addendum) with one more session signed through the services; built once per run and backend."""
     backend = request.param
-    if backend == "sqlite":
-        path = tmp_path_factory.mktemp("tamper") / "clinic.sqlite3"
-        url = sqlite_url(path)
-    else:
-        server = request.getfixturevalue("postgres")
-        name = f"tamper_{os.getpid()}"
-        url = server.create_database(name)
-    key_file = tmp_path_factory.mktemp("key") / "audit.key"
+    key_file = run_folder / f"tamper-{backend}.key"
+    source = str(run_folder / "tamper.sqlite3") if backend == "sqlite" else "tamper_template"
+    with first_one_builds(run_folder / f"tamper-{backend}.ready") as first:
+        if first:
+            url = (
+                sqlite_url(Path(source))
+                if backend == "sqlite"
+                else request.getfixturevalue("postgres").create_database(source)
+            )
+            _build_signed_clinic(url, key_file)
+            (run_folder / f"tamper-{backend}.ready").touch()
+    return backend, source, key_file
+
+
+def _build_signed_clinic(url: str, key_file: Path) -> None:
     build_demo(url, today=NOW.date(), years=0.04, seed=5, zone=NOW.tzinfo, key_file=key_file)
     db = Database(url, FixedClock(NOW))
     db.audit_key = read_key(key_file)
@@ -62,7 +70,6 @@ def signed_clinic(request, tmp_path_factory) -> tuple[str, str]:
     sign_as_shown(db, DOCTOR, waiting, "approved", Proof("doctor", "demo-doctor-pass"), sitting)
     assert verify_record(db).intact
     db.dispose()
-    return backend, str(path) if backend == "sqlite" else name, key_file
 
 
 @pytest.fixture
@@ -71,7 +78,7 @@ def clinic(signed_clinic, tmp_path, request):
     backend, source, key_file = signed_clinic
     if backend == "sqlite":
         copy = tmp_path / "clinic.sqlite3"
-        shutil.copy(source, copy)
+        shutil.copyfile(source, copy)
         url = sqlite_url(copy)
     else:
         url = request.getfixturevalue("postgres").create_database(
