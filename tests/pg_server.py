@@ -139,16 +139,27 @@ def _runnable_bindir(found: Path, root: Path) -> Path:
         shutil.copytree(libraries, root / "programs" / libraries.name, symlinks=True)
     for folder, _, _ in os.walk(root / "programs"):
         os.chmod(folder, 0o755)
+    ran = subprocess.run(
+        _as_server_user([str(copy / "bin" / "initdb"), "--version"]), capture_output=True, text=True
+    )
+    if ran.returncode != 0:
+        copied = sorted(str(path.relative_to(root)) for path in (root / "programs").glob("*"))
+        raise RuntimeError(f"the copied server programs do not run ({ran.stderr.strip()}); copied: {copied}")
     return copy / "bin"
 
 
-def start(root: Path) -> PgServer:
-    """A new cluster in the folder `root` (made here), started and listening on its socket."""
+def server_folder(root: Path) -> None:
+    """The folder `root` (made here) belongs to the server's account, and no one else enters it."""
     root.mkdir(mode=0o700)
     user = _server_user()
     if user is not None:
         account = pwd.getpwnam(user)
         os.chown(root, account.pw_uid, account.pw_gid)
+
+
+def start(root: Path) -> PgServer:
+    """A new cluster in the folder `root` (made here), started and listening on its socket."""
+    server_folder(root)
     server = PgServer(root, _runnable_bindir(bindir(), root))
     initdb = [str(server.bindir / "initdb"), "-D", str(server.data), "-U", "chairside", "--auth=trust"]
     _run(server, [*initdb, "-E", "UTF8", "--no-sync", "--no-instructions"])

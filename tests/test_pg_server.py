@@ -2,6 +2,7 @@
 fails, is interrupted or is killed."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +27,26 @@ def test_the_packaged_server_programs_are_used_when_asked(monkeypatch):
     monkeypatch.setenv("CHAIRSIDE_TEST_POSTGRES", "bundled")
     assert "pgserver" in str(pg_server.bindir())
     assert (pg_server.bindir() / "pg_dump").exists() and (pg_server.bindir() / "psql").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another account")
+def test_programs_the_server_account_cannot_reach_are_copied_with_their_libraries(tmp_path, monkeypatch):
+    """A project in a folder only root may enter (pytest's own temporary folders are such)."""
+    monkeypatch.setenv("CHAIRSIDE_TEST_POSTGRES", "bundled")
+    packaged = pg_server.bindir()
+    site = tmp_path / "locked" / "site-packages"
+    shutil.copytree(packaged.parent, site / "pgserver" / "pginstall", symlinks=True)
+    shutil.copytree(packaged.parent.parent.parent / "pgserver.libs", site / "pgserver.libs")
+    (tmp_path / "locked").chmod(0o700)
+    folder = pg_server.new_run_folder()
+    try:
+        pg_server.server_folder(folder / "pg")
+        runnable = pg_server._runnable_bindir(site / "pgserver" / "pginstall" / "bin", folder / "pg")
+        assert runnable.is_relative_to(folder)
+        ran = subprocess.run(pg_server._as_server_user([str(runnable / "pg_ctl"), "--version"]))
+        assert ran.returncode == 0
+    finally:
+        pg_server.end_run(folder)
 
 
 def test_a_server_left_by_a_killed_run_is_stopped_by_the_next():
