@@ -23,13 +23,13 @@ from console.chair.session_guide import (
     weight_to_show,
 )
 from console.chair.session_view import PreviousSession, SessionView
+from console.clinic.patient_shown import PatientShown
 from console.domain.protocol import Protocol
-from console.domain.vocab import InfusionEventKind, Method, SessionStatus
+from console.domain.vocab import InfusionEventKind, Method, SessionStatus, Sex
 from console.store.models import (
     ChecklistTick,
     DoseAdministration,
     InfusionEvent,
-    Patient,
     TreatmentSession,
     VitalSigns,
 )
@@ -44,18 +44,21 @@ def view_of(
     method: Method = Method.IV, status: SessionStatus = SessionStatus.CHECKED_IN, **changes
 ) -> SessionView:
     """A session as the screen would read it, built in memory."""
-    patient = Patient(
+    patient = PatientShown(
         id=1,
         mrn="MRN-1001",
         family_name="Rivera",
         given_name="Ana",
         date_of_birth=date(1980, 12, 1),
-        sex="female",
+        sex=Sex.FEMALE,
         weight_kg=70.0,
         weight_measured_on=TODAY - timedelta(days=3),
         allergies="latex",
         diagnosis_code="M79.7",
         diagnosis_label="Fibromyalgia",
+        medications="",
+        relevant_history="",
+        version=1,
     )
     session = TreatmentSession(
         id=7,
@@ -120,6 +123,10 @@ def reading(minutes_ago: int) -> VitalSigns:
     )
 
 
+def with_patient(view: SessionView, **changes) -> SessionView:
+    return replace(view, patient=replace(view.patient, **changes))
+
+
 # ----- the step --------------------------------------------------------------------------------
 def test_a_scheduled_session_opens_on_check_in():
     assert current_step(view_of(status=SessionStatus.SCHEDULED)) is Step.CHECK_IN
@@ -148,16 +155,16 @@ def test_a_recent_weight_is_offered_and_the_pre_assessment_starts_at_pain():
 
 
 def test_an_old_weight_is_measured_again_first():
-    view = view_of()
-    view.patient.weight_measured_on = TODAY - timedelta(days=PROTOCOL.weight_max_age_days + 1)
+    view = with_patient(
+        view_of(), weight_measured_on=TODAY - timedelta(days=PROTOCOL.weight_max_age_days + 1)
+    )
     assert weight_to_show(view, TODAY, PROTOCOL) == ""
     assert pre_assessment_start(view, TODAY, PROTOCOL) is PreStart.WEIGHT
     assert "over 30 days old" in weight_prompt(view, TODAY, PROTOCOL)
 
 
 def test_a_weight_exactly_as_old_as_the_protocol_accepts_is_still_used():
-    view = view_of()
-    view.patient.weight_measured_on = TODAY - timedelta(days=PROTOCOL.weight_max_age_days)
+    view = with_patient(view_of(), weight_measured_on=TODAY - timedelta(days=PROTOCOL.weight_max_age_days))
     assert pre_assessment_start(view, TODAY, PROTOCOL) is PreStart.PAIN
 
 
@@ -251,9 +258,9 @@ def test_header_gives_age_on_the_session_day_series_and_the_last_three_visits():
 
 
 def test_header_lists_medications_and_flags_those_that_matter_and_the_relevant_history():
-    view = view_of()
-    view.patient.medications = "sertraline 50 mg; lorazepam 1 mg prn"
-    view.patient.relevant_history = "cardiovascular"
+    view = with_patient(
+        view_of(), medications="sertraline 50 mg; lorazepam 1 mg prn", relevant_history="cardiovascular"
+    )
     lines = header(view, Protocol()).details.splitlines()
     assert lines[3] == (
         "Medications: 2 medicines · ⚠ lorazepam (benzodiazepine) "
@@ -263,8 +270,7 @@ def test_header_lists_medications_and_flags_those_that_matter_and_the_relevant_h
 
 
 def test_header_of_a_first_visit_without_weight():
-    view = view_of()
-    view.patient.weight_kg = None
+    view = with_patient(view_of(), weight_kg=None)
     view.session.series_length = None
     details = header(view, Protocol()).details
     assert "weight not recorded" in details

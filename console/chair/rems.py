@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from console.chair.alerts import breaches
 from console.chair.session_view import SessionView
+from console.clinic.patient_shown import PatientShown
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import RemsDevicesIn, RemsObservationsIn, RemsQuestionsIn, parse
@@ -185,7 +186,7 @@ class RemsFacts:
     """All one session's form needs, read together (one session, or a batch of them for an export)."""
 
     session: TreatmentSession
-    patient: Patient
+    patient: Patient | PatientShown
     check: RemsCheck | None
     doses: list[DoseAdministration]
     readings: list[VitalSigns]

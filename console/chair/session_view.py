@@ -1,4 +1,8 @@
-"""Everything the session screen shows, read in one transaction."""
+"""Everything the session screen shows, read in one transaction.
+
+The patient is a read model (a frozen copy the screens show and name in a correction);
+the rest are the stored rows, read by the console's rules.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -8,6 +12,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from console.chair.questionnaires import last_mood_dates, series_baselines
 from console.chair.vitals_due import next_vitals_due
+from console.clinic.patient_shown import PatientShown
 from console.domain.protocol import Protocol
 from console.domain.quick_vitals import SessionWindow
 from console.domain.vocab import Checklist, Instrument, Method, SessionStatus
@@ -48,7 +53,7 @@ class PreviousSession:
 @dataclass(frozen=True)
 class SessionView:
     session: TreatmentSession
-    patient: Patient
+    patient: PatientShown
     doses: list[DoseAdministration]
     infusion_events: list[InfusionEvent]
     alerts: list[Alert]
@@ -132,7 +137,7 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
     )
     return SessionView(
         session=row,
-        patient=patient,
+        patient=PatientShown.of(patient),
         doses=doses,
         infusion_events=events,
         alerts=children(Alert, "raised_at"),
