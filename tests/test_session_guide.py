@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from console.chair.dose_form import DoseForm, dose_to_record, form_total, needs_witness, waste_after_drawing
+from console.chair.reading import Reading
 from console.chair.session_guide import (
     PreStart,
     Step,
@@ -31,7 +32,6 @@ from console.store.models import (
     DoseAdministration,
     InfusionEvent,
     TreatmentSession,
-    VitalSigns,
 )
 
 ZONE = ZoneInfo("America/Chicago")
@@ -108,18 +108,21 @@ def iv_dose(**changes) -> DoseAdministration:
     return DoseAdministration(**(values | changes))
 
 
-def reading(minutes_ago: int) -> VitalSigns:
-    return VitalSigns(
+def reading(minutes_ago: int) -> Reading:
+    taken = NOW - timedelta(minutes=minutes_ago)
+    return Reading(
         id=minutes_ago,
-        session_id=7,
-        measured_at=NOW - timedelta(minutes=minutes_ago),
+        measured_at=taken,
         systolic=128,
         diastolic=82,
         heart_rate=76,
         spo2=98,
         resp_rate=14,
+        temperature_c=None,
         moaas=5,
         taken_by=2,
+        recorded_at=taken,
+        version=1,
     )
 
 
@@ -317,11 +320,10 @@ def test_notes_are_stamped_with_date_time_and_author_one_per_line():
 def test_a_corrected_or_late_reading_is_marked_beside_its_time_with_both_times_told():
     from console.review.record_text import reading_marks, reading_remarks, vitals_cells
 
-    on_time = reading(180)
-    taken = on_time.measured_at
-    on_time.recorded_at = taken + timedelta(minutes=2)
-    late = on_time.model_copy(update={"id": 2, "recorded_at": NOW})
-    corrected = on_time.model_copy(update={"id": 3, "version": 2})
+    taken = reading(180).measured_at
+    on_time = replace(reading(180), recorded_at=taken + timedelta(minutes=2))
+    late = replace(on_time, id=2, recorded_at=NOW)
+    corrected = replace(on_time, id=3, version=2)
     assert [reading_marks(r) for r in (on_time, late, corrected)] == ["", "↧", "✎"]
     view = view_of(vitals=[on_time, late, corrected])
     assert vitals_cells(late, view, ZONE)[0] == f"{taken.astimezone(ZONE):%H:%M}↧"

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from console.chair.reading import AnyReading
 from console.domain.actors import Actor, require_clinical
 from console.domain.alert_rules import AlertRule, physician_only
 from console.domain.errors import InvalidInput, NotAllowed
@@ -27,8 +28,8 @@ class Breach:
     message: str
 
 
-def breaches(reading: VitalSigns, limits: AlertThresholds, before_dose: bool) -> list[Breach]:
-    """Every threshold this reading is past; none when it is within all of them."""
+def breaches(reading: AnyReading, limits: AlertThresholds, before_dose: bool) -> list[Breach]:
+    """Every threshold this reading (stored, or as shown) is past; none when it is within all of them."""
     bp = f"{reading.systolic}/{reading.diastolic}"
     found = []
     if reading.systolic >= limits.systolic_hold or reading.diastolic >= limits.diastolic_hold:

@@ -1,7 +1,7 @@
 """Everything the session screen shows, read in one transaction.
 
-The patient is a read model (a frozen copy the screens show and name in a correction);
-the rest are the stored rows, read by the console's rules.
+The patient and the readings are read models (frozen copies the screens show and name in a
+correction); the rest are the stored rows, read by the console's rules.
 """
 
 from dataclasses import dataclass, field
@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, col, select
 
 from console.chair.questionnaires import last_mood_dates, series_baselines
+from console.chair.reading import Reading
 from console.chair.vitals_due import next_vitals_due
 from console.clinic.patient_shown import PatientShown
 from console.domain.protocol import Protocol
@@ -57,7 +58,7 @@ class SessionView:
     doses: list[DoseAdministration]
     infusion_events: list[InfusionEvent]
     alerts: list[Alert]
-    vitals: list[VitalSigns]
+    vitals: list[Reading]
     side_effects: list[SideEffect]
     pain_scores: list[PainScore]
     staff: dict[int, str]
@@ -141,7 +142,7 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         doses=doses,
         infusion_events=events,
         alerts=children(Alert, "raised_at"),
-        vitals=children(VitalSigns, "measured_at"),
+        vitals=[Reading.of(reading) for reading in children(VitalSigns, "measured_at")],
         side_effects=children(SideEffect, "onset_at"),
         pain_scores=children(PainScore, "scored_at"),
         staff=staff,

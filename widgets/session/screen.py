@@ -26,13 +26,14 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static
 from console.chair import alerts, charting
 from console.chair.dose_plan import DosePlan, suggested_dose
 from console.chair.overdue import session_view_for
+from console.chair.reading import Reading
 from console.chair.series_plan import book_next
 from console.chair.session_guide import Step, current_step
 from console.chair.session_view import SessionView
 from console.domain.errors import ChairsideError, Conflict, NotAllowed
 from console.domain.vocab import Method, OverrideRule
 from console.review.changes import changes
-from console.store.models import Alert, SideEffect, VitalSigns
+from console.store.models import Alert, SideEffect
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
@@ -525,7 +526,7 @@ class SessionScreen(ReadsFirst, Screen):
         reading = next(r for r in self.view.vitals if str(r.id) == event.row_key.value)
         db, actor, limits = self.clinic.db, self.clinic.actor, self.clinic.protocol.thresholds
 
-        def correct(shown: VitalSigns, values: dict[str, Any]) -> None:
+        def correct(shown: Reading, values: dict[str, Any]) -> None:
             charting.correct_vitals(db, actor, shown.id, shown.version, values, limits)
 
         now = self.clinic.now()
