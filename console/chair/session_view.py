@@ -1,7 +1,7 @@
 """Everything the session screen shows, read in one transaction.
 
-The patient and the readings are read models (frozen copies the screens show and name in a
-correction); the rest are the stored rows, read by the console's rules.
+The patient, the readings and the side effects are read models (frozen copies the screens show
+and name in a correction); the rest are the stored rows, read by the console's rules.
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from console.chair.questionnaires import last_mood_dates, series_baselines
 from console.chair.reading import Reading
+from console.chair.side_effect_shown import SideEffectShown
 from console.chair.vitals_due import next_vitals_due
 from console.clinic.patient_shown import PatientShown
 from console.domain.protocol import Protocol
@@ -59,7 +60,7 @@ class SessionView:
     infusion_events: list[InfusionEvent]
     alerts: list[Alert]
     vitals: list[Reading]
-    side_effects: list[SideEffect]
+    side_effects: list[SideEffectShown]
     pain_scores: list[PainScore]
     staff: dict[int, str]
     overrides: tuple[Override, ...] = ()
@@ -143,7 +144,7 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         infusion_events=events,
         alerts=children(Alert, "raised_at"),
         vitals=[Reading.of(reading) for reading in children(VitalSigns, "measured_at")],
-        side_effects=children(SideEffect, "onset_at"),
+        side_effects=[SideEffectShown.of(effect) for effect in children(SideEffect, "onset_at")],
         pain_scores=children(PainScore, "scored_at"),
         staff=staff,
         signature=session.exec(

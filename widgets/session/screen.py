@@ -30,10 +30,11 @@ from console.chair.reading import Reading
 from console.chair.series_plan import book_next
 from console.chair.session_guide import Step, current_step
 from console.chair.session_view import SessionView
+from console.chair.side_effect_shown import SideEffectShown
 from console.domain.errors import ChairsideError, Conflict, NotAllowed
 from console.domain.vocab import Method, OverrideRule
 from console.review.changes import changes
-from console.store.models import Alert, SideEffect
+from console.store.models import Alert
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
@@ -559,7 +560,7 @@ class SessionScreen(ReadsFirst, Screen):
             return
         db, actor = self.clinic.db, self.clinic.actor
 
-        def resolve(effect: SideEffect, at: datetime, action_taken: str) -> None:
+        def resolve(effect: SideEffectShown, at: datetime, action_taken: str) -> None:
             charting.resolve_side_effect(db, actor, effect.id, effect.version, at, action_taken)
 
         dialog = ResolveDialog(open_effects, self.clinic.now(), self.clinic.zone, resolve)
