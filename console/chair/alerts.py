@@ -3,12 +3,14 @@
 The thresholds come from the clinic protocol (settings); nothing clinical is hard-coded here.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from console.chair.alert_shown import AlertShown
 from console.chair.reading import AnyReading
 from console.domain.actors import Actor, require_clinical
 from console.domain.alert_rules import AlertRule, physician_only
@@ -187,7 +189,7 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
         )
 
 
-def awaiting_physician(alerts: list[Alert]) -> list[str]:
+def awaiting_physician(alerts: Sequence[Alert | AlertShown]) -> list[str]:
     """What blocks discharge until a physician acknowledges it (no override sets it aside), in words."""
     return [
         f"a physician must acknowledge: {alert.message}"

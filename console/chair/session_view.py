@@ -1,7 +1,7 @@
 """Everything the session screen shows, read in one transaction.
 
-The patient, the readings and the side effects are read models (frozen copies the screens show
-and name in a correction); the rest are the stored rows, read by the console's rules.
+The patient, the readings, the side effects and the alerts are read models (frozen copies the
+screens show and name in a correction); the rest are the stored rows, read by the console's rules.
 """
 
 from dataclasses import dataclass, field
@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
 
+from console.chair.alert_shown import AlertShown
 from console.chair.questionnaires import last_mood_dates, series_baselines
 from console.chair.reading import Reading
 from console.chair.side_effect_shown import SideEffectShown
@@ -58,7 +59,7 @@ class SessionView:
     patient: PatientShown
     doses: list[DoseAdministration]
     infusion_events: list[InfusionEvent]
-    alerts: list[Alert]
+    alerts: list[AlertShown]
     vitals: list[Reading]
     side_effects: list[SideEffectShown]
     pain_scores: list[PainScore]
@@ -142,7 +143,7 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         patient=PatientShown.of(patient),
         doses=doses,
         infusion_events=events,
-        alerts=children(Alert, "raised_at"),
+        alerts=[AlertShown.of(alert) for alert in children(Alert, "raised_at")],
         vitals=[Reading.of(reading) for reading in children(VitalSigns, "measured_at")],
         side_effects=[SideEffectShown.of(effect) for effect in children(SideEffect, "onset_at")],
         pain_scores=children(PainScore, "scored_at"),

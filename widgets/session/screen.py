@@ -24,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static
 
 from console.chair import alerts, charting
+from console.chair.alert_shown import AlertShown
 from console.chair.dose_plan import DosePlan, suggested_dose
 from console.chair.overdue import session_view_for
 from console.chair.reading import Reading
@@ -34,7 +35,6 @@ from console.chair.side_effect_shown import SideEffectShown
 from console.domain.errors import ChairsideError, Conflict, NotAllowed
 from console.domain.vocab import Method, OverrideRule
 from console.review.changes import changes
-from console.store.models import Alert
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
@@ -548,7 +548,7 @@ class SessionScreen(ReadsFirst, Screen):
             return
         db, actor = self.clinic.db, self.clinic.actor
 
-        def acknowledge(alert: Alert, note: str) -> None:
+        def acknowledge(alert: AlertShown, note: str) -> None:
             alerts.acknowledge(db, actor, alert.id, alert.version, note)
 
         self.app.push_screen(AcknowledgeDialog(open_alerts, acknowledge), self._stored_by_dialog)
