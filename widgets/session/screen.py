@@ -19,7 +19,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static
 
@@ -38,7 +37,7 @@ from console.review.changes import changes
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
-from widgets.discard import ask_before_discarding, label_of
+from widgets.discard import ask_before_discarding
 from widgets.footer import KeysFooter
 from widgets.opening import ReadsFirst
 from widgets.session.alerts import AlertsPanel
@@ -51,6 +50,7 @@ from widgets.session.monitoring import MonitoringStep
 from widgets.session.pre_assessment import PreAssessmentStep
 from widgets.session.recorder import FieldDone, StepForm, Store, Then
 from widgets.session.side_effects import SideEffectsTable
+from widgets.session.typed import TypedEntries
 from widgets.side_effect import ResolveDialog, SideEffectDialog
 from widgets.ui_thread import on_screen
 
@@ -68,7 +68,7 @@ def _row_of(field: Input) -> Widget | None:
     return node if node.parent is not None else None
 
 
-class SessionScreen(ReadsFirst, Screen):
+class SessionScreen(ReadsFirst, TypedEntries):
     """Records one session; Esc goes back to the board."""
 
     DEFAULT_CSS = """
@@ -177,8 +177,6 @@ class SessionScreen(ReadsFirst, Screen):
         self.view: SessionView | None = None
         self._last_job = threading.Event()
         self._last_job.set()
-        self._typed: set[Input] = set()  # fields typed into and not stored yet
-        self._seen: dict[Input, SessionView] = {}  # the record as shown when each entry was begun
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -282,42 +280,6 @@ class SessionScreen(ReadsFirst, Screen):
         focused = self.focused
         if focused is not None and self.query_one("#entry") in focused.ancestors:
             focused.scroll_visible(animate=False)
-
-    def _watch_typing(self) -> None:
-        """Each field says when its value changes, as it changes: at scanner speed the focus has moved
-        on before a Changed message from the field's keys reaches the screen."""
-        for field in self.query(Input):
-            self.watch(field, "value", self._typing_into(field), init=False)
-
-    def _typing_into(self, field: Input) -> Callable[[], None]:
-        def changed() -> None:
-            # The field still has the focus while it takes keys sent to it before the focus moved:
-            # the nurse's keys, not the screen filling a field in.
-            if field.has_focus:
-                self._typed.add(field)
-                if field not in self._seen and self.view is not None:
-                    self._seen[field] = self.view
-
-        return changed
-
-    def seen_when_typed(self, field: Input) -> SessionView | None:
-        """The record as it was on screen when this entry was begun: what a save of it may replace."""
-        return self._seen.get(field, self.view)
-
-    def seen_in(self, form: StepForm) -> SessionView | None:
-        """The record as shown when the first entry still unsaved in `form` was begun (else as now)."""
-        return next((view for field, view in self._seen.items() if form in field.ancestors), self.view)
-
-    def is_being_typed(self, field: Input) -> bool:
-        """A field a re-read must leave alone: it has the keys, or holds what was typed and not stored."""
-        return field.has_focus or field in self._typed
-
-    def unsaved(self) -> list[str]:
-        """What was typed or ticked and not stored, by name; an emptied field is nothing to keep."""
-        typed = [label_of(field) for field in self._typed if field.value.strip() and field.is_attached]
-        view = self.view
-        ticked = [name for form in self.query(StepForm) for name in form.unsaved_ticks(view)] if view else []
-        return typed + ticked
 
     def leave(self, leaving: str, then: Callable[[], object]) -> None:
         """Run `then` at once, or after asking when something typed or ticked would be thrown away."""
