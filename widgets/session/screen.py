@@ -10,12 +10,11 @@ About 470 lines, on purpose: every key of the visit and every dialog it opens ar
 one save queue they go through; the fields and saves of each step are in their own modules.
 """
 
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -24,22 +23,18 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static
 
 from console.chair import alerts, charting
 from console.chair.alert_shown import AlertShown
-from console.chair.dose_plan import DosePlan, suggested_dose
-from console.chair.overdue import session_view_for
+from console.chair.dose_plan import DosePlan
 from console.chair.reading import Reading
 from console.chair.series_plan import book_next
 from console.chair.session_guide import Step, current_step
 from console.chair.session_view import SessionView
 from console.chair.side_effect_shown import SideEffectShown
-from console.domain.errors import ChairsideError, Conflict, NotAllowed
 from console.domain.vocab import Method, OverrideRule
-from console.review.changes import changes
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.context import Clinic
 from widgets.correction import CorrectionDialog
 from widgets.discard import ask_before_discarding
 from widgets.footer import KeysFooter
-from widgets.opening import ReadsFirst
 from widgets.session.alerts import AlertsPanel
 from widgets.session.check_in import CheckInStep
 from widgets.session.discharge import DischargeStep
@@ -48,14 +43,12 @@ from widgets.session.flowsheet import Flowsheet
 from widgets.session.header import PatientHeader, RecordState, StatusLine
 from widgets.session.monitoring import MonitoringStep
 from widgets.session.pre_assessment import PreAssessmentStep
-from widgets.session.recorder import FieldDone, StepForm, Store, Then
+from widgets.session.recorder import FieldDone, StepForm
+from widgets.session.save_queue import SaveQueue
 from widgets.session.side_effects import SideEffectsTable
-from widgets.session.typed import TypedEntries
 from widgets.side_effect import ResolveDialog, SideEffectDialog
-from widgets.ui_thread import on_screen
 
 REREAD_SECONDS = 5  # like the board: changes made elsewhere appear without a key
-UNEXPECTED = "Not stored: an unexpected error (see the message). What is typed is still here: Enter again."
 
 
 def _row_of(field: Input) -> Widget | None:
@@ -68,7 +61,7 @@ def _row_of(field: Input) -> Widget | None:
     return node if node.parent is not None else None
 
 
-class SessionScreen(ReadsFirst, TypedEntries):
+class SessionScreen(SaveQueue):
     """Records one session; Esc goes back to the board."""
 
     DEFAULT_CSS = """
@@ -175,8 +168,6 @@ class SessionScreen(ReadsFirst, TypedEntries):
         self.clinic = clinic
         self.session_id = session_id
         self.view: SessionView | None = None
-        self._last_job = threading.Event()
-        self._last_job.set()
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -209,11 +200,6 @@ class SessionScreen(ReadsFirst, TypedEntries):
     def on_resize(self) -> None:
         self._fit(self.size.width)
 
-    def _reread_if_idle(self) -> None:
-        """Another workstation's changes show within seconds; never while something typed is unsaved."""
-        if self._last_job.is_set() and not self._typed and self.view is not None:
-            self.reload()
-
     def _fit(self, width: int) -> None:
         """Side by side on a wide terminal, stacked on a narrow one."""
         self.set_class(width < 110, "narrow")
@@ -222,10 +208,6 @@ class SessionScreen(ReadsFirst, TypedEntries):
         return self.query_one(f"#step-{step}", StepForm)
 
     # ----- showing ----------------------------------------------------------------------------
-    def reload(self, focus_next: bool = False) -> None:
-        """Read the record again through the save queue, so it never overtakes a pending save."""
-        self.save(_read_again, None, "next" if focus_next else None)
-
     def _show(self, view: SessionView, plan: DosePlan | None, focus_next: bool) -> None:
         self.view = view
         clinic = self.clinic
@@ -325,115 +307,6 @@ class SessionScreen(ReadsFirst, TypedEntries):
     def _clear_refusal(self) -> None:
         self.query_one("#entry-error", Static).update("")
         self.query(".refusal").remove()
-
-    # ----- the save queue ---------------------------------------------------------------------
-    def save(
-        self, store: Store, field: Input | None = None, then: Then = None, form: StepForm | None = None
-    ) -> None:
-        """Run one service call off the UI thread, after every call confirmed before it.
-
-        `form`: a whole form's entry (no single field): once stored, what was typed in it is stored.
-        """
-        previous, done = self._last_job, threading.Event()
-        self._last_job = done
-        if then is not None:
-            self.moving()  # keys typed meanwhile wait for the field this entry's outcome focuses
-        typed = field.value if field is not None else None
-        seen = self.seen_when_typed(field) if field is not None else self.seen_in(form) if form else self.view
-        self._run_job(store, field, typed, seen, form, then, previous, done)
-
-    @work(thread=True, group="saves")
-    def _run_job(
-        self,
-        store: Store,
-        field: Input | None,
-        typed: str | None,
-        seen: SessionView | None,
-        form: StepForm | None,
-        then: Then,
-        previous: threading.Event,
-        done: threading.Event,
-    ) -> None:
-        """One job of the queue: each sees the record as the job before it left it."""
-        try:
-            previous.wait()
-            try:
-                store(self.view.session.version if self.view else 0)
-            except Conflict as exc:
-                self._reload_now()
-                on_screen(self, self._conflicted, str(exc), field, typed, seen, form)
-                return
-            except ChairsideError as exc:
-                if isinstance(exc, NotAllowed):  # refused for the record's state: show it as it is now
-                    self._reload_now()
-                on_screen(self, self.refuse, str(exc), field)
-                return
-            except Exception:
-                on_screen(self, self.refuse, UNEXPECTED, field)
-                raise  # logged, and the nurse told, by the application
-            if store is not _read_again:  # stored: an earlier refusal no longer stands
-                on_screen(self, self._saved, field, form)
-            self._reload_now(focus_next=then == "next")
-            if then not in (None, "next"):
-                on_screen(self, self.action_step, then)
-        finally:
-            done.set()
-            if then is not None:
-                on_screen(self, self.moved)  # after the step, the refusal or the reload it queued
-
-    def _reload_now(self, focus_next: bool = False) -> None:
-        clinic = self.clinic
-        try:
-            view = session_view_for(clinic.db, self.session_id, clinic.protocol, clinic.zone)
-            plan = suggested_dose(clinic.db, view.session) if not view.doses else None
-        except ChairsideError as exc:  # the database went away: say so, keep what is on screen
-            on_screen(self, self.refuse, f"{exc}. What was confirmed before is stored.")
-            return
-        unchanged = view == self.view and not focus_next
-        self.view = view  # the next queued job reads its version from here
-        if not unchanged:  # a re-read that finds nothing new leaves the screen (and its cursors) alone
-            on_screen(self, self._show, view, plan, focus_next)
-
-    def _conflicted(
-        self,
-        message: str,
-        field: Input | None,
-        typed: str | None,
-        before: SessionView | None,
-        form: StepForm | None = None,
-    ) -> None:
-        """Another workstation changed the record first: it is on screen now, with what changed,
-        and what was typed stays for the nurse to enter again."""
-        if form is not None and self.view is not None:  # the form's next save answers what is shown now
-            for begun in [f for f in self._seen if form in f.ancestors]:
-                self._seen[begun] = self.view
-        if field is not None:
-            self._seen.pop(field, None)  # Enter again replaces what is shown now, knowingly
-            if typed is not None and field.value != typed:
-                field.value = typed  # the reload showed the stored value; hers is the one to keep
-                self._typed.add(field)
-        if self.view is not None:
-            for form in self.query(StepForm):
-                form.after_conflict(self.view)
-        found = changes(before, self.view, self.clinic.zone) if before and self.view else []
-        lines = [change.describe() for change in found]
-        shown = "; now on screen: " + " · ".join(lines) if lines else "; the screen shows it as it is now"
-        self.refuse(f"{message}{shown}", field)
-
-    def _saved(self, field: Input | None, form: StepForm | None = None) -> None:
-        self._clear_refusal()
-        if form is not None:  # a whole form was stored (pre-assessment, dose): so is what it held
-            for typed in [f for f in self._typed | set(self._seen) if form in f.ancestors]:
-                self._typed.discard(typed)
-                self._seen.pop(typed, None)
-        if field is None:
-            return
-        owner = next(a for a in field.ancestors if isinstance(a, StepForm))
-        if field.id in owner.ONE_SHOT:
-            field.value = ""  # first: emptying the field the nurse is in is not her typing
-        self._typed.discard(field)
-        self._seen.pop(field, None)
-        owner.after_stored(field)
 
     # ----- actions of the steps, by key -------------------------------------------------------
     def action_check_in(self) -> None:
@@ -640,7 +513,3 @@ def _show_both(field: Widget, refusal: Widget) -> None:
     terminal too small for both the field taking the keys is the one shown whole."""
     refusal.scroll_visible(animate=False, immediate=True)
     field.scroll_visible(animate=False, immediate=True)
-
-
-def _read_again(_version: int) -> None:
-    """The save queue's no-op: the record is read again after every job before it."""
