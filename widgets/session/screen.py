@@ -1,42 +1,35 @@
 """The session screen: one patient's chair visit, from check-in to discharge.
 
 Each step is its own component (check-in, pre-assessment, dose, monitoring, discharge) owning its
-fields and saves; the screen holds the keys, moves between steps, and runs every save through one
-queue off the UI thread, so entries are stored in the order they were confirmed. A refusal appears
-under the field being typed in. If another workstation changed the session, the save is refused as
-a conflict and the screen reloads.
+fields and saves; the screen lays them out beside the record, holds the keys, moves between steps
+and shows the record as read. A refusal appears under the field being typed in.
 
-About 470 lines, on purpose: every key of the visit and every dialog it opens are here, next to the
-one save queue they go through; the fields and saves of each step are in their own modules.
+The screen extends three layers, each a module of its own: `typed.py` (what was typed and not
+stored, and the record as shown when each entry was begun), `save_queue.py` (every save through one
+queue off the UI thread, in the order confirmed; a conflict with another workstation reloads the
+screen and says what changed) and `dialogs.py` (the dialogs its keys open). Here, in about 330
+lines: the layout, the keys, navigation and showing.
 """
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
-from textual import events, on
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static
+from textual.widgets import ContentSwitcher, Input, Label, Static
 
-from console.chair import alerts, charting
-from console.chair.alert_shown import AlertShown
 from console.chair.dose_plan import DosePlan
-from console.chair.reading import Reading
-from console.chair.series_plan import book_next
 from console.chair.session_guide import Step, current_step
 from console.chair.session_view import SessionView
-from console.chair.side_effect_shown import SideEffectShown
-from console.domain.vocab import Method, OverrideRule
-from widgets.acknowledge import AcknowledgeDialog
+from console.domain.vocab import Method
 from widgets.context import Clinic
-from widgets.correction import CorrectionDialog
 from widgets.discard import ask_before_discarding
 from widgets.footer import KeysFooter
 from widgets.session.alerts import AlertsPanel
 from widgets.session.check_in import CheckInStep
+from widgets.session.dialogs import SessionDialogs
 from widgets.session.discharge import DischargeStep
 from widgets.session.dose import DoseStep
 from widgets.session.flowsheet import Flowsheet
@@ -44,9 +37,7 @@ from widgets.session.header import PatientHeader, RecordState, StatusLine
 from widgets.session.monitoring import MonitoringStep
 from widgets.session.pre_assessment import PreAssessmentStep
 from widgets.session.recorder import FieldDone, StepForm
-from widgets.session.save_queue import SaveQueue
 from widgets.session.side_effects import SideEffectsTable
-from widgets.side_effect import ResolveDialog, SideEffectDialog
 
 REREAD_SECONDS = 5  # like the board: changes made elsewhere appear without a key
 
@@ -61,7 +52,7 @@ def _row_of(field: Input) -> Widget | None:
     return node if node.parent is not None else None
 
 
-class SessionScreen(SaveQueue):
+class SessionScreen(SessionDialogs):
     """Records one session; Esc goes back to the board."""
 
     DEFAULT_CSS = """
@@ -322,185 +313,6 @@ class SessionScreen(SaveQueue):
         self.query_one(MonitoringStep).change_rate()
         self.action_step(Step.MONITOR)
         self.set_focus(self.query_one("#new-rate", Input))
-
-    # ----- dialogs ----------------------------------------------------------------------------
-    def _stored_by_dialog(self, stored: object | None) -> None:
-        """A dialog stored its entry (None: closed without storing): show the record as it is now."""
-        if stored is not None:
-            self._clear_refusal()
-            self.reload()
-
-    def action_side_effect(self) -> None:
-        if self.view is None:
-            return
-        db, actor, session_id = self.clinic.db, self.clinic.actor, self.session_id
-
-        def record(data: dict[str, Any]) -> None:
-            charting.record_side_effect(db, actor, session_id, data)
-
-        self.app.push_screen(
-            SideEffectDialog(self.clinic.now(), self.clinic.zone, record), self._stored_by_dialog
-        )
-
-    @on(DataTable.RowSelected, "#effects")
-    def _correct_effect(self, event: DataTable.RowSelected) -> None:
-        if self.view is None:
-            return
-        effect = next(e for e in self.view.side_effects if str(e.id) == event.row_key.value)
-        db, actor = self.clinic.db, self.clinic.actor
-
-        def correct(data: dict[str, Any]) -> None:
-            charting.correct_side_effect(db, actor, effect.id, effect.version, data)
-
-        dialog = SideEffectDialog(self.clinic.now(), self.clinic.zone, correct, existing=effect)
-        self.app.push_screen(dialog, self._stored_by_dialog)
-
-    @on(DataTable.RowSelected, "#flowsheet")
-    def _correct_reading(self, event: DataTable.RowSelected) -> None:
-        if self.view is None:
-            return
-        reading = next(r for r in self.view.vitals if str(r.id) == event.row_key.value)
-        db, actor, limits = self.clinic.db, self.clinic.actor, self.clinic.protocol.thresholds
-
-        def correct(shown: Reading, values: dict[str, Any]) -> None:
-            charting.correct_vitals(db, actor, shown.id, shown.version, values, limits)
-
-        now = self.clinic.now()
-        dialog = CorrectionDialog(
-            reading,
-            now,
-            self.clinic.zone,
-            correct,
-            lambda reading_id: charting.get_reading(db, reading_id),
-            self.view.window(now),
-        )
-        self.app.push_screen(dialog, self._stored_by_dialog)
-
-    def action_acknowledge(self) -> None:
-        open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None] if self.view else []
-        if not open_alerts:
-            self.refuse("No open alert in this session.")
-            return
-        db, actor = self.clinic.db, self.clinic.actor
-
-        def acknowledge(alert: AlertShown, note: str) -> None:
-            alerts.acknowledge(db, actor, alert.id, alert.version, note)
-
-        self.app.push_screen(AcknowledgeDialog(open_alerts, acknowledge), self._stored_by_dialog)
-
-    def action_resolve_side_effect(self) -> None:
-        open_effects = [e for e in self.view.side_effects if e.resolved_at is None] if self.view else []
-        if not open_effects:
-            self.refuse("No side effect of this session is waiting to be resolved.")
-            return
-        db, actor = self.clinic.db, self.clinic.actor
-
-        def resolve(effect: SideEffectShown, at: datetime, action_taken: str) -> None:
-            charting.resolve_side_effect(db, actor, effect.id, effect.version, at, action_taken)
-
-        dialog = ResolveDialog(open_effects, self.clinic.now(), self.clinic.zone, resolve)
-        self.app.push_screen(dialog, self._stored_by_dialog)
-
-    def action_override(self) -> None:
-        from console.chair.overrides import record_override
-        from widgets.override_dialog import OverrideDialog
-
-        if self.view is None:
-            return
-        clinic, session_id = self.clinic, self.session_id
-
-        def store(rule: OverrideRule, reason: str) -> None:
-            record_override(clinic.db, clinic.actor, session_id, rule, reason, clinic.protocol)
-
-        def done(recorded: OverrideRule | None) -> None:
-            if recorded:
-                self.query_one("#entry-error", Static).update(
-                    "✓ Override recorded: the step can be done now."
-                )
-                self.reload()
-
-        heading = f"Override for {self.view.patient.display_name} (recorded as {clinic.actor.display_name})"
-        self.app.push_screen(OverrideDialog(heading, store), done)
-
-    def action_trajectory(self) -> None:
-        from widgets.trajectory import TrajectoryScreen
-
-        if self.view is not None:
-            self.app.push_screen(TrajectoryScreen(self.clinic, self.view.patient.id))
-
-    def action_rems_form(self) -> None:
-        from widgets.rems_dialog import RemsDialog
-
-        if self.view is not None and self.view.session.method == Method.NASAL:
-            self.app.push_screen(RemsDialog(self.clinic, self.view), lambda _stored: self.reload())
-
-    def action_audit(self) -> None:
-        from console.review.audit_trail import session_trail
-        from widgets.audit_trail import AuditTrailScreen
-
-        if self.view is not None:
-            title = (
-                f"Audit trail: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
-            )
-            session_id = self.session_id
-            self.app.push_screen(
-                AuditTrailScreen(self.clinic, title, lambda db: session_trail(db, session_id))
-            )
-
-    def action_resubmit(self) -> None:
-        from console.review.returns import resubmit
-        from widgets.note_dialog import NoteDialog
-
-        returned = self.view.open_return if self.view else None
-        if returned is None:
-            return
-        clinic, session_id = self.clinic, self.session_id
-
-        def store(response: str) -> None:
-            resubmit(clinic.db, clinic.actor, session_id, response)
-
-        dialog = NoteDialog(
-            "Resubmit to the physician",
-            "What did you correct? Enter resubmits.",
-            store,
-            context=f"Physician's comment: {returned.comment}",
-        )
-        self.app.push_screen(dialog, lambda sent: self.reload() if sent else None)
-
-    def action_medications(self) -> None:
-        from console.clinic.patients import record_medications
-        from widgets.medications_dialog import MedicationsDialog
-
-        if self.view is None:
-            return
-        clinic, patient = self.clinic, self.view.patient
-
-        def store(medications: str, history: list[str]) -> None:
-            data = {"medications": medications, "relevant_history": history}
-            record_medications(clinic.db, clinic.actor, patient.id, patient.version, data)
-
-        self.app.push_screen(MedicationsDialog(patient, store), self._stored_by_dialog)
-
-    def action_book_next(self) -> None:
-        """Book the next appointment the discharge step proposes; the step then says it is booked."""
-        clinic, session_id = self.clinic, self.session_id
-        self.action_step(Step.POST)
-        self.save(lambda _version: book_next(clinic.db, clinic.actor, session_id, clinic.protocol.series))
-
-    def action_addendum(self) -> None:
-        from console.review.signing import Proof, add_addendum
-        from widgets.sign_dialog import AddendumDialog
-
-        if self.view is None:
-            return
-        clinic, session_id, sitting = self.clinic, self.session_id, self.clinic.sitting
-
-        def add(data: dict[str, Any], proof: Proof) -> None:
-            add_addendum(clinic.db, clinic.actor, session_id, data, proof, sitting)
-
-        heading = f"Addendum: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
-        dialog = AddendumDialog(heading, sitting.needs_password(clinic.now()), sitting, add)
-        self.app.push_screen(dialog, lambda added: self.reload() if added else None)
 
 
 def _scroll_if_focused(widget: Widget) -> None:
