@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from console.cli import Context
+    from console.clinic.handle import Database
     from console.clinic.settings import Settings
     from console.domain.clock import Clock
-    from console.store.database import Database
     from widgets.context import Clinic
     from widgets.lock_screen import LockScreen
 
@@ -425,11 +425,10 @@ class ChairsideApp(App):
 
 
 def _is_demo(db: "Database") -> bool:
-    from console.clinic.demo_mark import is_demo
+    from console.clinic.demo_mark import clinic_is_demo
 
     try:
-        with db.read() as session:
-            return is_demo(session)
+        return clinic_is_demo(db)
     except ChairsideError:
         return False  # the records will say what is wrong as soon as they are read
 

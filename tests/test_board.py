@@ -288,18 +288,18 @@ async def test_typing_just_after_a_scan_goes_to_the_opened_session_not_the_board
     import asyncio
     import time
 
-    import widgets.session.screen as session_screen
+    import widgets.session.save_queue as save_queue
     from widgets.session import SessionScreen
 
     from .ui import burst
 
-    read = session_screen.session_view_for
+    read = save_queue.session_view_for
 
     def slow_read(*args, **kwargs):  # a busy workstation: the record arrives after the typing
         time.sleep(0.5)
         return read(*args, **kwargs)
 
-    monkeypatch.setattr(session_screen, "session_view_for", slow_read)
+    monkeypatch.setattr(save_queue, "session_view_for", slow_read)
     row = next(r for r in day_sessions(demo_app.db, DEMO_DAY) if r.status == "checked_in")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)

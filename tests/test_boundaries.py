@@ -1,5 +1,7 @@
-"""console/ stays usable without the UI, and importing it does no work."""
+"""console/ stays usable without the UI, and importing it does no work; the application module keeps
+to the services as the screens do."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +82,17 @@ def test_no_module_imports_itself_through_others():
     sys.path.insert(0, str(ROOT))
     graph = grimp.build_graph("console", "widgets")
     assert _cycles(graph) == []
+
+
+def test_the_application_module_never_imports_the_store():
+    """As the screens (an import-linter contract): app.py is a module, which import-linter cannot
+    take as a source, so its imports are read here, those in functions and for type checking too."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    imported += [
+        f"{node.module}.{alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert [name for name in imported if f"{name}.".startswith("console.store.")] == []

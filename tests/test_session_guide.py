@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from console.chair.dose_form import DoseForm, dose_to_record, form_total, needs_witness, waste_after_drawing
+from console.chair.reading import Reading
 from console.chair.session_guide import (
     PreStart,
     Step,
@@ -23,15 +24,14 @@ from console.chair.session_guide import (
     weight_to_show,
 )
 from console.chair.session_view import PreviousSession, SessionView
+from console.clinic.patient_shown import PatientShown
 from console.domain.protocol import Protocol
-from console.domain.vocab import InfusionEventKind, Method, SessionStatus
+from console.domain.vocab import InfusionEventKind, Method, SessionStatus, Sex
 from console.store.models import (
     ChecklistTick,
     DoseAdministration,
     InfusionEvent,
-    Patient,
     TreatmentSession,
-    VitalSigns,
 )
 
 ZONE = ZoneInfo("America/Chicago")
@@ -44,18 +44,21 @@ def view_of(
     method: Method = Method.IV, status: SessionStatus = SessionStatus.CHECKED_IN, **changes
 ) -> SessionView:
     """A session as the screen would read it, built in memory."""
-    patient = Patient(
+    patient = PatientShown(
         id=1,
         mrn="MRN-1001",
         family_name="Rivera",
         given_name="Ana",
         date_of_birth=date(1980, 12, 1),
-        sex="female",
+        sex=Sex.FEMALE,
         weight_kg=70.0,
         weight_measured_on=TODAY - timedelta(days=3),
         allergies="latex",
         diagnosis_code="M79.7",
         diagnosis_label="Fibromyalgia",
+        medications="",
+        relevant_history="",
+        version=1,
     )
     session = TreatmentSession(
         id=7,
@@ -105,19 +108,26 @@ def iv_dose(**changes) -> DoseAdministration:
     return DoseAdministration(**(values | changes))
 
 
-def reading(minutes_ago: int) -> VitalSigns:
-    return VitalSigns(
+def reading(minutes_ago: int) -> Reading:
+    taken = NOW - timedelta(minutes=minutes_ago)
+    return Reading(
         id=minutes_ago,
-        session_id=7,
-        measured_at=NOW - timedelta(minutes=minutes_ago),
+        measured_at=taken,
         systolic=128,
         diastolic=82,
         heart_rate=76,
         spo2=98,
         resp_rate=14,
+        temperature_c=None,
         moaas=5,
         taken_by=2,
+        recorded_at=taken,
+        version=1,
     )
+
+
+def with_patient(view: SessionView, **changes) -> SessionView:
+    return replace(view, patient=replace(view.patient, **changes))
 
 
 # ----- the step --------------------------------------------------------------------------------
@@ -148,16 +158,16 @@ def test_a_recent_weight_is_offered_and_the_pre_assessment_starts_at_pain():
 
 
 def test_an_old_weight_is_measured_again_first():
-    view = view_of()
-    view.patient.weight_measured_on = TODAY - timedelta(days=PROTOCOL.weight_max_age_days + 1)
+    view = with_patient(
+        view_of(), weight_measured_on=TODAY - timedelta(days=PROTOCOL.weight_max_age_days + 1)
+    )
     assert weight_to_show(view, TODAY, PROTOCOL) == ""
     assert pre_assessment_start(view, TODAY, PROTOCOL) is PreStart.WEIGHT
     assert "over 30 days old" in weight_prompt(view, TODAY, PROTOCOL)
 
 
 def test_a_weight_exactly_as_old_as_the_protocol_accepts_is_still_used():
-    view = view_of()
-    view.patient.weight_measured_on = TODAY - timedelta(days=PROTOCOL.weight_max_age_days)
+    view = with_patient(view_of(), weight_measured_on=TODAY - timedelta(days=PROTOCOL.weight_max_age_days))
     assert pre_assessment_start(view, TODAY, PROTOCOL) is PreStart.PAIN
 
 
@@ -251,9 +261,9 @@ def test_header_gives_age_on_the_session_day_series_and_the_last_three_visits():
 
 
 def test_header_lists_medications_and_flags_those_that_matter_and_the_relevant_history():
-    view = view_of()
-    view.patient.medications = "sertraline 50 mg; lorazepam 1 mg prn"
-    view.patient.relevant_history = "cardiovascular"
+    view = with_patient(
+        view_of(), medications="sertraline 50 mg; lorazepam 1 mg prn", relevant_history="cardiovascular"
+    )
     lines = header(view, Protocol()).details.splitlines()
     assert lines[3] == (
         "Medications: 2 medicines · ⚠ lorazepam (benzodiazepine) "
@@ -263,8 +273,7 @@ def test_header_lists_medications_and_flags_those_that_matter_and_the_relevant_h
 
 
 def test_header_of_a_first_visit_without_weight():
-    view = view_of()
-    view.patient.weight_kg = None
+    view = with_patient(view_of(), weight_kg=None)
     view.session.series_length = None
     details = header(view, Protocol()).details
     assert "weight not recorded" in details
@@ -311,11 +320,10 @@ def test_notes_are_stamped_with_date_time_and_author_one_per_line():
 def test_a_corrected_or_late_reading_is_marked_beside_its_time_with_both_times_told():
     from console.review.record_text import reading_marks, reading_remarks, vitals_cells
 
-    on_time = reading(180)
-    taken = on_time.measured_at
-    on_time.recorded_at = taken + timedelta(minutes=2)
-    late = on_time.model_copy(update={"id": 2, "recorded_at": NOW})
-    corrected = on_time.model_copy(update={"id": 3, "version": 2})
+    taken = reading(180).measured_at
+    on_time = replace(reading(180), recorded_at=taken + timedelta(minutes=2))
+    late = replace(on_time, id=2, recorded_at=NOW)
+    corrected = replace(on_time, id=3, version=2)
     assert [reading_marks(r) for r in (on_time, late, corrected)] == ["", "↧", "✎"]
     view = view_of(vitals=[on_time, late, corrected])
     assert vitals_cells(late, view, ZONE)[0] == f"{taken.astimezone(ZONE):%H:%M}↧"

@@ -662,11 +662,11 @@ async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(d
     """Esc while the session was still loading used to end the console with NoMatches (exit status 0)."""
     import threading
 
-    import widgets.session.screen
+    import widgets.session.save_queue
 
     _, session_id = _checked_in(demo_app)
     release = threading.Event()
-    slow = widgets.session.screen.session_view_for
+    slow = widgets.session.save_queue.session_view_for
 
     def still_loading(*args, **kwargs):
         release.wait(5)
@@ -675,7 +675,7 @@ async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(d
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         await pilot.pause()
-        monkeypatch.setattr(widgets.session.screen, "session_view_for", still_loading)
+        monkeypatch.setattr(widgets.session.save_queue, "session_view_for", still_loading)
         pilot.app.push_screen(SessionScreen(pilot.app.clinic, session_id))
         await pilot.pause()
         await pilot.press("escape")  # back to the board while the record is still being read

@@ -12,7 +12,7 @@ import time
 import pytest
 from sqlmodel import select
 
-import widgets.session.screen
+import widgets.session.save_queue
 from console.chair import sessions
 from console.demo.builder import DEMO_PIN
 from console.store.models import DoseAdministration, Questionnaire, TreatmentSession, VitalSigns
@@ -30,13 +30,13 @@ GAPS_MS = (0, 50, 150, 300)
 @pytest.fixture
 def slow_reads(monkeypatch):
     """Every read of the session's record takes SLOW_READ_S longer, on the screen's worker thread."""
-    read = widgets.session.screen.session_view_for
+    read = widgets.session.save_queue.session_view_for
 
     def slowly(*args, **kwargs):
         time.sleep(SLOW_READ_S)
         return read(*args, **kwargs)
 
-    monkeypatch.setattr(widgets.session.screen, "session_view_for", slowly)
+    monkeypatch.setattr(widgets.session.save_queue, "session_view_for", slowly)
 
 
 CHARACTERS = {"enter": "\r", "tab": "\t", "space": " ", "escape": "\x1b"}

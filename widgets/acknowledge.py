@@ -7,11 +7,11 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from console.store.models import Alert
+from console.chair.alert_shown import AlertShown
 from widgets.dialog import StoreDialog
 
 
-class AcknowledgeDialog(StoreDialog[Alert]):
+class AcknowledgeDialog(StoreDialog[AlertShown]):
     """`store(alert, note)` records the acknowledgement; closes with the alert, or shows the refusal."""
 
     DEFAULT_CSS = """
@@ -19,7 +19,7 @@ class AcknowledgeDialog(StoreDialog[Alert]):
     #ack-list { height: auto; max-height: 8; }
     """
 
-    def __init__(self, open_alerts: list[Alert], store: Callable[[Alert, str], None]) -> None:
+    def __init__(self, open_alerts: list[AlertShown], store: Callable[[AlertShown, str], None]) -> None:
         super().__init__()
         self.open_alerts, self.store = open_alerts, store
 

@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
+from console.clinic.handle import Database
 from console.domain.errors import ChairsideError
 from console.review.audit_trail import TrailEntry
-from console.store.database import Database
 from widgets.context import Clinic
 from widgets.footer import KeysFooter
 from widgets.plain import plain_cells

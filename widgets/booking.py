@@ -8,10 +8,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from console.chair.booking import Booking, NewPatient, book
-from console.clinic.patients import find_by_mrn
+from console.clinic.patient_shown import PatientShown
+from console.clinic.patients import shown_by_mrn
 from console.domain.errors import ChairsideError
 from console.domain.vocab import Method, Sex
-from console.store.models import Patient
 from widgets.context import Clinic
 from widgets.dialog import StoreDialog
 from widgets.number_input import NumberInput
@@ -72,13 +72,13 @@ class BookingDialog(StoreDialog[int]):
     @work(thread=True, exclusive=True, group="booking-lookup")
     def _find(self, mrn: str) -> None:
         try:
-            patient = find_by_mrn(self.clinic.db, mrn) if len(mrn.strip()) >= 3 else None
+            patient = shown_by_mrn(self.clinic.db, mrn) if len(mrn.strip()) >= 3 else None
         except ChairsideError as exc:
             on_screen(self, self.refuse, str(exc))
             return
         on_screen(self, self._found, patient, mrn)
 
-    def _found(self, patient: Patient | None, mrn: str) -> None:
+    def _found(self, patient: PatientShown | None, mrn: str) -> None:
         text = f"✓ {patient.display_name}, born {patient.date_of_birth}" if patient else ""
         if not patient and len(mrn.strip()) >= 3:
             text = "New MRN: enter the new patient's details."

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from console.clinic.handle import Database
 from console.clinic.settings import Settings
 from console.domain.actors import Actor
 from console.domain.clock import Clock
 from console.domain.protocol import Protocol
 from console.review.signing import SigningSitting
-from console.store.database import Database
 
 
 @dataclass(frozen=True)

@@ -9,21 +9,21 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Label
 
+from console.chair.reading import Reading
 from console.domain.errors import ChairsideError, Conflict
 from console.domain.inputs import VitalsIn, parse
 from console.domain.quick_vitals import AFTER_PRESSURE, FORMAT_HINT, SessionWindow, parse_quick_vitals
-from console.store.models import VitalSigns
 from widgets.dialog import StoreDialog
 
 
-def quick_line(reading: VitalSigns, zone: ZoneInfo) -> str:
+def quick_line(reading: Reading, zone: ZoneInfo) -> str:
     """A stored reading as the one-line entry it came from."""
     after = " ".join(str(getattr(reading, name)) for name in AFTER_PRESSURE)
     line = f"@{reading.measured_at.astimezone(zone):%H:%M} {reading.systolic}/{reading.diastolic} {after}"
     return line if reading.temperature_c is None else f"{line} {reading.temperature_c:g}"
 
 
-class CorrectionDialog(StoreDialog[VitalSigns]):
+class CorrectionDialog(StoreDialog[Reading]):
     """`store(reading, values)` corrects `reading` as shown; closes with it, or shows the refusal.
 
     Corrected meanwhile at another workstation: the refusal shows the reading as stored now, the
@@ -36,11 +36,11 @@ class CorrectionDialog(StoreDialog[VitalSigns]):
 
     def __init__(
         self,
-        reading: VitalSigns,
+        reading: Reading,
         now: datetime,
         zone: ZoneInfo,
-        store: Callable[[VitalSigns, dict[str, Any]], object],
-        reread: Callable[[int], VitalSigns],
+        store: Callable[[Reading, dict[str, Any]], object],
+        reread: Callable[[int], Reading],
         window: SessionWindow | None = None,
     ) -> None:
         """`window`: the session's; `@HH:MM` is then a time on the session's day, not today."""
@@ -64,7 +64,7 @@ class CorrectionDialog(StoreDialog[VitalSigns]):
             return
         shown = self.reading
 
-        def correct() -> VitalSigns:
+        def correct() -> Reading:
             try:
                 self.store(shown, values)
             except Conflict:

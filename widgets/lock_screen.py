@@ -19,7 +19,7 @@ from console.domain.errors import ChairsideError
 from widgets.ui_thread import on_screen
 
 if TYPE_CHECKING:
-    from console.store.database import Database
+    from console.clinic.handle import Database
 
 
 class LockScreen(Screen):

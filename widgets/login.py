@@ -22,7 +22,7 @@ from widgets.footer import KeysFooter
 from widgets.ui_thread import on_screen
 
 if TYPE_CHECKING:  # the database layer loads in a worker while the sign-in screen is drawn
-    from console.store.database import Database
+    from console.clinic.handle import Database
 
 
 class SignOut(Message):

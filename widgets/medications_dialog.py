@@ -8,9 +8,9 @@ from textual.binding import Binding
 from textual.widgets import Input, Label, SelectionList, Static
 
 from console.chair.session_guide import relevant_history
+from console.clinic.patient_shown import PatientShown
 from console.domain.medications import warnings
 from console.domain.vocab import Contraindication
-from console.store.models import Patient
 from widgets.dialog import StoreDialog
 from widgets.tick import TickList
 
@@ -24,7 +24,7 @@ class MedicationsDialog(StoreDialog[bool]):
     """
     BINDINGS = [Binding("ctrl+s", "store", "Save", id="meds.save", tooltip="Store the list and the history")]
 
-    def __init__(self, patient: Patient, store: Callable[[str, list[str]], None]) -> None:
+    def __init__(self, patient: PatientShown, store: Callable[[str, list[str]], None]) -> None:
         super().__init__()
         self.patient, self.store = patient, store
 

@@ -10,7 +10,7 @@ from console.domain.actors import Actor
 from widgets.secrets_dialog import SecretsDialog
 
 if TYPE_CHECKING:
-    from console.store.database import Database
+    from console.clinic.handle import Database
 
 
 class ChangePasswordDialog(SecretsDialog):

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.widgets import Label, Static
 
 from console.chair import alerts
+from console.chair.alert_shown import AlertShown
 from console.chair.session_guide import series_text
 from console.chair.session_view import SessionView
 from console.domain.errors import ChairsideError, Conflict
@@ -17,7 +18,6 @@ from console.review import record_text, returns, signing
 from console.review.audit_trail import session_trail
 from console.review.changes import changes
 from console.review.originals import original_lines
-from console.store.models import Alert
 from widgets.context import Clinic
 from widgets.footer import KeysFooter
 from widgets.opening import ReadsFirst
@@ -337,10 +337,10 @@ class ReviewScreen(ReadsFirst, Screen):
         app, clinic = self.app, self.clinic
         open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None] if self.view else []
 
-        def acknowledge(alert: Alert, note: str) -> None:
+        def acknowledge(alert: AlertShown, note: str) -> None:
             alerts.acknowledge(clinic.db, clinic.actor, alert.id, alert.version, note)
 
-        def done(acknowledged: Alert | None) -> None:
+        def done(acknowledged: AlertShown | None) -> None:
             if acknowledged is not None:
                 self.reload()
 

@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from console.chair.side_effect_shown import SideEffectShown
 from console.domain.errors import ChairsideError
 from console.domain.inputs import SideEffectIn, parse
 from console.domain.quick_vitals import clock_time_today
 from console.domain.vocab import SideEffectType
-from console.store.models import SideEffect
 from widgets.dialog import StoreDialog
 from widgets.number_input import NumberInput
 
@@ -32,7 +32,7 @@ class SideEffectDialog(StoreDialog[dict[str, Any]]):
         now: datetime,
         zone: ZoneInfo,
         store: Callable[[dict[str, Any]], None],
-        existing: SideEffect | None = None,
+        existing: SideEffectShown | None = None,
     ) -> None:
         """With `existing`, the dialog corrects that side effect instead of recording a new one."""
         super().__init__()
@@ -118,10 +118,10 @@ class SideEffectDialog(StoreDialog[dict[str, Any]]):
         self.save(lambda: self.store(data), data)
 
 
-Resolve = Callable[[SideEffect, datetime, str], None]
+Resolve = Callable[[SideEffectShown, datetime, str], None]
 
 
-class ResolveDialog(StoreDialog[SideEffect]):
+class ResolveDialog(StoreDialog[SideEffectShown]):
     """Mark a side effect resolved: pick it, say what was done, Enter (time blank = now).
 
     `store(effect, resolved_at, action_taken)` records it; closes with the effect, or shows the refusal.
@@ -132,7 +132,9 @@ class ResolveDialog(StoreDialog[SideEffect]):
     #resolve-list { height: auto; max-height: 8; }
     """
 
-    def __init__(self, open_effects: list[SideEffect], now: datetime, zone: ZoneInfo, store: Resolve) -> None:
+    def __init__(
+        self, open_effects: list[SideEffectShown], now: datetime, zone: ZoneInfo, store: Resolve
+    ) -> None:
         super().__init__()
         self.open_effects, self.now, self.zone, self.store = open_effects, now, zone, store
 
@@ -154,7 +156,7 @@ class ResolveDialog(StoreDialog[SideEffect]):
             yield Input(id="resolve-at", max_length=5)
             yield self.refusal("resolve-error")
 
-    def _onset(self, effect: SideEffect) -> str:
+    def _onset(self, effect: SideEffectShown) -> str:
         return f"{effect.onset_at.astimezone(self.zone):%H:%M}"
 
     def on_mount(self) -> None:

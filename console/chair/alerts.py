@@ -3,12 +3,15 @@
 The thresholds come from the clinic protocol (settings); nothing clinical is hard-coded here.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from console.chair.alert_shown import AlertShown
+from console.chair.reading import AnyReading
 from console.domain.actors import Actor, require_clinical
 from console.domain.alert_rules import AlertRule, physician_only
 from console.domain.errors import InvalidInput, NotAllowed
@@ -27,8 +30,8 @@ class Breach:
     message: str
 
 
-def breaches(reading: VitalSigns, limits: AlertThresholds, before_dose: bool) -> list[Breach]:
-    """Every threshold this reading is past; none when it is within all of them."""
+def breaches(reading: AnyReading, limits: AlertThresholds, before_dose: bool) -> list[Breach]:
+    """Every threshold this reading (stored, or as shown) is past; none when it is within all of them."""
     bp = f"{reading.systolic}/{reading.diastolic}"
     found = []
     if reading.systolic >= limits.systolic_hold or reading.diastolic >= limits.diastolic_hold:
@@ -186,7 +189,7 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
         )
 
 
-def awaiting_physician(alerts: list[Alert]) -> list[str]:
+def awaiting_physician(alerts: Sequence[Alert | AlertShown]) -> list[str]:
     """What blocks discharge until a physician acknowledges it (no override sets it aside), in words."""
     return [
         f"a physician must acknowledge: {alert.message}"

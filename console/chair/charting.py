@@ -16,6 +16,7 @@ from console.chair import dose_rules
 from console.chair.alerts import follow_correction, raise_alerts
 from console.chair.overdue import close_overdue
 from console.chair.overrides import overridden
+from console.chair.reading import Reading
 from console.chair.witness import UNPROVEN, proven_witness, same_amount, witness_id
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
@@ -88,9 +89,10 @@ def record_vitals(
         return row
 
 
-def get_reading(db: Database, reading_id: int) -> VitalSigns:
+def get_reading(db: Database, reading_id: int) -> Reading:
+    """The reading as stored now, as a screen shows it (to correct it again)."""
     with db.read() as session:
-        return get_or_refuse(session, VitalSigns, reading_id, "Reading")
+        return Reading.of(get_or_refuse(session, VitalSigns, reading_id, "Reading"))
 
 
 def correct_vitals(

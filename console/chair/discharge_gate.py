@@ -5,15 +5,16 @@
 """
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from console.chair.alerts import breaches
 from console.chair.infusion import infusion_state
+from console.chair.reading import AnyReading
 from console.domain.protocol import Protocol
 from console.domain.vocab import Method, Route
-from console.store.models import DoseAdministration, InfusionEvent, TreatmentSession, VitalSigns
+from console.store.models import DoseAdministration, InfusionEvent, TreatmentSession
 
 
 def observed_since(
@@ -41,7 +42,7 @@ def observed_until(
 def missing_for_discharge(
     session: TreatmentSession,
     doses: list[DoseAdministration],
-    readings: list[VitalSigns],
+    readings: Sequence[AnyReading],
     protocol: Protocol,
     now: datetime,
     ticked: Collection[str],

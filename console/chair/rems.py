@@ -9,7 +9,7 @@ lot, the blood pressures (identified here: before dosing, at about 40 minutes, b
 whether the vital signs were acceptable, and the minutes from the first device to discharge.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from console.chair.alerts import breaches
+from console.chair.reading import AnyReading
 from console.chair.session_view import SessionView
+from console.clinic.patient_shown import PatientShown
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import RemsDevicesIn, RemsObservationsIn, RemsQuestionsIn, parse
@@ -185,10 +187,10 @@ class RemsFacts:
     """All one session's form needs, read together (one session, or a batch of them for an export)."""
 
     session: TreatmentSession
-    patient: Patient
+    patient: Patient | PatientShown
     check: RemsCheck | None
     doses: list[DoseAdministration]
-    readings: list[VitalSigns]
+    readings: Sequence[AnyReading]
     nurse: str | None  # the monitoring nurse's name
 
     # Worked out once per facts: the form, what it misses and the export each read them.
@@ -199,7 +201,7 @@ class RemsFacts:
         return min((dose.administered_at for dose in self.doses), default=None)
 
     @cached_property
-    def pressures(self) -> tuple[VitalSigns | None, VitalSigns | None, VitalSigns | None]:
+    def pressures(self) -> tuple[AnyReading | None, AnyReading | None, AnyReading | None]:
         first = self.first_device
         if first is None:
             return None, None, self.readings[-1] if self.readings else None
@@ -266,7 +268,7 @@ def facts_from_view(view: SessionView) -> RemsFacts:
     return RemsFacts(view.session, view.patient, view.rems, list(view.doses), list(view.vitals), nurse)
 
 
-def identified_pressures(facts: RemsFacts) -> tuple[VitalSigns | None, VitalSigns | None, VitalSigns | None]:
+def identified_pressures(facts: RemsFacts) -> tuple[AnyReading | None, AnyReading | None, AnyReading | None]:
     """The readings the form's three blood pressures are: before dosing, at about 40 minutes,
     before leaving."""
     return facts.pressures
@@ -287,14 +289,14 @@ def rems_form(facts: RemsFacts, clinic: str, limits: AlertThresholds, zone: Zone
     def answer(value: bool | None) -> str:
         return "" if value is None else "yes" if value else "no"
 
-    def pressure(reading: VitalSigns | None) -> str:
+    def pressure(reading: AnyReading | None) -> str:
         return (
             ""
             if reading is None
             else f"{reading.systolic}/{reading.diastolic} at {clock(reading.measured_at)}"
         )
 
-    def acceptable(reading: VitalSigns | None, before_dose: bool) -> str:
+    def acceptable(reading: AnyReading | None, before_dose: bool) -> str:
         return "" if reading is None else answer(not breaches(reading, limits, before_dose))
 
     before, forty, leaving = identified_pressures(facts)

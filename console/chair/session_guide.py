@@ -24,6 +24,7 @@ from console.chair.rems import (
 )
 from console.chair.session_view import PreviousSession, SessionView
 from console.chair.vitals_due import describe_due
+from console.clinic.patient_shown import PatientShown
 from console.clinic.patients import weight_is_stale
 from console.domain.medications import listed, warnings
 from console.domain.pain import PainChange
@@ -37,7 +38,7 @@ from console.domain.vocab import (
     SessionStatus,
     SideEffectType,
 )
-from console.store.models import DoseAdministration, Patient, TreatmentSession
+from console.store.models import DoseAdministration, TreatmentSession
 
 
 class Step(StrEnum):
@@ -149,7 +150,7 @@ def header(view: SessionView, protocol: Protocol) -> Header:
     return Header(p.display_name, "\n".join(lines))
 
 
-def relevant_history(patient: Patient) -> list[Contraindication]:
+def relevant_history(patient: PatientShown) -> list[Contraindication]:
     return [Contraindication(code) for code in patient.relevant_history.split(",") if code]
 
 

@@ -1,4 +1,8 @@
-"""Everything the session screen shows, read in one transaction."""
+"""Everything the session screen shows, read in one transaction.
+
+The patient, the readings, the side effects and the alerts are read models (frozen copies the
+screens show and name in a correction); the rest are the stored rows, read by the console's rules.
+"""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -6,8 +10,12 @@ from typing import TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
 
+from console.chair.alert_shown import AlertShown
 from console.chair.questionnaires import last_mood_dates, series_baselines
+from console.chair.reading import Reading
+from console.chair.side_effect_shown import SideEffectShown
 from console.chair.vitals_due import next_vitals_due
+from console.clinic.patient_shown import PatientShown
 from console.domain.protocol import Protocol
 from console.domain.quick_vitals import SessionWindow
 from console.domain.vocab import Checklist, Instrument, Method, SessionStatus
@@ -48,12 +56,12 @@ class PreviousSession:
 @dataclass(frozen=True)
 class SessionView:
     session: TreatmentSession
-    patient: Patient
+    patient: PatientShown
     doses: list[DoseAdministration]
     infusion_events: list[InfusionEvent]
-    alerts: list[Alert]
-    vitals: list[VitalSigns]
-    side_effects: list[SideEffect]
+    alerts: list[AlertShown]
+    vitals: list[Reading]
+    side_effects: list[SideEffectShown]
     pain_scores: list[PainScore]
     staff: dict[int, str]
     overrides: tuple[Override, ...] = ()
@@ -132,12 +140,12 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
     )
     return SessionView(
         session=row,
-        patient=patient,
+        patient=PatientShown.of(patient),
         doses=doses,
         infusion_events=events,
-        alerts=children(Alert, "raised_at"),
-        vitals=children(VitalSigns, "measured_at"),
-        side_effects=children(SideEffect, "onset_at"),
+        alerts=[AlertShown.of(alert) for alert in children(Alert, "raised_at")],
+        vitals=[Reading.of(reading) for reading in children(VitalSigns, "measured_at")],
+        side_effects=[SideEffectShown.of(effect) for effect in children(SideEffect, "onset_at")],
         pain_scores=children(PainScore, "scored_at"),
         staff=staff,
         signature=session.exec(

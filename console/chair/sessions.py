@@ -243,7 +243,7 @@ def _discharge_gate(
     )
     readings = list(session.exec(select(VitalSigns).where(VitalSigns.session_id == row.id)))
     blocking = discharge_gate.unreconciled(doses, events, protocol)
-    blocking += awaiting_physician(list(session.exec(select(Alert).where(Alert.session_id == row.id))))
+    blocking += awaiting_physician(session.exec(select(Alert).where(Alert.session_id == row.id)).all())
     if OverrideRule.DISCHARGE not in overridden(session, row.id):
         done = ticked(session, row.id, Checklist.DISCHARGE)
         blocking += discharge_gate.missing_for_discharge(row, doses, readings, protocol, when, done)

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from console.store.database import Database
 from console.store.models import AuditEvent
 
 DEMO_ACTION = "demo.history"  # the event the demo builder writes, naming the day it was built for
@@ -25,3 +26,9 @@ def built_for(session: Session) -> date | None:
 
 def is_demo(session: Session) -> bool:
     return built_for(session) is not None
+
+
+def clinic_is_demo(db: Database) -> bool:
+    """Whether the clinic open in `db` is the demo, read in a transaction of its own."""
+    with db.read() as session:
+        return is_demo(session)

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
+from console.clinic.patient_shown import PatientShown
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import InvalidInput, NeedsConfirmation
 from console.domain.inputs import MedicationsIn, PatientIn, WeightIn, parse
@@ -117,6 +118,12 @@ def find_by_mrn(db: Database, mrn: str) -> Patient | None:
         return session.exec(select(Patient).where(Patient.mrn == normalise_mrn(mrn))).first()
 
 
+def shown_by_mrn(db: Database, mrn: str) -> PatientShown | None:
+    """The patient with this MRN as a screen shows them (a booking finds them by their wristband)."""
+    patient = find_by_mrn(db, mrn)
+    return PatientShown.of(patient) if patient else None
+
+
 def get_patient(db: Database, patient_id: int) -> Patient:
     with db.read() as session:
         return get_or_refuse(session, Patient, patient_id, "Patient")
@@ -168,7 +175,7 @@ def weight_change(patient: Patient, weight_kg: float, protocol: Protocol) -> Non
         )
 
 
-def weight_is_stale(patient: Patient, today: date, protocol: Protocol) -> bool:
+def weight_is_stale(patient: Patient | PatientShown, today: date, protocol: Protocol) -> bool:
     """No weight, or one older than the protocol trusts for mg/kg: the patient is weighed again."""
     if not patient.weight_kg or patient.weight_measured_on is None:
         return True

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from console.chair.infusion import infusion_state
+from console.chair.reading import Reading
 from console.chair.rems import facts_from_view, rems_form
 from console.chair.session_view import SessionView
 from console.domain.alert_rules import AlertRule
@@ -22,7 +23,7 @@ from console.domain.vocab import (
     SideEffectType,
     SignatureMeaning,
 )
-from console.store.models import Addendum, ReviewReturn, SessionSignature, VitalSigns
+from console.store.models import Addendum, ReviewReturn, SessionSignature
 
 
 def when(at: datetime | None, zone: ZoneInfo, fmt: str = "%d %b %Y %H:%M %Z") -> str:
@@ -181,7 +182,7 @@ LATE_ENTRY = timedelta(minutes=15)
 CORRECTED_MARK, LATE_MARK = "✎", "↧"
 
 
-def reading_marks(reading: VitalSigns) -> str:
+def reading_marks(reading: Reading) -> str:
     """✎ when the reading was corrected, ↧ when it was entered late: beside its time, never colour."""
     corrected = CORRECTED_MARK if reading.version > 1 else ""
     late = LATE_MARK if reading.recorded_at - reading.measured_at > LATE_ENTRY else ""
@@ -201,7 +202,7 @@ def reading_remarks(view: SessionView, zone: ZoneInfo) -> list[str]:
     return lines
 
 
-def vitals_cells(reading: VitalSigns, view: SessionView, zone: ZoneInfo) -> tuple[str, ...]:
+def vitals_cells(reading: Reading, view: SessionView, zone: ZoneInfo) -> tuple[str, ...]:
     """One flowsheet row: time (marked when corrected or late), a cell per vitals heading (BP, HR,
     SpO2, RR, MOAA/S, temp: console.domain.vitals_fields), who."""
     values: dict[str, list[str]] = {heading: [] for heading in headings()}
@@ -214,7 +215,7 @@ def vitals_cells(reading: VitalSigns, view: SessionView, zone: ZoneInfo) -> tupl
     )
 
 
-def flagged_cells(reading: VitalSigns, view: SessionView) -> set[int]:
+def flagged_cells(reading: Reading, view: SessionView) -> set[int]:
     """The cells (of vitals_cells) of a reading past a threshold: those its stored alerts' rules mark
     (as the protocol was then); a rule this version does not know marks none."""
     columns = headings()

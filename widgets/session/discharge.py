@@ -10,8 +10,8 @@ from console.chair import checklists, sessions
 from console.chair.series_plan import next_from_view
 from console.chair.session_guide import Step, discharge_outlook, pain_change_line
 from console.chair.session_view import SessionView
+from console.chair.side_effect_shown import SideEffectShown
 from console.domain.vocab import Checklist, SideEffectType
-from console.store.models import SideEffect
 from widgets.number_input import NumberInput
 from widgets.session.recorder import StepForm
 from widgets.tick import ChecklistTicks, TickList
@@ -129,6 +129,6 @@ class DischargeStep(StepForm):
         self.recorder.save(store)
 
 
-def open_effect_label(effect: SideEffect, zone: ZoneInfo) -> str:
+def open_effect_label(effect: SideEffectShown, zone: ZoneInfo) -> str:
     name = effect.other_text or SideEffectType(effect.effect).label
     return f"{name}, grade {effect.grade}, since {effect.onset_at.astimezone(zone):%H:%M}"

@@ -7,13 +7,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Sparkline
 
+from console.chair.reading import Reading
 from console.chair.session_view import SessionView
 from console.domain.vitals_fields import VITALS_FIELDS
 from console.review import record_text
-from console.store.models import VitalSigns
 from widgets.plain import plain_cells
 
-TRENDS: dict[str, tuple[str, Callable[[VitalSigns], int]]] = {
+TRENDS: dict[str, tuple[str, Callable[[Reading], int]]] = {
     "sbp": ("SBP", lambda r: r.systolic),
     "hr": ("HR", lambda r: r.heart_rate),
     "spo2": ("SpO2", lambda r: r.spo2),

@@ -1,59 +1,45 @@
 """The session screen: one patient's chair visit, from check-in to discharge.
 
 Each step is its own component (check-in, pre-assessment, dose, monitoring, discharge) owning its
-fields and saves; the screen holds the keys, moves between steps, and runs every save through one
-queue off the UI thread, so entries are stored in the order they were confirmed. A refusal appears
-under the field being typed in. If another workstation changed the session, the save is refused as
-a conflict and the screen reloads.
+fields and saves; the screen lays them out beside the record, holds the keys, moves between steps
+and shows the record as read. A refusal appears under the field being typed in.
 
-About 470 lines, on purpose: every key of the visit and every dialog it opens are here, next to the
-one save queue they go through; the fields and saves of each step are in their own modules.
+The screen extends three layers, each a module of its own: `typed.py` (what was typed and not
+stored, and the record as shown when each entry was begun), `save_queue.py` (every save through one
+queue off the UI thread, in the order confirmed; a conflict with another workstation reloads the
+screen and says what changed) and `dialogs.py` (the dialogs its keys open). Here, in about 330
+lines: the layout, the keys, navigation and showing.
 """
 
-import threading
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
-from textual import events, on, work
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static
+from textual.widgets import ContentSwitcher, Input, Label, Static
 
-from console.chair import alerts, charting
-from console.chair.dose_plan import DosePlan, suggested_dose
-from console.chair.overdue import session_view_for
-from console.chair.series_plan import book_next
+from console.chair.dose_plan import DosePlan
 from console.chair.session_guide import Step, current_step
 from console.chair.session_view import SessionView
-from console.domain.errors import ChairsideError, Conflict, NotAllowed
-from console.domain.vocab import Method, OverrideRule
-from console.review.changes import changes
-from console.store.models import Alert, SideEffect, VitalSigns
-from widgets.acknowledge import AcknowledgeDialog
+from console.domain.vocab import Method
 from widgets.context import Clinic
-from widgets.correction import CorrectionDialog
-from widgets.discard import ask_before_discarding, label_of
+from widgets.discard import ask_before_discarding
 from widgets.footer import KeysFooter
-from widgets.opening import ReadsFirst
 from widgets.session.alerts import AlertsPanel
 from widgets.session.check_in import CheckInStep
+from widgets.session.dialogs import SessionDialogs
 from widgets.session.discharge import DischargeStep
 from widgets.session.dose import DoseStep
 from widgets.session.flowsheet import Flowsheet
 from widgets.session.header import PatientHeader, RecordState, StatusLine
 from widgets.session.monitoring import MonitoringStep
 from widgets.session.pre_assessment import PreAssessmentStep
-from widgets.session.recorder import FieldDone, StepForm, Store, Then
+from widgets.session.recorder import FieldDone, StepForm
 from widgets.session.side_effects import SideEffectsTable
-from widgets.side_effect import ResolveDialog, SideEffectDialog
-from widgets.ui_thread import on_screen
 
 REREAD_SECONDS = 5  # like the board: changes made elsewhere appear without a key
-UNEXPECTED = "Not stored: an unexpected error (see the message). What is typed is still here: Enter again."
 
 
 def _row_of(field: Input) -> Widget | None:
@@ -66,7 +52,7 @@ def _row_of(field: Input) -> Widget | None:
     return node if node.parent is not None else None
 
 
-class SessionScreen(ReadsFirst, Screen):
+class SessionScreen(SessionDialogs):
     """Records one session; Esc goes back to the board."""
 
     DEFAULT_CSS = """
@@ -173,10 +159,6 @@ class SessionScreen(ReadsFirst, Screen):
         self.clinic = clinic
         self.session_id = session_id
         self.view: SessionView | None = None
-        self._last_job = threading.Event()
-        self._last_job.set()
-        self._typed: set[Input] = set()  # fields typed into and not stored yet
-        self._seen: dict[Input, SessionView] = {}  # the record as shown when each entry was begun
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -209,11 +191,6 @@ class SessionScreen(ReadsFirst, Screen):
     def on_resize(self) -> None:
         self._fit(self.size.width)
 
-    def _reread_if_idle(self) -> None:
-        """Another workstation's changes show within seconds; never while something typed is unsaved."""
-        if self._last_job.is_set() and not self._typed and self.view is not None:
-            self.reload()
-
     def _fit(self, width: int) -> None:
         """Side by side on a wide terminal, stacked on a narrow one."""
         self.set_class(width < 110, "narrow")
@@ -222,10 +199,6 @@ class SessionScreen(ReadsFirst, Screen):
         return self.query_one(f"#step-{step}", StepForm)
 
     # ----- showing ----------------------------------------------------------------------------
-    def reload(self, focus_next: bool = False) -> None:
-        """Read the record again through the save queue, so it never overtakes a pending save."""
-        self.save(_read_again, None, "next" if focus_next else None)
-
     def _show(self, view: SessionView, plan: DosePlan | None, focus_next: bool) -> None:
         self.view = view
         clinic = self.clinic
@@ -281,42 +254,6 @@ class SessionScreen(ReadsFirst, Screen):
         if focused is not None and self.query_one("#entry") in focused.ancestors:
             focused.scroll_visible(animate=False)
 
-    def _watch_typing(self) -> None:
-        """Each field says when its value changes, as it changes: at scanner speed the focus has moved
-        on before a Changed message from the field's keys reaches the screen."""
-        for field in self.query(Input):
-            self.watch(field, "value", self._typing_into(field), init=False)
-
-    def _typing_into(self, field: Input) -> Callable[[], None]:
-        def changed() -> None:
-            # The field still has the focus while it takes keys sent to it before the focus moved:
-            # the nurse's keys, not the screen filling a field in.
-            if field.has_focus:
-                self._typed.add(field)
-                if field not in self._seen and self.view is not None:
-                    self._seen[field] = self.view
-
-        return changed
-
-    def seen_when_typed(self, field: Input) -> SessionView | None:
-        """The record as it was on screen when this entry was begun: what a save of it may replace."""
-        return self._seen.get(field, self.view)
-
-    def seen_in(self, form: StepForm) -> SessionView | None:
-        """The record as shown when the first entry still unsaved in `form` was begun (else as now)."""
-        return next((view for field, view in self._seen.items() if form in field.ancestors), self.view)
-
-    def is_being_typed(self, field: Input) -> bool:
-        """A field a re-read must leave alone: it has the keys, or holds what was typed and not stored."""
-        return field.has_focus or field in self._typed
-
-    def unsaved(self) -> list[str]:
-        """What was typed or ticked and not stored, by name; an emptied field is nothing to keep."""
-        typed = [label_of(field) for field in self._typed if field.value.strip() and field.is_attached]
-        view = self.view
-        ticked = [name for form in self.query(StepForm) for name in form.unsaved_ticks(view)] if view else []
-        return typed + ticked
-
     def leave(self, leaving: str, then: Callable[[], object]) -> None:
         """Run `then` at once, or after asking when something typed or ticked would be thrown away."""
         ask_before_discarding(self.app, self.unsaved(), leaving, then)
@@ -362,115 +299,6 @@ class SessionScreen(ReadsFirst, Screen):
         self.query_one("#entry-error", Static).update("")
         self.query(".refusal").remove()
 
-    # ----- the save queue ---------------------------------------------------------------------
-    def save(
-        self, store: Store, field: Input | None = None, then: Then = None, form: StepForm | None = None
-    ) -> None:
-        """Run one service call off the UI thread, after every call confirmed before it.
-
-        `form`: a whole form's entry (no single field): once stored, what was typed in it is stored.
-        """
-        previous, done = self._last_job, threading.Event()
-        self._last_job = done
-        if then is not None:
-            self.moving()  # keys typed meanwhile wait for the field this entry's outcome focuses
-        typed = field.value if field is not None else None
-        seen = self.seen_when_typed(field) if field is not None else self.seen_in(form) if form else self.view
-        self._run_job(store, field, typed, seen, form, then, previous, done)
-
-    @work(thread=True, group="saves")
-    def _run_job(
-        self,
-        store: Store,
-        field: Input | None,
-        typed: str | None,
-        seen: SessionView | None,
-        form: StepForm | None,
-        then: Then,
-        previous: threading.Event,
-        done: threading.Event,
-    ) -> None:
-        """One job of the queue: each sees the record as the job before it left it."""
-        try:
-            previous.wait()
-            try:
-                store(self.view.session.version if self.view else 0)
-            except Conflict as exc:
-                self._reload_now()
-                on_screen(self, self._conflicted, str(exc), field, typed, seen, form)
-                return
-            except ChairsideError as exc:
-                if isinstance(exc, NotAllowed):  # refused for the record's state: show it as it is now
-                    self._reload_now()
-                on_screen(self, self.refuse, str(exc), field)
-                return
-            except Exception:
-                on_screen(self, self.refuse, UNEXPECTED, field)
-                raise  # logged, and the nurse told, by the application
-            if store is not _read_again:  # stored: an earlier refusal no longer stands
-                on_screen(self, self._saved, field, form)
-            self._reload_now(focus_next=then == "next")
-            if then not in (None, "next"):
-                on_screen(self, self.action_step, then)
-        finally:
-            done.set()
-            if then is not None:
-                on_screen(self, self.moved)  # after the step, the refusal or the reload it queued
-
-    def _reload_now(self, focus_next: bool = False) -> None:
-        clinic = self.clinic
-        try:
-            view = session_view_for(clinic.db, self.session_id, clinic.protocol, clinic.zone)
-            plan = suggested_dose(clinic.db, view.session) if not view.doses else None
-        except ChairsideError as exc:  # the database went away: say so, keep what is on screen
-            on_screen(self, self.refuse, f"{exc}. What was confirmed before is stored.")
-            return
-        unchanged = view == self.view and not focus_next
-        self.view = view  # the next queued job reads its version from here
-        if not unchanged:  # a re-read that finds nothing new leaves the screen (and its cursors) alone
-            on_screen(self, self._show, view, plan, focus_next)
-
-    def _conflicted(
-        self,
-        message: str,
-        field: Input | None,
-        typed: str | None,
-        before: SessionView | None,
-        form: StepForm | None = None,
-    ) -> None:
-        """Another workstation changed the record first: it is on screen now, with what changed,
-        and what was typed stays for the nurse to enter again."""
-        if form is not None and self.view is not None:  # the form's next save answers what is shown now
-            for begun in [f for f in self._seen if form in f.ancestors]:
-                self._seen[begun] = self.view
-        if field is not None:
-            self._seen.pop(field, None)  # Enter again replaces what is shown now, knowingly
-            if typed is not None and field.value != typed:
-                field.value = typed  # the reload showed the stored value; hers is the one to keep
-                self._typed.add(field)
-        if self.view is not None:
-            for form in self.query(StepForm):
-                form.after_conflict(self.view)
-        found = changes(before, self.view, self.clinic.zone) if before and self.view else []
-        lines = [change.describe() for change in found]
-        shown = "; now on screen: " + " · ".join(lines) if lines else "; the screen shows it as it is now"
-        self.refuse(f"{message}{shown}", field)
-
-    def _saved(self, field: Input | None, form: StepForm | None = None) -> None:
-        self._clear_refusal()
-        if form is not None:  # a whole form was stored (pre-assessment, dose): so is what it held
-            for typed in [f for f in self._typed | set(self._seen) if form in f.ancestors]:
-                self._typed.discard(typed)
-                self._seen.pop(typed, None)
-        if field is None:
-            return
-        owner = next(a for a in field.ancestors if isinstance(a, StepForm))
-        if field.id in owner.ONE_SHOT:
-            field.value = ""  # first: emptying the field the nurse is in is not her typing
-        self._typed.discard(field)
-        self._seen.pop(field, None)
-        owner.after_stored(field)
-
     # ----- actions of the steps, by key -------------------------------------------------------
     def action_check_in(self) -> None:
         self.query_one(CheckInStep).check_in()
@@ -486,185 +314,6 @@ class SessionScreen(ReadsFirst, Screen):
         self.action_step(Step.MONITOR)
         self.set_focus(self.query_one("#new-rate", Input))
 
-    # ----- dialogs ----------------------------------------------------------------------------
-    def _stored_by_dialog(self, stored: object | None) -> None:
-        """A dialog stored its entry (None: closed without storing): show the record as it is now."""
-        if stored is not None:
-            self._clear_refusal()
-            self.reload()
-
-    def action_side_effect(self) -> None:
-        if self.view is None:
-            return
-        db, actor, session_id = self.clinic.db, self.clinic.actor, self.session_id
-
-        def record(data: dict[str, Any]) -> None:
-            charting.record_side_effect(db, actor, session_id, data)
-
-        self.app.push_screen(
-            SideEffectDialog(self.clinic.now(), self.clinic.zone, record), self._stored_by_dialog
-        )
-
-    @on(DataTable.RowSelected, "#effects")
-    def _correct_effect(self, event: DataTable.RowSelected) -> None:
-        if self.view is None:
-            return
-        effect = next(e for e in self.view.side_effects if str(e.id) == event.row_key.value)
-        db, actor = self.clinic.db, self.clinic.actor
-
-        def correct(data: dict[str, Any]) -> None:
-            charting.correct_side_effect(db, actor, effect.id, effect.version, data)
-
-        dialog = SideEffectDialog(self.clinic.now(), self.clinic.zone, correct, existing=effect)
-        self.app.push_screen(dialog, self._stored_by_dialog)
-
-    @on(DataTable.RowSelected, "#flowsheet")
-    def _correct_reading(self, event: DataTable.RowSelected) -> None:
-        if self.view is None:
-            return
-        reading = next(r for r in self.view.vitals if str(r.id) == event.row_key.value)
-        db, actor, limits = self.clinic.db, self.clinic.actor, self.clinic.protocol.thresholds
-
-        def correct(shown: VitalSigns, values: dict[str, Any]) -> None:
-            charting.correct_vitals(db, actor, shown.id, shown.version, values, limits)
-
-        now = self.clinic.now()
-        dialog = CorrectionDialog(
-            reading,
-            now,
-            self.clinic.zone,
-            correct,
-            lambda reading_id: charting.get_reading(db, reading_id),
-            self.view.window(now),
-        )
-        self.app.push_screen(dialog, self._stored_by_dialog)
-
-    def action_acknowledge(self) -> None:
-        open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None] if self.view else []
-        if not open_alerts:
-            self.refuse("No open alert in this session.")
-            return
-        db, actor = self.clinic.db, self.clinic.actor
-
-        def acknowledge(alert: Alert, note: str) -> None:
-            alerts.acknowledge(db, actor, alert.id, alert.version, note)
-
-        self.app.push_screen(AcknowledgeDialog(open_alerts, acknowledge), self._stored_by_dialog)
-
-    def action_resolve_side_effect(self) -> None:
-        open_effects = [e for e in self.view.side_effects if e.resolved_at is None] if self.view else []
-        if not open_effects:
-            self.refuse("No side effect of this session is waiting to be resolved.")
-            return
-        db, actor = self.clinic.db, self.clinic.actor
-
-        def resolve(effect: SideEffect, at: datetime, action_taken: str) -> None:
-            charting.resolve_side_effect(db, actor, effect.id, effect.version, at, action_taken)
-
-        dialog = ResolveDialog(open_effects, self.clinic.now(), self.clinic.zone, resolve)
-        self.app.push_screen(dialog, self._stored_by_dialog)
-
-    def action_override(self) -> None:
-        from console.chair.overrides import record_override
-        from widgets.override_dialog import OverrideDialog
-
-        if self.view is None:
-            return
-        clinic, session_id = self.clinic, self.session_id
-
-        def store(rule: OverrideRule, reason: str) -> None:
-            record_override(clinic.db, clinic.actor, session_id, rule, reason, clinic.protocol)
-
-        def done(recorded: OverrideRule | None) -> None:
-            if recorded:
-                self.query_one("#entry-error", Static).update(
-                    "✓ Override recorded: the step can be done now."
-                )
-                self.reload()
-
-        heading = f"Override for {self.view.patient.display_name} (recorded as {clinic.actor.display_name})"
-        self.app.push_screen(OverrideDialog(heading, store), done)
-
-    def action_trajectory(self) -> None:
-        from widgets.trajectory import TrajectoryScreen
-
-        if self.view is not None:
-            self.app.push_screen(TrajectoryScreen(self.clinic, self.view.patient.id))
-
-    def action_rems_form(self) -> None:
-        from widgets.rems_dialog import RemsDialog
-
-        if self.view is not None and self.view.session.method == Method.NASAL:
-            self.app.push_screen(RemsDialog(self.clinic, self.view), lambda _stored: self.reload())
-
-    def action_audit(self) -> None:
-        from console.review.audit_trail import session_trail
-        from widgets.audit_trail import AuditTrailScreen
-
-        if self.view is not None:
-            title = (
-                f"Audit trail: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
-            )
-            session_id = self.session_id
-            self.app.push_screen(
-                AuditTrailScreen(self.clinic, title, lambda db: session_trail(db, session_id))
-            )
-
-    def action_resubmit(self) -> None:
-        from console.review.returns import resubmit
-        from widgets.note_dialog import NoteDialog
-
-        returned = self.view.open_return if self.view else None
-        if returned is None:
-            return
-        clinic, session_id = self.clinic, self.session_id
-
-        def store(response: str) -> None:
-            resubmit(clinic.db, clinic.actor, session_id, response)
-
-        dialog = NoteDialog(
-            "Resubmit to the physician",
-            "What did you correct? Enter resubmits.",
-            store,
-            context=f"Physician's comment: {returned.comment}",
-        )
-        self.app.push_screen(dialog, lambda sent: self.reload() if sent else None)
-
-    def action_medications(self) -> None:
-        from console.clinic.patients import record_medications
-        from widgets.medications_dialog import MedicationsDialog
-
-        if self.view is None:
-            return
-        clinic, patient = self.clinic, self.view.patient
-
-        def store(medications: str, history: list[str]) -> None:
-            data = {"medications": medications, "relevant_history": history}
-            record_medications(clinic.db, clinic.actor, patient.id, patient.version, data)
-
-        self.app.push_screen(MedicationsDialog(patient, store), self._stored_by_dialog)
-
-    def action_book_next(self) -> None:
-        """Book the next appointment the discharge step proposes; the step then says it is booked."""
-        clinic, session_id = self.clinic, self.session_id
-        self.action_step(Step.POST)
-        self.save(lambda _version: book_next(clinic.db, clinic.actor, session_id, clinic.protocol.series))
-
-    def action_addendum(self) -> None:
-        from console.review.signing import Proof, add_addendum
-        from widgets.sign_dialog import AddendumDialog
-
-        if self.view is None:
-            return
-        clinic, session_id, sitting = self.clinic, self.session_id, self.clinic.sitting
-
-        def add(data: dict[str, Any], proof: Proof) -> None:
-            add_addendum(clinic.db, clinic.actor, session_id, data, proof, sitting)
-
-        heading = f"Addendum: {self.view.patient.display_name} · {self.view.session.clinic_date:%d %b %Y}"
-        dialog = AddendumDialog(heading, sitting.needs_password(clinic.now()), sitting, add)
-        self.app.push_screen(dialog, lambda added: self.reload() if added else None)
-
 
 def _scroll_if_focused(widget: Widget) -> None:
     if widget.has_focus:
@@ -676,7 +325,3 @@ def _show_both(field: Widget, refusal: Widget) -> None:
     terminal too small for both the field taking the keys is the one shown whole."""
     refusal.scroll_visible(animate=False, immediate=True)
     field.scroll_visible(animate=False, immediate=True)
-
-
-def _read_again(_version: int) -> None:
-    """The save queue's no-op: the record is read again after every job before it."""
