@@ -123,6 +123,15 @@ def _run(server: PgServer, argv: list[str], check: bool = True) -> subprocess.Co
     return result
 
 
+def _readable_by_all(path: Path) -> None:
+    """Readable by everyone, and runnable by everyone if its owner may run it: an installation made
+    under umask 077 leaves its files to root alone."""
+    if path.is_symlink():
+        return
+    mode = path.stat().st_mode
+    path.chmod(mode | 0o444 | (0o111 if mode & 0o100 else 0))
+
+
 def _runnable_bindir(found: Path, root: Path) -> Path:
     """The programs where the server's account can run them: a copy in `root` if it cannot reach them
     where they are (a project inside a folder only root may enter, say). The packaged programs find
@@ -137,8 +146,10 @@ def _runnable_bindir(found: Path, root: Path) -> Path:
     libraries = install.parent.parent / f"{install.parent.name}.libs"
     if libraries.is_dir():
         shutil.copytree(libraries, root / "programs" / libraries.name, symlinks=True)
-    for folder, _, _ in os.walk(root / "programs"):
+    for folder, _, files in os.walk(root / "programs"):
         os.chmod(folder, 0o755)
+        for name in files:
+            _readable_by_all(Path(folder) / name)
     ran = subprocess.run(
         _as_server_user([str(copy / "bin" / "initdb"), "--version"]), capture_output=True, text=True
     )

@@ -31,12 +31,16 @@ def test_the_packaged_server_programs_are_used_when_asked(monkeypatch):
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another account")
 def test_programs_the_server_account_cannot_reach_are_copied_with_their_libraries(tmp_path, monkeypatch):
-    """A project in a folder only root may enter (pytest's own temporary folders are such)."""
+    """A project in a folder only root may enter (pytest's own temporary folders are such), installed
+    under a umask that leaves its files to their owner alone."""
     monkeypatch.setenv("CHAIRSIDE_TEST_POSTGRES", "bundled")
     packaged = pg_server.bindir()
     site = tmp_path / "locked" / "site-packages"
     shutil.copytree(packaged.parent, site / "pgserver" / "pginstall", symlinks=True)
     shutil.copytree(packaged.parent.parent.parent / "pgserver.libs", site / "pgserver.libs")
+    for path in site.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode & 0o700)
     (tmp_path / "locked").chmod(0o700)
     folder = pg_server.new_run_folder()
     try:

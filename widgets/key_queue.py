@@ -1,9 +1,9 @@
 """Keys typed ahead: one queue for the whole console, so a key never lands in a field it was not for.
 
 A nurse types on without looking, and a slow PC draws late. So the console takes one key at a time:
-a key that may do something (a function key, Enter on a button, Tab) is followed up the way it
-went by a `KeyHandled` message, and the next key waits until that message is back, which is when
-the key and the messages it started have been handled. A screen still opening (its record being
+each key is followed up the way it went by a `KeyHandled` message, and the next key waits until that
+message is back, which is when the key and the messages it started have been handled (a digit is in
+its field before the Enter after it moves the focus on). A screen still opening (its record being
 read, a step being saved whose answer decides the next field) holds the keys too. Held keys are
 delivered in order to whatever then has the focus; if nothing is ready within `HOLD_SECONDS`,
 they are dropped, with a note, rather than given to a field they were never typed for.
@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from textual import events
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -75,8 +74,7 @@ class KeyQueue:
             await self._take(key)
         finally:
             self._busy = False
-        if not _typed_into(before, key):
-            self._follow(key, before)
+        self._follow(key, before)
 
     def handled(self, message: KeyHandled) -> None:
         """A `KeyHandled` reached the application."""
@@ -134,8 +132,3 @@ class KeyQueue:
     def _following_attached(self) -> bool:
         target = self._following_to
         return target is not None and target.is_attached
-
-
-def _typed_into(focused: Widget | None, key: events.Key) -> bool:
-    """A character typed into a field: the field keeps it, so it starts nothing to wait for."""
-    return isinstance(focused, Input) and key.is_printable

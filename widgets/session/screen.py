@@ -237,11 +237,7 @@ class SessionScreen(SessionDialogs):
         with the words above it when both fit (the label first, then the field has the last word).
         """
         widget = event.widget
-        siblings = list(widget.parent.children) if widget.parent else []
-        index = siblings.index(widget) if widget in siblings else 0
-        if index and isinstance(siblings[index - 1], Label):
-            siblings[index - 1].scroll_visible(animate=False, immediate=True)
-        widget.scroll_visible(animate=False, immediate=True)
+        in_view(widget)
         # Again once the layout has settled: a step whose content just changed (a re-read, a list
         # filled in) may have moved the field after the first scroll; not if the focus went on
         # meanwhile (a refusal took it back to the field before), or it would scroll that one away.
@@ -252,7 +248,7 @@ class SessionScreen(SessionDialogs):
         field taking the keys stays in view."""
         focused = self.focused
         if focused is not None and self.query_one("#entry") in focused.ancestors:
-            focused.scroll_visible(animate=False)
+            self.call_after_refresh(_scroll_if_focused, focused)  # once laid out anew
 
     def leave(self, leaving: str, then: Callable[[], object]) -> None:
         """Run `then` at once, or after asking when something typed or ticked would be thrown away."""
@@ -290,10 +286,9 @@ class SessionScreen(SessionDialogs):
         if field is None or row is None or not isinstance(row.parent, Widget):
             self.query_one("#entry-error", Static).update(f"⚠ {message}")
             return
-        line = Static(f"⚠ {message}", classes="refusal", markup=False)
+        line = Refusal(f"⚠ {message}", field)
         row.parent.mount(line, after=row)
         self.set_focus(field)  # back to where the wrong value is, to correct it
-        self.call_after_refresh(_show_both, field, line)  # at 80x24 too: the field and why
 
     def _clear_refusal(self) -> None:
         self.query_one("#entry-error", Static).update("")
@@ -316,12 +311,41 @@ class SessionScreen(SessionDialogs):
 
 
 def _scroll_if_focused(widget: Widget) -> None:
+    # At once, not after another refresh: by then the focus may have gone on to another field.
     if widget.has_focus:
-        widget.scroll_visible(animate=False)
+        in_view(widget)
 
 
-def _show_both(field: Widget, refusal: Widget) -> None:
-    """A refusal and the field it is about, in view once laid out: the field last, so that on a
-    terminal too small for both the field taking the keys is the one shown whole."""
-    refusal.scroll_visible(animate=False, immediate=True)
+class Refusal(Static):
+    """Why an entry was not stored, on the line under its field."""
+
+    DEFAULT_CSS = "Refusal { color: $error; height: auto; }"
+
+    def __init__(self, message: str, field: Widget) -> None:
+        super().__init__(message, classes="refusal", markup=False)
+        self.field = field
+
+    def on_resize(self) -> None:
+        """Laid out (and again whenever its lines change): it and its field in view, at 80x24 too."""
+        in_view(self.field)
+
+
+def in_view(field: Widget) -> None:
+    """A field in view with the words about it: the label above it, then the refusal under it, then
+    the field itself, so that on a terminal too small for all three the field is whole, and its
+    refusal before its label. Whoever scrolls last (the focus arriving, a refusal laid out) scrolls
+    to the same place."""
+    row = (_row_of(field) if isinstance(field, Input) else None) or field
+    label = _beside(field, -1) or _beside(row, -1)
+    if isinstance(label, Label):
+        label.scroll_visible(animate=False, immediate=True)
+    if isinstance(refusal := _beside(row, 1), Refusal):
+        refusal.scroll_visible(animate=False, immediate=True)
     field.scroll_visible(animate=False, immediate=True)
+
+
+def _beside(widget: Widget, step: int) -> Widget | None:
+    """The widget just before (-1) or after (1) `widget` among its parent's children."""
+    siblings = list(widget.parent.children) if isinstance(widget.parent, Widget) else []
+    index = siblings.index(widget) + step if widget in siblings else -1
+    return siblings[index] if 0 <= index < len(siblings) else None
