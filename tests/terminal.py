@@ -59,6 +59,40 @@ class _Screen(pyte.HistoryScreen):
         super().reset_mode(*modes, **kwargs)
 
 
+# Synchronized output (DEC mode 2026): a program asks whether the terminal has it, then wraps each
+# frame in a begin and an end; the terminal shows a frame once it is whole, as modern terminals do.
+SYNC_QUERY, SYNC_REPLY = b"\x1b[?2026$p", b"\x1b[?2026;2$y"
+SYNC_BEGIN, SYNC_END = b"\x1b[?2026h", b"\x1b[?2026l"
+
+
+class _Frames:
+    """What a program writes, given to the screen a whole frame at a time: a test never reads a
+    screen half drawn (a field's first characters shown, its last not yet)."""
+
+    def __init__(self, stream: pyte.ByteStream, child: pexpect.spawn) -> None:
+        self._stream, self._child = stream, child
+        self._pending = b""
+        self._in_frame = False
+
+    def feed(self, data: bytes) -> None:
+        self._pending += data
+        if SYNC_QUERY in self._pending:
+            self._pending = self._pending.replace(SYNC_QUERY, b"")
+            self._child.send(SYNC_REPLY)
+        while True:
+            marker = SYNC_END if self._in_frame else SYNC_BEGIN
+            at = self._pending.find(marker)
+            if at < 0:
+                break
+            self._stream.feed(self._pending[:at])
+            self._pending, self._in_frame = self._pending[at + len(marker) :], not self._in_frame
+        if not self._in_frame:  # outside a frame, shown as it comes, but for a marker's first bytes
+            keep = self._pending.rfind(b"\x1b")
+            keep = keep if keep >= 0 and len(self._pending) - keep < len(SYNC_QUERY) else len(self._pending)
+            self._stream.feed(self._pending[:keep])
+            self._pending = self._pending[keep:]
+
+
 class Terminal:
     """One program at a time in a pseudo-terminal of a given size."""
 
@@ -76,6 +110,8 @@ class Terminal:
         child = pexpect.spawn("bash", ["-c", command], dimensions=(height, width), cwd=cwd)
         self._child = child
 
+        frames = _Frames(stream, child)
+
         def read() -> None:
             while True:
                 try:
@@ -85,7 +121,7 @@ class Terminal:
                 except (pexpect.EOF, OSError):
                     return
                 with self._lock:
-                    stream.feed(data)
+                    frames.feed(data)
 
         self._reader = threading.Thread(target=read, daemon=True)
         self._reader.start()

@@ -50,7 +50,8 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
     terminal.wait_for("PHQ-9 (due: series start)")
     # Spaced: the terminal types at once, and nine digits and Enter that fast are a wristband scan.
     terminal.type("1 0 1 1 0 0 1 0 0", "Enter", "1 1 0 1 0 0 0", "Enter", "131/83 77 97 15 4", "Enter")
-    terminal.wait_for("131/83", gone="131/83 77 97 15 4")  # in the flowsheet, the entry line emptied
+    # In the flowsheet, in its columns (the entry line shows it with single spaces while typed).
+    terminal.wait_for("131/83    77    97", gone="131/83 77 97 15 4")
     terminal.type("Escape")
     terminal.wait_for("Scan a wristband")
     terminal.type("C-q")
