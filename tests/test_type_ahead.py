@@ -16,6 +16,7 @@ import widgets.session.save_queue
 from console.chair import sessions
 from console.demo.builder import DEMO_PIN
 from console.store.models import DoseAdministration, Questionnaire, TreatmentSession, VitalSigns
+from widgets.session import SessionScreen
 
 from .test_app import sign_in
 from .test_session_screen import Nurse, _book, _error
@@ -37,6 +38,14 @@ def slow_reads(monkeypatch):
         return read(*args, **kwargs)
 
     monkeypatch.setattr(widgets.session.save_queue, "session_view_for", slowly)
+
+
+async def _until(condition, pilot, timeout: float = 60) -> None:
+    """Wait until `condition()` holds, however busy the machine (the test fails if it never does)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "never happened"
+        await pilot.pause(0.1)
 
 
 CHARACTERS = {"enter": "\r", "tab": "\t", "space": " ", "escape": "\x1b"}
@@ -129,7 +138,7 @@ async def test_keys_for_a_screen_that_never_opens_are_dropped_with_a_note_not_ty
         await Nurse(pilot).type(patient.mrn, "enter")
         monkeypatch.setattr(sessions, "check_in", very_slowly)
         await _type_spaced(pilot, 0, "f2", "7", "enter")
-        await asyncio.sleep(2.5)
+        await _until(lambda: isinstance(demo_app.screen, SessionScreen), pilot)  # check-in done, at last
         await settle(pilot)
         notes = [str(n.message) for n in demo_app._notifications]
         assert any("not used" in note for note in notes), notes

@@ -17,6 +17,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Label, Static
 
@@ -159,6 +160,7 @@ class SessionScreen(SessionDialogs):
         self.clinic = clinic
         self.session_id = session_id
         self.view: SessionView | None = None
+        self._placed: tuple[Widget, int] | None = None  # the focused field, where it was in its step
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -184,7 +186,7 @@ class SessionScreen(SessionDialogs):
         self._fit(self.app.size.width)  # before any data arrives, so the layout never shifts under it
         self.set_interval(15, self._refresh_status)
         self.set_interval(REREAD_SECONDS, self._reread_if_idle)
-        self.watch(self.query_one("#entry"), "virtual_size", self._keep_focus_in_view, init=False)
+        self.screen_layout_refresh_signal.subscribe(self, self._after_layout)
         self._watch_typing()
         self.reload(focus_next=True)
 
@@ -236,19 +238,20 @@ class SessionScreen(SessionDialogs):
         """At 80x24 most of a step is below the fold: the field taking the keys is always in view,
         with the words above it when both fit (the label first, then the field has the last word).
         """
-        widget = event.widget
-        in_view(widget)
-        # Again once the layout has settled: a step whose content just changed (a re-read, a list
-        # filled in) may have moved the field after the first scroll; not if the focus went on
-        # meanwhile (a refusal took it back to the field before), or it would scroll that one away.
-        self.call_after_refresh(_scroll_if_focused, widget)
+        in_view(event.widget)
 
-    def _keep_focus_in_view(self) -> None:
-        """The step's content grew or shrank after the focus moved (a re-read, a list filled in): the
-        field taking the keys stays in view."""
-        focused = self.focused
-        if focused is not None and self.query_one("#entry") in focused.ancestors:
-            self.call_after_refresh(_scroll_if_focused, focused)  # once laid out anew
+    def _after_layout(self, _screen: Screen) -> None:
+        """The field taking the keys was moved within its step by a new layout (a line above it grew
+        or went, a list filled in, a refusal came): it is brought back into view. A scroll by the
+        nurse moves nothing within the step, and is left alone."""
+        focused, entry = self.focused, self.query_one("#entry")
+        if focused is None or entry not in focused.ancestors:
+            self._placed = None
+            return
+        placed = (focused, focused.region.y - entry.content_region.y + round(entry.scroll_y))
+        if placed != self._placed:
+            in_view(focused)
+        self._placed = placed
 
     def leave(self, leaving: str, then: Callable[[], object]) -> None:
         """Run `then` at once, or after asking when something typed or ticked would be thrown away."""
@@ -308,12 +311,6 @@ class SessionScreen(SessionDialogs):
         self.query_one(MonitoringStep).change_rate()
         self.action_step(Step.MONITOR)
         self.set_focus(self.query_one("#new-rate", Input))
-
-
-def _scroll_if_focused(widget: Widget) -> None:
-    # At once, not after another refresh: by then the focus may have gone on to another field.
-    if widget.has_focus:
-        in_view(widget)
 
 
 class Refusal(Static):
