@@ -212,6 +212,7 @@ def whole_set(db: Path, folder: Path, first: date, last: date, runs: int, jobs: 
 def writes_held(db: Path, folder: Path, last: date, runs: int, jobs: int) -> dict:
     """How long nurses' saves wait while an export's workers begin (SQLite holds writes then):
     `runs` exports of the last 60 days, the hold timed around console.store.moments.writes_held."""
+    from collections.abc import Iterator
     from contextlib import contextmanager
     from zoneinfo import ZoneInfo
 
@@ -223,7 +224,7 @@ def writes_held(db: Path, folder: Path, last: date, runs: int, jobs: int) -> dic
     holding = export.writes_held
 
     @contextmanager
-    def timed(database):
+    def timed(database: Database) -> Iterator[None]:
         with holding(database):
             started = time.perf_counter()
             yield
@@ -265,7 +266,7 @@ def _with_values(statement: str, parameters: list) -> str:
     return "".join(written)
 
 
-def _literal(value) -> str:
+def _literal(value: object) -> str:
     if value is None:
         return "NULL"
     if isinstance(value, bool | int | float):

@@ -63,8 +63,9 @@ def main() -> None:
     from tests import pg_server
 
     today = date.today()
-    server = pg_server.start()
+    run_folder = pg_server.new_run_folder()  # as a test run's: a later run stops a server a kill left
     try:
+        server = pg_server.start(run_folder / "pg")
         with tempfile.TemporaryDirectory() as folder:
             urls = {
                 "sqlite": sqlite_url(Path(folder) / "clinic.sqlite3"),
@@ -79,7 +80,7 @@ def main() -> None:
                     figures[backend] = exported(url, Path(folder) / f"{backend}-{run}", args.jobs)
                     seconds[backend].append(figures[backend]["seconds"])
     finally:
-        server.stop()
+        pg_server.end_run(run_folder)  # the server stopped and its folder removed
     if figures["sqlite"]["rows"] != figures["postgresql"]["rows"]:
         raise SystemExit(
             f"the two clinics differ: {figures['sqlite']['rows']} != {figures['postgresql']['rows']}"

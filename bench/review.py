@@ -27,8 +27,13 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+from unittest.mock import patch
 
 from figures import build_five_year_clinic, percentiles
+
+if TYPE_CHECKING:
+    from console.store.database import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORD_SQL = """
@@ -64,11 +69,14 @@ def sqlite3_seconds(db: Path, sql: str) -> float:
 
 async def review_session(db_path: Path, samples: int) -> list[dict]:
     from argon2 import PasswordHasher
+    from textual.widgets import DataTable
 
     from app import ChairsideApp
+    from console.chair.session_view import SessionView
     from console.clinic.settings import Settings
     from console.clinic.users import authenticate, find_user
     from console.domain.clock import FixedClock
+    from console.review.queue import QueueRow
     from console.review.signing import SigningSitting
     from console.store.database import Database, sqlite_url
     from widgets.context import Clinic
@@ -81,13 +89,14 @@ async def review_session(db_path: Path, samples: int) -> list[dict]:
     marks: dict[str, float] = {}
     original_show = ReviewScreen._show
 
-    def show(screen, view):
+    def show(screen: ReviewScreen, view: SessionView) -> None:
         original_show(screen, view)
         marks["shown"] = time.perf_counter()
 
-    ReviewScreen._show = show
+    patch.object(ReviewScreen, "_show", show).start()  # for the rest of the run
     results = []
     async with app.run_test(size=(160, 50)) as pilot:
+        assert app.settings is not None
         clinic = Clinic(
             db,
             app.settings,
@@ -97,20 +106,22 @@ async def review_session(db_path: Path, samples: int) -> list[dict]:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         original_rows = ReviewQueueScreen._show
 
-        def rows_shown(screen, *args):
-            original_rows(screen, *args)
+        def rows_shown(screen: ReviewQueueScreen, rows: list[QueueRow], more: bool) -> None:
+            original_rows(screen, rows, more)
             marks.setdefault("rows", time.perf_counter())
 
-        ReviewQueueScreen._show = rows_shown
+        patch.object(ReviewQueueScreen, "_show", rows_shown).start()
         started = time.perf_counter()
         app.push_screen(ReviewQueueScreen(clinic))
         while "rows" not in marks:
             await pilot.pause(0.001)
         first_rows_ms = (marks["rows"] - started) * 1000
         queue_screen = app.screen
+        assert isinstance(queue_screen, ReviewQueueScreen)
         await app.workers.wait_for_complete()
-        table = queue_screen.query_one("#queue")
+        table = queue_screen.query_one("#queue", DataTable)
         queued = queue_screen.order[:50]
+        assert queue_screen.counts is not None
         reference = sqlite3_seconds(db_path, QUEUE_SQL)
         results.append(
             {
@@ -160,7 +171,9 @@ async def review_session(db_path: Path, samples: int) -> list[dict]:
             while "shown" not in marks:
                 await pilot.pause(0.001)
             signs.append((marks["shown"] - started) * 1000)
-        pin_hash = find_user(db, "doctor").signing_pin_hash
+        doctor = find_user(db, "doctor")
+        assert doctor is not None and doctor.signing_pin_hash is not None
+        pin_hash = doctor.signing_pin_hash
         hasher, checks = PasswordHasher(), []
         for _ in range(10):
             started = time.perf_counter()
@@ -178,7 +191,7 @@ async def review_session(db_path: Path, samples: int) -> list[dict]:
     return results
 
 
-def _count(db) -> int:
+def _count(db: "Database") -> int:
     from sqlalchemy import func
     from sqlmodel import select
 

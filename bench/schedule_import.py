@@ -75,7 +75,7 @@ class WriteProbe:
         self.thread.start()
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.stop.set()
         self.thread.join()
 

@@ -152,10 +152,15 @@ async def _vitals_latency(db_path: Path, samples: int) -> dict:
     """Enter on a vitals line until the flowsheet shows the stored reading, timed inside the app."""
     import shutil
     from datetime import UTC, datetime
+    from unittest.mock import patch
+    from zoneinfo import ZoneInfo
+
+    from textual.widgets import DataTable
 
     from app import ChairsideApp
     from console.chair import sessions
     from console.chair.board import day_sessions
+    from console.chair.session_view import SessionView
     from console.clinic.settings import Settings
     from console.domain.actors import Actor
     from console.domain.clock import FixedClock
@@ -177,22 +182,23 @@ async def _vitals_latency(db_path: Path, samples: int) -> dict:
     marks: dict[str, float] = {}
     original_enter, original_flowsheet = SessionScreen.action_enter, Flowsheet.show
 
-    def enter(screen):
+    def enter(screen: SessionScreen) -> None:
         marks["enter"] = time.perf_counter()
         original_enter(screen)
 
-    def flowsheet(widget, view, zone):
+    def flowsheet(widget: Flowsheet, view: SessionView, zone: ZoneInfo) -> None:
         original_flowsheet(widget, view, zone)
         marks["shown"] = time.perf_counter()
 
-    SessionScreen.action_enter, Flowsheet.show = enter, flowsheet
+    patch.object(SessionScreen, "action_enter", enter).start()  # for the rest of the run
+    patch.object(Flowsheet, "show", flowsheet).start()
     timings = []
     async with app.run_test(size=(120, 40)) as pilot:
         app.push_screen(SessionScreen(clinic, row.session_id))
         await app.workers.wait_for_complete()
         await pilot.pause()
         await pilot.press("f5")
-        table = app.screen.query_one("#flowsheet")
+        table = app.screen.query_one("#flowsheet", DataTable)
         for index in range(samples):
             clock.advance(minutes=1)
             await pilot.press(*f"{120 + index % 40}/80 72 98 14 5")
@@ -212,7 +218,8 @@ async def _busy_day(db_path: Path, sessions_per_day: int, refreshes: int) -> dic
     from datetime import UTC, datetime, timedelta
     from datetime import time as clock_time
 
-    from sqlmodel import select
+    from sqlmodel import col, select
+    from textual.widgets import DataTable
 
     from app import ChairsideApp
     from console.chair import sessions
@@ -231,7 +238,7 @@ async def _busy_day(db_path: Path, sessions_per_day: int, refreshes: int) -> dic
     db = Database(sqlite_url(copy), clock)
     nurse = Actor("nurse", Role.NURSE, 1, "Nina")
     with db.read() as session:
-        patient_ids = session.exec(select(Patient.id).order_by(Patient.id).limit(sessions_per_day)).all()
+        patient_ids = session.exec(select(Patient.id).order_by(col(Patient.id)).limit(sessions_per_day)).all()
     for index, patient_id in enumerate(patient_ids):
         at = clock_time(7 + index % 12, (index // 12) * 4 % 60)
         sessions.schedule_session(
@@ -253,6 +260,7 @@ async def _busy_day(db_path: Path, sessions_per_day: int, refreshes: int) -> dic
         await app.workers.wait_for_complete()
         await pilot.pause()
         board = app.screen
+        assert isinstance(board, TodayScreen)
         for _ in range(refreshes):
             board._shown = None  # force a full redraw, the worst case of a refresh
             started = time.perf_counter()
@@ -260,7 +268,7 @@ async def _busy_day(db_path: Path, sessions_per_day: int, refreshes: int) -> dic
             await app.workers.wait_for_complete()
             await pilot.pause()
             timings.append((time.perf_counter() - started) * 1000)
-        rows = board.query_one("#board").row_count
+        rows = board.query_one("#board", DataTable).row_count
     db.dispose()
     shutil.rmtree(copy.parent)
     return {"bench": "busy_day_board", "sessions": rows, "refreshes": refreshes, **percentiles(timings)}

@@ -14,16 +14,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import pytest
 
 from console.domain.actors import Actor
-from console.domain.clock import FixedClock
+from console.domain.clock import Clock, FixedClock
 from console.domain.vocab import Role
 from console.store.database import Database, sqlite_url
 from console.store.schema import ensure_schema
 from tests import pg_server
 from tests.terminal import terminal  # noqa: F401  (a fixture: a real terminal, for the end-to-end tests)
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
+    from app import ChairsideApp
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # 10:00 in the clinic's zone used by the tests
 BACKENDS = ("sqlite", "postgresql")
@@ -32,7 +38,7 @@ _names = itertools.count()
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch, tmp_path):
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test reads the user's own settings or data, and passwords hash quickly (still argon2id)."""
     for key in list(os.environ):
         if key.startswith("CHAIRSIDE_"):
@@ -48,7 +54,7 @@ def _isolated_environment(monkeypatch, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _keys_held_as_long_as_a_busy_test_machine_needs(monkeypatch):
+def _keys_held_as_long_as_a_busy_test_machine_needs(monkeypatch: pytest.MonkeyPatch) -> None:
     """A test machine running several suites at once can take longer to open a step than the
     console holds typed keys on a slow PC; dropping held keys is tested with its own short hold."""
     import widgets.key_queue
@@ -57,7 +63,7 @@ def _keys_held_as_long_as_a_busy_test_machine_needs(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _pilot_waits_for_the_key_queue(monkeypatch):
+def _pilot_waits_for_the_key_queue(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pilot's waits (after a key, a click, a pause) include the console's own queue of keys: a key
     it holds while a step opens has not been typed anywhere yet."""
     from textual.pilot import Pilot
@@ -66,24 +72,31 @@ def _pilot_waits_for_the_key_queue(monkeypatch):
 
     wait_for_screen = Pilot._wait_for_screen
 
-    async def wait_for_keys_then_screen(self, timeout: float = 30.0) -> bool:
+    async def wait_for_keys_then_screen(self: Pilot[None], timeout: float = 30.0) -> bool:
         await keys_taken(self.app)
         return await wait_for_screen(self, timeout)
 
     monkeypatch.setattr(Pilot, "_wait_for_screen", wait_for_keys_then_screen)
 
 
-def _fast_hasher():
+def _fast_hasher() -> "PasswordHasher":
     """argon2id still, at the lowest cost: a test checks thousands of passwords and PINs."""
     from argon2 import PasswordHasher
 
     return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
+class _WorkerNode(Protocol):
+    """What the hook below uses of an xdist worker (xdist.workermanage.WorkerController, untyped)."""
+
+    workerinput: dict[str, object]
+    config: pytest.Config
+
+
 RUN_FOLDER = "chairside_run_folder"  # the key under which workers are told the run's folder
 
 
-def pytest_configure(config) -> None:
+def pytest_configure(config: pytest.Config) -> None:
     """The run's owner (the controller, or the only process) makes the run's folder."""
     if hasattr(config, "workerinput"):
         return
@@ -95,12 +108,12 @@ def pytest_configure(config) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node) -> None:
+def pytest_configure_node(node: _WorkerNode) -> None:
     """Each xdist worker is told the run's folder."""
     node.workerinput[RUN_FOLDER] = str(node.config.stash[_run_folder])
 
 
-def pytest_unconfigure(config) -> None:
+def pytest_unconfigure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput") and _run_folder in config.stash:
         pg_server.end_run(config.stash[_run_folder])
 
@@ -109,7 +122,7 @@ _run_folder = pytest.StashKey[Path]()
 
 
 @pytest.fixture(scope="session")
-def run_folder(pytestconfig) -> Path:
+def run_folder(pytestconfig: pytest.Config) -> Path:
     """The folder every process of this test run shares."""
     if hasattr(pytestconfig, "workerinput"):
         return Path(pytestconfig.workerinput[RUN_FOLDER])
@@ -125,7 +138,7 @@ def first_one_builds(marker: Path) -> Iterator[bool]:
 
 
 @pytest.fixture(scope="session")
-def postgres(run_folder):
+def postgres(run_folder: Path) -> pg_server.PgServer:
     """The run's PostgreSQL server with a migrated template; a failure to start fails the tests,
     never skips them. The run's owner stops it at the end."""
     root, failed = run_folder / "pg", run_folder / "pg.failed"
@@ -147,7 +160,7 @@ def postgres(run_folder):
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(run_folder) -> Path:
+def sqlite_template(run_folder: Path) -> Path:
     """A migrated SQLite clinic with no one in it, which each test's database is a copy of."""
     path = run_folder / "template.sqlite3"
     with first_one_builds(path) as first:
@@ -160,7 +173,9 @@ def sqlite_template(run_folder) -> Path:
     return path
 
 
-def make_database(backend: str, tmp_path, request, clock=None) -> Database:
+def make_database(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, clock: Clock | None = None
+) -> Database:
     """A new clinic whose audit events are keyed with TEST_KEY, as a console's are with its key."""
     if backend == "sqlite":
         path = tmp_path / f"clinic-{next(_names)}.sqlite3"
@@ -180,19 +195,19 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
 @pytest.fixture
-def db(backend, tmp_path, request, clock):
+def db(backend: str, tmp_path: Path, request: pytest.FixtureRequest, clock: FixedClock) -> Iterator[Database]:
     database = make_database(backend, tmp_path, request, clock)
     yield database
     database.dispose()
 
 
 @pytest.fixture
-def staff(db) -> dict[str, Actor]:
+def staff(db: Database) -> dict[str, Actor]:
     """A nurse, a second nurse (waste witness), a physician and an admin."""
     from console.clinic.users import create_user
 
@@ -222,7 +237,7 @@ def staff(db) -> dict[str, Actor]:
 ADMIN_PASSWORD = "admin password 1"
 
 
-def new_clinic_file(path) -> str:
+def new_clinic_file(path: Path) -> str:
     """A clinic created as `chairside init` creates one (administrator `admin`); its path."""
     from console.clinic.settings import load_settings
     from console.clinic.setup import create_clinic
@@ -246,7 +261,7 @@ def _build_small_demo(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def demo_file(run_folder) -> Path:
+def demo_file(run_folder: Path) -> Path:
     """A small demo clinic built once per run; each UI test works on its own copy."""
     path = run_folder / "demo.sqlite3"
     with first_one_builds(path) as first:
@@ -258,7 +273,7 @@ def demo_file(run_folder) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_template(run_folder, postgres) -> str:
+def demo_template(run_folder: Path, postgres: pg_server.PgServer) -> str:
     """The same demo clinic on PostgreSQL, built once per run as a template each test copies."""
     name = "demo_template"
     with first_one_builds(run_folder / "demo-pg.ready") as first:
@@ -268,7 +283,7 @@ def demo_template(run_folder, postgres) -> str:
     return name
 
 
-def demo_clinic_url(backend: str, tmp_path, request) -> str:
+def demo_clinic_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A fresh copy of the demo clinic on `backend`, for consoles of one clinic to share."""
     if backend == "sqlite":
         copy = tmp_path / f"clinic-{next(_names)}.sqlite3"
@@ -278,7 +293,7 @@ def demo_clinic_url(backend: str, tmp_path, request) -> str:
     return server.create_database(f"demo_{os.getpid()}_{next(_names)}", template=template)
 
 
-def console_on(url: str, clock: FixedClock):
+def console_on(url: str, clock: FixedClock) -> "ChairsideApp":
     """A ChairsideApp on the clinic at `url`, reading the time from `clock`."""
     from app import ChairsideApp
     from console.clinic.settings import Settings
@@ -288,7 +303,9 @@ def console_on(url: str, clock: FixedClock):
 
 
 @pytest.fixture
-def two_consoles(tmp_path, request):
+def two_consoles(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple["ChairsideApp", "ChairsideApp"]]:
     """Two workstations of one clinic: two ChairsideApps on one PostgreSQL database, as a clinic
     with several workstations runs, their clocks one clock (11:30 clinic time on the demo day).
     The refusals they show come from the services, whose conflict tests run on both backends."""
@@ -299,11 +316,12 @@ def two_consoles(tmp_path, request):
     consoles = (console_on(url, clock), console_on(url, clock))
     yield consoles
     for console in consoles:
+        assert console.db is not None
         console.db.dispose()
 
 
 @pytest.fixture
-def demo_app(demo_file, tmp_path):
+def demo_app(demo_file: Path, tmp_path: Path) -> Iterator["ChairsideApp"]:
     """A ChairsideApp on a copy of the demo clinic, at 11:30 clinic time on the demo day."""
     from zoneinfo import ZoneInfo
 

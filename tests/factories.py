@@ -1,15 +1,23 @@
 """Valid example records; tests override just the field they are about."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from console.chair import charting, sessions
 from console.clinic import patients
 from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.store.database import Database
-from console.store.models import TreatmentSession
+from console.store.models import SessionSignature, TreatmentSession, VitalSigns
+
+if TYPE_CHECKING:
+    from console.review.signing import Proof, SigningSitting
+
+T = TypeVar("T")
 
 
-def patient_data(**changes) -> dict:
+def patient_data(**changes: Any) -> dict[str, Any]:
     return {
         "mrn": "MRN-1001",
         "family_name": "Doe",
@@ -24,7 +32,7 @@ def patient_data(**changes) -> dict:
     } | changes
 
 
-def vitals_data(db: Database, **changes) -> dict:
+def vitals_data(db: Database, **changes: Any) -> dict[str, Any]:
     return {
         "measured_at": db.clock.now() - timedelta(minutes=1),
         "systolic": 128,
@@ -36,7 +44,7 @@ def vitals_data(db: Database, **changes) -> dict:
     } | changes
 
 
-def iv_dose_data(db: Database, **changes) -> dict:
+def iv_dose_data(db: Database, **changes: Any) -> dict[str, Any]:
     return {
         "drug": "ketamine",
         "dose_mg": 35,
@@ -52,7 +60,7 @@ def iv_dose_data(db: Database, **changes) -> dict:
     } | changes
 
 
-def nasal_dose_data(db: Database, **changes) -> dict:
+def nasal_dose_data(db: Database, **changes: Any) -> dict[str, Any]:
     return {
         "drug": "esketamine",
         "dose_mg": 56,
@@ -86,9 +94,10 @@ def scheduled_session(
 
 def checked_in_session(
     db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001", minutes_ago: int = 30
-):
+) -> TreatmentSession:
     """Checked in `minutes_ago`, with the pre-assessment screen done (nothing found, escort confirmed)."""
     row = scheduled_session(db, nurse, method, mrn)
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=-minutes_ago)
     try:
         row = sessions.check_in(db, nurse, row.id, row.version)
@@ -99,12 +108,13 @@ def checked_in_session(
         db.clock.advance(minutes=minutes_ago)
 
 
-def record_baseline(db: Database, nurse: Actor, session_id: int):
+def record_baseline(db: Database, nurse: Actor, session_id: int) -> VitalSigns:
     return charting.record_vitals(db, nurse, session_id, vitals_data(db))
 
 
-def at_minutes_ago(db: Database, minutes: int, action):
+def at_minutes_ago(db: Database, minutes: int, action: Callable[[], T]) -> T:
     """Run `action()` with the clock `minutes` earlier, then put it back."""
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=-minutes)
     try:
         return action()
@@ -126,7 +136,7 @@ def ready_for_discharge(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Tr
     """`discharged_session` up to the moment before discharge."""
     row = checked_in_session(db, nurse, mrn=mrn, minutes_ago=100)
 
-    def before_dose():
+    def before_dose() -> None:
         charting.record_pain(
             db, nurse, row.id, {"kind": "before", "score": 7, "scored_at": db.clock.now()}, row.version
         )
@@ -155,7 +165,9 @@ def discharge_checked(db: Database, nurse: Actor, session_id: int) -> None:
     checklists.tick(db, nurse, session_id, "discharge", every.discharge, every)
 
 
-def sign_as_shown(db: Database, actor: Actor, session_id: int, meaning: str, proof, sitting):
+def sign_as_shown(
+    db: Database, actor: Actor, session_id: int, meaning: str, proof: "Proof", sitting: "SigningSitting"
+) -> SessionSignature:
     """Sign the record as it is now, as a physician does who has just read it."""
     from console.review.signing import load_for_review, sign_session
 
@@ -164,7 +176,7 @@ def sign_as_shown(db: Database, actor: Actor, session_id: int, meaning: str, pro
     )
 
 
-def approved_by(db: Database, doctor: Actor, session_id: int):
+def approved_by(db: Database, doctor: Actor, session_id: int) -> SessionSignature:
     """The staff fixture's physician (`priya`) approves the session as shown, with her password."""
     from console.review.signing import Proof, SigningSitting
 
@@ -255,7 +267,7 @@ def a_rems_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Treatme
     answers = {"enrolment_id": "REMS-100234", "benzodiazepines": False, "sedative_hypnotics": False}
     answers |= {"psychostimulants": True, "maois": False, "opioids": False}
 
-    def before_dose():
+    def before_dose() -> None:
         check = rems.ask_questions(db, nurse, row.id, answers)
         charting.record_pain(
             db, nurse, row.id, {"kind": "before", "score": 6, "scored_at": db.clock.now()}, row.version
@@ -264,6 +276,7 @@ def a_rems_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Treatme
         charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
         first = db.clock.now()
         devices = {"device_1_at": first, "device_2_at": first + timedelta(minutes=5)}
+        assert isinstance(db.clock, FixedClock)
         db.clock.advance(minutes=5)
         rems.record_devices(db, nurse, row.id, check.version, devices)
         db.clock.advance(minutes=-5)

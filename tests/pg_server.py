@@ -19,6 +19,12 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg.rows import TupleRow
 
 PORT = 5432  # no TCP listener: the socket lives in a private folder, so the number cannot clash
 RUN_PREFIX = "chairside-tests-"  # a test run's folder in the temporary directory
@@ -83,7 +89,7 @@ class PgServer:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://chairside@/{database}?host={self.root}&port={PORT}"
 
-    def admin_connection(self):
+    def admin_connection(self) -> "psycopg.Connection[TupleRow]":
         import psycopg
 
         return psycopg.connect(
@@ -113,7 +119,7 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return [runuser, "-u", user, "--", *argv]
 
 
-def _run(server: PgServer, argv: list[str], check: bool = True) -> subprocess.CompletedProcess:
+def _run(server: PgServer, argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
     argv = _as_server_user(argv)
     result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     if check and result.returncode != 0:
@@ -229,7 +235,7 @@ def stop_stale_runs() -> list[Path]:
 def interrupt_on_sigterm() -> None:
     """SIGTERM (a CI timeout, `kill`) ends the run as Ctrl+C does: the server is stopped on the way out."""
 
-    def interrupted(signum, frame):
+    def interrupted(signum: int, frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, interrupted)

@@ -7,10 +7,12 @@ Python, keeps what it draws. Nothing outside the project's own packages is neede
 import copy
 import threading
 import time
+from collections.abc import Iterator
 
 import pexpect
 import pyte
 import pytest
+from pyte.screens import Char, Cursor, StaticDefaultDict
 
 # The keys the tests name, as an xterm sends them; anything else is typed as the text it is.
 KEYS = {
@@ -44,15 +46,15 @@ class _Screen(pyte.HistoryScreen):
     """pyte's screen with xterm's alternate screen: a full-screen program's drawing is gone when it
     exits, and the shell's lines are back, as in any terminal window."""
 
-    _saved: tuple | None = None
+    _saved: tuple[dict[int, StaticDefaultDict[int, Char]], Cursor] | None = None
 
-    def set_mode(self, *modes: int, **kwargs) -> None:
+    def set_mode(self, *modes: int, **kwargs: object) -> None:
         if kwargs.get("private") and set(modes) & set(ALTERNATE_SCREEN) and self._saved is None:
             self._saved = (copy.deepcopy(self.buffer), copy.copy(self.cursor))
             self.erase_in_display(2)
         super().set_mode(*modes, **kwargs)
 
-    def reset_mode(self, *modes: int, **kwargs) -> None:
+    def reset_mode(self, *modes: int, **kwargs: object) -> None:
         if kwargs.get("private") and set(modes) & set(ALTERNATE_SCREEN) and self._saved is not None:
             (self.buffer, self.cursor), self._saved = self._saved, None
             self.dirty.update(range(self.lines))
@@ -69,7 +71,7 @@ class _Frames:
     """What a program writes, given to the screen a whole frame at a time: a test never reads a
     screen half drawn (a field's first characters shown, its last not yet)."""
 
-    def __init__(self, stream: pyte.ByteStream, child: pexpect.spawn) -> None:
+    def __init__(self, stream: pyte.ByteStream, child: "pexpect.spawn[bytes]") -> None:
         self._stream, self._child = stream, child
         self._pending = b""
         self._in_frame = False
@@ -97,7 +99,7 @@ class Terminal:
     """One program at a time in a pseudo-terminal of a given size."""
 
     def __init__(self) -> None:
-        self._child: pexpect.spawn | None = None
+        self._child: pexpect.spawn[bytes] | None = None
         self._screen = _Screen(100, 30, history=5000)
         self._lock = threading.Lock()
         self._reader: threading.Thread | None = None
@@ -107,7 +109,9 @@ class Terminal:
         self.close()
         self._screen = _Screen(width, height, history=5000)
         stream = pyte.ByteStream(self._screen)
-        child = pexpect.spawn("bash", ["-c", command], dimensions=(height, width), cwd=cwd)
+        child: pexpect.spawn[bytes] = pexpect.spawn(
+            "bash", ["-c", command], dimensions=(height, width), cwd=cwd
+        )
         self._child = child
 
         frames = _Frames(stream, child)
@@ -171,7 +175,7 @@ class Terminal:
 
 
 @pytest.fixture
-def terminal():
+def terminal() -> Iterator[Terminal]:
     term = Terminal()
     yield term
     term.close()

@@ -1,14 +1,18 @@
 """Safety alerts from the protocol's thresholds: raised with the reading, open until acknowledged."""
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.chair import alerts, charting
 from console.chair.board import day_sessions
+from console.domain.actors import Actor
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.protocol import AlertThresholds
+from console.store.database import Database
 from console.store.models import Alert, AuditEvent, VitalSigns
 from tests.factories import checked_in_session, iv_dose_data, vitals_data
 
@@ -16,7 +20,14 @@ LIMITS = AlertThresholds()
 
 readings = st.builds(
     lambda s, d, hr, spo2, moaas: VitalSigns(
-        systolic=s, diastolic=min(d, s - 1), heart_rate=hr, spo2=spo2, resp_rate=14, moaas=moaas
+        session_id=1,
+        systolic=s,
+        diastolic=min(d, s - 1),
+        heart_rate=hr,
+        spo2=spo2,
+        resp_rate=14,
+        moaas=moaas,
+        taken_by=1,
     ),
     st.integers(50, 260),
     st.integers(20, 160),
@@ -27,7 +38,7 @@ readings = st.builds(
 
 
 @given(readings, st.booleans())
-def test_a_reading_alerts_exactly_when_it_is_past_a_threshold(reading, before_dose):
+def test_a_reading_alerts_exactly_when_it_is_past_a_threshold(reading: VitalSigns, before_dose: bool) -> None:
     rules = {b.rule for b in alerts.breaches(reading, LIMITS, before_dose)}
     hold = reading.systolic >= LIMITS.systolic_hold or reading.diastolic >= LIMITS.diastolic_hold
     assert ("bp_hold" in rules) == hold
@@ -41,20 +52,24 @@ def test_a_reading_alerts_exactly_when_it_is_past_a_threshold(reading, before_do
     assert ("moaas_low" in rules) == (reading.moaas <= LIMITS.moaas_low)
 
 
-def test_thresholds_come_from_the_protocol():
-    reading = VitalSigns(systolic=120, diastolic=80, heart_rate=70, spo2=93, resp_rate=14, moaas=5)
+def test_thresholds_come_from_the_protocol() -> None:
+    reading = VitalSigns(
+        session_id=1, systolic=120, diastolic=80, heart_rate=70, spo2=93, resp_rate=14, moaas=5, taken_by=1
+    )
     assert alerts.breaches(reading, LIMITS, False) == []
     assert [b.rule for b in alerts.breaches(reading, AlertThresholds(spo2_low=95), False)] == ["spo2_low"]
 
 
-def test_alert_is_stored_with_the_reading_shown_on_the_board_and_acknowledged(db, staff):
+def test_alert_is_stored_with_the_reading_shown_on_the_board_and_acknowledged(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=150, diastolic=95))  # before the dose
     charting.record_dose(db, nurse, row.id, iv_dose_data(db))
     charting.record_vitals(db, nurse, row.id, vitals_data(db, spo2=88, moaas=2))
     with db.read() as session:
-        stored = session.exec(select(Alert).order_by(Alert.id)).all()
+        stored = session.exec(select(Alert).order_by(col(Alert.id))).all()
         raised = session.exec(select(AuditEvent).where(AuditEvent.action == "alert.raise")).all()
     assert [a.rule for a in stored] == ["bp_predose", "spo2_low", "moaas_low"] and len(raised) == 3
     assert day_sessions(db, db.clock.now().date())[0].open_alerts == 3
@@ -71,20 +86,20 @@ def test_alert_is_stored_with_the_reading_shown_on_the_board_and_acknowledged(db
     assert day_sessions(db, db.clock.now().date())[0].open_alerts == 2
 
 
-def test_a_reading_within_limits_raises_nothing(db, staff):
+def test_a_reading_within_limits_raises_nothing(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["nina"])
     charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))
     with db.read() as session:
         assert session.exec(select(Alert)).all() == []
 
 
-def _open_rules(db, reading_id: int) -> set[str]:
+def _open_rules(db: Database, reading_id: int) -> set[str]:
     with db.read() as session:
         rows = session.exec(select(Alert).where(Alert.vitals_id == reading_id)).all()
     return {a.rule for a in rows if a.acknowledged_at is None}
 
 
-def test_a_corrected_reading_raises_the_alerts_a_new_one_would(db, staff):
+def test_a_corrected_reading_raises_the_alerts_a_new_one_would(db: Database, staff: dict[str, Actor]) -> None:
     """Corrected to 230/140, SpO2 80, HR 30, MOAA/S 1 gave 0 alerts; the same values new gave 4."""
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
@@ -98,7 +113,9 @@ def test_a_corrected_reading_raises_the_alerts_a_new_one_would(db, staff):
     assert len(raised) == 4
 
 
-def test_a_correction_back_within_limits_closes_the_alerts_it_no_longer_earns(db, staff):
+def test_a_correction_back_within_limits_closes_the_alerts_it_no_longer_earns(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     typo = vitals_data(db, systolic=230, diastolic=82)  # 230 typed for 130
@@ -116,7 +133,7 @@ def test_a_correction_back_within_limits_closes_the_alerts_it_no_longer_earns(db
     assert _open_rules(db, reading.id) == {"bp_hold", "spo2_low"}  # raised again, once each
 
 
-def test_a_correction_that_changes_nothing_stores_nothing(db, staff):
+def test_a_correction_that_changes_nothing_stores_nothing(db: Database, staff: dict[str, Actor]) -> None:
     """A dose correction with no change still wrote a dose.correct event."""
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
@@ -136,7 +153,9 @@ def test_a_correction_that_changes_nothing_stores_nothing(db, staff):
     assert changed.version == reading.version + 1
 
 
-def test_the_board_and_the_session_bring_the_next_reading_forward_after_one_past_a_threshold(db, staff):
+def test_the_board_and_the_session_bring_the_next_reading_forward_after_one_past_a_threshold(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from datetime import timedelta
 
     from console.chair.session_view import load_session_view
@@ -155,7 +174,9 @@ def test_the_board_and_the_session_bring_the_next_reading_forward_after_one_past
     assert load_session_view(db, row.id).vitals_due(protocol) == recheck
 
 
-def test_an_alert_of_a_rule_this_version_does_not_know_is_shown_and_exported_as_stored(db, staff, tmp_path):
+def test_an_alert_of_a_rule_this_version_does_not_know_is_shown_and_exported_as_stored(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     """A later version's rule read from the database: shown by its message, marking no cell,
     acknowledged by a nurse, exported with its stored name."""
     import json

@@ -2,33 +2,39 @@
 
 import json
 import stat
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from console.cli import run
+from console.domain.actors import Actor
 from console.export.catalogue import FILES
 from console.export.files import export
 from console.export.request import ExportRequest
 from console.export.signature import verify_export
 from console.review.integrity import anchor_now, check_at_start, verify_record
+from console.store.database import Database
 from tests.conftest import TEST_KEY
 from tests.factories import checked_in_session
 from tests.test_database_rules import _drop_audit_triggers
 from tests.test_export import ZONE
 
 
-def _remove_events_after(db, event_id: int) -> None:
+def _remove_events_after(db: Database, event_id: int) -> None:
     with db.engine.begin() as connection:
         connection.execute(text("DELETE FROM audit_event WHERE id > :id"), {"id": event_id})
 
 
-def _last_event_id(db) -> int:
+def _last_event_id(db: Database) -> int:
     with db.read() as session:
         return session.execute(text("SELECT max(id) FROM audit_event")).scalar_one()
 
 
-def test_a_start_checks_the_chain_since_the_last_anchor_and_anchors_it(db, staff, tmp_path):
+def test_a_start_checks_the_chain_since_the_last_anchor_and_anchors_it(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     anchors = tmp_path / "state" / "anchors.jsonl"
     assert check_at_start(db, anchors) == []
     assert stat.S_IMODE(anchors.stat().st_mode) == 0o600
@@ -44,10 +50,13 @@ def test_a_start_checks_the_chain_since_the_last_anchor_and_anchors_it(db, staff
     assert report.intact and report.anchors_checked == 2
 
 
-def test_events_removed_after_an_anchor_are_named_and_no_new_anchor_covers_them(db, staff, tmp_path):
+def test_events_removed_after_an_anchor_are_named_and_no_new_anchor_covers_them(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     anchors = tmp_path / "anchors.jsonl"
     checked_in_session(db, staff["nina"])
     anchored = anchor_now(db, anchors)
+    assert anchored is not None
     truncated_to = anchored.event_id - 3
     _drop_audit_triggers(db)
     _remove_events_after(db, truncated_to)
@@ -62,8 +71,10 @@ def test_events_removed_after_an_anchor_are_named_and_no_new_anchor_covers_them(
     assert anchors.read_text() == before
 
 
-def test_a_chain_rewritten_from_its_first_event_is_named_by_the_anchors_of_its_database(db, staff, tmp_path):
-    from sqlmodel import select
+def test_a_chain_rewritten_from_its_first_event_is_named_by_the_anchors_of_its_database(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
+    from sqlmodel import col, select
 
     from console.store import audit
     from console.store.models import AuditEvent
@@ -73,7 +84,7 @@ def test_a_chain_rewritten_from_its_first_event_is_named_by_the_anchors_of_its_d
     anchor_now(db, anchors)
     _drop_audit_triggers(db)
     with db.read() as session:
-        events = session.exec(select(AuditEvent).order_by(AuditEvent.id)).all()
+        events = session.exec(select(AuditEvent).order_by(col(AuditEvent.id))).all()
     with db.engine.begin() as connection:  # every event re-hashed with a key of the forger's own
         previous = audit.GENESIS
         for event in events:
@@ -90,7 +101,7 @@ def test_a_chain_rewritten_from_its_first_event_is_named_by_the_anchors_of_its_d
 
 
 @pytest.fixture
-def exported(db, staff, tmp_path):
+def exported(db: Database, staff: dict[str, Actor], tmp_path: Path) -> Path:
     checked_in_session(db, staff["nina"])
     day = db.clock.now().astimezone(ZONE).date()
     out = tmp_path / "export"
@@ -98,15 +109,17 @@ def exported(db, staff, tmp_path):
     return out
 
 
-def test_an_export_is_signed_anchored_and_its_digests_are_in_the_trail(db, exported, tmp_path):
+def test_an_export_is_signed_anchored_and_its_digests_are_in_the_trail(
+    db: Database, exported: Path, tmp_path: Path
+) -> None:
     check = verify_export(exported, TEST_KEY)
     assert check.intact and check.signed and check.files == len(FILES) + 1  # and the data package
     anchored = json.loads((tmp_path / "a.jsonl").read_text().splitlines()[-1])
     assert anchored["event_id"] == _last_event_id(db)
     with db.read() as session:
-        recorded = json.loads(
-            session.execute(text("SELECT after_json FROM audit_event ORDER BY id DESC")).first()[0]
-        )
+        last = session.execute(text("SELECT after_json FROM audit_event ORDER BY id DESC")).first()
+    assert last is not None
+    recorded = json.loads(last[0])
     manifest = json.loads((exported / "manifest.json").read_text())
     assert recorded["sha256"] == {name: entry["sha256"] for name, entry in manifest["files"].items()}
 
@@ -132,14 +145,18 @@ def test_an_export_is_signed_anchored_and_its_digests_are_in_the_trail(db, expor
     ],
     ids=["file edited", "file removed", "file added", "manifest edited"],
 )
-def test_a_received_export_changed_in_any_way_is_named(exported, tamper, named):
+def test_a_received_export_changed_in_any_way_is_named(
+    exported: Path, tamper: Callable[[Path], object], named: str
+) -> None:
     tamper(exported)
     check = verify_export(exported, TEST_KEY)
     assert any(problem.startswith(named) for problem in check.problems), check.problems
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_export_verify_on_the_command_line(exported, tmp_path, monkeypatch, capsys):
+def test_export_verify_on_the_command_line(
+    exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     key_file = tmp_path / "key"
     key_file.write_text(TEST_KEY.hex())
     monkeypatch.setenv("CHAIRSIDE_AUDIT_KEY_FILE", str(key_file))
@@ -153,12 +170,17 @@ def test_export_verify_on_the_command_line(exported, tmp_path, monkeypatch, caps
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-async def test_a_console_opening_on_a_broken_chain_says_so_and_anchors_nothing(db, staff, tmp_path):
+async def test_a_console_opening_on_a_broken_chain_says_so_and_anchors_nothing(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
+    from textual.pilot import Pilot
+
     from app import ChairsideApp
     from console.clinic.settings import Settings
     from tests.ui import workers_done
 
-    async def opened(pilot) -> None:
+    async def opened(pilot: Pilot[None]) -> None:
+        assert isinstance(pilot.app, ChairsideApp)
         while pilot.app.db is None:  # the records open after the first frame
             await pilot.pause(0.05)
         await workers_done(pilot.app)

@@ -1,10 +1,14 @@
 """The console driven as a nurse would: Textual's Pilot on the demo clinic."""
 
-from datetime import time
+from datetime import date, time
+from typing import NoReturn
 
 import pytest
+from textual.app import ComposeResult
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
+from app import ChairsideApp
 from console.chair import sessions
 from console.chair.board import day_sessions
 from console.clinic import patients
@@ -18,38 +22,40 @@ from .conftest import DEMO_DAY
 from .ui import workers_done
 
 
-async def sign_in(pilot, username="nurse", password="demo-nurse-pass") -> None:
+async def sign_in(pilot: Pilot[None], username: str = "nurse", password: str = "demo-nurse-pass") -> None:
     await pilot.press(*username, "enter")
     await pilot.press(*password, "enter")
     await workers_done(pilot.app)
     await pilot.pause()
 
 
-async def board_loaded(pilot) -> DataTable:
+async def board_loaded(pilot: Pilot[None]) -> DataTable:
     await workers_done(pilot.app)
     await pilot.pause()
     return pilot.app.screen.query_one("#board", DataTable)
 
 
-async def test_wrong_password_is_refused_on_the_login_screen(demo_app):
+async def test_wrong_password_is_refused_on_the_login_screen(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, password="not-the-password")
         assert isinstance(demo_app.screen, LoginScreen)
+        assert demo_app.focused is not None
         assert "Wrong username or password" in str(demo_app.screen.query_one("#login-error", Static).render())
         assert demo_app.screen.query_one("#password", Input).value == ""
         assert demo_app.focused.id == "password"
 
 
-async def test_empty_username_is_refused(demo_app):
+async def test_empty_username_is_refused(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await pilot.click("#sign-in")
         await pilot.pause()
         assert "Username" in str(demo_app.screen.query_one("#login-error", Static).render())
 
 
-async def test_sign_in_shows_todays_sessions_in_time_order(demo_app):
+async def test_sign_in_shows_todays_sessions_in_time_order(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await sign_in(pilot)
+        assert demo_app.db is not None
         assert isinstance(demo_app.screen, TodayScreen)
         table = await board_loaded(pilot)
         expected = day_sessions(demo_app.db, DEMO_DAY)
@@ -62,12 +68,13 @@ async def test_sign_in_shows_todays_sessions_in_time_order(demo_app):
 
 
 @pytest.mark.slow
-async def test_previous_and_next_day_then_back_to_today(demo_app):
+async def test_previous_and_next_day_then_back_to_today(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(120, 30)) as pilot:
         await sign_in(pilot)
         await board_loaded(pilot)
         await pilot.press("left_square_bracket")
         table = await board_loaded(pilot)
+        assert demo_app.db is not None
         title = str(demo_app.screen.query_one("#board-title", Static).render())
         assert "Wednesday 25 November 2026" in title and "not today" in title
         assert table.row_count == len(day_sessions(demo_app.db, DEMO_DAY.replace(day=25)))
@@ -77,14 +84,16 @@ async def test_previous_and_next_day_then_back_to_today(demo_app):
 
 
 @pytest.mark.slow
-async def test_change_at_another_workstation_appears_within_two_seconds(demo_app):
+async def test_change_at_another_workstation_appears_within_two_seconds(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(120, 30)) as pilot:
         await sign_in(pilot)
+        assert demo_app.db is not None
         table = await board_loaded(pilot)
         before = table.row_count
         other_station = Database(demo_app.db.url, demo_app.clock)
         nurse = Actor("nurse2", Role.NURSE, 2, "Marcus")
         patient = patients.find_by_mrn(other_station, "MRN100001")
+        assert patient is not None
         sessions.schedule_session(
             other_station,
             nurse,
@@ -104,7 +113,7 @@ async def test_change_at_another_workstation_appears_within_two_seconds(demo_app
 
 
 @pytest.mark.slow
-async def test_sign_out_returns_to_login(demo_app):
+async def test_sign_out_returns_to_login(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
         await board_loaded(pilot)
@@ -113,7 +122,7 @@ async def test_sign_out_returns_to_login(demo_app):
         assert isinstance(demo_app.screen, LoginScreen) and demo_app.clinic is None
 
 
-async def test_type_ahead_after_enter_lands_in_the_password_field(demo_app):
+async def test_type_ahead_after_enter_lands_in_the_password_field(demo_app: ChairsideApp) -> None:
     """A nurse (or a badge scanner) typing without pausing must not spill the password into the username."""
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"nurse", "enter", *"demo-nurse-pass", "enter")  # no pause between the fields
@@ -123,7 +132,7 @@ async def test_type_ahead_after_enter_lands_in_the_password_field(demo_app):
 
 
 @pytest.mark.slow
-async def test_f1_explains_the_focused_field_and_lists_the_keys(demo_app):
+async def test_f1_explains_the_focused_field_and_lists_the_keys(demo_app: ChairsideApp) -> None:
     from textual.widgets import Markdown
 
     from widgets.help import HelpScreen
@@ -141,16 +150,18 @@ async def test_f1_explains_the_focused_field_and_lists_the_keys(demo_app):
         assert isinstance(demo_app.screen, TodayScreen)
 
 
-async def test_records_open_after_the_first_frame_and_an_early_sign_in_waits(demo_app):
+async def test_records_open_after_the_first_frame_and_an_early_sign_in_waits(demo_app: ChairsideApp) -> None:
     """Start-up draws the sign-in screen first; Enter pressed before the records are open is kept."""
     import threading
 
     from app import ChairsideApp
+    from console.clinic.settings import Settings
 
     gate = threading.Event()
 
-    def slow_connect():
+    def slow_connect() -> tuple[Database, Settings]:
         gate.wait(10)
+        assert demo_app.db is not None and demo_app.settings is not None
         return demo_app.db, demo_app.settings
 
     app = ChairsideApp(connect=slow_connect)
@@ -168,11 +179,11 @@ async def test_records_open_after_the_first_frame_and_an_early_sign_in_waits(dem
         assert title.startswith("DEMO CLINIC · Lakeside Pain Clinic")  # opened as a console opens: marked
 
 
-async def test_a_failure_to_open_the_records_ends_the_console_with_the_reason():
+async def test_a_failure_to_open_the_records_ends_the_console_with_the_reason() -> None:
     from app import ChairsideApp
     from console.domain.errors import StorageError
 
-    def broken():
+    def broken() -> NoReturn:
         raise StorageError("the database is unavailable: connection refused")
 
     app = ChairsideApp(connect=broken)
@@ -183,7 +194,7 @@ async def test_a_failure_to_open_the_records_ends_the_console_with_the_reason():
 
 
 @pytest.mark.slow
-async def test_command_palette_lists_the_screens_actions(demo_app):
+async def test_command_palette_lists_the_screens_actions(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot)
         await board_loaded(pilot)
@@ -199,14 +210,16 @@ async def test_command_palette_lists_the_screens_actions(demo_app):
 
 
 @pytest.mark.slow
-async def test_a_database_failure_on_the_board_is_reported_not_a_crash(demo_app, monkeypatch):
+async def test_a_database_failure_on_the_board_is_reported_not_a_crash(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from console.domain.errors import StorageError
 
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot)
         await board_loaded(pilot)
 
-        def unavailable(db, day):
+        def unavailable(db: Database, day: date) -> NoReturn:
             raise StorageError("the database is unavailable: server closed the connection")
 
         import console.chair.overdue
@@ -227,13 +240,16 @@ async def test_a_database_failure_on_the_board_is_reported_not_a_crash(demo_app,
 
 
 @pytest.mark.slow
-async def test_records_opened_before_the_sign_in_screen_mounts_do_not_crash_the_console(demo_app):
+async def test_records_opened_before_the_sign_in_screen_mounts_do_not_crash_the_console(
+    demo_app: ChairsideApp,
+) -> None:
     """On a busy machine the connection can finish before the sign-in screen's on_mount has run."""
     from app import ChairsideApp
 
     class QuickRecords(ChairsideApp):
         def on_mount(self) -> None:
             self.push_screen(LoginScreen())
+            assert demo_app.db is not None and demo_app.settings is not None
             self._connected(demo_app.db, demo_app.settings)  # before the screen is mounted
 
     app = QuickRecords()
@@ -244,13 +260,17 @@ async def test_records_opened_before_the_sign_in_screen_mounts_do_not_crash_the_
         assert isinstance(app.screen, TodayScreen)
 
 
-async def test_records_opened_while_the_sign_in_screen_is_being_built_do_not_crash_the_console(demo_app):
+async def test_records_opened_while_the_sign_in_screen_is_being_built_do_not_crash_the_console(
+    demo_app: ChairsideApp,
+) -> None:
     """The third start-up order: the connection finishes between the screen's compose and its on_mount."""
     from app import ChairsideApp
 
     class Midway(LoginScreen):
-        def compose(self):
+        def compose(self) -> ComposeResult:
             yield from super().compose()
+            assert isinstance(self.app, ChairsideApp)
+            assert demo_app.db is not None and demo_app.settings is not None
             self.app._connected(demo_app.db, demo_app.settings)  # fields built, screen not mounted yet
 
     class MidwayRecords(ChairsideApp):
@@ -266,7 +286,9 @@ async def test_records_opened_while_the_sign_in_screen_is_being_built_do_not_cra
         assert isinstance(app.screen, TodayScreen)
 
 
-async def test_an_unexpected_error_in_a_screen_is_logged_with_its_traceback_and_stops_the_console(demo_app):
+async def test_an_unexpected_error_in_a_screen_is_logged_with_its_traceback_and_stops_the_console(
+    demo_app: ChairsideApp,
+) -> None:
     from console.clinic.logs import log_folder
 
     def explode() -> None:
@@ -284,11 +306,14 @@ async def test_an_unexpected_error_in_a_screen_is_logged_with_its_traceback_and_
 
 
 @pytest.mark.slow
-async def test_a_reset_password_is_changed_before_anything_of_the_clinic_shows(demo_app):
+async def test_a_reset_password_is_changed_before_anything_of_the_clinic_shows(
+    demo_app: ChairsideApp,
+) -> None:
     from console.clinic import users
     from widgets.password_dialog import ChangePasswordDialog
     from widgets.today import TodayScreen
 
+    assert demo_app.db is not None
     admin = users.prove_admin(demo_app.db, "admin", "demo-admin-pass")
     users.reset_password(demo_app.db, admin, "nurse", "temporary pw 1")
     async with demo_app.run_test(size=(100, 30)) as pilot:
@@ -308,9 +333,10 @@ async def test_a_reset_password_is_changed_before_anything_of_the_clinic_shows(d
 
 
 @pytest.mark.slow
-async def test_escape_from_the_password_change_signs_nobody_in(demo_app):
+async def test_escape_from_the_password_change_signs_nobody_in(demo_app: ChairsideApp) -> None:
     from console.clinic import users
 
+    assert demo_app.db is not None
     admin = users.prove_admin(demo_app.db, "admin", "demo-admin-pass")
     users.reset_password(demo_app.db, admin, "nurse", "temporary pw 1")
     async with demo_app.run_test(size=(100, 30)) as pilot:
@@ -321,19 +347,23 @@ async def test_escape_from_the_password_change_signs_nobody_in(demo_app):
 
 
 @pytest.mark.slow
-async def test_a_pin_typed_twice_differently_is_refused_and_every_field_cleared(demo_app):
+async def test_a_pin_typed_twice_differently_is_refused_and_every_field_cleared(
+    demo_app: ChairsideApp,
+) -> None:
     from console.clinic import users
     from widgets.pin_dialog import SetPinDialog
 
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "nurse3", "demo-nurse-pass")
         await board_loaded(pilot)
+        assert isinstance(demo_app.screen, TodayScreen)
         demo_app.screen.action_set_pin()
         await pilot.pause()
         assert isinstance(demo_app.screen, SetPinDialog)
         await pilot.press(*"demo-nurse-pass", "enter", *"1357", "enter", *"1375", "enter")
         assert "differ" in str(demo_app.screen.query_one("#pin-error", Static).render())
         assert [field.value for field in demo_app.screen.query(Input)] == ["", "", ""]
+        assert demo_app.focused is not None
         assert demo_app.focused.id == "pin-password"
         await pilot.press(*"demo-nurse-pass", "enter", *"1357", "enter", *"1357", "enter")
         await workers_done(demo_app)
@@ -343,7 +373,7 @@ async def test_a_pin_typed_twice_differently_is_refused_and_every_field_cleared(
 
 
 @pytest.mark.slow
-async def test_every_screen_of_the_demo_clinic_says_it_is_the_demo(demo_app):
+async def test_every_screen_of_the_demo_clinic_says_it_is_the_demo(demo_app: ChairsideApp) -> None:
     """Opened as a console opens it, the demo marks each screen along its top edge; nothing is a real
     clinic's screen by mistake."""
     from app import ChairsideApp
@@ -352,7 +382,9 @@ async def test_every_screen_of_the_demo_clinic_says_it_is_the_demo(demo_app):
     from widgets.review_queue import ReviewQueueScreen
     from widgets.session import SessionScreen
 
-    app = ChairsideApp(connect=lambda: (demo_app.db, demo_app.settings))
+    db, settings = demo_app.db, demo_app.settings
+    assert db is not None and settings is not None
+    app = ChairsideApp(connect=lambda: (db, settings))
     seen = []
 
     def marked() -> bool:
@@ -365,7 +397,9 @@ async def test_every_screen_of_the_demo_clinic_says_it_is_the_demo(demo_app):
         assert marked()  # sign-in
         await sign_in(pilot)
         assert marked()  # the board
+        assert app.db is not None
         today = day_sessions(app.db, DEMO_DAY)
+        assert app.clinic is not None
         app.push_screen(SessionScreen(app.clinic, today[0].session_id))
         await workers_done(app)
         await pilot.pause()
@@ -377,6 +411,7 @@ async def test_every_screen_of_the_demo_clinic_says_it_is_the_demo(demo_app):
         await pilot.pause()
         await sign_in(pilot, "doctor", "demo-doctor-pass")
         assert isinstance(app.screen, ReviewQueueScreen) and marked()
+        assert app.clinic is not None
         app.push_screen(ReviewScreen(app.clinic, today[0].session_id))
         await workers_done(app)
         await pilot.pause()

@@ -2,6 +2,7 @@
 
 import stat
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from console.domain.vocab import Role
 from console.review.integrity import verify_record
 from console.store import audit
 from console.store.audit_key import KEY_ACTION, attach_key, key_id
+from console.store.database import Database
 from console.store.models import AuditEvent
 from tests.factories import checked_in_session
 
@@ -31,7 +33,7 @@ GOLDEN = AuditEvent(
 )
 
 
-def test_the_hash_of_an_event_is_the_same_as_ever_and_keyed_from_the_key_on():
+def test_the_hash_of_an_event_is_the_same_as_ever_and_keyed_from_the_key_on() -> None:
     """Golden values: chains written by earlier versions keep verifying, byte for byte."""
     assert audit.chain_hash(GOLDEN.prev_hash, GOLDEN) == (
         "65b1018ca063f8cd3a322cc2d4b95a0ddc1b7ea70d4703657aee904dac4c66f4"
@@ -42,7 +44,7 @@ def test_the_hash_of_an_event_is_the_same_as_ever_and_keyed_from_the_key_on():
 
 
 @pytest.fixture
-def legacy(db):
+def legacy(db: Database) -> Actor:
     """A clinic written before it had a key (plain SHA-256 events): its nurse."""
     db.audit_key = None
     user = users.create_user(
@@ -55,7 +57,9 @@ def legacy(db):
     return nurse
 
 
-def test_a_chain_written_before_the_key_goes_on_keyed_and_verifies_whole(db, legacy, tmp_path):
+def test_a_chain_written_before_the_key_goes_on_keyed_and_verifies_whole(
+    db: Database, legacy: Actor, tmp_path: Path
+) -> None:
     key_file = tmp_path / "keys" / "audit.key"
     assert attach_key(db, key_file) is True
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -63,7 +67,7 @@ def test_a_chain_written_before_the_key_goes_on_keyed_and_verifies_whole(db, leg
     report = verify_record(db)
     assert report.problems() == [] and report.complete
     with db.read() as session:
-        events = session.exec(text("SELECT action FROM audit_event ORDER BY id")).scalars().all()
+        events = session.execute(text("SELECT action FROM audit_event ORDER BY id")).scalars().all()
     keyed = len(events) - events.index(KEY_ACTION)
     db.audit_key = None
     report = verify_record(db)
@@ -71,7 +75,9 @@ def test_a_chain_written_before_the_key_goes_on_keyed_and_verifies_whole(db, leg
     assert attach_key(db, key_file) is False  # the same key again: nothing made, nothing recorded
 
 
-def test_a_legacy_event_changed_is_named_with_or_without_the_key(db, legacy, tmp_path):
+def test_a_legacy_event_changed_is_named_with_or_without_the_key(
+    db: Database, legacy: Actor, tmp_path: Path
+) -> None:
     attach_key(db, tmp_path / "audit.key")
     with db.engine.begin() as connection:
         if db.backend == "sqlite":
@@ -84,7 +90,9 @@ def test_a_legacy_event_changed_is_named_with_or_without_the_key(db, legacy, tmp
     assert verify_record(db).chain.broken_at == 2
 
 
-def test_a_keyed_chain_refuses_to_go_on_without_its_key_or_with_another(db, legacy, tmp_path):
+def test_a_keyed_chain_refuses_to_go_on_without_its_key_or_with_another(
+    db: Database, legacy: Actor, tmp_path: Path
+) -> None:
     attach_key(db, tmp_path / "audit.key")
     with pytest.raises(ConfigurationError, match=r"key file .* is missing"):
         attach_key(db, tmp_path / "elsewhere.key")
@@ -96,13 +104,15 @@ def test_a_keyed_chain_refuses_to_go_on_without_its_key_or_with_another(db, lega
         attach_key(db, tmp_path / "garbage.key")
 
 
-def test_the_key_id_names_the_key_without_revealing_it():
+def test_the_key_id_names_the_key_without_revealing_it() -> None:
     key = bytes(range(32))
     assert key_id(key) == key_id(bytes(range(32))) != key_id(bytes(32)) and key.hex()[:16] != key_id(key)
 
 
 @pytest.mark.slow
-def test_the_command_line_keys_a_clinic_and_verify_says_when_it_has_no_key(tmp_path, capsys, monkeypatch):
+def test_the_command_line_keys_a_clinic_and_verify_says_when_it_has_no_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CHAIRSIDE_AUDIT_KEY_FILE", str(tmp_path / "audit.key"))
     clinic = str(tmp_path / "clinic.sqlite3")
     assert run(argv=["--db", clinic, "demo", "--db", clinic, "--years", "0.02", "--date", "2026-11-26"]) == 0

@@ -1,10 +1,17 @@
 """The Today board: filters, booking an appointment or a walk-in, importing the schedule."""
 
-import pytest
-from textual.widgets import DataTable, Input, Select, Static
+from pathlib import Path
+from typing import Any, NoReturn
 
+import pytest
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, Input, Select, Static
+
+from app import ChairsideApp
 from console.chair import sessions
 from console.chair.board import day_sessions
+from console.chair.overdue import Board
+from console.chair.session_view import SessionView
 from console.clinic import patients
 from console.domain.actors import Actor
 from console.domain.vocab import Role
@@ -17,12 +24,13 @@ from .test_app import board_loaded, sign_in
 from .ui import workers_done
 
 
-def _title(app) -> str:
+def _title(app: ChairsideApp) -> str:
     return str(app.screen.query_one("#board-title", Static).render())
 
 
 @pytest.mark.slow
-async def test_filters_cycle_through_statuses_chairs_and_methods(demo_app):
+async def test_filters_cycle_through_statuses_chairs_and_methods(demo_app: ChairsideApp) -> None:
+    assert demo_app.db is not None
     rows = day_sessions(demo_app.db, DEMO_DAY)
     async with demo_app.run_test(size=(120, 30)) as pilot:
         await sign_in(pilot)
@@ -45,7 +53,8 @@ async def test_filters_cycle_through_statuses_chairs_and_methods(demo_app):
 
 
 @pytest.mark.slow
-async def test_typing_filters_by_name(demo_app):
+async def test_typing_filters_by_name(demo_app: ChairsideApp) -> None:
+    assert demo_app.db is not None
     rows = day_sessions(demo_app.db, DEMO_DAY)
     family = rows[0].patient_name.split(",")[0]
     async with demo_app.run_test(size=(120, 30)) as pilot:
@@ -57,10 +66,11 @@ async def test_typing_filters_by_name(demo_app):
 
 
 @pytest.mark.slow
-async def test_book_a_walk_in_for_a_new_patient(demo_app):
+async def test_book_a_walk_in_for_a_new_patient(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         await board_loaded(pilot)
+        assert demo_app.db is not None
         before = len(day_sessions(demo_app.db, DEMO_DAY))
         await pilot.press("f2")
         await pilot.pause()
@@ -95,7 +105,7 @@ async def test_book_a_walk_in_for_a_new_patient(demo_app):
 
 
 @pytest.mark.slow
-async def test_booking_refusal_is_shown_in_the_dialog(demo_app):
+async def test_booking_refusal_is_shown_in_the_dialog(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         await board_loaded(pilot)
@@ -109,7 +119,7 @@ async def test_booking_refusal_is_shown_in_the_dialog(demo_app):
 
 
 @pytest.mark.slow
-async def test_import_from_the_board(demo_app, tmp_path):
+async def test_import_from_the_board(demo_app: ChairsideApp, tmp_path: Path) -> None:
     header = "date,time,chair,mrn,name,date_of_birth,method\n"
     good, bad = tmp_path / "schedule.csv", tmp_path / "bad.csv"
     good.write_text(header + f'{DEMO_DAY},16:00,6,IMP-1,"Ito, Ken",1966-06-06,IV\n')
@@ -131,12 +141,15 @@ async def test_import_from_the_board(demo_app, tmp_path):
         assert "Imported 1 session(s)" in str(demo_app.screen.query_one("#import-result", Static).render())
         await pilot.press("escape")
         await board_loaded(pilot)
+    assert demo_app.db is not None
     assert any(r.mrn == "IMP-1" for r in day_sessions(demo_app.db, DEMO_DAY))
     assert not any(r.mrn == "IMP-2" for r in day_sessions(demo_app.db, DEMO_DAY))
 
 
 @pytest.mark.slow
-async def test_export_from_the_board_writes_the_day_as_csv_or_fhir_and_shows_the_folder(demo_app, tmp_path):
+async def test_export_from_the_board_writes_the_day_as_csv_or_fhir_and_shows_the_folder(
+    demo_app: ChairsideApp, tmp_path: Path
+) -> None:
     from textual.widgets import Input
 
     from widgets.export_dialog import ExportDialog
@@ -175,8 +188,8 @@ async def test_export_from_the_board_writes_the_day_as_csv_or_fhir_and_shows_the
 
 @pytest.mark.slow
 async def test_export_dialog_writes_a_limited_data_set_workbook_and_fits_a_24_line_terminal(
-    demo_app, tmp_path
-):
+    demo_app: ChairsideApp, tmp_path: Path
+) -> None:
     """Every format and kind of export the command offers is one choice away, on the smallest terminal."""
     import json
 
@@ -213,7 +226,9 @@ async def test_export_dialog_writes_a_limited_data_set_workbook_and_fits_a_24_li
 
 
 @pytest.mark.slow
-async def test_export_dialog_refuses_a_safe_harbor_fhir_bundle_where_it_is_asked(demo_app, tmp_path):
+async def test_export_dialog_refuses_a_safe_harbor_fhir_bundle_where_it_is_asked(
+    demo_app: ChairsideApp, tmp_path: Path
+) -> None:
     from textual.widgets import Input
 
     async with demo_app.run_test(size=(100, 30)) as pilot:
@@ -232,18 +247,19 @@ async def test_export_dialog_refuses_a_safe_harbor_fhir_bundle_where_it_is_asked
     assert not (tmp_path / "sh").exists()
 
 
-def _text(screen, selector: str) -> str:
+def _text(screen: Widget, selector: str) -> str:
     """What a row of choices reads on screen, button by button."""
     return " ".join(button.render_line(0).text.strip() for button in screen.query_one(selector).children)
 
 
-async def test_the_board_never_cuts_an_mrn_short(demo_app):
+async def test_the_board_never_cuts_an_mrn_short(demo_app: ChairsideApp) -> None:
     """MRN9261130xx and MRN9261130yy used to show as the same MRN9261130 at 160 columns."""
     from tests.factories import patient_data
 
     nurse = Actor("nurse", Role.NURSE, 1, "Nina")
     day = demo_app.clock.now().date()
     for mrn in ("MRN926113012345678AB", "MRN926113012345678CD"):
+        assert demo_app.db is not None
         patient = patients.create_patient(demo_app.db, nurse, patient_data(mrn=mrn))
         sessions.schedule_session(
             demo_app.db,
@@ -266,12 +282,13 @@ async def test_the_board_never_cuts_an_mrn_short(demo_app):
         assert "MRN926113012345678AB" in rendered and "MRN926113012345678CD" in rendered
 
 
-def test_a_scan_opens_the_patients_open_session_before_a_closed_one(demo_app):
+def test_a_scan_opens_the_patients_open_session_before_a_closed_one(demo_app: ChairsideApp) -> None:
     from dataclasses import replace
 
     from console.chair.board import session_to_open
     from console.domain.vocab import SessionStatus
 
+    assert demo_app.db is not None
     rows = day_sessions(demo_app.db, DEMO_DAY)[:2]
     done, open_ = (
         replace(rows[0], status=SessionStatus.DISCHARGED),
@@ -283,7 +300,9 @@ def test_a_scan_opens_the_patients_open_session_before_a_closed_one(demo_app):
 
 
 @pytest.mark.slow
-async def test_typing_just_after_a_scan_goes_to_the_opened_session_not_the_board(demo_app, monkeypatch):
+async def test_typing_just_after_a_scan_goes_to_the_opened_session_not_the_board(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A scan followed 0.3 s later by typing became "No session on this day for 'MRN…/78'"."""
     import asyncio
     import time
@@ -295,11 +314,13 @@ async def test_typing_just_after_a_scan_goes_to_the_opened_session_not_the_board
 
     read = save_queue.session_view_for
 
-    def slow_read(*args, **kwargs):  # a busy workstation: the record arrives after the typing
+    # A busy workstation: the record arrives after the typing.
+    def slow_read(*args: Any, **kwargs: Any) -> SessionView:
         time.sleep(0.5)
         return read(*args, **kwargs)
 
     monkeypatch.setattr(save_queue, "session_view_for", slow_read)
+    assert demo_app.db is not None
     row = next(r for r in day_sessions(demo_app.db, DEMO_DAY) if r.status == "checked_in")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -318,7 +339,9 @@ async def test_typing_just_after_a_scan_goes_to_the_opened_session_not_the_board
 
 
 @pytest.mark.slow
-async def test_a_scan_before_the_board_has_loaded_opens_the_session_once_it_has(demo_app, monkeypatch):
+async def test_a_scan_before_the_board_has_loaded_opens_the_session_once_it_has(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The scan box answered "No session on this day" while the day's sessions were still on their way."""
     import threading
 
@@ -327,11 +350,12 @@ async def test_a_scan_before_the_board_has_loaded_opens_the_session_once_it_has(
 
     from .ui import burst
 
+    assert demo_app.db is not None
     row = next(r for r in day_sessions(demo_app.db, DEMO_DAY) if r.status == "scheduled")
     released = threading.Event()
     board_for = today.board_for
 
-    def slow_board_for(*args, **kwargs):
+    def slow_board_for(*args: Any, **kwargs: Any) -> Board:
         released.wait(5)
         return board_for(*args, **kwargs)
 
@@ -354,7 +378,7 @@ async def test_a_scan_before_the_board_has_loaded_opens_the_session_once_it_has(
 
 
 @pytest.mark.slow
-async def test_quitting_over_a_half_filled_dialog_asks_first(demo_app):
+async def test_quitting_over_a_half_filled_dialog_asks_first(demo_app: ChairsideApp) -> None:
     """A booking half typed was thrown away by Ctrl+Q without a word."""
     from widgets.discard import DiscardDialog
 
@@ -375,15 +399,18 @@ async def test_quitting_over_a_half_filled_dialog_asks_first(demo_app):
 
 
 @pytest.mark.slow
-async def test_an_unexpected_error_while_booking_keeps_the_dialog_ready_to_try_again(demo_app, monkeypatch):
+async def test_an_unexpected_error_while_booking_keeps_the_dialog_ready_to_try_again(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import widgets.booking
 
     real_book = widgets.booking.book
 
-    def broken(*args, **kwargs):
+    def broken(*args: object, **kwargs: object) -> NoReturn:
         raise KeyError("a bug in the service")
 
     monkeypatch.setattr(widgets.booking, "book", broken)
+    assert demo_app.db is not None
     row = day_sessions(demo_app.db, DEMO_DAY)[0]
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -401,7 +428,8 @@ async def test_an_unexpected_error_while_booking_keeps_the_dialog_ready_to_try_a
         assert demo_app.is_running and demo_app.screen is screen
         assert "unexpected error" in str(screen.query_one("#booking-error", Static).render())
         monkeypatch.setattr(widgets.booking, "book", real_book)
-        screen.query_one("#book").press()  # the same booking, again: taken, not ignored as a double press
+        # The same booking, again: taken, not ignored as a double press.
+        screen.query_one("#book", Button).press()
         await workers_done(demo_app)
         await pilot.pause()
         assert demo_app.screen is not screen  # booked, and closed

@@ -4,21 +4,25 @@ import pytest
 
 from console.chair.booking import Booking, NewPatient, book
 from console.clinic.patients import find_by_mrn
+from console.domain.actors import Actor
 from console.domain.errors import InvalidInput
 from console.domain.protocol import SeriesPlan
+from console.store.database import Database
 from tests.factories import scheduled_session
 
 NOBODY = NewPatient("", "", "", "unknown", "")
 PLAN = SeriesPlan()
 
 
-def booking(db, mrn: str, new: NewPatient = NOBODY, time: str = "13:15") -> Booking:
+def booking(db: Database, mrn: str, new: NewPatient = NOBODY, time: str = "13:15") -> Booking:
     return Booking(
         mrn=mrn, day=db.clock.now().date(), time=time, chair="4", method="nasal_spray", new_patient=new
     )
 
 
-def test_a_registered_patient_is_booked_by_mrn_and_the_new_patient_fields_are_ignored(db, staff):
+def test_a_registered_patient_is_booked_by_mrn_and_the_new_patient_fields_are_ignored(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     known = scheduled_session(db, staff["nina"], mrn="MRN-1001")
     row = book(
         db,
@@ -29,7 +33,9 @@ def test_a_registered_patient_is_booked_by_mrn_and_the_new_patient_fields_are_ig
     assert row.patient_id == known.patient_id and row.chair == "4" and row.method == "nasal_spray"
 
 
-def test_a_new_mrn_registers_the_patient_weighed_today_then_books(db, staff):
+def test_a_new_mrn_registers_the_patient_weighed_today_then_books(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     new = NewPatient("Okafor", "Ada", "1979-04-02", "female", "64.5")
     row = book(db, staff["nina"], booking(db, "MRN-7001", new), PLAN)
     patient = find_by_mrn(db, "MRN-7001")
@@ -37,17 +43,21 @@ def test_a_new_mrn_registers_the_patient_weighed_today_then_books(db, staff):
     assert patient.weight_kg == 64.5 and patient.weight_measured_on == db.clock.now().date()
 
 
-def test_a_refused_booking_names_the_field_and_a_retry_finds_the_patient_registered(db, staff):
+def test_a_refused_booking_names_the_field_and_a_retry_finds_the_patient_registered(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     new = NewPatient("Okafor", "Ada", "1979-04-02", "female", "")
     with pytest.raises(InvalidInput, match=r"(?i)time"):
         book(db, staff["nina"], booking(db, "MRN-7002", new, time="25:99"), PLAN)
-    assert (
-        book(db, staff["nina"], booking(db, "MRN-7002", NOBODY), PLAN).patient_id
-        == find_by_mrn(db, "MRN-7002").id
-    )
+    booked = book(db, staff["nina"], booking(db, "MRN-7002", NOBODY), PLAN)
+    registered = find_by_mrn(db, "MRN-7002")
+    assert registered is not None
+    assert booked.patient_id == registered.id
 
 
-def test_a_first_booking_starts_a_series_and_later_ones_follow_it_then_maintenance(db, staff):
+def test_a_first_booking_starts_a_series_and_later_ones_follow_it_then_maintenance(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from datetime import timedelta
 
     nurse, plan = staff["nina"], SeriesPlan(nasal_series_sessions=2)

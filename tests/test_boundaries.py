@@ -5,6 +5,10 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from grimp import ImportGraph
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSOLE_MODULES = sorted(
@@ -20,7 +24,7 @@ def _python(code: str, cwd: Path) -> str:
     return result.stdout
 
 
-def test_console_never_loads_textual(tmp_path):
+def test_console_never_loads_textual(tmp_path: Path) -> None:
     imports = "; ".join(f"import {name}" for name in CONSOLE_MODULES)
     loaded = _python(
         f"import sys; sys.path.insert(0, {str(ROOT)!r}); {imports}; print(sorted(sys.modules))", tmp_path
@@ -28,7 +32,7 @@ def test_console_never_loads_textual(tmp_path):
     assert "'textual'" not in loaded and "'widgets'" not in loaded and "'app'" not in loaded
 
 
-def test_importing_console_creates_nothing(tmp_path):
+def test_importing_console_creates_nothing(tmp_path: Path) -> None:
     """No engine, folder or file appears just because a module was imported."""
     imports = "; ".join(f"import {name}" for name in CONSOLE_MODULES)
     home = tmp_path / "home"
@@ -41,7 +45,7 @@ def test_importing_console_creates_nothing(tmp_path):
     assert list(home.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["home"]
 
 
-def _cycles(graph) -> list[list[str]]:
+def _cycles(graph: "ImportGraph") -> list[list[str]]:
     """Strongly connected groups of more than one module (Tarjan), each a cycle of imports."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
@@ -75,7 +79,7 @@ def _cycles(graph) -> list[list[str]]:
     return found
 
 
-def test_no_module_imports_itself_through_others():
+def test_no_module_imports_itself_through_others() -> None:
     """No import cycles anywhere, deferred imports inside functions included."""
     import grimp
 
@@ -84,7 +88,7 @@ def test_no_module_imports_itself_through_others():
     assert _cycles(graph) == []
 
 
-def test_the_application_module_never_imports_the_store():
+def test_the_application_module_never_imports_the_store() -> None:
     """As the screens (an import-linter contract): app.py is a module, which import-linter cannot
     take as a source, so its imports are read here, those in functions and for type checking too."""
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))

@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 26, 16, 0, tzinfo=UTC)
 ZONE = ZoneInfo("America/Chicago")
 
 
-def test_quick_line_becomes_a_reading():
+def test_quick_line_becomes_a_reading() -> None:
     values = parse(VitalsIn, parse_quick_vitals("128/82 76 98 14 5", NOW, ZONE))
     assert (
         values.systolic,
@@ -32,7 +32,7 @@ def test_quick_line_becomes_a_reading():
     assert values.measured_at == NOW and values.temperature_c is None
 
 
-def test_quick_line_with_time_and_temperature():
+def test_quick_line_with_time_and_temperature() -> None:
     values = parse(VitalsIn, parse_quick_vitals("@9:45 130/85 80 97 16 4 36.9", NOW, ZONE))
     assert values.measured_at == datetime(2026, 11, 26, 9, 45, tzinfo=ZONE) and values.temperature_c == 36.9
 
@@ -51,20 +51,20 @@ def test_quick_line_with_time_and_temperature():
         ("@11:00 128/82 76 98 14 5", "measured_at", "later than now"),
     ],
 )
-def test_quick_line_refusals_name_the_part(line, field, says):
+def test_quick_line_refusals_name_the_part(line: str, field: str, says: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_quick_vitals(line, NOW, ZONE)
     assert refused.value.field == field and says in str(refused.value)
 
 
-def test_out_of_range_part_is_refused_by_the_input_model():
+def test_out_of_range_part_is_refused_by_the_input_model() -> None:
     with pytest.raises(InvalidInput) as refused:
         parse(VitalsIn, parse_quick_vitals("128/82 76 101 14 5", NOW, ZONE))
     assert refused.value.field == "spo2" and "50 to 100" in str(refused.value)
 
 
 @given(st.text(max_size=60))
-def test_any_line_is_a_reading_or_a_clear_refusal(line):
+def test_any_line_is_a_reading_or_a_clear_refusal(line: str) -> None:
     try:
         parse(VitalsIn, parse_quick_vitals(line, NOW, ZONE))
     except InvalidInput as refused:
@@ -85,15 +85,22 @@ def test_any_line_is_a_reading_or_a_clear_refusal(line):
         (6, 3, PainChangeClass.SUBSTANTIAL),
     ],
 )
-def test_immpact_classes(before, after, klass):
+def test_immpact_classes(before: int, after: int, klass: PainChangeClass) -> None:
     assert PainChange(before, after).klass is klass
 
 
-def test_pain_change_wording():
+def test_pain_change_wording() -> None:
     assert PainChange(8, 4).describe() == "8 → 4 (-4, +50% relief): substantial"
 
 
-def _due(method, status, started_offset, last_offset, protocol=None, alerted=False):
+def _due(
+    method: Method,
+    status: SessionStatus,
+    started_offset: int | None,
+    last_offset: int | None,
+    protocol: Protocol | None = None,
+    alerted: bool = False,
+) -> datetime | None:
     checked_in = NOW - timedelta(minutes=90)
     started = None if started_offset is None else NOW + timedelta(minutes=started_offset)
     last = None if last_offset is None else NOW + timedelta(minutes=last_offset)
@@ -108,7 +115,7 @@ def _due(method, status, started_offset, last_offset, protocol=None, alerted=Fal
     )
 
 
-def test_iv_vitals_every_interval_after_the_last_reading():
+def test_iv_vitals_every_interval_after_the_last_reading() -> None:
     assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -10) == NOW + timedelta(minutes=5)
     assert _due(Method.IV, SessionStatus.IN_TREATMENT, -3, -20) == NOW + timedelta(minutes=12)
     assert (
@@ -116,12 +123,12 @@ def test_iv_vitals_every_interval_after_the_last_reading():
     )
 
 
-def test_baseline_due_at_check_in_then_nothing_until_dosing():
+def test_baseline_due_at_check_in_then_nothing_until_dosing() -> None:
     assert _due(Method.IV, SessionStatus.CHECKED_IN, None, None) == NOW - timedelta(minutes=90)
     assert _due(Method.NASAL, SessionStatus.CHECKED_IN, None, -5) is None
 
 
-def test_nasal_schedule_follows_the_protocol():
+def test_nasal_schedule_follows_the_protocol() -> None:
     assert _due(Method.NASAL, SessionStatus.IN_TREATMENT, -10, -12) == NOW + timedelta(minutes=30)  # 40 min
     assert _due(Method.NASAL, SessionStatus.OBSERVATION, -50, -11) == NOW + timedelta(
         minutes=70
@@ -129,19 +136,19 @@ def test_nasal_schedule_follows_the_protocol():
     assert _due(Method.NASAL, SessionStatus.OBSERVATION, -125, -1) is None
 
 
-def test_no_vitals_due_when_not_in_the_chair():
+def test_no_vitals_due_when_not_in_the_chair() -> None:
     for status in (SessionStatus.SCHEDULED, SessionStatus.DISCHARGED, SessionStatus.NO_SHOW):
         assert _due(Method.IV, status, -30, -10) is None
 
 
-def test_due_is_described_in_words():
+def test_due_is_described_in_words() -> None:
     protocol = Protocol()
     assert describe_due(NOW - timedelta(minutes=7), NOW, protocol) == "⚠ OVERDUE 7 min"
     assert describe_due(NOW + timedelta(minutes=4, seconds=30), NOW, protocol) == "in 4 min"
     assert describe_due(None, NOW, protocol) == "—"
 
 
-def test_a_reading_is_not_called_overdue_before_the_protocol_says_so():
+def test_a_reading_is_not_called_overdue_before_the_protocol_says_so() -> None:
     """Right after check-in the board said '⚠ OVERDUE 1 min' though the protocol allows 5."""
     protocol = Protocol()
     assert describe_due(NOW - timedelta(minutes=1), NOW, protocol) == "due 1 min ago"
@@ -150,7 +157,7 @@ def test_a_reading_is_not_called_overdue_before_the_protocol_says_so():
     assert describe_due(NOW - timedelta(minutes=1), NOW, Protocol(overdue_after_min=0)) == "⚠ OVERDUE 1 min"
 
 
-def test_a_reading_past_a_threshold_brings_the_next_one_forward():
+def test_a_reading_past_a_threshold_brings_the_next_one_forward() -> None:
     """After a hold-level BP (182/112) the next reading was still due in 37 minutes."""
     iv = Protocol(iv={"vitals_interval_min": 45})
     assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -8, iv) == NOW + timedelta(minutes=37)
@@ -168,7 +175,7 @@ def test_a_reading_past_a_threshold_brings_the_next_one_forward():
     assert _due(Method.NASAL, SessionStatus.IN_TREATMENT, -10, -8, alerted=True) == NOW - timedelta(minutes=3)
 
 
-def test_a_time_typed_for_an_earlier_days_session_is_that_sessions_time():
+def test_a_time_typed_for_an_earlier_days_session_is_that_sessions_time() -> None:
     """`@10:45` on a 28 Nov session stored 30 Nov 10:45; `@18:45` was refused as later than now."""
     from console.domain.quick_vitals import SessionWindow
 
@@ -195,7 +202,7 @@ def test_a_time_typed_for_an_earlier_days_session_is_that_sessions_time():
 
 
 @given(minutes=st.integers(0, 600))
-def test_iv_hours_follow_the_tables_time_rules(minutes):
+def test_iv_hours_follow_the_tables_time_rules(minutes: int) -> None:
     from console.domain.billing import iv_hours
     from console.domain.protocol import BillingCodes
 
@@ -209,7 +216,7 @@ def test_iv_hours_follow_the_tables_time_rules(minutes):
     "minutes, units",
     [(15, (0, 0)), (16, (1, 0)), (60, (1, 0)), (90, (1, 0)), (91, (1, 1)), (150, (1, 1)), (151, (1, 2))],
 )
-def test_iv_hours_at_the_edges(minutes, units):
+def test_iv_hours_at_the_edges(minutes: int, units: tuple[int, int]) -> None:
     from console.domain.billing import iv_hours
     from console.domain.protocol import BillingCodes
 

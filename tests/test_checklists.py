@@ -7,15 +7,20 @@ from sqlalchemy.exc import DBAPIError
 
 from console.chair import checklists, overrides, sessions
 from console.chair.session_view import load_session_view
+from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.protocol import Checklists, Protocol
 from console.domain.vocab import Checklist
+from console.store.database import Database
 from tests.factories import approved_by, checked_in_session, discharged_session, ready_for_discharge
 
 EVERY = Protocol().checklists
 
 
-def test_ticks_are_stored_with_who_and_when_and_a_tick_is_never_taken_back(db, staff):
+def test_ticks_are_stored_with_who_and_when_and_a_tick_is_never_taken_back(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     first = EVERY.pre_infusion[0]
@@ -31,7 +36,7 @@ def test_ticks_are_stored_with_who_and_when_and_a_tick_is_never_taken_back(db, s
     assert load_session_view(db, row.id).ticked(Checklist.DISCHARGE) == set()
 
 
-def test_an_item_the_protocol_does_not_list_is_refused_by_name(db, staff):
+def test_an_item_the_protocol_does_not_list_is_refused_by_name(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["nina"])
     with pytest.raises(InvalidInput, match="'Shoes on' is not an item of the protocol's list"):
         checklists.tick(db, staff["nina"], row.id, "discharge", ["Shoes on"], EVERY)
@@ -39,7 +44,7 @@ def test_an_item_the_protocol_does_not_list_is_refused_by_name(db, staff):
         checklists.tick(db, staff["office"], row.id, "discharge", [], EVERY)
 
 
-def test_the_database_refuses_a_tick_that_cannot_be_true(db, staff):
+def test_the_database_refuses_a_tick_that_cannot_be_true(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["nina"])
     for checklist, item in (("admission", "Oriented"), ("discharge", "")):
         with pytest.raises(DBAPIError), db.engine.begin() as connection:
@@ -53,7 +58,9 @@ def test_the_database_refuses_a_tick_that_cannot_be_true(db, staff):
             )  # fmt: skip
 
 
-def test_discharge_waits_for_every_discharge_item_unless_overridden(db, staff):
+def test_discharge_waits_for_every_discharge_item_unless_overridden(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     row = ready_for_discharge(db, nurse, mrn="MRN-2002")  # its discharge checklist is ticked whole
     assert sessions.discharge(db, nurse, row.id, row.version).status == "discharged"
@@ -68,7 +75,7 @@ def test_discharge_waits_for_every_discharge_item_unless_overridden(db, staff):
     assert sessions.discharge(db, nurse, other.id, current.version, protocol=protocol).status == "discharged"
 
 
-def test_the_signature_locks_and_covers_the_ticks(db, staff):
+def test_the_signature_locks_and_covers_the_ticks(db: Database, staff: dict[str, Actor]) -> None:
     from console.review.integrity import verify_record
 
     nurse = staff["nina"]
@@ -81,7 +88,7 @@ def test_the_signature_locks_and_covers_the_ticks(db, staff):
         connection.execute(text(f"UPDATE checklist_tick SET item = 'Oriented' WHERE session_id = {row.id}"))
 
 
-def test_a_protocol_checklist_lists_each_item_once_within_the_limits():
+def test_a_protocol_checklist_lists_each_item_once_within_the_limits() -> None:
     with pytest.raises(ValueError, match="each item once"):
         Checklists(discharge=["Oriented", "Oriented"])
     with pytest.raises(ValueError):
@@ -89,7 +96,9 @@ def test_a_protocol_checklist_lists_each_item_once_within_the_limits():
     assert Checklists(discharge=[]).discharge == []  # a clinic may have none
 
 
-def test_the_review_shows_each_tick_and_a_tick_added_after_it_was_shown_is_named(db, staff):
+def test_the_review_shows_each_tick_and_a_tick_added_after_it_was_shown_is_named(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from zoneinfo import ZoneInfo
 
     from console.review.changes import changes
@@ -103,6 +112,7 @@ def test_the_review_shows_each_tick_and_a_tick_added_after_it_was_shown_is_named
     assert line.startswith("Pre-infusion checklist, ") and line.endswith(
         "Nina: Fasting as instructed (no solid food for 6 hours); Pregnancy test negative, where it applies"
     )
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=1)
     checklists.tick(db, staff["marcus"], row.id, "pre_infusion", EVERY.pre_infusion, EVERY)
     (changed,) = changes(shown, load_session_view(db, row.id), zone)

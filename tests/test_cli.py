@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from sqlalchemy import text
@@ -16,14 +17,14 @@ from tests.conftest import new_clinic_file
 CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
 
 
-def one_line_error(capsys) -> str:
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "Traceback" not in err, err
     assert err.startswith("chairside: error: "), err
     return err
 
 
-def test_version(capsys):
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(None, ["--version"]) == 0
     assert capsys.readouterr().out.startswith("chairside 0.")
 
@@ -37,7 +38,7 @@ def test_version(capsys):
         (["user", "add", "amy"], "Missing option"),
     ],
 )
-def test_usage_errors(capsys, argv, says):
+def test_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str], says: str) -> None:
     assert run(None, argv) == 2
     assert says in one_line_error(capsys)
 
@@ -50,13 +51,17 @@ def test_usage_errors(capsys, argv, says):
         ("postgresql+psycopg://u@/x?host=/nonexistent-socket-dir&port=5432", "unavailable"),
     ],
 )
-def test_bad_database_urls(capsys, monkeypatch, url, says):
+def test_bad_database_urls(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, url: str, says: str
+) -> None:
     monkeypatch.setenv("CHAIRSIDE_DATABASE_URL", url)
     assert run(None, ["db", "upgrade"]) == 1
     assert says in one_line_error(capsys)
 
 
-def test_a_clinic_cannot_be_created_where_nothing_can_be_written(capsys, monkeypatch):
+def test_a_clinic_cannot_be_created_where_nothing_can_be_written(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO("admin password 1\n"))
@@ -64,7 +69,7 @@ def test_a_clinic_cannot_be_created_where_nothing_can_be_written(capsys, monkeyp
     assert "cannot create the folder /proc/no/such" in one_line_error(capsys)
 
 
-def test_bad_setting(capsys, tmp_path):
+def test_bad_setting(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text('timezone = "Nowhere/Special"\n')
     assert run(None, ["--config", str(config), "--db", str(tmp_path / "x.db"), "db", "upgrade"]) == 1
@@ -72,7 +77,9 @@ def test_bad_setting(capsys, tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_builds_once_and_audit_verify_finds_tampering(capsys, tmp_path):
+def test_demo_builds_once_and_audit_verify_finds_tampering(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     db_path = tmp_path / "demo.sqlite3"
     assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.1"]) == 0
     assert "sessions today" in capsys.readouterr().out
@@ -89,7 +96,9 @@ def test_demo_builds_once_and_audit_verify_finds_tampering(capsys, tmp_path):
 
 
 @pytest.mark.slow
-def test_audit_verify_names_a_signed_record_changed_behind_the_triggers(capsys, tmp_path):
+def test_audit_verify_names_a_signed_record_changed_behind_the_triggers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     db_path = tmp_path / "demo.sqlite3"
     assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.05"]) == 0
     assert run(None, ["--db", str(db_path), "audit", "verify"]) == 0
@@ -103,13 +112,13 @@ def test_audit_verify_names_a_signed_record_changed_behind_the_triggers(capsys, 
     assert f"(session {session_id}): the record no longer matches what was signed" in capsys.readouterr().err
 
 
-def test_db_upgrade_reports_the_schema(capsys, tmp_path):
+def test_db_upgrade_reports_the_schema(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert run(None, ["--db", new_clinic_file(tmp_path / "u.sqlite3"), "db", "upgrade"]) == 0
     assert f"schema {SCHEMA_HEAD}" in capsys.readouterr().out
 
 
 @pytest.mark.slow
-def test_the_installed_command_exits_non_zero_with_one_line(tmp_path):
+def test_the_installed_command_exits_non_zero_with_one_line(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CHAIRSIDE_DATABASE_URL": "bogus://"}
     result = subprocess.run(
         [CHAIRSIDE, "audit", "verify"], capture_output=True, text=True, env=env, timeout=60
@@ -120,7 +129,9 @@ def test_the_installed_command_exits_non_zero_with_one_line(tmp_path):
     assert version.returncode == 0 and version.stdout.startswith("chairside ")
 
 
-def test_protocol_check_prints_the_effective_protocol_or_names_the_bad_key(capsys, tmp_path):
+def test_protocol_check_prints_the_effective_protocol_or_names_the_bad_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     good = tmp_path / "protocol.toml"
     good.write_text('version = "lakeside-7"\n[nasal]\nobservation_min = 150\n')
     assert run(None, ["protocol", "check", str(good)]) == 0
@@ -137,7 +148,9 @@ def test_protocol_check_prints_the_effective_protocol_or_names_the_bad_key(capsy
 
 
 @pytest.mark.slow
-def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrite(capsys, tmp_path):
+def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrite(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     db_path = tmp_path / "demo.sqlite3"
     assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.05"]) == 0
     capsys.readouterr()
@@ -204,7 +217,7 @@ def test_export_writes_the_csv_set_or_a_fhir_bundle_once_and_refuses_to_overwrit
     ],
     ids=["version", "audit-verify", "export", "export-in-processes"],
 )
-def test_commands_that_show_no_screen_import_no_textual(tmp_path, argv):
+def test_commands_that_show_no_screen_import_no_textual(tmp_path: Path, argv: list[str]) -> None:
     """Only opening the console loads the user interface: scripts and exports start fast."""
     db_path = tmp_path / "clinic.sqlite3"
     assert run(None, ["demo", "--db", str(db_path), "--date", "2026-11-26", "--years", "0.02"]) == 0
@@ -217,7 +230,7 @@ def test_commands_that_show_no_screen_import_no_textual(tmp_path, argv):
     assert "click" in imported and not imported & {"textual", "app", "widgets"}
 
 
-def test_the_installed_console_is_found_by_its_entry_point():
+def test_the_installed_console_is_found_by_its_entry_point() -> None:
     from console.cli import installed_console
 
     opener = installed_console()
@@ -225,12 +238,12 @@ def test_the_installed_console_is_found_by_its_entry_point():
 
 
 def test_an_unexpected_error_is_one_line_here_and_its_traceback_in_the_log_without_typed_values(
-    capsys, monkeypatch, tmp_path
-):
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import console.cli
     from console.clinic.logs import log_folder
 
-    def broken(*_args):
+    def broken(*_args: object) -> NoReturn:
         raise RuntimeError("validation failed: input_value='hunter2-password'")
 
     monkeypatch.setattr(console.cli, "installed_console", lambda: broken)
@@ -251,7 +264,9 @@ def test_an_unexpected_error_is_one_line_here_and_its_traceback_in_the_log_witho
     assert "hunter2" not in shown
 
 
-def test_the_log_command_says_where_the_log_would_be_when_nothing_went_wrong(capsys):
+def test_the_log_command_says_where_the_log_would_be_when_nothing_went_wrong(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from console.clinic.logs import log_folder
 
     assert run(None, ["log"]) == 0
@@ -262,12 +277,12 @@ def test_the_log_command_says_where_the_log_would_be_when_nothing_went_wrong(cap
 
 
 def test_a_console_stopped_by_an_unexpected_error_makes_the_command_exit_non_zero(
-    capsys, monkeypatch, tmp_path
-):
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     import app as application
     from console.domain.errors import Stopped
 
-    def run_and_stop(self, *args, **kwargs):
+    def run_and_stop(self: application.ChairsideApp, *args: object, **kwargs: object) -> None:
         self.stopped = Stopped("the console stopped after an unexpected error (KeyError); Details: LOG")
 
     monkeypatch.setattr(application.ChairsideApp, "run", run_and_stop)

@@ -4,23 +4,26 @@ Run as the real `chairside` command, from a fresh home folder.
 """
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from console.clinic import users
 from console.domain.errors import AuthenticationFailed
+from console.store.database import Database
 from tests.conftest import ADMIN_PASSWORD as ADMIN
+from tests.pg_server import PgServer
 from tests.test_cli import CHAIRSIDE
 
 
-def chairside(home, *argv: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
+def chairside(home: Path, *argv: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     environment = {"PATH": "/usr/bin:/bin", "HOME": str(home), "CHAIRSIDE_CONFIG": str(home / "none.toml")}
     return subprocess.run(
         [CHAIRSIDE, *argv], input=stdin, capture_output=True, text=True, env=environment | env, timeout=120
     )
 
 
-def _one_line(result: subprocess.CompletedProcess) -> str:
+def _one_line(result: subprocess.CompletedProcess[str]) -> str:
     error = result.stderr.strip()
     assert result.returncode == 1 and "\n" not in error and error.startswith("chairside: error: "), result
     return error
@@ -38,7 +41,7 @@ def _one_line(result: subprocess.CompletedProcess) -> str:
     ],
     ids=["audit verify", "export", "user unlock", "schedule import", "db upgrade"],
 )
-def test_a_mistyped_path_is_an_error_and_creates_nothing(tmp_path, argv):
+def test_a_mistyped_path_is_an_error_and_creates_nothing(tmp_path: Path, argv: list[str]) -> None:
     given = tmp_path / "given"  # what a command reads is there; nothing else may appear
     given.mkdir()
     (given / "schedule.csv").write_text("date,time,chair,mrn,name,date_of_birth,method\n")
@@ -50,7 +53,7 @@ def test_a_mistyped_path_is_an_error_and_creates_nothing(tmp_path, argv):
     assert sorted(p.name for p in given.iterdir()) == ["schedule.csv"]
 
 
-def test_an_empty_file_is_not_a_clinic(tmp_path):
+def test_an_empty_file_is_not_a_clinic(tmp_path: Path) -> None:
     (tmp_path / "empty.db").touch()
     result = chairside(tmp_path, "--db", str(tmp_path / "empty.db"), "audit", "verify")
     assert "is an empty file, not a clinic" in _one_line(result)
@@ -63,13 +66,13 @@ def test_an_empty_file_is_not_a_clinic(tmp_path):
     [("", "database_url (CHAIRSIDE_DATABASE_URL) is empty"), ("sqlite://", "an in-memory database")],
     ids=["empty URL", "in memory"],
 )
-def test_an_empty_or_in_memory_url_is_refused(tmp_path, url, says):
+def test_an_empty_or_in_memory_url_is_refused(tmp_path: Path, url: str, says: str) -> None:
     result = chairside(tmp_path, "audit", "verify", CHAIRSIDE_DATABASE_URL=url)
     assert says in _one_line(result)
 
 
 @pytest.mark.slow
-def test_a_new_account_has_no_clinic_until_init_makes_one(tmp_path):
+def test_a_new_account_has_no_clinic_until_init_makes_one(tmp_path: Path) -> None:
     result = chairside(tmp_path, "audit", "verify")
     assert "there is no clinic at" in _one_line(result) and "chairside.sqlite3" in result.stderr
     made = chairside(
@@ -83,19 +86,21 @@ def test_a_new_account_has_no_clinic_until_init_makes_one(tmp_path):
     assert verified.returncode == 0 and "audit chain intact" in verified.stdout, verified.stderr
 
 
-def test_init_checks_the_administrator_before_creating_anything(tmp_path):
+def test_init_checks_the_administrator_before_creating_anything(tmp_path: Path) -> None:
     result = chairside(
         tmp_path, "--db", str(tmp_path / "c.db"), "init", "--name", "A", "--password-stdin", stdin="short\n"
     )
     assert "Password: 10 to 128 characters" in _one_line(result) and not (tmp_path / "c.db").exists()
 
 
-def test_signing_in_to_a_clinic_with_no_users_says_so(db):
+def test_signing_in_to_a_clinic_with_no_users_says_so(db: Database) -> None:
     with pytest.raises(AuthenticationFailed, match="no users yet"):
         users.authenticate(db, "nurse", "a password")
 
 
-def test_consoles_never_migrate_a_shared_database_only_db_upgrade_does(postgres, monkeypatch, capsys):
+def test_consoles_never_migrate_a_shared_database_only_db_upgrade_does(
+    postgres: PgServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import os
 
     from alembic import command
@@ -127,7 +132,9 @@ def test_consoles_never_migrate_a_shared_database_only_db_upgrade_does(postgres,
     ],
     ids=["with a byte-order mark", "not UTF-8"],
 )
-def test_a_settings_file_with_a_bom_is_read_and_one_not_utf8_is_named(tmp_path, content, says):
+def test_a_settings_file_with_a_bom_is_read_and_one_not_utf8_is_named(
+    tmp_path: Path, content: bytes, says: str
+) -> None:
     (tmp_path / "chairside.toml").write_bytes(content)
     result = chairside(
         tmp_path,
@@ -149,13 +156,17 @@ def test_a_settings_file_with_a_bom_is_read_and_one_not_utf8_is_named(tmp_path, 
     ],
     ids=["with a byte-order mark", "not UTF-8"],
 )
-def test_a_protocol_file_with_a_bom_is_read_and_one_not_utf8_is_named(tmp_path, content, says):
+def test_a_protocol_file_with_a_bom_is_read_and_one_not_utf8_is_named(
+    tmp_path: Path, content: bytes, says: str
+) -> None:
     (tmp_path / "protocol.toml").write_bytes(content)
     result = chairside(tmp_path, "protocol", "check", str(tmp_path / "protocol.toml"))
     assert says in result.stdout + result.stderr and "Traceback" not in result.stderr
 
 
-def test_a_sqlite_clinic_is_copied_before_its_schema_changes(tmp_path, capsys):
+def test_a_sqlite_clinic_is_copied_before_its_schema_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import stat
 
     from console.cli import run
@@ -177,7 +188,7 @@ def test_a_sqlite_clinic_is_copied_before_its_schema_changes(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_a_backup_is_checked_verified_and_restores_the_clinic(tmp_path):
+def test_a_backup_is_checked_verified_and_restores_the_clinic(tmp_path: Path) -> None:
     import json
     import shutil
     import stat
@@ -225,7 +236,7 @@ def test_a_backup_is_checked_verified_and_restores_the_clinic(tmp_path):
     assert "admin" in listed.stdout and "amy" not in listed.stdout
 
 
-def test_config_show_says_where_each_setting_comes_from(tmp_path):
+def test_config_show_says_where_each_setting_comes_from(tmp_path: Path) -> None:
     system = tmp_path / "etc-xdg" / "chairside" / "chairside.toml"
     system.parent.mkdir(parents=True)
     system.write_text('clinic_name = "Workstation default"\nidle_lock_minutes = 7\n')
@@ -278,14 +289,16 @@ def test_config_show_says_where_each_setting_comes_from(tmp_path):
         "own values, default version",
     ],
 )
-def test_a_protocol_outside_safe_bounds_is_refused_naming_the_rule(tmp_path, toml, says):
+def test_a_protocol_outside_safe_bounds_is_refused_naming_the_rule(
+    tmp_path: Path, toml: str, says: str
+) -> None:
     (tmp_path / "protocol.toml").write_text(toml)
     result = chairside(tmp_path, "protocol", "check", str(tmp_path / "protocol.toml"))
     assert says in _one_line(result)
 
 
 @pytest.mark.slow
-def test_the_clinics_protocol_is_set_once_for_every_workstation(tmp_path):
+def test_the_clinics_protocol_is_set_once_for_every_workstation(tmp_path: Path) -> None:
     """init stores the clinic's protocol; `protocol set` (an administrator, audited) changes it for all;
     a workstation's own file is refused on a real clinic instead of silently applied."""
     first = tmp_path / "lakeside-7.toml"

@@ -3,25 +3,29 @@ the dictionary, the schema and the files cannot drift apart."""
 
 import csv
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
-from frictionless import validate
+from frictionless import Report, validate
 
 from console.chair import charting
+from console.domain.actors import Actor
 from console.export.catalogue import FILES
 from console.export.dictionary import CODE
 from console.export.modes import Mode
+from console.store.database import Database
 from tests.factories import a_rems_session, a_whole_record, discharged_session
 from tests.test_export import _export
 
 
-def _errors(report) -> list[str]:
+def _errors(report: Report) -> list[str]:
     return [f"{task.name}: {error.message}" for task in report.tasks for error in task.errors] + [
         error.message for error in report.errors
     ]
 
 
-KINDS = {
+KINDS: dict[str, dict[str, Any]] = {
     "identified": {},
     "Safe Harbor": {"mode": Mode.SAFE_HARBOR},
     "limited data set": {"mode": Mode.LIMITED},
@@ -30,7 +34,9 @@ KINDS = {
 
 
 @pytest.mark.slow
-def test_every_kind_of_export_is_valid_against_its_own_data_package(db, staff, tmp_path):
+def test_every_kind_of_export_is_valid_against_its_own_data_package(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     a_whole_record(db, staff, "all well =1+1")  # a text a spreadsheet would run, neutralised
     a_rems_session(db, staff["marcus"], mrn="MRN-3003")
     row = discharged_session(db, staff["nina"], mrn="MRN-2002")
@@ -52,7 +58,9 @@ def test_every_kind_of_export_is_valid_against_its_own_data_package(db, staff, t
         assert sum(task.stats.get("rows", 0) for task in report.tasks) > 10  # rows were read and checked
 
 
-def test_a_value_the_dictionary_does_not_allow_makes_the_package_invalid(db, staff, tmp_path):
+def test_a_value_the_dictionary_does_not_allow_makes_the_package_invalid(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     discharged_session(db, staff["nina"])
     out = _export(db, tmp_path)
     sessions = out / "sessions.csv"
@@ -61,7 +69,7 @@ def test_a_value_the_dictionary_does_not_allow_makes_the_package_invalid(db, sta
     assert not report.valid and any("oral" in error for error in _errors(report))
 
 
-def test_every_code_column_lists_its_values_and_every_column_says_what_empty_means():
+def test_every_code_column_lists_its_values_and_every_column_says_what_empty_means() -> None:
     for name, described, *_ in FILES:
         for column in described:
             assert column.empty, (name, column.name)

@@ -80,12 +80,12 @@ def broken_links(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_every_link_and_image_leads_to_a_file_and_every_anchor_to_a_heading(document):
+def test_every_link_and_image_leads_to_a_file_and_every_anchor_to_a_heading(document: Path) -> None:
     assert document.exists()
     assert broken_links(document) == []
 
 
-def test_the_documents_link_to_each_other():
+def test_the_documents_link_to_each_other() -> None:
     """The check has something to check: the README links to every page of docs/, and pictures."""
     linked = targets((ROOT / "README.md").read_text(encoding="utf-8"))
     for page in ROOT.glob("docs/*.md"):
@@ -93,7 +93,7 @@ def test_the_documents_link_to_each_other():
     assert any(target.endswith(".svg") for target in linked)
 
 
-def test_a_broken_link_a_missing_picture_and_a_wrong_anchor_are_each_named(tmp_path):
+def test_a_broken_link_a_missing_picture_and_a_wrong_anchor_are_each_named(tmp_path: Path) -> None:
     (tmp_path / "other.md").write_text("# Other page\n\n## Two words, and more\n", encoding="utf-8")
     page = tmp_path / "page.md"
     page.write_text(
@@ -125,5 +125,5 @@ def test_a_broken_link_a_missing_picture_and_a_wrong_anchor_are_each_named(tmp_p
         ("Several workstations: PostgreSQL", "several-workstations-postgresql"),
     ],
 )
-def test_anchors_follow_githubs_slugs(heading, anchor):
+def test_anchors_follow_githubs_slugs(heading: str, anchor: str) -> None:
     assert slug(heading) == anchor

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from console.domain.actors import Actor
 from console.domain.clock import SystemClock
 from console.store import audit
 from console.store.database import Database, sqlite_url
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KILLS = 30
 
 
-def _worker(*args: str) -> subprocess.Popen:
+def _worker(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "tests.workers", *args],
         cwd=ROOT,
@@ -35,12 +36,15 @@ def _worker(*args: str) -> subprocess.Popen:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("durability")
-def test_sigkill_at_random_points_loses_no_acknowledged_write(tmp_path, staff_sqlite):
+def test_sigkill_at_random_points_loses_no_acknowledged_write(
+    tmp_path: Path, staff_sqlite: tuple[str, int]
+) -> None:
     url, session_id = staff_sqlite
     rng = random.Random(20261126)
     acknowledged: set[int] = set()
     for _ in range(KILLS):
         writer = _worker("vitals", url, str(session_id))
+        assert writer.stdout is not None and writer.stderr is not None
         assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
         time.sleep(rng.uniform(0.0, 0.25))
         writer.send_signal(signal.SIGKILL)
@@ -58,7 +62,7 @@ def test_sigkill_at_random_points_loses_no_acknowledged_write(tmp_path, staff_sq
 
 
 @pytest.fixture
-def staff_sqlite(tmp_path):
+def staff_sqlite(tmp_path: Path) -> tuple[str, int]:
     """A SQLite clinic with real time (the writers run on the system clock) and one checked-in session."""
     from console.clinic.users import create_user
     from console.domain.actors import Actor
@@ -84,7 +88,9 @@ def staff_sqlite(tmp_path):
 @pytest.mark.slow
 @pytest.mark.xdist_group("durability")
 @pytest.mark.parametrize("writers, updates", [(4, 15)])
-def test_concurrent_writers_lose_no_update(db, staff, tmp_path, writers, updates):
+def test_concurrent_writers_lose_no_update(
+    db: Database, staff: dict[str, Actor], tmp_path: Path, writers: int, updates: int
+) -> None:
     row = checked_in_session(db, staff["nina"])
     start = tmp_path / "go"
     processes = [
@@ -96,7 +102,7 @@ def test_concurrent_writers_lose_no_update(db, staff, tmp_path, writers, updates
     for process, (_, errors) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, errors
     with db.read() as session:
-        notes = session.exec(
+        notes = session.execute(
             text("SELECT notes, version FROM treatment_session WHERE id = :id"), params={"id": row.id}
         ).one()
     lines = [line for line in notes[0].split("\n") if line]
@@ -109,7 +115,7 @@ def test_concurrent_writers_lose_no_update(db, staff, tmp_path, writers, updates
     print(f"{conflicts} stale writes were refused and retried")
 
 
-def test_unreachable_server_is_a_clear_storage_error(tmp_path):
+def test_unreachable_server_is_a_clear_storage_error(tmp_path: Path) -> None:
     from console.domain.errors import StorageError
     from console.store.schema import current_revision
 
@@ -119,7 +125,7 @@ def test_unreachable_server_is_a_clear_storage_error(tmp_path):
     assert "\n" not in str(refused.value)
 
 
-def test_failed_transaction_leaves_nothing_behind(db, staff):
+def test_failed_transaction_leaves_nothing_behind(db: Database, staff: dict[str, Actor]) -> None:
     """A failure in the middle of a write (here: the audit append) rolls back the clinical row too."""
     from unittest import mock
 
@@ -129,7 +135,7 @@ def test_failed_transaction_leaves_nothing_behind(db, staff):
 
     row = checked_in_session(db, staff["nina"])
     with db.read() as session:
-        before = session.exec(text("SELECT count(*) FROM audit_event")).one()[0]
+        before = session.execute(text("SELECT count(*) FROM audit_event")).one()[0]
     disk_full = OSError(28, "No space left on device")
     with (
         mock.patch("console.store.audit.canonical_event", side_effect=disk_full),
@@ -138,4 +144,4 @@ def test_failed_transaction_leaves_nothing_behind(db, staff):
         charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))
     with db.read() as session:
         assert session.exec(select(VitalSigns)).all() == []
-        assert session.exec(text("SELECT count(*) FROM audit_event")).one()[0] == before
+        assert session.execute(text("SELECT count(*) FROM audit_event")).one()[0] == before

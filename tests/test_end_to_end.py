@@ -6,19 +6,22 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.clinic.settings import load_settings
 from console.store.audit_key import read_key
 from console.store.database import Database, sqlite_url
 from console.store.models import AuditEvent, Patient, Questionnaire, TreatmentSession, VitalSigns
+from tests.terminal import Terminal
 
 pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` leaves them out
 
 CHAIRSIDE = str(Path(sys.executable).with_name("chairside"))
 
 
-def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_path, terminal):
+def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(
+    tmp_path: Path, terminal: Terminal
+) -> None:
     db_path = tmp_path / "clinic.sqlite3"
     build = subprocess.run(
         [CHAIRSIDE, "demo", "--db", str(db_path), "--years", "0.05"],
@@ -42,7 +45,9 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
     terminal.type("F2")  # check in
     terminal.wait_for("weigh the patient")  # the last weight is older than the protocol accepts
     with db.read() as session:
-        weighed = round(session.exec(select(Patient).where(Patient.mrn == mrn)).one().weight_kg * 0.8, 1)
+        last = session.exec(select(Patient).where(Patient.mrn == mrn)).one().weight_kg
+    assert last is not None
+    weighed = round(last * 0.8, 1)
     terminal.type(f"{weighed:g}", "Enter")
     terminal.wait_for("enter it again")  # 20% below the last weight: a typo is likelier
     terminal.type("Enter", "6", "Enter", "5 6 6", "Enter")  # pain before, PEG
@@ -68,6 +73,7 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
         15,
         4,
     )
+    assert row is not None
     assert row.pain_before == 6 and row.status == "checked_in" and logins == ["nurse"]
     with db.read() as session:
         answers = session.exec(select(Questionnaire).where(Questionnaire.session_id == session_id)).all()
@@ -77,7 +83,9 @@ def test_nurse_opens_a_patient_by_mrn_records_vitals_and_pain_then_quits(tmp_pat
         ("phq9", (1, 0, 1, 1, 0, 0, 1, 0, 0)),
     ]
     with db.read() as session:
-        assert session.get(Patient, row.patient_id).weight_kg == weighed
+        patient = session.get(Patient, row.patient_id)
+        assert patient is not None
+        assert patient.weight_kg == weighed
 
 
 def _book_late_session(db: Database) -> tuple[int, str]:
@@ -93,7 +101,10 @@ def _book_late_session(db: Database) -> tuple[int, str]:
     nurse = find_user(db, "nurse2")
     with db.read() as session:
         booked = select(TreatmentSession.patient_id).where(TreatmentSession.clinic_date == date.today())
-        patient = session.exec(select(Patient).where(Patient.id.not_in(booked)).order_by(Patient.id)).first()
+        patient = session.exec(
+            select(Patient).where(col(Patient.id).not_in(booked)).order_by(col(Patient.id))
+        ).first()
+    assert nurse is not None and patient is not None
     row = sessions.schedule_session(
         db,
         Actor(nurse.username, Role.NURSE, nurse.id, nurse.display_name),
@@ -126,8 +137,8 @@ def _readme_first_command() -> str:
     [("nurse", "demo-nurse-pass", "Scheduled"), ("doctor", "demo-doctor-pass", "awaiting signature")],
 )
 def test_the_readme_first_command_from_a_fresh_home_builds_then_opens_the_demo(
-    tmp_path, terminal, username, password, shows
-):
+    tmp_path: Path, terminal: Terminal, username: str, password: str, shows: str
+) -> None:
     command = _readme_first_command()
     assert command == "make demo"
     home = tmp_path / "home"

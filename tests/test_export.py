@@ -2,8 +2,10 @@
 
 import csv
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, NoReturn
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -11,17 +13,21 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.chair import charting
 from console.chair.board import day_sessions
 from console.clinic import patients
+from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.domain.errors import InvalidInput, StorageError
 from console.export.catalogue import FILES, export_file, file_names
 from console.export.files import export
 from console.export.modes import Mode, columns
+from console.export.records import SessionRow
 from console.export.request import ExportRequest
 from console.store import audit
+from console.store.database import Database
 from console.store.models import VitalSigns
 from console.store.trail_check import verify_rows
 from tests.factories import (
@@ -35,7 +41,7 @@ from tests.factories import (
 ZONE = ZoneInfo("America/Chicago")
 
 
-def _export(db, tmp_path, jobs: int = 1, **options) -> Path:
+def _export(db: Database, tmp_path: Path, jobs: int = 1, **options: Any) -> Path:
     day = db.clock.now().astimezone(ZONE).date()
     out = tmp_path / options.pop("folder", "export")
     export(db, "office", ExportRequest(day, day, out, **options), ZONE, jobs=jobs)
@@ -43,7 +49,7 @@ def _export(db, tmp_path, jobs: int = 1, **options) -> Path:
 
 
 @pytest.fixture(params=[1, 2], ids=["one process", "two workers"])
-def jobs(request, monkeypatch) -> int:
+def jobs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Written by the export's own process, or by workers (threads here, so a test reaches them)."""
     import multiprocessing.dummy
 
@@ -58,7 +64,7 @@ def _rows(path: Path) -> list[dict]:
         return list(csv.DictReader(stream))
 
 
-def test_sessions_csv_column_by_column(db, staff, tmp_path):
+def test_sessions_csv_column_by_column(db: Database, staff: dict[str, Actor], tmp_path: Path) -> None:
     row = discharged_session(db, staff["nina"])
     charting.record_side_effect(
         db, staff["nina"], row.id, {"effect": "nausea", "grade": 2, "onset_at": db.clock.now()}
@@ -99,7 +105,7 @@ def test_sessions_csv_column_by_column(db, staff, tmp_path):
     assert session["start"].endswith("-06:00")  # ISO 8601 with the clinic's offset
 
 
-def test_vitals_round_trip_equals_the_database(db, staff, tmp_path):
+def test_vitals_round_trip_equals_the_database(db: Database, staff: dict[str, Actor], tmp_path: Path) -> None:
     row = discharged_session(db, staff["nina"])
     charting.record_vitals(
         db,
@@ -118,7 +124,9 @@ def test_vitals_round_trip_equals_the_database(db, staff, tmp_path):
     )
     out = _export(db, tmp_path)
     with db.read() as session:
-        stored = session.exec(select(VitalSigns).order_by(VitalSigns.measured_at, VitalSigns.id)).all()
+        stored = session.exec(
+            select(VitalSigns).order_by(col(VitalSigns.measured_at), col(VitalSigns.id))
+        ).all()
     exported = _rows(out / "vitals.csv")
     assert [
         (int(r["systolic"]), int(r["diastolic"]), int(r["heart_rate"]), int(r["spo2"]), int(r["moaas"]))
@@ -132,7 +140,9 @@ def test_vitals_round_trip_equals_the_database(db, staff, tmp_path):
     assert manifest["files"]["vitals.csv"]["rows"] == 3 and manifest["exported_by"] == "office"
 
 
-def test_controlled_substances_per_dose_then_per_lot_and_day(db, staff, tmp_path):
+def test_controlled_substances_per_dose_then_per_lot_and_day(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     discharged_session(db, staff["nina"])
     discharged_session(db, staff["nina"], mrn="MRN-2002")
     rows = _rows(_export(db, tmp_path) / "controlled_substances.csv")
@@ -148,7 +158,9 @@ def test_controlled_substances_per_dose_then_per_lot_and_day(db, staff, tmp_path
     assert rows[0]["witness"] == "Marcus" and rows[0]["administered_by"] == "Nina"
 
 
-def test_an_infusion_stopped_early_exports_what_was_given_and_the_waste_at_the_stop(db, staff, tmp_path):
+def test_an_infusion_stopped_early_exports_what_was_given_and_the_waste_at_the_stop(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.chair.infusion import record_infusion_event
 
     row = checked_in_session(db, staff["nina"])
@@ -156,6 +168,7 @@ def test_an_infusion_stopped_early_exports_what_was_given_and_the_waste_at_the_s
     dose = charting.record_dose(
         db, staff["nina"], row.id, iv_dose_data(db)
     )  # 35 planned, 50 drawn, 15 wasted
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=4)
     stop = {"kind": "stop", "at": db.clock.now(), "stop_reason": "Dysphoria", "witness": "marcus"}
     record_infusion_event(db, staff["nina"], dose.id, stop | {"witness_secret": "long enough pw"})
@@ -168,7 +181,9 @@ def test_an_infusion_stopped_early_exports_what_was_given_and_the_waste_at_the_s
     assert rows[0]["stop_reason"] == "Dysphoria" and rows[1]["witness"] == "Marcus"
 
 
-def test_a_mismatch_is_judged_by_the_protocols_tolerance(db, staff, tmp_path):
+def test_a_mismatch_is_judged_by_the_protocols_tolerance(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     row = checked_in_session(db, staff["nina"])
     record_baseline(db, staff["nina"], row.id)
     charting.record_dose(db, staff["nina"], row.id, iv_dose_data(db))
@@ -182,7 +197,9 @@ def test_a_mismatch_is_judged_by_the_protocols_tolerance(db, staff, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("payload", ["=1+2", "+SUM(A1)", "-2+3", "@cmd", '=HYPERLINK("http://x","y")'])
-def test_every_injection_payload_is_neutralised(db, staff, tmp_path, payload):
+def test_every_injection_payload_is_neutralised(
+    db: Database, staff: dict[str, Actor], tmp_path: Path, payload: str
+) -> None:
     nurse = staff["nina"]
     patients.create_patient(db, nurse, patient_data(mrn="MRN-2002", family_name=payload.strip() or "x"))
     row = discharged_session(db, nurse, mrn="MRN-2002")
@@ -212,7 +229,7 @@ def test_every_injection_payload_is_neutralised(db, staff, tmp_path, payload):
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n", "\0"])
-def test_a_text_cell_is_neutralised_on_every_dangerous_start(start):
+def test_a_text_cell_is_neutralised_on_every_dangerous_start(start: str) -> None:
     from console.export.csv_safe import safe_text
 
     assert safe_text(f"{start}cmd") == f"'{start}cmd"
@@ -220,13 +237,13 @@ def test_a_text_cell_is_neutralised_on_every_dangerous_start(start):
 
 
 @given(st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=20))
-def test_a_column_of_text_is_neutralised_cell_by_cell(texts):
+def test_a_column_of_text_is_neutralised_cell_by_cell(texts: list[str | None]) -> None:
     from console.export.csv_safe import safe_text, safe_texts
 
     assert safe_texts(texts) == [None if text is None else safe_text(text) for text in texts]
 
 
-def test_numbers_stay_numbers(db, staff, tmp_path):
+def test_numbers_stay_numbers(db: Database, staff: dict[str, Actor], tmp_path: Path) -> None:
     discharged_session(db, staff["nina"])
     (session,) = _rows(_export(db, tmp_path) / "sessions.csv")
     assert session["pain_change"] == "-4" and float(session["percent_change"]) == 57.1
@@ -234,8 +251,8 @@ def test_numbers_stay_numbers(db, staff, tmp_path):
 
 @pytest.mark.slow
 def test_a_safe_harbor_export_keeps_no_date_but_the_year_no_record_key_and_no_age_over_89(
-    db, staff, tmp_path
-):
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     discharged_session(db, staff["nina"])
     old = discharged_session(db, staff["nina"], mrn="MRN-2002")
     with db.write() as session:  # a patient born 95 years ago
@@ -269,7 +286,9 @@ def test_a_safe_harbor_export_keeps_no_date_but_the_year_no_record_key_and_no_ag
     assert manifest["deidentified"] == "safe_harbor" and "164.514(b)(2)" in manifest["standard"]
 
 
-def test_a_pseudonym_is_a_random_code_kept_in_the_clinic_database(db, staff, tmp_path):
+def test_a_pseudonym_is_a_random_code_kept_in_the_clinic_database(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     row = discharged_session(db, staff["nina"])
     (limited,) = _rows(_export(db, tmp_path, mode=Mode.LIMITED) / "sessions.csv")
     with db.read() as session:
@@ -285,7 +304,9 @@ def test_a_pseudonym_is_a_random_code_kept_in_the_clinic_database(db, staff, tmp
 
 
 @pytest.mark.slow
-def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, staff, tmp_path):
+def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     discharged_session(db, staff["nina"])
     out = _export(db, tmp_path)
     assert not (out / "sessions.csv").read_bytes().startswith(b"\xef\xbb\xbf")
@@ -300,14 +321,16 @@ def test_an_existing_export_is_kept_unless_forced_and_the_bom_is_optional(db, st
 
 
 @pytest.mark.slow
-def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypatch, jobs):
+def test_a_failure_part_way_leaves_no_file_behind(
+    db: Database, staff: dict[str, Actor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
     import console.export.rows
 
     discharged_session(db, staff["nina"])
 
     from console.export.records import SideEffectRow
 
-    def disk_full(*_args):
+    def disk_full(*_args: object) -> Iterator[SideEffectRow]:
         yield SideEffectRow(1, "nausea", "", 1, datetime(2026, 11, 26, 15, 0, tzinfo=UTC), None, "", "Nina")
         raise OSError(28, "No space left on device")
 
@@ -317,14 +340,16 @@ def test_a_failure_part_way_leaves_no_file_behind(db, staff, tmp_path, monkeypat
     assert list((tmp_path / "export").iterdir()) == []
 
 
-def test_the_database_failing_part_way_leaves_no_file_and_says_so(db, staff, tmp_path, monkeypatch, jobs):
+def test_the_database_failing_part_way_leaves_no_file_and_says_so(
+    db: Database, staff: dict[str, Actor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
     from sqlalchemy.exc import OperationalError
 
     import console.export.rows
 
     discharged_session(db, staff["nina"])
 
-    def server_gone(*_args):
+    def server_gone(*_args: object) -> NoReturn:
         raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
 
     monkeypatch.setattr(console.export.rows, "vitals", server_gone)
@@ -333,7 +358,7 @@ def test_the_database_failing_part_way_leaves_no_file_and_says_so(db, staff, tmp
     assert list((tmp_path / "export").iterdir()) == []
 
 
-def test_the_data_dictionary_lists_every_column_of_every_file():
+def test_the_data_dictionary_lists_every_column_of_every_file() -> None:
     text = (Path(__file__).resolve().parent.parent / "docs" / "export.md").read_text(encoding="utf-8")
     for name, described, *_ in FILES:
         section = text.split(f"## {name}")[1].split("\n## ")[0]
@@ -352,7 +377,9 @@ def test_the_data_dictionary_lists_every_column_of_every_file():
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(typed=st.text(max_size=60), action=st.text(max_size=60))
-def test_any_accepted_text_comes_back_from_both_formats_exactly_as_stored(db, staff, tmp_path, typed, action):
+def test_any_accepted_text_comes_back_from_both_formats_exactly_as_stored(
+    db: Database, staff: dict[str, Actor], tmp_path: Path, typed: str, action: str
+) -> None:
     """Whatever a nurse can type and the record accepts is exported unaltered (bar the apostrophe)."""
     from console.domain.errors import ChairsideError
     from console.export.csv_safe import safe_text
@@ -384,12 +411,13 @@ def test_any_accepted_text_comes_back_from_both_formats_exactly_as_stored(db, st
 
 
 @pytest.mark.parametrize("name", file_names())
-def test_each_row_type_is_named_exactly_by_its_files_dictionary_columns(name):
+def test_each_row_type_is_named_exactly_by_its_files_dictionary_columns(name: str) -> None:
     file = export_file(name)
+    assert hasattr(file.record, "_fields")  # a NamedTuple
     assert file.record._fields == tuple(column.name for column in file.columns)
 
 
-def test_a_file_the_export_does_not_have_is_an_error_never_another_files_rows(tmp_path):
+def test_a_file_the_export_does_not_have_is_an_error_never_another_files_rows(tmp_path: Path) -> None:
     from datetime import date
 
     from console.export.csv_files import write_csv
@@ -404,7 +432,7 @@ def test_a_file_the_export_does_not_have_is_an_error_never_another_files_rows(tm
         write_csv(tmp_path / "x.csv", "patients.csv", iter([]), request, LocalTimes(ZONE), None, {})
 
 
-def test_every_file_is_named_once_and_workers_take_each_once_the_longest_first():
+def test_every_file_is_named_once_and_workers_take_each_once_the_longest_first() -> None:
     from console.export.catalogue import in_work_order
 
     names = file_names()
@@ -413,7 +441,7 @@ def test_every_file_is_named_once_and_workers_take_each_once_the_longest_first()
     assert [file.name for file in in_work_order()][:2] == ["vitals.csv", "rems_monitoring.csv"]
 
 
-def test_a_query_is_labelled_by_the_dictionary_and_refuses_a_missing_or_extra_column():
+def test_a_query_is_labelled_by_the_dictionary_and_refuses_a_missing_or_extra_column() -> None:
     from sqlalchemy import literal
 
     from console.export.dictionary import SIDE_EFFECTS
@@ -428,12 +456,17 @@ def test_a_query_is_labelled_by_the_dictionary_and_refuses_a_missing_or_extra_co
         labelled(SIDE_EFFECTS, {**given, "surplus": literal(1)})
 
 
-def test_a_corrected_or_late_reading_says_so_in_the_export_with_both_times(db, staff, tmp_path):
+def test_a_corrected_or_late_reading_says_so_in_the_export_with_both_times(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     """Late entries were labelled nowhere in the export; corrected readings looked like any other."""
     nurse = staff["nina"]
     discharged_session(db, nurse)
     with db.read() as session:
-        first = session.exec(select(VitalSigns).order_by(VitalSigns.measured_at, VitalSigns.id)).first()
+        first = session.exec(
+            select(VitalSigns).order_by(col(VitalSigns.measured_at), col(VitalSigns.id))
+        ).first()
+    assert first is not None
     data = {
         "measured_at": first.measured_at,
         "systolic": first.systolic,
@@ -449,7 +482,9 @@ def test_a_corrected_or_late_reading_says_so_in_the_export_with_both_times(db, s
     assert exported[0]["measured_at"] != exported[0]["recorded_at"]  # entered after it was taken: both told
 
 
-def test_signed_by_is_the_name_stored_with_the_signature_not_the_signers_current_name(db, staff, tmp_path):
+def test_signed_by_is_the_name_stored_with_the_signature_not_the_signers_current_name(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.clinic import users
     from tests.factories import approved_by
 
@@ -461,12 +496,16 @@ def test_signed_by_is_the_name_stored_with_the_signature_not_the_signers_current
             text("UPDATE user_account SET display_name = 'Dr. Priya Raman-Okafor' WHERE id = :id"),
             {"id": doctor.user_id},
         )
-    assert users.find_user(db, "priya").display_name == "Dr. Priya Raman-Okafor"
+    renamed = users.find_user(db, "priya")
+    assert renamed is not None
+    assert renamed.display_name == "Dr. Priya Raman-Okafor"
     (exported,) = _rows(_export(db, tmp_path) / "sessions.csv")
     assert exported["signed_by"] == "Priya"
 
 
-def test_each_stopped_infusion_exports_its_own_events_among_doses_that_ran_to_the_end(db, staff, tmp_path):
+def test_each_stopped_infusion_exports_its_own_events_among_doses_that_ran_to_the_end(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     """The events of stopped infusions are read in one query beside the doses' and matched by dose."""
     from console.chair.infusion import record_infusion_event
 
@@ -476,6 +515,7 @@ def test_each_stopped_infusion_exports_its_own_events_among_doses_that_ran_to_th
         record_baseline(db, staff["nina"], row.id)
         dose = charting.record_dose(db, staff["nina"], row.id, iv_dose_data(db, lot_number=lot))
         if lot in stopped_after:
+            assert isinstance(db.clock, FixedClock)
             db.clock.advance(minutes=stopped_after[lot])
             stop = {
                 "kind": "stop",
@@ -497,7 +537,9 @@ def test_each_stopped_infusion_exports_its_own_events_among_doses_that_ran_to_th
 
 
 @pytest.mark.slow
-def test_the_whole_record_is_exported_notes_alerts_returns_addenda_and_the_weight(db, staff, tmp_path):
+def test_the_whole_record_is_exported_notes_alerts_returns_addenda_and_the_weight(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from tests.factories import a_whole_record
 
     row = a_whole_record(db, staff, "all well")
@@ -538,7 +580,9 @@ def test_the_whole_record_is_exported_notes_alerts_returns_addenda_and_the_weigh
 
 
 @pytest.mark.slow
-def test_a_deidentified_export_holds_no_free_text_so_nothing_typed_into_one_leaks(db, staff, tmp_path):
+def test_a_deidentified_export_holds_no_free_text_so_nothing_typed_into_one_leaks(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     """A name, an MRN and a telephone number typed into every free-text field of the record."""
     from tests.factories import a_whole_record
 
@@ -562,7 +606,9 @@ def test_a_deidentified_export_holds_no_free_text_so_nothing_typed_into_one_leak
         assert planted not in bundle.read_text(encoding="utf-8"), planted
 
 
-def test_billing_has_each_sessions_codes_units_drug_and_people_from_the_protocols_table(db, staff, tmp_path):
+def test_billing_has_each_sessions_codes_units_drug_and_people_from_the_protocols_table(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.domain.protocol import BillingCodes
     from tests.factories import nasal_dose_data
 
@@ -598,16 +644,16 @@ def test_billing_has_each_sessions_codes_units_drug_and_people_from_the_protocol
     assert spray["minutes"] == "" and spray["stop"] == ""  # not discharged yet
 
 
-def iv_diagnosis(db, patient_id: int) -> str:
+def iv_diagnosis(db: Database, patient_id: int) -> str:
     with db.read() as session:
         return session.execute(
             text("SELECT diagnosis_code FROM patient WHERE id = :p"), {"p": patient_id}
-        ).scalar()
+        ).scalar_one()
 
 
 def test_an_export_is_one_moment_of_the_record_whatever_is_written_while_it_runs(
-    db, staff, tmp_path, monkeypatch
-):
+    db: Database, staff: dict[str, Actor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A reading confirmed while sessions.csv is being written is in no file, and the manifest's
     chain head is the one before it: the files agree with each other and with the trail."""
     import console.export.rows
@@ -617,7 +663,7 @@ def test_an_export_is_one_moment_of_the_record_whatever_is_written_while_it_runs
         head_before = audit.head(session)
     sessions = console.export.rows.sessions
 
-    def sessions_while_a_nurse_charts(*args):
+    def sessions_while_a_nurse_charts(*args: Any) -> Iterator[SessionRow]:
         charting.record_vitals(
             db,
             staff["nina"],

@@ -2,8 +2,10 @@
 
 import json
 from collections import Counter
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,6 +13,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from console.chair import charting
+from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.domain.errors import StorageError
 from console.export.files import export
 from console.export.modes import Mode
@@ -35,7 +39,14 @@ STATUSES = {
 GENDERS = {"male", "female", "other", "unknown"}
 
 
-def _bundle(db, tmp_path, folder="fhir", first=None, last=None, **options) -> dict:
+def _bundle(
+    db: Database,
+    tmp_path: Path,
+    folder: str = "fhir",
+    first: date | None = None,
+    last: date | None = None,
+    **options: Any,
+) -> dict:
     day = db.clock.now().astimezone(ZONE).date()
     out = tmp_path / folder
     request = ExportRequest(first or day, last or day, out, format="fhir", **options)
@@ -43,7 +54,7 @@ def _bundle(db, tmp_path, folder="fhir", first=None, last=None, **options) -> di
     return json.loads((out / "bundle.json").read_text(encoding="utf-8"))
 
 
-def _references(value):
+def _references(value: object) -> Iterator[str]:
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "reference":
@@ -83,7 +94,9 @@ def _codes(resource: dict) -> set[str]:
 
 
 @pytest.mark.slow
-def test_an_iv_session_becomes_valid_resources_with_the_reporting_codes(db, staff, tmp_path):
+def test_an_iv_session_becomes_valid_resources_with_the_reporting_codes(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     row = discharged_session(db, staff["nina"])
     charting.record_side_effect(
         db, staff["nina"], row.id, {"effect": "nausea", "grade": 2, "onset_at": db.clock.now()}
@@ -169,8 +182,8 @@ def test_an_iv_session_becomes_valid_resources_with_the_reporting_codes(db, staf
 
 @pytest.mark.slow
 def test_the_whole_record_is_in_the_bundle_notes_alerts_returns_addenda_and_the_signature(
-    db, staff, tmp_path
-):
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     import base64
 
     from tests.factories import a_whole_record
@@ -211,7 +224,9 @@ def test_the_whole_record_is_in_the_bundle_notes_alerts_returns_addenda_and_the_
     assert "all well" not in limited and base64.b64encode(b"Note: all well").decode() not in limited
 
 
-def test_a_nasal_dose_has_the_nasal_route_and_no_rate(db, staff, tmp_path):
+def test_a_nasal_dose_has_the_nasal_route_and_no_rate(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, method="nasal_spray")
     record_baseline(db, nurse, row.id)
@@ -227,12 +242,15 @@ def test_a_nasal_dose_has_the_nasal_route_and_no_rate(db, staff, tmp_path):
     )
 
 
-def test_an_infusion_stopped_short_is_stopped_with_what_it_gave(db, staff, tmp_path):
+def test_an_infusion_stopped_short_is_stopped_with_what_it_gave(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.chair.infusion import record_infusion_event
 
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, minutes_ago=60)
     record_baseline(db, nurse, row.id)
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=-45)
     try:
         dose = charting.record_dose(db, nurse, row.id, iv_dose_data(db))  # 35 mg over 60 min
@@ -251,7 +269,9 @@ def test_an_infusion_stopped_short_is_stopped_with_what_it_gave(db, staff, tmp_p
     assert given["effectivePeriod"]["end"] == stop.astimezone(ZONE).isoformat(timespec="seconds")
 
 
-def test_a_limited_data_set_bundle_names_nobody_and_keeps_its_ids(db, staff, tmp_path):
+def test_a_limited_data_set_bundle_names_nobody_and_keeps_its_ids(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     discharged_session(db, staff["nina"])
     first = _bundle(db, tmp_path, folder="a", mode=Mode.LIMITED)
     second = _bundle(db, tmp_path, folder="b", mode=Mode.LIMITED)
@@ -266,7 +286,7 @@ def test_a_limited_data_set_bundle_names_nobody_and_keeps_its_ids(db, staff, tmp
 
 
 @pytest.mark.slow
-def test_every_resource_of_the_demo_clinic_is_valid(tmp_path, request):
+def test_every_resource_of_the_demo_clinic_is_valid(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """A week of the demo clinic: finished, running and planned sessions, side effects, many patients."""
     db = Database(demo_clinic_url("sqlite", tmp_path, request))
     try:
@@ -279,12 +299,14 @@ def test_every_resource_of_the_demo_clinic_is_valid(tmp_path, request):
     assert found["AdverseEvent"] and found["MedicationAdministration"]
 
 
-def test_a_failure_part_way_through_the_bundle_leaves_no_file(db, staff, tmp_path, monkeypatch):
+def test_a_failure_part_way_through_the_bundle_leaves_no_file(
+    db: Database, staff: dict[str, Actor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import console.export.fhir
 
     discharged_session(db, staff["nina"])
 
-    def disk_full(*_args):
+    def disk_full(*_args: object) -> NoReturn:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(console.export.fhir, "_pain", disk_full)
@@ -293,7 +315,7 @@ def test_a_failure_part_way_through_the_bundle_leaves_no_file(db, staff, tmp_pat
     assert list((tmp_path / "fhir").iterdir()) == []
 
 
-def test_the_manifest_holds_the_bundle_digest(db, staff, tmp_path):
+def test_the_manifest_holds_the_bundle_digest(db: Database, staff: dict[str, Actor], tmp_path: Path) -> None:
     import hashlib
 
     discharged_session(db, staff["nina"])
@@ -304,14 +326,16 @@ def test_the_manifest_holds_the_bundle_digest(db, staff, tmp_path):
     assert manifest["format"] == "fhir"
 
 
-def test_a_bundle_is_never_called_safe_harbor(db, staff, tmp_path):
+def test_a_bundle_is_never_called_safe_harbor(db: Database, staff: dict[str, Actor], tmp_path: Path) -> None:
     from console.domain.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="cannot meet Safe Harbor"):
         _bundle(db, tmp_path, mode=Mode.SAFE_HARBOR)
 
 
-def test_each_questionnaire_is_an_observation_with_its_code_score_and_answers(db, staff, tmp_path):
+def test_each_questionnaire_is_an_observation_with_its_code_score_and_answers(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.chair import questionnaires
 
     nurse = staff["nina"]

@@ -28,7 +28,7 @@ def _keys(app: App) -> list[FooterKey]:
     return list(app.screen.query(FooterKey))
 
 
-async def test_a_focus_move_keeps_the_footer_and_a_change_of_keys_redraws_it():
+async def test_a_focus_move_keeps_the_footer_and_a_change_of_keys_redraws_it() -> None:
     app = TwoFields()
     async with app.run_test() as pilot:
         await pilot.pause()
@@ -36,6 +36,7 @@ async def test_a_focus_move_keeps_the_footer_and_a_change_of_keys_redraws_it():
         assert "Resubmit" not in [key.description for key in shown]
         await pilot.press("tab")
         await pilot.pause()
+        assert app.focused is not None
         assert app.focused.id == "second" and _keys(app) == shown  # the very same widgets
         app.returned = True
         app.refresh_bindings()

@@ -1,26 +1,31 @@
 """The idle lock: an unattended console hides everything; the same user goes on where they were."""
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from app import ChairsideApp
+from console.domain.clock import FixedClock
 from tests.test_app import board_loaded, sign_in
 from tests.ui import workers_done
 from widgets.lock_screen import LockScreen
 from widgets.today import TodayScreen
 
 
-async def _idle(pilot, minutes: float) -> None:
+async def _idle(pilot: Pilot[None], minutes: float) -> None:
+    assert isinstance(pilot.app, ChairsideApp) and pilot.app.db is not None
+    assert isinstance(pilot.app.db.clock, FixedClock)
     pilot.app.db.clock.advance(minutes=minutes)
     pilot.app.lock_if_idle()
     await pilot.pause()
 
 
-def _shown_text(app) -> str:
+def _shown_text(app: ChairsideApp) -> str:
     return " ".join(str(widget.render()) for widget in app.screen.query(Static))
 
 
 @pytest.mark.slow
-async def test_five_minutes_without_input_hides_every_patient(demo_app):
+async def test_five_minutes_without_input_hides_every_patient(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         table = await board_loaded(pilot)
@@ -30,10 +35,11 @@ async def test_five_minutes_without_input_hides_every_patient(demo_app):
         await _idle(pilot, 0.2)
         assert isinstance(demo_app.screen, LockScreen)
         assert patient.split(",")[0] not in _shown_text(demo_app)
+        assert demo_app.focused is not None
         assert demo_app.focused.id == "lock-password"
 
 
-async def test_input_keeps_the_lock_away(demo_app):
+async def test_input_keeps_the_lock_away(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         await board_loaded(pilot)
@@ -44,7 +50,7 @@ async def test_input_keeps_the_lock_away(demo_app):
 
 
 @pytest.mark.slow
-async def test_the_same_users_password_returns_to_exactly_where_they_were(demo_app):
+async def test_the_same_users_password_returns_to_exactly_where_they_were(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         await board_loaded(pilot)
@@ -62,12 +68,13 @@ async def test_the_same_users_password_returns_to_exactly_where_they_were(demo_a
         await pilot.press(*"demo-nurse-pass", "enter")
         await workers_done(demo_app)
         await pilot.pause()
+        assert demo_app.clinic is not None
         assert demo_app.screen is board and demo_app.clinic.actor.username == "nurse"
         assert board.query_one("#scan", Input).value == "half typ"
 
 
 @pytest.mark.slow
-async def test_another_user_signing_in_at_the_lock_ends_the_first_sitting(demo_app):
+async def test_another_user_signing_in_at_the_lock_ends_the_first_sitting(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         await board_loaded(pilot)
@@ -77,5 +84,6 @@ async def test_another_user_signing_in_at_the_lock_ends_the_first_sitting(demo_a
         await workers_done(demo_app)
         await pilot.pause()
         assert isinstance(demo_app.screen, TodayScreen) and not demo_app.locked
+        assert demo_app.clinic is not None
         assert demo_app.clinic.actor.username == "nurse2"
         assert len(demo_app.screen_stack) == 2  # nothing of the first sitting is left underneath

@@ -1,10 +1,13 @@
 """Property tests for every input path: any value either becomes a valid row or a clear refusal."""
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from console.chair import charting, sessions
 from console.clinic import patients, users
@@ -12,6 +15,7 @@ from console.domain.actors import Actor
 from console.domain.errors import ChairsideError, InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn, PainIn, PatientIn, SessionIn, SideEffectIn, UserIn, VitalsIn, parse
 from console.domain.vocab import Drug, Method, PainKind, Role, Sex, SideEffectType
+from console.store.database import Database
 from console.store.models import (
     DoseAdministration,
     PainScore,
@@ -41,19 +45,19 @@ junk = st.one_of(
 recent = st.builds(lambda m: NOW - timedelta(minutes=m), st.integers(0, 600))
 
 
-def maybe(valid: st.SearchStrategy, *edges) -> st.SearchStrategy:
+def maybe(valid: st.SearchStrategy[object], *edges: object) -> st.SearchStrategy[object]:
     """Mostly accepted values, sometimes a value just outside the limits, sometimes junk."""
     wrong = st.one_of(junk, st.sampled_from(edges)) if edges else junk
     return st.integers(0, 11).flatmap(lambda pick: wrong if pick >= 10 else valid)
 
 
-def fields(**strategies) -> st.SearchStrategy[dict]:
+def fields(**strategies: st.SearchStrategy[object]) -> st.SearchStrategy[dict[str, object]]:
     """Every field present, plus now and then one missing."""
     full = st.fixed_dictionaries(strategies)
     return st.integers(0, 9).flatmap(lambda pick: full.flatmap(_drop_one) if pick == 9 else full)
 
 
-def _drop_one(data: dict) -> st.SearchStrategy[dict]:
+def _drop_one(data: dict[str, object]) -> st.SearchStrategy[dict[str, object]]:
     return st.sampled_from(sorted(data)).map(lambda name: {k: v for k, v in data.items() if k != name})
 
 
@@ -63,13 +67,13 @@ def words(low: int, high: int) -> st.SearchStrategy[str]:
     )
 
 
-def assert_valid_row(model, row, names, **extra) -> None:
+def assert_valid_row(model: type[BaseModel], row: object, names: Iterable[str], **extra: object) -> None:
     """A stored row re-validates through its input model: nothing invalid got in."""
     parse(model, {name: getattr(row, name) for name in names} | extra)
     event("stored")
 
 
-def assert_clear_refusal(error: ChairsideError, model) -> None:
+def assert_clear_refusal(error: ChairsideError, model: type[BaseModel]) -> None:
     event(f"refused: {type(error).__name__}")
     assert str(error)
     if isinstance(error, InvalidInput):
@@ -90,7 +94,7 @@ vitals_fields = fields(
 
 @PROPERTY
 @given(data=vitals_fields)
-def test_vitals_input(db, staff, data):
+def test_vitals_input(db: Database, staff: dict[str, Actor], data: dict[str, object]) -> None:
     row = _session(db, staff)
     try:
         stored = charting.record_vitals(db, staff["nina"], row.id, data)
@@ -120,7 +124,7 @@ patient_fields = fields(
 
 @PROPERTY
 @given(data=patient_fields)
-def test_patient_input(db, staff, data):
+def test_patient_input(db: Database, staff: dict[str, Actor], data: dict[str, object]) -> None:
     try:
         stored = patients.create_patient(db, staff["nina"], data)
     except ChairsideError as error:
@@ -129,6 +133,7 @@ def test_patient_input(db, staff, data):
     with db.read() as session:
         row = session.get(Patient, stored.id)
     assert_valid_row(PatientIn, row, PatientIn.model_fields)
+    assert row is not None
     assert row.date_of_birth <= NOW.date()
 
 
@@ -146,7 +151,7 @@ session_fields = fields(
 
 @PROPERTY
 @given(data=session_fields)
-def test_session_input(db, staff, data):
+def test_session_input(db: Database, staff: dict[str, Actor], data: dict[str, object]) -> None:
     _patient(db, staff)
     try:
         stored = sessions.schedule_session(db, staff["nina"], data)
@@ -176,7 +181,7 @@ dose_fields = fields(
 
 @PROPERTY
 @given(data=dose_fields)
-def test_dose_input(db, staff, data):
+def test_dose_input(db: Database, staff: dict[str, Actor], data: dict[str, object]) -> None:
     row = _session(db, staff)
     try:
         stored = charting.record_dose(db, staff["nina"], row.id, data)
@@ -185,6 +190,7 @@ def test_dose_input(db, staff, data):
         return
     with db.read() as session:
         dose = session.get(DoseAdministration, stored.id)
+    assert dose is not None
     witness = "marcus" if dose.witness_id == staff["marcus"].user_id else None
     # The witness is stored as a user and their secret is never stored: both come from the input.
     names = set(DoseIn.model_fields) - {"witness", "witness_secret"}
@@ -204,7 +210,7 @@ effect_fields = fields(
 
 @PROPERTY
 @given(data=effect_fields)
-def test_side_effect_input(db, staff, data):
+def test_side_effect_input(db: Database, staff: dict[str, Actor], data: dict[str, object]) -> None:
     row = _session(db, staff)
     try:
         stored = charting.record_side_effect(db, staff["nina"], row.id, data)
@@ -223,7 +229,7 @@ def test_side_effect_input(db, staff, data):
         scored_at=maybe(recent),
     )
 )
-def test_pain_input(db, staff, data):
+def test_pain_input(db: Database, staff: dict[str, Actor], data: dict[str, object]) -> None:
     row = _session(db, staff)
     current = sessions.get_session(db, row.id)
     try:
@@ -234,6 +240,7 @@ def test_pain_input(db, staff, data):
     with db.read() as session:
         assert_valid_row(PainIn, session.get(PainScore, stored.id), PainIn.model_fields)
         fresh = session.get(TreatmentSession, row.id)
+    assert fresh is not None
     assert all(score is None or 0 <= score <= 10 for score in (fresh.pain_before, fresh.pain_after))
 
 
@@ -246,35 +253,37 @@ def test_pain_input(db, staff, data):
         password=maybe(st.text(min_size=10, max_size=128), "short", "p" * 129),
     )
 )
-def test_user_input(db, data):
+def test_user_input(db: Database, data: dict[str, object]) -> None:
     try:
         stored = users.create_user(db, Actor.system("test"), data)
     except ChairsideError as error:
         assert_clear_refusal(error, UserIn)
         return
-    assert users.find_user(db, stored.username).password_hash.startswith("$argon2id$")
+    user = users.find_user(db, stored.username)
+    assert user is not None
+    assert user.password_hash.startswith("$argon2id$")
     event("stored")
 
 
-def _patient(db, staff) -> Patient:
+def _patient(db: Database, staff: dict[str, Actor]) -> Patient:
     return patients.find_by_mrn(db, "PROP-1") or patients.create_patient(
         db, staff["nina"], patient_data(mrn="PROP-1")
     )
 
 
-def _session(db, staff):
+def _session(db: Database, staff: dict[str, Actor]) -> TreatmentSession:
     """One checked-in session per test, reused by every example."""
     _patient(db, staff)
     existing = sessions.get_session(db, 1) if _has_session(db) else None
     return existing or checked_in_session(db, staff["nina"], mrn="PROP-1")
 
 
-def _has_session(db) -> bool:
+def _has_session(db: Database) -> bool:
     with db.read() as session:
         return session.get(TreatmentSession, 1) is not None
 
 
-def test_refusal_is_not_a_permission_error(db, staff):
+def test_refusal_is_not_a_permission_error(db: Database, staff: dict[str, Actor]) -> None:
     """A refused value never hides behind another error type."""
     row = _session(db, staff)
     with pytest.raises(InvalidInput) as refused:
@@ -288,7 +297,12 @@ def test_refusal_is_not_a_permission_error(db, staff):
     rule=maybe(st.sampled_from(["contraindication", "predose_hold", "dose_range", "discharge"]), "override"),
     reason=maybe(words(3, 300), "ab", "x" * 301, "bad\x07bell"),
 )
-def test_an_override_is_stored_valid_or_refused_naming_the_field(db, staff, rule, reason):
+def test_an_override_is_stored_valid_or_refused_naming_the_field(
+    db: Database,
+    staff: dict[str, Actor],
+    rule: Any,  # mostly a rule's name or a reason, sometimes junk of any type: it must be refused
+    reason: Any,
+) -> None:
     from console.chair.overrides import record_override
     from console.domain.protocol import Protocol
     from console.store.models import Override
@@ -302,6 +316,7 @@ def test_an_override_is_stored_valid_or_refused_naming_the_field(db, staff, rule
         return
     with db.read() as session:
         kept = session.get(Override, stored.id)
+    assert kept is not None
     assert kept.rule == rule and 3 <= len(kept.reason) <= 300
 
 
@@ -312,7 +327,9 @@ def test_an_override_is_stored_valid_or_refused_naming_the_field(db, staff, rule
     pin=maybe(st.from_regex(r"[0-9]{4,8}", fullmatch=True), "123", "123456789", "12a4"),
     comment=maybe(words(3, 500), "", "x" * 501),
 )
-def test_signing_inputs_are_valid_or_refused_naming_the_field(reason, text, pin, comment):
+def test_signing_inputs_are_valid_or_refused_naming_the_field(
+    reason: object, text: object, pin: object, comment: object
+) -> None:
     from console.domain.inputs import AddendumIn, PinIn, ReturnIn
 
     for model, data in (

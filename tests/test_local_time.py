@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,9 @@ def expected(moment: datetime, zone: ZoneInfo) -> str:
 
 @settings(max_examples=300)
 @given(st.sampled_from(ZONES), st.lists(MOMENTS, min_size=1, max_size=20))
-def test_every_form_of_a_stored_time_is_written_as_the_zone_says(zone_name, moments):
+def test_every_form_of_a_stored_time_is_written_as_the_zone_says(
+    zone_name: str, moments: list[datetime]
+) -> None:
     zone = ZoneInfo(zone_name)
     times = LocalTimes(zone)  # one per file: the hours it learned serve the later values
     for moment in moments:
@@ -30,7 +33,7 @@ def test_every_form_of_a_stored_time_is_written_as_the_zone_says(zone_name, mome
         assert as_utc(stored_text) == moment.replace(tzinfo=UTC)
 
 
-def test_each_minute_around_a_change_of_clocks_is_written_with_its_own_offset():
+def test_each_minute_around_a_change_of_clocks_is_written_with_its_own_offset() -> None:
     zone, times = ZoneInfo("America/Chicago"), LocalTimes(ZoneInfo("America/Chicago"))
     start = datetime(2026, 11, 1, 5, 0)  # 00:00 CDT; clocks go back at 07:00 UTC
     for minute in range(0, 5 * 60, 7):
@@ -41,7 +44,9 @@ def test_each_minute_around_a_change_of_clocks_is_written_with_its_own_offset():
 
 @settings(max_examples=200)
 @given(st.sampled_from(ZONES), st.lists(st.one_of(st.none(), MOMENTS), max_size=30))
-def test_a_column_of_times_is_written_value_by_value_as_one_time_is(zone_name, moments):
+def test_a_column_of_times_is_written_value_by_value_as_one_time_is(
+    zone_name: str, moments: list[datetime | None]
+) -> None:
     zone = ZoneInfo(zone_name)
     stored = [None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S.%f") for moment in moments]
     aware = [None if moment is None else moment.replace(tzinfo=UTC) for moment in moments]
@@ -52,7 +57,9 @@ def test_a_column_of_times_is_written_value_by_value_as_one_time_is(zone_name, m
     assert times.column(stored) == written
 
 
-def test_times_are_written_the_same_once_the_hours_learned_are_forgotten(monkeypatch):
+def test_times_are_written_the_same_once_the_hours_learned_are_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from console.export import local_time
 
     monkeypatch.setattr(local_time, "HOURS_KEPT", 2)  # forgets after every second new hour

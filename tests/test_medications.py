@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from console.domain.medications import listed, warnings
 
 
-def test_each_class_that_matters_is_recognised_by_its_generic_name_whatever_the_dose_or_case():
+def test_each_class_that_matters_is_recognised_by_its_generic_name_whatever_the_dose_or_case() -> None:
     found = warnings("Sertraline 50 mg; LORAZEPAM 1 mg prn; lamotrigine 100 mg bd; oxycodone 5 mg; zolpidem")
     assert [(w.medicine, w.kind) for w in found] == [
         ("LORAZEPAM 1 mg prn", "benzodiazepine"),
@@ -22,16 +22,16 @@ def test_each_class_that_matters_is_recognised_by_its_generic_name_whatever_the_
     ] * 2
 
 
-def test_a_medicine_is_recognised_as_a_word_not_inside_another():
+def test_a_medicine_is_recognised_as_a_word_not_inside_another() -> None:
     assert warnings("gabapentin 300 mg; duloxetine 60 mg") == []
     assert warnings("tramadolx") == []  # not a name on the list
 
 
-def test_the_list_is_semicolon_separated_and_blanks_are_left_out():
+def test_the_list_is_semicolon_separated_and_blanks_are_left_out() -> None:
     assert listed(" sertraline 50 mg ;; lorazepam 1 mg ;") == ["sertraline 50 mg", "lorazepam 1 mg"]
 
 
 @given(st.text(max_size=200))
-def test_any_typed_list_gives_warnings_for_listed_medicines_only(text):
+def test_any_typed_list_gives_warnings_for_listed_medicines_only(text: str) -> None:
     items = listed(text)
     assert all(w.medicine in items for w in warnings(text))

@@ -9,11 +9,15 @@ import random
 
 import pytest
 from sqlmodel import select
+from textual.pilot import Pilot
 
+from app import ChairsideApp
 from console.chair import sessions
+from console.domain.clock import FixedClock
 from console.domain.protocol import Protocol
 from console.domain.vocab import SessionStatus
 from console.review.integrity import verify_record
+from console.store.database import Database
 from console.store.models import DoseAdministration, PainScore, TreatmentSession
 from widgets.review_queue import ReviewQueueScreen
 from widgets.session import SessionScreen
@@ -44,8 +48,9 @@ TEXTS = (
 PLAIN_KEYS = ("enter", "enter", "escape", "tab", "shift+tab", "up", "down", "space", "backspace")
 
 
-async def _start(pilot, where: str) -> None:
+async def _start(pilot: Pilot[None], where: str) -> None:
     app = pilot.app
+    assert isinstance(app, ChairsideApp) and app.db is not None
     if where == "queue":
         await sign_in(pilot, "doctor", "demo-doctor-pass")
         assert isinstance(app.screen, ReviewQueueScreen)
@@ -53,6 +58,7 @@ async def _start(pilot, where: str) -> None:
     await sign_in(pilot)
     if where == "lock":  # the idle lock over a half-typed board
         await pilot.press(*"half typ")
+        assert isinstance(app.db.clock, FixedClock)
         app.db.clock.advance(minutes=10)
         app.lock_if_idle()
         await pilot.pause()
@@ -60,12 +66,13 @@ async def _start(pilot, where: str) -> None:
     if where == "session":
         _, session_id = _book(app, "iv_infusion")
         sessions.check_in(app.db, NURSE, session_id, 1)
+        assert app.clinic is not None
         app.push_screen(SessionScreen(app.clinic, session_id))
         await workers_done(app)
         await pilot.pause()
 
 
-async def _romp(pilot, rng: random.Random) -> None:
+async def _romp(pilot: Pilot[None], rng: random.Random) -> None:
     app = pilot.app
     for _ in range(STEPS):
         bound = [key for key in app.screen.active_bindings if key not in NEVER]
@@ -88,7 +95,7 @@ async def _romp(pilot, rng: random.Random) -> None:
     await pilot.pause()
 
 
-def _the_record_could_be_true(db) -> None:
+def _the_record_could_be_true(db: Database) -> None:
     tolerance = Protocol().reconciliation_tolerance_mg
     assert verify_record(db).problems() == []
     with db.read() as session:
@@ -124,16 +131,21 @@ RUNS = [
 @pytest.mark.parametrize(
     "where, seed, size", RUNS, ids=[f"{where}-{seed}-{size[0]}x{size[1]}" for where, seed, size in RUNS]
 )
-async def test_a_monkey_at_every_screen_breaks_nothing(demo_app, where, seed, size):
+async def test_a_monkey_at_every_screen_breaks_nothing(
+    demo_app: ChairsideApp, where: str, seed: int, size: tuple[int, int]
+) -> None:
     rng = random.Random(f"{where}-{seed}-{size}")
     async with demo_app.run_test(size=size) as pilot:
         await _start(pilot, where)
         await _romp(pilot, rng)
         assert demo_app.is_running or demo_app.return_code == 0
+    assert demo_app.db is not None
     _the_record_could_be_true(demo_app.db)
 
 
-async def test_found_by_the_monkey_a_palette_command_for_a_closed_screen_does_nothing(demo_app):
+async def test_found_by_the_monkey_a_palette_command_for_a_closed_screen_does_nothing(
+    demo_app: ChairsideApp,
+) -> None:
     """Seed 101 at 80x24 on the session screen: Ctrl+P, then a command of the session screen run after
     that screen had closed, ended the console with NoMatches '#entry-error'."""
     async with demo_app.run_test(size=(80, 24)) as pilot:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg_server import PgServer
 from tests.terminal import Terminal
 
 pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` leaves them out
@@ -76,8 +77,8 @@ class Shell:
                 assert done.group(1) == "0" and not failed, f"block {number} failed:\n{block}\n{screen}"
                 return screen
             lines = [line for line in screen.splitlines() if line.strip()]
-            prompts = [PROMPT.match(line.strip()) for line in lines]
-            prompts = [match for match in prompts if match]
+            matched = [PROMPT.match(line.strip()) for line in lines]
+            prompts = [match for match in matched if match]
             if len(prompts) > answered and lines and PROMPT.match(lines[-1].strip()):
                 prompt = prompts[answered]
                 if prompt.group(1).startswith("Printed name"):
@@ -103,7 +104,9 @@ class Shell:
         raise AssertionError(f"block {number} did not finish:\n{block}\n{self.terminal.screen()}")
 
 
-def test_every_command_of_the_operations_guide_runs_as_written(tmp_path, terminal, postgres):
+def test_every_command_of_the_operations_guide_runs_as_written(
+    tmp_path: Path, terminal: Terminal, postgres: PgServer
+) -> None:
     blocks = sh_blocks(DOC.read_text())
     assert len(blocks) >= 15  # the guide's blocks were found
     home = tmp_path / "home"

@@ -2,6 +2,7 @@
 
 import itertools
 import os
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -12,12 +13,13 @@ from console.store.database import Database
 from console.store.pg_roles import grant_application_role, grant_statements
 from tests.conftest import NOW, TEST_KEY
 from tests.factories import a_nurses_reading
+from tests.pg_server import PgServer
 
 _names = itertools.count()
 
 
 @pytest.fixture
-def consoles_role(postgres):
+def consoles_role(postgres: PgServer) -> Iterator[Database]:
     """A new clinic database, owned by the test server's owner role, and a console role granted on it."""
     owner_url = postgres.create_database(f"roles_{os.getpid()}_{next(_names)}", template=postgres.template)
     role = f"console_{os.getpid()}_{next(_names)}"
@@ -32,7 +34,7 @@ def consoles_role(postgres):
     console.dispose()
 
 
-def test_the_console_role_records_a_session_through_the_services(consoles_role):
+def test_the_console_role_records_a_session_through_the_services(consoles_role: Database) -> None:
     row = a_nurses_reading(consoles_role)
     with consoles_role.read() as session:
         readings = session.execute(
@@ -57,7 +59,9 @@ def test_the_console_role_records_a_session_through_the_services(consoles_role):
         "CREATE TABLE shadow (id integer)",
     ],
 )
-def test_the_console_role_is_refused_what_would_change_the_rules(consoles_role, statement):
+def test_the_console_role_is_refused_what_would_change_the_rules(
+    consoles_role: Database, statement: str
+) -> None:
     with (
         pytest.raises(DBAPIError, match=r"must be owner|permission denied"),
         consoles_role.engine.begin() as c,
@@ -65,7 +69,7 @@ def test_the_console_role_is_refused_what_would_change_the_rules(consoles_role, 
         c.execute(text(statement))
 
 
-def test_a_role_name_is_checked_before_it_reaches_sql():
+def test_a_role_name_is_checked_before_it_reaches_sql() -> None:
     from console.domain.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="Role"):

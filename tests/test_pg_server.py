@@ -23,14 +23,16 @@ def _postgres_running_in(folder: Path) -> bool:
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 13), reason="the pinned pgserver has wheels up to Python 3.12")
-def test_the_packaged_server_programs_are_used_when_asked(monkeypatch):
+def test_the_packaged_server_programs_are_used_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHAIRSIDE_TEST_POSTGRES", "bundled")
     assert "pgserver" in str(pg_server.bindir())
     assert (pg_server.bindir() / "pg_dump").exists() and (pg_server.bindir() / "psql").exists()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another account")
-def test_programs_the_server_account_cannot_reach_are_copied_with_their_libraries(tmp_path, monkeypatch):
+def test_programs_the_server_account_cannot_reach_are_copied_with_their_libraries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A project in a folder only root may enter (pytest's own temporary folders are such), installed
     under a umask that leaves its files to their owner alone."""
     monkeypatch.setenv("CHAIRSIDE_TEST_POSTGRES", "bundled")
@@ -53,7 +55,7 @@ def test_programs_the_server_account_cannot_reach_are_copied_with_their_librarie
         pg_server.end_run(folder)
 
 
-def test_a_server_left_by_a_killed_run_is_stopped_by_the_next():
+def test_a_server_left_by_a_killed_run_is_stopped_by_the_next() -> None:
     folder = pg_server.new_run_folder()
     server = pg_server.start(folder / "pg")
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -64,7 +66,7 @@ def test_a_server_left_by_a_killed_run_is_stopped_by_the_next():
     assert not _postgres_running_in(server.data) and not folder.exists()
 
 
-def test_a_run_of_a_live_owner_is_left_alone():
+def test_a_run_of_a_live_owner_is_left_alone() -> None:
     folder = pg_server.new_run_folder()
     try:
         assert folder not in pg_server.stop_stale_runs()
@@ -74,7 +76,7 @@ def test_a_run_of_a_live_owner_is_left_alone():
 
 
 @pytest.mark.slow
-def test_sigterm_ends_a_test_run_and_stops_its_server(tmp_path):
+def test_sigterm_ends_a_test_run_and_stops_its_server(tmp_path: Path) -> None:
     """A CI time-out or `kill` sends SIGTERM: the run ends as with Ctrl+C, its server stopped."""
     waiting = tmp_path / "test_waits.py"
     waiting.write_text("import time\n\ndef test_waits(postgres):\n    time.sleep(300)\n")

@@ -2,6 +2,7 @@
 
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -9,13 +10,14 @@ import pytest
 from console.cli import run
 from console.clinic.logs import log_unexpected
 from console.clinic.setup import prepare_new
+from console.domain.actors import Actor
 from console.store.database import Database, sqlite_url
 from console.store.schema import ensure_schema
 from tests.test_export import _export
 
 
 @pytest.fixture
-def open_umask():
+def open_umask() -> Iterator[None]:
     """The umask most systems start with (others may read); restored afterwards."""
     previous = os.umask(0o022)
     yield
@@ -26,7 +28,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-def test_a_new_database_its_wal_and_its_folder_are_owner_only(open_umask, tmp_path):
+def test_a_new_database_its_wal_and_its_folder_are_owner_only(open_umask: None, tmp_path: Path) -> None:
     path = tmp_path / "new folder" / "clinic.sqlite3"
     db = prepare_new(sqlite_url(path))
     ensure_schema(db)
@@ -37,7 +39,9 @@ def test_a_new_database_its_wal_and_its_folder_are_owner_only(open_umask, tmp_pa
     db.dispose()
 
 
-def test_a_database_from_an_older_version_is_made_owner_only_when_opened(open_umask, tmp_path):
+def test_a_database_from_an_older_version_is_made_owner_only_when_opened(
+    open_umask: None, tmp_path: Path
+) -> None:
     path = tmp_path / "clinic.sqlite3"
     ensure_schema(Database(sqlite_url(path)))
     for file in tmp_path.iterdir():
@@ -51,17 +55,19 @@ def test_a_database_from_an_older_version_is_made_owner_only_when_opened(open_um
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_an_export_folder_and_its_files_are_owner_only(open_umask, db, staff, tmp_path):
+def test_an_export_folder_and_its_files_are_owner_only(
+    open_umask: None, db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     out = _export(db, tmp_path, folder="new/export")
     assert _mode(out) == 0o700
     assert {_mode(file) for file in out.iterdir()} == {0o600}
 
 
-def test_the_error_log_is_owner_only(open_umask, tmp_path):
+def test_the_error_log_is_owner_only(open_umask: None, tmp_path: Path) -> None:
     where = Path(log_unexpected(RuntimeError("a test failure"), "a test"))
     assert _mode(where) == 0o600 and _mode(where.parent) == 0o700
 
 
-def test_the_command_line_makes_every_file_it_creates_owner_only(open_umask):
+def test_the_command_line_makes_every_file_it_creates_owner_only(open_umask: None) -> None:
     assert run(argv=["--version"]) == 0
     assert os.umask(0o022) == 0o077

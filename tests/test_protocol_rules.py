@@ -1,6 +1,7 @@
 """Each protocol rule at the service layer, on both backends, with time injected."""
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -12,11 +13,14 @@ from console.chair import charting, dose_rules, sessions
 from console.chair.overdue import flag_overdue, overdue
 from console.chair.overrides import record_override
 from console.clinic import patients
+from console.domain.actors import Actor
 from console.domain.alert_rules import AlertRule
+from console.domain.clock import FixedClock
 from console.domain.errors import InvalidInput, NeedsConfirmation, NotAllowed
 from console.domain.inputs import DoseIn
 from console.domain.protocol import Protocol
-from console.store.models import Alert, AuditEvent, DoseAdministration, Override, Patient
+from console.store.database import Database
+from console.store.models import Alert, AuditEvent, DoseAdministration, Override, Patient, TreatmentSession
 from tests.factories import (
     at_minutes_ago,
     checked_in_session,
@@ -31,7 +35,7 @@ PROTOCOL = Protocol()
 ZONE = __import__("zoneinfo").ZoneInfo("America/Chicago")
 
 
-def _screened(db, nurse, found: list[str], **kwargs):
+def _screened(db: Database, nurse: Actor, found: list[str], **kwargs: Any) -> TreatmentSession:
     row = checked_in_session(db, nurse, **kwargs)
     return sessions.record_pre_assessment(
         db, nurse, row.id, row.version, escort_confirmed=True, contraindications=found
@@ -39,7 +43,7 @@ def _screened(db, nurse, found: list[str], **kwargs):
 
 
 # ----- contraindication screen -------------------------------------------------------------------
-def test_no_first_dose_without_the_contraindication_screen(db, staff):
+def test_no_first_dose_without_the_contraindication_screen(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = scheduled_session(db, nurse)
     row = sessions.check_in(db, nurse, row.id, row.version)
@@ -47,7 +51,9 @@ def test_no_first_dose_without_the_contraindication_screen(db, staff):
         charting.record_dose(db, nurse, row.id, iv_dose_data(db))
 
 
-def test_a_positive_screen_blocks_dosing_until_a_physician_overrides_with_a_reason(db, staff):
+def test_a_positive_screen_blocks_dosing_until_a_physician_overrides_with_a_reason(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse, doctor = staff["nina"], staff["priya"]
     row = _screened(db, nurse, ["pregnancy"])
     with pytest.raises(NotAllowed, match=r"contraindication found \(Pregnancy\)"):
@@ -68,10 +74,11 @@ def test_a_positive_screen_blocks_dosing_until_a_physician_overrides_with_a_reas
         "physician",
         doctor.user_id,
     )
+    assert event.after_json is not None
     assert event.actor == "priya" and "Negative pregnancy test" in event.after_json
 
 
-def test_the_override_role_comes_from_the_protocol(db, staff):
+def test_the_override_role_comes_from_the_protocol(db: Database, staff: dict[str, Actor]) -> None:
     row = _screened(db, staff["nina"], ["hepatic"])
     nurses_may = Protocol(override_roles={"contraindication": "nurse"})
     record_override(
@@ -81,7 +88,9 @@ def test_the_override_role_comes_from_the_protocol(db, staff):
 
 
 # ----- pre-dose hold -------------------------------------------------------------------------------
-def test_a_pre_dose_reading_past_the_hold_threshold_blocks_dosing_until_an_override(db, staff):
+def test_a_pre_dose_reading_past_the_hold_threshold_blocks_dosing_until_an_override(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse, doctor = staff["nina"], staff["priya"]
     row = checked_in_session(db, nurse)
     charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=186, diastolic=104))
@@ -93,7 +102,7 @@ def test_a_pre_dose_reading_past_the_hold_threshold_blocks_dosing_until_an_overr
     charting.record_dose(db, nurse, row.id, iv_dose_data(db))
 
 
-def test_a_later_reading_below_the_hold_lifts_it(db, staff):
+def test_a_later_reading_below_the_hold_lifts_it(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     at_minutes_ago(db, 10, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=182)))
@@ -102,7 +111,7 @@ def test_a_later_reading_below_the_hold_lifts_it(db, staff):
 
 
 # ----- dose range and weight -----------------------------------------------------------------------
-def _dose(**changes) -> DoseIn:
+def _dose(**changes: object) -> DoseIn:
     data = {
         "route": "intravenous",
         "drug": "ketamine",
@@ -120,7 +129,7 @@ def _dose(**changes) -> DoseIn:
 
 
 @given(st.floats(0.01, 10, allow_nan=False))
-def test_an_iv_rate_is_refused_exactly_when_outside_the_protocol_range(rate):
+def test_an_iv_rate_is_refused_exactly_when_outside_the_protocol_range(rate: float) -> None:
     refusal = dose_rules.out_of_range(_dose(rate_mg_per_kg_h=rate), PROTOCOL)
     inside = PROTOCOL.iv.rate_min_mg_per_kg_h <= rate <= PROTOCOL.iv.rate_max_mg_per_kg_h
     assert (refusal is None) == inside
@@ -129,13 +138,13 @@ def test_an_iv_rate_is_refused_exactly_when_outside_the_protocol_range(rate):
 
 
 @given(st.floats(0.1, 1000, allow_nan=False))
-def test_an_iv_total_is_refused_exactly_above_the_protocol_maximum(total):
+def test_an_iv_total_is_refused_exactly_above_the_protocol_maximum(total: float) -> None:
     refusal = dose_rules.out_of_range(_dose(dose_mg=total, drawn_mg=total + 5), PROTOCOL)
     assert (refusal is None) == (total <= PROTOCOL.iv.max_total_mg)
 
 
 @given(st.integers(1, 3))
-def test_nasal_doses_are_the_protocol_list(devices):
+def test_nasal_doses_are_the_protocol_list(devices: int) -> None:
     dose = _dose(
         route="nasal",
         drug="esketamine",
@@ -149,7 +158,7 @@ def test_nasal_doses_are_the_protocol_list(devices):
     assert (dose_rules.out_of_range(dose, PROTOCOL) is None) == (28 * devices in (56, 84))
 
 
-def test_an_out_of_range_dose_needs_a_physician_override(db, staff):
+def test_an_out_of_range_dose_needs_a_physician_override(db: Database, staff: dict[str, Actor]) -> None:
     nurse, doctor = staff["nina"], staff["priya"]
     row = checked_in_session(db, nurse)
     fast = iv_dose_data(db, rate_mg_per_kg_h=2.5, dose_mg=175, drawn_mg=180, wasted_mg=5)
@@ -162,29 +171,36 @@ def test_an_out_of_range_dose_needs_a_physician_override(db, staff):
     assert charting.record_dose(db, nurse, row.id, fast).rate_mg_per_kg_h == 2.5
 
 
-def test_mg_per_kg_needs_a_weight_the_protocol_still_trusts(db, staff):
+def test_mg_per_kg_needs_a_weight_the_protocol_still_trusts(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     patient = patients.find_by_mrn(db, "MRN-1001")
+    assert patient is not None
     old = db.clock.now().date() - timedelta(days=31)
     with db.write() as session:
         stored = session.get(type(patient), patient.id)
+        assert stored is not None
         stored.weight_measured_on = old
         session.add(stored)
     with pytest.raises(InvalidInput, match="Weight: measured 31 days ago"):
         charting.record_dose(db, nurse, row.id, iv_dose_data(db))
     patient = patients.find_by_mrn(db, "MRN-1001")
+    assert patient is not None
     patients.record_weight(db, nurse, patient.id, patient.version, 71)
     assert charting.record_dose(db, nurse, row.id, iv_dose_data(db)).weight_kg_used == 71
 
 
-def test_a_weight_far_from_the_last_one_is_stored_only_when_confirmed(db, staff):
+def test_a_weight_far_from_the_last_one_is_stored_only_when_confirmed(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     patient = patients.find_by_mrn(db, "MRN-1001") or patients.create_patient(db, nurse, patient_data())
     with pytest.raises(NeedsConfirmation, match=r"7 kg is 90% below the last \(70 kg on") as refused:
         patients.record_weight(db, nurse, patient.id, patient.version, "7", PROTOCOL)  # 70 with a digit lost
     assert refused.value.field == "weight_kg"
-    assert patients.find_by_mrn(db, "MRN-1001").weight_kg == 70  # nothing stored
+    unchanged = patients.find_by_mrn(db, "MRN-1001")
+    assert unchanged is not None
+    assert unchanged.weight_kg == 70  # nothing stored
     patient = patients.record_weight(db, nurse, patient.id, patient.version, "76", PROTOCOL)  # within 10%
     assert patient.weight_kg == 76
     lenient = Protocol(weight_change_confirm_percent=50)
@@ -198,8 +214,10 @@ def test_a_weight_far_from_the_last_one_is_stored_only_when_confirmed(db, staff)
 
 
 @given(last=st.floats(2, 400), new=st.floats(2, 400), percent=st.floats(1, 100))
-def test_the_weight_change_needs_confirming_exactly_past_the_protocol_percent(last, new, percent):
-    patient = Patient(weight_kg=last, weight_measured_on=date(2026, 11, 1))
+def test_the_weight_change_needs_confirming_exactly_past_the_protocol_percent(
+    last: float, new: float, percent: float
+) -> None:
+    patient = Patient(**patient_data(weight_kg=last, weight_measured_on=date(2026, 11, 1)))
     protocol = Protocol(weight_change_confirm_percent=percent)
     beyond = abs(new - last) / last * 100 > percent
     try:
@@ -210,7 +228,7 @@ def test_the_weight_change_needs_confirming_exactly_past_the_protocol_percent(la
 
 
 # ----- discharge gate ------------------------------------------------------------------------------
-def _nasal_session_dosed(db, nurse):
+def _nasal_session_dosed(db: Database, nurse: Actor) -> TreatmentSession:
     row = checked_in_session(db, nurse, method="nasal_spray", minutes_ago=10)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     row = sessions.get_session(db, row.id)
@@ -230,10 +248,13 @@ def _nasal_session_dosed(db, nurse):
     return sessions.get_session(db, row.id)
 
 
-def test_nasal_discharge_is_refused_at_119_minutes_and_allowed_at_120(db, staff):
+def test_nasal_discharge_is_refused_at_119_minutes_and_allowed_at_120(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     row = _nasal_session_dosed(db, nurse)
     dosed_at = db.clock.now()
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=40)
     charting.record_vitals(db, nurse, row.id, vitals_data(db, moaas=4))
     row = sessions.end_treatment(db, nurse, row.id, sessions.get_session(db, row.id).version)
@@ -253,7 +274,7 @@ def test_nasal_discharge_is_refused_at_119_minutes_and_allowed_at_120(db, staff)
     )
 
 
-def test_the_refusal_lists_everything_missing(db, staff):
+def test_the_refusal_lists_everything_missing(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, minutes_ago=60)
     row = sessions.record_pre_assessment(
@@ -277,7 +298,9 @@ def test_the_refusal_lists_everything_missing(db, staff):
         assert missing in message, missing
 
 
-def test_a_physician_override_discharges_but_never_past_a_controlled_substance_mismatch(db, staff):
+def test_a_physician_override_discharges_but_never_past_a_controlled_substance_mismatch(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse, doctor = staff["nina"], staff["priya"]
     row = checked_in_session(db, nurse, minutes_ago=60)
     at_minutes_ago(db, 50, lambda: charting.record_dose(db, nurse, row.id, iv_dose_data(db)))
@@ -302,7 +325,7 @@ def test_a_physician_override_discharges_but_never_past_a_controlled_substance_m
 
 
 # ----- overdue readings --------------------------------------------------------------------------
-def _late_session(db, nurse):
+def _late_session(db: Database, nurse: Actor) -> TreatmentSession:
     """An IV session whose last reading was 40 minutes ago: due 15 minutes after it, now 25 minutes late."""
     row = checked_in_session(db, nurse, minutes_ago=60)
     at_minutes_ago(db, 55, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
@@ -311,7 +334,9 @@ def _late_session(db, nurse):
     return row
 
 
-def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(db, staff):
+def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from console.chair.board import day_sessions
 
     nurse = staff["nina"]
@@ -330,7 +355,7 @@ def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(db, st
     assert overdue(day_sessions(db, db.clock.now().date()), PROTOCOL, db.clock.now()) == {}
 
 
-def test_a_reading_a_little_late_is_not_yet_overdue(db, staff):
+def test_a_reading_a_little_late_is_not_yet_overdue(db: Database, staff: dict[str, Actor]) -> None:
     from console.chair.board import day_sessions
 
     nurse = staff["nina"]
@@ -340,7 +365,7 @@ def test_a_reading_a_little_late_is_not_yet_overdue(db, staff):
     assert overdue(day_sessions(db, db.clock.now().date()), PROTOCOL, db.clock.now()) == {}
 
 
-def test_the_protocol_version_is_stored_at_check_in(db, staff):
+def test_the_protocol_version_is_stored_at_check_in(db: Database, staff: dict[str, Actor]) -> None:
     row = scheduled_session(db, staff["nina"])
     checked = sessions.check_in(
         db, staff["nina"], row.id, row.version, protocol=Protocol(version="lakeside-7")
@@ -348,7 +373,7 @@ def test_the_protocol_version_is_stored_at_check_in(db, staff):
     assert checked.protocol_version == "lakeside-7"
 
 
-def test_a_correction_is_held_to_the_dose_range_too(db, staff):
+def test_a_correction_is_held_to_the_dose_range_too(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     dose = charting.record_dose(db, nurse, row.id, iv_dose_data(db))
@@ -357,7 +382,9 @@ def test_a_correction_is_held_to_the_dose_range_too(db, staff):
         charting.correct_dose(db, nurse, dose.id, dose.version, fast)
 
 
-def test_an_overdue_reading_is_stored_by_whoever_looks_first_with_no_board_open(db, staff):
+def test_an_overdue_reading_is_stored_by_whoever_looks_first_with_no_board_open(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     """Opening the session alone raises the overdue alert; the board then finds it open, not twice."""
     from console.chair.overdue import board_for, session_view_for
 
@@ -370,7 +397,9 @@ def test_an_overdue_reading_is_stored_by_whoever_looks_first_with_no_board_open(
     assert next(r for r in board.rows if r.session_id == row.id).open_alerts == 1
 
 
-def test_the_board_stores_the_overdue_alert_and_counts_it_in_the_same_look(db, staff):
+def test_the_board_stores_the_overdue_alert_and_counts_it_in_the_same_look(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from console.chair.overdue import board_for
 
     nurse = staff["nina"]

@@ -4,14 +4,17 @@ from datetime import timedelta
 
 import pytest
 from sqlmodel import select
-from textual.widgets import Static
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
 
+from app import ChairsideApp
 from console.chair import charting, sessions
 from console.chair.overrides import record_override
 from console.demo.builder import DEMO_PIN
 from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.domain.vocab import Role
-from console.store.models import Alert
+from console.store.models import Alert, Patient
 from tests.factories import vitals_data
 
 from .test_app import sign_in
@@ -22,7 +25,9 @@ pytestmark = pytest.mark.slow  # every test here takes seconds: `make check` lea
 DOCTOR = Actor("doctor", Role.PHYSICIAN, 4, "Dr. Priya Raman")
 
 
-async def _pre_assessed(pilot, patient, contraindication: bool = False, baseline: str = "128/82 76 98 14 5"):
+async def _pre_assessed(
+    pilot: Pilot[None], patient: Patient, contraindication: bool = False, baseline: str = "128/82 76 98 14 5"
+) -> Nurse:
     """Open the session, check in, pain, PEG, baseline, screen (ticking the first item when asked), the
     pre-infusion checklist, save."""
     await sign_in(pilot)
@@ -41,7 +46,9 @@ async def _confirm_dose(nurse: Nurse, rate: str | None = None) -> None:
     await nurse.type(str(int(total) + 10), "enter", "m", "enter", DEMO_PIN, "enter")
 
 
-async def test_a_positive_screen_blocks_the_dose_until_the_physician_overrides(demo_app):
+async def test_a_positive_screen_blocks_the_dose_until_the_physician_overrides(
+    demo_app: ChairsideApp,
+) -> None:
     patient, session_id = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _pre_assessed(pilot, patient, contraindication=True)
@@ -51,6 +58,8 @@ async def test_a_positive_screen_blocks_the_dose_until_the_physician_overrides(d
         await nurse.type("ctrl+y", "enter", *"patient says so", "enter")  # a nurse may not override
         assert "the protocol needs a physician" in str(demo_app.screen.query_one("#override-error").render())
         await nurse.type("escape", "tab", "enter")  # the reason typed is thrown away, once asked
+        assert demo_app.db is not None
+        assert demo_app.settings is not None
         record_override(
             demo_app.db,
             DOCTOR,
@@ -66,8 +75,9 @@ async def test_a_positive_screen_blocks_the_dose_until_the_physician_overrides(d
     assert sessions.get_session(demo_app.db, session_id).status == "in_treatment"
 
 
-async def test_a_physician_records_the_override_at_the_chair(demo_app):
+async def test_a_physician_records_the_override_at_the_chair(demo_app: ChairsideApp) -> None:
     _, session_id = _book(demo_app, "iv_infusion")
+    assert demo_app.db is not None
     sessions.check_in(demo_app.db, NURSE, session_id, 1)
     current = sessions.get_session(demo_app.db, session_id)
     sessions.record_pre_assessment(
@@ -78,6 +88,7 @@ async def test_a_physician_records_the_override_at_the_chair(demo_app):
         await pilot.pause()
         from widgets.session import SessionScreen
 
+        assert demo_app.clinic is not None
         demo_app.push_screen(SessionScreen(demo_app.clinic, session_id))
         nurse = Nurse(pilot)
         await nurse.settle()
@@ -87,7 +98,7 @@ async def test_a_physician_records_the_override_at_the_chair(demo_app):
         assert "dose despite a contraindication" in shown and "Dr. Priya Raman (physician)" in shown
 
 
-async def test_a_pre_dose_hold_stops_the_dose_on_screen(demo_app):
+async def test_a_pre_dose_hold_stops_the_dose_on_screen(demo_app: ChairsideApp) -> None:
     patient, _ = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _pre_assessed(pilot, patient, baseline="188/112 80 98 14 5")
@@ -95,7 +106,7 @@ async def test_a_pre_dose_hold_stops_the_dose_on_screen(demo_app):
         assert "pre-dose hold: BP 188/112" in _error(demo_app)
 
 
-async def test_an_iv_rate_outside_the_protocol_is_refused_naming_the_range(demo_app):
+async def test_an_iv_rate_outside_the_protocol_is_refused_naming_the_range(demo_app: ChairsideApp) -> None:
     patient, _ = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _pre_assessed(pilot, patient)
@@ -103,23 +114,29 @@ async def test_an_iv_rate_outside_the_protocol_is_refused_naming_the_range(demo_
         assert "Rate: 2.5 mg/kg/h is outside the protocol's 0.5-2 mg/kg/h" in _error(demo_app)
 
 
-async def test_discharge_refusal_lists_what_is_missing(demo_app):
+async def test_discharge_refusal_lists_what_is_missing(demo_app: ChairsideApp) -> None:
     patient, session_id = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _pre_assessed(pilot, patient)
         await _confirm_dose(nurse)
+        assert isinstance(demo_app.clock, FixedClock)
         demo_app.clock.advance(minutes=40)
         await nurse.type("f7", "3", "enter", "a", "tab", "enter")  # pain after, the checklist, Discharge
         refusal = _error(demo_app)
         assert refusal.startswith("⚠ discharge refused:")
         assert "observation time not reached" in refusal and "latest vital signs are 40 min old" in refusal
+    assert demo_app.db is not None
     assert sessions.get_session(demo_app.db, session_id).status == "in_treatment"
 
 
-async def test_an_overdue_reading_shows_on_the_board_and_the_next_reading_clears_it(demo_app):
+async def test_an_overdue_reading_shows_on_the_board_and_the_next_reading_clears_it(
+    demo_app: ChairsideApp,
+) -> None:
     patient, session_id = _book(demo_app, "iv_infusion")
     db = demo_app.db
+    assert db is not None
     sessions.check_in(db, NURSE, session_id, 1, at=demo_app.clock.now() - timedelta(minutes=45))
+    assert isinstance(demo_app.clock, FixedClock)
     demo_app.clock.advance(minutes=-40)
     try:
         reading = vitals_data(db, measured_at=demo_app.clock.now(), systolic=120, diastolic=80, heart_rate=70)
@@ -134,7 +151,7 @@ async def test_an_overdue_reading_shows_on_the_board_and_the_next_reading_clears
         await sign_in(pilot)
         nurse = Nurse(pilot)
         await nurse.settle()
-        board = demo_app.screen.query_one("#board")
+        board = demo_app.screen.query_one("#board", DataTable)
 
         def shown() -> list[str]:
             index = next(i for i in range(board.row_count) if str(board.get_row_at(i)[-1]) == patient.mrn)

@@ -1,7 +1,8 @@
 """PEG, PHQ-9 and GAD-7: typed lines, scores and classes (no database), then the service on both
 backends: what it stores and refuses, the self-harm alert only a physician clears, the schedule."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -11,11 +12,13 @@ from sqlalchemy.exc import DBAPIError
 
 from console.chair import alerts, overrides, questionnaires, sessions
 from console.chair.session_view import load_session_view
+from console.domain.actors import Actor
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.protocol import Protocol, Questionnaires
 from console.domain.questionnaires import band, change, parse_answers, score, shown_score
-from console.domain.vocab import Instrument
+from console.domain.vocab import Instrument, Method
 from console.review.integrity import verify_record
+from console.store.database import Database
 from console.store.models import TreatmentSession
 from tests.factories import approved_by, checked_in_session, discharged_session, ready_for_discharge
 
@@ -25,7 +28,7 @@ PEG, PHQ9, GAD7 = Instrument.PEG, Instrument.PHQ9, Instrument.GAD7
 # -- the typed line, scores and classes --------------------------------------------------------
 
 
-def test_each_instrument_reads_its_line():
+def test_each_instrument_reads_its_line() -> None:
     assert parse_answers(PEG, "6 7 5") == (6, 7, 5)
     assert parse_answers(PEG, "10,0 10") == (10, 0, 10)
     assert parse_answers(PHQ9, "212101100") == (2, 1, 2, 1, 0, 1, 1, 0, 0)
@@ -47,20 +50,20 @@ def test_each_instrument_reads_its_line():
         (GAD7, "", "GAD-7: 0 answers; it has 7"),
     ],
 )
-def test_a_wrong_line_is_refused_naming_the_instrument(instrument, line, said):
+def test_a_wrong_line_is_refused_naming_the_instrument(instrument: Instrument, line: str, said: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parse_answers(instrument, line)
     assert refused.value.field == instrument.value and said in str(refused.value)
 
 
 @given(st.lists(st.integers(0, 3), min_size=9, max_size=9))
-def test_any_phq9_answers_read_back_with_or_without_spaces(items):
+def test_any_phq9_answers_read_back_with_or_without_spaces(items: list[int]) -> None:
     assert parse_answers(PHQ9, "".join(map(str, items))) == tuple(items)
     assert parse_answers(PHQ9, " ".join(map(str, items))) == tuple(items)
 
 
 @given(st.text(max_size=30))
-def test_any_typed_peg_line_is_three_items_or_a_refusal(line):
+def test_any_typed_peg_line_is_three_items_or_a_refusal(line: str) -> None:
     try:
         items = parse_answers(PEG, line)
     except InvalidInput as refused:
@@ -69,7 +72,7 @@ def test_any_typed_peg_line_is_three_items_or_a_refusal(line):
         assert len(items) == 3 and all(0 <= item <= 10 for item in items)
 
 
-def test_scores_bands_and_classes():
+def test_scores_bands_and_classes() -> None:
     assert score(PEG, (6, 7, 5)) == 6.0 and score(PEG, (7, 7, 6)) == 6.7
     assert shown_score(PEG, (6, 7, 5)) == "PEG 6.0"
     assert [band(PHQ9, total) for total in (0, 4, 5, 9, 10, 14, 15, 19, 20, 27)] == [
@@ -103,7 +106,7 @@ def test_scores_bands_and_classes():
 # -- the service, on both backends --------------------------------------------------------------
 
 
-def test_answers_are_stored_item_by_item_and_read_back(db, staff):
+def test_answers_are_stored_item_by_item_and_read_back(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["nina"])
     stored = questionnaires.record(db, staff["nina"], row.id, "peg", (6, 7, 5))
     assert (stored.items, stored.item_4, stored.recorded_by) == ((6, 7, 5), None, staff["nina"].user_id)
@@ -120,8 +123,8 @@ def test_answers_are_stored_item_by_item_and_read_back(db, staff):
     ("instrument", "items"), [("peg", (6, 7)), ("peg", (6, 11, 5)), ("gad7", (1,) * 9), ("mood", (1, 1, 1))]
 )
 def test_the_service_refuses_answers_that_cannot_be_true_whatever_a_screen_sends(
-    db, staff, instrument, items
-):
+    db: Database, staff: dict[str, Actor], instrument: str, items: tuple[int, ...]
+) -> None:
     row = checked_in_session(db, staff["nina"])
     with pytest.raises(InvalidInput):
         questionnaires.record(db, staff["nina"], row.id, instrument, items)
@@ -138,7 +141,9 @@ def test_the_service_refuses_answers_that_cannot_be_true_whatever_a_screen_sends
         "'mood', 1, 1, 1, NULL",
     ],
 )
-def test_the_database_refuses_answers_that_cannot_be_true(db, staff, values):
+def test_the_database_refuses_answers_that_cannot_be_true(
+    db: Database, staff: dict[str, Actor], values: str
+) -> None:
     row = checked_in_session(db, staff["nina"])
     with pytest.raises(DBAPIError), db.engine.begin() as connection:
         connection.execute(
@@ -161,7 +166,9 @@ def test_the_database_refuses_answers_that_cannot_be_true(db, staff, values):
         )
 
 
-def test_a_second_entry_is_a_conflict_and_a_correction_needs_the_version_read(db, staff):
+def test_a_second_entry_is_a_conflict_and_a_correction_needs_the_version_read(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     row = checked_in_session(db, staff["nina"])
     first = questionnaires.record(db, staff["nina"], row.id, "peg", (6, 7, 5))
     with pytest.raises(Conflict, match="another workstation"):
@@ -172,7 +179,9 @@ def test_a_second_entry_is_a_conflict_and_a_correction_needs_the_version_read(db
         questionnaires.record(db, staff["nina"], row.id, "peg", (1, 1, 1), first.version)
 
 
-def test_nothing_is_asked_before_check_in_and_an_admin_records_nothing(db, staff):
+def test_nothing_is_asked_before_check_in_and_an_admin_records_nothing(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from tests.factories import scheduled_session
 
     row = scheduled_session(db, staff["nina"])
@@ -182,7 +191,9 @@ def test_nothing_is_asked_before_check_in_and_an_admin_records_nothing(db, staff
         questionnaires.record(db, staff["office"], row.id, "peg", (6, 7, 5))
 
 
-def test_self_harm_answer_raises_an_alert_only_a_physician_clears_and_discharge_waits_for_it(db, staff):
+def test_self_harm_answer_raises_an_alert_only_a_physician_clears_and_discharge_waits_for_it(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse, doctor = staff["nina"], staff["priya"]
     row = ready_for_discharge(db, nurse)
     questionnaires.record(db, nurse, row.id, "phq9", (2, 2, 2, 1, 1, 1, 1, 0, 1))
@@ -206,7 +217,7 @@ def test_self_harm_answer_raises_an_alert_only_a_physician_clears_and_discharge_
     assert done.status == "discharged"
 
 
-def test_one_open_self_harm_alert_however_often_it_is_answered(db, staff):
+def test_one_open_self_harm_alert_however_often_it_is_answered(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     first = questionnaires.record(db, nurse, row.id, "phq9", (1,) * 9)
@@ -214,7 +225,7 @@ def test_one_open_self_harm_alert_however_often_it_is_answered(db, staff):
     assert [a.value for a in load_session_view(db, row.id).alerts] == ["item 9 = 1"]
 
 
-def test_the_signature_locks_and_covers_the_answers(db, staff):
+def test_the_signature_locks_and_covers_the_answers(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = discharged_session(db, nurse)
     questionnaires.record(db, nurse, row.id, "peg", (6, 7, 5))
@@ -228,7 +239,7 @@ def test_the_signature_locks_and_covers_the_answers(db, staff):
 
 def _session(number: int | None, length: int | None, day: date = date(2026, 11, 30)) -> TreatmentSession:
     return TreatmentSession(
-        patient_id=1, clinic_date=day, scheduled_time="09:00", chair="1", method="iv_infusion",
+        patient_id=1, clinic_date=day, scheduled_time=time(9, 0), chair="1", method=Method.IV,
         series_number=number, series_length=length,
     )  # fmt: skip
 
@@ -244,11 +255,13 @@ def _session(number: int | None, length: int | None, day: date = date(2026, 11, 
         (None, None, date(2026, 11, 2), "maintenance, every 4 weeks"),
     ],
 )
-def test_mood_is_due_at_a_series_start_and_end_and_every_n_weeks_of_maintenance(number, length, last, reason):
+def test_mood_is_due_at_a_series_start_and_end_and_every_n_weeks_of_maintenance(
+    number: int | None, length: int | None, last: date | None, reason: str
+) -> None:
     assert questionnaires.mood_due_at(_session(number, length), last, Questionnaires()).reason == reason
 
 
-def test_the_protocol_sets_the_maintenance_weeks():
+def test_the_protocol_sets_the_maintenance_weeks() -> None:
     every_two = Questionnaires(mood_every_weeks=2)
     assert questionnaires.mood_due_at(_session(None, None), date(2026, 11, 16), every_two).reason.endswith(
         "2 weeks"
@@ -257,7 +270,9 @@ def test_the_protocol_sets_the_maintenance_weeks():
         Questionnaires(mood_every_weeks=0)
 
 
-def test_the_last_mood_date_is_each_patients_latest_phq9_before_the_day(db, staff):
+def test_the_last_mood_date_is_each_patients_latest_phq9_before_the_day(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     questionnaires.record(db, nurse, row.id, "phq9", (0,) * 9)
@@ -269,7 +284,9 @@ def test_the_last_mood_date_is_each_patients_latest_phq9_before_the_day(db, staf
         }
 
 
-def test_the_review_shows_each_answer_and_a_change_after_it_was_shown_is_named(db, staff):
+def test_the_review_shows_each_answer_and_a_change_after_it_was_shown_is_named(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from zoneinfo import ZoneInfo
 
     from console.review.changes import changes
@@ -288,13 +305,16 @@ def test_the_review_shows_each_answer_and_a_change_after_it_was_shown_is_named(d
     assert changed.section == "Function and mood" and changed.after[0].startswith("PEG 5.7 · answers 6 7 4")
 
 
-def test_a_later_sessions_score_is_said_against_the_series_start(db, staff):
+def test_a_later_sessions_score_is_said_against_the_series_start(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from console.store.models import TreatmentSession as T
 
     nurse = staff["nina"]
     first = checked_in_session(db, nurse)
     with db.write() as session:  # the series began a week ago
         started = session.get(T, first.id)
+        assert started is not None
         started.clinic_date, started.series_number = started.clinic_date - timedelta(days=7), 1
     questionnaires.record(db, nurse, first.id, "peg", (8, 7, 7))
     questionnaires.record(db, nurse, first.id, "phq9", (2, 2, 2, 2, 2, 2, 2, 2, 0))
@@ -308,7 +328,9 @@ def test_a_later_sessions_score_is_said_against_the_series_start(db, staff):
 
 
 @pytest.mark.slow
-def test_questionnaires_csv_scores_each_answer_against_a_series_begun_before_the_range(db, staff, tmp_path):
+def test_questionnaires_csv_scores_each_answer_against_a_series_begun_before_the_range(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.export.modes import Mode, columns
     from console.store.models import TreatmentSession as T
     from tests.test_export import _export, _rows
@@ -317,6 +339,7 @@ def test_questionnaires_csv_scores_each_answer_against_a_series_begun_before_the
     first = checked_in_session(db, nurse)
     with db.write() as session:  # the series began a week ago, before the exported day
         started = session.get(T, first.id)
+        assert started is not None
         started.clinic_date, started.series_number = started.clinic_date - timedelta(days=7), 1
     questionnaires.record(db, nurse, first.id, "peg", (8, 7, 7))
     questionnaires.record(db, nurse, first.id, "phq9", (2, 2, 2, 2, 2, 2, 2, 2, 0))
@@ -355,8 +378,8 @@ def test_questionnaires_csv_scores_each_answer_against_a_series_begun_before_the
 
 
 def test_a_series_begun_at_a_session_without_answers_is_a_new_start_on_screen_and_in_the_export(
-    db, staff, tmp_path
-):
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.store.models import TreatmentSession as T
     from tests.test_export import _export, _rows
 
@@ -367,6 +390,7 @@ def test_a_series_begun_at_a_session_without_answers_is_a_new_start_on_screen_an
             questionnaires.record(db, nurse, row.id, "peg", (8, 7, 7))
         with db.write() as session:
             moved = session.get(T, row.id)
+            assert moved is not None
             moved.clinic_date, moved.series_number = moved.clinic_date - timedelta(days=days), 1
     today = checked_in_session(db, nurse)
     questionnaires.record(db, nurse, today.id, "peg", (5, 4, 5))

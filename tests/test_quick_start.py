@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.terminal import Terminal
 from tests.test_end_to_end import _readme_first_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,9 @@ def _bare_environment(home: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(sys.version_info >= (3, 13), reason="the pinned pgserver has wheels up to Python 3.12")
-def test_the_readme_commands_work_on_a_machine_with_only_python_and_make(tmp_path, terminal):
+def test_the_readme_commands_work_on_a_machine_with_only_python_and_make(
+    tmp_path: Path, terminal: Terminal
+) -> None:
     demo, test = _readme_commands()
     assert demo == _readme_first_command() == "make demo" and test == "make test"
     project = _copy_of_the_project(tmp_path / "chairside")

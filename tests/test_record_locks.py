@@ -5,22 +5,25 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from console.clinic import users
+from console.domain.actors import Actor
 from console.domain.errors import NotAllowed
 from console.review import returns
 from console.review.integrity import verify_record
 from console.review.signature_check import verify_signatures
 from console.review.signing import Proof, SigningSitting, add_addendum
+from console.store.database import Database
+from console.store.models import TreatmentSession
 from tests.factories import discharged_session, sign_as_shown
 from tests.test_signing import PASSWORD, sitting
 
 
-def _signed(db, staff):
+def _signed(db: Database, staff: dict[str, Actor]) -> TreatmentSession:
     row = discharged_session(db, staff["nina"])
     sign_as_shown(db, staff["priya"], row.id, "approved", Proof("priya", PASSWORD), sitting(staff["priya"]))
     return row
 
 
-def _raw(db, sql: str, **params) -> None:
+def _raw(db: Database, sql: str, **params: object) -> None:
     with db.engine.begin() as connection:
         connection.execute(text(sql), params)
 
@@ -44,13 +47,15 @@ def _raw(db, sql: str, **params) -> None:
         " WHERE id = :id",
     ],
 )
-def test_the_database_refuses_changes_to_a_signed_session(db, staff, sql):
+def test_the_database_refuses_changes_to_a_signed_session(
+    db: Database, staff: dict[str, Actor], sql: str
+) -> None:
     row = _signed(db, staff)
     with pytest.raises(DBAPIError, match=r"locked|append-only"):
         _raw(db, sql, id=row.id)
 
 
-def test_the_database_refuses_a_signature_by_a_nurse(db, staff):
+def test_the_database_refuses_a_signature_by_a_nurse(db: Database, staff: dict[str, Actor]) -> None:
     row = discharged_session(db, staff["nina"])
     with pytest.raises(DBAPIError, match="only a physician"):
         _raw(
@@ -64,12 +69,14 @@ def test_the_database_refuses_a_signature_by_a_nurse(db, staff):
         )
 
 
-def test_an_unsigned_session_can_still_be_corrected_at_the_database(db, staff):
+def test_an_unsigned_session_can_still_be_corrected_at_the_database(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     row = discharged_session(db, staff["nina"])
     _raw(db, "UPDATE vital_signs SET systolic = 121 WHERE session_id = :id", id=row.id)
 
 
-def _drop_lock_triggers(db) -> None:
+def _drop_lock_triggers(db: Database) -> None:
     with db.engine.begin() as connection:
         if db.backend == "sqlite":
             names = connection.execute(
@@ -93,7 +100,9 @@ def _drop_lock_triggers(db) -> None:
         "UPDATE session_signature SET meaning = 'reviewed' WHERE session_id = :id",
     ],
 )
-def test_verify_names_a_signed_record_altered_behind_the_triggers(db, staff, tamper):
+def test_verify_names_a_signed_record_altered_behind_the_triggers(
+    db: Database, staff: dict[str, Actor], tamper: str
+) -> None:
     from console.chair import charting
     from tests.factories import vitals_data
 
@@ -115,7 +124,7 @@ def test_verify_names_a_signed_record_altered_behind_the_triggers(db, staff, tam
     assert any(name in line for line in report.problems() for name in named), report.problems()
 
 
-def test_verify_names_an_altered_addendum(db, staff):
+def test_verify_names_an_altered_addendum(db: Database, staff: dict[str, Actor]) -> None:
     row = _signed(db, staff)
     addendum = add_addendum(
         db,
@@ -132,7 +141,7 @@ def test_verify_names_an_altered_addendum(db, staff):
     assert f"addendum {addendum.id}" in report.problem
 
 
-def test_return_for_correction_and_resubmission(db, staff):
+def test_return_for_correction_and_resubmission(db: Database, staff: dict[str, Actor]) -> None:
     nurse, doctor = staff["nina"], staff["priya"]
     row = discharged_session(db, nurse)
     with pytest.raises(NotAllowed, match="only a physician"):
@@ -148,7 +157,7 @@ def test_return_for_correction_and_resubmission(db, staff):
         returns.return_for_correction(db, doctor, row.id, "Too late")
 
 
-def test_setting_a_pin_needs_the_password_and_digits(db, staff):
+def test_setting_a_pin_needs_the_password_and_digits(db: Database, staff: dict[str, Actor]) -> None:
     from console.domain.errors import AuthenticationFailed, InvalidInput
 
     with pytest.raises(InvalidInput, match="Signing PIN: 4 to 8 digits"):

@@ -2,6 +2,7 @@
 chair records for it, what it refuses, and the form put together with what is still missing."""
 
 from datetime import timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,9 +10,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from console.chair import charting, rems, sessions
+from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.protocol import Protocol
 from console.review.integrity import verify_record
+from console.store.database import Database
+from console.store.models import RemsCheck, TreatmentSession
 from tests.factories import (
     a_rems_session,
     approved_by,
@@ -32,11 +37,11 @@ ANSWERS = {
 }
 
 
-def _form(db, session_id: int) -> rems.RemsForm:
+def _form(db: Database, session_id: int) -> rems.RemsForm:
     return rems.rems_form(rems.facts_of(db, session_id), "Chairside Clinic", Protocol().thresholds, ZONE)
 
 
-def _dosed(db, nurse, device_count: int = 2):
+def _dosed(db: Database, nurse: Actor, device_count: int = 2) -> tuple[TreatmentSession, RemsCheck]:
     """A nasal session checked in 20 minutes ago: questions asked, a reading, the dose given now."""
     row = checked_in_session(db, nurse, method="nasal_spray", minutes_ago=20)
     check = rems.ask_questions(db, nurse, row.id, ANSWERS)
@@ -51,7 +56,7 @@ def _dosed(db, nurse, device_count: int = 2):
     return row, check
 
 
-def _discharge(db, nurse, session_id: int) -> None:
+def _discharge(db: Database, nurse: Actor, session_id: int) -> None:
     current = sessions.get_session(db, session_id)
     charting.record_pain(
         db, nurse, session_id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, current.version
@@ -60,10 +65,11 @@ def _discharge(db, nurse, session_id: int) -> None:
     sessions.discharge(db, nurse, session_id, sessions.get_session(db, session_id).version)
 
 
-def test_a_whole_nasal_session_fills_the_form_in_its_order(db, staff):
+def test_a_whole_nasal_session_fills_the_form_in_its_order(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row, check = _dosed(db, nurse, device_count=3)
     first = db.clock.now()
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=10)  # recorded once the third device is used
     check = rems.record_devices(
         db,
@@ -124,7 +130,7 @@ def test_a_whole_nasal_session_fills_the_form_in_its_order(db, staff):
     assert form.value("device_3_at") == f"{(first + timedelta(minutes=10)).astimezone(ZONE):%H:%M}"
 
 
-def test_an_empty_form_lists_everything_it_still_needs(db, staff):
+def test_an_empty_form_lists_everything_it_still_needs(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["nina"], method="nasal_spray")
     form = _form(db, row.id)
     assert not form.complete
@@ -132,7 +138,9 @@ def test_an_empty_form_lists_everything_it_still_needs(db, staff):
     assert "the dose" in form.missing and "a blood pressure before dosing" in form.missing
 
 
-def test_the_form_is_only_for_nasal_sessions_and_follows_the_order_of_the_chair(db, staff):
+def test_the_form_is_only_for_nasal_sessions_and_follows_the_order_of_the_chair(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     iv = checked_in_session(db, nurse, method="iv_infusion")
     with pytest.raises(NotAllowed, match="nasal esketamine"):
@@ -155,7 +163,9 @@ def test_the_form_is_only_for_nasal_sessions_and_follows_the_order_of_the_chair(
         ({"device_1_at": 30, "device_2_at": 35}, "device_1_at", "cannot be in the future"),
     ],
 )
-def test_device_times_that_cannot_be_true_are_refused_by_name(db, staff, devices, field, says):
+def test_device_times_that_cannot_be_true_are_refused_by_name(
+    db: Database, staff: dict[str, Actor], devices: dict[str, int], field: str, says: str
+) -> None:
     row, check = _dosed(db, staff["nina"])
     now = db.clock.now()
     data = {name: now + timedelta(minutes=minutes) for name, minutes in devices.items()}
@@ -175,7 +185,9 @@ def test_device_times_that_cannot_be_true_are_refused_by_name(db, staff, devices
         ({"enrolment_id": "REMS 1"}, "enrolment_id"),
     ],
 )
-def test_answers_that_cannot_be_true_are_refused_by_name(db, staff, change, field):
+def test_answers_that_cannot_be_true_are_refused_by_name(
+    db: Database, staff: dict[str, Actor], change: dict[str, object], field: str
+) -> None:
     row, check = _dosed(db, staff["nina"])
     now = db.clock.now()
     values = {key: now if value == 0 else value for key, value in change.items()}
@@ -189,7 +201,9 @@ def test_answers_that_cannot_be_true_are_refused_by_name(db, staff, change, fiel
     assert refused.value.field == field
 
 
-def test_the_database_refuses_an_observation_without_its_time_whatever_a_service_sends(db, staff):
+def test_the_database_refuses_an_observation_without_its_time_whatever_a_service_sends(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     row, _ = _dosed(db, staff["nina"])
     with pytest.raises(DBAPIError), db.engine.begin() as connection:
         connection.execute(
@@ -201,7 +215,9 @@ def test_the_database_refuses_an_observation_without_its_time_whatever_a_service
         )
 
 
-def test_answers_saved_from_a_stale_screen_are_refused_and_change_nothing(db, staff):
+def test_answers_saved_from_a_stale_screen_are_refused_and_change_nothing(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     row, check = _dosed(db, staff["nina"])
     rems.ask_questions(db, staff["marcus"], row.id, ANSWERS | {"opioids": True}, check.version)
     with pytest.raises(Conflict):
@@ -211,13 +227,14 @@ def test_answers_saved_from_a_stale_screen_are_refused_and_change_nothing(db, st
     assert _form(db, row.id).value("opioids") == "yes" and _form(db, row.id).value("maois") == "no"
 
 
-def test_the_signature_covers_the_form_and_locks_it(db, staff):
+def test_the_signature_covers_the_form_and_locks_it(db: Database, staff: dict[str, Actor]) -> None:
     nurse, doctor = staff["nina"], staff["priya"]
     row, check = _dosed(db, nurse)
     first = db.clock.now()
     check = rems.record_devices(
         db, nurse, row.id, check.version, {"device_1_at": first, "device_2_at": first + timedelta(minutes=5)}
     )
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=121)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     _discharge(db, nurse, row.id)
@@ -244,8 +261,8 @@ def test_the_signature_covers_the_form_and_locks_it(db, staff):
 
 @pytest.mark.slow
 def test_rems_monitoring_csv_has_each_nasal_sessions_form_and_names_nobody_when_deidentified(
-    db, staff, tmp_path
-):
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.export.modes import Mode
     from tests.factories import discharged_session
     from tests.test_export import _export, _rows
@@ -284,7 +301,9 @@ def test_rems_monitoring_csv_has_each_nasal_sessions_form_and_names_nobody_when_
     )  # minutes from check-in (measured a minute before typed)
 
 
-def test_the_review_shows_the_form_and_a_change_to_it_after_it_was_shown_is_named(db, staff):
+def test_the_review_shows_the_form_and_a_change_to_it_after_it_was_shown_is_named(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from console.chair.session_view import load_session_view
     from console.review.changes import changes
     from console.review.record_text import rems_lines
@@ -294,6 +313,7 @@ def test_the_review_shows_the_form_and_a_change_to_it_after_it_was_shown_is_name
     lines = rems_lines(shown, ZONE, Protocol().thresholds)
     assert "REMS patient enrolment: REMS-100234" in lines and lines[-1] == "Complete."
     check = rems.facts_of(db, nasal.id).check
+    assert check is not None
     rems.ask_questions(db, staff["marcus"], nasal.id, ANSWERS | {"opioids": True}, check.version)
     (changed,) = changes(shown, load_session_view(db, nasal.id), ZONE)
     assert changed.section == "REMS form" and changed.after == ("Taking opioids: yes",)

@@ -1,8 +1,12 @@
 """The physician's review at the console: queue, filters, signing, returns, addenda, trajectory, audit."""
 
 import pytest
+from sqlmodel import col
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
+from app import ChairsideApp
+from console.domain.clock import FixedClock
 from console.domain.vocab import Method
 from console.review.queue import review_queue
 from widgets.review import ReviewScreen
@@ -16,26 +20,27 @@ DOCTOR_PASSWORD = "demo-doctor-pass"
 PIN = "2468"
 
 
-async def settle(pilot) -> None:
+async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()  # a screen just pushed mounts first and starts its read (seen late in CI)
     await workers_done(pilot.app)
     await pilot.pause()
 
 
-def text_of(app, selector: str) -> str:
+def text_of(app: ChairsideApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-async def open_queue(pilot) -> DataTable:
+async def open_queue(pilot: Pilot[None]) -> DataTable:
     await sign_in(pilot, "doctor", DOCTOR_PASSWORD)
     await settle(pilot)
     assert isinstance(pilot.app.screen, ReviewQueueScreen)
     return pilot.app.screen.query_one("#queue", DataTable)
 
 
-async def test_the_physician_starts_at_the_queue_flagged_first_then_oldest(demo_app):
+async def test_the_physician_starts_at_the_queue_flagged_first_then_oldest(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(160, 50)) as pilot:
         table = await open_queue(pilot)
+        assert demo_app.db is not None
         queue = review_queue(demo_app.db)
         assert table.row_count == len(queue.rows) > 0
         flagged = [row.flagged for row in queue.rows]
@@ -48,11 +53,12 @@ async def test_the_physician_starts_at_the_queue_flagged_first_then_oldest(demo_
 
 @pytest.mark.slow
 async def test_a_long_queue_shows_its_first_page_and_fetches_the_next_as_the_cursor_nears_it(
-    demo_app, monkeypatch
-):
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import widgets.review_queue
 
     monkeypatch.setattr(widgets.review_queue, "PAGE", 4)
+    assert demo_app.db is not None
     whole = [row.session_id for row in review_queue(demo_app.db).rows]
     assert len(whole) > 8
     async with demo_app.run_test(size=(160, 50)) as pilot:
@@ -63,6 +69,7 @@ async def test_a_long_queue_shows_its_first_page_and_fetches_the_next_as_the_cur
             await pilot.press("down")
             await settle(pilot)
         assert table.row_count == len(whole)
+        assert isinstance(pilot.app.screen, ReviewQueueScreen)
         assert [row.session_id for row in pilot.app.screen.rows] == whole
         await pilot.press("home", "enter")
         await settle(pilot)
@@ -70,12 +77,15 @@ async def test_a_long_queue_shows_its_first_page_and_fetches_the_next_as_the_cur
 
 
 @pytest.mark.slow
-async def test_filters_by_method_nurse_and_dates_with_a_refusal_for_a_bad_date(demo_app):
+async def test_filters_by_method_nurse_and_dates_with_a_refusal_for_a_bad_date(
+    demo_app: ChairsideApp,
+) -> None:
     async with demo_app.run_test(size=(160, 50)) as pilot:
         table = await open_queue(pilot)
         everything = table.row_count
         await pilot.press("f8")
         await settle(pilot)
+        assert demo_app.db is not None
         iv = [r for r in review_queue(demo_app.db).rows if r.method is Method.IV]
         assert table.row_count == len(iv) < everything
         await pilot.press("f8", "f8")  # nasal, then both again
@@ -99,7 +109,7 @@ async def test_filters_by_method_nurse_and_dates_with_a_refusal_for_a_bad_date(d
 
 
 @pytest.mark.slow
-async def test_clearing_the_queue_from_the_keyboard_password_first_then_pin(demo_app):
+async def test_clearing_the_queue_from_the_keyboard_password_first_then_pin(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(160, 50)) as pilot:
         table = await open_queue(pilot)
         total = table.row_count
@@ -108,6 +118,7 @@ async def test_clearing_the_queue_from_the_keyboard_password_first_then_pin(demo
         assert isinstance(demo_app.screen, ReviewScreen)
         for signed in range(total):
             screen = demo_app.screen
+            assert screen.view is not None
             if any(a.acknowledged_at is None for a in screen.view.alerts):
                 await pilot.press("f12", "enter", *"reviewed, no action", "enter")
                 await settle(pilot)
@@ -123,27 +134,33 @@ async def test_clearing_the_queue_from_the_keyboard_password_first_then_pin(demo
 
 
 @pytest.mark.slow
-async def test_a_wrong_password_is_refused_in_the_dialog_and_nothing_is_signed(demo_app):
+async def test_a_wrong_password_is_refused_in_the_dialog_and_nothing_is_signed(
+    demo_app: ChairsideApp,
+) -> None:
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
         await pilot.press("enter")
         await settle(pilot)
         review = demo_app.screen
+        assert isinstance(review, ReviewScreen)
         await pilot.press("f2", "enter", *"doctor", "enter", *"wrong-pass", "enter")
         await settle(pilot)
         assert "Wrong username or password" in text_of(demo_app, ".sign-error")
+        assert isinstance(demo_app.focused, Input)
         assert demo_app.focused.id == "cred-password" and demo_app.focused.value == ""
         await pilot.press("escape")
         await settle(pilot)
+        assert review.view is not None
         assert demo_app.screen is review and review.view.signature is None
 
 
 @pytest.mark.slow
-async def test_return_for_correction_then_the_nurse_sees_it_and_resubmits(demo_app):
+async def test_return_for_correction_then_the_nurse_sees_it_and_resubmits(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
         await pilot.press("enter")
         await settle(pilot)
+        assert isinstance(demo_app.screen, ReviewScreen)
         session_id = demo_app.screen.session_id
         await pilot.press("f3", *"Pain after has no time", "enter")
         await settle(pilot)
@@ -170,15 +187,20 @@ async def test_return_for_correction_then_the_nurse_sees_it_and_resubmits(demo_a
 
 
 @pytest.mark.slow
-async def test_an_addendum_on_a_signed_session_shows_under_the_signature(demo_app):
+async def test_an_addendum_on_a_signed_session_shows_under_the_signature(demo_app: ChairsideApp) -> None:
     from sqlmodel import select
 
     from console.store.models import SessionSignature
 
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
-        signed_id = session.exec(select(SessionSignature.session_id).order_by(SessionSignature.id)).first()
+        signed_id = session.exec(
+            select(SessionSignature.session_id).order_by(col(SessionSignature.id))
+        ).first()
+    assert signed_id is not None
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
+        assert demo_app.clinic is not None
         demo_app.push_screen(ReviewScreen(demo_app.clinic, signed_id))
         await settle(pilot)
         assert "Signed by Dr. Priya Raman" in text_of(demo_app, "#review-state")
@@ -196,11 +218,12 @@ async def test_an_addendum_on_a_signed_session_shows_under_the_signature(demo_ap
 
 
 @pytest.mark.slow
-async def test_trajectory_and_audit_trail_open_from_the_review(demo_app):
+async def test_trajectory_and_audit_trail_open_from_the_review(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
         await pilot.press("enter")
         await settle(pilot)
+        assert isinstance(demo_app.screen, ReviewScreen) and demo_app.screen.view is not None
         patient = demo_app.screen.view.patient.display_name
         await pilot.press("f5")
         await settle(pilot)
@@ -216,7 +239,7 @@ async def test_trajectory_and_audit_trail_open_from_the_review(demo_app):
         assert "Event" in text_of(demo_app, "#trail-detail")
 
 
-async def sign_first_with_password(pilot) -> None:
+async def sign_first_with_password(pilot: Pilot[None]) -> None:
     """Open the queue's first session and sign it with the password: the signing sitting is open."""
     await open_queue(pilot)
     await pilot.press("enter")
@@ -226,7 +249,7 @@ async def sign_first_with_password(pilot) -> None:
 
 
 @pytest.mark.slow
-async def test_five_wrong_pins_lock_the_account_at_the_dialog(demo_app):
+async def test_five_wrong_pins_lock_the_account_at_the_dialog(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await sign_first_with_password(pilot)
         for attempt in range(5):
@@ -243,7 +266,7 @@ async def test_five_wrong_pins_lock_the_account_at_the_dialog(demo_app):
 
 
 @pytest.mark.slow
-async def test_after_the_idle_timeout_the_password_is_asked_again(demo_app):
+async def test_after_the_idle_timeout_the_password_is_asked_again(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
         await pilot.press("enter")
@@ -254,6 +277,8 @@ async def test_after_the_idle_timeout_the_password_is_asked_again(demo_app):
         await settle(pilot)
         assert demo_app.screen.query("#cred-pin") and not demo_app.screen.query("#cred-password")
         await pilot.press("escape")
+        assert demo_app.settings is not None
+        assert isinstance(demo_app.clock, FixedClock)
         demo_app.clock.advance(minutes=demo_app.settings.signing_idle_minutes + 1)
         await pilot.press("f2")
         await settle(pilot)
@@ -261,19 +286,22 @@ async def test_after_the_idle_timeout_the_password_is_asked_again(demo_app):
 
 
 @pytest.mark.slow
-async def test_a_nurse_has_no_way_to_sign(demo_app):
+async def test_a_nurse_has_no_way_to_sign(demo_app: ChairsideApp) -> None:
     from sqlmodel import select
 
     from console.store.models import TreatmentSession
 
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         discharged = session.exec(
             select(TreatmentSession.id).where(TreatmentSession.status == "discharged")
         ).first()
+    assert discharged is not None
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await sign_in(pilot)
         await settle(pilot)
         assert isinstance(demo_app.screen, TodayScreen)
+        assert demo_app.clinic is not None
         demo_app.push_screen(ReviewScreen(demo_app.clinic, discharged))
         await settle(pilot)
         assert not demo_app.screen.check_action("sign", ()) and not demo_app.screen.check_action(
@@ -285,7 +313,9 @@ async def test_a_nurse_has_no_way_to_sign(demo_app):
 
 
 @pytest.mark.slow
-async def test_the_queue_follows_changes_made_elsewhere_without_f5(demo_app, monkeypatch):
+async def test_the_queue_follows_changes_made_elsewhere_without_f5(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A session returned from another workstation used to stay in the queue until F5."""
     import widgets.review_queue
     from console.clinic.users import authenticate
@@ -295,7 +325,9 @@ async def test_the_queue_follows_changes_made_elsewhere_without_f5(demo_app, mon
     async with demo_app.run_test(size=(160, 50)) as pilot:
         table = await open_queue(pilot)
         before = table.row_count
+        assert isinstance(pilot.app.screen, ReviewQueueScreen)
         first = pilot.app.screen.rows[0].session_id
+        assert demo_app.db is not None
         elsewhere = authenticate(demo_app.db, "doctor", DOCTOR_PASSWORD)
         return_for_correction(demo_app.db, elsewhere, first, "Please record the pain after.")
         await pilot.pause(0.6)
@@ -304,7 +336,9 @@ async def test_the_queue_follows_changes_made_elsewhere_without_f5(demo_app, mon
 
 
 @pytest.mark.slow
-async def test_a_pin_typed_at_once_after_f2_signs_and_an_empty_one_never_counts_against_the_lockout(demo_app):
+async def test_a_pin_typed_at_once_after_f2_signs_and_an_empty_one_never_counts_against_the_lockout(
+    demo_app: ChairsideApp,
+) -> None:
     """F2, Enter and the PIN typed at once used to leave the dialog empty and count a failed PIN."""
     from console.clinic.users import find_user
 
@@ -312,22 +346,30 @@ async def test_a_pin_typed_at_once_after_f2_signs_and_an_empty_one_never_counts_
 
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await sign_first_with_password(pilot)
+        assert isinstance(demo_app.screen, ReviewScreen)
         signing = demo_app.screen.session_id
         await pilot.press("f2", "enter", "enter")  # Enter on an empty PIN: refused here, not counted
         await settle(pilot)
         assert "PIN" in text_of(demo_app, ".sign-error")
-        assert find_user(demo_app.db, "doctor").failed_attempts == 0
+        assert demo_app.db is not None
+        doctor = find_user(demo_app.db, "doctor")
+        assert doctor is not None
+        assert doctor.failed_attempts == 0
         await pilot.press("escape")
         await settle(pilot)
         burst(demo_app, "f2", "enter", *PIN, "enter")  # as fast as a practised hand
         await settle(pilot)
         await settle(pilot)
         assert isinstance(demo_app.screen, ReviewScreen) and demo_app.screen.session_id != signing
-        assert find_user(demo_app.db, "doctor").failed_attempts == 0
+        doctor = find_user(demo_app.db, "doctor")
+        assert doctor is not None
+        assert doctor.failed_attempts == 0
 
 
 @pytest.mark.slow
-async def test_a_record_changed_while_the_physician_reads_it_is_not_signed_and_the_change_is_shown(demo_app):
+async def test_a_record_changed_while_the_physician_reads_it_is_not_signed_and_the_change_is_shown(
+    demo_app: ChairsideApp,
+) -> None:
     """F2 signed 196/118 SpO2 86 while the review still showed 117/73 SpO2 98."""
     from sqlmodel import select
 
@@ -342,11 +384,13 @@ async def test_a_record_changed_while_the_physician_reads_it_is_not_signed_and_t
         await pilot.press("enter")
         await settle(pilot)
         review = demo_app.screen
+        assert isinstance(review, ReviewScreen) and review.view is not None
         if any(a.acknowledged_at is None for a in review.view.alerts):
             await pilot.press("f12", "enter", *"reviewed, no action", "enter")
             await settle(pilot)
         reading = review.view.vitals[-1]
         shown_before = f"{reading.systolic}/{reading.diastolic}"
+        assert demo_app.db is not None
         charting.correct_vitals(  # at a nurse's workstation, while the physician reads
             demo_app.db,
             nurse,
@@ -390,18 +434,23 @@ async def test_a_record_changed_while_the_physician_reads_it_is_not_signed_and_t
 
 
 @pytest.mark.slow
-async def test_a_nasal_sessions_review_shows_its_rems_form_and_an_infusions_does_not(demo_app):
+async def test_a_nasal_sessions_review_shows_its_rems_form_and_an_infusions_does_not(
+    demo_app: ChairsideApp,
+) -> None:
     from sqlmodel import col, select
 
     from console.store.models import RemsCheck, TreatmentSession
 
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         nasal_id = session.exec(select(RemsCheck.session_id).order_by(col(RemsCheck.id).desc())).first()
         iv_id = session.exec(
             select(TreatmentSession.id).where(TreatmentSession.method == "iv_infusion")
         ).first()
+    assert nasal_id is not None and iv_id is not None
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await open_queue(pilot)
+        assert demo_app.clinic is not None
         demo_app.push_screen(ReviewScreen(demo_app.clinic, nasal_id))
         await settle(pilot)
         form = text_of(demo_app, "#review-rems")

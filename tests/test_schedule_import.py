@@ -1,16 +1,19 @@
 """Schedule import: a good file books everything; a bad row refuses the whole file, by line number."""
 
+from contextlib import AbstractContextManager
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, text
-from sqlmodel import select
+from sqlmodel import Session, SQLModel, select
 
 from console.chair.board import day_sessions
-from console.chair.schedule_import import import_schedule, read_schedule
+from console.chair.schedule_import import ImportResult, import_schedule, read_schedule
 from console.cli import run
 from console.domain.actors import Actor
 from console.domain.errors import InvalidInput, NotAllowed
+from console.store.database import Database
 from console.store.models import Patient, TreatmentSession
 from tests.conftest import new_clinic_file
 from tests.factories import patient_data
@@ -22,18 +25,20 @@ GOOD = """date,time,chair,mrn,name,date_of_birth,method
 """
 
 
-def _file(tmp_path, text: str, name="schedule.csv"):
+def _file(tmp_path: Path, text: str, name: str = "schedule.csv") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def _count(db, model) -> int:
+def _count(db: Database, model: type[SQLModel]) -> int:
     with db.read() as session:
         return session.exec(select(func.count()).select_from(model)).one()
 
 
-def test_good_file_books_sessions_and_registers_new_patients(db, staff, tmp_path):
+def test_good_file_books_sessions_and_registers_new_patients(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.clinic import patients
 
     patients.create_patient(db, staff["nina"], patient_data())
@@ -61,14 +66,18 @@ def test_good_file_books_sessions_and_registers_new_patients(db, staff, tmp_path
         ('2026-11-27,11:00,4,MRN-9,"Roe, Ann",2099-01-01,IV', "line 3: Date of birth"),
     ],
 )
-def test_one_bad_row_refuses_the_whole_file(db, staff, tmp_path, bad_line, says):
+def test_one_bad_row_refuses_the_whole_file(
+    db: Database, staff: dict[str, Actor], tmp_path: Path, bad_line: str, says: str
+) -> None:
     text = GOOD.splitlines()[0] + "\n" + GOOD.splitlines()[2] + "\n" + bad_line + "\n"
     result = import_schedule(db, staff["nina"], read_schedule(_file(tmp_path, text)))
     assert any(problem.startswith(says) for problem in result.problems), result.problems
     assert result.sessions_created == 0 and _count(db, TreatmentSession) == 0 and _count(db, Patient) == 0
 
 
-def test_mrn_of_another_patient_is_caught_and_nothing_is_kept(db, staff, tmp_path):
+def test_mrn_of_another_patient_is_caught_and_nothing_is_kept(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.clinic import patients
 
     patients.create_patient(db, staff["nina"], patient_data(date_of_birth="1971-01-01"))
@@ -88,14 +97,14 @@ def test_mrn_of_another_patient_is_caught_and_nothing_is_kept(db, staff, tmp_pat
         (GOOD.encode() + b'2026-11-27,11:00,4,X-1,"A, B",1960-01-01,IV,extra\n', "more cells than columns"),
     ],
 )
-def test_unreadable_files_are_refused(tmp_path, content, says):
+def test_unreadable_files_are_refused(tmp_path: Path, content: bytes, says: str) -> None:
     path = tmp_path / "s.csv"
     path.write_bytes(content)
     with pytest.raises(InvalidInput, match=says):
         read_schedule(path)
 
 
-def test_admin_cannot_book(db, staff, tmp_path):
+def test_admin_cannot_book(db: Database, staff: dict[str, Actor], tmp_path: Path) -> None:
     with pytest.raises(NotAllowed):
         import_schedule(db, staff["office"], read_schedule(_file(tmp_path, GOOD)))
     assert (
@@ -103,7 +112,7 @@ def test_admin_cannot_book(db, staff, tmp_path):
     )
 
 
-def test_command_line_import(capsys, tmp_path):
+def test_command_line_import(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from datetime import date, timedelta
 
     db_path = new_clinic_file(tmp_path / "c.sqlite3")
@@ -118,14 +127,18 @@ def test_command_line_import(capsys, tmp_path):
     assert "cannot be read" in capsys.readouterr().err
 
 
-def _import(db, staff, tmp_path, text: str, name: str = "s.csv"):
+def _import(
+    db: Database, staff: dict[str, Actor], tmp_path: Path, text: str, name: str = "s.csv"
+) -> ImportResult:
     return import_schedule(db, staff["nina"], read_schedule(_file(tmp_path, text, name)))
 
 
 HEADER = "date,time,chair,mrn,name,date_of_birth,method\n"
 
 
-def test_a_registered_mrn_under_another_name_is_refused_naming_both(db, staff, tmp_path):
+def test_a_registered_mrn_under_another_name_is_refused_naming_both(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.clinic import patients
 
     patients.create_patient(db, staff["nina"], patient_data(date_of_birth="1970-05-17"))  # Doe, Jane
@@ -139,12 +152,14 @@ def test_a_registered_mrn_under_another_name_is_refused_naming_both(db, staff, t
     assert _count(db, TreatmentSession) == 0
 
 
-def test_a_column_twice_in_the_header_is_refused(tmp_path):
+def test_a_column_twice_in_the_header_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match=r"column.s. mrn appear more than once"):
         read_schedule(_file(tmp_path, "date,time,chair,mrn,name,date_of_birth,method,mrn\n"))
 
 
-def test_conflicting_bookings_are_refused_in_the_file_and_against_the_record(db, staff, tmp_path):
+def test_conflicting_bookings_are_refused_in_the_file_and_against_the_record(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     assert not _import(
         db, staff, tmp_path, GOOD
     ).problems  # Doe at 08:30 in chair 1, Okoro at 09:00 in chair 2
@@ -170,7 +185,9 @@ def test_conflicting_bookings_are_refused_in_the_file_and_against_the_record(db,
     assert _count(db, TreatmentSession) == 3
 
 
-def test_a_date_past_the_horizon_or_in_the_past_is_refused(db, staff, tmp_path):
+def test_a_date_past_the_horizon_or_in_the_past_is_refused(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     result = _import(
         db,
         staff,
@@ -185,7 +202,9 @@ def test_a_date_past_the_horizon_or_in_the_past_is_refused(db, staff, tmp_path):
     ]
 
 
-def test_every_problem_of_every_row_is_reported_in_one_pass(db, staff, tmp_path):
+def test_every_problem_of_every_row_is_reported_in_one_pass(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.clinic import patients
 
     patients.create_patient(db, staff["nina"], patient_data(date_of_birth="1971-01-01"))
@@ -206,7 +225,7 @@ def test_every_problem_of_every_row_is_reported_in_one_pass(db, staff, tmp_path)
 
 
 @pytest.mark.slow
-def test_an_oversized_cell_is_refused_by_its_column_from_the_command(tmp_path):
+def test_an_oversized_cell_is_refused_by_its_column_from_the_command(tmp_path: Path) -> None:
     import subprocess
 
     from tests.test_cli import CHAIRSIDE
@@ -232,7 +251,9 @@ def _many(count: int) -> str:
     return HEADER + "".join(rows)
 
 
-def test_a_large_file_is_written_in_batches_each_row_with_its_audit_event(db, staff, tmp_path, monkeypatch):
+def test_a_large_file_is_written_in_batches_each_row_with_its_audit_event(
+    db: Database, staff: dict[str, Actor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from console.chair import schedule_import
     from console.store.audit import verify_chain
     from console.store.trail_check import verify_rows
@@ -240,7 +261,12 @@ def test_a_large_file_is_written_in_batches_each_row_with_its_audit_event(db, st
     monkeypatch.setattr(schedule_import, "BATCH_ROWS", 3)
     writes = []
     write = type(db).write
-    monkeypatch.setattr(type(db), "write", lambda self: writes.append(1) or write(self))
+
+    def counted_write(self: Database) -> AbstractContextManager[Session]:
+        writes.append(1)
+        return write(self)
+
+    monkeypatch.setattr(type(db), "write", counted_write)
     result = _import(db, staff, tmp_path, _many(8))
     assert (result.sessions_created, result.patients_created, result.problems) == (8, 8, [])
     assert len(writes) == 3  # three short transactions, never one long one
@@ -251,8 +277,8 @@ def test_a_large_file_is_written_in_batches_each_row_with_its_audit_event(db, st
 
 
 def test_a_change_between_the_check_and_a_batch_stops_there_and_keeps_the_batches_before(
-    db, staff, tmp_path, monkeypatch
-):
+    db: Database, staff: dict[str, Actor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from console.chair import schedule_import
     from console.chair.sessions import schedule_session
     from console.clinic import patients
@@ -261,7 +287,9 @@ def test_a_change_between_the_check_and_a_batch_stops_there_and_keeps_the_batche
     other = patients.create_patient(db, staff["marcus"], patient_data(mrn="MRN-7777"))
     store_batch = schedule_import._store_batch
 
-    def another_workstation_books_chair_5_first(session, db_, actor, batch):
+    def another_workstation_books_chair_5_first(
+        session: Session, db_: Database, actor: Actor, batch: list[schedule_import._Checked]
+    ) -> tuple[int, int, int] | str:
         if batch[0].line == 5:  # the second batch: lines 5 to 7, chair 5 at 08:00 on line 6
             booking = {"patient_id": other.id, "clinic_date": "2026-11-27", "scheduled_time": "08:00"}
             schedule_session(db, staff["marcus"], booking | {"chair": "5", "method": "iv_infusion"})
@@ -278,7 +306,9 @@ def test_a_change_between_the_check_and_a_batch_stops_there_and_keeps_the_batche
     assert _count(db, TreatmentSession) == 4  # the first batch, and the other workstation's booking
 
 
-def test_an_inactive_patient_is_refused_when_the_file_is_checked(db, staff, tmp_path):
+def test_an_inactive_patient_is_refused_when_the_file_is_checked(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
     from console.clinic import patients
 
     patients.create_patient(db, staff["nina"], patient_data(date_of_birth="1970-05-17"))

@@ -1,30 +1,34 @@
 """Schema: migrations and models agree, the head is known, and a newer database is refused."""
 
 import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlmodel import SQLModel, select
 
+from console.domain.actors import Actor
 from console.domain.errors import SchemaTooNew
 from console.store import schema
+from console.store.database import Database
 from console.store.models import TreatmentSession
 
 
-def test_schema_head_constant_is_alembics_head():
+def test_schema_head_constant_is_alembics_head() -> None:
     assert ScriptDirectory(str(schema.MIGRATIONS)).get_current_head() == schema.SCHEMA_HEAD
 
 
-def test_models_and_migrations_agree(db):
+def test_models_and_migrations_agree(db: Database) -> None:
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
     assert differences == []
 
 
-def test_newer_database_is_refused_with_a_clear_message(db):
+def test_newer_database_is_refused_with_a_clear_message(db: Database) -> None:
     with db.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(SchemaTooNew, match="newer than this Chairside"):
@@ -32,7 +36,7 @@ def test_newer_database_is_refused_with_a_clear_message(db):
 
 
 @pytest.mark.slow
-def test_migrations_downgrade_and_upgrade_cleanly(db):
+def test_migrations_downgrade_and_upgrade_cleanly(db: Database) -> None:
     from alembic import command
 
     with db.write() as session:
@@ -42,7 +46,7 @@ def test_migrations_downgrade_and_upgrade_cleanly(db):
     assert schema.current_revision(db) == schema.SCHEMA_HEAD
 
 
-def test_sqlite_connections_are_durable(tmp_path):
+def test_sqlite_connections_are_durable(tmp_path: Path) -> None:
     from console.store.database import Database, sqlite_url
 
     db = Database(sqlite_url(tmp_path / "c.sqlite3"))
@@ -54,7 +58,7 @@ def test_sqlite_connections_are_durable(tmp_path):
     assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 30000}
 
 
-def test_upgrade_keeps_existing_records(db, staff):
+def test_upgrade_keeps_existing_records(db: Database, staff: dict[str, Actor]) -> None:
     """A clinic created at the first schema keeps every record through later migrations."""
     from console.chair import charting
     from console.store.models import VitalSigns
@@ -66,6 +70,7 @@ def test_upgrade_keeps_existing_records(db, staff):
 
     with db.engine.connect() as connection:
         if db.backend == "sqlite":
+            assert connection.connection.driver_connection is not None
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         with connection.begin():
             command.downgrade(schema.alembic_config(connection), "0001")
@@ -76,6 +81,7 @@ def test_upgrade_keeps_existing_records(db, staff):
     with db.read() as session:
         assert len(session.exec(select(VitalSigns)).all()) == 1
         kept = session.get(TreatmentSession, row.id)
+    assert kept is not None
     assert (
         kept.status == "checked_in" and kept.escort_confirmed is False and kept.contraindications_found == ""
     )
@@ -85,7 +91,7 @@ def test_upgrade_keeps_existing_records(db, staff):
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def _shape(engine) -> dict[str, dict[str, object]]:
+def _shape(engine: Engine) -> dict[str, dict[str, Sequence[object]]]:
     """Every table as the database itself reports it: columns, keys, indexes and CHECK constraints."""
     from sqlalchemy import inspect
 
@@ -94,7 +100,7 @@ def _shape(engine) -> dict[str, dict[str, object]]:
     def spaced(sql: str) -> str:
         return " ".join(sql.split())
 
-    shape: dict[str, dict[str, object]] = {}
+    shape: dict[str, dict[str, Sequence[object]]] = {}
     for table in sorted(set(inspector.get_table_names()) - {"alembic_version"}):
         shape[table] = {
             "columns": sorted(  # by name: a column added by a migration comes last, which is no difference
@@ -124,7 +130,7 @@ def _shape(engine) -> dict[str, dict[str, object]]:
     return shape
 
 
-def _triggers(engine) -> set[str]:
+def _triggers(engine: Engine) -> set[str]:
     query = (
         "SELECT name FROM sqlite_master WHERE type = 'trigger'"
         if engine.dialect.name == "sqlite"
@@ -135,7 +141,7 @@ def _triggers(engine) -> set[str]:
 
 
 @pytest.fixture
-def from_models(backend, tmp_path, request):
+def from_models(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Database]:
     """A database made straight from the models, as a new clinic would get it without migrations."""
     from console.store.database import Database, sqlite_url
 
@@ -150,7 +156,9 @@ def from_models(backend, tmp_path, request):
     made.dispose()
 
 
-def test_a_migrated_database_has_exactly_the_models_tables_columns_keys_and_checks(db, from_models):
+def test_a_migrated_database_has_exactly_the_models_tables_columns_keys_and_checks(
+    db: Database, from_models: Database
+) -> None:
     migrated, modelled = _shape(db.engine), _shape(from_models.engine)
     assert migrated.keys() == modelled.keys()
     for table in modelled:
@@ -159,13 +167,13 @@ def test_a_migrated_database_has_exactly_the_models_tables_columns_keys_and_chec
     assert checks > 60  # the models' rules are really there to compare, not an empty list on both sides
 
 
-def test_a_migrated_database_has_exactly_todays_triggers(db):
+def test_a_migrated_database_has_exactly_todays_triggers(db: Database) -> None:
     from console.store.lock_triggers import trigger_names
 
     assert _triggers(db.engine) == trigger_names(db.backend)
 
 
-def test_a_dropped_check_or_trigger_is_noticed(db, from_models):
+def test_a_dropped_check_or_trigger_is_noticed(db: Database, from_models: Database) -> None:
     """The comparison has teeth: one constraint or trigger less is a difference."""
     from console.store.lock_triggers import trigger_names
 

@@ -7,9 +7,11 @@ import pytest
 
 from console.chair import series_plan
 from console.chair.session_view import load_session_view
+from console.domain.actors import Actor
 from console.domain.errors import Conflict
 from console.domain.protocol import SeriesPlan
 from console.domain.vocab import Method
+from console.store.database import Database
 from console.store.models import TreatmentSession
 from tests.factories import discharged_session
 
@@ -23,7 +25,7 @@ def _at(number: int | None, length: int | None, day: date = date(2026, 11, 26)) 
     )  # fmt: skip
 
 
-def test_in_a_series_the_next_session_follows_after_the_series_gap():
+def test_in_a_series_the_next_session_follows_after_the_series_gap() -> None:
     proposal = series_plan.proposed_next(_at(4, 6), PLAN)
     assert (proposal.clinic_date, proposal.scheduled_time, proposal.chair) == (
         date(2026, 11, 30),
@@ -34,21 +36,21 @@ def test_in_a_series_the_next_session_follows_after_the_series_gap():
     assert proposal.describe() == "Next (infusion 5 of 6) proposed: Mon 30 Nov 09:30, chair 3"
 
 
-def test_after_the_last_of_a_series_or_in_maintenance_the_next_is_maintenance():
+def test_after_the_last_of_a_series_or_in_maintenance_the_next_is_maintenance() -> None:
     for done in (_at(6, 6), _at(None, None)):
         proposal = series_plan.proposed_next(done, PLAN)
         assert proposal.clinic_date == date(2026, 12, 24) and proposal.series_number is None
         assert proposal.describe().startswith("Next (maintenance) proposed: Thu 24 Dec")
 
 
-def test_a_proposal_never_falls_on_a_sunday():
+def test_a_proposal_never_falls_on_a_sunday() -> None:
     friday = date(2026, 11, 27)
     assert series_plan.proposed_next(_at(2, 6, friday), SeriesPlan(series_every_days=2)).clinic_date == date(
         2026, 11, 30
     )
 
 
-def test_the_position_is_said_as_the_plan_counts_it():
+def test_the_position_is_said_as_the_plan_counts_it() -> None:
     from console.chair.session_guide import series_position
 
     assert series_position(Method.IV, 4, 6) == "infusion 4 of 6"
@@ -56,7 +58,9 @@ def test_the_position_is_said_as_the_plan_counts_it():
     assert series_position(Method.IV, None, None) == "maintenance"
 
 
-def test_booking_the_proposal_is_one_call_and_a_second_is_refused_naming_the_booked_one(db, staff):
+def test_booking_the_proposal_is_one_call_and_a_second_is_refused_naming_the_booked_one(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     row = discharged_session(db, nurse)  # session 2 of 6
     view = load_session_view(db, row.id)

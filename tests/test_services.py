@@ -3,14 +3,16 @@
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.chair import charting, sessions
 from console.chair.board import day_sessions
 from console.clinic import patients, users
 from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotAllowed, NotFound
 from console.domain.vocab import SessionStatus
+from console.store.database import Database
 from console.store.models import AuditEvent, DoseAdministration, PainScore
 from tests.factories import (
     checked_in_session,
@@ -23,12 +25,12 @@ from tests.factories import (
 )
 
 
-def audit_actions(db) -> list[str]:
+def audit_actions(db: Database) -> list[str]:
     with db.read() as session:
-        return list(session.exec(select(AuditEvent.action).order_by(AuditEvent.id)))
+        return list(session.exec(select(AuditEvent.action).order_by(col(AuditEvent.id))))
 
 
-def test_whole_iv_session_is_recorded_and_audited(db, staff):
+def test_whole_iv_session_is_recorded_and_audited(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     assert row.status == SessionStatus.CHECKED_IN and row.nurse_id == nurse.user_id
@@ -41,6 +43,7 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
     assert dose.mg_per_kg == pytest.approx(0.5) and dose.route == "intravenous"
     row = sessions.get_session(db, row.id)
     assert row.status == SessionStatus.IN_TREATMENT and row.started_at == dose.administered_at
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=60)
     row = sessions.end_treatment(db, nurse, row.id, row.version)
     db.clock.advance(minutes=45)
@@ -74,7 +77,7 @@ def test_whole_iv_session_is_recorded_and_audited(db, staff):
         assert expected in actions
 
 
-def test_nasal_dose_needs_devices_and_gets_nasal_route(db, staff):
+def test_nasal_dose_needs_devices_and_gets_nasal_route(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, method="nasal_spray")
     nasal = nasal_dose_data(db)
@@ -85,7 +88,7 @@ def test_nasal_dose_needs_devices_and_gets_nasal_route(db, staff):
     assert dose.route == "nasal" and dose.rate_mg_per_kg_h is None
 
 
-def test_status_flow_refuses_steps_out_of_order(db, staff):
+def test_status_flow_refuses_steps_out_of_order(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = scheduled_session(db, nurse)
     with pytest.raises(NotAllowed, match="must be checked in"):
@@ -97,7 +100,7 @@ def test_status_flow_refuses_steps_out_of_order(db, staff):
         sessions.check_in(db, nurse, row.id, row.version)
 
 
-def test_cancel_needs_a_reason_and_keeps_it(db, staff):
+def test_cancel_needs_a_reason_and_keeps_it(db: Database, staff: dict[str, Actor]) -> None:
     row = scheduled_session(db, staff["nina"])
     with pytest.raises(InvalidInput) as refused:
         sessions.cancel(db, staff["nina"], row.id, row.version, " ")
@@ -106,7 +109,7 @@ def test_cancel_needs_a_reason_and_keeps_it(db, staff):
     assert row.status == SessionStatus.CANCELLED and "fever" in row.notes
 
 
-def test_stale_version_is_a_conflict_and_changes_nothing(db, staff):
+def test_stale_version_is_a_conflict_and_changes_nothing(db: Database, staff: dict[str, Actor]) -> None:
     nurse, other = staff["nina"], staff["marcus"]
     row = checked_in_session(db, nurse)
     stale = row.version
@@ -125,7 +128,9 @@ def test_stale_version_is_a_conflict_and_changes_nothing(db, staff):
         assert session.exec(select(PainScore)).all() == []
 
 
-def test_admin_cannot_record_clinical_data_and_nurse_cannot_add_users(db, staff):
+def test_admin_cannot_record_clinical_data_and_nurse_cannot_add_users(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     row = checked_in_session(db, staff["nina"])
     with pytest.raises(NotAllowed, match="only nurses and physicians"):
         charting.record_vitals(db, staff["office"], row.id, vitals_data(db))
@@ -143,14 +148,14 @@ def test_admin_cannot_record_clinical_data_and_nurse_cannot_add_users(db, staff)
     assert created.role == "nurse"
 
 
-def test_physician_can_record_clinical_data(db, staff):
+def test_physician_can_record_clinical_data(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["priya"])
     assert (
         charting.record_vitals(db, staff["priya"], row.id, vitals_data(db)).taken_by == staff["priya"].user_id
     )
 
 
-def test_dose_refusals_name_the_field(db, staff):
+def test_dose_refusals_name_the_field(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     cases = {
@@ -171,7 +176,7 @@ def test_dose_refusals_name_the_field(db, staff):
         assert session.exec(select(DoseAdministration)).all() == []
 
 
-def test_dose_needs_a_recorded_weight(db, staff):
+def test_dose_needs_a_recorded_weight(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     patients.create_patient(db, nurse, patient_data(mrn="NOWEIGHT1", weight_kg=None, weight_measured_on=None))
     row = checked_in_session(db, nurse, mrn="NOWEIGHT1")
@@ -180,7 +185,7 @@ def test_dose_needs_a_recorded_weight(db, staff):
     assert refused.value.field == "weight_kg"
 
 
-def test_future_reading_is_refused(db, staff):
+def test_future_reading_is_refused(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["nina"])
     with pytest.raises(InvalidInput) as refused:
         charting.record_vitals(
@@ -189,7 +194,7 @@ def test_future_reading_is_refused(db, staff):
     assert refused.value.field == "measured_at"
 
 
-def test_side_effect_other_needs_text_and_can_be_resolved(db, staff):
+def test_side_effect_other_needs_text_and_can_be_resolved(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     onset = db.clock.now() - timedelta(minutes=10)
@@ -207,11 +212,15 @@ def test_side_effect_other_needs_text_and_can_be_resolved(db, staff):
         charting.resolve_side_effect(db, nurse, effect.id, effect.version, db.clock.now(), "again")
 
 
-def test_patient_mrn_is_unique_normalised_and_updates_are_versioned(db, staff):
+def test_patient_mrn_is_unique_normalised_and_updates_are_versioned(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     patient = patients.create_patient(db, nurse, patient_data(mrn=" mrn-77 "))
     assert patient.mrn == "MRN-77"
-    assert patients.find_by_mrn(db, "mrn-77").id == patient.id
+    found = patients.find_by_mrn(db, "mrn-77")
+    assert found is not None
+    assert found.id == patient.id
     with pytest.raises(InvalidInput) as refused:
         patients.create_patient(db, nurse, patient_data(mrn="MRN-77"))
     assert refused.value.field == "mrn"
@@ -223,7 +232,7 @@ def test_patient_mrn_is_unique_normalised_and_updates_are_versioned(db, staff):
         patients.get_patient(db, 9999)
 
 
-def test_future_birth_date_refused(db, staff):
+def test_future_birth_date_refused(db: Database, staff: dict[str, Actor]) -> None:
     with pytest.raises(InvalidInput) as refused:
         patients.create_patient(
             db, staff["nina"], patient_data(date_of_birth=db.clock.now().date() + timedelta(days=2))
@@ -231,7 +240,7 @@ def test_future_birth_date_refused(db, staff):
     assert refused.value.field == "date_of_birth"
 
 
-def test_sign_in_counts_failures_audits_them_and_locks(db, staff):
+def test_sign_in_counts_failures_audits_them_and_locks(db: Database, staff: dict[str, Actor]) -> None:
     assert users.authenticate(db, "Nina ", "long enough pw").user_id == staff["nina"].user_id
     for _ in range(users.MAX_FAILED_ATTEMPTS - 1):
         with pytest.raises(AuthenticationFailed, match="Wrong username or password"):
@@ -249,13 +258,13 @@ def test_sign_in_counts_failures_audits_them_and_locks(db, staff):
     assert users.authenticate(db, "nina", "long enough pw").username == "nina"
 
 
-def test_audit_snapshot_never_holds_password_hashes(db, staff):
+def test_audit_snapshot_never_holds_password_hashes(db: Database, staff: dict[str, Actor]) -> None:
     with db.read() as session:
         texts = [e.after_json or "" for e in session.exec(select(AuditEvent))]
     assert texts and not any("argon2" in text or '"password' in text for text in texts)
 
 
-def test_board_lists_the_day_in_time_order(db, staff):
+def test_board_lists_the_day_in_time_order(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     today = db.clock.now().date()
     for mrn, at in (("MRN-2", "11:00"), ("MRN-3", "08:30"), ("MRN-4", "09:15")):
@@ -276,13 +285,13 @@ def test_board_lists_the_day_in_time_order(db, staff):
     assert day_sessions(db, today + timedelta(days=1)) == []
 
 
-def test_system_actor_cannot_chart(db, staff):
+def test_system_actor_cannot_chart(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["nina"])
     with pytest.raises(NotAllowed):
         charting.record_vitals(db, Actor.system("script"), row.id, vitals_data(db))
 
 
-def test_pre_assessment_records_screen_and_escort(db, staff):
+def test_pre_assessment_records_screen_and_escort(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = scheduled_session(db, nurse)
     with pytest.raises(NotAllowed):
@@ -302,7 +311,7 @@ def test_pre_assessment_records_screen_and_escort(db, staff):
     assert row.contraindications_screened_at == db.clock.now()
 
 
-def test_witness_found_by_unique_start_of_username_or_name(db, staff):
+def test_witness_found_by_unique_start_of_username_or_name(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     assert (
@@ -326,7 +335,7 @@ def test_witness_found_by_unique_start_of_username_or_name(db, staff):
         charting.record_dose(db, nurse, row.id, iv_dose_data(db, witness="nina"))
 
 
-def test_weight_is_recorded_today_and_refused_out_of_range(db, staff):
+def test_weight_is_recorded_today_and_refused_out_of_range(db: Database, staff: dict[str, Actor]) -> None:
     patient = patients.create_patient(
         db, staff["nina"], patient_data(mrn="W-1", weight_kg=None, weight_measured_on=None)
     )
@@ -339,7 +348,9 @@ def test_weight_is_recorded_today_and_refused_out_of_range(db, staff):
         patients.record_weight(db, staff["nina"], patient.id, patient.version, "65")
 
 
-def test_correcting_a_reading_keeps_the_original_in_the_audit_trail(db, staff):
+def test_correcting_a_reading_keeps_the_original_in_the_audit_trail(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     import json
 
     row = checked_in_session(db, staff["nina"])
@@ -351,6 +362,7 @@ def test_correcting_a_reading_keeps_the_original_in_the_audit_trail(db, staff):
     with db.read() as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "vitals.correct")).one()
     assert event.actor == "marcus"
+    assert event.before_json is not None and event.after_json is not None
     assert (
         json.loads(event.before_json)["systolic"] == 182 and json.loads(event.after_json)["systolic"] == 128
     )
@@ -362,7 +374,9 @@ def test_correcting_a_reading_keeps_the_original_in_the_audit_trail(db, staff):
         )
 
 
-def test_correcting_a_side_effect_keeps_the_original_in_the_audit_trail(db, staff):
+def test_correcting_a_side_effect_keeps_the_original_in_the_audit_trail(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     import json
 
     row = checked_in_session(db, staff["nina"])
@@ -376,6 +390,7 @@ def test_correcting_a_side_effect_keeps_the_original_in_the_audit_trail(db, staf
     assert (fixed.effect, fixed.grade, fixed.version) == ("dizziness", 1, 2)
     with db.read() as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "side_effect.correct")).one()
+    assert event.before_json is not None and event.after_json is not None
     assert (
         json.loads(event.before_json)["grade"] == 3 and json.loads(event.after_json)["effect"] == "dizziness"
     )
@@ -385,7 +400,7 @@ def test_correcting_a_side_effect_keeps_the_original_in_the_audit_trail(db, staf
         )
 
 
-def test_correcting_a_dose_recomputes_mg_per_kg_and_is_audited(db, staff):
+def test_correcting_a_dose_recomputes_mg_per_kg_and_is_audited(db: Database, staff: dict[str, Actor]) -> None:
     import json
 
     row = checked_in_session(db, staff["nina"])
@@ -401,6 +416,7 @@ def test_correcting_a_dose_recomputes_mg_per_kg_and_is_audited(db, staff):
     assert fixed.mg_per_kg == pytest.approx(0.6) and fixed.route == "intravenous"
     with db.read() as session:
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "dose.correct")).one()
+    assert event.before_json is not None
     assert json.loads(event.before_json)["lot_number"] == "KET-WRONG"
     with pytest.raises(Conflict):
         charting.correct_dose(db, staff["nina"], dose.id, dose.version, iv_dose_data(db))
@@ -409,7 +425,9 @@ def test_correcting_a_dose_recomputes_mg_per_kg_and_is_audited(db, staff):
     assert refused.value.field == "drawn_mg"
 
 
-def test_a_dose_that_leaves_drug_unaccounted_for_is_refused_whatever_the_screen_sent(db, staff):
+def test_a_dose_that_leaves_drug_unaccounted_for_is_refused_whatever_the_screen_sent(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     """Typed fast: drawn 30 mg for a 23.3 mg dose, no waste and no witness, must never be stored."""
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, minutes_ago=20)
@@ -428,12 +446,12 @@ def test_a_dose_that_leaves_drug_unaccounted_for_is_refused_whatever_the_screen_
         )
 
 
-def _audit_count(db) -> int:
+def _audit_count(db: Database) -> int:
     with db.read() as session:
         return len(session.exec(select(AuditEvent)).all())
 
 
-def test_a_dose_correction_that_changes_nothing_stores_nothing(db, staff):
+def test_a_dose_correction_that_changes_nothing_stores_nothing(db: Database, staff: dict[str, Actor]) -> None:
     """A dose correction with no change still wrote a dose.correct event."""
     row = checked_in_session(db, staff["nina"])
     data = iv_dose_data(db)
@@ -443,7 +461,7 @@ def test_a_dose_correction_that_changes_nothing_stores_nothing(db, staff):
     assert same.version == dose.version and _audit_count(db) == events
 
 
-def test_enter_again_on_the_same_pain_after_stores_one_score(db, staff):
+def test_enter_again_on_the_same_pain_after_stores_one_score(db: Database, staff: dict[str, Actor]) -> None:
     """Each Enter in pain-after stored another score: four on one session."""
     from console.store.models import PainScore
 
@@ -466,7 +484,9 @@ def test_enter_again_on_the_same_pain_after_stores_one_score(db, staff):
         charting.record_pain(db, nurse, row.id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, 1)
 
 
-def test_discharge_asks_for_each_open_side_effect_to_be_resolved_or_confirmed_as_continuing(db, staff):
+def test_discharge_asks_for_each_open_side_effect_to_be_resolved_or_confirmed_as_continuing(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     """Nausea grade 1 and dizziness grade 2, unresolved, were discharged without a word."""
     from tests.factories import ready_for_discharge
 
@@ -494,7 +514,9 @@ def test_discharge_asks_for_each_open_side_effect_to_be_resolved_or_confirmed_as
     assert [(e.entity_id, e.actor) for e in confirmed] == [(str(nausea.id), "nina")]
 
 
-def test_a_reading_outside_its_sessions_time_in_the_chair_is_refused_whatever_the_screen_sent(db, staff):
+def test_a_reading_outside_its_sessions_time_in_the_chair_is_refused_whatever_the_screen_sent(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, minutes_ago=30)
     before = vitals_data(db, measured_at=db.clock.now() - timedelta(hours=2))
@@ -508,7 +530,9 @@ def test_a_reading_outside_its_sessions_time_in_the_chair_is_refused_whatever_th
         charting.correct_vitals(db, nurse, late_entry.id, late_entry.version, before)
 
 
-def test_a_headline_pain_score_replaces_only_the_one_the_nurse_saw(db, staff):
+def test_a_headline_pain_score_replaces_only_the_one_the_nurse_saw(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse, other = staff["nina"], staff["marcus"]
     row = checked_in_session(db, nurse)
     seen = sessions.get_session(db, row.id)
@@ -534,7 +558,9 @@ def test_a_headline_pain_score_replaces_only_the_one_the_nurse_saw(db, staff):
     assert sessions.get_session(db, row.id).pain_before == 5
 
 
-def test_a_dose_recorded_elsewhere_since_the_screen_showed_none_is_not_recorded_twice(db, staff):
+def test_a_dose_recorded_elsewhere_since_the_screen_showed_none_is_not_recorded_twice(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     """Two nurses confirming the first dose stored two controlled-substance doses."""
     nurse, other = staff["nina"], staff["marcus"]
     row = checked_in_session(db, nurse)
@@ -548,7 +574,9 @@ def test_a_dose_recorded_elsewhere_since_the_screen_showed_none_is_not_recorded_
     assert len(audit_actions(db)) == events
 
 
-def test_a_pre_assessment_recorded_elsewhere_is_not_overwritten_by_a_stale_screen(db, staff):
+def test_a_pre_assessment_recorded_elsewhere_is_not_overwritten_by_a_stale_screen(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse, other = staff["nina"], staff["marcus"]
     row = sessions.check_in(db, nurse, scheduled_session(db, nurse).id, 1)
     row = sessions.record_pre_assessment(
@@ -577,7 +605,9 @@ def test_a_pre_assessment_recorded_elsewhere_is_not_overwritten_by_a_stale_scree
     assert again.contraindications_found == ""
 
 
-def test_notes_from_two_workstations_are_both_kept_with_date_time_and_author(db, staff):
+def test_notes_from_two_workstations_are_both_kept_with_date_time_and_author(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from zoneinfo import ZoneInfo
 
     nurse, other = staff["nina"], staff["marcus"]
@@ -593,7 +623,9 @@ def test_notes_from_two_workstations_are_both_kept_with_date_time_and_author(db,
         sessions.add_note(db, nurse, row.id, "two\nlines", ZoneInfo("America/Chicago"))
 
 
-def test_a_waste_witness_proves_who_they_are_and_a_name_alone_stores_nothing(db, staff):
+def test_a_waste_witness_proves_who_they_are_and_a_name_alone_stores_nothing(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     """Typing `m` Enter recorded "Marcus Okafor, RN" as the witness of the waste."""
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
@@ -604,7 +636,9 @@ def test_a_waste_witness_proves_who_they_are_and_a_name_alone_stores_nothing(db,
         assert refused.value.field == "witness_secret"
     with db.read() as session:
         assert session.exec(select(DoseAdministration)).all() == []
-    assert users.find_user(db, "marcus").failed_attempts == 1  # a wrong guess counts towards the lockout
+    witness = users.find_user(db, "marcus")
+    assert witness is not None
+    assert witness.failed_attempts == 1  # a wrong guess counts towards the lockout
     dose = charting.record_dose(db, nurse, row.id, iv_dose_data(db))
     assert dose.witness_id == staff["marcus"].user_id
     assert audit_actions(db)[-4:-2] == ["witness.failed", "witness"]
@@ -618,7 +652,9 @@ def test_a_waste_witness_proves_who_they_are_and_a_name_alone_stores_nothing(db,
         )
 
 
-def test_medications_and_history_are_stored_versioned_and_refused_when_they_cannot_be_true(db, staff):
+def test_medications_and_history_are_stored_versioned_and_refused_when_they_cannot_be_true(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from console.clinic.patients import record_medications
 
     patient = patients.create_patient(db, staff["nina"], patient_data())
@@ -639,7 +675,9 @@ def test_medications_and_history_are_stored_versioned_and_refused_when_they_cann
         record_medications(db, staff["nina"], patient.id, stored.version, {"medications": "x" * 1001})
 
 
-def test_a_service_takes_its_input_model_as_it_takes_the_raw_values(db, staff):
+def test_a_service_takes_its_input_model_as_it_takes_the_raw_values(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     """A screen passes raw values, a program may pass the validated input: stored alike."""
     from console.domain.inputs import DoseIn, PainIn, PatientIn, SideEffectIn, VitalsIn
 
@@ -666,7 +704,9 @@ def test_a_service_takes_its_input_model_as_it_takes_the_raw_values(db, staff):
     assert charting.record_pain(db, nurse, row.id, pain, row.version).score == 6
 
 
-def test_a_mapping_is_refused_as_before_and_an_input_is_taken_as_it_is(db, staff):
+def test_a_mapping_is_refused_as_before_and_an_input_is_taken_as_it_is(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from console.domain.inputs import VitalsIn, parse
 
     with pytest.raises(InvalidInput, match=r"^SpO2: percent, a whole number from 50 to 100 \(got 101\)\.$"):

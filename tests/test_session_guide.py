@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,7 +27,7 @@ from console.chair.session_guide import (
 from console.chair.session_view import PreviousSession, SessionView
 from console.clinic.patient_shown import PatientShown
 from console.domain.protocol import Protocol
-from console.domain.vocab import InfusionEventKind, Method, SessionStatus, Sex
+from console.domain.vocab import Checklist, InfusionEventKind, Method, SessionStatus, Sex
 from console.store.models import (
     ChecklistTick,
     DoseAdministration,
@@ -41,7 +42,7 @@ PROTOCOL = Protocol()
 
 
 def view_of(
-    method: Method = Method.IV, status: SessionStatus = SessionStatus.CHECKED_IN, **changes
+    method: Method = Method.IV, status: SessionStatus = SessionStatus.CHECKED_IN, **changes: Any
 ) -> SessionView:
     """A session as the screen would read it, built in memory."""
     patient = PatientShown(
@@ -86,8 +87,8 @@ def view_of(
     return replace(view, **changes)
 
 
-def iv_dose(**changes) -> DoseAdministration:
-    values = dict(
+def iv_dose(**changes: Any) -> DoseAdministration:
+    values: dict[str, Any] = dict(
         id=11,
         session_id=7,
         drug="ketamine",
@@ -126,16 +127,16 @@ def reading(minutes_ago: int) -> Reading:
     )
 
 
-def with_patient(view: SessionView, **changes) -> SessionView:
+def with_patient(view: SessionView, **changes: Any) -> SessionView:
     return replace(view, patient=replace(view.patient, **changes))
 
 
 # ----- the step --------------------------------------------------------------------------------
-def test_a_scheduled_session_opens_on_check_in():
+def test_a_scheduled_session_opens_on_check_in() -> None:
     assert current_step(view_of(status=SessionStatus.SCHEDULED)) is Step.CHECK_IN
 
 
-def test_pre_assessment_until_pain_baseline_and_screen_are_recorded():
+def test_pre_assessment_until_pain_baseline_and_screen_are_recorded() -> None:
     view = view_of()
     assert current_step(view) is Step.PRE
     view.session.pain_before = 6
@@ -144,20 +145,20 @@ def test_pre_assessment_until_pain_baseline_and_screen_are_recorded():
     assert current_step(replace(view, vitals=[reading(5)])) is Step.DOSE
 
 
-def test_in_treatment_goes_to_monitoring_and_afterwards_to_discharge():
+def test_in_treatment_goes_to_monitoring_and_afterwards_to_discharge() -> None:
     assert current_step(view_of(status=SessionStatus.IN_TREATMENT, doses=[iv_dose()])) is Step.MONITOR
     assert current_step(view_of(status=SessionStatus.OBSERVATION, doses=[iv_dose()])) is Step.POST
 
 
 # ----- the weight ------------------------------------------------------------------------------
-def test_a_recent_weight_is_offered_and_the_pre_assessment_starts_at_pain():
+def test_a_recent_weight_is_offered_and_the_pre_assessment_starts_at_pain() -> None:
     view = view_of()
     assert weight_to_show(view, TODAY, PROTOCOL) == "70"
     assert pre_assessment_start(view, TODAY, PROTOCOL) is PreStart.PAIN
     assert weight_prompt(view, TODAY, PROTOCOL) == "Weight today (kg): Enter to record; Tab skips"
 
 
-def test_an_old_weight_is_measured_again_first():
+def test_an_old_weight_is_measured_again_first() -> None:
     view = with_patient(
         view_of(), weight_measured_on=TODAY - timedelta(days=PROTOCOL.weight_max_age_days + 1)
     )
@@ -166,52 +167,52 @@ def test_an_old_weight_is_measured_again_first():
     assert "over 30 days old" in weight_prompt(view, TODAY, PROTOCOL)
 
 
-def test_a_weight_exactly_as_old_as_the_protocol_accepts_is_still_used():
+def test_a_weight_exactly_as_old_as_the_protocol_accepts_is_still_used() -> None:
     view = with_patient(view_of(), weight_measured_on=TODAY - timedelta(days=PROTOCOL.weight_max_age_days))
     assert pre_assessment_start(view, TODAY, PROTOCOL) is PreStart.PAIN
 
 
-def test_with_pain_already_scored_the_pre_assessment_starts_at_the_baseline():
+def test_with_pain_already_scored_the_pre_assessment_starts_at_the_baseline() -> None:
     view = view_of()
     view.session.pain_before = 5
     assert pre_assessment_start(view, TODAY, PROTOCOL) is PreStart.VITALS
 
 
 # ----- the dose form ---------------------------------------------------------------------------
-def test_iv_total_is_rate_times_weight_times_hours():
+def test_iv_total_is_rate_times_weight_times_hours() -> None:
     form = DoseForm(rate="0.5", minutes="40")
     assert form_total(view_of(), PROTOCOL, form) == pytest.approx(23.3)
 
 
-def test_nasal_total_is_devices_times_strength():
+def test_nasal_total_is_devices_times_strength() -> None:
     form = DoseForm(devices="3")
     assert form_total(view_of(Method.NASAL), PROTOCOL, form) == 3 * PROTOCOL.nasal.device_mg
 
 
-def test_a_missing_or_mistyped_figure_gives_no_total():
+def test_a_missing_or_mistyped_figure_gives_no_total() -> None:
     assert form_total(view_of(), PROTOCOL, DoseForm(rate="0.5", minutes="")) is None
     assert form_total(view_of(), PROTOCOL, DoseForm(rate="x", minutes="40")) is None
 
 
-def test_a_correction_keeps_the_weight_the_dose_was_worked_out_from():
+def test_a_correction_keeps_the_weight_the_dose_was_worked_out_from() -> None:
     view = view_of(doses=[iv_dose(weight_kg_used=80.0)])
     assert form_total(view, PROTOCOL, DoseForm(rate="0.5", minutes="60")) == 40.0
 
 
-def test_waste_follows_what_was_drawn_above_the_total():
+def test_waste_follows_what_was_drawn_above_the_total() -> None:
     assert waste_after_drawing(23.3, "30") == 6.7
     assert waste_after_drawing(23.3, "20") is None  # less than the dose: nothing follows
     assert waste_after_drawing(None, "30") is None
     assert waste_after_drawing(23.3, "") is None
 
 
-def test_only_a_waste_needs_a_witness():
+def test_only_a_waste_needs_a_witness() -> None:
     assert needs_witness(DoseForm(wasted="6.7"))
     assert not needs_witness(DoseForm(wasted="0"))
     assert not needs_witness(DoseForm(wasted=""))
 
 
-def test_the_dose_record_of_an_iv_form():
+def test_the_dose_record_of_an_iv_form() -> None:
     form = DoseForm("0.5", "40", "2", "KX2611A", "10", "30", "6.7", "mokafor", "2468")
     record = dose_to_record(view_of(), PROTOCOL, form, NOW)
     assert record == {
@@ -230,21 +231,21 @@ def test_the_dose_record_of_an_iv_form():
     }
 
 
-def test_a_correction_keeps_when_the_dose_was_given():
+def test_a_correction_keeps_when_the_dose_was_given() -> None:
     given = iv_dose()
     record = dose_to_record(view_of(doses=[given]), PROTOCOL, DoseForm(rate="0.5", minutes="60"), NOW)
     assert record["administered_at"] == given.administered_at and record["wasted_mg"] == 0
 
 
 @given(rate=st.text(max_size=8), minutes=st.text(max_size=8), devices=st.text(max_size=8))
-def test_any_typed_text_gives_a_total_or_none_and_never_raises(rate, minutes, devices):
+def test_any_typed_text_gives_a_total_or_none_and_never_raises(rate: str, minutes: str, devices: str) -> None:
     for method in Method:
         total = form_total(view_of(method), PROTOCOL, DoseForm(rate=rate, minutes=minutes, devices=devices))
         assert total is None or isinstance(total, float | int)
 
 
 # ----- the lines shown -------------------------------------------------------------------------
-def test_header_gives_age_on_the_session_day_series_and_the_last_three_visits():
+def test_header_gives_age_on_the_session_day_series_and_the_last_three_visits() -> None:
     recent = (
         PreviousSession(date(2026, 11, 23), 7, 3, ("nausea",), (("ketamine", 35.0),)),
         PreviousSession(date(2026, 11, 20), 8, 5, (), (("ketamine", 35.0),)),
@@ -260,7 +261,7 @@ def test_header_gives_age_on_the_session_day_series_and_the_last_three_visits():
     )
 
 
-def test_header_lists_medications_and_flags_those_that_matter_and_the_relevant_history():
+def test_header_lists_medications_and_flags_those_that_matter_and_the_relevant_history() -> None:
     view = with_patient(
         view_of(), medications="sertraline 50 mg; lorazepam 1 mg prn", relevant_history="cardiovascular"
     )
@@ -272,7 +273,7 @@ def test_header_lists_medications_and_flags_those_that_matter_and_the_relevant_h
     assert header(view_of(), Protocol()).details.splitlines()[3] == "Medications: none recorded (Ctrl+O)"
 
 
-def test_header_of_a_first_visit_without_weight():
+def test_header_of_a_first_visit_without_weight() -> None:
     view = with_patient(view_of(), weight_kg=None)
     view.session.series_length = None
     details = header(view, Protocol()).details
@@ -280,13 +281,13 @@ def test_header_of_a_first_visit_without_weight():
     assert "maintenance · PHQ-9 and GAD-7 due (maintenance, none yet) · first session" in details
 
 
-def test_status_line_says_when_the_next_vitals_are_due():
+def test_status_line_says_when_the_next_vitals_are_due() -> None:
     line = status_line(view_of(), PROTOCOL, ZONE, NOW)
     assert line.startswith("Status: Checked in · chair C2 · checked in 09:40 · started — · ended —")
     assert "next vitals:" in line
 
 
-def test_infusion_line_replays_pause_and_rate_change():
+def test_infusion_line_replays_pause_and_rate_change() -> None:
     dose = iv_dose(administered_at=NOW - timedelta(minutes=30))
     events = [
         InfusionEvent(
@@ -298,7 +299,7 @@ def test_infusion_line_replays_pause_and_rate_change():
     assert infusion_line(view_of(), ZONE, NOW) == ""
 
 
-def test_pain_change_line():
+def test_pain_change_line() -> None:
     view = view_of()
     assert pain_change_line(view) == ""
     view.session.pain_before = 8
@@ -307,7 +308,7 @@ def test_pain_change_line():
     assert pain_change_line(view) == "Pain 8 → 3 (-5, +62% relief): substantial"
 
 
-def test_notes_are_stamped_with_date_time_and_author_one_per_line():
+def test_notes_are_stamped_with_date_time_and_author_one_per_line() -> None:
     """Notes were stamped with a time and no date, so a note added on a later day read as the session's."""
     first = notes_with("", "tolerating well", "Marcus Okafor, RN", ZONE, NOW)
     assert first == f"{NOW.astimezone(ZONE):%d %b %Y} 10:00 Marcus Okafor, RN: tolerating well"
@@ -317,7 +318,7 @@ def test_notes_are_stamped_with_date_time_and_author_one_per_line():
     )
 
 
-def test_a_corrected_or_late_reading_is_marked_beside_its_time_with_both_times_told():
+def test_a_corrected_or_late_reading_is_marked_beside_its_time_with_both_times_told() -> None:
     from console.review.record_text import reading_marks, reading_remarks, vitals_cells
 
     taken = reading(180).measured_at
@@ -341,7 +342,9 @@ _ONE_LINE = st.text(st.characters(min_codepoint=32, blacklist_categories=("Cs", 
     text=_ONE_LINE.filter(lambda line: line.strip() == line),
     minutes=st.integers(0, 60 * 24 * 365 * 3),
 )
-def test_each_stamped_note_reads_back_as_its_time_author_and_text(author, text, minutes):
+def test_each_stamped_note_reads_back_as_its_time_author_and_text(
+    author: str, text: str, minutes: int
+) -> None:
     from console.chair.session_guide import note_lines, notes_with
 
     zone = ZoneInfo("America/Chicago")
@@ -350,11 +353,12 @@ def test_each_stamped_note_reads_back_as_its_time_author_and_text(author, text, 
     first, last = note_lines(notes, zone)
     assert first[1:] == ("Nina", "first")
     written, *rest = last
+    assert written is not None
     assert written.replace(tzinfo=None) == now.astimezone(zone).replace(tzinfo=None)  # the wall time
     assert written.tzinfo == zone and rest == [author, text]
 
 
-def test_the_discharge_step_says_the_clock_time_discharge_opens_and_what_is_still_needed():
+def test_the_discharge_step_says_the_clock_time_discharge_opens_and_what_is_still_needed() -> None:
     from console.chair.session_guide import discharge_outlook
 
     given = NOW - timedelta(minutes=30)  # the first device, 09:30 in the clinic
@@ -376,7 +380,7 @@ def test_the_discharge_step_says_the_clock_time_discharge_opens_and_what_is_stil
         "place and person, Walks steadily without help, Escort present to take the patient home."
     )
     ticks = tuple(
-        ChecklistTick(session_id=7, checklist="discharge", item=item, ticked_by=1, ticked_at=later)
+        ChecklistTick(session_id=7, checklist=Checklist.DISCHARGE, item=item, ticked_by=1, ticked_at=later)
         for item in PROTOCOL.checklists.discharge
     )
     assert discharge_outlook(replace(done, checklist_ticks=ticks), PROTOCOL, later, ZONE).startswith(
@@ -384,7 +388,7 @@ def test_the_discharge_step_says_the_clock_time_discharge_opens_and_what_is_stil
     )
 
 
-def test_a_nasal_session_is_prompted_for_the_rems_40_minute_blood_pressure_until_it_is_taken():
+def test_a_nasal_session_is_prompted_for_the_rems_40_minute_blood_pressure_until_it_is_taken() -> None:
     from console.chair.session_guide import rems_pressure_line
 
     given = NOW - timedelta(minutes=30)  # the first device at 09:30 in the clinic

@@ -2,19 +2,26 @@
 
 import math
 from datetime import time, timedelta
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import select
-from textual.widgets import DataTable, Input, Static
+from sqlmodel import col, select
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, Input, Static
 
+from app import ChairsideApp
 from console.chair import charting, rems, sessions
-from console.chair.session_view import read_session_view
+from console.chair.session_view import SessionView, read_session_view
 from console.clinic import patients
 from console.demo.builder import DEMO_PIN
 from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.domain.protocol import Protocol
 from console.domain.vocab import Checklist, Role, SessionStatus
+from console.store.database import Database
 from console.store.models import (
     Alert,
     AuditEvent,
@@ -25,9 +32,12 @@ from console.store.models import (
     TreatmentSession,
     VitalSigns,
 )
+from widgets.number_input import NumberInput
 from widgets.session import SessionScreen
 from widgets.session import screen as session_screen
+from widgets.session.pre_assessment import ConfirmBox
 from widgets.stop_dialog import StopDialog
+from widgets.tick import TickList
 from widgets.today import TodayScreen
 
 from .conftest import DEMO_DAY
@@ -48,7 +58,7 @@ class Nurse:
     """Presses keys like a nurse and counts them: each field's text as one burst, then the screen
     settles once."""
 
-    def __init__(self, pilot) -> None:
+    def __init__(self, pilot: Pilot[None]) -> None:
         self.pilot = pilot
         self.keys = 0
 
@@ -64,27 +74,32 @@ NURSE = Actor("nurse", Role.NURSE, 1, "Nina Alvarez, RN")
 OTHER_NURSE = Actor("nurse2", Role.NURSE, 2, "Marcus Okafor, RN")  # at another workstation
 
 
-def _series_patient(db, method: str) -> Patient:
+def _series_patient(db: Database, method: str) -> Patient:
     """A demo patient with an earlier dose of this method, so the dose form starts from it."""
     drug = "ketamine" if method == "iv_infusion" else "esketamine"
     with db.read() as session:
         today_patients = select(TreatmentSession.patient_id).where(TreatmentSession.clinic_date == DEMO_DAY)
         return session.exec(
             select(Patient)
-            .join(TreatmentSession, TreatmentSession.patient_id == Patient.id)
-            .join(DoseAdministration, DoseAdministration.session_id == TreatmentSession.id)
-            .where(DoseAdministration.drug == drug, Patient.id.not_in(today_patients))
-            .order_by(Patient.id)
+            .join(TreatmentSession, col(TreatmentSession.patient_id) == Patient.id)
+            .join(DoseAdministration, col(DoseAdministration.session_id) == TreatmentSession.id)
+            .where(DoseAdministration.drug == drug, col(Patient.id).not_in(today_patients))
+            .order_by(col(Patient.id))
             .limit(1)
         ).one()
 
 
 def _book(
-    app, method: str, at: time = time(12, 30), weighed: bool = True, series: tuple[int, int] | None = (3, 6)
+    app: ChairsideApp,
+    method: str,
+    at: time = time(12, 30),
+    weighed: bool = True,
+    series: tuple[int, int] | None = (3, 6),
 ) -> tuple[Patient, int]:
     """A session today for a patient of the demo's history; `weighed`: their weight is from today;
     `series`: its number and length, mid-series by default, where no PHQ-9 or GAD-7 is due (None: a
     maintenance session)."""
+    assert app.db is not None
     patient = _series_patient(app.db, method)
     nurse = NURSE
     if weighed:
@@ -104,29 +119,31 @@ def _book(
     return patient, row.id
 
 
-def _checked_in(app, method: str = "iv_infusion") -> tuple[Patient, int]:
+def _checked_in(app: ChairsideApp, method: str = "iv_infusion") -> tuple[Patient, int]:
     """A session booked today and already checked in."""
     patient, session_id = _book(app, method)
+    assert app.db is not None
     sessions.check_in(app.db, NURSE, session_id, 1)
     return patient, session_id
 
 
-async def _open(pilot, session_id: int) -> "Nurse":
+async def _open(pilot: Pilot[None], session_id: int) -> "Nurse":
     """Sign in and open the session screen straight away."""
     await sign_in(pilot)
+    assert isinstance(pilot.app, ChairsideApp) and pilot.app.clinic is not None
     pilot.app.push_screen(SessionScreen(pilot.app.clinic, session_id))
     nurse = Nurse(pilot)
     await nurse.settle()
     return nurse
 
 
-def _error(app) -> str:
+def _error(app: App[None]) -> str:
     """The refusal on screen: under the field it came from, or under the step."""
     lines = [app.screen.query_one("#entry-error", Static), *app.screen.query(".refusal").results(Static)]
     return " ".join(text for line in lines if (text := str(line.render())))
 
 
-async def test_whole_iv_session_within_the_keystroke_budget(demo_app):
+async def test_whole_iv_session_within_the_keystroke_budget(demo_app: ChairsideApp) -> None:
     # Mid-series: PHQ-9 and GAD-7 are not due (they are at a series' first and last session).
     patient, session_id = _book(demo_app, "iv_infusion", weighed=False)
     async with demo_app.run_test(size=(120, 40)) as pilot:
@@ -149,6 +166,7 @@ async def test_whole_iv_session_within_the_keystroke_budget(demo_app):
         planned = int(demo_app.screen.query_one("#dose-duration", Input).value)
         await nurse.type(drawn, "enter", "m", "enter", DEMO_PIN, "enter")  # the witness types their PIN
         assert _error(demo_app) == "", _error(demo_app)
+        assert isinstance(demo_app.clock, FixedClock)
         for line in ("130/84 74 97 14 4", "126/80 72 98 14 4", "124/78 70 98 14 4", "122/78 70 98 14 5"):
             demo_app.clock.advance(minutes=15)
             await nurse.type(line, "enter")
@@ -165,8 +183,10 @@ async def test_whole_iv_session_within_the_keystroke_budget(demo_app):
         assert _error(demo_app) == "", _error(demo_app)
         print(f"keystrokes for a complete IV session: {nurse.keys}")
         assert nurse.keys <= KEYSTROKE_BUDGET
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         row = session.get(TreatmentSession, session_id)
+        assert row is not None
         assert (row.status, row.pain_before, row.pain_after, row.escort_confirmed) == (
             "discharged",
             7,
@@ -187,7 +207,7 @@ async def test_whole_iv_session_within_the_keystroke_budget(demo_app):
         assert sorted(effects) == [("dizziness", 2), ("nausea", 1)]
 
 
-async def test_whole_nasal_session(demo_app):
+async def test_whole_nasal_session(demo_app: ChairsideApp) -> None:
     patient, session_id = _book(demo_app, "nasal_spray", time(12, 0), weighed=False)
     async with demo_app.run_test(size=(100, 40)) as pilot:
         await sign_in(pilot)
@@ -203,6 +223,7 @@ async def test_whole_nasal_session(demo_app):
         assert "84 mg" in str(screen.query_one("#dose-total", Static).render())
         await nurse.type("enter", "enter", "84", "enter")  # lot, concentration, drawn: nothing wasted
         assert _error(demo_app) == "", _error(demo_app)
+        assert isinstance(demo_app.clock, FixedClock)
         demo_app.clock.advance(minutes=40)
         await nurse.type("138/88 82 98 15 4", "enter")
         await nurse.type("f8")
@@ -216,11 +237,13 @@ async def test_whole_nasal_session(demo_app):
         )
         await nurse.type("2", "enter", "a", "tab", "enter")  # pain after, the checklist, discharge
         assert _error(demo_app) == "", _error(demo_app)
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         row = session.get(TreatmentSession, session_id)
         dose = session.exec(
             select(DoseAdministration).where(DoseAdministration.session_id == session_id)
         ).one()
+    assert row is not None
     assert row.status == SessionStatus.DISCHARGED and (row.pain_before, row.pain_after) == (6, 2)
     assert (dose.route, dose.device_count, dose.dose_mg, dose.wasted_mg) == ("nasal", 3, 84, 0)
     form = rems.rems_form(rems.facts_of(demo_app.db, session_id), "", Protocol().thresholds, ZoneInfo("UTC"))
@@ -231,7 +254,7 @@ async def test_whole_nasal_session(demo_app):
     )
 
 
-async def test_unknown_mrn_is_refused_on_the_board(demo_app):
+async def test_unknown_mrn_is_refused_on_the_board(demo_app: ChairsideApp) -> None:
     async with demo_app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot)
         await Nurse(pilot).type("MRN-NOBODY", "enter")
@@ -250,21 +273,24 @@ async def test_unknown_mrn_is_refused_on_the_board(demo_app):
         ("82/128 76 98 14 5", "lower than systolic"),
     ],
 )
-async def test_refused_vitals_line_says_why_where_the_nurse_types(demo_app, line, says):
+async def test_refused_vitals_line_says_why_where_the_nurse_types(
+    demo_app: ChairsideApp, line: str, says: str
+) -> None:
     _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
         await nurse.type("f5", line, "enter")
         assert says in _error(demo_app)
-        field = demo_app.screen.query_one("#quick-vitals")
+        field = demo_app.screen.query_one("#quick-vitals", Input)
         assert field.value == line  # kept for correction
         refusal = demo_app.screen.query_one(".refusal")
         assert refusal.region.y == field.region.bottom  # right under the field, not the step's foot
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         assert session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).all() == []
 
 
-async def test_conflict_reloads_and_overwrites_nothing(demo_app):
+async def test_conflict_reloads_and_overwrites_nothing(demo_app: ChairsideApp) -> None:
     patient, session_id = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -272,6 +298,7 @@ async def test_conflict_reloads_and_overwrites_nothing(demo_app):
         await nurse.type(patient.mrn, "enter", "f2")
         # Another workstation records the pain score first.
         other = OTHER_NURSE
+        assert demo_app.db is not None
         current = sessions.get_session(demo_app.db, session_id)
         from console.chair import charting
 
@@ -287,15 +314,17 @@ async def test_conflict_reloads_and_overwrites_nothing(demo_app):
             demo_app
         )
         assert demo_app.screen.query_one("#pain-before", Input).value == "8"  # kept, to enter again
+        assert isinstance(demo_app.screen, SessionScreen) and demo_app.screen.view is not None
         assert demo_app.screen.view.session.pain_before == 5  # the screen shows what was really stored
     assert sessions.get_session(demo_app.db, session_id).pain_before == 5
 
 
-async def test_brackets_in_names_and_notes_show_as_typed(demo_app):
+async def test_brackets_in_names_and_notes_show_as_typed(demo_app: ChairsideApp) -> None:
     """Text people typed is never read as markup (a stray '[/b]' must not break the screen)."""
     from console.clinic import patients
 
     nurse = NURSE
+    assert demo_app.db is not None
     odd = patients.create_patient(
         demo_app.db,
         nurse,
@@ -330,10 +359,11 @@ async def test_brackets_in_names_and_notes_show_as_typed(demo_app):
         assert "Doe [/b], [bold]Jo" in header and "[red]latex[/red]" in header
 
 
-async def test_patient_without_weight_is_weighed_first(demo_app):
+async def test_patient_without_weight_is_weighed_first(demo_app: ChairsideApp) -> None:
     from console.clinic import patients
 
     nurse = NURSE
+    assert demo_app.db is not None
     new = patients.create_patient(
         demo_app.db,
         nurse,
@@ -368,14 +398,16 @@ async def test_patient_without_weight_is_weighed_first(demo_app):
     assert sessions.get_session(demo_app.db, row.id).pain_before == 6
 
 
-async def test_a_weight_far_from_the_last_is_stored_when_entered_again(demo_app):
+async def test_a_weight_far_from_the_last_is_stored_when_entered_again(demo_app: ChairsideApp) -> None:
     patient, session_id = _book(demo_app, "iv_infusion", weighed=False)
+    assert patient.weight_kg is not None
     last, weighed = patient.weight_kg, round(patient.weight_kg * 0.8, 1)
     async with demo_app.run_test(size=(100, 30)) as pilot:  # narrow: the refusal must still show
         nurse = await _open(pilot, session_id)
         await nurse.type("f2", "7", "enter")  # a digit lost
         assert "Weight: 7 kg is" in _error(demo_app) and "enter it again" in _error(demo_app)
         assert demo_app.screen.query_one("#weight").has_focus
+        assert demo_app.db is not None
         assert patients.get_patient(demo_app.db, patient.id).weight_kg == last  # nothing stored
         await nurse.type("backspace", f"{weighed:g}", "enter")  # another value is checked afresh
         assert "enter it again" in _error(demo_app)
@@ -384,7 +416,7 @@ async def test_a_weight_far_from_the_last_is_stored_when_entered_again(demo_app)
     assert patients.get_patient(demo_app.db, patient.id).weight_kg == weighed
 
 
-async def _at_the_amount_drawn(pilot, patient: Patient) -> Nurse:
+async def _at_the_amount_drawn(pilot: Pilot[None], patient: Patient) -> Nurse:
     """Signed in, the IV session checked in and pre-assessed, the dose typed up to the amount drawn."""
     await sign_in(pilot)
     nurse = Nurse(pilot)
@@ -396,7 +428,7 @@ async def _at_the_amount_drawn(pilot, patient: Patient) -> Nurse:
     return nurse
 
 
-async def test_a_refused_rate_change_stays_where_the_nurse_typed_it(demo_app):
+async def test_a_refused_rate_change_stays_where_the_nurse_typed_it(demo_app: ChairsideApp) -> None:
     """A rate out of range hid the rate field and emptied it, the refusal left under a hidden field
     and the focus in the vitals line: the nurse had to open the field again and retype."""
     patient, _ = _book(demo_app, "iv_infusion")
@@ -404,6 +436,7 @@ async def test_a_refused_rate_change_stays_where_the_nurse_typed_it(demo_app):
         nurse = await _at_the_amount_drawn(pilot, patient)
         total = float(str(demo_app.screen.query_one("#dose-total", Static).render()).split()[3])
         await nurse.type(str(math.ceil(total / 10) * 10), "enter", "m", "enter", DEMO_PIN, "enter")
+        assert isinstance(demo_app.clock, FixedClock)
         demo_app.clock.advance(minutes=20)
         await nurse.type("f10", "12", "enter")
         rate = demo_app.screen.query_one("#new-rate", Input)
@@ -417,7 +450,7 @@ async def test_a_refused_rate_change_stays_where_the_nurse_typed_it(demo_app):
         assert "at 1 mg/kg/h" in state
 
 
-async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):
+async def test_pause_resume_rate_change_and_stop_on_screen(demo_app: ChairsideApp) -> None:
     patient, session_id = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _at_the_amount_drawn(pilot, patient)
@@ -425,6 +458,7 @@ async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):
         planned = int(demo_app.screen.query_one("#dose-duration", Input).value)
         await nurse.type(str(math.ceil(total / 10) * 10), "enter", "m", "enter", DEMO_PIN, "enter")
         state = demo_app.screen.query_one("#infusion-state", Static)
+        assert isinstance(demo_app.clock, FixedClock)
         demo_app.clock.advance(minutes=20)
         await nurse.type("f9")
         assert str(state.render()).startswith("Infusion paused"), _error(demo_app)
@@ -453,12 +487,13 @@ async def test_pause_resume_rate_change_and_stop_on_screen(demo_app):
     assert dose.planned_duration_min == planned and dose.stopped_at is not None  # the plan stays as planned
 
 
-async def test_extra_pain_score_and_resolving_a_side_effect(demo_app):
+async def test_extra_pain_score_and_resolving_a_side_effect(demo_app: ChairsideApp) -> None:
     _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
         await nurse.type("f6", "h", "enter", "2", "tab", "Acetaminophen 1 g", "tab", "11:10", "enter")
         assert _error(demo_app) == ""
+        assert isinstance(demo_app.clock, FixedClock)
         demo_app.clock.advance(minutes=20)
         await nurse.type("f5")
         await nurse.type("tab", "4", "enter")  # an extra pain score, from the monitoring step
@@ -468,6 +503,7 @@ async def test_extra_pain_score_and_resolving_a_side_effect(demo_app):
         assert "No side effect" in _error(demo_app)
     from console.store.models import PainScore
 
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         effect = session.exec(select(SideEffect).where(SideEffect.session_id == session_id)).one()
         extra = session.exec(select(PainScore).where(PainScore.session_id == session_id)).one()
@@ -476,14 +512,16 @@ async def test_extra_pain_score_and_resolving_a_side_effect(demo_app):
         2,
         "Acetaminophen 1 g",
     )
+    assert demo_app.settings is not None
     assert effect.onset_at.astimezone(demo_app.settings.zone).strftime("%H:%M") == "11:10"
     assert effect.resolved_at == demo_app.clock.now() and (extra.kind, extra.score) == ("extra", 4)
 
 
-async def test_a_reading_is_corrected_from_the_flowsheet(demo_app):
+async def test_a_reading_is_corrected_from_the_flowsheet(demo_app: ChairsideApp) -> None:
     _, session_id = _checked_in(demo_app)
     from console.chair import charting
 
+    assert demo_app.db is not None
     charting.record_vitals(
         demo_app.db,
         NURSE,
@@ -502,7 +540,7 @@ async def test_a_reading_is_corrected_from_the_flowsheet(demo_app):
         nurse = await _open(pilot, session_id)
         demo_app.screen.set_focus(demo_app.screen.query_one("#flowsheet"))
         await nurse.type("enter")
-        line = demo_app.screen.query_one("#correction-line")
+        line = demo_app.screen.query_one("#correction-line", Input)
         assert line.value.endswith("182/82 76 98 14 5")
         line.value = line.value.replace("182/", "128/")
         await nurse.type("enter")
@@ -513,7 +551,7 @@ async def test_a_reading_is_corrected_from_the_flowsheet(demo_app):
         ]
 
 
-async def test_notes_are_added_signed_and_kept(demo_app):
+async def test_notes_are_added_signed_and_kept(demo_app: ChairsideApp) -> None:
     _, session_id = _checked_in(demo_app, "nasal_spray")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
@@ -521,6 +559,7 @@ async def test_notes_are_added_signed_and_kept(demo_app):
         demo_app.screen.set_focus(demo_app.screen.query_one("#note"))
         await nurse.type("Driver: husband, 555-0100", "enter", "Prefers dim lights", "enter")
         assert _error(demo_app) == ""
+    assert demo_app.db is not None
     notes = sessions.get_session(demo_app.db, session_id).notes.splitlines()
     assert notes == [
         "26 Nov 2026 11:30 Nina Alvarez, RN: Driver: husband, 555-0100",
@@ -528,7 +567,7 @@ async def test_notes_are_added_signed_and_kept(demo_app):
     ]
 
 
-async def test_an_alert_shows_on_screen_and_on_the_board_until_acknowledged(demo_app):
+async def test_an_alert_shows_on_screen_and_on_the_board_until_acknowledged(demo_app: ChairsideApp) -> None:
     patient, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(160, 50)) as pilot:
         await sign_in(pilot)
@@ -537,7 +576,7 @@ async def test_an_alert_shows_on_screen_and_on_the_board_until_acknowledged(demo
         shown = str(demo_app.screen.query_one("#alerts", Static).render())
         assert "⚠ ALERT" in shown and "SpO2 89% below 92%" in shown
         await nurse.type("escape")
-        board = demo_app.screen.query_one("#board")
+        board = demo_app.screen.query_one("#board", DataTable)
         await nurse.settle()
         row = next(
             board.get_row_at(i) for i in range(board.row_count) if str(board.get_row_at(i)[-1]) == patient.mrn
@@ -545,15 +584,17 @@ async def test_an_alert_shows_on_screen_and_on_the_board_until_acknowledged(demo
         assert str(row[4]) == "⚠ 1"
         await nurse.type(patient.mrn, "enter", "f12", "enter", "Repositioned, SpO2 96", "enter")
         assert str(demo_app.screen.query_one("#alerts", Static).render()) == ""
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         alert = session.exec(select(Alert).where(Alert.session_id == session_id)).one()
     assert alert.acknowledgement == "Repositioned, SpO2 96"
 
 
-async def test_a_side_effect_is_corrected_from_its_table(demo_app):
+async def test_a_side_effect_is_corrected_from_its_table(demo_app: ChairsideApp) -> None:
     _, session_id = _checked_in(demo_app)
     from console.chair import charting
 
+    assert demo_app.db is not None
     charting.record_side_effect(
         demo_app.db,
         NURSE,
@@ -564,8 +605,8 @@ async def test_a_side_effect_is_corrected_from_its_table(demo_app):
         nurse = await _open(pilot, session_id)
         demo_app.screen.set_focus(demo_app.screen.query_one("#effects"))
         await nurse.type("enter")
-        assert demo_app.screen.query_one("#effect-grade").value == "3"
-        demo_app.screen.query_one("#effect-grade").value = "1"
+        assert demo_app.screen.query_one("#effect-grade", NumberInput).value == "3"
+        demo_app.screen.query_one("#effect-grade", NumberInput).value = "1"
         demo_app.screen.set_focus(demo_app.screen.query_one("#effect-grade"))
         await nurse.type("enter")
         assert _error(demo_app) == ""
@@ -574,7 +615,7 @@ async def test_a_side_effect_is_corrected_from_its_table(demo_app):
     assert (effect.effect, effect.grade, effect.version) == ("nausea", 1, 2)
 
 
-async def _nasal_dose_given(pilot, patient) -> "Nurse":
+async def _nasal_dose_given(pilot: Pilot[None], patient: Patient) -> "Nurse":
     """Signed in, the patient scanned, checked in, pre-assessed and given 56 mg by nasal spray."""
     await sign_in(pilot)
     nurse = Nurse(pilot)
@@ -587,17 +628,18 @@ async def _nasal_dose_given(pilot, patient) -> "Nurse":
     return nurse
 
 
-async def test_a_dose_is_corrected_from_its_form(demo_app):
+async def test_a_dose_is_corrected_from_its_form(demo_app: ChairsideApp) -> None:
     patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _nasal_dose_given(pilot, patient)
         assert _error(demo_app) == ""
         await nurse.type("f4")
         screen = demo_app.screen
-        assert str(screen.query_one("#confirm-dose").label) == "Correct dose"
-        assert screen.query_one("#dose-devices").value == "2"
+        assert str(screen.query_one("#confirm-dose", Button).label) == "Correct dose"
+        assert screen.query_one("#dose-devices", NumberInput).value == "2"
         await nurse.type("3", "enter", "enter", "enter", "84", "enter")  # it was three devices
         assert _error(demo_app) == ""
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         dose = session.exec(
             select(DoseAdministration).where(DoseAdministration.session_id == session_id)
@@ -605,7 +647,9 @@ async def test_a_dose_is_corrected_from_its_form(demo_app):
     assert (dose.device_count, dose.dose_mg, dose.drawn_mg, dose.version) == (3, 84, 84, 2)
 
 
-async def test_drawn_typed_fast_then_enter_records_the_waste_and_asks_for_its_witness(demo_app):
+async def test_drawn_typed_fast_then_enter_records_the_waste_and_asks_for_its_witness(
+    demo_app: ChairsideApp,
+) -> None:
     """`30⏎` typed at once used to store drawn 30 mg, wasted 0, no witness: the waste came after a
     pause. And the witness was not authenticated: typing `m` Enter recorded Marcus Okafor, RN."""
     from .ui import burst
@@ -623,6 +667,7 @@ async def test_drawn_typed_fast_then_enter_records_the_waste_and_asks_for_its_wi
         await nurse.settle()
         assert screen.query_one("#dose-witness").has_focus and _error(demo_app) == "", _error(demo_app)
         assert float(screen.query_one("#dose-wasted", Input).value) == pytest.approx(drawn - total, abs=0.01)
+        assert demo_app.db is not None
         with demo_app.db.read() as session:
             assert (
                 session.exec(
@@ -649,8 +694,8 @@ async def test_drawn_typed_fast_then_enter_records_the_waste_and_asks_for_its_wi
         ).one()
         proofs = session.exec(
             select(AuditEvent.actor, AuditEvent.action)
-            .where(AuditEvent.action.in_(("witness", "witness.failed")))
-            .order_by(AuditEvent.id.desc())
+            .where(col(AuditEvent.action).in_(("witness", "witness.failed")))
+            .order_by(col(AuditEvent.id).desc())
             .limit(2)
         ).all()
     assert dose.drawn_mg == drawn and dose.witness_id is not None
@@ -658,7 +703,9 @@ async def test_drawn_typed_fast_then_enter_records_the_waste_and_asks_for_its_wi
     assert proofs == [("nurse2", "witness"), ("nurse2", "witness.failed")]  # the witness is audited
 
 
-async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(demo_app, monkeypatch):
+async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Esc while the session was still loading used to end the console with NoMatches (exit status 0)."""
     import threading
 
@@ -668,7 +715,7 @@ async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(d
     release = threading.Event()
     slow = widgets.session.save_queue.session_view_for
 
-    def still_loading(*args, **kwargs):
+    def still_loading(*args: Any, **kwargs: Any) -> SessionView:
         release.wait(5)
         return slow(*args, **kwargs)
 
@@ -676,6 +723,7 @@ async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(d
         await sign_in(pilot)
         await pilot.pause()
         monkeypatch.setattr(widgets.session.save_queue, "session_view_for", still_loading)
+        assert isinstance(pilot.app, ChairsideApp) and pilot.app.clinic is not None
         pilot.app.push_screen(SessionScreen(pilot.app.clinic, session_id))
         await pilot.pause()
         await pilot.press("escape")  # back to the board while the record is still being read
@@ -694,8 +742,8 @@ async def test_a_load_finishing_after_its_screen_closed_is_dropped_not_a_crash(d
     ],
 )
 async def test_a_letter_in_a_number_field_is_refused_naming_the_field_never_dropped(
-    demo_app, field, typed, says
-):
+    demo_app: ChairsideApp, field: str, typed: str, says: str
+) -> None:
     """Pain `1o` (meant 10) used to be stored as 1; weight `1o4` as 14."""
     patient, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:
@@ -705,17 +753,24 @@ async def test_a_letter_in_a_number_field_is_refused_naming_the_field_never_drop
         assert says in _error(demo_app), _error(demo_app)
         assert demo_app.screen.query_one(f"#{field}", Input).value == typed  # kept as typed, to be corrected
         assert demo_app.screen.query_one(f"#{field}").has_focus
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
-        assert session.get(TreatmentSession, session_id).pain_before is None
-        assert session.get(Patient, patient.id).weight_kg == patient.weight_kg
+        row = session.get(TreatmentSession, session_id)
+        assert row is not None
+        assert row.pain_before is None
+        stored = session.get(Patient, patient.id)
+        assert stored is not None
+        assert stored.weight_kg == patient.weight_kg
 
 
-async def test_ticked_and_unticked_boxes_differ_in_their_glyph_not_only_in_colour(demo_app):
+async def test_ticked_and_unticked_boxes_differ_in_their_glyph_not_only_in_colour(
+    demo_app: ChairsideApp,
+) -> None:
     _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
         screen = demo_app.screen
-        escort = screen.query_one("#escort")
+        escort = screen.query_one("#escort", ConfirmBox)
         assert "[ ]" in escort.render().plain
         screen.set_focus(escort)
         await nurse.type("space")
@@ -728,7 +783,9 @@ async def test_ticked_and_unticked_boxes_differ_in_their_glyph_not_only_in_colou
         assert found.render_line(0).text.startswith("[x]")
 
 
-async def test_a_reading_saved_after_an_outage_keeps_the_time_it_was_entered(demo_app, monkeypatch):
+async def test_a_reading_saved_after_an_outage_keeps_the_time_it_was_entered(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The retry's time used to become the time the reading was measured."""
     import console.chair.charting
     from console.domain.errors import StorageError
@@ -736,7 +793,7 @@ async def test_a_reading_saved_after_an_outage_keeps_the_time_it_was_entered(dem
     _, session_id = _checked_in(demo_app)
     recorded = console.chair.charting.record_vitals
 
-    def down(*_args, **_kwargs):
+    def down(*_args: object, **_kwargs: object) -> NoReturn:
         raise StorageError("the database is unavailable: server closed the connection")
 
     async with demo_app.run_test(size=(120, 40)) as pilot:
@@ -746,16 +803,20 @@ async def test_a_reading_saved_after_an_outage_keeps_the_time_it_was_entered(dem
         monkeypatch.setattr(console.chair.charting, "record_vitals", down)
         await nurse.type("128/82 76 98 14 5", "enter")
         assert "unavailable" in _error(demo_app)
+        assert isinstance(demo_app.clock, FixedClock)
         demo_app.clock.advance(minutes=3)
         monkeypatch.setattr(console.chair.charting, "record_vitals", recorded)
         await nurse.type("enter")  # the same line, once the database answers
         assert _error(demo_app) == "", _error(demo_app)
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         reading = session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).one()
     assert reading.measured_at == entered
 
 
-async def test_a_wristband_scanned_in_a_session_never_lands_in_the_focused_field(demo_app, monkeypatch):
+async def test_a_wristband_scanned_in_a_session_never_lands_in_the_focused_field(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Devices `92611300` used to show 'Total to give: 2.59312e+09 mg'."""
     from .ui import burst
 
@@ -773,7 +834,7 @@ async def test_a_wristband_scanned_in_a_session_never_lands_in_the_focused_field
         assert told == ["Scanned 92611300: no session today for this wristband."]
 
 
-async def test_a_wristband_scanned_in_one_session_opens_that_patients_session(demo_app):
+async def test_a_wristband_scanned_in_one_session_opens_that_patients_session(demo_app: ChairsideApp) -> None:
     from .ui import burst
 
     _, first = _checked_in(demo_app)
@@ -788,7 +849,9 @@ async def test_a_wristband_scanned_in_one_session_opens_that_patients_session(de
 
 
 @pytest.mark.parametrize("leave", ["escape", "ctrl+q"])
-async def test_a_half_typed_entry_is_not_thrown_away_without_asking(demo_app, leave):
+async def test_a_half_typed_entry_is_not_thrown_away_without_asking(
+    demo_app: ChairsideApp, leave: str
+) -> None:
     """Esc, Ctrl+Q or sign-out with a vitals line half typed used to lose it without a word."""
     from widgets.discard import DiscardDialog
 
@@ -816,7 +879,9 @@ async def test_a_half_typed_entry_is_not_thrown_away_without_asking(demo_app, le
         ("f9", "#discharge-checklist", "Discharge checklist"),
     ],
 )
-async def test_a_box_ticked_and_not_saved_is_not_thrown_away_without_asking(demo_app, step, selector, named):
+async def test_a_box_ticked_and_not_saved_is_not_thrown_away_without_asking(
+    demo_app: ChairsideApp, step: str, selector: str, named: str
+) -> None:
     """Esc after ticking a contraindication, or a checklist item, lost the tick without a word."""
     from widgets.discard import DiscardDialog
 
@@ -824,7 +889,7 @@ async def test_a_box_ticked_and_not_saved_is_not_thrown_away_without_asking(demo
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
         await nurse.type(step)
-        ticks = demo_app.screen.query_one(selector)
+        ticks = demo_app.screen.query_one(selector, TickList)
         demo_app.screen.set_focus(ticks)
         await nurse.type("space")
         ticked = list(ticks.selected)
@@ -834,10 +899,10 @@ async def test_a_box_ticked_and_not_saved_is_not_thrown_away_without_asking(demo
         assert named in str(demo_app.screen.query_one(Static).render())
         await nurse.type("enter")  # the default keeps what was ticked
         assert isinstance(demo_app.screen, SessionScreen)
-        assert list(demo_app.screen.query_one(selector).selected) == ticked
+        assert list(demo_app.screen.query_one(selector, TickList).selected) == ticked
 
 
-async def test_ticks_once_stored_are_nothing_to_ask_about(demo_app):
+async def test_ticks_once_stored_are_nothing_to_ask_about(demo_app: ChairsideApp) -> None:
     _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
@@ -852,7 +917,7 @@ async def test_ticks_once_stored_are_nothing_to_ask_about(demo_app):
         assert isinstance(demo_app.screen, TodayScreen)
 
 
-async def test_leaving_with_nothing_typed_asks_nothing(demo_app):
+async def test_leaving_with_nothing_typed_asks_nothing(demo_app: ChairsideApp) -> None:
     _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
@@ -861,7 +926,9 @@ async def test_leaving_with_nothing_typed_asks_nothing(demo_app):
         assert isinstance(demo_app.screen, TodayScreen)
 
 
-async def test_at_80x24_the_field_taking_the_keys_is_always_in_view(demo_app, monkeypatch):
+async def test_at_80x24_the_field_taking_the_keys_is_always_in_view(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A digit went to the off-screen baseline field; the escort box and Save were confirmed unseen."""
     # Re-reads as often as frames: each redraws the step under the focus (seen in CI, the 5 s
     # re-read came between a focus and its check) and must leave the field in view once drawn.
@@ -893,7 +960,9 @@ async def test_at_80x24_the_field_taking_the_keys_is_always_in_view(demo_app, mo
                 assert entry.content_region.contains_region(widget.region), (field, widget.region)
 
 
-async def test_at_80x24_the_focused_field_stays_in_view_when_the_step_above_it_grows(demo_app):
+async def test_at_80x24_the_focused_field_stays_in_view_when_the_step_above_it_grows(
+    demo_app: ChairsideApp,
+) -> None:
     """Seen in CI: the escort box left below the fold after focus had reached it, the step's content
     above it having grown (a re-read, a list filled in) once the focus had scrolled it into view."""
     _, session_id = _checked_in(demo_app)
@@ -906,12 +975,15 @@ async def test_at_80x24_the_focused_field_stays_in_view_when_the_step_above_it_g
         screen.set_focus(escort)
         await nurse.settle()
         assert entry.content_region.contains_region(escort.region)
+        assert isinstance(escort.parent, Widget)
         await escort.parent.mount(Static("\n".join(["a line above"] * 12)), before=escort)
         await nurse.settle()
         assert entry.content_region.contains_region(escort.region), escort.region
 
 
-async def test_a_refusal_clears_once_a_later_save_succeeds_even_without_a_field(demo_app):
+async def test_a_refusal_clears_once_a_later_save_succeeds_even_without_a_field(
+    demo_app: ChairsideApp,
+) -> None:
     """A refused dose correction's message stayed on screen after the correction went through."""
     patient, _ = _book(demo_app, "nasal_spray", time(12, 0))
     async with demo_app.run_test(size=(120, 40)) as pilot:
@@ -940,8 +1012,8 @@ async def test_a_refusal_clears_once_a_later_save_succeeds_even_without_a_field(
     ],
 )
 async def test_on_a_small_terminal_a_refusal_shows_whole_right_under_its_field(
-    demo_app, size, step, field, typed
-):
+    demo_app: ChairsideApp, size: tuple[int, int], step: str, field: str, typed: str
+) -> None:
     """At 80x24 and 100x30 refusals appeared far below the field, or cut off."""
     _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=size) as pilot:
@@ -963,14 +1035,16 @@ async def test_on_a_small_terminal_a_refusal_shows_whole_right_under_its_field(
         assert demo_app.focused is box
 
 
-async def test_an_unexpected_error_in_a_save_is_logged_and_the_session_goes_on(demo_app, monkeypatch):
+async def test_an_unexpected_error_in_a_save_is_logged_and_the_session_goes_on(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An error in a save or a load ended the console; nothing was half stored, so it can go on."""
     from console.clinic.logs import log_folder
 
     _, session_id = _checked_in(demo_app)
     record_vitals = charting.record_vitals
 
-    def broken(*args, **kwargs):
+    def broken(*args: object, **kwargs: object) -> NoReturn:
         raise KeyError("a bug in the service")
 
     monkeypatch.setattr(charting, "record_vitals", broken)
@@ -988,11 +1062,14 @@ async def test_an_unexpected_error_in_a_save_is_logged_and_the_session_goes_on(d
         assert _error(demo_app) == ""
     logged = (log_folder() / "chairside.log").read_text()
     assert "a worker of SessionScreen" in logged and "KeyError" in logged and "Traceback" in logged
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         assert len(session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).all()) == 1
 
 
-async def test_a_reading_past_a_threshold_is_marked_cell_by_cell_and_the_trends_show_their_range(demo_app):
+async def test_a_reading_past_a_threshold_is_marked_cell_by_cell_and_the_trends_show_their_range(
+    demo_app: ChairsideApp,
+) -> None:
     """The 182/112, SpO2 91 row was plain in the flowsheet; the sparklines had no scale."""
     from textual.widgets import DataTable, Label
 
@@ -1001,6 +1078,7 @@ async def test_a_reading_past_a_threshold_is_marked_cell_by_cell_and_the_trends_
 
     _, session_id = _checked_in(demo_app)
     limits = AlertThresholds()
+    assert demo_app.db is not None
     charting.record_vitals(demo_app.db, NURSE, session_id, vitals_data(demo_app.db, systolic=130), limits)
     high = vitals_data(demo_app.db, systolic=182, diastolic=112, spo2=91)
     charting.record_vitals(demo_app.db, NURSE, session_id, high, limits)
@@ -1016,13 +1094,16 @@ async def test_a_reading_past_a_threshold_is_marked_cell_by_cell_and_the_trends_
         assert str(demo_app.screen.query_one("#spark-sbp-range", Label).render()) == "SBP 130 to 182"
 
 
-async def test_a_late_reading_for_an_earlier_days_session_is_stored_on_that_day(demo_app):
+async def test_a_late_reading_for_an_earlier_days_session_is_stored_on_that_day(
+    demo_app: ChairsideApp,
+) -> None:
     """`@10:45` typed for a 28 Nov session stored 30 Nov 10:45."""
     from zoneinfo import ZoneInfo
 
     from console.store.models import SessionSignature
 
     zone = ZoneInfo("America/Chicago")
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         signed = select(SessionSignature.session_id)
         earlier = session.exec(
@@ -1030,11 +1111,11 @@ async def test_a_late_reading_for_an_earlier_days_session_is_stored_on_that_day(
             .where(
                 TreatmentSession.clinic_date < DEMO_DAY,
                 TreatmentSession.status == "discharged",
-                TreatmentSession.id.not_in(signed),
+                col(TreatmentSession.id).not_in(signed),
             )
-            .order_by(TreatmentSession.clinic_date.desc())
+            .order_by(col(TreatmentSession.clinic_date).desc())
         ).first()
-    assert earlier is not None
+    assert earlier is not None and earlier.checked_in_at is not None and earlier.discharged_at is not None
     taken = earlier.checked_in_at.astimezone(zone) + timedelta(minutes=10)
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, earlier.id)
@@ -1048,17 +1129,21 @@ async def test_a_late_reading_for_an_earlier_days_session_is_stored_on_that_day(
         stored = session.exec(
             select(VitalSigns)
             .where(VitalSigns.session_id == earlier.id)
-            .order_by(VitalSigns.recorded_at.desc())
+            .order_by(col(VitalSigns.recorded_at).desc())
         ).first()
+    assert stored is not None
     assert stored.measured_at.astimezone(zone).replace(second=0, microsecond=0) == taken.replace(
         second=0, microsecond=0
     )
 
 
-async def test_a_score_stored_elsewhere_while_the_nurse_typed_is_not_overwritten_after_a_reload(demo_app):
+async def test_a_score_stored_elsewhere_while_the_nurse_typed_is_not_overwritten_after_a_reload(
+    demo_app: ChairsideApp,
+) -> None:
     """Nurse 2's pain before (5) replaced nurse 1's (6) without a conflict: her own weight save had
     reloaded the screen, so her pain save carried the new version though she never saw the 6."""
     _, session_id = _book(demo_app, "iv_infusion")
+    assert demo_app.db is not None
     sessions.check_in(demo_app.db, NURSE, session_id, 1)
     other = OTHER_NURSE
     async with demo_app.run_test(size=(120, 40)) as pilot:
@@ -1075,6 +1160,7 @@ async def test_a_score_stored_elsewhere_while_the_nurse_typed_is_not_overwritten
             {"kind": "before", "score": 6, "scored_at": demo_app.clock.now()},
             current.version,
         )
+        assert isinstance(screen, SessionScreen)
         screen.reload()  # as any save of her own does
         await nurse.settle()
         await nurse.type("enter")
@@ -1088,8 +1174,8 @@ async def test_a_score_stored_elsewhere_while_the_nurse_typed_is_not_overwritten
 
 
 async def test_a_session_screen_shows_a_change_made_elsewhere_within_seconds_and_a_refusal_reloads_it(
-    demo_app, monkeypatch
-):
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The second nurse's screen still showed 'Scheduled' 6 s after the first checked the patient
     in, and the refusal of her check-in did not reload it."""
     monkeypatch.setattr(session_screen, "REREAD_SECONDS", 0.3)
@@ -1102,6 +1188,7 @@ async def test_a_session_screen_shows_a_change_made_elsewhere_within_seconds_and
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await _open(pilot, session_id)
         assert "Status: Scheduled" in status_line()
+        assert demo_app.db is not None
         sessions.check_in(demo_app.db, other, session_id, 1)  # at the other workstation
         await pilot.pause(1.0)
         await workers_done(demo_app)
@@ -1110,8 +1197,8 @@ async def test_a_session_screen_shows_a_change_made_elsewhere_within_seconds_and
 
 
 async def test_a_change_made_elsewhere_still_shows_within_seconds_after_the_nurse_has_charted(
-    demo_app, monkeypatch
-):
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Once a vitals line was stored, its emptied field counted as typed and unsaved: the screen
     stopped re-reading, and a reading charted at another workstation never showed."""
     from tests.factories import vitals_data
@@ -1122,6 +1209,7 @@ async def test_a_change_made_elsewhere_still_shows_within_seconds_after_the_nurs
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
         await nurse.type("f5", "128/82 76 98 14 5", "enter")
+        assert demo_app.db is not None
         reading = vitals_data(demo_app.db, systolic=141, diastolic=87)
         charting.record_vitals(demo_app.db, other, session_id, reading, Protocol().thresholds)
         await pilot.pause(1.0)
@@ -1130,12 +1218,15 @@ async def test_a_change_made_elsewhere_still_shows_within_seconds_after_the_nurs
         assert any("141/87" in str(table.get_row_at(row)[1]) for row in range(table.row_count))
 
 
-async def test_a_refusal_for_the_records_state_shows_the_record_as_it_is_now(demo_app, monkeypatch):
+async def test_a_refusal_for_the_records_state_shows_the_record_as_it_is_now(
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(session_screen, "REREAD_SECONDS", 3600)  # only the refusal can show the change
     _, session_id = _book(demo_app, "nasal_spray", at=time(14, 0))
     other = OTHER_NURSE
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
+        assert demo_app.db is not None
         sessions.check_in(demo_app.db, other, session_id, 1)
         await nurse.type("f2")  # check in, on a screen that still says Scheduled
         assert "cannot check in a session that is checked in" in _error(demo_app)
@@ -1143,8 +1234,8 @@ async def test_a_refusal_for_the_records_state_shows_the_record_as_it_is_now(dem
 
 
 async def test_a_nasal_pre_assessment_without_the_rems_enrolment_is_refused_under_it_and_stores_nothing(
-    demo_app,
-):
+    demo_app: ChairsideApp,
+) -> None:
     patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -1158,12 +1249,16 @@ async def test_a_nasal_pre_assessment_without_the_rems_enrolment_is_refused_unde
         enrolment = demo_app.screen.query_one("#rems-enrolment", Input)
         refusal = demo_app.screen.query_one(".refusal")
         assert refusal.region.y == enrolment.region.bottom  # where the nurse types it
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         row = session.get(TreatmentSession, session_id)
+    assert row is not None
     assert row.contraindications_screened_at is None and rems.facts_of(demo_app.db, session_id).check is None
 
 
-async def test_the_rems_form_shows_what_it_needs_and_takes_the_devices_and_what_was_seen(demo_app):
+async def test_the_rems_form_shows_what_it_needs_and_takes_the_devices_and_what_was_seen(
+    demo_app: ChairsideApp,
+) -> None:
     from widgets.rems_dialog import RemsDialog
 
     patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
@@ -1175,6 +1270,7 @@ async def test_the_rems_form_shows_what_it_needs_and_takes_the_devices_and_what_
         shown = str(dialog.query_one("#rems-form-text", Static).render())
         assert "Still needs:" in shown and "each device's time" in shown and "REMS-4411" in shown
         assert dialog.query_one("#rems-devices", Input).value == "11:30"
+        assert isinstance(demo_app.clock, FixedClock)
         demo_app.clock.advance(minutes=30)
         await nurse.type(
             "end", " 11:35", "enter", "no", "enter", "11:40", "enter", "no", "enter", "110", "enter"
@@ -1182,6 +1278,7 @@ async def test_the_rems_form_shows_what_it_needs_and_takes_the_devices_and_what_
         assert isinstance(demo_app.screen, SessionScreen), str(
             demo_app.screen.query_one("#rems-error").render()
         )
+    assert demo_app.db is not None
     form = rems.rems_form(
         rems.facts_of(demo_app.db, session_id), "", Protocol().thresholds, ZoneInfo("America/Chicago")
     )
@@ -1194,16 +1291,23 @@ async def test_the_rems_form_shows_what_it_needs_and_takes_the_devices_and_what_
     assert form.value("ready_to_leave_min") == "110"
 
 
-async def test_a_rems_time_that_cannot_be_read_is_refused_in_the_form_and_nothing_is_stored(demo_app):
+async def test_a_rems_time_that_cannot_be_read_is_refused_in_the_form_and_nothing_is_stored(
+    demo_app: ChairsideApp,
+) -> None:
     patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
     async with demo_app.run_test(size=(100, 40)) as pilot:
         nurse = await _nasal_dose_given(pilot, patient)
         await nurse.type("ctrl+f", "enter", "no", "enter", "25:99", "enter", "no", "enter", "enter")
         assert "Dissociation" in str(demo_app.screen.query_one("#rems-error").render())
-    assert rems.facts_of(demo_app.db, session_id).check.dissociation is None
+    assert demo_app.db is not None
+    check = rems.facts_of(demo_app.db, session_id).check
+    assert check is not None
+    assert check.dissociation is None
 
 
-async def test_the_discharge_step_proposes_the_next_appointment_and_one_key_books_it(demo_app):
+async def test_the_discharge_step_proposes_the_next_appointment_and_one_key_books_it(
+    demo_app: ChairsideApp,
+) -> None:
     patient, session_id = _checked_in(demo_app)  # infusion 3 of 6
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
@@ -1217,6 +1321,7 @@ async def test_the_discharge_step_proposes_the_next_appointment_and_one_key_book
         assert shown == "Next: infusion 4 of 6, booked Mon 30 Nov 12:30, chair 6", shown
         await nurse.type("ctrl+b")  # once booked, a second key books nothing more
         assert "already booked" in _error(demo_app)
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         booked = session.exec(
             select(TreatmentSession).where(
@@ -1226,7 +1331,9 @@ async def test_the_discharge_step_proposes_the_next_appointment_and_one_key_book
     assert [(b.series_number, b.series_length, b.status) for b in booked] == [(4, 6, "scheduled")]
 
 
-async def test_medications_and_history_are_kept_from_the_session_and_flagged_in_the_header(demo_app):
+async def test_medications_and_history_are_kept_from_the_session_and_flagged_in_the_header(
+    demo_app: ChairsideApp,
+) -> None:
     patient, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(120, 40)) as pilot:
         nurse = await _open(pilot, session_id)
@@ -1237,9 +1344,11 @@ async def test_medications_and_history_are_kept_from_the_session_and_flagged_in_
         assert _error(demo_app) == ""
         top = str(demo_app.screen.query_one("#patient-header").render())
         assert "Medications: 2 medicines · ⚠ clonazepam (benzodiazepine) ⚠ pregnancy (Ctrl+O)" in top
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         stored = session.get(Patient, patient.id)
         events = session.exec(select(AuditEvent.action).where(AuditEvent.entity_id == str(patient.id))).all()
+    assert stored is not None
     assert (stored.medications, stored.relevant_history) == (
         "sertraline 50 mg; clonazepam 0.5 mg",
         "pregnancy",
@@ -1247,7 +1356,7 @@ async def test_medications_and_history_are_kept_from_the_session_and_flagged_in_
     assert "patient.medications" in events
 
 
-async def test_the_pre_infusion_checklist_is_ticked_item_by_item_on_screen(demo_app):
+async def test_the_pre_infusion_checklist_is_ticked_item_by_item_on_screen(demo_app: ChairsideApp) -> None:
     patient, session_id = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot)
@@ -1259,6 +1368,7 @@ async def test_the_pre_infusion_checklist_is_ticked_item_by_item_on_screen(demo_
             "tab", "space", "down", "space", "tab", "space", "enter"
         )  # two of three, escort, save
         assert _error(demo_app) == ""
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         view = read_session_view(session, session_id)
     assert view.ticked(Checklist.PRE_INFUSION) == set(Protocol().checklists.pre_infusion[:2])

@@ -1,5 +1,7 @@
 """Settings and the clinic protocol come from TOML files and the environment; bad values are refused."""
 
+from pathlib import Path
+
 import pytest
 
 from console.clinic.settings import load_settings, trial_protocol
@@ -7,7 +9,7 @@ from console.domain.errors import ConfigurationError
 from console.domain.protocol import Protocol, describe, load_protocol
 
 
-def test_protocol_defaults_come_from_the_clinical_reference():
+def test_protocol_defaults_come_from_the_clinical_reference() -> None:
     protocol = Protocol()
     assert (protocol.iv.vitals_interval_min, protocol.nasal.observation_min) == (15, 120)
     assert (protocol.iv.rate_min_mg_per_kg_h, protocol.iv.rate_max_mg_per_kg_h) == (0.5, 2.0)
@@ -18,7 +20,7 @@ def test_protocol_defaults_come_from_the_clinical_reference():
     assert (thresholds.systolic_predose_warn, thresholds.diastolic_predose_warn) == (140, 90)
 
 
-def test_settings_file_then_environment(tmp_path, monkeypatch):
+def test_settings_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "clinic.toml"
     config.write_text('clinic_name = "Lakeside Pain Clinic"\ntimezone = "America/Chicago"\n')
     settings = load_settings(config)
@@ -27,7 +29,9 @@ def test_settings_file_then_environment(tmp_path, monkeypatch):
     assert load_settings(config).clinic_name == "From the environment"
 
 
-def test_a_protocol_file_to_try_is_chosen_by_argument_or_environment(tmp_path, monkeypatch):
+def test_a_protocol_file_to_try_is_chosen_by_argument_or_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     protocol = tmp_path / "protocol.toml"
     protocol.write_text(
         'version = "lakeside-7"\n[iv]\nvitals_interval_min = 10\n[thresholds]\nspo2_low = 90\n'
@@ -53,7 +57,7 @@ def test_a_protocol_file_to_try_is_chosen_by_argument_or_environment(tmp_path, m
         ("colour = 'blue'", "colour"),
     ],
 )
-def test_bad_settings_file_is_refused_naming_the_key(tmp_path, content, named):
+def test_bad_settings_file_is_refused_naming_the_key(tmp_path: Path, content: str, named: str) -> None:
     config = tmp_path / "bad.toml"
     config.write_text(content)
     with pytest.raises(ConfigurationError, match=named):
@@ -72,28 +76,28 @@ def test_bad_settings_file_is_refused_naming_the_key(tmp_path, content, named):
         ("version = ", "not valid TOML"),
     ],
 )
-def test_bad_protocol_file_is_refused_naming_the_key(tmp_path, content, named):
+def test_bad_protocol_file_is_refused_naming_the_key(tmp_path: Path, content: str, named: str) -> None:
     protocol = tmp_path / "protocol.toml"
     protocol.write_text(content)
     with pytest.raises(ConfigurationError, match=named):
         load_protocol(protocol)
 
 
-def test_missing_named_files_are_refused(tmp_path):
+def test_missing_named_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="not found"):
         load_settings(tmp_path / "absent.toml")
     with pytest.raises(ConfigurationError, match="protocol file not found"):
         load_protocol(tmp_path / "absent-protocol.toml")
 
 
-def test_the_effective_protocol_reads_back_as_the_same_protocol(tmp_path):
+def test_the_effective_protocol_reads_back_as_the_same_protocol(tmp_path: Path) -> None:
     protocol = Protocol(version="x-1", iv={"rate_max_mg_per_kg_h": 1.5})
     written = tmp_path / "effective.toml"
     written.write_text(describe(protocol))
     assert load_protocol(written) == protocol
 
 
-def test_the_protocol_doc_documents_every_protocol_key_with_its_default():
+def test_the_protocol_doc_documents_every_protocol_key_with_its_default() -> None:
     import tomllib
     from pathlib import Path
 

@@ -5,22 +5,28 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from console.chair import alerts, charting, sessions
+from console.chair.session_view import SessionView
 from console.clinic import users
+from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.domain.errors import AuthenticationFailed, NotAllowed
 from console.review.signing import Proof, SigningSitting, add_addendum
+from console.store.database import Database
 from tests.factories import discharged_session, sign_as_shown, vitals_data
 
 PASSWORD = "long enough pw"
 
 
-def sitting(actor, minutes: int = 10) -> SigningSitting:
+def sitting(actor: Actor, minutes: int = 10) -> SigningSitting:
     return SigningSitting(actor.username, timedelta(minutes=minutes))
 
 
-def test_a_physician_signs_with_password_then_pin_and_the_signature_names_them(db, staff):
+def test_a_physician_signs_with_password_then_pin_and_the_signature_names_them(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     doctor = staff["priya"]
     first = discharged_session(db, staff["nina"])
     second = discharged_session(db, staff["nina"], mrn="MRN-2002")
@@ -34,24 +40,26 @@ def test_a_physician_signs_with_password_then_pin_and_the_signature_names_them(d
         db.clock.now(),
     )
     assert len(signature.record_hash) == 64
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=3)
     assert not seat.needs_password(db.clock.now())
     sign_as_shown(db, doctor, second.id, "reviewed", Proof(pin="2468"), seat)
 
 
-def test_a_nurse_cannot_sign(db, staff):
+def test_a_nurse_cannot_sign(db: Database, staff: dict[str, Actor]) -> None:
     row = discharged_session(db, staff["nina"])
     with pytest.raises(NotAllowed, match="only a physician"):
         sign_as_shown(db, staff["nina"], row.id, "approved", Proof("nina", PASSWORD), sitting(staff["nina"]))
 
 
-def test_the_idle_timeout_ends_the_sitting(db, staff):
+def test_the_idle_timeout_ends_the_sitting(db: Database, staff: dict[str, Actor]) -> None:
     doctor = staff["priya"]
     users.set_signing_pin(db, doctor, PASSWORD, "2468")
     seat = sitting(doctor, minutes=10)
     sign_as_shown(
         db, doctor, discharged_session(db, staff["nina"]).id, "approved", Proof("priya", PASSWORD), seat
     )
+    assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=11)
     assert seat.needs_password(db.clock.now())
     later = discharged_session(db, staff["nina"], mrn="MRN-2002")
@@ -61,7 +69,9 @@ def test_the_idle_timeout_ends_the_sitting(db, staff):
 
 
 @pytest.mark.slow
-def test_five_wrong_pins_lock_the_account_and_every_failure_is_audited(db, staff):
+def test_five_wrong_pins_lock_the_account_and_every_failure_is_audited(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from sqlmodel import select
 
     from console.store.models import AuditEvent
@@ -88,7 +98,7 @@ def test_five_wrong_pins_lock_the_account_and_every_failure_is_audited(db, staff
     sign_as_shown(db, doctor, second.id, "approved", Proof(pin="2468"), seat)
 
 
-def test_signing_as_someone_else_is_refused(db, staff):
+def test_signing_as_someone_else_is_refused(db: Database, staff: dict[str, Actor]) -> None:
     row = discharged_session(db, staff["nina"])
     with pytest.raises(AuthenticationFailed, match="sign as yourself"):
         sign_as_shown(
@@ -96,7 +106,9 @@ def test_signing_as_someone_else_is_refused(db, staff):
         )
 
 
-def test_a_signed_session_refuses_every_change_and_accepts_a_signed_addendum(db, staff):
+def test_a_signed_session_refuses_every_change_and_accepts_a_signed_addendum(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     nurse, doctor = staff["nina"], staff["priya"]
     row = discharged_session(db, nurse)
     sign_as_shown(db, doctor, row.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
@@ -118,7 +130,9 @@ def test_a_signed_session_refuses_every_change_and_accepts_a_signed_addendum(db,
     assert (addendum.author_name, addendum.reason) == ("Nina", "Late entry")
 
 
-def test_an_unfinished_session_or_one_with_open_alerts_is_not_signed(db, staff):
+def test_an_unfinished_session_or_one_with_open_alerts_is_not_signed(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     from tests.factories import checked_in_session
 
     nurse, doctor = staff["nina"], staff["priya"]
@@ -131,7 +145,7 @@ def test_an_unfinished_session_or_one_with_open_alerts_is_not_signed(db, staff):
         sign_as_shown(db, doctor, alerting.id, "approved", Proof("priya", PASSWORD), sitting(doctor))
 
 
-def test_the_hand_written_record_text_is_canonical_json(db, staff):
+def test_the_hand_written_record_text_is_canonical_json(db: Database, staff: dict[str, Actor]) -> None:
     import json
 
     from console.review.signing import load_record, record_json
@@ -153,7 +167,7 @@ GOLDEN_RECORD_HASH = "6775ba5468f8df71372af9d11fa1bd0684fd0fb20e87b97c78338f6c58
 GOLDEN_ADDENDUM_HASH = "94e8bbd0e567f913b5553bd452e4eb4a9b8a62e40ebec56104ad847ef27ea2ca"
 
 
-def test_the_canonical_record_hashes_as_it_always_has():
+def test_the_canonical_record_hashes_as_it_always_has() -> None:
     from datetime import UTC, date, datetime, time, timezone
 
     from console.review.signing import addendum_hash, record_hash
@@ -278,13 +292,15 @@ def test_the_canonical_record_hashes_as_it_always_has():
 
 
 @given(st.datetimes(datetime(1000, 1, 2), datetime(9999, 12, 30), timezones=st.timezones()))
-def test_the_canonical_time_text_is_the_strftime_form(moment):
+def test_the_canonical_time_text_is_the_strftime_form(moment: datetime) -> None:
     from console.store.timestamps import iso_utc
 
     assert iso_utc(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def test_a_signature_covers_only_the_record_as_shown_a_change_since_is_refused(db, staff):
+def test_a_signature_covers_only_the_record_as_shown_a_change_since_is_refused(
+    db: Database, staff: dict[str, Actor]
+) -> None:
     """The physician opened 117/73 SpO2 98; a nurse corrected it to 196/118 SpO2 86; F2 signed the
     changed record. Now the signature carries the hash of what was shown, and a change since is refused."""
     from console.domain.errors import Conflict
@@ -321,7 +337,9 @@ def test_a_signature_covers_only_the_record_as_shown_a_change_since_is_refused(d
     assert signature.record_hash == again.record_hash
 
 
-def test_a_correction_made_while_the_record_is_read_for_review_is_never_signed_unseen(db, staff, monkeypatch):
+def test_a_correction_made_while_the_record_is_read_for_review_is_never_signed_unseen(
+    db: Database, staff: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The record shown and the hash a signature carries are read at one moment: a nurse's
     correction committed between reading the one and the other (on another workstation) is neither
     shown nor hashed, so signing what was shown is refused as changed, on PostgreSQL as on SQLite."""
@@ -333,7 +351,7 @@ def test_a_correction_made_while_the_record_is_read_for_review_is_never_signed_u
     users.set_signing_pin(db, doctor, PASSWORD, "2468")
     read_view = signing.read_session_view
 
-    def view_read_then_a_nurse_corrects(session, session_id):
+    def view_read_then_a_nurse_corrects(session: Session, session_id: int) -> SessionView:
         view = read_view(session, session_id)
         reading = view.vitals[-1]
         corrected = vitals_data(db) | {"measured_at": reading.measured_at, "systolic": 136, "diastolic": 84}

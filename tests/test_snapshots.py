@@ -1,8 +1,15 @@
 """SVG snapshots of the main screens at 80x24 and 160x50 (fixed clock, seeded demo clinic)."""
 
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import PurePath
+from typing import Any, Protocol
+
 import pytest
+from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import Input
 
+from app import ChairsideApp
 from console.chair.board import day_sessions
 from console.domain.vocab import SessionStatus
 from widgets.session import SessionScreen
@@ -14,7 +21,19 @@ from .ui import workers_done
 SIZES = [(80, 24), (160, 50)]
 
 
-async def _steady(pilot) -> None:
+class SnapCompare(Protocol):
+    """What the `snap_compare` fixture gives (pytest-textual-snapshot types it as taking a path only)."""
+
+    def __call__(
+        self,
+        app: str | PurePath | App[Any],
+        press: Iterable[str] = (),
+        terminal_size: tuple[int, int] = (80, 24),
+        run_before: Callable[[Pilot[Any]], Awaitable[None] | None] | None = None,
+    ) -> bool: ...
+
+
+async def _steady(pilot: Pilot[None]) -> None:
     """Wait until data, layout and scrolling have settled, so the picture never depends on timing."""
     for _ in range(200):  # a screen that reads its record first: until it has (10 s at most)
         if not getattr(pilot.app.screen, "opening", False):
@@ -29,14 +48,14 @@ async def _steady(pilot) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_login_screen(snap_compare, demo_app, size):
+def test_login_screen(snap_compare: SnapCompare, demo_app: ChairsideApp, size: tuple[int, int]) -> None:
     assert snap_compare(demo_app, terminal_size=size, run_before=_steady)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
-def test_today_board(snap_compare, demo_app, size):
-    async def signed_in(pilot):
+def test_today_board(snap_compare: SnapCompare, demo_app: ChairsideApp, size: tuple[int, int]) -> None:
+    async def signed_in(pilot: Pilot[None]) -> None:
         await sign_in(pilot)
         await board_loaded(pilot)
         await _steady(pilot)
@@ -46,14 +65,18 @@ def test_today_board(snap_compare, demo_app, size):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
-def test_session_screen_in_treatment(snap_compare, demo_app, size):
+def test_session_screen_in_treatment(
+    snap_compare: SnapCompare, demo_app: ChairsideApp, size: tuple[int, int]
+) -> None:
+    assert demo_app.db is not None
     in_treatment = next(
         r for r in day_sessions(demo_app.db, DEMO_DAY) if r.status == SessionStatus.IN_TREATMENT
     )
 
-    async def opened(pilot):
+    async def opened(pilot: Pilot[None]) -> None:
         await sign_in(pilot)
         await board_loaded(pilot)
+        assert isinstance(pilot.app, ChairsideApp) and pilot.app.clinic is not None
         pilot.app.push_screen(SessionScreen(pilot.app.clinic, in_treatment.session_id))
         await _steady(pilot)
         await _steady(pilot)
@@ -69,8 +92,8 @@ def test_session_screen_in_treatment(snap_compare, demo_app, size):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
-def test_help_on_the_board(snap_compare, demo_app, size):
-    async def helped(pilot):
+def test_help_on_the_board(snap_compare: SnapCompare, demo_app: ChairsideApp, size: tuple[int, int]) -> None:
+    async def helped(pilot: Pilot[None]) -> None:
         await sign_in(pilot)
         await board_loaded(pilot)
         await pilot.press("f1")
@@ -79,29 +102,31 @@ def test_help_on_the_board(snap_compare, demo_app, size):
     assert snap_compare(demo_app, terminal_size=size, run_before=helped)
 
 
-def test_login_refusal(snap_compare, demo_app):
-    async def refused(pilot):
+def test_login_refusal(snap_compare: SnapCompare, demo_app: ChairsideApp) -> None:
+    async def refused(pilot: Pilot[None]) -> None:
         await sign_in(pilot, password="wrong password")
         await _steady(pilot)
 
     assert snap_compare(demo_app, terminal_size=(80, 24), run_before=refused)
 
 
-async def _physician(pilot) -> None:
+async def _physician(pilot: Pilot[None]) -> None:
     await sign_in(pilot, "doctor", "demo-doctor-pass")
     await _steady(pilot)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
-def test_review_queue(snap_compare, demo_app, size):
+def test_review_queue(snap_compare: SnapCompare, demo_app: ChairsideApp, size: tuple[int, int]) -> None:
     assert snap_compare(demo_app, terminal_size=size, run_before=_physician)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
-def test_review_screen_of_a_flagged_session(snap_compare, demo_app, size):
-    async def reviewing(pilot):
+def test_review_screen_of_a_flagged_session(
+    snap_compare: SnapCompare, demo_app: ChairsideApp, size: tuple[int, int]
+) -> None:
+    async def reviewing(pilot: Pilot[None]) -> None:
         await _physician(pilot)
         await pilot.press("down", "enter")  # the second flagged session: an acknowledged alert
         await _steady(pilot)
@@ -110,8 +135,8 @@ def test_review_screen_of_a_flagged_session(snap_compare, demo_app, size):
 
 
 @pytest.mark.slow
-def test_sign_dialog(snap_compare, demo_app):
-    async def signing(pilot):
+def test_sign_dialog(snap_compare: SnapCompare, demo_app: ChairsideApp) -> None:
+    async def signing(pilot: Pilot[None]) -> None:
         await _physician(pilot)
         await pilot.press("enter")
         await _steady(pilot)
@@ -123,8 +148,8 @@ def test_sign_dialog(snap_compare, demo_app):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
-def test_patient_trajectory(snap_compare, demo_app, size):
-    async def trajectory(pilot):
+def test_patient_trajectory(snap_compare: SnapCompare, demo_app: ChairsideApp, size: tuple[int, int]) -> None:
+    async def trajectory(pilot: Pilot[None]) -> None:
         await _physician(pilot)
         await pilot.press("enter")
         await _steady(pilot)
@@ -136,22 +161,27 @@ def test_patient_trajectory(snap_compare, demo_app, size):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("size", SIZES)
-def test_rems_monitoring_form(snap_compare, demo_app, size):
+def test_rems_monitoring_form(
+    snap_compare: SnapCompare, demo_app: ChairsideApp, size: tuple[int, int]
+) -> None:
     """A finished nasal esketamine session's REMS form, complete, as the nurse opens it (Ctrl+F)."""
     from sqlmodel import col, select
 
     from console.store.models import TreatmentSession
 
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         nasal = session.exec(
             select(TreatmentSession)
             .where(TreatmentSession.method == "nasal_spray", TreatmentSession.clinic_date < DEMO_DAY)
             .order_by(col(TreatmentSession.clinic_date).desc(), col(TreatmentSession.id).desc())
         ).first()
+    assert nasal is not None
 
-    async def opened(pilot):
+    async def opened(pilot: Pilot[None]) -> None:
         await sign_in(pilot)
         await board_loaded(pilot)
+        assert isinstance(pilot.app, ChairsideApp) and pilot.app.clinic is not None
         pilot.app.push_screen(SessionScreen(pilot.app.clinic, nasal.id))
         await _steady(pilot)
         await pilot.press("ctrl+f")

@@ -8,13 +8,15 @@ trigger dropped first: what is tested is what `audit verify` finds, not what the
 import itertools
 import os
 import shutil
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import insert, text
-from sqlmodel import select
+from sqlmodel import col, select
 
 from console.demo.builder import build_demo
 from console.domain.actors import Actor
@@ -25,7 +27,7 @@ from console.review.signing import Proof, SigningSitting
 from console.store import audit
 from console.store.audit_key import read_key
 from console.store.database import Database, sqlite_url
-from console.store.models import AuditEvent
+from console.store.models import AuditEvent, table_of
 from tests.conftest import BACKENDS, first_one_builds
 from tests.factories import sign_as_shown
 
@@ -35,7 +37,7 @@ DOCTOR = Actor(username="doctor", role=Role.PHYSICIAN, user_id=4, display_name="
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def signed_clinic(request, run_folder) -> tuple[str, str, Path]:
+def signed_clinic(request: pytest.FixtureRequest, run_folder: Path) -> tuple[str, str, Path]:
     """A small demo clinic (two weeks of history written in bulk, a day through the services, an
     addendum) with one more session signed through the services; built once per run and backend."""
     backend = request.param
@@ -54,6 +56,7 @@ def signed_clinic(request, run_folder) -> tuple[str, str, Path]:
 
 
 def _build_signed_clinic(url: str, key_file: Path) -> None:
+    assert isinstance(NOW.tzinfo, ZoneInfo)
     build_demo(url, today=NOW.date(), years=0.04, seed=5, zone=NOW.tzinfo, key_file=key_file)
     db = Database(url, FixedClock(NOW))
     db.audit_key = read_key(key_file)
@@ -66,6 +69,7 @@ def _build_signed_clinic(url: str, key_file: Path) -> None:
                 "(SELECT session_id FROM alert WHERE acknowledged_at IS NULL) ORDER BY id"
             )
         ).scalar()
+    assert waiting is not None
     sitting = SigningSitting("doctor", idle=timedelta(hours=1))
     sign_as_shown(db, DOCTOR, waiting, "approved", Proof("doctor", "demo-doctor-pass"), sitting)
     assert verify_record(db).intact
@@ -73,7 +77,9 @@ def _build_signed_clinic(url: str, key_file: Path) -> None:
 
 
 @pytest.fixture
-def clinic(signed_clinic, tmp_path, request):
+def clinic(
+    signed_clinic: tuple[str, str, Path], tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Database]:
     """A copy of the signed clinic for one case, every trigger dropped."""
     backend, source, key_file = signed_clinic
     if backend == "sqlite":
@@ -309,7 +315,9 @@ CASES = [
 @pytest.mark.parametrize(
     ("target", "tamper", "named"), [case[1:] for case in CASES], ids=[c[0] for c in CASES]
 )
-def test_a_change_behind_the_services_back_is_named(clinic, target, tamper, named):
+def test_a_change_behind_the_services_back_is_named(
+    clinic: Database, target: str, tamper: str, named: str
+) -> None:
     row = _one(clinic, target)
     with clinic.engine.begin() as connection:
         for statement in tamper.split("; "):
@@ -319,20 +327,21 @@ def test_a_change_behind_the_services_back_is_named(clinic, target, tamper, name
     assert any(named.format(id=row) in line for line in report.problems()), report.problems()
 
 
-def _append_forged(db: Database, key: bytes | None, **fields) -> int:
+def _append_forged(db: Database, key: bytes | None, **fields: Any) -> int:
     """Append an event the way someone holding only the database can: hashed without the clinic key."""
     with db.read() as session:
-        last = session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        last = session.exec(select(AuditEvent).order_by(col(AuditEvent.id).desc())).first()
+    assert last is not None
     event = AuditEvent(id=last.id + 1, at=last.at, prev_hash=last.hash, hash="", **fields)
     event.hash = audit.chain_hash(event.prev_hash, event, key)
     with db.engine.begin() as connection:
-        connection.execute(insert(AuditEvent.__table__).values(event.model_dump()))
+        connection.execute(insert(table_of(AuditEvent)).values(event.model_dump()))
     return event.id
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("key", [None, b"not the clinic key, but 32 bytes"], ids=["plain hash", "other key"])
-def test_a_forged_event_appended_is_named(clinic, key):
+def test_a_forged_event_appended_is_named(clinic: Database, key: bytes | None) -> None:
     forged = _append_forged(
         clinic,
         key,
@@ -347,15 +356,16 @@ def test_a_forged_event_appended_is_named(clinic, key):
     assert report.chain.broken_at == forged, report.problems()
 
 
-def test_a_signed_record_rewritten_with_its_signature_and_chain_rehashed_is_named(clinic):
+def test_a_signed_record_rewritten_with_its_signature_and_chain_rehashed_is_named(clinic: Database) -> None:
     """The forger changes a signed dose, recomputes the signature's record hash and every event from
     the dose's own on, as plain SHA-256: without the clinic key the first rewritten event gives it away."""
     from console.review.signing import load_record, record_hash
 
     with clinic.read() as session:
         dose_event = session.exec(
-            select(AuditEvent).where(AuditEvent.action == "dose.record").order_by(AuditEvent.id)
+            select(AuditEvent).where(AuditEvent.action == "dose.record").order_by(col(AuditEvent.id))
         ).first()
+        assert dose_event is not None
         dose_id = int(dose_event.entity_id)
         session_id = session.execute(
             text("SELECT session_id FROM dose_administration WHERE id = :id"), {"id": dose_id}
@@ -367,7 +377,7 @@ def test_a_signed_record_rewritten_with_its_signature_and_chain_rehashed_is_name
     with clinic.read() as session:
         rehashed = record_hash(*load_record(session, session_id))
         events = session.exec(
-            select(AuditEvent).where(AuditEvent.id >= dose_event.id).order_by(AuditEvent.id)
+            select(AuditEvent).where(AuditEvent.id >= dose_event.id).order_by(col(AuditEvent.id))
         ).all()
     with clinic.engine.begin() as connection:
         connection.execute(
@@ -378,6 +388,7 @@ def test_a_signed_record_rewritten_with_its_signature_and_chain_rehashed_is_name
         for event in events:
             event.prev_hash = previous
             if event.id == dose_event.id:
+                assert event.after_json is not None
                 event.after_json = event.after_json.replace(
                     f'"lot_number":"{_lot(event)}"', '"lot_number":"FORGED"'
                 )
@@ -393,11 +404,12 @@ def test_a_signed_record_rewritten_with_its_signature_and_chain_rehashed_is_name
 def _lot(event: AuditEvent) -> str:
     import json
 
+    assert event.after_json is not None
     return json.loads(event.after_json)["lot_number"]
 
 
 @pytest.mark.slow
-def test_without_the_key_verify_says_what_it_could_not_check(clinic):
+def test_without_the_key_verify_says_what_it_could_not_check(clinic: Database) -> None:
     clinic.audit_key = None
     report = verify_record(clinic)
     assert report.intact and not report.complete
@@ -417,7 +429,7 @@ def test_without_the_key_verify_says_what_it_could_not_check(clinic):
 
 
 @pytest.mark.slow
-def test_the_check_run_in_several_processes_names_the_same_problems(clinic):
+def test_the_check_run_in_several_processes_names_the_same_problems(clinic: Database) -> None:
     """`audit verify --jobs N`: the checks in worker processes, each with a connection of its own."""
     nurse = _one(clinic, "SELECT id FROM user_account WHERE username = 'nurse'")
     vitals = _one(clinic, HISTORY_VITALS)

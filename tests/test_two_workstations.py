@@ -6,6 +6,7 @@ typed stays for her to enter again.
 """
 
 import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
@@ -13,10 +14,13 @@ from sqlmodel import select
 from textual._context import active_app
 from textual.widgets import Checkbox, Input, Static
 
+from app import ChairsideApp
 from console.chair import charting, sessions
 from console.clinic.users import find_user
 from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.domain.vocab import Role
+from console.store.database import Database
 from console.store.models import Alert, DoseAdministration, TreatmentSession, VitalSigns
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.session import SessionScreen
@@ -33,7 +37,9 @@ SIZE = (120, 40)
 
 
 @asynccontextmanager
-async def _both_on(two_consoles, session_id: int):
+async def _both_on(
+    two_consoles: tuple[ChairsideApp, ChairsideApp], session_id: int
+) -> AsyncIterator[list[Nurse]]:
     """Nina at one workstation and Marcus at the other, each with the session open."""
     first, second = two_consoles
     async with first.run_test(size=SIZE) as one, second.run_test(size=SIZE) as two:
@@ -42,6 +48,7 @@ async def _both_on(two_consoles, session_id: int):
             await sign_in(pilot, username, "demo-nurse-pass")
             # Pushed from here, the screen's tasks would take the app last started (Marcus's) as
             # theirs: each console runs in its own process, so each screen belongs to its own app.
+            assert isinstance(pilot.app, ChairsideApp) and pilot.app.clinic is not None
             token = active_app.set(pilot.app)
             try:
                 pilot.app.push_screen(SessionScreen(pilot.app.clinic, session_id))
@@ -77,15 +84,18 @@ def _focus(nurse: Nurse, selector: str) -> None:
     screen.set_focus(screen.query_one(selector))
 
 
-def _stored(db, session_id: int) -> TreatmentSession:
+def _stored(db: Database, session_id: int) -> TreatmentSession:
     return sessions.get_session(db, session_id)
 
 
-async def test_a_stale_pre_assessment_overwrites_nothing_and_keeps_what_was_typed(two_consoles):
+async def test_a_stale_pre_assessment_overwrites_nothing_and_keeps_what_was_typed(
+    two_consoles: tuple[ChairsideApp, ChairsideApp],
+) -> None:
     """Marcus's pre-assessment replaced Nina's pain before (6 → 5), his weight was dropped and his
     vitals line lost, with no conflict shown."""
     first, _ = two_consoles
     patient, session_id = _book(first, "iv_infusion", weighed=False)
+    assert first.db is not None and patient.weight_kg is not None
     sessions.check_in(first.db, first_nurse_actor(first), session_id, 1)
     async with _both_on(two_consoles, session_id) as (nina, marcus):
         # Marcus begins his pre-assessment: weight, pain before, the escort ticked.
@@ -126,15 +136,20 @@ async def test_a_stale_pre_assessment_overwrites_nothing_and_keeps_what_was_type
     with first.db.read() as session:
         readings = session.exec(select(VitalSigns.systolic).where(VitalSigns.session_id == session_id))
         assert sorted(readings) == [128, 130]
-        assert session.get(type(patient), patient.id).weight_kg == patient.weight_kg
+        unchanged = session.get(type(patient), patient.id)
+        assert unchanged is not None
+        assert unchanged.weight_kg == patient.weight_kg
 
 
-async def test_a_dose_confirmed_at_two_workstations_is_recorded_once(two_consoles):
+async def test_a_dose_confirmed_at_two_workstations_is_recorded_once(
+    two_consoles: tuple[ChairsideApp, ChairsideApp],
+) -> None:
     """The dose form recorded a second controlled-substance dose when another nurse had
     confirmed the first while this screen still showed none."""
     first, _ = two_consoles
     _, session_id = _book(first, "nasal_spray")
     actor = first_nurse_actor(first)
+    assert first.db is not None
     sessions.check_in(first.db, actor, session_id, 1)
     version = _stored(first.db, session_id).version
     sessions.record_pre_assessment(
@@ -155,7 +170,10 @@ async def test_a_dose_confirmed_at_two_workstations_is_recorded_once(two_console
         said = await _refusal(marcus)
         assert "another workstation" in said and "nothing was saved" in said, said
         screen = marcus.pilot.app.screen
-        assert screen.seen_in(screen.query_one(DoseStep)).doses  # his next Enter answers Nina's dose
+        assert isinstance(screen, SessionScreen)
+        seen = screen.seen_in(screen.query_one(DoseStep))
+        assert seen is not None
+        assert seen.doses  # his next Enter answers Nina's dose
     with first.db.read() as session:
         doses = session.exec(
             select(DoseAdministration).where(DoseAdministration.session_id == session_id)
@@ -163,9 +181,12 @@ async def test_a_dose_confirmed_at_two_workstations_is_recorded_once(two_console
     assert len(doses) == 1
 
 
-async def test_notes_added_at_two_workstations_are_both_kept(two_consoles):
+async def test_notes_added_at_two_workstations_are_both_kept(
+    two_consoles: tuple[ChairsideApp, ChairsideApp],
+) -> None:
     first, _ = two_consoles
     _, session_id = _book(first, "nasal_spray")
+    assert first.db is not None
     sessions.check_in(first.db, first_nurse_actor(first), session_id, 1)
     async with _both_on(two_consoles, session_id) as (nina, marcus):
         for nurse in (nina, marcus):
@@ -182,7 +203,9 @@ async def test_notes_added_at_two_workstations_are_both_kept(two_consoles):
     assert "Escort arrived early" in notes and "Patient asked for water" in notes
 
 
-async def test_a_check_in_from_a_stale_screen_is_refused_and_shows_the_record_as_it_is(two_consoles):
+async def test_a_check_in_from_a_stale_screen_is_refused_and_shows_the_record_as_it_is(
+    two_consoles: tuple[ChairsideApp, ChairsideApp],
+) -> None:
     first, _ = two_consoles
     _, session_id = _book(first, "iv_infusion")
     async with _both_on(two_consoles, session_id) as (nina, marcus):
@@ -191,16 +214,19 @@ async def test_a_check_in_from_a_stale_screen_is_refused_and_shows_the_record_as
         assert "cannot check in a session that is checked in" in await _refusal(marcus)
         line = str(marcus.pilot.app.screen.query_one("#status-line", Static).render())
         assert "Status: Checked in" in line
+    assert first.db is not None
     assert _stored(first.db, session_id).nurse_id is not None
 
 
-def first_nurse_actor(console) -> Actor:
+def first_nurse_actor(console: ChairsideApp) -> Actor:
+    assert console.db is not None
     user = find_user(console.db, "nurse")
     assert user is not None and user.id is not None
     return Actor(user.username, Role(user.role), user.id, user.display_name)
 
 
-def _reading(console, session_id: int, systolic: int = 182) -> VitalSigns:
+def _reading(console: ChairsideApp, session_id: int, systolic: int = 182) -> VitalSigns:
+    assert console.db is not None
     data = vitals_data(console.db, systolic=systolic, measured_at=console.clock.now())
     return charting.record_vitals(console.db, first_nurse_actor(console), session_id, data)
 
@@ -214,9 +240,12 @@ async def _correcting(nurse: Nurse, line_from: str, line_to: str) -> Input:
     return line
 
 
-async def test_a_reading_corrected_at_two_workstations_is_not_overwritten_unseen(two_consoles):
+async def test_a_reading_corrected_at_two_workstations_is_not_overwritten_unseen(
+    two_consoles: tuple[ChairsideApp, ChairsideApp],
+) -> None:
     first, _ = two_consoles
     _, session_id = _book(first, "iv_infusion")
+    assert first.db is not None
     sessions.check_in(first.db, first_nurse_actor(first), session_id, 1)
     _reading(first, session_id)
     async with _both_on(two_consoles, session_id) as (nina, marcus):
@@ -233,9 +262,12 @@ async def test_a_reading_corrected_at_two_workstations_is_not_overwritten_unseen
     assert _systolics(first.db, session_id) == [118]
 
 
-async def test_an_alert_acknowledged_at_two_workstations_keeps_the_first_note(two_consoles):
+async def test_an_alert_acknowledged_at_two_workstations_keeps_the_first_note(
+    two_consoles: tuple[ChairsideApp, ChairsideApp],
+) -> None:
     first, _ = two_consoles
     _, session_id = _book(first, "iv_infusion")
+    assert first.db is not None
     sessions.check_in(first.db, first_nurse_actor(first), session_id, 1)
     _reading(first, session_id, systolic=200)  # past the hold threshold: an alert
     async with _both_on(two_consoles, session_id) as (nina, marcus):
@@ -251,7 +283,9 @@ async def test_an_alert_acknowledged_at_two_workstations_keeps_the_first_note(tw
     assert alert.acknowledgement == "Rechecked: 150/90"
 
 
-async def test_a_discharge_from_a_stale_screen_is_refused_for_what_it_never_showed(two_consoles):
+async def test_a_discharge_from_a_stale_screen_is_refused_for_what_it_never_showed(
+    two_consoles: tuple[ChairsideApp, ChairsideApp],
+) -> None:
     """A side effect recorded at another workstation is not left open by a discharge that never showed it."""
     first, _ = two_consoles
     _, session_id = _book(first, "nasal_spray")
@@ -265,12 +299,14 @@ async def test_a_discharge_from_a_stale_screen_is_refused_for_what_it_never_show
         await marcus.type("enter")
         said = await _refusal(marcus)
         assert "nausea" in said.lower(), said
+    assert first.db is not None
     assert _stored(first.db, session_id).status != "discharged"
 
 
-def _ready_to_leave(console, session_id: int) -> None:
+def _ready_to_leave(console: ChairsideApp, session_id: int) -> None:
     """Checked in, screened, dosed (nasal), observed for two hours, pain after scored."""
     db, nurse, clock = console.db, first_nurse_actor(console), console.clock
+    assert db is not None and isinstance(clock, FixedClock)
     row = sessions.check_in(db, nurse, session_id, 1)
     row = sessions.record_pre_assessment(
         db, nurse, session_id, row.version, escort_confirmed=True, contraindications=[]
@@ -288,7 +324,7 @@ def _ready_to_leave(console, session_id: int) -> None:
     )
 
 
-async def _stored_doses(db, session_id: int, within: float = 10.0) -> int:
+async def _stored_doses(db: Database, session_id: int, within: float = 10.0) -> int:
     """How many doses the session has, once the one being confirmed is stored (a busy machine)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -301,6 +337,6 @@ async def _stored_doses(db, session_id: int, within: float = 10.0) -> int:
         await asyncio.sleep(0.05)
 
 
-def _systolics(db, session_id: int) -> list[int]:
+def _systolics(db: Database, session_id: int) -> list[int]:
     with db.read() as session:
         return list(session.exec(select(VitalSigns.systolic).where(VitalSigns.session_id == session_id)))

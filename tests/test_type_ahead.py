@@ -8,12 +8,18 @@ focus was leaving (a witness PIN arrived in the blood-pressure field; `6 7 5` in
 
 import asyncio
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlmodel import select
+from textual.pilot import Pilot
+from textual.widgets import Input
 
 import widgets.session.save_queue
+from app import ChairsideApp
 from console.chair import sessions
+from console.chair.session_view import SessionView
 from console.demo.builder import DEMO_PIN
 from console.store.models import DoseAdministration, Questionnaire, TreatmentSession, VitalSigns
 from widgets.session import SessionScreen
@@ -29,18 +35,18 @@ GAPS_MS = (0, 50, 150, 300)
 
 
 @pytest.fixture
-def slow_reads(monkeypatch):
+def slow_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every read of the session's record takes SLOW_READ_S longer, on the screen's worker thread."""
     read = widgets.session.save_queue.session_view_for
 
-    def slowly(*args, **kwargs):
+    def slowly(*args: Any, **kwargs: Any) -> SessionView:
         time.sleep(SLOW_READ_S)
         return read(*args, **kwargs)
 
     monkeypatch.setattr(widgets.session.save_queue, "session_view_for", slowly)
 
 
-async def _until(condition, pilot, timeout: float = 60) -> None:
+async def _until(condition: Callable[[], bool], pilot: Pilot[None], timeout: float = 60) -> None:
     """Wait until `condition()` holds, however busy the machine (the test fails if it never does)."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -51,7 +57,7 @@ async def _until(condition, pilot, timeout: float = 60) -> None:
 CHARACTERS = {"enter": "\r", "tab": "\t", "space": " ", "escape": "\x1b"}
 
 
-async def _type_spaced(pilot, gap_ms: int, *keys: str) -> None:
+async def _type_spaced(pilot: Pilot[None], gap_ms: int, *keys: str) -> None:
     """Each key `gap_ms` after the one before, whether or not the console has caught up."""
     from textual import events
     from textual.keys import _character_to_key
@@ -69,22 +75,29 @@ async def _type_spaced(pilot, gap_ms: int, *keys: str) -> None:
     await settle(pilot)
 
 
-def _stored(app, session_id: int) -> tuple[TreatmentSession, dict[str, tuple[int, ...]], list[VitalSigns]]:
+def _stored(
+    app: ChairsideApp, session_id: int
+) -> tuple[TreatmentSession, dict[str, tuple[int, ...]], list[VitalSigns]]:
+    assert app.db is not None
     with app.db.read() as session:
         row = session.get(TreatmentSession, session_id)
+        assert row is not None
         answers = session.exec(select(Questionnaire).where(Questionnaire.session_id == session_id)).all()
         readings = session.exec(select(VitalSigns).where(VitalSigns.session_id == session_id)).all()
         return row, {a.instrument.value: a.items for a in answers}, list(readings)
 
 
 @pytest.mark.parametrize("gap_ms", GAPS_MS)
-async def test_what_is_typed_after_check_in_lands_in_the_pre_assessment(demo_app, slow_reads, gap_ms):
+async def test_what_is_typed_after_check_in_lands_in_the_pre_assessment(
+    demo_app: ChairsideApp, slow_reads: None, gap_ms: int
+) -> None:
     patient, session_id = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
         await Nurse(pilot).type(patient.mrn, "enter")
         await _type_spaced(pilot, gap_ms, "f2", "7", "enter", "6 7 5", "enter", "128/82 76 98 14 5")
         assert _error(demo_app) == "", _error(demo_app)
+        assert isinstance(demo_app.focused, Input)
         assert demo_app.focused.id == "baseline-vitals"
         assert demo_app.focused.value == "128/82 76 98 14 5"  # typed, not yet entered
     row, answers, _ = _stored(demo_app, session_id)
@@ -93,8 +106,8 @@ async def test_what_is_typed_after_check_in_lands_in_the_pre_assessment(demo_app
 
 @pytest.mark.parametrize("gap_ms", (0, 150))
 async def test_a_witness_pin_typed_while_the_pre_assessment_is_saved_never_reaches_a_clinical_field(
-    demo_app, slow_reads, gap_ms
-):
+    demo_app: ChairsideApp, slow_reads: None, gap_ms: int
+) -> None:
     patient, session_id = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -107,11 +120,12 @@ async def test_a_witness_pin_typed_while_the_pre_assessment_is_saved_never_reach
         await _type_spaced(pilot, gap_ms, "enter", "enter", "enter", "enter", "enter", "200", "enter", "m")
         await _type_spaced(pilot, gap_ms, "enter", DEMO_PIN, "enter")
         screen = demo_app.screen
-        for field in screen.query("Input"):
+        for field in screen.query(Input):
             if field.id != "dose-witness-secret":
                 assert DEMO_PIN not in field.value, (field.id, field.value)
     row, _, readings = _stored(demo_app, session_id)
     assert [(r.systolic, r.diastolic) for r in readings] == [(128, 82)]  # the baseline, nothing else
+    assert demo_app.db is not None
     with demo_app.db.read() as session:
         doses = session.exec(
             select(DoseAdministration).where(DoseAdministration.session_id == session_id)
@@ -120,8 +134,8 @@ async def test_a_witness_pin_typed_while_the_pre_assessment_is_saved_never_reach
 
 
 async def test_keys_for_a_screen_that_never_opens_are_dropped_with_a_note_not_typed_elsewhere(
-    demo_app, monkeypatch
-):
+    demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A save that takes longer than the console holds keys: they are not used, and the nurse is told."""
     import widgets.key_queue
 
@@ -129,7 +143,7 @@ async def test_keys_for_a_screen_that_never_opens_are_dropped_with_a_note_not_ty
     patient, session_id = _book(demo_app, "iv_infusion")
     check_in = sessions.check_in
 
-    def very_slowly(*args, **kwargs):
+    def very_slowly(*args: Any, **kwargs: Any) -> TreatmentSession:
         time.sleep(2.0)
         return check_in(*args, **kwargs)
 
@@ -142,6 +156,7 @@ async def test_keys_for_a_screen_that_never_opens_are_dropped_with_a_note_not_ty
         await settle(pilot)
         notes = [str(n.message) for n in demo_app._notifications]
         assert any("not used" in note for note in notes), notes
+        assert isinstance(demo_app.focused, Input)
         assert demo_app.focused.id in ("pain-before", "weight-today") and demo_app.focused.value == ""
     row, _, _ = _stored(demo_app, session_id)
     assert row.status == "checked_in" and row.pain_before is None

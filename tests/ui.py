@@ -3,7 +3,9 @@
 import time
 
 from textual import events
+from textual.app import App
 from textual.keys import _character_to_key
+from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
 HUMAN_GAP_S = 0.12  # a fast nurse's keys: further apart than a scanner's (ScannerSetup.max_gap_s)
@@ -30,7 +32,7 @@ NAMED_KEYS = {
 }
 
 
-async def keys_taken(app, timeout: float = 10.0) -> None:
+async def keys_taken(app: App[None], timeout: float = 10.0) -> None:
     """Every key sent has been given to the console and handled (see widgets.key_queue)."""
     import asyncio
 
@@ -40,7 +42,7 @@ async def keys_taken(app, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.005)
 
 
-async def workers_done(app) -> None:
+async def workers_done(app: App[None]) -> None:
     """Every worker has finished; one cancelled because a newer one replaced it counts as finished."""
     while True:
         try:
@@ -50,7 +52,7 @@ async def workers_done(app) -> None:
             continue
 
 
-def burst(app, *keys: str) -> None:
+def burst(app: App[None], *keys: str) -> None:
     """Keys arriving at scanner speed: all queued at once, none waiting for the one before to be handled."""
     for key in keys:
         app.post_message(events.Key(key, key if len(key) == 1 else None))
@@ -61,7 +63,7 @@ def letters(key: str) -> list[str]:
     return list(key) if len(key) > 1 and key not in NAMED_KEYS else [key]
 
 
-async def type_text(pilot, text: str) -> None:
+async def type_text(pilot: Pilot[None], text: str) -> None:
     """A field's text typed by a person, delivered at once: the keys reach the console together, as
     on a PC that could not keep up, each stamped with when a person would have typed it (so it is
     never taken for a scan). Waits until the screen has taken them, not for the machine to idle."""
@@ -73,7 +75,7 @@ async def type_text(pilot, text: str) -> None:
     await pilot._wait_for_screen()
 
 
-async def type_keys(pilot, *keys: str) -> int:
+async def type_keys(pilot: Pilot[None], *keys: str) -> int:
     """Named keys pressed one by one, texts typed each as one burst; how many keys that was."""
     count = 0
     for key in keys:
@@ -86,7 +88,7 @@ async def type_keys(pilot, *keys: str) -> int:
     return count
 
 
-async def settle(pilot) -> None:
+async def settle(pilot: Pilot[None]) -> None:
     """Every worker done and every message handled, twice (a worker's result may start another)."""
     await workers_done(pilot.app)
     await pilot.pause()
