@@ -528,7 +528,8 @@ def audit_rules(state: "Context", day: datetime | None, to: datetime | None) -> 
     db = state.database(writing=False)
     protocol = state.clinic_settings(db).protocol
     first = day.date() if day else None
-    last = (to or day).date() if (to or day) else None
+    until = to or day
+    last = until.date() if until else None
     broken = broken_rules(db, protocol, first, last)
     for line in broken:
         click.echo(str(line), err=True)
