@@ -514,6 +514,32 @@ def audit_verify(state: "Context", jobs: int | None) -> None:
         raise click.exceptions.Exit(2)
 
 
+@audit_cli.command("rules")
+@click.option("--date", "day", type=DAY, help="First clinic day (YYYY-MM-DD; default: the first on record).")
+@click.option("--to", type=DAY, help="Last clinic day (default: --date, or the last on record).")
+@click.pass_obj
+def audit_rules(state: "Context", day: datetime | None, to: datetime | None) -> None:
+    """Check the stored record against the clinical rules, whoever wrote it (a restored copy too).
+
+    Exit 1 naming each session and the rule it breaks.
+    """
+    from console.review.record_rules import RULES, broken_rules
+
+    db = state.database(writing=False)
+    protocol = state.clinic_settings(db).protocol
+    first = day.date() if day else None
+    until = to or day
+    last = until.date() if until else None
+    broken = broken_rules(db, protocol, first, last)
+    for line in broken:
+        click.echo(str(line), err=True)
+    if broken:
+        sessions = len({b.session_id for b in broken})
+        click.echo(f"{len(broken)} rule(s) broken in {sessions} session(s).", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(f"No session breaks any of the {len(RULES)} rules checked.")
+
+
 @cli.command("backup")
 @click.argument("destination")
 @click.pass_obj

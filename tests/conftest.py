@@ -201,9 +201,23 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def db(backend: str, tmp_path: Path, request: pytest.FixtureRequest, clock: FixedClock) -> Iterator[Database]:
+    """A new clinic; after the test, its record must break none of the clinical rules."""
     database = make_database(backend, tmp_path, request, clock)
     yield database
-    database.dispose()
+    try:
+        keeps_the_rules(database, request)
+    finally:
+        database.dispose()
+
+
+def keeps_the_rules(database: Database, request: pytest.FixtureRequest) -> None:
+    """The record a test leaves breaks none of the clinical rules (unless marked `breaks_rules`)."""
+    from console.domain.protocol import Protocol
+    from console.review.record_rules import broken_rules
+
+    if request.node.get_closest_marker("breaks_rules") is None:
+        broken = [str(b) for b in broken_rules(database, Protocol())]
+        assert broken == [], "the record breaks a clinical rule:\n" + "\n".join(broken)
 
 
 @pytest.fixture
@@ -321,7 +335,7 @@ def two_consoles(
 
 
 @pytest.fixture
-def demo_app(demo_file: Path, tmp_path: Path) -> Iterator["ChairsideApp"]:
+def demo_app(demo_file: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator["ChairsideApp"]:
     """A ChairsideApp on a copy of the demo clinic, at 11:30 clinic time on the demo day."""
     from zoneinfo import ZoneInfo
 
@@ -334,4 +348,7 @@ def demo_app(demo_file: Path, tmp_path: Path) -> Iterator["ChairsideApp"]:
     db = Database(sqlite_url(copy), clock)
     settings = Settings(clinic_name="Lakeside Pain Clinic", timezone="America/Chicago")
     yield ChairsideApp(db, settings)
-    db.dispose()
+    try:
+        keeps_the_rules(db, request)
+    finally:
+        db.dispose()

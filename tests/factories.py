@@ -132,8 +132,10 @@ def discharged_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Tre
     return sessions.discharge(db, nurse, current.id, current.version)
 
 
-def ready_for_discharge(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> TreatmentSession:
-    """`discharged_session` up to the moment before discharge."""
+def ready_for_discharge(
+    db: Database, nurse: Actor, mrn: str = "MRN-1001", **dose: object
+) -> TreatmentSession:
+    """`discharged_session` up to the moment before discharge; `dose`: changes to its dose's data."""
     row = checked_in_session(db, nurse, mrn=mrn, minutes_ago=100)
 
     def before_dose() -> None:
@@ -141,7 +143,7 @@ def ready_for_discharge(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Tr
             db, nurse, row.id, {"kind": "before", "score": 7, "scored_at": db.clock.now()}, row.version
         )
         record_baseline(db, nurse, row.id)
-        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db, **dose))
 
     at_minutes_ago(db, 90, before_dose)
     at_minutes_ago(

@@ -23,6 +23,7 @@ STORED = {
     "moaas_low",
     "vitals_overdue",
     "phq9_self_harm",
+    "serious_side_effect",
 }
 
 
@@ -76,6 +77,7 @@ def test_the_flowsheet_cells_are_as_they_have_always_been() -> None:
         "moaas_low": {5},
         "vitals_overdue": set(),
         "phq9_self_harm": set(),
+        "serious_side_effect": set(),
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -78,13 +79,18 @@ def test_a_positive_screen_blocks_dosing_until_a_physician_overrides_with_a_reas
     assert event.actor == "priya" and "Negative pregnancy test" in event.after_json
 
 
-def test_the_override_role_comes_from_the_protocol(db: Database, staff: dict[str, Actor]) -> None:
+@pytest.mark.parametrize("rule", ["contraindication", "predose_hold", "dose_range", "discharge"])
+def test_a_protocol_cannot_let_a_nurse_set_a_safety_rule_aside(rule: str) -> None:
+    with pytest.raises(ValidationError, match=f"{rule}: only a physician may set a safety rule aside"):
+        Protocol(override_roles={rule: "nurse"})
+
+
+def test_a_nurse_cannot_record_an_override(db: Database, staff: dict[str, Actor]) -> None:
     row = _screened(db, staff["nina"], ["hepatic"])
-    nurses_may = Protocol(override_roles={"contraindication": "nurse"})
-    record_override(
-        db, staff["marcus"], row.id, "contraindication", "Liver tests normal last week", nurses_may
-    )
-    charting.record_dose(db, staff["nina"], row.id, iv_dose_data(db), nurses_may)
+    with pytest.raises(NotAllowed, match="the protocol needs a physician"):
+        record_override(
+            db, staff["nina"], row.id, "contraindication", "Liver tests normal last week", PROTOCOL
+        )
 
 
 # ----- pre-dose hold -------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from console.domain.actors import Actor, require_clinical
 from console.domain.alert_rules import AlertRule, physician_only
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.protocol import AlertThresholds
+from console.domain.serious_effects import described, is_serious
 from console.domain.vocab import Role
 from console.store.database import Database
-from console.store.models import Alert, Patient, TreatmentSession, UserAccount, VitalSigns
+from console.store.models import Alert, Patient, SideEffect, TreatmentSession, UserAccount, VitalSigns
 from console.store.rows import get_or_refuse, insert, update_versioned
 from console.store.session_lock import open_for_change
 
@@ -111,6 +112,37 @@ def raise_alert(
         raised_at=at,
     )
     return insert(session, alert, actor=actor, action="alert.raise", at=at)
+
+
+def call_for_serious_effect(session: Session, actor: Actor, effect: SideEffect, at: datetime) -> Alert | None:
+    """A serious side effect (recorded, or corrected to one) calls the physician, once per effect, in
+    the caller's transaction: the effect and its alert commit together."""
+    if not is_serious(effect.effect, effect.grade):
+        return None
+    value = serious_effect_value(effect.id)
+    called = session.exec(
+        select(Alert.id).where(
+            Alert.session_id == effect.session_id,
+            Alert.rule == AlertRule.SERIOUS_SIDE_EFFECT,
+            Alert.value == value,
+        )
+    ).first()
+    if called is not None:
+        return None
+    alert = Alert(
+        session_id=effect.session_id,
+        rule=AlertRule.SERIOUS_SIDE_EFFECT,
+        value=value,
+        message=f"{described(effect.effect, effect.grade, effect.other_text)}: call the physician; "
+        "the patient stays until a physician has acknowledged it",
+        raised_at=at,
+    )
+    return insert(session, alert, actor=actor, action="alert.raise", at=at)
+
+
+def serious_effect_value(effect_id: int) -> str:
+    """How a serious side effect's alert names the effect it is about."""
+    return f"side effect {effect_id}"
 
 
 def close_alert(session: Session, actor: Actor, user_id: int, alert: Alert, why: str, at: datetime) -> Alert:

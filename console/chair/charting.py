@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from console.chair import dose_rules
-from console.chair.alerts import follow_correction, raise_alerts
+from console.chair.alerts import call_for_serious_effect, follow_correction, raise_alerts
 from console.chair.overdue import close_overdue
 from console.chair.overrides import overridden
 from console.chair.reading import Reading
@@ -143,15 +143,17 @@ def _correct(
     expected_version: int,
     action: str,
     values_for: Callable[[Session, Corrected], dict[str, object]],
+    then: Callable[[Session, Corrected], object] | None = None,
 ) -> Corrected:
     """The shared half of every correction: the row's session must be open and its version current.
 
-    `values_for(session, row)` gives the corrected columns; the audit event keeps the old ones.
+    `values_for(session, row)` gives the corrected columns; the audit event keeps the old ones;
+    `then(session, row)` runs after, in the same transaction.
     """
     with db.write() as session:
         row = get_or_refuse(session, model, row_id, "Record")
         _open_session(session, row.session_id)
-        return update_versioned(
+        row = update_versioned(
             session,
             row,
             expected_version=expected_version,
@@ -160,6 +162,9 @@ def _correct(
             action=action,
             at=db.clock.now(),
         )
+        if then is not None:
+            then(session, row)
+        return row
 
 
 def record_side_effect(
@@ -176,7 +181,9 @@ def record_side_effect(
         row = SideEffect.model_validate(
             effect_in.model_dump() | {"session_id": session_id, "recorded_by": user_id, "recorded_at": now}
         )
-        return insert(session, row, actor=actor, action="side_effect.record", at=now)
+        row = insert(session, row, actor=actor, action="side_effect.record", at=now)
+        call_for_serious_effect(session, actor, row, now)
+        return row
 
 
 def correct_side_effect(
@@ -198,6 +205,7 @@ def correct_side_effect(
         expected_version,
         "side_effect.correct",
         lambda *_: effect_in.model_dump(),
+        then=lambda session, row: call_for_serious_effect(session, actor, row, db.clock.now()),
     )
 
 

@@ -13,8 +13,9 @@ from console.chair.alerts import breaches
 from console.chair.infusion import infusion_state
 from console.chair.reading import AnyReading
 from console.domain.protocol import Protocol
+from console.domain.serious_effects import is_serious
 from console.domain.vocab import Method, Route
-from console.store.models import DoseAdministration, InfusionEvent, TreatmentSession
+from console.store.models import DoseAdministration, InfusionEvent, Override, SideEffect, TreatmentSession
 
 
 def observed_since(
@@ -80,6 +81,20 @@ def missing_for_discharge(
     if unchecked:
         missing.append("discharge checklist not ticked: " + ", ".join(unchecked))
     return missing
+
+
+def serious_effects_not_let_go(
+    open_effects: Sequence[SideEffect], overrides: Sequence[Override]
+) -> list[SideEffect]:
+    """The serious side effects still open that no physician has let the patient go with: an
+    override of the discharge rule counts for the effects recorded before it, which the
+    physician could see. Ticking an effect as continuing is never enough for these."""
+    latest = max((override.at for override in overrides), default=None)
+    return [
+        effect
+        for effect in open_effects
+        if is_serious(effect.effect, effect.grade) and (latest is None or latest < effect.recorded_at)
+    ]
 
 
 def given_mg(dose: DoseAdministration, events: list[InfusionEvent]) -> float:

@@ -18,7 +18,8 @@ from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import SessionIn, parse
 from console.domain.protocol import Protocol
-from console.domain.vocab import Checklist, Contraindication, OverrideRule, SideEffectType
+from console.domain.serious_effects import described
+from console.domain.vocab import Checklist, Contraindication, OverrideRule
 from console.domain.vocab import SessionStatus as S
 from console.store import audit
 from console.store.database import Database
@@ -26,6 +27,7 @@ from console.store.models import (
     Alert,
     DoseAdministration,
     InfusionEvent,
+    Override,
     Patient,
     SideEffect,
     TreatmentSession,
@@ -254,15 +256,27 @@ def _discharge_gate(
             .order_by(col(SideEffect.onset_at), col(SideEffect.id))
         )
     )
-    unconfirmed = [effect for effect in still_open if effect.id not in continuing]
+    let_go = discharge_gate.serious_effects_not_let_go(still_open, _discharge_overrides(session, row.id))
+    if let_go:
+        listed = ", ".join(described(e.effect, e.grade, e.other_text) for e in let_go)
+        blocking.append(
+            f"serious side effect still open ({listed}): resolve it, or a physician lets the patient go "
+            "with it open (Ctrl+Y: override of the discharge rule, with a reason)"
+        )
+    unconfirmed = [effect for effect in still_open if effect.id not in continuing and effect not in let_go]
     if unconfirmed:
-        listed = ", ".join(f"{SideEffectType(e.effect).label.lower()} grade {e.grade}" for e in unconfirmed)
+        listed = ", ".join(described(e.effect, e.grade, e.other_text) for e in unconfirmed)
         blocking.append(
             f"side effects still open ({listed}): resolve each, or confirm it continues at discharge"
         )
     if blocking:
         raise NotAllowed("discharge refused: " + "; ".join(blocking))
     return still_open
+
+
+def _discharge_overrides(session: Session, session_id: int) -> list[Override]:
+    rule = col(Override.rule) == OverrideRule.DISCHARGE
+    return list(session.exec(select(Override).where(Override.session_id == session_id, rule)))
 
 
 def mark_no_show(db: Database, actor: Actor, session_id: int, expected_version: int) -> TreatmentSession:

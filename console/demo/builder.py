@@ -24,6 +24,7 @@ from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
 from console.chair import alerts, charting, checklists, questionnaires, sessions
+from console.chair.alerts import serious_effect_value
 from console.chair.questionnaires import mood_due
 from console.clinic import patients, users
 from console.clinic.demo_mark import DEMO_ACTION
@@ -44,6 +45,7 @@ from console.domain.alert_rules import AlertRule
 from console.domain.clock import FixedClock
 from console.domain.errors import ConfigurationError
 from console.domain.protocol import Protocol
+from console.domain.serious_effects import described, is_serious
 from console.domain.vocab import CLINICAL_ROLES, Checklist, Method, Role, SessionStatus
 from console.review import returns, signing
 from console.store import audit
@@ -316,7 +318,7 @@ class _History:
         self.signed_before = self.last_day - timedelta(days=unsigned_days)  # signed up to this day
         self.people = _People(rng)
         self.summary = DemoSummary()
-        self.session_id = self.dose_id = 0
+        self.session_id = self.dose_id = self.side_effect_id = 0
 
     def courses(self) -> Iterator[_Course]:
         rng = self.rng
@@ -467,7 +469,7 @@ class _History:
         _checklists(buffers, sid, nurse, check_in + timedelta(minutes=7), leave - timedelta(minutes=2))
         self._vitals(buffers, course.method, sid, nurse, check_in, start, end, leave)
         if rng.random() < 0.25:
-            self._side_effect(buffers, sid, nurse, start, end)
+            self._side_effect(buffers, sid, nurse, start, end, leave)
         if day < self.signed_before or (self.signed_before == self.last_day and slot < UNSIGNED_FROM):
             children = {
                 name: buffers.tables.get(model, [])[marks[name] :]
@@ -580,26 +582,53 @@ class _History:
             )
             self.summary.vitals += 1
 
-    def _side_effect(self, buffers: _Buffers, sid: int, nurse: int, start: datetime, end: datetime) -> None:
+    def _side_effect(
+        self, buffers: _Buffers, sid: int, nurse: int, start: datetime, end: datetime, leave: datetime
+    ) -> None:
+        """One side effect, resolved before the patient left; a serious one called the physician, who
+        acknowledged it at the chair (as the services would have asked)."""
         rng = self.rng
         effect, _, action = _weighted(rng, SIDE_EFFECTS, share=1)
+        grade = rng.choices((1, 2, 3), weights=(80, 18, 2))[0]
         onset = start + timedelta(minutes=rng.randint(5, max(6, int((end - start).total_seconds() // 60))))
+        recorded = onset + timedelta(minutes=2)
+        lasted = onset + timedelta(minutes=rng.randint(5, 60))
+        resolved = max(onset, min(lasted, leave - timedelta(minutes=3)))
+        self.side_effect_id += 1
         buffers.add(
             SideEffect,
             {
+                "id": self.side_effect_id,
                 "session_id": sid,
                 "effect": effect,
                 "other_text": "",
                 "version": 1,
-                "grade": rng.choices((1, 2, 3), weights=(80, 18, 2))[0],
+                "grade": grade,
                 "onset_at": onset,
                 "action_taken": action,
-                "resolved_at": onset + timedelta(minutes=rng.randint(5, 60)),
+                "resolved_at": resolved,
                 "recorded_by": nurse,
-                "recorded_at": onset + timedelta(minutes=2),
+                "recorded_at": recorded,
             },
         )
         self.summary.side_effects += 1
+        if is_serious(effect, grade):
+            buffers.add(
+                Alert,
+                {
+                    "session_id": sid,
+                    "vitals_id": None,
+                    "rule": AlertRule.SERIOUS_SIDE_EFFECT,
+                    "value": serious_effect_value(self.side_effect_id),
+                    "message": f"{described(effect, grade)}: call the physician; the patient stays until a "
+                    "physician has acknowledged it",
+                    "raised_at": recorded,
+                    "acknowledged_at": recorded + timedelta(minutes=rng.randint(4, 12)),
+                    "acknowledged_by": self.doctor.user_id,
+                    "acknowledgement": f"Seen at the chair: {action.lower()}; settled before leaving",
+                    "version": 1,
+                },
+            )
 
 
 class _Today:
@@ -912,7 +941,7 @@ def _advance_sequences(session: Session) -> None:
     """PostgreSQL's id sequences do not see explicitly numbered rows: move them past the history."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("patient", "treatment_session"):
+    for table in ("patient", "treatment_session", "side_effect"):
         sequence = f"pg_get_serial_sequence('{table}', 'id')"
         session.execute(text(f"SELECT setval({sequence}, (SELECT COALESCE(max(id), 1) FROM {table}))"))
 

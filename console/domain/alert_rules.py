@@ -72,6 +72,13 @@ class AlertRule(StrEnum):
         About("PHQ-9: thoughts of self-harm", thresholds=(), marks=(), physician_only=True),
     )
 
+    # Raised when a serious side effect is recorded (console.domain.serious_effects): the physician
+    # is called, and the patient stays until one has acknowledged it.
+    SERIOUS_SIDE_EFFECT = (
+        "serious_side_effect",
+        About("Serious side effect", thresholds=(), marks=(), physician_only=True),
+    )
+
     @classmethod
     def of(cls, stored: str) -> "AlertRule | None":
         """The rule stored as `stored`; None for a name no rule has (never an error: it was stored)."""

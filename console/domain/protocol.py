@@ -83,12 +83,22 @@ class DischargeCriteria(_Section):
 
 
 class OverrideRoles(_Section):
-    """Who may record an override of each rule, with a reason."""
+    """Who may record an override of each rule, with a reason: each is a safety rule, so a physician
+    (a file may say so; it may not name anyone else)."""
 
     contraindication: Role = Role.PHYSICIAN
     predose_hold: Role = Role.PHYSICIAN
     dose_range: Role = Role.PHYSICIAN
     discharge: Role = Role.PHYSICIAN
+
+    @model_validator(mode="after")
+    def _physicians_only(self) -> "OverrideRoles":
+        for rule, role in self:
+            if role is not Role.PHYSICIAN:
+                raise ValueError(
+                    f"{rule}: only a physician may set a safety rule aside (accepted: physician)"
+                )
+        return self
 
 
 class BillingCodes(_Section):

@@ -11,6 +11,7 @@ from console.chair.series_plan import next_from_view
 from console.chair.session_guide import Step, discharge_outlook, pain_change_line
 from console.chair.session_view import SessionView
 from console.chair.side_effect_shown import SideEffectShown
+from console.domain.serious_effects import is_serious
 from console.domain.vocab import Checklist, SideEffectType
 from widgets.number_input import NumberInput
 from widgets.session.recorder import StepForm
@@ -131,4 +132,9 @@ class DischargeStep(StepForm):
 
 def open_effect_label(effect: SideEffectShown, zone: ZoneInfo) -> str:
     name = effect.other_text or SideEffectType(effect.effect).label
-    return f"{name}, grade {effect.grade}, since {effect.onset_at.astimezone(zone):%H:%M}"
+    serious = (
+        " · ⚠ serious: resolve it, or a physician lets the patient go"
+        if is_serious(effect.effect, effect.grade)
+        else ""
+    )
+    return f"{name}, grade {effect.grade}, since {effect.onset_at.astimezone(zone):%H:%M}{serious}"

@@ -1,0 +1,240 @@
+"""The clinical rules stated once more, as checks over the stored record: each finds every session
+that breaks its rule, whoever wrote the rows (the services, an import, a hand at the database).
+
+The services refuse what would break a rule as it is typed; these checks read the record as it is,
+so a clinic can check its own days and an auditor a restored copy (`chairside audit rules`), and the
+tests check the record after every test that writes.
+"""
+
+import typing
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlmodel import Session, col, select
+
+from console.chair.alerts import serious_effect_value
+from console.chair.discharge_gate import observed_until, unreconciled
+from console.domain.alert_rules import physician_only
+from console.domain.protocol import Protocol
+from console.domain.serious_effects import described, is_serious
+from console.domain.vocab import OverrideRule
+from console.store.database import Database
+from console.store.models import (
+    Alert,
+    DoseAdministration,
+    InfusionEvent,
+    Override,
+    SessionSignature,
+    SideEffect,
+    TreatmentSession,
+)
+
+
+@dataclass(frozen=True)
+class Broken:
+    """One session that breaks one rule, and how."""
+
+    session_id: int
+    clinic_date: date
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"session {self.session_id} ({self.clinic_date}): {self.rule}: {self.detail}"
+
+
+@dataclass
+class _Record:
+    """One session's rows that the rules read."""
+
+    session: TreatmentSession
+    doses: list[DoseAdministration]
+    events: list[InfusionEvent]
+    effects: list[SideEffect]
+    alerts: list[Alert]
+    overrides: list[Override]
+    signed_at: datetime | None
+
+    def let_go_between(self, start: datetime, end: datetime) -> bool:
+        """A physician set the discharge rule aside between `start` and `end` (inclusive)."""
+        return any(o.rule == OverrideRule.DISCHARGE and start <= o.at <= end for o in self.overrides)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: its name, where it comes from, and the check that lists how a session breaks it."""
+
+    name: str
+    source: str
+    check: Callable[[_Record, Protocol], Iterator[str]]
+
+
+def _serious_effect_open_at_discharge(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    left = record.session.discharged_at
+    if left is None:
+        return
+    for effect in record.effects:
+        still_open = effect.resolved_at is None or effect.resolved_at > left
+        let_go = record.let_go_between(effect.recorded_at, left)
+        if is_serious(effect.effect, effect.grade) and still_open and not let_go:
+            yield f"{described(effect.effect, effect.grade, effect.other_text)} open at discharge"
+
+
+def _serious_effect_without_physician_call(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    called = {alert.value for alert in record.alerts}
+    for effect in record.effects:
+        if is_serious(effect.effect, effect.grade) and serious_effect_value(effect.id) not in called:
+            name = described(effect.effect, effect.grade, effect.other_text)
+            yield f"{name} raised no call to the physician"
+
+
+def _left_before_a_physician_saw_the_alert(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    left = record.session.discharged_at
+    if left is None:
+        return
+    for alert in record.alerts:
+        unseen = alert.acknowledged_at is None or alert.acknowledged_at > left
+        if physician_only(alert.rule) and alert.raised_at <= left and unseen:
+            yield f"discharged before a physician acknowledged: {alert.message}"
+
+
+def _signed_with_an_alert_open(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    signed = record.signed_at
+    if signed is None:
+        return
+    for alert in record.alerts:
+        if alert.raised_at <= signed and (alert.acknowledged_at is None or alert.acknowledged_at > signed):
+            yield f"signed with an alert open: {alert.message}"
+
+
+def _left_before_observation_ended(record: _Record, protocol: Protocol) -> Iterator[str]:
+    row, left = record.session, record.session.discharged_at
+    if left is None or not record.doses:
+        return
+    ready = observed_until(row, record.doses, protocol, left)
+    if ready is not None and left < ready and not record.let_go_between(row.started_at or left, left):
+        yield f"discharged {int((ready - left).total_seconds() // 60)} min before observation ended"
+
+
+def _controlled_substance_unreconciled(record: _Record, protocol: Protocol) -> Iterator[str]:
+    if record.session.discharged_at is not None:
+        yield from unreconciled(record.doses, record.events, protocol)
+
+
+def _waste_unwitnessed(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    for dose in record.doses:
+        if dose.wasted_mg > 0 and (dose.witness_id is None or dose.witness_id == dose.administered_by):
+            yield f"lot {dose.lot_number}: {dose.wasted_mg:g} mg wasted without a second person as witness"
+
+
+RULES = (
+    Rule(
+        "serious side effect open at discharge",
+        "CTCAE v5 grade 3+ or respiratory depression / emergence reaction; ASRA/AAPM/ASA 2018, "
+        "Spravato REMS (observed until resolved); only a physician's override lets the patient go",
+        _serious_effect_open_at_discharge,
+    ),
+    Rule(
+        "serious side effect without a call to the physician",
+        "the clinic's escalation: a serious effect raises an alert only a physician acknowledges",
+        _serious_effect_without_physician_call,
+    ),
+    Rule(
+        "discharged before a physician acknowledged",
+        "physician-only alerts (serious side effect, PHQ-9 item 9) hold discharge",
+        _left_before_a_physician_saw_the_alert,
+    ),
+    Rule(
+        "signed with an alert open",
+        "every alert is acknowledged before the physician signs",
+        _signed_with_an_alert_open,
+    ),
+    Rule(
+        "discharged before the observation time",
+        "protocol observation minutes (REMS: at least 2 hours after nasal esketamine)",
+        _left_before_observation_ended,
+    ),
+    Rule(
+        "controlled substance not reconciled",
+        "DEA recordkeeping: drawn = given + wasted",
+        _controlled_substance_unreconciled,
+    ),
+    Rule(
+        "waste not witnessed",
+        "controlled-substance waste is witnessed by a second person",
+        _waste_unwitnessed,
+    ),
+)
+
+
+def broken_rules(
+    db: Database, protocol: Protocol, first: date | None = None, last: date | None = None
+) -> list[Broken]:
+    """Every (session, rule) the record breaks, for clinic days `first` to `last` (all, if not given)."""
+    found = []
+    with db.read() as session:
+        for record in _records(session, first, last):
+            for rule in RULES:
+                for detail in rule.check(record, protocol):
+                    found.append(Broken(record.session.id, record.session.clinic_date, rule.name, detail))
+    return found
+
+
+CHUNK = 500  # sessions read at a time: a year's record never sits in memory at once
+
+
+def _records(session: Session, first: date | None, last: date | None) -> Iterator[_Record]:
+    query = select(TreatmentSession).order_by(col(TreatmentSession.clinic_date), col(TreatmentSession.id))
+    if first is not None:
+        query = query.where(TreatmentSession.clinic_date >= first)
+    if last is not None:
+        query = query.where(TreatmentSession.clinic_date <= last)
+    rows = list(session.exec(query))
+    for start in range(0, len(rows), CHUNK):
+        yield from _chunk(session, rows[start : start + CHUNK])
+
+
+def _chunk(session: Session, rows: Sequence[TreatmentSession]) -> Iterator[_Record]:
+    ids = [row.id for row in rows]
+    doses = _by_session(
+        session.exec(select(DoseAdministration).where(col(DoseAdministration.session_id).in_(ids)))
+    )
+    dose_ids = [dose.id for found in doses.values() for dose in found]
+    events_by_dose: dict[int, list[InfusionEvent]] = defaultdict(list)
+    for event in session.exec(select(InfusionEvent).where(col(InfusionEvent.dose_id).in_(dose_ids))):
+        events_by_dose[event.dose_id].append(event)
+    effects = _by_session(session.exec(select(SideEffect).where(col(SideEffect.session_id).in_(ids))))
+    alerts = _by_session(session.exec(select(Alert).where(col(Alert.session_id).in_(ids))))
+    overrides = _by_session(session.exec(select(Override).where(col(Override.session_id).in_(ids))))
+    signed = {
+        sig.session_id: sig.signed_at
+        for sig in session.exec(select(SessionSignature).where(col(SessionSignature.session_id).in_(ids)))
+    }
+    for row in rows:
+        own_doses = doses.get(row.id, [])
+        yield _Record(
+            session=row,
+            doses=own_doses,
+            events=[event for dose in own_doses for event in events_by_dose.get(dose.id, [])],
+            effects=effects.get(row.id, []),
+            alerts=alerts.get(row.id, []),
+            overrides=overrides.get(row.id, []),
+            signed_at=signed.get(row.id),
+        )
+
+
+class _OfSession(typing.Protocol):
+    session_id: int
+
+
+Row = TypeVar("Row", bound=_OfSession)
+
+
+def _by_session(rows: Iterable[Row]) -> dict[int, list[Row]]:
+    grouped: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row.session_id].append(row)
+    return grouped
