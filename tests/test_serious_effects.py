@@ -153,15 +153,16 @@ async def test_the_discharge_step_says_a_serious_effect_ticked_as_continuing_kee
     from tests.test_session_screen import NURSE, Nurse, _error
     from widgets.session import SessionScreen
 
-    db, clinic = demo_app.db, demo_app.clinic
-    assert db is not None and clinic is not None
+    db = demo_app.db
+    assert db is not None
     row = ready_for_discharge(db, NURSE, mrn="MRN-7001", witness_secret=DEMO_PIN)
     breathing = _effect(db, NURSE, row.id, "respiratory_depression", 2)
     async with demo_app.run_test(size=(120, 40)) as pilot:
         from tests.test_app import sign_in
 
         await sign_in(pilot)
-        demo_app.push_screen(SessionScreen(clinic, row.id))
+        assert demo_app.clinic is not None  # signed in
+        demo_app.push_screen(SessionScreen(demo_app.clinic, row.id))
         nurse = Nurse(pilot)
         await nurse.settle()
         await nurse.type("f7")

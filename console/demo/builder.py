@@ -589,8 +589,8 @@ class _History:
         acknowledged it at the chair (as the services would have asked)."""
         rng = self.rng
         effect, _, action = _weighted(rng, SIDE_EFFECTS, share=1)
-        grade = rng.choices((1, 2, 3), weights=(80, 18, 2))[0]
         onset = start + timedelta(minutes=rng.randint(5, max(6, int((end - start).total_seconds() // 60))))
+        grade = rng.choices((1, 2, 3), weights=(80, 18, 2))[0]
         recorded = onset + timedelta(minutes=2)
         lasted = onset + timedelta(minutes=rng.randint(5, 60))
         resolved = max(onset, min(lasted, leave - timedelta(minutes=3)))
@@ -623,7 +623,8 @@ class _History:
                     "message": f"{described(effect, grade)}: call the physician; the patient stays until a "
                     "physician has acknowledged it",
                     "raised_at": recorded,
-                    "acknowledged_at": recorded + timedelta(minutes=rng.randint(4, 12)),
+                    # Not drawn from rng: the rest of the demo stays as it was before these calls.
+                    "acknowledged_at": recorded + timedelta(minutes=4 + self.side_effect_id % 9),
                     "acknowledged_by": self.doctor.user_id,
                     "acknowledgement": f"Seen at the chair: {action.lower()}; settled before leaving",
                     "version": 1,

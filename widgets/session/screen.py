@@ -160,7 +160,8 @@ class SessionScreen(SessionDialogs):
         self.clinic = clinic
         self.session_id = session_id
         self.view: SessionView | None = None
-        self._placed: tuple[Widget, int] | None = None  # the focused field, where it was in its step
+        # The focused field, where it was in its step, and the refusals shown: what a layout may move.
+        self._placed: tuple[Widget, int, tuple[int, ...]] | None = None
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -248,7 +249,8 @@ class SessionScreen(SessionDialogs):
         if focused is None or entry not in focused.ancestors:
             self._placed = None
             return
-        placed = (focused, focused.region.y - entry.content_region.y + round(entry.scroll_y))
+        refusals = tuple(line.region.height for line in self.query(Refusal))  # one came, or wrapped anew
+        placed = (focused, focused.region.y - entry.content_region.y + round(entry.scroll_y), refusals)
         if placed != self._placed:
             in_view(focused)
         self._placed = placed
@@ -328,17 +330,34 @@ class Refusal(Static):
 
 
 def in_view(field: Widget) -> None:
-    """A field in view with the words about it: the label above it, then the refusal under it, then
-    the field itself, so that on a terminal too small for all three the field is whole, and its
-    refusal before its label. Whoever scrolls last (the focus arriving, a refusal laid out) scrolls
-    to the same place."""
+    """A field in view with the words about it: the label above it and the refusal under it when all
+    three fit, else the field and its refusal, else the field alone, whole. One scroll, worked out
+    from one layout: whoever calls it last (the focus arriving, a refusal laid out) lands on the
+    same place."""
+    entry = next((a for a in field.ancestors if isinstance(a, VerticalScroll)), None)
+    if entry is None or not field.region:
+        field.scroll_visible(animate=False, immediate=True)  # not laid out yet: Textual's own way
+        return
     row = (_row_of(field) if isinstance(field, Input) else None) or field
     label = _beside(field, -1) or _beside(row, -1)
-    if isinstance(label, Label):
-        label.scroll_visible(animate=False, immediate=True)
-    if isinstance(refusal := _beside(row, 1), Refusal):
-        refusal.scroll_visible(animate=False, immediate=True)
-    field.scroll_visible(animate=False, immediate=True)
+    refusal = _beside(row, 1)
+    view = entry.scrollable_content_region
+    scroll_y = round(entry.scroll_y)
+
+    def top(widget: Widget) -> int:  # where a widget starts within the entry's whole content
+        return widget.region.y - view.y + scroll_y
+
+    bottom = top(field) + field.region.height
+    if isinstance(refusal, Refusal) and refusal.region:
+        bottom = max(bottom, top(refusal) + refusal.region.height)
+    first = top(label) if isinstance(label, Label) and label.region else top(field)
+    if bottom - first > view.height:
+        first = top(field)
+    bottom = min(bottom, first + view.height)  # too little room: the field's top has the last word
+    if scroll_y > first:
+        entry.scroll_to(y=first, animate=False, immediate=True)
+    elif scroll_y + view.height < bottom:
+        entry.scroll_to(y=bottom - view.height, animate=False, immediate=True)
 
 
 def _beside(widget: Widget, step: int) -> Widget | None:
