@@ -523,21 +523,27 @@ def audit_rules(state: "Context", day: datetime | None, to: datetime | None) -> 
 
     Exit 1 naming each session and the rule it breaks.
     """
-    from console.review.record_rules import RULES, broken_rules
+    from console.review.record_rules import RULES, check_record
 
+    if to is not None and day is None:
+        raise click.UsageError("--to needs --date, the first clinic day to check.")
+    if to is not None and day is not None and to < day:
+        raise click.UsageError("--to is before --date: give the first clinic day, then the last.")
     db = state.database(writing=False)
     protocol = state.clinic_settings(db).protocol
     first = day.date() if day else None
     until = to or day
     last = until.date() if until else None
-    broken = broken_rules(db, protocol, first, last)
-    for line in broken:
-        click.echo(str(line), err=True)
-    if broken:
-        sessions = len({b.session_id for b in broken})
-        click.echo(f"{len(broken)} rule(s) broken in {sessions} session(s).", err=True)
+    report = check_record(db, protocol, first, last)
+    for line in report.broken:
+        click.echo(str(line))
+    if report.broken:
+        sessions = len({b.session_id for b in report.broken})
+        click.echo(
+            f"{len(report.broken)} rule(s) broken in {sessions} of {report.checked} session(s) checked."
+        )
         raise click.exceptions.Exit(1)
-    click.echo(f"No session breaks any of the {len(RULES)} rules checked.")
+    click.echo(f"{report.checked} session(s) checked: none breaks any of the {len(RULES)} rules.")
 
 
 @cli.command("backup")

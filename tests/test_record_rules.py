@@ -132,12 +132,69 @@ def test_audit_rules_names_each_session_and_rule_and_exits_1(
         monkeypatch.setenv("CHAIRSIDE_DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
         clinic = []
     assert run(None, [*clinic, "audit", "rules"]) == 0, capsys.readouterr().err
-    assert f"any of the {len(RULES)} rules" in capsys.readouterr().out
+    assert f"1 session(s) checked: none breaks any of the {len(RULES)} rules." in capsys.readouterr().out
     _raw(db, "UPDATE treatment_session SET discharged_at = ended_at WHERE id = :sid", sid=row.id)
     day = row.clinic_date.isoformat()
     assert run(None, [*clinic, "audit", "rules", "--date", day]) == 1
-    said = capsys.readouterr().err
+    said = capsys.readouterr().out  # the report, for `> report.txt`
     assert f"session {row.id} ({day}): discharged before the observation time" in said
-    assert "1 rule(s) broken in 1 session(s)." in said
+    assert "1 rule(s) broken in 1 of 1 session(s) checked." in said
     earlier = (row.clinic_date - timedelta(days=3)).isoformat()
     assert run(None, [*clinic, "audit", "rules", "--date", earlier]) == 0
+
+
+@pytest.mark.breaks_rules
+def test_an_override_row_naming_a_nurse_lets_no_serious_effect_go(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    """A discharge override written by hand for a nurse, claiming the physician's role."""
+    row = discharged_session(db, staff["nina"])
+    at = _left(row) - timedelta(minutes=10)
+    values = {"sid": row.id, "at": at, "nurse": staff["nina"].user_id}
+    _raw(
+        db,
+        "INSERT INTO side_effect (session_id, effect, other_text, grade, onset_at, action_taken, "
+        "recorded_by, recorded_at, version) "
+        "VALUES (:sid, 'respiratory_depression', '', 4, :at, '', :nurse, :at, 1)",
+        "INSERT INTO override (session_id, rule, details, reason, overridden_by, role, at) "
+        "VALUES (:sid, 'discharge', '', 'Let go, all fine', :nurse, 'physician', :at)",
+        **values,
+    )
+    assert (row.id, "serious side effect open at discharge") in _rules_broken(db)
+
+
+@pytest.mark.breaks_rules
+def test_a_session_marked_discharged_without_a_time_is_found(db: Database, staff: dict[str, Actor]) -> None:
+    row = discharged_session(db, staff["nina"])
+    _raw(db, "UPDATE treatment_session SET discharged_at = NULL WHERE id = :sid", sid=row.id)
+    assert _rules_broken(db) == {(row.id, "discharged without a discharge time")}
+
+
+@pytest.mark.breaks_rules
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # PostgreSQL's column types refuse it
+def test_a_value_no_column_could_hold_is_named_by_its_session_and_the_rest_still_checked(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    row = discharged_session(db, staff["nina"])
+    other = discharged_session(db, staff["nina"], mrn="MRN-1002")
+    _raw(db, "UPDATE treatment_session SET discharged_at = 'yesterday' WHERE id = :sid", sid=row.id)
+    _raw(db, "UPDATE treatment_session SET discharged_at = ended_at WHERE id = :sid", sid=other.id)
+    assert _rules_broken(db) == {
+        (row.id, "unreadable record"),
+        (other.id, "discharged before the observation time"),
+    }
+
+
+@pytest.mark.parametrize(
+    "options, says",
+    [
+        (["--to", "2026-11-20"], "--to needs --date"),
+        (["--date", "2026-11-20", "--to", "2026-11-01"], "--to is before --date"),
+    ],
+)
+def test_audit_rules_refuses_a_range_that_checks_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], says: str
+) -> None:
+    assert run(None, ["--db", str(tmp_path / "clinic.sqlite3"), "audit", "rules", *options]) == 2
+    assert says in capsys.readouterr().err
+    assert not (tmp_path / "clinic.sqlite3").exists()

@@ -8,11 +8,13 @@ tests check the record after every test that writes.
 
 import typing
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TypeVar
 
+from sqlalchemy import text
+from sqlalchemy.exc import StatementError
 from sqlmodel import Session, col, select
 
 from console.chair.alerts import serious_effect_value
@@ -20,7 +22,7 @@ from console.chair.discharge_gate import observed_until, unreconciled
 from console.domain.alert_rules import physician_only
 from console.domain.protocol import Protocol
 from console.domain.serious_effects import described, is_serious
-from console.domain.vocab import OverrideRule
+from console.domain.vocab import OverrideRule, Role, SessionStatus
 from console.store.database import Database
 from console.store.models import (
     Alert,
@@ -30,6 +32,7 @@ from console.store.models import (
     SessionSignature,
     SideEffect,
     TreatmentSession,
+    UserAccount,
 )
 
 
@@ -57,10 +60,15 @@ class _Record:
     alerts: list[Alert]
     overrides: list[Override]
     signed_at: datetime | None
+    physicians: frozenset[int]  # the users who are physicians
 
     def let_go_between(self, start: datetime, end: datetime) -> bool:
-        """A physician set the discharge rule aside between `start` and `end` (inclusive)."""
-        return any(o.rule == OverrideRule.DISCHARGE and start <= o.at <= end for o in self.overrides)
+        """A physician set the discharge rule aside between `start` and `end` (inclusive): an
+        override row naming anyone else lets no one go, whatever role it claims."""
+        return any(
+            o.rule == OverrideRule.DISCHARGE and o.overridden_by in self.physicians and start <= o.at <= end
+            for o in self.overrides
+        )
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,12 @@ def _serious_effect_open_at_discharge(record: _Record, _protocol: Protocol) -> I
             yield f"{described(effect.effect, effect.grade, effect.other_text)} open at discharge"
 
 
+def _discharged_without_a_time(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    row = record.session
+    if row.status == SessionStatus.DISCHARGED and row.discharged_at is None:
+        yield "marked discharged with no discharge time: no rule about the discharge can be checked"
+
+
 def _serious_effect_without_physician_call(record: _Record, _protocol: Protocol) -> Iterator[str]:
     called = {alert.value for alert in record.alerts}
     for effect in record.effects:
@@ -98,7 +112,7 @@ def _left_before_a_physician_saw_the_alert(record: _Record, _protocol: Protocol)
     for alert in record.alerts:
         unseen = alert.acknowledged_at is None or alert.acknowledged_at > left
         if physician_only(alert.rule) and alert.raised_at <= left and unseen:
-            yield f"discharged before a physician acknowledged: {alert.message}"
+            yield alert.message
 
 
 def _signed_with_an_alert_open(record: _Record, _protocol: Protocol) -> Iterator[str]:
@@ -107,7 +121,7 @@ def _signed_with_an_alert_open(record: _Record, _protocol: Protocol) -> Iterator
         return
     for alert in record.alerts:
         if alert.raised_at <= signed and (alert.acknowledged_at is None or alert.acknowledged_at > signed):
-            yield f"signed with an alert open: {alert.message}"
+            yield alert.message
 
 
 def _left_before_observation_ended(record: _Record, protocol: Protocol) -> Iterator[str]:
@@ -131,6 +145,11 @@ def _waste_unwitnessed(record: _Record, _protocol: Protocol) -> Iterator[str]:
 
 
 RULES = (
+    Rule(
+        "discharged without a discharge time",
+        "a discharge is recorded with its time; every discharge rule reads it",
+        _discharged_without_a_time,
+    ),
     Rule(
         "serious side effect open at discharge",
         "CTCAE v5 grade 3+ or respiratory depression / emergence reaction; ASRA/AAPM/ASA 2018, "
@@ -170,35 +189,80 @@ RULES = (
 )
 
 
+@dataclass(frozen=True)
+class RulesReport:
+    checked: int  # sessions read
+    broken: list[Broken]
+
+
+UNREADABLE = "unreadable record"
+
+
+def check_record(
+    db: Database, protocol: Protocol, first: date | None = None, last: date | None = None
+) -> RulesReport:
+    """Every (session, rule) the record breaks, for clinic days `first` to `last` (all, if not
+    given). A session whose rows hold a value its column cannot (a hand at the file) is reported
+    as unreadable, by its id, and the others are still checked."""
+    found: list[Broken] = []
+    with db.read() as session:
+        ids = _session_ids(session, first, last)
+        for start in range(0, len(ids), CHUNK):
+            for record in _readable(session, ids[start : start + CHUNK], found):
+                row = record.session
+                try:
+                    broken = [
+                        (rule.name, detail) for rule in RULES for detail in rule.check(record, protocol)
+                    ]
+                except (ValueError, TypeError, ArithmeticError) as exc:
+                    broken = [(UNREADABLE, f"a stored value cannot be used ({exc})")]
+                found.extend(Broken(row.id, row.clinic_date, name, detail) for name, detail in broken)
+    return RulesReport(len(ids), found)
+
+
 def broken_rules(
     db: Database, protocol: Protocol, first: date | None = None, last: date | None = None
 ) -> list[Broken]:
     """Every (session, rule) the record breaks, for clinic days `first` to `last` (all, if not given)."""
-    found = []
-    with db.read() as session:
-        for record in _records(session, first, last):
-            for rule in RULES:
-                for detail in rule.check(record, protocol):
-                    found.append(Broken(record.session.id, record.session.clinic_date, rule.name, detail))
-    return found
+    return check_record(db, protocol, first, last).broken
 
 
 CHUNK = 500  # sessions read at a time: a year's record never sits in memory at once
 
 
-def _records(session: Session, first: date | None, last: date | None) -> Iterator[_Record]:
-    query = select(TreatmentSession).order_by(col(TreatmentSession.clinic_date), col(TreatmentSession.id))
+def _session_ids(session: Session, first: date | None, last: date | None) -> list[int]:
+    query = select(TreatmentSession.id).order_by(col(TreatmentSession.clinic_date), col(TreatmentSession.id))
     if first is not None:
         query = query.where(TreatmentSession.clinic_date >= first)
     if last is not None:
         query = query.where(TreatmentSession.clinic_date <= last)
-    rows = list(session.exec(query))
-    for start in range(0, len(rows), CHUNK):
-        yield from _chunk(session, rows[start : start + CHUNK])
+    return list(session.exec(query))
 
 
-def _chunk(session: Session, rows: Sequence[TreatmentSession]) -> Iterator[_Record]:
-    ids = [row.id for row in rows]
+def _readable(session: Session, ids: list[int], found: list[Broken]) -> list[_Record]:
+    """The sessions `ids` read whole; when a value cannot be read, each is read alone, and one that
+    still cannot is reported as unreadable."""
+    try:
+        return _chunk(session, ids)
+    except (ValueError, TypeError, ArithmeticError, StatementError) as exc:
+        session.rollback()
+        if len(ids) > 1:
+            return [record for one in ids for record in _readable(session, [one], found)]
+        said = f"a stored value cannot be read ({exc})"
+        found.append(Broken(ids[0], _clinic_date(session, ids[0]), UNREADABLE, said))
+        return []
+
+
+def _clinic_date(session: Session, session_id: int) -> date:
+    day = session.execute(
+        text("SELECT clinic_date FROM treatment_session WHERE id = :id"), {"id": session_id}
+    )
+    value = day.scalar()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _chunk(session: Session, ids: list[int]) -> list[_Record]:
+    rows = list(session.exec(select(TreatmentSession).where(col(TreatmentSession.id).in_(ids))))
     doses = _by_session(
         session.exec(select(DoseAdministration).where(col(DoseAdministration.session_id).in_(ids)))
     )
@@ -213,9 +277,14 @@ def _chunk(session: Session, rows: Sequence[TreatmentSession]) -> Iterator[_Reco
         sig.session_id: sig.signed_at
         for sig in session.exec(select(SessionSignature).where(col(SessionSignature.session_id).in_(ids)))
     }
-    for row in rows:
+    physicians = frozenset(
+        session.exec(select(UserAccount.id).where(UserAccount.role == Role.PHYSICIAN)).all()
+    )
+    records = []
+    order = {session_id: n for n, session_id in enumerate(ids)}
+    for row in sorted(rows, key=lambda r: order[r.id]):
         own_doses = doses.get(row.id, [])
-        yield _Record(
+        record = _Record(
             session=row,
             doses=own_doses,
             events=[event for dose in own_doses for event in events_by_dose.get(dose.id, [])],
@@ -223,7 +292,10 @@ def _chunk(session: Session, rows: Sequence[TreatmentSession]) -> Iterator[_Reco
             alerts=alerts.get(row.id, []),
             overrides=overrides.get(row.id, []),
             signed_at=signed.get(row.id),
+            physicians=physicians,
         )
+        records.append(record)
+    return records
 
 
 class _OfSession(typing.Protocol):
