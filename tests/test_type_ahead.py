@@ -7,12 +7,14 @@ focus was leaving (a witness PIN arrived in the blood-pressure field; `6 7 5` in
 """
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlmodel import select
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -143,7 +145,10 @@ async def test_keys_for_a_screen_that_never_opens_are_dropped_with_a_note_not_ty
     patient, session_id = _book(demo_app, "iv_infusion")
     check_in = sessions.check_in
 
+    checking_in = threading.Event()
+
     def very_slowly(*args: Any, **kwargs: Any) -> TreatmentSession:
+        checking_in.set()
         time.sleep(2.0)
         return check_in(*args, **kwargs)
 
@@ -151,7 +156,11 @@ async def test_keys_for_a_screen_that_never_opens_are_dropped_with_a_note_not_ty
         await sign_in(pilot)
         await Nurse(pilot).type(patient.mrn, "enter")
         monkeypatch.setattr(sessions, "check_in", very_slowly)
-        await _type_spaced(pilot, 0, "f2", "7", "enter")
+        # F2 first, and on once its check-in has begun: on a busy machine F2 itself could otherwise
+        # wait longer than the short hold, and be dropped with the keys after it.
+        demo_app.post_message(events.Key("f2", None))
+        await _until(checking_in.is_set, pilot)
+        await _type_spaced(pilot, 0, "7", "enter")
         await _until(lambda: isinstance(demo_app.screen, SessionScreen), pilot)  # check-in done, at last
         await settle(pilot)
         notes = [str(n.message) for n in demo_app._notifications]
