@@ -17,6 +17,12 @@ from tests.conftest import demo_clinic_url
 from tests.factories import discharged_session
 
 PROTOCOL = Protocol()
+# A grade-4 respiratory depression, never resolved, as a hand at the database would add it.
+OPEN_BREATHING = (
+    "INSERT INTO side_effect (session_id, effect, other_text, grade, onset_at, action_taken, "
+    "recorded_by, recorded_at, version) "
+    "VALUES (:sid, 'respiratory_depression', '', 4, :at, '', :nurse, :at, 1)"
+)
 
 
 def _raw(db: Database, *statements: str, **values: object) -> None:
@@ -47,9 +53,7 @@ def test_a_serious_side_effect_left_open_at_discharge_is_found_twice(
     assert _rules_broken(db) == set()
     _raw(
         db,
-        "INSERT INTO side_effect (session_id, effect, other_text, grade, onset_at, action_taken, "
-        "recorded_by, recorded_at, version) "
-        "VALUES (:sid, 'respiratory_depression', '', 4, :at, '', :nurse, :at, 1)",
+        OPEN_BREATHING,
         sid=row.id,
         at=_left(row) - timedelta(minutes=10),
         nurse=staff["nina"].user_id,
@@ -153,9 +157,7 @@ def test_an_override_row_naming_a_nurse_lets_no_serious_effect_go(
     values = {"sid": row.id, "at": at, "nurse": staff["nina"].user_id}
     _raw(
         db,
-        "INSERT INTO side_effect (session_id, effect, other_text, grade, onset_at, action_taken, "
-        "recorded_by, recorded_at, version) "
-        "VALUES (:sid, 'respiratory_depression', '', 4, :at, '', :nurse, :at, 1)",
+        OPEN_BREATHING,
         "INSERT INTO override (session_id, rule, details, reason, overridden_by, role, at) "
         "VALUES (:sid, 'discharge', '', 'Let go, all fine', :nurse, 'physician', :at)",
         **values,
