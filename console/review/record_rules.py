@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from console.chair.alerts import serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
-from console.domain.alert_rules import physician_only
+from console.domain.alert_rules import AlertRule, physician_only
 from console.domain.protocol import Protocol
 from console.domain.serious_effects import described, is_serious
 from console.domain.vocab import OverrideRule, Role, SessionStatus
@@ -98,7 +98,7 @@ def _discharged_without_a_time(record: _Record, _protocol: Protocol) -> Iterator
 
 
 def _serious_effect_without_physician_call(record: _Record, _protocol: Protocol) -> Iterator[str]:
-    called = {alert.value for alert in record.alerts}
+    called = {alert.value for alert in record.alerts if alert.rule == AlertRule.SERIOUS_SIDE_EFFECT}
     for effect in record.effects:
         if is_serious(effect.effect, effect.grade) and serious_effect_value(effect.id) not in called:
             name = described(effect.effect, effect.grade, effect.other_text)
