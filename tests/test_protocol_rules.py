@@ -349,8 +349,8 @@ def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(
     row = _late_session(db, nurse)
     late = overdue(day_sessions(db, db.clock.now().date()), PROTOCOL, db.clock.now())
     assert late == {row.id: db.clock.now() - timedelta(minutes=26)}  # 15 min after the last reading
-    assert flag_overdue(db, late, ZONE) == [row.id]
-    assert flag_overdue(db, late, ZONE) == []  # one alert, however often the board looks
+    assert flag_overdue(db, late, PROTOCOL, ZONE) == [row.id]
+    assert flag_overdue(db, late, PROTOCOL, ZONE) == []  # one alert, however often the board looks
     with db.read() as session:
         alert = session.exec(select(Alert).where(Alert.rule == AlertRule.VITALS_OVERDUE)).one()
     assert alert.acknowledged_at is None and "vital signs overdue" in alert.message
@@ -358,6 +358,21 @@ def test_an_overdue_reading_raises_one_alert_that_the_next_reading_closes(
     with db.read() as session:
         alert = session.exec(select(Alert).where(Alert.rule == AlertRule.VITALS_OVERDUE)).one()
     assert alert.acknowledged_by == nurse.user_id and alert.acknowledgement == "closed by the next reading"
+
+
+def test_a_board_that_read_before_the_reading_landed_raises_no_alert_after_it(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    """A second workstation's board found the reading late; the reading is stored before it flags."""
+    from console.chair.board import day_sessions
+
+    nurse = staff["nina"]
+    row = _late_session(db, nurse)
+    late = overdue(day_sessions(db, db.clock.now().date()), PROTOCOL, db.clock.now())
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    assert flag_overdue(db, late, PROTOCOL, ZONE) == []
+    with db.read() as session:
+        assert session.exec(select(Alert).where(Alert.rule == AlertRule.VITALS_OVERDUE)).all() == []
     assert overdue(day_sessions(db, db.clock.now().date()), PROTOCOL, db.clock.now()) == {}
 
 

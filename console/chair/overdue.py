@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from console.chair.alerts import close_alert
 from console.chair.board import BoardRow, day_sessions
-from console.chair.session_view import SessionView, load_session_view
+from console.chair.session_view import SessionView, load_session_view, read_session_view
 from console.chair.vitals_due import is_late
 from console.domain.actors import Actor
 from console.domain.alert_rules import AlertRule
@@ -47,20 +47,27 @@ def _open_overdue(session: Session, session_ids: Iterable[int]) -> set[int]:
     return set(session.exec(query).all())
 
 
-def flag_overdue(db: Database, due_by_session: dict[int, datetime], zone: ZoneInfo) -> list[int]:
-    """Store an overdue alert for each late session that has none open; the sessions newly flagged."""
-    if not due_by_session:
+def flag_overdue(db: Database, late_sessions: Iterable[int], protocol: Protocol, zone: ZoneInfo) -> list[int]:
+    """Store an overdue alert for each late session that has none open; the sessions newly flagged.
+
+    `late_sessions` were found late from rows read earlier; each session is looked at again under
+    its lock, so a reading stored meanwhile (here or at another workstation) raises nothing.
+    """
+    candidates = set(late_sessions)
+    if not candidates:
         return []
     with db.read() as session:
-        missing = set(due_by_session) - _open_overdue(session, due_by_session)
+        missing = candidates - _open_overdue(session, candidates)
     flagged = []
     for session_id in sorted(missing):
-        due = due_by_session[session_id]
         with db.write() as session:
             open_for_change(session, session_id)  # one workstation flags it; the others see it open
             if _open_overdue(session, [session_id]):
                 continue
             now = db.clock.now()
+            due = read_session_view(session, session_id).vitals_due(protocol)
+            if due is None or not is_late(due, protocol, now):
+                continue
             alert = Alert(
                 session_id=session_id,
                 rule=AlertRule.VITALS_OVERDUE,
@@ -96,7 +103,7 @@ class Board:
 def board_for(db: Database, day: date, protocol: Protocol, zone: ZoneInfo) -> Board:
     """The day's board, after storing an overdue alert for every reading later than the protocol allows."""
     rows = day_sessions(db, day)
-    flagged = flag_overdue(db, overdue(rows, protocol, db.clock.now()), zone)
+    flagged = flag_overdue(db, overdue(rows, protocol, db.clock.now()), protocol, zone)
     if flagged:
         rows = day_sessions(db, day)  # with the new alerts counted
     return Board(rows, flagged)
@@ -111,6 +118,6 @@ def session_view_for(db: Database, session_id: int, protocol: Protocol, zone: Zo
     # Already flagged is the common case while a screen reloads: no query for it.
     if any(a.rule == AlertRule.VITALS_OVERDUE and a.acknowledged_at is None for a in view.alerts):
         return view
-    if flag_overdue(db, {session_id: due}, zone):
+    if flag_overdue(db, [session_id], protocol, zone):
         view = load_session_view(db, session_id)  # with the new alert
     return view
