@@ -21,6 +21,8 @@ STORED = {
     "heart_rate_low",
     "heart_rate_high",
     "moaas_low",
+    "resp_rate_hold",
+    "resp_rate_low",
     "vitals_overdue",
     "phq9_self_harm",
     "serious_side_effect",
@@ -75,6 +77,8 @@ def test_the_flowsheet_cells_are_as_they_have_always_been() -> None:
         "heart_rate_high": {2},
         "spo2_low": {3},
         "moaas_low": {5},
+        "resp_rate_hold": {4},
+        "resp_rate_low": {4},
         "vitals_overdue": set(),
         "phq9_self_harm": set(),
         "serious_side_effect": set(),
@@ -82,7 +86,7 @@ def test_the_flowsheet_cells_are_as_they_have_always_been() -> None:
 
 
 def test_a_stored_name_no_rule_has_marks_no_cell_and_waits_for_no_physician() -> None:
-    assert AlertRule.of("resp_rate_low") is None
-    assert flagged_cells(_reading(7), _view_with("resp_rate_low", "spo2_low")) == {3}
-    assert not physician_only("resp_rate_low")
+    assert AlertRule.of("etco2_high") is None
+    assert flagged_cells(_reading(7), _view_with("etco2_high", "spo2_low")) == {3}
+    assert not physician_only("etco2_high")
     assert physician_only("phq9_self_harm") and not physician_only("spo2_low")

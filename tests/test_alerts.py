@@ -19,13 +19,13 @@ from tests.factories import checked_in_session, iv_dose_data, vitals_data
 LIMITS = AlertThresholds()
 
 readings = st.builds(
-    lambda s, d, hr, spo2, moaas: VitalSigns(
+    lambda s, d, hr, spo2, rr, moaas: VitalSigns(
         session_id=1,
         systolic=s,
         diastolic=min(d, s - 1),
         heart_rate=hr,
         spo2=spo2,
-        resp_rate=14,
+        resp_rate=rr,
         moaas=moaas,
         taken_by=1,
     ),
@@ -33,6 +33,7 @@ readings = st.builds(
     st.integers(20, 160),
     st.integers(20, 250),
     st.integers(50, 100),
+    st.integers(4, 60),
     st.integers(0, 5),
 )
 
@@ -50,6 +51,8 @@ def test_a_reading_alerts_exactly_when_it_is_past_a_threshold(reading: VitalSign
     assert ("heart_rate_low" in rules) == (reading.heart_rate < LIMITS.heart_rate_low)
     assert ("heart_rate_high" in rules) == (reading.heart_rate > LIMITS.heart_rate_high)
     assert ("moaas_low" in rules) == (reading.moaas <= LIMITS.moaas_low)
+    assert ("resp_rate_hold" in rules) == (reading.resp_rate < LIMITS.resp_rate_hold)
+    assert ("resp_rate_low" in rules) == (LIMITS.resp_rate_hold <= reading.resp_rate < LIMITS.resp_rate_low)
 
 
 def test_thresholds_come_from_the_protocol() -> None:
@@ -84,6 +87,22 @@ def test_alert_is_stored_with_the_reading_shown_on_the_board_and_acknowledged(
     with pytest.raises(Conflict):
         alerts.acknowledge(db, nurse, stored[2].id, stored[2].version + 5, "stale")
     assert day_sessions(db, db.clock.now().date())[0].open_alerts == 2
+
+
+def test_a_slow_breathing_rate_raises_its_alert_with_the_reading(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    slow = charting.record_vitals(db, nurse, row.id, vitals_data(db, resp_rate=9), LIMITS)
+    assert _open_rules(db, slow.id) == {"resp_rate_low"}
+    slower = charting.record_vitals(db, nurse, row.id, vitals_data(db, resp_rate=6), LIMITS)
+    assert _open_rules(db, slower.id) == {"resp_rate_hold"}  # the hold says it all: one alert, not two
+    with db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.vitals_id == slower.id)).one()
+    assert alert.message == "respiratory rate 6 below 8/min: hold dosing and call the physician"
 
 
 def test_a_reading_within_limits_raises_nothing(db: Database, staff: dict[str, Actor]) -> None:
@@ -195,21 +214,21 @@ def test_an_alert_of_a_rule_this_version_does_not_know_is_shown_and_exported_as_
         later = Alert(
             session_id=row.id,
             vitals_id=reading.id,
-            rule="resp_rate_low",
-            value="8",
-            message="respiratory rate 8 below 10/min",
+            rule="etco2_high",
+            value="52",
+            message="end-tidal CO2 52 mmHg above 50",
             raised_at=db.clock.now(),
         )
         insert(session, later, actor=nurse, action="alert.raise", at=db.clock.now())
     view = load_session_view(db, row.id)
     assert record_text.flagged_cells(view.vitals[0], view) == set()
-    assert "respiratory rate 8 below 10/min" in record_text.alert_lines(view, zone)[0]
+    assert "end-tidal CO2 52 mmHg above 50" in record_text.alert_lines(view, zone)[0]
     assert alerts.awaiting_physician(view.alerts) == []
     alerts.acknowledge(db, nurse, view.alerts[0].id, view.alerts[0].version, "seen, counted again")
     day = db.clock.now().astimezone(zone).date()
     export(db, "office", ExportRequest(day, day, tmp_path / "csv"), zone)
-    assert ",resp_rate_low,8," in (tmp_path / "csv" / "alerts.csv").read_text(encoding="utf-8")
+    assert ",etco2_high,52," in (tmp_path / "csv" / "alerts.csv").read_text(encoding="utf-8")
     export(db, "office", ExportRequest(day, day, tmp_path / "fhir", format="fhir"), zone)
     bundle = json.loads((tmp_path / "fhir" / "bundle.json").read_text(encoding="utf-8"))
     issues = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "DetectedIssue"]
-    assert issues[0]["code"]["text"] == "resp_rate_low"
+    assert issues[0]["code"]["text"] == "etco2_high"

@@ -1,5 +1,6 @@
 """Each protocol rule at the service layer, on both backends, with time injected."""
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -105,6 +106,18 @@ def test_a_pre_dose_reading_past_the_hold_threshold_blocks_dosing_until_an_overr
     record_override(
         db, doctor, row.id, "predose_hold", "Rechecked manually 150/90; anxious", PROTOCOL, "BP 186/104"
     )
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+
+
+def test_a_pre_dose_breathing_rate_below_the_hold_blocks_dosing_until_an_override(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse, doctor = staff["nina"], staff["priya"]
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, resp_rate=7))
+    with pytest.raises(NotAllowed, match="pre-dose hold: respiratory rate 7 below 8/min"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    record_override(db, doctor, row.id, "predose_hold", "Asleep in the chair; awake RR 14", PROTOCOL, "RR 7")
     charting.record_dose(db, nurse, row.id, iv_dose_data(db))
 
 
@@ -302,6 +315,33 @@ def test_the_refusal_lists_everything_missing(db: Database, staff: dict[str, Act
         "escort / driver not confirmed",
     ):
         assert missing in message, missing
+
+
+@pytest.mark.parametrize(
+    ("latest", "refused"),
+    [
+        ({"resp_rate": 9}, "respiratory rate 9 below 10/min"),
+        ({"spo2": 91}, "SpO2 91% below 92%"),
+        ({"heart_rate": 121}, "heart rate 121 above 120/min"),
+        ({"heart_rate": 49}, "heart rate 49 below 50/min"),
+        ({"systolic": 181}, "BP 181/82 at or above 180/110"),
+        ({"moaas": 4}, "MOAA/S is 4 (needs 5)"),
+    ],
+)
+def test_discharge_waits_for_a_latest_reading_inside_every_limit(
+    db: Database, staff: dict[str, Actor], latest: dict[str, int], refused: str
+) -> None:
+    from tests.factories import ready_for_discharge
+
+    nurse = staff["nina"]
+    row = ready_for_discharge(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, **latest))
+    with pytest.raises(NotAllowed, match=re.escape(refused)):
+        sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))  # a reading inside every limit
+    assert (
+        sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version).status == "discharged"
+    )
 
 
 def test_a_physician_override_discharges_but_never_past_a_controlled_substance_mismatch(

@@ -98,12 +98,22 @@ async def test_a_physician_records_the_override_at_the_chair(demo_app: Chairside
         assert "dose despite a contraindication" in shown and "Dr. Priya Raman (physician)" in shown
 
 
-async def test_a_pre_dose_hold_stops_the_dose_on_screen(demo_app: ChairsideApp) -> None:
+@pytest.mark.parametrize(
+    ("baseline", "hold"),
+    [
+        ("188/112 80 98 14 5", "BP 188/112 at or above 180/110"),
+        ("128/82 76 98 7 5", "respiratory rate 7 below 8/min"),
+    ],
+)
+async def test_a_pre_dose_hold_stops_the_dose_on_screen(
+    demo_app: ChairsideApp, baseline: str, hold: str
+) -> None:
     patient, _ = _book(demo_app, "iv_infusion")
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        nurse = await _pre_assessed(pilot, patient, baseline="188/112 80 98 14 5")
+        nurse = await _pre_assessed(pilot, patient, baseline=baseline)
+        assert hold in str(demo_app.screen.query_one("#alerts", Static).render())
         await _confirm_dose(nurse)
-        assert "pre-dose hold: BP 188/112" in _error(demo_app)
+        assert f"pre-dose hold: {hold}" in _error(demo_app)
 
 
 async def test_an_iv_rate_outside_the_protocol_is_refused_naming_the_range(demo_app: ChairsideApp) -> None:

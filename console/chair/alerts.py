@@ -75,6 +75,23 @@ def breaches(reading: AnyReading, limits: AlertThresholds, before_dose: bool) ->
                 f"heart rate {reading.heart_rate} above {limits.heart_rate_high}/min",
             )
         )
+    if reading.resp_rate < limits.resp_rate_hold:
+        found.append(
+            Breach(
+                AlertRule.RESP_RATE_HOLD,
+                str(reading.resp_rate),
+                f"respiratory rate {reading.resp_rate} below {limits.resp_rate_hold}/min: "
+                "hold dosing and call the physician",
+            )
+        )
+    elif reading.resp_rate < limits.resp_rate_low:
+        found.append(
+            Breach(
+                AlertRule.RESP_RATE_LOW,
+                str(reading.resp_rate),
+                f"respiratory rate {reading.resp_rate} below {limits.resp_rate_low}/min",
+            )
+        )
     if reading.moaas <= limits.moaas_low:
         found.append(
             Breach(

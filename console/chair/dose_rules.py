@@ -15,7 +15,7 @@ from console.domain.protocol import Protocol
 from console.domain.vocab import Contraindication, OverrideRule, Route
 from console.store.models import Patient, TreatmentSession, VitalSigns
 
-HOLD_RULES = {AlertRule.BP_HOLD}  # the alerts that hold the first dose until an override
+HOLD_RULES = {AlertRule.BP_HOLD, AlertRule.RESP_RATE_HOLD}  # they hold the first dose until an override
 
 
 def before_first_dose(

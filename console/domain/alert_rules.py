@@ -59,6 +59,14 @@ class AlertRule(StrEnum):
         "heart_rate_high",
         About("Heart rate high", thresholds=("heart_rate_high",), marks=("heart_rate",)),
     )
+    RESP_RATE_HOLD = (
+        "resp_rate_hold",
+        About("Respiratory rate below the hold limit", thresholds=("resp_rate_hold",), marks=("resp_rate",)),
+    )
+    RESP_RATE_LOW = (
+        "resp_rate_low",
+        About("Respiratory rate low", thresholds=("resp_rate_low",), marks=("resp_rate",)),
+    )
     MOAAS_LOW = (
         "moaas_low",
         About("Deep sedation (MOAA/S low)", thresholds=("moaas_low",), marks=("moaas",)),

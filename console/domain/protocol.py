@@ -34,6 +34,10 @@ class AlertThresholds(_Section):
     heart_rate_low: int = Field(50, ge=40, le=100, description="HR below this alerts (/min)")
     heart_rate_high: int = Field(120, ge=60, le=150, description="HR above this alerts (/min)")
     moaas_low: int = Field(2, ge=1, le=5, description="MOAA/S at or below this alerts")
+    resp_rate_low: int = Field(10, ge=8, le=16, description="respiratory rate below this warns (/min)")
+    resp_rate_hold: int = Field(
+        8, ge=6, le=12, description="respiratory rate below this holds dosing and calls the physician (/min)"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> "AlertThresholds":
@@ -43,6 +47,8 @@ class AlertThresholds(_Section):
             raise ValueError("systolic_hold must be above systolic_predose_warn (a hold below the warning)")
         if self.diastolic_hold <= self.diastolic_predose_warn:
             raise ValueError("diastolic_hold must be above diastolic_predose_warn (a hold below the warning)")
+        if self.resp_rate_hold >= self.resp_rate_low:
+            raise ValueError("resp_rate_hold must be below resp_rate_low (a hold above the warning)")
         return self
 
 

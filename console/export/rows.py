@@ -728,7 +728,16 @@ def billing(session: Session, first: date, last: date, codes: BillingCodes) -> I
 SESSION_ON_FORM = ("id", "patient_id", "clinic_date", "discharged_at")
 PATIENT_ON_FORM = ("mrn", "family_name", "given_name", "date_of_birth", "sex")
 # What the form reads of a reading: its time, the pressure and what says whether it was acceptable.
-READINGS_ON_FORM = ("session_id", "measured_at", "systolic", "diastolic", "heart_rate", "spo2", "moaas")
+READINGS_ON_FORM = (
+    "session_id",
+    "measured_at",
+    "systolic",
+    "diastolic",
+    "heart_rate",
+    "spo2",
+    "resp_rate",
+    "moaas",
+)
 
 
 def rems_monitoring(
