@@ -17,6 +17,7 @@ from console.review.record_text import flagged_cells
 STORED = {
     "bp_hold",
     "bp_predose",
+    "bp_rise",
     "spo2_low",
     "heart_rate_low",
     "heart_rate_high",
@@ -73,6 +74,7 @@ def test_the_flowsheet_cells_are_as_they_have_always_been() -> None:
     assert cells == {
         "bp_hold": {1},
         "bp_predose": {1},
+        "bp_rise": {1},
         "heart_rate_low": {2},
         "heart_rate_high": {2},
         "spo2_low": {3},

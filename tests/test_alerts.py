@@ -105,6 +105,51 @@ def test_a_slow_breathing_rate_raises_its_alert_with_the_reading(
     assert alert.message == "respiratory rate 6 below 8/min: hold dosing and call the physician"
 
 
+@given(st.integers(60, 200), st.integers(-20, 80), st.booleans())
+def test_a_rise_from_the_first_reading_warns_exactly_past_the_protocol_limits(
+    first: int, rise: int, before_dose: bool
+) -> None:
+    def reading(systolic: int) -> VitalSigns:
+        return VitalSigns(
+            session_id=1,
+            systolic=systolic,
+            diastolic=40,
+            heart_rate=70,
+            spo2=98,
+            resp_rate=14,
+            moaas=5,
+            taken_by=1,
+        )
+
+    later = reading(min(first + rise, 260))
+    rules = {b.rule for b in alerts.breaches(later, LIMITS, before_dose, baseline=reading(first))}
+    risen = later.systolic - first
+    past = risen >= LIMITS.systolic_rise_mmhg or (
+        risen > 0 and risen * 100 >= LIMITS.systolic_rise_percent * first
+    )
+    held = later.systolic >= LIMITS.systolic_hold
+    assert ("bp_rise" in rules) == (past and not before_dose and not held)
+
+
+def test_a_rise_from_the_sessions_first_reading_raises_its_alert_after_dosing(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=110, diastolic=70))
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    charting.record_vitals(
+        db, nurse, row.id, vitals_data(db, systolic=142, diastolic=80)
+    )  # +29 %: below 30 %
+    risen = charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=143, diastolic=80))
+    assert _open_rules(db, risen.id) == {"bp_rise"}
+    with db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.vitals_id == risen.id)).one()
+    assert alert.message.startswith("BP 143/80: systolic +33 mmHg from the session's first reading (110/70)")
+    fixed = charting.correct_vitals(db, nurse, risen.id, risen.version, vitals_data(db, systolic=123))
+    assert _open_rules(db, fixed.id) == set()  # a typo corrected closes the alert it no longer earns
+
+
 def test_a_reading_within_limits_raises_nothing(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["nina"])
     charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))

@@ -326,6 +326,7 @@ def test_the_refusal_lists_everything_missing(db: Database, staff: dict[str, Act
         ({"heart_rate": 49}, "heart rate 49 below 50/min"),
         ({"systolic": 181}, "BP 181/82 at or above 180/110"),
         ({"moaas": 4}, "MOAA/S is 4 (needs 5)"),
+        ({"systolic": 170, "diastolic": 90}, "systolic +42 mmHg from the session's first reading"),
     ],
 )
 def test_discharge_waits_for_a_latest_reading_inside_every_limit(

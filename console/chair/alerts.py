@@ -31,9 +31,16 @@ class Breach:
     message: str
 
 
-def breaches(reading: AnyReading, limits: AlertThresholds, before_dose: bool) -> list[Breach]:
-    """Every threshold this reading (stored, or as shown) is past; none when it is within all of them."""
+def breaches(
+    reading: AnyReading, limits: AlertThresholds, before_dose: bool, baseline: AnyReading | None = None
+) -> list[Breach]:
+    """Every threshold this reading (stored, or as shown) is past; none when it is within all of them.
+
+    `baseline`: the session's first reading, when it is another one; a rise from it is compared after
+    dosing has begun.
+    """
     bp = f"{reading.systolic}/{reading.diastolic}"
+    rise = _systolic_rise(reading, baseline, limits)
     found = []
     if reading.systolic >= limits.systolic_hold or reading.diastolic >= limits.diastolic_hold:
         found.append(
@@ -53,6 +60,15 @@ def breaches(reading: AnyReading, limits: AlertThresholds, before_dose: bool) ->
                 bp,
                 f"pre-dose BP {bp} above {limits.systolic_predose_warn}/"
                 f"{limits.diastolic_predose_warn}: consider delaying the dose",
+            )
+        )
+    elif not before_dose and rise is not None and baseline is not None:
+        found.append(
+            Breach(
+                AlertRule.BP_RISE,
+                bp,
+                f"BP {bp}: systolic {rise:+d} mmHg from the session's first reading "
+                f"({baseline.systolic}/{baseline.diastolic}); recheck and tell the physician",
             )
         )
     if reading.spo2 < limits.spo2_low:
@@ -103,6 +119,30 @@ def breaches(reading: AnyReading, limits: AlertThresholds, before_dose: bool) ->
     return found
 
 
+def _systolic_rise(reading: AnyReading, baseline: AnyReading | None, limits: AlertThresholds) -> int | None:
+    """The systolic rise from `baseline` when it reaches either of the protocol's limits, else None."""
+    if baseline is None:
+        return None
+    rise = reading.systolic - baseline.systolic
+    by_percent = rise * 100 >= limits.systolic_rise_percent * baseline.systolic
+    return rise if rise >= limits.systolic_rise_mmhg or (rise > 0 and by_percent) else None
+
+
+def first_reading(readings: Sequence[AnyReading]) -> AnyReading | None:
+    """The session's first reading by when it was measured (then as stored): its baseline."""
+    return min(readings, key=lambda r: (r.measured_at, r.id or 0), default=None)
+
+
+def baseline_for(session: Session, reading: VitalSigns) -> VitalSigns | None:
+    """The first reading of `reading`'s session, when it is another one: what a rise is measured from."""
+    first = session.exec(
+        select(VitalSigns)
+        .where(VitalSigns.session_id == reading.session_id)
+        .order_by(col(VitalSigns.measured_at), col(VitalSigns.id))
+    ).first()
+    return None if first is None or first.id == reading.id else first
+
+
 def raise_alerts(
     session: Session,
     actor: Actor,
@@ -112,7 +152,10 @@ def raise_alerts(
     at: datetime,
 ) -> list[Alert]:
     """Store an alert per breach in the caller's transaction: the reading and its alerts commit together."""
-    return [raise_alert(session, actor, reading, b, at) for b in breaches(reading, limits, before_dose)]
+    baseline = baseline_for(session, reading)
+    return [
+        raise_alert(session, actor, reading, b, at) for b in breaches(reading, limits, before_dose, baseline)
+    ]
 
 
 def raise_alert(
@@ -192,7 +235,7 @@ def follow_correction(
     an open alert it is no longer past is closed, saying so, by the one who corrected it.
     """
     user_id = require_clinical(actor)
-    now_past = {b.rule: b for b in breaches(reading, limits, before_dose)}
+    now_past = {b.rule: b for b in breaches(reading, limits, before_dose, baseline_for(session, reading))}
     open_alerts = session.exec(
         select(Alert).where(Alert.vitals_id == reading.id, col(Alert.acknowledged_at).is_(None))
     ).all()

@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from console.chair.alerts import breaches
+from console.chair.alerts import breaches, first_reading
 from console.chair.infusion import infusion_state
 from console.chair.reading import AnyReading
 from console.domain.protocol import Protocol
@@ -68,7 +68,8 @@ def missing_for_discharge(
             missing.append(
                 f"latest vital signs are {int(age)} min old (at most {criteria.latest_vitals_max_age_min})"
             )
-        past = breaches(latest, protocol.thresholds, before_dose=False)
+        baseline = first_reading(readings)
+        past = breaches(latest, protocol.thresholds, False, None if baseline is latest else baseline)
         if past:
             missing.append(f"latest vital signs out of range ({'; '.join(b.message for b in past)})")
         if latest.moaas < criteria.moaas:

@@ -296,10 +296,12 @@ def rems_form(facts: RemsFacts, clinic: str, limits: AlertThresholds, zone: Zone
             else f"{reading.systolic}/{reading.diastolic} at {clock(reading.measured_at)}"
         )
 
-    def acceptable(reading: AnyReading | None, before_dose: bool) -> str:
-        return "" if reading is None else answer(not breaches(reading, limits, before_dose))
-
     before, forty, leaving = identified_pressures(facts)
+
+    def acceptable(reading: AnyReading | None, before_dose: bool) -> str:
+        baseline = None if before_dose or reading is before else before
+        return "" if reading is None else answer(not breaches(reading, limits, before_dose, baseline))
+
     first = first_device_at(facts)
     devices = [check.device_1_at, check.device_2_at, check.device_3_at] if check else [None, None, None]
     total = None

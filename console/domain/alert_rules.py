@@ -50,6 +50,14 @@ class AlertRule(StrEnum):
             marks=("systolic", "diastolic"),
         ),
     )
+    BP_RISE = (
+        "bp_rise",
+        About(
+            "Blood pressure risen from the session's first reading",
+            thresholds=("systolic_rise_mmhg", "systolic_rise_percent"),
+            marks=("systolic",),
+        ),
+    )
     SPO2_LOW = "spo2_low", About("SpO2 low", thresholds=("spo2_low",), marks=("spo2",))
     HEART_RATE_LOW = (
         "heart_rate_low",

@@ -30,6 +30,12 @@ class AlertThresholds(_Section):
         140, ge=100, le=260, description="pre-dose SBP above this warns (mmHg)"
     )
     diastolic_predose_warn: int = Field(90, ge=50, le=160, description="pre-dose DBP above this warns (mmHg)")
+    systolic_rise_mmhg: int = Field(
+        40, ge=10, le=60, description="SBP this far above the session's first reading warns (mmHg)"
+    )
+    systolic_rise_percent: int = Field(
+        30, ge=5, le=50, description="SBP this many % above the session's first reading warns"
+    )
     spo2_low: int = Field(92, ge=85, le=100, description="SpO2 below this alerts (%)")
     heart_rate_low: int = Field(50, ge=40, le=100, description="HR below this alerts (/min)")
     heart_rate_high: int = Field(120, ge=60, le=150, description="HR above this alerts (/min)")

@@ -845,7 +845,7 @@ def _rems_row(facts: RemsFacts, code: str | None, limits: AlertThresholds, zone:
         else not breaches(before, limits, before_dose=True),
         "vitals_acceptable_leaving": None
         if leaving is None
-        else not breaches(leaving, limits, before_dose=False),
+        else not breaches(leaving, limits, False, None if leaving is before else before),
         "form_complete": not missing,
         "missing": "; ".join(missing),
     }
