@@ -108,6 +108,17 @@ def checked_in_session(
         db.clock.advance(minutes=minutes_ago)
 
 
+def rems_enrolled(db: Database, nurse: Actor, session_id: int) -> None:
+    """The REMS enrolment and medication questions answered, as before any esketamine dose."""
+    from console.chair import rems
+
+    answers: dict[str, object] = {"enrolment_id": "REMS-100234"}
+    answers |= dict.fromkeys(
+        ("benzodiazepines", "sedative_hypnotics", "psychostimulants", "maois", "opioids"), False
+    )
+    rems.ask_questions(db, nurse, session_id, answers)
+
+
 def record_baseline(db: Database, nurse: Actor, session_id: int) -> VitalSigns:
     return charting.record_vitals(db, nurse, session_id, vitals_data(db))
 

@@ -8,7 +8,7 @@ import pytest
 
 from console.chair.reading import Reading
 from console.chair.session_view import SessionView
-from console.domain.alert_rules import AlertRule, physician_only
+from console.domain.alert_rules import AlertRule, needs_action, physician_only
 from console.domain.protocol import AlertThresholds
 from console.domain.vitals_fields import headings, vitals_field
 from console.review.record_text import flagged_cells
@@ -92,3 +92,10 @@ def test_a_stored_name_no_rule_has_marks_no_cell_and_waits_for_no_physician() ->
     assert flagged_cells(_reading(7), _view_with("etco2_high", "spo2_low")) == {3}
     assert not physician_only("etco2_high")
     assert physician_only("phq9_self_harm") and not physician_only("spo2_low")
+    assert not needs_action("etco2_high")
+
+
+def test_holds_self_harm_and_serious_effects_are_acknowledged_by_the_action_taken() -> None:
+    """A hold-level reading, a PHQ-9 item 9 and a serious side effect: never a bare "ok"."""
+    named = {rule.value for rule in AlertRule if rule.needs_action}
+    assert named == {"bp_hold", "resp_rate_hold", "phq9_self_harm", "serious_side_effect"}

@@ -150,6 +150,43 @@ def test_a_rise_from_the_sessions_first_reading_raises_its_alert_after_dosing(
     assert _open_rules(db, fixed.id) == set()  # a typo corrected closes the alert it no longer earns
 
 
+@pytest.mark.parametrize(
+    ("note", "taken"),
+    [
+        ("ok", False),
+        ("seen", False),
+        ("ok, seen, noted", False),
+        ("Seen ok", False),
+        ("physician called, dosing held", True),
+        ("O2 2 L", True),
+        ("Rechecked manually 150/90", True),
+    ],
+)
+def test_a_hold_is_acknowledged_by_naming_the_action_taken_never_a_bare_ok(
+    db: Database, staff: dict[str, Actor], note: str, taken: bool
+) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    reading = charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=186, diastolic=104))
+    with db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.vitals_id == reading.id)).one()
+    if not taken:
+        with pytest.raises(InvalidInput, match="needs the action taken"):
+            alerts.acknowledge(db, nurse, alert.id, alert.version, note)
+        assert _open_rules(db, reading.id) == {"bp_hold"}
+    else:
+        assert alerts.acknowledge(db, nurse, alert.id, alert.version, note).acknowledgement == note
+
+
+def test_a_warning_may_still_be_acknowledged_in_a_word(db: Database, staff: dict[str, Actor]) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    reading = charting.record_vitals(db, nurse, row.id, vitals_data(db, spo2=91))
+    with db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.vitals_id == reading.id)).one()
+    assert alerts.acknowledge(db, nurse, alert.id, alert.version, "seen").acknowledged_by == nurse.user_id
+
+
 def test_a_reading_within_limits_raises_nothing(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["nina"])
     charting.record_vitals(db, staff["nina"], row.id, vitals_data(db))

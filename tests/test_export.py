@@ -36,6 +36,7 @@ from tests.factories import (
     iv_dose_data,
     patient_data,
     record_baseline,
+    rems_enrolled,
 )
 
 ZONE = ZoneInfo("America/Chicago")
@@ -615,6 +616,7 @@ def test_billing_has_each_sessions_codes_units_drug_and_people_from_the_protocol
     iv = discharged_session(db, staff["nina"])  # 60 minutes of infusion
     nasal = checked_in_session(db, staff["nina"], method="nasal_spray", mrn="MRN-2002")
     record_baseline(db, staff["nina"], nasal.id)
+    rems_enrolled(db, staff["nina"], nasal.id)
     charting.record_dose(db, staff["nina"], nasal.id, nasal_dose_data(db))
     codes = BillingCodes(ketamine_ndc="0409-2051-05")  # the clinic's own vials
     rows = {row["session_id"]: row for row in _rows(_export(db, tmp_path, billing=codes) / "billing.csv")}

@@ -27,6 +27,7 @@ from tests.factories import (
     iv_dose_data,
     nasal_dose_data,
     record_baseline,
+    rems_enrolled,
 )
 
 ZONE = ZoneInfo("America/Chicago")
@@ -230,6 +231,7 @@ def test_a_nasal_dose_has_the_nasal_route_and_no_rate(
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, method="nasal_spray")
     record_baseline(db, nurse, row.id)
+    rems_enrolled(db, nurse, row.id)
     charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
     found = _valid(_bundle(db, tmp_path))
     (given,) = found["MedicationAdministration"]

@@ -12,7 +12,7 @@ from console.domain.clock import FixedClock
 from console.domain.errors import InvalidInput, NotAllowed
 from console.store.database import Database
 from console.store.models import DoseAdministration, InfusionEvent
-from tests.factories import checked_in_session, iv_dose_data, nasal_dose_data
+from tests.factories import checked_in_session, iv_dose_data, nasal_dose_data, rems_enrolled
 
 
 def _running_dose(db: Database, staff: dict[str, Actor]) -> tuple[DoseAdministration, datetime]:
@@ -79,6 +79,7 @@ def test_events_out_of_order_are_refused(db: Database, staff: dict[str, Actor]) 
 
 def test_a_nasal_dose_has_no_infusion(db: Database, staff: dict[str, Actor]) -> None:
     row = checked_in_session(db, staff["nina"], method="nasal_spray")
+    rems_enrolled(db, staff["nina"], row.id)
     dose = charting.record_dose(db, staff["nina"], row.id, nasal_dose_data(db))
     with pytest.raises(NotAllowed, match="only an IV infusion"):
         _event(db, staff, dose, "pause", 1)

@@ -28,7 +28,9 @@ from tests.factories import (
     checked_in_session,
     discharge_checked,
     iv_dose_data,
+    nasal_dose_data,
     patient_data,
+    rems_enrolled,
     scheduled_session,
     vitals_data,
 )
@@ -119,6 +121,94 @@ def test_a_pre_dose_breathing_rate_below_the_hold_blocks_dosing_until_an_overrid
         charting.record_dose(db, nurse, row.id, iv_dose_data(db))
     record_override(db, doctor, row.id, "predose_hold", "Asleep in the chair; awake RR 14", PROTOCOL, "RR 7")
     charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+
+
+# ----- the patient: age, allergies, REMS enrolment -----------------------------------------------
+def _patient_changed(db: Database, nurse: Actor, patient_id: int, **changes: object) -> None:
+    """The patient's details corrected through the service, as at the desk."""
+    from tests.factories import patient_data
+
+    row = patients.get_patient(db, patient_id)
+    patients.update_patient(db, nurse, patient_id, row.version, patient_data(mrn=row.mrn) | changes)
+
+
+def _born_years_before(db: Database, nurse: Actor, patient_id: int, years: int, days: int = 0) -> None:
+    today = db.clock.now().date()
+    born = today.replace(year=today.year - years) + timedelta(days=days)
+    _patient_changed(db, nurse, patient_id, date_of_birth=born)
+
+
+@pytest.mark.parametrize(
+    ("method", "years", "refused"), [("nasal_spray", 17, True), ("nasal_spray", 18, False)]
+)
+def test_esketamine_is_for_adults_only(
+    db: Database, staff: dict[str, Actor], method: str, years: int, refused: bool
+) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, method=method)
+    _born_years_before(db, nurse, row.patient_id, years)
+    rems_enrolled(db, nurse, row.id)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    if refused:
+        with pytest.raises(
+            NotAllowed, match="the patient is 17: the protocol gives esketamine from 18 years"
+        ):
+            charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
+    else:
+        assert charting.record_dose(db, nurse, row.id, nasal_dose_data(db)).dose_mg == 56
+
+
+def test_a_patient_a_day_short_of_the_protocols_age_is_refused_iv_ketamine(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    _born_years_before(db, nurse, row.patient_id, 18, days=1)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    with pytest.raises(NotAllowed, match="the patient is 17: the protocol gives IV ketamine from 18 years"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+
+
+@pytest.mark.parametrize(
+    "allergies", ["Ketamine (rash)", "penicillin; KETALAR", "esketamine nasal spray", "Spravato"]
+)
+def test_an_allergy_naming_the_drug_blocks_dosing_until_a_physician_overrides(
+    db: Database, staff: dict[str, Actor], allergies: str
+) -> None:
+    nurse, doctor = staff["nina"], staff["priya"]
+    row = checked_in_session(db, nurse)
+    _patient_changed(db, nurse, row.patient_id, allergies=allergies)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    with pytest.raises(NotAllowed, match=r"allergy recorded: .* dosing is blocked until a physician"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    with pytest.raises(NotAllowed):
+        record_override(
+            db, nurse, row.id, "contraindication", "patient says it was mild", PROTOCOL, allergies
+        )
+    record_override(
+        db, doctor, row.id, "contraindication", "Rash only, 2019; premedicated", PROTOCOL, allergies
+    )
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+
+
+def test_an_allergy_to_something_else_does_not_block(db: Database, staff: dict[str, Actor]) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    _patient_changed(db, nurse, row.patient_id, allergies="ketorolac; latex")
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+
+
+def test_no_esketamine_dose_without_the_rems_enrolment_recorded(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, method="nasal_spray")
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    with pytest.raises(NotAllowed, match="REMS enrolment"):
+        charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
+    rems_enrolled(db, nurse, row.id)
+    charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
 
 
 def test_a_later_reading_below_the_hold_lifts_it(db: Database, staff: dict[str, Actor]) -> None:
@@ -249,6 +339,7 @@ def test_the_weight_change_needs_confirming_exactly_past_the_protocol_percent(
 # ----- discharge gate ------------------------------------------------------------------------------
 def _nasal_session_dosed(db: Database, nurse: Actor) -> TreatmentSession:
     row = checked_in_session(db, nurse, method="nasal_spray", minutes_ago=10)
+    rems_enrolled(db, nurse, row.id)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     row = sessions.get_session(db, row.id)
     charting.record_pain(

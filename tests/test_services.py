@@ -20,6 +20,7 @@ from tests.factories import (
     iv_dose_data,
     nasal_dose_data,
     patient_data,
+    rems_enrolled,
     scheduled_session,
     vitals_data,
 )
@@ -80,6 +81,7 @@ def test_whole_iv_session_is_recorded_and_audited(db: Database, staff: dict[str,
 def test_nasal_dose_needs_devices_and_gets_nasal_route(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, method="nasal_spray")
+    rems_enrolled(db, nurse, row.id)
     nasal = nasal_dose_data(db)
     with pytest.raises(InvalidInput) as refused:
         charting.record_dose(db, nurse, row.id, {k: v for k, v in nasal.items() if k != "device_count"})

@@ -590,6 +590,23 @@ async def test_an_alert_shows_on_screen_and_on_the_board_until_acknowledged(demo
     assert alert.acknowledgement == "Repositioned, SpO2 96"
 
 
+async def test_a_hold_acknowledged_with_ok_is_refused_under_the_note_until_it_names_the_action(
+    demo_app: ChairsideApp,
+) -> None:
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f5", "186/104 76 98 14 5", "enter", "f12", "enter", "ok", "enter")
+        refusal = str(demo_app.screen.query_one("#ack-error", Static).render())
+        assert "needs the action taken" in refusal and demo_app.screen.query_one("#ack-note", Input).has_focus
+        await nurse.type("ctrl+u", "Physician called, dosing held", "enter")
+        assert str(demo_app.screen.query_one("#alerts", Static).render()) == ""
+    assert demo_app.db is not None
+    with demo_app.db.read() as session:
+        alert = session.exec(select(Alert).where(Alert.session_id == session_id)).one()
+    assert (alert.rule, alert.acknowledgement) == ("bp_hold", "Physician called, dosing held")
+
+
 async def test_a_side_effect_is_corrected_from_its_table(demo_app: ChairsideApp) -> None:
     _, session_id = _checked_in(demo_app)
     from console.chair import charting

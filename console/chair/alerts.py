@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from console.chair.alert_shown import AlertShown
 from console.chair.reading import AnyReading
 from console.domain.actors import Actor, require_clinical
-from console.domain.alert_rules import AlertRule, physician_only
+from console.domain.alert_rules import AlertRule, names_an_action, needs_action, physician_only
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.protocol import AlertThresholds
 from console.domain.serious_effects import described, is_serious
@@ -269,6 +269,12 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
             raise NotAllowed(
                 f"this alert was already acknowledged by {by.display_name if by else 'someone'} "
                 f"(perhaps at another workstation): {alert.acknowledgement}; nothing was saved"
+            )
+        if needs_action(alert.rule) and not names_an_action(note):
+            raise InvalidInput(
+                "acknowledgement",
+                "Acknowledgement: this alert needs the action taken, in a few words "
+                "(e.g. 'physician called, dosing held'), not only that it was seen.",
             )
         return update_versioned(
             session,

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 from console.chair.alerts import open_alert_counts
 from console.chair.questionnaires import last_mood_dates, mood_due
 from console.chair.vitals_due import next_vitals_due
+from console.domain.age import age_on
 from console.domain.protocol import Protocol
 from console.domain.vocab import Instrument, Method, SessionStatus
 from console.store.database import Database
@@ -69,8 +70,7 @@ class BoardRow:
         )
 
     def age_on(self, day: date) -> int:
-        born = self.date_of_birth
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return age_on(self.date_of_birth, day)
 
 
 def day_sessions(db: Database, day: date) -> list[BoardRow]:

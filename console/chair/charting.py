@@ -30,6 +30,7 @@ from console.store.models import (
     DoseAdministration,
     PainScore,
     Patient,
+    RemsCheck,
     SideEffect,
     TreatmentSession,
     VitalSigns,
@@ -353,6 +354,8 @@ def record_dose(
             ).all()
             dose_rules.before_first_dose(treatment, list(readings), set_aside, protocol)
         patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
+        enrolled = session.exec(select(RemsCheck.id).where(RemsCheck.session_id == session_id)).first()
+        dose_rules.for_this_patient(treatment, patient, enrolled is not None, set_aside, protocol)
         weight = dose_rules.weight_recent(patient, now.date(), protocol)
         dose_rules.reconciled(dose_in, protocol)
         refusal = dose_rules.out_of_range(dose_in, protocol)

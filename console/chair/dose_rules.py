@@ -4,17 +4,22 @@ Pure functions of the record and the protocol, so each rule is tested without a 
 dose service applies them and refuses with the first problem.
 """
 
+import re
 from datetime import date
 
 from console.chair.alerts import breaches
 from console.clinic.patients import weight_is_stale
+from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn
 from console.domain.protocol import Protocol
-from console.domain.vocab import Contraindication, OverrideRule, Route
+from console.domain.vocab import Contraindication, Method, OverrideRule, Route
 from console.store.models import Patient, TreatmentSession, VitalSigns
 
+# The drug given at the chair by any name an allergy list may use: hypersensitivity to esketamine or
+# ketamine is a contraindication in the esketamine label, and either name blocks both.
+DRUG_NAMES = re.compile(r"\b(es)?ketamine\b|\bketalar\b|\bspravato\b", re.IGNORECASE)
 HOLD_RULES = {AlertRule.BP_HOLD, AlertRule.RESP_RATE_HOLD}  # they hold the first dose until an override
 
 
@@ -41,6 +46,31 @@ def before_first_dose(
                 f"pre-dose hold: {holds[0].message}; dosing is blocked until a "
                 f"{protocol.override_roles.predose_hold} records an override with a reason"
             )
+
+
+def for_this_patient(
+    treatment: TreatmentSession,
+    patient: Patient,
+    rems_enrolled: bool,
+    overridden: set[OverrideRule],
+    protocol: Protocol,
+) -> None:
+    """Refuse any dose to a patient the protocol's age excludes, whose allergies name the drug (until
+    a physician's override), or, for esketamine, with no REMS enrolment recorded for the session."""
+    nasal = treatment.method == Method.NASAL
+    youngest = protocol.nasal.min_age_years if nasal else protocol.iv.min_age_years
+    age = age_on(patient.date_of_birth, treatment.clinic_date)
+    if age < youngest:
+        drug = "esketamine" if nasal else "IV ketamine"
+        raise NotAllowed(f"the patient is {age}: the protocol gives {drug} from {youngest} years of age")
+    named = DRUG_NAMES.search(patient.allergies)
+    if named and OverrideRule.CONTRAINDICATION not in overridden:
+        raise NotAllowed(
+            f"allergy recorded: {patient.allergies.strip()!r} names {named.group(0)}; dosing is blocked "
+            f"until a {protocol.override_roles.contraindication} records an override with a reason"
+        )
+    if nasal and not rems_enrolled:
+        raise NotAllowed("record the patient's REMS enrolment (pre-assessment) before an esketamine dose")
 
 
 def weight_recent(patient: Patient, today: date, protocol: Protocol) -> float:

@@ -26,6 +26,7 @@ from console.chair.session_view import PreviousSession, SessionView
 from console.chair.vitals_due import describe_due
 from console.clinic.patient_shown import PatientShown
 from console.clinic.patients import weight_is_stale
+from console.domain.age import age_on
 from console.domain.medications import listed, warnings
 from console.domain.pain import PainChange
 from console.domain.protocol import Protocol
@@ -103,10 +104,6 @@ def weight_to_show(view: SessionView, today: date, protocol: Protocol) -> str:
 class Header:
     name: str
     details: str  # the rest of the first line and the two lines under it
-
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def series_position(method: Method, number: int | None, length: int | None) -> str:

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, insert, text
 from sqlmodel import Session, col, select
 
-from console.chair import alerts, charting, checklists, questionnaires, sessions
+from console.chair import alerts, charting, checklists, questionnaires, rems, sessions
 from console.chair.alerts import serious_effect_value
 from console.chair.questionnaires import mood_due
 from console.clinic import patients, users
@@ -798,6 +798,13 @@ class _Today:
         sessions.record_pre_assessment(
             db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[]
         )
+        if method != Method.IV:  # the REMS questions come before esketamine, as at the chair
+            mrn = patients.get_patient(db, row.patient_id).mrn
+            answers: dict[str, object] = {"enrolment_id": f"REMS-{mrn[-6:]}"}
+            answers |= dict.fromkeys(
+                ("benzodiazepines", "sedative_hypnotics", "psychostimulants", "maois", "opioids"), False
+            )
+            rems.ask_questions(db, nurse, row.id, answers)
         self._questionnaires(nurse, row)
         checklists.tick(
             db, nurse, row.id, Checklist.PRE_INFUSION, PROTOCOL_CHECKS.pre_infusion, PROTOCOL_CHECKS

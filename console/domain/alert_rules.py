@@ -7,17 +7,19 @@ the table of vital signs. A stored name no member has (written by a later versio
 it is and marks no cell.
 """
 
+import re
 from enum import StrEnum
 from typing import NamedTuple
 
 
 class About(NamedTuple):
-    """What every rule states about itself: each field but the last has to be given."""
+    """What every rule states about itself: the first three fields have to be given."""
 
     label: str  # what the rule watches, in words
     thresholds: tuple[str, ...]  # the fields of the protocol's [thresholds] it compares with; none
     marks: tuple[str, ...]  # the vital signs (console.domain.vitals_fields) whose cell it marks; none
     physician_only: bool = False  # only a physician acknowledges it, and discharge waits until one has
+    needs_action: bool = False  # its acknowledgement says what was done, never a bare "ok"
 
 
 class AlertRule(StrEnum):
@@ -27,11 +29,12 @@ class AlertRule(StrEnum):
     thresholds: tuple[str, ...]
     marks: tuple[str, ...]
     physician_only: bool
+    needs_action: bool
 
     def __new__(cls, value: str, about: About) -> "AlertRule":
         rule = str.__new__(cls, value)
         rule._value_ = value
-        rule.label, rule.thresholds, rule.marks, rule.physician_only = about
+        rule.label, rule.thresholds, rule.marks, rule.physician_only, rule.needs_action = about
         return rule
 
     BP_HOLD = (
@@ -40,6 +43,7 @@ class AlertRule(StrEnum):
             "Blood pressure at or above the hold limit",
             thresholds=("systolic_hold", "diastolic_hold"),
             marks=("systolic", "diastolic"),
+            needs_action=True,
         ),
     )
     BP_PREDOSE = (
@@ -69,7 +73,12 @@ class AlertRule(StrEnum):
     )
     RESP_RATE_HOLD = (
         "resp_rate_hold",
-        About("Respiratory rate below the hold limit", thresholds=("resp_rate_hold",), marks=("resp_rate",)),
+        About(
+            "Respiratory rate below the hold limit",
+            thresholds=("resp_rate_hold",),
+            marks=("resp_rate",),
+            needs_action=True,
+        ),
     )
     RESP_RATE_LOW = (
         "resp_rate_low",
@@ -85,14 +94,16 @@ class AlertRule(StrEnum):
     # physician's assessment the same day, so no override sets it aside.
     PHQ9_SELF_HARM = (
         "phq9_self_harm",
-        About("PHQ-9: thoughts of self-harm", thresholds=(), marks=(), physician_only=True),
+        About(
+            "PHQ-9: thoughts of self-harm", thresholds=(), marks=(), physician_only=True, needs_action=True
+        ),
     )
 
     # Raised when a serious side effect is recorded (console.domain.serious_effects): the physician
     # is called, and the patient stays until one has acknowledged it.
     SERIOUS_SIDE_EFFECT = (
         "serious_side_effect",
-        About("Serious side effect", thresholds=(), marks=(), physician_only=True),
+        About("Serious side effect", thresholds=(), marks=(), physician_only=True, needs_action=True),
     )
 
     @classmethod
@@ -105,3 +116,22 @@ def physician_only(stored: str) -> bool:
     """Whether only a physician acknowledges an alert of this stored rule (an unknown one: no)."""
     rule = AlertRule.of(stored)
     return rule is not None and rule.physician_only
+
+
+# Words that say an alert was seen but not what was done about it.
+BARE_WORDS = frozenset(
+    {"ok", "okay", "seen", "noted", "ack", "acknowledged", "done", "fine", "yes", "aware", "read"}
+)
+ACTION_WORDS = 3  # "O2 2 L", "physician called, dosing held": a few words name an action
+
+
+def names_an_action(note: str) -> bool:
+    """Whether `note` says what was done: at least a few words, two of them more than "ok, seen"."""
+    words = re.findall(r"\w+", note.lower())
+    return len(words) >= ACTION_WORDS and sum(word not in BARE_WORDS for word in words) >= 2
+
+
+def needs_action(stored: str) -> bool:
+    """Whether an alert of this stored rule is acknowledged only by naming the action taken."""
+    rule = AlertRule.of(stored)
+    return rule is not None and rule.needs_action

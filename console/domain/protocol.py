@@ -59,6 +59,7 @@ class AlertThresholds(_Section):
 
 
 class IVRules(_Section):
+    min_age_years: int = Field(18, ge=12, le=30, description="the youngest patient given IV ketamine (years)")
     vitals_interval_min: int = Field(15, ge=1, le=120, description="minutes between readings during infusion")
     rate_min_mg_per_kg_h: float = Field(0.5, gt=0, le=10, description="lowest infusion rate without override")
     rate_max_mg_per_kg_h: float = Field(
@@ -77,6 +78,9 @@ class IVRules(_Section):
 
 
 class NasalRules(_Section):
+    min_age_years: int = Field(
+        18, ge=18, le=30, description="the youngest patient given esketamine (label: adults)"
+    )
     device_mg: float = Field(28, gt=0, le=200, description="esketamine per device (mg)")
     allowed_doses_mg: list[float] = Field(
         [56, 84], min_length=1, description="doses allowed without override"

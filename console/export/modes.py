@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from console.domain.age import age_on
 from console.export.catalogue import export_file
 from console.export.dictionary import DATE, INTEGER, NOT_DEIDENTIFIED, TEXT, TIME, Column
 from console.export.local_time import as_utc
@@ -127,7 +128,7 @@ def session_facts(session: Session, first: date, last: date) -> dict[int, Facts]
     )
     facts = {}
     for session_id, start, day, born, first_day in stream(session, query):
-        age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        age = age_on(born, day)
         key = secrets.token_hex(5)
         checked_in = None if start is None else as_utc(start)
         facts[session_id] = Facts(checked_in, key, min(age, OLDEST_SHOWN), (day - first_day).days)
