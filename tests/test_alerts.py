@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from console.chair import alerts, charting
 from console.chair.board import day_sessions
 from console.domain.actors import Actor
+from console.domain.clock import FixedClock
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.protocol import AlertThresholds
 from console.store.database import Database
@@ -96,6 +97,8 @@ def test_a_slow_breathing_rate_raises_its_alert_with_the_reading(
     row = checked_in_session(db, nurse)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    assert isinstance(db.clock, FixedClock)
+    db.clock.advance(minutes=15)  # the next readings come after the dose
     slow = charting.record_vitals(db, nurse, row.id, vitals_data(db, resp_rate=9), LIMITS)
     assert _open_rules(db, slow.id) == {"resp_rate_low"}
     slower = charting.record_vitals(db, nurse, row.id, vitals_data(db, resp_rate=6), LIMITS)

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import col, select
 
 from console.cli import run
 from console.domain.actors import Actor
 from console.domain.protocol import Protocol
 from console.review.record_rules import RULES, broken_rules
 from console.store.database import Database
-from console.store.models import TreatmentSession
+from console.store.models import TreatmentSession, VitalSigns
 from tests.conftest import demo_clinic_url
 from tests.factories import discharged_session
 
@@ -89,7 +90,78 @@ def test_a_discharge_moved_before_the_observation_ended_is_found(
         "UPDATE treatment_session SET discharged_at = ended_at WHERE id = :sid",
         sid=row.id,
     )
-    assert _rules_broken(db) == {(row.id, "discharged before the observation time")}
+    assert _rules_broken(db) == {
+        (row.id, "discharged before the observation time"),
+        (row.id, "discharged on a reading outside the limits"),  # the last reading before it: 60 min old
+    }
+
+
+def _first_and_last_readings(db: Database, session_id: int) -> tuple[int, int]:
+    with db.read() as session:
+        ids = session.exec(
+            select(VitalSigns.id)
+            .where(VitalSigns.session_id == session_id)
+            .order_by(col(VitalSigns.measured_at))
+        ).all()
+    return ids[0], ids[-1]
+
+
+@pytest.mark.breaks_rules
+def test_a_reading_made_past_a_threshold_behind_the_services_is_found_without_its_alert(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    row = discharged_session(db, staff["nina"])
+    first, _ = _first_and_last_readings(db, row.id)
+    _raw(db, "UPDATE vital_signs SET spo2 = 85 WHERE id = :id", id=first)
+    assert _rules_broken(db) == {(row.id, "reading past a threshold without its alert")}
+
+
+@pytest.mark.breaks_rules
+@pytest.mark.parametrize("change", ["moaas = 4", "heart_rate = 130", "measured_at = :long_ago"])
+def test_a_discharge_on_a_last_reading_outside_the_limits_is_found(
+    db: Database, staff: dict[str, Actor], change: str
+) -> None:
+    row = discharged_session(db, staff["nina"])
+    _, last = _first_and_last_readings(db, row.id)
+    long_ago = _left(row) - timedelta(minutes=PROTOCOL.discharge.latest_vitals_max_age_min + 1)
+    _raw(db, f"UPDATE vital_signs SET {change} WHERE id = :id", id=last, long_ago=long_ago)
+    broken = _rules_broken(db)
+    assert (row.id, "discharged on a reading outside the limits") in broken
+    assert broken <= {
+        (row.id, "discharged on a reading outside the limits"),
+        (row.id, "reading past a threshold without its alert"),  # HR 130 raised none either
+    }
+
+
+@pytest.mark.breaks_rules
+def test_a_first_dose_over_a_pre_dose_hold_is_found(db: Database, staff: dict[str, Actor]) -> None:
+    row = discharged_session(db, staff["nina"])
+    first, _ = _first_and_last_readings(db, row.id)
+    _raw(db, "UPDATE vital_signs SET systolic = 190, recorded_at = measured_at WHERE id = :id", id=first)
+    assert _rules_broken(db) == {
+        (row.id, "first dose given on a pre-dose hold"),
+        (row.id, "reading past a threshold without its alert"),
+    }
+
+
+@pytest.mark.breaks_rules
+def test_a_dose_to_a_patient_younger_than_the_protocol_allows_is_found(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    row = discharged_session(db, staff["nina"])
+    born = row.clinic_date.replace(year=row.clinic_date.year - 16)
+    _raw(db, "UPDATE patient SET date_of_birth = :born WHERE id = :pid", born=born, pid=row.patient_id)
+    assert _rules_broken(db) == {(row.id, "dose the patient's record did not allow")}
+
+
+@pytest.mark.breaks_rules
+def test_esketamine_given_without_the_rems_enrolment_is_found(db: Database, staff: dict[str, Actor]) -> None:
+    from tests.factories import a_rems_session
+
+    row = a_rems_session(db, staff["nina"])
+    assert _rules_broken(db) == set()
+    _raw(db, "DELETE FROM rems_check WHERE session_id = :sid", sid=row.id)
+    assert _rules_broken(db) == {(row.id, "dose the patient's record did not allow")}
 
 
 @pytest.mark.breaks_rules
@@ -137,11 +209,11 @@ def test_audit_rules_names_each_session_and_rule_and_exits_1(
         clinic = []
     assert run(None, [*clinic, "audit", "rules"]) == 0, capsys.readouterr().err
     assert f"1 session(s) checked: none breaks any of the {len(RULES)} rules." in capsys.readouterr().out
-    _raw(db, "UPDATE treatment_session SET discharged_at = ended_at WHERE id = :sid", sid=row.id)
+    _raw(db, "UPDATE dose_administration SET drawn_mg = drawn_mg + 50 WHERE session_id = :sid", sid=row.id)
     day = row.clinic_date.isoformat()
     assert run(None, [*clinic, "audit", "rules", "--date", day]) == 1
     said = capsys.readouterr().out  # the report, for `> report.txt`
-    assert f"session {row.id} ({day}): discharged before the observation time" in said
+    assert f"session {row.id} ({day}): controlled substance not reconciled" in said
     assert "1 rule(s) broken in 1 of 1 session(s) checked." in said
     earlier = (row.clinic_date - timedelta(days=3)).isoformat()
     assert run(None, [*clinic, "audit", "rules", "--date", earlier]) == 0
@@ -180,10 +252,10 @@ def test_a_value_no_column_could_hold_is_named_by_its_session_and_the_rest_still
     row = discharged_session(db, staff["nina"])
     other = discharged_session(db, staff["nina"], mrn="MRN-1002")
     _raw(db, "UPDATE treatment_session SET discharged_at = 'yesterday' WHERE id = :sid", sid=row.id)
-    _raw(db, "UPDATE treatment_session SET discharged_at = ended_at WHERE id = :sid", sid=other.id)
+    _raw(db, "UPDATE dose_administration SET drawn_mg = drawn_mg + 50 WHERE session_id = :sid", sid=other.id)
     assert _rules_broken(db) == {
         (row.id, "unreadable record"),
-        (other.id, "discharged before the observation time"),
+        (other.id, "controlled substance not reconciled"),
     }
 
 

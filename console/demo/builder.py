@@ -318,7 +318,7 @@ class _History:
         self.signed_before = self.last_day - timedelta(days=unsigned_days)  # signed up to this day
         self.people = _People(rng)
         self.summary = DemoSummary()
-        self.session_id = self.dose_id = self.side_effect_id = 0
+        self.session_id = self.dose_id = self.side_effect_id = self.vitals_id = 0
 
     def courses(self) -> Iterator[_Course]:
         rng = self.rng
@@ -561,11 +561,11 @@ class _History:
                 at += timedelta(minutes=15)
         else:
             times = [start - timedelta(minutes=5)] + [start + timedelta(minutes=m) for m in (40, 80, 120)]
+        readings: list[dict[str, Any]] = []
         for at in times:
             during = start <= at <= end + timedelta(minutes=20)
             s = _clamp(round(sbp + (rng.gauss(8, 6) if during else rng.gauss(0, 5))), 90, 210)
-            buffers.add(
-                VitalSigns,
+            readings.append(
                 {
                     "session_id": sid,
                     "measured_at": at,
@@ -578,9 +578,22 @@ class _History:
                     "moaas": rng.choice((4, 4, 5, 3)) if during and method is Method.IV else 5,
                     "taken_by": nurse,
                     "recorded_at": at + timedelta(seconds=rng.randint(20, 240)),
-                },
+                }
             )
+        if _breaches(readings[0], before_dose=True, first=None):  # a hold would have stopped the dose
+            readings[0] = _below_the_hold(readings[0])
+        if not _may_leave_on(readings[-1], readings[0]):  # the clinic waited for a settled reading
+            readings[-1] = _settled(readings[0], readings[-1])
+        last = readings[-1]  # the reading the patient left on was taken and typed before the discharge
+        last["measured_at"] = min(last["measured_at"], leave - timedelta(minutes=2))
+        last["recorded_at"] = min(last["recorded_at"], leave - timedelta(minutes=1))
+        for reading in readings:
+            self.vitals_id += 1
+            buffers.add(VitalSigns, reading | {"id": self.vitals_id})
             self.summary.vitals += 1
+            first = None if reading is readings[0] else readings[0]
+            for breach in _breaches(reading, before_dose=reading["measured_at"] < start, first=first):
+                buffers.add(Alert, _acknowledged_alert(reading, self.vitals_id, breach))
 
     def _side_effect(
         self, buffers: _Buffers, sid: int, nurse: int, start: datetime, end: datetime, leave: datetime
@@ -813,7 +826,7 @@ class _Today:
             return  # checked in, pre-assessment done
         start = scheduled + timedelta(minutes=15)
         patient = patients.get_patient(db, row.patient_id)
-        if weight_is_stale(patient, self.today, Protocol()):
+        if weight_is_stale(patient, self.today, PROTOCOL):
             clock.at = start - timedelta(minutes=5)  # weighed again: the protocol wants a recent weight
             patient = patients.record_weight(db, nurse, patient.id, patient.version, patient.weight_kg)
         clock.at = start
@@ -949,9 +962,77 @@ def _advance_sequences(session: Session) -> None:
     """PostgreSQL's id sequences do not see explicitly numbered rows: move them past the history."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("patient", "treatment_session", "side_effect"):
+    for table in ("patient", "treatment_session", "side_effect", "vital_signs"):
         sequence = f"pg_get_serial_sequence('{table}', 'id')"
         session.execute(text(f"SELECT setval({sequence}, (SELECT COALESCE(max(id), 1) FROM {table}))"))
+
+
+# What the nurse did about each alert a history reading raised: the action, never a bare "ok".
+ACTIONS = {
+    AlertRule.BP_HOLD: "Rechecked manually; physician informed, dosing held until it came down",
+    AlertRule.BP_PREDOSE: "Rechecked after ten minutes' rest; physician informed before the dose",
+    AlertRule.BP_RISE: "Rechecked; physician informed, rate kept, next reading in 5 min",
+    AlertRule.SPO2_LOW: "Deep breaths encouraged, O2 2 L/min; SpO2 back above 94%",
+    AlertRule.HEART_RATE_LOW: "Rechecked, patient well; physician informed",
+    AlertRule.HEART_RATE_HIGH: "Rechecked at rest; physician informed",
+    AlertRule.RESP_RATE_LOW: "Patient roused and encouraged to breathe; rate back to 12",
+    AlertRule.RESP_RATE_HOLD: "Patient stimulated, O2 started; physician called, dosing held",
+    AlertRule.MOAAS_LOW: "Patient roused; infusion slowed with the physician",
+}
+
+
+def _as_reading(row: dict[str, Any]) -> VitalSigns:
+    return VitalSigns(**{key: value for key, value in row.items() if key != "id"})
+
+
+def _breaches(row: dict[str, Any], before_dose: bool, first: dict[str, Any] | None) -> list[alerts.Breach]:
+    """The protocol's alerts a history reading raises, as the services would have raised them."""
+    baseline = None if first is None else _as_reading(first)
+    return alerts.breaches(_as_reading(row), PROTOCOL.thresholds, before_dose, baseline)
+
+
+def _may_leave_on(last: dict[str, Any], first: dict[str, Any]) -> bool:
+    """Whether the discharge gate lets the patient go on `last` (recent enough is the caller's)."""
+    return not _breaches(last, before_dose=False, first=first) and last["moaas"] >= PROTOCOL.discharge.moaas
+
+
+def _below_the_hold(first: dict[str, Any]) -> dict[str, Any]:
+    """The pre-dose reading a patient who was dosed had: under the protocol's holds."""
+    limits = PROTOCOL.thresholds
+    systolic = min(first["systolic"], limits.systolic_hold - 10)
+    diastolic = min(first["diastolic"], limits.diastolic_hold - 10, systolic - 25)
+    return first | {"systolic": systolic, "diastolic": diastolic, "resp_rate": max(first["resp_rate"], 12)}
+
+
+def _settled(first: dict[str, Any], last: dict[str, Any]) -> dict[str, Any]:
+    """The last reading, within every limit and at or below the session's first pressure: what the
+    clinic waited for before the patient left."""
+    systolic = min(first["systolic"], 150)
+    return last | {
+        "systolic": systolic,
+        "diastolic": min(first["diastolic"], 90, systolic - 25),
+        "heart_rate": _clamp(first["heart_rate"], 60, 100),
+        "spo2": 98,
+        "resp_rate": 14,
+        "moaas": 5,
+    }
+
+
+def _acknowledged_alert(row: dict[str, Any], vitals_id: int, breach: alerts.Breach) -> dict[str, Any]:
+    raised = row["recorded_at"]
+    return {
+        "session_id": row["session_id"],
+        "vitals_id": vitals_id,
+        "rule": breach.rule,
+        "value": breach.value,
+        "message": breach.message,
+        "raised_at": raised,
+        # Not drawn from rng: the rest of the demo stays as it was before these alerts.
+        "acknowledged_at": raised + timedelta(minutes=2 + vitals_id % 5),
+        "acknowledged_by": row["taken_by"],
+        "acknowledgement": ACTIONS.get(breach.rule, "Rechecked; physician informed"),
+        "version": 1,
+    }
 
 
 def _open_day(day: date) -> date:
@@ -971,8 +1052,9 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
-MOOD_EVERY = Protocol().questionnaires  # the demo clinic runs the default schedule
-PROTOCOL_CHECKS = Protocol().checklists  # and the default checklists
+PROTOCOL = Protocol()  # the demo clinic runs the default protocol
+MOOD_EVERY = PROTOCOL.questionnaires
+PROTOCOL_CHECKS = PROTOCOL.checklists
 
 
 def _questionnaires(

@@ -17,22 +17,27 @@ from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, col, select
 
-from console.chair.alerts import serious_effect_value
+from console.chair.alerts import breaches, first_reading, serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
+from console.chair.dose_rules import HOLD_RULES
+from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
 from console.domain.protocol import Protocol
 from console.domain.serious_effects import described, is_serious
-from console.domain.vocab import OverrideRule, Role, SessionStatus
+from console.domain.vocab import Method, OverrideRule, Role, SessionStatus
 from console.store.database import Database
 from console.store.models import (
     Alert,
     DoseAdministration,
     InfusionEvent,
     Override,
+    Patient,
+    RemsCheck,
     SessionSignature,
     SideEffect,
     TreatmentSession,
     UserAccount,
+    VitalSigns,
 )
 
 
@@ -54,6 +59,9 @@ class _Record:
     """One session's rows that the rules read."""
 
     session: TreatmentSession
+    patient: Patient
+    readings: list[VitalSigns]
+    rems_asked: bool  # the REMS enrolment and medication questions are recorded
     doses: list[DoseAdministration]
     events: list[InfusionEvent]
     effects: list[SideEffect]
@@ -65,10 +73,17 @@ class _Record:
     def let_go_between(self, start: datetime, end: datetime) -> bool:
         """A physician set the discharge rule aside between `start` and `end` (inclusive): an
         override row naming anyone else lets no one go, whatever role it claims."""
+        return self.set_aside(OverrideRule.DISCHARGE, start, end)
+
+    def set_aside(self, rule: OverrideRule, start: datetime, end: datetime) -> bool:
+        """A physician's account set `rule` aside between `start` and `end` (inclusive)."""
         return any(
-            o.rule == OverrideRule.DISCHARGE and o.overridden_by in self.physicians and start <= o.at <= end
+            o.rule == rule and o.overridden_by in self.physicians and start <= o.at <= end
             for o in self.overrides
         )
+
+    def first_dose(self) -> DoseAdministration | None:
+        return min(self.doses, key=lambda d: (d.administered_at, d.id or 0), default=None)
 
 
 @dataclass(frozen=True)
@@ -144,6 +159,98 @@ def _waste_unwitnessed(record: _Record, _protocol: Protocol) -> Iterator[str]:
             yield f"lot {dose.lot_number}: {dose.wasted_mg:g} mg wasted without a second person as witness"
 
 
+def _reading_without_its_alert(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    """Each threshold a reading is past has its alert. Only what a reading raises before dosing and
+    after it alike is asked for (a pre-dose warning or a rise from the first reading depends on when
+    the reading was typed, which the record does not keep)."""
+    raised = {(alert.vitals_id, alert.rule) for alert in record.alerts}
+    first = first_reading(record.readings)
+    for reading in record.readings:
+        baseline = None if reading is first else first
+        before = {b.rule: b for b in breaches(reading, _protocol.thresholds, True, baseline)}
+        after = {b.rule for b in breaches(reading, _protocol.thresholds, False, baseline)}
+        for rule in sorted(set(before) & after):
+            if (reading.id, rule) not in raised:
+                yield f"reading at {reading.measured_at:%H:%M} UTC: {before[rule].message}, and no alert"
+
+
+def _left_on_a_reading_outside_the_limits(record: _Record, protocol: Protocol) -> Iterator[str]:
+    row, left = record.session, record.session.discharged_at
+    if left is None or record.let_go_between(row.checked_in_at or left, left):
+        return
+    # As the discharge gate saw it: the readings typed before it (one typed later is a late entry).
+    yield from _both_ways(
+        [r for r in record.readings if r.measured_at <= left and r.recorded_at < left],
+        [r for r in record.readings if r.measured_at <= left and r.recorded_at <= left],
+        lambda taken: _unfit_to_leave(taken, left, protocol),
+    )
+
+
+def _unfit_to_leave(taken: list[VitalSigns], left: datetime, protocol: Protocol) -> list[str]:
+    latest = max(taken, key=lambda r: (r.measured_at, r.id or 0), default=None)
+    if latest is None:
+        return ["discharged with no vital signs recorded"]
+    found, first = [], first_reading(taken)
+    age = (left - latest.measured_at).total_seconds() / 60
+    if age > protocol.discharge.latest_vitals_max_age_min:
+        found.append(f"the latest reading was {int(age)} min old at discharge")
+    for breach in breaches(latest, protocol.thresholds, False, None if latest is first else first):
+        found.append(f"the latest reading was outside the limits: {breach.message}")
+    if latest.moaas < protocol.discharge.moaas:
+        found.append(
+            f"the latest reading's MOAA/S was {latest.moaas} (discharge needs {protocol.discharge.moaas})"
+        )
+    return found
+
+
+def _both_ways(
+    before: list[VitalSigns], with_ties: list[VitalSigns], problems: Callable[[list[VitalSigns]], list[str]]
+) -> list[str]:
+    """A reading typed at the very instant of the step (only a stopped test clock gives one) may
+    have come before it or after: the rule is broken only when it is broken either way."""
+    found = problems(before)
+    return found if found and problems(with_ties) else []
+
+
+def _dosed_over_a_pre_dose_hold(record: _Record, protocol: Protocol) -> Iterator[str]:
+    dose = record.first_dose()
+    if dose is None:
+        return
+    start = record.session.checked_in_at or dose.administered_at
+    if record.set_aside(OverrideRule.PREDOSE_HOLD, start, dose.administered_at):
+        return
+
+    def holds(before: list[VitalSigns]) -> list[str]:
+        latest = max(before, key=lambda r: (r.measured_at, r.id or 0), default=None)
+        if latest is None:
+            return []
+        found = breaches(latest, protocol.thresholds, True)
+        return [f"first dose given on a hold: {b.message}" for b in found if b.rule in HOLD_RULES]
+
+    # As the dose rules saw it: the readings typed before the dose, taken before it.
+    taken = [r for r in record.readings if r.measured_at <= dose.administered_at]
+    yield from _both_ways(
+        [r for r in taken if r.recorded_at < dose.recorded_at],
+        [r for r in taken if r.recorded_at <= dose.recorded_at],
+        holds,
+    )
+
+
+def _dosed_outside_what_the_patient_allows(record: _Record, protocol: Protocol) -> Iterator[str]:
+    """Age and REMS enrolment; an allergy is not checked here, as one recorded after the dose (a
+    reaction found then) was not on the record when the services let the dose through."""
+    dose, row, patient = record.first_dose(), record.session, record.patient
+    if dose is None:
+        return
+    nasal = row.method == Method.NASAL
+    youngest = protocol.nasal.min_age_years if nasal else protocol.iv.min_age_years
+    age = age_on(patient.date_of_birth, row.clinic_date)
+    if age < youngest:
+        yield f"dosed at {age} years of age (the protocol's youngest: {youngest})"
+    if nasal and not record.rems_asked:
+        yield "esketamine given with no REMS enrolment recorded"
+
+
 RULES = (
     Rule(
         "discharged without a discharge time",
@@ -180,6 +287,27 @@ RULES = (
         "controlled substance not reconciled",
         "DEA recordkeeping: drawn = given + wasted",
         _controlled_substance_unreconciled,
+    ),
+    Rule(
+        "reading past a threshold without its alert",
+        "protocol [thresholds]: a reading past one raises an alert to acknowledge",
+        _reading_without_its_alert,
+    ),
+    Rule(
+        "discharged on a reading outside the limits",
+        "protocol [discharge]: the latest reading is recent, within every threshold and at the MOAA/S "
+        "asked (REMS: observed until blood pressure and sedation resolve); else a physician's override",
+        _left_on_a_reading_outside_the_limits,
+    ),
+    Rule(
+        "first dose given on a pre-dose hold",
+        "protocol [thresholds] holds: dosing waits for a physician's override",
+        _dosed_over_a_pre_dose_hold,
+    ),
+    Rule(
+        "dose the patient's record did not allow",
+        "protocol min_age_years (esketamine label: adults only); Spravato REMS enrolment",
+        _dosed_outside_what_the_patient_allows,
     ),
     Rule(
         "waste not witnessed",
@@ -263,6 +391,10 @@ def _clinic_date(session: Session, session_id: int) -> date:
 
 def _chunk(session: Session, ids: list[int]) -> list[_Record]:
     rows = list(session.exec(select(TreatmentSession).where(col(TreatmentSession.id).in_(ids))))
+    people = {row.patient_id for row in rows}
+    patients = {p.id: p for p in session.exec(select(Patient).where(col(Patient.id).in_(people)))}
+    readings = _by_session(session.exec(select(VitalSigns).where(col(VitalSigns.session_id).in_(ids))))
+    asked = set(session.exec(select(RemsCheck.session_id).where(col(RemsCheck.session_id).in_(ids))))
     doses = _by_session(
         session.exec(select(DoseAdministration).where(col(DoseAdministration.session_id).in_(ids)))
     )
@@ -286,6 +418,9 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
         own_doses = doses.get(row.id, [])
         record = _Record(
             session=row,
+            patient=patients[row.patient_id],
+            readings=readings.get(row.id, []),
+            rems_asked=row.id in asked,
             doses=own_doses,
             events=[event for dose in own_doses for event in events_by_dose.get(dose.id, [])],
             effects=effects.get(row.id, []),
