@@ -280,6 +280,78 @@ def test_an_out_of_range_dose_needs_a_physician_override(db: Database, staff: di
     assert charting.record_dose(db, nurse, row.id, fast).rate_mg_per_kg_h == 2.5
 
 
+def _redose(db: Database, dose_mg: float, **changes: object) -> dict[str, Any]:
+    """A second dose of the session, an hour later, drawn whole."""
+    return iv_dose_data(db, dose_mg=dose_mg, drawn_mg=dose_mg, wasted_mg=0, **changes)
+
+
+def test_the_caps_are_on_the_sessions_total_a_re_dose_counts(db: Database, staff: dict[str, Actor]) -> None:
+    """380 mg then 35 mg: each under the 400 mg cap alone, 415 mg together."""
+    nurse, doctor = staff["nina"], staff["priya"]
+    row = checked_in_session(db, nurse, minutes_ago=120)
+    big = {"rate_mg_per_kg_h": 2, "planned_duration_min": 165}
+    at_minutes_ago(db, 110, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
+    at_minutes_ago(db, 100, lambda: charting.record_dose(db, nurse, row.id, _redose(db, 380, **big)))
+    said = (
+        "Dose: 35 mg with the 380 mg given before in this session makes 415 mg, above the protocol's 400 mg"
+    )
+    with pytest.raises(InvalidInput, match=re.escape(said)) as refused:
+        charting.record_dose(db, nurse, row.id, _redose(db, 35))
+    assert refused.value.field == "dose_mg"
+    record_override(db, doctor, row.id, "dose_range", "Pain still 8/10; 415 mg in total agreed", PROTOCOL)
+    charting.record_dose(db, nurse, row.id, _redose(db, 35))
+
+
+def test_the_session_total_is_capped_in_mg_per_kg_of_the_weight_used(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    """70 kg: 8 mg/kg is 560 mg; a protocol capping at 400 mg does not reach it, one at 1000 mg does."""
+    nurse = staff["nina"]
+    protocol = Protocol(version="trial-1", iv={"max_total_mg": 1000})
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    charting.record_dose(
+        db, nurse, row.id, _redose(db, 350, rate_mg_per_kg_h=2, planned_duration_min=150), protocol
+    )
+    with pytest.raises(
+        InvalidInput, match=re.escape("makes 8.57 mg/kg, above the protocol's 8 mg/kg for a session")
+    ):
+        charting.record_dose(db, nurse, row.id, _redose(db, 250), protocol)
+    charting.record_dose(db, nurse, row.id, _redose(db, 210), protocol)  # 560 mg: 8 mg/kg exactly
+
+
+@pytest.mark.parametrize(("minutes", "refused"), [(29, True), (30, False), (240, False), (241, True)])
+def test_an_infusion_shorter_or_longer_than_the_protocol_needs_an_override(
+    db: Database, staff: dict[str, Actor], minutes: int, refused: bool
+) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    dose = iv_dose_data(db, planned_duration_min=minutes)
+    if refused:
+        with pytest.raises(
+            InvalidInput, match=f"Duration: {minutes} min is outside the protocol's 30-240 min"
+        ):
+            charting.record_dose(db, nurse, row.id, dose)
+    else:
+        assert charting.record_dose(db, nurse, row.id, dose).planned_duration_min == minutes
+
+
+def test_a_second_esketamine_dose_past_the_largest_allowed_is_refused(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, method="nasal_spray")
+    rems_enrolled(db, nurse, row.id)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
+    with pytest.raises(
+        InvalidInput,
+        match=re.escape("Devices: 56 mg with the 56 mg given before in this session makes 112 mg, above"),
+    ):
+        charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
+
+
 def test_mg_per_kg_needs_a_weight_the_protocol_still_trusts(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)

@@ -358,7 +358,8 @@ def record_dose(
         dose_rules.for_this_patient(treatment, patient, enrolled is not None, set_aside, protocol)
         weight = dose_rules.weight_recent(patient, now.date(), protocol)
         dose_rules.reconciled(dose_in, protocol)
-        refusal = dose_rules.out_of_range(dose_in, protocol)
+        earlier = sum(dose.dose_mg for dose in recorded)
+        refusal = dose_rules.out_of_range(dose_in, protocol, earlier, weight)
         if refusal is not None and OverrideRule.DOSE_RANGE not in set_aside:
             raise refusal
         named = witness_id(session, dose_in.witness, user_id)
@@ -430,7 +431,9 @@ def correct_dose(
         dose_in = parse(DoseIn, given | {"route": row.route})
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
         dose_rules.reconciled(dose_in, protocol)
-        refusal = dose_rules.out_of_range(dose_in, protocol)
+        others = [d for d in _doses_of(session, row.session_id) if d.id != row.id]
+        earlier = sum(d.dose_mg for d in others)
+        refusal = dose_rules.out_of_range(dose_in, protocol, earlier, row.weight_kg_used)
         if refusal is not None and OverrideRule.DOSE_RANGE not in overridden(session, row.session_id):
             raise refusal
         named = witness_id(session, dose_in.witness, row.administered_by)

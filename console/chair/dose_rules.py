@@ -102,10 +102,18 @@ def reconciled(dose: DoseIn, protocol: Protocol) -> None:
         )
 
 
-def out_of_range(dose: DoseIn, protocol: Protocol) -> InvalidInput | None:
-    """The refusal for a dose outside the protocol's range, or None when it is within."""
+def out_of_range(
+    dose: DoseIn, protocol: Protocol, earlier_mg: float = 0, weight_kg: float | None = None
+) -> InvalidInput | None:
+    """The refusal for a dose outside the protocol's range, or None when it is within.
+
+    `earlier_mg`: the session's other doses: the caps are on the session's total (a re-dose counts);
+    `weight_kg`: the weight mg/kg is worked from.
+    """
     who = protocol.override_roles.dose_range
     needed = f"a {who} override with a reason is needed to give it"
+    total = earlier_mg + dose.dose_mg
+    with_earlier = f" with the {earlier_mg:g} mg given before in this session" if earlier_mg else ""
     if dose.route == Route.INTRAVENOUS:
         iv = protocol.iv
         rate = dose.rate_mg_per_kg_h or 0
@@ -115,10 +123,24 @@ def out_of_range(dose: DoseIn, protocol: Protocol) -> InvalidInput | None:
                 f"Rate: {rate:g} mg/kg/h is outside the protocol's {iv.rate_min_mg_per_kg_h:g}-"
                 f"{iv.rate_max_mg_per_kg_h:g} mg/kg/h; {needed}.",
             )
-        if dose.dose_mg > iv.max_total_mg:
+        minutes = dose.planned_duration_min or 0
+        if not iv.min_duration_min <= minutes <= iv.max_duration_min:
+            return InvalidInput(
+                "planned_duration_min",
+                f"Duration: {minutes} min is outside the protocol's {iv.min_duration_min}-"
+                f"{iv.max_duration_min} min; {needed}.",
+            )
+        if total > iv.max_total_mg:
             return InvalidInput(
                 "dose_mg",
-                f"Dose: {dose.dose_mg:g} mg is above the protocol's {iv.max_total_mg:g} mg; {needed}.",
+                f"Dose: {dose.dose_mg:g} mg{with_earlier} makes {total:g} mg, above the protocol's "
+                f"{iv.max_total_mg:g} mg for a session; {needed}.",
+            )
+        if weight_kg and total / weight_kg > iv.max_total_mg_per_kg + 1e-9:
+            return InvalidInput(
+                "dose_mg",
+                f"Dose: {dose.dose_mg:g} mg{with_earlier} makes {total / weight_kg:.2f} mg/kg, above the "
+                f"protocol's {iv.max_total_mg_per_kg:g} mg/kg for a session; {needed}.",
             )
         return None
     allowed = protocol.nasal.allowed_doses_mg
@@ -126,5 +148,11 @@ def out_of_range(dose: DoseIn, protocol: Protocol) -> InvalidInput | None:
         shown = " or ".join(f"{mg:g} mg" for mg in allowed)
         return InvalidInput(
             "device_count", f"Devices: {dose.dose_mg:g} mg is not an allowed nasal dose ({shown}); {needed}."
+        )
+    if total > max(allowed) + 0.01:
+        return InvalidInput(
+            "device_count",
+            f"Devices: {dose.dose_mg:g} mg{with_earlier} makes {total:g} mg, above the protocol's "
+            f"{max(allowed):g} mg for a session; {needed}.",
         )
     return None

@@ -65,7 +65,14 @@ class IVRules(_Section):
     rate_max_mg_per_kg_h: float = Field(
         2.0, gt=0, le=10, description="highest infusion rate without override"
     )
-    max_total_mg: float = Field(400, gt=0, le=1000, description="largest planned total dose without override")
+    max_total_mg: float = Field(
+        400, gt=0, le=1000, description="largest total of a session's doses without override (mg)"
+    )
+    max_total_mg_per_kg: float = Field(
+        8, gt=0, le=20, description="largest total of a session's doses without override (mg/kg)"
+    )
+    min_duration_min: int = Field(30, ge=5, le=240, description="shortest planned infusion without override")
+    max_duration_min: int = Field(240, ge=30, le=720, description="longest planned infusion without override")
     observation_min: int = Field(
         30, ge=15, le=600, description="observation after dosing ends, before discharge"
     )
@@ -74,6 +81,8 @@ class IVRules(_Section):
     def _ordered(self) -> "IVRules":
         if self.rate_min_mg_per_kg_h > self.rate_max_mg_per_kg_h:
             raise ValueError("rate_min_mg_per_kg_h must not be above rate_max_mg_per_kg_h")
+        if self.min_duration_min > self.max_duration_min:
+            raise ValueError("min_duration_min must not be above max_duration_min")
         return self
 
 
