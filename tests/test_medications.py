@@ -1,9 +1,10 @@
 """Medications that matter at the chair, recognised in a patient's list (no database)."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.domain.medications import listed, warnings
+from console.domain.medications import listed, medication_classes, warnings
 
 
 def test_each_class_that_matters_is_recognised_by_its_generic_name_whatever_the_dose_or_case() -> None:
@@ -23,8 +24,43 @@ def test_each_class_that_matters_is_recognised_by_its_generic_name_whatever_the_
 
 
 def test_a_medicine_is_recognised_as_a_word_not_inside_another() -> None:
-    assert warnings("gabapentin 300 mg; duloxetine 60 mg") == []
+    assert warnings("duloxetine 60 mg; sertraline") == []
     assert warnings("tramadolx") == []  # not a name on the list
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("Xanax 0.5 mg prn", "benzodiazepine"),
+        ("Suboxone 8/2 mg", "opioid"),
+        ("buprenorphine-naloxone 8/2 mg", "opioid"),
+        ("MS Contin 30 mg bd", "opioid"),
+        ("Adderall XR 20 mg", "psychostimulant"),
+        ("Vyvanse 30 mg", "psychostimulant"),
+        ("linezolid 600 mg bd", "MAOI"),
+        ("Methylene Blue (pre-op)", "MAOI"),
+        ("Lamictal 100 mg", "lamotrigine"),
+        ("gabapentin 300 mg tds", "gabapentinoid"),
+        ("Lyrica 75 mg", "gabapentinoid"),
+        ("Fioricet prn", "barbiturate"),
+        ("Flexeril 10 mg nocte", "muscle relaxant"),
+        ("Soma 350 mg", "muscle relaxant"),
+        ("Ambien 5 mg", "sedative-hypnotic"),
+    ],
+)
+def test_brand_names_and_every_class_that_matters_are_recognised(written: str, kind: str) -> None:
+    assert [(w.medicine, w.kind) for w in warnings(f"sertraline 50 mg; {written}")] == [(written, kind)]
+
+
+def test_the_list_is_data_each_class_with_why_and_source_and_each_name_in_one_class() -> None:
+    classes = medication_classes()
+    assert {c.kind for c in classes} >= {
+        "benzodiazepine", "opioid", "psychostimulant", "MAOI", "lamotrigine", "gabapentinoid", "barbiturate",
+        "muscle relaxant", "sedative-hypnotic",
+    }  # fmt: skip
+    names = [name.lower() for c in classes for name in c.names]
+    assert len(names) == len(set(names))
+    assert all(c.why and c.source and c.names for c in classes)
 
 
 def test_the_list_is_semicolon_separated_and_blanks_are_left_out() -> None:

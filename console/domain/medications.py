@@ -1,43 +1,43 @@
 """Current medications that matter at the ketamine chair, recognised in the patient's list and said
-as warnings (never a block): benzodiazepines and lamotrigine may blunt ketamine; MAOIs and
-psychostimulants raise blood pressure; opioids and other CNS depressants add sedation and
-respiratory depression (clinical reference, "Medications that matter at the chair").
+as warnings (never a block): the classes, their names (generic and brand) and why each matters are
+data, in `medications.toml` beside this module, with their sources, for a pharmacist to review.
 
-The list is typed as nurses and prescribers write it, `;`-separated (`sertraline 50 mg; lorazepam
-1 mg prn`); a medicine is recognised by its generic name, whatever its dose or case.
+The list is typed as nurses and prescribers write it, `;`-separated (`sertraline 50 mg; Xanax
+1 mg prn`); a medicine is recognised by any of its names, whatever its dose or case.
 """
 
 import re
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
-# Generic names of each class, as they appear on a medication list.
-CLASSES: dict[str, tuple[str, ...]] = {
-    "benzodiazepine": (
-        "alprazolam", "chlordiazepoxide", "clobazam", "clonazepam", "clorazepate", "diazepam",
-        "lorazepam", "midazolam", "oxazepam", "temazepam", "triazolam",
-    ),
-    "lamotrigine": ("lamotrigine",),
-    "MAOI": ("isocarboxazid", "phenelzine", "selegiline", "tranylcypromine", "rasagiline", "moclobemide"),
-    "psychostimulant": (
-        "amphetamine", "dexmethylphenidate", "dextroamphetamine", "lisdexamfetamine", "methylphenidate",
-        "modafinil", "armodafinil",
-    ),
-    "opioid": (
-        "buprenorphine", "codeine", "fentanyl", "hydrocodone", "hydromorphone", "methadone", "morphine",
-        "oxycodone", "oxymorphone", "tapentadol", "tramadol",
-    ),
-    "sedative-hypnotic": ("eszopiclone", "zaleplon", "zolpidem"),
-}  # fmt: skip
-WHY = {
-    "benzodiazepine": "adds sedation; associated with a weaker ketamine response",
-    "lamotrigine": "may blunt ketamine's effects",
-    "MAOI": "raises blood pressure",
-    "psychostimulant": "raises blood pressure",
-    "opioid": "adds sedation and respiratory depression",
-    "sedative-hypnotic": "adds sedation",
-}
-_BY_NAME = {name: kind for kind, names in CLASSES.items() for name in names}
-_WORD = re.compile(r"[a-z]+")
+
+@dataclass(frozen=True)
+class MedicationClass:
+    kind: str  # the class, as the warning names it
+    why: str  # why it matters at the chair
+    source: str
+    names: tuple[str, ...]  # generic and brand names, as written on a list
+
+
+@cache
+def medication_classes() -> tuple[MedicationClass, ...]:
+    """The classes of `medications.toml`, read once."""
+    text = resources.files("console.domain").joinpath("medications.toml").read_text(encoding="utf-8")
+    return tuple(
+        MedicationClass(kind, entry["why"], entry["source"], tuple(entry["names"]))
+        for kind, entry in tomllib.loads(text).items()
+    )
+
+
+@cache
+def _recogniser() -> tuple[re.Pattern[str], dict[str, MedicationClass]]:
+    """One pattern for every name (whole words, longest first) and the class of each name."""
+    by_name = {name.lower(): kind for kind in medication_classes() for name in kind.names}
+    names = sorted(by_name, key=len, reverse=True)
+    pattern = re.compile(r"(?<![a-z])(" + "|".join(re.escape(name) for name in names) + r")(?![a-z])")
+    return pattern, by_name
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,11 @@ def listed(medications: str) -> list[str]:
 
 def warnings(medications: str) -> list[MedicationWarning]:
     """Each listed medicine of a class that matters at the chair, in list order."""
+    pattern, by_name = _recogniser()
     found = []
     for medicine in listed(medications):
-        kinds = [_BY_NAME[word] for word in _WORD.findall(medicine.lower()) if word in _BY_NAME]
-        if kinds:
-            found.append(MedicationWarning(medicine, kinds[0], WHY[kinds[0]]))
+        named = pattern.search(medicine.lower())
+        if named:
+            kind = by_name[named.group(1)]
+            found.append(MedicationWarning(medicine, kind.kind, kind.why))
     return found
