@@ -141,7 +141,6 @@ async def test_keys_for_a_screen_that_never_opens_are_dropped_with_a_note_not_ty
     """A save that takes longer than the console holds keys: they are not used, and the nurse is told."""
     import widgets.key_queue
 
-    monkeypatch.setattr(widgets.key_queue, "HOLD_SECONDS", 0.5)
     patient, session_id = _book(demo_app, "iv_infusion")
     check_in = sessions.check_in
 
@@ -156,10 +155,11 @@ async def test_keys_for_a_screen_that_never_opens_are_dropped_with_a_note_not_ty
         await sign_in(pilot)
         await Nurse(pilot).type(patient.mrn, "enter")
         monkeypatch.setattr(sessions, "check_in", very_slowly)
-        # F2 first, and on once its check-in has begun: on a busy machine F2 itself could otherwise
-        # wait longer than the short hold, and be dropped with the keys after it.
+        # F2 first, and on once its check-in has begun; only then is the hold made short: on a busy
+        # machine F2 itself could otherwise wait longer than it, and be dropped with the keys after it.
         demo_app.post_message(events.Key("f2", None))
         await _until(checking_in.is_set, pilot)
+        monkeypatch.setattr(widgets.key_queue, "HOLD_SECONDS", 0.5)  # only the keys after F2 wait too long
         await _type_spaced(pilot, 0, "7", "enter")
         await _until(lambda: isinstance(demo_app.screen, SessionScreen), pilot)  # check-in done, at last
         await settle(pilot)

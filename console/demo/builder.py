@@ -932,9 +932,9 @@ def _flag_examples(
         "resp_rate": 10,
         "moaas": 3,
     }
-    charting.record_vitals(db, nurse, alert_on.id, reading)
+    stored = charting.record_vitals(db, nurse, alert_on.id, reading)
     with db.read() as session:
-        alert = _known(session.exec(select(Alert).where(Alert.session_id == alert_on.id)).first())
+        alert = _known(session.exec(select(Alert).where(Alert.vitals_id == stored.id)).first())
     clock.advance(minutes=5)
     alerts.acknowledge(db, nurse, alert.id, alert.version, "Chin lift, O2 2 L/min; SpO2 97% at 5 min")
 
