@@ -46,6 +46,12 @@ def test_a_medicine_is_recognised_as_a_word_not_inside_another() -> None:
         ("Flexeril 10 mg nocte", "muscle relaxant"),
         ("Soma 350 mg", "muscle relaxant"),
         ("Ambien 5 mg", "sedative-hypnotic"),
+        ("MS-Contin 15 mg", "opioid"),
+        ("methylene-blue", "MAOI"),
+        ("Lorazépam 1 mg", "benzodiazepine"),
+        ("valiums", "benzodiazepine"),
+        ("Belsomra 10 mg", "sedative-hypnotic"),
+        ("Demerol", "opioid"),
     ],
 )
 def test_brand_names_and_every_class_that_matters_are_recognised(written: str, kind: str) -> None:
@@ -61,6 +67,11 @@ def test_the_list_is_data_each_class_with_why_and_source_and_each_name_in_one_cl
     names = [name.lower() for c in classes for name in c.names]
     assert len(names) == len(set(names))
     assert all(c.why and c.source and c.names for c in classes)
+
+
+def test_every_medicine_of_an_item_typed_with_commas_warns() -> None:
+    found = warnings("sertraline 50 mg, Xanax 1 mg, oxycodone 5 mg")
+    assert [w.kind for w in found] == ["benzodiazepine", "opioid"]
 
 
 def test_the_list_is_semicolon_separated_and_blanks_are_left_out() -> None:

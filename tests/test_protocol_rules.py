@@ -170,7 +170,19 @@ def test_a_patient_a_day_short_of_the_protocols_age_is_refused_iv_ketamine(
 
 
 @pytest.mark.parametrize(
-    "allergies", ["Ketamine (rash)", "penicillin; KETALAR", "esketamine nasal spray", "Spravato"]
+    "allergies",
+    [
+        "Ketamine (rash)",
+        "penicillin; KETALAR",
+        "esketamine nasal spray",
+        "Spravato",
+        "ketamineHCl",
+        "Ketanest S (anaphylaxis)",
+        "ketamin - rash",
+        "\uff2b\uff25\uff34\uff21\uff2d\uff29\uff2e\uff25",  # KETAMINE in full-width letters
+        "keta\u00admine",
+        "kétamine",
+    ],
 )
 def test_an_allergy_naming_the_drug_blocks_dosing_until_a_physician_overrides(
     db: Database, staff: dict[str, Actor], allergies: str
@@ -605,6 +617,15 @@ def test_a_correction_is_held_to_the_dose_range_too(db: Database, staff: dict[st
     fast = iv_dose_data(db, rate_mg_per_kg_h=3, dose_mg=210, drawn_mg=210, wasted_mg=0, witness=None)
     with pytest.raises(InvalidInput, match="Rate: 3 mg/kg/h is outside"):
         charting.correct_dose(db, nurse, dose.id, dose.version, fast)
+
+
+def test_a_correction_cannot_move_a_dose_before_the_check_in(db: Database, staff: dict[str, Actor]) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    dose = charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    earlier = iv_dose_data(db, administered_at=db.clock.now() - timedelta(hours=2))
+    with pytest.raises(InvalidInput, match="Given at: cannot be before the patient checked in"):
+        charting.correct_dose(db, nurse, dose.id, dose.version, earlier)
 
 
 def test_an_overdue_reading_is_stored_by_whoever_looks_first_with_no_board_open(

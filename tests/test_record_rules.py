@@ -46,6 +46,21 @@ def test_the_demo_clinic_breaks_no_rule(backend: str, tmp_path: Path, request: p
     assert broken_rules(Database(demo_clinic_url(backend, tmp_path, request)), PROTOCOL) == []
 
 
+def test_each_session_is_checked_under_the_protocol_it_ran_under_not_a_later_one(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    """A clinic that raises its youngest age to 30 later: a 56-year-old's session run under the
+    defaults is not reported, and a session that names no stored protocol is held to the one given."""
+    row = discharged_session(db, staff["nina"])
+    assert row.protocol_version == PROTOCOL.version
+    stricter = Protocol(version="lakeside-2027", iv={"min_age_years": 30}, discharge={"moaas": 5})
+    born = row.clinic_date.replace(year=row.clinic_date.year - 25)
+    _raw(db, "UPDATE patient SET date_of_birth = :born WHERE id = :pid", born=born, pid=row.patient_id)
+    assert broken_rules(db, stricter) == []  # run under the defaults: 25 was old enough
+    _raw(db, "UPDATE treatment_session SET protocol_version = NULL WHERE id = :sid", sid=row.id)
+    assert {b.rule for b in broken_rules(db, stricter)} == {"dose the patient's record did not allow"}
+
+
 @pytest.mark.breaks_rules
 def test_a_serious_side_effect_left_open_at_discharge_is_found_twice(
     db: Database, staff: dict[str, Actor]

@@ -341,8 +341,7 @@ def record_dose(
         route = Route.INTRAVENOUS if treatment.method == Method.IV else Route.NASAL
         dose_in = parse(DoseIn, given | {"route": route})
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
-        if treatment.checked_in_at and dose_in.administered_at < treatment.checked_in_at:
-            raise InvalidInput("administered_at", "Given at: cannot be before the patient checked in.")
+        _not_before_check_in(treatment, dose_in)
         set_aside = overridden(session, session_id)
         recorded = _doses_of(session, session_id)
         _as_seen(recorded, doses_seen)
@@ -390,6 +389,11 @@ def record_dose(
         return row
 
 
+def _not_before_check_in(treatment: TreatmentSession, dose_in: DoseIn) -> None:
+    if treatment.checked_in_at and dose_in.administered_at < treatment.checked_in_at:
+        raise InvalidInput("administered_at", "Given at: cannot be before the patient checked in.")
+
+
 def _doses_of(session: Session, session_id: int) -> list[DoseAdministration]:
     query = select(DoseAdministration).where(DoseAdministration.session_id == session_id)
     return list(session.exec(query.order_by(col(DoseAdministration.id))))
@@ -430,6 +434,7 @@ def correct_dose(
     def values_for(session: Session, row: DoseAdministration) -> dict[str, object]:
         dose_in = parse(DoseIn, given | {"route": row.route})
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
+        _not_before_check_in(get_or_refuse(session, TreatmentSession, row.session_id, "Session"), dose_in)
         dose_rules.reconciled(dose_in, protocol)
         others = [d for d in _doses_of(session, row.session_id) if d.id != row.id]
         earlier = sum(d.dose_mg for d in others)

@@ -5,6 +5,7 @@ dose service applies them and refuses with the first problem.
 """
 
 import re
+import unicodedata
 from datetime import date
 
 from console.chair.alerts import breaches
@@ -17,9 +18,22 @@ from console.domain.protocol import Protocol
 from console.domain.vocab import Contraindication, Method, OverrideRule, Route
 from console.store.models import Patient, TreatmentSession, VitalSigns
 
-# The drug given at the chair by any name an allergy list may use: hypersensitivity to esketamine or
-# ketamine is a contraindication in the esketamine label, and either name blocks both.
-DRUG_NAMES = re.compile(r"\b(es)?ketamine\b|\bketalar\b|\bspravato\b", re.IGNORECASE)
+# The drug given at the chair by any name an allergy list may use, found inside any word ("Ketamine-
+# HCl", "ketamineHCl", "S-ketamine", "ketamin"): hypersensitivity to esketamine or ketamine is a
+# contraindication in the esketamine label, and either name blocks both.
+DRUG_NAMES = re.compile(r"ketamin|ketalar|ketanest|ketaset|vetalar|spravato")
+# Characters that hide a word without showing: a soft hyphen, zero-width spaces and joiners.
+UNSEEN = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def drug_named_in(allergies: str) -> str | None:
+    """The name of the drug in the patient's allergy list, as found there; None if it names none."""
+    plain = unicodedata.normalize("NFKD", allergies.translate(UNSEEN))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    named = DRUG_NAMES.search(plain)
+    return None if named is None else named.group(0)
+
+
 HOLD_RULES = {AlertRule.BP_HOLD, AlertRule.RESP_RATE_HOLD}  # they hold the first dose until an override
 
 
@@ -63,10 +77,10 @@ def for_this_patient(
     if age < youngest:
         drug = "esketamine" if nasal else "IV ketamine"
         raise NotAllowed(f"the patient is {age}: the protocol gives {drug} from {youngest} years of age")
-    named = DRUG_NAMES.search(patient.allergies)
+    named = drug_named_in(patient.allergies)
     if named and OverrideRule.CONTRAINDICATION not in overridden:
         raise NotAllowed(
-            f"allergy recorded: {patient.allergies.strip()!r} names {named.group(0)}; dosing is blocked "
+            f"allergy recorded: {patient.allergies.strip()!r} names {named}; dosing is blocked "
             f"until a {protocol.override_roles.contraindication} records an override with a reason"
         )
     if nasal and not rems_enrolled:

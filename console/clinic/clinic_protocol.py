@@ -15,7 +15,13 @@ from sqlmodel import Session, col, select
 from console.clinic.demo_mark import is_demo
 from console.domain.actors import Actor
 from console.domain.errors import ConfigurationError, InvalidInput, NotAllowed
-from console.domain.protocol import Protocol, content_sha256, own_version_problem, protocol_json
+from console.domain.protocol import (
+    DEFAULT_VERSION,
+    Protocol,
+    content_sha256,
+    own_version_problem,
+    protocol_json,
+)
 from console.domain.vocab import Role
 from console.store.database import Database
 from console.store.models import ClinicProtocol, UserAccount
@@ -61,6 +67,19 @@ def clinic_protocol(db: Database) -> Protocol:
     with db.read() as session:
         row = _latest(session)
     return Protocol() if row is None else _parsed(row)
+
+
+def stored_protocols(session: Session) -> dict[str, Protocol]:
+    """Every protocol the clinic has stored, by version, as each session names it at check-in; one a
+    newer Chairside no longer accepts is left out (the caller falls back), and the defaults' own
+    version always names the defaults."""
+    found = {DEFAULT_VERSION: Protocol()}
+    for row in session.exec(select(ClinicProtocol).order_by(col(ClinicProtocol.id))):
+        try:
+            found[row.version] = Protocol.model_validate_json(row.body)
+        except ValidationError:
+            continue
+    return found
 
 
 def protocol_history(db: Database) -> list[ProtocolVersion]:

@@ -118,17 +118,25 @@ def physician_only(stored: str) -> bool:
     return rule is not None and rule.physician_only
 
 
-# Words that say an alert was seen but not what was done about it.
+# Words that say an alert was seen, or by whom, but not what was done about it.
 BARE_WORDS = frozenset(
-    {"ok", "okay", "seen", "noted", "ack", "acknowledged", "done", "fine", "yes", "aware", "read"}
+    {"ok", "okay", "seen", "noted", "ack", "acknowledged", "done", "fine", "yes", "aware", "read", "by",
+     "the", "a", "an", "and", "it", "is", "was", "of", "to", "nurse", "rn", "alert", "patient", "pt"}
+)  # fmt: skip
+# Words that say nothing was done yet: such a note names no action taken.
+NOT_YET = frozenset(
+    {"not", "no", "nothing", "none", "later", "will", "forgot", "yet", "tbd", "todo", "pending"}
 )
-ACTION_WORDS = 3  # "O2 2 L", "physician called, dosing held": a few words name an action
+ACTION_WORDS = 2  # "MD paged", "O2 applied", "physician called, dosing held": a few words name an action
 
 
 def names_an_action(note: str) -> bool:
-    """Whether `note` says what was done: at least a few words, two of them more than "ok, seen"."""
-    words = re.findall(r"\w+", note.lower())
-    return len(words) >= ACTION_WORDS and sum(word not in BARE_WORDS for word in words) >= 2
+    """Whether `note` says what was done: two words or more beyond "ok, seen, by the nurse" (each
+    with a letter), and nothing that says it is still to be done."""
+    words = [w for w in re.findall(r"[a-z0-9]+", note.lower()) if len(w) >= 2 and re.search("[a-z]", w)]
+    if any(word in NOT_YET for word in words):
+        return False
+    return sum(word not in BARE_WORDS for word in words) >= ACTION_WORDS
 
 
 def needs_action(stored: str) -> bool:

@@ -8,6 +8,7 @@ The list is typed as nurses and prescribers write it, `;`-separated (`sertraline
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -36,8 +37,15 @@ def _recogniser() -> tuple[re.Pattern[str], dict[str, MedicationClass]]:
     """One pattern for every name (whole words, longest first) and the class of each name."""
     by_name = {name.lower(): kind for kind in medication_classes() for name in kind.names}
     names = sorted(by_name, key=len, reverse=True)
-    pattern = re.compile(r"(?<![a-z])(" + "|".join(re.escape(name) for name in names) + r")(?![a-z])")
+    # A whole word or words, a plural "s" allowed ("valiums"); hyphens read as spaces ("MS-Contin").
+    pattern = re.compile(r"(?<![a-z])(" + "|".join(re.escape(name) for name in names) + r")s?(?![a-z])")
     return pattern, by_name
+
+
+def _plain(text: str) -> str:
+    """Lower case, accents and hyphens away: "Lorazépam", "methylene-blue" as typed elsewhere."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().replace("-", " ")
 
 
 @dataclass(frozen=True)
@@ -58,10 +66,9 @@ def listed(medications: str) -> list[str]:
 def warnings(medications: str) -> list[MedicationWarning]:
     """Each listed medicine of a class that matters at the chair, in list order."""
     pattern, by_name = _recogniser()
-    found = []
+    found: list[MedicationWarning] = []
     for medicine in listed(medications):
-        named = pattern.search(medicine.lower())
-        if named:
-            kind = by_name[named.group(1)]
-            found.append(MedicationWarning(medicine, kind.kind, kind.why))
+        # Every class named in the item: "Xanax 1 mg, oxycodone 5 mg" typed with commas warns twice.
+        kinds = dict.fromkeys(by_name[name] for name in pattern.findall(_plain(medicine)))
+        found.extend(MedicationWarning(medicine, kind.kind, kind.why) for kind in kinds)
     return found

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from console.chair.alerts import breaches, first_reading, serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
 from console.chair.dose_rules import HOLD_RULES
+from console.clinic.clinic_protocol import stored_protocols
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
 from console.domain.protocol import Protocol
@@ -330,18 +331,20 @@ def check_record(
     db: Database, protocol: Protocol, first: date | None = None, last: date | None = None
 ) -> RulesReport:
     """Every (session, rule) the record breaks, for clinic days `first` to `last` (all, if not
-    given). A session whose rows hold a value its column cannot (a hand at the file) is reported
-    as unreadable, by its id, and the others are still checked."""
+    given), each session under the protocol it ran under (`protocol` when it names none stored).
+    A session whose rows hold a value its column cannot (a hand at the file) is reported as
+    unreadable, by its id, and the others are still checked."""
     found: list[Broken] = []
     with db.read() as session:
+        protocols = stored_protocols(session)
         ids = _session_ids(session, first, last)
         for start in range(0, len(ids), CHUNK):
             for record in _readable(session, ids[start : start + CHUNK], found):
                 row = record.session
+                # The protocol the session ran under (named at check-in), else the one given.
+                own = protocols.get(row.protocol_version or "", protocol)
                 try:
-                    broken = [
-                        (rule.name, detail) for rule in RULES for detail in rule.check(record, protocol)
-                    ]
+                    broken = [(rule.name, detail) for rule in RULES for detail in rule.check(record, own)]
                 except (ValueError, TypeError, ArithmeticError) as exc:
                     broken = [(UNREADABLE, f"a stored value cannot be used ({exc})")]
                 found.extend(Broken(row.id, row.clinic_date, name, detail) for name, detail in broken)
