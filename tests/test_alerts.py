@@ -172,6 +172,9 @@ def test_a_rise_from_the_sessions_first_reading_raises_its_alert_after_dosing(
         ("O2 applied", True),
         ("BP rechecked", True),
         ("Rechecked manually 150/90", True),
+        ("Assessed: safety plan, no intent, follow up Fri", True),  # "no" here is a finding
+        ("Rechecked: 150/90", True),
+        ("150/90", False),
     ],
 )
 def test_a_hold_is_acknowledged_by_naming_the_action_taken_never_a_bare_ok(

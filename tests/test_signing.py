@@ -331,7 +331,7 @@ def test_a_signature_covers_only_the_record_as_shown_a_change_since_is_refused(
         assert account.failed_attempts == 0  # the stale try never reached the password check
     for alert in load_for_review(db, row.id).view.alerts:  # the corrected reading raised its alerts
         if alert.acknowledged_at is None:
-            alerts.acknowledge(db, doctor, alert.id, alert.version, "seen, patient well")
+            alerts.acknowledge(db, doctor, alert.id, alert.version, "Rechecked, physician informed")
     again = load_for_review(db, row.id)
     assert again.record_hash != shown.record_hash
     signature = sign_session(

@@ -108,6 +108,9 @@ class KeyQueue:
     async def _release(self) -> None:
         """Held keys go on in order, one at a time, each once the console has handled the one before."""
         self._releasing = False
+        if not self._app.screen_stack:  # the console is closing: nothing is left to type into
+            self._held.clear()
+            return
         while self._held and self.ready(self._held[0]):
             await self.give(self._held.pop(0))
         if not self._held:

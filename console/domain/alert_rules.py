@@ -121,22 +121,24 @@ def physician_only(stored: str) -> bool:
 # Words that say an alert was seen, or by whom, but not what was done about it.
 BARE_WORDS = frozenset(
     {"ok", "okay", "seen", "noted", "ack", "acknowledged", "done", "fine", "yes", "aware", "read", "by",
-     "the", "a", "an", "and", "it", "is", "was", "of", "to", "nurse", "rn", "alert", "patient", "pt"}
+     "the", "a", "an", "and", "it", "is", "was", "of", "to", "nurse", "rn", "alert", "patient", "pt",
+     "action", "taken"}
 )  # fmt: skip
 # Words that say nothing was done yet: such a note names no action taken.
-NOT_YET = frozenset(
-    {"not", "no", "nothing", "none", "later", "will", "forgot", "yet", "tbd", "todo", "pending"}
-)
+NOT_YET = frozenset({"not", "nothing", "later", "will", "forgot", "yet", "tbd", "todo", "pending"})
 ACTION_WORDS = 2  # "MD paged", "O2 applied", "physician called, dosing held": a few words name an action
 
 
 def names_an_action(note: str) -> bool:
-    """Whether `note` says what was done: two words or more beyond "ok, seen, by the nurse" (each
-    with a letter), and nothing that says it is still to be done."""
-    words = [w for w in re.findall(r"[a-z0-9]+", note.lower()) if len(w) >= 2 and re.search("[a-z]", w)]
+    """Whether `note` says what was done: a word beyond "ok, seen, by the nurse" and one more word
+    or figure ("Rechecked: 150/90"), and nothing that says it is still to be done."""
+    tokens = [t for t in re.findall(r"[a-z0-9]+", note.lower()) if len(t) >= 2]
+    words = [t for t in tokens if re.search("[a-z]", t)]
     if any(word in NOT_YET for word in words):
         return False
-    return sum(word not in BARE_WORDS for word in words) >= ACTION_WORDS
+    said = [word for word in words if word not in BARE_WORDS]
+    figures = [t for t in tokens if t.isdigit()]
+    return bool(said) and len(said) + len(figures) >= ACTION_WORDS
 
 
 def needs_action(stored: str) -> bool:
