@@ -160,7 +160,7 @@ def _waste_unwitnessed(record: _Record, _protocol: Protocol) -> Iterator[str]:
             yield f"lot {dose.lot_number}: {dose.wasted_mg:g} mg wasted without a second person as witness"
 
 
-def _reading_without_its_alert(record: _Record, _protocol: Protocol) -> Iterator[str]:
+def _reading_without_its_alert(record: _Record, protocol: Protocol) -> Iterator[str]:
     """Each threshold a reading is past has its alert. Only what a reading raises before dosing and
     after it alike is asked for (a pre-dose warning or a rise from the first reading depends on when
     the reading was typed, which the record does not keep)."""
@@ -168,8 +168,8 @@ def _reading_without_its_alert(record: _Record, _protocol: Protocol) -> Iterator
     first = first_reading(record.readings)
     for reading in record.readings:
         baseline = None if reading is first else first
-        before = {b.rule: b for b in breaches(reading, _protocol.thresholds, True, baseline)}
-        after = {b.rule for b in breaches(reading, _protocol.thresholds, False, baseline)}
+        before = {b.rule: b for b in breaches(reading, protocol.thresholds, True, baseline)}
+        after = {b.rule for b in breaches(reading, protocol.thresholds, False, baseline)}
         for rule in sorted(set(before) & after):
             if (reading.id, rule) not in raised:
                 yield f"reading at {reading.measured_at:%H:%M} UTC: {before[rule].message}, and no alert"
