@@ -1062,6 +1062,43 @@ async def test_on_a_small_terminal_a_refusal_shows_whole_right_under_its_field(
         assert demo_app.focused is box
 
 
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_a_field_refused_in_the_frame_its_focus_moved_on_is_brought_back_whole(
+    demo_app: ChairsideApp, size: tuple[int, int]
+) -> None:
+    """Enter moves the focus to the next field and a refusal brings it back, both before a frame is
+    drawn: the second scroll read the screen as the first left it, and the field ended out of view."""
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=size) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f3")
+        screen = demo_app.screen
+        entry = screen.query_one("#entry")
+        box = screen.query_one("#pain-before", Input)
+        below = [field for field in screen.query(Input) if field.region.y > box.region.bottom]
+        session_screen.in_view(below[-1])
+        session_screen.in_view(box)
+        await nurse.settle()
+        assert entry.content_region.contains_region(box.region), (box.region, entry.content_region)
+
+
+async def test_a_field_of_the_entry_is_scrolled_to_by_the_console_alone(demo_app: ChairsideApp) -> None:
+    """Textual centres a newly focused field a frame later: after Enter and a refusal, it centred the
+    field Enter had left for, and the refused field went out of view above."""
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(80, 24)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f3")
+        screen = demo_app.screen
+        centred: list[Widget] = []
+        screen.scroll_to_center = lambda widget, *_, **__: centred.append(widget)  # type: ignore[method-assign]
+        for field in screen.query_one("#entry").query(Input):
+            if field.display:
+                screen.set_focus(field)
+                await nurse.settle()
+        assert centred == []
+
+
 async def test_an_unexpected_error_in_a_save_is_logged_and_the_session_goes_on(
     demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -235,6 +235,16 @@ class SessionScreen(SessionDialogs):
     def action_back(self) -> None:
         self.leave("Going back to the board", self.app.pop_screen)
 
+    def set_focus(
+        self, widget: Widget | None, scroll_visible: bool = True, from_app_focus: bool = False
+    ) -> None:
+        """A field of the entry is brought into view by `in_view` alone: Textual's own centring runs a
+        frame later, and would centre the field Enter left even after a refusal brought the focus back."""
+        entry = self.query_one("#entry")
+        if widget is not None and entry in widget.ancestors:
+            scroll_visible = False
+        super().set_focus(widget, scroll_visible, from_app_focus)
+
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """At 80x24 most of a step is below the fold: the field taking the keys is always in view,
         with the words above it when both fit (the label first, then the field has the last word).
@@ -250,7 +260,7 @@ class SessionScreen(SessionDialogs):
             self._placed = None
             return
         refusals = tuple(line.region.height for line in self.query(Refusal))  # one came, or wrapped anew
-        placed = (focused, focused.region.y - entry.content_region.y + round(entry.scroll_y), refusals)
+        placed = (focused, _top_in(entry, focused), refusals)
         if placed != self._placed:
             in_view(focused)
         self._placed = placed
@@ -344,8 +354,8 @@ def in_view(field: Widget) -> None:
     view = entry.scrollable_content_region
     scroll_y = round(entry.scroll_y)
 
-    def top(widget: Widget) -> int:  # where a widget starts within the entry's whole content
-        return widget.region.y - view.y + scroll_y
+    def top(widget: Widget) -> int:
+        return _top_in(entry, widget)
 
     bottom = top(field) + field.region.height
     if isinstance(refusal, Refusal) and refusal.region:
@@ -358,6 +368,18 @@ def in_view(field: Widget) -> None:
         entry.scroll_to(y=first, animate=False, immediate=True)
     elif scroll_y + view.height < bottom:
         entry.scroll_to(y=bottom - view.height, animate=False, immediate=True)
+
+
+def _top_in(entry: Widget, widget: Widget) -> int:
+    """Where `widget` starts in `entry`'s whole content, from the last layout alone. Not from its
+    region on screen: that holds the scroll of the last frame, so two scrolls in one frame (focus to
+    the next field, then back to a refused one) would add up and leave the field out of view."""
+    top = widget.virtual_region.y
+    for ancestor in widget.ancestors:
+        if ancestor is entry or not isinstance(ancestor, Widget):
+            return top
+        top += ancestor.virtual_region.y + ancestor.styles.gutter.top
+    return top
 
 
 def _beside(widget: Widget, step: int) -> Widget | None:
