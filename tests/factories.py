@@ -12,6 +12,7 @@ from console.store.database import Database
 from console.store.models import SessionSignature, TreatmentSession, VitalSigns
 
 if TYPE_CHECKING:
+    from console.domain.protocol import Protocol
     from console.review.signing import Proof, SigningSitting
 
 T = TypeVar("T")
@@ -93,14 +94,20 @@ def scheduled_session(
 
 
 def checked_in_session(
-    db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001", minutes_ago: int = 30
+    db: Database,
+    nurse: Actor,
+    method: str = "iv_infusion",
+    mrn: str = "MRN-1001",
+    minutes_ago: int = 30,
+    protocol: "Protocol | None" = None,
 ) -> TreatmentSession:
-    """Checked in `minutes_ago`, with the pre-assessment screen done (nothing found, escort confirmed)."""
+    """Checked in `minutes_ago`, with the pre-assessment screen done (nothing found, escort confirmed);
+    under `protocol` when given (the caller has made it the clinic's)."""
     row = scheduled_session(db, nurse, method, mrn)
     assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=-minutes_ago)
     try:
-        row = sessions.check_in(db, nurse, row.id, row.version)
+        row = sessions.check_in(db, nurse, row.id, row.version, protocol=protocol)
         return sessions.record_pre_assessment(
             db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[]
         )

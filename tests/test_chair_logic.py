@@ -158,9 +158,9 @@ def test_a_reading_is_not_called_overdue_before_the_protocol_says_so() -> None:
 
 
 def test_a_reading_past_a_threshold_brings_the_next_one_forward() -> None:
-    """After a hold-level BP (182/112) the next reading was still due in 37 minutes."""
-    iv = Protocol(iv={"vitals_interval_min": 45})
-    assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -8, iv) == NOW + timedelta(minutes=37)
+    """After a hold-level BP (182/112) the next reading was still due in 7 minutes."""
+    iv = Protocol(iv={"vitals_interval_min": 15})
+    assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -8, iv) == NOW + timedelta(minutes=7)
     assert _due(Method.IV, SessionStatus.IN_TREATMENT, -30, -8, iv, alerted=True) == NOW - timedelta(
         minutes=3
     )

@@ -15,6 +15,7 @@ from console.chair import charting, dose_rules, sessions
 from console.chair.overdue import flag_overdue, overdue
 from console.chair.overrides import record_override
 from console.clinic import patients
+from console.clinic.clinic_protocol import set_protocol
 from console.domain.actors import Actor
 from console.domain.alert_rules import AlertRule
 from console.domain.clock import FixedClock
@@ -320,7 +321,8 @@ def test_the_session_total_is_capped_in_mg_per_kg_of_the_weight_used(
     """70 kg: 8 mg/kg is 560 mg; a protocol capping at 400 mg does not reach it, one at 1000 mg does."""
     nurse = staff["nina"]
     protocol = Protocol(version="trial-1", iv={"max_total_mg": 1000})
-    row = checked_in_session(db, nurse)
+    set_protocol(db, staff["office"], protocol)
+    row = checked_in_session(db, nurse, protocol=protocol)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     charting.record_dose(
         db, nurse, row.id, _redose(db, 350, rate_mg_per_kg_h=2, planned_duration_min=150), protocol
@@ -490,6 +492,41 @@ def test_the_refusal_lists_everything_missing(db: Database, staff: dict[str, Act
         "escort / driver not confirmed",
     ):
         assert missing in message, missing
+
+
+@pytest.mark.parametrize(("method", "needed"), [("iv_infusion", False), ("nasal_spray", True)])
+def test_esketamine_needs_an_escort_at_discharge_whatever_the_protocol_says(
+    db: Database, staff: dict[str, Actor], method: str, needed: bool
+) -> None:
+    """A protocol may let an IV patient leave alone; esketamine's label never does."""
+    from console.chair.discharge_gate import missing_for_discharge
+
+    protocol = Protocol(version="no-escort-1", discharge={"require_escort": False})
+    row = checked_in_session(db, staff["nina"], method=method)
+    row = sessions.record_pre_assessment(
+        db, staff["nina"], row.id, row.version, escort_confirmed=False, contraindications=[]
+    )
+    missing = missing_for_discharge(row, [], [], protocol, db.clock.now(), ticked=[])
+    assert ("escort / driver not confirmed" in missing) is needed
+
+
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        ({"thresholds": {"systolic_hold": 210}}, "thresholds.systolic_hold"),
+        ({"thresholds": {"diastolic_hold": 125}}, "thresholds.diastolic_hold"),
+        ({"iv": {"vitals_interval_min": 20}}, "iv.vitals_interval_min"),
+        ({"nasal": {"device_mg": 56}}, "nasal.device_mg"),
+        ({"nasal": {"allowed_doses_mg": [56, 112]}}, "the label's doses are 56 and 84 mg"),
+        ({"nasal": {"vitals_at_min": [60]}}, "about 40 minutes"),
+        ({"nasal": {"vitals_at_min": [40, 300]}}, "within the observation"),
+    ],
+)
+def test_a_protocol_that_would_switch_a_safety_rule_off_is_refused(
+    content: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(ValidationError, match=re.escape(named)):
+        Protocol.model_validate({"version": "unsafe-1"} | content)
 
 
 @pytest.mark.parametrize(

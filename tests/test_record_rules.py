@@ -180,6 +180,51 @@ def test_esketamine_given_without_the_rems_enrolment_is_found(db: Database, staf
 
 
 @pytest.mark.breaks_rules
+@pytest.mark.parametrize(
+    "change, said",
+    [
+        ("rate_mg_per_kg_h = 3", "Rate: 3 mg/kg/h is outside"),
+        ("planned_duration_min = 300", "Duration: 300 min is outside"),
+        ("dose_mg = 450, drawn_mg = 450, wasted_mg = 0", "above the protocol's 400 mg for a session"),
+    ],
+)
+def test_a_dose_outside_the_protocols_range_is_found_until_a_physician_set_it_aside(
+    db: Database, staff: dict[str, Actor], change: str, said: str
+) -> None:
+    row = discharged_session(db, staff["nina"])
+    _raw(db, f"UPDATE dose_administration SET {change} WHERE session_id = :sid", sid=row.id)
+    found = [b for b in broken_rules(db, PROTOCOL) if b.rule == "dose outside the protocol's range"]
+    assert [b.session_id for b in found] == [row.id] and said in found[0].detail, found
+    override = (
+        "INSERT INTO override (session_id, rule, details, reason, overridden_by, role, at) "
+        "VALUES (:sid, 'dose_range', '', 'Tolerated well before', :by, 'physician', :at)"
+    )
+    _raw(db, override, sid=row.id, by=staff["nina"].user_id, at=_left(row))
+    assert (row.id, "dose outside the protocol's range") in _rules_broken(db)  # a nurse's row lets nothing go
+    _raw(db, override, sid=row.id, by=staff["priya"].user_id, at=_left(row))
+    assert (row.id, "dose outside the protocol's range") not in _rules_broken(db)
+
+
+@pytest.mark.breaks_rules
+@pytest.mark.parametrize("method", ["iv_infusion", "nasal_spray"])
+def test_a_discharge_without_an_escort_is_found(db: Database, staff: dict[str, Actor], method: str) -> None:
+    """An IV session under the default protocol, and esketamine whatever the protocol says."""
+    from tests.factories import a_rems_session
+
+    row = (
+        discharged_session(db, staff["nina"])
+        if method == "iv_infusion"
+        else a_rems_session(db, staff["nina"])
+    )
+    _raw(db, "UPDATE treatment_session SET escort_confirmed = false WHERE id = :sid", sid=row.id)
+    assert _rules_broken(db) == {(row.id, "discharged without an escort")}
+    no_escort_needed = Protocol(version="no-escort-1", discharge={"require_escort": False})
+    _raw(db, "UPDATE treatment_session SET protocol_version = NULL WHERE id = :sid", sid=row.id)
+    found = {(b.session_id, b.rule) for b in broken_rules(db, no_escort_needed)}
+    assert found == (set() if method == "iv_infusion" else {(row.id, "discharged without an escort")})
+
+
+@pytest.mark.breaks_rules
 def test_a_drawn_amount_changed_behind_the_services_is_found(db: Database, staff: dict[str, Actor]) -> None:
     row = discharged_session(db, staff["nina"])
     _raw(db, "UPDATE dose_administration SET drawn_mg = drawn_mg + 50 WHERE session_id = :sid", sid=row.id)

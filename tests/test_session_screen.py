@@ -801,6 +801,33 @@ async def test_ticked_and_unticked_boxes_differ_in_their_glyph_not_only_in_colou
         assert found.render_line(0).text.startswith("[x]")
 
 
+@pytest.mark.parametrize("method", ["iv_infusion", "nasal_spray"])
+async def test_a_nasal_screen_asks_the_esketamine_labels_own_contraindications(
+    demo_app: ChairsideApp, method: str
+) -> None:
+    """Aneurysmal vascular disease, an arteriovenous malformation or an intracerebral haemorrhage
+    rule esketamine out (label); an IV screen asks the guideline's list and hypersensitivity."""
+    _, session_id = _checked_in(demo_app, method)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f3")
+        found = demo_app.screen.query_one("#contraindications", TickList)
+        asked = [str(found.get_option_at_index(n).prompt) for n in range(found.option_count)]
+        label_own = [
+            "Aneurysmal vascular disease or arteriovenous malformation",
+            "History of intracerebral haemorrhage",
+        ]
+        assert "Hypersensitivity to ketamine, esketamine or an excipient" in asked
+        assert all((item in asked) is (method == "nasal_spray") for item in label_own), asked
+        demo_app.screen.set_focus(found)
+        await nurse.type(*["down"] * (len(asked) - 1), "space")
+        demo_app.screen.set_focus(demo_app.screen.query_one("#save-pre"))
+        await nurse.type("enter")
+        assert demo_app.db is not None
+        stored = sessions.get_session(demo_app.db, session_id).contraindications_found
+        assert stored == ("intracerebral_haemorrhage" if method == "nasal_spray" else "hypersensitivity")
+
+
 async def test_a_reading_saved_after_an_outage_keeps_the_time_it_was_entered(
     demo_app: ChairsideApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:

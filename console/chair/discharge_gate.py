@@ -76,7 +76,8 @@ def missing_for_discharge(
             missing.append(f"MOAA/S is {latest.moaas} (needs {criteria.moaas})")
     if criteria.require_post_pain and session.pain_after is None:
         missing.append("pain after not recorded")
-    if criteria.require_escort and not session.escort_confirmed:
+    # Esketamine's label: no driving until the next day after a restful sleep, whatever the protocol says.
+    if (criteria.require_escort or session.method == Method.NASAL) and not session.escort_confirmed:
         missing.append("escort / driver not confirmed")
     unchecked = [item for item in protocol.checklists.discharge if item not in ticked]
     if unchecked:

@@ -5,6 +5,7 @@ dose service applies them and refuses with the first problem.
 """
 
 import re
+import typing
 import unicodedata
 from datetime import date
 
@@ -116,8 +117,21 @@ def reconciled(dose: DoseIn, protocol: Protocol) -> None:
         )
 
 
+class DoseAmount(typing.Protocol):
+    """What the range rules read of a dose: a dose being typed (`DoseIn`) or one stored."""
+
+    @property
+    def route(self) -> Route: ...
+    @property
+    def dose_mg(self) -> float: ...
+    @property
+    def rate_mg_per_kg_h(self) -> float | None: ...
+    @property
+    def planned_duration_min(self) -> int | None: ...
+
+
 def out_of_range(
-    dose: DoseIn, protocol: Protocol, earlier_mg: float = 0, weight_kg: float | None = None
+    dose: DoseAmount, protocol: Protocol, earlier_mg: float = 0, weight_kg: float | None = None
 ) -> InvalidInput | None:
     """The refusal for a dose outside the protocol's range, or None when it is within.
 

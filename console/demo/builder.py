@@ -435,7 +435,9 @@ class _History:
         pre = _clamp(
             round(course.baseline_pain * (1 - course.response * progress) + rng.uniform(-1, 1)), 0, 10
         )
-        relief = rng.uniform(0.2, 0.6) if course.response > 0.2 else rng.uniform(0.0, 0.25)
+        relief = (
+            rng.uniform(0.2, 0.6) if course.response > 0.2 else rng.uniform(-0.2, 0.25)
+        )  # worse, at times
         post = _clamp(round(pre * (1 - relief)), 0, 10)
         row.update(
             status=SessionStatus.DISCHARGED,
@@ -464,7 +466,7 @@ class _History:
                     "recorded_at": at,
                 },
             )
-        devices = self._dose(buffers, course, sid, nurse, start, duration)
+        devices = self._dose(buffers, course, sid, nurse, start, duration, first=index == 0)
         if devices:
             _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices)
         _questionnaires(buffers, course, row, nurse, check_in + timedelta(minutes=4), progress, self.doctor)
@@ -490,14 +492,25 @@ class _History:
             )
 
     def _dose(
-        self, buffers: _Buffers, course: _Course, sid: int, nurse: int, start: datetime, duration: int
+        self,
+        buffers: _Buffers,
+        course: _Course,
+        sid: int,
+        nurse: int,
+        start: datetime,
+        duration: int,
+        first: bool,
     ) -> int | None:
-        """The session's dose; the number of nasal devices it used (None for an infusion)."""
+        """The session's dose, within the protocol's caps (a series' first nasal dose is 56 mg, as the
+        label starts); the number of nasal devices it used (None for an infusion)."""
         rng, weight = self.rng, course.patient["weight_kg"]
         witness = rng.choice([n for n in self.nurses if n != nurse])
         devices: int | None = None
         if course.method is Method.IV:
+            cap = min(PROTOCOL.iv.max_total_mg, PROTOCOL.iv.max_total_mg_per_kg * weight)
             rate = rng.choice((0.5, 0.5, 0.75, 1.0))
+            while rate > 0.5 and rate * weight * duration / 60 > cap:  # drawn first: the demo stays as it was
+                rate -= 0.25
             dose = round(rate * weight * duration / 60, 1)
             drawn = math.ceil(dose / 10) * 10 + 10
             extra = {
@@ -511,6 +524,7 @@ class _History:
             }
         else:
             devices = rng.choice((2, 3, 3))
+            devices = 2 if first else devices  # drawn all the same: the rest of the demo stays as it was
             dose = drawn = float(devices * NASAL_DEVICE_MG)
             extra = {
                 "drug": "esketamine",

@@ -24,8 +24,8 @@ class _Section(BaseModel):
 class AlertThresholds(_Section):
     """A reading past one of these raises an alert that must be acknowledged."""
 
-    systolic_hold: int = Field(180, ge=100, le=260, description="SBP at or above this holds dosing (mmHg)")
-    diastolic_hold: int = Field(110, ge=60, le=160, description="DBP at or above this holds dosing (mmHg)")
+    systolic_hold: int = Field(180, ge=100, le=200, description="SBP at or above this holds dosing (mmHg)")
+    diastolic_hold: int = Field(110, ge=60, le=120, description="DBP at or above this holds dosing (mmHg)")
     systolic_predose_warn: int = Field(
         140, ge=100, le=260, description="pre-dose SBP above this warns (mmHg)"
     )
@@ -60,7 +60,7 @@ class AlertThresholds(_Section):
 
 class IVRules(_Section):
     min_age_years: int = Field(18, ge=12, le=30, description="the youngest patient given IV ketamine (years)")
-    vitals_interval_min: int = Field(15, ge=1, le=120, description="minutes between readings during infusion")
+    vitals_interval_min: int = Field(15, ge=1, le=15, description="minutes between readings during infusion")
     rate_min_mg_per_kg_h: float = Field(0.5, gt=0, le=10, description="lowest infusion rate without override")
     rate_max_mg_per_kg_h: float = Field(
         2.0, gt=0, le=10, description="highest infusion rate without override"
@@ -86,16 +86,37 @@ class IVRules(_Section):
         return self
 
 
+LABELLED_NASAL_DOSES_MG = (28, 56, 84)  # Spravato label, in 28 mg devices
+
+
 class NasalRules(_Section):
     min_age_years: int = Field(
         18, ge=18, le=30, description="the youngest patient given esketamine (label: adults)"
     )
-    device_mg: float = Field(28, gt=0, le=200, description="esketamine per device (mg)")
+    device_mg: float = Field(28, ge=28, le=28, description="esketamine per device (mg; the label's device)")
     allowed_doses_mg: list[float] = Field(
         [56, 84], min_length=1, description="doses allowed without override"
     )
     vitals_at_min: list[int] = Field([40], description="minutes after dosing when a reading is due")
     observation_min: int = Field(120, ge=120, le=600, description="observation after the first device")
+
+    @model_validator(mode="after")
+    def _as_labelled(self) -> "NasalRules":
+        if any(dose not in LABELLED_NASAL_DOSES_MG for dose in self.allowed_doses_mg):
+            raise ValueError(
+                "allowed_doses_mg: the label's doses are 56 and 84 mg, and 28 mg from 65 years outside"
+                " the US (accepted: 28, 56, 84)"
+            )
+        if any(not 1 <= minute <= self.observation_min for minute in self.vitals_at_min):
+            raise ValueError(
+                "vitals_at_min: each time within the observation (accepted: 1 to observation_min)"
+            )
+        if not any(35 <= minute <= 45 for minute in self.vitals_at_min):
+            raise ValueError(
+                "vitals_at_min: the REMS form asks for blood pressure about 40 minutes after the dose"
+                " (accepted: a list with a time from 35 to 45)"
+            )
+        return self
 
 
 class DischargeCriteria(_Section):

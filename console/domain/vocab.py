@@ -157,7 +157,8 @@ SIDE_EFFECT_LABELS = {
 
 
 class Contraindication(StrEnum):
-    """Relative contraindications screened before the first dose (ASRA/AAPM/ASA guideline)."""
+    """Contraindications screened before the first dose: the ASRA/AAPM/ASA guideline's relative
+    ones, hypersensitivity, and the esketamine label's own."""
 
     PREGNANCY = "pregnancy"
     CARDIOVASCULAR = "cardiovascular"
@@ -165,6 +166,9 @@ class Contraindication(StrEnum):
     HEPATIC = "hepatic"
     RAISED_PRESSURE = "raised_pressure"
     SUBSTANCE_MISUSE = "substance_misuse"
+    HYPERSENSITIVITY = "hypersensitivity"
+    ANEURYSM_OR_AVM = "aneurysm_or_avm"
+    INTRACEREBRAL_HAEMORRHAGE = "intracerebral_haemorrhage"
 
     @property
     def label(self) -> str:
@@ -178,7 +182,18 @@ CONTRAINDICATION_LABELS = {
     Contraindication.HEPATIC: "Severe hepatic disease",
     Contraindication.RAISED_PRESSURE: "Raised intracranial or intra-ocular pressure",
     Contraindication.SUBSTANCE_MISUSE: "Active substance misuse",
+    Contraindication.HYPERSENSITIVITY: "Hypersensitivity to ketamine, esketamine or an excipient",
+    Contraindication.ANEURYSM_OR_AVM: "Aneurysmal vascular disease or arteriovenous malformation",
+    Contraindication.INTRACEREBRAL_HAEMORRHAGE: "History of intracerebral haemorrhage",
 }
+# The esketamine label's own contraindications, asked at a nasal session's screen only.
+LABEL_ONLY = frozenset({Contraindication.ANEURYSM_OR_AVM, Contraindication.INTRACEREBRAL_HAEMORRHAGE})
+
+
+def screened_for(method: Method) -> list[Contraindication]:
+    """The contraindications a session's screen asks about, by its method."""
+    return [c for c in Contraindication if method == Method.NASAL or c not in LABEL_ONLY]
+
 
 # Roles allowed to write clinical data (admins manage users only).
 CLINICAL_ROLES = frozenset({Role.NURSE, Role.PHYSICIAN})

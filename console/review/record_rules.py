@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from console.chair.alerts import breaches, first_reading, serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
-from console.chair.dose_rules import HOLD_RULES
+from console.chair.dose_rules import HOLD_RULES, out_of_range
 from console.clinic.clinic_protocol import stored_protocols
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
@@ -237,6 +237,32 @@ def _dosed_over_a_pre_dose_hold(record: _Record, protocol: Protocol) -> Iterator
     )
 
 
+def _dosed_outside_the_protocols_range(record: _Record, protocol: Protocol) -> Iterator[str]:
+    """Rate, duration, an allowed nasal dose, and the session's total (re-doses with it) in mg and
+    mg/kg, as the dose service checks them; any physician's override of the range in the session
+    counts (one recorded after the dose still documents the decision)."""
+    if any(
+        o.rule == OverrideRule.DOSE_RANGE and o.overridden_by in record.physicians for o in record.overrides
+    ):
+        return
+    found: dict[str, None] = {}  # each problem once: a total past a cap is past it with every dose
+    for dose in record.doses:
+        others = sum(other.dose_mg for other in record.doses if other is not dose)
+        refusal = out_of_range(dose, protocol, others, dose.weight_kg_used)
+        if refusal is not None:
+            found[str(refusal).split("; ")[0]] = None
+    yield from found
+
+
+def _discharged_without_an_escort(record: _Record, protocol: Protocol) -> Iterator[str]:
+    row, left = record.session, record.session.discharged_at
+    needed = protocol.discharge.require_escort or row.method == Method.NASAL
+    if left is None or row.escort_confirmed or not needed:
+        return
+    if not record.let_go_between(row.checked_in_at or left, left):
+        yield "discharged with no escort or driver confirmed"
+
+
 def _dosed_outside_what_the_patient_allows(record: _Record, protocol: Protocol) -> Iterator[str]:
     """Age and REMS enrolment; an allergy is not checked here, as one recorded after the dose (a
     reaction found then) was not on the record when the services let the dose through."""
@@ -309,6 +335,17 @@ RULES = (
         "dose the patient's record did not allow",
         "protocol min_age_years (esketamine label: adults only); Spravato REMS enrolment",
         _dosed_outside_what_the_patient_allows,
+    ),
+    Rule(
+        "dose outside the protocol's range",
+        "protocol [iv] rate, duration and session caps (ASRA/AAPM/ASA 2018: 0.5-2 mg/kg/h), [nasal] "
+        "allowed doses (Spravato label: 56 or 84 mg); else a physician's override",
+        _dosed_outside_the_protocols_range,
+    ),
+    Rule(
+        "discharged without an escort",
+        "protocol require_escort; Spravato label: no driving until the next day after a restful sleep",
+        _discharged_without_an_escort,
     ),
     Rule(
         "waste not witnessed",

@@ -21,7 +21,7 @@ from console.domain.errors import ChairsideError, Conflict, NeedsConfirmation
 from console.domain.inputs import RemsQuestionsIn, parse
 from console.domain.questionnaires import HINT, with_change
 from console.domain.quick_vitals import FORMAT_HINT
-from console.domain.vocab import Checklist, Contraindication, Instrument, Method
+from console.domain.vocab import Checklist, Instrument, Method, screened_for
 from widgets.number_input import NumberInput
 from widgets.session.recorder import Recorder, StepForm
 from widgets.tick import ChecklistTicks, TickBox, TickList
@@ -80,7 +80,7 @@ class PreAssessmentStep(StepForm):
         yield Label(f"Baseline vitals: {FORMAT_HINT}")
         yield Input(id="baseline-vitals", placeholder="128/82 76 98 14 5")
         yield Label("Contraindications found (space to tick; none = leave empty)")
-        yield TickList(*[(c.label, c.value) for c in Contraindication], id="contraindications")
+        yield TickList(id="contraindications")  # the method's own list, once the session is read
         # Nasal esketamine only: the REMS monitoring form's enrolment and medication questions.
         yield Label("REMS patient enrolment number", classes="rems")
         yield Input(id="rems-enrolment", max_length=20, classes="rems")
@@ -107,10 +107,15 @@ class PreAssessmentStep(StepForm):
         if not self.recorder.is_being_typed(weight):
             weight.value = weight_to_show(view, today, protocol)
         self.query_one("#weight-label", Label).update(weight_prompt(view, today, protocol))
+        ticks = self.query_one("#contraindications", SelectionList)
+        asked = screened_for(view.session.method)
+        if ticks.option_count != len(asked):  # made once, for the session's method
+            ticks.clear_options()
+            ticks.add_options([(c.label, c.value) for c in asked])
+            ticks.highlighted = 0
         if self._screen_seen is None:  # untouched: it shows the screen as recorded (here or elsewhere)
             found = set(view.session.contraindications_found.split(","))
-            ticks = self.query_one("#contraindications", SelectionList)
-            for value in (c.value for c in Contraindication):
+            for value in (c.value for c in asked):
                 (ticks.select if value in found else ticks.deselect)(value)
             self.query_one("#escort", Checkbox).value = view.session.escort_confirmed
         self._show_rems(view)
