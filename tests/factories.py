@@ -74,7 +74,7 @@ def nasal_dose_data(db: Database, **changes: Any) -> dict[str, Any]:
 
 
 def scheduled_session(
-    db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001"
+    db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001", at: str = "09:00"
 ) -> TreatmentSession:
     patient = patients.find_by_mrn(db, mrn) or patients.create_patient(db, nurse, patient_data(mrn=mrn))
     today = db.clock.now().date()
@@ -84,7 +84,7 @@ def scheduled_session(
         {
             "patient_id": patient.id,
             "clinic_date": today,
-            "scheduled_time": "09:00",
+            "scheduled_time": at,
             "chair": "3",
             "method": method,
             "series_number": 2,
@@ -100,10 +100,11 @@ def checked_in_session(
     mrn: str = "MRN-1001",
     minutes_ago: int = 30,
     protocol: "Protocol | None" = None,
+    at: str = "09:00",
 ) -> TreatmentSession:
     """Checked in `minutes_ago`, with the pre-assessment screen done (nothing found, escort confirmed);
     under `protocol` when given (the caller has made it the clinic's)."""
-    row = scheduled_session(db, nurse, method, mrn)
+    row = scheduled_session(db, nurse, method, mrn, at)
     assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=-minutes_ago)
     try:

@@ -366,6 +366,54 @@ def test_a_second_esketamine_dose_past_the_largest_allowed_is_refused(
         charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
 
 
+def test_esketamine_starts_at_56_mg_and_changes_by_one_device_a_session(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    """The label: 56 mg on the first day (28 mg from 65 where the protocol allows it), then changes
+    of 28 mg from one session to the next; anything else waits for a physician's override."""
+    nurse, protocol = staff["nina"], Protocol(version="with-28-1", nasal={"allowed_doses_mg": [28, 56, 84]})
+    set_protocol(db, staff["office"], protocol)
+    born = db.clock.now().date().replace(year=db.clock.now().year - 70)
+    patients.create_patient(db, nurse, patient_data(mrn="MRN-7001", date_of_birth=born))
+
+    def nasal_session(mg: int, at: str) -> tuple[int, dict[str, Any]]:
+        row = checked_in_session(db, nurse, method="nasal_spray", mrn="MRN-7001", protocol=protocol, at=at)
+        rems_enrolled(db, nurse, row.id)
+        charting.record_vitals(db, nurse, row.id, vitals_data(db))
+        return row.id, nasal_dose_data(db, dose_mg=mg, device_count=mg // 28, drawn_mg=mg)
+
+    first, dose = nasal_session(84, "08:00")
+    with pytest.raises(
+        InvalidInput, match=re.escape("84 mg to start esketamine; the label starts at 56 mg or 28 mg")
+    ):
+        charting.record_dose(db, nurse, first, dose, protocol)
+    charting.record_dose(
+        db, nurse, first, dose | {"dose_mg": 28, "device_count": 1, "drawn_mg": 28}, protocol
+    )
+    second, dose = nasal_session(84, "11:00")
+    with pytest.raises(
+        InvalidInput, match=re.escape("84 mg after 28 mg last session; the label changes the dose by 28 mg")
+    ):
+        charting.record_dose(db, nurse, second, dose, protocol)
+    record_override(db, staff["priya"], second, "dose_range", "Tolerated 28 mg well, per plan", protocol)
+    assert charting.record_dose(db, nurse, second, dose, protocol).dose_mg == 84
+
+
+def test_a_patient_under_65_starts_esketamine_at_56_mg(db: Database, staff: dict[str, Actor]) -> None:
+    nurse, protocol = staff["nina"], Protocol(version="with-28-1", nasal={"allowed_doses_mg": [28, 56, 84]})
+    set_protocol(db, staff["office"], protocol)
+    row = checked_in_session(db, nurse, method="nasal_spray", protocol=protocol)
+    rems_enrolled(db, nurse, row.id)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    with pytest.raises(
+        InvalidInput, match=re.escape("28 mg to start esketamine; the label starts at 56 mg;")
+    ):
+        charting.record_dose(
+            db, nurse, row.id, nasal_dose_data(db, dose_mg=28, device_count=1, drawn_mg=28), protocol
+        )
+    assert charting.record_dose(db, nurse, row.id, nasal_dose_data(db), protocol).dose_mg == 56
+
+
 def test_mg_per_kg_needs_a_weight_the_protocol_still_trusts(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)

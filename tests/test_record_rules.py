@@ -206,6 +206,17 @@ def test_a_dose_outside_the_protocols_range_is_found_until_a_physician_set_it_as
 
 
 @pytest.mark.breaks_rules
+def test_an_esketamine_course_started_above_56_mg_is_found(db: Database, staff: dict[str, Actor]) -> None:
+    from tests.factories import a_rems_session
+
+    row = a_rems_session(db, staff["nina"])
+    change = "dose_mg = 84, drawn_mg = 84, device_count = 3"
+    _raw(db, f"UPDATE dose_administration SET {change} WHERE session_id = :sid", sid=row.id)
+    found = [b for b in broken_rules(db, PROTOCOL) if b.rule == "dose outside the protocol's range"]
+    assert [b.detail for b in found] == ["Devices: 84 mg to start esketamine; the label starts at 56 mg"]
+
+
+@pytest.mark.breaks_rules
 @pytest.mark.parametrize("method", ["iv_infusion", "nasal_spray"])
 def test_a_discharge_without_an_escort_is_found(db: Database, staff: dict[str, Actor], method: str) -> None:
     """An IV session under the default protocol, and esketamine whatever the protocol says."""

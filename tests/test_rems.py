@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from console.chair import charting, rems, sessions
+from console.chair.overrides import record_override
 from console.domain.actors import Actor
 from console.domain.clock import FixedClock
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
@@ -41,9 +42,16 @@ def _form(db: Database, session_id: int) -> rems.RemsForm:
     return rems.rems_form(rems.facts_of(db, session_id), "Chairside Clinic", Protocol().thresholds, ZONE)
 
 
-def _dosed(db: Database, nurse: Actor, device_count: int = 2) -> tuple[TreatmentSession, RemsCheck]:
-    """A nasal session checked in 20 minutes ago: questions asked, a reading, the dose given now."""
+def _dosed(
+    db: Database, nurse: Actor, device_count: int = 2, physician: Actor | None = None
+) -> tuple[TreatmentSession, RemsCheck]:
+    """A nasal session checked in 20 minutes ago: questions asked, a reading, the dose given now.
+    With `physician`: their override lets a first session's dose be other than the label's 56 mg."""
     row = checked_in_session(db, nurse, method="nasal_spray", minutes_ago=20)
+    if physician is not None:
+        record_override(
+            db, physician, row.id, "dose_range", "84 mg from the first day, as planned", Protocol()
+        )
     check = rems.ask_questions(db, nurse, row.id, ANSWERS)
     charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=132, diastolic=84))
     charting.record_pain(
@@ -67,7 +75,7 @@ def _discharge(db: Database, nurse: Actor, session_id: int) -> None:
 
 def test_a_whole_nasal_session_fills_the_form_in_its_order(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
-    row, check = _dosed(db, nurse, device_count=3)
+    row, check = _dosed(db, nurse, device_count=3, physician=staff["priya"])
     first = db.clock.now()
     assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=10)  # recorded once the third device is used

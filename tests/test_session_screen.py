@@ -360,6 +360,37 @@ async def test_brackets_in_names_and_notes_show_as_typed(demo_app: ChairsideApp)
         assert "Doe [/b], [bold]Jo" in header and "[red]latex[/red]" in header
 
 
+async def test_a_first_esketamine_session_at_84_mg_is_refused_under_the_devices(
+    demo_app: ChairsideApp,
+) -> None:
+    """The label starts at 56 mg: three devices at a patient's first nasal session wait for an override."""
+    from console.clinic import patients
+
+    assert demo_app.db is not None
+    details = {"family_name": "Lund", "given_name": "Eva", "date_of_birth": "1975-03-03", "sex": "female"}
+    new = patients.create_patient(
+        demo_app.db, NURSE, details | {"mrn": "NEW-N", "weight_kg": 64.5, "weight_measured_on": DEMO_DAY}
+    )
+    booking = {"patient_id": new.id, "clinic_date": DEMO_DAY, "scheduled_time": time(15, 30), "chair": "1"}
+    mid_series = {"series_number": 2, "series_length": 8}  # no PHQ-9 or GAD-7 due
+    row = sessions.schedule_session(demo_app.db, NURSE, booking | mid_series | {"method": "nasal_spray"})
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type("NEW-N", "enter", "f2", "6", "enter", "5 6 6", "enter", "132/84 80 99 16 5", "enter")
+        await nurse.type("tab", "REMS-4411", "enter", "tab", "a", "tab", "space", "enter")
+        screen = demo_app.screen
+        await nurse.type("3", "enter", "enter", "enter", "84", "enter")
+        assert "84 mg to start esketamine; the label starts at 56 mg" in _error(demo_app), _error(demo_app)
+        refusal = screen.query_one(".refusal", Static)
+        assert refusal.region.y == screen.query_one("#dose-devices").region.bottom
+    with demo_app.db.read() as session:
+        assert (
+            session.exec(select(DoseAdministration).where(DoseAdministration.session_id == row.id)).all()
+            == []
+        )
+
+
 async def test_patient_without_weight_is_weighed_first(demo_app: ChairsideApp) -> None:
     from console.clinic import patients
 
@@ -597,7 +628,8 @@ async def test_a_hold_acknowledged_with_ok_is_refused_under_the_note_until_it_na
     _, session_id = _checked_in(demo_app)
     async with demo_app.run_test(size=(160, 50)) as pilot:
         nurse = await _open(pilot, session_id)
-        await nurse.type("f5", "186/104 76 98 14 5", "enter", "f12", "enter", "ok", "enter")
+        await nurse.type("f5", "186/104 76 98 14 5", "enter")  # the nurse sees the alert, then F12
+        await nurse.type("f12", "enter", "ok", "enter")
         refusal = str(demo_app.screen.query_one("#ack-error", Static).render())
         assert "needs the action taken" in refusal and demo_app.screen.query_one("#ack-note", Input).has_focus
         await nurse.type("ctrl+u", "Physician called, dosing held", "enter")

@@ -10,6 +10,7 @@ from types import EllipsisType
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from console.chair import dose_rules
@@ -19,6 +20,7 @@ from console.chair.overrides import overridden
 from console.chair.reading import Reading
 from console.chair.witness import UNPROVEN, proven_witness, same_amount, witness_id
 from console.domain.actors import Actor, require_clinical
+from console.domain.age import age_on
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, given_values, parse
 from console.domain.protocol import AlertThresholds, Protocol
@@ -358,7 +360,8 @@ def record_dose(
         weight = dose_rules.weight_recent(patient, now.date(), protocol)
         dose_rules.reconciled(dose_in, protocol)
         earlier = sum(dose.dose_mg for dose in recorded)
-        refusal = dose_rules.out_of_range(dose_in, protocol, earlier, weight)
+        course = _nasal_course(session, treatment, patient)
+        refusal = dose_rules.out_of_range(dose_in, protocol, earlier, weight, course)
         if refusal is not None and OverrideRule.DOSE_RANGE not in set_aside:
             raise refusal
         named = witness_id(session, dose_in.witness, user_id)
@@ -397,6 +400,27 @@ def _not_before_check_in(treatment: TreatmentSession, dose_in: DoseIn) -> None:
 def _doses_of(session: Session, session_id: int) -> list[DoseAdministration]:
     query = select(DoseAdministration).where(DoseAdministration.session_id == session_id)
     return list(session.exec(query.order_by(col(DoseAdministration.id))))
+
+
+def _nasal_course(
+    session: Session, treatment: TreatmentSession, patient: Patient
+) -> dose_rules.NasalCourse | None:
+    """For an esketamine session, the patient's last earlier nasal dose and their age; else None."""
+    if treatment.method != Method.NASAL:
+        return None
+    day, sid = col(TreatmentSession.clinic_date), col(TreatmentSession.id)
+    last = session.exec(
+        select(TreatmentSession.id)
+        .join(DoseAdministration, col(DoseAdministration.session_id) == sid)
+        .where(
+            TreatmentSession.patient_id == treatment.patient_id,
+            TreatmentSession.method == Method.NASAL,
+            or_(day < treatment.clinic_date, and_(day == treatment.clinic_date, sid < treatment.id)),
+        )
+        .order_by(day.desc(), sid.desc())
+    ).first()
+    previous = None if last is None else sum(d.dose_mg for d in _doses_of(session, last))
+    return dose_rules.NasalCourse(previous, age_on(patient.date_of_birth, treatment.clinic_date))
 
 
 def _as_seen(recorded: list[DoseAdministration], doses_seen: int | None) -> None:
@@ -438,7 +462,10 @@ def correct_dose(
         dose_rules.reconciled(dose_in, protocol)
         others = [d for d in _doses_of(session, row.session_id) if d.id != row.id]
         earlier = sum(d.dose_mg for d in others)
-        refusal = dose_rules.out_of_range(dose_in, protocol, earlier, row.weight_kg_used)
+        treatment = get_or_refuse(session, TreatmentSession, row.session_id, "Session")
+        patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
+        course = _nasal_course(session, treatment, patient)
+        refusal = dose_rules.out_of_range(dose_in, protocol, earlier, row.weight_kg_used, course)
         if refusal is not None and OverrideRule.DOSE_RANGE not in overridden(session, row.session_id):
             raise refusal
         named = witness_id(session, dose_in.witness, row.administered_by)

@@ -7,6 +7,7 @@ dose service applies them and refuses with the first problem.
 import re
 import typing
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
 
 from console.chair.alerts import breaches
@@ -130,13 +131,25 @@ class DoseAmount(typing.Protocol):
     def planned_duration_min(self) -> int | None: ...
 
 
+@dataclass(frozen=True)
+class NasalCourse:
+    """What the label's dose steps read of a patient's esketamine course at a session."""
+
+    previous_mg: float | None  # the total of their last earlier nasal session with a dose; None: the first
+    age: int  # on the session's day
+
+
 def out_of_range(
-    dose: DoseAmount, protocol: Protocol, earlier_mg: float = 0, weight_kg: float | None = None
+    dose: DoseAmount,
+    protocol: Protocol,
+    earlier_mg: float = 0,
+    weight_kg: float | None = None,
+    course: NasalCourse | None = None,
 ) -> InvalidInput | None:
     """The refusal for a dose outside the protocol's range, or None when it is within.
 
     `earlier_mg`: the session's other doses: the caps are on the session's total (a re-dose counts);
-    `weight_kg`: the weight mg/kg is worked from.
+    `weight_kg`: the weight mg/kg is worked from; `course`: for esketamine, the label's steps.
     """
     who = protocol.override_roles.dose_range
     needed = f"a {who} override with a reason is needed to give it"
@@ -182,5 +195,28 @@ def out_of_range(
             "device_count",
             f"Devices: {dose.dose_mg:g} mg{with_earlier} makes {total:g} mg, above the protocol's "
             f"{max(allowed):g} mg for a session; {needed}.",
+        )
+    said = label_step_problem(total, course, protocol) if course is not None else None
+    return None if said is None else InvalidInput("device_count", f"Devices: {said}; {needed}.")
+
+
+ELDERLY_START_AGE = 65  # labels outside the US start esketamine at 28 mg from this age
+
+
+def label_step_problem(total_mg: float, course: NasalCourse, protocol: Protocol) -> str | None:
+    """Esketamine's label: the first session is 56 mg (28 mg from 65 where the protocol allows it),
+    and the dose changes from one session to the next in steps of one device (28 mg)."""
+    device = protocol.nasal.device_mg
+    if course.previous_mg is None:
+        starts = [56.0] + (
+            [28.0] if course.age >= ELDERLY_START_AGE and 28 in protocol.nasal.allowed_doses_mg else []
+        )
+        if not any(abs(total_mg - mg) < 0.01 for mg in starts):
+            shown = " or ".join(f"{mg:g} mg" for mg in starts)
+            return f"{total_mg:g} mg to start esketamine; the label starts at {shown}"
+    elif abs(total_mg - course.previous_mg) > device + 0.01:
+        return (
+            f"{total_mg:g} mg after {course.previous_mg:g} mg last session; the label changes the dose "
+            f"by {device:g} mg at a time"
         )
     return None

@@ -300,6 +300,7 @@ class _Course:
     baseline_pain: int
     response: float  # 0 = no benefit, 0.6 = pain falls by up to 60% over the series
     last_mood: date | None = None  # the day of the patient's last PHQ-9 and GAD-7
+    dosed: bool = False  # a dose was given: the label's first-day dose is behind them
 
 
 class _History:
@@ -466,7 +467,8 @@ class _History:
                     "recorded_at": at,
                 },
             )
-        devices = self._dose(buffers, course, sid, nurse, start, duration, first=index == 0)
+        devices = self._dose(buffers, course, sid, nurse, start, duration, first=not course.dosed)
+        course.dosed = True
         if devices:
             _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices)
         _questionnaires(buffers, course, row, nurse, check_in + timedelta(minutes=4), progress, self.doctor)

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from console.chair.alerts import breaches, first_reading, serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
-from console.chair.dose_rules import HOLD_RULES, out_of_range
+from console.chair.dose_rules import HOLD_RULES, NasalCourse, out_of_range
 from console.clinic.clinic_protocol import stored_protocols
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
@@ -70,6 +70,7 @@ class _Record:
     overrides: list[Override]
     signed_at: datetime | None
     physicians: frozenset[int]  # the users who are physicians
+    course: NasalCourse | None  # esketamine: the patient's last earlier dose and age, for the label's steps
 
     def let_go_between(self, start: datetime, end: datetime) -> bool:
         """A physician set the discharge rule aside between `start` and `end` (inclusive): an
@@ -248,9 +249,9 @@ def _dosed_outside_the_protocols_range(record: _Record, protocol: Protocol) -> I
     found: dict[str, None] = {}  # each problem once: a total past a cap is past it with every dose
     for dose in record.doses:
         others = sum(other.dose_mg for other in record.doses if other is not dose)
-        refusal = out_of_range(dose, protocol, others, dose.weight_kg_used)
+        refusal = out_of_range(dose, protocol, others, dose.weight_kg_used, record.course)
         if refusal is not None:
-            found[str(refusal).split("; ")[0]] = None
+            found[str(refusal).rsplit("; ", 1)[0]] = None  # without "an override is needed": it is the rule
     yield from found
 
 
@@ -452,6 +453,7 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
     physicians = frozenset(
         session.exec(select(UserAccount.id).where(UserAccount.role == Role.PHYSICIAN)).all()
     )
+    previous = _previous_nasal_totals(session, {row.patient_id for row in rows if row.method == Method.NASAL})
     records = []
     order = {session_id: n for n, session_id in enumerate(ids)}
     for row in sorted(rows, key=lambda r: order[r.id]):
@@ -468,9 +470,41 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
             overrides=overrides.get(row.id, []),
             signed_at=signed.get(row.id),
             physicians=physicians,
+            course=(
+                NasalCourse(
+                    previous.get(row.id), age_on(patients[row.patient_id].date_of_birth, row.clinic_date)
+                )
+                if row.method == Method.NASAL
+                else None
+            ),
         )
         records.append(record)
     return records
+
+
+def _previous_nasal_totals(session: Session, patients: set[int]) -> dict[int, float]:
+    """For each nasal session of `patients` with a dose, the total of the patient's last earlier one
+    (by clinic day, then booking): what the label's dose steps compare with."""
+    doses = session.exec(
+        select(
+            col(TreatmentSession.id),
+            col(TreatmentSession.patient_id),
+            col(TreatmentSession.clinic_date),
+            col(DoseAdministration.dose_mg),
+        )
+        .join(DoseAdministration, col(DoseAdministration.session_id) == TreatmentSession.id)
+        .where(col(TreatmentSession.patient_id).in_(patients), TreatmentSession.method == Method.NASAL)
+    )
+    totals: dict[tuple[int, date, int], float] = defaultdict(float)
+    for sid, patient_id, day, mg in doses:
+        totals[(patient_id, day, sid)] += mg
+    previous: dict[int, float] = {}
+    last: dict[int, float] = {}
+    for patient_id, _day, sid in sorted(totals):
+        if patient_id in last:
+            previous[sid] = last[patient_id]
+        last[patient_id] = totals[(patient_id, _day, sid)]
+    return previous
 
 
 class _OfSession(typing.Protocol):

@@ -33,6 +33,18 @@ FIELDS = {
     "witness_secret": "#dose-witness-secret",
 }
 
+# The record's names for what a refusal is about, by the form's field that holds it.
+RECORD_FIELDS = {
+    "rate_mg_per_kg_h": "rate",
+    "planned_duration_min": "minutes",
+    "device_count": "devices",
+    "lot_number": "lot",
+    "concentration_mg_per_ml": "concentration",
+    "drawn_mg": "drawn",
+    "wasted_mg": "wasted",
+    "witness": "witness",
+}
+
 
 def _shown(value: object) -> str:
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
@@ -82,6 +94,15 @@ class DoseStep(StepForm):
 
     def first_field(self, view: SessionView) -> str:
         return "#dose-rate" if view.session.method == Method.IV else "#dose-devices"
+
+    def field_named(self, name: str) -> Input | None:
+        view = self.recorder.view
+        if (
+            name == "dose_mg" and view is not None
+        ):  # a total past a cap: what sets it is the rate, or the devices
+            name = "rate_mg_per_kg_h" if view.session.method == Method.IV else "device_count"
+        held_in = RECORD_FIELDS.get(name)
+        return self.query_one(FIELDS[held_in], Input) if held_in else None
 
     def form(self) -> DoseForm:
         """The fields as they are now, the waste worked out from them unless the nurse typed her own.

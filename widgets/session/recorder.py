@@ -91,6 +91,10 @@ class StepForm(Vertical):
         """The selector of the field focus lands on when the step opens."""
         raise NotImplementedError
 
+    def field_named(self, name: str) -> Input | None:
+        """The field of this form that holds the record's `name` (a refusal's field), if it has one."""
+        return None
+
     def show(self, view: SessionView) -> None:
         """Bring the step's fields in line with the record as just read."""
 

@@ -15,7 +15,7 @@ from textual.widgets import Input
 from console.chair.dose_plan import DosePlan, suggested_dose
 from console.chair.overdue import session_view_for
 from console.chair.session_view import SessionView
-from console.domain.errors import ChairsideError, Conflict, NotAllowed
+from console.domain.errors import ChairsideError, Conflict, InvalidInput, NotAllowed
 from console.review.changes import changes
 from widgets.context import Clinic
 from widgets.opening import ReadsFirst
@@ -86,7 +86,8 @@ class SaveQueue(ReadsFirst, TypedEntries):
             except ChairsideError as exc:
                 if isinstance(exc, NotAllowed):  # refused for the record's state: show it as it is now
                     self._reload_now()
-                on_screen(self, self.refuse, str(exc), field)
+                named = form.field_named(exc.field) if form and isinstance(exc, InvalidInput) else None
+                on_screen(self, self.refuse, str(exc), field or named)  # under the value refused
                 return
             except Exception:
                 on_screen(self, self.refuse, UNEXPECTED, field)
