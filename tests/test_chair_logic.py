@@ -221,3 +221,33 @@ def test_iv_hours_at_the_edges(minutes: int, units: tuple[int, int]) -> None:
     from console.domain.protocol import BillingCodes
 
     assert iv_hours(minutes, BillingCodes()) == units
+
+
+def test_a_series_change_compares_pain_before_with_pain_before_never_with_after() -> None:
+    """IMMPACT: 8 before the first session and 6 before the latest is the sustained change (25 %);
+    the latest session's 6 -> 2 is its immediate relief. Before, 8 -> 2 was called substantial."""
+    from console.review.trajectory import Series, Visit
+
+    def visit(number: int, before: int, after: int) -> Visit:
+        return Visit(
+            number,
+            date(2026, 11, number),
+            Method.IV,
+            SessionStatus.DISCHARGED,
+            number,
+            6,
+            before,
+            after,
+            (),
+            None,
+            True,
+        )
+
+    series = Series((visit(1, 8, 4), visit(2, 7, 3), visit(3, 6, 2)))
+    assert series.change_from_baseline == PainChange(8, 6)
+    assert series.latest_session == PainChange(6, 2)
+    described = series.describe(1)
+    assert (
+        "sustained (pain before): 8 → 6 (+25% relief)" in described and "latest session: 6 → 2" in described
+    )
+    assert Series((visit(1, 8, 4),)).change_from_baseline is None  # one session has no sustained change yet

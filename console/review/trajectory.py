@@ -72,11 +72,19 @@ class Series:
 
     @property
     def change_from_baseline(self) -> PainChange | None:
-        """Baseline against the latest pain after a session (the relief the course is giving now)."""
-        after = [v.pain_after for v in self.treated if v.pain_after is not None]
-        if not after or self.baseline is None:
+        """The sustained change: pain before the series' first session against pain before its
+        latest (IMMPACT compares like with like: a before with a before, never with an after)."""
+        treated = self.treated
+        if len(treated) < 2 or self.baseline is None or treated[-1].pain_before is None:
             return None
-        return PainChange(self.baseline, after[-1])
+        return PainChange(self.baseline, treated[-1].pain_before)
+
+    @property
+    def latest_session(self) -> PainChange | None:
+        """The immediate change: pain before and after the latest session that has both."""
+        both = [(v.pain_before, v.pain_after) for v in self.treated if v.pain_after is not None]
+        before, after = both[-1] if both else (None, None)
+        return None if before is None or after is None else PainChange(before, after)
 
     def scores(self, instrument: Instrument) -> list[float]:
         """The instrument's scores over the series, in session order."""
@@ -100,7 +108,8 @@ class Series:
         return " · ".join(parts) or "no PEG, PHQ-9 or GAD-7 yet"
 
     def describe(self, number: int) -> str:
-        """One line: progress, baseline and the change from it with its IMMPACT class."""
+        """Two lines: progress, the sustained change with its IMMPACT class and the latest session's
+        immediate one; then function and mood."""
         first = self.visits[0].clinic_date
         progress = (
             f"{self.done} of {self.length} done, {self.to_go} to go" if self.length else "maintenance only"
@@ -108,12 +117,16 @@ class Series:
         extra = len(self.visits) - (self.length or 0)
         if self.length and extra > 0:
             progress += f" + {extra} maintenance"
-        change = self.change_from_baseline
+        change, latest = self.change_from_baseline, self.latest_session
         if change is None:
-            relief = "no pain scores yet"
+            relief = "sustained: not until a second session" if self.treated else "no pain scores yet"
         else:
             percent = "" if change.percent is None else f" ({change.percent:+.0f}% relief)"
-            relief = f"baseline {change.before} → latest {change.after}{percent}: {change.klass.value}"
+            relief = (
+                f"sustained (pain before): {change.before} → {change.after}{percent}: {change.klass.value}"
+            )
+        if latest is not None:
+            relief += f" · latest session: {latest.before} → {latest.after}"
         return (
             f"Series {number} · {self.method.label} from {first:%d %b %Y} · {progress} · {relief}\n"
             f"  Function and mood: {self.measures()}"
