@@ -4,15 +4,16 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from console.chair import charting, sessions
+from console.chair import charting, checklists, sessions
 from console.clinic import patients
 from console.domain.actors import Actor
 from console.domain.clock import FixedClock
+from console.domain.protocol import Protocol
+from console.domain.vocab import Checklist
 from console.store.database import Database
 from console.store.models import SessionSignature, TreatmentSession, VitalSigns
 
 if TYPE_CHECKING:
-    from console.domain.protocol import Protocol
     from console.review.signing import Proof, SigningSitting
 
 T = TypeVar("T")
@@ -99,21 +100,32 @@ def checked_in_session(
     method: str = "iv_infusion",
     mrn: str = "MRN-1001",
     minutes_ago: int = 30,
-    protocol: "Protocol | None" = None,
+    protocol: Protocol | None = None,
     at: str = "09:00",
+    checklist_ticked: bool = True,
 ) -> TreatmentSession:
-    """Checked in `minutes_ago`, with the pre-assessment screen done (nothing found, escort confirmed);
-    under `protocol` when given (the caller has made it the clinic's)."""
+    """Checked in `minutes_ago`, with the pre-assessment screen done (nothing found, escort confirmed,
+    the pre-infusion checklist ticked unless `checklist_ticked` is False); under `protocol` when
+    given (the caller has made it the clinic's)."""
     row = scheduled_session(db, nurse, method, mrn, at)
     assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=-minutes_ago)
     try:
         row = sessions.check_in(db, nurse, row.id, row.version, protocol=protocol)
+        lists = (protocol or Protocol()).checklists
+        if checklist_ticked:
+            checklists.tick(db, nurse, row.id, Checklist.PRE_INFUSION, lists.pre_infusion, lists)
         return sessions.record_pre_assessment(
             db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[]
         )
     finally:
         db.clock.advance(minutes=minutes_ago)
+
+
+def pre_infusion_ticked(db: Database, nurse: Actor, session_id: int) -> None:
+    """The default protocol's pre-infusion checklist ticked whole, as before a first dose."""
+    lists = Protocol().checklists
+    checklists.tick(db, nurse, session_id, Checklist.PRE_INFUSION, lists.pre_infusion, lists)
 
 
 def rems_enrolled(db: Database, nurse: Actor, session_id: int) -> None:

@@ -22,7 +22,7 @@ def test_ticks_are_stored_with_who_and_when_and_a_tick_is_never_taken_back(
     db: Database, staff: dict[str, Actor]
 ) -> None:
     nurse = staff["nina"]
-    row = checked_in_session(db, nurse)
+    row = checked_in_session(db, nurse, checklist_ticked=False)
     first = EVERY.pre_infusion[0]
     assert checklists.tick(db, nurse, row.id, "pre_infusion", [first], EVERY) == {first}
     # Sent again without it (a screen unticked it): the tick stays, and another is added.
@@ -105,7 +105,7 @@ def test_the_review_shows_each_tick_and_a_tick_added_after_it_was_shown_is_named
     from console.review.record_text import checklist_lines
 
     zone, nurse = ZoneInfo("America/Chicago"), staff["nina"]
-    row = checked_in_session(db, nurse)
+    row = checked_in_session(db, nurse, checklist_ticked=False)
     checklists.tick(db, nurse, row.id, "pre_infusion", EVERY.pre_infusion[:2], EVERY)
     shown = load_session_view(db, row.id)
     (line,) = checklist_lines(shown, zone)

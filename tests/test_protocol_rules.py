@@ -414,6 +414,38 @@ def test_a_patient_under_65_starts_esketamine_at_56_mg(db: Database, staff: dict
     assert charting.record_dose(db, nurse, row.id, nasal_dose_data(db), protocol).dose_mg == 56
 
 
+def test_the_first_dose_waits_for_the_pre_infusion_items_the_protocol_requires(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    from console.chair import checklists
+
+    nurse, lists = staff["nina"], PROTOCOL.checklists
+    fasting, pregnancy = lists.pre_infusion_required
+    row = checked_in_session(db, nurse, checklist_ticked=False)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    with pytest.raises(
+        NotAllowed, match=re.escape(f"pre-infusion checklist: {fasting}; {pregnancy} not ticked")
+    ):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    checklists.tick(db, nurse, row.id, "pre_infusion", [fasting], lists)
+    with pytest.raises(NotAllowed, match=re.escape(f"pre-infusion checklist: {pregnancy} not ticked")):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    checklists.tick(db, nurse, row.id, "pre_infusion", [pregnancy], lists)
+    assert charting.record_dose(db, nurse, row.id, iv_dose_data(db)).dose_mg > 0
+
+
+def test_a_physicians_override_lets_a_dose_go_without_a_required_item(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, checklist_ticked=False)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    record_override(
+        db, staff["priya"], row.id, "contraindication", "Ate 4 h ago: low risk, per anaesthesia", PROTOCOL
+    )
+    assert charting.record_dose(db, nurse, row.id, iv_dose_data(db)).dose_mg > 0
+
+
 def test_mg_per_kg_needs_a_weight_the_protocol_still_trusts(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)

@@ -236,6 +236,16 @@ def test_a_discharge_without_an_escort_is_found(db: Database, staff: dict[str, A
 
 
 @pytest.mark.breaks_rules
+def test_a_first_dose_before_the_required_checklist_is_found(db: Database, staff: dict[str, Actor]) -> None:
+    row = discharged_session(db, staff["nina"])
+    _raw(db, "DELETE FROM checklist_tick WHERE session_id = :sid AND item LIKE 'Pregnancy%'", sid=row.id)
+    found = [b for b in broken_rules(db, PROTOCOL) if b.rule == "first dose before the required checklist"]
+    assert [b.detail for b in found] == [
+        "first dose given with 'Pregnancy test negative, where it applies' not ticked"
+    ]
+
+
+@pytest.mark.breaks_rules
 def test_a_drawn_amount_changed_behind_the_services_is_found(db: Database, staff: dict[str, Actor]) -> None:
     row = discharged_session(db, staff["nina"])
     _raw(db, "UPDATE dose_administration SET drawn_mg = drawn_mg + 50 WHERE session_id = :sid", sid=row.id)

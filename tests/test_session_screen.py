@@ -678,6 +678,29 @@ async def _nasal_dose_given(pilot: Pilot[None], patient: Patient) -> "Nurse":
     return nurse
 
 
+async def test_a_dose_waits_for_the_pre_infusion_items_the_protocol_requires(demo_app: ChairsideApp) -> None:
+    """Fasting and the pregnancy test are ticked before the first dose: the refusal names them."""
+    patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot)
+        nurse = Nurse(pilot)
+        await nurse.type(
+            patient.mrn, "enter", "f2", "6", "enter", "5 6 6", "enter", "132/84 80 99 16 5", "enter"
+        )
+        await nurse.type("tab", "REMS-4411", "enter", "tab", "tab", "space", "enter")  # the checklist left
+        await nurse.type("2", "enter", "enter", "enter", "56", "enter")
+        said = _error(demo_app)
+        assert (
+            "pre-infusion checklist: Fasting as instructed" in said and "Pregnancy test negative" in said
+        ), said
+    assert demo_app.db is not None
+    with demo_app.db.read() as session:
+        assert (
+            session.exec(select(DoseAdministration).where(DoseAdministration.session_id == session_id)).all()
+            == []
+        )
+
+
 async def test_a_dose_is_corrected_from_its_form(demo_app: ChairsideApp) -> None:
     patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
     async with demo_app.run_test(size=(120, 40)) as pilot:

@@ -26,7 +26,7 @@ from widgets.acknowledge import AcknowledgeDialog
 from widgets.session import SessionScreen
 from widgets.session.dose import DoseStep
 
-from .factories import nasal_dose_data, rems_enrolled, vitals_data
+from .factories import nasal_dose_data, pre_infusion_ticked, rems_enrolled, vitals_data
 from .test_app import sign_in
 from .test_session_screen import Nurse, _book, _error
 from .ui import workers_done
@@ -157,6 +157,7 @@ async def test_a_dose_confirmed_at_two_workstations_is_recorded_once(
     )
     charting.record_vitals(first.db, actor, session_id, vitals_data(first.db))
     rems_enrolled(first.db, actor, session_id)
+    pre_infusion_ticked(first.db, actor, session_id)
     async with _both_on(two_consoles, session_id) as (nina, marcus):
         for nurse in (nina, marcus):
             await nurse.type("f4")
@@ -317,6 +318,7 @@ def _ready_to_leave(console: ChairsideApp, session_id: int) -> None:
     )
     charting.record_vitals(db, nurse, session_id, vitals_data(db, measured_at=clock.now()))
     rems_enrolled(db, nurse, session_id)
+    pre_infusion_ticked(db, nurse, session_id)
     charting.record_dose(db, nurse, session_id, nasal_dose_data(db))
     clock.advance(minutes=125)
     charting.record_vitals(db, nurse, session_id, vitals_data(db, measured_at=clock.now()))

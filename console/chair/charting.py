@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from console.chair import dose_rules
+from console.chair import checklists, dose_rules
 from console.chair.alerts import call_for_serious_effect, follow_correction, raise_alerts
 from console.chair.overdue import close_overdue
 from console.chair.overrides import overridden
@@ -25,7 +25,7 @@ from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, given_values, parse
 from console.domain.protocol import AlertThresholds, Protocol
 from console.domain.quick_vitals import SessionWindow
-from console.domain.vocab import Method, OverrideRule, PainKind, Route
+from console.domain.vocab import Checklist, Method, OverrideRule, PainKind, Route
 from console.domain.vocab import SessionStatus as S
 from console.store.database import Database
 from console.store.models import (
@@ -353,7 +353,8 @@ def record_dose(
                     VitalSigns.session_id == session_id, VitalSigns.measured_at <= dose_in.administered_at
                 )
             ).all()
-            dose_rules.before_first_dose(treatment, list(readings), set_aside, protocol)
+            ticks = checklists.ticked(session, session_id, Checklist.PRE_INFUSION)
+            dose_rules.before_first_dose(treatment, list(readings), set_aside, protocol, ticks)
         patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
         enrolled = session.exec(select(RemsCheck.id).where(RemsCheck.session_id == session_id)).first()
         dose_rules.for_this_patient(treatment, patient, enrolled is not None, set_aside, protocol)

@@ -7,6 +7,7 @@ dose service applies them and refuses with the first problem.
 import re
 import typing
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,10 +45,19 @@ def before_first_dose(
     readings: list[VitalSigns],
     overridden: set[OverrideRule],
     protocol: Protocol,
+    ticked: Collection[str] = (),
 ) -> None:
-    """Refuse the first dose while the screen is missing, positive or a pre-dose hold stands."""
+    """Refuse the first dose while the screen is missing or positive, a pre-infusion item the
+    protocol requires is not ticked (`ticked`: those that are), or a pre-dose hold stands."""
     if treatment.contraindications_screened_at is None:
         raise NotAllowed("record the contraindication screen (pre-assessment) before the first dose")
+    missing = unticked_required(protocol, ticked)
+    if missing and OverrideRule.CONTRAINDICATION not in overridden:
+        raise NotAllowed(
+            f"pre-infusion checklist: {'; '.join(missing)} not ticked (pre-assessment); dosing waits "
+            f"until it is, or a {protocol.override_roles.contraindication} records a contraindication "
+            "override with a reason"
+        )
     found = [Contraindication(c).label for c in treatment.contraindications_found.split(",") if c]
     if found and OverrideRule.CONTRAINDICATION not in overridden:
         raise NotAllowed(
@@ -62,6 +72,11 @@ def before_first_dose(
                 f"pre-dose hold: {holds[0].message}; dosing is blocked until a "
                 f"{protocol.override_roles.predose_hold} records an override with a reason"
             )
+
+
+def unticked_required(protocol: Protocol, ticked: Collection[str]) -> list[str]:
+    """The pre-infusion items the protocol requires before a dose that are not in `ticked`."""
+    return [item for item in protocol.checklists.pre_infusion_required if item not in ticked]
 
 
 def for_this_patient(

@@ -218,6 +218,11 @@ class Checklists(_Section):
         max_length=12,
         description="checked before the first dose",
     )
+    pre_infusion_required: list[ChecklistItem] = Field(
+        ["Fasting as instructed (no solid food for 6 hours)", "Pregnancy test negative, where it applies"],
+        max_length=12,
+        description="pre-infusion items ticked before any dose is stored (else a contraindication override)",
+    )
     discharge: list[ChecklistItem] = Field(
         [
             "Oriented to time, place and person",
@@ -234,6 +239,11 @@ class Checklists(_Section):
             items = getattr(self, name)
             if len(set(items)) != len(items):
                 raise ValueError(f"{name}: each item once")
+        unknown = [item for item in self.pre_infusion_required if item not in self.pre_infusion]
+        if unknown:
+            raise ValueError(
+                f"pre_infusion_required: {unknown[0]!r} is not in pre_infusion (accepted: its items)"
+            )
         return self
 
 

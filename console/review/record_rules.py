@@ -19,16 +19,17 @@ from sqlmodel import Session, col, select
 
 from console.chair.alerts import breaches, first_reading, serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
-from console.chair.dose_rules import HOLD_RULES, NasalCourse, out_of_range
+from console.chair.dose_rules import HOLD_RULES, NasalCourse, out_of_range, unticked_required
 from console.clinic.clinic_protocol import stored_protocols
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
 from console.domain.protocol import Protocol
 from console.domain.serious_effects import described, is_serious
-from console.domain.vocab import Method, OverrideRule, Role, SessionStatus
+from console.domain.vocab import Checklist, Method, OverrideRule, Role, SessionStatus
 from console.store.database import Database
 from console.store.models import (
     Alert,
+    ChecklistTick,
     DoseAdministration,
     InfusionEvent,
     Override,
@@ -70,6 +71,7 @@ class _Record:
     overrides: list[Override]
     signed_at: datetime | None
     physicians: frozenset[int]  # the users who are physicians
+    ticks: list[ChecklistTick]
     course: NasalCourse | None  # esketamine: the patient's last earlier dose and age, for the label's steps
 
     def let_go_between(self, start: datetime, end: datetime) -> bool:
@@ -205,11 +207,14 @@ def _unfit_to_leave(taken: list[VitalSigns], left: datetime, protocol: Protocol)
     return found
 
 
+Typed = TypeVar("Typed")
+
+
 def _both_ways(
-    before: list[VitalSigns], with_ties: list[VitalSigns], problems: Callable[[list[VitalSigns]], list[str]]
+    before: list[Typed], with_ties: list[Typed], problems: Callable[[list[Typed]], list[str]]
 ) -> list[str]:
-    """A reading typed at the very instant of the step (only a stopped test clock gives one) may
-    have come before it or after: the rule is broken only when it is broken either way."""
+    """A row typed at the very instant of the step (only a stopped test clock gives one) may have
+    come before it or after: the rule is broken only when it is broken either way."""
     found = problems(before)
     return found if found and problems(with_ties) else []
 
@@ -262,6 +267,26 @@ def _discharged_without_an_escort(record: _Record, protocol: Protocol) -> Iterat
         return
     if not record.let_go_between(row.checked_in_at or left, left):
         yield "discharged with no escort or driver confirmed"
+
+
+def _dosed_before_the_required_checklist(record: _Record, protocol: Protocol) -> Iterator[str]:
+    dose = record.first_dose()
+    if dose is None:
+        return
+    start = record.session.checked_in_at or dose.administered_at
+    if record.set_aside(OverrideRule.CONTRAINDICATION, start, dose.recorded_at):
+        return
+
+    def unticked(ticks: list[ChecklistTick]) -> list[str]:
+        missing = unticked_required(protocol, {tick.item for tick in ticks})
+        return [f"first dose given with {item!r} not ticked" for item in missing]
+
+    pre = [tick for tick in record.ticks if tick.checklist == Checklist.PRE_INFUSION]
+    yield from _both_ways(
+        [t for t in pre if t.ticked_at < dose.recorded_at],
+        [t for t in pre if t.ticked_at <= dose.recorded_at],
+        unticked,
+    )
 
 
 def _dosed_outside_what_the_patient_allows(record: _Record, protocol: Protocol) -> Iterator[str]:
@@ -331,6 +356,12 @@ RULES = (
         "first dose given on a pre-dose hold",
         "protocol [thresholds] holds: dosing waits for a physician's override",
         _dosed_over_a_pre_dose_hold,
+    ),
+    Rule(
+        "first dose before the required checklist",
+        "protocol pre_infusion_required (fasting; a pregnancy test where it applies; ASRA/AAPM/ASA 2018 "
+        "lists pregnancy as a contraindication); else a physician's contraindication override",
+        _dosed_before_the_required_checklist,
     ),
     Rule(
         "dose the patient's record did not allow",
@@ -445,6 +476,7 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
         events_by_dose[event.dose_id].append(event)
     effects = _by_session(session.exec(select(SideEffect).where(col(SideEffect.session_id).in_(ids))))
     alerts = _by_session(session.exec(select(Alert).where(col(Alert.session_id).in_(ids))))
+    ticks = _by_session(session.exec(select(ChecklistTick).where(col(ChecklistTick.session_id).in_(ids))))
     overrides = _by_session(session.exec(select(Override).where(col(Override.session_id).in_(ids))))
     signed = {
         sig.session_id: sig.signed_at
@@ -470,6 +502,7 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
             overrides=overrides.get(row.id, []),
             signed_at=signed.get(row.id),
             physicians=physicians,
+            ticks=ticks.get(row.id, []),
             course=(
                 NasalCourse(
                     previous.get(row.id), age_on(patients[row.patient_id].date_of_birth, row.clinic_date)
