@@ -106,3 +106,19 @@ def test_the_protocol_doc_documents_every_protocol_key_with_its_default() -> Non
     documented = tomllib.loads(block)
     assert Protocol.model_validate(documented) == Protocol()  # the defaults shown are the defaults
     assert documented == tomllib.loads(describe(Protocol()))  # and no key is left out
+
+
+def test_a_protocol_with_its_own_pre_infusion_items_loads_and_requires_only_what_it_lists(
+    tmp_path: Path,
+) -> None:
+    """Written before `pre_infusion_required` existed: the default's required items it does not
+    list are not required (else the clinic's stored protocol would no longer open)."""
+    own = tmp_path / "protocol.toml"
+    own.write_text('version = "lakeside-8"\n[checklists]\npre_infusion = ["IV site checked"]\n')
+    assert load_protocol(own).checklists.pre_infusion_required == []
+    own.write_text(
+        'version = "lakeside-8"\n[checklists]\npre_infusion = ["IV site checked"]\n'
+        'pre_infusion_required = ["Fasting"]\n'
+    )
+    with pytest.raises(ConfigurationError, match="'Fasting' is not in pre_infusion"):
+        load_protocol(own)

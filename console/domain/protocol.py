@@ -205,6 +205,13 @@ class SeriesPlan(_Section):
 ChecklistItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
+# Pre-infusion items ticked before any dose unless the protocol says otherwise.
+REQUIRED_BY_DEFAULT = (
+    "Fasting as instructed (no solid food for 6 hours)",
+    "Pregnancy test negative, where it applies",
+)
+
+
 class Checklists(_Section):
     """What is checked before the first dose and before the patient leaves: the clinic's own items
     (an empty list: no checklist). Every discharge item is ticked before discharge."""
@@ -219,7 +226,7 @@ class Checklists(_Section):
         description="checked before the first dose",
     )
     pre_infusion_required: list[ChecklistItem] = Field(
-        ["Fasting as instructed (no solid food for 6 hours)", "Pregnancy test negative, where it applies"],
+        list(REQUIRED_BY_DEFAULT),
         max_length=12,
         description="pre-infusion items ticked before any dose is stored (else a contraindication override)",
     )
@@ -232,6 +239,17 @@ class Checklists(_Section):
         max_length=12,
         description="checked before the patient leaves",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _required_by_default(cls, data: object) -> object:
+        """Left out: the default's required items that the clinic's own list has (a clinic that
+        wrote its own items before this key existed keeps a protocol that loads)."""
+        if isinstance(data, dict) and "pre_infusion" in data and "pre_infusion_required" not in data:
+            items = data["pre_infusion"]
+            listed = items if isinstance(items, list) else []
+            return data | {"pre_infusion_required": [i for i in REQUIRED_BY_DEFAULT if i in listed]}
+        return data
 
     @model_validator(mode="after")
     def _distinct(self) -> "Checklists":
