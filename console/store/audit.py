@@ -58,8 +58,13 @@ def plain(value: Any) -> Any:
     return value
 
 
+# One encoder for every canonical text: json.dumps with options builds a new one per call, and the
+# trail and the signatures encode hundreds of thousands of rows.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(data)
 
 
 def canonical_event(event: AuditEvent) -> str:
@@ -72,7 +77,7 @@ def canonical_event(event: AuditEvent) -> str:
         "before": event.before_json,
         "after": event.after_json,
     }
-    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_json(fields)  # text and integers only: the same text json.dumps gave
 
 
 def chain_hash(prev_hash: str, event: AuditEvent, key: bytes | None = None) -> str:
