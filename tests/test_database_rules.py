@@ -82,10 +82,19 @@ def test_side_effect_grade_and_vocabulary_checked(db: Database, staff: dict[str,
         {"effect": "nausea", "grade": 0},
         {"effect": "itching", "grade": 1},
         {"effect": "other", "grade": 1, "other_text": ""},
+        {"effect": "nausea", "grade": 4},  # CTCAE v5.0 nausea stops at 3
+        {"effect": "dysgeusia", "grade": 3},
+        {"effect": "blurred_vision", "grade": 5},
     )
     for bad in refused:
         with pytest.raises(IntegrityError):
             _insert_raw(db, SideEffect(**base, **bad))
+    accepted: tuple[dict[str, Any], ...] = (
+        {"effect": "vomiting", "grade": 2},
+        {"effect": "dysgeusia", "grade": 2},
+    )
+    for good in accepted:
+        _insert_raw(db, SideEffect(**base, **good))
 
 
 def test_foreign_keys_are_enforced(db: Database, staff: dict[str, Actor]) -> None:

@@ -48,7 +48,7 @@ def _version(db: Database, session_id: int) -> int:
     [
         ("nausea", 2, False),
         ("nausea", 3, True),
-        ("dizziness", 4, True),
+        ("vomiting", 4, True),
         ("respiratory_depression", 1, True),
         ("emergence_reaction", 1, True),
         ("sedation", 2, False),

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Input, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from app import ChairsideApp
 from console.chair import charting, rems, sessions
@@ -663,6 +663,24 @@ async def test_a_side_effect_is_corrected_from_its_table(demo_app: ChairsideApp)
     with demo_app.db.read() as session:
         effect = session.exec(select(SideEffect).where(SideEffect.session_id == session_id)).one()
     assert (effect.effect, effect.grade, effect.version) == ("nausea", 1, 2)
+
+
+async def test_the_side_effect_dialog_shows_the_terms_grades_and_refuses_one_it_has_not(
+    demo_app: ChairsideApp,
+) -> None:
+    _, session_id = _checked_in(demo_app)
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        nurse = await _open(pilot, session_id)
+        await nurse.type("f6", "n", "enter")  # nausea
+        scale = str(demo_app.screen.query_one("#effect-scale", Label).render())
+        assert scale == "CTCAE grade of nausea: 1 mild, 2 moderate, 3 severe; Enter saves"
+        await nurse.type("4", "enter")
+        assert "Nausea has grades 1 mild, 2 moderate, 3 severe (CTCAE v5.0)" in str(
+            demo_app.screen.query_one(".dialog-error", Static).render()
+        )
+    assert demo_app.db is not None
+    with demo_app.db.read() as session:
+        assert session.exec(select(SideEffect).where(SideEffect.session_id == session_id)).all() == []
 
 
 async def _nasal_dose_given(pilot: Pilot[None], patient: Patient) -> "Nurse":

@@ -11,6 +11,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from console.chair.side_effect_shown import SideEffectShown
+from console.domain.ctcae import grade_scale
 from console.domain.errors import ChairsideError
 from console.domain.inputs import SideEffectIn, parse
 from console.domain.quick_vitals import clock_time_today
@@ -44,7 +45,7 @@ class SideEffectDialog(StoreDialog[dict[str, Any]]):
             yield OptionList(*[Option(e.label, id=e.value) for e in SideEffectType], id="effect-list")
             yield Label("Describe (for Other)")
             yield Input(id="effect-other", max_length=200)
-            yield Label("CTCAE grade: 1 mild, 2 moderate, 3 severe, 4 life-threatening, 5 death; Enter saves")
+            yield Label(self._scale(SideEffectType.NAUSEA), id="effect-scale")
             yield NumberInput("Grade", whole=True, id="effect-grade")
             yield Label("Action taken (optional: Tab here before Enter)")
             yield Input(id="effect-action", max_length=200)
@@ -80,6 +81,15 @@ class SideEffectDialog(StoreDialog[dict[str, Any]]):
                     options.highlighted = index
                     event.stop()
                     return
+
+    @staticmethod
+    def _scale(effect: SideEffectType) -> str:
+        return f"CTCAE grade of {effect.label.lower()}: {grade_scale(effect)}; Enter saves"
+
+    @on(OptionList.OptionHighlighted, "#effect-list")
+    def _term_grades(self, event: OptionList.OptionHighlighted) -> None:
+        """The grades the highlighted term has (nausea stops at 3), where the grade is typed."""
+        self.query_one("#effect-scale", Label).update(self._scale(SideEffectType(str(event.option.id))))
 
     @on(OptionList.OptionSelected, "#effect-list")
     def _picked(self, event: OptionList.OptionSelected) -> None:

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from console.domain.ctcae import grade_scale, highest_grade
 from console.domain.errors import InvalidInput
 from console.domain.questionnaires import check_items
 from console.domain.vocab import (
@@ -344,6 +345,11 @@ class SideEffectIn(Input):
     def _consistent(self) -> "SideEffectIn":
         if self.effect is SideEffectType.OTHER and not self.other_text:
             raise InvalidInput("other_text", "Description: say what the other side effect is.")
+        if self.grade > highest_grade(self.effect):
+            raise InvalidInput(
+                "grade",
+                f"CTCAE grade: {self.effect.label} has grades {grade_scale(self.effect)} (CTCAE v5.0).",
+            )
         if self.resolved_at is not None and self.resolved_at < self.onset_at:
             raise InvalidInput("resolved_at", "Resolved at: must not be before the onset.")
         return self

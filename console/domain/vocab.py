@@ -131,6 +131,11 @@ class SideEffectType(StrEnum):
     ANXIETY = "anxiety"
     HYPERSALIVATION = "hypersalivation"
     RESPIRATORY_DEPRESSION = "respiratory_depression"
+    DYSGEUSIA = "dysgeusia"
+    VERTIGO = "vertigo"
+    PARAESTHESIA = "paraesthesia"
+    NASAL_DISCOMFORT = "nasal_discomfort"
+    URINARY_SYMPTOMS = "urinary_symptoms"
     OTHER = "other"
 
     @property
@@ -152,6 +157,11 @@ SIDE_EFFECT_LABELS = {
     SideEffectType.ANXIETY: "Anxiety / agitation",
     SideEffectType.HYPERSALIVATION: "Hypersalivation",
     SideEffectType.RESPIRATORY_DEPRESSION: "Respiratory depression",
+    SideEffectType.DYSGEUSIA: "Dysgeusia (altered taste)",
+    SideEffectType.VERTIGO: "Vertigo",
+    SideEffectType.PARAESTHESIA: "Paraesthesia (tingling, numbness)",
+    SideEffectType.NASAL_DISCOMFORT: "Nasal discomfort",
+    SideEffectType.URINARY_SYMPTOMS: "Urinary symptoms / cystitis",
     SideEffectType.OTHER: "Other",
 }
 

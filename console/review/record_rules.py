@@ -23,6 +23,7 @@ from console.chair.dose_rules import HOLD_RULES, NasalCourse, out_of_range, unti
 from console.clinic.clinic_protocol import stored_protocols
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
+from console.domain.ctcae import grade_scale, highest_grade
 from console.domain.protocol import Protocol
 from console.domain.serious_effects import described, is_serious
 from console.domain.vocab import Checklist, Method, OverrideRule, Role, SessionStatus
@@ -108,6 +109,13 @@ def _serious_effect_open_at_discharge(record: _Record, _protocol: Protocol) -> I
         let_go = record.let_go_between(effect.recorded_at, left)
         if is_serious(effect.effect, effect.grade) and still_open and not let_go:
             yield f"{described(effect.effect, effect.grade, effect.other_text)} open at discharge"
+
+
+def _graded_beyond_its_term(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    for effect in record.effects:
+        if effect.grade > highest_grade(effect.effect):
+            name = described(effect.effect, effect.grade, effect.other_text)
+            yield f"{name}: its CTCAE term has grades {grade_scale(effect.effect)}"
 
 
 def _discharged_without_a_time(record: _Record, _protocol: Protocol) -> Iterator[str]:
@@ -378,6 +386,11 @@ RULES = (
         "discharged without an escort",
         "protocol require_escort; Spravato label: no driving until the next day after a restful sleep",
         _discharged_without_an_escort,
+    ),
+    Rule(
+        "side effect graded beyond its term",
+        "NCI CTCAE v5.0: each term has its own grades (nausea 1-3, dysgeusia 1-2)",
+        _graded_beyond_its_term,
     ),
     Rule(
         "waste not witnessed",

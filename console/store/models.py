@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import CheckConstraint, Index, String, Table, Text, UniqueConstraint, false, inspect
 from sqlmodel import Field, SQLModel
 
+from console.domain.ctcae import grade_check_sql
 from console.domain.vocab import (
     Checklist,
     Drug,
@@ -307,6 +308,7 @@ class SideEffect(SQLModel, table=True):
         CheckConstraint(sql_in("effect", SideEffectType), name="effect_known"),
         CheckConstraint("effect <> 'other' OR length(other_text) > 0", name="other_described"),
         CheckConstraint("grade BETWEEN 1 AND 5", name="ctcae_grade"),
+        CheckConstraint(grade_check_sql(), name="grade_of_term"),
         CheckConstraint("resolved_at IS NULL OR resolved_at >= onset_at", name="resolved_after_onset"),
         CheckConstraint("version >= 1", name="version_positive"),
     )
