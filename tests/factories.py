@@ -114,7 +114,7 @@ def checked_in_session(
         row = sessions.check_in(db, nurse, row.id, row.version, protocol=protocol)
         lists = (protocol or Protocol()).checklists
         if checklist_ticked:
-            checklists.tick(db, nurse, row.id, Checklist.PRE_INFUSION, lists.pre_infusion, lists)
+            checklists.tick(db, nurse, row.id, Checklist.PRE_INFUSION, lists.before_dose(method), lists)
         return sessions.record_pre_assessment(
             db, nurse, row.id, row.version, escort_confirmed=True, contraindications=[]
         )
@@ -123,9 +123,10 @@ def checked_in_session(
 
 
 def pre_infusion_ticked(db: Database, nurse: Actor, session_id: int) -> None:
-    """The default protocol's pre-infusion checklist ticked whole, as before a first dose."""
+    """The default protocol's list before the first dose (the session's method's) ticked whole."""
     lists = Protocol().checklists
-    checklists.tick(db, nurse, session_id, Checklist.PRE_INFUSION, lists.pre_infusion, lists)
+    method = sessions.get_session(db, session_id).method
+    checklists.tick(db, nurse, session_id, Checklist.PRE_INFUSION, lists.before_dose(method), lists)
 
 
 def rems_enrolled(db: Database, nurse: Actor, session_id: int) -> None:

@@ -434,6 +434,28 @@ def test_the_first_dose_waits_for_the_pre_infusion_items_the_protocol_requires(
     assert charting.record_dose(db, nurse, row.id, iv_dose_data(db)).dose_mg > 0
 
 
+def test_a_nasal_first_dose_waits_for_the_labels_fasting_items_not_an_infusions(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    """Esketamine label: no food for 2 hours and no drink for 30 minutes before; no IV cannula."""
+    from console.chair import checklists
+
+    nurse, lists = staff["nina"], PROTOCOL.checklists
+    food, drink, pregnancy = lists.required_before_dose("nasal_spray")
+    row = checked_in_session(db, nurse, method="nasal_spray", checklist_ticked=False)
+    rems_enrolled(db, nurse, row.id)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    with pytest.raises(InvalidInput, match="Pre-dose checklist: 'IV site and cannula gauge checked' is not"):
+        checklists.tick(db, nurse, row.id, "pre_infusion", ["IV site and cannula gauge checked"], lists)
+    with pytest.raises(InvalidInput, match="is not an item"):  # an infusion's fasting is not the label's
+        checklists.tick(db, nurse, row.id, "pre_infusion", [lists.pre_infusion[0]], lists)
+    checklists.tick(db, nurse, row.id, "pre_infusion", [food, pregnancy], lists)
+    with pytest.raises(NotAllowed, match=re.escape(f"pre-dose checklist: {drink} not ticked")):
+        charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
+    checklists.tick(db, nurse, row.id, "pre_infusion", [drink], lists)
+    assert charting.record_dose(db, nurse, row.id, nasal_dose_data(db)).dose_mg == 56
+
+
 def test_a_physicians_override_lets_a_dose_go_without_a_required_item(
     db: Database, staff: dict[str, Actor]
 ) -> None:

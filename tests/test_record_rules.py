@@ -15,7 +15,7 @@ from console.review.record_rules import RULES, broken_rules
 from console.store.database import Database
 from console.store.models import TreatmentSession, VitalSigns
 from tests.conftest import demo_clinic_url
-from tests.factories import discharged_session
+from tests.factories import a_rems_session, discharged_session
 
 PROTOCOL = Protocol()
 # A grade-4 respiratory depression, never resolved, as a hand at the database would add it.
@@ -242,6 +242,18 @@ def test_a_first_dose_before_the_required_checklist_is_found(db: Database, staff
     found = [b for b in broken_rules(db, PROTOCOL) if b.rule == "first dose before the required checklist"]
     assert [b.detail for b in found] == [
         "first dose given with 'Pregnancy test negative, where it applies' not ticked"
+    ]
+
+
+@pytest.mark.breaks_rules
+def test_a_nasal_first_dose_before_the_labels_fasting_items_is_found(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    row = a_rems_session(db, staff["nina"])
+    _raw(db, "DELETE FROM checklist_tick WHERE session_id = :sid AND item LIKE 'No drink%'", sid=row.id)
+    found = [b for b in broken_rules(db, PROTOCOL) if b.rule == "first dose before the required checklist"]
+    assert [b.detail for b in found] == [
+        "first dose given with 'No drink for 30 minutes before the dose' not ticked"
     ]
 
 

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, SelectionList, Static
 
 from app import ChairsideApp
 from console.chair import charting, rems, sessions
@@ -696,8 +696,9 @@ async def _nasal_dose_given(pilot: Pilot[None], patient: Patient) -> "Nurse":
     return nurse
 
 
-async def test_a_dose_waits_for_the_pre_infusion_items_the_protocol_requires(demo_app: ChairsideApp) -> None:
-    """Fasting and the pregnancy test are ticked before the first dose: the refusal names them."""
+async def test_a_nasal_dose_waits_for_the_labels_pre_dose_items(demo_app: ChairsideApp) -> None:
+    """A nasal session asks the esketamine label's fasting (no food 2 h, no drink 30 min) and no IV
+    cannula; its items are ticked before the first dose: the refusal names them."""
     patient, session_id = _book(demo_app, "nasal_spray", time(12, 0))
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await sign_in(pilot)
@@ -705,11 +706,17 @@ async def test_a_dose_waits_for_the_pre_infusion_items_the_protocol_requires(dem
         await nurse.type(
             patient.mrn, "enter", "f2", "6", "enter", "5 6 6", "enter", "132/84 80 99 16 5", "enter"
         )
+        label = str(demo_app.screen.query_one("#pre-checklist-label", Label).render())
+        assert label.startswith("Pre-dose checklist")
+        options = demo_app.screen.query_one("#pre-checklist", SelectionList)
+        shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert shown == Protocol().checklists.pre_nasal and not any("cannula" in item for item in shown)
         await nurse.type("tab", "REMS-4411", "enter", "tab", "tab", "space", "enter")  # the checklist left
         await nurse.type("2", "enter", "enter", "enter", "56", "enter")
         said = _error(demo_app)
         assert (
-            "pre-infusion checklist: Fasting as instructed" in said and "Pregnancy test negative" in said
+            "pre-dose checklist: No food for 2 hours before the dose; No drink for 30 minutes" in said
+            and "Pregnancy test negative" in said
         ), said
     assert demo_app.db is not None
     with demo_app.db.read() as session:

@@ -122,3 +122,12 @@ def test_a_protocol_with_its_own_pre_infusion_items_loads_and_requires_only_what
     )
     with pytest.raises(ConfigurationError, match="'Fasting' is not in pre_infusion"):
         load_protocol(own)
+    own.write_text(
+        'version = "lakeside-8"\n[checklists]\npre_nasal = ["No food for 2 hours before the dose"]\n'
+    )
+    assert load_protocol(own).checklists.pre_nasal_required == ["No food for 2 hours before the dose"]
+    own.write_text(
+        'version = "lakeside-8"\n[checklists]\npre_nasal_required = ["IV site and cannula gauge checked"]\n'
+    )
+    with pytest.raises(ConfigurationError, match="'IV site and cannula gauge checked' is not in pre_nasal"):
+        load_protocol(own)

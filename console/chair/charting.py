@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from console.chair import checklists, dose_rules
 from console.chair.alerts import call_for_serious_effect, follow_correction, raise_alerts
+from console.chair.exposure import week_before
 from console.chair.overdue import close_overdue
 from console.chair.overrides import overridden
 from console.chair.reading import Reading
@@ -362,7 +363,8 @@ def record_dose(
         dose_rules.reconciled(dose_in, protocol)
         earlier = sum(dose.dose_mg for dose in recorded)
         course = _nasal_course(session, treatment, patient)
-        refusal = dose_rules.out_of_range(dose_in, protocol, earlier, weight, course)
+        week = week_before(session, treatment)
+        refusal = dose_rules.out_of_range(dose_in, protocol, earlier, weight, course, week)
         if refusal is not None and OverrideRule.DOSE_RANGE not in set_aside:
             raise refusal
         named = witness_id(session, dose_in.witness, user_id)
@@ -466,7 +468,8 @@ def correct_dose(
         treatment = get_or_refuse(session, TreatmentSession, row.session_id, "Session")
         patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
         course = _nasal_course(session, treatment, patient)
-        refusal = dose_rules.out_of_range(dose_in, protocol, earlier, row.weight_kg_used, course)
+        week = week_before(session, treatment)
+        refusal = dose_rules.out_of_range(dose_in, protocol, earlier, row.weight_kg_used, course, week)
         if refusal is not None and OverrideRule.DOSE_RANGE not in overridden(session, row.session_id):
             raise refusal
         named = witness_id(session, dose_in.witness, row.administered_by)

@@ -15,10 +15,6 @@ from console.store.rows import insert_many
 from console.store.session_lock import open_for_change
 
 
-def items_of(checklists: Checklists, checklist: Checklist) -> list[str]:
-    return list(checklists.pre_infusion if checklist == Checklist.PRE_INFUSION else checklists.discharge)
-
-
 def ticked(session: Session, session_id: int, checklist: Checklist) -> set[str]:
     return set(
         session.exec(
@@ -38,17 +34,18 @@ def tick(
     checklists: Checklists,
 ) -> set[str]:
     """Store a tick, with who and when, for each of `items` not ticked yet; the ticked items after.
-    A tick stays once stored (a note says if it was wrong). An item the protocol does not list is
-    refused by name."""
+    A tick stays once stored (a note says if it was wrong). An item the protocol does not list for
+    the session's method (a nasal session has its own list before the dose) is refused by name."""
     user_id = require_clinical(actor)
     which = Checklist(checklist)
-    known = items_of(checklists, which)
-    for item in items:
-        if item not in known:
-            raise InvalidInput(which.value, f"{which.label}: '{item}' is not an item of the protocol's list.")
     now = db.clock.now()
     with db.write() as session:
-        open_for_change(session, session_id)
+        row = open_for_change(session, session_id)
+        known = checklists.items_of(which, row.method)
+        for item in items:
+            if item not in known:
+                name = which.label_for(row.method)
+                raise InvalidInput(which.value, f"{name}: '{item}' is not an item of the protocol's list.")
         before = ticked(session, session_id, which)
         added = [
             ChecklistTick(session_id=session_id, checklist=which, item=item, ticked_by=user_id, ticked_at=now)

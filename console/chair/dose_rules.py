@@ -18,7 +18,7 @@ from console.domain.alert_rules import AlertRule
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn
 from console.domain.protocol import Protocol
-from console.domain.vocab import Contraindication, Method, OverrideRule, Route
+from console.domain.vocab import Checklist, Contraindication, Method, OverrideRule, Route
 from console.store.models import Patient, TreatmentSession, VitalSigns
 
 # The drug given at the chair by any name an allergy list may use, found inside any word ("Ketamine-
@@ -51,10 +51,11 @@ def before_first_dose(
     protocol requires is not ticked (`ticked`: those that are), or a pre-dose hold stands."""
     if treatment.contraindications_screened_at is None:
         raise NotAllowed("record the contraindication screen (pre-assessment) before the first dose")
-    missing = unticked_required(protocol, ticked)
+    missing = unticked_required(protocol, treatment.method, ticked)
     if missing and OverrideRule.CONTRAINDICATION not in overridden:
+        checklist = Checklist.PRE_INFUSION.label_for(treatment.method).lower()
         raise NotAllowed(
-            f"pre-infusion checklist: {'; '.join(missing)} not ticked (pre-assessment); dosing waits "
+            f"{checklist}: {'; '.join(missing)} not ticked (pre-assessment); dosing waits "
             f"until it is, or a {protocol.override_roles.contraindication} records a contraindication "
             "override with a reason"
         )
@@ -74,9 +75,9 @@ def before_first_dose(
             )
 
 
-def unticked_required(protocol: Protocol, ticked: Collection[str]) -> list[str]:
-    """The pre-infusion items the protocol requires before a dose that are not in `ticked`."""
-    return [item for item in protocol.checklists.pre_infusion_required if item not in ticked]
+def unticked_required(protocol: Protocol, method: str, ticked: Collection[str]) -> list[str]:
+    """The items the protocol requires before a dose by `method` that are not in `ticked`."""
+    return [item for item in protocol.checklists.required_before_dose(method) if item not in ticked]
 
 
 def for_this_patient(
@@ -160,14 +161,41 @@ def out_of_range(
     earlier_mg: float = 0,
     weight_kg: float | None = None,
     course: NasalCourse | None = None,
+    week_before_mg: float = 0,
 ) -> InvalidInput | None:
     """The refusal for a dose outside the protocol's range, or None when it is within.
 
     `earlier_mg`: the session's other doses: the caps are on the session's total (a re-dose counts);
-    `weight_kg`: the weight mg/kg is worked from; `course`: for esketamine, the label's steps.
+    `weight_kg`: the weight mg/kg is worked from; `course`: for esketamine, the label's steps;
+    `week_before_mg`: what the patient's other sessions gave in the 7 days ending on this one's day.
     """
-    who = protocol.override_roles.dose_range
-    needed = f"a {who} override with a reason is needed to give it"
+    needed = f"a {protocol.override_roles.dose_range} override with a reason is needed to give it"
+    refusal = _session_out_of_range(dose, protocol, earlier_mg, weight_kg, course, needed)
+    if refusal is not None:
+        return refusal
+    iv = dose.route == Route.INTRAVENOUS
+    cap = protocol.iv.max_mg_7_days if iv else protocol.nasal.max_mg_7_days
+    week = week_before_mg + earlier_mg + dose.dose_mg
+    if cap and week > cap + 0.01:
+        field, name = ("dose_mg", "Dose") if iv else ("device_count", "Devices")
+        return InvalidInput(
+            field,
+            f"{name}: {dose.dose_mg:g} mg makes {week:g} mg in 7 days with the patient's other doses, above "
+            f"the protocol's {cap:g} mg in 7 days; {needed}.",
+        )
+    return None
+
+
+def _session_out_of_range(
+    dose: DoseAmount,
+    protocol: Protocol,
+    earlier_mg: float,
+    weight_kg: float | None,
+    course: NasalCourse | None,
+    needed: str,
+) -> InvalidInput | None:
+    """The session's own limits: rate, duration, an allowed nasal dose, the label's steps, and the
+    session's total in mg and mg/kg."""
     total = earlier_mg + dose.dose_mg
     with_earlier = f" with the {earlier_mg:g} mg given before in this session" if earlier_mg else ""
     if dose.route == Route.INTRAVENOUS:

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from console.chair.exposure import series_started_on
 from console.domain.actors import Actor, require_clinical
 from console.domain.alert_rules import AlertRule
 from console.domain.errors import Conflict, NotAllowed
@@ -141,16 +142,7 @@ def series_baselines(session: Session, row: TreatmentSession) -> dict[Instrument
     """Each instrument's first answers of the patient's current series, from other sessions than
     this one: the series began at the latest first session on or before this session's day; without
     one, the patient's earliest answers count."""
-    started: date | None = session.exec(
-        select(col(TreatmentSession.clinic_date))
-        .where(
-            TreatmentSession.patient_id == row.patient_id,
-            TreatmentSession.series_number == 1,
-            TreatmentSession.clinic_date <= row.clinic_date,
-        )
-        .order_by(col(TreatmentSession.clinic_date).desc())
-        .limit(1)
-    ).first()
+    started = series_started_on(session, row)
     answers = session.exec(
         select(Questionnaire)
         .join(TreatmentSession, col(TreatmentSession.id) == Questionnaire.session_id)

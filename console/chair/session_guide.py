@@ -123,8 +123,9 @@ def series_text(session: TreatmentSession) -> str:
 
 def header(view: SessionView, protocol: Protocol) -> Header:
     """The patient at a glance: who, allergies, diagnosis, where in the series, mood questionnaires
-    due, the last three sessions' doses and response, current medications with those that matter
-    at the chair flagged, and the relevant history."""
+    due, the last three sessions' doses and response, the drug given in 7 and 30 days and this
+    series, current medications with those that matter at the chair flagged, and the relevant
+    history."""
     p, s = view.patient, view.session
     weight = f"{p.weight_kg:g} kg ({p.weight_measured_on:%d %b %Y})" if p.weight_kg else "weight not recorded"
     series = series_text(s)
@@ -142,6 +143,7 @@ def header(view: SessionView, protocol: Protocol) -> Header:
         f"  {age_on(p.date_of_birth, s.clinic_date)} y · {p.sex} · {weight} · MRN {p.mrn}",
         f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}",
         f"{series} · " + (f"last {last}" if last else "first session"),
+        *([view.exposure.text()] if view.exposure else []),
         f"Medications: {medicines}" + (" · " + " ".join(flagged) if flagged else "") + " (Ctrl+O)",
     ]
     return Header(p.display_name, "\n".join(lines))

@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, col, select
 
 from console.chair.alert_shown import AlertShown
+from console.chair.exposure import Exposure, exposure_of
 from console.chair.questionnaires import last_mood_dates, series_baselines
 from console.chair.reading import Reading
 from console.chair.side_effect_shown import SideEffectShown
@@ -76,6 +77,7 @@ class SessionView:
     upcoming: TreatmentSession | None = None  # the patient's next session booked after this one's day
     recent: tuple[PreviousSession, ...] = ()  # the patient's last three finished sessions, latest first
     checklist_ticks: tuple[ChecklistTick, ...] = ()
+    exposure: Exposure | None = None  # the drug given lately: 7 and 30 days, this series
 
     def ticked(self, checklist: Checklist) -> set[str]:
         """The items of the protocol's `checklist` ticked at this session."""
@@ -162,6 +164,7 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         upcoming=upcoming_session(session, row),
         recent=recent,
         checklist_ticks=tuple(children(ChecklistTick, "ticked_at")),
+        exposure=exposure_of(session, row),
     )
 
 

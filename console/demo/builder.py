@@ -472,7 +472,9 @@ class _History:
         if devices:
             _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices)
         _questionnaires(buffers, course, row, nurse, check_in + timedelta(minutes=4), progress, self.doctor)
-        _checklists(buffers, sid, nurse, check_in + timedelta(minutes=7), leave - timedelta(minutes=2))
+        _checklists(
+            buffers, sid, nurse, course.method, check_in + timedelta(minutes=7), leave - timedelta(minutes=2)
+        )
         self._vitals(buffers, course.method, sid, nurse, check_in, start, end, leave)
         if rng.random() < 0.25:
             self._side_effect(buffers, sid, nurse, start, end, leave)
@@ -838,7 +840,7 @@ class _Today:
             rems.ask_questions(db, nurse, row.id, answers)
         self._questionnaires(nurse, row)
         checklists.tick(
-            db, nurse, row.id, Checklist.PRE_INFUSION, PROTOCOL_CHECKS.pre_infusion, PROTOCOL_CHECKS
+            db, nurse, row.id, Checklist.PRE_INFUSION, PROTOCOL_CHECKS.before_dose(method), PROTOCOL_CHECKS
         )
         if minutes_ago < 20:
             return  # checked in, pre-assessment done
@@ -1148,11 +1150,12 @@ def _questionnaires(
 
 
 def _checklists(
-    buffers: _Buffers, sid: int, nurse: int, before_dose: datetime, before_leaving: datetime
+    buffers: _Buffers, sid: int, nurse: int, method: Method, before_dose: datetime, before_leaving: datetime
 ) -> None:
-    """Every item of both default checklists, ticked before the dose and before the patient left."""
+    """Every item of the default checklists (before the dose: the method's), ticked before the dose
+    and before the patient left."""
     for checklist, items, at in (
-        (Checklist.PRE_INFUSION, PROTOCOL_CHECKS.pre_infusion, before_dose),
+        (Checklist.PRE_INFUSION, PROTOCOL_CHECKS.before_dose(method), before_dose),
         (Checklist.DISCHARGE, PROTOCOL_CHECKS.discharge, before_leaving),
     ):
         for item in items:

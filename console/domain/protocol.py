@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from console.domain.errors import ConfigurationError
 from console.domain.toml_text import read_toml
-from console.domain.vocab import Role
+from console.domain.vocab import Checklist, Method, Role
 
 
 class _Section(BaseModel):
@@ -76,6 +76,9 @@ class IVRules(_Section):
     observation_min: int = Field(
         30, ge=15, le=600, description="observation after dosing ends, before discharge"
     )
+    max_mg_7_days: float = Field(
+        0, ge=0, le=5000, description="largest total over 7 days without override (mg; 0: no cap)"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> "IVRules":
@@ -99,6 +102,12 @@ class NasalRules(_Section):
     )
     vitals_at_min: list[int] = Field([40], description="minutes after dosing when a reading is due")
     observation_min: int = Field(120, ge=120, le=600, description="observation after the first device")
+    max_mg_7_days: float = Field(
+        0,
+        ge=0,
+        le=168,
+        description="largest total over 7 days without override (mg; 0: no cap; label: 84 mg twice a week)",
+    )
 
     @model_validator(mode="after")
     def _as_labelled(self) -> "NasalRules":
@@ -205,16 +214,25 @@ class SeriesPlan(_Section):
 ChecklistItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
-# Pre-infusion items ticked before any dose unless the protocol says otherwise.
+# Items ticked before any dose unless the protocol says otherwise: an infusion's, and a nasal
+# session's (the esketamine label: no food for 2 hours and no drink for 30 minutes before).
 REQUIRED_BY_DEFAULT = (
     "Fasting as instructed (no solid food for 6 hours)",
     "Pregnancy test negative, where it applies",
 )
+NASAL_REQUIRED_BY_DEFAULT = (
+    "No food for 2 hours before the dose",
+    "No drink for 30 minutes before the dose",
+    "Pregnancy test negative, where it applies",
+)
+# Each list before the first dose, with the list of its items required and their defaults.
+_BEFORE_DOSE = {"pre_infusion": REQUIRED_BY_DEFAULT, "pre_nasal": NASAL_REQUIRED_BY_DEFAULT}
 
 
 class Checklists(_Section):
-    """What is checked before the first dose and before the patient leaves: the clinic's own items
-    (an empty list: no checklist). Every discharge item is ticked before discharge."""
+    """What is checked before the first dose (an infusion's list, a nasal session's list) and before
+    the patient leaves: the clinic's own items (an empty list: no checklist). Every discharge item
+    is ticked before discharge."""
 
     pre_infusion: list[ChecklistItem] = Field(
         [
@@ -230,6 +248,19 @@ class Checklists(_Section):
         max_length=12,
         description="pre-infusion items ticked before any dose is stored (else a contraindication override)",
     )
+    pre_nasal: list[ChecklistItem] = Field(
+        [
+            *NASAL_REQUIRED_BY_DEFAULT,
+            "Nasal corticosteroid or decongestant, if used, at least 1 hour before",
+        ],
+        max_length=12,
+        description="checked before the first nasal (esketamine) dose; no IV cannula",
+    )
+    pre_nasal_required: list[ChecklistItem] = Field(
+        list(NASAL_REQUIRED_BY_DEFAULT),
+        max_length=12,
+        description="pre_nasal items ticked before a nasal dose is stored (else a contraindication override)",
+    )
     discharge: list[ChecklistItem] = Field(
         [
             "Oriented to time, place and person",
@@ -244,25 +275,37 @@ class Checklists(_Section):
     @classmethod
     def _required_by_default(cls, data: object) -> object:
         """Left out: the default's required items that the clinic's own list has (a clinic that
-        wrote its own items before this key existed keeps a protocol that loads)."""
-        if isinstance(data, dict) and "pre_infusion" in data and "pre_infusion_required" not in data:
-            items = data["pre_infusion"]
-            listed = items if isinstance(items, list) else []
-            return data | {"pre_infusion_required": [i for i in REQUIRED_BY_DEFAULT if i in listed]}
+        wrote its own items before the `_required` key existed keeps a protocol that loads)."""
+        if not isinstance(data, dict):
+            return data
+        for name, required in _BEFORE_DOSE.items():
+            if name in data and f"{name}_required" not in data:
+                listed = data[name] if isinstance(data[name], list) else []
+                data = data | {f"{name}_required": [item for item in required if item in listed]}
         return data
 
     @model_validator(mode="after")
     def _distinct(self) -> "Checklists":
-        for name in ("pre_infusion", "discharge"):
+        for name in (*_BEFORE_DOSE, "discharge"):
             items = getattr(self, name)
             if len(set(items)) != len(items):
                 raise ValueError(f"{name}: each item once")
-        unknown = [item for item in self.pre_infusion_required if item not in self.pre_infusion]
-        if unknown:
-            raise ValueError(
-                f"pre_infusion_required: {unknown[0]!r} is not in pre_infusion (accepted: its items)"
-            )
+        for name in _BEFORE_DOSE:
+            unknown = [item for item in getattr(self, f"{name}_required") if item not in getattr(self, name)]
+            if unknown:
+                raise ValueError(f"{name}_required: {unknown[0]!r} is not in {name} (accepted: its items)")
         return self
+
+    def before_dose(self, method: str) -> list[str]:
+        """The items checked before the first dose of a session given by `method`."""
+        return list(self.pre_nasal if method == Method.NASAL else self.pre_infusion)
+
+    def required_before_dose(self, method: str) -> list[str]:
+        """The items of `before_dose` ticked before any dose is stored."""
+        return list(self.pre_nasal_required if method == Method.NASAL else self.pre_infusion_required)
+
+    def items_of(self, checklist: str, method: str) -> list[str]:
+        return self.before_dose(method) if checklist == Checklist.PRE_INFUSION else list(self.discharge)
 
 
 DEFAULT_VERSION = "default-2026.12"

@@ -109,6 +109,11 @@ class Checklist(StrEnum):
     def label(self) -> str:
         return {"pre_infusion": "Pre-infusion checklist", "discharge": "Discharge checklist"}[self.value]
 
+    def label_for(self, method: str) -> str:
+        """A nasal session has no infusion: its list before the dose is the pre-dose checklist."""
+        nasal_first = self == Checklist.PRE_INFUSION and method == Method.NASAL
+        return "Pre-dose checklist" if nasal_first else self.label
+
 
 class InfusionEventKind(StrEnum):
     PAUSE = "pause"

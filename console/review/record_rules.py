@@ -10,7 +10,7 @@ import typing
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy import text
@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from console.chair.alerts import breaches, first_reading, serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
 from console.chair.dose_rules import HOLD_RULES, NasalCourse, out_of_range, unticked_required
+from console.chair.exposure import WEEK_DAYS, given_before, given_to
 from console.clinic.clinic_protocol import stored_protocols
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
@@ -74,6 +75,7 @@ class _Record:
     physicians: frozenset[int]  # the users who are physicians
     ticks: list[ChecklistTick]
     course: NasalCourse | None  # esketamine: the patient's last earlier dose and age, for the label's steps
+    week_before_mg: float  # what the patient's sessions before it by this method gave in 7 days
 
     def let_go_between(self, start: datetime, end: datetime) -> bool:
         """A physician set the discharge rule aside between `start` and `end` (inclusive): an
@@ -262,7 +264,9 @@ def _dosed_outside_the_protocols_range(record: _Record, protocol: Protocol) -> I
     found: dict[str, None] = {}  # each problem once: a total past a cap is past it with every dose
     for dose in record.doses:
         others = sum(other.dose_mg for other in record.doses if other is not dose)
-        refusal = out_of_range(dose, protocol, others, dose.weight_kg_used, record.course)
+        refusal = out_of_range(
+            dose, protocol, others, dose.weight_kg_used, record.course, record.week_before_mg
+        )
         if refusal is not None:
             found[str(refusal).rsplit("; ", 1)[0]] = None  # without "an override is needed": it is the rule
     yield from found
@@ -286,7 +290,7 @@ def _dosed_before_the_required_checklist(record: _Record, protocol: Protocol) ->
         return
 
     def unticked(ticks: list[ChecklistTick]) -> list[str]:
-        missing = unticked_required(protocol, {tick.item for tick in ticks})
+        missing = unticked_required(protocol, record.session.method, {tick.item for tick in ticks})
         return [f"first dose given with {item!r} not ticked" for item in missing]
 
     pre = [tick for tick in record.ticks if tick.checklist == Checklist.PRE_INFUSION]
@@ -367,8 +371,9 @@ RULES = (
     ),
     Rule(
         "first dose before the required checklist",
-        "protocol pre_infusion_required (fasting; a pregnancy test where it applies; ASRA/AAPM/ASA 2018 "
-        "lists pregnancy as a contraindication); else a physician's contraindication override",
+        "protocol pre_infusion_required / pre_nasal_required (fasting; a pregnancy test where it applies: "
+        "ASRA/AAPM/ASA 2018 lists pregnancy as a contraindication; esketamine label: no food for 2 h, no "
+        "drink for 30 min); else a physician's contraindication override",
         _dosed_before_the_required_checklist,
     ),
     Rule(
@@ -499,6 +504,7 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
         session.exec(select(UserAccount.id).where(UserAccount.role == Role.PHYSICIAN)).all()
     )
     previous = _previous_nasal_totals(session, {row.patient_id for row in rows if row.method == Method.NASAL})
+    week = _week_before(session, rows)
     records = []
     order = {session_id: n for n, session_id in enumerate(ids)}
     for row in sorted(rows, key=lambda r: order[r.id]):
@@ -523,9 +529,26 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
                 if row.method == Method.NASAL
                 else None
             ),
+            week_before_mg=week.get(row.id, 0.0),
         )
         records.append(record)
     return records
+
+
+def _week_before(session: Session, rows: list[TreatmentSession]) -> dict[int, float]:
+    """For each session of `rows`, what the patient's sessions before it by its method gave in the 7
+    days ending on its day (as the dose service counts them for the protocol's 7-day cap)."""
+    if not rows:
+        return {}
+    first = min(row.clinic_date for row in rows) - timedelta(days=WEEK_DAYS - 1)
+    last = max(row.clinic_date for row in rows)
+    week: dict[int, float] = {}
+    for method in {row.method for row in rows}:
+        of_method = [row for row in rows if row.method == method]
+        given = given_to(session, {row.patient_id for row in of_method}, method, first, last)
+        for row in of_method:
+            week[row.id] = given_before(given.get(row.patient_id, []), row)
+    return week
 
 
 def _previous_nasal_totals(session: Session, patients: set[int]) -> dict[int, float]:

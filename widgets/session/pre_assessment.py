@@ -120,7 +120,10 @@ class PreAssessmentStep(StepForm):
             self.query_one("#escort", Checkbox).value = view.session.escort_confirmed
         self._show_rems(view)
         self._show_questionnaires(view)
-        items = list(self.clinic.protocol.checklists.pre_infusion)
+        method = view.session.method
+        items = self.clinic.protocol.checklists.before_dose(method)
+        checklist = Checklist.PRE_INFUSION.label_for(method)
+        self.query_one("#pre-checklist-label", Label).update(f"{checklist} (space ticks one, a ticks all)")
         self.query_one("#pre-checklist", ChecklistTicks).show_ticked(
             items, view.ticked(Checklist.PRE_INFUSION)
         )
@@ -161,7 +164,10 @@ class PreAssessmentStep(StepForm):
         escort = self.query_one("#escort", Checkbox).value
         changed = [
             ("Contraindication screen", found != recorded or escort != view.session.escort_confirmed),
-            ("Pre-infusion checklist", self.ticks_not_stored("#pre-checklist", view, Checklist.PRE_INFUSION)),
+            (
+                Checklist.PRE_INFUSION.label_for(view.session.method),
+                self.ticks_not_stored("#pre-checklist", view, Checklist.PRE_INFUSION),
+            ),
         ]
         if view.session.method == Method.NASAL:
             ticked = set(self.query_one("#rems-medications", SelectionList).selected)

@@ -1,0 +1,117 @@
+"""The drug a patient has had lately: mg in 7 and 30 days and this series, in the session header,
+and the protocol's 7-day cap held by the dose service and by `audit rules`, on both backends."""
+
+import re
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import text
+
+from console.chair import charting, sessions
+from console.chair.exposure import Exposure
+from console.chair.overrides import record_override
+from console.chair.session_guide import header
+from console.chair.session_view import load_session_view
+from console.clinic.clinic_protocol import set_protocol
+from console.domain.actors import Actor
+from console.domain.errors import InvalidInput
+from console.domain.protocol import Protocol
+from console.review.record_rules import broken_rules
+from console.store.database import Database
+from tests.factories import checked_in_session, nasal_dose_data, rems_enrolled, vitals_data
+
+CAPPED = Protocol(version="week-cap-1", nasal={"max_mg_7_days": 112})
+
+
+def _nasal_session(db: Database, nurse: Actor, at: str, protocol: Protocol) -> int:
+    row = checked_in_session(db, nurse, method="nasal_spray", protocol=protocol, at=at)
+    rems_enrolled(db, nurse, row.id)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    return row.id
+
+
+def _devices(db: Database, mg: int) -> dict[str, object]:
+    return nasal_dose_data(db, dose_mg=mg, device_count=mg // 28, drawn_mg=mg)
+
+
+def test_the_header_says_what_was_given_in_7_and_30_days_and_this_series(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    first = _nasal_session(db, nurse, "08:00", Protocol())
+    charting.record_dose(db, nurse, first, _devices(db, 56))
+    second = _nasal_session(db, nurse, "12:00", Protocol())
+    charting.record_dose(db, nurse, second, _devices(db, 84))
+    view = load_session_view(db, second)
+    assert view.exposure == Exposure("esketamine", 140, 140, 140)
+    assert (
+        "Esketamine given: 140 mg in 7 days · 140 mg in 30 days · 140 mg this series"
+        in header(view, Protocol()).details
+    )
+
+
+def test_a_dose_past_the_protocols_7_day_cap_waits_for_a_physicians_override(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    set_protocol(db, staff["office"], CAPPED)
+    first = _nasal_session(db, nurse, "08:00", CAPPED)
+    charting.record_dose(db, nurse, first, _devices(db, 56), CAPPED)
+    second = _nasal_session(db, nurse, "12:00", CAPPED)
+    with pytest.raises(
+        InvalidInput,
+        match=re.escape(
+            "Devices: 84 mg makes 140 mg in 7 days with the patient's other doses, above the protocol's "
+            "112 mg in 7 days; a physician override with a reason is needed to give it."
+        ),
+    ) as refused:
+        charting.record_dose(db, nurse, second, _devices(db, 84), CAPPED)
+    assert refused.value.field == "device_count"
+    assert charting.record_dose(db, nurse, second, _devices(db, 56), CAPPED).dose_mg == 56  # 112: at the cap
+
+
+def test_the_override_lets_the_dose_go_and_audit_rules_accepts_it(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    set_protocol(db, staff["office"], CAPPED)
+    first = _nasal_session(db, nurse, "08:00", CAPPED)
+    charting.record_dose(db, nurse, first, _devices(db, 56), CAPPED)
+    second = _nasal_session(db, nurse, "12:00", CAPPED)
+    record_override(
+        db, staff["priya"], second, "dose_range", "Acute suicidal ideation: 84 mg per plan", CAPPED
+    )
+    assert charting.record_dose(db, nurse, second, _devices(db, 84), CAPPED).dose_mg == 84
+    assert [b for b in broken_rules(db, CAPPED) if b.rule == "dose outside the protocol's range"] == []
+
+
+@pytest.mark.breaks_rules
+def test_a_dose_past_the_7_day_cap_written_behind_the_services_is_found(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    set_protocol(db, staff["office"], CAPPED)
+    first = _nasal_session(db, nurse, "08:00", CAPPED)
+    charting.record_dose(db, nurse, first, _devices(db, 56), CAPPED)
+    second = _nasal_session(db, nurse, "12:00", CAPPED)
+    charting.record_dose(db, nurse, second, _devices(db, 56), CAPPED)
+    with db.engine.begin() as connection:  # a third device added by hand to the second session's dose
+        connection.execute(
+            text(
+                "UPDATE dose_administration SET dose_mg = 84, drawn_mg = 84, device_count = 3"
+                " WHERE session_id = :sid"
+            ),
+            {"sid": second},
+        )
+    found = [b.detail for b in broken_rules(db, CAPPED) if b.session_id == second]
+    assert found == [
+        "Devices: 84 mg makes 140 mg in 7 days with the patient's other doses, above the protocol's 112 mg"
+        " in 7 days"
+    ]
+    assert sessions.get_session(db, first).id == first
+
+
+@pytest.mark.parametrize("section, value", [("nasal", 196), ("nasal", -1), ("iv", 5001)])
+def test_a_7_day_cap_beyond_the_label_or_below_zero_is_refused(section: str, value: float) -> None:
+    with pytest.raises(ValidationError, match="max_mg_7_days"):
+        Protocol.model_validate({section: {"max_mg_7_days": value}})
