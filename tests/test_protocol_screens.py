@@ -9,12 +9,11 @@ from textual.widgets import DataTable, Static
 
 from app import ChairsideApp
 from console.chair import charting, sessions
-from console.chair.overrides import record_override
 from console.demo.builder import DEMO_PIN
 from console.domain.actors import Actor
 from console.domain.clock import FixedClock
 from console.domain.vocab import Role
-from console.store.models import Alert, Patient
+from console.store.models import Alert, AuditEvent, Override, Patient
 from tests.factories import vitals_data
 
 from .test_app import sign_in
@@ -55,24 +54,30 @@ async def test_a_positive_screen_blocks_the_dose_until_the_physician_overrides(
         await _confirm_dose(nurse)
         assert "contraindication found (Pregnancy)" in _error(demo_app)
         assert "physician records an override" in _error(demo_app)
-        await nurse.type("ctrl+y", "enter", *"patient says so", "enter")  # a nurse may not override
+        # A nurse may not override, even with her own password in the physician's place.
+        await nurse.type("ctrl+y", "enter", *"patient says so", "enter", *"nurse", "enter")
+        await nurse.type(*"demo-nurse-pass", "enter")
         assert "the protocol needs a physician" in str(demo_app.screen.query_one("#override-error").render())
+        assert "demo-nurse-pass" not in demo_app.export_screenshot()  # the secret is never shown
         await nurse.type("escape", "tab", "enter")  # the reason typed is thrown away, once asked
-        assert demo_app.db is not None
-        assert demo_app.settings is not None
-        record_override(
-            demo_app.db,
-            DOCTOR,
-            session_id,
-            "contraindication",
-            "Negative test today",
-            demo_app.settings.protocol,
-        )
+        # The physician comes to the chair and types her username and signing PIN.
+        await nurse.type("ctrl+y", "enter", *"Negative test today", "enter", *"doctor", "enter")
+        await nurse.type(*DEMO_PIN, "enter")
+        assert "Override recorded" in _error(demo_app), _error(demo_app)
         await nurse.type("f4")
         await _confirm_dose(nurse)
         assert _error(demo_app) == "", _error(demo_app)
         assert "⚑ OVERRIDE" in str(demo_app.screen.query_one("#alerts", Static).render())
+    assert demo_app.db is not None
     assert sessions.get_session(demo_app.db, session_id).status == "in_treatment"
+    with demo_app.db.read() as session:
+        override = session.exec(select(Override).where(Override.session_id == session_id)).one()
+        decided = session.exec(select(AuditEvent).where(AuditEvent.action == "override.record")).one()
+    assert (override.overridden_by, override.reason, decided.actor) == (
+        DOCTOR.user_id,
+        "Negative test today",
+        "doctor",
+    )
 
 
 async def test_a_physician_records_the_override_at_the_chair(demo_app: ChairsideApp) -> None:

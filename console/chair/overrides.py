@@ -2,8 +2,9 @@
 
 from sqlmodel import Session, select
 
+from console.clinic.users import verify_at_chair
 from console.domain.actors import Actor, require_clinical
-from console.domain.errors import NotAllowed
+from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.inputs import OverrideIn, parse
 from console.domain.protocol import Protocol
 from console.domain.vocab import OverrideRule, Role
@@ -38,6 +39,26 @@ def record_override(
             at=now,
         )
         return insert(session, row, actor=actor, action="override.record", at=now)
+
+
+def record_override_at_chair(
+    db: Database,
+    session_id: int,
+    rule: str,
+    reason: str,
+    protocol: Protocol,
+    username: str,
+    secret: str,
+) -> Override:
+    """A physician at the nurse's console sets a rule aside: their username and signing PIN (or
+    password) say who decides, so the override and its audit event name them, not the nurse who is
+    signed in. A wrong secret counts towards their lockout, as at sign-in."""
+    if not username.strip():
+        raise InvalidInput(
+            "username", "Physician at the chair: type the physician's username and their signing PIN."
+        )
+    decider = verify_at_chair(db, username, secret, action="override.authorise")
+    return record_override(db, decider, session_id, rule, reason, protocol)
 
 
 def overridden(session: Session, session_id: int) -> set[OverrideRule]:

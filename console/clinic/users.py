@@ -164,12 +164,18 @@ def _take_attempt(db: Database, user_id: int) -> int:
     return taken or 0
 
 
-def verify_witness(db: Database, username: str, secret: str) -> Actor:
-    """A witness at the chair proves who they are: their signing PIN when they have one and typed
-    digits, else their password; counted towards the lockout and audited like a sign-in."""
+def verify_at_chair(db: Database, username: str, secret: str, action: str) -> Actor:
+    """Someone at another user's console proves who they are: their signing PIN when they have one
+    and typed digits, else their password; counted towards the lockout and audited as `action`."""
+    username = username.strip().lower()  # as sign-in takes it: "Marcus " is marcus, PIN and all
     user = find_user(db, username)
     kind = "pin" if user is not None and user.signing_pin_hash and secret.isdigit() else "password"
-    return verify_secret(db, username, secret, kind=kind, action="witness")
+    return verify_secret(db, username, secret, kind=kind, action=action)
+
+
+def verify_witness(db: Database, username: str, secret: str) -> Actor:
+    """A witness at the chair proves who they are (see `verify_at_chair`)."""
+    return verify_at_chair(db, username, secret, action="witness")
 
 
 def set_signing_pin(db: Database, actor: Actor, password: str, pin: str) -> None:

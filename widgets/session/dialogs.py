@@ -18,7 +18,7 @@ from console.chair.reading import Reading
 from console.chair.series_plan import book_next
 from console.chair.session_guide import Step
 from console.chair.side_effect_shown import SideEffectShown
-from console.domain.vocab import Method, OverrideRule
+from console.domain.vocab import Method, OverrideRule, Role
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.correction import CorrectionDialog
 from widgets.session.save_queue import SaveQueue
@@ -106,15 +106,21 @@ class SessionDialogs(SaveQueue):
         self.app.push_screen(dialog, self._stored_by_dialog)
 
     def action_override(self) -> None:
-        from console.chair.overrides import record_override
+        from console.chair.overrides import record_override, record_override_at_chair
         from widgets.override_dialog import OverrideDialog
 
         if self.view is None:
             return
         clinic, session_id = self.clinic, self.session_id
+        at_chair = clinic.actor.role != Role.PHYSICIAN  # the protocol lets only physicians override
 
-        def store(rule: OverrideRule, reason: str) -> None:
-            record_override(clinic.db, clinic.actor, session_id, rule, reason, clinic.protocol)
+        def store(rule: OverrideRule, reason: str, username: str, secret: str) -> None:
+            if at_chair:
+                record_override_at_chair(
+                    clinic.db, session_id, rule, reason, clinic.protocol, username, secret
+                )
+            else:
+                record_override(clinic.db, clinic.actor, session_id, rule, reason, clinic.protocol)
 
         def done(recorded: OverrideRule | None) -> None:
             if recorded:
@@ -123,8 +129,9 @@ class SessionDialogs(SaveQueue):
                 )
                 self.reload()
 
-        heading = f"Override for {self.view.patient.display_name} (recorded as {clinic.actor.display_name})"
-        self.app.push_screen(OverrideDialog(heading, store), done)
+        who = "the physician at the chair" if at_chair else clinic.actor.display_name
+        heading = f"Override for {self.view.patient.display_name} (recorded as {who})"
+        self.app.push_screen(OverrideDialog(heading, store, at_chair=at_chair), done)
 
     def action_trajectory(self) -> None:
         from widgets.trajectory import TrajectoryScreen
