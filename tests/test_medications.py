@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from console.domain.medications import listed, medication_classes, warnings
+from console.chair.session_guide import header
+from console.chair.session_view import load_session_view
+from console.domain.actors import Actor
+from console.domain.medications import answered_warnings, listed, medication_classes, warnings
+from console.domain.protocol import Protocol
+from console.store.database import Database
+from tests.factories import a_rems_session
 
 
 def test_each_class_that_matters_is_recognised_by_its_generic_name_whatever_the_dose_or_case() -> None:
@@ -82,3 +88,16 @@ def test_the_list_is_semicolon_separated_and_blanks_are_left_out() -> None:
 def test_any_typed_list_gives_warnings_for_listed_medicines_only(text: str) -> None:
     items = listed(text)
     assert all(w.medicine in items for w in warnings(text))
+
+
+def test_a_class_the_rems_form_says_the_patient_takes_warns_once_even_off_the_list() -> None:
+    answers = {"maois": True, "benzodiazepines": True, "opioids": False}
+    said = answered_warnings(answers, listed_kinds={"benzodiazepine"})  # Xanax is on the list already
+    assert [(w.medicine, w.kind) for w in said] == [("REMS form", "MAOI")]
+    assert "blood pressure" in said[0].why
+
+
+def test_the_session_header_flags_what_the_rems_form_answered(db: Database, staff: dict[str, Actor]) -> None:
+    row = a_rems_session(db, staff["nina"])  # its form: psychostimulants yes, nothing on the list
+    shown = header(load_session_view(db, row.id), Protocol()).details
+    assert "⚠ psychostimulant (REMS form)" in shown

@@ -27,7 +27,7 @@ from console.chair.vitals_due import describe_due
 from console.clinic.patient_shown import PatientShown
 from console.clinic.patients import weight_is_stale
 from console.domain.age import age_on
-from console.domain.medications import listed, warnings
+from console.domain.medications import REMS_CLASSES, answered_warnings, listed, warnings
 from console.domain.pain import PainChange
 from console.domain.protocol import Protocol
 from console.domain.vocab import (
@@ -133,7 +133,12 @@ def header(view: SessionView, protocol: Protocol) -> Header:
     if due and view.answered(Instrument.PHQ9) is None:
         series += f" · PHQ-9 and GAD-7 due ({due.reason})"
     last = ", ".join(_visit_text(visit) for visit in view.recent)
-    flagged = [f"⚠ {w.medicine.split()[0]} ({w.kind})" for w in warnings(p.medications)]
+    from_list = warnings(p.medications)
+    flagged = [f"⚠ {w.medicine.split()[0]} ({w.kind})" for w in from_list]
+    answered = {name: bool(getattr(view.rems, name)) for name in REMS_CLASSES} if view.rems else {}
+    flagged += [
+        f"⚠ {w.kind} ({w.medicine})" for w in answered_warnings(answered, {w.kind for w in from_list})
+    ]
     flagged += [f"⚠ {code.label.lower()}" for code in relevant_history(p)]
     listed_count = len(listed(p.medications))
     medicines = (

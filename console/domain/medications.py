@@ -72,3 +72,24 @@ def warnings(medications: str) -> list[MedicationWarning]:
         kinds = dict.fromkeys(by_name[name] for name in pattern.findall(_plain(medicine)))
         found.extend(MedicationWarning(medicine, kind.kind, kind.why) for kind in kinds)
     return found
+
+
+# The REMS monitoring form's medication questions and the class each answer names.
+REMS_CLASSES = {
+    "benzodiazepines": "benzodiazepine",
+    "sedative_hypnotics": "sedative-hypnotic",
+    "psychostimulants": "psychostimulant",
+    "maois": "MAOI",
+    "opioids": "opioid",
+}
+
+
+def answered_warnings(taking: dict[str, bool], listed_kinds: set[str]) -> list[MedicationWarning]:
+    """A class the REMS form says the patient takes and their list does not show: the same warning,
+    said as coming from the form (`taking`: the form's answers by question)."""
+    by_kind = {kind.kind: kind for kind in medication_classes()}
+    return [
+        MedicationWarning("REMS form", by_kind[kind].kind, by_kind[kind].why)
+        for question, kind in REMS_CLASSES.items()
+        if taking.get(question) and kind not in listed_kinds
+    ]
