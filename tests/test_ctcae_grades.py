@@ -52,6 +52,27 @@ def test_a_grade_the_term_does_not_have_is_refused_naming_the_terms_grades(
     assert stored.grade == 4
 
 
+def test_other_naming_a_listed_term_is_sent_to_that_term_and_its_grades(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    """ "Other: nausea" grade 5 stepped around nausea's grades 1-3 and read as nausea everywhere."""
+    row = checked_in_session(db, staff["nina"])
+    onset = db.clock.now() - timedelta(minutes=5)
+    for named in ("nausea", " Nausea ", "diplopia"):
+        with pytest.raises(InvalidInput, match="is on the list: pick it there") as refused:
+            charting.record_side_effect(
+                db,
+                staff["nina"],
+                row.id,
+                {"effect": "other", "other_text": named, "grade": 5, "onset_at": onset},
+            )
+        assert refused.value.field == "other_text"
+    kept = charting.record_side_effect(
+        db, staff["nina"], row.id, {"effect": "other", "other_text": "itching", "grade": 1, "onset_at": onset}
+    )
+    assert kept.other_text == "itching"
+
+
 def test_every_new_term_is_a_choice_with_a_scale() -> None:
     for effect in ("dysgeusia", "vertigo", "paraesthesia", "nasal_discomfort", "urinary_symptoms"):
         assert grade_scale(SideEffectType(effect)).startswith("1 mild")

@@ -122,10 +122,14 @@ def test_a_protocol_with_its_own_pre_infusion_items_loads_and_requires_only_what
     )
     with pytest.raises(ConfigurationError, match="'Fasting' is not in pre_infusion"):
         load_protocol(own)
+    # A nasal list is newer than any clinic's file: leaving out its required items switches nothing off.
+    own.write_text('version = "lakeside-8"\n[checklists]\npre_nasal = ["Ate nothing"]\n')
+    with pytest.raises(ConfigurationError, match="pre_nasal_required: 'No food for 2 hours before the dose'"):
+        load_protocol(own)
     own.write_text(
-        'version = "lakeside-8"\n[checklists]\npre_nasal = ["No food for 2 hours before the dose"]\n'
+        'version = "lakeside-8"\n[checklists]\npre_nasal = ["Ate nothing"]\npre_nasal_required = []\n'
     )
-    assert load_protocol(own).checklists.pre_nasal_required == ["No food for 2 hours before the dose"]
+    assert load_protocol(own).checklists.pre_nasal_required == []  # said, not left out
     own.write_text(
         'version = "lakeside-8"\n[checklists]\npre_nasal_required = ["IV site and cannula gauge checked"]\n'
     )

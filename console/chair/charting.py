@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from console.chair import checklists, dose_rules
 from console.chair.alerts import call_for_serious_effect, follow_correction, raise_alerts
-from console.chair.exposure import week_before
+from console.chair.exposure import week_with
 from console.chair.overdue import close_overdue
 from console.chair.overrides import overridden
 from console.chair.reading import Reading
@@ -363,7 +363,7 @@ def record_dose(
         dose_rules.reconciled(dose_in, protocol)
         earlier = sum(dose.dose_mg for dose in recorded)
         course = _nasal_course(session, treatment, patient)
-        week = week_before(session, treatment)
+        week = week_with(session, treatment, dose_in.dose_mg)
         refusal = dose_rules.out_of_range(dose_in, protocol, earlier, weight, course, week)
         if refusal is not None and OverrideRule.DOSE_RANGE not in set_aside:
             raise refusal
@@ -468,7 +468,7 @@ def correct_dose(
         treatment = get_or_refuse(session, TreatmentSession, row.session_id, "Session")
         patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
         course = _nasal_course(session, treatment, patient)
-        week = week_before(session, treatment)
+        week = week_with(session, treatment, dose_in.dose_mg, leave_out_dose=row.id)
         refusal = dose_rules.out_of_range(dose_in, protocol, earlier, row.weight_kg_used, course, week)
         if refusal is not None and OverrideRule.DOSE_RANGE not in overridden(session, row.session_id):
             raise refusal

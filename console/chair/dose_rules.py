@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from console.chair.alerts import breaches
+from console.chair.exposure import Week
 from console.clinic.patients import weight_is_stale
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule
@@ -161,13 +162,13 @@ def out_of_range(
     earlier_mg: float = 0,
     weight_kg: float | None = None,
     course: NasalCourse | None = None,
-    week_before_mg: float = 0,
+    week: Week | None = None,
 ) -> InvalidInput | None:
     """The refusal for a dose outside the protocol's range, or None when it is within.
 
     `earlier_mg`: the session's other doses: the caps are on the session's total (a re-dose counts);
     `weight_kg`: the weight mg/kg is worked from; `course`: for esketamine, the label's steps;
-    `week_before_mg`: what the patient's other sessions gave in the 7 days ending on this one's day.
+    `week`: the heaviest 7 days this dose falls in, the dose included (for the 7-day cap).
     """
     needed = f"a {protocol.override_roles.dose_range} override with a reason is needed to give it"
     refusal = _session_out_of_range(dose, protocol, earlier_mg, weight_kg, course, needed)
@@ -175,13 +176,12 @@ def out_of_range(
         return refusal
     iv = dose.route == Route.INTRAVENOUS
     cap = protocol.iv.max_mg_7_days if iv else protocol.nasal.max_mg_7_days
-    week = week_before_mg + earlier_mg + dose.dose_mg
-    if cap and week > cap + 0.01:
+    if cap and week is not None and week.mg > cap + 0.01:
         field, name = ("dose_mg", "Dose") if iv else ("device_count", "Devices")
         return InvalidInput(
             field,
-            f"{name}: {dose.dose_mg:g} mg makes {week:g} mg in 7 days with the patient's other doses, above "
-            f"the protocol's {cap:g} mg in 7 days; {needed}.",
+            f"{name}: {dose.dose_mg:g} mg makes {week.mg:g} mg in the 7 days ending {week.ending:%d %b %Y}, "
+            f"above the protocol's {cap:g} mg in 7 days; {needed}.",
         )
     return None
 

@@ -36,3 +36,15 @@ def grade_check_sql() -> str:
     """The database's own check that a side effect's grade is one its term has."""
     cases = " ".join(f"WHEN '{effect.value}' THEN {grade}" for effect, grade in HIGHEST_GRADE.items())
     return f"grade <= CASE effect {cases} ELSE 5 END"
+
+
+def listed_as(description: str) -> SideEffectType | None:
+    """The listed term an "Other" description names ("Nausea", "diplopia"), so it is graded as that
+    term is; None for a description of something else."""
+    said = " ".join(description.casefold().replace("_", " ").split())
+    for effect in SideEffectType:
+        label = effect.label.casefold()
+        names = {effect.value.replace("_", " "), label, label.split(" (")[0], *label.split(" / ")}
+        if effect is not SideEffectType.OTHER and said in names:
+            return effect
+    return None

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from console.domain.ctcae import grade_scale, highest_grade
+from console.domain.ctcae import grade_scale, highest_grade, listed_as
 from console.domain.errors import InvalidInput
 from console.domain.questionnaires import check_items
 from console.domain.vocab import (
@@ -345,6 +345,12 @@ class SideEffectIn(Input):
     def _consistent(self) -> "SideEffectIn":
         if self.effect is SideEffectType.OTHER and not self.other_text:
             raise InvalidInput("other_text", "Description: say what the other side effect is.")
+        listed = listed_as(self.other_text) if self.effect is SideEffectType.OTHER else None
+        if listed is not None:
+            raise InvalidInput(
+                "other_text",
+                f"Description: {listed.label} is on the list: pick it there (grades {grade_scale(listed)}).",
+            )
         if self.grade > highest_grade(self.effect):
             raise InvalidInput(
                 "grade",

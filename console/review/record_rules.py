@@ -20,14 +20,14 @@ from sqlmodel import Session, col, select
 from console.chair.alerts import breaches, first_reading, serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
 from console.chair.dose_rules import HOLD_RULES, NasalCourse, out_of_range, unticked_required
-from console.chair.exposure import WEEK_DAYS, given_before, given_to
+from console.chair.exposure import WEEK_DAYS, Week, given_to
 from console.clinic.clinic_protocol import stored_protocols
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
-from console.domain.ctcae import grade_scale, highest_grade
+from console.domain.ctcae import grade_scale, highest_grade, listed_as
 from console.domain.protocol import Protocol
 from console.domain.serious_effects import described, is_serious
-from console.domain.vocab import Checklist, Method, OverrideRule, Role, SessionStatus
+from console.domain.vocab import Checklist, Method, OverrideRule, Role, SessionStatus, SideEffectType
 from console.store.database import Database
 from console.store.models import (
     Alert,
@@ -75,7 +75,7 @@ class _Record:
     physicians: frozenset[int]  # the users who are physicians
     ticks: list[ChecklistTick]
     course: NasalCourse | None  # esketamine: the patient's last earlier dose and age, for the label's steps
-    week_before_mg: float  # what the patient's sessions before it by this method gave in 7 days
+    week: Week | None  # the 7 days ending on its day, by its method; None: a physician set the range aside
 
     def let_go_between(self, start: datetime, end: datetime) -> bool:
         """A physician set the discharge rule aside between `start` and `end` (inclusive): an
@@ -115,9 +115,13 @@ def _serious_effect_open_at_discharge(record: _Record, _protocol: Protocol) -> I
 
 def _graded_beyond_its_term(record: _Record, _protocol: Protocol) -> Iterator[str]:
     for effect in record.effects:
-        if effect.grade > highest_grade(effect.effect):
+        # An "Other" that names a listed term ("nausea") is graded as that term is.
+        term = (
+            listed_as(effect.other_text) if effect.effect == SideEffectType.OTHER else None
+        ) or effect.effect
+        if effect.grade > highest_grade(term):
             name = described(effect.effect, effect.grade, effect.other_text)
-            yield f"{name}: its CTCAE term has grades {grade_scale(effect.effect)}"
+            yield f"{name}: its CTCAE term has grades {grade_scale(term)}"
 
 
 def _discharged_without_a_time(record: _Record, _protocol: Protocol) -> Iterator[str]:
@@ -264,9 +268,7 @@ def _dosed_outside_the_protocols_range(record: _Record, protocol: Protocol) -> I
     found: dict[str, None] = {}  # each problem once: a total past a cap is past it with every dose
     for dose in record.doses:
         others = sum(other.dose_mg for other in record.doses if other is not dose)
-        refusal = out_of_range(
-            dose, protocol, others, dose.weight_kg_used, record.course, record.week_before_mg
-        )
+        refusal = out_of_range(dose, protocol, others, dose.weight_kg_used, record.course, record.week)
         if refusal is not None:
             found[str(refusal).rsplit("; ", 1)[0]] = None  # without "an override is needed": it is the rule
     yield from found
@@ -504,7 +506,7 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
         session.exec(select(UserAccount.id).where(UserAccount.role == Role.PHYSICIAN)).all()
     )
     previous = _previous_nasal_totals(session, {row.patient_id for row in rows if row.method == Method.NASAL})
-    week = _week_before(session, rows)
+    weeks = _weeks(session, rows, physicians)
     records = []
     order = {session_id: n for n, session_id in enumerate(ids)}
     for row in sorted(rows, key=lambda r: order[r.id]):
@@ -529,26 +531,45 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
                 if row.method == Method.NASAL
                 else None
             ),
-            week_before_mg=week.get(row.id, 0.0),
+            week=weeks.get(row.id),
         )
         records.append(record)
     return records
 
 
-def _week_before(session: Session, rows: list[TreatmentSession]) -> dict[int, float]:
-    """For each session of `rows`, what the patient's sessions before it by its method gave in the 7
-    days ending on its day (as the dose service counts them for the protocol's 7-day cap)."""
+def _weeks(
+    session: Session, rows: list[TreatmentSession], physicians: frozenset[int]
+) -> dict[int, Week | None]:
+    """For each session of `rows`, what every session of the patient by its method gave in the 7 days
+    ending on its day; None when a physician set the dose range aside in one of them (the decision
+    that took the week past a cap is on record, in whichever session it was given)."""
     if not rows:
         return {}
-    first = min(row.clinic_date for row in rows) - timedelta(days=WEEK_DAYS - 1)
-    last = max(row.clinic_date for row in rows)
-    week: dict[int, float] = {}
+    span = timedelta(days=WEEK_DAYS - 1)
+    first, last = min(row.clinic_date for row in rows) - span, max(row.clinic_date for row in rows)
+    weeks: dict[int, Week | None] = {}
     for method in {row.method for row in rows}:
         of_method = [row for row in rows if row.method == method]
         given = given_to(session, {row.patient_id for row in of_method}, method, first, last)
+        dosed = [g.session_id for found in given.values() for g in found]
+        set_aside = set(
+            session.exec(
+                select(Override.session_id).where(
+                    col(Override.session_id).in_(dosed),
+                    Override.rule == OverrideRule.DOSE_RANGE,
+                    col(Override.overridden_by).in_(physicians),
+                )
+            )
+        )
         for row in of_method:
-            week[row.id] = given_before(given.get(row.patient_id, []), row)
-    return week
+            week = [
+                g
+                for g in given.get(row.patient_id, [])
+                if row.clinic_date - span <= g.clinic_date <= row.clinic_date
+            ]
+            overridden = any(g.session_id in set_aside for g in week)
+            weeks[row.id] = None if overridden else Week(sum(g.mg for g in week), row.clinic_date)
+    return weeks
 
 
 def _previous_nasal_totals(session: Session, patients: set[int]) -> dict[int, float]:
