@@ -424,11 +424,11 @@ def test_the_first_dose_waits_for_the_pre_infusion_items_the_protocol_requires(
     row = checked_in_session(db, nurse, checklist_ticked=False)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     with pytest.raises(
-        NotAllowed, match=re.escape(f"pre-infusion checklist: {fasting}; {pregnancy} not ticked")
+        NotAllowed, match=re.escape(f"pre-infusion checklist not ticked: {fasting}; {pregnancy} (pre")
     ):
         charting.record_dose(db, nurse, row.id, iv_dose_data(db))
     checklists.tick(db, nurse, row.id, "pre_infusion", [fasting], lists)
-    with pytest.raises(NotAllowed, match=re.escape(f"pre-infusion checklist: {pregnancy} not ticked")):
+    with pytest.raises(NotAllowed, match=re.escape(f"pre-infusion checklist not ticked: {pregnancy} (pre")):
         charting.record_dose(db, nurse, row.id, iv_dose_data(db))
     checklists.tick(db, nurse, row.id, "pre_infusion", [pregnancy], lists)
     assert charting.record_dose(db, nurse, row.id, iv_dose_data(db)).dose_mg > 0
@@ -450,7 +450,7 @@ def test_a_nasal_first_dose_waits_for_the_labels_fasting_items_not_an_infusions(
     with pytest.raises(InvalidInput, match="is not an item"):  # an infusion's fasting is not the label's
         checklists.tick(db, nurse, row.id, "pre_infusion", [lists.pre_infusion[0]], lists)
     checklists.tick(db, nurse, row.id, "pre_infusion", [food, pregnancy], lists)
-    with pytest.raises(NotAllowed, match=re.escape(f"pre-dose checklist: {drink} not ticked")):
+    with pytest.raises(NotAllowed, match=re.escape(f"pre-dose checklist not ticked: {drink} (pre")):
         charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
     checklists.tick(db, nurse, row.id, "pre_infusion", [drink], lists)
     assert charting.record_dose(db, nurse, row.id, nasal_dose_data(db)).dose_mg == 56

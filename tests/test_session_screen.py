@@ -715,7 +715,7 @@ async def test_a_nasal_dose_waits_for_the_labels_pre_dose_items(demo_app: Chairs
         await nurse.type("2", "enter", "enter", "enter", "56", "enter")
         said = _error(demo_app)
         assert (
-            "pre-dose checklist: No food for 2 hours before the dose; No drink for 30 minutes" in said
+            "pre-dose checklist not ticked: No food for 2 hours before the dose; No drink for 30" in said
             and "Pregnancy test negative" in said
         ), said
     assert demo_app.db is not None

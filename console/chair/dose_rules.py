@@ -56,9 +56,9 @@ def before_first_dose(
     if missing and OverrideRule.CONTRAINDICATION not in overridden:
         checklist = Checklist.PRE_INFUSION.label_for(treatment.method).lower()
         raise NotAllowed(
-            f"{checklist}: {'; '.join(missing)} not ticked (pre-assessment); dosing waits "
-            f"until it is, or a {protocol.override_roles.contraindication} records a contraindication "
-            "override with a reason"
+            f"{checklist} not ticked: {'; '.join(missing)} (pre-assessment); dosing waits until it "
+            f"is, or a {protocol.override_roles.contraindication} records a contraindication override "
+            "with a reason"
         )
     found = [Contraindication(c).label for c in treatment.contraindications_found.split(",") if c]
     if found and OverrideRule.CONTRAINDICATION not in overridden:
