@@ -36,6 +36,15 @@ def _devices(db: Database, mg: int) -> dict[str, object]:
     return nasal_dose_data(db, dose_mg=mg, device_count=mg // 28, drawn_mg=mg)
 
 
+def _given_56_then_booked_again(db: Database, staff: dict[str, Actor]) -> tuple[int, int]:
+    """Under the capped protocol (112 mg in 7 days): a nasal session given 56 mg at 08:00, and the
+    patient's second session of the day at 12:00, ready for its dose."""
+    set_protocol(db, staff["office"], CAPPED)
+    first = _nasal_session(db, staff["nina"], "08:00", CAPPED)
+    charting.record_dose(db, staff["nina"], first, _devices(db, 56), CAPPED)
+    return first, _nasal_session(db, staff["nina"], "12:00", CAPPED)
+
+
 def test_the_header_says_what_was_given_in_7_and_30_days_and_this_series(
     db: Database, staff: dict[str, Actor]
 ) -> None:
@@ -56,10 +65,7 @@ def test_a_dose_past_the_protocols_7_day_cap_waits_for_a_physicians_override(
     db: Database, staff: dict[str, Actor]
 ) -> None:
     nurse = staff["nina"]
-    set_protocol(db, staff["office"], CAPPED)
-    first = _nasal_session(db, nurse, "08:00", CAPPED)
-    charting.record_dose(db, nurse, first, _devices(db, 56), CAPPED)
-    second = _nasal_session(db, nurse, "12:00", CAPPED)
+    _, second = _given_56_then_booked_again(db, staff)
     with pytest.raises(
         InvalidInput,
         match=re.escape(
@@ -76,10 +82,7 @@ def test_the_override_lets_the_dose_go_and_audit_rules_accepts_it(
     db: Database, staff: dict[str, Actor]
 ) -> None:
     nurse = staff["nina"]
-    set_protocol(db, staff["office"], CAPPED)
-    first = _nasal_session(db, nurse, "08:00", CAPPED)
-    charting.record_dose(db, nurse, first, _devices(db, 56), CAPPED)
-    second = _nasal_session(db, nurse, "12:00", CAPPED)
+    _, second = _given_56_then_booked_again(db, staff)
     record_override(
         db, staff["priya"], second, "dose_range", "Acute suicidal ideation: 84 mg per plan", CAPPED
     )
@@ -92,10 +95,7 @@ def test_a_dose_past_the_7_day_cap_written_behind_the_services_is_found(
     db: Database, staff: dict[str, Actor]
 ) -> None:
     nurse = staff["nina"]
-    set_protocol(db, staff["office"], CAPPED)
-    first = _nasal_session(db, nurse, "08:00", CAPPED)
-    charting.record_dose(db, nurse, first, _devices(db, 56), CAPPED)
-    second = _nasal_session(db, nurse, "12:00", CAPPED)
+    first, second = _given_56_then_booked_again(db, staff)
     charting.record_dose(db, nurse, second, _devices(db, 56), CAPPED)
     with db.engine.begin() as connection:  # a third device added by hand to the second session's dose
         connection.execute(

@@ -225,8 +225,7 @@ NASAL_REQUIRED_BY_DEFAULT = (
     "No drink for 30 minutes before the dose",
     "Pregnancy test negative, where it applies",
 )
-# Each list before the first dose, with the list of its items required and their defaults.
-_BEFORE_DOSE = {"pre_infusion": REQUIRED_BY_DEFAULT, "pre_nasal": NASAL_REQUIRED_BY_DEFAULT}
+_BEFORE_DOSE = ("pre_infusion", "pre_nasal")  # each list before the first dose has its `_required` list
 
 
 class Checklists(_Section):
