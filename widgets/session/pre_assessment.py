@@ -54,7 +54,7 @@ class PreAssessmentStep(StepForm):
     }
     ONE_SHOT = frozenset({"baseline-vitals"})
     DEFAULT_CSS = (
-        "#contraindications { height: 8; } #rems-medications { height: 7; } "
+        "#contraindications { height: 7; } #rems-medications { height: 7; } "
         "#pre-checklist { height: auto; max-height: 8; }"
     )
 
