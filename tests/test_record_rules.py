@@ -1,6 +1,7 @@
 """The clinical rules as checks over the stored record: nothing on the demo clinic, and each rule
 found broken when a row is written behind the services' back (an import, a hand at the database)."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -236,25 +237,20 @@ def test_a_discharge_without_an_escort_is_found(db: Database, staff: dict[str, A
 
 
 @pytest.mark.breaks_rules
-def test_a_first_dose_before_the_required_checklist_is_found(db: Database, staff: dict[str, Actor]) -> None:
-    row = discharged_session(db, staff["nina"])
-    _raw(db, "DELETE FROM checklist_tick WHERE session_id = :sid AND item LIKE 'Pregnancy%'", sid=row.id)
-    found = [b for b in broken_rules(db, PROTOCOL) if b.rule == "first dose before the required checklist"]
-    assert [b.detail for b in found] == [
-        "first dose given with 'Pregnancy test negative, where it applies' not ticked"
-    ]
-
-
-@pytest.mark.breaks_rules
-def test_a_nasal_first_dose_before_the_labels_fasting_items_is_found(
-    db: Database, staff: dict[str, Actor]
+@pytest.mark.parametrize(
+    ("made", "item"),
+    [
+        (discharged_session, "Pregnancy test negative, where it applies"),  # an infusion's list
+        (a_rems_session, "No drink for 30 minutes before the dose"),  # a nasal session's own
+    ],
+)
+def test_a_first_dose_before_the_required_checklist_is_found(
+    db: Database, staff: dict[str, Actor], made: Callable[[Database, Actor], TreatmentSession], item: str
 ) -> None:
-    row = a_rems_session(db, staff["nina"])
-    _raw(db, "DELETE FROM checklist_tick WHERE session_id = :sid AND item LIKE 'No drink%'", sid=row.id)
+    row = made(db, staff["nina"])
+    _raw(db, "DELETE FROM checklist_tick WHERE session_id = :sid AND item = :item", sid=row.id, item=item)
     found = [b for b in broken_rules(db, PROTOCOL) if b.rule == "first dose before the required checklist"]
-    assert [b.detail for b in found] == [
-        "first dose given with 'No drink for 30 minutes before the dose' not ticked"
-    ]
+    assert [b.detail for b in found] == [f"first dose given with {item!r} not ticked"]
 
 
 @pytest.mark.breaks_rules
