@@ -292,6 +292,22 @@ def a_whole_record(db: Database, staff: dict[str, Actor], written: str) -> Treat
     return sessions.get_session(db, current.id)
 
 
+def rems_monitored(db: Database, nurse: Actor, session_id: int, ready_to_leave_min: int = 120) -> None:
+    """A nasal session's REMS form after its dose: two devices five minutes apart from the dose's
+    time, nothing seen, ready to leave after `ready_to_leave_min` minutes."""
+    from console.chair import rems
+
+    facts = rems.facts_of(db, session_id)
+    assert facts.check is not None and facts.doses  # asked at pre-assessment, dosed
+    first = facts.doses[0].administered_at
+    devices = {"device_1_at": first, "device_2_at": first + timedelta(minutes=5)}
+    check = rems.record_devices(db, nurse, session_id, facts.check.version, devices)
+    seen = dict.fromkeys(("sedation", "dissociation", "respiratory_depression"), False)
+    rems.record_observations(
+        db, nurse, session_id, check.version, seen | {"ready_to_leave_min": ready_to_leave_min}
+    )
+
+
 def a_rems_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> TreatmentSession:
     """A nasal esketamine session whose REMS monitoring form is complete: asked, dosed with two
     devices, read before, at 40 minutes and before leaving, observed, discharged after 2 hours."""
@@ -323,6 +339,7 @@ def a_rems_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> Treatme
         "sedation": False,
         "dissociation": True,
         "dissociation_at": db.clock.now() - timedelta(minutes=100),
+        "dissociation_resolved_at": db.clock.now() - timedelta(minutes=40),
     }
     rems.record_observations(
         db, nurse, row.id, check.version, seen | {"respiratory_depression": False, "ready_to_leave_min": 120}

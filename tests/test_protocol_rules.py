@@ -32,6 +32,7 @@ from tests.factories import (
     nasal_dose_data,
     patient_data,
     rems_enrolled,
+    rems_monitored,
     scheduled_session,
     vitals_data,
 )
@@ -558,6 +559,7 @@ def test_nasal_discharge_is_refused_at_119_minutes_and_allowed_at_120(
     row = sessions.end_treatment(db, nurse, row.id, sessions.get_session(db, row.id).version)
     db.clock.at = dosed_at + timedelta(minutes=115)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    rems_monitored(db, nurse, row.id, ready_to_leave_min=115)
     row = sessions.get_session(db, row.id)
     charting.record_pain(
         db, nurse, row.id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, row.version

@@ -177,7 +177,40 @@ def test_esketamine_given_without_the_rems_enrolment_is_found(db: Database, staf
     row = a_rems_session(db, staff["nina"])
     assert _rules_broken(db) == set()
     _raw(db, "DELETE FROM rems_check WHERE session_id = :sid", sid=row.id)
-    assert _rules_broken(db) == {(row.id, "dose the patient's record did not allow")}
+    assert _rules_broken(db) == {
+        (row.id, "dose the patient's record did not allow"),
+        (row.id, "discharged before the REMS monitoring was complete"),
+    }
+
+
+@pytest.mark.breaks_rules
+def test_an_esketamine_discharge_with_sedation_never_resolved_is_found_until_a_physician_let_go(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+
+    row = a_rems_session(db, staff["nina"])
+    _raw(db, "UPDATE rems_check SET dissociation_resolved_at = NULL WHERE session_id = :sid", sid=row.id)
+    broken = broken_rules(db, PROTOCOL)
+    assert [(b.session_id, b.rule) for b in broken] == [
+        (row.id, "discharged before the REMS monitoring was complete")
+    ]
+    assert broken[0].detail == "REMS form: the time dissociation resolved (observed until it resolves)"
+    _raw(
+        db, "UPDATE rems_check SET device_1_at = NULL, device_2_at = NULL WHERE session_id = :sid", sid=row.id
+    )
+    _raw(
+        db,
+        "UPDATE rems_check SET dissociation_resolved_at = dissociation_at WHERE session_id = :sid",
+        sid=row.id,
+    )
+    assert {b.detail for b in broken_rules(db, PROTOCOL)} == {"REMS form: each device's time"}
+    # A physician's override of the discharge rule, given while the patient was in the chair, lets them go.
+    override = (
+        "INSERT INTO override (session_id, rule, details, reason, overridden_by, role, at) "
+        "VALUES (:sid, 'discharge', '', 'Transferred to the emergency department', :by, 'physician', :at)"
+    )
+    _raw(db, override, sid=row.id, by=staff["priya"].user_id, at=_left(row) - timedelta(minutes=1))
+    assert _rules_broken(db) == set()
 
 
 @pytest.mark.breaks_rules

@@ -3,6 +3,7 @@ chair records for it, what it refuses, and the form put together with what is st
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -105,6 +106,7 @@ def test_a_whole_nasal_session_fills_the_form_in_its_order(db: Database, staff: 
         {
             "sedation": True,
             "sedation_at": sedation_at,
+            "sedation_resolved_at": sedation_at + timedelta(minutes=15),
             "dissociation": False,
             "respiratory_depression": False,
             "ready_to_leave_min": 105,
@@ -237,16 +239,10 @@ def test_answers_saved_from_a_stale_screen_are_refused_and_change_nothing(
 
 def test_the_signature_covers_the_form_and_locks_it(db: Database, staff: dict[str, Actor]) -> None:
     nurse, doctor = staff["nina"], staff["priya"]
-    row, check = _dosed(db, nurse)
-    first = db.clock.now()
-    check = rems.record_devices(
-        db, nurse, row.id, check.version, {"device_1_at": first, "device_2_at": first + timedelta(minutes=5)}
-    )
-    assert isinstance(db.clock, FixedClock)
-    db.clock.advance(minutes=121)
-    charting.record_vitals(db, nurse, row.id, vitals_data(db))
-    _discharge(db, nurse, row.id)
+    row = a_rems_session(db, nurse)
     approved_by(db, doctor, row.id)
+    check = rems.facts_of(db, row.id).check
+    assert check is not None
     assert verify_record(db).intact
     with pytest.raises(NotAllowed):
         rems.record_observations(
@@ -327,3 +323,179 @@ def test_the_review_shows_the_form_and_a_change_to_it_after_it_was_shown_is_name
     assert changed.section == "REMS form" and changed.after == ("Taking opioids: yes",)
     iv = checked_in_session(db, staff["nina"], mrn="MRN-2002")
     assert rems_lines(load_session_view(db, iv.id), ZONE, Protocol().thresholds) == []
+
+
+NOTHING_SEEN = {"sedation": False, "dissociation": False, "respiratory_depression": False}
+
+
+def _observed_two_hours(db: Database, nurse: Actor) -> tuple[TreatmentSession, RemsCheck]:
+    """A nasal session dosed with two devices, read at 40 minutes and at 2 hours, pain after and
+    the checklist done: everything but the form's own answers after the dose."""
+    row, check = _dosed(db, nurse)
+    assert isinstance(db.clock, FixedClock)
+    db.clock.advance(minutes=40)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=138))
+    db.clock.advance(minutes=81)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    current = sessions.get_session(db, row.id)
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "after", "score": 2, "scored_at": db.clock.now()}, current.version
+    )
+    discharge_checked(db, nurse, row.id)
+    return row, check
+
+
+def _leave(db: Database, nurse: Actor, session_id: int) -> TreatmentSession:
+    return sessions.discharge(db, nurse, session_id, sessions.get_session(db, session_id).version, zone=ZONE)
+
+
+def test_an_esketamine_patient_leaves_only_once_the_forms_monitoring_is_complete_and_what_was_seen_resolved(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row, check = _observed_two_hours(db, nurse)
+    with pytest.raises(NotAllowed) as refused:
+        _leave(db, nurse, row.id)
+    assert (
+        "REMS form not complete (each device's time; sedation, dissociation and respiratory depression: "
+        "seen or not; the minutes until the patient would have been ready to leave)"
+    ) in str(refused.value)
+    first = db.clock.now() - timedelta(minutes=121)
+    check = rems.record_devices(
+        db, nurse, row.id, check.version, {"device_1_at": first, "device_2_at": first + timedelta(minutes=5)}
+    )
+    sedated = first + timedelta(minutes=20)
+    check = rems.record_observations(
+        db, nurse, row.id, check.version, NOTHING_SEEN | {"sedation": True, "sedation_at": sedated}
+    )
+    with pytest.raises(NotAllowed, match=r"REMS form not complete \(the time sedation resolved"):
+        _leave(db, nurse, row.id)
+    rems.record_observations(
+        db,
+        nurse,
+        row.id,
+        check.version,
+        NOTHING_SEEN
+        | {
+            "sedation": True,
+            "sedation_at": sedated,
+            "sedation_resolved_at": sedated + timedelta(minutes=50),
+            "ready_to_leave_min": 120,
+        },
+    )
+    assert _leave(db, nurse, row.id).status == "discharged"
+    form = _form(db, row.id)
+    assert form.complete, form.missing
+    assert form.value("sedation_resolved_at") == f"{sedated.astimezone(ZONE) + timedelta(minutes=50):%H:%M}"
+
+
+def test_a_physician_can_let_an_esketamine_patient_go_before_the_form_is_complete(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    """A patient sent on to the emergency department leaves with the form's monitoring unfinished."""
+    nurse = staff["nina"]
+    row, _ = _observed_two_hours(db, nurse)
+    record_override(db, staff["priya"], row.id, "discharge", "Sent to the emergency department", Protocol())
+    assert _leave(db, nurse, row.id).status == "discharged"
+
+
+def test_a_nasal_session_without_a_dose_is_not_held_by_the_form(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    """The patient declined the spray: no esketamine, no form to complete; the protocol's gate still holds."""
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, method="nasal_spray", minutes_ago=20)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    current = sessions.get_session(db, row.id)
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "after", "score": 6, "scored_at": db.clock.now()}, current.version
+    )
+    discharge_checked(db, nurse, row.id)
+    with pytest.raises(NotAllowed) as refused:
+        _leave(db, nurse, row.id)
+    assert "REMS" not in str(refused.value)  # only the escort and the like
+
+
+@pytest.mark.parametrize(
+    "change, field, says",
+    [
+        ({"sedation_resolved_at": 0}, "sedation_resolved_at", "resolved only once seen"),
+        (
+            {"sedation": True, "sedation_at": 0, "sedation_resolved_at": -5},
+            "sedation_resolved_at",
+            "not before it began",
+        ),
+        (
+            {"sedation": True, "sedation_at": -60, "sedation_resolved_at": 30},
+            "sedation_resolved_at",
+            "cannot be in the future",
+        ),
+        (
+            {
+                "dissociation": True,
+                "dissociation_at": -60,
+                "dissociation_resolved_at": 0,
+                "ready_to_leave_min": 5,
+            },
+            "ready_to_leave_min",
+            "Ready to leave: at least",
+        ),
+    ],
+)
+def test_a_resolution_that_cannot_be_true_is_refused_by_name(
+    db: Database, staff: dict[str, Actor], change: dict[str, Any], field: str, says: str
+) -> None:
+    row, check = _dosed(db, staff["nina"])
+    assert isinstance(db.clock, FixedClock)
+    db.clock.advance(minutes=70)
+    now = db.clock.now()
+    values = {key: now + timedelta(minutes=v) if key.endswith("_at") else v for key, v in change.items()}
+    with pytest.raises(InvalidInput, match=says) as refused:
+        rems.record_observations(db, staff["nina"], row.id, check.version, NOTHING_SEEN | values)
+    assert refused.value.field == field
+    assert rems.facts_of(db, row.id).check == check  # nothing stored
+
+
+def test_the_database_refuses_a_resolution_before_what_was_seen_whatever_a_service_sends(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    row = a_rems_session(db, staff["nina"])
+    for change in (
+        "dissociation_resolved_at = '2000-01-01 00:00:00.000000'",  # before it began
+        "sedation_resolved_at = dissociation_resolved_at",  # sedation was not seen
+    ):
+        with pytest.raises(DBAPIError), db.engine.begin() as connection:
+            connection.execute(text(f"UPDATE rems_check SET {change} WHERE session_id = :id"), {"id": row.id})
+
+
+@pytest.mark.parametrize(
+    "typed, began, resolved",
+    [("10:20", "10:20", None), ("10:20-11:05", "10:20", "11:05"), (" 10:20 11:05 ", "10:20", "11:05")],
+)
+def test_an_observation_is_typed_as_when_it_began_and_resolved_and_shown_as_typed(
+    typed: str, began: str, resolved: str | None
+) -> None:
+    from datetime import datetime
+
+    now = datetime(2026, 11, 30, 18, 0, tzinfo=ZONE)
+    values = rems.typed_observations({"sedation": typed}, "", now, ZONE)
+    assert values is not None and values["sedation"] is True
+    assert f"{values['sedation_at'].astimezone(ZONE):%H:%M}" == began
+    shown_resolved = values["sedation_resolved_at"]
+    assert (None if shown_resolved is None else f"{shown_resolved.astimezone(ZONE):%H:%M}") == resolved
+    answered = {
+        "sedation": True,
+        "sedation_at": values["sedation_at"],
+        "sedation_resolved_at": shown_resolved,
+    }
+    stored = RemsCheck.model_construct(**answered)
+    assert rems.shown_observation(stored, "sedation", ZONE) == typed.strip().replace(" ", "-")
+
+
+def test_an_observation_with_more_than_two_times_is_refused_by_name() -> None:
+    from datetime import datetime
+
+    now = datetime(2026, 11, 30, 18, 0, tzinfo=ZONE)
+    with pytest.raises(InvalidInput, match="began-resolved") as refused:
+        rems.typed_observations({"sedation": "10:20-11:05-11:30"}, "", now, ZONE)
+    assert refused.value.field == "sedation_at"

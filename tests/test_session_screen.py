@@ -234,8 +234,12 @@ async def test_whole_nasal_session(demo_app: ChairsideApp) -> None:
         assert outlook.startswith(
             "Discharge possible from 13:30; still needed: pain after not recorded; discharge checklist not "
             "ticked: Oriented to time, place and person, Walks steadily without help, Escort present to take "
-            "the patient home. REMS form:"
+            "the patient home; REMS form not complete (each device's time;"
         )
+        # The REMS form before the patient leaves: three devices, dissociation seen and resolved.
+        await nurse.type("ctrl+f", "end", " 11:31 11:32", "enter", "no", "enter", "11:45-12:40", "enter")
+        await nurse.type("no", "enter", "115", "enter")
+        assert isinstance(demo_app.screen, SessionScreen), _error(demo_app)
         await nurse.type("2", "enter", "a", "tab", "enter")  # pain after, the checklist, discharge
         assert _error(demo_app) == "", _error(demo_app)
     assert demo_app.db is not None
@@ -252,6 +256,14 @@ async def test_whole_nasal_session(demo_app: ChairsideApp) -> None:
         "REMS-4411",
         "yes",
         "no",
+    )
+    assert form.complete, form.missing
+    at_the_clinic = rems.rems_form(
+        rems.facts_of(demo_app.db, session_id), "", Protocol().thresholds, ZoneInfo("America/Chicago")
+    )
+    assert (at_the_clinic.value("dissociation_at"), at_the_clinic.value("dissociation_resolved_at")) == (
+        "11:45",
+        "12:40",
     )
 
 
@@ -1444,7 +1456,7 @@ async def test_the_rems_form_shows_what_it_needs_and_takes_the_devices_and_what_
         assert isinstance(demo_app.clock, FixedClock)
         demo_app.clock.advance(minutes=30)
         await nurse.type(
-            "end", " 11:35", "enter", "no", "enter", "11:40", "enter", "no", "enter", "110", "enter"
+            "end", " 11:35", "enter", "no", "enter", "11:40-11:55", "enter", "no", "enter", "110", "enter"
         )
         assert isinstance(demo_app.screen, SessionScreen), str(
             demo_app.screen.query_one("#rems-error").render()
@@ -1459,6 +1471,7 @@ async def test_the_rems_form_shows_what_it_needs_and_takes_the_devices_and_what_
         "yes",
         "11:40",
     )
+    assert form.value("dissociation_resolved_at") == "11:55"
     assert form.value("ready_to_leave_min") == "110"
 
 

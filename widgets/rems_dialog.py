@@ -1,6 +1,6 @@
 """The REMS Patient Monitoring Form of a nasal esketamine session: the form as it stands, what it
-still needs, and the facts only the chair can give (each device's time, what was seen, when the
-patient would have been ready to leave). Enter in the last field stores them."""
+still needs, and the facts only the chair can give (each device's time, what was seen and when it
+resolved, when the patient would have been ready to leave). Enter in the last field stores them."""
 
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
@@ -69,10 +69,15 @@ class RemsDialog(StoreDialog[bool]):
             with Horizontal(classes="rems-row"):
                 yield Label("Devices used at (HH:MM each, in order)")
                 yield Input(_devices_shown(view, zone), id="rems-devices", max_length=20)
+            yield Static(
+                "Seen: no, or HH:MM it began; and -HH:MM once it resolved (10:20-11:05)",
+                classes="rems-hint",
+                markup=False,
+            )
             for name, selector in SEEN.items():
                 with Horizontal(classes="rems-row"):
-                    yield Label(f"{name.replace('_', ' ').capitalize()}: no, or HH:MM it began")
-                    yield Input(rems.shown_observation(check, name, zone), id=selector[1:], max_length=5)
+                    yield Label(f"{name.replace('_', ' ').capitalize()} seen")
+                    yield Input(rems.shown_observation(check, name, zone), id=selector[1:], max_length=11)
             ready = "" if check is None or check.ready_to_leave_min is None else str(check.ready_to_leave_min)
             with Horizontal(classes="rems-row"):
                 yield Label("Ready to leave, min from first device (Enter)")
@@ -81,7 +86,7 @@ class RemsDialog(StoreDialog[bool]):
 
     def on_mount(self) -> None:
         if self.view.signature is not None:  # locked: the form is shown, not taken
-            for row in self.query(".rems-row"):
+            for row in self.query(".rems-row, .rems-hint"):
                 row.display = False
             self.refuse("Signed and locked: an addendum (Ctrl+N) records anything to add.")
             return

@@ -9,13 +9,14 @@ lot, the blood pressures (identified here: before dosing, at about 40 minutes, b
 whether the vital signs were acceptable, and the minutes from the first device to discharge.
 """
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from console.chair.alerts import breaches
 from console.chair.reading import AnyReading
@@ -44,6 +45,8 @@ from console.store.session_lock import open_for_change
 FORTY_MINUTES = timedelta(minutes=40)
 FORTY_MINUTES_WINDOW = (timedelta(minutes=30), timedelta(minutes=50))
 FUTURE_TOLERANCE = timedelta(minutes=5)  # as at the chair: a clock a little fast blocks nothing
+DISCHARGE_ITEM = "discharge:"  # what the form needs of the discharge itself, which discharging gives
+OBSERVED = ("sedation", "dissociation", "respiratory_depression")  # what the form asks was seen
 MEDICATIONS = {
     "benzodiazepines": "benzodiazepines",
     "sedative_hypnotics": "sedative-hypnotics (non-benzo)",
@@ -149,14 +152,42 @@ def record_observations(
     require_clinical(actor)
     seen = parse(RemsObservationsIn, data)
 
-    def check(_session: Session, treatment: TreatmentSession, now: datetime) -> None:
-        for name in ("sedation", "dissociation", "respiratory_depression"):
-            at = getattr(seen, f"{name}_at")
-            if at is not None:
-                title = RemsObservationsIn.model_fields[name].title or name
-                _within_session(treatment, at, now, f"{name}_at", title)
+    def check(session: Session, treatment: TreatmentSession, now: datetime) -> None:
+        for name in OBSERVED:
+            for field in (f"{name}_at", f"{name}_resolved_at"):
+                at = getattr(seen, field)
+                if at is not None:
+                    _within_session(
+                        treatment, at, now, field, RemsObservationsIn.model_fields[field].title or field
+                    )
+        _ready_after_resolved(session, session_id, seen)
 
     return _change(db, actor, session_id, expected_version, "rems.observations", seen.model_dump(), check)
+
+
+def _ready_after_resolved(session: Session, session_id: int, seen: RemsObservationsIn) -> None:
+    """The patient is not ready to leave before what was seen has resolved."""
+    row = check_of(session, session_id)
+    first = row.device_1_at if row is not None else None
+    if first is None:
+        first = session.exec(
+            select(func.min(DoseAdministration.administered_at)).where(
+                DoseAdministration.session_id == session_id
+            )
+        ).one()
+    if first is None or seen.ready_to_leave_min is None:
+        return
+    for name in OBSERVED:
+        resolved = getattr(seen, f"{name}_resolved_at")
+        if resolved is None:
+            continue
+        after = math.ceil((resolved - first).total_seconds() / 60)
+        if seen.ready_to_leave_min < after:
+            title = (RemsObservationsIn.model_fields[name].title or name).lower()
+            raise InvalidInput(
+                "ready_to_leave_min",
+                f"Ready to leave: at least {after} min ({title} resolved then, from the first device).",
+            )
 
 
 def _change(
@@ -239,27 +270,32 @@ def facts_of(db: Database, session_id: int) -> RemsFacts:
         treatment = session.get(TreatmentSession, session_id)
         if treatment is None:
             raise NotAllowed(f"no session {session_id}")
-        patient = session.get(Patient, treatment.patient_id)
-        assert patient is not None  # a foreign key
-        nurse = session.get(UserAccount, treatment.nurse_id) if treatment.nurse_id else None
-        doses = session.exec(
-            select(DoseAdministration)
-            .where(DoseAdministration.session_id == session_id)
-            .order_by(col(DoseAdministration.id))
-        ).all()
-        readings = session.exec(
-            select(VitalSigns)
-            .where(VitalSigns.session_id == session_id)
-            .order_by(col(VitalSigns.measured_at), col(VitalSigns.id))
-        ).all()
-        return RemsFacts(
-            treatment,
-            patient,
-            check_of(session, session_id),
-            list(doses),
-            list(readings),
-            nurse.display_name if nurse else None,
-        )
+        return facts_in(session, treatment)
+
+
+def facts_in(session: Session, treatment: TreatmentSession) -> RemsFacts:
+    """The form's facts as `session` reads them (inside a write, the rows it is about to change)."""
+    patient = session.get(Patient, treatment.patient_id)
+    assert patient is not None  # a foreign key
+    nurse = session.get(UserAccount, treatment.nurse_id) if treatment.nurse_id else None
+    doses = session.exec(
+        select(DoseAdministration)
+        .where(DoseAdministration.session_id == treatment.id)
+        .order_by(col(DoseAdministration.id))
+    ).all()
+    readings = session.exec(
+        select(VitalSigns)
+        .where(VitalSigns.session_id == treatment.id)
+        .order_by(col(VitalSigns.measured_at), col(VitalSigns.id))
+    ).all()
+    return RemsFacts(
+        treatment,
+        patient,
+        check_of(session, treatment.id),
+        list(doses),
+        list(readings),
+        nurse.display_name if nurse else None,
+    )
 
 
 def facts_from_view(view: SessionView) -> RemsFacts:
@@ -355,6 +391,14 @@ def rems_form(facts: RemsFacts, clinic: str, limits: AlertThresholds, zone: Zone
             "Respiratory depression seen at",
             clock(check.respiratory_depression_at) if check else "",
         ),
+        *(
+            FormLine(
+                f"{name}_resolved_at",
+                RemsObservationsIn.model_fields[f"{name}_resolved_at"].title or name,
+                clock(getattr(check, f"{name}_resolved_at")) if check else "",
+            )
+            for name in OBSERVED
+        ),
     ]
     return RemsForm(lines, missing_from(facts, zone))
 
@@ -376,12 +420,35 @@ def missing_from(facts: RemsFacts, zone: ZoneInfo) -> list[str]:
         due = "" if first is None else f", due at {first.astimezone(zone) + FORTY_MINUTES:%H:%M}"
         missing.append(f"a blood pressure 30 to 50 minutes after the first device{due}")
     if facts.session.discharged_at is None:
-        missing.append("discharge: a blood pressure before leaving and the minutes monitored")
+        missing.append(f"{DISCHARGE_ITEM} a blood pressure before leaving and the minutes monitored")
     if check is not None and None in (check.sedation, check.dissociation, check.respiratory_depression):
         missing.append("sedation, dissociation and respiratory depression: seen or not")
+    if check is not None:
+        unresolved = [
+            name.replace("_", " ")
+            for name in OBSERVED
+            if getattr(check, name) and getattr(check, f"{name}_resolved_at") is None
+        ]
+        if unresolved:
+            missing.append(f"the time {' and '.join(unresolved)} resolved (observed until it resolves)")
     if check is not None and check.ready_to_leave_min is None:
         missing.append("the minutes until the patient would have been ready to leave")
     return missing
+
+
+def needed_before_leaving(facts: RemsFacts, zone: ZoneInfo) -> list[str]:
+    """What the form still needs that the chair must give before an esketamine patient leaves (the
+    REMS: observed until sedation, dissociation and respiratory depression resolve); nothing when no
+    dose was given, as there is no form to make."""
+    if facts.session.method != Method.NASAL or not facts.doses:
+        return []
+    return [item for item in missing_from(facts, zone) if not item.startswith(DISCHARGE_ITEM)]
+
+
+def form_holds_discharge(facts: RemsFacts, zone: ZoneInfo) -> list[str]:
+    """What the discharge gate says of the form: one criterion naming everything it still needs."""
+    needed = needed_before_leaving(facts, zone)
+    return [f"REMS form not complete ({'; '.join(needed)})"] if needed else []
 
 
 def typed_devices(text: str, now: datetime, zone: ZoneInfo) -> dict | None:
@@ -398,8 +465,8 @@ def typed_devices(text: str, now: datetime, zone: ZoneInfo) -> dict | None:
 
 
 def typed_observations(seen: dict[str, str], ready: str, now: datetime, zone: ZoneInfo) -> dict | None:
-    """Each observation typed as 'no' or the HH:MM it began, and the ready-to-leave minutes; None
-    while any observation is still blank."""
+    """Each observation typed as 'no', the HH:MM it began, or 'HH:MM-HH:MM' when it began and when
+    it resolved; and the ready-to-leave minutes. None while any observation is still blank."""
     values: dict = {}
     for name, text in seen.items():
         answer = text.strip().lower()
@@ -407,17 +474,28 @@ def typed_observations(seen: dict[str, str], ready: str, now: datetime, zone: Zo
         if not answer:
             return None
         if answer in {"no", "n"}:
-            values |= {name: False, f"{name}_at": None}
-        else:
-            at = clock_time_today(answer, now, zone, f"{name}_at", f"{title} (no, or the time it began)")
-            values |= {name: True, f"{name}_at": at}
+            values |= {name: False, f"{name}_at": None, f"{name}_resolved_at": None}
+            continue
+        times = answer.replace("-", " ").split()
+        if len(times) > 2:
+            raise InvalidInput(f"{name}_at", f"{title}: no, HH:MM it began, or HH:MM-HH:MM (began-resolved).")
+        at = clock_time_today(times[0], now, zone, f"{name}_at", f"{title} (no, or the time it began)")
+        resolved = (
+            clock_time_today(times[1], now, zone, f"{name}_resolved_at", f"{title} (the time it resolved)")
+            if len(times) == 2
+            else None
+        )
+        values |= {name: True, f"{name}_at": at, f"{name}_resolved_at": resolved}
     return values | {"ready_to_leave_min": ready.strip() or None}
 
 
 def shown_observation(check: RemsCheck | None, name: str, zone: ZoneInfo) -> str:
-    """An observation as the nurse types it: blank, 'no' or the HH:MM it began."""
+    """An observation as the nurse types it: blank, 'no', the HH:MM it began, or began-resolved."""
     seen = None if check is None else getattr(check, name)
     if seen is None or check is None:
         return ""
-    at = getattr(check, f"{name}_at")
-    return f"{at.astimezone(zone):%H:%M}" if seen and at else "no"
+    at, resolved = getattr(check, f"{name}_at"), getattr(check, f"{name}_resolved_at")
+    if not seen or at is None:
+        return "no"
+    began = f"{at.astimezone(zone):%H:%M}"
+    return f"{began}-{resolved.astimezone(zone):%H:%M}" if resolved else began

@@ -19,8 +19,8 @@ from console.chair.rems import (
     FORTY_MINUTES_WINDOW,
     facts_from_view,
     first_device_at,
+    form_holds_discharge,
     identified_pressures,
-    missing_from,
 )
 from console.chair.session_view import PreviousSession, SessionView
 from console.chair.vitals_due import describe_due
@@ -240,6 +240,8 @@ def discharge_outlook(view: SessionView, protocol: Protocol, now: datetime, zone
     missing = awaiting_physician(view.alerts) + missing_for_discharge(
         s, view.doses, view.vitals, protocol, now, view.ticked(Checklist.DISCHARGE), zone
     )
+    # Esketamine: the REMS form's monitoring holds discharge up, as the service does.
+    missing += form_holds_discharge(facts_from_view(view), zone)
     ready_at = observed_until(s, view.doses, protocol, now)
     opens = f"Discharge possible from {ready_at.astimezone(zone):%H:%M}" if ready_at else "Discharge"
     said = (
@@ -247,11 +249,6 @@ def discharge_outlook(view: SessionView, protocol: Protocol, now: datetime, zone
         if not missing
         else f"{opens}; still needed: " + "; ".join(missing) + "."
     )
-    if s.method == Method.NASAL:  # the form is sent after the session: it does not hold discharge up
-        form = [
-            item for item in missing_from(facts_from_view(view), zone) if not item.startswith("discharge:")
-        ]
-        said += " REMS form: " + ("complete." if not form else "still needs " + "; ".join(form) + ".")
     return said
 
 

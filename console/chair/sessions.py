@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import object_session
 from sqlmodel import Session, col, select
 
-from console.chair import discharge_gate
+from console.chair import discharge_gate, rems
 from console.chair.alerts import awaiting_physician
 from console.chair.checklists import ticked
 from console.chair.overrides import overridden
@@ -205,8 +205,10 @@ def discharge(
     at: datetime | None = None,
     protocol: Protocol | None = None,
     continuing: Collection[int] = (),
+    zone: ZoneInfo | None = None,
 ) -> TreatmentSession:
-    """The patient leaves: refused, with everything still missing, until the protocol's criteria hold.
+    """The patient leaves: refused, with everything still missing, until the protocol's criteria hold
+    (for esketamine, the REMS form's monitoring too; `zone` says its times as the clinic's clock).
 
     A discharge override (by the protocol's role, with a reason) sets the criteria aside; a
     controlled-substance mismatch is never set aside: the dose record must be corrected. Each side
@@ -217,7 +219,7 @@ def discharge(
 
     def values(row: TreatmentSession, now: datetime) -> dict:
         when = _at(now, at, "discharged_at", row.ended_at or row.started_at, "Discharged at")
-        still_open = _discharge_gate(row, when, protocol, continuing)
+        still_open = _discharge_gate(row, when, protocol, continuing, zone or ZoneInfo("UTC"))
         session = cast(Session, object_session(row))
         for effect in still_open:
             audit.record(
@@ -235,7 +237,7 @@ def discharge(
 
 
 def _discharge_gate(
-    row: TreatmentSession, when: datetime, protocol: Protocol, continuing: Collection[int]
+    row: TreatmentSession, when: datetime, protocol: Protocol, continuing: Collection[int], zone: ZoneInfo
 ) -> list[SideEffect]:
     """Refuse, listing everything missing; otherwise the side effects confirmed as continuing."""
     session = cast(Session, object_session(row))  # a row given to a step is in its write session
@@ -249,6 +251,7 @@ def _discharge_gate(
     if OverrideRule.DISCHARGE not in overridden(session, row.id):
         done = ticked(session, row.id, Checklist.DISCHARGE)
         blocking += discharge_gate.missing_for_discharge(row, doses, readings, protocol, when, done)
+        blocking += rems.form_holds_discharge(rems.facts_in(session, row), zone)
     still_open = list(
         session.exec(
             select(SideEffect)

@@ -920,7 +920,19 @@ class _Today:
             checklists.tick(
                 db, nurse, row.id, Checklist.DISCHARGE, PROTOCOL_CHECKS.discharge, PROTOCOL_CHECKS
             )
+            if method != Method.IV:  # the REMS form's monitoring, complete before the patient leaves
+                _rems_monitored(db, nurse, row.id, start, discharge_after)
             sessions.discharge(db, nurse, row.id, row.version)
+
+
+def _rems_monitored(db: Database, nurse: Actor, session_id: int, start: datetime, minutes: int) -> None:
+    """A nasal session's two devices five minutes apart, nothing seen, ready to leave on time."""
+    check = rems.facts_of(db, session_id).check
+    assert check is not None  # asked at pre-assessment
+    devices = {"device_1_at": start, "device_2_at": start + timedelta(minutes=5)}
+    check = rems.record_devices(db, nurse, session_id, check.version, devices)
+    seen = dict.fromkeys(("sedation", "dissociation", "respiratory_depression"), False)
+    rems.record_observations(db, nurse, session_id, check.version, seen | {"ready_to_leave_min": minutes})
 
 
 def _flag_examples(
@@ -1185,30 +1197,34 @@ def _rems_form(
     seeded by the session, so the rest of the demo is the same with or without them."""
     rng = random.Random(sid)
     seen = {name: rng.random() < share for name, share in (("sedation", 0.5), ("dissociation", 0.6))}
-    buffers.add(
-        RemsCheck,
-        {
-            "session_id": sid,
-            "enrolment_id": f"REMS-{course.patient['mrn'][-6:]}",
-            "benzodiazepines": rng.random() < 0.1,
-            "sedative_hypnotics": rng.random() < 0.05,
-            "psychostimulants": rng.random() < 0.08,
-            "maois": False,
-            "opioids": rng.random() < 0.15,
-            "asked_by": nurse,
-            "asked_at": check_in + timedelta(minutes=6),
-            **{
-                f"device_{n}_at": start + timedelta(minutes=5 * (n - 1)) if n <= devices else None
-                for n in (1, 2, 3)
-            },
-            **{name: seen[name] for name in seen},
-            **{
-                f"{name}_at": start + timedelta(minutes=rng.randint(10, 40)) if seen[name] else None
-                for name in seen
-            },
-            "respiratory_depression": False,
-            "respiratory_depression_at": None,
-            "ready_to_leave_min": int((leave - start).total_seconds() // 60) - rng.randint(0, 10),
-            "version": 1,
+    answers: dict[str, Any] = {
+        "session_id": sid,
+        "enrolment_id": f"REMS-{course.patient['mrn'][-6:]}",
+        "benzodiazepines": rng.random() < 0.1,
+        "sedative_hypnotics": rng.random() < 0.05,
+        "psychostimulants": rng.random() < 0.08,
+        "maois": False,
+        "opioids": rng.random() < 0.15,
+        "asked_by": nurse,
+        "asked_at": check_in + timedelta(minutes=6),
+        **{
+            f"device_{n}_at": start + timedelta(minutes=5 * (n - 1)) if n <= devices else None
+            for n in (1, 2, 3)
         },
-    )
+        **{name: seen[name] for name in seen},
+        **{
+            f"{name}_at": start + timedelta(minutes=rng.randint(10, 40)) if seen[name] else None
+            for name in seen
+        },
+        "respiratory_depression": False,
+        "respiratory_depression_at": None,
+        "ready_to_leave_min": int((leave - start).total_seconds() // 60) - rng.randint(0, 10),
+        "version": 1,
+    }
+    ready = start + timedelta(minutes=answers["ready_to_leave_min"])
+    for name in ("sedation", "dissociation", "respiratory_depression"):
+        began = answers[f"{name}_at"]  # each seen effect resolved before the patient was ready to leave
+        answers[f"{name}_resolved_at"] = (
+            None if began is None else min(began + timedelta(minutes=rng.randint(15, 45)), ready)
+        )
+    buffers.add(RemsCheck, answers)

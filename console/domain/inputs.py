@@ -482,8 +482,9 @@ class RemsDevicesIn(Input):
 
 
 class RemsObservationsIn(Input):
-    """Sedation, dissociation and respiratory depression: seen or not, and when if seen; and the
-    minutes from the first device until the patient would have been ready to leave."""
+    """Sedation, dissociation and respiratory depression: seen or not, when each began and when it
+    resolved (once it has); and the minutes from the first device until the patient would have been
+    ready to leave."""
 
     sedation: bool = Field(title="Sedation", description="yes or no")
     sedation_at: AwareDatetime | None = Field(
@@ -496,6 +497,17 @@ class RemsObservationsIn(Input):
     respiratory_depression: bool = Field(title="Respiratory depression", description="yes or no")
     respiratory_depression_at: AwareDatetime | None = Field(
         default=None, title="Respiratory depression seen at", description="when it began"
+    )
+    sedation_resolved_at: AwareDatetime | None = Field(
+        default=None, title="Sedation resolved at", description="when it resolved, not before it began"
+    )
+    dissociation_resolved_at: AwareDatetime | None = Field(
+        default=None, title="Dissociation resolved at", description="when it resolved, not before it began"
+    )
+    respiratory_depression_resolved_at: AwareDatetime | None = Field(
+        default=None,
+        title="Respiratory depression resolved at",
+        description="when it resolved, not before it began",
     )
     ready_to_leave_min: int | None = Field(
         default=None,
@@ -514,6 +526,11 @@ class RemsObservationsIn(Input):
                 raise InvalidInput(f"{name}_at", f"{title}: say when it was seen.")
             if not seen and at is not None:
                 raise InvalidInput(f"{name}_at", f"{title}: a time only when it was seen.")
+            resolved = getattr(self, f"{name}_resolved_at")
+            if resolved is not None and (at is None or resolved < at):
+                raise InvalidInput(
+                    f"{name}_resolved_at", f"{title}: resolved only once seen, and not before it began."
+                )
         return self
 
 

@@ -268,6 +268,13 @@ def _seen(name: str, what: str) -> list[Column]:
     return [
         Column(name, f"{what} seen in the session", "", BOOLEAN, NOT_ASKED),
         Column(f"{name}_at", f"when the {what.lower()} was seen", "", TIME, "not seen"),
+        Column(
+            f"{name}_resolved_at",
+            f"when the {what.lower()} resolved (REMS: observed until it resolves)",
+            "",
+            TIME,
+            "not seen, or not resolved yet",
+        ),
     ]
 
 

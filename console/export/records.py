@@ -183,10 +183,13 @@ class RemsRow(NamedTuple):
     bp_leaving_at: datetime | None
     sedation: bool | None
     sedation_at: datetime | None
+    sedation_resolved_at: datetime | None
     dissociation: bool | None
     dissociation_at: datetime | None
+    dissociation_resolved_at: datetime | None
     respiratory_depression: bool | None
     respiratory_depression_at: datetime | None
+    respiratory_depression_resolved_at: datetime | None
     form_complete: bool
     missing: str
 

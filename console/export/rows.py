@@ -813,8 +813,9 @@ ANSWERED_AT_THE_CHAIR = (
     "enrolment_id",
     *("benzodiazepines", "sedative_hypnotics", "psychostimulants", "maois", "opioids"),
     *("device_1_at", "device_2_at", "device_3_at", "ready_to_leave_min"),
-    *("sedation", "sedation_at", "dissociation", "dissociation_at"),
-    *("respiratory_depression", "respiratory_depression_at"),
+    *("sedation", "sedation_at", "sedation_resolved_at"),
+    *("dissociation", "dissociation_at", "dissociation_resolved_at"),
+    *("respiratory_depression", "respiratory_depression_at", "respiratory_depression_resolved_at"),
 )
 
 

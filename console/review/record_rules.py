@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.exc import StatementError
@@ -21,6 +22,7 @@ from console.chair.alerts import breaches, first_reading, serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
 from console.chair.dose_rules import HOLD_RULES, NasalCourse, out_of_range, unticked_required
 from console.chair.exposure import WEEK_DAYS, Week, given_to
+from console.chair.rems import RemsFacts, needed_before_leaving
 from console.clinic.clinic_protocol import stored_protocols
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
@@ -65,7 +67,7 @@ class _Record:
     session: TreatmentSession
     patient: Patient
     readings: list[VitalSigns]
-    rems_asked: bool  # the REMS enrolment and medication questions are recorded
+    rems: RemsCheck | None  # a nasal session's REMS form answers, once the questions are asked
     doses: list[DoseAdministration]
     events: list[InfusionEvent]
     effects: list[SideEffect]
@@ -314,8 +316,23 @@ def _dosed_outside_what_the_patient_allows(record: _Record, protocol: Protocol) 
     age = age_on(patient.date_of_birth, row.clinic_date)
     if age < youngest:
         yield f"dosed at {age} years of age (the protocol's youngest: {youngest})"
-    if nasal and not record.rems_asked:
+    if nasal and record.rems is None:
         yield "esketamine given with no REMS enrolment recorded"
+
+
+def _left_before_the_rems_monitoring_was_complete(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    row, first = record.session, record.first_dose()
+    if row.method != Method.NASAL or row.discharged_at is None or first is None:
+        return
+    if record.let_go_between(first.administered_at, row.discharged_at):
+        return
+    facts = RemsFacts(row, record.patient, record.rems, record.doses, _in_order(record.readings), None)
+    for item in needed_before_leaving(facts, ZoneInfo("UTC")):
+        yield f"REMS form: {item}"
+
+
+def _in_order(readings: list[VitalSigns]) -> list[VitalSigns]:
+    return sorted(readings, key=lambda r: (r.measured_at, r.id or 0))
 
 
 RULES = (
@@ -388,6 +405,13 @@ RULES = (
         "protocol [iv] rate, duration and session caps (ASRA/AAPM/ASA 2018: 0.5-2 mg/kg/h), [nasal] "
         "allowed doses (Spravato label: 56 or 84 mg); else a physician's override",
         _dosed_outside_the_protocols_range,
+    ),
+    Rule(
+        "discharged before the REMS monitoring was complete",
+        "Spravato REMS Patient Monitoring Form: blood pressure before dosing and at about 40 minutes, each "
+        "device's time, sedation / dissociation / respiratory depression answered and, when seen, "
+        "resolved before the patient leaves; else a physician's discharge override",
+        _left_before_the_rems_monitoring_was_complete,
     ),
     Rule(
         "discharged without an escort",
@@ -486,7 +510,9 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
     people = {row.patient_id for row in rows}
     patients = {p.id: p for p in session.exec(select(Patient).where(col(Patient.id).in_(people)))}
     readings = _by_session(session.exec(select(VitalSigns).where(col(VitalSigns.session_id).in_(ids))))
-    asked = set(session.exec(select(RemsCheck.session_id).where(col(RemsCheck.session_id).in_(ids))))
+    forms = {
+        c.session_id: c for c in session.exec(select(RemsCheck).where(col(RemsCheck.session_id).in_(ids)))
+    }
     doses = _by_session(
         session.exec(select(DoseAdministration).where(col(DoseAdministration.session_id).in_(ids)))
     )
@@ -515,7 +541,7 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
             session=row,
             patient=patients[row.patient_id],
             readings=readings.get(row.id, []),
-            rems_asked=row.id in asked,
+            rems=forms.get(row.id),
             doses=own_doses,
             events=[event for dose in own_doses for event in events_by_dose.get(dose.id, [])],
             effects=effects.get(row.id, []),

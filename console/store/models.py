@@ -466,11 +466,21 @@ def _timed(observation: str) -> CheckConstraint:
     )
 
 
+def _resolved_after_seen(observation: str) -> CheckConstraint:
+    """An observation resolves only once seen, and not before it was seen."""
+    return CheckConstraint(
+        f"{observation}_resolved_at IS NULL OR "
+        f"({observation}_at IS NOT NULL AND {observation}_resolved_at >= {observation}_at)",
+        name=f"{observation}_resolved_after_seen",
+    )
+
+
 class RemsCheck(SQLModel, table=True):
     """What the Spravato REMS Patient Monitoring Form asks of one nasal esketamine session, captured
     at the chair: the enrolment and medication questions at pre-assessment, each device's time, the
-    sedation, dissociation and respiratory depression seen, and when the patient would have been
-    ready to leave. The rest of the form comes from the session's own record (console.chair.rems)."""
+    sedation, dissociation and respiratory depression seen (when each began and resolved), and when
+    the patient would have been ready to leave. The rest of the form comes from the session's own
+    record (console.chair.rems)."""
 
     __tablename__ = "rems_check"
     __table_args__ = (
@@ -486,6 +496,9 @@ class RemsCheck(SQLModel, table=True):
         _timed("sedation"),
         _timed("dissociation"),
         _timed("respiratory_depression"),
+        _resolved_after_seen("sedation"),
+        _resolved_after_seen("dissociation"),
+        _resolved_after_seen("respiratory_depression"),
         _between("ready_to_leave_min", 0, 720),
         CheckConstraint("version >= 1", name="version_positive"),
     )
@@ -510,6 +523,10 @@ class RemsCheck(SQLModel, table=True):
     dissociation_at: datetime | None = _utc(nullable=True)
     respiratory_depression: bool | None = None
     respiratory_depression_at: datetime | None = _utc(nullable=True)
+    # REMS: the patient is observed until each effect seen has resolved.
+    sedation_resolved_at: datetime | None = _utc(nullable=True)
+    dissociation_resolved_at: datetime | None = _utc(nullable=True)
+    respiratory_depression_resolved_at: datetime | None = _utc(nullable=True)
     ready_to_leave_min: int | None = None  # from the first device
     version: int = 1
 

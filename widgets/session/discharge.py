@@ -124,7 +124,13 @@ class DischargeStep(StepForm):
                 clinic.db, clinic.actor, session_id, Checklist.DISCHARGE, checked, clinic.protocol.checklists
             )
             sessions.discharge(
-                clinic.db, clinic.actor, session_id, version, protocol=clinic.protocol, continuing=continuing
+                clinic.db,
+                clinic.actor,
+                session_id,
+                version,
+                protocol=clinic.protocol,
+                continuing=continuing,
+                zone=clinic.zone,
             )
 
         self.recorder.save(store)
