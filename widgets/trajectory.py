@@ -1,5 +1,5 @@
-"""A patient's course: pain before and after each session, change from the series baseline, side
-effects, function (PEG) and mood (PHQ-9, GAD-7)."""
+"""A patient's course: pain before and after each session, change from the series baseline, what
+each session gave and its blood pressure, side effects, function (PEG) and mood (PHQ-9, GAD-7)."""
 
 from rich.text import Text
 from textual import work
@@ -22,12 +22,15 @@ COLUMNS = (
     ("Date", 11),
     ("#", 5),
     ("Method", 6),
+    ("Signed", 6),
     ("Pain", 6),
     ("Change", 34),
+    ("Given", 16),  # mg and mg/kg of the weight used
+    ("Rate, time", 16),  # IV: the highest rate run and the minutes from start to stop
+    ("BP", 14),  # the first reading and the highest systolic
     ("PEG", 4),
     ("PHQ/GAD", 7),  # PHQ-9 and GAD-7 totals, when asked
     ("Side effects", 30),
-    ("Signed", 6),
 )
 
 
@@ -108,12 +111,15 @@ class TrajectoryScreen(Screen):
                     f"{visit.clinic_date:%d %b %Y}",
                     number,
                     "IV" if visit.method is Method.IV else "Nasal",
+                    "✓" if visit.signed else "",
                     pain,
                     change,
+                    visit.dosing.amount() if visit.dosing else "",
+                    visit.dosing.infusion() if visit.dosing else "",
+                    visit.pressure.describe() if visit.pressure else "",
                     _shown(visit.score(Instrument.PEG)),
                     _mood(visit),
                     ", ".join(visit.side_effects) or "none",
-                    "✓" if visit.signed else "",
                 )
             )
 
@@ -142,6 +148,11 @@ def _mood(visit: Visit) -> str:
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
+def _within(value: float | None, floor: float, top: float) -> float | None:
+    """A value on a fixed scale from `floor` to `top`, clipped to both (the table gives the figure)."""
+    return None if value is None else min(max(value, floor), top) - floor
+
+
 def bars(values: list[float | None], top: int) -> str:
     """One block per session on a fixed 0..top scale (a sparkline would rescale to the data)."""
     gap = " " if len(values) <= 30 else ""  # a long course stays on one line
@@ -158,6 +169,8 @@ def _chart(trajectory: Trajectory) -> str:
         [
             f"Pain before (0-10)      {bars([v.pain_before for v in treated], 10)}",
             f"Pain after  (0-10)      {bars([v.pain_after for v in treated], 10)}",
+            f"Dose (0-4 mg/kg)        {bars([_within(v.mg_per_kg, 0, 4) for v in treated], 4)}",
+            f"Top systolic (80-200)   {bars([_within(v.top_systolic, 80, 200) for v in treated], 120)}",
             f"Side effect grade (0-5) {bars([v.highest_grade or 0 for v in treated], 5)}",
             f"PEG (0-10)              {bars([v.score(Instrument.PEG) for v in treated], 10)}",
             f"PHQ-9 (0-27)            {bars([v.score(Instrument.PHQ9) for v in treated], 27)}",

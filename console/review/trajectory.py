@@ -1,17 +1,62 @@
 """A patient's course: every session by series, pain before and after, change from the series baseline,
-function (PEG) and mood (PHQ-9, GAD-7) over the series."""
+function (PEG) and mood (PHQ-9, GAD-7) over the series, and each session's dose (mg, mg/kg, rate,
+minutes) and blood pressure."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from console.chair.discharge_gate import given_mg
 from console.domain.pain import PainChange
 from console.domain.questionnaires import change, score
 from console.domain.vocab import Instrument, Method, SessionStatus, SideEffectType
 from console.store.database import Database
-from console.store.models import Patient, Questionnaire, SessionSignature, SideEffect, TreatmentSession
+from console.store.models import (
+    DoseAdministration,
+    InfusionEvent,
+    Patient,
+    Questionnaire,
+    SessionSignature,
+    SideEffect,
+    TreatmentSession,
+    VitalSigns,
+)
 from console.store.rows import get_or_refuse
+
+
+@dataclass(frozen=True)
+class Dosing:
+    """What one session gave: the drug received (a stopped infusion counts what ran), per kg of the
+    weight used, the highest IV rate run and the IV minutes from start to stop."""
+
+    given_mg: float
+    mg_per_kg: float
+    top_rate_mg_per_kg_h: float | None  # IV only
+    minutes: int | None  # IV only: from the first dose's start to the last stop
+
+    def amount(self) -> str:
+        return f"{self.given_mg:g} mg {self.mg_per_kg:.2f}/kg"
+
+    def infusion(self) -> str:
+        """The highest rate and the minutes run ("0.5/kg/h 60 min"); blank for a nasal dose."""
+        if self.top_rate_mg_per_kg_h is None:
+            return ""
+        minutes = "" if self.minutes is None else f" {self.minutes} min"
+        return f"{self.top_rate_mg_per_kg_h:g}/kg/h{minutes}"
+
+
+@dataclass(frozen=True)
+class Pressure:
+    """A session's blood pressure: its first reading (the baseline) and its highest systolic."""
+
+    first: tuple[int, int]
+    highest: tuple[int, int]
+
+    def describe(self) -> str:
+        first = f"{self.first[0]}/{self.first[1]}"
+        return first if self.highest == self.first else f"{first} ↑{self.highest[0]}/{self.highest[1]}"
 
 
 @dataclass(frozen=True)
@@ -28,6 +73,8 @@ class Visit:
     highest_grade: int | None
     signed: bool
     answers: dict[Instrument, tuple[int, ...]] = field(default_factory=dict)  # PEG, PHQ-9, GAD-7
+    dosing: Dosing | None = None  # None: no dose given
+    pressure: Pressure | None = None  # None: no reading
 
     def score(self, instrument: Instrument) -> float | None:
         items = self.answers.get(instrument)
@@ -36,6 +83,14 @@ class Visit:
     @property
     def treated(self) -> bool:
         return self.status == SessionStatus.DISCHARGED
+
+    @property
+    def mg_per_kg(self) -> float | None:
+        return None if self.dosing is None else self.dosing.mg_per_kg
+
+    @property
+    def top_systolic(self) -> int | None:
+        return None if self.pressure is None else self.pressure.highest[0]
 
 
 @dataclass(frozen=True)
@@ -175,6 +230,8 @@ def patient_trajectory(db: Database, patient_id: int) -> Trajectory:
         answers: dict[int, dict[Instrument, tuple[int, ...]]] = {}
         for answer in session.exec(select(Questionnaire).where(col(Questionnaire.session_id).in_(ids))):
             answers.setdefault(answer.session_id, {})[Instrument(answer.instrument)] = answer.items
+        dosing = _dosing(session, {row.id: row for row in rows})
+        pressure = _pressures(session, ids)
     visits = [
         Visit(
             session_id=row.id,
@@ -189,10 +246,51 @@ def patient_trajectory(db: Database, patient_id: int) -> Trajectory:
             highest_grade=grades.get(row.id),
             signed=row.id in signed,
             answers=answers.get(row.id, {}),
+            dosing=dosing.get(row.id),
+            pressure=pressure.get(row.id),
         )
         for row in rows
     ]
     return Trajectory(patient, tuple(_series(visits)))
+
+
+def _dosing(session: Session, rows: dict[int, TreatmentSession]) -> dict[int, Dosing]:
+    doses: dict[int, list[DoseAdministration]] = defaultdict(list)
+    for dose in session.exec(
+        select(DoseAdministration)
+        .where(col(DoseAdministration.session_id).in_(list(rows)))
+        .order_by(col(DoseAdministration.administered_at), col(DoseAdministration.id))
+    ):
+        doses[dose.session_id].append(dose)
+    events: dict[int, list[InfusionEvent]] = defaultdict(list)
+    dose_ids = [dose.id for found in doses.values() for dose in found]
+    for event in session.exec(select(InfusionEvent).where(col(InfusionEvent.dose_id).in_(dose_ids))):
+        events[event.dose_id].append(event)
+    found = {}
+    for session_id, given in doses.items():
+        mg = sum(given_mg(dose, events[dose.id]) for dose in given)
+        weight = given[0].weight_kg_used
+        rates = [d.rate_mg_per_kg_h for d in given if d.rate_mg_per_kg_h is not None]
+        rates += [e.rate_mg_per_kg_h for d in given for e in events[d.id] if e.rate_mg_per_kg_h is not None]
+        minutes = None
+        if rates:
+            stops = [dose.stopped_at or rows[session_id].ended_at for dose in given]
+            if None not in stops:
+                last = max(stop for stop in stops if stop is not None)
+                minutes = round((last - given[0].administered_at).total_seconds() / 60)
+        found[session_id] = Dosing(round(mg, 1), mg / weight, max(rates, default=None), minutes)
+    return found
+
+
+def _pressures(session: Session, ids: list[int]) -> dict[int, Pressure]:
+    readings: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for session_id, systolic, diastolic in session.exec(
+        select(col(VitalSigns.session_id), col(VitalSigns.systolic), col(VitalSigns.diastolic))
+        .where(col(VitalSigns.session_id).in_(ids))
+        .order_by(col(VitalSigns.measured_at), col(VitalSigns.id))
+    ):
+        readings[session_id].append((systolic, diastolic))
+    return {sid: Pressure(read[0], max(read, key=lambda bp: bp[0])) for sid, read in readings.items()}
 
 
 def _series(visits: list[Visit]) -> list[Series]:
