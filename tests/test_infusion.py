@@ -57,6 +57,26 @@ def test_given_amount_follows_pauses_and_rate_changes(db: Database, staff: dict[
     ]
 
 
+def test_a_new_rate_is_held_to_the_protocols_range_until_a_physician_sets_it_aside(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    from console.chair.overrides import record_override
+    from console.domain.protocol import Protocol
+
+    dose, _ = _running_dose(db, staff)
+    for rate in (0.4, 2.5):
+        with pytest.raises(
+            InvalidInput, match=f"New rate: {rate:g} mg/kg/h is outside the protocol's 0.5-2"
+        ) as no:
+            _event(db, staff, dose, "rate_change", 5, rate=rate)
+        assert no.value.field == "rate_mg_per_kg_h"
+    assert _event(db, staff, dose, "rate_change", 1, rate=2).rate_mg_per_kg_h == 2  # the range's edge
+    record_override(
+        db, staff["priya"], dose.session_id, "dose_range", "Pain 9/10 at 2 mg/kg/h; 2.5 agreed", Protocol()
+    )
+    assert _event(db, staff, dose, "rate_change", 5, rate=2.5).rate_mg_per_kg_h == 2.5
+
+
 def test_events_out_of_order_are_refused(db: Database, staff: dict[str, Actor]) -> None:
     dose, _ = _running_dose(db, staff)
     with pytest.raises(NotAllowed, match="cannot resume an infusion that is running"):

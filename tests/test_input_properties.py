@@ -196,6 +196,8 @@ def test_dose_input(db: Database, staff: dict[str, Actor], data: dict[str, objec
     names = set(DoseIn.model_fields) - {"witness", "witness_secret"}
     assert_valid_row(DoseIn, dose, names, witness=witness, witness_secret=data.get("witness_secret"))
     assert dose.wasted_mg <= dose.drawn_mg and dose.mg_per_kg == pytest.approx(dose.dose_mg / 70.0)
+    if dose.rate_mg_per_kg_h is not None and dose.planned_duration_min is not None:  # as prescribed
+        assert abs(dose.dose_mg - dose.rate_mg_per_kg_h * 70 * dose.planned_duration_min / 60) <= 0.05 + 1e-6
 
 
 effect_fields = fields(

@@ -294,25 +294,55 @@ def test_an_out_of_range_dose_needs_a_physician_override(db: Database, staff: di
     assert charting.record_dose(db, nurse, row.id, fast).rate_mg_per_kg_h == 2.5
 
 
+@pytest.mark.parametrize(
+    "method, changes, said",
+    [
+        (
+            "iv_infusion",
+            {"dose_mg": 40, "wasted_mg": 10},
+            "Dose: 40 mg is not rate x weight x time (0.5 mg/kg/h",
+        ),
+        ("iv_infusion", {"planned_duration_min": 90}, "x 70 kg x 90 min = 52.5 mg)"),
+        ("nasal_spray", {"device_count": 3}, "Dose: 56 mg is not 3 device(s) of 28 mg (84 mg)."),
+    ],
+)
+def test_a_dose_is_what_its_own_figures_give_whatever_a_screen_sends(
+    db: Database, staff: dict[str, Actor], method: str, changes: dict[str, Any], said: str
+) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, method=method)
+    if method == "nasal_spray":
+        rems_enrolled(db, nurse, row.id)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    data = (iv_dose_data if method == "iv_infusion" else nasal_dose_data)(db, **changes)
+    with pytest.raises(InvalidInput, match=re.escape(said)) as refused:
+        charting.record_dose(db, nurse, row.id, data)
+    assert refused.value.field == "dose_mg"
+
+
+def two_hours(rate: float) -> dict[str, Any]:
+    return {"rate_mg_per_kg_h": rate, "planned_duration_min": 120}
+
+
 def _redose(db: Database, dose_mg: float, **changes: object) -> dict[str, Any]:
     """A second dose of the session, an hour later, drawn whole."""
     return iv_dose_data(db, dose_mg=dose_mg, drawn_mg=dose_mg, wasted_mg=0, **changes)
 
 
 def test_the_caps_are_on_the_sessions_total_a_re_dose_counts(db: Database, staff: dict[str, Actor]) -> None:
-    """380 mg then 35 mg: each under the 400 mg cap alone, 415 mg together."""
+    """385 mg then 35 mg: each under the 400 mg cap alone, 420 mg together."""
     nurse, doctor = staff["nina"], staff["priya"]
     row = checked_in_session(db, nurse, minutes_ago=120)
     big = {"rate_mg_per_kg_h": 2, "planned_duration_min": 165}
     at_minutes_ago(db, 110, lambda: charting.record_vitals(db, nurse, row.id, vitals_data(db)))
-    at_minutes_ago(db, 100, lambda: charting.record_dose(db, nurse, row.id, _redose(db, 380, **big)))
+    at_minutes_ago(db, 100, lambda: charting.record_dose(db, nurse, row.id, _redose(db, 385, **big)))
     said = (
-        "Dose: 35 mg with the 380 mg given before in this session makes 415 mg, above the protocol's 400 mg"
+        "Dose: 35 mg with the 385 mg given before in this session makes 420 mg, above the protocol's 400 mg"
     )
     with pytest.raises(InvalidInput, match=re.escape(said)) as refused:
         charting.record_dose(db, nurse, row.id, _redose(db, 35))
     assert refused.value.field == "dose_mg"
-    record_override(db, doctor, row.id, "dose_range", "Pain still 8/10; 415 mg in total agreed", PROTOCOL)
+    record_override(db, doctor, row.id, "dose_range", "Pain still 8/10; 420 mg in total agreed", PROTOCOL)
     charting.record_dose(db, nurse, row.id, _redose(db, 35))
 
 
@@ -329,10 +359,10 @@ def test_the_session_total_is_capped_in_mg_per_kg_of_the_weight_used(
         db, nurse, row.id, _redose(db, 350, rate_mg_per_kg_h=2, planned_duration_min=150), protocol
     )
     with pytest.raises(
-        InvalidInput, match=re.escape("makes 8.57 mg/kg, above the protocol's 8 mg/kg for a session")
+        InvalidInput, match=re.escape("makes 8.50 mg/kg, above the protocol's 8 mg/kg for a session")
     ):
-        charting.record_dose(db, nurse, row.id, _redose(db, 250), protocol)
-    charting.record_dose(db, nurse, row.id, _redose(db, 210), protocol)  # 560 mg: 8 mg/kg exactly
+        charting.record_dose(db, nurse, row.id, _redose(db, 245, **two_hours(1.75)), protocol)
+    charting.record_dose(db, nurse, row.id, _redose(db, 210, **two_hours(1.5)), protocol)  # 8 mg/kg exactly
 
 
 @pytest.mark.parametrize(("minutes", "refused"), [(29, True), (30, False), (240, False), (241, True)])
@@ -342,7 +372,8 @@ def test_an_infusion_shorter_or_longer_than_the_protocol_needs_an_override(
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
-    dose = iv_dose_data(db, planned_duration_min=minutes)
+    given = round(35 * minutes / 60, 1)  # 0.5 mg/kg/h for 70 kg
+    dose = iv_dose_data(db, planned_duration_min=minutes, dose_mg=given, drawn_mg=given, wasted_mg=0)
     if refused:
         with pytest.raises(
             InvalidInput, match=f"Duration: {minutes} min is outside the protocol's 30-240 min"
@@ -485,7 +516,8 @@ def test_mg_per_kg_needs_a_weight_the_protocol_still_trusts(db: Database, staff:
     patient = patients.find_by_mrn(db, "MRN-1001")
     assert patient is not None
     patients.record_weight(db, nurse, patient.id, patient.version, 71)
-    assert charting.record_dose(db, nurse, row.id, iv_dose_data(db)).weight_kg_used == 71
+    dose = iv_dose_data(db, dose_mg=35.5, wasted_mg=14.5)  # 0.5 mg/kg/h for an hour at 71 kg
+    assert charting.record_dose(db, nurse, row.id, dose).weight_kg_used == 71
 
 
 def test_a_weight_far_from_the_last_one_is_stored_only_when_confirmed(

@@ -240,6 +240,30 @@ def test_a_dose_outside_the_protocols_range_is_found_until_a_physician_set_it_as
 
 
 @pytest.mark.breaks_rules
+def test_a_dose_changed_apart_from_its_rate_and_time_is_found(db: Database, staff: dict[str, Actor]) -> None:
+    row = discharged_session(db, staff["nina"])
+    _raw(
+        db, "UPDATE dose_administration SET dose_mg = 40, wasted_mg = 10 WHERE session_id = :sid", sid=row.id
+    )
+    found = [b.detail for b in broken_rules(db, PROTOCOL) if b.rule == "dose not what its own figures give"]
+    assert found == ["Dose: 40 mg is not rate x weight x time (0.5 mg/kg/h x 70 kg x 60 min = 35 mg)."]
+
+
+@pytest.mark.breaks_rules
+def test_a_rate_change_past_the_protocols_range_is_found(db: Database, staff: dict[str, Actor]) -> None:
+    row = discharged_session(db, staff["nina"])
+    _raw(
+        db,
+        "INSERT INTO infusion_event (dose_id, kind, at, rate_mg_per_kg_h, recorded_by, recorded_at) "
+        "SELECT id, 'rate_change', administered_at, 3, administered_by, administered_at "
+        "FROM dose_administration WHERE session_id = :sid",
+        sid=row.id,
+    )
+    found = [b.detail for b in broken_rules(db, PROTOCOL) if b.rule == "dose outside the protocol's range"]
+    assert found == ["New rate: 3 mg/kg/h is outside the protocol's 0.5-2 mg/kg/h"]
+
+
+@pytest.mark.breaks_rules
 def test_an_esketamine_course_started_above_56_mg_is_found(db: Database, staff: dict[str, Actor]) -> None:
     from tests.factories import a_rems_session
 

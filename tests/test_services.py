@@ -412,7 +412,9 @@ def test_correcting_a_dose_recomputes_mg_per_kg_and_is_audited(db: Database, sta
         staff["nina"],
         dose.id,
         dose.version,
-        iv_dose_data(db, lot_number="KET-2026-41", dose_mg=42, drawn_mg=50, wasted_mg=8),
+        iv_dose_data(
+            db, lot_number="KET-2026-41", dose_mg=42, rate_mg_per_kg_h=0.6, drawn_mg=50, wasted_mg=8
+        ),
     )
     assert (fixed.lot_number, fixed.dose_mg, fixed.version) == ("KET-2026-41", 42, 2)
     assert fixed.mg_per_kg == pytest.approx(0.6) and fixed.route == "intravenous"

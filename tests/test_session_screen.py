@@ -486,6 +486,9 @@ async def test_a_refused_rate_change_stays_where_the_nurse_typed_it(demo_app: Ch
         rate = demo_app.screen.query_one("#new-rate", Input)
         assert "New rate: mg/kg/h, more than 0 and at most 10 (got '12')" in _error(demo_app)
         assert rate.display and rate.has_focus and rate.value == "12"
+        await nurse.type("ctrl+u", "3", "enter")  # a rate a pump takes, past the protocol's range
+        assert "New rate: 3 mg/kg/h is outside the protocol's 0.5-2 mg/kg/h" in _error(demo_app)
+        assert rate.display and rate.has_focus and rate.value == "3"
         await nurse.type("ctrl+u", "1", "enter")
         assert _error(demo_app) == ""
         assert not rate.display and rate.value == ""

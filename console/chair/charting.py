@@ -360,6 +360,7 @@ def record_dose(
         enrolled = session.exec(select(RemsCheck.id).where(RemsCheck.session_id == session_id)).first()
         dose_rules.for_this_patient(treatment, patient, enrolled is not None, set_aside, protocol)
         weight = dose_rules.weight_recent(patient, now.date(), protocol)
+        dose_rules.amount_as_prescribed(dose_in, weight, protocol)
         dose_rules.reconciled(dose_in, protocol)
         earlier = sum(dose.dose_mg for dose in recorded)
         course = _nasal_course(session, treatment, patient)
@@ -462,6 +463,7 @@ def correct_dose(
         dose_in = parse(DoseIn, given | {"route": row.route})
         _not_future(db, dose_in.administered_at, "administered_at", "Given at")
         _not_before_check_in(get_or_refuse(session, TreatmentSession, row.session_id, "Session"), dose_in)
+        dose_rules.amount_as_prescribed(dose_in, row.weight_kg_used, protocol)
         dose_rules.reconciled(dose_in, protocol)
         others = [d for d in _doses_of(session, row.session_id) if d.id != row.id]
         earlier = sum(d.dose_mg for d in others)

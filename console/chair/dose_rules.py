@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from console.chair.alerts import breaches
+from console.chair.dose_plan import total_mg
 from console.chair.exposure import Week
 from console.clinic.patients import weight_is_stale
 from console.domain.age import age_on
@@ -135,6 +136,38 @@ def reconciled(dose: DoseIn, protocol: Protocol) -> None:
         )
 
 
+def amount_as_prescribed(dose: "DoseAmount", weight_kg: float, protocol: Protocol) -> None:
+    """The dose is what its own figures give, as the screen works it out: rate x weight x time for
+    an infusion, devices x strength for a nasal dose. A dose typed apart from its rate would let the
+    rate and time say one thing and the record another."""
+    iv = dose.route == Route.INTRAVENOUS
+    method = Method.IV if iv else Method.NASAL
+    expected = total_mg(
+        method,
+        weight_kg,
+        protocol,
+        rate=dose.rate_mg_per_kg_h,
+        minutes=dose.planned_duration_min,
+        devices=dose.device_count,
+    )
+    if expected is None or abs(dose.dose_mg - expected) <= AMOUNT_ROUNDING:
+        return
+    if iv:
+        raise InvalidInput(
+            "dose_mg",
+            f"Dose: {dose.dose_mg:g} mg is not rate x weight x time ({dose.rate_mg_per_kg_h:g} mg/kg/h x "
+            f"{weight_kg:g} kg x {dose.planned_duration_min} min = {expected:g} mg).",
+        )
+    raise InvalidInput(
+        "dose_mg",
+        f"Dose: {dose.dose_mg:g} mg is not {dose.device_count} device(s) of {protocol.nasal.device_mg:g} mg "
+        f"({expected:g} mg).",
+    )
+
+
+AMOUNT_ROUNDING = 0.05 + 1e-9  # the screen rounds an infusion's dose to 0.1 mg
+
+
 class DoseAmount(typing.Protocol):
     """What the range rules read of a dose: a dose being typed (`DoseIn`) or one stored."""
 
@@ -146,6 +179,8 @@ class DoseAmount(typing.Protocol):
     def rate_mg_per_kg_h(self) -> float | None: ...
     @property
     def planned_duration_min(self) -> int | None: ...
+    @property
+    def device_count(self) -> int | None: ...
 
 
 @dataclass(frozen=True)

@@ -4,15 +4,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
+from console.chair.overrides import overridden
 from console.chair.witness import UNPROVEN, proven_witness, witness_id
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.inputs import InfusionEventIn, parse
 from console.domain.protocol import Protocol
 from console.domain.vocab import InfusionEventKind as Kind
-from console.domain.vocab import Route
+from console.domain.vocab import OverrideRule, Route
 from console.store.audit import record as audit_record
 from console.store.database import Database
 from console.store.models import DoseAdministration, InfusionEvent
@@ -146,6 +147,8 @@ def record_infusion_event(
             raise InvalidInput(
                 "at", f"At: cannot be before the last change ({current.last_change:%H:%M} UTC)."
             )
+        if event_in.kind is Kind.RATE_CHANGE:
+            _rate_in_range(session, dose.session_id, event_in.rate_mg_per_kg_h, protocol or Protocol())
         stop = {}
         if event_in.kind is Kind.STOP:
             preview = stop_preview(dose, current, event_in.at, tolerance)
@@ -174,6 +177,22 @@ def record_infusion_event(
                 after={"stopped_at": iso_utc(event_in.at), "given_mg": current.given_mg} | stop,
             )
         return row
+
+
+def _rate_in_range(session: Session, session_id: int, rate: float | None, protocol: Protocol) -> None:
+    """A new rate is held to the protocol's range as the first one was; a physician's override of
+    the dose range sets it aside."""
+    iv = protocol.iv
+    if rate is None or iv.rate_min_mg_per_kg_h <= rate <= iv.rate_max_mg_per_kg_h:
+        return
+    if OverrideRule.DOSE_RANGE in overridden(session, session_id):
+        return
+    raise InvalidInput(
+        "rate_mg_per_kg_h",
+        f"New rate: {rate:g} mg/kg/h is outside the protocol's {iv.rate_min_mg_per_kg_h:g}-"
+        f"{iv.rate_max_mg_per_kg_h:g} mg/kg/h; a {protocol.override_roles.dose_range} override with a "
+        "reason is needed to run it.",
+    )
 
 
 def _stop_is_explained(preview: StopPreview, event_in: InfusionEventIn) -> None:

@@ -20,13 +20,20 @@ from sqlmodel import Session, col, select
 
 from console.chair.alerts import breaches, first_reading, serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
-from console.chair.dose_rules import HOLD_RULES, NasalCourse, out_of_range, unticked_required
+from console.chair.dose_rules import (
+    HOLD_RULES,
+    NasalCourse,
+    amount_as_prescribed,
+    out_of_range,
+    unticked_required,
+)
 from console.chair.exposure import WEEK_DAYS, Week, given_to
 from console.chair.rems import RemsFacts, needed_before_leaving
 from console.clinic.clinic_protocol import stored_protocols
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
 from console.domain.ctcae import grade_scale, highest_grade, listed_as
+from console.domain.errors import InvalidInput
 from console.domain.protocol import Protocol
 from console.domain.serious_effects import described, is_serious
 from console.domain.vocab import Checklist, Method, OverrideRule, Role, SessionStatus, SideEffectType
@@ -260,8 +267,9 @@ def _dosed_over_a_pre_dose_hold(record: _Record, protocol: Protocol) -> Iterator
 
 
 def _dosed_outside_the_protocols_range(record: _Record, protocol: Protocol) -> Iterator[str]:
-    """Rate, duration, an allowed nasal dose, and the session's total (re-doses with it) in mg and
-    mg/kg, as the dose service checks them; any physician's override of the range in the session
+    """Rate (the first and every change), duration, an allowed nasal dose, and the session's total
+    (re-doses with it) in mg and mg/kg, as the dose service checks them; any physician's override of
+    the range in the session
     counts (one recorded after the dose still documents the decision)."""
     if any(
         o.rule == OverrideRule.DOSE_RANGE and o.overridden_by in record.physicians for o in record.overrides
@@ -273,6 +281,14 @@ def _dosed_outside_the_protocols_range(record: _Record, protocol: Protocol) -> I
         refusal = out_of_range(dose, protocol, others, dose.weight_kg_used, record.course, record.week)
         if refusal is not None:
             found[str(refusal).rsplit("; ", 1)[0]] = None  # without "an override is needed": it is the rule
+    iv = protocol.iv
+    for event in record.events:
+        rate = event.rate_mg_per_kg_h
+        if rate is not None and not iv.rate_min_mg_per_kg_h <= rate <= iv.rate_max_mg_per_kg_h:
+            found[
+                f"New rate: {rate:g} mg/kg/h is outside the protocol's {iv.rate_min_mg_per_kg_h:g}-"
+                f"{iv.rate_max_mg_per_kg_h:g} mg/kg/h"
+            ] = None
     yield from found
 
 
@@ -318,6 +334,14 @@ def _dosed_outside_what_the_patient_allows(record: _Record, protocol: Protocol) 
         yield f"dosed at {age} years of age (the protocol's youngest: {youngest})"
     if nasal and record.rems is None:
         yield "esketamine given with no REMS enrolment recorded"
+
+
+def _dose_not_as_prescribed(record: _Record, protocol: Protocol) -> Iterator[str]:
+    for dose in record.doses:
+        try:
+            amount_as_prescribed(dose, dose.weight_kg_used, protocol)
+        except InvalidInput as refused:
+            yield str(refused)
 
 
 def _left_before_the_rems_monitoring_was_complete(record: _Record, _protocol: Protocol) -> Iterator[str]:
@@ -412,6 +436,12 @@ RULES = (
         "device's time, sedation / dissociation / respiratory depression answered and, when seen, "
         "resolved before the patient leaves; else a physician's discharge override",
         _left_before_the_rems_monitoring_was_complete,
+    ),
+    Rule(
+        "dose not what its own figures give",
+        "the prescription: an infusion's dose is rate x weight x time, a nasal dose its devices x 28 mg "
+        "(the figures the nurse confirmed and the amount the controlled-substance log carries agree)",
+        _dose_not_as_prescribed,
     ),
     Rule(
         "discharged without an escort",
