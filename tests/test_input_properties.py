@@ -14,7 +14,7 @@ from console.clinic import patients, users
 from console.domain.actors import Actor
 from console.domain.errors import ChairsideError, InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn, PainIn, PatientIn, SessionIn, SideEffectIn, UserIn, VitalsIn, parse
-from console.domain.vocab import Drug, Method, PainKind, Role, Sex, SideEffectType
+from console.domain.vocab import Drug, Method, OverrideRule, PainKind, Role, Sex, SideEffectType
 from console.store.database import Database
 from console.store.models import (
     DoseAdministration,
@@ -296,7 +296,7 @@ def test_refusal_is_not_a_permission_error(db: Database, staff: dict[str, Actor]
 @pytest.mark.slow
 @PROPERTY
 @given(
-    rule=maybe(st.sampled_from(["contraindication", "predose_hold", "dose_range", "discharge"]), "override"),
+    rule=maybe(st.sampled_from(list(OverrideRule)), "override"),
     reason=maybe(words(3, 300), "ab", "x" * 301, "bad\x07bell"),
 )
 def test_an_override_is_stored_valid_or_refused_naming_the_field(

@@ -84,7 +84,9 @@ def test_a_positive_screen_blocks_dosing_until_a_physician_overrides_with_a_reas
     assert event.actor == "priya" and "Negative pregnancy test" in event.after_json
 
 
-@pytest.mark.parametrize("rule", ["contraindication", "predose_hold", "dose_range", "discharge"])
+@pytest.mark.parametrize(
+    "rule", ["contraindication", "allergy", "checklist", "predose_hold", "dose_range", "discharge"]
+)
 def test_a_protocol_cannot_let_a_nurse_set_a_safety_rule_aside(rule: str) -> None:
     with pytest.raises(ValidationError, match=f"{rule}: only a physician may set a safety rule aside"):
         Protocol(override_roles={rule: "nurse"})
@@ -196,12 +198,12 @@ def test_an_allergy_naming_the_drug_blocks_dosing_until_a_physician_overrides(
     with pytest.raises(NotAllowed, match=r"allergy recorded: .* dosing is blocked until a physician"):
         charting.record_dose(db, nurse, row.id, iv_dose_data(db))
     with pytest.raises(NotAllowed):
-        record_override(
-            db, nurse, row.id, "contraindication", "patient says it was mild", PROTOCOL, allergies
-        )
-    record_override(
-        db, doctor, row.id, "contraindication", "Rash only, 2019; premedicated", PROTOCOL, allergies
-    )
+        record_override(db, nurse, row.id, "allergy", "patient says it was mild", PROTOCOL, allergies)
+    # An override of another rule (here, the screen) does not carry the allergy with it.
+    record_override(db, doctor, row.id, "contraindication", "Liver tests normal last week", PROTOCOL)
+    with pytest.raises(NotAllowed, match="until a physician overrides the allergy"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    record_override(db, doctor, row.id, "allergy", "Rash only, 2019; premedicated", PROTOCOL, allergies)
     charting.record_dose(db, nurse, row.id, iv_dose_data(db))
 
 
@@ -495,7 +497,12 @@ def test_a_physicians_override_lets_a_dose_go_without_a_required_item(
     row = checked_in_session(db, nurse, checklist_ticked=False)
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     record_override(
-        db, staff["priya"], row.id, "contraindication", "Ate 4 h ago: low risk, per anaesthesia", PROTOCOL
+        db, staff["priya"], row.id, "contraindication", "Screen reviewed with the patient", PROTOCOL
+    )
+    with pytest.raises(NotAllowed, match="or a physician overrides the checklist"):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))  # another rule's override is not this
+    record_override(
+        db, staff["priya"], row.id, "checklist", "Ate 4 h ago: low risk, per anaesthesia", PROTOCOL
     )
     assert charting.record_dose(db, nurse, row.id, iv_dose_data(db)).dose_mg > 0
 

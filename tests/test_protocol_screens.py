@@ -180,3 +180,29 @@ async def test_an_overdue_reading_shows_on_the_board_and_the_next_reading_clears
     with db.read() as session:
         alert = session.exec(select(Alert).where(Alert.session_id == session_id)).one()
     assert alert.rule == "vitals_overdue" and alert.acknowledgement == "closed by the next reading"
+
+
+async def test_an_allergy_naming_the_drug_needs_its_own_override_on_screen(demo_app: ChairsideApp) -> None:
+    """The allergy's refusal names its own override; the physician at the chair picks that rule."""
+    patient, session_id = _book(demo_app, "iv_infusion")
+    assert demo_app.db is not None
+    with demo_app.db.write() as session:  # recorded at the desk earlier
+        stored = session.get(Patient, patient.id)
+        assert stored is not None
+        stored.allergies = "Ketalar (hives)"
+        session.add(stored)
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        nurse = await _pre_assessed(pilot, patient)
+        await _confirm_dose(nurse)
+        assert "names ketalar" in _error(demo_app) and "physician overrides the allergy" in _error(demo_app)
+        await nurse.type(
+            "ctrl+y", "down", "enter", *"Hives only, 2019; premedicated", "enter", *"doctor", "enter"
+        )
+        await nurse.type(*DEMO_PIN, "enter")
+        assert "Override recorded" in _error(demo_app), _error(demo_app)
+        await nurse.type("f4")
+        await _confirm_dose(nurse)
+        assert _error(demo_app) == "", _error(demo_app)
+    with demo_app.db.read() as session:
+        override = session.exec(select(Override).where(Override.session_id == session_id)).one()
+    assert override.rule == "allergy"

@@ -54,12 +54,11 @@ def before_first_dose(
     if treatment.contraindications_screened_at is None:
         raise NotAllowed("record the contraindication screen (pre-assessment) before the first dose")
     missing = unticked_required(protocol, treatment.method, ticked)
-    if missing and OverrideRule.CONTRAINDICATION not in overridden:
+    if missing and OverrideRule.CHECKLIST not in overridden:
         checklist = Checklist.PRE_INFUSION.label_for(treatment.method).lower()
         raise NotAllowed(
             f"{checklist} not ticked: {'; '.join(missing)} (pre-assessment); dosing waits until it "
-            f"is, or a {protocol.override_roles.contraindication} records a contraindication override "
-            "with a reason"
+            f"is, or a {protocol.override_roles.checklist} overrides the checklist with a reason"
         )
     found = [Contraindication(c).label for c in treatment.contraindications_found.split(",") if c]
     if found and OverrideRule.CONTRAINDICATION not in overridden:
@@ -98,10 +97,10 @@ def for_this_patient(
         drug = "esketamine" if nasal else "IV ketamine"
         raise NotAllowed(f"the patient is {age}: the protocol gives {drug} from {youngest} years of age")
     named = drug_named_in(patient.allergies)
-    if named and OverrideRule.CONTRAINDICATION not in overridden:
+    if named and OverrideRule.ALLERGY not in overridden:
         raise NotAllowed(
             f"allergy recorded: {patient.allergies.strip()!r} names {named}; dosing is blocked "
-            f"until a {protocol.override_roles.contraindication} records an override with a reason"
+            f"until a {protocol.override_roles.allergy} overrides the allergy with a reason"
         )
     if nasal and not rems_enrolled:
         raise NotAllowed("record the patient's REMS enrolment (pre-assessment) before an esketamine dose")

@@ -400,7 +400,8 @@ class QueueDatesIn(Input):
 
 class OverrideIn(Input):
     rule: OverrideRule = Field(
-        title="Rule", description="contraindication, predose_hold, dose_range or discharge"
+        title="Rule",
+        description="contraindication, allergy, checklist, predose_hold, dose_range or discharge",
     )
     reason: Text = Field(
         title="Reason",

@@ -142,6 +142,8 @@ class OverrideRoles(_Section):
     (a file may say so; it may not name anyone else)."""
 
     contraindication: Role = Role.PHYSICIAN
+    allergy: Role = Role.PHYSICIAN
+    checklist: Role = Role.PHYSICIAN
     predose_hold: Role = Role.PHYSICIAN
     dose_range: Role = Role.PHYSICIAN
     discharge: Role = Role.PHYSICIAN

@@ -36,6 +36,8 @@ class OverrideRule(StrEnum):
     """The protocol rules a person with the protocol's override role may set aside, with a reason."""
 
     CONTRAINDICATION = "contraindication"
+    ALLERGY = "allergy"
+    CHECKLIST = "checklist"
     PREDOSE_HOLD = "predose_hold"
     DOSE_RANGE = "dose_range"
     DISCHARGE = "discharge"
@@ -47,6 +49,8 @@ class OverrideRule(StrEnum):
 
 OVERRIDE_LABELS = {
     OverrideRule.CONTRAINDICATION: "Dose despite a contraindication",
+    OverrideRule.ALLERGY: "Dose despite an allergy naming the drug",
+    OverrideRule.CHECKLIST: "Dose before the required pre-dose checklist",
     OverrideRule.PREDOSE_HOLD: "Dose despite a pre-dose hold",
     OverrideRule.DOSE_RANGE: "Dose outside the protocol range",
     OverrideRule.DISCHARGE: "Discharge before the criteria hold",

@@ -306,7 +306,11 @@ def _dosed_before_the_required_checklist(record: _Record, protocol: Protocol) ->
     if dose is None:
         return
     start = record.session.checked_in_at or dose.administered_at
-    if record.set_aside(OverrideRule.CONTRAINDICATION, start, dose.recorded_at):
+    # Before the checklist had an override of its own, a contraindication override set it aside.
+    if any(
+        record.set_aside(rule, start, dose.recorded_at)
+        for rule in (OverrideRule.CHECKLIST, OverrideRule.CONTRAINDICATION)
+    ):
         return
 
     def unticked(ticks: list[ChecklistTick]) -> list[str]:
