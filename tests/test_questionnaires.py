@@ -261,6 +261,26 @@ def test_mood_is_due_at_a_series_start_and_end_and_every_n_weeks_of_maintenance(
     assert questionnaires.mood_due_at(_session(number, length), last, Questionnaires()).reason == reason
 
 
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        (1, "series start"),
+        (2, ""),
+        (3, "esketamine series, every other session"),
+        (4, ""),
+        (7, "esketamine series, every other session"),
+        (8, "series end"),
+    ],
+)
+def test_in_an_esketamine_series_mood_is_due_at_least_every_other_session(number: int, reason: str) -> None:
+    nasal = _session(number, 8).model_copy(update={"method": Method.NASAL})
+    assert questionnaires.mood_due_at(nasal, date(2026, 11, 27), Questionnaires()).reason == reason
+    every = Questionnaires(nasal_series_every=1)
+    assert questionnaires.mood_due_at(nasal, date(2026, 11, 27), every)  # every session, if the clinic asks
+    with pytest.raises(ValueError, match="less than or equal to 2"):
+        Questionnaires(nasal_series_every=3)  # would leave induction sessions unmeasured in a row
+
+
 def test_the_protocol_sets_the_maintenance_weeks() -> None:
     every_two = Questionnaires(mood_every_weeks=2)
     assert questionnaires.mood_due_at(_session(None, None), date(2026, 11, 16), every_two).reason.endswith(

@@ -95,12 +95,15 @@ def _book(
     method: str,
     at: time = time(12, 30),
     weighed: bool = True,
-    series: tuple[int, int] | None = (3, 6),
+    series: tuple[int, int] | str | None = "mid",
 ) -> tuple[Patient, int]:
     """A session today for a patient of the demo's history; `weighed`: their weight is from today;
-    `series`: its number and length, mid-series by default, where no PHQ-9 or GAD-7 is due (None: a
-    maintenance session)."""
+    `series`: its number and length, mid-series by default, where no PHQ-9 or GAD-7 is due (an
+    infusion's 3 of 6, an esketamine induction's 2 of 8); None: a maintenance session."""
     assert app.db is not None
+    if series == "mid":
+        series = (3, 6) if method == "iv_infusion" else (2, 8)
+    assert not isinstance(series, str)
     patient = _series_patient(app.db, method)
     nurse = NURSE
     if weighed:

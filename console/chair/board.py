@@ -53,7 +53,12 @@ class BoardRow:
         if self.status in CLOSED:
             return ""
         due = mood_due(
-            day, self.series_number, self.series_length, self.last_mood_on, protocol.questionnaires
+            day,
+            self.series_number,
+            self.series_length,
+            self.last_mood_on,
+            protocol.questionnaires,
+            self.method,
         )
         return "due" if due else ""
 

@@ -1,8 +1,9 @@
 """PEG, PHQ-9 and GAD-7 at the chair: recorded with their answers item by item, on the protocol's
 schedule, and a PHQ-9 item 9 above 0 raised as an alert only a physician can acknowledge.
 
-Schedule: PEG at every pre-assessment; PHQ-9 and GAD-7 at a series' first and last session, and
-in maintenance once `mood_every_weeks` have passed since the patient's last PHQ-9.
+Schedule: PEG at every pre-assessment; PHQ-9 and GAD-7 at a series' first and last session (an
+esketamine series: every other session too), and in maintenance once `mood_every_weeks` have
+passed since the patient's last PHQ-9.
 """
 
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from console.domain.errors import Conflict, NotAllowed
 from console.domain.inputs import QuestionnaireIn, parse
 from console.domain.protocol import Questionnaires
 from console.domain.questionnaires import SELF_HARM_ITEM, self_harm_answer
-from console.domain.vocab import Instrument, SessionStatus
+from console.domain.vocab import Instrument, Method, SessionStatus
 from console.store.database import Database
 from console.store.models import Alert, Questionnaire, TreatmentSession
 from console.store.rows import insert, update_versioned
@@ -118,14 +119,19 @@ def mood_due(
     series_length: int | None,
     last_mood_on: date | None,
     rules: Questionnaires,
+    method: str,
 ) -> MoodDue:
-    """Due at a series' first and last session; in maintenance (no series), when the patient's last
-    PHQ-9 before `day` is `mood_every_weeks` old, or there is none."""
+    """Due at a series' first and last session, and in an esketamine series every
+    `nasal_series_every` sessions from its first; in maintenance (no series), when the patient's
+    last PHQ-9 before `day` is `mood_every_weeks` old, or there is none."""
     if series_number == 1:
         return MoodDue("series start")
     if series_length and series_number == series_length:
         return MoodDue("series end")
     if series_length:
+        every = rules.nasal_series_every
+        if method == Method.NASAL and series_number and (series_number - 1) % every == 0:
+            return MoodDue(f"esketamine series, every {'other ' if every == 2 else ''}session")
         return MoodDue("")
     if last_mood_on is None:
         return MoodDue("maintenance, none yet")
@@ -135,7 +141,9 @@ def mood_due(
 
 
 def mood_due_at(session: TreatmentSession, last_mood_on: date | None, rules: Questionnaires) -> MoodDue:
-    return mood_due(session.clinic_date, session.series_number, session.series_length, last_mood_on, rules)
+    return mood_due(
+        session.clinic_date, session.series_number, session.series_length, last_mood_on, rules, session.method
+    )
 
 
 def series_baselines(session: Session, row: TreatmentSession) -> dict[Instrument, tuple[int, ...]]:

@@ -1123,7 +1123,12 @@ def _questionnaires(
 
     answered("peg", tuple(_clamp(pre + rng.randint(-1, 2), 0, 10) for _ in range(3)))
     due = mood_due(
-        row["clinic_date"], row["series_number"], row["series_length"], course.last_mood, MOOD_EVERY
+        row["clinic_date"],
+        row["series_number"],
+        row["series_length"],
+        course.last_mood,
+        MOOD_EVERY,
+        row["method"],
     )
     if not due:
         return

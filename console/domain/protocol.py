@@ -192,11 +192,19 @@ class BillingCodes(_Section):
 
 
 class Questionnaires(_Section):
-    """When mood is measured: PHQ-9 and GAD-7 at a series' first and last session, and in maintenance
-    every so many weeks (PEG is asked at every pre-assessment)."""
+    """When mood is measured: PHQ-9 and GAD-7 at a series' first and last session (an esketamine
+    series: at least every other session), and in maintenance every so many weeks (PEG is asked at
+    every pre-assessment)."""
 
     mood_every_weeks: int = Field(
         4, ge=1, le=52, description="in maintenance, PHQ-9 and GAD-7 are due this many weeks after the last"
+    )
+    nasal_series_every: int = Field(
+        2,
+        ge=1,
+        le=2,
+        description="nasal esketamine series: PHQ-9 and GAD-7 at least every this many sessions (every "
+        "other at most: the response is judged at the end of induction)",
     )
 
 
