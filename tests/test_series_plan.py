@@ -43,6 +43,19 @@ def test_after_the_last_of_a_series_or_in_maintenance_the_next_is_maintenance() 
         assert proposal.describe().startswith("Next (maintenance) proposed: Thu 24 Dec")
 
 
+def test_an_esketamine_course_is_proposed_by_its_label_twice_weekly_then_weekly() -> None:
+    """Induction twice a week (every 3 days by default), then weekly; never the infusion's 4 weeks."""
+    nasal = _at(3, 8).model_copy(update={"method": Method.NASAL})  # a Thursday
+    assert series_plan.proposed_next(nasal, PLAN).clinic_date == date(2026, 11, 30)  # Sunday: Monday
+    ended = _at(8, 8).model_copy(update={"method": Method.NASAL})
+    assert series_plan.proposed_next(ended, PLAN).clinic_date == date(2026, 12, 3)
+    every_two = SeriesPlan(nasal_maintenance_every_weeks=2)
+    assert series_plan.proposed_next(ended, every_two).clinic_date == date(2026, 12, 10)
+    for outside_the_label in ({"nasal_maintenance_every_weeks": 4}, {"nasal_series_every_days": 7}):
+        with pytest.raises(ValueError, match="less than or equal to"):
+            SeriesPlan.model_validate(outside_the_label)
+
+
 def test_a_proposal_never_falls_on_a_sunday() -> None:
     friday = date(2026, 11, 27)
     assert series_plan.proposed_next(_at(2, 6, friday), SeriesPlan(series_every_days=2)).clinic_date == date(

@@ -76,9 +76,7 @@ def proposed_next(session: TreatmentSession, plan: SeriesPlan) -> NextSession:
     in_series = bool(
         session.series_length and session.series_number and session.series_number < session.series_length
     )
-    gap = (
-        timedelta(days=plan.series_every_days) if in_series else timedelta(weeks=plan.maintenance_every_weeks)
-    )
+    gap = _gap(Method(session.method), in_series, plan)
     day = session.clinic_date + gap
     if day.weekday() == CLOSED_DAY:
         day += timedelta(days=1)
@@ -90,6 +88,17 @@ def proposed_next(session: TreatmentSession, plan: SeriesPlan) -> NextSession:
         Method(session.method),
         number,
         session.series_length if in_series else None,
+    )
+
+
+def _gap(method: Method, in_series: bool, plan: SeriesPlan) -> timedelta:
+    """The plan's days to the next session: esketamine's by its label, an infusion's by the clinic."""
+    if method == Method.NASAL:
+        if in_series:
+            return timedelta(days=plan.nasal_series_every_days)
+        return timedelta(weeks=plan.nasal_maintenance_every_weeks)
+    return (
+        timedelta(days=plan.series_every_days) if in_series else timedelta(weeks=plan.maintenance_every_weeks)
     )
 
 

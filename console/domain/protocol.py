@@ -214,10 +214,18 @@ class SeriesPlan(_Section):
     iv_series_sessions: int = Field(6, ge=1, le=20, description="IV infusions in an initial series")
     nasal_series_sessions: int = Field(8, ge=1, le=20, description="nasal sessions in an initial series")
     series_every_days: int = Field(
-        3, ge=1, le=14, description="days from one session of a series to the next"
+        3, ge=1, le=14, description="days from one IV session of a series to the next"
     )
     maintenance_every_weeks: int = Field(
-        4, ge=1, le=26, description="weeks from one maintenance session to the next"
+        4, ge=1, le=26, description="weeks from one IV maintenance session to the next"
+    )
+    # Esketamine by its label: induction twice a week, then weekly (weeks 5-8), then weekly or every
+    # two weeks at the lowest frequency that keeps the response.
+    nasal_series_every_days: int = Field(
+        3, ge=3, le=4, description="days from one esketamine induction session to the next (twice a week)"
+    )
+    nasal_maintenance_every_weeks: int = Field(
+        1, ge=1, le=2, description="weeks from one esketamine session to the next after induction (1 or 2)"
     )
 
 
