@@ -663,6 +663,8 @@ def test_esketamine_needs_an_escort_at_discharge_whatever_the_protocol_says(
         ({"nasal": {"allowed_doses_mg": [56, 112]}}, "the label's doses are 56 and 84 mg"),
         ({"nasal": {"vitals_at_min": [60]}}, "about 40 minutes"),
         ({"nasal": {"vitals_at_min": [40, 300]}}, "within the observation"),
+        ({"reconciliation_tolerance_mg": 5}, "reconciliation_tolerance_mg"),  # 5 mg could go unrecorded
+        ({"discharge": {"latest_vitals_max_age_min": 120}}, "discharge.latest_vitals_max_age_min"),
     ],
 )
 def test_a_protocol_that_would_switch_a_safety_rule_off_is_refused(

@@ -131,7 +131,7 @@ class NasalRules(_Section):
 class DischargeCriteria(_Section):
     moaas: int = Field(5, ge=4, le=5, description="MOAA/S of the latest reading")
     latest_vitals_max_age_min: int = Field(
-        30, ge=1, le=240, description="the latest reading is at most this old"
+        30, ge=1, le=60, description="the latest reading is at most this old (minutes)"
     )
     require_post_pain: bool = Field(True, description="pain after the session is recorded")
     require_escort: bool = Field(True, description="an escort or driver is confirmed")
@@ -335,7 +335,7 @@ class Protocol(_Section):
         10, ge=1, le=100, description="a weight this far (in %) from the last one is entered twice"
     )
     reconciliation_tolerance_mg: float = Field(
-        0.5, ge=0, le=10, description="drawn = given + wasted within this many mg"
+        0.5, ge=0, le=1, description="drawn = given + wasted within this many mg (rounding, not waste)"
     )
     overdue_after_min: int = Field(5, ge=0, le=60, description="a reading this late raises an overdue alert")
     recheck_after_alert_min: int = Field(
