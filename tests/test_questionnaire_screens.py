@@ -8,7 +8,7 @@ from textual.widgets import Input, Label, Static
 from app import ChairsideApp
 from console.chair import questionnaires, sessions
 from console.domain.vocab import Instrument
-from console.store.models import Alert, Questionnaire
+from console.store.models import Alert, Questionnaire, SuicideScreen, UserAccount
 
 from .test_app import board_loaded, sign_in
 from .test_review_screens import DOCTOR_PASSWORD
@@ -141,11 +141,25 @@ async def test_the_physician_acknowledges_the_self_harm_alert_at_the_chair(demo_
         assert f"chair 6, {patient.display_name}: PHQ-9 item 9 answered 1" in calls  # above the queue
         await nurse.type("f2", patient.mrn, "enter")  # from the review queue to the board, then the session
         assert "a physician acknowledges it" in str(demo_app.screen.query_one("#alerts", Static).render())
-        await nurse.type("f12", "enter", "assessed: no plan or intent; safety plan", "enter")
+        # The physician asks the C-SSRS screener's six questions: the note waits for its answers.
+        await nurse.type("f12", "enter")
+        assert demo_app.screen.query_one("#cssrs").has_focus
+        await nurse.type("ynyn", "enter")
+        assert "C-SSRS: 4 answers; it has 6" in str(demo_app.screen.query_one("#ack-error").render())
+        await nurse.type("ctrl+u", "nnynnn", "enter")  # a plan question without thoughts: not asked
+        assert "asked only after a yes to question 2" in str(demo_app.screen.query_one("#ack-error").render())
+        await nurse.type("ctrl+u", "ynnnnn", "enter", "assessed: no plan or intent; safety plan", "enter")
         assert str(demo_app.screen.query_one("#alerts", Static).render()) == ""
     with demo_app.db.read() as session:
         alert = session.exec(select(Alert).where(Alert.session_id == session_id)).one()
-    assert alert.acknowledgement == "assessed: no plan or intent; safety plan"
+        screen = session.exec(select(SuicideScreen).where(SuicideScreen.session_id == session_id)).one()
+    assert alert.acknowledgement == (
+        "assessed: no plan or intent; safety plan · C-SSRS screener: low risk (yes to 1)"
+    )
+    assert screen.answers == (True, False, False, False, False, False)
+    with demo_app.db.read() as session:
+        asker = session.get(UserAccount, screen.asked_by)
+    assert asker is not None and asker.username == "doctor"
 
 
 async def test_the_board_says_where_mood_is_due_and_where_it_was_answered(demo_app: ChairsideApp) -> None:

@@ -212,7 +212,18 @@ def test_self_harm_answer_raises_an_alert_only_a_physician_clears_and_discharge_
     first = load_session_view(db, row.id).questionnaires[-1]
     questionnaires.record(db, nurse, row.id, "phq9", (2, 2, 2, 1, 1, 1, 1, 0, 0), first.version)
     assert load_session_view(db, row.id).alerts[0].acknowledged_at is None
-    alerts.acknowledge(db, doctor, alert.id, alert.version, "assessed: safety plan, no intent, follow up Fri")
+    with pytest.raises(
+        InvalidInput, match="C-SSRS: a PHQ-9 item 9 above 0 is acknowledged with the C-SSRS"
+    ) as no:
+        alerts.acknowledge(
+            db, doctor, alert.id, alert.version, "assessed: safety plan, no intent, follow up Fri"
+        )
+    assert no.value.field == "cssrs"
+    screener = (True, False, False, False, False, False)
+    done_alert = alerts.acknowledge(
+        db, doctor, alert.id, alert.version, "assessed: safety plan, no intent, follow up Fri", screener
+    )
+    assert done_alert.acknowledgement.endswith("· C-SSRS screener: low risk (yes to 1)")
     done = sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)
     assert done.status == "discharged"
 

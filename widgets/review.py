@@ -337,11 +337,13 @@ class ReviewScreen(ReadsFirst, Screen):
         app, clinic = self.app, self.clinic
         open_alerts = [a for a in self.view.alerts if a.acknowledged_at is None] if self.view else []
 
-        def acknowledge(alert: AlertShown, note: str) -> None:
-            alerts.acknowledge(clinic.db, clinic.actor, alert.id, alert.version, note)
+        def acknowledge(alert: AlertShown, note: str, screener: tuple[bool, ...] | None) -> None:
+            alerts.acknowledge(clinic.db, clinic.actor, alert.id, alert.version, note, screener)
 
         def done(acknowledged: AlertShown | None) -> None:
             if acknowledged is not None:
                 self.reload()
 
-        app.push_screen(AcknowledgeDialog(open_alerts, acknowledge), done)
+        app.push_screen(
+            AcknowledgeDialog(open_alerts, acknowledge, clinic.actor.role == Role.PHYSICIAN), done
+        )

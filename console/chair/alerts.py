@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from console.chair.alert_shown import AlertShown
 from console.chair.reading import AnyReading
+from console.domain import cssrs
 from console.domain.actors import Actor, require_clinical
 from console.domain.alert_rules import AlertRule, names_an_action, needs_action, physician_only
 from console.domain.errors import InvalidInput, NotAllowed
@@ -19,7 +20,15 @@ from console.domain.protocol import AlertThresholds
 from console.domain.serious_effects import described, is_serious
 from console.domain.vocab import Role
 from console.store.database import Database
-from console.store.models import Alert, Patient, SideEffect, TreatmentSession, UserAccount, VitalSigns
+from console.store.models import (
+    Alert,
+    Patient,
+    SideEffect,
+    SuicideScreen,
+    TreatmentSession,
+    UserAccount,
+    VitalSigns,
+)
 from console.store.rows import get_or_refuse, insert, update_versioned
 from console.store.session_lock import open_for_change
 
@@ -248,14 +257,25 @@ def follow_correction(
             raise_alert(session, actor, reading, breach, at, note="corrected reading")
 
 
-def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int, note: str) -> Alert:
-    """A nurse or physician has seen the alert; what they did is recorded with it."""
+def acknowledge(
+    db: Database,
+    actor: Actor,
+    alert_id: int,
+    expected_version: int,
+    note: str,
+    screener: tuple[bool, ...] | None = None,
+) -> Alert:
+    """A nurse or physician has seen the alert; what they did is recorded with it. A PHQ-9 item 9
+    answer is acknowledged by the physician with the C-SSRS screener's answers (`screener`), unless
+    the session's screener is already recorded; its triage is said in the acknowledgement."""
     user_id = require_clinical(actor)
     note = note.strip()
-    if not 2 <= len(note) <= 300:
+    if not 2 <= len(note) <= NOTE_LIMIT:
         raise InvalidInput(
             "acknowledgement", "Acknowledgement: say what was seen or done (2 to 300 characters)."
         )
+    if screener is not None:
+        cssrs.check_answers(screener)
     now = db.clock.now()
     with db.write() as session:
         alert = get_or_refuse(session, Alert, alert_id, "Alert")
@@ -276,6 +296,15 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
                 "Acknowledgement: this alert needs the action taken, in a few words "
                 "(e.g. 'physician called, dosing held'), not only that it was seen.",
             )
+        if alert.rule == AlertRule.PHQ9_SELF_HARM:
+            answers = _screened(session, actor, user_id, alert.session_id, screener, now)
+            note = f"{note} · {cssrs.summary(answers)}"
+            if len(note) > NOTE_LIMIT:
+                raise InvalidInput(
+                    "acknowledgement",
+                    f"Acknowledgement: at most {NOTE_LIMIT - len(cssrs.summary(answers)) - 3} characters "
+                    "here, as the C-SSRS triage is added to it.",
+                )
         return update_versioned(
             session,
             alert,
@@ -285,6 +314,37 @@ def acknowledge(db: Database, actor: Actor, alert_id: int, expected_version: int
             at=now,
             values={"acknowledged_at": now, "acknowledged_by": user_id, "acknowledgement": note},
         )
+
+
+NOTE_LIMIT = 300  # the acknowledgement's column
+
+
+def _screened(
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    session_id: int,
+    screener: tuple[bool, ...] | None,
+    now: datetime,
+) -> tuple[bool, ...]:
+    """The session's C-SSRS screener: the one recorded, else `screener` recorded now."""
+    recorded = session.exec(select(SuicideScreen).where(SuicideScreen.session_id == session_id)).one_or_none()
+    if recorded is not None:
+        return recorded.answers
+    if screener is None:
+        raise InvalidInput(
+            "cssrs",
+            "C-SSRS: a PHQ-9 item 9 above 0 is acknowledged with the C-SSRS screener; ask its six "
+            f"questions ({cssrs.HINT}).",
+        )
+    made = SuicideScreen(
+        session_id=session_id,
+        **{f"q{n}": answer for n, answer in enumerate(screener, 1)},
+        asked_by=user_id,
+        asked_at=now,
+    )
+    insert(session, made, actor=actor, action="cssrs.record", at=now)
+    return screener
 
 
 def awaiting_physician(alerts: Sequence[Alert | AlertShown]) -> list[str]:

@@ -42,6 +42,7 @@ from console.demo.words import (
     SIDE_EFFECTS,
     STAFF,
 )
+from console.domain import cssrs
 from console.domain.actors import Actor
 from console.domain.alert_rules import AlertRule
 from console.domain.clock import FixedClock
@@ -63,6 +64,7 @@ from console.store.models import (
     RemsCheck,
     SessionSignature,
     SideEffect,
+    SuicideScreen,
     TreatmentSession,
     VitalSigns,
     table_of,
@@ -90,6 +92,7 @@ HISTORY_TABLES = (
     RemsCheck,  # before the signatures: a signed session's rows are locked
     Questionnaire,
     Alert,
+    SuicideScreen,
     ChecklistTick,
     SessionSignature,
 )
@@ -1146,6 +1149,17 @@ def _questionnaires(
             values[rng.choice([n for n in range(asked) if values[n] < 3])] += 1
         if instrument == "phq9" and total >= 10 and rng.random() < 0.04:
             values[8] = 1  # thoughts of self-harm: the physician sees the patient the same day
+            screener = (True, False, False, False, False, False)  # wished to be dead, no thoughts of suicide
+            buffers.add(
+                SuicideScreen,
+                {
+                    "session_id": sid,
+                    **{f"q{n}": answer for n, answer in enumerate(screener, 1)},
+                    "asked_by": doctor.user_id,
+                    "asked_at": at + timedelta(minutes=20),
+                    "version": 1,
+                },
+            )
             buffers.add(
                 Alert,
                 {
@@ -1159,7 +1173,7 @@ def _questionnaires(
                     "acknowledged_at": at + timedelta(minutes=25),
                     "acknowledged_by": doctor.user_id,
                     "acknowledgement": "Seen at the chair: passive thoughts, no plan or intent; safety plan "
-                    "reviewed, psychiatry follow-up booked",
+                    f"reviewed, psychiatry follow-up booked · {cssrs.summary(screener)}",
                     "version": 1,
                 },
             )

@@ -48,6 +48,7 @@ from console.store.models import (
     RemsCheck,
     SessionSignature,
     SideEffect,
+    SuicideScreen,
     TreatmentSession,
     UserAccount,
     VitalSigns,
@@ -75,6 +76,7 @@ class _Record:
     patient: Patient
     readings: list[VitalSigns]
     rems: RemsCheck | None  # a nasal session's REMS form answers, once the questions are asked
+    screen: SuicideScreen | None  # the C-SSRS screener, once a physician asked it
     doses: list[DoseAdministration]
     events: list[InfusionEvent]
     effects: list[SideEffect]
@@ -340,6 +342,19 @@ def _dosed_outside_what_the_patient_allows(record: _Record, protocol: Protocol) 
         yield "esketamine given with no REMS enrolment recorded"
 
 
+def _self_harm_acknowledged_without_the_screener(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    screen = record.screen
+    for alert in record.alerts:
+        if alert.rule != AlertRule.PHQ9_SELF_HARM or alert.acknowledged_at is None:
+            continue
+        if (
+            screen is None
+            or screen.asked_by not in record.physicians
+            or screen.asked_at > alert.acknowledged_at
+        ):
+            yield "PHQ-9 item 9 acknowledged with no C-SSRS screener asked by a physician first"
+
+
 def _dose_not_as_prescribed(record: _Record, protocol: Protocol) -> Iterator[str]:
     for dose in record.doses:
         try:
@@ -440,6 +455,12 @@ RULES = (
         "device's time, sedation / dissociation / respiratory depression answered and, when seen, "
         "resolved before the patient leaves; else a physician's discharge override",
         _left_before_the_rems_monitoring_was_complete,
+    ),
+    Rule(
+        "self-harm answer acknowledged without the C-SSRS screener",
+        "PHQ-9 item 9 above 0: the physician asks the Columbia-Suicide Severity Rating Scale screener "
+        "(Posner 2011) before acknowledging; its triage is in the acknowledgement",
+        _self_harm_acknowledged_without_the_screener,
     ),
     Rule(
         "dose not what its own figures give",
@@ -547,6 +568,8 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
     forms = {
         c.session_id: c for c in session.exec(select(RemsCheck).where(col(RemsCheck.session_id).in_(ids)))
     }
+    screened = select(SuicideScreen).where(col(SuicideScreen.session_id).in_(ids))
+    screens = {c.session_id: c for c in session.exec(screened)}
     doses = _by_session(
         session.exec(select(DoseAdministration).where(col(DoseAdministration.session_id).in_(ids)))
     )
@@ -576,6 +599,7 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
             patient=patients[row.patient_id],
             readings=readings.get(row.id, []),
             rems=forms.get(row.id),
+            screen=screens.get(row.id),
             doses=own_doses,
             events=[event for dose in own_doses for event in events_by_dose.get(dose.id, [])],
             effects=effects.get(row.id, []),

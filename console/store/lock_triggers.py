@@ -19,6 +19,7 @@ LOCKED_CHILDREN = (
     "rems_check",
     "questionnaire",
     "checklist_tick",
+    "suicide_screen",
 )
 APPEND_ONLY = ("session_signature", "addendum", "override", "clinic_protocol", "patient_pseudonym")
 

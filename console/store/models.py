@@ -576,6 +576,35 @@ class Questionnaire(SQLModel, table=True):
         return tuple(value for value in values if value is not None)
 
 
+class SuicideScreen(SQLModel, table=True):
+    """The C-SSRS screener a physician asked after a PHQ-9 item 9 above 0 (console.domain.cssrs):
+    the six answers, who asked and when. Once a session's screener is recorded it is the session's."""
+
+    __tablename__ = "suicide_screen"
+    __table_args__ = (
+        CheckConstraint(
+            "q2 OR NOT (q3 OR q4 OR q5)", name="plan_questions_after_thoughts"
+        ),  # 3 to 5 are asked only after a yes to 2
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", unique=True)
+    q1: bool
+    q2: bool
+    q3: bool
+    q4: bool
+    q5: bool
+    q6: bool
+    asked_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    asked_at: datetime = _utc()
+    version: int = 1
+
+    @property
+    def answers(self) -> tuple[bool, ...]:
+        return (self.q1, self.q2, self.q3, self.q4, self.q5, self.q6)
+
+
 class ChecklistTick(SQLModel, table=True):
     """One item of the protocol's pre-infusion or discharge checklist, ticked at a session: who and
     when. A tick is never taken back."""

@@ -87,10 +87,12 @@ class SessionDialogs(SaveQueue):
             return
         db, actor = self.clinic.db, self.clinic.actor
 
-        def acknowledge(alert: AlertShown, note: str) -> None:
-            alerts.acknowledge(db, actor, alert.id, alert.version, note)
+        def acknowledge(alert: AlertShown, note: str, screener: tuple[bool, ...] | None) -> None:
+            alerts.acknowledge(db, actor, alert.id, alert.version, note, screener)
 
-        self.app.push_screen(AcknowledgeDialog(open_alerts, acknowledge), self._stored_by_dialog)
+        self.app.push_screen(
+            AcknowledgeDialog(open_alerts, acknowledge, actor.role == Role.PHYSICIAN), self._stored_by_dialog
+        )
 
     def action_resolve_side_effect(self) -> None:
         open_effects = [e for e in self.view.side_effects if e.resolved_at is None] if self.view else []
