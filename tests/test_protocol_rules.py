@@ -297,19 +297,29 @@ def test_an_out_of_range_dose_needs_a_physician_override(db: Database, staff: di
 
 
 @pytest.mark.parametrize(
-    "method, changes, said",
+    "method, changes, field, said",
     [
         (
             "iv_infusion",
             {"dose_mg": 40, "wasted_mg": 10},
-            "Dose: 40 mg is not rate x weight x time (0.5 mg/kg/h",
+            "dose_mg",
+            "Dose: 40 mg is not rate x weight x time (0.5",
         ),
-        ("iv_infusion", {"planned_duration_min": 90}, "x 70 kg x 90 min = 52.5 mg)"),
-        ("nasal_spray", {"device_count": 3}, "Dose: 56 mg is not 3 device(s) of 28 mg (84 mg)."),
+        ("iv_infusion", {"planned_duration_min": 90}, "dose_mg", "x 70 kg x 90 min = 52.5 mg)"),
+        ("nasal_spray", {"device_count": 3}, "dose_mg", "Dose: 56 mg is not 3 device(s) of 28 mg (84 mg)."),
+        (
+            "iv_infusion",
+            {"drug": "esketamine"},
+            "drug",
+            "Drug: intravenous is ketamine here (got esketamine).",
+        ),
+        ("nasal_spray", {"drug": "ketamine"}, "drug", "Drug: nasal is esketamine here (got ketamine)."),
+        ("nasal_spray", {"rate_mg_per_kg_h": 10}, "rate_mg_per_kg_h", "Rate: a nasal dose has no rate"),
+        ("iv_infusion", {"device_count": 2}, "device_count", "Devices: only a nasal dose has devices."),
     ],
 )
 def test_a_dose_is_what_its_own_figures_give_whatever_a_screen_sends(
-    db: Database, staff: dict[str, Actor], method: str, changes: dict[str, Any], said: str
+    db: Database, staff: dict[str, Actor], method: str, changes: dict[str, Any], field: str, said: str
 ) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse, method=method)
@@ -319,7 +329,7 @@ def test_a_dose_is_what_its_own_figures_give_whatever_a_screen_sends(
     data = (iv_dose_data if method == "iv_infusion" else nasal_dose_data)(db, **changes)
     with pytest.raises(InvalidInput, match=re.escape(said)) as refused:
         charting.record_dose(db, nurse, row.id, data)
-    assert refused.value.field == "dose_mg"
+    assert refused.value.field == field
 
 
 def two_hours(rate: float) -> dict[str, Any]:

@@ -242,11 +242,49 @@ def test_a_dose_outside_the_protocols_range_is_found_until_a_physician_set_it_as
 @pytest.mark.breaks_rules
 def test_a_dose_changed_apart_from_its_rate_and_time_is_found(db: Database, staff: dict[str, Actor]) -> None:
     row = discharged_session(db, staff["nina"])
-    _raw(
-        db, "UPDATE dose_administration SET dose_mg = 40, wasted_mg = 10 WHERE session_id = :sid", sid=row.id
-    )
+    changed = "dose_mg = 40, mg_per_kg = 40.0 / 70, wasted_mg = 10"  # mg/kg in step: only the figures differ
+    _raw(db, f"UPDATE dose_administration SET {changed} WHERE session_id = :sid", sid=row.id)
     found = [b.detail for b in broken_rules(db, PROTOCOL) if b.rule == "dose not what its own figures give"]
     assert found == ["Dose: 40 mg is not rate x weight x time (0.5 mg/kg/h x 70 kg x 60 min = 35 mg)."]
+
+
+@pytest.mark.breaks_rules
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("dissociation_resolved_at = :late", "dissociation resolved after the patient left"),
+        (
+            "ready_to_leave_min = 0",
+            "ready to leave 0 min after the first device, before dissociation resolved",
+        ),
+        ("device_1_at = :early, device_2_at = :early", "the first device is timed before the dose was given"),
+    ],
+)
+def test_rems_form_times_that_cannot_be_true_are_found(
+    db: Database, staff: dict[str, Actor], change: str, said: str
+) -> None:
+    row = a_rems_session(db, staff["nina"])
+    late, early = _left(row) + timedelta(hours=3), _left(row) - timedelta(hours=5)
+    _raw(db, f"UPDATE rems_check SET {change} WHERE session_id = :sid", sid=row.id, late=late, early=early)
+    found = [b.detail for b in broken_rules(db, PROTOCOL) if b.rule == "REMS form times that cannot be true"]
+    assert said in found, found
+
+
+@pytest.mark.breaks_rules
+def test_a_dose_whose_drug_route_or_mg_per_kg_disagree_is_found(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    row = discharged_session(db, staff["nina"])
+    _raw(
+        db,
+        "UPDATE dose_administration SET drug = 'esketamine', mg_per_kg = 0.1 WHERE session_id = :sid",
+        sid=row.id,
+    )
+    found = [b.detail for b in broken_rules(db, PROTOCOL) if b.rule == "dose not what its own figures give"]
+    assert found == [
+        "mg/kg 0.1 is not 35 mg / 70 kg",
+        "esketamine by the intravenous route in a iv_infusion session",
+    ]
 
 
 @pytest.mark.breaks_rules

@@ -470,7 +470,12 @@ def test_the_database_refuses_a_resolution_before_what_was_seen_whatever_a_servi
 
 @pytest.mark.parametrize(
     "typed, began, resolved",
-    [("10:20", "10:20", None), ("10:20-11:05", "10:20", "11:05"), (" 10:20 11:05 ", "10:20", "11:05")],
+    [
+        ("10:20", "10:20", None),
+        ("10:20-11:05", "10:20", "11:05"),
+        (" 10:20 11:05 ", "10:20", "11:05"),
+        ("10:20 \u2013 11:05", "10:20", "11:05"),  # an en dash, as a word processor types it
+    ],
 )
 def test_an_observation_is_typed_as_when_it_began_and_resolved_and_shown_as_typed(
     typed: str, began: str, resolved: str | None
@@ -489,13 +494,96 @@ def test_an_observation_is_typed_as_when_it_began_and_resolved_and_shown_as_type
         "sedation_resolved_at": shown_resolved,
     }
     stored = RemsCheck.model_construct(**answered)
-    assert rems.shown_observation(stored, "sedation", ZONE) == typed.strip().replace(" ", "-")
+    shown = rems.shown_observation(stored, "sedation", ZONE)
+    assert shown == began if resolved is None else shown == f"{began}-{resolved}"
 
 
-def test_an_observation_with_more_than_two_times_is_refused_by_name() -> None:
+@pytest.mark.parametrize("typed", ["10:20-11:05-11:30", "-12:40", "12:40-", "10:20 11:05 11:30"])
+def test_an_observation_that_is_not_one_or_two_times_is_refused_by_name(typed: str) -> None:
     from datetime import datetime
 
     now = datetime(2026, 11, 30, 18, 0, tzinfo=ZONE)
     with pytest.raises(InvalidInput, match="began-resolved") as refused:
-        rems.typed_observations({"sedation": "10:20-11:05-11:30"}, "", now, ZONE)
+        rems.typed_observations({"sedation": typed}, "", now, ZONE)
     assert refused.value.field == "sedation_at"
+
+
+def test_a_discharge_override_given_before_the_dose_does_not_set_the_rems_monitoring_aside(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    """Found by trying it: an override at check-in ("escort late") let a patient leave with
+    respiratory depression never resolved."""
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse, method="nasal_spray", minutes_ago=20)
+    record_override(db, staff["priya"], row.id, "discharge", "Escort will be late", Protocol())
+    assert isinstance(db.clock, FixedClock)
+    db.clock.advance(minutes=2)
+    rems.ask_questions(db, nurse, row.id, ANSWERS)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db, systolic=132, diastolic=84))
+    charting.record_pain(
+        db, nurse, row.id, {"kind": "before", "score": 6, "scored_at": db.clock.now()}, row.version
+    )
+    charting.record_dose(db, nurse, row.id, nasal_dose_data(db))
+    db.clock.advance(minutes=121)
+    with pytest.raises(NotAllowed, match=r"REMS form not complete \(each device's time"):
+        _leave(db, nurse, row.id)
+    record_override(db, staff["priya"], row.id, "discharge", "Sent to the emergency department", Protocol())
+    assert _leave(db, nurse, row.id).status == "discharged"
+
+
+def test_a_dose_corrected_to_more_devices_asks_for_each_devices_time_again(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row, check = _dosed(db, nurse, physician=staff["priya"])
+    first = db.clock.now()
+    rems.record_devices(
+        db, nurse, row.id, check.version, {"device_1_at": first, "device_2_at": first + timedelta(minutes=5)}
+    )
+    assert "each device's time" not in _form(db, row.id).missing
+    dose = rems.facts_of(db, row.id).doses[0]
+    charting.correct_dose(
+        db,
+        staff["marcus"],
+        dose.id,
+        dose.version,
+        nasal_dose_data(db, dose_mg=84, drawn_mg=84, device_count=3),
+    )
+    assert "each device's time" in _form(db, row.id).missing
+
+
+def test_the_first_device_is_not_timed_before_the_dose(db: Database, staff: dict[str, Actor]) -> None:
+    row, check = _dosed(db, staff["nina"])
+    first = db.clock.now() - timedelta(minutes=3)
+    with pytest.raises(InvalidInput, match="Device 1: not before the dose was given") as refused:
+        rems.record_devices(
+            db,
+            staff["nina"],
+            row.id,
+            check.version,
+            {"device_1_at": first, "device_2_at": first + timedelta(minutes=5)},
+        )
+    assert refused.value.field == "device_1_at"
+
+
+def test_once_the_patient_has_left_a_correction_keeps_what_let_them_go(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row = a_rems_session(db, nurse)
+    check = rems.facts_of(db, row.id).check
+    assert check is not None and check.dissociation_at is not None
+    kept = {"dissociation": True, "dissociation_at": check.dissociation_at, "ready_to_leave_min": 120}
+    with pytest.raises(InvalidInput, match="the patient has left") as refused:
+        rems.record_observations(db, nurse, row.id, check.version, NOTHING_SEEN | kept)
+    assert refused.value.field == "dissociation_resolved_at"
+    resolved = {"dissociation_resolved_at": check.dissociation_resolved_at}
+    with pytest.raises(InvalidInput, match="the patient has left"):
+        rems.record_observations(
+            db, nurse, row.id, check.version, NOTHING_SEEN | kept | resolved | {"ready_to_leave_min": None}
+        )
+    later = {"ready_to_leave_min": 125}  # a correction that keeps the form complete is taken
+    changed = rems.record_observations(
+        db, nurse, row.id, check.version, NOTHING_SEEN | kept | resolved | later
+    )
+    assert changed.ready_to_leave_min == 125

@@ -695,8 +695,12 @@ def test_a_service_takes_its_input_model_as_it_takes_the_raw_values(
         db, nurse, reading.id, reading.version, VitalsIn.model_validate(vitals_data(db, systolic=131))
     )
     assert fixed.systolic == 131
-    # The route is the session's whatever the input says; the witness proves it with the secret it holds.
-    given = DoseIn.model_validate(iv_dose_data(db) | {"route": "nasal", "device_count": 1})
+    # The route is the session's whatever the input says (a nasal dose's figures are refused in an IV
+    # session); the witness proves it with the secret it holds.
+    nasal = DoseIn.model_validate(nasal_dose_data(db) | {"route": "nasal"})
+    with pytest.raises(InvalidInput, match="Drug: intravenous is ketamine here"):
+        charting.record_dose(db, nurse, row.id, nasal)
+    given = DoseIn.model_validate(iv_dose_data(db) | {"route": "intravenous"})
     dose = charting.record_dose(db, nurse, row.id, given)
     assert dose.route == "intravenous" and dose.witness_id == staff["marcus"].user_id
     effect = charting.record_side_effect(

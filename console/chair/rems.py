@@ -10,6 +10,7 @@ whether the vital signs were acceptable, and the minutes from the first device t
 """
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,6 +46,7 @@ from console.store.session_lock import open_for_change
 FORTY_MINUTES = timedelta(minutes=40)
 FORTY_MINUTES_WINDOW = (timedelta(minutes=30), timedelta(minutes=50))
 FUTURE_TOLERANCE = timedelta(minutes=5)  # as at the chair: a clock a little fast blocks nothing
+RANGE_MARK = re.compile(r"\s*[-\u2013\u2014]\s*")  # began-resolved: a hyphen or a dash, spaced or not
 DISCHARGE_ITEM = "discharge:"  # what the form needs of the discharge itself, which discharging gives
 OBSERVED = ("sedation", "dissociation", "respiratory_depression")  # what the form asks was seen
 MEDICATIONS = {
@@ -137,6 +139,15 @@ def record_devices(
             )
         for number, at in enumerate(devices.times, 1):
             _within_session(treatment, at, now, f"device_{number}_at", f"Device {number}")
+        dosed = session.exec(
+            select(func.min(DoseAdministration.administered_at)).where(
+                DoseAdministration.session_id == session_id
+            )
+        ).one()
+        if dosed is not None and devices.times[0] < dosed:
+            raise InvalidInput(
+                "device_1_at", "Device 1: not before the dose was given (its time is the dose's)."
+            )
 
     return _change(db, actor, session_id, expected_version, "rems.devices", devices.model_dump(), check)
 
@@ -153,6 +164,8 @@ def record_observations(
     seen = parse(RemsObservationsIn, data)
 
     def check(session: Session, treatment: TreatmentSession, now: datetime) -> None:
+        if treatment.discharged_at is not None:
+            _still_complete_after_leaving(seen)
         for name in OBSERVED:
             for field in (f"{name}_at", f"{name}_resolved_at"):
                 at = getattr(seen, field)
@@ -163,6 +176,24 @@ def record_observations(
         _ready_after_resolved(session, session_id, seen)
 
     return _change(db, actor, session_id, expected_version, "rems.observations", seen.model_dump(), check)
+
+
+def device_times(check: RemsCheck) -> int:
+    """How many devices' times the form holds."""
+    return sum(at is not None for at in (check.device_1_at, check.device_2_at, check.device_3_at))
+
+
+def _still_complete_after_leaving(seen: RemsObservationsIn) -> None:
+    """Once the patient has left, a correction keeps what let them go: each effect seen resolved,
+    and the minutes to ready to leave."""
+    for name in OBSERVED:
+        if getattr(seen, name) and getattr(seen, f"{name}_resolved_at") is None:
+            title = RemsObservationsIn.model_fields[f"{name}_resolved_at"].title or name
+            raise InvalidInput(
+                f"{name}_resolved_at", f"{title}: the patient has left; give when it resolved."
+            )
+    if seen.ready_to_leave_min is None:
+        raise InvalidInput("ready_to_leave_min", "Ready to leave: the patient has left; give the minutes.")
 
 
 def _ready_after_resolved(session: Session, session_id: int, seen: RemsObservationsIn) -> None:
@@ -412,8 +443,8 @@ def missing_from(facts: RemsFacts, zone: ZoneInfo) -> list[str]:
         missing.append("the REMS enrolment and medication questions (pre-assessment)")
     if not facts.doses:
         missing.append("the dose")
-    elif check is not None and check.device_1_at is None:
-        missing.append("each device's time")
+    elif check is not None and device_times(check) != sum(dose.device_count or 0 for dose in facts.doses):
+        missing.append("each device's time")  # none yet, or the dose was corrected since
     if before is None:
         missing.append("a blood pressure before dosing")
     if forty is None:
@@ -476,8 +507,9 @@ def typed_observations(seen: dict[str, str], ready: str, now: datetime, zone: Zo
         if answer in {"no", "n"}:
             values |= {name: False, f"{name}_at": None, f"{name}_resolved_at": None}
             continue
-        times = answer.replace("-", " ").split()
-        if len(times) > 2:
+        times = RANGE_MARK.split(answer) if RANGE_MARK.search(answer) else answer.split()
+        times = [part.strip() for part in times]
+        if not 1 <= len(times) <= 2 or "" in times:
             raise InvalidInput(f"{name}_at", f"{title}: no, HH:MM it began, or HH:MM-HH:MM (began-resolved).")
         at = clock_time_today(times[0], now, zone, f"{name}_at", f"{title} (no, or the time it began)")
         resolved = (

@@ -12,7 +12,6 @@ from sqlmodel import Session, col, select
 from console.chair import discharge_gate, rems
 from console.chair.alerts import awaiting_physician
 from console.chair.checklists import ticked
-from console.chair.overrides import overridden
 from console.chair.session_guide import notes_with
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
@@ -248,9 +247,13 @@ def _discharge_gate(
     readings = list(session.exec(select(VitalSigns).where(VitalSigns.session_id == row.id)))
     blocking = discharge_gate.unreconciled(doses, events, protocol)
     blocking += awaiting_physician(session.exec(select(Alert).where(Alert.session_id == row.id)).all())
-    if OverrideRule.DISCHARGE not in overridden(session, row.id):
+    let_go = _discharge_overrides(session, row.id)
+    if not let_go:
         done = ticked(session, row.id, Checklist.DISCHARGE)
         blocking += discharge_gate.missing_for_discharge(row, doses, readings, protocol, when, done)
+    # The REMS monitoring is set aside only by a physician who decided once the drug was given.
+    first_dose = min((dose.administered_at for dose in doses), default=None)
+    if first_dose is None or not any(override.at >= first_dose for override in let_go):
         blocking += rems.form_holds_discharge(rems.facts_in(session, row), zone)
     still_open = list(
         session.exec(
@@ -259,14 +262,14 @@ def _discharge_gate(
             .order_by(col(SideEffect.onset_at), col(SideEffect.id))
         )
     )
-    let_go = discharge_gate.serious_effects_not_let_go(still_open, _discharge_overrides(session, row.id))
-    if let_go:
-        listed = ", ".join(described(e.effect, e.grade, e.other_text) for e in let_go)
+    serious = discharge_gate.serious_effects_not_let_go(still_open, let_go)
+    if serious:
+        listed = ", ".join(described(e.effect, e.grade, e.other_text) for e in serious)
         blocking.append(
             f"serious side effect still open ({listed}): resolve it, or a physician lets the patient go "
             "with it open (Ctrl+Y: override of the discharge rule, with a reason)"
         )
-    unconfirmed = [effect for effect in still_open if effect.id not in continuing and effect not in let_go]
+    unconfirmed = [effect for effect in still_open if effect.id not in continuing and effect not in serious]
     if unconfirmed:
         listed = ", ".join(described(e.effect, e.grade, e.other_text) for e in unconfirmed)
         blocking.append(

@@ -237,6 +237,15 @@ class DoseIn(WitnessedWaste):
 
     @model_validator(mode="after")
     def _route_fields(self) -> "DoseIn":
+        drug = Drug.KETAMINE if self.route is Route.INTRAVENOUS else Drug.ESKETAMINE
+        if self.drug is not drug:
+            raise InvalidInput(
+                "drug", f"Drug: {self.route.value} is {drug.value} here (got {self.drug.value})."
+            )
+        if self.route is Route.INTRAVENOUS and self.device_count is not None:
+            raise InvalidInput("device_count", "Devices: only a nasal dose has devices.")
+        if self.route is Route.NASAL and (self.rate_mg_per_kg_h, self.planned_duration_min) != (None, None):
+            raise InvalidInput("rate_mg_per_kg_h", "Rate: a nasal dose has no rate or duration.")
         if self.route is Route.INTRAVENOUS:
             if self.rate_mg_per_kg_h is None:
                 raise InvalidInput("rate_mg_per_kg_h", "Rate: an IV infusion needs a rate in mg/kg/h.")

@@ -28,7 +28,7 @@ from console.chair.dose_rules import (
     unticked_required,
 )
 from console.chair.exposure import WEEK_DAYS, Week, given_to
-from console.chair.rems import RemsFacts, needed_before_leaving
+from console.chair.rems import OBSERVED, RemsFacts, needed_before_leaving
 from console.clinic.clinic_protocol import stored_protocols
 from console.domain.age import age_on
 from console.domain.alert_rules import AlertRule, physician_only
@@ -36,7 +36,16 @@ from console.domain.ctcae import grade_scale, highest_grade, listed_as
 from console.domain.errors import InvalidInput
 from console.domain.protocol import Protocol
 from console.domain.serious_effects import described, is_serious
-from console.domain.vocab import Checklist, Method, OverrideRule, Role, SessionStatus, SideEffectType
+from console.domain.vocab import (
+    Checklist,
+    Drug,
+    Method,
+    OverrideRule,
+    Role,
+    Route,
+    SessionStatus,
+    SideEffectType,
+)
 from console.store.database import Database
 from console.store.models import (
     Alert,
@@ -361,6 +370,17 @@ def _dose_not_as_prescribed(record: _Record, protocol: Protocol) -> Iterator[str
             amount_as_prescribed(dose, dose.weight_kg_used, protocol)
         except InvalidInput as refused:
             yield str(refused)
+        if abs(dose.mg_per_kg - dose.dose_mg / dose.weight_kg_used) > MG_PER_KG_ROUNDING:
+            yield f"mg/kg {dose.mg_per_kg:g} is not {dose.dose_mg:g} mg / {dose.weight_kg_used:g} kg"
+        iv = dose.route == Route.INTRAVENOUS
+        expected = (Method.IV, Drug.KETAMINE) if iv else (Method.NASAL, Drug.ESKETAMINE)
+        if (record.session.method, dose.drug) != expected:
+            yield f"{dose.drug} by the {dose.route} route in a {record.session.method} session"
+        if (dose.device_count is not None) == iv or (dose.rate_mg_per_kg_h is not None) != iv:
+            yield f"a {dose.route} dose with the other route's figures (rate or devices)"
+
+
+MG_PER_KG_ROUNDING = 0.0005
 
 
 def _left_before_the_rems_monitoring_was_complete(record: _Record, _protocol: Protocol) -> Iterator[str]:
@@ -372,6 +392,31 @@ def _left_before_the_rems_monitoring_was_complete(record: _Record, _protocol: Pr
     facts = RemsFacts(row, record.patient, record.rems, record.doses, _in_order(record.readings), None)
     for item in needed_before_leaving(facts, ZoneInfo("UTC")):
         yield f"REMS form: {item}"
+
+
+def _rems_times_that_cannot_be_true(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    form, first_dose, left = record.rems, record.first_dose(), record.session.discharged_at
+    if form is None:
+        return
+    first = form.device_1_at or (first_dose.administered_at if first_dose else None)
+    if (
+        form.device_1_at is not None
+        and first_dose is not None
+        and form.device_1_at < first_dose.administered_at
+    ):
+        yield "the first device is timed before the dose was given"
+    for name in OBSERVED:
+        began, resolved = getattr(form, f"{name}_at"), getattr(form, f"{name}_resolved_at")
+        said = name.replace("_", " ")
+        if resolved is None:
+            continue
+        if began is None or resolved < began:
+            yield f"{said} resolved before it began"
+        if left is not None and resolved > left:
+            yield f"{said} resolved after the patient left"
+        ready = form.ready_to_leave_min
+        if first is not None and ready is not None and first + timedelta(minutes=ready) < resolved:
+            yield f"ready to leave {ready} min after the first device, before {said} resolved"
 
 
 def _in_order(readings: list[VitalSigns]) -> list[VitalSigns]:
@@ -435,7 +480,7 @@ RULES = (
         "first dose before the required checklist",
         "protocol pre_infusion_required / pre_nasal_required (fasting; a pregnancy test where it applies: "
         "ASRA/AAPM/ASA 2018 lists pregnancy as a contraindication; esketamine label: no food for 2 h, no "
-        "drink for 30 min); else a physician's contraindication override",
+        "drink for 30 min); else a physician's checklist override (before 0019, a contraindication override)",
         _dosed_before_the_required_checklist,
     ),
     Rule(
@@ -455,6 +500,12 @@ RULES = (
         "device's time, sedation / dissociation / respiratory depression answered and, when seen, "
         "resolved before the patient leaves; else a physician's discharge override",
         _left_before_the_rems_monitoring_was_complete,
+    ),
+    Rule(
+        "REMS form times that cannot be true",
+        "Spravato REMS Patient Monitoring Form: the devices from the dose on, each effect resolved after "
+        "it began and before the patient left, ready to leave only once it resolved",
+        _rems_times_that_cannot_be_true,
     ),
     Rule(
         "self-harm answer acknowledged without the C-SSRS screener",
