@@ -128,7 +128,9 @@ def test_demo_clinic_is_realistic(backend: str, tmp_path: Path, request: pytest.
         )
         self_harm = session.exec(select(Alert).where(Alert.rule == "phq9_self_harm")).all()
     assert asked["peg"] == len(discharged)  # PEG at every pre-assessment
-    assert 0 < asked["phq9"] == asked["gad7"] < asked["peg"] / 2  # mood on the schedule, not every time
+    # Mood on the schedule, not every time: an infusion series' first and last, every other
+    # session of an esketamine series, and maintenance sessions 4 weeks after the last.
+    assert 0 < asked["phq9"] == asked["gad7"] < asked["peg"] * 0.6
     with db.read() as session:
         lists = session.exec(select(Patient.medications)).all()
     flagged = [medications for medications in lists if warnings(medications)]
