@@ -139,11 +139,7 @@ def record_devices(
             )
         for number, at in enumerate(devices.times, 1):
             _within_session(treatment, at, now, f"device_{number}_at", f"Device {number}")
-        dosed = session.exec(
-            select(func.min(DoseAdministration.administered_at)).where(
-                DoseAdministration.session_id == session_id
-            )
-        ).one()
+        dosed = _dosed_at(session, session_id)
         if dosed is not None and devices.times[0] < dosed:
             raise InvalidInput(
                 "device_1_at", "Device 1: not before the dose was given (its time is the dose's)."
@@ -196,16 +192,21 @@ def _still_complete_after_leaving(seen: RemsObservationsIn) -> None:
         raise InvalidInput("ready_to_leave_min", "Ready to leave: the patient has left; give the minutes.")
 
 
+def _dosed_at(session: Session, session_id: int) -> datetime | None:
+    """When the session's first dose was given (None before any)."""
+    return session.exec(
+        select(func.min(DoseAdministration.administered_at)).where(
+            DoseAdministration.session_id == session_id
+        )
+    ).one()
+
+
 def _ready_after_resolved(session: Session, session_id: int, seen: RemsObservationsIn) -> None:
     """The patient is not ready to leave before what was seen has resolved."""
     row = check_of(session, session_id)
     first = row.device_1_at if row is not None else None
     if first is None:
-        first = session.exec(
-            select(func.min(DoseAdministration.administered_at)).where(
-                DoseAdministration.session_id == session_id
-            )
-        ).one()
+        first = _dosed_at(session, session_id)
     if first is None or seen.ready_to_leave_min is None:
         return
     for name in OBSERVED:
