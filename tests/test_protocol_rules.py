@@ -186,6 +186,13 @@ def test_a_patient_a_day_short_of_the_protocols_age_is_refused_iv_ketamine(
         "\uff2b\uff25\uff34\uff21\uff2d\uff29\uff2e\uff25",  # KETAMINE in full-width letters
         "keta\u00admine",
         "kétamine",
+        "k\u0435t\u0430min\u0435",  # Cyrillic e and a among Latin letters
+        "кетамин (сыпь)",
+        "Справато",
+        "κεταμίνη",
+        "keta mine",
+        "K-E-T-A-M-I-N-E",
+        "ket.amine",
     ],
 )
 def test_an_allergy_naming_the_drug_blocks_dosing_until_a_physician_overrides(
@@ -210,7 +217,7 @@ def test_an_allergy_naming_the_drug_blocks_dosing_until_a_physician_overrides(
 def test_an_allergy_to_something_else_does_not_block(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
-    _patient_changed(db, nurse, row.patient_id, allergies="ketorolac; latex")
+    _patient_changed(db, nurse, row.patient_id, allergies="ketorolac; latex; пенициллин; amoxicillin")
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     charting.record_dose(db, nurse, row.id, iv_dose_data(db))
 

@@ -29,13 +29,22 @@ from console.store.models import Patient, TreatmentSession, VitalSigns
 DRUG_NAMES = re.compile(r"ketamin|ketalar|ketanest|ketaset|vetalar|spravato")
 # Characters that hide a word without showing: a soft hyphen, zero-width spaces and joiners.
 UNSEEN = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# Cyrillic and Greek letters as Latin ones: a name pasted from another record (Latin "ketamine"
+# with a Cyrillic e and a looks the same) or written in Russian or Greek.
+LATIN = str.maketrans(
+    "абвгдезийклмнопрстуфхцэыіјѕαβγδεζηθικλμνξοπρστυφχω",
+    "abvgdeziiklmnoprstufhceyijsabgdeziqiklmnxoprstufxo",
+)
 
 
 def drug_named_in(allergies: str) -> str | None:
-    """The name of the drug in the patient's allergy list, as found there; None if it names none."""
+    """The name of the drug in the patient's allergy list, as found there; None if it names none.
+
+    Also found spelled out across spaces or hyphens ("k-e-t-a-m-i-n-e", "keta mine"): a false alarm
+    costs a physician's override, a name missed costs a reaction."""
     plain = unicodedata.normalize("NFKD", allergies.translate(UNSEEN))
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
-    named = DRUG_NAMES.search(plain)
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold().translate(LATIN)
+    named = DRUG_NAMES.search(plain) or DRUG_NAMES.search("".join(c for c in plain if c.isalpha()))
     return None if named is None else named.group(0)
 
 
