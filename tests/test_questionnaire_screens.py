@@ -172,7 +172,7 @@ async def test_the_board_says_where_mood_is_due_and_where_it_was_answered(demo_a
     async with demo_app.run_test(size=(160, 40)) as pilot:
         await sign_in(pilot)
         board = await board_loaded(pilot)
-        mood = {str(row[-1]): str(row[-2]) for row in (board.get_row_at(i) for i in range(board.row_count))}
+        mood = {str(row[-1]): str(row[-3]) for row in (board.get_row_at(i) for i in range(board.row_count))}
     assert (mood[due.mrn], mood[answered.mrn], mood[middle.mrn]) == ("due", "done", "")
 
 

@@ -587,3 +587,56 @@ def test_once_the_patient_has_left_a_correction_keeps_what_let_them_go(
         db, nurse, row.id, check.version, NOTHING_SEEN | kept | resolved | later
     )
     assert changed.ready_to_leave_min == 125
+
+
+def test_respiratory_depression_on_the_rems_form_calls_the_physician_once_and_holds_discharge(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    from sqlmodel import select
+
+    from console.chair import alerts
+    from console.store.models import Alert
+
+    nurse, doctor = staff["nina"], staff["priya"]
+    row, check = _observed_two_hours(db, nurse)
+    first = db.clock.now() - timedelta(minutes=121)
+    check = rems.record_devices(
+        db, nurse, row.id, check.version, {"device_1_at": first, "device_2_at": first + timedelta(minutes=5)}
+    )
+    began = first + timedelta(minutes=25)
+    seen = NOTHING_SEEN | {
+        "respiratory_depression": True,
+        "respiratory_depression_at": began,
+        "respiratory_depression_resolved_at": began + timedelta(minutes=20),
+        "ready_to_leave_min": 115,
+    }
+    check = rems.record_observations(db, nurse, row.id, check.version, seen)
+    rems.record_observations(db, nurse, row.id, check.version, seen)  # saved again: no second call
+    with db.read() as session:
+        [alert] = session.exec(select(Alert).where(Alert.session_id == row.id)).all()
+    assert alert.rule == "serious_side_effect" and alert.message.startswith(
+        "Respiratory depression seen (REMS"
+    )
+    with pytest.raises(NotAllowed, match="physician"):
+        _leave(db, nurse, row.id)
+    alerts.acknowledge(db, doctor, alert.id, alert.version, "Assessed: SpO2 97% on air, rate 14; may leave")
+    assert _leave(db, nurse, row.id).discharged_at is not None
+
+
+@pytest.mark.breaks_rules
+def test_respiratory_depression_written_on_the_form_behind_the_services_back_is_a_broken_rule(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    from console.review.record_rules import broken_rules
+
+    row, _ = _dosed(db, staff["nina"])
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE rems_check SET respiratory_depression = TRUE, respiratory_depression_at = (SELECT "
+                "administered_at FROM dose_administration WHERE session_id = :id) WHERE session_id = :id"
+            ),
+            {"id": row.id},
+        )
+    found = {(b.session_id, b.rule) for b in broken_rules(db, Protocol())}
+    assert (row.id, "REMS respiratory depression without a call to the physician") in found

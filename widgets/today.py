@@ -54,6 +54,7 @@ COLUMNS = (
     ("In chair", 8),
     ("Pain", 5),
     ("Mood", 4),  # PHQ-9 and GAD-7 due (or done) on the protocol's schedule
+    ("Tests", 7),  # monitoring tests overdue: the first, and how many more
     ("MRN", 20),  # the longest MRN there is: two patients never show the same cut-off number
 )
 
@@ -418,8 +419,14 @@ class TodayScreen(Screen):
             self._in_chair(row),
             self._pain(row),
             row.mood(self.clinic.protocol, self.day),
+            self._tests(row),
             row.mrn,
         )
+
+    def _tests(self, row: BoardRow) -> str:
+        """`liver`, or `urine+1` when two tests are overdue."""
+        due = row.labs_due(self.clinic.protocol, self.day)
+        return "" if not due else due[0].short + (f"+{len(due) - 1}" if len(due) > 1 else "")
 
     def _next_vitals(self, row: BoardRow) -> str:
         due = row.vitals_due(self.clinic.protocol)

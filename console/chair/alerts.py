@@ -214,6 +214,34 @@ def serious_effect_value(effect_id: int) -> str:
     return f"side effect {effect_id}"
 
 
+REMS_RESPIRATORY_DEPRESSION = "REMS form: respiratory depression"  # the alert's value
+
+
+def call_for_rems_respiratory_depression(
+    session: Session, actor: Actor, session_id: int, at: datetime
+) -> Alert | None:
+    """Respiratory depression answered `yes` on the REMS monitoring form calls the physician, once per
+    session, as the same effect charted as a side effect would (any grade is serious)."""
+    called = session.exec(
+        select(Alert.id).where(
+            Alert.session_id == session_id,
+            Alert.rule == AlertRule.SERIOUS_SIDE_EFFECT,
+            Alert.value == REMS_RESPIRATORY_DEPRESSION,
+        )
+    ).first()
+    if called is not None:
+        return None
+    alert = Alert(
+        session_id=session_id,
+        rule=AlertRule.SERIOUS_SIDE_EFFECT,
+        value=REMS_RESPIRATORY_DEPRESSION,
+        message="Respiratory depression seen (REMS monitoring form): call the physician; "
+        "the patient stays until a physician has acknowledged it",
+        raised_at=at,
+    )
+    return insert(session, alert, actor=actor, action="alert.raise", at=at)
+
+
 def close_alert(session: Session, actor: Actor, user_id: int, alert: Alert, why: str, at: datetime) -> Alert:
     """Close an open alert that no longer applies, saying why, as the one whose entry closed it."""
     return update_versioned(

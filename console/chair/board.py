@@ -1,12 +1,13 @@
 """The day's sessions as the Today board shows them: one query, plain rows."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from sqlalchemy import func, type_coerce
 from sqlmodel import Session, col, select
 
 from console.chair.alerts import open_alert_counts
+from console.chair.lab_monitoring import LabDue, LabHistory, lab_histories, labs_due
 from console.chair.questionnaires import last_mood_dates, mood_due
 from console.chair.vitals_due import next_vitals_due
 from console.domain.age import age_on
@@ -45,6 +46,8 @@ class BoardRow:
     series_length: int | None = None
     last_mood_on: date | None = None  # the patient's latest PHQ-9 before this day
     mood_answered: bool = False  # PHQ-9 answered at this session
+    sex: str = ""
+    lab_history: LabHistory = field(default_factory=LabHistory)  # doses so far, latest tests
 
     def mood(self, protocol: Protocol, day: date) -> str:
         """`due` when PHQ-9 and GAD-7 are due and not answered yet, `done` once answered, else ""."""
@@ -61,6 +64,12 @@ class BoardRow:
             self.method,
         )
         return "due" if due else ""
+
+    def labs_due(self, protocol: Protocol, day: date) -> list[LabDue]:
+        """The monitoring tests overdue for the patient (none once the session is over)."""
+        if self.status in CLOSED:
+            return []
+        return labs_due(self.sex, self.date_of_birth, self.lab_history, day, protocol.lab_monitoring)
 
     def vitals_due(self, protocol: Protocol) -> datetime | None:
         """When this session's next reading is due under `protocol` (None: none expected)."""
@@ -108,7 +117,9 @@ def day_sessions(db: Database, day: date) -> list[BoardRow]:
         ids = [s.id for s, _, _ in rows]
         alerts = open_alert_counts(session, ids)
         overrides = override_counts(session, ids)
-        last_mood = last_mood_dates(session, sorted({p.id for _, p, _ in rows}), day)
+        patient_ids = sorted({p.id for _, p, _ in rows})
+        last_mood = last_mood_dates(session, patient_ids, day)
+        labs = lab_histories(session, patient_ids, day)
         mood_answered = set(
             session.exec(
                 select(Questionnaire.session_id).where(
@@ -124,6 +135,8 @@ def day_sessions(db: Database, day: date) -> list[BoardRow]:
                 _row(s, p, last_at, alerts.get(s.id, 0), overrides.get(s.id, 0), s.id in alerted),
                 last_mood_on=last_mood.get(p.id),
                 mood_answered=s.id in mood_answered,
+                sex=p.sex,
+                lab_history=labs[p.id],
             )
             for s, p, last_at in rows
         ]

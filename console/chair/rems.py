@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from console.chair.alerts import breaches
+from console.chair.alerts import breaches, call_for_rems_respiratory_depression
 from console.chair.reading import AnyReading
 from console.chair.session_view import SessionView
 from console.clinic.patient_shown import PatientShown
@@ -170,6 +170,8 @@ def record_observations(
                         treatment, at, now, field, RemsObservationsIn.model_fields[field].title or field
                     )
         _ready_after_resolved(session, session_id, seen)
+        if seen.respiratory_depression:
+            call_for_rems_respiratory_depression(session, actor, session_id, now)
 
     return _change(db, actor, session_id, expected_version, "rems.observations", seen.model_dump(), check)
 

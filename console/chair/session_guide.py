@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from console.chair.alerts import awaiting_physician
 from console.chair.discharge_gate import missing_for_discharge, observed_until
 from console.chair.infusion import InfusionState, infusion_state
+from console.chair.lab_monitoring import is_flagged, labs_due, result_text
 from console.chair.questionnaires import mood_due_at
 from console.chair.rems import (
     FORTY_MINUTES,
@@ -149,9 +150,23 @@ def header(view: SessionView, protocol: Protocol) -> Header:
         f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}",
         f"{series} · " + (f"last {last}" if last else "first session"),
         *([view.exposure.text()] if view.exposure else []),
+        *([tests] if (tests := tests_line(view, protocol)) else []),
         f"Medications: {medicines}" + (" · " + " ".join(flagged) if flagged else "") + " (Ctrl+O)",
     ]
     return Header(p.display_name, "\n".join(lines))
+
+
+def tests_line(view: SessionView, protocol: Protocol) -> str:
+    """`Tests: liver tests due (last 02 Sep 2026) · urinary screen 01 Dec 2026: symptoms⚠`: the
+    monitoring tests overdue, and the latest result of each that is out of range or positive;
+    empty when there is nothing to say (Ctrl+T records a test)."""
+    p, rules = view.patient, protocol.lab_monitoring
+    due = labs_due(p.sex, p.date_of_birth, view.lab_history, view.session.clinic_date, rules)
+    flagged = [
+        result_text(result, rules) for result in view.lab_results.values() if is_flagged(result, rules)
+    ]
+    parts = [d.text() for d in due] + flagged
+    return f"Tests: {' · '.join(parts)} (Ctrl+T)" if parts else ""
 
 
 def relevant_history(patient: PatientShown) -> list[Contraindication]:

@@ -12,6 +12,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from console.chair.alert_shown import AlertShown
 from console.chair.exposure import Exposure, exposure_of
+from console.chair.lab_monitoring import LabHistory, lab_histories, latest_results
 from console.chair.questionnaires import last_mood_dates, series_baselines
 from console.chair.reading import Reading
 from console.chair.side_effect_shown import SideEffectShown
@@ -19,7 +20,7 @@ from console.chair.vitals_due import next_vitals_due
 from console.clinic.patient_shown import PatientShown
 from console.domain.protocol import Protocol
 from console.domain.quick_vitals import SessionWindow
-from console.domain.vocab import Checklist, Instrument, Method, SessionStatus
+from console.domain.vocab import Checklist, Instrument, LabKind, Method, SessionStatus
 from console.store.database import Database
 from console.store.models import (
     Addendum,
@@ -27,6 +28,7 @@ from console.store.models import (
     ChecklistTick,
     DoseAdministration,
     InfusionEvent,
+    LabResult,
     Override,
     PainScore,
     Patient,
@@ -78,6 +80,8 @@ class SessionView:
     recent: tuple[PreviousSession, ...] = ()  # the patient's last three finished sessions, latest first
     checklist_ticks: tuple[ChecklistTick, ...] = ()
     exposure: Exposure | None = None  # the drug given lately: 7 and 30 days, this series
+    lab_history: LabHistory = field(default_factory=LabHistory)  # doses so far, latest tests
+    lab_results: dict[LabKind, LabResult] = field(default_factory=dict)  # the latest of each test
 
     def ticked(self, checklist: Checklist) -> set[str]:
         """The items of the protocol's `checklist` ticked at this session."""
@@ -165,6 +169,8 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         recent=recent,
         checklist_ticks=tuple(children(ChecklistTick, "ticked_at")),
         exposure=exposure_of(session, row),
+        lab_history=lab_histories(session, [row.patient_id], row.clinic_date)[row.patient_id],
+        lab_results=latest_results(session, row.patient_id, row.clinic_date),
     )
 
 

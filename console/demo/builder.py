@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from console.chair import alerts, charting, checklists, questionnaires, rems, sessions
 from console.chair.alerts import serious_effect_value
+from console.chair.lab_monitoring import asked_of
 from console.chair.questionnaires import mood_due
 from console.chair.reading import Reading
 from console.clinic import patients, users
@@ -47,9 +48,9 @@ from console.domain.actors import Actor
 from console.domain.alert_rules import AlertRule
 from console.domain.clock import FixedClock
 from console.domain.errors import ConfigurationError
-from console.domain.protocol import Protocol
+from console.domain.protocol import LabMonitoring, Protocol
 from console.domain.serious_effects import described, is_serious
-from console.domain.vocab import CLINICAL_ROLES, Checklist, Method, Role, SessionStatus
+from console.domain.vocab import CLINICAL_ROLES, Checklist, LabFinding, LabKind, Method, Role, SessionStatus
 from console.review import returns, signing
 from console.store import audit
 from console.store.audit_key import attach_key
@@ -58,6 +59,7 @@ from console.store.models import (
     Alert,
     ChecklistTick,
     DoseAdministration,
+    LabResult,
     PainScore,
     Patient,
     Questionnaire,
@@ -84,6 +86,7 @@ DEMO_PIN = "2468"
 # The tables the history is written into at once, parents first so foreign keys hold at every flush.
 HISTORY_TABLES = (
     Patient,
+    LabResult,
     TreatmentSession,
     DoseAdministration,
     VitalSigns,
@@ -304,6 +307,8 @@ class _Course:
     response: float  # 0 = no benefit, 0.6 = pain falls by up to 60% over the series
     last_mood: date | None = None  # the day of the patient's last PHQ-9 and GAD-7
     dosed: bool = False  # a dose was given: the label's first-day dose is behind them
+    doses: int = 0  # sessions with a dose so far
+    last_lab: dict[LabKind, date] = field(default_factory=dict)  # each monitoring test's latest day
 
 
 class _History:
@@ -470,8 +475,10 @@ class _History:
                     "recorded_at": at,
                 },
             )
+        _lab_tests(buffers, course, day, nurse, check_in + timedelta(minutes=3))
         devices = self._dose(buffers, course, sid, nurse, start, duration, first=not course.dosed)
         course.dosed = True
+        course.doses += 1
         if devices:
             _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices)
         _questionnaires(buffers, course, row, nurse, check_in + timedelta(minutes=4), progress, self.doctor)
@@ -1178,6 +1185,50 @@ def _questionnaires(
                 },
             )
         answered(instrument, tuple(values))
+
+
+def _lab_tests(buffers: _Buffers, course: _Course, day: date, nurse: int, at: datetime) -> None:
+    """The monitoring tests a frequent patient is due (the protocol's defaults), taken at the
+    session: mostly on time, now and then left a visit late; a few abnormal."""
+    rules = LabMonitoring()
+    if course.doses < rules.from_doses:
+        return
+    rng = random.Random(f"labs-{course.patient['id']}-{day}")
+    patient = course.patient
+    for kind in LabKind:
+        last = course.last_lab.get(kind)
+        asked = asked_of(kind, patient["sex"], patient["date_of_birth"], day, rules)
+        if not asked or (last is not None and (day - last).days < rules.every_days(kind) - 10):
+            continue
+        if rng.random() < 0.1:
+            continue  # forgotten this time: the board shows it due
+        course.last_lab[kind] = day
+        row: dict[str, Any] = {
+            "patient_id": patient["id"],
+            "kind": kind,
+            "taken_on": day,
+            "alt_u_l": None,
+            "ast_u_l": None,
+            "alp_u_l": None,
+            "bilirubin_mg_dl": None,
+            "finding": None,
+            "recorded_by": nurse,
+            "recorded_at": at,
+            "version": 1,
+        }
+        if kind == LabKind.LIVER:
+            raised = rng.random() < 0.04
+            row |= {
+                "alt_u_l": rng.randint(45, 95) if raised else rng.randint(10, 38),
+                "ast_u_l": rng.randint(42, 80) if raised else rng.randint(12, 36),
+                "alp_u_l": rng.randint(45, 115),
+                "bilirubin_mg_dl": round(rng.uniform(0.3, 1.1), 1),
+            }
+        elif kind == LabKind.URINARY:
+            row["finding"] = LabFinding.SYMPTOMS if rng.random() < 0.04 else LabFinding.NO_SYMPTOMS
+        else:
+            row["finding"] = LabFinding.NEGATIVE
+        buffers.add(LabResult, row)
 
 
 def _checklists(

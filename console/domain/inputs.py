@@ -29,6 +29,8 @@ from console.domain.vocab import (
     Drug,
     InfusionEventKind,
     Instrument,
+    LabFinding,
+    LabKind,
     Method,
     OverrideRule,
     PainKind,
@@ -604,6 +606,45 @@ class QuestionnaireIn(Input):
     def _fit_instrument(self) -> "QuestionnaireIn":
         check_items(self.instrument, self.items)
         return self
+
+
+class LabResultIn(Input):
+    """One monitoring test as the clinic received it: liver values, or a finding, and the day the
+    sample was taken (not in the future; checked against the clinic's day by the service)."""
+
+    kind: LabKind = Field(title="Test", description="liver, urinary or pregnancy")
+    taken_on: date = Field(title="Taken on", description="the day of the sample, as YYYY-MM-DD")
+    alt_u_l: int | None = Field(None, title="ALT", description="U/L, 1 to 5000", ge=1, le=5000)
+    ast_u_l: int | None = Field(None, title="AST", description="U/L, 1 to 5000", ge=1, le=5000)
+    alp_u_l: int | None = Field(None, title="ALP", description="U/L, 1 to 5000", ge=1, le=5000)
+    bilirubin_mg_dl: float | None = Field(
+        None, title="Bilirubin", description="mg/dL, 0.1 to 30", ge=0.1, le=30, allow_inf_nan=False
+    )
+    finding: LabFinding | None = Field(None, title="Finding", description="what the screen or test found")
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> "LabResultIn":
+        values = (self.alt_u_l, self.ast_u_l, self.alp_u_l, self.bilirubin_mg_dl)
+        if self.kind == LabKind.LIVER:
+            if None in values or self.finding is not None:
+                raise InvalidInput(
+                    "liver", "Liver tests: ALT, AST and ALP in U/L and bilirubin in mg/dL, all four."
+                )
+            return self
+        if any(v is not None for v in values):
+            raise InvalidInput("finding", f"{self.kind.label.capitalize()}: a finding, not liver values.")
+        accepted = LAB_FINDINGS[self.kind]
+        if self.finding not in accepted:
+            raise InvalidInput(
+                "finding", f"{self.kind.label.capitalize()}: {' or '.join(f.value for f in accepted)}."
+            )
+        return self
+
+
+LAB_FINDINGS = {
+    LabKind.URINARY: (LabFinding.NO_SYMPTOMS, LabFinding.SYMPTOMS),
+    LabKind.PREGNANCY: (LabFinding.NEGATIVE, LabFinding.POSITIVE),
+}
 
 
 class MedicationsIn(Input):

@@ -229,6 +229,50 @@ class SeriesPlan(_Section):
     )
 
 
+class LabMonitoring(_Section):
+    """Tests repeated at an interval once a patient doses often: liver tests (liver injury after
+    repeated ketamine, Cotter et al. 2021), a urinary symptom screen (ketamine uropathy, Anderson et
+    al. 2022) and, where the patient can become pregnant, a dated pregnancy test. The board and the
+    session header say when one is overdue; 0 days: the clinic does not ask for that test."""
+
+    from_doses: int = Field(
+        6,
+        ge=1,
+        le=100,
+        description="the tests are due once the patient has had this many doses (frequent use)",
+    )
+    liver_tests_every_days: int = Field(
+        90, ge=0, le=365, description="liver tests (ALT, AST, ALP, bilirubin)"
+    )
+    urinary_screen_every_days: int = Field(30, ge=0, le=365, description="urinary symptom screen")
+    pregnancy_test_every_days: int = Field(
+        0, ge=0, le=90, description="dated pregnancy test (female patients of the ages below)"
+    )
+    pregnancy_test_ages: tuple[int, int] = Field(
+        (12, 55), description="the ages (years, inclusive) a pregnancy test is asked at"
+    )
+    alt_upper_u_l: float = Field(40, gt=0, le=200, description="ALT above this is flagged (U/L)")
+    ast_upper_u_l: float = Field(40, gt=0, le=200, description="AST above this is flagged (U/L)")
+    alp_upper_u_l: float = Field(120, gt=0, le=500, description="ALP above this is flagged (U/L)")
+    bilirubin_upper_mg_dl: float = Field(
+        1.2, gt=0, le=5, description="bilirubin above this is flagged (mg/dL)"
+    )
+
+    @model_validator(mode="after")
+    def _ages_in_order(self) -> "LabMonitoring":
+        low, high = self.pregnancy_test_ages
+        if not 10 <= low <= high <= 60:
+            raise ValueError("pregnancy_test_ages: two ages from 10 to 60, the first not above the second")
+        return self
+
+    def every_days(self, kind: str) -> int:
+        return {
+            "liver": self.liver_tests_every_days,
+            "urinary": self.urinary_screen_every_days,
+            "pregnancy": self.pregnancy_test_every_days,
+        }[kind]
+
+
 ChecklistItem = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
@@ -354,6 +398,7 @@ class Protocol(_Section):
     questionnaires: Questionnaires = Questionnaires()
     series: SeriesPlan = SeriesPlan()
     checklists: Checklists = Checklists()
+    lab_monitoring: LabMonitoring = LabMonitoring()
 
 
 def load_protocol(path: Path | None) -> Protocol:

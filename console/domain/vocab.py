@@ -75,6 +75,31 @@ class Sex(StrEnum):
     UNKNOWN = "unknown"
 
 
+class LabKind(StrEnum):
+    """The tests a clinic that doses often repeats at an interval (clinical reference: repeated
+    ketamine and liver injury, Cotter et al., Drug Saf 2021; ketamine uropathy, Anderson et al.
+    2022)."""
+
+    LIVER = "liver"  # ALT, AST, ALP, bilirubin
+    URINARY = "urinary"  # a lower-urinary-tract symptom screen
+    PREGNANCY = "pregnancy"
+
+    @property
+    def label(self) -> str:
+        return {"liver": "liver tests", "urinary": "urinary symptom screen", "pregnancy": "pregnancy test"}[
+            self.value
+        ]
+
+
+class LabFinding(StrEnum):
+    """What a urinary screen or a pregnancy test found (liver tests carry their values instead)."""
+
+    NO_SYMPTOMS = "no_symptoms"
+    SYMPTOMS = "symptoms"
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+
+
 class Drug(StrEnum):
     KETAMINE = "ketamine"
     ESKETAMINE = "esketamine"

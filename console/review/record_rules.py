@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, col, select
 
-from console.chair.alerts import breaches, first_reading, serious_effect_value
+from console.chair.alerts import REMS_RESPIRATORY_DEPRESSION, breaches, first_reading, serious_effect_value
 from console.chair.discharge_gate import observed_until, unreconciled
 from console.chair.dose_rules import (
     HOLD_RULES,
@@ -156,6 +156,18 @@ def _serious_effect_without_physician_call(record: _Record, _protocol: Protocol)
         if is_serious(effect.effect, effect.grade) and serious_effect_value(effect.id) not in called:
             name = described(effect.effect, effect.grade, effect.other_text)
             yield f"{name} raised no call to the physician"
+
+
+def _rems_respiratory_depression_without_physician_call(
+    record: _Record, _protocol: Protocol
+) -> Iterator[str]:
+    called = {alert.value for alert in record.alerts if alert.rule == AlertRule.SERIOUS_SIDE_EFFECT}
+    if (
+        record.rems is not None
+        and record.rems.respiratory_depression
+        and REMS_RESPIRATORY_DEPRESSION not in called
+    ):
+        yield "respiratory depression on the REMS form raised no call to the physician"
 
 
 def _left_before_a_physician_saw_the_alert(record: _Record, _protocol: Protocol) -> Iterator[str]:
@@ -439,6 +451,11 @@ RULES = (
         "serious side effect without a call to the physician",
         "the clinic's escalation: a serious effect raises an alert only a physician acknowledges",
         _serious_effect_without_physician_call,
+    ),
+    Rule(
+        "REMS respiratory depression without a call to the physician",
+        "Spravato REMS monitoring form; respiratory depression at any grade is serious (clinical rules)",
+        _rems_respiratory_depression_without_physician_call,
     ),
     Rule(
         "discharged before a physician acknowledged",

@@ -19,6 +19,8 @@ from console.domain.vocab import (
     Drug,
     InfusionEventKind,
     Instrument,
+    LabFinding,
+    LabKind,
     Method,
     OverrideRule,
     PainKind,
@@ -603,6 +605,48 @@ class SuicideScreen(SQLModel, table=True):
     @property
     def answers(self) -> tuple[bool, ...]:
         return (self.q1, self.q2, self.q3, self.q4, self.q5, self.q6)
+
+
+class LabResult(SQLModel, table=True):
+    """A monitoring test of the patient (console.domain.vocab.LabKind): the day the sample was taken,
+    the liver values or the finding, who recorded it and when. One per test and day; never changed."""
+
+    __tablename__ = "lab_result"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", LabKind), name="kind_known"),
+        CheckConstraint(f"finding IS NULL OR {sql_in('finding', LabFinding)}", name="finding_known"),
+        _between("alt_u_l", 1, 5000),
+        _between("ast_u_l", 1, 5000),
+        _between("alp_u_l", 1, 5000),
+        _between("bilirubin_mg_dl", 0.1, 30),
+        CheckConstraint(
+            "(kind = 'liver' AND finding IS NULL AND alt_u_l IS NOT NULL AND ast_u_l IS NOT NULL"
+            " AND alp_u_l IS NOT NULL AND bilirubin_mg_dl IS NOT NULL)"
+            " OR (kind = 'urinary' AND finding IS NOT NULL AND finding IN ('no_symptoms', 'symptoms'))"
+            " OR (kind = 'pregnancy' AND finding IS NOT NULL AND finding IN ('negative', 'positive'))",
+            name="values_fit_kind",
+        ),
+        CheckConstraint(
+            "kind = 'liver' OR (alt_u_l IS NULL AND ast_u_l IS NULL AND alp_u_l IS NULL"
+            " AND bilirubin_mg_dl IS NULL)",
+            name="no_liver_values_elsewhere",
+        ),
+        CheckConstraint("version >= 1", name="version_positive"),
+        UniqueConstraint("patient_id", "kind", "taken_on"),
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", ondelete="RESTRICT", index=True)
+    kind: LabKind = Field(sa_type=Code(LabKind, 12))
+    taken_on: date
+    alt_u_l: int | None = None
+    ast_u_l: int | None = None
+    alp_u_l: int | None = None
+    bilirubin_mg_dl: float | None = None
+    finding: LabFinding | None = Field(default=None, sa_type=Code(LabFinding, 12), nullable=True)
+    recorded_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    recorded_at: datetime = _utc()
+    version: int = 1
 
 
 class ChecklistTick(SQLModel, table=True):

@@ -194,6 +194,27 @@ class SessionDialogs(SaveQueue):
 
         self.app.push_screen(MedicationsDialog(patient, store), self._stored_by_dialog)
 
+    def action_lab_tests(self) -> None:
+        from console.chair.lab_monitoring import record_lab_results, result_text
+        from console.chair.session_guide import tests_line
+        from console.domain.lab_values import typed_results
+        from widgets.lab_dialog import LabDialog
+
+        if self.view is None:
+            return
+        clinic, patient, view = self.clinic, self.view.patient, self.view
+        rules = clinic.protocol.lab_monitoring
+        summary = [result_text(result, rules) for result in view.lab_results.values()]
+        due = tests_line(view, clinic.protocol)
+        summary += [due] if due else []
+
+        def store(taken_on: str, liver: str, urinary: str, pregnancy: str) -> None:
+            results = typed_results(taken_on, liver, urinary, pregnancy)
+            record_lab_results(clinic.db, clinic.actor, patient.id, results, clinic.zone)
+
+        dialog = LabDialog(patient.display_name, summary, clinic.today().isoformat(), store)
+        self.app.push_screen(dialog, self._stored_by_dialog)
+
     def action_book_next(self) -> None:
         """Book the next appointment the discharge step proposes; the step then says it is booked."""
         clinic, session_id = self.clinic, self.session_id

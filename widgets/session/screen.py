@@ -139,6 +139,13 @@ class SessionScreen(SessionDialogs):
             tooltip="The patient's current medications and relevant history",
         ),
         Binding(
+            "ctrl+t",
+            "lab_tests",
+            "Tests",
+            id="session.tests",
+            tooltip="Monitoring tests: liver, urinary screen, pregnancy",
+        ),
+        Binding(
             "ctrl+b",
             "book_next",
             "Book next",
