@@ -75,7 +75,12 @@ def nasal_dose_data(db: Database, **changes: Any) -> dict[str, Any]:
 
 
 def scheduled_session(
-    db: Database, nurse: Actor, method: str = "iv_infusion", mrn: str = "MRN-1001", at: str = "09:00"
+    db: Database,
+    nurse: Actor,
+    method: str = "iv_infusion",
+    mrn: str = "MRN-1001",
+    at: str = "09:00",
+    series: tuple[int, int] = (2, 6),
 ) -> TreatmentSession:
     patient = patients.find_by_mrn(db, mrn) or patients.create_patient(db, nurse, patient_data(mrn=mrn))
     today = db.clock.now().date()
@@ -88,8 +93,8 @@ def scheduled_session(
             "scheduled_time": at,
             "chair": "3",
             "method": method,
-            "series_number": 2,
-            "series_length": 6,
+            "series_number": series[0],
+            "series_length": series[1],
         },
     )
 
@@ -103,11 +108,12 @@ def checked_in_session(
     protocol: Protocol | None = None,
     at: str = "09:00",
     checklist_ticked: bool = True,
+    series: tuple[int, int] = (2, 6),
 ) -> TreatmentSession:
     """Checked in `minutes_ago`, with the pre-assessment screen done (nothing found, escort confirmed,
     the pre-infusion checklist ticked unless `checklist_ticked` is False); under `protocol` when
     given (the caller has made it the clinic's)."""
-    row = scheduled_session(db, nurse, method, mrn, at)
+    row = scheduled_session(db, nurse, method, mrn, at, series)
     assert isinstance(db.clock, FixedClock)
     db.clock.advance(minutes=-minutes_ago)
     try:
@@ -154,21 +160,23 @@ def at_minutes_ago(db: Database, minutes: int, action: Callable[[], T]) -> T:
         db.clock.advance(minutes=minutes)
 
 
-def discharged_session(db: Database, nurse: Actor, mrn: str = "MRN-1001") -> TreatmentSession:
+def discharged_session(
+    db: Database, nurse: Actor, mrn: str = "MRN-1001", series: tuple[int, int] = (2, 6)
+) -> TreatmentSession:
     """A complete IV session ready for review, every discharge criterion met.
 
     Checked in 100 min ago, dosed 90 min ago (60 min), dosing ended 30 min ago, a reading 5 min
     ago, pain after now.
     """
-    current = ready_for_discharge(db, nurse, mrn)
+    current = ready_for_discharge(db, nurse, mrn, series=series)
     return sessions.discharge(db, nurse, current.id, current.version)
 
 
 def ready_for_discharge(
-    db: Database, nurse: Actor, mrn: str = "MRN-1001", **dose: object
+    db: Database, nurse: Actor, mrn: str = "MRN-1001", series: tuple[int, int] = (2, 6), **dose: object
 ) -> TreatmentSession:
     """`discharged_session` up to the moment before discharge; `dose`: changes to its dose's data."""
-    row = checked_in_session(db, nurse, mrn=mrn, minutes_ago=100)
+    row = checked_in_session(db, nurse, mrn=mrn, minutes_ago=100, series=series)
 
     def before_dose() -> None:
         charting.record_pain(

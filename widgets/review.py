@@ -1,5 +1,7 @@
 """The physician's review of one session: the whole record, read-only, with sign, return and addendum."""
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -58,6 +60,13 @@ class ReviewScreen(ReadsFirst, Screen):
         ),
         Binding("f8", "move(1)", "Next", id="review.next", tooltip="The next session in the queue"),
         Binding("f12", "acknowledge", "Acknowledge", id="review.acknowledge", tooltip="Acknowledge an alert"),
+        Binding(
+            "f10",
+            "induction_review",
+            "Response",
+            id="review.induction",
+            tooltip="End of an initial series: judge the response, maintenance or stop",
+        ),
         Binding(
             "f9",
             "originals",
@@ -291,6 +300,43 @@ class ReviewScreen(ReadsFirst, Screen):
 
         needs_password = sitting.needs_password(clinic.now())
         app.push_screen(AddendumDialog(self._heading("Addendum"), needs_password, sitting, add), done)
+
+    def action_induction_review(self) -> None:
+        if self.view is None:
+            return
+        review = self.view.induction_review
+        if review is not None:
+            self.tell(f"End-of-induction review already recorded: {review.decision} ({review.response})")
+            return
+        self._ask_induction_review()
+
+    @work(thread=True, exclusive=True, group="induction")
+    def _ask_induction_review(self) -> None:
+        """Read the series' response off the UI thread, then ask for the decision (or say why not)."""
+        from console.review.induction_review import record_induction_review, response_at
+
+        clinic, session_id = self.clinic, self.session_id
+        try:
+            response = response_at(clinic.db, session_id)
+        except ChairsideError as error:
+            on_screen(self, self.tell, f"⚠ {error}")
+            return
+
+        def store(decision: str, note: str) -> None:
+            record_induction_review(clinic.db, clinic.actor, session_id, decision, note)
+
+        on_screen(self, self._open_induction_dialog, response.text, store)
+
+    def _open_induction_dialog(self, response: str, store: "Callable[[str, str], None]") -> None:
+        from widgets.induction_dialog import InductionDialog
+
+        def done(decision: str | None) -> None:
+            if decision:
+                self.tell(f"✓ End-of-induction review recorded: {decision}.")
+                self.reload()
+
+        heading = self._heading("End-of-induction review")
+        self.app.push_screen(InductionDialog(heading, response, store), done)
 
     def action_trajectory(self) -> None:
         from widgets.trajectory import TrajectoryScreen

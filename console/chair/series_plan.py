@@ -11,15 +11,15 @@ from datetime import date, time, timedelta
 from sqlmodel import Session, col, select
 
 from console.chair.session_guide import series_position
-from console.chair.session_view import SessionView, upcoming_session
+from console.chair.session_view import SessionView, induction_review_of, upcoming_session
 from console.chair.sessions import add_session
 from console.domain.actors import Actor, require_clinical
-from console.domain.errors import Conflict
+from console.domain.errors import Conflict, NotAllowed
 from console.domain.inputs import SessionIn, parse
 from console.domain.protocol import SeriesPlan
-from console.domain.vocab import Method, SessionStatus
+from console.domain.vocab import InductionDecision, Method, SessionStatus
 from console.store.database import Database
-from console.store.models import TreatmentSession
+from console.store.models import InductionReview, TreatmentSession
 from console.store.rows import get_or_refuse
 
 CLOSED_DAY = 6  # Sunday: the clinic is closed
@@ -41,6 +41,21 @@ class NextSession:
         what = series_position(self.method, self.series_number, self.series_length)
         when = f"{self.clinic_date:%a %d %b} {self.scheduled_time:%H:%M}, chair {self.chair}"
         return f"Next: {what}, booked {when}" if self.booked_id else f"Next ({what}) proposed: {when}"
+
+
+@dataclass(frozen=True)
+class NoProposal:
+    """No appointment proposed after an initial series, and why."""
+
+    reason: str
+    booked_id: None = None
+
+    def describe(self) -> str:
+        return f"Next: {self.reason}"
+
+
+AWAITING_REVIEW = "maintenance waits for the physician's end-of-induction review (review screen, F10)"
+STOPPED = "none proposed: the physician stopped treatment at the end of induction"
 
 
 def series_length(method: Method, plan: SeriesPlan) -> int:
@@ -70,9 +85,15 @@ def position_for_booking(
     return None, None
 
 
-def proposed_next(session: TreatmentSession, plan: SeriesPlan) -> NextSession:
+def proposed_next(
+    session: TreatmentSession, plan: SeriesPlan, decision: str | None = None
+) -> NextSession | NoProposal:
     """The plan's next appointment after `session`: the series' next session after the series gap,
-    else maintenance after the maintenance gap; never on a Sunday."""
+    else maintenance after the maintenance gap; never on a Sunday. After a series' last session,
+    maintenance only once the physician's end-of-induction `decision` is maintenance."""
+    ends_series = bool(session.series_length) and session.series_number == session.series_length
+    if ends_series and decision != InductionDecision.MAINTENANCE:
+        return NoProposal(AWAITING_REVIEW if decision is None else STOPPED)
     in_series = bool(
         session.series_length and session.series_number and session.series_number < session.series_length
     )
@@ -102,10 +123,15 @@ def _gap(method: Method, in_series: bool, plan: SeriesPlan) -> timedelta:
     )
 
 
-def next_session(row: TreatmentSession, booked: TreatmentSession | None, plan: SeriesPlan) -> NextSession:
+def next_session(
+    row: TreatmentSession,
+    booked: TreatmentSession | None,
+    plan: SeriesPlan,
+    review: InductionReview | None = None,
+) -> NextSession | NoProposal:
     """The patient's next appointment (`booked`) if there is one, else the plan's proposal."""
     if booked is None:
-        return proposed_next(row, plan)
+        return proposed_next(row, plan, None if review is None else review.decision)
     return NextSession(
         booked.clinic_date,
         booked.scheduled_time,
@@ -117,8 +143,8 @@ def next_session(row: TreatmentSession, booked: TreatmentSession | None, plan: S
     )
 
 
-def next_from_view(view: SessionView, plan: SeriesPlan) -> NextSession:
-    return next_session(view.session, view.upcoming, plan)
+def next_from_view(view: SessionView, plan: SeriesPlan) -> NextSession | NoProposal:
+    return next_session(view.session, view.upcoming, plan, view.induction_review)
 
 
 def book_next(db: Database, actor: Actor, session_id: int, plan: SeriesPlan) -> TreatmentSession:
@@ -126,7 +152,9 @@ def book_next(db: Database, actor: Actor, session_id: int, plan: SeriesPlan) -> 
     require_clinical(actor)
     with db.write() as session:
         row = get_or_refuse(session, TreatmentSession, session_id, "Session")
-        coming = next_session(row, upcoming_session(session, row), plan)
+        coming = next_session(row, upcoming_session(session, row), plan, induction_review_of(session, row))
+        if isinstance(coming, NoProposal):
+            raise NotAllowed(coming.reason)
         if coming.booked_id is not None:
             raise Conflict(f"the next appointment is already booked: {coming.describe()}")
         booking = parse(

@@ -27,6 +27,7 @@ from console.store.models import (
     Alert,
     ChecklistTick,
     DoseAdministration,
+    InductionReview,
     InfusionEvent,
     LabResult,
     Override,
@@ -82,6 +83,7 @@ class SessionView:
     exposure: Exposure | None = None  # the drug given lately: 7 and 30 days, this series
     lab_history: LabHistory = field(default_factory=LabHistory)  # doses so far, latest tests
     lab_results: dict[LabKind, LabResult] = field(default_factory=dict)  # the latest of each test
+    induction_review: InductionReview | None = None  # the physician's, at a series' last session
 
     def ticked(self, checklist: Checklist) -> set[str]:
         """The items of the protocol's `checklist` ticked at this session."""
@@ -171,7 +173,15 @@ def read_session_view(session: Session, session_id: int) -> SessionView:
         exposure=exposure_of(session, row),
         lab_history=lab_histories(session, [row.patient_id], row.clinic_date)[row.patient_id],
         lab_results=latest_results(session, row.patient_id, row.clinic_date),
+        induction_review=induction_review_of(session, row),
     )
+
+
+def induction_review_of(session: Session, row: TreatmentSession) -> InductionReview | None:
+    """The physician's end-of-induction review, at the last session of an initial series."""
+    if not row.series_length or row.series_number != row.series_length:
+        return None
+    return session.exec(select(InductionReview).where(InductionReview.session_id == row.id)).first()
 
 
 RECENT = 3  # finished sessions shown at a glance

@@ -50,7 +50,16 @@ from console.domain.clock import FixedClock
 from console.domain.errors import ConfigurationError
 from console.domain.protocol import LabMonitoring, Protocol
 from console.domain.serious_effects import described, is_serious
-from console.domain.vocab import CLINICAL_ROLES, Checklist, LabFinding, LabKind, Method, Role, SessionStatus
+from console.domain.vocab import (
+    CLINICAL_ROLES,
+    Checklist,
+    InductionDecision,
+    LabFinding,
+    LabKind,
+    Method,
+    Role,
+    SessionStatus,
+)
 from console.review import returns, signing
 from console.store import audit
 from console.store.audit_key import attach_key
@@ -59,6 +68,7 @@ from console.store.models import (
     Alert,
     ChecklistTick,
     DoseAdministration,
+    InductionReview,
     LabResult,
     PainScore,
     Patient,
@@ -88,6 +98,7 @@ HISTORY_TABLES = (
     Patient,
     LabResult,
     TreatmentSession,
+    InductionReview,
     DoseAdministration,
     VitalSigns,
     PainScore,
@@ -309,6 +320,8 @@ class _Course:
     dosed: bool = False  # a dose was given: the label's first-day dose is behind them
     doses: int = 0  # sessions with a dose so far
     last_lab: dict[LabKind, date] = field(default_factory=dict)  # each monitoring test's latest day
+    first_pain: int | None = None  # pain before at the series' first treated session
+    phq9: list[int] = field(default_factory=list)  # PHQ-9 totals over the series, in order
 
 
 class _History:
@@ -482,6 +495,10 @@ class _History:
         if devices:
             _rems_form(buffers, course, sid, nurse, check_in, start, leave, devices)
         _questionnaires(buffers, course, row, nurse, check_in + timedelta(minutes=4), progress, self.doctor)
+        if course.first_pain is None:
+            course.first_pain = pre
+        if index == course.series_length - 1:
+            _induction_review(buffers, course, sid, pre, self.doctor, leave + timedelta(hours=2))
         _checklists(
             buffers, sid, nurse, course.method, check_in + timedelta(minutes=7), leave - timedelta(minutes=2)
         )
@@ -1185,6 +1202,31 @@ def _questionnaires(
                 },
             )
         answered(instrument, tuple(values))
+        if instrument == "phq9":
+            course.phq9.append(sum(values))
+
+
+def _induction_review(
+    buffers: _Buffers, course: _Course, sid: int, pain: int, doctor: Actor, at: datetime
+) -> None:
+    """The physician's end-of-induction review at the series' last session: maintenance for a
+    patient who responded (the demo's courses with maintenance dates), stop for one who did not."""
+    mood = f" · PHQ-9 {course.phq9[0]} → {course.phq9[-1]}" if len(course.phq9) > 1 else ""
+    responded = course.response > 0.2
+    buffers.add(
+        InductionReview,
+        {
+            "session_id": sid,
+            "decision": InductionDecision.MAINTENANCE if responded else InductionDecision.STOP,
+            "response": f"Series of {course.series_length}: pain before {course.first_pain} → {pain}{mood}",
+            "note": "Relief sustained between sessions; maintenance as planned"
+            if responded
+            else "No sustained relief; other options discussed",
+            "reviewed_by": doctor.user_id,
+            "reviewed_at": at,
+            "version": 1,
+        },
+    )
 
 
 def _lab_tests(buffers: _Buffers, course: _Course, day: date, nurse: int, at: datetime) -> None:

@@ -75,6 +75,13 @@ class Sex(StrEnum):
     UNKNOWN = "unknown"
 
 
+class InductionDecision(StrEnum):
+    """The physician's decision at the end of an initial series, on the response seen."""
+
+    MAINTENANCE = "maintenance"  # a response: maintenance sessions follow
+    STOP = "stop"  # no response worth the treatment: no maintenance is proposed
+
+
 class LabKind(StrEnum):
     """The tests a clinic that doses often repeats at an interval (clinical reference: repeated
     ketamine and liver injury, Cotter et al., Drug Saf 2021; ketamine uropathy, Anderson et al.

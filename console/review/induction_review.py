@@ -37,14 +37,16 @@ def response_at(db: Database, session_id: int) -> InductionResponse:
         raise NotAllowed("the end-of-induction review waits until the series' last session is complete")
     trajectory = patient_trajectory(db, row.patient_id)
     number, series = next(
-        (n, s) for n, s in enumerate(trajectory.series, 1) if any(v.session_id == session_id for v in s.visits)
+        (n, s)
+        for n, s in enumerate(trajectory.series, 1)
+        if any(v.session_id == session_id for v in s.visits)
     )
-    last = next(v for v in series.visits if v.session_id == session_id)
-    if Instrument.PHQ9 not in last.answers:
+    series = _ending(series, session_id)
+    if Instrument.PHQ9 not in series.visits[-1].answers:
         raise NotAllowed("record PHQ-9 at this session first: the response is judged on mood and pain")
-    if _ending(series, session_id).change_from_baseline is None:
+    if series.change_from_baseline is None:
         raise NotAllowed("pain before the series' first and last sessions is needed to judge the response")
-    return InductionResponse(session_id, _ending(series, session_id).describe(number).replace("\n  ", " · "))
+    return InductionResponse(session_id, series.describe(number).replace("\n  ", " · "))
 
 
 def _ending(series: Series, session_id: int) -> Series:

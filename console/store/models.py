@@ -17,6 +17,7 @@ from console.domain.ctcae import grade_check_sql
 from console.domain.vocab import (
     Checklist,
     Drug,
+    InductionDecision,
     InfusionEventKind,
     Instrument,
     LabFinding,
@@ -605,6 +606,29 @@ class SuicideScreen(SQLModel, table=True):
     @property
     def answers(self) -> tuple[bool, ...]:
         return (self.q1, self.q2, self.q3, self.q4, self.q5, self.q6)
+
+
+class InductionReview(SQLModel, table=True):
+    """The physician's end-of-induction review of an initial series, recorded at its last session:
+    the response as shown to them (pain and mood over the series), the decision and a note. One per
+    series; never changed (a later change of plan is a new series or a note)."""
+
+    __tablename__ = "induction_review"
+    __table_args__ = (
+        CheckConstraint(sql_in("decision", InductionDecision), name="decision_known"),
+        CheckConstraint("length(response) BETWEEN 1 AND 600", name="response_length"),
+        CheckConstraint("length(note) <= 500", name="note_length"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: int = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="treatment_session.id", ondelete="RESTRICT", unique=True)
+    decision: InductionDecision = Field(sa_type=Code(InductionDecision, 12))
+    response: str = Field(sa_type=String(600))
+    note: str = Field(default="", sa_type=String(500))
+    reviewed_by: int = Field(foreign_key="user_account.id", ondelete="RESTRICT")
+    reviewed_at: datetime = _utc()
+    version: int = 1
 
 
 class LabResult(SQLModel, table=True):

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Button, Input, Label, SelectionList, Static
 
 from console.chair import checklists, sessions
-from console.chair.series_plan import next_from_view
+from console.chair.series_plan import NextSession, next_from_view
 from console.chair.session_guide import Step, discharge_outlook, pain_change_line
 from console.chair.session_view import SessionView
 from console.chair.side_effect_shown import SideEffectShown
@@ -61,9 +61,9 @@ class DischargeStep(StepForm):
         outlook = discharge_outlook(view, clinic.protocol, clinic.db.clock.now(), clinic.zone)
         self.query_one("#discharge-outlook", Static).update(outlook)
         coming = next_from_view(view, clinic.protocol.series)
-        self.query_one("#next-appointment", Static).update(
-            coming.describe() + ("" if coming.booked_id else " · Ctrl+B books it")
-        )
+        bookable = isinstance(coming, NextSession) and not coming.booked_id
+        books = " · Ctrl+B books it" if bookable else ""
+        self.query_one("#next-appointment", Static).update(coming.describe() + books)
         self.query_one("#notes", Static).update(view.session.notes)
         self._show_open_effects(view)
         items = list(clinic.protocol.checklists.discharge)
