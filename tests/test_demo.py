@@ -236,3 +236,39 @@ def test_the_demo_opened_on_a_later_day_is_built_again_for_that_day(
     with db.read() as session:
         assert built_for(session) == date.today()
     db.dispose()
+
+
+@pytest.mark.slow
+def test_the_demos_courses_follow_the_label_and_the_physicians_end_of_induction_review(
+    tmp_path: Path,
+) -> None:
+    """Esketamine maintenance weekly or every two weeks (a Sunday moved to Monday), and maintenance
+    after an initial series only where the physician's review decided it."""
+    from collections import defaultdict
+    from itertools import pairwise
+
+    from console.store.models import InductionReview
+
+    url = sqlite_url(tmp_path / "courses.sqlite3")
+    build_demo(url, today=DAY, years=0.5, seed=7)
+    db = Database(url)
+    with db.read() as session:
+        rows = session.exec(
+            select(TreatmentSession).order_by(col(TreatmentSession.clinic_date), col(TreatmentSession.id))
+        ).all()
+        decisions = {r.session_id: r.decision for r in session.exec(select(InductionReview))}
+    db.dispose()
+    by_patient: dict[tuple[int, str], list[TreatmentSession]] = defaultdict(list)
+    for row in rows:
+        by_patient[(row.patient_id, row.method)].append(row)
+    gaps, followed = [], 0
+    for course in by_patient.values():
+        for earlier, later in pairwise(course):
+            if later.series_length is None and earlier.series_length is None and later.method == Method.NASAL:
+                gaps.append((later.clinic_date - earlier.clinic_date).days)
+            ended = earlier.series_length and earlier.series_number == earlier.series_length
+            if ended and earlier.status == SessionStatus.DISCHARGED and later.series_length is None:
+                assert decisions.get(earlier.id) == "maintenance", (earlier.id, decisions.get(earlier.id))
+                followed += 1
+    assert gaps and all(6 <= gap <= 15 for gap in gaps), sorted(set(gaps))
+    assert followed > 0 and "stop" in decisions.values()

@@ -220,6 +220,11 @@ class ReviewScreen(ReadsFirst, Screen):
             return view is not None and any(a.acknowledged_at is None for a in view.alerts)
         if action == "move":
             return len(self.queue) > 1
+        if action == "induction_review":  # shown only where it can be made: a series' last session
+            s = view.session if view is not None else None
+            return (
+                physician and s is not None and bool(s.series_length) and s.series_number == s.series_length
+            )
         return True
 
     def action_back(self) -> None:

@@ -363,7 +363,10 @@ class _History:
         response = rng.uniform(0.25, 0.6) if rng.random() < 0.65 else rng.uniform(0.0, 0.2)
         if response > 0.2:
             for _ in range(rng.randint(2, 30)):
-                day += timedelta(days=rng.randint(21, 42))
+                gap = rng.randint(21, 42)
+                if method is Method.NASAL:  # the esketamine label: weekly or every two weeks after induction
+                    gap = 7 * (1 + gap % 2)
+                day += timedelta(days=gap)
                 dates.append(day)
         dates = [_open_day(d) for d in dates]
         return _Course(self.people.new(first), method, length, dates, rng.randint(5, 9), response)
@@ -718,11 +721,19 @@ class _Today:
     def build(self) -> int:
         rng = self.rng
         count = rng.randint(8, 14)
+        stopped = (
+            select(TreatmentSession.patient_id)
+            .join(InductionReview, col(InductionReview.session_id) == TreatmentSession.id)
+            .where(InductionReview.decision == InductionDecision.STOP)
+        )
         with self.db.read() as session:
             recent = session.exec(
                 select(Patient.id)
                 .join(TreatmentSession, col(TreatmentSession.patient_id) == Patient.id)
-                .where(TreatmentSession.clinic_date >= self.today - timedelta(days=10))
+                .where(
+                    TreatmentSession.clinic_date >= self.today - timedelta(days=10),
+                    col(Patient.id).not_in(stopped),  # the physician ended their treatment
+                )
                 .distinct()
                 .order_by(col(Patient.id))
             ).all()
