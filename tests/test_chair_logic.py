@@ -251,3 +251,16 @@ def test_a_series_change_compares_pain_before_with_pain_before_never_with_after(
         "sustained (pain before): 8 → 6 (+25% relief)" in described and "latest session: 6 → 2" in described
     )
     assert Series((visit(1, 8, 4),)).change_from_baseline is None  # one session has no sustained change yet
+
+
+def test_a_reading_typed_after_midnight_for_a_session_that_began_before_it_is_the_nights() -> None:
+    from console.domain.quick_vitals import SessionWindow
+
+    now = datetime(2026, 12, 8, 0, 30, tzinfo=ZONE)
+    window = SessionWindow.of(date(2026, 12, 7), datetime(2026, 12, 7, 23, 20, tzinfo=ZONE), None, now)
+    late = parse_quick_vitals("@00:20 128/82 76 98 14 5", now, ZONE, window)["measured_at"]
+    assert late == datetime(2026, 12, 8, 0, 20, tzinfo=ZONE)
+    evening = parse_quick_vitals("@23:45 128/82 76 98 14 5", now, ZONE, window)["measured_at"]
+    assert evening == datetime(2026, 12, 7, 23, 45, tzinfo=ZONE)
+    with pytest.raises(InvalidInput, match="outside this session"):
+        parse_quick_vitals("@22:00 128/82 76 98 14 5", now, ZONE, window)

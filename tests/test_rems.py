@@ -640,3 +640,20 @@ def test_respiratory_depression_written_on_the_form_behind_the_services_back_is_
         )
     found = {(b.session_id, b.rule) for b in broken_rules(db, Protocol())}
     assert (row.id, "REMS respiratory depression without a call to the physician") in found
+
+
+def test_form_times_typed_after_midnight_for_a_session_that_ran_past_it_are_the_evenings() -> None:
+    from datetime import datetime
+
+    now = datetime(2026, 12, 8, 0, 40, tzinfo=ZONE)  # a session dosed at 22:30 the evening before
+    devices = rems.typed_devices("22:31 22:36", now, ZONE)
+    assert devices == {
+        "device_1_at": datetime(2026, 12, 7, 22, 31, tzinfo=ZONE),
+        "device_2_at": datetime(2026, 12, 7, 22, 36, tzinfo=ZONE),
+    }
+    seen = rems.typed_observations({"sedation": "22:50-00:10"}, "", now, ZONE)
+    assert seen is not None
+    assert (seen["sedation_at"], seen["sedation_resolved_at"]) == (
+        datetime(2026, 12, 7, 22, 50, tzinfo=ZONE),
+        datetime(2026, 12, 8, 0, 10, tzinfo=ZONE),
+    )

@@ -27,7 +27,7 @@ from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import RemsDevicesIn, RemsObservationsIn, RemsQuestionsIn, parse
 from console.domain.protocol import AlertThresholds
-from console.domain.quick_vitals import clock_time_today
+from console.domain.quick_vitals import latest_clock_time
 from console.domain.vocab import Method
 from console.store.database import Database
 from console.store.models import (
@@ -486,14 +486,15 @@ def form_holds_discharge(facts: RemsFacts, zone: ZoneInfo) -> list[str]:
 
 
 def typed_devices(text: str, now: datetime, zone: ZoneInfo) -> dict | None:
-    """'10:02 10:07' typed at the chair: each device's time today in the clinic's zone; blank is None."""
+    """'10:02 10:07' typed at the chair: each device's time, its latest moment not after now in the
+    clinic's zone (a session may run past midnight); blank is None."""
     parts = text.replace(",", " ").split()
     if not parts:
         return None
     if len(parts) > 3:
         raise InvalidInput("device_1_at", f"Devices: at most 3 times, HH:MM each (got {len(parts)}).")
     return {
-        f"device_{n}_at": clock_time_today(part, now, zone, f"device_{n}_at", f"Device {n}")
+        f"device_{n}_at": latest_clock_time(part, now, zone, f"device_{n}_at", f"Device {n}")
         for n, part in enumerate(parts, 1)
     }
 
@@ -514,9 +515,9 @@ def typed_observations(seen: dict[str, str], ready: str, now: datetime, zone: Zo
         times = [part.strip() for part in times]
         if not 1 <= len(times) <= 2 or "" in times:
             raise InvalidInput(f"{name}_at", f"{title}: no, HH:MM it began, or HH:MM-HH:MM (began-resolved).")
-        at = clock_time_today(times[0], now, zone, f"{name}_at", f"{title} (no, or the time it began)")
+        at = latest_clock_time(times[0], now, zone, f"{name}_at", f"{title} (no, or the time it began)")
         resolved = (
-            clock_time_today(times[1], now, zone, f"{name}_resolved_at", f"{title} (the time it resolved)")
+            latest_clock_time(times[1], now, zone, f"{name}_resolved_at", f"{title} (the time it resolved)")
             if len(times) == 2
             else None
         )

@@ -68,6 +68,10 @@ def parse_quick_vitals(line: str, now: datetime, zone: ZoneInfo, window: Session
         measured_at = _time_on(_day(day_part), f"@{clock}", now, zone)
     elif parts and parts[0].startswith("@"):
         measured_at = _time_on(window.day if window else None, parts.pop(0), now, zone)
+        if window is not None and window.start is not None and measured_at < window.start:
+            after_midnight = measured_at + timedelta(days=1)  # a session that ran past midnight
+            if after_midnight <= now + timedelta(minutes=5):
+                measured_at = after_midnight
     if window is not None:
         window.refuse_outside(measured_at, zone, "measured_at", "Measured at")
     if len(parts) > len(PARTS) + 1:
@@ -127,6 +131,23 @@ def _not_later_than_now(
     if at > local_now + timedelta(minutes=5):
         raise InvalidInput(field, f"{label}: {shown or f'{at:%d %b %H:%M}'} is later than now.")
     return at
+
+
+def latest_clock_time(
+    text: str, now: datetime, zone: ZoneInfo, field: str = "time", label: str = "Time"
+) -> datetime | None:
+    """`HH:MM` typed at the chair as its latest moment not after now: `23:40` typed at 00:15 is
+    yesterday's, for a session that runs past midnight (the caller holds it to the session); blank
+    is None."""
+    text = text.strip()
+    if not text:
+        return None
+    match = _CLOCK.match(text)
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise InvalidInput(field, f"{label}: type HH:MM, e.g. 10:45 (got {text!r}).")
+    local_now = now.astimezone(zone)
+    at = datetime.combine(local_now.date(), time(int(match[1]), int(match[2])), tzinfo=zone)
+    return at - timedelta(days=1) if at > local_now + timedelta(minutes=5) else at
 
 
 def clock_time_today(
