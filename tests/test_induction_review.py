@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from console.chair import questionnaires, series_plan, sessions
+from console.chair import maintenance_gate, questionnaires, series_plan, sessions
 from console.chair.series_plan import NextSession, NoProposal
 from console.chair.session_view import load_session_view
 from console.domain.actors import Actor
@@ -47,7 +47,7 @@ def test_maintenance_is_proposed_and_booked_only_after_the_physician_decides_it(
     nurse, doctor = staff["nina"], staff["priya"]
     row = _series_ended(db, nurse)
     waiting = series_plan.next_from_view(load_session_view(db, row.id), PLAN)
-    assert waiting == NoProposal(series_plan.AWAITING_REVIEW)
+    assert waiting == NoProposal(maintenance_gate.AWAITING_REVIEW)
     with pytest.raises(NotAllowed, match="maintenance waits for the physician's end-of-induction review"):
         series_plan.book_next(db, nurse, row.id, PLAN)
     response = response_at(db, row.id)
@@ -72,7 +72,7 @@ def test_a_physician_who_stops_treatment_leaves_nothing_to_book(
     row = _series_ended(db, staff["nina"])
     record_induction_review(db, staff["priya"], row.id, "stop", "No sustained relief")
     proposal = series_plan.next_from_view(load_session_view(db, row.id), PLAN)
-    assert proposal == NoProposal(series_plan.STOPPED)
+    assert proposal == NoProposal(maintenance_gate.STOPPED)
     with pytest.raises(NotAllowed, match="stopped treatment"):
         series_plan.book_next(db, staff["nina"], row.id, PLAN)
 
@@ -189,3 +189,45 @@ async def test_the_physician_records_the_response_with_f10_on_the_review_screen(
         stored = session.exec(select(InductionReview).where(InductionReview.session_id == session_id)).one()
         doctor = session.exec(select(UserAccount).where(UserAccount.username == "doctor")).one()
     assert (stored.decision, stored.note, stored.reviewed_by) == ("maintenance", "ok", doctor.id)
+
+
+def _book_maintenance(db: Database, nurse: Actor, row: TreatmentSession, days: int = 28) -> TreatmentSession:
+    from datetime import timedelta
+
+    return sessions.schedule_session(
+        db,
+        nurse,
+        {
+            "patient_id": row.patient_id,
+            "clinic_date": row.clinic_date + timedelta(days=days),
+            "scheduled_time": "09:00",
+            "chair": "2",
+            "method": row.method,
+        },
+    )
+
+
+def test_a_maintenance_session_cannot_be_booked_by_hand_before_the_review_or_after_a_stop(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row = _series_ended(db, nurse, leave=False)  # still in the chair: booking ahead is refused too
+    with pytest.raises(NotAllowed, match="maintenance waits for the physician's end-of-induction review"):
+        _book_maintenance(db, nurse, row)
+    row = sessions.discharge(db, nurse, row.id, sessions.get_session(db, row.id).version)
+    with pytest.raises(NotAllowed, match="end-of-induction review"):
+        _book_maintenance(db, nurse, row)
+    record_induction_review(db, staff["priya"], row.id, "stop", "No sustained relief")
+    with pytest.raises(NotAllowed, match="stopped treatment"):
+        _book_maintenance(db, nurse, row)
+
+
+def test_a_maintenance_session_is_booked_by_hand_once_the_physician_decided_it(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    nurse = staff["nina"]
+    row = _series_ended(db, nurse)
+    record_induction_review(db, staff["priya"], row.id, "maintenance")
+    booked = _book_maintenance(db, nurse, row)
+    assert booked.series_number is None
+    assert _book_maintenance(db, nurse, row, days=56).series_number is None  # and the next after it

@@ -592,7 +592,7 @@ def test_once_the_patient_has_left_a_correction_keeps_what_let_them_go(
 def test_respiratory_depression_on_the_rems_form_calls_the_physician_once_and_holds_discharge(
     db: Database, staff: dict[str, Actor]
 ) -> None:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from console.chair import alerts
     from console.store.models import Alert
@@ -611,7 +611,7 @@ def test_respiratory_depression_on_the_rems_form_calls_the_physician_once_and_ho
         "ready_to_leave_min": 115,
     }
     check = rems.record_observations(db, nurse, row.id, check.version, seen)
-    rems.record_observations(db, nurse, row.id, check.version, seen)  # saved again: no second call
+    check = rems.record_observations(db, nurse, row.id, check.version, seen)  # saved again: no second call
     with db.read() as session:
         [alert] = session.exec(select(Alert).where(Alert.session_id == row.id)).all()
     assert alert.rule == "serious_side_effect" and alert.message.startswith(
@@ -620,6 +620,28 @@ def test_respiratory_depression_on_the_rems_form_calls_the_physician_once_and_ho
     with pytest.raises(NotAllowed, match="physician"):
         _leave(db, nurse, row.id)
     alerts.acknowledge(db, doctor, alert.id, alert.version, "Assessed: SpO2 97% on air, rate 14; may leave")
+    # A second episode, after the physician saw the first: the physician is called again.
+    again = began + timedelta(minutes=60)
+    check = rems.record_observations(
+        db,
+        nurse,
+        row.id,
+        check.version,
+        seen
+        | {
+            "respiratory_depression_at": again,
+            "respiratory_depression_resolved_at": again + timedelta(minutes=10),
+        },
+    )
+    with db.read() as session:
+        second = session.exec(
+            select(Alert).where(Alert.session_id == row.id, col(Alert.acknowledged_at).is_(None))
+        ).one()
+    with pytest.raises(NotAllowed, match="physician"):
+        _leave(db, nurse, row.id)
+    alerts.acknowledge(
+        db, doctor, second.id, second.version, "Seen again: breathing 14/min, SpO2 98%; may leave"
+    )
     assert _leave(db, nurse, row.id).discharged_at is not None
 
 

@@ -5,7 +5,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from console.chair import series_plan
+from console.chair import maintenance_gate, series_plan
 from console.chair.series_plan import NextSession, NoProposal
 from console.chair.session_view import load_session_view
 from console.domain.actors import Actor
@@ -54,7 +54,7 @@ def test_after_the_last_of_a_series_reviewed_for_maintenance_or_in_maintenance_t
 
 def test_after_the_last_of_a_series_maintenance_waits_for_the_physicians_review() -> None:
     waiting = series_plan.proposed_next(_at(6, 6), PLAN)
-    assert waiting == NoProposal(series_plan.AWAITING_REVIEW)
+    assert waiting == NoProposal(maintenance_gate.AWAITING_REVIEW)
     assert waiting.describe() == (
         "Next: maintenance waits for the physician's end-of-induction review (review screen, F10)"
     )

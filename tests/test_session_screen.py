@@ -27,6 +27,7 @@ from console.store.models import (
     Alert,
     AuditEvent,
     DoseAdministration,
+    InductionReview,
     InfusionEvent,
     Patient,
     SideEffect,
@@ -80,11 +81,20 @@ def _series_patient(db: Database, method: str) -> Patient:
     drug = "ketamine" if method == "iv_infusion" else "esketamine"
     with db.read() as session:
         today_patients = select(TreatmentSession.patient_id).where(TreatmentSession.clinic_date == DEMO_DAY)
+        stopped = (  # the physician ended their treatment: no maintenance may be booked
+            select(TreatmentSession.patient_id)
+            .join(InductionReview, col(InductionReview.session_id) == TreatmentSession.id)
+            .where(InductionReview.decision == "stop")
+        )
         return session.exec(
             select(Patient)
             .join(TreatmentSession, col(TreatmentSession.patient_id) == Patient.id)
             .join(DoseAdministration, col(DoseAdministration.session_id) == TreatmentSession.id)
-            .where(DoseAdministration.drug == drug, col(Patient.id).not_in(today_patients))
+            .where(
+                DoseAdministration.drug == drug,
+                col(Patient.id).not_in(today_patients),
+                col(Patient.id).not_in(stopped),
+            )
             .order_by(col(Patient.id))
             .limit(1)
         ).one()

@@ -5,7 +5,7 @@ The thresholds come from the clinic protocol (settings); nothing clinical is har
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -214,19 +214,23 @@ def serious_effect_value(effect_id: int) -> str:
     return f"side effect {effect_id}"
 
 
-REMS_RESPIRATORY_DEPRESSION = "REMS form: respiratory depression"  # the alert's value
+def rems_respiratory_depression_value(began: datetime) -> str:
+    """How the alert names the episode it is about: the form's respiratory depression, by when it began."""
+    return f"REMS resp. depression {began.astimezone(UTC):%Y-%m-%dT%H:%MZ}"  # within 40 characters
 
 
 def call_for_rems_respiratory_depression(
-    session: Session, actor: Actor, session_id: int, at: datetime
+    session: Session, actor: Actor, session_id: int, began: datetime, at: datetime
 ) -> Alert | None:
     """Respiratory depression answered `yes` on the REMS monitoring form calls the physician, once per
-    session, as the same effect charted as a side effect would (any grade is serious)."""
+    episode (by when it began), as the same effect charted as a side effect would (any grade is
+    serious): a second episode after the first was acknowledged calls again."""
+    value = rems_respiratory_depression_value(began)
     called = session.exec(
         select(Alert.id).where(
             Alert.session_id == session_id,
             Alert.rule == AlertRule.SERIOUS_SIDE_EFFECT,
-            Alert.value == REMS_RESPIRATORY_DEPRESSION,
+            Alert.value == value,
         )
     ).first()
     if called is not None:
@@ -234,7 +238,7 @@ def call_for_rems_respiratory_depression(
     alert = Alert(
         session_id=session_id,
         rule=AlertRule.SERIOUS_SIDE_EFFECT,
-        value=REMS_RESPIRATORY_DEPRESSION,
+        value=value,
         message="Respiratory depression seen (REMS monitoring form): call the physician; "
         "the patient stays until a physician has acknowledged it",
         raised_at=at,

@@ -170,8 +170,10 @@ def record_observations(
                         treatment, at, now, field, RemsObservationsIn.model_fields[field].title or field
                     )
         _ready_after_resolved(session, session_id, seen)
-        if seen.respiratory_depression:
-            call_for_rems_respiratory_depression(session, actor, session_id, now)
+        if seen.respiratory_depression and seen.respiratory_depression_at is not None:
+            call_for_rems_respiratory_depression(
+                session, actor, session_id, seen.respiratory_depression_at, now
+            )
 
     return _change(db, actor, session_id, expected_version, "rems.observations", seen.model_dump(), check)
 

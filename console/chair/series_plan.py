@@ -10,6 +10,7 @@ from datetime import date, time, timedelta
 
 from sqlmodel import Session, col, select
 
+from console.chair.maintenance_gate import maintenance_refused
 from console.chair.session_guide import series_position
 from console.chair.session_view import SessionView, induction_review_of, upcoming_session
 from console.chair.sessions import add_session
@@ -17,7 +18,7 @@ from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, NotAllowed
 from console.domain.inputs import SessionIn, parse
 from console.domain.protocol import SeriesPlan
-from console.domain.vocab import InductionDecision, Method, SessionStatus
+from console.domain.vocab import Method, SessionStatus
 from console.store.database import Database
 from console.store.models import InductionReview, TreatmentSession
 from console.store.rows import get_or_refuse
@@ -54,10 +55,6 @@ class NoProposal:
         return f"Next: {self.reason}"
 
 
-AWAITING_REVIEW = "maintenance waits for the physician's end-of-induction review (review screen, F10)"
-STOPPED = "none proposed: the physician stopped treatment at the end of induction"
-
-
 def series_length(method: Method, plan: SeriesPlan) -> int:
     return plan.iv_series_sessions if method == Method.IV else plan.nasal_series_sessions
 
@@ -92,8 +89,9 @@ def proposed_next(
     else maintenance after the maintenance gap; never on a Sunday. After a series' last session,
     maintenance only once the physician's end-of-induction `decision` is maintenance."""
     ends_series = bool(session.series_length) and session.series_number == session.series_length
-    if ends_series and decision != InductionDecision.MAINTENANCE:
-        return NoProposal(AWAITING_REVIEW if decision is None else STOPPED)
+    refused = maintenance_refused(decision) if ends_series else None
+    if refused:
+        return NoProposal(refused)
     in_series = bool(
         session.series_length and session.series_number and session.series_number < session.series_length
     )

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from console.chair import discharge_gate, rems
 from console.chair.alerts import awaiting_physician
 from console.chair.checklists import ticked
+from console.chair.maintenance_gate import maintenance_waits
 from console.chair.session_guide import notes_with
 from console.domain.actors import Actor, require_clinical
 from console.domain.errors import Conflict, InvalidInput, NotAllowed
@@ -79,6 +80,10 @@ def add_session(session: Session, db: Database, actor: Actor, session_in: Sessio
         raise InvalidInput("patient_id", f"Patient: {patient.display_name} is inactive.")
     if booked(session, session_in):
         raise InvalidInput("scheduled_time", "Time: this patient already has a session at that time.")
+    if session_in.series_number is None:
+        waiting = maintenance_waits(session, patient.id, session_in.method, session_in.clinic_date)
+        if waiting:
+            raise NotAllowed(f"a maintenance session for {patient.display_name}: {waiting}")
     return insert(session, new_session_row(session_in, now), actor=actor, action=SESSION_SCHEDULE, at=now)
 
 

@@ -18,7 +18,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session, col, select
 
-from console.chair.alerts import REMS_RESPIRATORY_DEPRESSION, breaches, first_reading, serious_effect_value
+from console.chair.alerts import (
+    breaches,
+    first_reading,
+    rems_respiratory_depression_value,
+    serious_effect_value,
+)
 from console.chair.discharge_gate import observed_until, unreconciled
 from console.chair.dose_rules import (
     HOLD_RULES,
@@ -162,11 +167,10 @@ def _rems_respiratory_depression_without_physician_call(
     record: _Record, _protocol: Protocol
 ) -> Iterator[str]:
     called = {alert.value for alert in record.alerts if alert.rule == AlertRule.SERIOUS_SIDE_EFFECT}
-    if (
-        record.rems is not None
-        and record.rems.respiratory_depression
-        and REMS_RESPIRATORY_DEPRESSION not in called
-    ):
+    rems = record.rems
+    if rems is None or not rems.respiratory_depression or rems.respiratory_depression_at is None:
+        return
+    if rems_respiratory_depression_value(rems.respiratory_depression_at) not in called:
         yield "respiratory depression on the REMS form raised no call to the physician"
 
 
