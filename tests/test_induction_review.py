@@ -231,3 +231,41 @@ def test_a_maintenance_session_is_booked_by_hand_once_the_physician_decided_it(
     booked = _book_maintenance(db, nurse, row)
     assert booked.series_number is None
     assert _book_maintenance(db, nurse, row, days=56).series_number is None  # and the next after it
+
+
+@pytest.mark.slow
+async def test_a_physician_on_the_session_makes_the_review_with_ctrl_b_then_books_maintenance(
+    demo_app: "ChairsideApp",
+) -> None:
+    from sqlmodel import select
+    from textual.widgets import Static
+
+    from console.store.models import InductionReview
+    from tests.test_review_screens import open_queue, settle
+    from widgets.session.screen import SessionScreen
+
+    assert demo_app.db is not None
+    session_id = _a_series_end_to_review(demo_app.db)
+    async with demo_app.run_test(size=(160, 50)) as pilot:
+        await open_queue(pilot)
+        demo_app.push_screen(SessionScreen(pilot.app.screen.clinic, session_id))  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert "waits for the physician's end-of-induction review" in str(
+            demo_app.screen.query_one("#next-appointment", Static).render()
+        )
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        assert "sustained (pain before)" in str(
+            demo_app.screen.query_one("#induction-response", Static).render()
+        )
+        await pilot.press("m", "enter", *"relief kept", "enter")
+        await settle(pilot)
+        assert isinstance(demo_app.screen, SessionScreen)
+        assert "Next (maintenance) proposed" in str(
+            demo_app.screen.query_one("#next-appointment", Static).render()
+        )
+    with demo_app.db.read() as session:
+        stored = session.exec(select(InductionReview).where(InductionReview.session_id == session_id)).one()
+    assert (stored.decision, stored.note) == ("maintenance", "relief kept")

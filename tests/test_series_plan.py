@@ -56,7 +56,8 @@ def test_after_the_last_of_a_series_maintenance_waits_for_the_physicians_review(
     waiting = series_plan.proposed_next(_at(6, 6), PLAN)
     assert waiting == NoProposal(maintenance_gate.AWAITING_REVIEW)
     assert waiting.describe() == (
-        "Next: maintenance waits for the physician's end-of-induction review (review screen, F10)"
+        "Next: maintenance waits for the physician's end-of-induction review (a physician: Ctrl+B here, "
+        "or F10 on the review)"
     )
     stopped = series_plan.proposed_next(_at(6, 6), PLAN, "stop")
     assert (

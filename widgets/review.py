@@ -154,7 +154,7 @@ class ReviewScreen(ReadsFirst, Screen):
                 f"Allergies: {p.allergies or 'none recorded'} · {p.diagnosis_code} {p.diagnosis_label}",
             )
         )
-        self.query_one("#review-state", Static).update(self._state(view))
+        self.query_one("#review-state", Static).update(self._state(view) + self._induction(view))
         self.query_one("#review-times", Static).update(record_text.times_text(view, zone))
         self.query_one("#review-pain", Static).update(record_text.pain_text(view))
         self.query_one("#review-measures", Static).update(
@@ -199,6 +199,17 @@ class ReviewScreen(ReadsFirst, Screen):
         open_alerts = sum(1 for a in view.alerts if a.acknowledged_at is None)
         waiting = "Awaiting signature (F2 sign · F3 return to the nurse)"
         return f"{waiting} · ⚠ {open_alerts} alert(s) to acknowledge first (F12)" if open_alerts else waiting
+
+    @staticmethod
+    def _induction(view: SessionView) -> str:
+        """At a series' last session: the end-of-induction review, or that it is still to be made."""
+        s, review = view.session, view.induction_review
+        if not s.series_length or s.series_number != s.series_length:
+            return ""
+        if review is None:
+            return "\nEnd of the initial series: F10 records the end-of-induction review (maintenance waits)."
+        note = f": {review.note}" if review.note else ""
+        return f"\nEnd-of-induction review: {review.decision}{note} · {review.response}"
 
     def _signature_and_addenda(self, view: SessionView) -> str:
         zone = self.clinic.zone
