@@ -317,3 +317,69 @@ async def test_the_board_and_header_say_a_test_is_due_and_ctrl_t_records_it(demo
     assert [(r.kind, r.finding, r.recorded_by) for r in stored] == [
         (LabKind.URINARY, LabFinding.NO_SYMPTOMS, NURSE.user_id)
     ]
+
+
+def test_a_positive_pregnancy_test_on_record_blocks_dosing_until_a_physician_overrides(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    from console.chair.overrides import record_override
+
+    nurse, doctor = staff["nina"], staff["priya"]
+    row = checked_in_session(db, nurse)
+    today = db.clock.now().date()
+    record_lab_results(
+        db, nurse, row.patient_id, typed_results((today - timedelta(days=9)).isoformat(), "", "", "neg")
+    )
+    record_lab_results(
+        db, nurse, row.patient_id, typed_results((today - timedelta(days=2)).isoformat(), "", "", "pos")
+    )
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    with pytest.raises(
+        NotAllowed, match=r"a positive pregnancy test is on record .* until a physician overrides"
+    ):
+        charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    record_override(
+        db, doctor, row.id, "contraindication", "Test repeated: false positive, hCG negative", Protocol()
+    )
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+
+
+def test_a_later_negative_pregnancy_test_lifts_the_hold(db: Database, staff: dict[str, Actor]) -> None:
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    today = db.clock.now().date()
+    record_lab_results(
+        db, nurse, row.patient_id, typed_results((today - timedelta(days=9)).isoformat(), "", "", "pos")
+    )
+    record_lab_results(db, nurse, row.patient_id, typed_results(today.isoformat(), "", "", "neg"))
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+
+
+@pytest.mark.breaks_rules
+def test_a_dose_written_after_a_positive_pregnancy_test_behind_the_services_back_is_a_broken_rule(
+    db: Database, staff: dict[str, Actor]
+) -> None:
+    from console.review.record_rules import broken_rules
+
+    nurse = staff["nina"]
+    row = checked_in_session(db, nurse)
+    charting.record_vitals(db, nurse, row.id, vitals_data(db))
+    charting.record_dose(db, nurse, row.id, iv_dose_data(db))
+    assert broken_rules(db, Protocol()) == []
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO lab_result (patient_id, kind, finding, taken_on, recorded_by, recorded_at, "
+                "version) VALUES (:patient, 'pregnancy', 'positive', :day, :by, :at, 1)"
+            ),
+            {
+                "patient": row.patient_id,
+                "day": db.clock.now().date() - timedelta(days=1),
+                "by": nurse.user_id,
+                "at": db.clock.now() - timedelta(days=1),
+            },
+        )
+    assert {(b.session_id, b.rule) for b in broken_rules(db, Protocol())} == {
+        (row.id, "dosed after a positive pregnancy test")
+    }

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from console.chair import checklists, dose_rules
 from console.chair.alerts import call_for_serious_effect, follow_correction, raise_alerts
 from console.chair.exposure import week_with
+from console.chair.lab_monitoring import latest_results
 from console.chair.overdue import close_overdue
 from console.chair.overrides import overridden
 from console.chair.reading import Reading
@@ -26,7 +27,7 @@ from console.domain.errors import Conflict, InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn, PainIn, SideEffectIn, VitalsIn, given_values, parse
 from console.domain.protocol import AlertThresholds, Protocol
 from console.domain.quick_vitals import SessionWindow
-from console.domain.vocab import Checklist, Method, OverrideRule, PainKind, Route
+from console.domain.vocab import Checklist, LabKind, Method, OverrideRule, PainKind, Route
 from console.domain.vocab import SessionStatus as S
 from console.store.database import Database
 from console.store.models import (
@@ -359,6 +360,8 @@ def record_dose(
         patient = get_or_refuse(session, Patient, treatment.patient_id, "Patient")
         enrolled = session.exec(select(RemsCheck.id).where(RemsCheck.session_id == session_id)).first()
         dose_rules.for_this_patient(treatment, patient, enrolled is not None, set_aside, protocol)
+        tests = latest_results(session, patient.id, treatment.clinic_date)
+        dose_rules.not_pregnant(tests.get(LabKind.PREGNANCY), set_aside, protocol)
         weight = dose_rules.weight_recent(patient, now.date(), protocol)
         dose_rules.amount_as_prescribed(dose_in, weight, protocol)
         dose_rules.reconciled(dose_in, protocol)

@@ -20,8 +20,8 @@ from console.domain.alert_rules import AlertRule
 from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.inputs import DoseIn
 from console.domain.protocol import Protocol
-from console.domain.vocab import Checklist, Contraindication, Method, OverrideRule, Route
-from console.store.models import Patient, TreatmentSession, VitalSigns
+from console.domain.vocab import Checklist, Contraindication, LabFinding, Method, OverrideRule, Route
+from console.store.models import LabResult, Patient, TreatmentSession, VitalSigns
 
 # The drug given at the chair by any name an allergy list may use, found inside any word ("Ketamine-
 # HCl", "ketamineHCl", "S-ketamine", "ketamin"): hypersensitivity to esketamine or ketamine is a
@@ -83,6 +83,21 @@ def before_first_dose(
                 f"pre-dose hold: {holds[0].message}; dosing is blocked until a "
                 f"{protocol.override_roles.predose_hold} records an override with a reason"
             )
+
+
+def not_pregnant(latest_test: LabResult | None, overridden: set[OverrideRule], protocol: Protocol) -> None:
+    """The latest pregnancy test on record positive is a contraindication (ASRA/AAPM/ASA 2018; the
+    esketamine label: embryo-fetal toxicity): every dose waits for a physician's override of the
+    contraindication; a later negative test lifts it."""
+    if latest_test is None or latest_test.finding != LabFinding.POSITIVE:
+        return
+    if OverrideRule.CONTRAINDICATION in overridden:
+        return
+    raise NotAllowed(
+        f"a positive pregnancy test is on record (taken {latest_test.taken_on:%d %b %Y}): pregnancy is a "
+        f"contraindication; dosing is blocked until a {protocol.override_roles.contraindication} "
+        "overrides the contraindication with a reason"
+    )
 
 
 def unticked_required(protocol: Protocol, method: str, ticked: Collection[str]) -> list[str]:

@@ -44,6 +44,8 @@ from console.domain.serious_effects import described, is_serious
 from console.domain.vocab import (
     Checklist,
     Drug,
+    LabFinding,
+    LabKind,
     Method,
     OverrideRule,
     Role,
@@ -57,6 +59,7 @@ from console.store.models import (
     ChecklistTick,
     DoseAdministration,
     InfusionEvent,
+    LabResult,
     Override,
     Patient,
     RemsCheck,
@@ -101,6 +104,7 @@ class _Record:
     ticks: list[ChecklistTick]
     course: NasalCourse | None  # esketamine: the patient's last earlier dose and age, for the label's steps
     week: Week | None  # the 7 days ending on its day, by its method; None: a physician set the range aside
+    pregnancy_tests: list[LabResult]  # the patient's, in the order they were taken
 
     def let_go_between(self, start: datetime, end: datetime) -> bool:
         """A physician set the discharge rule aside between `start` and `end` (inclusive): an
@@ -172,6 +176,21 @@ def _rems_respiratory_depression_without_physician_call(
         return
     if rems_respiratory_depression_value(rems.respiratory_depression_at) not in called:
         yield "respiratory depression on the REMS form raised no call to the physician"
+
+
+def _dosed_after_a_positive_pregnancy_test(record: _Record, _protocol: Protocol) -> Iterator[str]:
+    for dose in record.doses:
+        known = [
+            t
+            for t in record.pregnancy_tests
+            if t.taken_on <= record.session.clinic_date and t.recorded_at <= dose.administered_at
+        ]
+        latest = known[-1] if known else None
+        if latest is None or latest.finding != LabFinding.POSITIVE:
+            continue
+        start = record.session.checked_in_at or dose.administered_at
+        if not record.set_aside(OverrideRule.CONTRAINDICATION, start, dose.administered_at):
+            yield f"dose given with a positive pregnancy test on record (taken {latest.taken_on:%d %b %Y})"
 
 
 def _left_before_a_physician_saw_the_alert(record: _Record, _protocol: Protocol) -> Iterator[str]:
@@ -462,6 +481,12 @@ RULES = (
         _rems_respiratory_depression_without_physician_call,
     ),
     Rule(
+        "dosed after a positive pregnancy test",
+        "pregnancy is a contraindication (ASRA/AAPM/ASA 2018; esketamine label: embryo-fetal toxicity); "
+        "only a physician's contraindication override lets a dose be given",
+        _dosed_after_a_positive_pregnancy_test,
+    ),
+    Rule(
         "discharged before a physician acknowledged",
         "physician-only alerts (serious side effect, PHQ-9 item 9) hold discharge",
         _left_before_a_physician_saw_the_alert,
@@ -662,6 +687,13 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
     )
     previous = _previous_nasal_totals(session, {row.patient_id for row in rows if row.method == Method.NASAL})
     weeks = _weeks(session, rows, physicians)
+    tests: dict[int, list[LabResult]] = defaultdict(list)
+    for test in session.exec(
+        select(LabResult)
+        .where(col(LabResult.patient_id).in_(people), LabResult.kind == LabKind.PREGNANCY)
+        .order_by(col(LabResult.taken_on), col(LabResult.id))
+    ):
+        tests[test.patient_id].append(test)
     records = []
     order = {session_id: n for n, session_id in enumerate(ids)}
     for row in sorted(rows, key=lambda r: order[r.id]):
@@ -688,6 +720,7 @@ def _chunk(session: Session, ids: list[int]) -> list[_Record]:
                 else None
             ),
             week=weeks.get(row.id),
+            pregnancy_tests=tests.get(row.patient_id, []),
         )
         records.append(record)
     return records
