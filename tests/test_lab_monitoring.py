@@ -61,6 +61,11 @@ def test_the_tests_typed_in_the_dialog_are_one_record_each() -> None:
         ("2026-11-20", "inf 28 90 0.8", "", "", "numbers only"),
         ("2026-11-20", "nan 28 90 0.8", "", "", "numbers only"),
         ("2026-11-20", "32.5 28 90 0.8", "", "", "whole U/L"),
+        ("2026-11-20", "32 28 90 1_0", "", "", "numbers only"),
+        ("2026-11-20", "32 28 90 1e1", "", "", "numbers only"),
+        ("2026-11-20", "32 28 90 -1", "", "", "numbers only"),
+        ("2026-11-20", "32 28 1,2", "", "", "a point for decimals"),
+        ("2026-11-20", "32 28 90 \u0660.\u0668", "", "", "numbers only"),  # Arabic-Indic digits
         ("2026-11-20", "", "maybe", "", "n \\(no symptoms\\) or y"),
         ("2026-11-20", "", "", "unclear", "neg or pos"),
     ],

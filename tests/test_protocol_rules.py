@@ -193,6 +193,16 @@ def test_a_patient_a_day_short_of_the_protocols_age_is_refused_iv_ketamine(
         "keta mine",
         "K-E-T-A-M-I-N-E",
         "ket.amine",
+        "ケタミン",
+        "氯胺酮",
+        "케타민 (rash)",
+        "كيتامين",
+        "קטמין",
+        "केटामाइन",
+        "k3tamine",
+        "ket@mine",
+        "Calypsol",
+        "Ketaject",
     ],
 )
 def test_an_allergy_naming_the_drug_blocks_dosing_until_a_physician_overrides(
@@ -217,7 +227,12 @@ def test_an_allergy_naming_the_drug_blocks_dosing_until_a_physician_overrides(
 def test_an_allergy_to_something_else_does_not_block(db: Database, staff: dict[str, Actor]) -> None:
     nurse = staff["nina"]
     row = checked_in_session(db, nurse)
-    _patient_changed(db, nurse, row.patient_id, allergies="ketorolac; latex; пенициллин; amoxicillin")
+    _patient_changed(
+        db,
+        nurse,
+        row.patient_id,
+        allergies="ketorolac; latex; пенициллин; Brisket; aminoglycosides; Socket, amino acids; Vitamin K",
+    )
     charting.record_vitals(db, nurse, row.id, vitals_data(db))
     charting.record_dose(db, nurse, row.id, iv_dose_data(db))
 

@@ -24,27 +24,42 @@ from console.domain.vocab import Checklist, Contraindication, LabFinding, Method
 from console.store.models import LabResult, Patient, TreatmentSession, VitalSigns
 
 # The drug given at the chair by any name an allergy list may use, found inside any word ("Ketamine-
-# HCl", "ketamineHCl", "S-ketamine", "ketamin"): hypersensitivity to esketamine or ketamine is a
-# contraindication in the esketamine label, and either name blocks both.
-DRUG_NAMES = re.compile(r"ketamin|ketalar|ketanest|ketaset|vetalar|spravato")
+# HCl", "ketamineHCl", "S-ketamine", "ketamin"), in the scripts of the languages a record may be kept
+# in (Japanese, Chinese, Korean, Arabic, Hebrew, Hindi), and by brand: hypersensitivity to esketamine
+# or ketamine is a contraindication in the esketamine label, and either name blocks both.
+DRUG_NAMES = re.compile(
+    unicodedata.normalize(  # as the allergy text is read: decomposed (Hangul into its letters)
+        "NFKD",
+        r"ketamin|ketalar|ketanest|ketaset|ketaject|calypsol|vetalar|spravato"
+        r"|ケタミン|氯胺酮|케타민|كيتامين|קטמין|केटामाइन|केटामीन",
+    )
+)
 # Characters that hide a word without showing: a soft hyphen, zero-width spaces and joiners.
 UNSEEN = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 # Cyrillic and Greek letters as Latin ones: a name pasted from another record (Latin "ketamine"
-# with a Cyrillic e and a looks the same) or written in Russian or Greek.
+# with a Cyrillic e and a looks the same) or written in Russian or Greek; and digits or signs typed
+# for the letters they look like ("k3tamine", "ket@mine").
 LATIN = str.maketrans(
-    "абвгдезийклмнопрстуфхцэыіјѕαβγδεζηθικλμνξοπρστυφχω",
-    "abvgdeziiklmnoprstufhceyijsabgdeziqiklmnxoprstufxo",
+    "абвгдезийклмнопрстуфхцэыіјѕαβγδεζηθικλμνξοπρστυφχω3410@$",  # noqa: RUF001
+    "abvgdeziiklmnoprstufhceyijsabgdeziqiklmnxoprstufxoeaioas",
 )
+# A name spelled out across spaces, hyphens or dots ("k-e-t-a-m-i-n-e", "keta mine"): short pieces
+# one sign apart are read as one word; "brisket; amino acids" is not.
+SPELLED_OUT = re.compile(r"(?<![^\W_])(?:[^\W\d_]{1,5}[ .\-_]){1,8}[^\W\d_]{1,5}(?![^\W_])")
 
 
 def drug_named_in(allergies: str) -> str | None:
     """The name of the drug in the patient's allergy list, as found there; None if it names none.
 
-    Also found spelled out across spaces or hyphens ("k-e-t-a-m-i-n-e", "keta mine"): a false alarm
-    costs a physician's override, a name missed costs a reaction."""
+    A false alarm costs a physician's override, a name missed costs a reaction: a name is also found
+    spelled out or written with look-alike letters."""
     plain = unicodedata.normalize("NFKD", allergies.translate(UNSEEN))
-    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold().translate(LATIN)
-    named = DRUG_NAMES.search(plain) or DRUG_NAMES.search("".join(c for c in plain if c.isalpha()))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+    named = DRUG_NAMES.search(plain)
+    if named is None:
+        lookalike = plain.translate(LATIN)
+        joined = SPELLED_OUT.sub(lambda m: re.sub(r"[ .\-_]", "", m.group(0)), lookalike)
+        named = DRUG_NAMES.search(joined)
     return None if named is None else named.group(0)
 
 

@@ -157,6 +157,8 @@ def record_lab_results(
     given = [parse(LabResultIn, data) for data in results]
     if not given:
         raise InvalidInput("results", "Tests: type at least one result.")
+    if len({(test.kind, test.taken_on) for test in given}) < len(given):
+        raise InvalidInput("taken_on", "Taken on: one result per test and day.")
     now = db.clock.now()
     today = now.astimezone(zone).date()
     with db.write() as session:

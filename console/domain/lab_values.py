@@ -1,7 +1,7 @@
 """Monitoring tests as typed at the chair: liver values on one line (`32 28 90 0.8`: ALT, AST and
 ALP in U/L, bilirubin in mg/dL), a urinary screen as y or n, a pregnancy test as neg or pos."""
 
-import math
+import re
 from datetime import date
 
 from console.domain.errors import InvalidInput
@@ -28,17 +28,21 @@ FINDING_WORDS = {
 FINDING_HINT = {LabKind.URINARY: "n (no symptoms) or y (symptoms)", LabKind.PREGNANCY: "neg or pos"}
 
 
+NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")  # as printed on a lab report: no exponents, underscores or signs
+
+
 def liver_values(line: str) -> dict[str, float]:
     """The four liver values typed on one line, by field name; InvalidInput naming what is accepted."""
+    if re.search(r"\d,\d", line):
+        raise InvalidInput(
+            "liver", f"Liver tests: a point for decimals, spaces between values: {LIVER_HINT}."
+        )
     parts = line.replace(",", " ").split()
     if len(parts) != 4:
         raise InvalidInput("liver", f"Liver tests: {len(parts)} values; four are needed: {LIVER_HINT}.")
-    try:
-        numbers = [float(p) for p in parts]
-    except ValueError:
-        raise InvalidInput("liver", f"Liver tests: numbers only: {LIVER_HINT}.") from None
-    if not all(math.isfinite(n) for n in numbers):
+    if not all(NUMBER.fullmatch(p) for p in parts):
         raise InvalidInput("liver", f"Liver tests: numbers only: {LIVER_HINT}.")
+    numbers = [float(p) for p in parts]
     if any(n != int(n) for n in numbers[:3]):
         raise InvalidInput("liver", f"Liver tests: ALT, AST and ALP are whole U/L: {LIVER_HINT}.")
     alt, ast, alp, bilirubin = numbers
