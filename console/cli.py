@@ -809,12 +809,15 @@ def export_verify(state: "Context", folder: Path) -> None:
 def schedule_import(state: "Context", file: Path) -> None:
     """Import appointments from the scheduling system; one bad row refuses the whole file."""
     from console.chair.schedule_import import import_schedule, read_schedule
+    from console.clinic.clinic_protocol import clinic_protocol
     from console.domain.actors import Actor
 
     rows = read_schedule(file)
     settings = state.settings()
+    db = state.database()
+    plan = clinic_protocol(db).series
     result = import_schedule(
-        state.database(), Actor.system("cli"), rows, settings.schedule_horizon_days, settings.zone
+        db, Actor.system("cli"), rows, settings.schedule_horizon_days, settings.zone, plan
     )
     if result.problems:
         click.echo(

@@ -288,12 +288,16 @@ def test_a_change_between_the_check_and_a_batch_stops_there_and_keeps_the_batche
     store_batch = schedule_import._store_batch
 
     def another_workstation_books_chair_5_first(
-        session: Session, db_: Database, actor: Actor, batch: list[schedule_import._Checked]
+        session: Session,
+        db_: Database,
+        actor: Actor,
+        batch: list[schedule_import._Checked],
+        positions: dict[int, schedule_import.Position],
     ) -> tuple[int, int, int] | str:
         if batch[0].line == 5:  # the second batch: lines 5 to 7, chair 5 at 08:00 on line 6
             booking = {"patient_id": other.id, "clinic_date": "2026-11-27", "scheduled_time": "08:00"}
             schedule_session(db, staff["marcus"], booking | {"chair": "5", "method": "iv_infusion"})
-        return store_batch(session, db_, actor, batch)
+        return store_batch(session, db_, actor, batch, positions)
 
     monkeypatch.setattr(schedule_import, "_store_batch", another_workstation_books_chair_5_first)
     result = _import(db, staff, tmp_path, _many(8))
@@ -317,3 +321,38 @@ def test_an_inactive_patient_is_refused_when_the_file_is_checked(
     result = _import(db, staff, tmp_path, GOOD)
     assert result.problems == ["line 2: Doe, Jane (MRN MRN-1001) is inactive."]
     assert _count(db, TreatmentSession) == 0
+
+
+def test_imported_sessions_take_their_place_in_the_plan_as_bookings_by_hand_do(
+    db: Database, staff: dict[str, Actor], tmp_path: Path
+) -> None:
+    """A new patient's rows are the first series in order; a series that ends in the file cannot be
+    followed there by maintenance: the physician has not reviewed its end yet."""
+    rows = "".join(
+        f'2026-12-{day:02d},09:00,1,NEW-3001,"Okoro, Ada",1982-02-03,iv\n' for day in (1, 3, 5, 7, 9, 11)
+    )
+    result = import_schedule(
+        db,
+        staff["nina"],
+        read_schedule(_file(tmp_path, "date,time,chair,mrn,name,date_of_birth,method\n" + rows)),
+    )
+    assert result.problems == []
+    with db.read() as session:
+        booked = session.exec(
+            select(TreatmentSession).order_by(TreatmentSession.clinic_date)  # type: ignore[arg-type]
+        ).all()
+    assert [(b.series_number, b.series_length) for b in booked] == [(n, 6) for n in range(1, 7)]
+    # The series booked above ends on 11 Dec: maintenance after it waits for the physician's review.
+    header = "date,time,chair,mrn,name,date_of_birth,method\n"
+    after = header + '2026-12-18,09:00,1,NEW-3001,"Okoro, Ada",1982-02-03,iv\n'
+    refused = import_schedule(db, staff["nina"], read_schedule(_file(tmp_path, after, "after.csv")))
+    assert refused.problems == [
+        "line 2: a maintenance session: maintenance waits for the physician's end-of-induction review."
+    ]
+    # A new patient's series and a maintenance session after it in one file: the same, on line 8.
+    whole = rows.replace("NEW-3001", "NEW-3002").replace(
+        '"Okoro, Ada",1982-02-03', '"Byrne, Liam",1990-12-24'
+    )
+    whole = whole.replace(",1,NEW", ",2,NEW") + '2026-12-18,09:00,2,NEW-3002,"Byrne, Liam",1990-12-24,iv\n'
+    refused = import_schedule(db, staff["nina"], read_schedule(_file(tmp_path, header + whole, "w.csv")))
+    assert [p.split(":")[0] for p in refused.problems] == ["line 8"]

@@ -49,7 +49,8 @@ class ImportDialog(ModalScreen[bool]):
             clinic = self.clinic
             rows = read_schedule(Path(path).expanduser())
             horizon = clinic.settings.schedule_horizon_days
-            result = import_schedule(clinic.db, clinic.actor, rows, horizon, clinic.zone)
+            plan = clinic.protocol.series
+            result = import_schedule(clinic.db, clinic.actor, rows, horizon, clinic.zone, plan)
         except ChairsideError as exc:
             on_screen(self, self._show, f"⚠ {exc}", False)
             return

@@ -9,10 +9,7 @@ from sqlmodel import Session, col, select
 from console.domain.vocab import InductionDecision, SessionStatus
 from console.store.models import InductionReview, TreatmentSession
 
-AWAITING_REVIEW = (
-    "maintenance waits for the physician's end-of-induction review (a physician: Ctrl+B here, or F10 on "
-    "the review)"
-)
+AWAITING_REVIEW = "maintenance waits for the physician's end-of-induction review"
 STOPPED = "none proposed: the physician stopped treatment at the end of induction"
 NOT_HELD = (SessionStatus.NO_SHOW, SessionStatus.CANCELLED)
 

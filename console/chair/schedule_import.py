@@ -20,11 +20,14 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, ValidationError, field_validator
 from sqlmodel import Session, col, select
 
+from console.chair.maintenance_gate import AWAITING_REVIEW, maintenance_waits
+from console.chair.series_plan import position_for_booking, series_length
 from console.chair.sessions import SESSION_SCHEDULE, new_session_row
 from console.clinic.patients import PATIENT_CREATE, new_patient_row, validated_patient
 from console.domain.actors import Actor, require_scheduler
 from console.domain.errors import InvalidInput
 from console.domain.inputs import Input, PatientIn, SessionIn, refusals
+from console.domain.protocol import SeriesPlan
 from console.domain.vocab import Method, SessionStatus
 from console.store.database import Database
 from console.store.models import Patient, TreatmentSession
@@ -165,6 +168,7 @@ def import_schedule(
     rows: list[tuple[int, dict]],
     horizon_days: int = HORIZON_DAYS,
     zone: ZoneInfo | None = None,
+    plan: SeriesPlan | None = None,
 ) -> ImportResult:
     """Check every row (each problem of each row, in one pass) and refuse the whole file if any has
     one; else store them, a batch per transaction. `zone`: the clinic's, whose today no row may precede."""
@@ -181,13 +185,62 @@ def import_schedule(
     result.problems += _conflicts_in_file(checked)
     with db.read() as session:
         problems, booked_lines = _against_the_record(session, checked)
-    result.problems += problems
+        positions, waiting = _series_positions(session, checked, plan or SeriesPlan())
+    result.problems += problems + waiting
     if result.problems:
         result.problems.sort(key=_line_number)
         return result
     result.already_booked = len(booked_lines)  # nothing to write for those: an import run twice is quick
-    _store(db, actor, [item for item in checked if item.line not in booked_lines], result)
+    _store(db, actor, [item for item in checked if item.line not in booked_lines], positions, result)
     return result
+
+
+Position = tuple[int | None, int | None]
+
+
+def _series_positions(
+    session: Session, checked: list[_Checked], plan: SeriesPlan
+) -> tuple[dict[int, Position], list[str]]:
+    """Where each row falls in the plan, as a booking made by hand would (a new patient's first
+    series, the next of an unfinished one, else maintenance), counting the file's earlier rows of the
+    patient; and the rows refused as maintenance the physician has not decided (end-of-induction)."""
+    groups: dict[tuple[str, Method], list[_Checked]] = {}
+    for item in sorted(checked, key=lambda i: (i.row.date, i.row.time)):
+        groups.setdefault((item.patient_in.mrn, item.row.method), []).append(item)
+    mrns = sorted({mrn for mrn, _ in groups})
+    registered = {p.mrn: p.id for p in session.exec(select(Patient).where(col(Patient.mrn).in_(mrns)))}
+    positions: dict[int, Position] = {}
+    problems = []
+    for (mrn, method), items in groups.items():
+        first = items[0].row.date
+        patient_id = registered.get(mrn)
+        position: Position = (
+            position_for_booking(session, patient_id, method, first, plan)
+            if patient_id is not None
+            else (1, series_length(method, plan))
+        )
+        for n, item in enumerate(items):
+            before, position = position, _after(position) if n else position
+            positions[item.line] = position
+            if position != (None, None):
+                continue
+            if n == 0:  # after the record: the latest session's series end, and its review
+                waiting = (
+                    None if patient_id is None else maintenance_waits(session, patient_id, method, first)
+                )
+            else:  # after the file's own series end: no review can have been made of it yet
+                waiting = None if before == (None, None) else AWAITING_REVIEW
+            if waiting:
+                problems.append(f"line {item.line}: a maintenance session: {waiting}.")
+    return positions, problems
+
+
+def _after(position: Position) -> Position:
+    """The next booking's place after `position`: the series' next, or maintenance after its last."""
+    number, length = position
+    if number is not None and length is not None and number < length:
+        return number + 1, length
+    return None, None
 
 
 def _line_number(problem: str) -> int:
@@ -329,7 +382,9 @@ BATCH_ROWS = 500  # rows written per transaction (a quarter to half a second)
 WRITERS_TURN_SECONDS = 0.12
 
 
-def _store(db: Database, actor: Actor, checked: list[_Checked], result: ImportResult) -> None:
+def _store(
+    db: Database, actor: Actor, checked: list[_Checked], positions: dict[int, Position], result: ImportResult
+) -> None:
     """Write the checked rows in short transactions. Each batch is checked again as it is written:
     should the record have changed since (another workstation booked that chair), the import stops
     there, with every batch before it kept whole; the same file imported again books the rest."""
@@ -338,7 +393,7 @@ def _store(db: Database, actor: Actor, checked: list[_Checked], result: ImportRe
             time.sleep(WRITERS_TURN_SECONDS)
         batch = checked[start : start + BATCH_ROWS]
         with db.write() as session:
-            stored = _store_batch(session, db, actor, batch)
+            stored = _store_batch(session, db, actor, batch, positions)
         if isinstance(stored, str):
             result.problems.append(stored)
             result.stopped_at_line = batch[0].line
@@ -350,7 +405,7 @@ def _store(db: Database, actor: Actor, checked: list[_Checked], result: ImportRe
 
 
 def _store_batch(
-    session: Session, db: Database, actor: Actor, batch: list[_Checked]
+    session: Session, db: Database, actor: Actor, batch: list[_Checked], positions: dict[int, Position]
 ) -> tuple[int, int, int] | str:
     """(patients, sessions, already booked) written, or the problem that stopped the batch (nothing of
     it written)."""
@@ -388,6 +443,8 @@ def _store_batch(
             scheduled_time=row.time,
             chair=row.chair,
             method=row.method,
+            series_number=positions[item.line][0],
+            series_length=positions[item.line][1],
         )
         bookings.append(new_session_row(session_in, now))
     insert_many(session, bookings, actor=actor, action=SESSION_SCHEDULE, at=now)

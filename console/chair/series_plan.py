@@ -10,7 +10,7 @@ from datetime import date, time, timedelta
 
 from sqlmodel import Session, col, select
 
-from console.chair.maintenance_gate import maintenance_refused
+from console.chair.maintenance_gate import AWAITING_REVIEW, maintenance_refused
 from console.chair.session_guide import series_position
 from console.chair.session_view import SessionView, induction_review_of, upcoming_session
 from console.chair.sessions import add_session
@@ -52,7 +52,8 @@ class NoProposal:
     booked_id: None = None
 
     def describe(self) -> str:
-        return f"Next: {self.reason}"
+        where = " (a physician: Ctrl+B here, or F10 on the review)" if self.reason == AWAITING_REVIEW else ""
+        return f"Next: {self.reason}{where}"
 
 
 def series_length(method: Method, plan: SeriesPlan) -> int:
