@@ -208,7 +208,13 @@ def _series_positions(
     for item in sorted(checked, key=lambda i: (i.row.date, i.row.time)):
         groups.setdefault((item.patient_in.mrn, item.row.method), []).append(item)
     mrns = sorted({mrn for mrn, _ in groups})
-    registered = {p.mrn: p.id for p in session.exec(select(Patient).where(col(Patient.mrn).in_(mrns)))}
+    registered = {
+        mrn: patient_id
+        for start in range(0, len(mrns), 500)  # a year's file may name many patients: in chunks
+        for mrn, patient_id in session.exec(
+            select(col(Patient.mrn), col(Patient.id)).where(col(Patient.mrn).in_(mrns[start : start + 500]))
+        )
+    }
     positions: dict[int, Position] = {}
     problems = []
     for (mrn, method), items in groups.items():
