@@ -1,7 +1,8 @@
 """Monitoring tests of patients who dose often: recorded as the clinic receives them, and due again
 at the protocol's interval once a patient has had `from_doses` doses (console.domain.protocol
 .LabMonitoring). Overdue tests are shown on the board and in the session header; they inform the
-chair and the physician and do not hold a dose."""
+chair and the physician and do not hold a dose (a positive pregnancy test does:
+console.chair.dose_rules.not_pregnant)."""
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence

@@ -1,7 +1,8 @@
 """The physician's judgement at the end of an initial series (induction): the response, PHQ-9 and
 pain before (IMMPACT: like with like) from the series' start to its last session, and the decision
-to go on to maintenance or to stop. Maintenance is proposed only once it says so (console.chair
-.series_plan); the esketamine label asks for this evaluation at the end of induction."""
+to go on to maintenance or to stop. Maintenance is proposed or booked only once it says so
+(console.chair.maintenance_gate); the esketamine label asks for this evaluation at the end of
+induction."""
 
 from dataclasses import dataclass
 
