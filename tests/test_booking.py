@@ -5,7 +5,7 @@ import pytest
 from console.chair.booking import Booking, NewPatient, book
 from console.clinic.patients import find_by_mrn
 from console.domain.actors import Actor
-from console.domain.errors import InvalidInput
+from console.domain.errors import InvalidInput, NotAllowed
 from console.domain.protocol import SeriesPlan
 from console.store.database import Database
 from tests.factories import scheduled_session
@@ -55,9 +55,11 @@ def test_a_refused_booking_names_the_field_and_a_retry_finds_the_patient_registe
     assert booked.patient_id == registered.id
 
 
-def test_a_first_booking_starts_a_series_and_later_ones_follow_it_then_maintenance(
+def test_a_first_booking_starts_a_series_and_later_ones_follow_it_then_maintenance_waits_for_the_review(
     db: Database, staff: dict[str, Actor]
 ) -> None:
+    """After the series' last booking, maintenance waits for the physician's end-of-induction review
+    (booked once it says maintenance: tests/test_induction_review.py)."""
     from datetime import timedelta
 
     nurse, plan = staff["nina"], SeriesPlan(nasal_series_sessions=2)
@@ -68,7 +70,7 @@ def test_a_first_booking_starts_a_series_and_later_ones_follow_it_then_maintenan
     second = book(db, nurse, later, plan)
     assert (second.series_number, second.series_length) == (2, 2)
     after = Booking("MRN-7001", first.clinic_date + timedelta(days=6), "13:15", "4", "nasal_spray", NOBODY)
-    maintenance = book(db, nurse, after, plan)  # the series of two is done
-    assert (maintenance.series_number, maintenance.series_length) == (None, None)
+    with pytest.raises(NotAllowed, match="maintenance waits for the physician's end-of-induction review"):
+        book(db, nurse, after, plan)  # the series of two is booked to its end: no review yet
     other = Booking("MRN-7001", first.clinic_date + timedelta(days=7), "13:15", "4", "iv_infusion", NOBODY)
     assert book(db, nurse, other, plan).series_number == 1  # another method starts its own series
