@@ -1,7 +1,5 @@
 """The physician's review of one session: the whole record, read-only, with sign, return and addendum."""
 
-from collections.abc import Callable
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -324,27 +322,7 @@ class ReviewScreen(ReadsFirst, Screen):
         if review is not None:
             self.tell(f"End-of-induction review already recorded: {review.decision} ({review.response})")
             return
-        self._ask_induction_review()
-
-    @work(thread=True, exclusive=True, group="induction")
-    def _ask_induction_review(self) -> None:
-        """Read the series' response off the UI thread, then ask for the decision (or say why not)."""
-        from console.review.induction_review import record_induction_review, response_at
-
-        clinic, session_id = self.clinic, self.session_id
-        try:
-            response = response_at(clinic.db, session_id)
-        except ChairsideError as error:
-            on_screen(self, self.tell, f"⚠ {error}")
-            return
-
-        def store(decision: str, note: str) -> None:
-            record_induction_review(clinic.db, clinic.actor, session_id, decision, note)
-
-        on_screen(self, self._open_induction_dialog, response.text, store)
-
-    def _open_induction_dialog(self, response: str, store: "Callable[[str, str], None]") -> None:
-        from widgets.induction_dialog import InductionDialog
+        from widgets.induction_dialog import ask_induction_review
 
         def done(decision: str | None) -> None:
             if decision:
@@ -352,7 +330,9 @@ class ReviewScreen(ReadsFirst, Screen):
                 self.reload()
 
         heading = self._heading("End-of-induction review")
-        self.app.push_screen(InductionDialog(heading, response, store), done)
+        ask_induction_review(
+            self, self.clinic, self.session_id, heading, lambda why: self.tell(f"⚠ {why}"), done
+        )
 
     def action_trajectory(self) -> None:
         from widgets.trajectory import TrajectoryScreen

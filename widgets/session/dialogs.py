@@ -6,7 +6,6 @@ id and the version shown, so a change made meanwhile at another workstation is r
 overwritten.
 """
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,13 +19,11 @@ from console.chair.reading import Reading
 from console.chair.series_plan import NoProposal, book_next, next_from_view
 from console.chair.session_guide import Step
 from console.chair.side_effect_shown import SideEffectShown
-from console.domain.errors import ChairsideError
 from console.domain.vocab import Method, OverrideRule, Role
 from widgets.acknowledge import AcknowledgeDialog
 from widgets.correction import CorrectionDialog
 from widgets.session.save_queue import SaveQueue
 from widgets.side_effect import ResolveDialog, SideEffectDialog
-from widgets.ui_thread import on_screen
 
 
 class SessionDialogs(SaveQueue):
@@ -224,34 +221,17 @@ class SessionDialogs(SaveQueue):
         After a series' last session a physician is asked for the end-of-induction review first."""
         clinic, session_id = self.clinic, self.session_id
         self.action_step(Step.POST)
-        coming = next_from_view(self.view, clinic.protocol.series) if self.view is not None else None
-        if coming == NoProposal(AWAITING_REVIEW) and clinic.actor.role is Role.PHYSICIAN:
-            self.run_worker(self._ask_induction_review, thread=True, group="induction", exclusive=True)
+        view = self.view
+        waiting = view is not None and next_from_view(view, clinic.protocol.series) == NoProposal(
+            AWAITING_REVIEW
+        )
+        if view is not None and waiting and clinic.actor.role is Role.PHYSICIAN:
+            from widgets.induction_dialog import ask_induction_review
+
+            heading = f"End-of-induction review: {view.patient.display_name}"
+            ask_induction_review(self, clinic, session_id, heading, self.refuse, self._stored_by_dialog)
             return
         self.save(lambda _version: book_next(clinic.db, clinic.actor, session_id, clinic.protocol.series))
-
-    def _ask_induction_review(self) -> None:
-        """Read the series' response off the UI thread, then ask the physician for the decision."""
-        from console.review.induction_review import record_induction_review, response_at
-
-        clinic, session_id = self.clinic, self.session_id
-        try:
-            response = response_at(clinic.db, session_id)
-        except ChairsideError as error:
-            on_screen(self, self.refuse, str(error))
-            return
-
-        def store(decision: str, note: str) -> None:
-            record_induction_review(clinic.db, clinic.actor, session_id, decision, note)
-
-        on_screen(self, self._open_induction_dialog, response.text, store)
-
-    def _open_induction_dialog(self, response: str, store: Callable[[str, str], None]) -> None:
-        from widgets.induction_dialog import InductionDialog
-
-        assert self.view is not None
-        heading = f"End-of-induction review: {self.view.patient.display_name}"
-        self.app.push_screen(InductionDialog(heading, response, store), self._stored_by_dialog)
 
     def action_addendum(self) -> None:
         from console.review.signing import Proof, add_addendum
