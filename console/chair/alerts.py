@@ -188,10 +188,20 @@ def call_for_serious_effect(session: Session, actor: Actor, effect: SideEffect, 
     the caller's transaction: the effect and its alert commit together."""
     if not is_serious(effect.effect, effect.grade):
         return None
-    value = serious_effect_value(effect.id)
+    message = (
+        f"{described(effect.effect, effect.grade, effect.other_text)}: call the physician; "
+        "the patient stays until a physician has acknowledged it"
+    )
+    return _call_physician(session, actor, effect.session_id, serious_effect_value(effect.id), message, at)
+
+
+def _call_physician(
+    session: Session, actor: Actor, session_id: int, value: str, message: str, at: datetime
+) -> Alert | None:
+    """A serious-effect alert about `value` (what it is about), unless one was raised for it already."""
     called = session.exec(
         select(Alert.id).where(
-            Alert.session_id == effect.session_id,
+            Alert.session_id == session_id,
             Alert.rule == AlertRule.SERIOUS_SIDE_EFFECT,
             Alert.value == value,
         )
@@ -199,12 +209,7 @@ def call_for_serious_effect(session: Session, actor: Actor, effect: SideEffect, 
     if called is not None:
         return None
     alert = Alert(
-        session_id=effect.session_id,
-        rule=AlertRule.SERIOUS_SIDE_EFFECT,
-        value=value,
-        message=f"{described(effect.effect, effect.grade, effect.other_text)}: call the physician; "
-        "the patient stays until a physician has acknowledged it",
-        raised_at=at,
+        session_id=session_id, rule=AlertRule.SERIOUS_SIDE_EFFECT, value=value, message=message, raised_at=at
     )
     return insert(session, alert, actor=actor, action="alert.raise", at=at)
 
@@ -225,25 +230,11 @@ def call_for_rems_respiratory_depression(
     """Respiratory depression answered `yes` on the REMS monitoring form calls the physician, once per
     episode (by when it began), as the same effect charted as a side effect would (any grade is
     serious): a second episode after the first was acknowledged calls again."""
-    value = rems_respiratory_depression_value(began)
-    called = session.exec(
-        select(Alert.id).where(
-            Alert.session_id == session_id,
-            Alert.rule == AlertRule.SERIOUS_SIDE_EFFECT,
-            Alert.value == value,
-        )
-    ).first()
-    if called is not None:
-        return None
-    alert = Alert(
-        session_id=session_id,
-        rule=AlertRule.SERIOUS_SIDE_EFFECT,
-        value=value,
-        message="Respiratory depression seen (REMS monitoring form): call the physician; "
-        "the patient stays until a physician has acknowledged it",
-        raised_at=at,
+    message = (
+        "Respiratory depression seen (REMS monitoring form): call the physician; "
+        "the patient stays until a physician has acknowledged it"
     )
-    return insert(session, alert, actor=actor, action="alert.raise", at=at)
+    return _call_physician(session, actor, session_id, rems_respiratory_depression_value(began), message, at)
 
 
 def close_alert(session: Session, actor: Actor, user_id: int, alert: Alert, why: str, at: datetime) -> Alert:

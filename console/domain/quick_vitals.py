@@ -139,12 +139,9 @@ def latest_clock_time(
     """`HH:MM` typed at the chair as its latest moment not after now: `23:40` typed at 00:15 is
     yesterday's, for a session that runs past midnight (the caller holds it to the session); blank
     is None."""
-    text = text.strip()
-    if not text:
+    match = _clock(text, field, label)
+    if match is None:
         return None
-    match = _CLOCK.match(text)
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise InvalidInput(field, f"{label}: type HH:MM, e.g. 10:45 (got {text!r}).")
     local_now = now.astimezone(zone)
     at = datetime.combine(local_now.date(), time(int(match[1]), int(match[2])), tzinfo=zone)
     return at - timedelta(days=1) if at > local_now + timedelta(minutes=5) else at
@@ -154,10 +151,18 @@ def clock_time_today(
     text: str, now: datetime, zone: ZoneInfo, field: str = "time", label: str = "Time"
 ) -> datetime | None:
     """`HH:MM` typed at the chair as a moment of today in the clinic's zone; blank is None."""
+    match = _clock(text, field, label)
+    return (
+        None if match is None else _not_later_than_now(None, match, now, zone, field, label, shown=match[0])
+    )
+
+
+def _clock(text: str, field: str, label: str) -> re.Match | None:
+    """`HH:MM` as typed (blank: None), or InvalidInput naming the field."""
     text = text.strip()
     if not text:
         return None
     match = _CLOCK.match(text)
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
         raise InvalidInput(field, f"{label}: type HH:MM, e.g. 10:45 (got {text!r}).")
-    return _not_later_than_now(None, match, now, zone, field, label, shown=text)
+    return match
