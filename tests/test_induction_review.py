@@ -157,10 +157,9 @@ async def test_the_physician_records_the_response_with_f10_on_the_review_screen(
     demo_app: "ChairsideApp",
 ) -> None:
     from sqlmodel import select
-    from textual.widgets import Static
 
     from console.store.models import InductionReview, UserAccount
-    from tests.test_review_screens import open_queue, settle
+    from tests.test_review_screens import open_queue, settle, text_of
     from widgets.review import ReviewScreen
 
     assert demo_app.db is not None
@@ -171,20 +170,14 @@ async def test_the_physician_records_the_response_with_f10_on_the_review_screen(
         await settle(pilot)
         await pilot.press("f10")
         await settle(pilot)
-        assert "sustained (pain before)" in str(
-            demo_app.screen.query_one("#induction-response", Static).render()
-        )
+        assert "sustained (pain before)" in text_of(demo_app, "#induction-response")
         await pilot.press("x", "enter", *"ok", "enter")
         await settle(pilot)
-        assert "Decision: maintenance or stop" in str(
-            demo_app.screen.query_one("#induction-error", Static).render()
-        )
+        assert "Decision: maintenance or stop" in text_of(demo_app, "#induction-error")
         await pilot.press("shift+tab", "backspace", "m", "enter", "enter")
         await settle(pilot)
         assert isinstance(demo_app.screen, ReviewScreen)
-        assert "End-of-induction review recorded: maintenance" in str(
-            demo_app.screen.query_one("#review-message", Static).render()
-        )
+        assert "End-of-induction review recorded: maintenance" in text_of(demo_app, "#review-message")
     with demo_app.db.read() as session:
         stored = session.exec(select(InductionReview).where(InductionReview.session_id == session_id)).one()
         doctor = session.exec(select(UserAccount).where(UserAccount.username == "doctor")).one()
@@ -238,10 +231,9 @@ async def test_a_physician_on_the_session_makes_the_review_with_ctrl_b_then_book
     demo_app: "ChairsideApp",
 ) -> None:
     from sqlmodel import select
-    from textual.widgets import Static
 
     from console.store.models import InductionReview
-    from tests.test_review_screens import open_queue, settle
+    from tests.test_review_screens import open_queue, settle, text_of
     from widgets.session.screen import SessionScreen
 
     assert demo_app.db is not None
@@ -252,20 +244,14 @@ async def test_a_physician_on_the_session_makes_the_review_with_ctrl_b_then_book
         await settle(pilot)
         await pilot.press("f7")
         await settle(pilot)
-        assert "waits for the physician's end-of-induction review" in str(
-            demo_app.screen.query_one("#next-appointment", Static).render()
-        )
+        assert "waits for the physician's end-of-induction review" in text_of(demo_app, "#next-appointment")
         await pilot.press("ctrl+b")
         await settle(pilot)
-        assert "sustained (pain before)" in str(
-            demo_app.screen.query_one("#induction-response", Static).render()
-        )
+        assert "sustained (pain before)" in text_of(demo_app, "#induction-response")
         await pilot.press("m", "enter", *"relief kept", "enter")
         await settle(pilot)
         assert isinstance(demo_app.screen, SessionScreen)
-        assert "Next (maintenance) proposed" in str(
-            demo_app.screen.query_one("#next-appointment", Static).render()
-        )
+        assert "Next (maintenance) proposed" in text_of(demo_app, "#next-appointment")
     with demo_app.db.read() as session:
         stored = session.exec(select(InductionReview).where(InductionReview.session_id == session_id)).one()
     assert (stored.decision, stored.note) == ("maintenance", "relief kept")

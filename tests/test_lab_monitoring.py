@@ -279,10 +279,10 @@ def _frequent_patient_without_a_recent_urinary_screen(db: Database, day: date) -
 
 @pytest.mark.slow
 async def test_the_board_and_header_say_a_test_is_due_and_ctrl_t_records_it(demo_app: "ChairsideApp") -> None:
-    from textual.widgets import Static
 
     from console.chair import sessions
     from tests.test_app import board_loaded, sign_in
+    from tests.test_review_screens import text_of
     from tests.test_session_screen import DEMO_DAY, NURSE, Nurse
 
     db = demo_app.db
@@ -307,13 +307,11 @@ async def test_the_board_and_header_say_a_test_is_due_and_ctrl_t_records_it(demo
         assert "urine" in str(row[-2]) or "+" in str(row[-2])
         nurse = Nurse(pilot)
         await nurse.type(mrn, "enter")
-        assert "urinary symptom screen due" in str(
-            demo_app.screen.query_one("#patient-header", Static).render()
-        )
+        assert "urinary symptom screen due" in text_of(demo_app, "#patient-header")
         await nurse.type("ctrl+t", "enter", "maybe", "enter", "enter")
-        assert "n (no symptoms) or y" in str(demo_app.screen.query_one("#lab-error", Static).render())
+        assert "n (no symptoms) or y" in text_of(demo_app, "#lab-error")
         await nurse.type("shift+tab", "ctrl+u", "n", "ctrl+s")
-        header = str(demo_app.screen.query_one("#patient-header", Static).render())
+        header = text_of(demo_app, "#patient-header")
         assert "urinary symptom screen due" not in header
     with db.read() as session:
         stored = session.exec(
